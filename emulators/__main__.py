@@ -1,0 +1,5 @@
+import sys
+
+from emulators.core.server import main
+
+sys.exit(main())

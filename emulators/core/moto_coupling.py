@@ -1,0 +1,199 @@
+"""Every place where the sandbox reaches into moto's internals.
+
+moto parses AWS requests, serialises responses and keeps control-plane state in
+``BackendDict`` objects (``backends[account_id][region]``). The sandbox plugs its
+engines in by subclassing a service's backend class and installing the subclass
+in that service's ``BackendDict``. Everything that depends on how moto is built
+inside -- module paths, ``BackendDict`` wiring, the WSGI dispatcher, the S3 key
+class, the Step Functions switch -- is here, so a moto upgrade touches this file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import moto
+from moto import backends as _moto_backends
+from moto.core.base_backend import BackendDict, BaseBackend
+from moto.core.exceptions import JsonRESTError, ServiceException
+from moto.s3.exceptions import S3ClientError
+
+MOTO_VERSION = moto.__version__
+DEFAULT_ACCOUNT_ID = "123456789012"
+
+__all__ = [
+    "BackendDict",
+    "BaseBackend",
+    "DEFAULT_ACCOUNT_ID",
+    "JsonRESTError",
+    "MOTO_VERSION",
+    "S3ClientError",
+    "ServiceException",
+    "backend_class",
+    "backend_dict",
+    "create_wsgi_app",
+    "enable_stepfunctions_execution",
+    "install_backend_class",
+    "loaded_backend_dicts",
+    "reset_all_backends",
+    "restore_backend_dict",
+    "s3_key_class",
+]
+
+
+def backend_dict(service: str) -> BackendDict:
+    """The ``BackendDict`` of a service, by moto's name for it ("s3", "glue", ...)."""
+    return _moto_backends.get_backend(service)  # type: ignore[arg-type]
+
+
+def backend_class(service: str) -> type:
+    """moto's backend class for a service, to subclass in a provider."""
+    return backend_dict(service).backend
+
+
+def backend_for(service: str, account_id: str = DEFAULT_ACCOUNT_ID, region: str = "us-east-1") -> Any:
+    """The backend object that answers ``service`` for one account and region."""
+    return backend_dict(service)[account_id][region]
+
+
+def install_backend_class(service: str, cls: type) -> None:
+    """Make ``cls`` (a subclass of moto's backend) answer ``service`` from now on.
+
+    Backends already created are converted in place, which is safe because the
+    subclasses only add behaviour and create their own state lazily.
+    """
+    bdict = backend_dict(service)
+    if not issubclass(cls, bdict.backend) and bdict.backend is not cls:
+        raise TypeError(f"{cls!r} must subclass {bdict.backend!r}")
+    bdict.backend = cls
+    for account_backends in bdict.values():
+        account_backends.backend = cls
+        for region_backend in account_backends.values():
+            if type(region_backend) is not cls:
+                region_backend.__class__ = cls
+
+
+def _service_names() -> list[str]:
+    from moto.backend_index import backend_url_patterns
+
+    return sorted({name for name, _ in backend_url_patterns})
+
+
+def loaded_backend_dicts() -> Iterator[tuple[str, BackendDict]]:
+    """(service, BackendDict) for every service whose module is imported and holds state."""
+    seen: set[int] = set()
+    for name in _service_names():
+        module_name = "moto." + _moto_backends.ALT_SERVICE_NAMES.get(name.replace("-", ""), name.replace("-", ""))
+        if module_name not in sys.modules:
+            continue
+        try:
+            bdict = backend_dict(name)
+        except (ImportError, AttributeError):
+            continue
+        if not isinstance(bdict, BackendDict) or id(bdict) in seen:
+            continue
+        if not any(isinstance(acc, dict) and len(acc) for acc in bdict.values()):
+            continue
+        seen.add(id(bdict))
+        yield name, bdict
+
+
+def restore_backend_dict(service: str, restored: BackendDict) -> None:
+    """Put the content of an unpickled ``BackendDict`` into the live one."""
+    live = backend_dict(service)
+    cls = live.backend
+    with _backend_lock():
+        live.clear()
+        for account_id, account_backends in restored.items():
+            account_backends.backend = cls
+            for region_backend in account_backends.values():
+                if not isinstance(region_backend, cls):
+                    region_backend.__class__ = cls
+            dict.__setitem__(live, account_id, account_backends)
+        # extra attributes of specialised dicts (S3's bucket_accounts, ...)
+        for attr, value in vars(restored).items():
+            if attr not in ("_id", "backend", "service_name", "_use_boto3_regions", "_additional_regions"):
+                setattr(live, attr, value)
+        if live not in BackendDict._instances:
+            BackendDict._instances.append(live)
+
+
+def _backend_lock() -> Any:
+    from moto.core.base_backend import backend_lock
+
+    return backend_lock
+
+
+def reset_all_backends() -> None:
+    """Forget every resource of every service (what ``sandbox reset`` does)."""
+    for _, bdict in list(loaded_backend_dicts()):
+        for account_backends in bdict.values():
+            account_backends.reset()
+        bdict.clear()
+    # moto keeps a few global caches keyed by backend (S3 bucket names):
+    try:
+        s3 = backend_dict("s3")
+        if hasattr(s3, "bucket_accounts"):
+            s3.bucket_accounts.clear()
+    except ImportError:
+        pass
+
+
+def enable_stepfunctions_execution() -> None:
+    """Switch on moto's ASL interpreter so state machines really execute."""
+    from moto.core.config import default_user_config
+
+    default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
+
+
+def create_wsgi_app() -> Any:
+    """moto's WSGI application that dispatches every AWS service on one port."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    return DomainDispatcherApplication(create_backend_app)
+
+
+def s3_key_class() -> type:
+    """moto's class for one S3 object version (its body lives in a spooled temp file)."""
+    from moto.s3.models import FakeKey
+
+    return FakeKey
+
+
+def s3_key_state(key: Any) -> dict[str, Any]:
+    """A FakeKey's pickle state without its body (the body is stored as a blob)."""
+    state = key.__dict__.copy()
+    state.pop("_value_buffer", None)
+    state.pop("lock", None)
+    return state
+
+
+def s3_key_body(key: Any) -> bytes:
+    try:
+        return key.value
+    except ValueError:  # buffer closed: the key was disposed of
+        return b""
+
+
+def s3_key_from_state(state: dict[str, Any], body: bytes) -> Any:
+    cls = s3_key_class()
+    key = cls.__new__(cls)
+    key.__setstate__({**state, "value": body})
+    return key
+
+
+def s3_key_fingerprint(key: Any) -> tuple[Any, ...]:
+    """Cheap identity of a key's body, used to know a cached blob is still right."""
+    return (key.__dict__.get("contentsize"), key.__dict__.get("_etag"), key.__dict__.get("last_modified"))
+
+
+def import_service_modules(services: list[str]) -> None:
+    """Import moto service modules up front so restore finds their BackendDicts."""
+    for name in services:
+        try:
+            importlib.import_module("moto." + name)
+        except ImportError:
+            pass

@@ -1,0 +1,383 @@
+"""The embedded cloud: one AWS-compatible endpoint for every service.
+
+``EmbeddedCloud`` wraps moto's WSGI dispatcher (which answers every AWS protocol
+on one port), installs the sandbox's engines through each service's provider,
+restores the last snapshot, and serves on 127.0.0.1 by default. Providers reach
+the running cloud through :func:`current_cloud` to find their data folders, run
+work in the background and schedule periodic work (crawler schedules, Firehose
+buffers, triggers).
+
+Admin routes, under ``/_sandbox/``: ``GET health``, ``POST snapshot``,
+``POST reset``, ``POST shutdown``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import logging
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from emulators.core import moto_coupling
+from emulators.core.persistence import StateStore, write_atomically
+
+log = logging.getLogger("emulators.server")
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4566
+SERVER_INFO_FILE = "server.json"
+LOCK_FILE = "server.lock"
+READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+_current: EmbeddedCloud | None = None
+
+
+def current_cloud() -> EmbeddedCloud:
+    """The cloud this process serves (providers call this from moto backends)."""
+    if _current is None:
+        raise RuntimeError("no embedded cloud is running in this process")
+    return _current
+
+
+class StateFolderBusy(RuntimeError):
+    pass
+
+
+class PortBusy(RuntimeError):
+    pass
+
+
+@dataclass
+class _PeriodicTask:
+    name: str
+    interval: float
+    fn: Callable[[], Any]
+    next_run: float
+    running: bool = False
+
+
+class EmbeddedCloud:
+    def __init__(
+        self,
+        state_dir: str | Path,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        snapshot_interval: float = 1.0,
+    ) -> None:
+        self.state_dir = Path(state_dir).resolve()
+        self.host = host
+        self.port = port
+        self.snapshot_interval = snapshot_interval
+        self.store = StateStore(self.state_dir)
+        self.executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="sandbox-job")
+        self._periodic: list[_PeriodicTask] = []
+        self._on_reset: list[Callable[[], None]] = []
+        self._on_shutdown: list[Callable[[], None]] = []
+        self._stopping = threading.Event()
+        self._server: Any = None
+        self._threads: list[threading.Thread] = []
+        self._lock_fh: Any = None
+        self.started_at = 0.0
+        self.restored_services: list[str] = []
+        self.providers: list[str] = []
+        self._moto_app: Any = None
+
+    # -- what providers use -------------------------------------------------
+    @property
+    def endpoint_url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    def data_dir(self, service: str) -> Path:
+        """A folder of the state folder that belongs to one service's engine."""
+        path = self.state_dir / "services" / service
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def mark_dirty(self) -> None:
+        self.store.mark_dirty()
+
+    @contextmanager
+    def mutating(self) -> Iterator[None]:
+        """Hold this around changes a background thread makes to moto's state."""
+        with self.store.lock.shared():
+            yield
+        self.store.mark_dirty()
+
+    def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
+        """Run work in the background (queries, jobs); exceptions are logged."""
+
+        def run() -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except Exception:
+                log.exception("background task %s failed", getattr(fn, "__name__", fn))
+                raise
+
+        return self.executor.submit(run)
+
+    def every(self, seconds: float, fn: Callable[[], Any], name: str | None = None) -> None:
+        """Call ``fn`` every ``seconds`` while the cloud runs (never two at once)."""
+        self._periodic.append(_PeriodicTask(name or fn.__name__, seconds, fn, time.monotonic() + seconds))
+
+    def on_reset(self, fn: Callable[[], None]) -> None:
+        self._on_reset.append(fn)
+
+    def on_shutdown(self, fn: Callable[[], None]) -> None:
+        self._on_shutdown.append(fn)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    # -- life cycle ---------------------------------------------------------
+    def _claim_state_folder(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(self.state_dir / LOCK_FILE, "a+")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            raise StateFolderBusy(f"another sandbox server is using the state folder {self.state_dir}") from None
+        self._lock_fh = fh
+
+    def _bind(self) -> None:
+        from werkzeug.serving import make_server
+
+        try:
+            self._server = make_server(self.host, self.port, self.wsgi_app, threaded=True)
+        except OSError as exc:
+            raise PortBusy(f"port {self.port} on {self.host} is already in use ({exc.strerror})") from None
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+
+    def start(self) -> None:
+        """Claim the state folder, bind the port, install engines, restore state, serve."""
+        global _current
+        self._claim_state_folder()
+        self._bind()
+        _current = self
+        moto_coupling.enable_stepfunctions_execution()
+        from emulators.registry import install_providers
+
+        self.providers = install_providers(self)
+        self._moto_app = moto_coupling.create_wsgi_app()
+        self.restored_services = self.store.restore()
+        self.started_at = time.time()
+        info = {
+            "pid": os.getpid(),
+            "host": self.host,
+            "port": self.port,
+            "endpoint": self.endpoint_url,
+            "state_dir": str(self.state_dir),
+            "started_at": self.started_at,
+        }
+        write_atomically(self.state_dir / SERVER_INFO_FILE, json.dumps(info).encode())
+        for target, name in ((self._snapshot_loop, "sandbox-snapshot"), (self._periodic_loop, "sandbox-periodic")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        thread = threading.Thread(target=self._server.serve_forever, name="sandbox-http", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        log.info("sandbox cloud on %s (state %s, restored: %s)", self.endpoint_url, self.state_dir,
+                 ", ".join(self.restored_services) or "nothing")
+
+    def wait(self) -> None:
+        while not self._stopping.wait(0.5):
+            pass
+
+    def shutdown(self) -> None:
+        """Stop serving, stop engines, write a final snapshot, release the folder."""
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        if self._server is not None:
+            threading.Thread(target=self._server.shutdown, daemon=True).start()
+        for fn in self._on_shutdown:
+            try:
+                fn()
+            except Exception:
+                log.exception("shutdown hook failed")
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        try:
+            self.store.snapshot()
+        except Exception:
+            log.exception("final snapshot failed")
+        (self.state_dir / SERVER_INFO_FILE).unlink(missing_ok=True)
+        if self._lock_fh is not None:
+            fcntl.flock(self._lock_fh, fcntl.LOCK_UN)
+            self._lock_fh.close()
+            self._lock_fh = None
+
+    def reset(self) -> None:
+        """Forget every resource and every file of the engines."""
+        with self.store.lock.exclusive():
+            for fn in self._on_reset:
+                try:
+                    fn()
+                except Exception:
+                    log.exception("reset hook failed")
+            moto_coupling.reset_all_backends()
+            self.store.clear()
+            shutil.rmtree(self.state_dir / "services", ignore_errors=True)
+        self.store.snapshot()
+
+    # -- background loops ---------------------------------------------------
+    def _snapshot_loop(self) -> None:
+        while not self._stopping.wait(self.snapshot_interval):
+            if self.store.dirty:
+                try:
+                    self.store.snapshot()
+                except Exception:
+                    log.exception("snapshot failed; will retry")
+                    self.store.mark_dirty()
+
+    def _periodic_loop(self) -> None:
+        while not self._stopping.wait(0.2):
+            now = time.monotonic()
+            for task in self._periodic:
+                if task.running or now < task.next_run:
+                    continue
+                task.running = True
+                task.next_run = now + task.interval
+
+                def run(t: _PeriodicTask = task) -> None:
+                    try:
+                        t.fn()
+                    except Exception:
+                        log.exception("periodic task %s failed", t.name)
+                    finally:
+                        t.running = False
+
+                try:
+                    self.executor.submit(run)
+                except RuntimeError:  # executor shut down
+                    return
+
+    # -- HTTP ---------------------------------------------------------------
+    def health(self) -> dict[str, Any]:
+        return {
+            "status": "running",
+            "pid": os.getpid(),
+            "endpoint": self.endpoint_url,
+            "state_dir": str(self.state_dir),
+            "started_at": self.started_at,
+            "moto_version": moto_coupling.MOTO_VERSION,
+            "restored_services": self.restored_services,
+            "providers": self.providers,
+            "snapshots_written": self.store.snapshots_written,
+            "last_snapshot_seconds": round(self.store.last_snapshot_seconds, 4),
+        }
+
+    def _admin(self, environ: dict[str, Any], start_response: Callable) -> list[bytes]:
+        route = environ.get("PATH_INFO", "")[len("/_sandbox/"):].strip("/")
+        method = environ.get("REQUEST_METHOD", "GET")
+        status, body = "200 OK", {}
+        if route == "health":
+            body = self.health()
+        elif route == "snapshot" and method == "POST":
+            self.store.snapshot()
+            body = {"snapshot": str(self.store.snapshot_path), "seconds": self.store.last_snapshot_seconds}
+        elif route == "reset" and method == "POST":
+            self.reset()
+            body = {"reset": True}
+        elif route == "shutdown" and method == "POST":
+            threading.Thread(target=self.shutdown, daemon=True).start()
+            body = {"shutting_down": True}
+        else:
+            status, body = "404 Not Found", {"error": f"no admin route {method} /_sandbox/{route}"}
+        data = json.dumps(body).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+        return [data]
+
+    def wsgi_app(self, environ: dict[str, Any], start_response: Callable) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_sandbox/"):
+            return self._admin(environ, start_response)
+        method = environ.get("REQUEST_METHOD", "GET")
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list, exc_info: Any = None) -> Callable:
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None
+
+        try:
+            with self.store.lock.shared():
+                result = self._moto_app(environ, capture)
+                try:
+                    body = b"".join(result)
+                finally:
+                    if hasattr(result, "close"):
+                        result.close()
+        except Exception as exc:  # never a Python traceback in a response
+            log.error("unhandled error for %s %s:\n%s", method, path, traceback.format_exc())
+            return _internal_failure(environ, start_response, exc)
+        if method not in READ_ONLY_METHODS:
+            self.store.mark_dirty()
+        start_response(captured["status"], captured["headers"])
+        return [body]
+
+
+def _internal_failure(environ: dict[str, Any], start_response: Callable, exc: Exception) -> list[bytes]:
+    message = f"The sandbox could not handle this request: {type(exc).__name__}: {exc}"
+    content_type = environ.get("CONTENT_TYPE", "")
+    if "json" in content_type:
+        data = json.dumps({"__type": "InternalFailure", "message": message}).encode()
+        headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", "InternalFailure")]
+    else:
+        from xml.sax.saxutils import escape
+
+        data = (
+            "<?xml version='1.0' encoding='UTF-8'?><ErrorResponse><Error><Code>InternalFailure</Code>"
+            f"<Message>{escape(message)}</Message></Error></ErrorResponse>"
+        ).encode()
+        headers = [("Content-Type", "text/xml")]
+    start_response("500 Internal Server Error", headers + [("Content-Length", str(len(data)))])
+    return [data]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m emulators", description="Run the sandbox's local cloud.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the AWS endpoint in the foreground")
+    serve.add_argument("--state-dir", default=os.environ.get("SANDBOX_STATE_DIR", ".sandbox"))
+    serve.add_argument("--host", default=os.environ.get("SANDBOX_HOST", DEFAULT_HOST))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("SANDBOX_PORT", DEFAULT_PORT)))
+    serve.add_argument("--snapshot-interval", type=float, default=1.0)
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    cloud = EmbeddedCloud(args.state_dir, args.host, args.port, args.snapshot_interval)
+    try:
+        cloud.start()
+    except (StateFolderBusy, PortBusy) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+
+    def stop(signum: int, frame: Any) -> None:
+        threading.Thread(target=cloud.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(f"sandbox cloud listening on {cloud.endpoint_url}", flush=True)
+    cloud.wait()
+    # give the shutdown thread time to finish its final snapshot
+    deadline = time.monotonic() + 30
+    while cloud._lock_fh is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return 0

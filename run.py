@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""The two commands of the README, needing only Python 3.11+ (and Java 17 for Spark).
+
+    python3 run.py demo     set everything up, then run the end-to-end demo
+    python3 run.py test     set everything up, then run the test suite
+
+Set-up creates ``.venv`` beside this file and installs the project into it with
+all its extras; it is repeated only when ``pyproject.toml`` changes. Anything
+after the command is passed on (``python3 run.py test -k s3 -x``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("SANDBOX_VENV", ROOT / ".venv"))
+STAMP = VENV / ".install-stamp"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def _python() -> str:
+    return str(BIN / ("python.exe" if os.name == "nt" else "python"))
+
+
+def setup() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"Python 3.11 or newer is needed (this is {sys.version.split()[0]}).")
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text().strip() == wanted:
+        return
+    if not (BIN / "python").exists():
+        print(f"creating {VENV} ...", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
+    print("installing the sandbox and its dependencies (a few minutes the first time) ...", flush=True)
+    subprocess.run(
+        [_python(), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", f"{ROOT}[all]"],
+        check=True,
+    )
+    STAMP.write_text(wanted)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("demo", "test", "setup"):
+        print(__doc__)
+        return 2
+    command, rest = argv[0], argv[1:]
+    setup()
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    if command == "setup":
+        return 0
+    if command == "demo":
+        return subprocess.call([str(BIN / "sandbox"), "demo", *rest], cwd=ROOT, env=env)
+    return subprocess.call([_python(), "-m", "pytest", *rest], cwd=ROOT, env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
