@@ -69,13 +69,16 @@ def _port_is_free(host: str, port: int) -> bool:
 
 
 def _pid_alive(pid: int) -> bool:
+    """True while ``pid`` runs (a killed child not yet reaped by its parent does not count)."""
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    return not _is_zombie(pid)
 
 
 def _server_info(config: SandboxConfig) -> dict[str, Any] | None:
@@ -161,7 +164,7 @@ def down(config: SandboxConfig | None = None, wait_seconds: float = 60.0) -> boo
         _admin(config, "shutdown", "POST")
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
-        if pid is None or not _pid_alive(pid) or _is_zombie(pid):
+        if pid is None or not _pid_alive(pid):
             return True
         time.sleep(0.05)
     raise CloudError(f"the sandbox server (pid {pid}) did not stop within {wait_seconds:.0f} s")

@@ -1,0 +1,146 @@
+"""up / down / status / reset, a second up, a busy port, persistence and kill -9 recovery.
+
+These tests start their own short-lived clouds (own port, own state folder), apart
+from the session sandbox the other tests share.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import time
+
+import boto3
+import pytest
+
+from sandbox import cloud as cloud_control
+from sandbox.config import SandboxConfig
+from tests.conftest import free_port
+
+
+def client(config: SandboxConfig, service: str):
+    return boto3.client(service, endpoint_url=config.endpoint_url, region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test")
+
+
+@pytest.fixture
+def own_config(tmp_path):
+    config = SandboxConfig(state_dir=tmp_path / "state", port=free_port())
+    yield config
+    try:
+        cloud_control.down(config)
+    except cloud_control.CloudError:
+        pass
+
+
+def test_up_status_down(own_config):
+    assert cloud_control.status(own_config).running is False
+    status = cloud_control.up(own_config)
+    assert status.running and status.pid
+    assert status.details["state_dir"] == str(own_config.state_dir)
+    assert client(own_config, "s3").list_buckets()["Buckets"] == []
+    assert cloud_control.down(own_config) is True
+    assert cloud_control.status(own_config).running is False
+    assert cloud_control.down(own_config) is False  # already stopped
+    assert not (own_config.state_dir / "server.json").exists()
+
+
+def test_second_up_says_it_is_running(own_config):
+    first = cloud_control.up(own_config)
+    with pytest.raises(cloud_control.AlreadyRunning, match="already running"):
+        cloud_control.up(own_config)
+    assert cloud_control.status(own_config).pid == first.pid
+
+
+def test_busy_port_gives_a_clear_message(own_config):
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", own_config.port))
+        squatter.listen(1)
+        with pytest.raises(cloud_control.PortInUse, match=f"port {own_config.port}.*in use"):
+            cloud_control.up(own_config)
+
+
+def test_server_binds_loopback_only(own_config):
+    cloud_control.up(own_config)
+    info = json.loads((own_config.state_dir / "server.json").read_text())
+    assert info["host"] == "127.0.0.1"
+
+
+def _write_acknowledged_state(config: SandboxConfig) -> dict:
+    s3, kms, glue = client(config, "s3"), client(config, "kms"), client(config, "glue")
+    key_id = kms.create_key(Description="lake key")["KeyMetadata"]["KeyId"]
+    s3.create_bucket(Bucket="persist-bucket")
+    s3.put_object(Bucket="persist-bucket", Key="data/a.csv", Body=b"id,x\n1,2\n",
+                  ServerSideEncryption="aws:kms", SSEKMSKeyId=key_id, Tagging="team=ml&tier=gold",
+                  Metadata={"source": "unit-test"})
+    big = os.urandom(3 * 1024 * 1024)
+    s3.put_object(Bucket="persist-bucket", Key="data/big.bin", Body=big, ServerSideEncryption="AES256")
+    glue.create_database(DatabaseInput={"Name": "persisted_db", "Description": "survives restarts"})
+    return {"key_id": key_id, "big": big}
+
+
+def _assert_state_is_back(config: SandboxConfig, written: dict) -> None:
+    s3, kms, glue = client(config, "s3"), client(config, "kms"), client(config, "glue")
+    head = s3.head_object(Bucket="persist-bucket", Key="data/a.csv")
+    assert head["ServerSideEncryption"] == "aws:kms"
+    assert head["SSEKMSKeyId"].endswith(written["key_id"])
+    assert head["Metadata"] == {"source": "unit-test"}
+    assert s3.get_object(Bucket="persist-bucket", Key="data/a.csv")["Body"].read() == b"id,x\n1,2\n"
+    tags = s3.get_object_tagging(Bucket="persist-bucket", Key="data/a.csv")["TagSet"]
+    assert {t["Key"]: t["Value"] for t in tags} == {"team": "ml", "tier": "gold"}
+    assert s3.get_object(Bucket="persist-bucket", Key="data/big.bin")["Body"].read() == written["big"]
+    assert s3.head_object(Bucket="persist-bucket", Key="data/big.bin")["ServerSideEncryption"] == "AES256"
+    assert kms.describe_key(KeyId=written["key_id"])["KeyMetadata"]["Enabled"] is True
+    assert glue.get_database(Name="persisted_db")["Database"]["Description"] == "survives restarts"
+    # the key still encrypts and decrypts what it encrypted before
+    blob = kms.encrypt(KeyId=written["key_id"], Plaintext=b"secret")["CiphertextBlob"]
+    assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"secret"
+
+
+def test_state_survives_down_and_up(own_config):
+    cloud_control.up(own_config)
+    written = _write_acknowledged_state(own_config)
+    cloud_control.down(own_config)
+    cloud_control.up(own_config)
+    _assert_state_is_back(own_config, written)
+
+
+def test_recovery_after_kill_9(own_config):
+    status = cloud_control.up(own_config)
+    written = _write_acknowledged_state(own_config)
+    time.sleep(2.5)  # the snapshot follows writes within about a second
+    os.kill(status.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while cloud_control.status(own_config).running and time.monotonic() < deadline:
+        time.sleep(0.1)
+    restarted = cloud_control.up(own_config)  # stale server.json and lock are taken over
+    assert restarted.pid != status.pid
+    assert "s3" in restarted.details["restored_services"]
+    _assert_state_is_back(own_config, written)
+    # no temporary files or orphan blobs were left behind
+    leftovers = [p.name for p in own_config.state_dir.rglob("*.tmp")]
+    assert leftovers == []
+
+
+def test_reset_empties_running_and_stopped_sandboxes(own_config):
+    cloud_control.up(own_config)
+    _write_acknowledged_state(own_config)
+    cloud_control.reset(own_config)
+    assert client(own_config, "s3").list_buckets()["Buckets"] == []
+    assert client(own_config, "glue").get_databases()["DatabaseList"] == []
+    assert list((own_config.state_dir / "blobs").rglob("*")) == [] or all(
+        p.is_dir() for p in (own_config.state_dir / "blobs").rglob("*"))
+    client(own_config, "s3").create_bucket(Bucket="after-reset")
+    cloud_control.down(own_config)
+    assert "emptied" in cloud_control.reset(own_config)
+    cloud_control.up(own_config)
+    assert client(own_config, "s3").list_buckets()["Buckets"] == []
+
+
+def test_two_servers_cannot_share_a_state_folder(own_config):
+    cloud_control.up(own_config)
+    other = SandboxConfig(state_dir=own_config.state_dir, port=free_port())
+    with pytest.raises(cloud_control.CloudError, match="already uses the state folder"):
+        cloud_control.up(other)

@@ -1,0 +1,160 @@
+"""The S3 data lake basics against the shared sandbox, with plain boto3."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from botocore.exceptions import ClientError
+
+from sandbox import datasets, lake
+
+
+def error_code(exc_info) -> str:
+    return exc_info.value.response["Error"]["Code"]
+
+
+@pytest.fixture
+def kms_key(aws):
+    return aws.client("kms").create_key(Description="test key")["KeyMetadata"]
+
+
+def test_sse_kms_with_customer_key_shows_in_head_object(aws, s3_bucket, kms_key):
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="k.txt", Body=b"x", ServerSideEncryption="aws:kms",
+                  SSEKMSKeyId=kms_key["Arn"])
+    head = s3.head_object(Bucket=s3_bucket, Key="k.txt")
+    assert head["ServerSideEncryption"] == "aws:kms"
+    assert head["SSEKMSKeyId"] == kms_key["Arn"]
+
+
+def test_sse_kms_by_alias_and_default_aws_managed_key(aws, s3_bucket, kms_key):
+    s3, kms = aws.client("s3"), aws.client("kms")
+    kms.create_alias(AliasName=f"alias/{s3_bucket}", TargetKeyId=kms_key["KeyId"])
+    s3.put_object(Bucket=s3_bucket, Key="a", Body=b"1", ServerSideEncryption="aws:kms",
+                  SSEKMSKeyId=f"alias/{s3_bucket}")
+    assert s3.head_object(Bucket=s3_bucket, Key="a")["SSEKMSKeyId"] == kms_key["Arn"]
+    # no key id: the AWS managed key aws/s3, as on AWS
+    s3.put_object(Bucket=s3_bucket, Key="b", Body=b"2", ServerSideEncryption="aws:kms")
+    managed = s3.head_object(Bucket=s3_bucket, Key="b")["SSEKMSKeyId"]
+    aliases = {a["AliasName"]: a.get("TargetKeyId") for a in kms.list_aliases()["Aliases"]}
+    assert managed.endswith(aliases["alias/aws/s3"])
+
+
+def test_sse_s3_and_bucket_default_encryption(aws, s3_bucket, kms_key):
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="plain", Body=b"x", ServerSideEncryption="AES256")
+    assert s3.head_object(Bucket=s3_bucket, Key="plain")["ServerSideEncryption"] == "AES256"
+    s3.put_bucket_encryption(Bucket=s3_bucket, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": kms_key["KeyId"]}}]})
+    s3.put_object(Bucket=s3_bucket, Key="by-default", Body=b"y")
+    head = s3.head_object(Bucket=s3_bucket, Key="by-default")
+    assert head["ServerSideEncryption"] == "aws:kms"
+    assert head["SSEKMSKeyId"] == kms_key["Arn"]
+
+
+@pytest.mark.parametrize("bad_key", [
+    "1234abcd-12ab-34cd-56ef-1234567890ab",
+    "alias/does-not-exist",
+    "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+])
+def test_wrong_kms_key_is_an_aws_error_and_writes_nothing(aws, s3_bucket, bad_key):
+    s3 = aws.client("s3")
+    with pytest.raises(ClientError) as exc:
+        s3.put_object(Bucket=s3_bucket, Key="secret", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=bad_key)
+    assert error_code(exc) == "KMS.NotFoundException"
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert "Contents" not in s3.list_objects_v2(Bucket=s3_bucket)
+
+
+def test_disabled_kms_key_is_refused(aws, s3_bucket, kms_key):
+    aws.client("kms").disable_key(KeyId=kms_key["KeyId"])
+    with pytest.raises(ClientError) as exc:
+        aws.client("s3").put_object(Bucket=s3_bucket, Key="k", Body=b"x", ServerSideEncryption="aws:kms",
+                                    SSEKMSKeyId=kms_key["KeyId"])
+    assert error_code(exc) == "KMS.DisabledException"
+
+
+def test_wrong_kms_key_in_multipart_upload(aws, s3_bucket):
+    with pytest.raises(ClientError) as exc:
+        aws.client("s3").create_multipart_upload(Bucket=s3_bucket, Key="big", ServerSideEncryption="aws:kms",
+                                                 SSEKMSKeyId="alias/nope")
+    assert error_code(exc) == "KMS.NotFoundException"
+
+
+def test_missing_bucket(aws):
+    s3 = aws.client("s3")
+    with pytest.raises(ClientError) as exc:
+        s3.put_object(Bucket="no-such-bucket-here", Key="k", Body=b"x")
+    assert error_code(exc) == "NoSuchBucket"
+    with pytest.raises(ClientError) as exc:
+        s3.get_object(Bucket="no-such-bucket-here", Key="k")
+    assert error_code(exc) == "NoSuchBucket"
+
+
+@pytest.mark.parametrize("name", ["ab", "Upper-Case", "under_score", "-leading", "trailing-", "a..b", "192.168.1.1",
+                                  "x" * 64])
+def test_invalid_bucket_names(aws, name):
+    with pytest.raises(ClientError) as exc:
+        aws.client("s3").create_bucket(Bucket=name)
+    assert error_code(exc) == "InvalidBucketName"
+
+
+def test_missing_key(aws, s3_bucket):
+    with pytest.raises(ClientError) as exc:
+        aws.client("s3").get_object(Bucket=s3_bucket, Key="nope")
+    assert error_code(exc) == "NoSuchKey"
+
+
+def test_object_tags_round_trip(aws, s3_bucket):
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="t", Body=b"x", Tagging="project=churn&pii=false")
+    s3.put_object_tagging(Bucket=s3_bucket, Key="t", Tagging={"TagSet": [{"Key": "pii", "Value": "true"}]})
+    assert s3.get_object_tagging(Bucket=s3_bucket, Key="t")["TagSet"] == [{"Key": "pii", "Value": "true"}]
+
+
+def test_partitioned_write_then_filtered_read_opens_only_matching_partitions(aws, s3_bucket, kms_key):
+    frame = datasets.orders(2_000, days=10)
+    ts = frame["order_ts"]
+    frame = frame.assign(year=ts.dt.strftime("%Y"), month=ts.dt.strftime("%m"), day=ts.dt.strftime("%d"))
+    uri = f"s3://{s3_bucket}/sales/"
+    keys = lake.write_partitioned(aws, frame, uri, ["year", "month", "day"], sse="aws:kms",
+                                  kms_key_id=kms_key["KeyId"], tags={"dataset": "sales"})
+    assert len(keys) == 10 and all("/year=2024/month=01/day=" in k for k in keys)
+    s3 = aws.client("s3")
+    head = s3.head_object(Bucket=s3_bucket, Key=keys[0])
+    assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == kms_key["Arn"]
+    assert s3.get_object_tagging(Bucket=s3_bucket, Key=keys[0])["TagSet"] == [{"Key": "dataset", "Value": "sales"}]
+
+    partitions = lake.list_partitions(aws, uri)
+    assert partitions == [{"year": "2024", "month": "01", "day": f"{d:02d}"} for d in range(1, 11)]
+
+    scan = lake.read_partitioned(aws, uri, filters={"day": ["03", "07"]})
+    assert len(scan.files_read) == 2 and scan.files_total == 10
+    assert all("day=03/" in k or "day=07/" in k for k in scan.files_read)
+    got = scan.frame.sort_values("order_id").reset_index(drop=True)
+    want = frame[frame["day"].isin(["03", "07"])].sort_values("order_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got[want.columns], want, check_dtype=False)
+    assert scan.bytes_read < sum(o["Size"] for o in s3.list_objects_v2(Bucket=s3_bucket, Prefix="sales/")["Contents"])
+
+
+def test_filter_on_unknown_partition_column_is_a_clear_error(aws, s3_bucket):
+    frame = pd.DataFrame({"k": ["a", "b"], "v": [1, 2]})
+    lake.write_partitioned(aws, frame, f"s3://{s3_bucket}/t/", ["k"])
+    with pytest.raises(ValueError, match="not partition columns"):
+        lake.read_partitioned(aws, f"s3://{s3_bucket}/t/", filters={"nope": "x"})
+
+
+def test_rewriting_a_partition_replaces_it(aws, s3_bucket):
+    uri = f"s3://{s3_bucket}/t/"
+    lake.write_partitioned(aws, pd.DataFrame({"k": ["a"], "v": [1]}), uri, ["k"])
+    lake.write_partitioned(aws, pd.DataFrame({"k": ["a"], "v": [2]}), uri, ["k"])
+    assert lake.read_partitioned(aws, uri).frame["v"].tolist() == [2]
+
+
+def test_load_into_lake_layout(aws, s3_bucket):
+    summary = datasets.load_into_lake(aws, s3_bucket, size="tiny", create_bucket=False)
+    assert summary["orders"]["rows"] == 1_000 and summary["orders"]["files"] == 7
+    keys = [o["Key"] for o in aws.client("s3").list_objects_v2(Bucket=s3_bucket)["Contents"]]
+    assert "raw/customers/customers.csv" in keys and "raw/products/products.json" in keys
+    assert any(k.startswith("raw/clickstream/dt=2024-01-01/") for k in keys)
+    assert len(lake.list_partitions(aws, f"s3://{s3_bucket}/raw/orders/")) == 7

@@ -1,0 +1,80 @@
+"""Endpoint selection: the standard AWS_ENDPOINT_URL variables switch backends (no containers needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+import sandbox
+from sandbox.config import endpoint_env_name
+from sandbox.session import SandboxSession
+
+
+def test_env_names_follow_the_aws_convention():
+    assert endpoint_env_name("S3") == "AWS_ENDPOINT_URL_S3"
+    assert endpoint_env_name("SageMaker Runtime") == "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"
+    assert endpoint_env_name("Redshift Data") == "AWS_ENDPOINT_URL_REDSHIFT_DATA"
+
+
+def test_default_endpoint_is_the_embedded_cloud(monkeypatch):
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_S3", raising=False)
+    monkeypatch.setenv("SANDBOX_PORT", "4999")
+    aws = sandbox.connect(start=False)
+    assert aws.client("s3").meta.endpoint_url == "http://127.0.0.1:4999"
+    assert aws.client("athena").meta.region_name == "us-east-1"
+
+
+def test_service_variable_wins_over_global_and_default(monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5001")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://localhost:4566")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", "http://127.0.0.1:5002")
+    aws = sandbox.connect(start=False)
+    assert aws.client("s3").meta.endpoint_url == "http://localhost:4566"
+    assert aws.client("kinesis").meta.endpoint_url == "http://127.0.0.1:5001"
+    assert aws.client("sagemaker-runtime").meta.endpoint_url == "http://127.0.0.1:5002"
+    assert aws.client("sagemaker").meta.endpoint_url == "http://127.0.0.1:5001"
+
+
+def test_explicit_endpoint_argument_is_respected(monkeypatch):
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    aws = sandbox.connect(start=False)
+    assert aws.client("s3", endpoint_url="http://127.0.0.1:1234").meta.endpoint_url == "http://127.0.0.1:1234"
+
+
+def test_connect_does_not_start_a_cloud_when_an_endpoint_is_configured(monkeypatch, tmp_path):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("SANDBOX_STATE_DIR", str(tmp_path))
+    aws = sandbox.connect()
+    assert isinstance(aws, SandboxSession)
+    assert not (tmp_path / "server.json").exists()
+
+
+def test_credentials_are_dummies_and_never_from_the_user_profile(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAREALLOOKINGKEY00")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "real-secret")
+    creds = sandbox.connect(start=False).boto3_session.get_credentials()
+    assert (creds.access_key, creds.secret_key) == ("test", "test")
+
+
+def test_environment_for_other_programs(monkeypatch):
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("SANDBOX_PORT", "4566")
+    env = sandbox.connect(start=False).environment()
+    assert env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4566"
+    assert env["AWS_ACCESS_KEY_ID"] == "test"
+
+
+def test_import_sandbox_is_light():
+    import subprocess
+    import sys
+
+    code = "import sys, sandbox; heavy = [m for m in ('pyspark', 'mlflow', 'pandas', 'moto', 'duckdb') if m in sys.modules]; print(heavy)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"
+
+
+@pytest.mark.parametrize("uri,expected", [("s3://b/p/q", ("b", "p/q")), ("s3://b", ("b", ""))])
+def test_parse_s3_uri(uri, expected):
+    from sandbox.lake import parse_s3_uri
+
+    assert parse_s3_uri(uri) == expected
