@@ -1,0 +1,90 @@
+"""Small helpers shared by the benchmark scripts."""
+
+from __future__ import annotations
+
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def client(endpoint: str, service: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
+                        aws_secret_access_key="test", config=Config(s3={"addressing_style": "path"}))
+
+
+class BareMoto:
+    """moto's own server (``python -m moto.server``) as the baseline."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+        self.ready_seconds = 0.0
+
+    def __enter__(self) -> BareMoto:
+        started = time.perf_counter()
+        self.process = subprocess.Popen([sys.executable, "-m", "moto.server", "-p", str(self.port)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=0.5).read()
+                break
+            except OSError:
+                time.sleep(0.02)
+        self.ready_seconds = time.perf_counter() - started
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.process:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+class Report:
+    """Collects rows and prints them as a table: metric, sandbox, baseline, ratio."""
+
+    def __init__(self, area: str) -> None:
+        self.area = area
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, metric: str, sandbox: float, baseline: float | None = None, unit: str = "",
+            higher_is_better: bool = False, note: str = "") -> None:
+        ratio = None
+        if baseline:
+            ratio = sandbox / baseline
+        self.rows.append({"metric": metric, "sandbox": sandbox, "baseline": baseline, "unit": unit,
+                          "ratio": ratio, "higher_is_better": higher_is_better, "note": note})
+        base = f"{baseline:,.3f}" if baseline is not None else "-"
+        rat = f"{ratio:.2f}x" if ratio is not None else "-"
+        print(f"  {metric:<48} {sandbox:>12,.3f} {base:>12} {unit:<8} ratio {rat:>7}  {note}", flush=True)
+
+    def save(self) -> None:
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / f"{self.area}.json").write_text(json.dumps(self.rows, indent=2))
