@@ -25,6 +25,7 @@ MOTO_VERSION = moto.__version__
 DEFAULT_ACCOUNT_ID = "123456789012"
 
 __all__ = [
+    "AwsError",
     "BackendDict",
     "BaseBackend",
     "DEFAULT_ACCOUNT_ID",
@@ -38,10 +39,22 @@ __all__ = [
     "enable_stepfunctions_execution",
     "install_backend_class",
     "loaded_backend_dicts",
+    "model_class",
     "reset_all_backends",
     "restore_backend_dict",
     "s3_key_class",
 ]
+
+
+class AwsError(ServiceException):
+    """An AWS error (code + message) that moto serialises in the calling service's protocol.
+
+    Raise it from a provider: ``raise AwsError("ValidationException", "...")``. The HTTP
+    status comes from the service's error model (400 when the model does not say).
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, message)
 
 
 def backend_dict(service: str) -> BackendDict:
@@ -52,6 +65,12 @@ def backend_dict(service: str) -> BackendDict:
 def backend_class(service: str) -> type:
     """moto's backend class for a service, to subclass in a provider."""
     return backend_dict(service).backend
+
+
+def model_class(service: str, name: str) -> type:
+    """A class from moto's models module of a service (``model_class("emr", "Step")``)."""
+    module = importlib.import_module(f"moto.{service}.models")
+    return getattr(module, name)
 
 
 def backend_for(service: str, account_id: str = DEFAULT_ACCOUNT_ID, region: str = "us-east-1") -> Any:
@@ -68,6 +87,11 @@ def install_backend_class(service: str, cls: type) -> None:
     bdict = backend_dict(service)
     if not issubclass(cls, bdict.backend) and bdict.backend is not cls:
         raise TypeError(f"{cls!r} must subclass {bdict.backend!r}")
+    if not cls.__module__.startswith("moto."):
+        # moto finds a backend's URL table next to the backend's module; point ours at moto's
+        moto_module = next(k.__module__ for k in cls.__mro__ if k.__module__.startswith("moto."))
+        urls = importlib.import_module(moto_module.rsplit(".", 1)[0] + ".urls")
+        cls._url_module = property(lambda self, _urls=urls: _urls)
     bdict.backend = cls
     for account_backends in bdict.values():
         account_backends.backend = cls

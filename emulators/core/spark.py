@@ -23,6 +23,7 @@ def get_spark(app_name: str = "aws-sandbox") -> Any:
         from pyspark.sql import SparkSession
 
         os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # never bind Spark beyond loopback
         builder = (
             SparkSession.builder.appName(app_name)
             .master(os.environ.get("SPARK_MASTER", "local[*]"))

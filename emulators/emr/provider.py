@@ -1,0 +1,214 @@
+"""EMR on moto, with steps executed by :mod:`emulators.emr.steps`."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+from emulators.core import moto_coupling
+from emulators.core.moto_coupling import backend_class, model_class
+from emulators.core.s3access import s3_access
+from emulators.core.server import current_cloud
+from emulators.emr import steps as step_engine
+
+log = logging.getLogger("emulators.emr")
+EmrBackend = backend_class("emr")
+MotoStep = model_class("emr", "Step")
+FINISHED_CLUSTER_STATES = ("TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS")
+
+# clusters whose step queue is being worked on: {(account, region, cluster_id)}
+_active_runners: set[tuple[str, str, str]] = set()
+_runner_lock = threading.Lock()
+
+
+class SandboxStep(MotoStep):  # type: ignore[misc, valid-type]
+    """moto's step, plus the FailureDetails AWS reports for a failed step."""
+
+    @property
+    def status(self) -> dict[str, Any]:
+        status = super().status
+        details = getattr(self, "failure_details", None)
+        if details:
+            status["FailureDetails"] = details
+        return status
+
+
+class SandboxEmrBackend(EmrBackend):  # type: ignore[misc, valid-type]
+    def run_job_flow(self, **kwargs: Any) -> Any:
+        cluster = super().run_job_flow(**kwargs)
+        if cluster.steps:
+            self._queue_steps(cluster, cluster.steps)
+        return cluster
+
+    def add_job_flow_steps(self, job_flow_id: str, steps: list[dict[str, Any]]) -> list[Any]:
+        cluster = self.describe_cluster(job_flow_id)
+        if cluster.state in FINISHED_CLUSTER_STATES:
+            raise moto_coupling.AwsError(
+                "ValidationException", "A job flow that is shutting down, terminated, or finished may not be modified.")
+        added = super().add_job_flow_steps(job_flow_id, steps)
+        self._queue_steps(cluster, added)
+        return added
+
+    def _queue_steps(self, cluster: Any, new_steps: list[Any]) -> None:
+        for step in new_steps:
+            step.__class__ = SandboxStep
+            step.state = "PENDING"
+        cluster.state = "RUNNING"
+        start_runner(self.account_id, self.region_name, cluster.id)
+
+
+def start_runner(account_id: str, region: str, cluster_id: str) -> None:
+    key = (account_id, region, cluster_id)
+    with _runner_lock:
+        if key in _active_runners:
+            return
+        _active_runners.add(key)
+    current_cloud().submit(_drain_steps, account_id, region, cluster_id)
+
+
+def _fetch(s3_uri: str, folder: Path) -> Path:
+    bucket, _, key = s3_uri[len("s3://"):].partition("/")
+    body = s3_access().get(bucket, key)
+    target = folder / Path(key).name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(body)
+    return target
+
+
+def _next_step(backend: Any, cluster_id: str) -> Any:
+    cluster = backend.clusters.get(cluster_id)
+    if cluster is None:
+        return None
+    for step in cluster.steps:
+        if step.state == "PENDING":
+            return step
+    return None
+
+
+def _drain_steps(account_id: str, region: str, cluster_id: str) -> None:
+    cloud = current_cloud()
+    backend = moto_coupling.backend_for("emr", account_id, region)
+    try:
+        while not cloud.stopping:
+            with cloud.mutating():
+                step = _next_step(backend, cluster_id)
+                cluster = backend.clusters.get(cluster_id)
+                if step is None or cluster is None:
+                    if cluster is not None and cluster.state not in FINISHED_CLUSTER_STATES:
+                        if cluster.keep_job_flow_alive_when_no_steps:
+                            cluster.state = "WAITING"
+                        else:
+                            cluster.terminate()
+                            cluster.last_state_change_reason = "Steps completed"
+                    return
+                step.state = "RUNNING"
+                step.start()
+                cluster.state = "RUNNING"
+                log_uri = cluster.log_uri
+            _run_one(cloud, backend, cluster_id, step, log_uri)
+    finally:
+        with _runner_lock:
+            _active_runners.discard((account_id, region, cluster_id))
+
+
+def _run_one(cloud: Any, backend: Any, cluster_id: str, step: Any, log_uri: str | None) -> None:
+    from moto.core.utils import utcnow  # noqa: PLC0415 (moto's clock, as its models use)
+
+    workdir = cloud.data_dir("emr") / cluster_id / step.id
+    shutil.rmtree(workdir, ignore_errors=True)
+    env = {
+        "AWS_ENDPOINT_URL": cloud.endpoint_url,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": backend.region_name,
+        "EMR_CLUSTER_ID": cluster_id,
+        "EMR_STEP_ID": step.id,
+    }
+    failure: dict[str, Any] | None = None
+    try:
+        if step.jar != "command-runner.jar":
+            raise step_engine.StepNotSupported(
+                f"custom JAR steps ({step.jar}) are not emulated: use command-runner.jar with spark-submit")
+        command = step_engine.build_command(list(step.args), workdir, _fetch)
+        result = step_engine.run_step(command, workdir, env)
+        if result.exit_code != 0:
+            failure = {"Reason": "Unknown Error.", "Message": result.failure_message}
+    except step_engine.StepNotSupported as exc:
+        failure = {"Reason": "Step not supported by the sandbox.", "Message": str(exc)}
+        workdir.mkdir(parents=True, exist_ok=True)
+        (workdir / "stderr").write_text(str(exc))
+    except Exception as exc:  # a broken script or a missing S3 object fails the step, not the sandbox
+        log.exception("step %s failed to start", step.id)
+        failure = {"Reason": "Unknown Error.", "Message": f"{type(exc).__name__}: {exc}"[:1024]}
+    if log_uri:
+        failure_log = _upload_logs(log_uri, cluster_id, step.id, workdir)
+        if failure is not None and failure_log:
+            failure["LogFile"] = failure_log
+    with cloud.mutating():
+        step.end_date_time = utcnow()
+        cluster = backend.clusters.get(cluster_id)
+        if failure is None:
+            step.state = "COMPLETED"
+            return
+        step.state = "FAILED"
+        step.failure_details = failure
+        step.last_state_change_reason = failure["Message"]
+        if cluster is None:
+            return
+        if step.action_on_failure in ("TERMINATE_CLUSTER", "TERMINATE_JOB_FLOW", "CANCEL_AND_WAIT"):
+            for later in cluster.steps:
+                if later.state == "PENDING":
+                    later.state = "CANCELLED"
+        if step.action_on_failure in ("TERMINATE_CLUSTER", "TERMINATE_JOB_FLOW"):
+            cluster.terminate()
+            cluster.state = "TERMINATED_WITH_ERRORS"
+            cluster.last_state_change_reason = f"Step {step.id} failed"
+
+
+def _upload_logs(log_uri: str, cluster_id: str, step_id: str, workdir: Path) -> str | None:
+    """stdout.gz / stderr.gz under <LogUri>/<cluster>/steps/<step>/, as EMR writes them."""
+    if not log_uri.startswith(("s3://", "s3n://")):
+        return None
+    bucket, _, prefix = log_uri.split("://", 1)[1].partition("/")
+    base = f"{prefix.rstrip('/') + '/' if prefix else ''}{cluster_id}/steps/{step_id}/"
+    access = s3_access()
+    try:
+        for name in ("stdout", "stderr"):
+            path = workdir / name
+            body = path.read_bytes() if path.exists() else b""
+            access.put(bucket, f"{base}{name}.gz", gzip.compress(body), content_type="application/x-gzip")
+    except Exception as exc:
+        log.warning("could not write step logs to %s: %s", log_uri, exc)
+        return None
+    return f"s3://{bucket}/{base}stderr.gz"
+
+
+def _resume_interrupted_steps() -> None:
+    """After a restart: steps that were RUNNING failed with the sandbox; PENDING ones resume."""
+    cloud = current_cloud()
+    for account_id, region, backend in list(moto_coupling.backend_dict("emr").iter_backends()):
+        for cluster in list(backend.clusters.values()):
+            key = (account_id, region, cluster.id)
+            with _runner_lock:
+                active = key in _active_runners
+            if active:
+                continue
+            interrupted = [s for s in cluster.steps if s.state == "RUNNING"]
+            if interrupted:
+                with cloud.mutating():
+                    for step in interrupted:
+                        step.__class__ = SandboxStep
+                        step.state = "FAILED"
+                        step.failure_details = {"Reason": "Interrupted.",
+                                                "Message": "the sandbox stopped while this step ran"}
+            if any(s.state == "PENDING" for s in cluster.steps) and cluster.state not in FINISHED_CLUSTER_STATES:
+                start_runner(account_id, region, cluster.id)
+
+
+def install(cloud: Any) -> None:
+    moto_coupling.install_backend_class("emr", SandboxEmrBackend)
+    cloud.every(2.0, _resume_interrupted_steps, name="emr-resume-steps")
