@@ -57,8 +57,18 @@ class AwsError(ServiceException):
         super().__init__(code, message)
 
 
+# BackendDicts that moto keeps beside the one `get_backend` returns: with execution
+# switched on, Step Functions is answered by its parser backend.
+EXTRA_BACKEND_DICTS = {
+    "stepfunctions-parser": ("moto.stepfunctions.parser.models", "stepfunctions_parser_backends"),
+}
+
+
 def backend_dict(service: str) -> BackendDict:
     """The ``BackendDict`` of a service, by moto's name for it ("s3", "glue", ...)."""
+    if service in EXTRA_BACKEND_DICTS:
+        module_name, attr = EXTRA_BACKEND_DICTS[service]
+        return getattr(importlib.import_module(module_name), attr)
     return _moto_backends.get_backend(service)  # type: ignore[arg-type]
 
 
@@ -90,7 +100,7 @@ def install_backend_class(service: str, cls: type) -> None:
     if not cls.__module__.startswith("moto."):
         # moto finds a backend's URL table next to the backend's module; point ours at moto's
         moto_module = next(k.__module__ for k in cls.__mro__ if k.__module__.startswith("moto."))
-        urls = importlib.import_module(moto_module.rsplit(".", 1)[0] + ".urls")
+        urls = importlib.import_module(".".join(moto_module.split(".")[:2]) + ".urls")
         cls._url_module = property(lambda self, _urls=urls: _urls)
     bdict.backend = cls
     for account_backends in bdict.values():
@@ -109,8 +119,10 @@ def _service_names() -> list[str]:
 def loaded_backend_dicts() -> Iterator[tuple[str, BackendDict]]:
     """(service, BackendDict) for every service whose module is imported and holds state."""
     seen: set[int] = set()
-    for name in _service_names():
-        module_name = "moto." + _moto_backends.ALT_SERVICE_NAMES.get(name.replace("-", ""), name.replace("-", ""))
+    extra = {name: module for name, (module, _) in EXTRA_BACKEND_DICTS.items()}
+    for name in [*_service_names(), *extra]:
+        module_name = extra.get(name) or "moto." + _moto_backends.ALT_SERVICE_NAMES.get(
+            name.replace("-", ""), name.replace("-", ""))
         if module_name not in sys.modules:
             continue
         try:

@@ -185,6 +185,9 @@ class _SnapshotPickler(pickle.Pickler):
             blob_id = self._store.blob_for_key(obj)
             self._blobs_used.add(blob_id)
             return _restore_s3_key, (moto_coupling.s3_key_state(obj), blob_id)
+        fresh = _fresh_primitive(obj)
+        if fresh is not None:
+            return fresh
         if type(obj).__module__.startswith("cryptography.") and hasattr(obj, "private_bytes"):
             # KMS asymmetric keys: cryptography's key objects do not pickle; PEM does
             from cryptography.hazmat.primitives import serialization
@@ -196,6 +199,24 @@ class _SnapshotPickler(pickle.Pickler):
 
 
 _restoring_store: StateStore | None = None
+_LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
+
+
+def _fresh_primitive(obj: Any) -> tuple | None:
+    """Locks, events and threads inside moto objects: restored fresh (a thread as None)."""
+    if isinstance(obj, _LOCK_TYPES):
+        return (threading.RLock if "RLock" in type(obj).__name__ else threading.Lock), ()
+    if isinstance(obj, threading.Condition):
+        return threading.Condition, ()
+    if isinstance(obj, threading.Event):
+        return threading.Event, ()
+    if isinstance(obj, threading.Thread):
+        return _nothing, ()
+    return None
+
+
+def _nothing() -> None:
+    return None
 
 
 def _restore_private_key(pem: bytes) -> Any:

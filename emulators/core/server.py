@@ -86,6 +86,7 @@ class EmbeddedCloud:
         self._periodic: list[_PeriodicTask] = []
         self._on_reset: list[Callable[[], None]] = []
         self._on_shutdown: list[Callable[[], None]] = []
+        self._after_restore: list[Callable[[], None]] = []
         self._stopping = threading.Event()
         self._server: Any = None
         self._threads: list[threading.Thread] = []
@@ -139,6 +140,10 @@ class EmbeddedCloud:
     def on_shutdown(self, fn: Callable[[], None]) -> None:
         self._on_shutdown.append(fn)
 
+    def after_restore(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` once the snapshot is loaded (e.g. to settle work a restart interrupted)."""
+        self._after_restore.append(fn)
+
     @property
     def stopping(self) -> bool:
         return self._stopping.is_set()
@@ -170,12 +175,19 @@ class EmbeddedCloud:
         self._claim_state_folder()
         self._bind()
         _current = self
+        # moto's Step Functions interpreter calls other services on localhost:$MOTO_PORT
+        os.environ["MOTO_PORT"] = str(self.port)
         moto_coupling.enable_stepfunctions_execution()
         from emulators.registry import install_providers
 
         self.providers = install_providers(self)
         self._moto_app = moto_coupling.create_wsgi_app()
         self.restored_services = self.store.restore()
+        for fn in self._after_restore:
+            try:
+                fn()
+            except Exception:
+                log.exception("after-restore hook failed")
         self.started_at = time.time()
         info = {
             "pid": os.getpid(),

@@ -16,5 +16,6 @@ SERVICE = ServiceInfo(
     api_names=("stepfunctions",),
     stand_in="moto's ASL interpreter (execute_state_machine on); LocalStack in docker compose",
     executes="executions walk Pass/Choice/Wait/Parallel/Map/Task states with history",
-    not_emulated="Lambda tasks need Docker; Express behaves as Standard",
+    not_emulated="Lambda tasks need Docker; Express behaves as Standard; a restart aborts running executions",
+    provider="provider",
 )

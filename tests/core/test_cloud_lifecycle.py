@@ -78,7 +78,15 @@ def _write_acknowledged_state(config: SandboxConfig) -> dict:
     big = os.urandom(3 * 1024 * 1024)
     s3.put_object(Bucket="persist-bucket", Key="data/big.bin", Body=big, ServerSideEncryption="AES256")
     glue.create_database(DatabaseInput={"Name": "persisted_db", "Description": "survives restarts"})
-    return {"key_id": key_id, "big": big}
+    sfn = client(config, "stepfunctions")
+    machine = sfn.create_state_machine(
+        name="persisted-machine", roleArn="arn:aws:iam::123456789012:role/r",
+        definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}))["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=machine, input='{"x": 1}')["executionArn"]
+    deadline = time.monotonic() + 20
+    while sfn.describe_execution(executionArn=execution)["status"] == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return {"key_id": key_id, "big": big, "machine": machine, "execution": execution}
 
 
 def _assert_state_is_back(config: SandboxConfig, written: dict) -> None:
@@ -93,6 +101,9 @@ def _assert_state_is_back(config: SandboxConfig, written: dict) -> None:
     assert s3.get_object(Bucket="persist-bucket", Key="data/big.bin")["Body"].read() == written["big"]
     assert s3.head_object(Bucket="persist-bucket", Key="data/big.bin")["ServerSideEncryption"] == "AES256"
     assert kms.describe_key(KeyId=written["key_id"])["KeyMetadata"]["Enabled"] is True
+    sfn = client(config, "stepfunctions")
+    assert sfn.describe_state_machine(stateMachineArn=written["machine"])["name"] == "persisted-machine"
+    assert sfn.describe_execution(executionArn=written["execution"])["status"] == "SUCCEEDED"
     assert glue.get_database(Name="persisted_db")["Database"]["Description"] == "survives restarts"
     # the key still encrypts and decrypts what it encrypted before
     blob = kms.encrypt(KeyId=written["key_id"], Plaintext=b"secret")["CiphertextBlob"]
