@@ -40,6 +40,7 @@ __all__ = [
     "install_backend_class",
     "loaded_backend_dicts",
     "model_class",
+    "replace_model_class",
     "reset_all_backends",
     "restore_backend_dict",
     "s3_key_class",
@@ -81,6 +82,14 @@ def model_class(service: str, name: str) -> type:
     """A class from moto's models module of a service (``model_class("emr", "Step")``)."""
     module = importlib.import_module(f"moto.{service}.models")
     return getattr(module, name)
+
+
+def replace_model_class(service: str, name: str, cls: type) -> None:
+    """Make moto's models module of ``service`` build ``cls`` wherever it builds ``name``."""
+    module = importlib.import_module(f"moto.{service}.models")
+    if not issubclass(cls, getattr(module, name)):
+        raise TypeError(f"{cls!r} must subclass moto.{service}.models.{name}")
+    setattr(module, name, cls)
 
 
 def backend_for(service: str, account_id: str = DEFAULT_ACCOUNT_ID, region: str = "us-east-1") -> Any:

@@ -210,7 +210,7 @@ def _fresh_primitive(obj: Any) -> tuple | None:
         return threading.Condition, ()
     if isinstance(obj, threading.Event):
         return threading.Event, ()
-    if isinstance(obj, threading.Thread):
+    if isinstance(obj, threading.Thread) and not getattr(obj, "__sandbox_persist__", False):
         return _nothing, ()
     return None
 
