@@ -335,30 +335,36 @@ class EmbeddedCloud:
                 finally:
                     if hasattr(result, "close"):
                         result.close()
+        except NotImplementedError as exc:  # an operation moto does not implement
+            return _aws_error(environ, start_response, "501 Not Implemented", "NotImplemented",
+                              f"{exc}. The sandbox does not emulate this operation; "
+                              "run `sandbox services` for what each service supports.")
         except Exception as exc:  # never a Python traceback in a response
             log.error("unhandled error for %s %s:\n%s", method, path, traceback.format_exc())
-            return _internal_failure(environ, start_response, exc)
+            return _aws_error(environ, start_response, "500 Internal Server Error", "InternalFailure",
+                              f"The sandbox could not handle this request: {type(exc).__name__}: {exc}")
         if method not in READ_ONLY_METHODS:
             self.store.mark_dirty()
         start_response(captured["status"], captured["headers"])
         return [body]
 
 
-def _internal_failure(environ: dict[str, Any], start_response: Callable, exc: Exception) -> list[bytes]:
-    message = f"The sandbox could not handle this request: {type(exc).__name__}: {exc}"
+def _aws_error(environ: dict[str, Any], start_response: Callable, status: str, code: str,
+               message: str) -> list[bytes]:
+    """An error body boto3 parses for any protocol: JSON for JSON requests, XML otherwise."""
     content_type = environ.get("CONTENT_TYPE", "")
-    if "json" in content_type:
-        data = json.dumps({"__type": "InternalFailure", "message": message}).encode()
-        headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", "InternalFailure")]
+    if "json" in content_type or environ.get("HTTP_X_AMZ_TARGET"):
+        data = json.dumps({"__type": code, "message": message}).encode()
+        headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)]
     else:
         from xml.sax.saxutils import escape
 
         data = (
-            "<?xml version='1.0' encoding='UTF-8'?><ErrorResponse><Error><Code>InternalFailure</Code>"
+            f"<?xml version='1.0' encoding='UTF-8'?><ErrorResponse><Error><Code>{code}</Code>"
             f"<Message>{escape(message)}</Message></Error></ErrorResponse>"
         ).encode()
         headers = [("Content-Type", "text/xml")]
-    start_response("500 Internal Server Error", headers + [("Content-Length", str(len(data)))])
+    start_response(status, headers + [("Content-Length", str(len(data)))])
     return [data]
 
 
