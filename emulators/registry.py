@@ -5,12 +5,16 @@ is cheap: moto and the engines are imported by its provider module only."""
 from __future__ import annotations
 
 import importlib
+import logging
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from emulators.core.service import ServiceInfo
 
 if TYPE_CHECKING:
     from emulators.core.server import EmbeddedCloud
+
+log = logging.getLogger("emulators.registry")
 
 # Order is the order of `sandbox services`. A folder listed here that does not
 # exist yet is skipped, so service work can land one folder at a time.
@@ -33,34 +37,47 @@ SERVICE_PACKAGES = [
 ]
 
 
+def _declarations() -> Iterator[tuple[str, ServiceInfo]]:
+    for package in SERVICE_PACKAGES:
+        try:
+            module = importlib.import_module(f"emulators.{package}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"emulators.{package}":
+                continue
+            raise
+        for info in getattr(module, "SERVICES", None) or [module.SERVICE]:
+            yield package, info
+
+
 def service_infos() -> list[ServiceInfo]:
-    infos: list[ServiceInfo] = []
-    for package in SERVICE_PACKAGES:
-        try:
-            module = importlib.import_module(f"emulators.{package}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"emulators.{package}":
-                continue
-            raise
-        declared = getattr(module, "SERVICES", None) or [module.SERVICE]
-        infos.extend(declared)
-    return infos
+    return [info for _, info in _declarations()]
 
 
-def install_providers(cloud: EmbeddedCloud) -> list[str]:
-    """Import every provider module and call its ``install(cloud)``."""
+def declared_providers() -> list[str]:
+    """Provider modules (``package.module``) in install order, each once."""
+    names: list[str] = []
+    for package, info in _declarations():
+        name = f"{package}.{info.provider}"
+        if info.provider and name not in names:
+            names.append(name)
+    return names
+
+
+def install_providers(cloud: EmbeddedCloud) -> tuple[list[str], dict[str, str]]:
+    """Import every provider module and call its ``install(cloud)``.
+
+    A provider that fails to install is reported (``failed``: provider -> error)
+    and the others still install, so one broken engine cannot take the whole
+    cloud down; that service then answers with moto's plain behaviour.
+    """
     installed: list[str] = []
-    for package in SERVICE_PACKAGES:
+    failed: dict[str, str] = {}
+    for name in declared_providers():
         try:
-            module = importlib.import_module(f"emulators.{package}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"emulators.{package}":
-                continue
-            raise
-        declared = getattr(module, "SERVICES", None) or [module.SERVICE]
-        for info in declared:
-            if info.provider and f"{package}.{info.provider}" not in installed:
-                provider = importlib.import_module(f"emulators.{package}.{info.provider}")
-                provider.install(cloud)
-                installed.append(f"{package}.{info.provider}")
-    return installed
+            importlib.import_module(f"emulators.{name}").install(cloud)
+        except Exception as exc:
+            log.exception("provider %s failed to install", name)
+            failed[name] = f"{type(exc).__name__}: {exc}"
+            continue
+        installed.append(name)
+    return installed, failed

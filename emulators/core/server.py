@@ -94,6 +94,7 @@ class EmbeddedCloud:
         self.started_at = 0.0
         self.restored_services: list[str] = []
         self.providers: list[str] = []
+        self.failed_providers: dict[str, str] = {}
         self._moto_app: Any = None
 
     # -- what providers use -------------------------------------------------
@@ -180,7 +181,7 @@ class EmbeddedCloud:
         moto_coupling.enable_stepfunctions_execution()
         from emulators.registry import install_providers
 
-        self.providers = install_providers(self)
+        self.providers, self.failed_providers = install_providers(self)
         self._moto_app = moto_coupling.create_wsgi_app()
         self.restored_services = self.store.restore()
         for fn in self._after_restore:
@@ -291,6 +292,7 @@ class EmbeddedCloud:
             "moto_version": moto_coupling.MOTO_VERSION,
             "restored_services": self.restored_services,
             "providers": self.providers,
+            "failed_providers": self.failed_providers,
             "snapshots_written": self.store.snapshots_written,
             "last_snapshot_seconds": round(self.store.last_snapshot_seconds, 4),
         }

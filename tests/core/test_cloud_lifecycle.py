@@ -155,3 +155,11 @@ def test_two_servers_cannot_share_a_state_folder(own_config):
     other = SandboxConfig(state_dir=own_config.state_dir, port=free_port())
     with pytest.raises(cloud_control.CloudError, match="already uses the state folder"):
         cloud_control.up(other)
+
+
+def test_every_service_provider_installed(cloud):
+    """A provider that fails to import or install would silently fall back to moto: catch it here."""
+    from emulators.registry import declared_providers
+
+    assert cloud.details["failed_providers"] == {}
+    assert cloud.details["providers"] == declared_providers()
