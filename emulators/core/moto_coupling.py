@@ -188,10 +188,67 @@ def reset_all_backends() -> None:
 
 
 def enable_stepfunctions_execution() -> None:
-    """Switch on moto's ASL interpreter so state machines really execute."""
+    """Switch on moto's ASL interpreter so state machines really execute.
+
+    moto's port of the interpreter leaves out the step that maps a Task's
+    PascalCase ``Parameters`` onto the service API's member names (``JobName`` ->
+    ``jobName`` for Batch) and the response back; without it optimised
+    integrations such as ``batch:submitJob.sync`` fail. We put it back, driven by
+    botocore's service models, as Step Functions does.
+    """
     from moto.core.config import default_user_config
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service
 
     default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
+    service_class = state_task_service.StateTaskService
+    if getattr(service_class, "_sandbox_normalises", False):
+        return
+
+    def operation_model(self: Any, boto_service_name: str | None, service_action_name: str | None) -> Any:
+        import botocore.session
+        from botocore import xform_name
+
+        service = self._get_boto_service_name(boto_service_name)
+        action = self._get_boto_service_action(service_action_name)
+        model = _service_model(botocore.session, service)
+        for name in model.operation_names:
+            if xform_name(name) == action:
+                return model.operation_model(name)
+        return None
+
+    def normalise_parameters(self: Any, parameters: dict, boto_service_name: str | None = None,
+                             service_action_name: str | None = None) -> None:
+        op = operation_model(self, boto_service_name, service_action_name)
+        if op is not None and op.input_shape is not None:
+            self._to_boto_request(parameters, op.input_shape)
+
+    def normalise_response(self: Any, response: Any, boto_service_name: str | None = None,
+                           service_action_name: str | None = None) -> None:
+        op = operation_model(self, boto_service_name, service_action_name)
+        if op is not None and op.output_shape is not None:
+            self._from_boto_response(response, op.output_shape)
+
+    original_value = service_class._to_boto_request_value
+
+    def to_boto_request_value(self: Any, request_value: Any, value_shape: Any) -> Any:
+        # a string given for a blob member (S3 Body) is the content itself, not JSON to quote
+        if value_shape.type_name == "blob" and isinstance(request_value, str):
+            return request_value.encode()
+        return original_value(self, request_value, value_shape)
+
+    service_class._normalise_parameters = normalise_parameters
+    service_class._normalise_response = normalise_response
+    service_class._to_boto_request_value = to_boto_request_value
+    service_class._sandbox_normalises = True
+
+
+_service_models: dict[str, Any] = {}
+
+
+def _service_model(botocore_session_module: Any, service: str) -> Any:
+    if service not in _service_models:
+        _service_models[service] = botocore_session_module.get_session().get_service_model(service)
+    return _service_models[service]
 
 
 def create_wsgi_app() -> Any:

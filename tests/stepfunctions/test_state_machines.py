@@ -55,7 +55,7 @@ def test_sdk_integration_task_writes_to_s3(aws, s3_bucket, unique_name):
         "stateMachineArn"]
     run = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"rows": 42}))["executionArn"]
     result = wait_for_execution(sfn, run)
-    assert result["status"] == "SUCCEEDED", result
+    assert result["status"] == "SUCCEEDED", (result.get("error"), result.get("cause"))
     body = aws.client("s3").get_object(Bucket=s3_bucket, Key="reports/run.json")["Body"].read()
     assert json.loads(body) == {"rows": 42}
 
@@ -84,3 +84,36 @@ def test_invalid_definition_is_rejected(aws, unique_name):
         aws.client("stepfunctions").create_state_machine(
             name=unique_name, definition=json.dumps({"StartAt": "Nowhere", "States": {}}), roleArn=ROLE)
     assert exc.value.response["Error"]["Code"] == "InvalidDefinition"
+
+
+def test_state_machine_orchestrates_a_batch_job(aws, s3_bucket, unique_name):
+    """The exam pattern: Step Functions runs a Batch job and waits for it (.sync)."""
+    iam, batch, sfn = aws.client("iam"), aws.client("batch"), aws.client("stepfunctions")
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "batch.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+    role = iam.create_role(RoleName=unique_name, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    env = batch.create_compute_environment(computeEnvironmentName=unique_name, type="UNMANAGED",
+                                           serviceRole=role)["computeEnvironmentArn"]
+    queue = batch.create_job_queue(jobQueueName=unique_name, state="ENABLED", priority=1,
+                                   computeEnvironmentOrder=[{"order": 1, "computeEnvironment": env}])["jobQueueArn"]
+    script = ("import boto3, sys; boto3.client('s3').put_object(Bucket=sys.argv[1], Key='batch/report.txt', "
+              "Body=b'daily report')")
+    definition_arn = batch.register_job_definition(
+        jobDefinitionName=unique_name, type="container",
+        containerProperties={"image": "python:3.11", "command": ["python", "-c", script, "Ref::bucket"],
+                             "vcpus": 1, "memory": 256})["jobDefinitionArn"]
+    machine = {
+        "StartAt": "Report",
+        "States": {"Report": {
+            "Type": "Task", "Resource": "arn:aws:states:::batch:submitJob.sync",
+            "Parameters": {"JobName": "report", "JobQueue": queue, "JobDefinition": definition_arn,
+                           "Parameters": {"bucket.$": "$.bucket"}},
+            "End": True}},
+    }
+    arn = sfn.create_state_machine(name=unique_name, definition=json.dumps(machine), roleArn=ROLE)["stateMachineArn"]
+    run = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"bucket": s3_bucket}))["executionArn"]
+    result = wait_for_execution(sfn, run, timeout=90)
+    assert result["status"] == "SUCCEEDED", (result.get("error"), result.get("cause"))
+    assert json.loads(result["output"])["Status"] == "SUCCEEDED"
+    body = aws.client("s3").get_object(Bucket=s3_bucket, Key="batch/report.txt")["Body"].read()
+    assert body == b"daily report"
