@@ -133,7 +133,7 @@ def reset(state_dir: str | None, port: int | None, yes: bool) -> None:
 
 
 @main.command()
-@click.option("--only", multiple=True, help="Run only this step (repeatable): lake, streaming, glue, athena, redshift, sagemaker.")
+@click.option("--only", multiple=True, help="Run only this step (repeatable): lake, streaming, glue, athena, redshift, orchestration, sagemaker.")
 @click.option("--size", default="small", show_default=True, type=click.Choice(["tiny", "small", "medium", "large"]),
               help="How much synthetic data to generate.")
 def demo(only: tuple[str, ...], size: str) -> None:
