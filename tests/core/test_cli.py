@@ -85,3 +85,15 @@ def test_demo_lake_step_runs(cloud):
     assert result.exit_code == 0, result.output
     assert "opened 2 of 7 files" in result.output
     assert "demo finished" in result.output
+
+
+@pytest.mark.slow
+def test_full_demo_runs_every_available_step(cloud):
+    """The README's main job, on tiny data: every step that exists must pass."""
+    from sandbox.demo import available_steps
+
+    result = CliRunner().invoke(main, ["demo", "--size", "tiny"])
+    assert result.exit_code == 0, result.output
+    for name, _ in available_steps():
+        assert f"== {name} ==" in result.output
+    assert "demo finished" in result.output
