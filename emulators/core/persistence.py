@@ -285,8 +285,9 @@ class StateStore:
                     buf = io.BytesIO()
                     try:
                         _SnapshotPickler(buf, self, used).dump(bdict)
-                    except Exception as exc:  # keep the previous good copy of this service
+                    except Exception as exc:  # keep the previous good copy of this service, retry soon
                         log.warning("could not snapshot %s (%s); keeping its previous state", service, exc)
+                        self._dirty.set()
                         if service in self._service_bytes:
                             current[service] = self._service_bytes[service]
                             current_blobs[service] = self._service_blobs.get(service, set())
