@@ -39,6 +39,7 @@ __all__ = [
     "enable_stepfunctions_execution",
     "install_backend_class",
     "loaded_backend_dicts",
+    "add_operation",
     "model_class",
     "replace_model_class",
     "reset_all_backends",
@@ -90,6 +91,25 @@ def replace_model_class(service: str, name: str, cls: type) -> None:
     if not issubclass(cls, getattr(module, name)):
         raise TypeError(f"{cls!r} must subclass moto.{service}.models.{name}")
     setattr(module, name, cls)
+
+
+def add_operation(service: str, response_class: str, operation: str, handler: Any) -> None:
+    """Answer an AWS operation moto does not implement.
+
+    ``handler(response)`` receives moto's response object for the request (its
+    ``_get_param``, ``current_account``, ``region``) and returns the result dict,
+    which is serialised in the service's protocol.
+    """
+    from moto.core.responses import ActionResult
+
+    module = importlib.import_module(f"moto.{service}.responses")
+    cls = getattr(module, response_class)
+
+    def method(self: Any) -> Any:
+        return ActionResult(handler(self))
+
+    method.__name__ = operation
+    setattr(cls, operation, method)
 
 
 def backend_for(service: str, account_id: str = DEFAULT_ACCOUNT_ID, region: str = "us-east-1") -> Any:
