@@ -1,0 +1,35 @@
+"""Amazon Athena: moto's control plane; queries really run on DuckDB over the lake.
+
+Emulated: StartQueryExecution (database context, output location from the call
+or the workgroup, EnforceWorkGroupConfiguration, ExecutionParameters),
+GetQueryExecution (QUEUED -> RUNNING -> SUCCEEDED / FAILED / CANCELLED with
+StateChangeReason and real Statistics: DataScannedInBytes is the bytes of the
+files actually opened, so partition filters shrink it), GetQueryResults (header
+row, Athena type names, MaxResults/NextToken), StopQueryExecution,
+ListQueryExecutions, BatchGetQueryExecution, workgroups, named queries,
+GetTableMetadata / ListTableMetadata. Results are written to
+``<OutputLocation>/<QueryExecutionId>.csv`` (DDL: ``.txt``).
+
+SQL: SELECT with joins, aggregates, window functions and CTEs over Glue catalog
+tables (Parquet, CSV/TSV text, JSON; hive partitions pruned), with Presto
+spellings translated (see ``translate.py``); DDL: CREATE/DROP DATABASE, CREATE
+EXTERNAL TABLE (registers in Glue), DROP TABLE, MSCK REPAIR TABLE, ALTER TABLE
+ADD/DROP PARTITION, SHOW DATABASES/TABLES/PARTITIONS/COLUMNS, DESCRIBE; CTAS
+(format, external_location, partitioned_by, field_delimiter), INSERT INTO and
+UNLOAD.
+
+Not emulated: partition projection, federated and Iceberg tables, views
+(CREATE VIEW), prepared statements, ORC, result reuse, query queueing limits;
+SQL is DuckDB's, so rare Presto functions may be missing (the error says so).
+"""
+
+from emulators.core.service import ServiceInfo
+
+SERVICE = ServiceInfo(
+    aws="Amazon Athena",
+    api_names=("athena",),
+    stand_in="DuckDB over pyarrow datasets built from the Glue catalog (S3 read in-process)",
+    executes="SELECT/joins/windows/CTEs, DDL, MSCK REPAIR, CTAS, INSERT INTO, UNLOAD; real bytes scanned",
+    not_emulated="partition projection, views, federated/Iceberg tables, ORC; DuckDB dialect underneath",
+    provider="provider",
+)

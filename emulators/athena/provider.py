@@ -1,0 +1,380 @@
+"""Athena on moto's control plane, with queries executed by :mod:`emulators.athena.engine`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import threading
+import time
+from typing import Any
+
+from emulators.athena.engine import AthenaEngine, QueryFailed, QueryResult
+from emulators.core import moto_coupling
+from emulators.core.s3access import s3_access
+from emulators.core.server import current_cloud
+
+log = logging.getLogger("emulators.athena")
+AthenaBackend = moto_coupling.backend_class("athena")
+MotoExecution = moto_coupling.model_class("athena", "Execution")
+MAX_RESULTS = 1000
+
+# finished results by query id (rebuilt from the CSV in S3 after a restart)
+_results: dict[str, QueryResult] = {}
+_results_lock = threading.Lock()
+
+
+class GlueCatalog:
+    """The engine's view of the Glue Data Catalog: moto's Glue backend, in-process."""
+
+    def __init__(self, account_id: str, region: str) -> None:
+        self.glue = moto_coupling.backend_for("glue", account_id, region)
+
+    def database_exists(self, name: str) -> bool:
+        return name in self.glue.databases
+
+    def create_database(self, name: str, description: str | None, location: str | None) -> None:
+        database_input: dict[str, Any] = {"Name": name}
+        if description:
+            database_input["Description"] = description
+        if location:
+            database_input["LocationUri"] = location
+        self.glue.create_database(name, database_input)
+
+    def drop_database(self, name: str) -> None:
+        self.glue.delete_database(name)
+
+    def list_databases(self) -> list[str]:
+        return list(self.glue.databases)
+
+    def get_table(self, database: str, name: str) -> dict[str, Any] | None:
+        try:
+            return self.glue.get_table(database, name).as_dict()
+        except Exception:
+            return None
+
+    def list_tables(self, database: str) -> list[str]:
+        return [t.name for t in self.glue.get_tables(database, None)]
+
+    def create_table(self, database: str, table_input: dict[str, Any]) -> None:
+        self.glue.create_table(database, table_input["Name"], table_input)
+
+    def delete_table(self, database: str, name: str) -> None:
+        self.glue.delete_table(database, name)
+
+    def get_partitions(self, database: str, name: str) -> list[dict[str, Any]]:
+        table = self.glue.get_table(database, name)
+        return [p.as_dict() for p in table.partitions.values()]
+
+    def add_partitions(self, database: str, name: str, partitions: list[dict[str, Any]]) -> None:
+        table = self.glue.get_table(database, name)
+        for partition in partitions:
+            table.create_partition(partition)
+
+    def delete_partition(self, database: str, name: str, values: list[str]) -> None:
+        self.glue.get_table(database, name).delete_partition(values)
+
+
+class SandboxExecution(MotoExecution):  # type: ignore[misc, valid-type]
+    """A query execution whose state the engine sets (no time-based progression)."""
+
+    @property
+    def status(self) -> str | None:
+        return self._status
+
+    @status.setter
+    def status(self, value: str | None) -> None:
+        self._status = value
+
+
+class SandboxAthenaBackend(AthenaBackend):  # type: ignore[misc, valid-type]
+    def start_query_execution(self, query: str, context: Any, config: Any, workgroup: str,
+                              execution_parameters: list[str] | None) -> str:
+        group = self.work_groups.get(workgroup or "primary")
+        if workgroup and group is None:
+            raise moto_coupling.AwsError("InvalidRequestException", f"WorkGroup {workgroup} is not found.")
+        if group is not None and group.state == "DISABLED":
+            raise moto_coupling.AwsError("InvalidRequestException", f"WorkGroup {group.name} is disabled.")
+        config = dict(config or {})
+        group_config = (group.configuration or {}).get("ResultConfiguration", {}) if group else {}
+        enforce = (group.configuration or {}).get("EnforceWorkGroupConfiguration", False) if group else False
+        if group_config.get("OutputLocation") and (enforce or not config.get("OutputLocation")):
+            config["OutputLocation"] = group_config["OutputLocation"]
+        if not config.get("OutputLocation"):
+            raise moto_coupling.AwsError(
+                "InvalidRequestException",
+                "No output location provided. An output location is required either through the Workgroup "
+                "result configuration setting or as an API input.")
+        if not query or not query.strip():
+            raise moto_coupling.AwsError("InvalidRequestException", "QueryString must not be empty")
+        if execution_parameters:
+            query = _bind_parameters(query, execution_parameters)
+        execution = SandboxExecution(query=query, context=context, config=config,
+                                     workgroup=group, execution_parameters=execution_parameters)
+        execution.status = "QUEUED"
+        execution.state_change_reason = None
+        execution.statistics = {}
+        execution.statement_type = _statement_type(query)
+        execution.substatement = None
+        execution.submitted = time.time()
+        self.executions[execution.id] = execution
+        current_cloud().submit(_run_query, self.account_id, self.region_name, execution.id)
+        return execution.id
+
+    def get_query_execution(self, exec_id: str) -> Any:
+        if exec_id not in self.executions:
+            raise moto_coupling.AwsError("InvalidRequestException",
+                                         f"QueryExecution {exec_id} was not found")
+        return self.executions[exec_id]
+
+    def stop_query_execution(self, exec_id: str) -> None:
+        execution = self.get_query_execution(exec_id)
+        if execution.status in ("QUEUED", "RUNNING"):
+            execution.status = "CANCELLED"
+            execution.state_change_reason = "Query was cancelled by the user"
+            execution.end_time = time.time()
+
+
+def _statement_type(query: str) -> str:
+    head = query.strip().split(None, 1)[0].upper() if query.strip() else ""
+    if head in ("CREATE", "DROP", "ALTER", "MSCK", "SHOW", "DESCRIBE", "DESC"):
+        return "DDL"
+    return "DML"
+
+
+def _bind_parameters(query: str, parameters: list[str]) -> str:
+    parts = query.split("?")
+    if len(parts) - 1 != len(parameters):
+        raise moto_coupling.AwsError("InvalidRequestException",
+                                     f"Query has {len(parts) - 1} parameters but {len(parameters)} were given")
+    out = parts[0]
+    for value, rest in zip(parameters, parts[1:]):
+        out += value + rest
+    return out
+
+
+def _run_query(account_id: str, region: str, exec_id: str) -> None:
+    cloud = current_cloud()
+    backend = moto_coupling.backend_for("athena", account_id, region)
+    execution = backend.executions[exec_id]
+    if execution.status == "CANCELLED":
+        return
+    started = time.time()
+    with cloud.mutating():
+        execution.status = "RUNNING"
+    context = execution.context or {}
+    engine = AthenaEngine(GlueCatalog(account_id, region), s3_access(account_id))
+    output = execution.config["OutputLocation"]
+    try:
+        with cloud.mutating():  # DDL changes the catalog; hold the state lock like a request does
+            result = engine.execute(execution.query, context.get("Database"), output, exec_id)
+        location = output if result.header or result.statement_type == "DML" else output[:-4] + ".txt"
+        _store_result_file(location, result)
+        with _results_lock:
+            _results[exec_id] = result
+        final, reason = "SUCCEEDED", None
+    except QueryFailed as exc:
+        final, reason, result = "FAILED", str(exc), None
+    except Exception as exc:  # engine bug: the query fails, the sandbox does not
+        log.exception("query %s failed", exec_id)
+        final, reason, result = "FAILED", f"GENERIC_INTERNAL_ERROR: {type(exc).__name__}: {exc}", None
+    ended = time.time()
+    with cloud.mutating():
+        if execution.status == "CANCELLED":
+            return
+        execution.status = final
+        execution.state_change_reason = reason
+        execution.end_time = ended
+        if result is not None:
+            execution.substatement = result.substatement
+            execution.statement_type = result.statement_type
+            if not result.header and result.statement_type == "DDL":
+                execution.config["OutputLocation"] = output[:-4] + ".txt"
+            execution.result_columns = result.columns
+            execution.result_header = result.header
+        millis = int((ended - started) * 1000)
+        execution.statistics = {
+            "EngineExecutionTimeInMillis": millis,
+            "DataScannedInBytes": result.data_scanned_bytes if result else 0,
+            "TotalExecutionTimeInMillis": int((ended - execution.submitted) * 1000),
+            "QueryQueueTimeInMillis": int((started - execution.submitted) * 1000),
+            "ServicePreProcessingTimeInMillis": 0,
+            "QueryPlanningTimeInMillis": 0,
+            "ServiceProcessingTimeInMillis": 1,
+            "ResultReuseInformation": {"ReusedPreviousResult": False},
+        }
+
+
+def _store_result_file(location: str, result: QueryResult) -> None:
+    """``<id>.csv`` as Athena writes it: a header line and every value double-quoted."""
+    out = io.StringIO()
+    if result.header or result.statement_type == "DML":
+        writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+        writer.writerow([name for name, _ in result.columns])
+        for row in result.rows:
+            writer.writerow(["" if v is None else v for v in row])
+    else:
+        for row in result.rows:
+            out.write("\t".join("" if v is None else v for v in row) + "\n")
+    bucket, _, key = location[len("s3://"):].partition("/")
+    try:
+        s3_access().put(bucket, key, out.getvalue().encode(), content_type="text/csv")
+    except Exception as exc:
+        raise QueryFailed(f"Unable to write query results to {location}: {exc}") from None
+
+
+def _result_of(execution: Any) -> QueryResult:
+    with _results_lock:
+        cached = _results.get(execution.id)
+    if cached is not None:
+        return cached
+    # after a restart: read the result file back
+    location = execution.config["OutputLocation"]
+    bucket, _, key = location[len("s3://"):].partition("/")
+    text = s3_access().get(bucket, key).decode()
+    columns = list(getattr(execution, "result_columns", []) or [])
+    header = getattr(execution, "result_header", True)
+    if location.endswith(".csv"):
+        rows = list(csv.reader(io.StringIO(text)))[1:]
+    else:
+        rows = [line.split("\t") for line in text.splitlines()]
+    result = QueryResult(columns, rows, execution.statement_type, header=header)
+    with _results_lock:
+        _results[execution.id] = result
+    return result
+
+
+# -- responses moto answers differently from AWS ---------------------------------------
+
+def _query_execution_document(execution: Any) -> dict[str, Any]:
+    status: dict[str, Any] = {"State": execution.status, "SubmissionDateTime": execution.start_time}
+    if execution.status in ("SUCCEEDED", "FAILED", "CANCELLED"):
+        status["CompletionDateTime"] = execution.end_time
+    if getattr(execution, "state_change_reason", None):
+        status["StateChangeReason"] = execution.state_change_reason
+    if execution.status == "FAILED":
+        status["AthenaError"] = {"ErrorCategory": 2, "ErrorType": 1006, "Retryable": False,
+                                 "ErrorMessage": execution.state_change_reason}
+    document = {
+        "QueryExecutionId": execution.id,
+        "Query": execution.query,
+        "StatementType": getattr(execution, "statement_type", "DML"),
+        "ResultConfiguration": execution.config,
+        "ResultReuseConfiguration": {"ResultReuseByAgeConfiguration": {"Enabled": False}},
+        "QueryExecutionContext": execution.context or {},
+        "Status": status,
+        "Statistics": getattr(execution, "statistics", None) or {"DataScannedInBytes": 0,
+                                                                 "EngineExecutionTimeInMillis": 0},
+        "WorkGroup": execution.workgroup.name if execution.workgroup else "primary",
+        "EngineVersion": {"SelectedEngineVersion": "AUTO", "EffectiveEngineVersion": "Athena engine version 3"},
+    }
+    if getattr(execution, "substatement", None):
+        document["SubstatementType"] = execution.substatement
+    if execution.execution_parameters:
+        document["ExecutionParameters"] = execution.execution_parameters
+    return document
+
+
+def _get_query_execution(response: Any) -> dict[str, Any]:
+    backend = moto_coupling.backend_for("athena", response.current_account, response.region)
+    execution = backend.get_query_execution(response._get_param("QueryExecutionId"))
+    return {"QueryExecution": _query_execution_document(execution)}
+
+
+def _batch_get_query_execution(response: Any) -> dict[str, Any]:
+    backend = moto_coupling.backend_for("athena", response.current_account, response.region)
+    found, missing = [], []
+    for exec_id in response._get_param("QueryExecutionIds") or []:
+        if exec_id in backend.executions:
+            found.append(_query_execution_document(backend.executions[exec_id]))
+        else:
+            missing.append({"QueryExecutionId": exec_id, "ErrorCode": "INVALID_INPUT",
+                            "ErrorMessage": "QueryExecution not found"})
+    return {"QueryExecutions": found, "UnprocessedQueryExecutionIds": missing}
+
+
+def _get_query_results(response: Any) -> dict[str, Any]:
+    backend = moto_coupling.backend_for("athena", response.current_account, response.region)
+    execution = backend.get_query_execution(response._get_param("QueryExecutionId"))
+    if execution.status in ("QUEUED", "RUNNING"):
+        raise moto_coupling.AwsError("InvalidRequestException",
+                                     f"Query has not yet finished. Current state: {execution.status}")
+    if execution.status != "SUCCEEDED":
+        raise moto_coupling.AwsError(
+            "InvalidRequestException",
+            f"Query did not finish successfully. Final query state: {execution.status}\n"
+            f"{getattr(execution, 'state_change_reason', '') or ''}".strip())
+    result = _result_of(execution)
+    max_results = int(response._get_param("MaxResults") or MAX_RESULTS)
+    if not 1 <= max_results <= MAX_RESULTS:
+        raise moto_coupling.AwsError("InvalidRequestException", "MaxResults must be between 1 and 1000")
+    rows = [[n for n, _ in result.columns]] + result.rows if result.header else result.rows
+    start = int(response._get_param("NextToken") or 0)
+    page = rows[start:start + max_results]
+    document: dict[str, Any] = {
+        "UpdateCount": result.written_rows or 0,
+        "ResultSet": {
+            "Rows": [{"Data": [{} if v is None else {"VarCharValue": v} for v in row]} for row in page],
+            "ResultSetMetadata": {"ColumnInfo": [
+                {"CatalogName": "hive", "SchemaName": "", "TableName": "", "Name": name, "Label": name,
+                 "Type": kind, "Precision": 0, "Scale": 0, "Nullable": "UNKNOWN", "CaseSensitive": kind == "varchar"}
+                for name, kind in result.columns]},
+        },
+    }
+    if start + max_results < len(rows):
+        document["NextToken"] = str(start + max_results)
+    return document
+
+
+def _get_table_metadata(response: Any) -> dict[str, Any]:
+    catalog = GlueCatalog(response.current_account, response.region)
+    database, name = response._get_param("DatabaseName"), response._get_param("TableName")
+    if not catalog.database_exists(database):
+        raise moto_coupling.AwsError("MetadataException", f"Database {database} not found.")
+    table = catalog.get_table(database, name)
+    if table is None:
+        raise moto_coupling.AwsError("MetadataException", f"Table {name} not found.")
+    return {"TableMetadata": _table_metadata(table)}
+
+
+def _list_table_metadata(response: Any) -> dict[str, Any]:
+    catalog = GlueCatalog(response.current_account, response.region)
+    database = response._get_param("DatabaseName")
+    if not catalog.database_exists(database):
+        raise moto_coupling.AwsError("MetadataException", f"Database {database} not found.")
+    tables = [catalog.get_table(database, n) for n in sorted(catalog.list_tables(database))]
+    return {"TableMetadataList": [_table_metadata(t) for t in tables if t]}
+
+
+def _table_metadata(table: dict[str, Any]) -> dict[str, Any]:
+    descriptor = table.get("StorageDescriptor", {})
+    return {
+        "Name": table["Name"],
+        "CreateTime": table.get("CreateTime"),
+        "TableType": table.get("TableType", "EXTERNAL_TABLE"),
+        "Columns": [{"Name": c["Name"], "Type": c["Type"]} for c in descriptor.get("Columns", [])],
+        "PartitionKeys": [{"Name": k["Name"], "Type": k["Type"]} for k in table.get("PartitionKeys", [])],
+        "Parameters": {**table.get("Parameters", {}), "location": descriptor.get("Location", ""),
+                       "inputformat": descriptor.get("InputFormat", ""),
+                       "serde.serialization.lib": descriptor.get("SerdeInfo", {}).get("SerializationLibrary", "")},
+    }
+
+
+def _fail_interrupted_queries() -> None:
+    for _, _, backend in moto_coupling.backend_dict("athena").iter_backends():
+        for execution in backend.executions.values():
+            if getattr(execution, "_status", None) in ("QUEUED", "RUNNING"):
+                execution._status = "FAILED"
+                execution.state_change_reason = "the sandbox stopped while this query ran"
+
+
+def install(cloud: Any) -> None:
+    moto_coupling.install_backend_class("athena", SandboxAthenaBackend)
+    moto_coupling.replace_model_class("athena", "Execution", SandboxExecution)
+    for operation, handler in (("get_query_execution", _get_query_execution),
+                               ("batch_get_query_execution", _batch_get_query_execution),
+                               ("get_query_results", _get_query_results),
+                               ("get_table_metadata", _get_table_metadata),
+                               ("list_table_metadata", _list_table_metadata)):
+        moto_coupling.add_operation("athena", "AthenaResponse", operation, handler)
+    cloud.after_restore(_fail_interrupted_queries)
