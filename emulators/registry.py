@@ -44,8 +44,15 @@ def _declarations() -> Iterator[tuple[str, ServiceInfo]]:
         except ModuleNotFoundError as exc:
             if exc.name == f"emulators.{package}":
                 continue
-            raise
-        for info in getattr(module, "SERVICES", None) or [module.SERVICE]:
+            log.error("service folder emulators/%s cannot be imported: %s", package, exc)
+            continue
+        except Exception as exc:
+            log.error("service folder emulators/%s cannot be imported: %s", package, exc)
+            continue
+        declared = getattr(module, "SERVICES", None) or ([module.SERVICE] if hasattr(module, "SERVICE") else [])
+        if not declared:
+            log.error("service folder emulators/%s declares no SERVICE", package)
+        for info in declared:
             yield package, info
 
 

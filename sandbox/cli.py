@@ -133,7 +133,7 @@ def reset(state_dir: str | None, port: int | None, yes: bool) -> None:
 
 
 @main.command()
-@click.option("--only", multiple=True, help="Run only this step (repeatable): lake, streaming, glue, athena, redshift, orchestration, sagemaker.")
+@click.option("--only", multiple=True, help="Run only this step (repeatable): lake, streaming, catalog, glue, query, athena, redshift, orchestration, sagemaker.")
 @click.option("--size", default="small", show_default=True, type=click.Choice(["tiny", "small", "medium", "large"]),
               help="How much synthetic data to generate.")
 def demo(only: tuple[str, ...], size: str) -> None:
@@ -151,7 +151,10 @@ def demo(only: tuple[str, ...], size: str) -> None:
     from sandbox.demo import run_demo
 
     console = _console()
-    aws = sandbox.connect()
+    try:
+        aws = sandbox.connect()
+    except cloud_control.CloudError as exc:
+        raise click.ClickException(str(exc)) from None
     console.print(f"[bold]AWS data & ML sandbox demo[/bold] on {aws.endpoint_url}")
     try:
         timings = run_demo(aws, console.print, only=list(only) or None, size=size)

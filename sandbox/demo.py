@@ -16,7 +16,7 @@ from typing import Any
 from sandbox.session import SandboxSession
 
 DEMO_BUCKET = "sandbox-demo-lake"
-STEP_ORDER = ["streaming", "glue", "athena", "redshift", "orchestration", "sagemaker"]
+STEP_ORDER = ["streaming", "catalog", "glue", "query", "athena", "redshift", "orchestration", "sagemaker"]
 
 
 @dataclass

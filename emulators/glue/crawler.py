@@ -313,8 +313,18 @@ def infer_tables(
                 schema_cache[key] = None
         return schema_cache[key]
 
+    def sample_keys(folder: _Folder) -> list[str]:
+        """Files from every branch of the folder (not just the first few), so one large
+        subfolder cannot hide a differently shaped sibling."""
+        picked = [k for k, _ in sorted(folder.files)[:2]]
+        for _, child in sorted(folder.children.items()):
+            picked.extend(sample_keys(child)[:2])
+        return picked
+
     def folder_schema(folder: _Folder) -> FileSchema | None:
-        sampled = [schema_of(k) for k, _ in sorted(folder.all_files())[:MAX_FILES_SAMPLED]]
+        keys = sample_keys(folder)
+        keys += [k for k, _ in sorted(folder.all_files())[:MAX_FILES_SAMPLED] if k not in keys]
+        sampled = [schema_of(k) for k in keys[: MAX_FILES_SAMPLED * 5]]
         schemas = [s for s in sampled if s is not None]
         if not schemas:
             return None

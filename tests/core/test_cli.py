@@ -97,3 +97,19 @@ def test_full_demo_runs_every_available_step(cloud):
     for name, _ in available_steps():
         assert f"== {name} ==" in result.output
     assert "demo finished" in result.output
+
+
+def test_every_service_folder_declares_its_stand_in():
+    import importlib
+
+    from emulators.registry import SERVICE_PACKAGES
+    from tests.conftest import repo_root
+
+    for package in SERVICE_PACKAGES:
+        if not (repo_root() / "emulators" / package / "__init__.py").exists():
+            continue
+        module = importlib.import_module(f"emulators.{package}")
+        declared = getattr(module, "SERVICES", None) or [getattr(module, "SERVICE", None)]
+        assert declared and all(declared), f"emulators/{package} declares no SERVICE"
+        assert module.__doc__ and "not emulated" in module.__doc__.lower().replace("\n", " "), \
+            f"emulators/{package} docstring must say what is not emulated"

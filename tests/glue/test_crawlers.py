@@ -201,3 +201,15 @@ def test_cron_expressions():
     assert cron_matches("cron(0 12 1 JAN ? 2024)", monday_noon)
     with pytest.raises(ValueError):
         cron_matches("rate(5 minutes)", monday_noon)
+
+
+def test_many_files_in_one_folder_do_not_hide_a_different_sibling(aws, s3_bucket, unique_name):
+    glue, s3 = aws.client("glue"), aws.client("s3")
+    for day in range(1, 16):
+        s3.put_object(Bucket=s3_bucket, Key=f"zone/aaa_events/dt=2024-01-{day:02d}/e.json", Body=b'{"e": 1}\n')
+    s3.put_object(Bucket=s3_bucket, Key="zone/zzz_users/u.csv", Body=b"id,name\n1,x\n")
+    glue.create_crawler(Name=unique_name, Role=ROLE, DatabaseName=unique_name,
+                        Targets={"S3Targets": [{"Path": f"s3://{s3_bucket}/zone/"}]})
+    run_crawler(glue, unique_name)
+    names = {t["Name"] for t in glue.get_tables(DatabaseName=unique_name)["TableList"]}
+    assert names == {"aaa_events", "zzz_users"}
