@@ -65,6 +65,7 @@ class QueryResult:
     header: bool = True  # SELECT results start with a header row; SHOW/DESCRIBE do not
     substatement: str = "SELECT"
     written_rows: int | None = None
+    written_files: list[str] = field(default_factory=list)  # s3:// URIs, for the data manifest
 
 
 @dataclass
@@ -730,8 +731,9 @@ class AthenaEngine:
         if partitioned and data.column_names[-len(partitioned):] != partitioned:
             raise QueryFailed("HIVE_COLUMN_ORDER_MISMATCH: Partition keys must be the last columns in the table "
                               f"and in the same order as the table properties: {partitioned}")
+        files: list[str] = []
         written = self._write(data, location, fmt, partitioned, props.get("field_delimiter", ","),
-                              props.get("write_compression"))
+                              props.get("write_compression"), files=files)
         data_columns = [f for f in data.schema if f.name not in partitioned]
         table_input = self._table_input(name, location, fmt, data_columns,
                                         [data.schema.field(p) for p in partitioned], props.get("field_delimiter", ","))
@@ -740,7 +742,7 @@ class AthenaEngine:
             self.catalog.add_partitions(db, name, [self._partition_input(table_input, list(values), where)
                                                    for values, where in sorted(written.items())])
         return QueryResult([("rows", "bigint")], [[str(data.num_rows)]], "DDL", scanned, header=False,
-                           substatement="CREATE_TABLE_AS_SELECT", written_rows=data.num_rows)
+                           substatement="CREATE_TABLE_AS_SELECT", written_rows=data.num_rows, written_files=files)
 
     def insert_into(self, sql: str, database: str) -> QueryResult:
         match = re.match(r"INSERT\s+INTO\s+([`\"\w.-]+)\s*(\([^)]*\))?\s*", sql, re.I)
@@ -759,15 +761,16 @@ class AthenaEngine:
         params = {**table.get("Parameters", {}), **descriptor.get("SerdeInfo", {}).get("Parameters", {})}
         library = descriptor.get("SerdeInfo", {}).get("SerializationLibrary", "").lower()
         fmt = "PARQUET" if "parquet" in library else "JSON" if "json" in library else "TEXTFILE"
+        files: list[str] = []
         written = self._write(data, descriptor["Location"].rstrip("/") + "/", fmt, keys,
-                              params.get("field.delim", ","), None, unique=True)
+                              params.get("field.delim", ","), None, unique=True, files=files)
         existing = {tuple(p["Values"]) for p in self.catalog.get_partitions(db, name)}
         new = [self._partition_input(table, list(v), where) for v, where in sorted(written.items())
                if keys and v not in existing]
         if new:
             self.catalog.add_partitions(db, name, new)
         return QueryResult([("rows", "bigint")], [[str(data.num_rows)]], "DML", scanned, header=False,
-                           substatement="INSERT", written_rows=data.num_rows)
+                           substatement="INSERT", written_rows=data.num_rows, written_files=files)
 
     def unload(self, sql: str, database: str) -> QueryResult:
         match = re.match(r"UNLOAD\s*\(", sql, re.I)
@@ -786,14 +789,18 @@ class AthenaEngine:
             raise QueryFailed(f"HIVE_PATH_ALREADY_EXISTS: Target directory for UNLOAD already exists: {location}")
         data, scanned = self.query_arrow(inner, database)
         partitioned = [c.lower() for c in re.findall(r"'([^']+)'", props.get("partitioned_by", ""))]
+        files: list[str] = []
         self._write(data, location, (props.get("format") or "TEXTFILE").upper(), partitioned,
-                    props.get("field_delimiter", ","), props.get("compression"))
+                    props.get("field_delimiter", ","), props.get("compression"), files=files)
         return QueryResult([("rows", "bigint")], [[str(data.num_rows)]], "DML", scanned, header=False,
-                           substatement="UNLOAD", written_rows=data.num_rows)
+                           substatement="UNLOAD", written_rows=data.num_rows, written_files=files)
 
     def _write(self, data: Any, location: str, fmt: str, partitioned: list[str], delimiter: str,
-               compression: str | None, unique: bool = False) -> dict[tuple[str, ...], str]:
-        """Write ``data`` under ``location``; returns partition values -> partition location."""
+               compression: str | None, unique: bool = False,
+               files: list[str] | None = None) -> dict[tuple[str, ...], str]:
+        """Write ``data`` under ``location``; returns partition values -> partition location.
+
+        The URIs of the files written are appended to ``files``."""
         import pyarrow.compute as pc
 
         bucket, prefix = split_s3(location)
@@ -818,6 +825,8 @@ class AthenaEngine:
             body, suffix = _encode(part, fmt, delimiter, compression)
             key = f"{prefix}{folder}{stamp or uuid.uuid4().hex[:12]}-part-00000{suffix}"
             self.lake.put(bucket, key, body)
+            if files is not None:
+                files.append(f"s3://{bucket}/{key}")
             written[values] = f"s3://{bucket}/{prefix}{folder}"
         return written
 

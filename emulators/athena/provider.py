@@ -170,14 +170,21 @@ def _run_query(account_id: str, region: str, exec_id: str) -> None:
             result = engine.execute(execution.query, context.get("Database"), output, exec_id)
         location = output if result.header or result.statement_type == "DML" else output[:-4] + ".txt"
         _store_result_file(location, result)
+        manifest = None
+        if result.substatement in ("CREATE_TABLE_AS_SELECT", "INSERT", "UNLOAD"):
+            # Athena lists the files a CTAS/INSERT/UNLOAD wrote in <id>-manifest.csv (awswrangler reads it)
+            manifest = output.rsplit("/", 1)[0] + f"/{exec_id}-manifest.csv"
+            bucket, _, key = manifest[len("s3://"):].partition("/")
+            s3_access(account_id).put(bucket, key, "".join(f + "\n" for f in result.written_files).encode(),
+                                      content_type="text/csv")
         with _results_lock:
             _results[exec_id] = result
         final, reason = "SUCCEEDED", None
     except QueryFailed as exc:
-        final, reason, result = "FAILED", str(exc), None
+        final, reason, result, manifest = "FAILED", str(exc), None, None
     except Exception as exc:  # engine bug: the query fails, the sandbox does not
         log.exception("query %s failed", exec_id)
-        final, reason, result = "FAILED", f"GENERIC_INTERNAL_ERROR: {type(exc).__name__}: {exc}", None
+        final, reason, result, manifest = "FAILED", f"GENERIC_INTERNAL_ERROR: {type(exc).__name__}: {exc}", None, None
     ended = time.time()
     with cloud.mutating():
         if execution.status == "CANCELLED":
@@ -203,6 +210,8 @@ def _run_query(account_id: str, region: str, exec_id: str) -> None:
             "ServiceProcessingTimeInMillis": 1,
             "ResultReuseInformation": {"ReusedPreviousResult": False},
         }
+        if manifest:
+            execution.statistics["DataManifestLocation"] = manifest
 
 
 def _store_result_file(location: str, result: QueryResult) -> None:

@@ -1,0 +1,70 @@
+"""The usual Athena clients work with only endpoint settings changed: PyAthena and awswrangler."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sandbox import datasets
+
+
+@pytest.fixture(scope="module")
+def client_env(aws):
+    import os
+
+    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                            "AWS_DEFAULT_REGION")}
+    os.environ.update(aws.environment())
+    datasets.load_into_lake(aws, "clients-lake", size="tiny")
+    aws.client("s3").create_bucket(Bucket="clients-results")
+    yield aws
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def test_pyathena_cursors(client_env):
+    from pyathena import connect
+    from pyathena.pandas.cursor import PandasCursor
+
+    cursor = connect(s3_staging_dir="s3://clients-results/pyathena/", region_name="us-east-1").cursor()
+    cursor.execute("CREATE DATABASE IF NOT EXISTS clients")
+    cursor.execute("""CREATE EXTERNAL TABLE IF NOT EXISTS clients.customers (
+        customer_id bigint, name string, email string, country string, segment string, signup_date string,
+        age int, tenure_months int, monthly_spend double, support_calls int, churned int)
+        ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' LOCATION 's3://clients-lake/raw/customers/'
+        TBLPROPERTIES ('skip.header.line.count'='1')""")
+    cursor.execute("SELECT segment, count(*) AS n FROM clients.customers GROUP BY segment ORDER BY segment")
+    assert [d[0] for d in cursor.description] == ["segment", "n"]
+    want = datasets.customers(200, seed=42).groupby("segment").size()
+    assert cursor.fetchall() == [(segment, int(n)) for segment, n in want.items()]
+
+    pandas_cursor = connect(s3_staging_dir="s3://clients-results/pyathena/", region_name="us-east-1",
+                            cursor_class=PandasCursor).cursor()
+    frame = pandas_cursor.execute("SELECT customer_id, monthly_spend FROM clients.customers ORDER BY customer_id").as_pandas()
+    assert len(frame) == 200 and frame["monthly_spend"].dtype.kind == "f"
+
+
+def test_awswrangler_dataset_catalog_and_queries(client_env):
+    import awswrangler as wr
+
+    endpoint = client_env.endpoint_url
+    wr.config.s3_endpoint_url = endpoint
+    wr.config.athena_endpoint_url = endpoint
+    wr.config.glue_endpoint_url = endpoint
+    if "wrangler" not in wr.catalog.databases()["Database"].tolist():
+        wr.catalog.create_database("wrangler")
+    frame = pd.DataFrame({"id": [1, 2, 3, 4], "value": [1.0, 2.0, 3.0, 4.5], "part": ["a", "b", "a", "b"]})
+    wr.s3.to_parquet(frame, path="s3://clients-lake/wrangler/scores/", dataset=True, database="wrangler",
+                     table="scores", partition_cols=["part"], mode="overwrite")
+    table = wr.catalog.table(database="wrangler", table="scores")
+    assert table.set_index("Column Name").loc["part", "Partition"]
+
+    sql = "SELECT part, sum(value) AS total FROM scores GROUP BY part ORDER BY part"
+    for ctas in (False, True):
+        result = wr.athena.read_sql_query(sql, database="wrangler", ctas_approach=ctas,
+                                          s3_output="s3://clients-results/wrangler/")
+        assert result["part"].tolist() == ["a", "b"], ctas
+        assert result["total"].tolist() == [4.0, 6.5], ctas
