@@ -1,0 +1,349 @@
+"""The Redshift Data API, executing on :mod:`emulators.redshift.warehouse`."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import decimal
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from emulators.athena.provider import GlueCatalog
+from emulators.core import moto_coupling
+from emulators.core.s3access import s3_access
+from emulators.core.server import current_cloud
+from emulators.redshift import warehouse
+from emulators.redshift.warehouse import StatementFailed, StatementOutcome, Warehouse
+
+log = logging.getLogger("emulators.redshift")
+DataBackend = moto_coupling.backend_class("redshift-data")
+PAGE_ROWS = 1000
+
+
+class SandboxRedshiftDataBackend(DataBackend):  # type: ignore[misc, valid-type]
+    """Statements are plain dicts (persisted with the snapshot); results live in files."""
+
+    @property
+    def sandbox_statements(self) -> dict[str, dict[str, Any]]:
+        if "_sandbox_statements" not in self.__dict__:
+            self._sandbox_statements = {}
+        return self._sandbox_statements
+
+
+def _backend(response: Any) -> SandboxRedshiftDataBackend:
+    return moto_coupling.backend_for("redshift-data", response.current_account, response.region)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _warehouse_for(account: str, region: str, statement: dict[str, Any]) -> Warehouse:
+    cloud = current_cloud()
+    owner = statement.get("ClusterIdentifier") or f"workgroup-{statement.get('WorkgroupName')}"
+    safe_owner = re.sub(r"[^A-Za-z0-9_.-]", "_", owner)
+    safe_db = re.sub(r"[^A-Za-z0-9_.-]", "_", statement["Database"])
+    path = cloud.data_dir("redshift") / f"{account}-{region}" / safe_owner / f"{safe_db}.duckdb"
+    return Warehouse(path, s3_access(account), GlueCatalog(account, region))
+
+
+def _validate_target(response: Any) -> dict[str, Any]:
+    cluster = response._get_param("ClusterIdentifier")
+    workgroup = response._get_param("WorkgroupName")
+    database = response._get_param("Database")
+    if bool(cluster) == bool(workgroup):
+        raise moto_coupling.AwsError("ValidationException",
+                                     "Either ClusterIdentifier or WorkgroupName must be provided, but not both.")
+    if not database:
+        raise moto_coupling.AwsError("ValidationException", "Database must be provided.")
+    if cluster:
+        redshift = moto_coupling.backend_for("redshift", response.current_account, response.region)
+        if cluster not in redshift.clusters:
+            raise moto_coupling.AwsError("ValidationException", "Redshift endpoint doesn't exist in this region.")
+    target = {"Database": database, "DbUser": response._get_param("DbUser"),
+              "SecretArn": response._get_param("SecretArn")}
+    target["ClusterIdentifier" if cluster else "WorkgroupName"] = cluster or workgroup
+    return target
+
+
+def _bind(sql: str, parameters: list[dict[str, str]] | None) -> str:
+    for parameter in parameters or []:
+        literal = "'" + str(parameter["value"]).replace("'", "''") + "'"
+        sql = re.sub(rf":{re.escape(parameter['name'])}\b", literal, sql)
+    return sql
+
+
+def _new_statement(response: Any, sqls: list[str], batch: bool) -> dict[str, Any]:
+    target = _validate_target(response)
+    now = _now()
+    statement_id = str(uuid.uuid4())
+    statement = {
+        **target,
+        "Id": statement_id,
+        "CreatedAt": now,
+        "UpdatedAt": now,
+        "QueryString": ";\n".join(sqls) if batch else sqls[0],
+        "QueryParameters": response._get_param("Parameters") or [],
+        "Status": "SUBMITTED",
+        "HasResultSet": False,
+        "ResultRows": -1,
+        "ResultSize": -1,
+        "Duration": -1,
+        "RedshiftPid": 1073741824 + (hash(statement_id) % 100000),
+        "RedshiftQueryId": 0,
+        "StatementName": response._get_param("StatementName"),
+        "IsBatchStatement": batch,
+        "SubStatements": [
+            {"Id": f"{statement_id}:{i + 1}", "QueryString": sql, "Status": "SUBMITTED", "CreatedAt": now,
+             "UpdatedAt": now, "Duration": -1, "HasResultSet": False, "ResultRows": -1, "ResultSize": -1,
+             "RedshiftQueryId": 0}
+            for i, sql in enumerate(sqls)
+        ] if batch else [],
+    }
+    _backend(response).sandbox_statements[statement_id] = statement
+    current_cloud().submit(_run_statement, response.current_account, response.region, statement_id)
+    return statement
+
+
+def _execute_statement(response: Any) -> dict[str, Any]:
+    sql = response._get_param("Sql")
+    if not sql or not sql.strip():
+        raise moto_coupling.AwsError("ValidationException", "Sql must not be empty.")
+    statement = _new_statement(response, [sql], batch=False)
+    return _submission(statement)
+
+
+def _batch_execute_statement(response: Any) -> dict[str, Any]:
+    sqls = response._get_param("Sqls") or []
+    if not sqls:
+        raise moto_coupling.AwsError("ValidationException", "Sqls must contain at least one statement.")
+    if len(sqls) > 40:
+        raise moto_coupling.AwsError("ValidationException", "Sqls can contain at most 40 statements.")
+    return _submission(_new_statement(response, list(sqls), batch=True))
+
+
+def _submission(statement: dict[str, Any]) -> dict[str, Any]:
+    out = {k: statement[k] for k in ("Id", "CreatedAt", "Database") if statement.get(k) is not None}
+    for key in ("ClusterIdentifier", "WorkgroupName", "DbUser", "SecretArn"):
+        if statement.get(key):
+            out[key] = statement[key]
+    return out
+
+
+def _results_path(statement_id: str) -> Any:
+    return current_cloud().data_dir("redshift") / "results" / f"{statement_id.replace(':', '_')}.json"
+
+
+def _save_result(statement_id: str, outcome: StatementOutcome) -> int:
+    path = _results_path(statement_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = json.dumps({"columns": outcome.columns, "rows": [[_jsonable(v) for v in row] for row in outcome.rows]})
+    path.write_text(data)
+    return len(data)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return {"t": "s", "v": value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()}
+    if isinstance(value, decimal.Decimal):
+        return {"t": "s", "v": str(value)}
+    if isinstance(value, bytes):
+        return {"t": "b", "v": base64.b64encode(value).decode()}
+    if isinstance(value, (list, dict)):
+        return {"t": "s", "v": json.dumps(value, default=str)}
+    return value
+
+
+def _run_statement(account: str, region: str, statement_id: str) -> None:
+    cloud = current_cloud()
+    backend = moto_coupling.backend_for("redshift-data", account, region)
+    statement = backend.sandbox_statements[statement_id]
+    if statement["Status"] == "ABORTED":
+        return
+    with cloud.mutating():
+        statement["Status"] = "STARTED"
+        statement["UpdatedAt"] = _now()
+    store = _warehouse_for(account, region, statement)
+    started = time.perf_counter()
+    parts = statement["SubStatements"] or [statement]
+    sqls = [_bind(p["QueryString"], statement.get("QueryParameters")) for p in parts]
+    outcomes: list[StatementOutcome] = []
+    error = None
+    if statement["IsBatchStatement"]:
+        sqls = ["BEGIN TRANSACTION", *sqls, "COMMIT"]
+    for index, sql in enumerate(sqls):
+        try:
+            outcomes.append(store.run(sql))
+        except StatementFailed as exc:
+            error = str(exc)
+        except Exception as exc:
+            log.exception("statement %s failed", statement_id)
+            error = f"ERROR: {type(exc).__name__}: {exc}"
+        if error:
+            if statement["IsBatchStatement"]:
+                try:
+                    store.run("ROLLBACK")
+                except StatementFailed:
+                    pass
+            break
+    if statement["IsBatchStatement"]:
+        outcomes = outcomes[1:len(parts) + 1]
+    duration = int((time.perf_counter() - started) * 1e9)
+    with cloud.mutating():
+        if statement["Status"] == "ABORTED":
+            return
+        now = _now()
+        if statement["IsBatchStatement"]:
+            for i, sub in enumerate(statement["SubStatements"]):
+                if i < len(outcomes):
+                    _finish(sub, outcomes[i], "FINISHED" if not error else "ABORTED", now)
+                elif i == len(outcomes) and error:
+                    sub.update(Status="FAILED", Error=error, UpdatedAt=now)
+                else:
+                    sub.update(Status="ABORTED", UpdatedAt=now)
+            if error:
+                for sub in statement["SubStatements"][: len(outcomes)]:
+                    sub["Status"] = "ABORTED"
+            statement["HasResultSet"] = any(s.get("HasResultSet") for s in statement["SubStatements"])
+        elif not error:
+            _finish(statement, outcomes[0], "FINISHED", now)
+        statement["Status"] = "FAILED" if error else "FINISHED"
+        if error:
+            statement["Error"] = error
+        statement["Duration"] = duration
+        statement["UpdatedAt"] = now
+
+
+def _finish(target: dict[str, Any], outcome: StatementOutcome, status: str, now: dt.datetime) -> None:
+    target["Status"] = status
+    target["UpdatedAt"] = now
+    target["HasResultSet"] = outcome.has_result_set
+    target["ResultRows"] = outcome.rows_affected if outcome.rows_affected >= 0 else 0
+    target["ResultSize"] = _save_result(target["Id"], outcome) if outcome.has_result_set else 0
+    target["Duration"] = 1
+
+
+def _find(response: Any, statement_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the statement, the part asked for: itself or one of its sub-statements)."""
+    if not statement_id:
+        raise moto_coupling.AwsError("ValidationException", "Id must be provided.")
+    base = statement_id.split(":", 1)[0]
+    statement = _backend(response).sandbox_statements.get(base)
+    if statement is None:
+        raise moto_coupling.AwsError("ResourceNotFoundException", "Query does not exist.")
+    if ":" in statement_id:
+        for sub in statement["SubStatements"]:
+            if sub["Id"] == statement_id:
+                return statement, sub
+        raise moto_coupling.AwsError("ResourceNotFoundException", "Query does not exist.")
+    return statement, statement
+
+
+def _describe_statement(response: Any) -> dict[str, Any]:
+    statement, part = _find(response, response._get_param("Id"))
+    keys = ("Id", "ClusterIdentifier", "WorkgroupName", "CreatedAt", "Database", "DbUser", "Duration", "Error",
+            "HasResultSet", "QueryString", "RedshiftPid", "RedshiftQueryId", "ResultRows", "ResultSize", "SecretArn",
+            "Status", "UpdatedAt", "QueryParameters")
+    document = {k: statement[k] for k in keys if statement.get(k) not in (None, [])}
+    if statement["SubStatements"]:
+        document["SubStatements"] = statement["SubStatements"]
+    return document
+
+
+def _get_statement_result(response: Any) -> dict[str, Any]:
+    statement, part = _find(response, response._get_param("Id"))
+    if part["Status"] != "FINISHED" or not part.get("HasResultSet"):
+        if statement["IsBatchStatement"] and part is statement:
+            raise moto_coupling.AwsError("ValidationException",
+                                         "Batch statement results are available per sub-statement: use its Id, "
+                                         "e.g. <id>:1.")
+        raise moto_coupling.AwsError("ResourceNotFoundException",
+                                     "Query does not have result. Please check query status with DescribeStatement.")
+    data = json.loads(_results_path(part["Id"]).read_text())
+    start = int(response._get_param("NextToken") or 0)
+    rows = data["rows"]
+    page = rows[start:start + PAGE_ROWS]
+    document: dict[str, Any] = {
+        "ColumnMetadata": [
+            {"name": name, "label": name, "typeName": kind, "isCaseSensitive": kind == "varchar",
+             "isCurrency": False, "isSigned": kind.startswith(("int", "float", "numeric")), "nullable": 1,
+             "precision": 0, "scale": 0, "schemaName": "", "tableName": "", "columnDefault": None}
+            for name, kind in data["columns"]],
+        "Records": [[_field(value, kind) for value, (_, kind) in zip(row, data["columns"])] for row in page],
+        "TotalNumRows": len(rows),
+    }
+    if start + PAGE_ROWS < len(rows):
+        document["NextToken"] = str(start + PAGE_ROWS)
+    return document
+
+
+def _field(value: Any, kind: str) -> dict[str, Any]:
+    if value is None:
+        return {"isNull": True}
+    if isinstance(value, dict):
+        if value.get("t") == "b":
+            return {"blobValue": base64.b64decode(value["v"])}
+        return {"stringValue": value["v"]}
+    if isinstance(value, bool):
+        return {"booleanValue": value}
+    if isinstance(value, int):
+        return {"longValue": value}
+    if isinstance(value, float):
+        return {"doubleValue": value}
+    return {"stringValue": str(value)}
+
+
+def _list_statements(response: Any) -> dict[str, Any]:
+    status = response._get_param("Status") or "ALL"
+    name = response._get_param("StatementName")
+    statements = sorted(_backend(response).sandbox_statements.values(), key=lambda s: s["CreatedAt"], reverse=True)
+    found = []
+    for statement in statements:
+        if status != "ALL" and statement["Status"] != status:
+            continue
+        if name and not (statement.get("StatementName") or "").startswith(name):
+            continue
+        found.append({k: statement[k] for k in ("Id", "CreatedAt", "QueryString", "Status", "UpdatedAt",
+                                                "IsBatchStatement") if k in statement}
+                     | ({"StatementName": statement["StatementName"]} if statement.get("StatementName") else {})
+                     | ({"QueryStrings": [s["QueryString"] for s in statement["SubStatements"]]}
+                        if statement["SubStatements"] else {}))
+    limit = int(response._get_param("MaxResults") or 100)
+    return {"Statements": found[:limit]}
+
+
+def _cancel_statement(response: Any) -> dict[str, Any]:
+    statement, _ = _find(response, response._get_param("Id"))
+    if statement["Status"] not in ("SUBMITTED", "PICKED", "STARTED"):
+        raise moto_coupling.AwsError(
+            "ValidationException",
+            f"Could not cancel a query that is already in {statement['Status']} state with ID: {statement['Id']}")
+    statement["Status"] = "ABORTED"
+    statement["UpdatedAt"] = _now()
+    return {"Status": True}
+
+
+def _abort_interrupted() -> None:
+    for _, _, backend in moto_coupling.backend_dict("redshift-data").iter_backends():
+        for statement in getattr(backend, "_sandbox_statements", {}).values():
+            if statement["Status"] in ("SUBMITTED", "PICKED", "STARTED"):
+                statement["Status"] = "FAILED"
+                statement["Error"] = "ERROR: the sandbox stopped while this statement ran"
+
+
+def install(cloud: Any) -> None:
+    moto_coupling.install_backend_class("redshift-data", SandboxRedshiftDataBackend)
+    for operation, handler in (("execute_statement", _execute_statement),
+                               ("batch_execute_statement", _batch_execute_statement),
+                               ("describe_statement", _describe_statement),
+                               ("get_statement_result", _get_statement_result),
+                               ("list_statements", _list_statements),
+                               ("cancel_statement", _cancel_statement)):
+        moto_coupling.add_operation("redshiftdata", "RedshiftDataAPIServiceResponse", operation, handler)
+    cloud.after_restore(_abort_interrupted)
+    cloud.on_shutdown(warehouse.close_all)
+    cloud.on_reset(warehouse.close_all)
