@@ -1,0 +1,60 @@
+"""Amazon SageMaker and SageMaker Runtime: jobs run as local processes in /opt/ml-shaped job folders,
+endpoints serve models loaded in-process, MLflow is the tracking layer.
+
+moto keeps the control plane; the sandbox executes:
+
+- **Training jobs** (:mod:`.training`, :mod:`.container`): a job folder
+  ``<state>/services/sagemaker/jobs/<job>/`` laid out as ``/opt/ml`` (config files,
+  channels downloaded from S3 in File mode, ``model/``, ``output/``, ``code/``), the
+  training toolkit's ``SM_*`` environment, hyperparameters as ``--name value``
+  arguments. scikit-learn / XGBoost framework images run the user's script
+  (``sagemaker_program`` in ``sagemaker_submit_directory``); built-in XGBoost,
+  Linear Learner, K-Means and PCA images run our re-implementations
+  (:mod:`.builtin_algorithms`). ``model/`` -> ``model.tar.gz``, ``output/data`` ->
+  ``output.tar.gz``; exit code or ``output/failure`` -> Failed with FailureReason;
+  logs in CloudWatch Logs ``/aws/sagemaker/TrainingJobs``; ``stop_training_job``.
+- **Processing jobs** (:mod:`.processing`): ``ContainerEntrypoint`` with
+  ``/opt/ml/processing/...`` inputs/outputs mapped to the job folder.
+- **Tuning jobs** (:mod:`.tuning`): optuna TPE (Bayesian) / random / grid search,
+  parallel training jobs, objective from the logs, early stopping (median rule).
+- **Hosting**: endpoints load their variants' models in-process
+  (:mod:`.hosting`); ``invoke_endpoint`` runs the user's ``model_fn``/``input_fn``/
+  ``predict_fn``/``output_fn``, weighted variants, ``TargetVariant``, data capture
+  to S3 in AWS's JSON-lines format.
+- **Batch transform** (:mod:`.transform`).
+- **MLflow** (:mod:`.tracking`): training jobs are runs, tuning jobs parent runs,
+  model package groups/packages are registered models/versions with approval status.
+
+Not emulated: Docker images (only the images above run; bring-your-own containers
+need Docker), GPUs, distributed training (one host, ``algo-1``), Pipe mode (File
+mode is used), instance types/counts and autoscaling (one in-process model per
+variant), serverless and asynchronous inference, multi-model and multi-container
+endpoints, ``DataProcessing`` filters of transform jobs, warm-start tuning,
+``TrainingJobDefinitions`` (several algorithms in one tuning job), model artifacts
+of the built-in Linear Learner / K-Means / PCA in AWS's MXNet format (ours are
+joblib files), Studio/notebook instances, SageMaker Pipelines execution.
+"""
+
+from emulators.core.service import ServiceInfo
+
+SERVICES = [
+    ServiceInfo(
+        aws="Amazon SageMaker",
+        api_names=("sagemaker",),
+        stand_in="moto's control plane; jobs run as local processes in /opt/ml-shaped folders; MLflow tracking",
+        executes="training (scikit-learn/XGBoost script mode; built-in XGBoost, Linear Learner, K-Means, PCA), "
+                 "processing, tuning (optuna), endpoints, batch transform, model registry in MLflow",
+        not_emulated="Docker/BYO images, GPUs, multi-host training, Pipe mode, autoscaling, serverless/async "
+                     "inference, multi-model endpoints, warm-start tuning, transform DataProcessing filters",
+        provider="provider",
+        notes=("MLflow UI: `sandbox mlflow` (the store is <state>/services/sagemaker/mlflow/mlflow.db)",),
+    ),
+    ServiceInfo(
+        aws="Amazon SageMaker Runtime",
+        api_names=("sagemaker-runtime",),
+        stand_in="models loaded in-process (the framework's model_fn/input_fn/predict_fn/output_fn)",
+        executes="invoke_endpoint with real predictions, weighted production variants, data capture",
+        not_emulated="invoke_endpoint_async, invoke_endpoint_with_response_stream",
+        provider="provider",
+    ),
+]

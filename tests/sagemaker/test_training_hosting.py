@@ -1,0 +1,162 @@
+"""Script-mode training on S3 data -> model.tar.gz -> model -> endpoint -> real predictions."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+
+import joblib
+import numpy as np
+import pytest
+from botocore.exceptions import ClientError
+
+from .conftest import (ROLE, SKLEARN_IMAGE, csv_bytes, source_archive, training_request, wait_for)
+
+
+def describe_training(sm, name):
+    return lambda: sm.describe_training_job(TrainingJobName=name)
+
+
+def train(sm, name, bucket, **kwargs):
+    sm.create_training_job(**training_request(name, bucket, **kwargs))
+    return wait_for(describe_training(sm, name), "TrainingJobStatus")
+
+
+def deploy(sm, name, model_data, image=SKLEARN_IMAGE, environment=None, variants=None, capture=None):
+    sm.create_model(ModelName=name, ExecutionRoleArn=ROLE,
+                    PrimaryContainer={"Image": image, "ModelDataUrl": model_data,
+                                      "Environment": environment or {}})
+    config = dict(EndpointConfigName=name, ProductionVariants=variants or [
+        {"VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": 1,
+         "InstanceType": "ml.m5.large", "InitialVariantWeight": 1.0}])
+    if capture:
+        config["DataCaptureConfig"] = capture
+    sm.create_endpoint_config(**config)
+    sm.create_endpoint(EndpointName=name, EndpointConfigName=name)
+    return wait_for(lambda: sm.describe_endpoint(EndpointName=name), "EndpointStatus",
+                    done=("InService", "Failed"), timeout=60)
+
+
+def load_local_model(aws, uri):
+    bucket, key = uri[5:].split("/", 1)
+    archive = aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        return joblib.load(tar.extractfile("model.joblib"))
+
+
+@pytest.mark.slow
+def test_script_mode_training_endpoint_predictions_match_local_model(aws, sm, runtime, dataset, unique_name):
+    bucket = dataset["bucket"]
+    job = train(sm, unique_name, bucket, hyperparameters={
+        "sagemaker_program": '"train.py"', "sagemaker_submit_directory": f'"s3://{bucket}/code/sourcedir.tar.gz"',
+        "C": "0.5"}, algo={"MetricDefinitions": [{"Name": "train:accuracy", "Regex": r"train_accuracy=([0-9.]+)"}]})
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    uri = job["ModelArtifacts"]["S3ModelArtifacts"]
+    assert uri == f"s3://{bucket}/output/{unique_name}/output/model.tar.gz"
+    assert [t["Status"] for t in job["SecondaryStatusTransitions"]] == [
+        "Starting", "Downloading", "Training", "Uploading", "Completed"]
+    metrics = {m["MetricName"]: m["Value"] for m in job["FinalMetricDataList"]}
+    assert 0.5 < metrics["train:accuracy"] <= 1.0
+    outputs = aws.client("s3").list_objects_v2(Bucket=bucket, Prefix=f"output/{unique_name}/output/")
+    assert {o["Key"].rsplit("/", 1)[-1] for o in outputs["Contents"]} == {"model.tar.gz", "output.tar.gz"}
+
+    # the log is in CloudWatch Logs, as on AWS
+    logs = aws.client("logs")
+    streams = logs.describe_log_streams(logGroupName="/aws/sagemaker/TrainingJobs",
+                                        logStreamNamePrefix=unique_name)["logStreams"]
+    lines = [e["message"] for e in logs.get_log_events(logGroupName="/aws/sagemaker/TrainingJobs",
+                                                         logStreamName=streams[0]["logStreamName"])["events"]]
+    assert any(line.startswith("train_accuracy=") for line in lines)
+    assert any(f"job {unique_name}" in line and '["algo-1"]' in line for line in lines)
+
+    # hosting: the script's model_fn is used (SAGEMAKER_PROGRAM from the source archive)
+    endpoint = deploy(sm, unique_name, uri, environment={
+        "SAGEMAKER_PROGRAM": "train.py", "SAGEMAKER_SUBMIT_DIRECTORY": f"s3://{bucket}/code/sourcedir.tar.gz"})
+    assert endpoint["EndpointStatus"] == "InService", endpoint.get("FailureReason")
+    x = dataset["x"][:20]
+    local = load_local_model(aws, uri).predict(x)
+    response = runtime.invoke_endpoint(EndpointName=unique_name, ContentType="text/csv", Accept="text/csv",
+                                       Body=csv_bytes(x))
+    csv_predictions = [int(float(v)) for v in response["Body"].read().decode().split()]
+    assert csv_predictions == local.tolist()
+    assert response["InvokedProductionVariant"] == "AllTraffic"
+    response = runtime.invoke_endpoint(EndpointName=unique_name, ContentType="application/json",
+                                       Accept="application/json", Body=json.dumps(x.tolist()))
+    assert json.loads(response["Body"].read()) == local.tolist()
+    assert response["ContentType"] == "application/json"
+
+
+@pytest.mark.slow
+def test_failing_script_fails_the_job_with_its_message(aws, sm, s3_bucket, unique_name):
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="data/train/a.csv", Body=b"1,2\n")
+    script = "import sys\nprint('about to fail')\nraise ValueError('the label column is missing')\n"
+    s3.put_object(Bucket=s3_bucket, Key="code/sourcedir.tar.gz", Body=source_archive({"train.py": script}))
+    job = train(sm, unique_name, s3_bucket)
+    assert job["TrainingJobStatus"] == "Failed"
+    assert "ValueError: the label column is missing" in job["FailureReason"]
+    assert len(job["FailureReason"]) <= 1024
+
+
+@pytest.mark.slow
+def test_output_failure_file_is_the_failure_reason(aws, sm, s3_bucket, unique_name):
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="data/train/a.csv", Body=b"1,2\n")
+    script = ("import os\nopen('/opt/ml/output/failure', 'w').write('bad hyperparameter: depth')\n"
+              "raise SystemExit(2)\n")
+    s3.put_object(Bucket=s3_bucket, Key="code/sourcedir.tar.gz", Body=source_archive({"train.py": script}))
+    job = train(sm, unique_name, s3_bucket)
+    assert job["TrainingJobStatus"] == "Failed"
+    assert job["FailureReason"] == "bad hyperparameter: depth"
+
+
+def test_unknown_image_fails_with_the_supported_list(sm, dataset, unique_name):
+    job = train(sm, unique_name, dataset["bucket"], image="123456789012.dkr.ecr.us-east-1.amazonaws.com/my-own:latest")
+    assert job["TrainingJobStatus"] == "Failed"
+    assert "sagemaker-scikit-learn" in job["FailureReason"] and "Docker" in job["FailureReason"]
+
+
+def test_missing_input_data_fails(sm, s3_bucket, unique_name):
+    job = train(sm, unique_name, s3_bucket)
+    assert job["TrainingJobStatus"] == "Failed"
+    assert "No S3 objects found" in job["FailureReason"]
+
+
+def test_stop_training_job_kills_the_script(aws, sm, s3_bucket, unique_name):
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="data/train/a.csv", Body=b"1,2\n")
+    s3.put_object(Bucket=s3_bucket, Key="code/sourcedir.tar.gz",
+                  Body=source_archive({"train.py": "import time\nprint('start', flush=True)\ntime.sleep(60)\n"}))
+    sm.create_training_job(**training_request(unique_name, s3_bucket))
+    wait_for(describe_training(sm, unique_name), "SecondaryStatus", done=("Training",), timeout=30)
+    sm.stop_training_job(TrainingJobName=unique_name)
+    job = wait_for(describe_training(sm, unique_name), "TrainingJobStatus", timeout=30)
+    assert job["TrainingJobStatus"] == "Stopped"
+    with pytest.raises(ClientError) as err:
+        sm.stop_training_job(TrainingJobName=unique_name)
+    assert err.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_duplicate_training_job_name_is_refused(sm, dataset, unique_name):
+    sm.create_training_job(**training_request(unique_name, dataset["bucket"]))
+    with pytest.raises(ClientError) as err:
+        sm.create_training_job(**training_request(unique_name, dataset["bucket"]))
+    assert err.value.response["Error"]["Code"] == "ResourceInUse"
+    wait_for(describe_training(sm, unique_name), "TrainingJobStatus")
+
+
+def test_archive_with_escaping_path_is_refused(aws, sm, s3_bucket, unique_name):
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="data/train/a.csv", Body=b"1,2\n")
+    s3.put_object(Bucket=s3_bucket, Key="code/sourcedir.tar.gz",
+                  Body=source_archive({"../../escape.py": "print(1)", "train.py": "print(1)"}))
+    job = train(sm, unique_name, s3_bucket)
+    assert job["TrainingJobStatus"] == "Failed"
+    assert "leave the job folder" in job["FailureReason"]
+
+
+def test_invoke_unknown_endpoint_is_a_validation_error(runtime):
+    with pytest.raises(ClientError) as err:
+        runtime.invoke_endpoint(EndpointName="nope", ContentType="text/csv", Body=b"1,2")
+    assert err.value.response["Error"]["Code"] == "ValidationError"
