@@ -290,7 +290,7 @@ def training_environment(folder: JobFolder, job_name: str, hyperparameters: dict
                          program: str | None, endpoint_url: str, region: str) -> dict[str, str]:
     """The environment of the SageMaker training toolkit (``SM_*``) for one job folder."""
     env = base_environment(endpoint_url, region)
-    hps = {k: v for k, v in decode_hyperparameters(hyperparameters).items() if not k.startswith("sagemaker_")}
+    hps = {k: v for k, v in decode_hyperparameters(hyperparameters).items() if not k.startswith(("sagemaker_", "_"))}
     channels = [c["ChannelName"] for c in input_data_config or []]
     cpus = os.cpu_count() or 1
     env.update({
@@ -329,7 +329,7 @@ def hyperparameter_arguments(hyperparameters: dict[str, str]) -> list[str]:
     """``--name value`` for every hyperparameter the user set (the SDK's ``sagemaker_*`` ones are not passed)."""
     args = []
     for name, value in decode_hyperparameters(hyperparameters).items():
-        if name.startswith("sagemaker_"):
+        if name.startswith(("sagemaker_", "_")):  # the SDK's and the tuner's own (_tuning_objective_metric)
             continue
         args += [f"--{name}", value if isinstance(value, str) else json.dumps(value)]
     return args
