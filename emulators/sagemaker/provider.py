@@ -209,6 +209,7 @@ class SandboxSageMakerBackend(SageMakerBackend):  # type: ignore[misc, valid-typ
             raise AwsError("ValidationException", f"Could not find endpoint configuration \"{arn}\".")
         endpoint = super().create_endpoint(endpoint_name, endpoint_config_name, tags)
         endpoint.endpoint_status = "Creating"
+        endpoint.data_capture_config = capture_summary(endpoint.data_capture_config)
         _cloud().submit(load_endpoint, self.account_id, self.region_name, endpoint_name, endpoint_config_name)
         return endpoint
 
@@ -581,7 +582,7 @@ def load_endpoint(account_id: str, region: str, endpoint_name: str, config_name:
             config = backend.endpoint_configs[config_name]
             endpoint.endpoint_config_name = config_name
             endpoint.production_variants = endpoint._process_production_variants(config.production_variants)
-            endpoint.data_capture_config = config.data_capture_config
+            endpoint.data_capture_config = capture_summary(config.data_capture_config)
             endpoint.endpoint_status = "InService"
             endpoint.failure_reason = None
         endpoint.last_modified_time = now
@@ -628,10 +629,24 @@ class SandboxRuntimeBackend(RuntimeBackend):  # type: ignore[misc, valid-type]
         except hosting.ModelError as exc:
             raise AwsError("ModelError", f"Received client error (400) from primary with message \"{exc}\". "
                                          f"See CloudWatch Logs /aws/sagemaker/Endpoints/{endpoint_name}.") from None
-        capture = endpoint.data_capture_config or {}
+        config = backend.endpoint_configs.get(endpoint.endpoint_config_name)
+        capture = (config.data_capture_config if config is not None else None) or {}
         if capture.get("EnableCapture"):
             _capture(endpoint_name, variant, capture, body, content_type, out, out_type, inference_id)
         return out, out_type, variant, custom_attributes
+
+
+def capture_summary(capture: dict[str, Any] | None) -> dict[str, Any] | None:
+    """DescribeEndpoint's DataCaptureConfigSummary of an endpoint config's DataCaptureConfig."""
+    if not capture:
+        return None
+    summary = {"EnableCapture": bool(capture.get("EnableCapture")),
+               "CaptureStatus": "Started" if capture.get("EnableCapture") else "Stopped",
+               "CurrentSamplingPercentage": int(capture.get("InitialSamplingPercentage", 100)),
+               "DestinationS3Uri": capture.get("DestinationS3Uri")}
+    if capture.get("KmsKeyId"):
+        summary["KmsKeyId"] = capture["KmsKeyId"]
+    return summary
 
 
 def _encoding(content_type: str | None, capture: dict[str, Any]) -> tuple[str, str]:

@@ -1,8 +1,8 @@
 """Hyperparameter tuning: a real search over the parameter ranges, training jobs run in parallel.
 
 Strategies: ``Bayesian`` uses optuna's TPE sampler as the stand-in for SageMaker's
-Gaussian-process optimiser; ``Random`` optuna's random sampler; ``Grid`` optuna's
-grid sampler (categorical ranges only, as on AWS); ``Hyperband`` is run as Random
+Gaussian-process optimiser; ``Random`` optuna's random sampler; ``Grid`` every
+combination of the categorical ranges once, in order (as on AWS, categorical only); ``Hyperband`` is run as Random
 (its resource-based early stopping is not emulated). ``ScalingType`` Linear,
 Logarithmic and ReverseLogarithmic are honoured (Auto is Linear). At most
 ``MaxParallelTrainingJobs`` training jobs run at once until
@@ -14,6 +14,7 @@ worse than the median of finished jobs' objectives after N reports is stopped.
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 import time
@@ -73,15 +74,19 @@ class Sampler:
         strategy = config.get("Strategy", "Bayesian")
         if strategy == "Bayesian":
             sampler: Any = optuna.samplers.TPESampler(seed=seed, n_startup_trials=3)
-        elif strategy == "Grid":
-            space = {r["Name"]: list(r["Values"]) for r in self.ranges.get("CategoricalParameterRanges") or []}
-            sampler = optuna.samplers.GridSampler(space, seed=seed)
-            self.grid_size = math.prod(len(v) for v in space.values())
+        elif strategy == "Grid":  # every combination once, in order (no optimiser involved)
+            space = [(r["Name"], list(r["Values"])) for r in self.ranges.get("CategoricalParameterRanges") or []]
+            self.grid = [dict(zip([n for n, _ in space], combo))
+                         for combo in itertools.product(*[values for _, values in space])]
+            self.grid_size = len(self.grid)
+            sampler = optuna.samplers.RandomSampler(seed=seed)
         else:
             sampler = optuna.samplers.RandomSampler(seed=seed)
         self.study = optuna.create_study(direction=direction, sampler=sampler)
 
     def ask(self) -> tuple[Any, dict[str, str]]:
+        if hasattr(self, "grid"):
+            return None, {k: str(v) for k, v in self.grid.pop(0).items()}
         trial = self.study.ask()
         values: dict[str, str] = {}
         for item in self.ranges.get("IntegerParameterRanges") or []:
@@ -103,6 +108,8 @@ class Sampler:
     def tell(self, trial: Any, value: float | None) -> None:
         import optuna
 
+        if trial is None:  # a grid point
+            return
         if value is None or math.isnan(value):
             self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
         else:

@@ -182,6 +182,9 @@ def test_weighted_variants_target_variant_and_data_capture(aws, sm, runtime, dat
     sm.create_endpoint_config(EndpointConfigName=unique_name, ProductionVariants=variants, DataCaptureConfig=capture)
     sm.create_endpoint(EndpointName=unique_name, EndpointConfigName=unique_name)
     wait_for(lambda: sm.describe_endpoint(EndpointName=unique_name), "EndpointStatus", done=("InService", "Failed"))
+    summary = sm.describe_endpoint(EndpointName=unique_name)["DataCaptureConfig"]
+    assert summary == {"EnableCapture": True, "CaptureStatus": "Started", "CurrentSamplingPercentage": 100,
+                       "DestinationS3Uri": f"s3://{bucket}/capture"}
     seen = {runtime.invoke_endpoint(EndpointName=unique_name, ContentType="text/csv",
                                     Body=csv_bytes(dataset["x"][:1]))["InvokedProductionVariant"] for _ in range(30)}
     assert seen == {"A", "B"}
