@@ -40,6 +40,7 @@ __all__ = [
     "install_backend_class",
     "loaded_backend_dicts",
     "add_operation",
+    "default_request_params",
     "model_class",
     "replace_model_class",
     "reset_all_backends",
@@ -107,6 +108,36 @@ def add_operation(service: str, response_class: str, operation: str, handler: An
 
     def method(self: Any) -> Any:
         return ActionResult(handler(self))
+
+    method.__name__ = operation
+    setattr(cls, operation, method)
+
+
+def default_request_params(service: str, response_class: str, operation: str, defaults: dict[str, Any],
+                           nested: str | None = None) -> None:
+    """Fill in request parameters AWS treats as optional but moto requires.
+
+    With ``nested``, the defaults apply inside that (dict) parameter instead.
+    """
+    import json
+
+    module = importlib.import_module(f"moto.{service}.responses")
+    cls = getattr(module, response_class)
+    original = getattr(cls, operation)
+
+    def method(self: Any) -> Any:
+        try:
+            body = json.loads(self.body) if self.body else {}
+        except (TypeError, ValueError):
+            return original(self)
+        target = body.get(nested) if nested else body
+        if isinstance(target, dict):
+            for key, value in defaults.items():
+                target.setdefault(key, value)
+            self.body = json.dumps(body)
+            if getattr(self, "automated_parameter_parsing", False) and hasattr(self, "params"):
+                self.params = body
+        return original(self)
 
     method.__name__ = operation
     setattr(cls, operation, method)

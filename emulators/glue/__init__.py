@@ -14,18 +14,44 @@ RUNNING -> STOPPING -> READY with ``LastCrawl`` (SUCCEEDED / FAILED with
 ``ErrorMessage`` / CANCELLED), ``GetCrawlerMetrics``, and logs in CloudWatch
 ``/aws-glue/crawlers``. ``cron(...)`` schedules run while the sandbox is up.
 
+ETL jobs (``job_provider.py``, ``jobs.py``): ``start_job_run`` downloads
+``Command.ScriptLocation`` from S3 and runs it in its own local PySpark process
+(``SPARK_MASTER`` for a cluster) with the job's arguments; our ``awsglue``
+library (GlueContext, DynamicFrame, the documented transforms,
+getResolvedOptions, Job) lets scripts written for AWS Glue run unchanged. Runs go
+STARTING -> RUNNING -> SUCCEEDED / FAILED (ErrorMessage: the exception the
+script raised) / STOPPED / TIMEOUT with ExecutionTime; stdout and stderr go to
+CloudWatch Logs ``/aws-glue/jobs/output`` and ``/aws-glue/jobs/error`` (stream
+= run id). Bookmarks (``--job-bookmark-option job-bookmark-enable``) skip S3
+objects a committed run already read; ``GetJobBookmark``/``ResetJobBookmark``.
+Triggers: ON_DEMAND (StartTrigger runs the actions), SCHEDULED (cron),
+CONDITIONAL (on a job's or crawler's final state) start jobs and crawlers.
+
 Not emulated: JDBC, DynamoDB and catalog targets (only S3), custom classifiers
 (grok/XML/JSON path), sampling settings, Lake Formation permissions; a crawl
-reads each sampled object whole.
+reads each sampled object whole. Jobs: each run starts its own Spark (10-15 s);
+Python shell, Ray and streaming jobs, connections, DPU/worker sizing, workflow
+run graphs (triggers with a WorkflowName still fire, but GetWorkflowRun shows
+moto's records), Glue Studio visual jobs.
 """
 
 from emulators.core.service import ServiceInfo
 
-SERVICE = ServiceInfo(
-    aws="AWS Glue (Data Catalog, crawlers)",
-    api_names=("glue",),
-    stand_in="moto's catalog + pyarrow schema inference over S3 objects",
-    executes="catalog with table versions; crawlers infer schemas and partitions, re-crawls, cron schedules",
-    not_emulated="only S3 crawler targets; no custom classifiers; Lake Formation permissions not enforced",
-    provider="provider",
-)
+SERVICES = [
+    ServiceInfo(
+        aws="AWS Glue (Data Catalog, crawlers)",
+        api_names=("glue",),
+        stand_in="moto's catalog + pyarrow schema inference over S3 objects",
+        executes="catalog with table versions; crawlers infer schemas and partitions, re-crawls, cron schedules",
+        not_emulated="only S3 crawler targets; no custom classifiers; Lake Formation permissions not enforced",
+        provider="provider",
+    ),
+    ServiceInfo(
+        aws="AWS Glue (ETL jobs, bookmarks, triggers)",
+        api_names=("glue",),
+        stand_in="local PySpark per job run + our own awsglue library (GlueContext, DynamicFrame, transforms)",
+        executes="job scripts written for AWS Glue, S3/catalog reads and writes, bookmarks, triggers",
+        not_emulated="Python shell/Ray/streaming jobs, JDBC connections, workflows' run graph, Glue Studio visual jobs",
+        provider="job_provider",
+    ),
+]

@@ -1,0 +1,254 @@
+"""``GlueContext``: reading and writing DynamicFrames from the catalog and S3."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from awsglue import _s3
+from awsglue.dynamicframe import DynamicFrame, _spark_type
+
+HIVE_TO_SPARK = {"string": "string", "varchar": "string", "char": "string", "int": "int", "integer": "int",
+                 "bigint": "bigint", "smallint": "smallint", "tinyint": "tinyint", "double": "double",
+                 "float": "float", "boolean": "boolean", "date": "date", "timestamp": "timestamp",
+                 "binary": "binary"}
+
+
+class _Reader:
+    def __init__(self, ctx: GlueContext) -> None:
+        self._ctx = ctx
+
+    def from_catalog(self, database: str = "", table_name: str = "", redshift_tmp_dir: str = "",
+                     transformation_ctx: str = "", push_down_predicate: str = "",
+                     additional_options: dict[str, Any] | None = None, catalog_id: str | None = None,
+                     name_space: str = "", **kwargs: Any) -> DynamicFrame:
+        return self._ctx.create_dynamic_frame_from_catalog(database or name_space, table_name, redshift_tmp_dir,
+                                                           transformation_ctx, push_down_predicate,
+                                                           additional_options, catalog_id)
+
+    def from_options(self, connection_type: str = "s3", connection_options: dict[str, Any] | None = None,
+                     format: str | None = None, format_options: dict[str, Any] | None = None,  # noqa: A002
+                     transformation_ctx: str = "", **kwargs: Any) -> DynamicFrame:
+        return self._ctx.create_dynamic_frame_from_options(connection_type, connection_options, format,
+                                                           format_options, transformation_ctx)
+
+
+class _Writer:
+    def __init__(self, ctx: GlueContext) -> None:
+        self._ctx = ctx
+
+    def from_options(self, frame: DynamicFrame, connection_type: str = "s3",
+                     connection_options: dict[str, Any] | None = None, format: str | None = None,  # noqa: A002
+                     format_options: dict[str, Any] | None = None, transformation_ctx: str = "",
+                     **kwargs: Any) -> DynamicFrame:
+        return self._ctx.write_dynamic_frame_from_options(frame, connection_type, connection_options, format,
+                                                          format_options, transformation_ctx)
+
+    def from_catalog(self, frame: DynamicFrame, database: str = "", table_name: str = "",
+                     redshift_tmp_dir: str = "", transformation_ctx: str = "",
+                     additional_options: dict[str, Any] | None = None, catalog_id: str | None = None,
+                     name_space: str = "", **kwargs: Any) -> DynamicFrame:
+        return self._ctx.write_dynamic_frame_from_catalog(frame, database or name_space, table_name,
+                                                          additional_options)
+
+
+class GlueContext:
+    def __init__(self, sparkContext: Any = None, **options: Any) -> None:  # noqa: N803 (AWS's name)
+        from pyspark.sql import SparkSession
+
+        if sparkContext is None:
+            from pyspark.context import SparkContext
+
+            sparkContext = SparkContext.getOrCreate()
+        self._sc = sparkContext
+        self.spark_session = SparkSession(sparkContext) if not SparkSession.getActiveSession() \
+            else SparkSession.getActiveSession()
+        self.create_dynamic_frame = _Reader(self)
+        self.write_dynamic_frame = _Writer(self)
+        self._logger = logging.getLogger("awsglue")
+
+    @property
+    def sparkSession(self) -> Any:  # noqa: N802
+        return self.spark_session
+
+    def get_logger(self) -> logging.Logger:
+        if not logging.getLogger().handlers:
+            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        return self._logger
+
+    # -- reading -----------------------------------------------------------------
+    def create_dynamic_frame_from_options(self, connection_type: str = "s3",
+                                          connection_options: dict[str, Any] | None = None,
+                                          format: str | None = None,  # noqa: A002
+                                          format_options: dict[str, Any] | None = None,
+                                          transformation_ctx: str = "", **kwargs: Any) -> DynamicFrame:
+        if connection_type != "s3":
+            raise ValueError(f"connection_type {connection_type!r} is not supported in the sandbox (only s3)")
+        options = connection_options or {}
+        paths = options.get("paths") or ([options["path"]] if options.get("path") else [])
+        if not paths:
+            raise ValueError("connection_options needs 'paths': ['s3://bucket/prefix/']")
+        root, count = _s3.stage(paths, transformation_ctx, options.get("exclusions"))
+        df = self._read_local(root, count, (format or "json").lower(), format_options or {})
+        return DynamicFrame(df, self, transformation_ctx)
+
+    def create_dynamic_frame_from_catalog(self, database: str, table_name: str, redshift_tmp_dir: str = "",
+                                          transformation_ctx: str = "", push_down_predicate: str = "",
+                                          additional_options: dict[str, Any] | None = None,
+                                          catalog_id: str | None = None, **kwargs: Any) -> DynamicFrame:
+        from pyspark.sql import functions as F
+
+        glue = _s3.client("glue")
+        table = glue.get_table(DatabaseName=database, Name=table_name)["Table"]
+        descriptor = table["StorageDescriptor"]
+        params = {**table.get("Parameters", {}), **descriptor.get("SerdeInfo", {}).get("Parameters", {})}
+        library = descriptor.get("SerdeInfo", {}).get("SerializationLibrary", "").lower()
+        fmt = "parquet" if "parquet" in library or params.get("classification") == "parquet" else \
+            "json" if "json" in library or params.get("classification") == "json" else "csv"
+        keys = [k["Name"] for k in table.get("PartitionKeys", [])]
+        columns = [(c["Name"], c["Type"]) for c in descriptor["Columns"]]
+        format_options = {"withHeader": params.get("skip.header.line.count") == "1",
+                          "separator": params.get("field.delim") or params.get("delimiter") or ","}
+        if keys:
+            partitions = []
+            for page in glue.get_paginator("get_partitions").paginate(DatabaseName=database, TableName=table_name):
+                partitions.extend(page["Partitions"])
+            if push_down_predicate:
+                partitions = self._prune(partitions, keys, push_down_predicate)
+            location = descriptor["Location"].rstrip("/") + "/"
+            hive = all(p["StorageDescriptor"]["Location"].startswith(location) and
+                       p["StorageDescriptor"]["Location"][len(location):].strip("/").split("/") ==
+                       [f"{k}={v}" for k, v in zip(keys, p["Values"])] for p in partitions)
+            if hive:
+                # one read: Spark discovers the key=value folders (as strings) under the staged table root
+                root, count = _s3.stage([p["StorageDescriptor"]["Location"] for p in partitions], transformation_ctx,
+                                        base=location)
+                df = self._read_local(root, count, fmt, format_options, columns, partitioned=True) if count \
+                    else self._empty(columns + [(k, "string") for k in keys])
+            else:
+                frames = []
+                for partition in partitions:
+                    root, count = _s3.stage([partition["StorageDescriptor"]["Location"]], transformation_ctx)
+                    if not count:
+                        continue
+                    part_df = self._read_local(root, count, fmt, format_options, columns)
+                    for key, value in zip(keys, partition["Values"]):
+                        part_df = part_df.withColumn(key, F.lit(value))
+                    frames.append(part_df)
+                df = frames[0] if frames else self._empty(columns + [(k, "string") for k in keys])
+                for other in frames[1:]:
+                    df = df.unionByName(other, allowMissingColumns=True)
+        else:
+            root, count = _s3.stage([descriptor["Location"]], transformation_ctx)
+            df = self._read_local(root, count, fmt, format_options, columns) if count else self._empty(columns)
+        if fmt != "parquet":
+            for name, kind in columns:
+                if name in df.columns:
+                    df = df.withColumn(name, F.col(f"`{name}`").cast(HIVE_TO_SPARK.get(kind, kind)))
+        return DynamicFrame(df, self, transformation_ctx)
+
+    def _prune(self, partitions: list[dict[str, Any]], keys: list[str], predicate: str) -> list[dict[str, Any]]:
+        from pyspark.sql.types import StringType, StructField, StructType
+
+        rows = [tuple(p["Values"]) + (i,) for i, p in enumerate(partitions)]
+        schema = StructType([StructField(k, StringType()) for k in keys] + [StructField("__i", StringType())])
+        frame = self.spark_session.createDataFrame([tuple(r[:-1]) + (str(r[-1]),) for r in rows], schema)
+        chosen = {int(r["__i"]) for r in frame.filter(predicate).select("__i").collect()}
+        return [p for i, p in enumerate(partitions) if i in chosen]
+
+    def _empty(self, columns: list[tuple[str, str]]) -> Any:
+        """An empty frame (everything bookmarked, or no data yet) with the catalog's columns."""
+        from pyspark.sql.types import StructType
+
+        if not columns:
+            return self.spark_session.createDataFrame([], StructType([]))
+        ddl = ", ".join(f"`{n}` {HIVE_TO_SPARK.get(t, 'string')}" for n, t in columns)
+        return self.spark_session.createDataFrame([], ddl)
+
+    def _read_local(self, root: Path, count: int, fmt: str, format_options: dict[str, Any],
+                    columns: list[tuple[str, str]] | None = None, partitioned: bool = False) -> Any:
+        reader = self.spark_session.read
+        if not count:
+            return self._empty(columns or [])
+        path = str(root)
+        if partitioned:
+            reader = reader.option("basePath", path)
+        else:
+            reader = reader.option("recursiveFileLookup", "true")
+        if fmt in ("parquet", "glueparquet"):
+            return reader.parquet(path)
+        if fmt == "json":
+            df = reader.json(path)
+            return df
+        if fmt == "csv":
+            header = str(format_options.get("withHeader", False)).lower() in ("true", "1")
+            df = (reader.option("header", header).option("sep", format_options.get("separator", ","))
+                  .option("quote", format_options.get("quoteChar", '"')).option("inferSchema", True).csv(path))
+            if columns:  # the catalog names the data columns, in file order; partition columns follow
+                names = [n for n, _ in columns][: len(df.columns)]
+                df = df.toDF(*(names + df.columns[len(names):]))
+            return df
+        raise ValueError(f"format {fmt!r} is not supported in the sandbox (csv, json, parquet)")
+
+    # -- writing -----------------------------------------------------------------
+    def write_dynamic_frame_from_options(self, frame: DynamicFrame, connection_type: str = "s3",
+                                         connection_options: dict[str, Any] | None = None,
+                                         format: str | None = None,  # noqa: A002
+                                         format_options: dict[str, Any] | None = None,
+                                         transformation_ctx: str = "", **kwargs: Any) -> DynamicFrame:
+        if connection_type != "s3":
+            raise ValueError(f"connection_type {connection_type!r} is not supported in the sandbox (only s3)")
+        options = connection_options or {}
+        path = options.get("path")
+        if not path:
+            raise ValueError("connection_options needs 'path': 's3://bucket/prefix/'")
+        self._write(frame.toDF(), path, (format or "json").lower(), options.get("partitionKeys") or [],
+                    format_options or {})
+        return frame
+
+    def write_dynamic_frame_from_catalog(self, frame: DynamicFrame, database: str, table_name: str,
+                                         additional_options: dict[str, Any] | None = None,
+                                         **kwargs: Any) -> DynamicFrame:
+        glue = _s3.client("glue")
+        table = glue.get_table(DatabaseName=database, Name=table_name)["Table"]
+        descriptor = table["StorageDescriptor"]
+        library = descriptor.get("SerdeInfo", {}).get("SerializationLibrary", "").lower()
+        fmt = "parquet" if "parquet" in library else "json" if "json" in library else "csv"
+        keys = [k["Name"] for k in table.get("PartitionKeys", [])]
+        location = descriptor["Location"]
+        df = frame.toDF()
+        self._write(df, location, fmt, keys, {"separator": descriptor.get("SerdeInfo", {}).get("Parameters", {})
+                                               .get("field.delim", ",")})
+        if keys:
+            existing = set()
+            for page in glue.get_paginator("get_partitions").paginate(DatabaseName=database, TableName=table_name):
+                existing.update(tuple(p["Values"]) for p in page["Partitions"])
+            new = [tuple(str(v) for v in row) for row in df.select(*keys).distinct().collect()]
+            inputs = [{"Values": list(values), "StorageDescriptor": {
+                **descriptor, "Location": location.rstrip("/") + "/" + "/".join(f"{k}={v}" for k, v in zip(keys, values)) + "/"}}
+                for values in new if values not in existing]
+            for start in range(0, len(inputs), 100):
+                glue.batch_create_partition(DatabaseName=database, TableName=table_name,
+                                            PartitionInputList=inputs[start:start + 100])
+        return frame
+
+    def _write(self, df: Any, path: str, fmt: str, partition_keys: list[str], format_options: dict[str, Any]) -> None:
+        from emulators.core import spark_s3
+
+        spark_s3.install()
+        writer = df.write.mode("append")
+        if partition_keys:
+            writer = writer.partitionBy(*partition_keys)
+        if fmt in ("parquet", "glueparquet"):
+            writer.parquet(path)
+        elif fmt == "csv":
+            writer.option("header", str(format_options.get("writeHeader", True)).lower()) \
+                .option("sep", format_options.get("separator", ",")).csv(path)
+        elif fmt == "json":
+            writer.json(path)
+        else:
+            raise ValueError(f"format {fmt!r} is not supported in the sandbox (csv, json, parquet)")
+
+
+__all__ = ["GlueContext", "_spark_type"]

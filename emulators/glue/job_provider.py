@@ -1,0 +1,335 @@
+"""Glue ETL jobs on moto: job runs execute their script (see :mod:`emulators.glue.jobs`), bookmarks, triggers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from emulators.core import moto_coupling
+from emulators.core.s3access import S3Error, s3_access
+from emulators.core.server import current_cloud
+from emulators.glue import jobs as job_engine
+from emulators.glue.provider import SandboxGlueBackend
+from emulators.glue.schedule import cron_matches
+
+log = logging.getLogger("emulators.glue.jobs")
+MotoJobRun = moto_coupling.model_class("glue", "FakeJobRun")
+FINAL_STATES = ("SUCCEEDED", "FAILED", "STOPPED", "TIMEOUT", "ERROR")
+_trigger_fired: dict[tuple[str, str, str], str] = {}
+_trigger_lock = threading.Lock()
+
+
+class SandboxJobRun(MotoJobRun):  # type: ignore[misc, valid-type]
+    """A job run whose state the runner sets, with AWS's fields (ErrorMessage, ExecutionTime, ...)."""
+
+    @property
+    def status(self) -> str | None:
+        return self._status
+
+    @status.setter
+    def status(self, value: str | None) -> None:
+        self._status = value
+
+    def advance(self) -> None:  # no time-based progression
+        return None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = super().as_dict()
+        data["ExecutionTime"] = int(getattr(self, "execution_seconds", 0))
+        data["LogGroupName"] = "/aws-glue/jobs"
+        data["GlueVersion"] = getattr(self, "glue_version", None) or "4.0"
+        data["Attempt"] = 0
+        if self.status not in FINAL_STATES:
+            data.pop("CompletedOn", None)
+        if getattr(self, "error_message", None):
+            data["ErrorMessage"] = self.error_message
+        if getattr(self, "trigger_name", None):
+            data["TriggerName"] = self.trigger_name
+        return data
+
+
+class SandboxGlueJobsBackend(SandboxGlueBackend):
+    def start_job_run(self, name: str, arguments: dict[str, str] | None, *args: Any, **kwargs: Any) -> str:
+        job = self.get_job(name)
+        script = (job.command or {}).get("ScriptLocation", "")
+        if not script:
+            raise moto_coupling.AwsError("InvalidInputException", f"Job {name} has no Command.ScriptLocation")
+        run_id = super().start_job_run(name, arguments, *args, **kwargs)
+        run = job.get_job_run(run_id)
+        run.__class__ = SandboxJobRun
+        run.status = "STARTING"
+        run.glue_version = job.glue_version
+        run.completed_on = None
+        current_cloud().submit(run_job, self.account_id, self.region_name, name, run_id)
+        return run_id
+
+    def batch_stop_job_run(self, job_name: str, job_run_ids: list[str]) -> tuple[list, list]:
+        job = self.get_job(job_name)
+        stopped, errors = [], []
+        for run_id in job_run_ids:
+            run = next((r for r in job.job_runs if r.job_run_id == run_id), None)
+            if run is None or run.status in FINAL_STATES:
+                errors.append({"JobName": job_name, "JobRunId": run_id,
+                               "ErrorDetail": {"ErrorCode": "InvalidInputException",
+                                               "ErrorMessage": f"Job run {run_id} is not running"}})
+                continue
+            run.status = "STOPPING"
+            stopped.append({"JobName": job_name, "JobRunId": run_id})
+        return stopped, errors
+
+
+def _log(backend: Any, group: str, stream: str, text: str) -> None:
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        return
+    logs = moto_coupling.backend_for("logs", backend.account_id, backend.region_name)
+    now = int(time.time() * 1000)
+    try:
+        logs.ensure_log_group(group)
+        logs.ensure_log_stream(group, stream)
+        for start in range(0, len(lines), 5000):
+            logs.put_log_events(group, stream, [{"timestamp": now, "message": line[:200_000]}
+                                                for line in lines[start:start + 5000]])
+    except Exception:
+        log.debug("could not write job logs", exc_info=True)
+
+
+def _bookmark_file(cloud: Any, account: str, region: str, job_name: str) -> Any:
+    folder = cloud.data_dir("glue") / "bookmarks" / f"{account}-{region}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{job_name}.json"
+
+
+def run_job(account: str, region: str, job_name: str, run_id: str) -> None:
+    cloud = current_cloud()
+    backend = moto_coupling.backend_for("glue", account, region)
+    job = backend.get_job(job_name)
+    run = next(r for r in job.job_runs if r.job_run_id == run_id)
+    workdir = cloud.data_dir("glue") / "runs" / run_id
+    script_uri = job.command["ScriptLocation"]
+    try:
+        if not script_uri.startswith("s3://"):
+            raise S3Error("InvalidInput", f"ScriptLocation {script_uri} is not an s3:// path")
+        bucket, _, key = script_uri[len("s3://"):].partition("/")
+        body = s3_access(account).get(bucket, key)
+    except S3Error as exc:
+        _finish(cloud, backend, job, run, "FAILED", f"Script location {script_uri} cannot be read: {exc}", 0)
+        return
+    workdir.mkdir(parents=True, exist_ok=True)
+    script = workdir / (key.rsplit("/", 1)[-1] or "script.py")
+    script.write_bytes(body)
+    with cloud.mutating():
+        if run.status == "STOPPING":
+            _finish_locked(backend, job, run, "STOPPED", None, 0)
+            return
+        run.status = "RUNNING"
+    arguments = dict(run.arguments or {})
+    env = {
+        "AWS_ENDPOINT_URL": cloud.endpoint_url,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+        "SANDBOX_GLUE_BOOKMARK_FILE": str(_bookmark_file(cloud, account, region, job_name)),
+        "SANDBOX_GLUE_BOOKMARK_OPTION": arguments.get("--job-bookmark-option", "job-bookmark-disable"),
+    }
+    outcome = job_engine.run_job_script(script, job_name, run_id, arguments, workdir, env,
+                                        timeout_minutes=run.timeout or job.timeout,
+                                        should_stop=lambda: run.status == "STOPPING" or cloud.stopping)
+    _log(backend, "/aws-glue/jobs/output", run_id, outcome.stdout)
+    _log(backend, "/aws-glue/jobs/error", run_id, outcome.stderr)
+    if outcome.stopped:
+        state, message = "STOPPED", None
+    elif outcome.timed_out:
+        state, message = "TIMEOUT", f"Job run timed out after {run.timeout or job.timeout} minutes"
+    elif outcome.exit_code == 0:
+        state, message = "SUCCEEDED", None
+    else:
+        state, message = "FAILED", outcome.error_message
+    _finish(cloud, backend, job, run, state, message, outcome.seconds)
+
+
+def _finish(cloud: Any, backend: Any, job: Any, run: Any, state: str, message: str | None, seconds: float) -> None:
+    with cloud.mutating():
+        _finish_locked(backend, job, run, state, message, seconds)
+    _fire_conditional_triggers(backend, job.name, state)
+
+
+def _finish_locked(backend: Any, job: Any, run: Any, state: str, message: str | None, seconds: float) -> None:
+    run.status = state
+    run.error_message = message
+    run.execution_seconds = seconds
+    run.completed_on = datetime.now(timezone.utc).replace(tzinfo=None)
+    run.modified_on = run.completed_on
+
+
+# -- triggers -----------------------------------------------------------------------
+
+def _predicate(trigger: Any) -> dict[str, Any]:
+    predicate = trigger.predicate
+    return predicate.as_dict() if hasattr(predicate, "as_dict") else dict(predicate or {})
+
+
+def _start_actions(backend: Any, trigger: Any) -> None:
+    cloud = current_cloud()
+    for action in trigger.actions:
+        data = action.as_dict() if hasattr(action, "as_dict") else dict(action)
+        try:
+            with cloud.mutating():
+                if data.get("JobName"):
+                    run_id = backend.start_job_run(data["JobName"], data.get("Arguments"), None, None,
+                                                   data.get("Timeout"), None, None, None, None, None)
+                    run = backend.get_job(data["JobName"]).get_job_run(run_id)
+                    run.trigger_name = trigger.name
+                elif data.get("CrawlerName"):
+                    backend.start_crawler(data["CrawlerName"])
+        except Exception as exc:
+            log.warning("trigger %s could not start %s: %s", trigger.name, data, exc)
+
+
+def _fire_conditional_triggers(backend: Any, job_name: str, state: str) -> None:
+    for trigger in list(getattr(backend, "triggers", {}).values()):
+        if trigger.trigger_type != "CONDITIONAL" or trigger.state != "ACTIVATED" or not trigger.predicate:
+            continue
+        predicate = _predicate(trigger)
+        conditions = predicate.get("Conditions", [])
+        if not any(c.get("JobName") == job_name for c in conditions):
+            continue
+        results = []
+        for condition in conditions:
+            if condition.get("JobName"):
+                try:
+                    runs = backend.get_job(condition["JobName"]).job_runs
+                except Exception:
+                    runs = []
+                latest = runs[-1].status if runs else None
+                results.append(latest == condition.get("State", "SUCCEEDED"))
+            elif condition.get("CrawlerName"):
+                try:
+                    crawler = backend.get_crawler(condition["CrawlerName"])
+                    status = crawler.as_dict().get("LastCrawl", {}).get("Status")
+                except Exception:
+                    status = None
+                results.append(status == condition.get("CrawlState", "SUCCEEDED"))
+        logical = predicate.get("Logical", "AND")
+        if (all(results) if logical == "AND" else any(results)):
+            log.info("conditional trigger %s fires after %s %s", trigger.name, job_name, state)
+            _start_actions(backend, trigger)
+
+
+def _fire_conditional_after_crawls() -> None:
+    """Conditional triggers watching crawlers: fire once per finished crawl."""
+    for account, region, backend in list(moto_coupling.backend_dict("glue").iter_backends()):
+        for trigger in list(getattr(backend, "triggers", {}).values()):
+            if trigger.trigger_type != "CONDITIONAL" or trigger.state != "ACTIVATED" or not trigger.predicate:
+                continue
+            for condition in _predicate(trigger).get("Conditions", []):
+                name = condition.get("CrawlerName")
+                if not name or name not in backend.crawlers:
+                    continue
+                crawler = backend.crawlers[name]
+                if not crawler.crawls:
+                    continue
+                crawl = crawler.crawls[-1]
+                status = crawler.as_dict().get("LastCrawl", {}).get("Status")
+                key = (account, region, f"{trigger.name}:{crawl.crawl_id}")
+                with _trigger_lock:
+                    if key in _trigger_fired or status not in ("SUCCEEDED", "FAILED", "CANCELLED"):
+                        continue
+                    _trigger_fired[key] = status
+                if status == condition.get("CrawlState", "SUCCEEDED"):
+                    _start_actions(backend, trigger)
+
+
+def _check_scheduled_triggers() -> None:
+    now = datetime.now(timezone.utc)
+    minute = now.strftime("%Y-%m-%dT%H:%M")
+    for account, region, backend in list(moto_coupling.backend_dict("glue").iter_backends()):
+        for trigger in list(getattr(backend, "triggers", {}).values()):
+            if trigger.trigger_type != "SCHEDULED" or trigger.state != "ACTIVATED" or not trigger.schedule:
+                continue
+            key = (account, region, trigger.name)
+            with _trigger_lock:
+                if _trigger_fired.get(key) == minute:
+                    continue
+            try:
+                due = cron_matches(trigger.schedule, now)
+            except ValueError as exc:
+                log.warning("trigger %s: %s", trigger.name, exc)
+                continue
+            if due:
+                with _trigger_lock:
+                    _trigger_fired[key] = minute
+                _start_actions(backend, trigger)
+
+
+def _start_trigger(response: Any) -> dict[str, Any]:
+    """ON_DEMAND triggers run their actions now; others become ACTIVATED (as on AWS)."""
+    backend = moto_coupling.backend_for("glue", response.current_account, response.region)
+    name = response._get_param("Name")
+    trigger = backend.get_trigger(name)
+    trigger.start_trigger()
+    if trigger.trigger_type == "ON_DEMAND":
+        current_cloud().submit(_start_actions, backend, trigger)
+    return {"Name": name}
+
+
+# -- bookmarks ----------------------------------------------------------------------
+
+def _bookmark_entry(backend: Any, job_name: str, cloud: Any) -> dict[str, Any]:
+    path = _bookmark_file(cloud, backend.account_id, backend.region_name, job_name)
+    job = backend.get_job(job_name)
+    runs = [r for r in job.job_runs if r.status == "SUCCEEDED"]
+    return {"JobName": job_name, "Version": len(runs), "Run": len(runs), "Attempt": 0,
+            "RunId": runs[-1].job_run_id if runs else "",
+            "PreviousRunId": runs[-2].job_run_id if len(runs) > 1 else "",
+            "JobBookmark": path.read_text() if path.exists() else "{}"}
+
+
+def _get_job_bookmark(response: Any) -> dict[str, Any]:
+    backend = moto_coupling.backend_for("glue", response.current_account, response.region)
+    return {"JobBookmarkEntry": _bookmark_entry(backend, response._get_param("JobName"), current_cloud())}
+
+
+def _reset_job_bookmark(response: Any) -> dict[str, Any]:
+    backend = moto_coupling.backend_for("glue", response.current_account, response.region)
+    name = response._get_param("JobName")
+    cloud = current_cloud()
+    entry = _bookmark_entry(backend, name, cloud)
+    _bookmark_file(cloud, backend.account_id, backend.region_name, name).unlink(missing_ok=True)
+    return {"JobBookmarkEntry": entry}
+
+
+def _batch_stop_job_run(response: Any) -> dict[str, Any]:
+    backend = moto_coupling.backend_for("glue", response.current_account, response.region)
+    stopped, errors = backend.batch_stop_job_run(response._get_param("JobName"),
+                                                 response._get_param("JobRunIds") or [])
+    return {"SuccessfulSubmissions": stopped, "Errors": errors}
+
+
+def _fail_interrupted_runs() -> None:
+    for _, _, backend in moto_coupling.backend_dict("glue").iter_backends():
+        for job in getattr(backend, "jobs", {}).values():
+            for run in job.job_runs:
+                if getattr(run, "_status", None) in ("STARTING", "RUNNING", "STOPPING"):
+                    run._status = "FAILED"
+                    run.error_message = "the sandbox stopped while this job ran"
+
+
+def install(cloud: Any) -> None:
+    moto_coupling.install_backend_class("glue", SandboxGlueJobsBackend)
+    moto_coupling.replace_model_class("glue", "FakeJobRun", SandboxJobRun)
+    moto_coupling.add_operation("glue", "GlueResponse", "get_job_bookmark", _get_job_bookmark)
+    moto_coupling.add_operation("glue", "GlueResponse", "reset_job_bookmark", _reset_job_bookmark)
+    moto_coupling.add_operation("glue", "GlueResponse", "start_trigger", _start_trigger)
+    moto_coupling.add_operation("glue", "GlueResponse", "batch_stop_job_run", _batch_stop_job_run)
+    # AWS lets a one-condition predicate omit Logical; moto insists on it
+    moto_coupling.default_request_params("glue", "GlueResponse", "create_trigger", {"Logical": "AND"},
+                                         nested="Predicate")
+    cloud.after_restore(_fail_interrupted_runs)
+    cloud.every(10.0, _check_scheduled_triggers, name="glue-scheduled-triggers")
+    cloud.every(2.0, _fire_conditional_after_crawls, name="glue-crawler-conditions")

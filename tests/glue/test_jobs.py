@@ -1,0 +1,198 @@
+"""Glue ETL jobs really run scripts written for AWS Glue, on local PySpark (plain boto3)."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from sandbox import datasets
+
+pytestmark = pytest.mark.slow
+ROLE = "arn:aws:iam::123456789012:role/glue-etl"
+
+ETL_SCRIPT = '''
+import sys
+from awsglue.context import GlueContext
+from awsglue.job import Job
+from awsglue.transforms import *
+from awsglue.utils import getResolvedOptions
+from pyspark.context import SparkContext
+
+args = getResolvedOptions(sys.argv, ["JOB_NAME", "database", "target"])
+sc = SparkContext()
+glue_context = GlueContext(sc)
+job = Job(glue_context)
+job.init(args["JOB_NAME"], args)
+
+orders = glue_context.create_dynamic_frame.from_catalog(database=args["database"], table_name="orders",
+                                                        transformation_ctx="orders")
+customers = glue_context.create_dynamic_frame.from_catalog(database=args["database"], table_name="customers",
+                                                           transformation_ctx="customers")
+orders = DropFields.apply(frame=orders, paths=["unit_price", "product_id"])
+orders = Filter.apply(frame=orders, f=lambda r: r["status"] == "completed")
+customers = SelectFields.apply(frame=customers, paths=["customer_id", "segment", "country"])
+customers = RenameField.apply(frame=customers, old_name="customer_id", new_name="cust_id")
+joined = Join.apply(orders, customers, "customer_id", "cust_id")
+def add_band(record):
+    record["band"] = "big" if record["amount"] >= 100 else "small"
+    return record
+joined = Map.apply(frame=joined, f=add_band)
+result = ApplyMapping.apply(frame=joined, mappings=[
+    ("order_id", "long", "order_id", "long"),
+    ("amount", "double", "amount", "double"),
+    ("segment", "string", "segment", "string"),
+    ("band", "string", "band", "string"),
+    ("day", "string", "day", "string"),
+])
+print("rows out:", result.count())
+glue_context.write_dynamic_frame.from_options(frame=result, connection_type="s3",
+    connection_options={"path": args["target"], "partitionKeys": ["segment"]}, format="parquet")
+job.commit()
+'''
+
+BOOKMARK_SCRIPT = '''
+import sys
+from awsglue.context import GlueContext
+from awsglue.job import Job
+from awsglue.utils import getResolvedOptions
+from pyspark.context import SparkContext
+
+args = getResolvedOptions(sys.argv, ["JOB_NAME", "source", "target"])
+glue_context = GlueContext(SparkContext.getOrCreate())
+job = Job(glue_context)
+job.init(args["JOB_NAME"], args)
+frame = glue_context.create_dynamic_frame.from_options(connection_type="s3",
+    connection_options={"paths": [args["source"]]}, format="csv", format_options={"withHeader": True},
+    transformation_ctx="source")
+print("processed", frame.count())
+glue_context.write_dynamic_frame.from_options(frame=frame, connection_type="s3",
+    connection_options={"path": args["target"]}, format="json")
+job.commit()
+'''
+
+
+def wait_for_run(glue, job, run_id, timeout=240):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = glue.get_job_run(JobName=job, RunId=run_id)["JobRun"]
+        if run["JobRunState"] in ("SUCCEEDED", "FAILED", "STOPPED", "TIMEOUT", "ERROR"):
+            return run
+        time.sleep(0.5)
+    raise AssertionError(f"job run still {run['JobRunState']}")
+
+
+def make_job(aws, bucket, name, script, **extra):
+    aws.client("s3").put_object(Bucket=bucket, Key=f"scripts/{name}.py", Body=script.encode())
+    aws.client("glue").create_job(Name=name, Role=ROLE, GlueVersion="4.0",
+                                  Command={"Name": "glueetl", "ScriptLocation": f"s3://{bucket}/scripts/{name}.py",
+                                           "PythonVersion": "3"}, **extra)
+
+
+def test_aws_style_script_with_catalog_transforms_and_partitioned_output(aws, s3_bucket, unique_name):
+    glue, s3 = aws.client("glue"), aws.client("s3")
+    datasets.load_into_lake(aws, s3_bucket, size="tiny", create_bucket=False)
+    glue.create_crawler(Name=unique_name, Role=ROLE, DatabaseName=unique_name,
+                        Targets={"S3Targets": [{"Path": f"s3://{s3_bucket}/raw/orders/"},
+                                               {"Path": f"s3://{s3_bucket}/raw/customers/"}]})
+    glue.start_crawler(Name=unique_name)
+    deadline = time.monotonic() + 60
+    while glue.get_crawler(Name=unique_name)["Crawler"].get("LastCrawl", {}).get("Status") != "SUCCEEDED":
+        assert time.monotonic() < deadline
+        time.sleep(0.3)
+    make_job(aws, s3_bucket, unique_name, ETL_SCRIPT)
+    run_id = glue.start_job_run(JobName=unique_name, Arguments={
+        "--database": unique_name, "--target": f"s3://{s3_bucket}/curated/enriched/"})["JobRunId"]
+    run = wait_for_run(glue, unique_name, run_id)
+    assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
+    assert run["ExecutionTime"] >= 1
+
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=s3_bucket, Prefix="curated/enriched/")["Contents"]]
+    parts = [k for k in keys if k.endswith(".parquet")]
+    assert any("/segment=consumer/" in k for k in parts)
+    frames = []
+    for key in parts:
+        table = pq.read_table(io.BytesIO(s3.get_object(Bucket=s3_bucket, Key=key)["Body"].read())).to_pandas()
+        frames.append(table.assign(segment=key.split("segment=")[1].split("/")[0]))
+    got = pd.concat(frames).sort_values("order_id").reset_index(drop=True)
+
+    data = datasets.generate("tiny")
+    orders, customers = data["orders"], data["customers"]
+    want = orders[orders.status == "completed"].merge(customers[["customer_id", "segment"]], on="customer_id")
+    want = want.assign(band=want.amount.map(lambda a: "big" if a >= 100 else "small"),
+                       day=want.order_ts.dt.strftime("%d")).sort_values("order_id").reset_index(drop=True)
+    assert list(got.columns) == ["order_id", "amount", "band", "day", "segment"]
+    pd.testing.assert_frame_equal(got[["order_id", "amount", "segment", "band", "day"]],
+                                  want[["order_id", "amount", "segment", "band", "day"]], check_dtype=False)
+
+    logs = aws.client("logs").get_log_events(logGroupName="/aws-glue/jobs/output", logStreamName=run_id)["events"]
+    assert any(f"rows out: {len(want)}" in e["message"] for e in logs)
+
+
+def test_failing_script_fails_the_run_with_its_error(aws, s3_bucket, unique_name):
+    glue = aws.client("glue")
+    make_job(aws, s3_bucket, unique_name, "from awsglue.utils import getResolvedOptions\n"
+                                          "raise ValueError('input table is empty')\n")
+    run = wait_for_run(glue, unique_name, glue.start_job_run(JobName=unique_name)["JobRunId"])
+    assert run["JobRunState"] == "FAILED"
+    assert run["ErrorMessage"] == "ValueError: input table is empty"
+    errors = aws.client("logs").get_log_events(logGroupName="/aws-glue/jobs/error", logStreamName=run["Id"])
+    assert any("input table is empty" in e["message"] for e in errors["events"])
+
+
+def test_syntax_error_fails_the_run_and_the_sandbox_is_fine(aws, s3_bucket, unique_name):
+    glue = aws.client("glue")
+    make_job(aws, s3_bucket, unique_name, "def broken(:\n    pass\n")
+    run = wait_for_run(glue, unique_name, glue.start_job_run(JobName=unique_name)["JobRunId"])
+    assert run["JobRunState"] == "FAILED" and "SyntaxError" in run["ErrorMessage"]
+    assert glue.get_job(JobName=unique_name)["Job"]["Name"] == unique_name
+    missing = f"{unique_name}-missing"
+    glue.create_job(Name=missing, Role=ROLE, Command={"Name": "glueetl",
+                                                      "ScriptLocation": f"s3://{s3_bucket}/scripts/nope.py"})
+    run = wait_for_run(glue, missing, glue.start_job_run(JobName=missing)["JobRunId"])
+    assert run["JobRunState"] == "FAILED" and "cannot be read" in run["ErrorMessage"]
+
+
+def test_bookmarks_skip_processed_files_and_reset(aws, s3_bucket, unique_name):
+    glue, s3 = aws.client("glue"), aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="incoming/a.csv", Body=b"id,v\n1,a\n2,b\n")
+    make_job(aws, s3_bucket, unique_name, BOOKMARK_SCRIPT,
+             DefaultArguments={"--job-bookmark-option": "job-bookmark-enable",
+                               "--source": f"s3://{s3_bucket}/incoming/", "--target": f"s3://{s3_bucket}/out/"})
+
+    def processed():
+        run = wait_for_run(glue, unique_name, glue.start_job_run(JobName=unique_name)["JobRunId"])
+        assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
+        events = aws.client("logs").get_log_events(logGroupName="/aws-glue/jobs/output", logStreamName=run["Id"])
+        return [int(e["message"].split()[1]) for e in events["events"] if e["message"].startswith("processed")][0]
+
+    assert processed() == 2
+    s3.put_object(Bucket=s3_bucket, Key="incoming/b.csv", Body=b"id,v\n3,c\n")
+    assert processed() == 1  # only the new file
+    bookmark = glue.get_job_bookmark(JobName=unique_name)["JobBookmarkEntry"]
+    assert "incoming/b.csv" in bookmark["JobBookmark"]
+    glue.reset_job_bookmark(JobName=unique_name)
+    assert processed() == 3
+
+
+def test_conditional_trigger_starts_the_second_job(aws, s3_bucket, unique_name):
+    glue = aws.client("glue")
+    first, second = f"{unique_name}-first", f"{unique_name}-second"
+    make_job(aws, s3_bucket, first, "print('first job ran')\n")
+    make_job(aws, s3_bucket, second, "print('second job ran')\n")
+    glue.create_trigger(Name=unique_name, Type="CONDITIONAL", StartOnCreation=True,
+                        Predicate={"Conditions": [{"LogicalOperator": "EQUALS", "JobName": first,
+                                                   "State": "SUCCEEDED"}]},
+                        Actions=[{"JobName": second}])
+    run = wait_for_run(glue, first, glue.start_job_run(JobName=first)["JobRunId"])
+    assert run["JobRunState"] == "SUCCEEDED"
+    deadline = time.monotonic() + 30
+    while not glue.get_job_runs(JobName=second)["JobRuns"]:
+        assert time.monotonic() < deadline, "the conditional trigger did not start the second job"
+        time.sleep(0.3)
+    started = glue.get_job_runs(JobName=second)["JobRuns"][0]
+    assert wait_for_run(glue, second, started["Id"])["JobRunState"] == "SUCCEEDED"
+    assert glue.get_job_run(JobName=second, RunId=started["Id"])["JobRun"]["TriggerName"] == unique_name
