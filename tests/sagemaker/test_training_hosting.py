@@ -199,3 +199,76 @@ def test_endpoint_and_jobs_survive_a_restart(tmp_path):
         assert after == before  # the model was reloaded lazily on the first request
     finally:
         cloud_control.down(config)
+
+
+INFERENCE_SCRIPT = '''
+import json, os
+import joblib, numpy as np
+
+def model_fn(model_dir):
+    return joblib.load(os.path.join(model_dir, "clf.pkl"))
+
+def input_fn(body, content_type):
+    assert isinstance(body, str), type(body)
+    return np.array(json.loads(body)["rows"])
+
+def predict_fn(data, model):
+    return model.predict_proba(data)[:, 1]
+
+def output_fn(prediction, accept):
+    return json.dumps({"churn": [round(float(p), 6) for p in prediction]}), "application/vnd.churn+json"
+'''
+
+
+def test_inference_script_inside_model_tar_gz_is_honoured(aws, sm, runtime, s3_bucket, unique_name):
+    from sklearn.linear_model import LogisticRegression
+
+    from .conftest import make_dataset
+
+    x, y = make_dataset(80)
+    model = LogisticRegression().fit(x, y)
+    buffer = io.BytesIO()
+    joblib.dump(model, buffer)
+    files = {"clf.pkl": buffer.getvalue(), "code/inference.py": INFERENCE_SCRIPT.encode()}
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    aws.client("s3").put_object(Bucket=s3_bucket, Key="models/model.tar.gz", Body=archive.getvalue())
+    endpoint = deploy(sm, unique_name, f"s3://{s3_bucket}/models/model.tar.gz", environment={
+        "SAGEMAKER_PROGRAM": "inference.py", "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code"})
+    assert endpoint["EndpointStatus"] == "InService", endpoint.get("FailureReason")
+    response = runtime.invoke_endpoint(EndpointName=unique_name, ContentType="application/json",
+                                       Body=json.dumps({"rows": x[:4].tolist()}))
+    assert response["ContentType"] == "application/vnd.churn+json"
+    expected = [round(float(p), 6) for p in model.predict_proba(x[:4])[:, 1]]
+    assert json.loads(response["Body"].read()) == {"churn": expected}
+
+
+@pytest.mark.slow
+def test_xgboost_script_mode(aws, sm, runtime, dataset, unique_name):
+    from .conftest import XGBOOST_IMAGE
+
+    script = '''
+import argparse, os
+import numpy as np, xgboost as xgb
+p = argparse.ArgumentParser()
+p.add_argument("--rounds", type=int)
+a = p.parse_args()
+data = np.loadtxt(os.path.join(os.environ["SM_CHANNEL_TRAIN"], "train.csv"), delimiter=",")
+booster = xgb.train({"objective": "binary:logistic"}, xgb.DMatrix(data[:, 1:], label=data[:, 0]), a.rounds)
+booster.save_model(os.path.join(os.environ["SM_MODEL_DIR"], "xgboost-model"))
+print("rounds", a.rounds)
+'''
+    bucket = dataset["bucket"]
+    aws.client("s3").put_object(Bucket=bucket, Key="code/xgb.tar.gz", Body=source_archive({"xgb_train.py": script}))
+    job = train(sm, unique_name, bucket, image=XGBOOST_IMAGE, hyperparameters={
+        "sagemaker_program": '"xgb_train.py"', "sagemaker_submit_directory": f'"s3://{bucket}/code/xgb.tar.gz"',
+        "rounds": "5"})
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    deploy(sm, unique_name, job["ModelArtifacts"]["S3ModelArtifacts"], image=XGBOOST_IMAGE)
+    body = runtime.invoke_endpoint(EndpointName=unique_name, ContentType="text/csv",
+                                   Body=csv_bytes(dataset["x"][:3]))["Body"].read().decode()
+    assert len(body.split(",")) == 3

@@ -1,0 +1,26 @@
+"""`sandbox.mlflow_ui` starts the MLflow UI on the sandbox's tracking store, on 127.0.0.1."""
+
+from __future__ import annotations
+
+import urllib.request
+
+import pytest
+
+
+@pytest.mark.slow
+def test_mlflow_ui_serves_the_tracking_store(tmp_path):
+    from sandbox.config import SandboxConfig
+    from sandbox.mlflow_ui import start_mlflow_ui, tracking_uri
+    from tests.conftest import free_port
+
+    config = SandboxConfig(state_dir=tmp_path)
+    assert tracking_uri(config) == f"sqlite:///{tmp_path}/services/sagemaker/mlflow/mlflow.db"
+    port = free_port()
+    process = start_mlflow_ui(config, port=port)
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/2.0/mlflow/experiments/search?max_results=5",
+                                    timeout=10) as response:
+            assert response.status == 200 and b"experiments" in response.read()
+    finally:
+        process.terminate()
+        process.wait(20)
