@@ -67,6 +67,20 @@ class SandboxGlueJobsBackend(SandboxGlueBackend):
         current_cloud().submit(run_job, self.account_id, self.region_name, name, run_id)
         return run_id
 
+    def start_workflow_run(self, workflow_name: str, properties: dict[str, str] | None) -> str:
+        run_id = super().start_workflow_run(workflow_name, properties)
+        triggers = [t for t in self.triggers.values() if t.workflow_name == workflow_name]
+        starters = [t for t in triggers if t.trigger_type == "ON_DEMAND"]
+        if not starters:
+            raise moto_coupling.AwsError("InvalidInputException",
+                                         f"Workflow {workflow_name} has no ON_DEMAND trigger to start it")
+        for trigger in triggers:
+            if trigger.trigger_type == "CONDITIONAL":
+                trigger.state = "ACTIVATED"  # a workflow's conditional triggers follow its run
+        current_cloud().submit(_follow_workflow_run, self.account_id, self.region_name, workflow_name, run_id,
+                               [t.name for t in starters])
+        return run_id
+
     def batch_stop_job_run(self, job_name: str, job_run_ids: list[str]) -> tuple[list, list]:
         job = self.get_job(job_name)
         stopped, errors = [], []
@@ -302,6 +316,36 @@ def _reset_job_bookmark(response: Any) -> dict[str, Any]:
     entry = _bookmark_entry(backend, name, cloud)
     _bookmark_file(cloud, backend.account_id, backend.region_name, name).unlink(missing_ok=True)
     return {"JobBookmarkEntry": entry}
+
+
+def _follow_workflow_run(account: str, region: str, workflow_name: str, run_id: str, starters: list[str]) -> None:
+    """Start the workflow's ON_DEMAND triggers, then mark the run COMPLETED once its graph is idle."""
+    cloud = current_cloud()
+    backend = moto_coupling.backend_for("glue", account, region)
+    started_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    for name in starters:
+        _start_actions(backend, backend.get_trigger(name))
+    triggers = [t for t in backend.triggers.values() if t.workflow_name == workflow_name]
+    job_names = {a.as_dict().get("JobName") for t in triggers for a in t.actions} - {None}
+    crawler_names = {a.as_dict().get("CrawlerName") for t in triggers for a in t.actions} - {None}
+    idle_checks = 0
+    deadline = time.monotonic() + 6 * 3600
+    while not cloud.stopping and time.monotonic() < deadline:
+        time.sleep(1.0)
+        busy = any(r.status not in FINAL_STATES for j in job_names if j in backend.jobs
+                   for r in backend.jobs[j].job_runs)
+        busy = busy or any(c.crawls and c.crawls[-1].status in ("RUNNING", "STOPPING")
+                           for n, c in backend.crawlers.items() if n in crawler_names)
+        idle_checks = 0 if busy else idle_checks + 1
+        if idle_checks >= 3:  # nothing running for 3 s: conditional triggers had their chance
+            break
+    workflow = backend.workflows.get(workflow_name)
+    run = workflow.get_run(run_id) if workflow else None
+    if run is not None:
+        with cloud.mutating():
+            run.status = "COMPLETED"
+            run.completed_on = datetime.now(timezone.utc).replace(tzinfo=None)
+    log.info("workflow %s run %s completed (started %s)", workflow_name, run_id, started_at)
 
 
 def _batch_stop_job_run(response: Any) -> dict[str, Any]:

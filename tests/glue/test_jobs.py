@@ -196,3 +196,46 @@ def test_conditional_trigger_starts_the_second_job(aws, s3_bucket, unique_name):
     started = glue.get_job_runs(JobName=second)["JobRuns"][0]
     assert wait_for_run(glue, second, started["Id"])["JobRunState"] == "SUCCEEDED"
     assert glue.get_job_run(JobName=second, RunId=started["Id"])["JobRun"]["TriggerName"] == unique_name
+
+
+def test_workflow_chains_crawler_job_crawler(aws, s3_bucket, unique_name):
+    glue, s3 = aws.client("glue"), aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="wf/raw/data.csv", Body=b"id,amount\n1,10.5\n2,20.0\n3,7.25\n")
+    script = '''
+import sys
+from awsglue.context import GlueContext
+from awsglue.transforms import Filter
+from awsglue.utils import getResolvedOptions
+from pyspark.context import SparkContext
+args = getResolvedOptions(sys.argv, ["JOB_NAME", "database", "target"])
+ctx = GlueContext(SparkContext.getOrCreate())
+frame = ctx.create_dynamic_frame.from_catalog(database=args["database"], table_name="raw")
+big = Filter.apply(frame=frame, f=lambda r: r["amount"] > 8)
+ctx.write_dynamic_frame.from_options(frame=big, connection_type="s3", connection_options={"path": args["target"]},
+                                     format="parquet")
+'''
+    make_job(aws, s3_bucket, f"{unique_name}-job", script, DefaultArguments={
+        "--database": unique_name, "--target": f"s3://{s3_bucket}/wf/clean/"})
+    glue.create_crawler(Name=f"{unique_name}-raw", Role=ROLE, DatabaseName=unique_name,
+                        Targets={"S3Targets": [{"Path": f"s3://{s3_bucket}/wf/raw/"}]})
+    glue.create_crawler(Name=f"{unique_name}-clean", Role=ROLE, DatabaseName=unique_name,
+                        Targets={"S3Targets": [{"Path": f"s3://{s3_bucket}/wf/clean/"}]})
+    glue.create_workflow(Name=unique_name)
+    glue.create_trigger(Name=f"{unique_name}-start", WorkflowName=unique_name, Type="ON_DEMAND",
+                        Actions=[{"CrawlerName": f"{unique_name}-raw"}])
+    glue.create_trigger(Name=f"{unique_name}-etl", WorkflowName=unique_name, Type="CONDITIONAL",
+                        Predicate={"Conditions": [{"LogicalOperator": "EQUALS", "CrawlerName": f"{unique_name}-raw",
+                                                   "CrawlState": "SUCCEEDED"}]},
+                        Actions=[{"JobName": f"{unique_name}-job"}])
+    glue.create_trigger(Name=f"{unique_name}-recrawl", WorkflowName=unique_name, Type="CONDITIONAL",
+                        Predicate={"Conditions": [{"LogicalOperator": "EQUALS", "JobName": f"{unique_name}-job",
+                                                   "State": "SUCCEEDED"}]},
+                        Actions=[{"CrawlerName": f"{unique_name}-clean"}])
+    run_id = glue.start_workflow_run(Name=unique_name)["RunId"]
+    deadline = time.monotonic() + 240
+    while glue.get_workflow_run(Name=unique_name, RunId=run_id)["Run"]["Status"] != "COMPLETED":
+        assert time.monotonic() < deadline, "the workflow did not complete"
+        time.sleep(1)
+    clean = glue.get_table(DatabaseName=unique_name, Name="clean")["Table"]
+    assert {c["Name"] for c in clean["StorageDescriptor"]["Columns"]} == {"id", "amount"}
+    assert clean["Parameters"]["classification"] == "parquet"
