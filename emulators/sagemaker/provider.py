@@ -96,6 +96,25 @@ class LogShipper:
             log.exception("could not ship logs to %s/%s", self.group, self.stream)
 
 
+_WARMED: set[str] = set()
+
+
+def _warm_tracking() -> None:
+    """Import MLflow and open its store while the first job runs, not after it."""
+    root = _mlflow_root()
+    if str(root) in _WARMED:
+        return
+    _WARMED.add(str(root))
+
+    def warm() -> None:
+        try:
+            tracking.experiment_id(root, tracking.TRAINING_EXPERIMENT)
+        except Exception:
+            log.exception("MLflow store could not be opened")
+
+    _cloud().submit(warm)
+
+
 def _s3() -> Any:
     return s3_access()
 
@@ -154,6 +173,7 @@ class SandboxSageMakerBackend(SageMakerBackend):  # type: ignore[misc, valid-typ
         job.failure_reason = None
         job.tuning_job_arn = tuning_job_arn
         job.hyper_parameters = kwargs.get("hyper_parameters") or {}
+        _warm_tracking()
         _cloud().submit(run_training_job, self.account_id, self.region_name, training_job_name)
         return job
 
@@ -709,7 +729,8 @@ def run_transform_job(account_id: str, region: str, name: str) -> None:
     cloud = _cloud()
     shipper = LogShipper(account_id, region, TRANSFORM_LOG_GROUP, f"{name}/sandbox-{int(time.time())}")
     try:
-        model = load_model_for_serving(backend, job.model_name, _data_dir() / "jobs" / name)
+        with hosting.LOAD_LOCK:  # importing inference code touches sys.path
+            model = load_model_for_serving(backend, job.model_name, _data_dir() / "jobs" / name)
         result = transform.run_transform(model, job.transform_input or {}, job.transform_output or {},
                                          job.batch_strategy, job.max_payload_in_mb, _s3(),
                                          should_stop=lambda: job.arn in _STOP_REQUESTS)
@@ -938,6 +959,8 @@ def _fail_interrupted_work() -> None:
 
 
 def _on_reset() -> None:
+    _WARMED.clear()
+    tracking.forget_clients()
     for arn, process in list(_PROCESSES.items()):
         container.kill_process_group(process)
         _PROCESSES.pop(arn, None)

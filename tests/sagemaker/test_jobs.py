@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import time
 
-import numpy as np
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import ROLE, SKLEARN_IMAGE, XGBOOST_IMAGE, csv_bytes, source_archive, training_request, wait_for
+from .conftest import ROLE, SKLEARN_IMAGE, XGBOOST_IMAGE, csv_bytes, wait_for
 from .test_training_hosting import deploy, train
 
 KMEANS_IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/kmeans:1"

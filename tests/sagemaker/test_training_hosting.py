@@ -7,7 +7,6 @@ import json
 import tarfile
 
 import joblib
-import numpy as np
 import pytest
 from botocore.exceptions import ClientError
 
