@@ -271,3 +271,15 @@ print("rounds", a.rounds)
     body = runtime.invoke_endpoint(EndpointName=unique_name, ContentType="text/csv",
                                    Body=csv_bytes(dataset["x"][:3]))["Body"].read().decode()
     assert len(body.split(",")) == 3
+
+
+def test_max_runtime_stops_the_job(aws, sm, s3_bucket, unique_name):
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="data/train/a.csv", Body=b"1,2\n")
+    s3.put_object(Bucket=s3_bucket, Key="code/sourcedir.tar.gz",
+                  Body=source_archive({"train.py": "import time\ntime.sleep(60)\n"}))
+    request = training_request(unique_name, s3_bucket)
+    request["StoppingCondition"] = {"MaxRuntimeInSeconds": 1}
+    sm.create_training_job(**request)
+    job = wait_for(describe_training(sm, unique_name), "TrainingJobStatus", timeout=30)
+    assert (job["TrainingJobStatus"], job["SecondaryStatus"]) == ("Stopped", "MaxRuntimeExceeded")

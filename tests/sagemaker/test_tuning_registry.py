@@ -163,3 +163,19 @@ def test_training_job_run_and_model_registry_in_mlflow(aws, sm, dataset, unique_
     versions = client.search_model_versions(f"name = '{group}'")
     assert versions[0].tags["ModelApprovalStatus"] == "Approved"
     assert sm.describe_model_package(ModelPackageName=arn)["ModelApprovalStatus"] == "Approved"
+
+
+def test_stop_tuning_job_stops_its_training_jobs(aws, sm, dataset, unique_name):
+    bucket = dataset["bucket"]
+    slow = "import time\nprint('score=0.1', flush=True)\ntime.sleep(60)\n"
+    aws.client("s3").put_object(Bucket=bucket, Key="code/score.tar.gz", Body=source_archive({"score.py": slow}))
+    sm.create_hyper_parameter_tuning_job(**tuning_request(unique_name, bucket, max_jobs=4, parallel=2))
+    describe = lambda: sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=unique_name)  # noqa: E731
+    wait_for(lambda: {"n": str(describe()["TrainingJobStatusCounters"]["InProgress"])}, "n", done=("2",), timeout=30)
+    sm.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName=unique_name)
+    job = wait_for(describe, "HyperParameterTuningJobStatus", timeout=60)
+    assert job["HyperParameterTuningJobStatus"] == "Stopped"
+    assert job["TrainingJobStatusCounters"]["Stopped"] == 2
+    summaries = sm.list_training_jobs_for_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName=unique_name)["TrainingJobSummaries"]
+    assert {s["TrainingJobStatus"] for s in summaries} == {"Stopped"} and len(summaries) == 2
