@@ -242,6 +242,7 @@ class SandboxSageMakerBackend(SageMakerBackend):  # type: ignore[misc, valid-typ
             raise AwsError("ValidationException", f"Could not find endpoint configuration \"{arn}\".")
         endpoint.endpoint_status = "Updating"
         endpoint.last_modified_time = utcnow()
+        self._extras().setdefault(endpoint.arn, {})["pending_config"] = endpoint_config_name
         _cloud().submit(load_endpoint, self.account_id, self.region_name, endpoint_name, endpoint_config_name)
         return endpoint.arn
 
@@ -952,10 +953,11 @@ def _fail_interrupted_work() -> None:
                 job.hyper_parameter_tuning_job_status = "Failed"
                 job.failure_reason = "InternalServerError: the sandbox stopped while this job ran"
         for name, endpoint in backend.endpoints.items():
-            if endpoint.endpoint_status in ("Creating", "Updating"):
-                endpoint.endpoint_status = "Creating" if endpoint.endpoint_status == "Creating" else "Updating"
-                _cloud().submit(load_endpoint, backend.account_id, backend.region_name, name,
-                                endpoint.endpoint_config_name)
+            if endpoint.endpoint_status in ("Creating", "Updating"):  # finish what the restart interrupted
+                config = endpoint.endpoint_config_name
+                if endpoint.endpoint_status == "Updating":
+                    config = backend._extras().get(endpoint.arn, {}).get("pending_config", config)
+                _cloud().submit(load_endpoint, backend.account_id, backend.region_name, name, config)
 
 
 def _on_reset() -> None:
