@@ -235,3 +235,40 @@ def test_builtin_algorithm_reads_parquet_and_reports_bad_content_types(tmp_path:
     assert matrix.tolist() == [[0.0, 0.5], [1.0, 1.5]]
     with pytest.raises(builtin_algorithms.AlgorithmError, match="recordio"):
         builtin_algorithms.read_channel(tmp_path / "c", "application/x-recordio-protobuf")
+
+
+class FakeS3:
+    """The S3Access interface over a dict (engines only see this interface)."""
+
+    def __init__(self, objects: dict[tuple[str, str], bytes]) -> None:
+        self.objects = objects
+
+    def list(self, bucket, prefix=""):
+        from emulators.core.s3access import S3Object
+
+        return [S3Object(k, len(v), "", None) for (b, k), v in sorted(self.objects.items())
+                if b == bucket and k.startswith(prefix)]
+
+    def get(self, bucket, key):
+        return self.objects[(bucket, key)]
+
+    def put(self, bucket, key, body, content_type=None):
+        self.objects[(bucket, key)] = body
+
+
+def test_channels_from_prefix_and_manifest(tmp_path):
+    s3 = FakeS3({("b", "train/a.csv"): b"1", ("b", "train/sub/b.csv"): b"2", ("b", "other/c.csv"): b"3",
+                 ("b", "m.json"): json.dumps([{"prefix": "s3://b/other/"}, "c.csv"]).encode()})
+    folder = container.new_job_folder(tmp_path, "job")
+    container.download_channels(s3, folder, [
+        {"ChannelName": "train", "DataSource": {"S3DataSource": {
+            "S3DataType": "S3Prefix", "S3Uri": "s3://b/train", "S3DataDistributionType": "ShardedByS3Key"}}},
+        {"ChannelName": "extra", "DataSource": {"S3DataSource": {"S3DataType": "ManifestFile",
+                                                                 "S3Uri": "s3://b/m.json"}}}])
+    assert (folder.channel("train") / "a.csv").read_bytes() == b"1"
+    assert (folder.channel("train") / "sub" / "b.csv").read_bytes() == b"2"
+    assert (folder.channel("extra") / "c.csv").read_bytes() == b"3"
+    with pytest.raises(ContainerError, match="No S3 objects"):
+        container.download_prefix(s3, "s3://b/none/", tmp_path / "x")
+    assert container.upload_folder(s3, folder.channel("train"), "s3://b/copy/") == 2
+    assert s3.get("b", "copy/sub/b.csv") == b"2"
