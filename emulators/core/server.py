@@ -82,7 +82,7 @@ class EmbeddedCloud:
         self.port = port
         self.snapshot_interval = snapshot_interval
         self.store = StateStore(self.state_dir)
-        self.executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="sandbox-job")
+        self.executor = ThreadPoolExecutor(max_workers=48, thread_name_prefix="sandbox-job")
         self._periodic: list[_PeriodicTask] = []
         self._on_reset: list[Callable[[], None]] = []
         self._on_shutdown: list[Callable[[], None]] = []

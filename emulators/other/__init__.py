@@ -11,6 +11,9 @@
   (HTTP 501) too, for every service.
 - DeepLens (a discontinued device) and VPC endpoints (a network feature) have no
   stand-in: see the exam walkthrough in docs/.
+
+Not emulated: everything model-backed (above), and everything behind these
+control planes (nodes, replication, pipelines, dashboards).
 """
 
 from emulators.core.service import ServiceInfo

@@ -1,0 +1,202 @@
+"""What Firehose does with a buffer of records: prefixes, partitioning, compression, Parquet.
+
+Plain functions over bytes and dicts (no boto3, no moto): the provider decides
+when to flush and where the bytes go.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import io
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+JAVA_TO_STRFTIME = [("yyyy", "%Y"), ("YYYY", "%Y"), ("yy", "%y"), ("MM", "%m"), ("dd", "%d"), ("HH", "%H"),
+                    ("mm", "%M"), ("ss", "%S")]
+EXPRESSION = re.compile(r"!\{([\w-]+):([^}]*)\}")
+
+
+class DeliveryError(Exception):
+    """A record could not be delivered; ``code`` is the error-output type."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _java_format(pattern: str, moment: datetime) -> str:
+    out = pattern
+    for java, strf in JAVA_TO_STRFTIME:
+        out = out.replace(java, strf)
+    return moment.strftime(out)
+
+
+def render_prefix(template: str | None, moment: datetime, keys: dict[str, str] | None = None,
+                  error_type: str | None = None) -> str:
+    """The S3 prefix for one object: Firehose's namespaces, or ``YYYY/MM/DD/HH/`` by default."""
+    template = template or ""
+    has_expression = bool(EXPRESSION.search(template))
+
+    def replace(match: re.Match) -> str:
+        namespace, value = match.group(1), match.group(2)
+        if namespace == "timestamp":
+            return _java_format(value, moment)
+        if namespace == "partitionKeyFromQuery":
+            if keys is None or value not in keys:
+                raise DeliveryError("partitioning-failed", f"no partition key {value!r} for this record")
+            return keys[value]
+        if namespace == "firehose" and value == "error-output-type":
+            return error_type or ""
+        if namespace == "firehose" and value == "random-string":
+            return uuid.uuid4().hex[:11]
+        if namespace == "partitionKeyFromLambda":
+            raise DeliveryError("partitioning-failed", "Lambda processing is not emulated by the sandbox")
+        raise DeliveryError("partitioning-failed", f"unknown prefix expression !{{{namespace}:{value}}}")
+
+    rendered = EXPRESSION.sub(replace, template)
+    if not has_expression:
+        rendered = (rendered + ("" if not rendered or rendered.endswith("/") else "/")
+                    + moment.strftime("%Y/%m/%d/%H/"))
+    return rendered
+
+
+def object_name(stream: str, version: str, moment: datetime, suffix: str = "") -> str:
+    return f"{stream}-{version}-{moment.strftime('%Y-%m-%d-%H-%M-%S')}-{uuid.uuid4()}{suffix}"
+
+
+# -- JQ-style partition key queries ----------------------------------------------------
+
+def _path_value(document: Any, path: str) -> Any:
+    value = document
+    for part in [p for p in path.strip().lstrip(".").split(".") if p]:
+        if not isinstance(value, dict) or part not in value:
+            raise DeliveryError("partitioning-failed", f"field .{path.strip().lstrip('.')} is missing")
+        value = value[part]
+    return value
+
+
+def extract_keys(record: dict[str, Any], query: str) -> dict[str, str]:
+    """Evaluate a MetadataExtractionQuery such as ``{customer: .customer_id, day: .ts | .[0:10]}``.
+
+    Supported: an object of ``name: .path.to.field`` pairs, with an optional
+    ``| tostring`` or ``| .[a:b]`` string slice.
+    """
+    body = query.strip()
+    if not (body.startswith("{") and body.endswith("}")):
+        raise DeliveryError("partitioning-failed", f"unsupported metadata extraction query {query!r}")
+    keys: dict[str, str] = {}
+    for item in [p for p in body[1:-1].split(",") if p.strip()]:
+        name, _, expression = item.partition(":")
+        stages = [s.strip() for s in expression.split("|")]
+        value: Any = _path_value(record, stages[0])
+        for stage in stages[1:]:
+            slice_match = re.fullmatch(r"\.\[(\d*):(\d*)\]", stage)
+            if stage == "tostring":
+                value = str(value)
+            elif slice_match:
+                start = int(slice_match.group(1) or 0)
+                end = int(slice_match.group(2)) if slice_match.group(2) else None
+                value = str(value)[start:end]
+            else:
+                raise DeliveryError("partitioning-failed", f"unsupported jq stage {stage!r}")
+        if value is None:
+            raise DeliveryError("partitioning-failed", f"partition key {name.strip()} is null")
+        keys[name.strip().strip('"')] = value if isinstance(value, str) else json.dumps(value)
+    return keys
+
+
+# -- encoding ------------------------------------------------------------------------------
+
+ARROW_TYPES = {"string": "string", "varchar": "string", "char": "string", "int": "int32", "integer": "int32",
+               "bigint": "int64", "smallint": "int16", "tinyint": "int8", "double": "float64", "float": "float32",
+               "boolean": "bool", "date": "date32", "timestamp": "timestamp[ms]"}
+
+
+def arrow_schema(columns: list[tuple[str, str]]) -> Any:
+    import pyarrow as pa
+
+    fields = []
+    for name, hive in columns:
+        base = hive.lower().split("(")[0].split("<")[0]
+        kind = ARROW_TYPES.get(base, "string")
+        fields.append(pa.field(name, pa.timestamp("ms") if kind == "timestamp[ms]" else getattr(pa, {
+            "string": "string", "int32": "int32", "int64": "int64", "int16": "int16", "int8": "int8",
+            "float64": "float64", "float32": "float32", "bool": "bool_", "date32": "date32"}[kind])()))
+    return pa.schema(fields)
+
+
+def to_parquet(records: list[bytes], columns: list[tuple[str, str]], compression: str = "SNAPPY"
+               ) -> tuple[bytes | None, list[tuple[bytes, str]]]:
+    """Parquet bytes of the records that convert, and (record, reason) for those that do not."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = arrow_schema(columns)
+    good: list[dict[str, Any]] = []
+    bad: list[tuple[bytes, str]] = []
+    for raw in records:
+        try:
+            document = json.loads(raw)
+            if not isinstance(document, dict):
+                raise ValueError("the record is not a JSON object")
+            row = {f.name: _coerce(document.get(f.name), f.type) for f in schema}
+            pa.Table.from_pylist([row], schema=schema)  # every value fits its column
+            good.append(row)
+        except Exception as exc:
+            bad.append((raw, f"{type(exc).__name__}: {exc}"))
+    if not good:
+        return None, bad
+    buf = io.BytesIO()
+    codec = {"UNCOMPRESSED": "none", "SNAPPY": "snappy", "GZIP": "gzip"}.get(compression.upper(), "snappy")
+    pq.write_table(pa.Table.from_pylist(good, schema=schema), buf, compression=codec)
+    return buf.getvalue(), bad
+
+
+def _coerce(value: Any, arrow_type: Any) -> Any:
+    import pyarrow.types as t
+
+    if value is None:
+        return None
+    if t.is_timestamp(arrow_type) and isinstance(value, str):
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc).replace(tzinfo=None)
+    if t.is_timestamp(arrow_type) and isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, tz=timezone.utc).replace(tzinfo=None)
+    if t.is_string(arrow_type) and not isinstance(value, str):
+        return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+    if t.is_integer(arrow_type) and isinstance(value, str):
+        return int(value)
+    if t.is_floating(arrow_type) and isinstance(value, str):
+        return float(value)
+    return value
+
+
+def error_record(raw: bytes, code: str, message: str, arrival_ms: int) -> bytes:
+    """One line of Firehose's error output (JSON with the base64 raw data)."""
+    return (json.dumps({
+        "attemptsMade": 1,
+        "arrivalTimestamp": arrival_ms,
+        "errorCode": code,
+        "errorMessage": message,
+        "rawData": base64.b64encode(raw).decode(),
+    }) + "\n").encode()
+
+
+@dataclass
+class Batch:
+    """Records grouped by the S3 prefix they will land under."""
+
+    prefix: str
+    records: list[bytes] = field(default_factory=list)
+
+
+def compress(body: bytes, compression: str) -> tuple[bytes, str]:
+    if compression.upper() == "GZIP":
+        return gzip.compress(body), ".gz"
+    if compression.upper() not in ("UNCOMPRESSED", ""):
+        raise DeliveryError("compression-failed", f"compression {compression} is not supported by the sandbox")
+    return body, ""

@@ -1,0 +1,321 @@
+"""Firehose on moto, with real buffering and delivery (see :mod:`emulators.firehose.delivery`).
+
+Records a PutRecord(Batch) acknowledges are appended to a journal file (fsynced)
+before the call returns, and removed only after the object holding them is in
+S3, so a restart loses nothing: the journal is read back into the buffer.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from emulators.core import moto_coupling
+from emulators.core.persistence import write_atomically
+from emulators.core.s3access import s3_access
+from emulators.core.server import current_cloud
+from emulators.firehose import delivery
+
+log = logging.getLogger("emulators.firehose")
+FirehoseBackend = moto_coupling.backend_class("firehose")
+MB = 1024 * 1024
+
+
+@dataclass
+class _Buffer:
+    records: list[tuple[bytes, int]] = field(default_factory=list)  # (data, arrival ms)
+    size: int = 0
+    first_arrival: float | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    flushing: threading.Lock = field(default_factory=threading.Lock)
+
+
+_buffers: dict[tuple[str, str, str], _Buffer] = {}
+_buffers_lock = threading.Lock()
+
+
+def _buffer(key: tuple[str, str, str]) -> _Buffer:
+    with _buffers_lock:
+        return _buffers.setdefault(key, _Buffer())
+
+
+def _journal(key: tuple[str, str, str]) -> Path:
+    folder = current_cloud().data_dir("firehose") / "buffers"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{key[0]}__{key[1]}__{key[2]}.jsonl"
+
+
+def _destination(stream: Any) -> tuple[str, dict[str, Any]]:
+    for name in ("ExtendedS3", "S3", "Redshift", "HttpEndpoint", "Elasticsearch", "Snowflake", "Splunk"):
+        if name in stream.destinations[0]:
+            return name, stream.destinations[0][name]
+    return "unknown", {}
+
+
+def _s3_config(kind: str, config: dict[str, Any]) -> dict[str, Any]:
+    if kind in ("ExtendedS3", "S3"):
+        return config
+    return config.get("S3DestinationDescription") or config.get("S3Configuration") or {}
+
+
+def _hints(kind: str, config: dict[str, Any]) -> tuple[int, float]:
+    hints = _s3_config(kind, config).get("BufferingHints") or config.get("BufferingHints") or {}
+    return int(hints.get("SizeInMBs", 5)) * MB, float(hints.get("IntervalInSeconds", 300))
+
+
+class SandboxFirehoseBackend(FirehoseBackend):  # type: ignore[misc, valid-type]
+    def put_record_batch(self, delivery_stream_name: str, records: list[dict[str, Any]]) -> dict[str, Any]:
+        stream = self.delivery_streams.get(delivery_stream_name)
+        if stream is None:
+            raise moto_coupling.AwsError(
+                "ResourceNotFoundException",
+                f"Firehose {delivery_stream_name} under account {self.account_id} not found.")
+        if stream.delivery_stream_type == "KinesisStreamAsSource":
+            raise moto_coupling.AwsError(
+                "InvalidArgumentException",
+                f"This operation is not permitted on KinesisStreamAsSource delivery stream type.")
+        if len(records) > 500:
+            raise moto_coupling.AwsError("InvalidArgumentException",
+                                         "Records must contain at most 500 records per PutRecordBatch call")
+        kind, _ = _destination(stream)
+        if kind not in ("ExtendedS3", "S3", "Redshift"):
+            raise moto_coupling.AwsError("InvalidArgumentException",
+                                         f"{kind} destinations are not emulated by the sandbox (S3 and Redshift are)")
+        datas = [_data_of(r) for r in records]
+        accept(self.account_id, self.region_name, delivery_stream_name, datas)
+        return {"FailedPutCount": 0, "Encrypted": False,
+                "RequestResponses": [{"RecordId": uuid.uuid4().hex + uuid.uuid4().hex} for _ in datas]}
+
+    def delete_delivery_stream(self, delivery_stream_name: str, *args: Any, **kwargs: Any) -> None:
+        super().delete_delivery_stream(delivery_stream_name, *args, **kwargs)
+        key = (self.account_id, self.region_name, delivery_stream_name)
+        with _buffers_lock:
+            _buffers.pop(key, None)
+        _journal(key).unlink(missing_ok=True)
+
+
+def _data_of(record: dict[str, Any]) -> bytes:
+    data = record.get("Data", b"")
+    if isinstance(data, str):
+        return base64.b64decode(data)
+    return bytes(data)
+
+
+def accept(account: str, region: str, name: str, datas: list[bytes]) -> None:
+    """Buffer records durably; flush at once when the size hint is reached."""
+    key = (account, region, name)
+    buffer = _buffer(key)
+    now_ms = int(time.time() * 1000)
+    lines = "".join(json.dumps({"d": base64.b64encode(d).decode(), "t": now_ms}) + "\n" for d in datas)
+    with buffer.lock:
+        with open(_journal(key), "a") as fh:
+            fh.write(lines)
+            fh.flush()
+            os.fsync(fh.fileno())
+        buffer.records.extend((d, now_ms) for d in datas)
+        buffer.size += sum(len(d) for d in datas)
+        if buffer.first_arrival is None:
+            buffer.first_arrival = time.monotonic()
+        size = buffer.size
+    stream = moto_coupling.backend_for("firehose", account, region).delivery_streams.get(name)
+    if stream is not None:
+        size_limit, _ = _hints(*_destination(stream))
+        if size >= size_limit:
+            current_cloud().submit(flush, account, region, name)
+
+
+def flush(account: str, region: str, name: str, force: bool = False) -> int:
+    """Deliver what the buffer holds; returns the number of records delivered."""
+    key = (account, region, name)
+    buffer = _buffer(key)
+    with buffer.flushing:
+        with buffer.lock:
+            records = list(buffer.records)
+        if not records:
+            return 0
+        backend = moto_coupling.backend_for("firehose", account, region)
+        stream = backend.delivery_streams.get(name)
+        if stream is None:
+            return 0
+        try:
+            _deliver(account, region, stream, records)
+        except Exception:
+            log.exception("delivery of %d records from %s failed; they stay buffered", len(records), name)
+            return 0
+        with buffer.lock:
+            buffer.records = buffer.records[len(records):]
+            buffer.size = sum(len(d) for d, _ in buffer.records)
+            buffer.first_arrival = time.monotonic() if buffer.records else None
+            remaining = "".join(json.dumps({"d": base64.b64encode(d).decode(), "t": t}) + "\n"
+                                for d, t in buffer.records)
+            write_atomically(_journal(key), remaining.encode())
+        return len(records)
+
+
+def _deliver(account: str, region: str, stream: Any, records: list[tuple[bytes, int]]) -> None:
+    kind, config = _destination(stream)
+    s3_conf = _s3_config(kind, config)
+    bucket = s3_conf["BucketARN"].split(":")[-1]
+    now = datetime.now(timezone.utc)
+    access = s3_access(account)
+    compression = s3_conf.get("CompressionFormat", "UNCOMPRESSED") or "UNCOMPRESSED"
+    errors: dict[str, list[bytes]] = {}
+    groups: dict[str, list[tuple[bytes, int]]] = {}
+    dynamic = (config.get("DynamicPartitioningConfiguration") or {}).get("Enabled", False)
+    query = _metadata_query(config) if dynamic else None
+    for data, arrival in records:
+        try:
+            keys = delivery.extract_keys(json.loads(data), query) if dynamic and query else None
+            prefix = delivery.render_prefix(s3_conf.get("Prefix"), now, keys)
+        except (delivery.DeliveryError, ValueError) as exc:
+            code = getattr(exc, "code", "partitioning-failed")
+            errors.setdefault(code, []).append(delivery.error_record(data, "DynamicPartitioning.MetadataExtractionFailed",
+                                                                     str(exc), arrival))
+            continue
+        groups.setdefault(prefix, []).append((data, arrival))
+
+    conversion = config.get("DataFormatConversionConfiguration") or {}
+    columns = _conversion_columns(account, region, conversion) if conversion.get("Enabled") else None
+    written: list[str] = []
+    for prefix, group in groups.items():
+        if columns is not None:
+            output = conversion.get("OutputFormatConfiguration", {}).get("Serializer", {})
+            codec = (output.get("ParquetSerDe") or {}).get("Compression", "SNAPPY")
+            body, bad = delivery.to_parquet([d for d, _ in group], columns, codec)
+            for raw, reason in bad:
+                arrival = next(t for d, t in group if d is raw)
+                errors.setdefault("format-conversion-failed", []).append(
+                    delivery.error_record(raw, "DataFormatConversion.MalformedData", reason, arrival))
+            if body is None:
+                continue
+            suffix = ".parquet"
+        else:
+            body, suffix = delivery.compress(b"".join(d for d, _ in group), compression)
+        key = prefix + delivery.object_name(stream.delivery_stream_name, stream.version_id, now, suffix)
+        access.put(bucket, key, body)
+        written.append(key)
+    for code, lines in errors.items():
+        error_prefix = delivery.render_prefix(s3_conf.get("ErrorOutputPrefix") or f"{code}/", now, error_type=code)
+        key = error_prefix + delivery.object_name(stream.delivery_stream_name, stream.version_id, now)
+        access.put(bucket, key, b"".join(lines))
+    if kind == "Redshift":
+        for key in written:
+            _copy_into_redshift(account, region, config, f"s3://{bucket}/{key}")
+
+
+def _metadata_query(config: dict[str, Any]) -> str | None:
+    for processor in (config.get("ProcessingConfiguration") or {}).get("Processors", []):
+        if processor.get("Type") == "MetadataExtraction":
+            for parameter in processor.get("Parameters", []):
+                if parameter.get("ParameterName") == "MetadataExtractionQuery":
+                    return parameter.get("ParameterValue")
+    return None
+
+
+def _conversion_columns(account: str, region: str, conversion: dict[str, Any]) -> list[tuple[str, str]]:
+    schema = conversion.get("SchemaConfiguration") or {}
+    glue = moto_coupling.backend_for("glue", account, schema.get("Region") or region)
+    table = glue.get_table(schema["DatabaseName"], schema["TableName"]).as_dict()
+    return [(c["Name"], c["Type"]) for c in table["StorageDescriptor"]["Columns"]]
+
+
+def _copy_into_redshift(account: str, region: str, config: dict[str, Any], s3_uri: str) -> None:
+    from emulators.redshift.provider import _warehouse_for
+
+    url = config.get("ClusterJDBCURL", "")
+    host = url.split("//", 1)[-1].split("/", 1)[0]
+    cluster = host.split(".", 1)[0].split(":", 1)[0]
+    database = url.rsplit("/", 1)[-1] if "/" in url.split("//", 1)[-1] else "dev"
+    copy = config.get("CopyCommand") or {}
+    columns = f" ({copy['DataTableColumns']})" if copy.get("DataTableColumns") else ""
+    options = copy.get("CopyOptions") or "JSON 'auto'"
+    store = _warehouse_for(account, region, {"ClusterIdentifier": cluster, "Database": database})
+    store.run(f"COPY {copy['DataTableName']}{columns} FROM '{s3_uri}' {options}")
+
+
+# -- periodic work ---------------------------------------------------------------------
+
+def _flush_due() -> None:
+    now = time.monotonic()
+    for (account, region, name), buffer in list(_buffers.items()):
+        if buffer.first_arrival is None:
+            continue
+        stream = moto_coupling.backend_for("firehose", account, region).delivery_streams.get(name)
+        if stream is None:
+            continue
+        _, interval = _hints(*_destination(stream))
+        if now - buffer.first_arrival >= interval:
+            flush(account, region, name)
+
+
+_source_positions: dict[tuple[str, str, str], dict[str, str]] = {}
+
+
+def _poll_kinesis_sources() -> None:
+    """Delivery streams with a Kinesis stream as source read new records from its shards."""
+    for account, region, backend in list(moto_coupling.backend_dict("firehose").iter_backends()):
+        for name, stream in list(backend.delivery_streams.items()):
+            if stream.delivery_stream_type != "KinesisStreamAsSource" or not stream.source:
+                continue
+            source_arn = stream.source.get("KinesisStreamARN", "")
+            kinesis = moto_coupling.backend_for("kinesis", account, region)
+            stream_name = source_arn.rsplit("/", 1)[-1]
+            try:
+                source = kinesis.describe_stream(stream_arn=source_arn, stream_name=stream_name)
+            except Exception:
+                continue
+            key = (account, region, name)
+            positions = _source_positions.setdefault(key, _load_positions(key))
+            fresh: list[bytes] = []
+            for shard_id, shard in source.shards.items():
+                last = positions.get(shard_id)
+                for record in shard.records.values():
+                    if last is None or int(record.sequence_number) > int(last):
+                        fresh.append(base64.b64decode(record.data))
+                        positions[shard_id] = record.sequence_number
+            if fresh:
+                accept(account, region, name, fresh)
+                write_atomically(_positions_file(key), json.dumps(positions).encode())
+
+
+def _positions_file(key: tuple[str, str, str]) -> Path:
+    folder = current_cloud().data_dir("firehose") / "sources"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{key[0]}__{key[1]}__{key[2]}.json"
+
+
+def _load_positions(key: tuple[str, str, str]) -> dict[str, str]:
+    path = _positions_file(key)
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _reload_journals() -> None:
+    folder = current_cloud().data_dir("firehose") / "buffers"
+    for path in folder.glob("*.jsonl") if folder.exists() else []:
+        account, region, name = path.stem.split("__", 2)
+        buffer = _buffer((account, region, name))
+        for line in path.read_text().splitlines():
+            if line.strip():
+                item = json.loads(line)
+                data = base64.b64decode(item["d"])
+                buffer.records.append((data, item["t"]))
+                buffer.size += len(data)
+        if buffer.records:
+            buffer.first_arrival = time.monotonic()
+
+
+def install(cloud: Any) -> None:
+    moto_coupling.install_backend_class("firehose", SandboxFirehoseBackend)
+    cloud.after_restore(_reload_journals)
+    cloud.every(0.5, _flush_due, name="firehose-buffers")
+    cloud.every(1.0, _poll_kinesis_sources, name="firehose-kinesis-sources")
+    cloud.on_reset(lambda: _buffers.clear())

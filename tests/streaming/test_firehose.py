@@ -1,0 +1,159 @@
+"""Firehose delivers as on AWS: buffering, prefixes, dynamic partitions, GZIP, Parquet, errors, Kinesis source."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import time
+
+import pyarrow.parquet as pq
+import pytest
+from botocore.exceptions import ClientError
+
+ROLE = "arn:aws:iam::123456789012:role/firehose"
+
+
+def objects(s3, bucket, prefix=""):
+    return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", []))
+
+
+def wait_for(check, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")
+
+
+def create(firehose, name, bucket, **extended):
+    config = {"RoleARN": ROLE, "BucketARN": f"arn:aws:s3:::{bucket}", **extended}
+    firehose.create_delivery_stream(DeliveryStreamName=name, DeliveryStreamType="DirectPut",
+                                    ExtendedS3DestinationConfiguration=config)
+
+
+def test_size_hint_writes_one_object_then_interval_writes_the_rest(aws, s3_bucket, unique_name):
+    firehose, s3 = aws.client("firehose"), aws.client("s3")
+    create(firehose, unique_name, s3_bucket, BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 4})
+    record = json.dumps({"payload": "x" * 1000}).encode() + b"\n"
+    per_batch = 500
+    for _ in range(3):  # 1,500 records of ~1 KB: past the 1 MB size hint
+        firehose.put_record_batch(DeliveryStreamName=unique_name, Records=[{"Data": record}] * per_batch)
+    first = wait_for(lambda: objects(s3, s3_bucket), timeout=10)
+    assert len(first) == 1
+    key = first[0]
+    now = time.gmtime()
+    assert key.startswith(time.strftime("%Y/%m/%d/%H/", now))
+    assert key.split("/")[-1].startswith(f"{unique_name}-1-")
+    firehose.put_record(DeliveryStreamName=unique_name, Record={"Data": record})
+    time.sleep(1.0)
+    assert len(objects(s3, s3_bucket)) == 1, "the interval has not passed yet"
+    both = wait_for(lambda: objects(s3, s3_bucket) if len(objects(s3, s3_bucket)) == 2 else None, timeout=15)
+    total = sum(s3.get_object(Bucket=s3_bucket, Key=k)["Body"].read().count(b"\n") for k in both)
+    assert total == 3 * per_batch + 1  # every record delivered exactly once
+
+
+def test_custom_prefix_and_gzip(aws, s3_bucket, unique_name):
+    firehose, s3 = aws.client("firehose"), aws.client("s3")
+    create(firehose, unique_name, s3_bucket, Prefix="events/!{timestamp:yyyy}/!{timestamp:MM}/",
+           CompressionFormat="GZIP", BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 1})
+    firehose.put_record_batch(DeliveryStreamName=unique_name,
+                              Records=[{"Data": f'{{"i": {i}}}\n'.encode()} for i in range(10)])
+    key = wait_for(lambda: objects(s3, s3_bucket, "events/"))[0]
+    assert key.startswith(time.strftime("events/%Y/%m/", time.gmtime())) and key.endswith(".gz")
+    lines = gzip.decompress(s3.get_object(Bucket=s3_bucket, Key=key)["Body"].read()).splitlines()
+    assert [json.loads(line)["i"] for line in lines] == list(range(10))
+
+
+def test_dynamic_partitioning_and_error_prefix(aws, s3_bucket, unique_name):
+    firehose, s3 = aws.client("firehose"), aws.client("s3")
+    create(firehose, unique_name, s3_bucket,
+           Prefix="clicks/customer=!{partitionKeyFromQuery:customer}/",
+           ErrorOutputPrefix="errors/!{firehose:error-output-type}/",
+           BufferingHints={"SizeInMBs": 64, "IntervalInSeconds": 1},
+           DynamicPartitioningConfiguration={"Enabled": True},
+           ProcessingConfiguration={"Enabled": True, "Processors": [{"Type": "MetadataExtraction", "Parameters": [
+               {"ParameterName": "MetadataExtractionQuery", "ParameterValue": "{customer: .customer_id | tostring}"},
+               {"ParameterName": "JsonParsingEngine", "ParameterValue": "JQ-1.6"}]}]})
+    records = [{"customer_id": c, "page": p} for c in (1, 2) for p in ("home", "cart")]
+    payloads = [json.dumps(r).encode() + b"\n" for r in records] + [b"not json at all\n"]
+    firehose.put_record_batch(DeliveryStreamName=unique_name, Records=[{"Data": p} for p in payloads])
+    wait_for(lambda: len(objects(s3, s3_bucket, "clicks/")) == 2 and objects(s3, s3_bucket, "errors/"))
+    keys = objects(s3, s3_bucket, "clicks/")
+    assert [k.split("/")[1] for k in keys] == ["customer=1", "customer=2"]
+    for key in keys:
+        customer = int(key.split("/")[1].split("=")[1])
+        lines = s3.get_object(Bucket=s3_bucket, Key=key)["Body"].read().splitlines()
+        assert {json.loads(line)["customer_id"] for line in lines} == {customer} and len(lines) == 2
+    error_key = objects(s3, s3_bucket, "errors/")[0]
+    assert error_key.startswith("errors/partitioning-failed/")
+    error = json.loads(s3.get_object(Bucket=s3_bucket, Key=error_key)["Body"].read())
+    import base64
+
+    assert base64.b64decode(error["rawData"]) == b"not json at all\n"
+
+
+def test_parquet_conversion_with_a_glue_schema(aws, s3_bucket, unique_name):
+    firehose, s3, glue = aws.client("firehose"), aws.client("s3"), aws.client("glue")
+    glue.create_database(DatabaseInput={"Name": unique_name})
+    glue.create_table(DatabaseName=unique_name, TableInput={"Name": "clicks", "StorageDescriptor": {
+        "Columns": [{"Name": "event_id", "Type": "string"}, {"Name": "customer_id", "Type": "bigint"},
+                    {"Name": "amount", "Type": "double"}, {"Name": "event_ts", "Type": "timestamp"}],
+        "Location": f"s3://{s3_bucket}/parquet/"}})
+    create(firehose, unique_name, s3_bucket, Prefix="parquet/", ErrorOutputPrefix="bad/",
+           BufferingHints={"SizeInMBs": 64, "IntervalInSeconds": 1},
+           DataFormatConversionConfiguration={
+               "Enabled": True,
+               "SchemaConfiguration": {"DatabaseName": unique_name, "TableName": "clicks", "RoleARN": ROLE,
+                                       "Region": "us-east-1"},
+               "InputFormatConfiguration": {"Deserializer": {"OpenXJsonSerDe": {}}},
+               "OutputFormatConfiguration": {"Serializer": {"ParquetSerDe": {"Compression": "SNAPPY"}}}})
+    good = [{"event_id": f"e{i}", "customer_id": i, "amount": i * 1.5, "event_ts": "2024-01-01T10:00:00Z"}
+            for i in range(5)]
+    payloads = [json.dumps(g).encode() for g in good] + [b'{"event_id": "x", "customer_id": "not a number"}']
+    firehose.put_record_batch(DeliveryStreamName=unique_name, Records=[{"Data": p} for p in payloads])
+    key = wait_for(lambda: objects(s3, s3_bucket, "parquet/"))[0]
+    assert key.endswith(".parquet")
+    table = pq.read_table(io.BytesIO(s3.get_object(Bucket=s3_bucket, Key=key)["Body"].read()))
+    assert table.column("customer_id").to_pylist() == list(range(5))
+    assert str(table.schema.field("event_ts").type).startswith("timestamp")
+    import duckdb
+
+    clicks = table  # noqa: F841 (DuckDB reads the Arrow table by its variable name)
+    total = duckdb.sql("SELECT sum(amount) FROM clicks").fetchall()[0][0]
+    assert total == pytest.approx(sum(g["amount"] for g in good))
+    bad = wait_for(lambda: objects(s3, s3_bucket, "bad/"))
+    assert "format-conversion-failed" not in bad[0] or bad[0].startswith("bad/")
+    error = json.loads(s3.get_object(Bucket=s3_bucket, Key=bad[0])["Body"].read())
+    assert error["errorCode"] == "DataFormatConversion.MalformedData"
+
+
+def test_kinesis_stream_as_source(aws, s3_bucket, unique_name):
+    kinesis, firehose, s3 = aws.client("kinesis"), aws.client("firehose"), aws.client("s3")
+    kinesis.create_stream(StreamName=unique_name, ShardCount=2)
+    arn = kinesis.describe_stream(StreamName=unique_name)["StreamDescription"]["StreamARN"]
+    firehose.create_delivery_stream(
+        DeliveryStreamName=unique_name, DeliveryStreamType="KinesisStreamAsSource",
+        KinesisStreamSourceConfiguration={"KinesisStreamARN": arn, "RoleARN": ROLE},
+        ExtendedS3DestinationConfiguration={"RoleARN": ROLE, "BucketARN": f"arn:aws:s3:::{s3_bucket}",
+                                            "Prefix": "from-kinesis/",
+                                            "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 1}})
+    for i in range(20):
+        kinesis.put_record(StreamName=unique_name, Data=f'{{"n": {i}}}\n'.encode(), PartitionKey=f"k{i}")
+    keys = wait_for(lambda: objects(s3, s3_bucket, "from-kinesis/"))
+    time.sleep(2.5)
+    keys = objects(s3, s3_bucket, "from-kinesis/")
+    numbers = sorted(json.loads(line)["n"] for k in keys
+                     for line in s3.get_object(Bucket=s3_bucket, Key=k)["Body"].read().splitlines())
+    assert numbers == list(range(20))
+    with pytest.raises(ClientError) as exc:
+        firehose.put_record(DeliveryStreamName=unique_name, Record={"Data": b"x"})
+    assert exc.value.response["Error"]["Code"] == "InvalidArgumentException"
+
+
+def test_unknown_stream(aws):
+    with pytest.raises(ClientError) as exc:
+        aws.client("firehose").put_record(DeliveryStreamName="nope", Record={"Data": b"x"})
+    assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
