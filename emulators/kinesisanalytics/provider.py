@@ -1,0 +1,164 @@
+"""Kinesis Analytics (v2) SQL applications on moto's control plane, run by :mod:`.engine`.
+
+StartApplication runs the application every second: the source stream's new
+records (by the input schema's mappings) join the in-application source stream;
+each pump's SELECT runs over it; rows of tumbling windows are emitted once their
+window has closed (rows of other queries once), as JSON lines to the output's
+Kinesis stream or Firehose delivery stream.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import threading
+from datetime import datetime, timezone
+from typing import Any
+
+from emulators.core import moto_coupling
+from emulators.core.server import current_cloud
+from emulators.kinesisanalytics import engine
+
+log = logging.getLogger("emulators.kinesisanalytics")
+KdaBackend = moto_coupling.backend_class("kinesisanalyticsv2")
+_running_lock = threading.Lock()
+
+
+class SandboxKinesisAnalyticsBackend(KdaBackend):  # type: ignore[misc, valid-type]
+    @property
+    def sandbox_apps(self) -> dict[str, dict[str, Any]]:
+        if "_sandbox_apps" not in self.__dict__:
+            self._sandbox_apps = {}
+        return self._sandbox_apps
+
+    def create_application(self, application_name: str, application_description: str | None,
+                           runtime_environment: str, service_execution_role: str,
+                           application_configuration: dict[str, Any] | None, *args: Any, **kwargs: Any) -> Any:
+        result = super().create_application(application_name, application_description, runtime_environment,
+                                            service_execution_role, application_configuration, *args, **kwargs)
+        app = self.applications[application_name]
+        app.application_status = "READY"
+        self.sandbox_apps[application_name] = {"config": application_configuration or {}, "positions": {},
+                                               "emitted": [], "rows": [], "error": None}
+        return result
+
+
+def _backend(response: Any) -> SandboxKinesisAnalyticsBackend:
+    return moto_coupling.backend_for("kinesisanalyticsv2", response.current_account, response.region)
+
+
+def _start_application(response: Any) -> dict[str, Any]:
+    backend = _backend(response)
+    name = response._get_param("ApplicationName")
+    if name not in backend.applications:
+        raise moto_coupling.AwsError("ResourceNotFoundException", f"Application {name} not found")
+    app = backend.applications[name]
+    if not str(app.runtime_environment).startswith("SQL"):
+        raise moto_coupling.AwsError("UnsupportedOperationException",
+                                     "Only SQL applications run in the sandbox (Flink applications need a Flink "
+                                     "cluster; use the sandbox's Python API sandbox.streaming.run_windowed_sql)")
+    state = backend.sandbox_apps.get(name)
+    code = (((state or {}).get("config") or {}).get("ApplicationCodeConfiguration") or {}).get(
+        "CodeContent", {}).get("TextContent", "")
+    try:
+        engine.parse_application(code)
+    except engine.ApplicationError as exc:
+        raise moto_coupling.AwsError("InvalidApplicationConfigurationException", str(exc)) from None
+    app.application_status = "RUNNING"
+    return {}
+
+
+def _stop_application(response: Any) -> dict[str, Any]:
+    backend = _backend(response)
+    name = response._get_param("ApplicationName")
+    if name not in backend.applications:
+        raise moto_coupling.AwsError("ResourceNotFoundException", f"Application {name} not found")
+    backend.applications[name].application_status = "READY"
+    return {}
+
+
+def _tick() -> None:
+    for account, region, backend in list(moto_coupling.backend_dict("kinesisanalyticsv2").iter_backends()):
+        for name, app in list(backend.applications.items()):
+            if app.application_status != "RUNNING" or name not in getattr(backend, "_sandbox_apps", {}):
+                continue
+            try:
+                _run_application(account, region, backend, name)
+            except Exception as exc:
+                log.warning("application %s: %s", name, exc)
+                backend.sandbox_apps[name]["error"] = str(exc)
+
+
+def _run_application(account: str, region: str, backend: Any, name: str) -> None:
+    state = backend.sandbox_apps[name]
+    sql_config = state["config"].get("SqlApplicationConfiguration") or {}
+    code = state["config"].get("ApplicationCodeConfiguration", {}).get("CodeContent", {}).get("TextContent", "")
+    inputs = sql_config.get("Inputs") or []
+    if not inputs:
+        return
+    source = inputs[0]
+    prefix = source.get("NamePrefix", "SOURCE_SQL_STREAM")
+    schema = source.get("InputSchema", {})
+    columns = [(c["Name"], c.get("SqlType", "VARCHAR")) for c in schema.get("RecordColumns", [])]
+    mappings = {c["Name"]: c.get("Mapping", f"$.{c['Name']}") for c in schema.get("RecordColumns", [])}
+    stream_arn = (source.get("KinesisStreamsInput") or {}).get("ResourceARN", "")
+    kinesis = moto_coupling.backend_for("kinesis", account, region)
+    stream = kinesis.describe_stream(stream_arn=stream_arn, stream_name=stream_arn.rsplit("/", 1)[-1])
+    positions = state["positions"]
+    for shard_id, shard in stream.shards.items():
+        for record in shard.records.values():
+            if int(record.sequence_number) <= int(positions.get(shard_id, "0")):
+                continue
+            positions[shard_id] = record.sequence_number
+            try:
+                document = json.loads(base64.b64decode(record.data))
+            except ValueError:
+                continue
+            row = {column: engine.extract(document, mapping) for column, mapping in mappings.items()}
+            row["ROWTIME"] = record.created_at_datetime.replace(tzinfo=None).isoformat()
+            state["rows"].append(row)
+    rows = [{**r, "ROWTIME": datetime.fromisoformat(r["ROWTIME"])} for r in state["rows"]]
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    outputs = {o.get("Name"): o for o in sql_config.get("Outputs") or []}
+    for pump in engine.parse_application(code, f"{prefix}_001"):
+        usable = rows
+        if pump.window_seconds:
+            cutoff = (int(now.timestamp()) // pump.window_seconds) * pump.window_seconds
+            usable = [r for r in rows if r["ROWTIME"].replace(tzinfo=timezone.utc).timestamp() < cutoff]
+        emitted = set(state["emitted"])
+        fresh = []
+        for out_row in engine.run_pump(pump, usable, columns, f"{prefix}_001"):
+            line = json.dumps(out_row, default=str, sort_keys=True)
+            if line not in emitted:
+                emitted.add(line)
+                state["emitted"].append(line)
+                fresh.append(json.dumps(out_row, default=str))
+        output = outputs.get(pump.destination)
+        if fresh and output:
+            _deliver(account, region, output, fresh)
+
+
+def _deliver(account: str, region: str, output: dict[str, Any], lines: list[str]) -> None:
+    cloud = current_cloud()
+    if output.get("KinesisStreamsOutput"):
+        arn = output["KinesisStreamsOutput"]["ResourceARN"]
+        kinesis = moto_coupling.backend_for("kinesis", account, region)
+        with cloud.mutating():
+            for line in lines:
+                kinesis.put_record(stream_arn=arn, stream_name=arn.rsplit("/", 1)[-1], partition_key="kda",
+                                   explicit_hash_key=None, data=base64.b64encode((line + "\n").encode()).decode())
+    elif output.get("KinesisFirehoseOutput"):
+        from emulators.firehose.provider import accept
+
+        arn = output["KinesisFirehoseOutput"]["ResourceARN"]
+        accept(account, region, arn.rsplit("/", 1)[-1], [(line + "\n").encode() for line in lines])
+
+
+def install(cloud: Any) -> None:
+    moto_coupling.install_backend_class("kinesisanalyticsv2", SandboxKinesisAnalyticsBackend)
+    moto_coupling.add_operation("kinesisanalyticsv2", "KinesisAnalyticsV2Response", "start_application",
+                                _start_application)
+    moto_coupling.add_operation("kinesisanalyticsv2", "KinesisAnalyticsV2Response", "stop_application",
+                                _stop_application)
+    cloud.every(1.0, _tick, name="kinesis-analytics")
