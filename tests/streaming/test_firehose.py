@@ -157,3 +157,65 @@ def test_unknown_stream(aws):
     with pytest.raises(ClientError) as exc:
         aws.client("firehose").put_record(DeliveryStreamName="nope", Record={"Data": b"x"})
     assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_buffered_records_survive_a_restart(tmp_path):
+    import boto3
+
+    from sandbox import cloud as cloud_control
+    from sandbox.config import SandboxConfig
+    from tests.conftest import free_port
+
+    config = SandboxConfig(state_dir=tmp_path / "state", port=free_port())
+    kw = dict(endpoint_url=config.endpoint_url, region_name="us-east-1", aws_access_key_id="test",
+              aws_secret_access_key="test")
+    cloud_control.up(config)
+    try:
+        s3, firehose = boto3.client("s3", **kw), boto3.client("firehose", **kw)
+        s3.create_bucket(Bucket="durable-firehose")
+        create(firehose, "durable", "durable-firehose", BufferingHints={"SizeInMBs": 64, "IntervalInSeconds": 900})
+        firehose.put_record_batch(DeliveryStreamName="durable",
+                                  Records=[{"Data": f"{i}\n".encode()} for i in range(25)])
+        cloud_control.down(config)  # the buffer is far from full: nothing was delivered yet
+        cloud_control.up(config)
+        s3 = boto3.client("s3", **kw)
+        assert objects(s3, "durable-firehose") == []
+        firehose = boto3.client("firehose", **kw)
+        firehose.update_destination(
+            DeliveryStreamName="durable", CurrentDeliveryStreamVersionId="1", DestinationId="destinationId-000000000001",
+            ExtendedS3DestinationUpdate={"BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 1}})
+        keys = wait_for(lambda: objects(s3, "durable-firehose"))
+        lines = s3.get_object(Bucket="durable-firehose", Key=keys[0])["Body"].read().split()
+        assert sorted(int(x) for x in lines) == list(range(25))
+    finally:
+        cloud_control.down(config)
+
+
+def test_redshift_destination_copies_into_the_warehouse(aws, s3_bucket, unique_name):
+    redshift, data, firehose = aws.client("redshift"), aws.client("redshift-data"), aws.client("firehose")
+    redshift.create_cluster(ClusterIdentifier=unique_name, NodeType="ra3.xlplus", ClusterType="single-node",
+                            MasterUsername="awsuser", MasterUserPassword="Sandbox-Passw0rd", DBName="dev")
+
+    def run(sql):
+        statement = data.execute_statement(ClusterIdentifier=unique_name, Database="dev", DbUser="awsuser", Sql=sql)
+        return wait_for(lambda: (d := data.describe_statement(Id=statement["Id"]))["Status"] in ("FINISHED", "FAILED")
+                        and d)
+
+    assert run("CREATE TABLE events (event_id VARCHAR, amount DOUBLE PRECISION)")["Status"] == "FINISHED"
+    firehose.create_delivery_stream(DeliveryStreamName=unique_name, RedshiftDestinationConfiguration={
+        "RoleARN": ROLE, "ClusterJDBCURL": f"jdbc:redshift://{unique_name}.abc.us-east-1.redshift.amazonaws.com:5439/dev",
+        "CopyCommand": {"DataTableName": "events", "DataTableColumns": "event_id,amount", "CopyOptions": "JSON 'auto'"},
+        "Username": "awsuser", "Password": "Sandbox-Passw0rd",
+        "S3Configuration": {"RoleARN": ROLE, "BucketARN": f"arn:aws:s3:::{s3_bucket}", "Prefix": "staging/",
+                            "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 1}}})
+    firehose.put_record_batch(DeliveryStreamName=unique_name, Records=[
+        {"Data": json.dumps({"event_id": f"e{i}", "amount": float(i)}).encode() + b"\n"} for i in range(4)])
+    wait_for(lambda: objects(aws.client("s3"), s3_bucket, "staging/"))
+
+    def loaded():
+        described = run("SELECT COUNT(*), SUM(amount) FROM events")
+        records = data.get_statement_result(Id=described["Id"])["Records"][0]
+        return records if records[0]["longValue"] == 4 else None
+
+    records = wait_for(loaded)
+    assert records[1]["doubleValue"] == 6.0
