@@ -438,7 +438,7 @@ class AthenaEngine:
         counter = _ScanCounter()
         con, translated = self._connection(sql, database, counter)
         try:
-            table = con.execute(translated).to_arrow_table()
+            table = con.sql(translated).to_arrow_table()
         except duckdb.Error as exc:
             raise QueryFailed(_clean_error(exc)) from None
         finally:

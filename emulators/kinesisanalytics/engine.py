@@ -85,7 +85,7 @@ def run_pump(pump: Pump, rows: list[dict[str, Any]], columns: list[tuple[str, st
     try:
         con.register(source_name, table)
         sql = re.sub(rf"\"{source_name}\"", source_name, pump.query)
-        result = con.execute(sql).to_arrow_table()
+        result = con.sql(sql).to_arrow_table()
     except duckdb.Error as exc:
         raise ApplicationError(str(exc)) from None
     finally:
