@@ -305,7 +305,7 @@ class Warehouse:
             raise StatementFailed(f"ERROR: Specified unload destination on S3 is not empty. Consider using a "
                                   f"different bucket / prefix, manually removing the target files in S3, or using "
                                   f"the ALLOWOVERWRITE option.")
-        arrow = con.execute(self._bind_external_tables(con, translate(query))).to_arrow_table()
+        arrow = con.sql(self._bind_external_tables(con, translate(query))).to_arrow_table()
         if re.search(r"FORMAT\s+(AS\s+)?PARQUET", options, re.I):
             buf = io.BytesIO()
             pq.write_table(arrow, buf)
