@@ -40,6 +40,7 @@ __all__ = [
     "install_backend_class",
     "loaded_backend_dicts",
     "add_operation",
+    "replace_response_method",
     "default_request_params",
     "model_class",
     "replace_model_class",
@@ -111,6 +112,19 @@ def add_operation(service: str, response_class: str, operation: str, handler: An
 
     method.__name__ = operation
     setattr(cls, operation, method)
+
+
+def replace_response_method(service: str, response_class: str, operation: str, handler: Any) -> None:
+    """Answer an operation with ``handler(response)`` returning ``(status, headers, body)`` as it is.
+
+    For operations whose request body or headers moto does not pass on to its
+    backend (SageMaker Runtime's InvokeEndpoint): the handler reads
+    ``response.raw_body`` and ``response.headers`` itself.
+    """
+    module = importlib.import_module(f"moto.{service}.responses")
+    cls = getattr(module, response_class)
+    handler.__name__ = operation
+    setattr(cls, operation, handler)
 
 
 def default_request_params(service: str, response_class: str, operation: str, defaults: dict[str, Any],

@@ -992,10 +992,8 @@ def install(cloud: Any) -> None:
                                 "list_training_jobs_for_hyper_parameter_tuning_job",
                                 _list_training_jobs_for_tuning_job)
     # moto's InvokeEndpoint hands the backend a digest of the request; ours needs the body and headers
-    import importlib
-
-    runtime_responses = importlib.import_module("moto.sagemakerruntime.responses")
-    runtime_responses.SageMakerRuntimeResponse.invoke_endpoint = _invoke_endpoint
+    moto_coupling.replace_response_method("sagemakerruntime", "SageMakerRuntimeResponse", "invoke_endpoint",
+                                          _invoke_endpoint)
     cloud.after_restore(_fail_interrupted_work)
     cloud.every(1.0, flush_captures, name="sagemaker-data-capture")
     cloud.on_reset(_on_reset)
