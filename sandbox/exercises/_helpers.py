@@ -1,0 +1,112 @@
+"""Small AWS look-ups shared by the checks and the reference solutions."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+ACCOUNT = "123456789012"
+ROLE_GLUE = f"arn:aws:iam::{ACCOUNT}:role/exercise-glue"
+ROLE_SAGEMAKER = f"arn:aws:iam::{ACCOUNT}:role/exercise-sagemaker"
+ROLE_REDSHIFT = f"arn:aws:iam::{ACCOUNT}:role/exercise-redshift"
+ROLE_STATES = f"arn:aws:iam::{ACCOUNT}:role/exercise-states"
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def bucket_exists(s3: Any, bucket: str) -> bool:
+    try:
+        s3.head_bucket(Bucket=bucket)
+        return True
+    except ClientError as exc:
+        if error_code(exc) in ("404", "NoSuchBucket", "NotFound", "403"):
+            return False
+        raise
+
+
+def need_bucket(g: Any, bucket: str) -> Any:
+    s3 = g.client("s3")
+    g.need(bucket_exists(s3, bucket), f"bucket {bucket} does not exist (s3.create_bucket(Bucket='{bucket}'))",
+           f"bucket {bucket} exists")
+    return s3
+
+
+def list_keys(s3: Any, bucket: str, prefix: str = "") -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        items.extend(page.get("Contents", []))
+    return items
+
+
+def empty_prefix(s3: Any, bucket: str, prefix: str) -> None:
+    for item in list_keys(s3, bucket, prefix):
+        s3.delete_object(Bucket=bucket, Key=item["Key"])
+
+
+def ensure_bucket(s3: Any, bucket: str) -> None:
+    if not bucket_exists(s3, bucket):
+        s3.create_bucket(Bucket=bucket)
+
+
+def wait_until(describe: Any, done: Any, timeout: float, what: str, interval: float = 0.3) -> Any:
+    """Call ``describe()`` until ``done(result)`` is true; bounded by ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = describe()
+        if done(result):
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not finish within {timeout:.0f} s")
+        time.sleep(interval)
+
+
+def not_found(exc: ClientError) -> bool:
+    code = error_code(exc)
+    return code.endswith("NotFoundException") or code in (
+        "ResourceNotFound", "ResourceNotFoundException", "ValidationException", "NoSuchEntity",
+        "InvalidRequestException", "ClusterNotFound", "StateMachineDoesNotExist", "NoSuchKey", "404")
+
+
+def lookup(call: Any, **kwargs: Any) -> Any | None:
+    """``call(**kwargs)``, or None when AWS says the resource does not exist."""
+    try:
+        return call(**kwargs)
+    except ClientError as exc:
+        if not_found(exc):
+            return None
+        raise
+
+
+def athena_query(athena: Any, sql: str, database: str | None, output: str | None, timeout: float = 120,
+                 workgroup: str | None = None) -> dict[str, Any]:
+    """Run one Athena query to the end; raises with Athena's reason when it fails."""
+    kwargs: dict[str, Any] = {"QueryString": sql}
+    if database:
+        kwargs["QueryExecutionContext"] = {"Database": database}
+    if output:
+        kwargs["ResultConfiguration"] = {"OutputLocation": output}
+    if workgroup:
+        kwargs["WorkGroup"] = workgroup
+    qid = athena.start_query_execution(**kwargs)["QueryExecutionId"]
+    execution = wait_until(lambda: athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"],
+                           lambda e: e["Status"]["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"),
+                           timeout, "the Athena query", interval=0.1)
+    if execution["Status"]["State"] != "SUCCEEDED":
+        raise RuntimeError(f"query failed: {execution['Status'].get('StateChangeReason')}\n{sql}")
+    return execution
+
+
+def redshift_sql(data: Any, cluster: str, sql: str, database: str = "dev", user: str = "awsuser",
+                 timeout: float = 120) -> dict[str, Any]:
+    """Run one Redshift Data API statement to the end; raises with the error when it fails."""
+    statement = data.execute_statement(ClusterIdentifier=cluster, Database=database, DbUser=user, Sql=sql)["Id"]
+    described = wait_until(lambda: data.describe_statement(Id=statement),
+                           lambda d: d["Status"] in ("FINISHED", "FAILED", "ABORTED"), timeout,
+                           "the Redshift statement", interval=0.1)
+    if described["Status"] != "FINISHED":
+        raise RuntimeError(f"Redshift statement {described['Status']}: {described.get('Error')}\n{sql}")
+    return described

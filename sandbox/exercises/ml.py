@@ -1,0 +1,166 @@
+"""Exercises on SageMaker: an endpoint good enough to ship, tuning, the registry, batch transform."""
+
+from __future__ import annotations
+
+import json
+
+from sandbox.exercises import Exercise, Grader
+from sandbox.exercises._helpers import list_keys, lookup
+from sandbox.lake import parse_s3_uri
+
+NB_TRAIN = "notebooks/06_sagemaker_training.ipynb"
+NB_DEPLOY = "notebooks/07_sagemaker_deployment.ipynb"
+FEATURES = ["age", "tenure_months", "monthly_spend", "support_calls", "is_consumer"]
+HOLDOUT_SEED, HOLDOUT_ROWS = 2024, 1000
+
+
+def holdout():
+    """Customers the learner never saw (another seed), with the endpoint's feature columns."""
+    from sandbox import datasets
+
+    frame = datasets.customers(HOLDOUT_ROWS, seed=HOLDOUT_SEED)
+    return frame.assign(is_consumer=(frame["segment"] == "consumer").astype("int64"))
+
+
+def parse_scores(body: bytes) -> list[float]:
+    """One score per row from text/csv (``0.3`` or ``0.7,0.3`` per line) or JSON output."""
+    text = body.decode("utf-8").strip()
+    if text.startswith(("[", "{")):
+        data = json.loads(text)
+        if isinstance(data, dict):
+            data = data.get("predictions", data.get("scores", []))
+        rows = [r.get("score", r) if isinstance(r, dict) else r for r in data]
+        return [float(r[-1] if isinstance(r, list) else r) for r in rows]
+    lines = [line for line in text.replace("\r", "").split("\n") if line.strip()]
+    if len(lines) == 1 and "," in lines[0]:
+        values = lines[0].split(",")
+        if len(values) == HOLDOUT_ROWS:
+            return [float(v) for v in values]
+    return [float(line.split(",")[-1]) for line in lines]
+
+
+def check_endpoint_auc(g: Grader) -> None:
+    sm, name = g.client("sagemaker"), "ex17-churn"
+    endpoint = lookup(sm.describe_endpoint, EndpointName=name)
+    g.need(endpoint, f"SageMaker endpoint {name} does not exist (create_model, create_endpoint_config, "
+                     "create_endpoint)", f"endpoint {name} exists")
+    g.need(endpoint["EndpointStatus"] == "InService", f"endpoint {name} is {endpoint['EndpointStatus']}, not "
+                                                      f"InService {endpoint.get('FailureReason') or ''}".strip())
+    frame = holdout()
+    body = "\n".join(",".join(str(v) for v in row) for row in frame[FEATURES].itertuples(index=False))
+    runtime = g.client("sagemaker-runtime")
+    response = runtime.invoke_endpoint(EndpointName=name, ContentType="text/csv", Accept="text/csv", Body=body)
+    try:
+        scores = parse_scores(response["Body"].read())
+    except ValueError as exc:
+        g.stop(f"the endpoint's answer is not one numeric score per row ({exc})")
+    g.need(len(scores) == len(frame), f"the endpoint returned {len(scores)} scores for {len(frame)} rows")
+    from sklearn.metrics import roc_auc_score
+
+    auc = roc_auc_score(frame["churned"], scores)
+    distinct = len(set(scores))
+    g.expect(auc > 0.8, f"AUC on {len(frame)} held-out customers is {auc:.3f}, not above 0.8"
+             + (" (the endpoint returns labels, not probabilities: return predict_proba[:, 1])" if distinct <= 2
+                else ""), f"AUC {auc:.3f} on {len(frame)} held-out customers")
+
+
+def check_tuning(g: Grader) -> None:
+    sm, name = g.client("sagemaker"), "ex18-churn-hpo"
+    job = lookup(sm.describe_hyper_parameter_tuning_job, HyperParameterTuningJobName=name)
+    g.need(job, f"tuning job {name} does not exist (create_hyper_parameter_tuning_job)", f"tuning job {name} exists")
+    g.need(job["HyperParameterTuningJobStatus"] == "Completed",
+           f"tuning job {name} is {job['HyperParameterTuningJobStatus']} {job.get('FailureReason') or ''}".strip())
+    config = job["HyperParameterTuningJobConfig"]
+    g.expect(config.get("Strategy") == "Bayesian", f"the strategy is {config.get('Strategy')}, not Bayesian",
+             "Bayesian search")
+    objective = config.get("HyperParameterTuningJobObjective", {})
+    g.expect(objective.get("MetricName") == "validation:auc" and objective.get("Type") == "Maximize",
+             f"the objective is {objective}; maximise validation:auc", "maximises validation:auc")
+    ranges = config.get("ParameterRanges", {})
+    tuned = [r["Name"] for kind in ranges.values() for r in kind]
+    g.expect(len(tuned) >= 2, f"only {tuned} tuned: search at least two hyperparameters", f"tunes {tuned}")
+    completed = job.get("TrainingJobStatusCounters", {}).get("Completed", 0)
+    g.expect(completed >= 4, f"{completed} training job(s) completed; run at least 4", f"{completed} training jobs")
+    best = job.get("BestTrainingJob", {}).get("FinalHyperParameterTuningJobObjectiveMetric", {}).get("Value")
+    g.expect(best is not None and best >= 0.75, f"the best validation:auc is {best}; reach at least 0.75",
+             f"best validation:auc {best:.3f}" if best is not None else None)
+
+
+def check_registry(g: Grader) -> None:
+    sm, group = g.client("sagemaker"), "ex19-churn-models"
+    found = lookup(sm.describe_model_package_group, ModelPackageGroupName=group)
+    g.need(found, f"model package group {group} does not exist (create_model_package_group)", f"group {group} exists")
+    packages = sm.list_model_packages(ModelPackageGroupName=group)["ModelPackageSummaryList"]
+    g.need(packages, f"{group} holds no model package: register a trained model with create_model_package")
+    statuses = [p.get("ModelApprovalStatus") for p in packages]
+    g.expect("Approved" in statuses, f"no package in {group} is Approved (statuses {statuses}): "
+                                     "update_model_package(ModelApprovalStatus='Approved')", "a version is Approved")
+    approved = [p for p in packages if p.get("ModelApprovalStatus") == "Approved"]
+    if approved:
+        detail = sm.describe_model_package(ModelPackageName=approved[0]["ModelPackageArn"])
+        containers = detail.get("InferenceSpecification", {}).get("Containers", [])
+        url = containers[0].get("ModelDataUrl", "") if containers else ""
+        g.expect(url.startswith("s3://"), "the approved package names no ModelDataUrl (the model.tar.gz in S3)")
+        if url.startswith("s3://"):
+            bucket, key = parse_s3_uri(url)
+            g.expect(lookup(g.client("s3").head_object, Bucket=bucket, Key=key),
+                     f"the approved package's model {url} does not exist in S3", "its model artifact exists")
+
+
+def check_transform(g: Grader) -> None:
+    sm, name = g.client("sagemaker"), "ex20-score-customers"
+    job = lookup(sm.describe_transform_job, TransformJobName=name)
+    g.need(job, f"batch transform job {name} does not exist (create_transform_job)", f"transform job {name} exists")
+    g.need(job["TransformJobStatus"] == "Completed",
+           f"transform job {name} is {job['TransformJobStatus']} {job.get('FailureReason') or ''}".strip())
+    output = job["TransformOutput"]["S3OutputPath"]
+    g.expect(output.rstrip("/") == "s3://ex20-scoring/predictions",
+             f"predictions went to {output}, not s3://ex20-scoring/predictions/", "output in predictions/")
+    source = job["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"]
+    s3 = g.client("s3")
+    in_bucket, in_prefix = parse_s3_uri(source)
+    inputs = [o for o in list_keys(s3, in_bucket, in_prefix) if o["Size"] > 0]
+    out_bucket, out_prefix = parse_s3_uri(output)
+    outputs = {o["Key"] for o in list_keys(s3, out_bucket, out_prefix.rstrip("/") + "/")}
+    g.need(outputs, f"no prediction files under {output}")
+    missing = [o["Key"] for o in inputs if f"{out_prefix.rstrip('/')}/{o['Key'].rsplit('/', 1)[-1]}.out" not in outputs]
+    g.expect(not missing, f"no .out file for {missing[:3]}", f"{len(outputs)} prediction file(s)")
+    rows_in = sum(len(s3.get_object(Bucket=in_bucket, Key=o["Key"])["Body"].read().decode().strip().splitlines())
+                  for o in inputs)
+    rows_out = sum(len(s3.get_object(Bucket=out_bucket, Key=k)["Body"].read().decode().strip().splitlines())
+                   for k in outputs)
+    g.expect(rows_in == rows_out, f"{rows_in} input rows but {rows_out} prediction lines (SplitType='Line' "
+                                  "scores each row)", f"{rows_out} predictions, one per row")
+
+
+EXERCISES = [
+    Exercise(17, "endpoint-auc", "SageMaker", "Train and deploy a model that beats 0.8 AUC",
+             "Train a churn model on the customers data and deploy it to the real-time endpoint `ex17-churn`. "
+             "It receives text/csv rows `age,tenure_months,monthly_spend,support_calls,is_consumer` "
+             "(is_consumer = 1 when segment is consumer) and must answer one churn score per row. "
+             "It must beat 0.8 AUC on customers it has never seen.",
+             ("SageMaker training jobs (script mode, built-in algorithms)", "model -> endpoint config -> endpoint",
+              "evaluation metric AUC for imbalanced binary classification"),
+             ("the scikit-learn image in script mode: model_fn and a predict_fn returning predict_proba[:, 1]",
+              "or built-in XGBoost with objective binary:logistic"), check_endpoint_auc, NB_DEPLOY,
+             ("sagemaker", "sagemaker-runtime")),
+    Exercise(18, "tuning", "SageMaker", "Tune a model with Bayesian search",
+             "Run the hyperparameter tuning job `ex18-churn-hpo`: Bayesian search over at least two "
+             "hyperparameters of built-in XGBoost, maximising validation:auc, at least 4 training jobs, "
+             "reaching validation:auc >= 0.75.",
+             ("automatic model tuning: strategies (Bayesian, random, grid, hyperband)", "objective metrics",
+              "parallel vs sequential jobs"), ("create_hyper_parameter_tuning_job",), check_tuning, NB_TRAIN,
+             ("sagemaker",)),
+    Exercise(19, "model-registry", "SageMaker", "Register and approve a model version",
+             "Register a trained churn model in the model package group `ex19-churn-models` and approve it for "
+             "deployment.",
+             ("SageMaker Model Registry: groups, versions, approval status", "MLOps / CI-CD hand-off"),
+             ("create_model_package_group, create_model_package(ModelApprovalStatus='PendingManualApproval')",
+              "update_model_package(ModelApprovalStatus='Approved')"), check_registry, NB_DEPLOY, ("sagemaker", "s3")),
+    Exercise(20, "batch-transform", "SageMaker", "Score a whole dataset offline with batch transform",
+             "Score every customer in a CSV in S3 with the batch transform job `ex20-score-customers`, one "
+             "prediction per line, written to `s3://ex20-scoring/predictions/`. No endpoint should be needed.",
+             ("batch transform vs real-time endpoints", "SplitType Line, input/output in S3"),
+             ("create_transform_job(TransformInput={'SplitType': 'Line', 'ContentType': 'text/csv', ...})",),
+             check_transform, NB_DEPLOY, ("sagemaker", "s3")),
+]

@@ -1,0 +1,145 @@
+"""Exercises on Athena: partitioned tables, workgroups, CTAS."""
+
+from __future__ import annotations
+
+import re
+
+from sandbox.exercises import Exercise, Grader
+from sandbox.exercises._helpers import list_keys, lookup, need_bucket
+from sandbox.lake import parse_s3_uri
+
+NOTEBOOK = "notebooks/05_athena_redshift.ipynb"
+DAY_KEYS = ({"dt"}, {"date"}, {"day"}, {"year", "month", "day"}, {"order_date"})
+
+
+def _is_parquet(table: dict) -> bool:
+    sd = table.get("StorageDescriptor", {})
+    return ("parquet" in sd.get("InputFormat", "").lower() or
+            "parquet" in sd.get("SerdeInfo", {}).get("SerializationLibrary", "").lower() or
+            table.get("Parameters", {}).get("classification", "").lower() == "parquet")
+
+
+def _table(g: Grader, database: str, name: str) -> dict:
+    glue = g.client("glue")
+    g.need(lookup(glue.get_database, Name=database), f"database {database} does not exist in the Glue Data Catalog",
+           f"database {database} exists")
+    found = lookup(glue.get_table, DatabaseName=database, Name=name)
+    g.need(found, f"table {database}.{name} does not exist in the Glue Data Catalog")
+    return found["Table"]
+
+
+def _executions(athena, limit: int = 200) -> list[dict]:
+    ids: list[str] = []
+    for group in ({}, {"WorkGroup": "primary"}):
+        try:
+            for page in athena.get_paginator("list_query_executions").paginate(**group):
+                ids.extend(page.get("QueryExecutionIds", []))
+                if len(ids) >= limit:
+                    break
+        except athena.exceptions.ClientError:
+            continue
+        break
+    found: list[dict] = []
+    for start in range(0, len(ids), 50):
+        batch = athena.batch_get_query_execution(QueryExecutionIds=ids[start:start + 50])
+        found.extend(batch.get("QueryExecutions", []))
+    return found
+
+
+def check_partitioned_table(g: Grader) -> None:
+    database, name = "ex11_sales", "sales"
+    table = _table(g, database, name)
+    keys = {k["Name"] for k in table.get("PartitionKeys", [])}
+    g.expect(keys in DAY_KEYS, f"{database}.{name} is partitioned by {sorted(keys) or 'nothing'}; a one-day query "
+                               "can only skip files if the table is partitioned by day (dt, or year/month/day)",
+             f"partitioned by {sorted(keys)}")
+    g.expect(_is_parquet(table), f"{database}.{name} is not stored as Parquet: a columnar format reads only the "
+                                 "columns a query needs", "stored as Parquet")
+    glue = g.client("glue")
+    partitions = glue.get_partitions(DatabaseName=database, TableName=name)["Partitions"]
+    g.need(len(partitions) >= 5, f"{database}.{name} has {len(partitions)} registered partition(s): load at least "
+                                 "5 days and register them (MSCK REPAIR TABLE, a crawler, or "
+                                 "batch_create_partition)", f"{len(partitions)} partitions registered")
+    location = table["StorageDescriptor"].get("Location", "")
+    bucket, prefix = parse_s3_uri(location)
+    s3 = need_bucket(g, bucket)
+    total = sum(o["Size"] for o in list_keys(s3, bucket, prefix.rstrip("/") + "/"))
+    g.need(total > 0, f"no data under {location}")
+    athena = g.client("athena")
+    pattern = re.compile(rf"\b{name}\b", re.I)
+    best = None
+    for execution in _executions(athena):
+        query = execution.get("Query", "")
+        if (execution.get("Status", {}).get("State") == "SUCCEEDED" and pattern.search(query)
+                and re.search(r"\bwhere\b", query, re.I)
+                and any(re.search(rf"\b{k}\b", re.split(r"\bwhere\b", query, maxsplit=1, flags=re.I)[-1], re.I)
+                        for k in keys)):
+            scanned = execution.get("Statistics", {}).get("DataScannedInBytes", total)
+            best = scanned if best is None else min(best, scanned)
+    g.need(best is not None, f"no successful Athena query on {name} filters on a partition column "
+                             f"({', '.join(sorted(keys))}): run one for a single day")
+    g.expect(best * 3 <= total, f"your best one-day query scanned {best:,} bytes of the table's {total:,}: "
+                                "partition pruning should read a small fraction",
+             f"a one-day query scanned {best:,} of {total:,} bytes")
+
+
+def check_workgroup(g: Grader) -> None:
+    athena, name = g.client("athena"), "ex12-analysts"
+    # AWS answers InvalidRequestException for an unknown workgroup; moto answers {"WorkGroup": null}
+    group = (lookup(athena.get_work_group, WorkGroup=name) or {}).get("WorkGroup")
+    g.need(group, f"Athena workgroup {name} does not exist (athena.create_work_group)", f"workgroup {name} exists")
+    config = group.get("Configuration", {})
+    g.expect(group.get("State", "ENABLED") == "ENABLED", f"workgroup {name} is {group.get('State')}")
+    output = config.get("ResultConfiguration", {}).get("OutputLocation", "")
+    g.expect(output.rstrip("/") == "s3://ex12-athena-results/analysts",
+             f"the workgroup's query results go to {output or 'nowhere'}, not s3://ex12-athena-results/analysts/",
+             "results in s3://ex12-athena-results/analysts/")
+    g.expect(config.get("EnforceWorkGroupConfiguration") is True,
+             "EnforceWorkGroupConfiguration is not true: users could override the output location and limits",
+             "workgroup settings enforced")
+    cutoff = config.get("BytesScannedCutoffPerQuery")
+    g.expect(cutoff is not None and cutoff <= 1024 ** 3,
+             f"BytesScannedCutoffPerQuery is {cutoff or 'unset'}; cap every query at 1 GB (1073741824 bytes) or less",
+             f"queries capped at {cutoff:,} bytes" if cutoff else None)
+
+
+def check_ctas(g: Grader) -> None:
+    database, name = "ex13_reports", "revenue_by_channel"
+    table = _table(g, database, name)
+    g.expect(_is_parquet(table), f"{database}.{name} is not Parquet: use WITH (format = 'PARQUET') in the CTAS",
+             "Parquet")
+    location = table["StorageDescriptor"].get("Location", "").rstrip("/")
+    g.expect(location == "s3://ex13-reports/revenue_by_channel",
+             f"{database}.{name} lives in {location or 'no location'}, not s3://ex13-reports/revenue_by_channel/ "
+             "(external_location)", "external_location as asked")
+    columns = {c["Name"] for c in table["StorageDescriptor"].get("Columns", [])}
+    g.expect({"channel", "revenue"} <= columns, f"the table's columns are {sorted(columns)}; expected channel "
+                                                "and revenue", "columns channel, revenue")
+    s3 = need_bucket(g, "ex13-reports")
+    files = [o for o in list_keys(s3, "ex13-reports", "revenue_by_channel/") if o["Size"] > 0]
+    g.expect(files, "no data files under s3://ex13-reports/revenue_by_channel/: CREATE TABLE AS SELECT writes them",
+             f"{len(files)} data file(s) written")
+
+
+EXERCISES = [
+    Exercise(11, "partition-pruning", "Athena", "Make the sales table queryable by day with the least data scanned",
+             "Analysts query one day of sales at a time and pay per byte scanned. Make the table `ex11_sales.sales` "
+             "queryable by day with the least data scanned (at least 5 days of orders), and run a one-day query "
+             "in Athena that shows it.",
+             ("Athena pricing: bytes scanned", "partitioning + Parquet", "registering partitions (MSCK REPAIR)"),
+             ("CREATE EXTERNAL TABLE ... PARTITIONED BY (dt string) STORED AS PARQUET", "MSCK REPAIR TABLE sales",
+              "SELECT ... WHERE dt = '2024-01-03'"), check_partitioned_table, NOTEBOOK, ("glue", "s3", "athena")),
+    Exercise(12, "workgroup-limits", "Athena", "Control query cost with a workgroup",
+             "Give the analysts a workgroup `ex12-analysts` whose results always go to "
+             "`s3://ex12-athena-results/analysts/`, that users cannot override, and that cancels any query "
+             "scanning more than 1 GB.",
+             ("Athena workgroups", "per-query data usage controls", "cost control"),
+             ("athena.create_work_group(Configuration={... 'EnforceWorkGroupConfiguration': True, "
+              "'BytesScannedCutoffPerQuery': ...})",), check_workgroup, NOTEBOOK, ("athena",)),
+    Exercise(13, "ctas-report", "Athena", "Materialise a report with CTAS",
+             "Create the table `ex13_reports.revenue_by_channel` (channel, revenue of completed orders) with a "
+             "single CREATE TABLE AS SELECT that writes Parquet to `s3://ex13-reports/revenue_by_channel/`.",
+             ("CTAS: format conversion and materialised results", "Athena writing to S3"),
+             ("CREATE TABLE t WITH (format = 'PARQUET', external_location = 's3://...') AS SELECT ...",),
+             check_ctas, NOTEBOOK, ("glue", "s3", "athena")),
+]

@@ -1,0 +1,167 @@
+"""Exercises on the S3 data lake and KMS (exam domain: data engineering / storage)."""
+
+from __future__ import annotations
+
+import re
+
+from sandbox.exercises import Exercise, Grader
+from sandbox.exercises._helpers import list_keys, lookup, need_bucket
+
+NOTEBOOK = "notebooks/01_s3_data_lake.ipynb"
+
+
+def check_kms_default(g: Grader) -> None:
+    bucket, alias = "ex01-secure-lake", "alias/ex01-lake-key"
+    kms = g.client("kms")
+    aliases = {a["AliasName"]: a for a in kms.list_aliases()["Aliases"]}
+    g.need(alias in aliases and aliases[alias].get("TargetKeyId"),
+           f"KMS alias {alias} does not exist (kms.create_key(...) then kms.create_alias(AliasName='{alias}', ...))",
+           f"alias {alias} exists")
+    key = kms.describe_key(KeyId=alias)["KeyMetadata"]
+    g.expect(key.get("KeyManager") == "CUSTOMER",
+             f"{alias} points at an AWS managed key; the exam asks for a customer managed key (kms.create_key)",
+             "the key is customer managed")
+    g.expect(key.get("KeyState") == "Enabled", f"key {key['KeyId']} is {key.get('KeyState')}, not Enabled")
+    s3 = need_bucket(g, bucket)
+    try:
+        rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    except s3.exceptions.ClientError:
+        rules = []
+    default = rules[0]["ApplyServerSideEncryptionByDefault"] if rules else {}
+    g.need(default.get("SSEAlgorithm") == "aws:kms",
+           f"bucket {bucket} has no SSE-KMS default encryption (put_bucket_encryption with SSEAlgorithm='aws:kms'); "
+           f"found {default.get('SSEAlgorithm') or 'none'}", "default encryption is SSE-KMS")
+    named = default.get("KMSMasterKeyID")
+    g.need(named, f"the default encryption of {bucket} names no KMSMasterKeyID, so S3 would use the AWS managed "
+                  f"key aws/s3; name {alias}")
+    target = lookup(kms.describe_key, KeyId=named)
+    g.expect(target is not None and target["KeyMetadata"]["KeyId"] == key["KeyId"],
+             f"the default encryption of {bucket} uses key {named}, not the key behind {alias}",
+             f"the default key is {alias}")
+
+
+def check_versioning(g: Grader) -> None:
+    bucket, key = "ex02-model-artifacts", "models/churn/model.tar.gz"
+    s3 = need_bucket(g, bucket)
+    status = s3.get_bucket_versioning(Bucket=bucket).get("Status")
+    g.expect(status == "Enabled", f"versioning on {bucket} is {status or 'never enabled'}, not Enabled "
+                                  "(put_bucket_versioning)", "versioning is Enabled")
+    versions = [v for v in s3.list_object_versions(Bucket=bucket, Prefix=key).get("Versions", []) if v["Key"] == key]
+    g.expect(len(versions) >= 2, f"s3://{bucket}/{key} has {len(versions)} version(s); upload it twice so an older "
+                                 "model can be restored", f"{key} has {len(versions)} versions")
+
+
+def check_public_access(g: Grader) -> None:
+    bucket = "ex03-private-data"
+    s3 = need_bucket(g, bucket)
+    try:
+        config = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    except s3.exceptions.ClientError:
+        config = {}
+    for setting in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"):
+        g.expect(config.get(setting) is True, f"{setting} is not true in the public access block of {bucket} "
+                                              "(put_public_access_block)", f"{setting} on")
+
+
+PARTITION_RE = re.compile(r"^sales/year=(\d{4})/month=(\d{2})/day=(\d{2})/[^/]+$")
+
+
+def check_partitioned_parquet(g: Grader) -> None:
+    bucket = "ex04-sales-lake"
+    s3 = need_bucket(g, bucket)
+    objects = [o for o in list_keys(s3, bucket, "sales/") if not o["Key"].endswith("/")]
+    g.need(objects, f"no objects under s3://{bucket}/sales/: write the orders there")
+    wrong = [o["Key"] for o in objects if not PARTITION_RE.match(o["Key"])]
+    g.expect(not wrong, f"{len(wrong)} object(s) are not under sales/year=YYYY/month=MM/day=DD/ "
+                        f"(hive-style, two-digit month and day), e.g. {wrong[:2]}", "every object is in a "
+                                                                                    "year/month/day partition")
+    days = {PARTITION_RE.match(o["Key"]).groups() for o in objects if PARTITION_RE.match(o["Key"])}
+    g.expect(len(days) >= 5, f"only {len(days)} day partition(s); store at least 5 days of sales",
+             f"{len(days)} day partitions")
+    not_parquet = []
+    for item in objects[:50]:
+        head = s3.get_object(Bucket=bucket, Key=item["Key"], Range="bytes=0-3")["Body"].read()
+        if head != b"PAR1":
+            not_parquet.append(item["Key"])
+    g.expect(not not_parquet, f"{len(not_parquet)} object(s) are not Parquet (they do not start with PAR1), "
+                              f"e.g. {not_parquet[:2]}", "objects are Parquet")
+
+
+def check_tags(g: Grader) -> None:
+    bucket, prefix = "ex05-hr-data", "employees/"
+    s3 = need_bucket(g, bucket)
+    objects = list_keys(s3, bucket, prefix)
+    g.need(objects, f"no objects under s3://{bucket}/{prefix}: upload the employee files there")
+    untagged = []
+    for item in objects:
+        tags = {t["Key"]: t["Value"] for t in s3.get_object_tagging(Bucket=bucket, Key=item["Key"])["TagSet"]}
+        if tags.get("classification") != "confidential":
+            untagged.append(item["Key"])
+    g.expect(not untagged, f"{len(untagged)} of {len(objects)} object(s) lack the tag classification=confidential, "
+                           f"e.g. {untagged[:3]}", f"all {len(objects)} objects tagged classification=confidential")
+
+
+def check_lifecycle(g: Grader) -> None:
+    bucket = "ex06-raw-archive"
+    s3 = need_bucket(g, bucket)
+    try:
+        rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    except s3.exceptions.ClientError:
+        rules = []
+    g.need(rules, f"bucket {bucket} has no lifecycle configuration (put_bucket_lifecycle_configuration)")
+
+    def prefix_of(rule: dict) -> str:
+        filt = rule.get("Filter", {})
+        return filt.get("Prefix", filt.get("And", {}).get("Prefix", rule.get("Prefix", "")))
+
+    raw = [r for r in rules if r.get("Status") == "Enabled" and prefix_of(r) == "raw/"]
+    g.need(raw, "no Enabled lifecycle rule filters on the prefix raw/")
+    rule = raw[0]
+    glacier = [t for t in rule.get("Transitions", []) if t.get("StorageClass") in ("GLACIER", "DEEP_ARCHIVE")]
+    g.expect(glacier and glacier[0].get("Days") == 30,
+             f"the raw/ rule has no transition to GLACIER after 30 days (found {rule.get('Transitions', [])})",
+             "raw/ moves to GLACIER after 30 days")
+    g.expect(rule.get("Expiration", {}).get("Days") == 365,
+             f"the raw/ rule does not expire objects after 365 days (found {rule.get('Expiration')})",
+             "raw/ expires after 365 days")
+
+
+EXERCISES = [
+    Exercise(1, "kms-default-encryption", "S3, KMS", "Encrypt a bucket by default with a customer managed key",
+             "A compliance team requires that every new object written to the bucket `ex01-secure-lake` is "
+             "encrypted at rest with a customer managed KMS key whose alias is `alias/ex01-lake-key`, "
+             "without the writers having to ask for it.",
+             ("SSE-S3 vs SSE-KMS vs SSE-C", "default bucket encryption", "customer managed vs AWS managed keys"),
+             ("kms.create_key, kms.create_alias", "s3.put_bucket_encryption with SSEAlgorithm aws:kms and "
+              "KMSMasterKeyID"), check_kms_default, NOTEBOOK, ("s3", "kms")),
+    Exercise(2, "versioning", "S3", "Keep every version of a model artifact",
+             "Data scientists overwrite `s3://ex02-model-artifacts/models/churn/model.tar.gz` when they retrain. "
+             "Make sure an older model can always be restored, and upload the artifact at least twice.",
+             ("S3 versioning", "recovering from overwrites and deletes"),
+             ("s3.put_bucket_versioning(VersioningConfiguration={'Status': 'Enabled'})",),
+             check_versioning, NOTEBOOK, ("s3",)),
+    Exercise(3, "block-public-access", "S3", "Block all public access to a bucket",
+             "The bucket `ex03-private-data` holds personal data. Guarantee that no ACL or bucket policy can ever "
+             "make it public.",
+             ("S3 Block Public Access (four settings)", "securing a data lake"),
+             ("s3.put_public_access_block",), check_public_access, NOTEBOOK, ("s3",)),
+    Exercise(4, "partitioned-parquet", "S3", "Store sales partitioned by year/month/day as Parquet",
+             "Store the sales (orders) data in `s3://ex04-sales-lake/sales/` as Parquet files partitioned by "
+             "`year=YYYY/month=MM/day=DD/` so that queries for one day read only that day's files. "
+             "At least five days.",
+             ("partitioning for query performance and cost", "columnar formats (Parquet) vs CSV/JSON"),
+             ("sandbox.datasets.generate('tiny')['orders']", "sandbox.lake.write_partitioned"),
+             check_partitioned_parquet, NOTEBOOK, ("s3",)),
+    Exercise(5, "object-tags", "S3", "Tag confidential objects",
+             "Every object under `s3://ex05-hr-data/employees/` must carry the tag `classification=confidential` "
+             "so that access and lifecycle policies can select them.",
+             ("S3 object tags for security and lifecycle",),
+             ("put_object(Tagging='classification=confidential') or put_object_tagging",),
+             check_tags, NOTEBOOK, ("s3",)),
+    Exercise(6, "lifecycle", "S3", "Archive then expire raw data",
+             "Objects under `raw/` in the bucket `ex06-raw-archive` are rarely read after a month. Move them to "
+             "S3 Glacier after 30 days and delete them after 365 days, automatically.",
+             ("S3 storage classes", "lifecycle rules: transitions and expiration"),
+             ("s3.put_bucket_lifecycle_configuration with a Filter on Prefix raw/",),
+             check_lifecycle, NOTEBOOK, ("s3",)),
+]

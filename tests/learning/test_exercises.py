@@ -1,0 +1,47 @@
+"""Every exercise: its check fails on a sandbox without its resources, naming what is missing;
+its reference solution then makes the check pass (against the session sandbox)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandbox.exercises import Exercise, all_exercises, run_check
+
+EXERCISES = all_exercises()
+SLOW = {9, 10, 17, 18, 19, 20}
+# what the first failure message must name, per exercise (the first missing resource)
+NAMED = {1: "alias/ex01-lake-key", 2: "ex02-model-artifacts", 3: "ex03-private-data", 4: "ex04-sales-lake",
+         5: "ex05-hr-data", 6: "ex06-raw-archive", 7: "ex07_analytics", 8: "ex08-clickstream-crawler",
+         9: "ex09-clean-orders", 10: "ex10-after-ingest", 11: "ex11_sales", 12: "ex12-analysts",
+         13: "ex13_reports", 14: "ex14-warehouse", 15: "ex15-warehouse", 16: "ex16-daily-pipeline",
+         17: "ex17-churn", 18: "ex18-churn-hpo", 19: "ex19-churn-models", 20: "ex20-score-customers"}
+
+
+def test_at_least_fifteen_exercises_with_distinct_names():
+    assert len(EXERCISES) >= 15
+    assert len({e.slug for e in EXERCISES}) == len(EXERCISES)
+    assert {e.number for e in EXERCISES} <= set(NAMED)
+    for exercise in EXERCISES:
+        assert exercise.task and exercise.exam_points and exercise.hints
+
+
+def _params():
+    for exercise in EXERCISES:
+        marks = [pytest.mark.slow] if exercise.number in SLOW else []
+        yield pytest.param(exercise, id=f"ex{exercise.number:02d}-{exercise.slug}", marks=marks)
+
+
+@pytest.mark.parametrize("exercise", list(_params()))
+def test_check_fails_when_missing_then_solution_passes(aws, exercise: Exercise):
+    before = run_check(exercise, aws)
+    assert not before.passed
+    assert before.problems, "a failing check must say what is missing"
+    assert NAMED[exercise.number] in before.problems[0], before.problems
+
+    exercise.solution()(aws)
+    after = run_check(exercise, aws)
+    assert after.passed, after.describe()
+    assert after.confirmed, "a passing check should say what it confirmed"
+
+    exercise.solution()(aws)   # idempotent: running the solution again keeps it passing
+    assert run_check(exercise, aws).passed
