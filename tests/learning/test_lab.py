@@ -1,0 +1,86 @@
+"""`sandbox lab` serves JupyterLab on loopback with its token (checked through the HTTP API)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _get(url: str, token: str | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers={"Authorization": f"token {token}"} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=2) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+@pytest.mark.slow
+def test_sandbox_lab_answers_on_loopback_with_its_token(cloud):
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "sandbox.cli", "lab", "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO,
+                               env=dict(os.environ), start_new_session=True)
+    try:
+        token, lines = None, []
+        deadline = time.monotonic() + 60
+        while token is None and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if line.startswith("token: "):
+                token = line.split(": ", 1)[1].strip()
+        assert token and len(token) >= 32, "".join(lines)
+        assert any(f"http://127.0.0.1:{port}/lab?token={token}" in line for line in lines)
+        status = None
+        while time.monotonic() < deadline:
+            try:
+                status = _get(f"http://127.0.0.1:{port}/api/status", token)
+                break
+            except OSError:
+                assert process.poll() is None, "jupyter lab exited"
+                time.sleep(0.5)
+        assert status is not None and status[0] == 200, status
+        assert "started" in json.loads(status[1])
+        assert _get(f"http://127.0.0.1:{port}/api/status")[0] == 403, "the API must need the token"
+        code, body = _get(f"http://127.0.0.1:{port}/api/contents", token)
+        names = {item["name"] for item in json.loads(body)["content"]}
+        assert code == 200 and "00_tour_and_setup.ipynb" in names, names
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+        process.stdout.close()
+
+
+def test_lab_command_is_loopback_and_root_safe(tmp_path):
+    from sandbox.lab import lab_command
+
+    command = lab_command(8899, "abc", tmp_path)
+    assert "--ServerApp.ip=127.0.0.1" in command and "--no-browser" in command
+    assert ("--allow-root" in command) == (os.geteuid() == 0)
+
+
+def test_lab_and_mlflow_are_registered_with_examples():
+    from sandbox.cli import main
+
+    for name in ("lab", "mlflow", "exercises"):
+        assert name in main.commands
+    assert "Example:" in main.commands["lab"].help and "Example:" in main.commands["mlflow"].help
