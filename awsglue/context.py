@@ -15,6 +15,13 @@ HIVE_TO_SPARK = {"string": "string", "varchar": "string", "char": "string", "int
                  "binary": "binary"}
 
 
+def _partitions(glue: Any, database: str, table_name: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for page in glue.get_paginator("get_partitions").paginate(DatabaseName=database, TableName=table_name):
+        found.extend(page["Partitions"])
+    return found
+
+
 class _Reader:
     def __init__(self, ctx: GlueContext) -> None:
         self._ctx = ctx
@@ -111,9 +118,7 @@ class GlueContext:
         format_options = {"withHeader": params.get("skip.header.line.count") == "1",
                           "separator": params.get("field.delim") or params.get("delimiter") or ","}
         if keys:
-            partitions = []
-            for page in glue.get_paginator("get_partitions").paginate(DatabaseName=database, TableName=table_name):
-                partitions.extend(page["Partitions"])
+            partitions = _partitions(glue, database, table_name)
             if push_down_predicate:
                 partitions = self._prune(partitions, keys, push_down_predicate)
             location = descriptor["Location"].rstrip("/") + "/"
@@ -221,9 +226,7 @@ class GlueContext:
         self._write(df, location, fmt, keys, {"separator": descriptor.get("SerdeInfo", {}).get("Parameters", {})
                                                .get("field.delim", ",")})
         if keys:
-            existing = set()
-            for page in glue.get_paginator("get_partitions").paginate(DatabaseName=database, TableName=table_name):
-                existing.update(tuple(p["Values"]) for p in page["Partitions"])
+            existing = {tuple(p["Values"]) for p in _partitions(glue, database, table_name)}
             new = [tuple(str(v) for v in row) for row in df.select(*keys).distinct().collect()]
             inputs = [{"Values": list(values), "StorageDescriptor": {
                 **descriptor, "Location": location.rstrip("/") + "/" + "/".join(f"{k}={v}" for k, v in zip(keys, values)) + "/"}}

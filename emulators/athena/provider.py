@@ -75,16 +75,8 @@ class GlueCatalog:
         self.glue.get_table(database, name).delete_partition(values)
 
 
-class SandboxExecution(MotoExecution):  # type: ignore[misc, valid-type]
+class SandboxExecution(moto_coupling.PlainStatus, MotoExecution):  # type: ignore[misc, valid-type]
     """A query execution whose state the engine sets (no time-based progression)."""
-
-    @property
-    def status(self) -> str | None:
-        return self._status
-
-    @status.setter
-    def status(self, value: str | None) -> None:
-        self._status = value
 
 
 class SandboxAthenaBackend(AthenaBackend):  # type: ignore[misc, valid-type]

@@ -22,18 +22,11 @@ MotoJob = moto_coupling.model_class("batch", "Job")
 FINAL = ("SUCCEEDED", "FAILED")
 
 
-class SandboxBatchJob(MotoJob):  # type: ignore[misc, valid-type]
+class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc, valid-type]
     """A Batch job whose container command runs as a local subprocess."""
 
     __sandbox_persist__ = True  # pickled with its state, not as a thread
 
-    @property
-    def status(self) -> str | None:  # plain status: moto's time/tick progression is not wanted
-        return self._status
-
-    @status.setter
-    def status(self, value: str | None) -> None:
-        self._status = value
 
     def __getstate__(self) -> dict[str, Any]:
         state = {k: v for k, v in self.__dict__.items()

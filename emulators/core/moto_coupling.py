@@ -26,6 +26,7 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 
 __all__ = [
     "AwsError",
+    "PlainStatus",
     "BackendDict",
     "BaseBackend",
     "DEFAULT_ACCOUNT_ID",
@@ -48,6 +49,22 @@ __all__ = [
     "restore_backend_dict",
     "s3_key_class",
 ]
+
+
+class PlainStatus:
+    """Mixin for moto models built on ``ManagedState``: the status is whatever the engine sets.
+
+    moto advances such statuses by time or by the number of reads; the sandbox's
+    engines move them themselves (QUEUED -> RUNNING -> SUCCEEDED when the work is done).
+    """
+
+    @property
+    def status(self) -> Any:
+        return self._status
+
+    @status.setter
+    def status(self, value: Any) -> None:
+        self._status = value
 
 
 class AwsError(ServiceException):

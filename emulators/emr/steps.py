@@ -95,7 +95,9 @@ def build_command(args: list[str], workdir: Path, fetch: Callable[[str, Path], P
         if not arg.endswith(".py"):
             raise StepNotSupported(f"only PySpark scripts (.py) run as steps; got {arg!r}")
         script = fetch(arg, workdir / "script") if arg.startswith("s3://") else Path(arg)
-        driver = Path(__file__).with_name("step_driver.py")
+        from emulators.core import script_driver
+
+        driver = Path(script_driver.__file__)
         return command + [str(driver), str(script), *rest[i + 1:]]
     raise StepNotSupported("spark-submit was given no script")
 

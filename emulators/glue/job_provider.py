@@ -23,16 +23,9 @@ _trigger_fired: dict[tuple[str, str, str], str] = {}
 _trigger_lock = threading.Lock()
 
 
-class SandboxJobRun(MotoJobRun):  # type: ignore[misc, valid-type]
+class SandboxJobRun(moto_coupling.PlainStatus, MotoJobRun):  # type: ignore[misc, valid-type]
     """A job run whose state the runner sets, with AWS's fields (ErrorMessage, ExecutionTime, ...)."""
 
-    @property
-    def status(self) -> str | None:
-        return self._status
-
-    @status.setter
-    def status(self, value: str | None) -> None:
-        self._status = value
 
     def advance(self) -> None:  # no time-based progression
         return None

@@ -50,7 +50,9 @@ def run_job_script(script: Path, job_name: str, run_id: str, arguments: dict[str
                    should_stop: Callable[[], bool] = lambda: False) -> JobOutcome:
     workdir.mkdir(parents=True, exist_ok=True)
     args = ["--JOB_NAME", job_name, "--JOB_RUN_ID", run_id, *argument_list(arguments)]
-    command = [sys.executable, str(Path(__file__).with_name("job_driver.py")), str(script), *args]
+    from emulators.core import script_driver
+
+    command = [sys.executable, script_driver.__file__, str(script), *args]
     full_env = {
         **os.environ, **env,
         "PYSPARK_PYTHON": sys.executable,

@@ -24,16 +24,8 @@ _schedule_fired: dict[tuple[str, str, str], str] = {}  # crawler -> minute it la
 _schedule_lock = threading.Lock()
 
 
-class SandboxCrawl(MotoCrawl):  # type: ignore[misc, valid-type]
+class SandboxCrawl(moto_coupling.PlainStatus, MotoCrawl):  # type: ignore[misc, valid-type]
     """One crawl; its status is set by the crawl worker (no time-based progression)."""
-
-    @property
-    def status(self) -> str | None:
-        return self._status
-
-    @status.setter
-    def status(self, value: str | None) -> None:
-        self._status = value
 
 
 class SandboxCrawler(MotoCrawler):  # type: ignore[misc, valid-type]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
+
+from sandbox.demo_steps import wait_until
 
 from sandbox.demo_steps.catalog import DATABASE
 
@@ -36,15 +37,6 @@ job.commit()
 '''
 
 
-def _wait(check: Any, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result is not None:
-            return result
-        time.sleep(0.5)
-    raise RuntimeError(f"{what} did not finish within {timeout:.0f} s")
-
 
 def run(ctx: Any) -> None:
     glue, s3 = ctx.aws.client("glue"), ctx.aws.client("s3")
@@ -65,7 +57,7 @@ def run(ctx: Any) -> None:
         current = glue.get_job_run(JobName=JOB, RunId=run_id)["JobRun"]
         return current if current["JobRunState"] in ("SUCCEEDED", "FAILED", "STOPPED", "TIMEOUT") else None
 
-    result = _wait(finished, 300, "the Glue job")
+    result = wait_until(finished, 300, "the Glue job")
     if result["JobRunState"] != "SUCCEEDED":
         raise RuntimeError(f"Glue job {result['JobRunState']}: {result.get('ErrorMessage')}")
     output = ctx.aws.client("logs").get_log_events(logGroupName="/aws-glue/jobs/output", logStreamName=run_id)
@@ -79,7 +71,7 @@ def run(ctx: Any) -> None:
         glue.create_crawler(Name=crawler, Role="arn:aws:iam::123456789012:role/sandbox-glue", DatabaseName=DATABASE,
                             Targets={"S3Targets": [{"Path": target}]})
     glue.start_crawler(Name=crawler)
-    _wait(lambda: True if glue.get_crawler(Name=crawler)["Crawler"]["State"] == "READY" and
+    wait_until(lambda: True if glue.get_crawler(Name=crawler)["Crawler"]["State"] == "READY" and
           glue.get_crawler(Name=crawler)["Crawler"].get("LastCrawl", {}).get("Status") not in (None, "RUNNING")
           else None, 120, "the crawler")
     table = glue.get_table(DatabaseName=DATABASE, Name="orders_enriched")["Table"]

@@ -13,6 +13,8 @@ import json
 import time
 from typing import Any
 
+from sandbox.demo_steps import wait_until
+
 BATCH_SCRIPT = """
 import io, sys
 import boto3, pyarrow.parquet as pq, pyarrow as pa
@@ -45,15 +47,6 @@ TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
                                                   "elasticmapreduce.amazonaws.com"]},
      "Action": "sts:AssumeRole"}]})
 
-
-def _wait(check: Any, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result is not None:
-            return result
-        time.sleep(0.5)
-    raise RuntimeError(f"{what} did not finish within {timeout:.0f} s")
 
 
 def _role(aws: Any, name: str) -> str:
@@ -103,7 +96,7 @@ def run(ctx: Any) -> None:
         described = sfn.describe_execution(executionArn=execution)
         return described if described["status"] != "RUNNING" else None
 
-    result = _wait(finished, 120, "the Step Functions execution")
+    result = wait_until(finished, 120, "the Step Functions execution")
     if result["status"] != "SUCCEEDED":
         raise RuntimeError(f"state machine {result['status']}: {result.get('error')} {result.get('cause')}")
     output = json.loads(result["output"])
@@ -129,7 +122,7 @@ def run(ctx: Any) -> None:
         status = emr.describe_step(ClusterId=cluster, StepId=step_id)["Step"]["Status"]
         return status if status["State"] in ("COMPLETED", "FAILED", "CANCELLED") else None
 
-    status = _wait(step_done, 180, "the EMR step")
+    status = wait_until(step_done, 180, "the EMR step")
     if status["State"] != "COMPLETED":
         raise RuntimeError(f"EMR step {status['State']}: {status.get('FailureDetails')}")
     written = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="curated/daily_revenue/")["Contents"]
