@@ -18,7 +18,11 @@ ADD/DROP PARTITION, SHOW DATABASES/TABLES/PARTITIONS/COLUMNS, DESCRIBE; CTAS
 (format, external_location, partitioned_by, field_delimiter), INSERT INTO and
 UNLOAD.
 
-Not emulated: partition projection, federated and Iceberg tables, views
+Partition projection (``projection.*`` table properties: enum, integer, date
+ranges with NOW offsets, ``storage.location.template``) computes partitions
+without the catalog (``projection.py``); ``injected`` columns are refused.
+
+Not emulated: injected partition projection, federated and Iceberg tables, views
 (CREATE VIEW), prepared statements, ORC, result reuse, query queueing limits;
 SQL is DuckDB's, so rare Presto functions may be missing (the error says so).
 """
@@ -29,7 +33,8 @@ SERVICE = ServiceInfo(
     aws="Amazon Athena",
     api_names=("athena",),
     stand_in="DuckDB over pyarrow datasets built from the Glue catalog (S3 read in-process)",
-    executes="SELECT/joins/windows/CTEs, DDL, MSCK REPAIR, CTAS, INSERT INTO, UNLOAD; real bytes scanned",
-    not_emulated="partition projection, views, federated/Iceberg tables, ORC; DuckDB dialect underneath",
+    executes="SELECT/joins/windows/CTEs, DDL, MSCK REPAIR, partition projection, CTAS, INSERT INTO, UNLOAD; "
+             "real bytes scanned",
+    not_emulated="injected partition projection, views, federated/Iceberg tables, ORC; DuckDB dialect underneath",
     provider="provider",
 )

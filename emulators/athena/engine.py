@@ -27,6 +27,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from emulators.athena import projection
 from emulators.athena.translate import to_duckdb
 
 PARQUET_IO = ("org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
@@ -333,7 +334,24 @@ class AthenaEngine:
             return expr
 
         fragments = []
-        if partition_keys:
+        table_params = table.get("Parameters", {}) or {}
+        if partition_keys and projection.enabled(table_params):
+            try:
+                projected = projection.projected_partitions([k for k, _ in partition_keys],
+                                                            descriptor.get("Location", ""), table_params)
+            except projection.ProjectionError as exc:
+                raise QueryFailed(str(exc)) from None
+            template = table_params.get("storage.location.template")
+            root = template.split("${", 1)[0] if template else descriptor.get("Location", "")
+            root = root[: root.rfind("/") + 1]  # the folder above the first projected value
+            listed = _data_files(self.lake, root)  # one listing, then matched to each projected partition
+            for values, where in projected:
+                bucket, prefix = split_s3(where)
+                expr = partition_expression(values)
+                for path, _ in listed:
+                    if path.startswith(f"{bucket}/{prefix}"):
+                        fragments.append(fmt.make_fragment(path, filesystem=filesystem, partition_expression=expr))
+        elif partition_keys:
             for partition in self.catalog.get_partitions(database, name):
                 location = partition.get("StorageDescriptor", {}).get("Location")
                 if not location:
