@@ -34,6 +34,12 @@ class S3Error(Exception):
         self.code = code
 
 
+def safe_file_name(key: str, default: str = "object") -> str:
+    """The last part of an S3 key as a file name that cannot leave its folder."""
+    name = key.rstrip("/").rsplit("/", 1)[-1]
+    return default if name in ("", ".", "..") or "\\" in name else name
+
+
 def external_endpoint() -> str | None:
     return os.environ.get("SANDBOX_S3_ENDPOINT") or None
 

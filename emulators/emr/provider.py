@@ -11,7 +11,7 @@ from typing import Any
 
 from emulators.core import moto_coupling
 from emulators.core.moto_coupling import backend_class, model_class
-from emulators.core.s3access import s3_access
+from emulators.core.s3access import s3_access, safe_file_name
 from emulators.core.server import current_cloud
 from emulators.emr import steps as step_engine
 
@@ -73,7 +73,7 @@ def start_runner(account_id: str, region: str, cluster_id: str) -> None:
 def _fetch(s3_uri: str, folder: Path) -> Path:
     bucket, _, key = s3_uri[len("s3://"):].partition("/")
     body = s3_access().get(bucket, key)
-    target = folder / Path(key).name
+    target = folder / safe_file_name(key, "step-file")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(body)
     return target

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from emulators.core import moto_coupling
-from emulators.core.s3access import S3Error, s3_access
+from emulators.core.s3access import S3Error, s3_access, safe_file_name
 from emulators.core.server import current_cloud
 from emulators.glue import jobs as job_engine
 from emulators.glue.provider import SandboxGlueBackend
@@ -127,7 +127,7 @@ def run_job(account: str, region: str, job_name: str, run_id: str) -> None:
         _finish(cloud, backend, job, run, "FAILED", f"Script location {script_uri} cannot be read: {exc}", 0)
         return
     workdir.mkdir(parents=True, exist_ok=True)
-    script = workdir / (key.rsplit("/", 1)[-1] or "script.py")
+    script = workdir / safe_file_name(key, "script.py")
     script.write_bytes(body)
     with cloud.mutating():
         if run.status == "STOPPING":

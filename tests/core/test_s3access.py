@@ -52,3 +52,12 @@ def test_pyarrow_filesystem_reads_the_same_bytes(in_process_cloud, monkeypatch):
     fs = access.filesystem()
     with fs.open_input_stream("access-test/a/one.csv") as fh:
         assert fh.read() == b"x,y\n1,2\n"
+
+
+def test_object_keys_never_name_a_file_outside_its_folder():
+    from emulators.core.s3access import safe_file_name
+
+    assert safe_file_name("scripts/job.py") == "job.py"
+    assert safe_file_name("scripts/..", "script.py") == "script.py"
+    assert safe_file_name("..") == "object"
+    assert safe_file_name("a/b\\..\\c") == "object"
