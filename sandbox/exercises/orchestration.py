@@ -1,10 +1,11 @@
-"""Exercises on orchestration: Step Functions."""
+"""Exercises on processing and orchestration: Step Functions, AWS Batch (+ EventBridge), EMR."""
 
 from __future__ import annotations
 
 import json
 
 from sandbox.exercises import Exercise, Grader
+from sandbox.exercises._helpers import list_keys, lookup, need_bucket
 
 NOTEBOOK = "notebooks/08_end_to_end.ipynb"
 
@@ -44,6 +45,56 @@ def check_state_machine(g: Grader) -> None:
                                    "error path", "the error path was exercised")
 
 
+def check_batch(g: Grader) -> None:
+    batch = g.client("batch")
+    queues = batch.describe_job_queues(jobQueues=["ex23-queue"])["jobQueues"]
+    g.need(queues, "AWS Batch job queue ex23-queue does not exist (create_compute_environment, create_job_queue)",
+           "job queue ex23-queue exists")
+    queue = queues[0]
+    g.expect(queue.get("state") == "ENABLED", f"job queue ex23-queue is {queue.get('state')}, not ENABLED")
+    definitions = [d for d in batch.describe_job_definitions(jobDefinitionName="ex23-report")["jobDefinitions"]
+                   if d.get("status", "ACTIVE") == "ACTIVE"]
+    g.need(definitions, "job definition ex23-report does not exist (register_job_definition)",
+           "job definition ex23-report registered")
+    latest = max(definitions, key=lambda d: d["revision"])
+    attempts = latest.get("retryStrategy", {}).get("attempts", 1)
+    g.expect(attempts >= 2, f"ex23-report retries {attempts} time(s): set retryStrategy attempts >= 2 so a "
+                            "transient failure is retried", f"retries up to {attempts} attempts")
+    succeeded = batch.list_jobs(jobQueue="ex23-queue", jobStatus="SUCCEEDED").get("jobSummaryList", [])
+    g.expect(succeeded, "no job in ex23-queue has SUCCEEDED (submit_job with the ex23-report definition)",
+             f"{len(succeeded)} job(s) SUCCEEDED")
+    s3 = need_bucket(g, "ex23-reports")
+    g.expect(list_keys(s3, "ex23-reports", "report"), "the job wrote nothing to s3://ex23-reports/report*",
+             "the report is in S3")
+    events = g.client("events")
+    rule = lookup(events.describe_rule, Name="ex23-nightly")
+    g.need(rule, "EventBridge rule ex23-nightly does not exist: schedule the job (events.put_rule with "
+                 "ScheduleExpression='cron(0 2 * * ? *)')", "rule ex23-nightly exists")
+    g.expect(str(rule.get("ScheduleExpression", "")).startswith(("cron(", "rate(")),
+             f"rule ex23-nightly has no schedule expression ({rule.get('EventPattern') and 'it is an event pattern'})",
+             f"scheduled {rule.get('ScheduleExpression')}")
+    targets = events.list_targets_by_rule(Rule="ex23-nightly")["Targets"]
+    g.expect(any(t.get("Arn") == queue["jobQueueArn"] and t.get("BatchParameters", {}).get("JobDefinition")
+                 for t in targets),
+             "rule ex23-nightly has no target on the queue ex23-queue with BatchParameters (JobDefinition, JobName)",
+             "targets the Batch queue")
+
+
+def check_emr(g: Grader) -> None:
+    emr = g.client("emr")
+    clusters = [c for c in emr.list_clusters()["Clusters"] if c["Name"] == "ex24-spark"]
+    g.need(clusters, "EMR cluster ex24-spark does not exist (emr.run_job_flow with Applications Spark)",
+           "cluster ex24-spark exists")
+    steps = [s for c in clusters for s in emr.list_steps(ClusterId=c["Id"])["Steps"]]
+    spark = [s for s in steps if "spark-submit" in s.get("Config", {}).get("Args", [])]
+    g.need(spark, "no spark-submit step on ex24-spark (HadoopJarStep command-runner.jar with spark-submit)")
+    states = [s["Status"]["State"] for s in spark]
+    g.expect("COMPLETED" in states, f"no spark-submit step COMPLETED (states {states})", "a Spark step COMPLETED")
+    s3 = need_bucket(g, "ex24-emr")
+    parquet = [o["Key"] for o in list_keys(s3, "ex24-emr", "output/daily_revenue/") if o["Key"].endswith(".parquet")]
+    g.expect(parquet, "no Parquet files under s3://ex24-emr/output/daily_revenue/", f"{len(parquet)} Parquet file(s)")
+
+
 EXERCISES = [
     Exercise(16, "step-functions", "Step Functions", "Orchestrate a pipeline with Step Functions",
              "Create the state machine `ex16-daily-pipeline`: a Choice on the input routes bad input to a Fail "
@@ -52,4 +103,20 @@ EXERCISES = [
              ("Step Functions for workflow orchestration, retries and audit", "Amazon States Language"),
              ("stepfunctions.create_state_machine(definition=json.dumps({...}))", "start_execution twice"),
              check_state_machine, NOTEBOOK, ("stepfunctions",)),
+    Exercise(23, "batch-scheduled", "AWS Batch, EventBridge", "Run and schedule a containerised job on AWS Batch",
+             "Run a report as a container job on AWS Batch: queue `ex23-queue`, job definition `ex23-report` "
+             "that retries a failed attempt, writing `s3://ex23-reports/report...`. Run it once successfully and "
+             "schedule it every night at 02:00 UTC with the EventBridge (CloudWatch Events) rule `ex23-nightly`.",
+             ("AWS Batch: compute environments, job queues, job definitions, retries",
+              "scheduling Batch jobs with CloudWatch Events / EventBridge", "ETL and non-ETL batch work"),
+             ("batch.create_compute_environment, create_job_queue, register_job_definition(retryStrategy=...)",
+              "events.put_rule(ScheduleExpression='cron(0 2 * * ? *)'), put_targets with BatchParameters"),
+             check_batch, NOTEBOOK, ("batch", "events", "s3")),
+    Exercise(24, "emr-spark-step", "EMR", "Run a Spark step on EMR",
+             "Launch the EMR cluster `ex24-spark` (Spark) and run a spark-submit step that computes revenue per day "
+             "from the orders and writes Parquet to `s3://ex24-emr/output/daily_revenue/`.",
+             ("EMR: Hadoop/Spark on EC2, steps, transient clusters", "when EMR vs Glue"),
+             ("emr.run_job_flow(Applications=[{'Name': 'Spark'}], Steps=[{... 'HadoopJarStep': {'Jar': "
+              "'command-runner.jar', 'Args': ['spark-submit', 's3://.../job.py', ...]}}])",),
+             check_emr, NOTEBOOK, ("emr", "s3")),
 ]
