@@ -28,6 +28,36 @@ def _get(url: str, token: str | None = None) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
+def _listening_addresses(port: int) -> set[str]:
+    """IPv4/IPv6 addresses with a LISTEN socket on ``port`` (from /proc/net/tcp*)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                if len(address) == 8:
+                    found.add(".".join(str(int(address[i:i + 2], 16)) for i in (6, 4, 2, 0)))
+                else:
+                    found.add("::1" if address.endswith("01000000") and set(address[:24]) == {"0"} else address)
+    return found
+
+
+def _stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+    if process.stdout:
+        process.stdout.close()
+
+
 @pytest.mark.slow
 def test_sandbox_lab_answers_on_loopback_with_its_token(cloud):
     port = free_port()
@@ -57,17 +87,35 @@ def test_sandbox_lab_answers_on_loopback_with_its_token(cloud):
         assert status is not None and status[0] == 200, status
         assert "started" in json.loads(status[1])
         assert _get(f"http://127.0.0.1:{port}/api/status")[0] == 403, "the API must need the token"
+        assert _listening_addresses(port) == {"127.0.0.1"}, "JupyterLab must listen on loopback only"
         code, body = _get(f"http://127.0.0.1:{port}/api/contents", token)
         names = {item["name"] for item in json.loads(body)["content"]}
         assert code == 200 and "00_tour_and_setup.ipynb" in names, names
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
-        process.stdout.close()
+        _stop(process)
+
+
+@pytest.mark.slow
+def test_sandbox_mlflow_serves_the_tracking_store_on_loopback(cloud):
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "sandbox.cli", "mlflow", "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO,
+                               env=dict(os.environ), start_new_session=True)
+    try:
+        deadline, status = time.monotonic() + 90, None
+        while time.monotonic() < deadline:
+            try:
+                status = _get(f"http://127.0.0.1:{port}/health")
+                break
+            except OSError:
+                assert process.poll() is None, process.stdout.read()
+                time.sleep(0.5)
+        assert status and status[0] == 200, status
+        assert _listening_addresses(port) <= {"127.0.0.1"}
+        state = Path(os.environ["SANDBOX_STATE_DIR"]) / "services" / "sagemaker" / "mlflow"
+        assert state.is_dir(), "the UI must use the sandbox's tracking store"
+    finally:
+        _stop(process)
 
 
 def test_lab_command_is_loopback_and_root_safe(tmp_path):
