@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 from sandbox.exercises import Exercise, Grader
 from sandbox.exercises._helpers import list_keys, lookup, need_bucket
 
@@ -66,6 +69,40 @@ def check_firehose(g: Grader) -> None:
         g.expect(head == b"\x1f\x8b", f"{delivered[0]['Key']} is not gzip data", "objects are gzip")
 
 
+def check_streaming_sql(g: Grader) -> None:
+    kda, name = g.client("kinesisanalyticsv2"), "ex25-view-counter"
+    # list, not describe: the sandbox answers DescribeApplication on an unknown name with InternalFailure
+    names = [a["ApplicationName"] for a in kda.list_applications()["ApplicationSummaries"]]
+    g.need(name in names, f"Kinesis Data Analytics application {name} does not exist "
+                          "(kinesisanalyticsv2.create_application with RuntimeEnvironment='SQL-1_0')",
+           f"application {name} exists")
+    app = kda.describe_application(ApplicationName=name)["ApplicationDetail"]
+    g.expect(app.get("RuntimeEnvironment") == "SQL-1_0", f"{name} runs {app.get('RuntimeEnvironment')}, not a SQL "
+                                                         "application (SQL-1_0)", "a SQL application")
+    g.need(app.get("ApplicationStatus") == "RUNNING", f"{name} is {app.get('ApplicationStatus')}, not RUNNING "
+                                                      "(start_application)", "RUNNING")
+    code = (app.get("ApplicationConfigurationDescription", {}).get("ApplicationCodeConfigurationDescription", {})
+            .get("CodeContentDescription", {}).get("TextContent", ""))
+    window = re.search(r"STEP\s*\(|RANGE\s+INTERVAL|FLOOR\s*\(", code, re.I)
+    g.expect(window, "the application's SQL has no time window (GROUP BY ... STEP(\"SOURCE_SQL_STREAM_001\".ROWTIME "
+                     "BY INTERVAL '10' SECOND))", "aggregates in a time window")
+    kinesis = g.client("kinesis")
+    found = lookup(kinesis.describe_stream, StreamName="ex25-view-counts")
+    g.need(found, "the output stream ex25-view-counts does not exist")
+    rows = []
+    for shard in found["StreamDescription"]["Shards"]:
+        iterator = kinesis.get_shard_iterator(StreamName="ex25-view-counts", ShardId=shard["ShardId"],
+                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        rows += kinesis.get_records(ShardIterator=iterator, Limit=100)["Records"]
+    g.need(rows, "ex25-view-counts holds no records: put view events into ex25-clicks-in while the application runs")
+    try:
+        first = json.loads(rows[0]["Data"])
+    except ValueError:
+        g.stop("the output records are not JSON (DestinationSchema RecordFormatType JSON)")
+    g.expect({"product_id", "views"} <= set(first), f"output records have {sorted(first)}; expected product_id "
+                                                    "and views", f"{len(rows)}+ windowed counts in ex25-view-counts")
+
+
 EXERCISES = [
     Exercise(21, "kinesis-stream", "Kinesis Data Streams", "Ingest the clickstream into a 2-shard stream",
              "Create the Kinesis data stream `ex21-clicks` with 2 shards and put at least 100 clickstream events "
@@ -82,4 +119,13 @@ EXERCISES = [
              ("firehose.create_delivery_stream(ExtendedS3DestinationConfiguration={... 'CompressionFormat': "
               "'GZIP', 'BufferingHints': {'IntervalInSeconds': 60, 'SizeInMBs': 5}})", "put_record_batch"),
              check_firehose, NOTEBOOK, ("firehose", "s3")),
+    Exercise(25, "streaming-sql", "Kinesis Data Analytics", "Count views per product in real time with SQL",
+             "Create the Kinesis Data Analytics SQL application `ex25-view-counter` that reads clickstream JSON from "
+             "the stream `ex25-clicks-in` and writes, every 10 seconds, the number of `view` events per product "
+             "(columns product_id, views) as JSON to the stream `ex25-view-counts`. Start it and send it events.",
+             ("Kinesis Data Analytics: real-time SQL on streams", "tumbling vs sliding windows",
+              "in-application streams and pumps"),
+             ("kinesisanalyticsv2.create_application(RuntimeEnvironment='SQL-1_0', ...)",
+              "CREATE OR REPLACE PUMP ... SELECT STREAM ... GROUP BY product_id, STEP(... BY INTERVAL '10' SECOND)"),
+             check_streaming_sql, NOTEBOOK, ("kinesisanalyticsv2", "kinesis")),
 ]

@@ -16,7 +16,7 @@ NAMED = {1: "alias/ex01-lake-key", 2: "ex02-model-artifacts", 3: "ex03-private-d
          13: "ex13_reports", 14: "ex14-warehouse", 15: "ex15-warehouse", 16: "ex16-daily-pipeline",
          17: "ex17-churn", 18: "ex18-churn-hpo", 19: "ex19-churn-models", 20: "ex20-score-customers",
          21: "ex21-clicks", 22: "ex22-clicks-to-lake",
-         23: "ex23-queue", 24: "ex24-spark"}
+         23: "ex23-queue", 24: "ex24-spark", 25: "ex25-view-counter"}
 
 
 def test_at_least_fifteen_exercises_with_distinct_names():
