@@ -29,16 +29,14 @@ def _table(g: Grader, database: str, name: str) -> dict:
 
 
 def _executions(athena, limit: int = 200) -> list[dict]:
+    """Recent query executions of every workgroup (newest first per workgroup)."""
+    groups = [w["Name"] for w in athena.list_work_groups().get("WorkGroups", [])] or ["primary"]
     ids: list[str] = []
-    for group in ({}, {"WorkGroup": "primary"}):
-        try:
-            for page in athena.get_paginator("list_query_executions").paginate(**group):
-                ids.extend(page.get("QueryExecutionIds", []))
-                if len(ids) >= limit:
-                    break
-        except athena.exceptions.ClientError:
-            continue
-        break
+    for group in groups:
+        for page in athena.get_paginator("list_query_executions").paginate(WorkGroup=group):
+            ids.extend(i for i in page.get("QueryExecutionIds", []) if i not in ids)
+            if len(ids) >= limit:
+                break
     found: list[dict] = []
     for start in range(0, len(ids), 50):
         batch = athena.batch_get_query_execution(QueryExecutionIds=ids[start:start + 50])
