@@ -177,6 +177,13 @@ def _run_query(account_id: str, region: str, exec_id: str) -> None:
     except Exception as exc:  # engine bug: the query fails, the sandbox does not
         log.exception("query %s failed", exec_id)
         final, reason, result, manifest = "FAILED", f"GENERIC_INTERNAL_ERROR: {type(exc).__name__}: {exc}", None, None
+    cutoff = ((execution.workgroup.configuration or {}).get("BytesScannedCutoffPerQuery")
+              if execution.workgroup else None)
+    if result is not None and cutoff and result.data_scanned_bytes > int(cutoff):
+        # the workgroup's data usage control: Athena cancels the query
+        final, reason = "CANCELLED", "Query cancelled! : Bytes scanned limit was exceeded"
+        with _results_lock:
+            _results.pop(exec_id, None)
     ended = time.time()
     with cloud.mutating():
         if execution.status == "CANCELLED":
@@ -361,6 +368,46 @@ def _table_metadata(table: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _get_work_group(response: Any) -> dict[str, Any]:
+    backend = moto_coupling.backend_for("athena", response.current_account, response.region)
+    name = response._get_param("WorkGroup")
+    group = backend.get_work_group(name)
+    if group is None:
+        raise moto_coupling.AwsError("InvalidRequestException", f"WorkGroup {name} is not found.")
+    return {"WorkGroup": group}
+
+
+def _update_work_group(response: Any) -> dict[str, Any]:
+    backend = moto_coupling.backend_for("athena", response.current_account, response.region)
+    name = response._get_param("WorkGroup")
+    group = backend.work_groups.get(name)
+    if group is None:
+        raise moto_coupling.AwsError("InvalidRequestException", f"WorkGroup {name} is not found.")
+    updates = response._get_param("ConfigurationUpdates") or {}
+    config = group.configuration
+    result = config.setdefault("ResultConfiguration", {})
+    result_updates = updates.get("ResultConfigurationUpdates") or {}
+    if result_updates.get("RemoveOutputLocation"):
+        result.pop("OutputLocation", None)
+    if result_updates.get("OutputLocation"):
+        result["OutputLocation"] = result_updates["OutputLocation"]
+    if result_updates.get("EncryptionConfiguration"):
+        result["EncryptionConfiguration"] = result_updates["EncryptionConfiguration"]
+    if result_updates.get("RemoveEncryptionConfiguration"):
+        result.pop("EncryptionConfiguration", None)
+    for key in ("EnforceWorkGroupConfiguration", "PublishCloudWatchMetricsEnabled", "BytesScannedCutoffPerQuery",
+                "RequesterPaysEnabled", "EngineVersion"):
+        if key in updates:
+            config[key] = updates[key]
+    if updates.get("RemoveBytesScannedCutoffPerQuery"):
+        config.pop("BytesScannedCutoffPerQuery", None)
+    if response._get_param("Description") is not None:
+        group.description = response._get_param("Description")
+    if response._get_param("State"):
+        group.state = response._get_param("State")
+    return {}
+
+
 def _fail_interrupted_queries() -> None:
     for _, _, backend in moto_coupling.backend_dict("athena").iter_backends():
         for execution in backend.executions.values():
@@ -376,6 +423,8 @@ def install(cloud: Any) -> None:
                                ("batch_get_query_execution", _batch_get_query_execution),
                                ("get_query_results", _get_query_results),
                                ("get_table_metadata", _get_table_metadata),
-                               ("list_table_metadata", _list_table_metadata)):
+                               ("list_table_metadata", _list_table_metadata),
+                               ("get_work_group", _get_work_group),
+                               ("update_work_group", _update_work_group)):
         moto_coupling.add_operation("athena", "AthenaResponse", operation, handler)
     cloud.after_restore(_fail_interrupted_queries)

@@ -95,6 +95,25 @@ class SandboxFirehoseBackend(FirehoseBackend):  # type: ignore[misc, valid-type]
         return {"FailedPutCount": 0, "Encrypted": False,
                 "RequestResponses": [{"RecordId": uuid.uuid4().hex + uuid.uuid4().hex} for _ in datas]}
 
+    def create_delivery_stream(self, region: str, delivery_stream_name: str, *args: Any, **kwargs: Any) -> Any:
+        result = super().create_delivery_stream(region, delivery_stream_name, *args, **kwargs)
+        stream = self.delivery_streams[delivery_stream_name]
+        if stream.delivery_stream_type == "KinesisStreamAsSource" and stream.source:
+            # as on AWS, a Kinesis source is read from LATEST: records put before now are not delivered
+            arn = stream.source.get("KinesisStreamARN", "")
+            kinesis = moto_coupling.backend_for("kinesis", self.account_id, self.region_name)
+            try:
+                source = kinesis.describe_stream(stream_arn=arn, stream_name=arn.rsplit("/", 1)[-1])
+            except Exception:
+                raise moto_coupling.AwsError("InvalidArgumentException",
+                                             f"Kinesis stream {arn} does not exist") from None
+            key = (self.account_id, self.region_name, delivery_stream_name)
+            positions = {shard_id: str(max(shard.records)) for shard_id, shard in source.shards.items()
+                         if shard.records}
+            _source_positions[key] = positions
+            write_atomically(_positions_file(key), json.dumps(positions).encode())
+        return result
+
     def delete_delivery_stream(self, delivery_stream_name: str, *args: Any, **kwargs: Any) -> None:
         super().delete_delivery_stream(delivery_stream_name, *args, **kwargs)
         key = (self.account_id, self.region_name, delivery_stream_name)

@@ -44,6 +44,34 @@ class SandboxKinesisAnalyticsBackend(KdaBackend):  # type: ignore[misc, valid-ty
         return result
 
 
+    def describe_application(self, application_name: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if application_name not in self.applications:
+            raise moto_coupling.AwsError("ResourceNotFoundException",
+                                         f"Application {application_name} not found in account {self.account_id}")
+        detail = super().describe_application(application_name, *args, **kwargs)
+        sql = (self.sandbox_apps.get(application_name, {}).get("config") or {}).get("SqlApplicationConfiguration")
+        if sql:
+            description = detail.get("ApplicationConfigurationDescription") or {}
+            description["SqlApplicationConfigurationDescription"] = {
+                "InputDescriptions": [{"InputId": f"1.{i + 1}", **{k: v for k, v in item.items()
+                                                                  if k != "KinesisStreamsInput"},
+                                       **({"KinesisStreamsInputDescription": item["KinesisStreamsInput"]}
+                                          if "KinesisStreamsInput" in item else {}),
+                                       "InAppStreamNames": [f"{item.get('NamePrefix', 'SOURCE_SQL_STREAM')}_001"]}
+                                      for i, item in enumerate(sql.get("Inputs") or [])],
+                "OutputDescriptions": [{"OutputId": f"1.{i + 1}", "Name": item.get("Name"),
+                                        **({"KinesisStreamsOutputDescription": item["KinesisStreamsOutput"]}
+                                           if "KinesisStreamsOutput" in item else {}),
+                                        **({"KinesisFirehoseOutputDescription": item["KinesisFirehoseOutput"]}
+                                           if "KinesisFirehoseOutput" in item else {}),
+                                        "DestinationSchema": item.get("DestinationSchema", {})}
+                                       for i, item in enumerate(sql.get("Outputs") or [])],
+                "ReferenceDataSourceDescriptions": [],
+            }
+            detail["ApplicationConfigurationDescription"] = description
+        return detail
+
+
 def _backend(response: Any) -> SandboxKinesisAnalyticsBackend:
     return moto_coupling.backend_for("kinesisanalyticsv2", response.current_account, response.region)
 

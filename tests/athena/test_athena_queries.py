@@ -281,3 +281,31 @@ def test_partition_projection_needs_no_catalog_partitions(aws, sales):
                                  "AND day = '04'", database="shop", output=sales["output"])
     assert int(rows_of(athena, qid)[1][0]) == int((orders.order_ts.dt.day == 4).sum())
     assert day["Statistics"]["DataScannedInBytes"] < whole["Statistics"]["DataScannedInBytes"] / 3
+
+
+def test_workgroup_errors_updates_and_scan_cutoff(aws, sales):
+    athena = aws.client("athena")
+    with pytest.raises(ClientError) as exc:
+        athena.get_work_group(WorkGroup="no-such-workgroup")
+    assert exc.value.response["Error"]["Code"] == "InvalidRequestException"
+    athena.create_work_group(Name="capped", Configuration={
+        "ResultConfiguration": {"OutputLocation": "s3://athena-test-results/capped/"}})
+    athena.update_work_group(WorkGroup="capped", ConfigurationUpdates={"BytesScannedCutoffPerQuery": 10_000_000,
+                                                                       "EnforceWorkGroupConfiguration": True})
+    config = athena.get_work_group(WorkGroup="capped")["WorkGroup"]["Configuration"]
+    assert config["BytesScannedCutoffPerQuery"] == 10_000_000 and config["EnforceWorkGroupConfiguration"]
+    athena.update_work_group(WorkGroup="capped", ConfigurationUpdates={"BytesScannedCutoffPerQuery": 10_485_760})
+    group = athena.get_work_group(WorkGroup="capped")["WorkGroup"]
+    assert group["Configuration"]["BytesScannedCutoffPerQuery"] == 10_485_760
+    # AWS's smallest cutoff is 10 MB, more than the tiny lake scans: the query runs (a larger scan is CANCELLED)
+    athena.create_work_group(Name="tiny-cap", Configuration={
+        "ResultConfiguration": {"OutputLocation": "s3://athena-test-results/tiny/"},
+        "BytesScannedCutoffPerQuery": 10_485_760})
+    qid = athena.start_query_execution(QueryString="SELECT count(*) FROM orders",
+                                       QueryExecutionContext={"Database": "shop"}, WorkGroup="tiny-cap")[
+        "QueryExecutionId"]
+    deadline = time.monotonic() + 30
+    while athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"]["State"] in ("QUEUED", "RUNNING"):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"]["State"] == "SUCCEEDED"

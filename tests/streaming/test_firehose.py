@@ -219,3 +219,20 @@ def test_redshift_destination_copies_into_the_warehouse(aws, s3_bucket, unique_n
 
     records = wait_for(loaded)
     assert records[1]["doubleValue"] == 6.0
+
+
+def test_kinesis_source_starts_at_latest(aws, s3_bucket, unique_name):
+    kinesis, firehose, s3 = aws.client("kinesis"), aws.client("firehose"), aws.client("s3")
+    kinesis.create_stream(StreamName=unique_name, ShardCount=1)
+    kinesis.put_record(StreamName=unique_name, Data=b'{"before": true}\n', PartitionKey="k")
+    arn = kinesis.describe_stream(StreamName=unique_name)["StreamDescription"]["StreamARN"]
+    firehose.create_delivery_stream(
+        DeliveryStreamName=unique_name, DeliveryStreamType="KinesisStreamAsSource",
+        KinesisStreamSourceConfiguration={"KinesisStreamARN": arn, "RoleARN": ROLE},
+        ExtendedS3DestinationConfiguration={"RoleARN": ROLE, "BucketARN": f"arn:aws:s3:::{s3_bucket}",
+                                            "Prefix": "latest/", "BufferingHints": {"IntervalInSeconds": 1}})
+    kinesis.put_record(StreamName=unique_name, Data=b'{"after": true}\n', PartitionKey="k")
+    keys = wait_for(lambda: objects(s3, s3_bucket, "latest/"))
+    time.sleep(1.5)
+    bodies = b"".join(s3.get_object(Bucket=s3_bucket, Key=k)["Body"].read() for k in objects(s3, s3_bucket, "latest/"))
+    assert bodies == b'{"after": true}\n' and keys

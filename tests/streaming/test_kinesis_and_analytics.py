@@ -129,3 +129,12 @@ def test_sql_application_aggregates_a_stream_into_another(aws, unique_name):
             totals[row["product_id"]] = totals.get(row["product_id"], 0) + row["clicks"]
     assert totals == {1: 3, 2: 2, 3: 1}
     assert kda.describe_application(ApplicationName=unique_name)["ApplicationDetail"]["ApplicationStatus"] == "RUNNING"
+
+
+def test_describe_unknown_application_is_resource_not_found(aws):
+    import pytest
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError) as exc:
+        aws.client("kinesisanalyticsv2").describe_application(ApplicationName="no-such-app")
+    assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
