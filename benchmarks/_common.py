@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import socket
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 import statistics
 import subprocess
 import sys
@@ -56,6 +59,31 @@ class BareMoto:
         if self.process:
             self.process.terminate()
             self.process.wait(10)
+
+
+@contextmanager
+def sandbox_cloud() -> Iterator[tuple[Any, Any]]:
+    """A sandbox of its own (temporary state folder, free port) for one benchmark: (config, session)."""
+    import os
+
+    import sandbox
+    from sandbox import cloud as cloud_control
+    from sandbox.config import SandboxConfig
+
+    with tempfile.TemporaryDirectory() as state:
+        config = SandboxConfig(state_dir=Path(state), port=free_port())
+        cloud_control.up(config)
+        saved = {k: os.environ.get(k) for k in ("SANDBOX_PORT", "SANDBOX_STATE_DIR")}
+        os.environ["SANDBOX_PORT"], os.environ["SANDBOX_STATE_DIR"] = str(config.port), state
+        try:
+            yield config, sandbox.connect(start=False)
+        finally:
+            cloud_control.down(config)
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
 
 def percentile(values: list[float], q: float) -> float:

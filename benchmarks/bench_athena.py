@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import Report, client, free_port, median  # noqa: E402
+from _common import Report, client, median, sandbox_cloud  # noqa: E402
 
 SIZE = os.environ.get("BENCH_ATHENA_SIZE", "medium")
 RUNS = int(os.environ.get("BENCH_RUNS", 5))
@@ -41,53 +41,43 @@ def athena_query(athena, sql):
 def main() -> None:
     import duckdb
 
-    import sandbox
-    from sandbox import cloud as cloud_control
     from sandbox import datasets
-    from sandbox.config import SandboxConfig
 
     report = Report("athena")
-    with tempfile.TemporaryDirectory() as state, tempfile.TemporaryDirectory() as local:
-        config = SandboxConfig(state_dir=Path(state), port=free_port())
-        cloud_control.up(config)
-        try:
-            os.environ["SANDBOX_PORT"], os.environ["SANDBOX_STATE_DIR"] = str(config.port), state
-            aws = sandbox.connect(start=False)
-            summary = datasets.load_into_lake(aws, "bench-athena-lake", size=SIZE)
-            aws.client("s3").create_bucket(Bucket="bench-athena-results")
-            # the same files on local disk, for the baseline
-            s3 = aws.client("s3")
-            for page in s3.get_paginator("list_objects_v2").paginate(Bucket="bench-athena-lake", Prefix="raw/orders/"):
-                for item in page.get("Contents", []):
-                    target = Path(local) / item["Key"]
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(s3.get_object(Bucket="bench-athena-lake", Key=item["Key"])["Body"].read())
-            athena = client(config.endpoint_url, "athena")
-            for ddl in ["CREATE DATABASE bench", """CREATE EXTERNAL TABLE bench.orders (order_id bigint,
-                        customer_id bigint, product_id bigint, quantity bigint, unit_price double, amount double,
-                        order_ts timestamp, status string, channel string)
-                        PARTITIONED BY (year string, month string, day string) STORED AS PARQUET
-                        LOCATION 's3://bench-athena-lake/raw/orders/'""", "MSCK REPAIR TABLE bench.orders"]:
-                athena_query(athena, ddl)
-            print(f"athena: {summary['orders']['rows']:,} orders in {summary['orders']['files']} daily Parquet files "
-                  f"({SIZE}); {RUNS} runs each, median")
-            local_glob = f"read_parquet('{local}/raw/orders/**/*.parquet', hive_partitioning = true)"
-            con = duckdb.connect()
-            for label, where in (("whole table", ""), ("one day", "WHERE year = '2024' AND month = '01' AND day = '15'")):
-                api = [athena_query(athena, QUERY.format(table="orders", where=where)) for _ in range(RUNS)]
-                direct = []
-                for _ in range(RUNS):
-                    started = time.perf_counter()
-                    con.execute(QUERY.format(table=local_glob, where=where)).fetchall()
-                    direct.append(time.perf_counter() - started)
-                report.add(f"{label}: query latency (s)", median([a[0] for a in api]), median(direct), "s",
-                           note="API vs DuckDB on local files")
-                report.add(f"{label}: DataScannedInBytes", api[0][1], None, "bytes")
-            report.rows[-1]["note"] = "partition pruning"
-            whole, day = report.rows[1]["sandbox"], report.rows[3]["sandbox"]
-            print(f"  partition filter scans {whole / max(day, 1):.0f}x fewer bytes ({day:,} vs {whole:,})")
-        finally:
-            cloud_control.down(config)
+    with sandbox_cloud() as (config, aws), tempfile.TemporaryDirectory() as local:
+        summary = datasets.load_into_lake(aws, "bench-athena-lake", size=SIZE)
+        aws.client("s3").create_bucket(Bucket="bench-athena-results")
+        # the same files on local disk, for the baseline
+        s3 = aws.client("s3")
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket="bench-athena-lake", Prefix="raw/orders/"):
+            for item in page.get("Contents", []):
+                target = Path(local) / item["Key"]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(s3.get_object(Bucket="bench-athena-lake", Key=item["Key"])["Body"].read())
+        athena = client(config.endpoint_url, "athena")
+        for ddl in ["CREATE DATABASE bench", """CREATE EXTERNAL TABLE bench.orders (order_id bigint,
+                    customer_id bigint, product_id bigint, quantity bigint, unit_price double, amount double,
+                    order_ts timestamp, status string, channel string)
+                    PARTITIONED BY (year string, month string, day string) STORED AS PARQUET
+                    LOCATION 's3://bench-athena-lake/raw/orders/'""", "MSCK REPAIR TABLE bench.orders"]:
+            athena_query(athena, ddl)
+        print(f"athena: {summary['orders']['rows']:,} orders in {summary['orders']['files']} daily Parquet files "
+              f"({SIZE}); {RUNS} runs each, median")
+        local_glob = f"read_parquet('{local}/raw/orders/**/*.parquet', hive_partitioning = true)"
+        con = duckdb.connect()
+        for label, where in (("whole table", ""), ("one day", "WHERE year = '2024' AND month = '01' AND day = '15'")):
+            api = [athena_query(athena, QUERY.format(table="orders", where=where)) for _ in range(RUNS)]
+            direct = []
+            for _ in range(RUNS):
+                started = time.perf_counter()
+                con.execute(QUERY.format(table=local_glob, where=where)).fetchall()
+                direct.append(time.perf_counter() - started)
+            report.add(f"{label}: query latency (s)", median([a[0] for a in api]), median(direct), "s",
+                       note="API vs DuckDB on local files")
+            report.add(f"{label}: DataScannedInBytes", api[0][1], None, "bytes")
+        report.rows[-1]["note"] = "partition pruning"
+        whole, day = report.rows[1]["sandbox"], report.rows[3]["sandbox"]
+        print(f"  partition filter scans {whole / max(day, 1):.0f}x fewer bytes ({day:,} vs {whole:,})")
     report.save()
 
 
