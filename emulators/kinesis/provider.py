@@ -1,0 +1,413 @@
+"""Kinesis Data Streams on moto, with AWS's routing, resharding and validation where moto differs.
+
+- A record goes to the *open* shard whose hash-key range holds its key (ends
+  included); after SplitShard / MergeShards / UpdateShardCount the parent shards
+  are closed and keep their records (moto moved them into the children), so a
+  consumer reads a parent to its end (``NextShardIterator`` absent, ``ChildShards``
+  given) and then the children, as on AWS.
+- Oversized data, partition keys and explicit hash keys, missing iterator
+  arguments, unreadable shard iterators and unknown KMS keys answer the AWS
+  error instead of a crash.
+- ``ListShards`` applies ``ShardFilter``; ``PutRecord(s)`` report ``EncryptionType``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+from emulators.core import moto_coupling
+
+KinesisBackend = moto_coupling.backend_class("kinesis")
+Shard = moto_coupling.model_class("kinesis", "Shard")
+MAX_HASH_KEY = 2**128 - 1
+MAX_RECORD = 1024 * 1024
+HASH_KEY_PATTERN = re.compile(r"^(0|([1-9]\d{0,38}))$")
+SEQUENCE_PATTERN = re.compile(r"^(0|([1-9]\d{0,128}))$")
+
+
+def _validation(value: Any, where: str, constraint: str) -> moto_coupling.AwsError:
+    shown = f"Value '{value}' at" if value is not None else "Value at"
+    return moto_coupling.AwsError(
+        "ValidationException", f"1 validation error detected: {shown} '{where}' failed to satisfy constraint: "
+                               f"{constraint}")
+
+
+def _now() -> float:
+    return datetime.now(timezone.utc).timestamp()
+
+
+def _open_shards(stream: Any) -> list[Any]:
+    return sorted((s for s in stream.shards.values() if s.is_open), key=lambda s: s.starting_hash)
+
+
+def _next_shard_index(stream: Any) -> int:
+    return max(s._shard_id for s in stream.shards.values()) + 1
+
+
+def _close(stream: Any, shard: Any) -> None:
+    shard.is_open = False
+    shard.sandbox_closed_at = _now()
+
+
+def _new_shard(stream: Any, start: int, end: int, parent: str | None, adjacent: str | None = None) -> Any:
+    shard = Shard(_next_shard_index(stream), start, end, parent=parent, adjacent_parent=adjacent)
+    shard.sandbox_created_at = _now()
+    stream.shards[shard.shard_id] = shard
+    return shard
+
+
+def _created_at(stream: Any, shard: Any) -> float:
+    return getattr(shard, "sandbox_created_at", None) or stream.creation_datetime.replace(
+        tzinfo=timezone.utc).timestamp()
+
+
+class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
+    # -- streams -----------------------------------------------------------------
+    def create_stream(self, stream_name: str, shard_count: int | None, stream_mode: dict[str, str] | None = None,
+                      retention_period_hours: int | None = None) -> Any:
+        mode = (stream_mode or {}).get("StreamMode")
+        if shard_count is None:
+            if mode == "PROVISIONED":
+                raise moto_coupling.AwsError("InvalidArgumentException",
+                                             "ShardCount is required for a stream in PROVISIONED mode")
+            # without a ShardCount or a mode, Kinesis creates an on-demand stream
+            stream_mode = {"StreamMode": "ON_DEMAND"}
+        return super().create_stream(stream_name, shard_count or 4, stream_mode=stream_mode,
+                                     retention_period_hours=retention_period_hours)
+
+    def _stream_by_arn(self, stream_arn: str | None) -> Any:
+        return self.describe_stream(stream_arn=stream_arn, stream_name=None)
+
+    def update_stream_mode(self, stream_arn: str, stream_mode: dict[str, str]) -> None:
+        self._stream_by_arn(stream_arn).stream_mode = stream_mode
+
+    def describe_limits(self) -> dict[str, int]:
+        limits = dict(super().describe_limits())
+        limits["OpenShardCount"] = sum(len(_open_shards(s)) for s in self.streams.values()
+                                       if s.stream_mode.get("StreamMode") != "ON_DEMAND")
+        limits["OnDemandStreamCount"] = sum(1 for s in self.streams.values()
+                                            if s.stream_mode.get("StreamMode") == "ON_DEMAND")
+        return limits
+
+    # -- writing -----------------------------------------------------------------
+    def _route(self, stream: Any, partition_key: str, explicit_hash_key: str | None, where: str) -> Any:
+        if explicit_hash_key:
+            if not HASH_KEY_PATTERN.match(str(explicit_hash_key)):
+                raise _validation(explicit_hash_key, f"{where}explicitHashKey",
+                                  r"Member must satisfy regular expression pattern: 0|([1-9]\d{0,38})")
+            key = int(explicit_hash_key)
+            if key > MAX_HASH_KEY:
+                raise moto_coupling.AwsError(
+                    "InvalidArgumentException",
+                    f"Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. "
+                    f"Specified value was {explicit_hash_key}")
+        else:
+            from hashlib import md5
+
+            key = int(md5(partition_key.encode("utf-8")).hexdigest(), 16)
+        for shard in _open_shards(stream):
+            if shard.starting_hash <= key <= shard.ending_hash:
+                return shard
+        raise moto_coupling.AwsError("InternalFailure", f"no open shard of {stream.stream_name} holds hash key {key}")
+
+    @staticmethod
+    def _check_record(partition_key: Any, data: Any, where: str) -> int:
+        if not isinstance(partition_key, str) or not partition_key:
+            raise _validation(None, f"{where}partitionKey", "Member must not be null")
+        if len(partition_key) > 256:
+            raise _validation(partition_key, f"{where}partitionKey",
+                              "Member must have length less than or equal to 256")
+        try:
+            size = len(base64.b64decode(data or ""))
+        except (binascii.Error, ValueError):
+            raise _validation(None, f"{where}data", "Member must be base64 encoded") from None
+        if size > MAX_RECORD:
+            raise _validation(None, f"{where}data", f"Member must have length less than or equal to {MAX_RECORD}")
+        return size
+
+    def put_record(self, stream_arn: str, stream_name: str, partition_key: str, explicit_hash_key: str,
+                   data: str) -> tuple[str, str]:
+        stream = self.describe_stream(stream_arn=stream_arn, stream_name=stream_name)
+        size = self._check_record(partition_key, data, "")
+        shard = self._route(stream, partition_key, explicit_hash_key, "")
+        sequence_number = shard.put_record(partition_key, data, explicit_hash_key)
+        self._send_stream_metrics(stream.stream_name, incoming_bytes=size + len(partition_key), incoming_records=1)
+        return sequence_number, shard.shard_id
+
+    def put_records(self, stream_arn: str, stream_name: str, records: list[dict[str, Any]]) -> dict[str, Any]:
+        stream = self.describe_stream(stream_arn=stream_arn, stream_name=stream_name)
+        if not records:
+            raise _validation(None, "records", "Member must have length greater than or equal to 1")
+        if len(records) > 500:
+            raise _validation(None, "records", "Member must have length less than or equal to 500")
+        total = 0
+        targets = []
+        for i, record in enumerate(records, start=1):
+            where = f"records.{i}.member."
+            pk = record.get("PartitionKey")
+            total += self._check_record(pk, record.get("Data"), where) + len(pk)
+            targets.append(self._route(stream, pk, record.get("ExplicitHashKey"), where))
+        if total > 5 * MAX_RECORD:
+            raise moto_coupling.AwsError("InvalidArgumentException", "Records size exceeds 5 MB limit")
+        results = []
+        for record, shard in zip(records, targets, strict=True):
+            sequence_number = shard.put_record(record["PartitionKey"], record.get("Data", ""),
+                                               record.get("ExplicitHashKey"))
+            results.append({"SequenceNumber": sequence_number, "ShardId": shard.shard_id})
+        self._send_stream_metrics(stream.stream_name, incoming_bytes=total, incoming_records=len(records))
+        return {"FailedRecordCount": 0, "Records": results, "EncryptionType": stream.encryption_type}
+
+    # -- reading -----------------------------------------------------------------
+    def get_shard_iterator(self, stream_arn: str | None, stream_name: str | None, shard_id: str,
+                           shard_iterator_type: str, starting_sequence_number: Any, at_timestamp: Any) -> str:
+        stream = self.describe_stream(stream_arn=stream_arn, stream_name=stream_name)
+        if shard_iterator_type in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"):
+            if starting_sequence_number in (None, ""):
+                raise moto_coupling.AwsError(
+                    "InvalidArgumentException",
+                    f"Must specify a StartingSequenceNumber for iterator of type {shard_iterator_type}")
+            if not SEQUENCE_PATTERN.match(str(starting_sequence_number)):
+                raise _validation(starting_sequence_number, "startingSequenceNumber",
+                                  r"Member must satisfy regular expression pattern: 0|([1-9]\d{0,128})")
+        elif shard_iterator_type == "AT_TIMESTAMP":
+            if at_timestamp is None:
+                raise moto_coupling.AwsError(
+                    "InvalidArgumentException",
+                    "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. "
+                    "Current request has no timestamp parameter.")
+            at_timestamp = float(at_timestamp)
+        elif shard_iterator_type not in ("TRIM_HORIZON", "LATEST"):
+            raise _validation(shard_iterator_type, "shardIteratorType",
+                              "Member must satisfy enum value set: [AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, "
+                              "TRIM_HORIZON, LATEST, AT_TIMESTAMP]")
+        # the iterator names the stream, also when the caller gave only its ARN
+        return super().get_shard_iterator(None, stream.stream_name, shard_id, shard_iterator_type,
+                                          starting_sequence_number, at_timestamp)
+
+    def read_records(self, stream_arn: str | None, shard_iterator: str, limit: int | None) -> dict[str, Any]:
+        """GetRecords as AWS answers it: a closed shard read to its end has no next iterator."""
+        compose_shard_iterator = moto_coupling.model_class("kinesis", "compose_shard_iterator")
+        decompose_shard_iterator = moto_coupling.model_class("kinesis", "decompose_shard_iterator")
+        try:
+            stream_name, shard_id, last = decompose_shard_iterator(shard_iterator)
+            int(last)
+        except (binascii.Error, ValueError, UnicodeDecodeError):
+            raise moto_coupling.AwsError("InvalidArgumentException",
+                                         f"Invalid ShardIterator: {shard_iterator[:64]!r} is not a shard "
+                                         "iterator returned by GetShardIterator or GetRecords") from None
+        if limit is not None and not 1 <= int(limit) <= 10000:
+            raise _validation(limit, "limit", "Member must have value less than or equal to 10000")
+        stream = self.describe_stream(stream_arn=stream_arn, stream_name=stream_name)
+        if shard_id not in stream.shards:
+            raise moto_coupling.AwsError("ResourceNotFoundException",
+                                         f"Shard {shard_id} in stream {stream.stream_name} under account "
+                                         f"{self.account_id} does not exist")
+        shard = stream.shards[shard_id]
+        records, last_sequence, millis = shard.get_records(last, limit)
+        result: dict[str, Any] = {"Records": [r.to_json() for r in records], "MillisBehindLatest": millis}
+        if not shard.is_open and int(last_sequence) >= shard.get_max_sequence_number():
+            result["MillisBehindLatest"] = 0
+            result["ChildShards"] = [
+                {"ShardId": child.shard_id,
+                 "ParentShards": [p for p in (child.parent, child.adjacent_parent) if p],
+                 "HashKeyRange": {"StartingHashKey": str(child.starting_hash),
+                                  "EndingHashKey": str(child.ending_hash)}}
+                for child in stream.shards.values() if shard_id in (child.parent, child.adjacent_parent)]
+        else:
+            result["NextShardIterator"] = compose_shard_iterator(stream.stream_name, shard, last_sequence)
+        return result
+
+    def filtered_shards(self, stream_arn: str | None, stream_name: str | None,
+                        shard_filter: dict[str, Any] | None, exclusive_start: str | None) -> list[Any]:
+        stream = self.describe_stream(stream_arn=stream_arn, stream_name=stream_name)
+        shards = sorted(stream.shards.values(), key=lambda s: s._shard_id)
+        kind = (shard_filter or {}).get("Type")
+        if kind == "AT_LATEST":
+            shards = [s for s in shards if s.is_open]
+        elif kind == "AFTER_SHARD_ID":
+            after = (shard_filter or {}).get("ShardId")
+            if not after:
+                raise moto_coupling.AwsError("InvalidArgumentException",
+                                             "ShardFilter of type AFTER_SHARD_ID needs a ShardId")
+            shards = [s for s in shards if s.shard_id > after]
+        elif kind in ("AT_TIMESTAMP", "FROM_TIMESTAMP"):
+            moment = (shard_filter or {}).get("Timestamp")
+            if moment is None:
+                raise moto_coupling.AwsError("InvalidArgumentException",
+                                             f"ShardFilter of type {kind} needs a Timestamp")
+            moment = float(moment)
+            closed = lambda s: getattr(s, "sandbox_closed_at", None)  # noqa: E731
+            shards = [s for s in shards
+                      if (closed(s) is None or closed(s) > moment)
+                      and (kind == "FROM_TIMESTAMP" or _created_at(stream, s) <= moment)]
+        if exclusive_start:
+            shards = [s for s in shards if s.shard_id > exclusive_start]
+        return shards
+
+    # -- resharding --------------------------------------------------------------
+    def _provisioned(self, stream: Any, action: str) -> None:
+        if stream.stream_mode.get("StreamMode") == "ON_DEMAND":
+            raise moto_coupling.AwsError(
+                "ValidationException",
+                f"Request is invalid. Stream {stream.stream_name} under account {self.account_id} is in On-Demand "
+                f"mode: {action} is for provisioned streams (on-demand streams manage their shards).")
+
+    def _open_shard(self, stream: Any, shard_id: str, action: str) -> Any:
+        if shard_id not in stream.shards:
+            raise moto_coupling.AwsError("ResourceNotFoundException",
+                                         f"Could not find shard {shard_id} in stream {stream.stream_name} under "
+                                         f"account {self.account_id}.")
+        shard = stream.shards[shard_id]
+        if not shard.is_open:
+            raise moto_coupling.AwsError(
+                "InvalidArgumentException",
+                f"Shard {shard_id} in stream {stream.stream_name} under account {self.account_id} has already been "
+                f"merged or split, and thus is not eligible for {action}.")
+        return shard
+
+    def split_shard(self, stream_arn: str, stream_name: str, shard_to_split: str, new_starting_hash_key: str) -> None:
+        stream = self.describe_stream(stream_arn=stream_arn, stream_name=stream_name)
+        self._provisioned(stream, "SplitShard")
+        if not HASH_KEY_PATTERN.match(str(new_starting_hash_key)):
+            raise _validation(new_starting_hash_key, "newStartingHashKey",
+                              r"Member must satisfy regular expression pattern: 0|([1-9]\d{0,38})")
+        shard = self._open_shard(stream, shard_to_split, "splitting")
+        self._split(stream, shard, int(new_starting_hash_key))
+
+    def _split(self, stream: Any, shard: Any, new_start: int) -> None:
+        if not shard.starting_hash + 1 < new_start < shard.ending_hash:
+            raise moto_coupling.AwsError(
+                "InvalidArgumentException",
+                f"NewStartingHashKey {new_start} used in SplitShard() on shard {shard.shard_id} in stream "
+                f"{stream.stream_name} under account {self.account_id} is not both greater than one plus the "
+                f"shard's StartingHashKey {shard.starting_hash} and less than the shard's EndingHashKey "
+                f"{shard.ending_hash}.")
+        _close(stream, shard)
+        _new_shard(stream, shard.starting_hash, new_start - 1, shard.shard_id)
+        _new_shard(stream, new_start, shard.ending_hash, shard.shard_id)
+        stream.shard_count = len(_open_shards(stream))
+
+    def merge_shards(self, stream_arn: str, stream_name: str, shard_to_merge: str,
+                     adjacent_shard_to_merge: str) -> None:
+        stream = self.describe_stream(stream_arn=stream_arn, stream_name=stream_name)
+        self._provisioned(stream, "MergeShards")
+        first = self._open_shard(stream, shard_to_merge, "merging")
+        second = self._open_shard(stream, adjacent_shard_to_merge, "merging")
+        if first.ending_hash + 1 != second.starting_hash and second.ending_hash + 1 != first.starting_hash:
+            raise moto_coupling.AwsError(
+                "InvalidArgumentException",
+                f"Shards {shard_to_merge} and {adjacent_shard_to_merge} in stream {stream.stream_name} under "
+                f"account {self.account_id} are not an adjacent pair of shards eligible for merging")
+        self._merge(stream, first, second)
+
+    def _merge(self, stream: Any, first: Any, second: Any) -> None:
+        _close(stream, first)
+        _close(stream, second)
+        _new_shard(stream, min(first.starting_hash, second.starting_hash),
+                   max(first.ending_hash, second.ending_hash), first.shard_id, second.shard_id)
+        stream.shard_count = len(_open_shards(stream))
+
+    def update_shard_count(self, stream_arn: str, stream_name: str, target_shard_count: int) -> int:
+        stream = self.describe_stream(stream_arn=stream_arn, stream_name=stream_name)
+        self._provisioned(stream, "UpdateShardCount")
+        current = len(_open_shards(stream))
+        target = int(target_shard_count)
+        if target > 2 * current or target * 2 < current:
+            raise moto_coupling.AwsError(
+                "LimitExceededException",
+                f"UpdateShardCount cannot scale stream {stream.stream_name} from {current} to {target} shards: "
+                "a single call can at most double or halve the number of open shards")
+        while len(_open_shards(stream)) < target:
+            widest = max(_open_shards(stream), key=lambda s: s.ending_hash - s.starting_hash)
+            self._split(stream, widest, (widest.starting_hash + widest.ending_hash + 1) // 2)
+        while len(_open_shards(stream)) > target:
+            shards = _open_shards(stream)
+            pair = min(zip(shards, shards[1:]), key=lambda p: p[1].ending_hash - p[0].starting_hash)
+            self._merge(stream, *pair)
+        return current
+
+    # -- encryption and consumers ------------------------------------------------
+    def start_stream_encryption(self, stream_arn: str, stream_name: str, encryption_type: str, key_id: str) -> None:
+        stream = self.describe_stream(stream_arn=stream_arn, stream_name=stream_name)
+        if encryption_type != "KMS":
+            raise moto_coupling.AwsError("InvalidArgumentException",
+                                         f"EncryptionType {encryption_type} is not valid: use KMS")
+        if key_id != "alias/aws/kinesis":
+            kms = moto_coupling.backend_for("kms", self.account_id, self.region_name)
+            try:
+                kms.describe_key(key_id)
+            except Exception:
+                raise moto_coupling.AwsError(
+                    "KMSNotFoundException",
+                    f"Key '{key_id}' does not exist (create it with kms.create_key, or use alias/aws/kinesis)"
+                ) from None
+        super().start_stream_encryption(stream_arn, stream_name, encryption_type, key_id)
+
+    def register_stream_consumer(self, stream_arn: str, consumer_name: str) -> Any:
+        stream = self._stream_by_arn(stream_arn)
+        if any(c.consumer_name == consumer_name for c in stream.consumers):
+            raise moto_coupling.AwsError("ResourceInUseException",
+                                         f"Consumer {consumer_name} under stream {stream.stream_name} already exists")
+        return super().register_stream_consumer(stream_arn, consumer_name)
+
+    def list_stream_consumers(self, stream_arn: str, **kwargs: Any) -> Any:
+        self._stream_by_arn(stream_arn)
+        return super().list_stream_consumers(stream_arn=stream_arn, **kwargs)
+
+    def describe_stream_consumer(self, stream_arn: str, consumer_name: str, consumer_arn: str) -> Any:
+        if stream_arn:
+            self._stream_by_arn(stream_arn)
+        return super().describe_stream_consumer(stream_arn, consumer_name, consumer_arn)
+
+
+# -- response handlers (operations whose response moto builds differently) ----------
+
+def _backend(response: Any) -> SandboxKinesisBackend:
+    return moto_coupling.backend_for("kinesis", response.current_account, response.region)
+
+
+def _get_records(response: Any) -> dict[str, Any]:
+    return _backend(response).read_records(response._get_param("StreamARN"), response._get_param("ShardIterator"),
+                                           response._get_param("Limit"))
+
+
+def _put_record(response: Any) -> dict[str, Any]:
+    backend = _backend(response)
+    arn, name = response._get_param("StreamARN"), response._get_param("StreamName")
+    sequence_number, shard_id = backend.put_record(arn, name, response._get_param("PartitionKey"),
+                                                   response._get_param("ExplicitHashKey"), response._get_param("Data"))
+    stream = backend.describe_stream(stream_arn=arn, stream_name=name)
+    return {"ShardId": shard_id, "SequenceNumber": sequence_number, "EncryptionType": stream.encryption_type}
+
+
+def _list_shards(response: Any) -> dict[str, Any]:
+    backend = _backend(response)
+    token = response._get_param("NextToken")
+    arn, name = response._get_param("StreamARN"), response._get_param("StreamName")
+    shard_filter = response._get_param("ShardFilter")
+    start = response._get_param("ExclusiveStartShardId")
+    if token:
+        try:
+            arn, name, start = base64.urlsafe_b64decode(token.encode()).decode().split("|")
+        except (binascii.Error, ValueError, UnicodeDecodeError):
+            raise moto_coupling.AwsError("InvalidArgumentException", "NextToken is not valid") from None
+        shard_filter = None
+    shards = backend.filtered_shards(arn or None, name or None, shard_filter, start or None)
+    limit = int(response._get_param("MaxResults") or 1000)
+    page = shards[:limit]
+    result: dict[str, Any] = {"Shards": [s.to_json() for s in page]}
+    if len(shards) > limit:
+        result["NextToken"] = base64.urlsafe_b64encode(
+            f"{arn or ''}|{name or ''}|{page[-1].shard_id}".encode()).decode()
+    return result
+
+
+def install(cloud: Any) -> None:
+    moto_coupling.install_backend_class("kinesis", SandboxKinesisBackend)
+    moto_coupling.add_operation("kinesis", "KinesisResponse", "get_records", _get_records)
+    moto_coupling.add_operation("kinesis", "KinesisResponse", "put_record", _put_record)
+    moto_coupling.add_operation("kinesis", "KinesisResponse", "list_shards", _list_shards)

@@ -1,0 +1,148 @@
+"""Kinesis Data Streams as AWS answers: resharding with parent/child shards, validation errors, filters."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+def _code(call, **kwargs) -> str:
+    with pytest.raises(ClientError) as exc:
+        call(**kwargs)
+    return exc.value.response["Error"]["Code"]
+
+
+def _read_all(kinesis, iterator):
+    records = []
+    while iterator:
+        page = kinesis.get_records(ShardIterator=iterator)
+        records += page["Records"]
+        if not page["Records"]:
+            return records, page
+        iterator = page.get("NextShardIterator")
+    return records, page
+
+
+def test_split_keeps_parent_records_and_routes_new_records_to_children(aws, unique_name):
+    kinesis = aws.client("kinesis")
+    kinesis.create_stream(StreamName=unique_name, ShardCount=1)
+    kinesis.get_waiter("stream_exists").wait(StreamName=unique_name, WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+    for i in range(3):
+        kinesis.put_record(StreamName=unique_name, Data=f"old-{i}".encode(), PartitionKey=str(i))
+    kinesis.split_shard(StreamName=unique_name, ShardToSplit="shardId-000000000000", NewStartingHashKey=str(2**127))
+    low = kinesis.put_record(StreamName=unique_name, Data=b"new-low", PartitionKey="a", ExplicitHashKey="5")
+    high = kinesis.put_record(StreamName=unique_name, Data=b"new-high", PartitionKey="a",
+                              ExplicitHashKey=str(2**128 - 1))  # the very last hash key has a shard too
+    assert {low["ShardId"], high["ShardId"]} == {"shardId-000000000001", "shardId-000000000002"}
+
+    parent = kinesis.get_shard_iterator(StreamName=unique_name, ShardId="shardId-000000000000",
+                                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    records, last_page = _read_all(kinesis, parent)
+    assert [r["Data"] for r in records] == [b"old-0", b"old-1", b"old-2"]
+    # a closed shard read to its end: no next iterator, the children named
+    assert "NextShardIterator" not in last_page
+    assert {c["ShardId"] for c in last_page["ChildShards"]} == {"shardId-000000000001", "shardId-000000000002"}
+
+    open_only = kinesis.list_shards(StreamName=unique_name, ShardFilter={"Type": "AT_LATEST"})["Shards"]
+    assert [s["ShardId"] for s in open_only] == ["shardId-000000000001", "shardId-000000000002"]
+    everything = kinesis.list_shards(StreamName=unique_name, ShardFilter={"Type": "AT_TRIM_HORIZON"})["Shards"]
+    assert len(everything) == 3 and "EndingSequenceNumber" in everything[0]["SequenceNumberRange"]
+    summary = kinesis.describe_stream_summary(StreamName=unique_name)["StreamDescriptionSummary"]
+    assert summary["OpenShardCount"] == 2
+
+    kinesis.merge_shards(StreamName=unique_name, ShardToMerge="shardId-000000000001",
+                         AdjacentShardToMerge="shardId-000000000002")
+    merged = kinesis.list_shards(StreamName=unique_name, ShardFilter={"Type": "AT_LATEST"})["Shards"]
+    assert [(s["ShardId"], s["ParentShardId"], s["AdjacentParentShardId"]) for s in merged] == [
+        ("shardId-000000000003", "shardId-000000000001", "shardId-000000000002")]
+    assert _code(kinesis.merge_shards, StreamName=unique_name, ShardToMerge="shardId-000000000001",
+                 AdjacentShardToMerge="shardId-000000000002") == "InvalidArgumentException"
+
+
+def test_update_shard_count_limits_and_result(aws, unique_name):
+    kinesis = aws.client("kinesis")
+    kinesis.create_stream(StreamName=unique_name, ShardCount=2)
+    assert kinesis.update_shard_count(StreamName=unique_name, TargetShardCount=3,
+                                      ScalingType="UNIFORM_SCALING")["CurrentShardCount"] == 2
+    shards = kinesis.list_shards(StreamName=unique_name, ShardFilter={"Type": "AT_LATEST"})["Shards"]
+    assert len(shards) == 3
+    ranges = sorted((int(s["HashKeyRange"]["StartingHashKey"]), int(s["HashKeyRange"]["EndingHashKey"]))
+                    for s in shards)
+    assert ranges[0][0] == 0 and ranges[-1][1] == 2**128 - 1
+    assert all(a[1] + 1 == b[0] for a, b in zip(ranges, ranges[1:]))  # no gap, no overlap
+    assert _code(kinesis.update_shard_count, StreamName=unique_name, TargetShardCount=10,
+                 ScalingType="UNIFORM_SCALING") == "LimitExceededException"
+
+
+def test_record_validation_errors_are_aws_shaped(aws, unique_name):
+    kinesis = aws.client("kinesis")
+    kinesis.create_stream(StreamName=unique_name, ShardCount=1)
+    big = b"x" * (1024 * 1024 + 1)
+    assert _code(kinesis.put_record, StreamName=unique_name, Data=big, PartitionKey="k") == "ValidationException"
+    assert _code(kinesis.put_records, StreamName=unique_name,
+                 Records=[{"Data": b"ok", "PartitionKey": "k"}, {"Data": big, "PartitionKey": "k"}]
+                 ) == "ValidationException"
+    assert _code(kinesis.put_record, StreamName=unique_name, Data=b"x", PartitionKey="k" * 257
+                 ) == "ValidationException"
+    assert _code(kinesis.put_record, StreamName=unique_name, Data=b"x", PartitionKey="k",
+                 ExplicitHashKey="not-a-number") == "ValidationException"
+    assert _code(kinesis.put_record, StreamName=unique_name, Data=b"x", PartitionKey="k",
+                 ExplicitHashKey=str(2**128)) == "InvalidArgumentException"
+    assert _code(kinesis.put_record, StreamName="no-such-stream", Data=b"x", PartitionKey="k"
+                 ) == "ResourceNotFoundException"
+    shard = "shardId-000000000000"
+    assert _code(kinesis.get_shard_iterator, StreamName=unique_name, ShardId=shard,
+                 ShardIteratorType="AT_TIMESTAMP") == "InvalidArgumentException"
+    assert _code(kinesis.get_shard_iterator, StreamName=unique_name, ShardId=shard,
+                 ShardIteratorType="AFTER_SEQUENCE_NUMBER") == "InvalidArgumentException"
+    assert _code(kinesis.get_records, ShardIterator="not-an-iterator") == "InvalidArgumentException"
+    # nothing half-written: the stream is still empty
+    iterator = kinesis.get_shard_iterator(StreamName=unique_name, ShardId=shard,
+                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    assert kinesis.get_records(ShardIterator=iterator)["Records"] == []
+
+
+def test_iterators_by_arn_and_timestamp(aws, unique_name):
+    kinesis = aws.client("kinesis")
+    kinesis.create_stream(StreamName=unique_name, ShardCount=1)
+    arn = kinesis.describe_stream_summary(StreamName=unique_name)["StreamDescriptionSummary"]["StreamARN"]
+    kinesis.put_record(StreamARN=arn, Data=b"before", PartitionKey="k")
+    moment = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(milliseconds=200)
+    import time
+    time.sleep(0.5)
+    kinesis.put_record(StreamARN=arn, Data=b"after", PartitionKey="k")
+    iterator = kinesis.get_shard_iterator(StreamARN=arn, ShardId="shardId-000000000000",
+                                          ShardIteratorType="AT_TIMESTAMP", Timestamp=moment)["ShardIterator"]
+    page = kinesis.get_records(ShardIterator=iterator, StreamARN=arn)
+    assert [r["Data"] for r in page["Records"]] == [b"after"]
+    assert page["MillisBehindLatest"] == 0 and page["NextShardIterator"]
+
+
+def test_stream_without_shard_count_is_on_demand_and_encryption_needs_a_real_key(aws, unique_name):
+    kinesis, kms = aws.client("kinesis"), aws.client("kms")
+    kinesis.create_stream(StreamName=unique_name)
+    summary = kinesis.describe_stream_summary(StreamName=unique_name)["StreamDescriptionSummary"]
+    assert summary["StreamModeDetails"]["StreamMode"] == "ON_DEMAND"
+    assert _code(kinesis.update_shard_count, StreamName=unique_name, TargetShardCount=2,
+                 ScalingType="UNIFORM_SCALING") == "ValidationException"
+    assert _code(kinesis.start_stream_encryption, StreamName=unique_name, EncryptionType="KMS",
+                 KeyId="alias/no-such-key") == "KMSNotFoundException"
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    kinesis.start_stream_encryption(StreamName=unique_name, EncryptionType="KMS", KeyId=key)
+    put = kinesis.put_record(StreamName=unique_name, Data=b"secret", PartitionKey="k")
+    assert put["EncryptionType"] == "KMS"
+    assert kinesis.put_records(StreamName=unique_name, Records=[{"Data": b"s", "PartitionKey": "k"}]
+                               )["EncryptionType"] == "KMS"
+
+
+def test_consumers_on_a_missing_stream_and_duplicates(aws, unique_name):
+    kinesis = aws.client("kinesis")
+    missing = f"arn:aws:kinesis:us-east-1:123456789012:stream/{unique_name}-missing"
+    assert _code(kinesis.register_stream_consumer, StreamARN=missing, ConsumerName="c"
+                 ) == "ResourceNotFoundException"
+    kinesis.create_stream(StreamName=unique_name, ShardCount=1)
+    arn = kinesis.describe_stream_summary(StreamName=unique_name)["StreamDescriptionSummary"]["StreamARN"]
+    kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="c")
+    assert _code(kinesis.register_stream_consumer, StreamARN=arn, ConsumerName="c") == "ResourceInUseException"
