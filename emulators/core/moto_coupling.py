@@ -48,6 +48,7 @@ __all__ = [
     "reset_all_backends",
     "restore_backend_dict",
     "s3_key_class",
+    "set_error_status",
 ]
 
 
@@ -172,6 +173,37 @@ def default_request_params(service: str, response_class: str, operation: str, de
 
     method.__name__ = operation
     setattr(cls, operation, method)
+
+
+_ERROR_STATUS: dict[tuple[str, str], int] = {}
+
+
+def set_error_status(service: str, code: str, status: int) -> None:
+    """Answer error ``code`` of ``service`` with HTTP ``status`` when botocore's model does not say.
+
+    S3's model omits most error shapes, so moto would send ``AccessDenied`` with 400;
+    AWS sends 403. ``service`` is the botocore service id ("S3").
+    """
+    import moto.core.serialize as serialize
+
+    _ERROR_STATUS[(service, code)] = status
+    original = serialize.get_error_model
+    if getattr(original, "_sandbox_status", False):
+        return
+
+    def get_error_model(exception: Exception, default_service_model: Any) -> Any:
+        shape = original(exception, default_service_model)
+        wanted = _ERROR_STATUS.get((default_service_model.metadata.get("serviceId"), shape.error_code))
+        if wanted and "httpStatusCode" not in shape.metadata.get("error", {}):
+            from moto.core.errors import ErrorShape
+
+            shape = ErrorShape(shape_name=shape.name, shape_model={
+                "exception": True, "type": "structure", "members": {},
+                "error": {"code": shape.error_code, "httpStatusCode": wanted}})
+        return shape
+
+    get_error_model._sandbox_status = True  # type: ignore[attr-defined]
+    serialize.get_error_model = get_error_model
 
 
 def backend_for(service: str, account_id: str = DEFAULT_ACCOUNT_ID, region: str = "us-east-1") -> Any:

@@ -1,4 +1,10 @@
-"""S3 on moto, with SSE-KMS key ids checked against the sandbox's KMS as AWS does."""
+"""S3 on moto, with SSE-KMS key ids checked against the sandbox's KMS as AWS does.
+
+Also: bucket policies validated (MalformedPolicy) and their Deny statements
+enforced on object requests with IAM's condition rules (``policy.py``), S3
+Select executed on DuckDB (``select.py``), lifecycle transition minimums, SSE
+header validation and NoSuchUpload for unknown multipart uploads.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,13 @@ from typing import Any
 
 from emulators.core import moto_coupling
 from emulators.core.moto_coupling import backend_class, backend_for
+from emulators.s3 import policy as bucket_policy
 
 S3Backend = backend_class("s3")
+FakeBucket = moto_coupling.model_class("s3", "FakeBucket")
+_SSE_ALGORITHMS = ("AES256", "aws:kms", "aws:kms:dsse")
+# transitions S3 refuses before an object is 30 days old (and 30 days in the previous class)
+_MIN_30_DAYS = ("STANDARD_IA", "ONEZONE_IA")
 AWS_MANAGED_S3_ALIAS = "alias/aws/s3"
 # AWS's general purpose bucket naming rules
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -73,8 +84,105 @@ def resolve_sse_kms_key(account_id: str, region: str, key_id: str | None) -> str
     return key.arn
 
 
+class S3Error(moto_coupling.S3ClientError):
+    """An S3 error with its code (the HTTP status comes from ``set_error_status`` or 400)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, message)
+
+
+def _flask_request() -> Any:
+    """The HTTP request being answered, or None for calls from the sandbox's own engines."""
+    try:
+        import flask
+    except ImportError:  # pragma: no cover - moto's server always has flask
+        return None
+    return flask.request if flask.has_request_context() else None
+
+
+class SandboxBucket(FakeBucket):  # type: ignore[misc, valid-type]
+    """moto's bucket with a bucket policy evaluated as AWS does (see ``policy.py``).
+
+    moto's own check ignores conditions, so the classic "deny unencrypted uploads"
+    policy refused every request, encrypted or not.
+    """
+
+    def get_permission(self, action: str, resource: str) -> Any:
+        from moto.iam.access_control import PermissionResult
+
+        request = _flask_request()
+        if self.policy is None or request is None:
+            return PermissionResult.NEUTRAL
+        args = request.args
+        iam_action = bucket_policy.object_action(request.method, args, request.headers)
+        if request.method == "POST" and "delete" in args:  # DeleteObjects asks once per key
+            iam_action = action
+        upload = None
+        upload_id = args.get("uploadId")
+        if upload_id and upload_id in self.multiparts:
+            multipart = self.multiparts[upload_id]
+            upload = (getattr(multipart, "sse_encryption", None), getattr(multipart, "kms_key_id", None))
+        context = bucket_policy.request_context(request.headers, args, request.remote_addr, upload)
+        decision = bucket_policy.evaluate(self.policy, iam_action, resource, context)
+        if decision == "DENY":
+            if request.method in ("HEAD",) or (request.method == "POST" and "delete" in args):
+                return PermissionResult.DENIED  # HEAD answers 403 without a body; DeleteObjects lists it
+            raise S3Error("AccessDenied", f"User: arn:aws:iam::{self.account_id}:root is not authorized to perform: "
+                                          f"{iam_action} on resource: \"{resource}\" with an explicit deny in a "
+                                          "resource-based policy")
+        return PermissionResult.PERMITTED if decision == "ALLOW" else PermissionResult.NEUTRAL
+
+
 class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
     """moto's S3 backend plus SSE-KMS key validation on every write path."""
+
+    def get_bucket(self, bucket_name: str) -> Any:
+        bucket = super().get_bucket(bucket_name)
+        if type(bucket) is FakeBucket:
+            bucket.__class__ = SandboxBucket  # adds behaviour only; no state of its own
+        return bucket
+
+    def put_bucket_policy(self, bucket_name: str, policy: bytes) -> None:
+        self.get_bucket(bucket_name)
+        try:
+            bucket_policy.validate_bucket_policy(policy, bucket_name)
+        except bucket_policy.PolicyProblem as problem:
+            raise S3Error("MalformedPolicy", str(problem)) from None
+        super().put_bucket_policy(bucket_name, policy)
+
+    def put_bucket_lifecycle(self, bucket_name: str, rules: list[dict[str, Any]]) -> None:
+        for rule in rules:
+            _check_lifecycle_rule(rule)
+        super().put_bucket_lifecycle(bucket_name, rules)
+
+    def select_object_content(self, bucket_name: str, key_name: str, select_query: str,
+                              input_details: dict[str, Any], output_details: dict[str, Any]) -> Any:
+        from emulators.s3.select import SelectError, run_select
+
+        key = self.get_object(bucket_name, key_name)
+        if key is None:
+            raise S3Error("NoSuchKey", "The specified key does not exist.")
+        try:
+            records, processed = run_select(key.value, select_query, input_details or {}, output_details or {})
+        except SelectError as exc:
+            raise S3Error(exc.code, exc.message) from None
+        del processed  # moto reports one figure for scanned and processed: the object's size
+        return [records], len(key.value)
+
+    def complete_multipart_upload(self, bucket_name: str, multipart_id: str, body: Any) -> Any:
+        if multipart_id not in self.get_bucket(bucket_name).multiparts:
+            raise _no_such_upload()
+        return super().complete_multipart_upload(bucket_name, multipart_id, body)
+
+    def upload_part(self, bucket_name: str, multipart_id: str, part_id: int, value: bytes) -> Any:
+        if multipart_id not in self.get_bucket(bucket_name).multiparts:
+            raise _no_such_upload()
+        return super().upload_part(bucket_name, multipart_id, part_id, value)
+
+    def upload_part_copy(self, dest_bucket_name: str, multipart_id: str, *args: Any, **kwargs: Any) -> Any:
+        if multipart_id not in self.get_bucket(dest_bucket_name).multiparts:
+            raise _no_such_upload()
+        return super().upload_part_copy(dest_bucket_name, multipart_id, *args, **kwargs)
 
     def create_bucket(self, bucket_name: str, region_name: str, *args: Any, **kwargs: Any) -> Any:
         problem = bucket_name_problem(bucket_name)
@@ -88,6 +196,7 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
         return self.get_bucket(bucket_name).region_name
 
     def _effective_sse(self, bucket_name: str, encryption: str | None, kms_key_id: str | None) -> tuple[str | None, str | None]:
+        _check_sse_headers(encryption, kms_key_id)
         bucket = self.get_bucket(bucket_name)
         if not encryption and bucket.encryption:
             default = bucket.encryption["Rule"]["ApplyServerSideEncryptionByDefault"]
@@ -114,11 +223,69 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
 
     def copy_object(self, src_key: Any, dest_bucket_name: str, dest_key_name: str, storage: str | None = None,
                     encryption: str | None = None, kms_key_id: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        _check_sse_headers(encryption, kms_key_id)
         if encryption in ("aws:kms", "aws:kms:dsse"):
             kms_key_id = resolve_sse_kms_key(self.account_id, self._bucket_region(dest_bucket_name), kms_key_id)
         return super().copy_object(src_key, dest_bucket_name, dest_key_name, storage, encryption, kms_key_id,
                                    *args, **kwargs)
 
 
+def _no_such_upload() -> S3Error:
+    return S3Error("NoSuchUpload", "The specified upload does not exist. The upload ID may be invalid, "
+                                   "or the upload may have been aborted or completed.")
+
+
+def _check_sse_headers(encryption: str | None, kms_key_id: str | None) -> None:
+    if encryption and encryption not in _SSE_ALGORITHMS:
+        raise S3Error("InvalidArgument", "The encryption method specified is not supported")
+    if kms_key_id and encryption and encryption not in ("aws:kms", "aws:kms:dsse"):
+        raise S3Error("InvalidArgument", "Server Side Encryption with AWS KMS managed key requires HTTP header "
+                                         "x-amz-server-side-encryption : aws:kms")
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _days(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _check_lifecycle_rule(rule: dict[str, Any]) -> None:
+    """S3's checks on one lifecycle rule's transition and expiration days (InvalidArgument)."""
+    rule_filter = rule.get("Filter") or {}
+    prefix = (rule_filter.get("Prefix") if isinstance(rule_filter, dict) else None) or rule.get("Prefix") or ""
+    where = f"filter '(prefix={prefix})'"
+    transitions = [t for t in _as_list(rule.get("Transition")) if isinstance(t, dict)]
+    by_class: dict[str, int] = {}
+    for transition in transitions:
+        days, storage = _days(transition.get("Days")), transition.get("StorageClass")
+        if days is None:
+            continue
+        if storage in _MIN_30_DAYS and days < 30:
+            raise S3Error("InvalidArgument", f"'Days' in Transition action must be greater than or equal to 30 "
+                                             f"for storageClass '{storage}'")
+        by_class[str(storage)] = days
+    for ia in _MIN_30_DAYS:
+        if ia not in by_class:
+            continue
+        for later in ("GLACIER", "DEEP_ARCHIVE", "GLACIER_IR"):
+            if later in by_class and by_class[later] - by_class[ia] < 30:
+                raise S3Error("InvalidArgument", f"'Days' in the Transition action for StorageClass '{later}' for "
+                                                 f"{where} must be 30 days more than {where}'s 'Days' in the "
+                                                 f"Transition action for StorageClass '{ia}'")
+    expiration = rule.get("Expiration") if isinstance(rule.get("Expiration"), dict) else {}
+    expire_days = _days(expiration.get("Days"))
+    if expire_days is not None and by_class and expire_days <= max(by_class.values()):
+        raise S3Error("InvalidArgument", f"'Days' in the Expiration action for {where} must be greater than "
+                                         f"'Days' in the Transition action")
+
+
 def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("s3", SandboxS3Backend)
+    moto_coupling.set_error_status("S3", "AccessDenied", 403)

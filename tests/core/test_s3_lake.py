@@ -158,3 +158,183 @@ def test_load_into_lake_layout(aws, s3_bucket):
     assert "raw/customers/customers.csv" in keys and "raw/products/products.json" in keys
     assert any(k.startswith("raw/clickstream/dt=2024-01-01/") for k in keys)
     assert len(lake.list_partitions(aws, f"s3://{s3_bucket}/raw/orders/")) == 7
+
+
+# --- bucket policies -----------------------------------------------------------------------------
+
+def _encryption_policy(bucket: str) -> str:
+    import json
+
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "DenyUnencryptedUploads", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+         "Resource": f"arn:aws:s3:::{bucket}/*",
+         "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}},
+        {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+         "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+    ]})
+
+
+def test_deny_unencrypted_uploads_policy_checks_the_condition(aws, s3_bucket, kms_key):
+    s3 = aws.client("s3")
+    s3.put_bucket_policy(Bucket=s3_bucket, Policy=_encryption_policy(s3_bucket))
+    try:
+        s3.put_object(Bucket=s3_bucket, Key="ok", Body=b"x", ServerSideEncryption="aws:kms",
+                      SSEKMSKeyId=kms_key["KeyId"])
+        assert s3.get_object(Bucket=s3_bucket, Key="ok")["Body"].read() == b"x"
+        with pytest.raises(ClientError) as err:
+            s3.put_object(Bucket=s3_bucket, Key="plain", Body=b"x")
+        assert error_code(err) == "AccessDenied"
+        assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+        with pytest.raises(ClientError) as err:
+            s3.put_object(Bucket=s3_bucket, Key="sse-s3", Body=b"x", ServerSideEncryption="AES256")
+        assert error_code(err) == "AccessDenied"
+        # multipart: the upload carries the header, its parts inherit it
+        upload = s3.create_multipart_upload(Bucket=s3_bucket, Key="mp", ServerSideEncryption="aws:kms",
+                                            SSEKMSKeyId=kms_key["KeyId"])
+        part = s3.upload_part(Bucket=s3_bucket, Key="mp", UploadId=upload["UploadId"], PartNumber=1, Body=b"y")
+        s3.complete_multipart_upload(Bucket=s3_bucket, Key="mp", UploadId=upload["UploadId"],
+                                     MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+        with pytest.raises(ClientError) as err:
+            s3.create_multipart_upload(Bucket=s3_bucket, Key="mp2")
+        assert error_code(err) == "AccessDenied"
+        assert [o["Key"] for o in s3.list_objects_v2(Bucket=s3_bucket)["Contents"]] == ["mp", "ok"]
+    finally:
+        s3.delete_bucket_policy(Bucket=s3_bucket)
+
+
+def test_deny_delete_policy_and_malformed_policies(aws, s3_bucket):
+    import json
+
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="keep", Body=b"x")
+    s3.put_bucket_policy(Bucket=s3_bucket, Policy=json.dumps({"Statement": [{
+        "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": ["s3:DeleteObject"],
+        "Resource": f"arn:aws:s3:::{s3_bucket}/*"}]}))
+    try:
+        with pytest.raises(ClientError) as err:
+            s3.delete_object(Bucket=s3_bucket, Key="keep")
+        assert error_code(err) == "AccessDenied"
+        s3.put_object(Bucket=s3_bucket, Key="other", Body=b"y")  # PutObject is not denied
+        assert s3.get_object(Bucket=s3_bucket, Key="keep")["Body"].read() == b"x"
+    finally:
+        s3.delete_bucket_policy(Bucket=s3_bucket)
+    for bad in ["not json", json.dumps({"Version": "2012-10-17"}),
+                json.dumps({"Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                                           "Resource": f"arn:aws:s3:::{s3_bucket}/*"}]}),
+                json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                                           "Resource": "arn:aws:s3:::some-other-bucket/*"}]})]:
+        with pytest.raises(ClientError) as err:
+            s3.put_bucket_policy(Bucket=s3_bucket, Policy=bad)
+        assert error_code(err) == "MalformedPolicy", bad
+    # a refused policy leaves the bucket usable
+    s3.put_object(Bucket=s3_bucket, Key="still-fine", Body=b"z")
+
+
+# --- request validation --------------------------------------------------------------------------
+
+def test_unknown_sse_algorithm_and_upload_id_are_aws_errors(aws, s3_bucket):
+    s3 = aws.client("s3")
+    with pytest.raises(ClientError) as err:
+        s3.put_object(Bucket=s3_bucket, Key="k", Body=b"x", ServerSideEncryption="AES257")
+    assert error_code(err) == "InvalidArgument"
+    for call in (
+        lambda: s3.complete_multipart_upload(Bucket=s3_bucket, Key="k", UploadId="nope",
+                                             MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": '"x"'}]}),
+        lambda: s3.upload_part(Bucket=s3_bucket, Key="k", UploadId="nope", PartNumber=1, Body=b"x"),
+    ):
+        with pytest.raises(ClientError) as err:
+            call()
+        assert error_code(err) == "NoSuchUpload"
+
+
+def test_lifecycle_transition_minimums(aws, s3_bucket):
+    s3 = aws.client("s3")
+
+    def rule(transitions, expiration=None):
+        r = {"ID": "r", "Status": "Enabled", "Filter": {"Prefix": "raw/"}, "Transitions": transitions}
+        if expiration:
+            r["Expiration"] = {"Days": expiration}
+        return {"Rules": [r]}
+
+    s3.put_bucket_lifecycle_configuration(Bucket=s3_bucket, LifecycleConfiguration=rule(
+        [{"Days": 30, "StorageClass": "STANDARD_IA"}, {"Days": 90, "StorageClass": "GLACIER"}], 365))
+    assert len(s3.get_bucket_lifecycle_configuration(Bucket=s3_bucket)["Rules"][0]["Transitions"]) == 2
+    for bad in (rule([{"Days": 7, "StorageClass": "STANDARD_IA"}]),
+                rule([{"Days": 30, "StorageClass": "STANDARD_IA"}, {"Days": 45, "StorageClass": "GLACIER"}]),
+                rule([{"Days": 90, "StorageClass": "GLACIER"}], 60)):
+        with pytest.raises(ClientError) as err:
+            s3.put_bucket_lifecycle_configuration(Bucket=s3_bucket, LifecycleConfiguration=bad)
+        assert error_code(err) == "InvalidArgument"
+
+
+# --- S3 Select -----------------------------------------------------------------------------------
+
+def _select(s3, bucket, key, expression, input_serialization, output=None):
+    response = s3.select_object_content(Bucket=bucket, Key=key, Expression=expression, ExpressionType="SQL",
+                                        InputSerialization=input_serialization,
+                                        OutputSerialization=output or {"JSON": {}})
+    records, stats = b"", None
+    for event in response["Payload"]:
+        if "Records" in event:
+            records += event["Records"]["Payload"]
+        if "Stats" in event:
+            stats = event["Stats"]["Details"]
+    return records.decode(), stats
+
+
+def test_s3_select_on_csv(aws, s3_bucket):
+    import json
+
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="people.csv",
+                  Body=b"name,age,city\nann,31,Paris\nbob,25,Oslo\ncid,40,Paris\n")
+    use = {"CSV": {"FileHeaderInfo": "USE"}}
+    out, stats = _select(s3, s3_bucket, "people.csv",
+                         "SELECT s.name FROM S3Object s WHERE s.city = 'Paris' AND CAST(s.age AS INT) > 35",
+                         use, {"CSV": {}})
+    assert out == "cid\n"
+    assert stats["BytesScanned"] == 52 and stats["BytesReturned"] == 4
+    out, _ = _select(s3, s3_bucket, "people.csv",
+                     "SELECT count(*), AVG(CAST(s.age AS INT)) AS avg_age FROM S3Object s", use)
+    assert json.loads(out) == {"_1": 3, "avg_age": 32.0}
+    out, _ = _select(s3, s3_bucket, "people.csv", "SELECT * FROM S3Object LIMIT 1", use)
+    assert json.loads(out) == {"name": "ann", "age": "31", "city": "Paris"}  # CSV fields are strings
+    out, _ = _select(s3, s3_bucket, "people.csv", "SELECT s._1 FROM S3Object s", {"CSV": {"FileHeaderInfo": "IGNORE"}})
+    assert [json.loads(line)["_1"] for line in out.splitlines()] == ["ann", "bob", "cid"]
+
+
+def test_s3_select_on_gzip_json_and_parquet(aws, s3_bucket):
+    import gzip
+    import io
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    s3 = aws.client("s3")
+    lines = b'{"id":1,"addr":{"city":"Paris"}}\n{"id":2,"addr":{"city":"Oslo"}}\n'
+    s3.put_object(Bucket=s3_bucket, Key="events.json.gz", Body=gzip.compress(lines))
+    out, _ = _select(s3, s3_bucket, "events.json.gz", "SELECT s.id FROM S3Object s WHERE s.addr.city = 'Oslo'",
+                     {"JSON": {"Type": "LINES"}, "CompressionType": "GZIP"})
+    assert json.loads(out) == {"id": 2}
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"id": [1, 2, 3], "amount": [1.5, 20.0, 7.25]}), buf)
+    s3.put_object(Bucket=s3_bucket, Key="t.parquet", Body=buf.getvalue())
+    out, _ = _select(s3, s3_bucket, "t.parquet", "SELECT sum(s.amount) AS total FROM S3Object s WHERE s.id > 1",
+                     {"Parquet": {}})
+    assert json.loads(out) == {"total": 27.25}
+
+
+def test_s3_select_errors(aws, s3_bucket):
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="a.csv", Body=b"a,b\n1,2\n")
+    for expression, code in [("SELEC * FROM S3Object", "ParseUnexpectedToken"),
+                             ("SELECT * FROM people", "ParseSelectMissingFrom"),
+                             ("SELECT s.a FROM S3Object s WHERE s.a = = 1", "ParseUnexpectedToken")]:
+        with pytest.raises(ClientError) as err:
+            _select(s3, s3_bucket, "a.csv", expression, {"CSV": {"FileHeaderInfo": "USE"}})
+        assert error_code(err) == code, expression
+    with pytest.raises(ClientError) as err:
+        _select(s3, s3_bucket, "missing.csv", "SELECT * FROM S3Object", {"CSV": {}})
+    assert error_code(err) == "NoSuchKey"
