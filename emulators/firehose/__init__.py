@@ -13,12 +13,21 @@ default ``YYYY/MM/DD/HH/`` prefixes and object names
 to Parquet with a Glue table's schema; records that fail partitioning or
 conversion go to ``ErrorOutputPrefix`` as Firehose's error JSON (nothing else
 is lost); Redshift destinations stage to S3 and COPY into the sandbox's
-Redshift warehouse.
+Redshift warehouse. Compression GZIP, ZIP, Snappy (framing format) and
+HADOOP_SNAPPY; record format conversion to Parquet or ORC (OrcSerDe);
+the AppendDelimiterToRecord processor. CreateDeliveryStream/UpdateDestination
+check AWS's rules (buffering ranges, expressions in Prefix need an
+ErrorOutputPrefix, partition-key expressions need dynamic partitioning and the
+reverse, conversion and dynamic partitioning need SizeInMBs >= 64, conversion
+needs CompressionFormat UNCOMPRESSED); PutRecord(Batch) enforce 1,000 KiB per
+record, 500 records and 4 MiB per batch.
 
-Not emulated: Lambda record transformation, ORC output, HTTP/Splunk/OpenSearch/
-Snowflake/Iceberg destinations (PutRecord answers InvalidArgumentException),
-source record backup, server-side encryption of the stream, CloudWatch delivery
-metrics.
+Not emulated: Lambda record transformation -- the sandbox has no Lambda runtime,
+so a stream with a Lambda processor sends every record to the error output as
+``processing-failed`` (errorCode ``Lambda.FunctionError``, the message says why)
+and delivers nothing untransformed; HTTP/Splunk/OpenSearch/Snowflake/Iceberg
+destinations (PutRecord answers InvalidArgumentException), source record backup,
+server-side encryption of the stream, CloudWatch delivery metrics.
 """
 
 from emulators.core.service import ServiceInfo
@@ -26,9 +35,10 @@ from emulators.core.service import ServiceInfo
 SERVICE = ServiceInfo(
     aws="Amazon Data Firehose",
     api_names=("firehose",),
-    stand_in="moto's control plane + our buffering, partitioning and Parquet conversion (pyarrow)",
-    executes="buffered delivery to S3 (size/interval hints), prefixes, dynamic partitions, GZIP, Parquet, "
-             "error output, Kinesis source, Redshift COPY",
-    not_emulated="Lambda transformation, ORC, HTTP/OpenSearch/Splunk/Snowflake destinations, delivery metrics",
+    stand_in="moto's control plane + our buffering, partitioning and Parquet/ORC conversion (pyarrow)",
+    executes="buffered delivery to S3 (size/interval hints), prefixes, dynamic partitions, GZIP/ZIP/Snappy, "
+             "Parquet and ORC conversion, error output, Kinesis source, Redshift COPY",
+    not_emulated="Lambda transformation (records go to processing-failed), HTTP/OpenSearch/Splunk/Snowflake "
+                 "destinations, delivery metrics",
     provider="provider",
 )

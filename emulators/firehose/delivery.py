@@ -130,11 +130,9 @@ def arrow_schema(columns: list[tuple[str, str]]) -> Any:
     return pa.schema(fields)
 
 
-def to_parquet(records: list[bytes], columns: list[tuple[str, str]], compression: str = "SNAPPY"
-               ) -> tuple[bytes | None, list[tuple[bytes, str]]]:
-    """Parquet bytes of the records that convert, and (record, reason) for those that do not."""
+def _rows(records: list[bytes], columns: list[tuple[str, str]]) -> tuple[Any, list[tuple[bytes, str]]]:
+    """An Arrow table of the records that fit the schema, and (record, reason) for those that do not."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     schema = arrow_schema(columns)
     good: list[dict[str, Any]] = []
@@ -149,11 +147,35 @@ def to_parquet(records: list[bytes], columns: list[tuple[str, str]], compression
             good.append(row)
         except Exception as exc:
             bad.append((raw, f"{type(exc).__name__}: {exc}"))
-    if not good:
+    return (pa.Table.from_pylist(good, schema=schema) if good else None), bad
+
+
+def to_parquet(records: list[bytes], columns: list[tuple[str, str]], compression: str = "SNAPPY"
+               ) -> tuple[bytes | None, list[tuple[bytes, str]]]:
+    """Parquet bytes of the records that convert, and (record, reason) for those that do not."""
+    import pyarrow.parquet as pq
+
+    table, bad = _rows(records, columns)
+    if table is None:
         return None, bad
     buf = io.BytesIO()
     codec = {"UNCOMPRESSED": "none", "SNAPPY": "snappy", "GZIP": "gzip"}.get(compression.upper(), "snappy")
-    pq.write_table(pa.Table.from_pylist(good, schema=schema), buf, compression=codec)
+    pq.write_table(table, buf, compression=codec)
+    return buf.getvalue(), bad
+
+
+def to_orc(records: list[bytes], columns: list[tuple[str, str]], compression: str = "SNAPPY"
+           ) -> tuple[bytes | None, list[tuple[bytes, str]]]:
+    """ORC bytes (OrcSerDe) of the records that convert, and (record, reason) for those that do not."""
+    import pyarrow.orc as orc
+
+    table, bad = _rows(records, columns)
+    if table is None:
+        return None, bad
+    buf = io.BytesIO()
+    codec = {"NONE": "uncompressed", "UNCOMPRESSED": "uncompressed", "ZLIB": "zlib", "SNAPPY": "snappy"}.get(
+        compression.upper(), "snappy")
+    orc.write_table(table, buf, compression=codec)
     return buf.getvalue(), bad
 
 
@@ -175,15 +197,18 @@ def _coerce(value: Any, arrow_type: Any) -> Any:
     return value
 
 
-def error_record(raw: bytes, code: str, message: str, arrival_ms: int) -> bytes:
+def error_record(raw: bytes, code: str, message: str, arrival_ms: int, lambda_arn: str | None = None) -> bytes:
     """One line of Firehose's error output (JSON with the base64 raw data)."""
-    return (json.dumps({
+    document = {
         "attemptsMade": 1,
         "arrivalTimestamp": arrival_ms,
         "errorCode": code,
         "errorMessage": message,
         "rawData": base64.b64encode(raw).decode(),
-    }) + "\n").encode()
+    }
+    if lambda_arn is not None:
+        document["lambdaArn"] = lambda_arn
+    return (json.dumps(document) + "\n").encode()
 
 
 @dataclass
@@ -194,9 +219,73 @@ class Batch:
     records: list[bytes] = field(default_factory=list)
 
 
-def compress(body: bytes, compression: str) -> tuple[bytes, str]:
-    if compression.upper() == "GZIP":
+SUFFIXES = {"GZIP": ".gz", "ZIP": ".zip", "SNAPPY": ".snappy", "HADOOP_SNAPPY": ".hsnappy", "UNCOMPRESSED": ""}
+
+
+def compress(body: bytes, compression: str, member_name: str = "data") -> tuple[bytes, str]:
+    """The object body in the stream's CompressionFormat, and the file extension Firehose gives it."""
+    kind = (compression or "UNCOMPRESSED").upper()
+    if kind == "GZIP":
         return gzip.compress(body), ".gz"
-    if compression.upper() not in ("UNCOMPRESSED", ""):
-        raise DeliveryError("compression-failed", f"compression {compression} is not supported by the sandbox")
+    if kind == "ZIP":
+        import zipfile
+
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(member_name, body)
+        return buf.getvalue(), ".zip"
+    if kind == "SNAPPY":
+        return snappy_framed(body), ".snappy"
+    if kind == "HADOOP_SNAPPY":
+        return hadoop_snappy(body), ".hsnappy"
+    if kind != "UNCOMPRESSED":
+        raise DeliveryError("compression-failed", f"unknown compression format {compression}")
     return body, ""
+
+
+def _snappy_block(data: bytes) -> bytes:
+    import pyarrow as pa
+
+    return pa.compress(data, codec="snappy", asbytes=True)
+
+
+_CRC32C_TABLE: list[int] = []
+
+
+def crc32c(data: bytes) -> int:
+    """CRC-32C (Castagnoli), which the Snappy framing format checks each chunk with."""
+    if not _CRC32C_TABLE:
+        for n in range(256):
+            c = n
+            for _ in range(8):
+                c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+            _CRC32C_TABLE.append(c)
+    table = _CRC32C_TABLE
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+def snappy_framed(body: bytes) -> bytes:
+    """Snappy's framing format (what Firehose writes for CompressionFormat Snappy)."""
+    out = bytearray(b"\xff\x06\x00\x00sNaPpY")
+    for start in range(0, len(body), 65536):
+        chunk = body[start:start + 65536]
+        crc = crc32c(chunk)
+        masked = (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+        compressed = _snappy_block(chunk)
+        kind, payload = (0x00, compressed) if len(compressed) < len(chunk) else (0x01, chunk)
+        length = len(payload) + 4
+        out += bytes([kind]) + length.to_bytes(3, "little") + masked.to_bytes(4, "little") + payload
+    return bytes(out)
+
+
+def hadoop_snappy(body: bytes, block: int = 256 * 1024) -> bytes:
+    """Hadoop's block format for Snappy (CompressionFormat HADOOP_SNAPPY)."""
+    out = bytearray()
+    for start in range(0, len(body), block):
+        chunk = body[start:start + block]
+        compressed = _snappy_block(chunk)
+        out += len(chunk).to_bytes(4, "big") + len(compressed).to_bytes(4, "big") + compressed
+    return bytes(out)

@@ -72,7 +72,103 @@ def _hints(kind: str, config: dict[str, Any]) -> tuple[int, float]:
     return int(hints.get("SizeInMBs", 5)) * MB, float(hints.get("IntervalInSeconds", 300))
 
 
+MAX_RECORD = 1000 * 1024
+MAX_BATCH = 4 * MB
+KNOWN_EXPRESSIONS = {"timestamp", "firehose", "partitionKeyFromQuery", "partitionKeyFromLambda"}
+
+
+def _invalid(message: str) -> moto_coupling.AwsError:
+    return moto_coupling.AwsError("InvalidArgumentException", message)
+
+
+def _range_problem(value: Any, where: str, low: int, high: int) -> None:
+    if value is None:
+        return
+    if int(value) > high:
+        raise moto_coupling.AwsError(
+            "ValidationException", f"1 validation error detected: Value '{value}' at '{where}' failed to satisfy "
+                                   f"constraint: Member must have value less than or equal to {high}")
+    if int(value) < low:
+        raise moto_coupling.AwsError(
+            "ValidationException", f"1 validation error detected: Value '{value}' at '{where}' failed to satisfy "
+                                   f"constraint: Member must have value greater than or equal to {low}")
+
+
+def _processors(config: dict[str, Any]) -> list[dict[str, Any]]:
+    processing = config.get("ProcessingConfiguration") or {}
+    return list(processing.get("Processors") or []) if processing.get("Enabled", True) else []
+
+
+def validate_s3_destination(config: dict[str, Any], where: str = "extendedS3DestinationConfiguration") -> None:
+    """The checks Firehose makes on an (Extended) S3 destination before accepting it."""
+    hints = config.get("BufferingHints") or {}
+    _range_problem(hints.get("SizeInMBs"), f"{where}.bufferingHints.sizeInMBs", 1, 128)
+    _range_problem(hints.get("IntervalInSeconds"), f"{where}.bufferingHints.intervalInSeconds", 0, 900)
+    prefix, error_prefix = config.get("Prefix") or "", config.get("ErrorOutputPrefix") or ""
+    for name, template in (("Prefix", prefix), ("ErrorOutputPrefix", error_prefix)):
+        for namespace, value in delivery.EXPRESSION.findall(template):
+            if namespace not in KNOWN_EXPRESSIONS or (
+                    namespace == "firehose" and value not in ("error-output-type", "random-string")):
+                raise _invalid(f"{name} {template!r} uses the unknown expression !{{{namespace}:{value}}}: the "
+                               "namespaces are timestamp, firehose (error-output-type, random-string), "
+                               "partitionKeyFromQuery and partitionKeyFromLambda")
+            if name == "Prefix" and namespace == "firehose" and value == "error-output-type":
+                raise _invalid("The expression !{firehose:error-output-type} is only allowed in ErrorOutputPrefix")
+    if delivery.EXPRESSION.search(prefix) and not error_prefix:
+        raise _invalid("ErrorOutputPrefix cannot be null or empty when Prefix contains expressions")
+    dynamic = (config.get("DynamicPartitioningConfiguration") or {}).get("Enabled", False)
+    uses_keys = "!{partitionKeyFrom" in prefix
+    if uses_keys and not dynamic:
+        raise _invalid("Prefix uses partitionKeyFromQuery/partitionKeyFromLambda expressions, which need "
+                       "DynamicPartitioningConfiguration {'Enabled': True}")
+    if dynamic and not uses_keys:
+        raise _invalid("Dynamic partitioning is enabled: Prefix must contain at least one "
+                       "!{partitionKeyFromQuery:...} or !{partitionKeyFromLambda:...} expression")
+    conversion = (config.get("DataFormatConversionConfiguration") or {}).get("Enabled", False)
+    size = hints.get("SizeInMBs")
+    for feature, enabled in (("data format conversion", conversion), ("dynamic partitioning", dynamic)):
+        if enabled and size is not None and int(size) < 64:
+            raise _invalid(f"BufferingHints.SizeInMBs must be at least 64 when {feature} is enabled "
+                           f"(got {size})")
+    compression = config.get("CompressionFormat") or "UNCOMPRESSED"
+    if conversion and compression != "UNCOMPRESSED":
+        raise _invalid("CompressionFormat must be UNCOMPRESSED when data format conversion is enabled: the "
+                       "serializer compresses (ParquetSerDe/OrcSerDe Compression)")
+    if conversion:
+        serializer = ((config.get("DataFormatConversionConfiguration") or {}).get("OutputFormatConfiguration")
+                      or {}).get("Serializer") or {}
+        if "ParquetSerDe" not in serializer and "OrcSerDe" not in serializer:
+            raise _invalid("OutputFormatConfiguration.Serializer needs a ParquetSerDe or an OrcSerDe")
+    for processor in _processors(config):
+        if processor.get("Type") not in ("Lambda", "MetadataExtraction", "AppendDelimiterToRecord",
+                                         "RecordDeAggregation", "Decompression", "CloudWatchLogProcessing"):
+            raise _invalid(f"Processor type {processor.get('Type')!r} is not valid")
+
+
 class SandboxFirehoseBackend(FirehoseBackend):  # type: ignore[misc, valid-type]
+    def put_record(self, delivery_stream_name: str, record: dict[str, Any]) -> dict[str, Any]:
+        if len(_data_of(record)) > MAX_RECORD:
+            raise moto_coupling.AwsError(
+                "ValidationException", "1 validation error detected: Value at 'record.data' failed to satisfy "
+                                       f"constraint: Member must have length less than or equal to {MAX_RECORD}")
+        return super().put_record(delivery_stream_name, record)
+
+    def update_destination(self, delivery_stream_name: str, *args: Any, **kwargs: Any) -> None:
+        import copy
+
+        stream = self.delivery_streams.get(delivery_stream_name)
+        saved = (copy.deepcopy(stream.destinations), stream.version_id) if stream is not None else None
+        super().update_destination(delivery_stream_name, *args, **kwargs)
+        if stream is None or saved is None:
+            return
+        kind, config = _destination(stream)
+        try:
+            if kind in ("ExtendedS3", "S3"):
+                validate_s3_destination(config, "extendedS3DestinationUpdate")
+        except moto_coupling.AwsError:
+            stream.destinations, stream.version_id = saved
+            raise
+
     def put_record_batch(self, delivery_stream_name: str, records: list[dict[str, Any]]) -> dict[str, Any]:
         stream = self.delivery_streams.get(delivery_stream_name)
         if stream is None:
@@ -91,11 +187,27 @@ class SandboxFirehoseBackend(FirehoseBackend):  # type: ignore[misc, valid-type]
             raise moto_coupling.AwsError("InvalidArgumentException",
                                          f"{kind} destinations are not emulated by the sandbox (S3 and Redshift are)")
         datas = [_data_of(r) for r in records]
+        for i, data in enumerate(datas, start=1):
+            if len(data) > MAX_RECORD:
+                raise moto_coupling.AwsError(
+                    "ValidationException", f"1 validation error detected: Value at 'records.{i}.member.data' failed "
+                                           f"to satisfy constraint: Member must have length less than or equal to "
+                                           f"{MAX_RECORD}")
+        if sum(len(d) for d in datas) > MAX_BATCH:
+            raise _invalid(f"Records size exceeds the 4 MiB limit of a PutRecordBatch call "
+                           f"({sum(len(d) for d in datas)} bytes)")
         accept(self.account_id, self.region_name, delivery_stream_name, datas)
         return {"FailedPutCount": 0, "Encrypted": False,
                 "RequestResponses": [{"RecordId": uuid.uuid4().hex + uuid.uuid4().hex} for _ in datas]}
 
     def create_delivery_stream(self, region: str, delivery_stream_name: str, *args: Any, **kwargs: Any) -> Any:
+        # moto passes (type, kinesis source, encryption, S3, ExtendedS3, Redshift, ...) positionally
+        s3_config = args[3] if len(args) > 3 else kwargs.get("s3_destination_configuration")
+        extended = args[4] if len(args) > 4 else kwargs.get("extended_s3_destination_configuration")
+        if extended:
+            validate_s3_destination(extended)
+        elif s3_config:
+            validate_s3_destination(s3_config, "s3DestinationConfiguration")
         result = super().create_delivery_stream(region, delivery_stream_name, *args, **kwargs)
         stream = self.delivery_streams[delivery_stream_name]
         if stream.delivery_stream_type == "KinesisStreamAsSource" and stream.source:
@@ -191,6 +303,25 @@ def _deliver(account: str, region: str, stream: Any, records: list[tuple[bytes, 
     groups: dict[str, list[tuple[bytes, int]]] = {}
     dynamic = (config.get("DynamicPartitioningConfiguration") or {}).get("Enabled", False)
     query = _metadata_query(config) if dynamic else None
+    processors = _processors(config)
+    lambdas = [p for p in processors if p.get("Type") == "Lambda"]
+    if lambdas:
+        # the sandbox has no Lambda runtime: the invocation fails, and Firehose sends the
+        # records to the error output as processing-failed (nothing is delivered untransformed)
+        arn = next((q.get("ParameterValue") for q in lambdas[0].get("Parameters", [])
+                    if q.get("ParameterName") == "LambdaArn"), "")
+        for data, arrival in records:
+            errors.setdefault("processing-failed", []).append(delivery.error_record(
+                data, "Lambda.FunctionError",
+                f"The sandbox does not run Lambda functions, so the transformation {arn} could not be invoked",
+                arrival, lambda_arn=arn))
+        records = []
+    delimiter = None
+    for processor in processors:
+        if processor.get("Type") == "AppendDelimiterToRecord":
+            value = next((q.get("ParameterValue") for q in processor.get("Parameters") or []
+                          if q.get("ParameterName") == "Delimiter"), "\\n")
+            delimiter = value.encode().decode("unicode_escape").encode()
     for data, arrival in records:
         try:
             keys = delivery.extract_keys(json.loads(data), query) if dynamic and query else None
@@ -208,18 +339,26 @@ def _deliver(account: str, region: str, stream: Any, records: list[tuple[bytes, 
     for prefix, group in groups.items():
         if columns is not None:
             output = conversion.get("OutputFormatConfiguration", {}).get("Serializer", {})
-            codec = (output.get("ParquetSerDe") or {}).get("Compression", "SNAPPY")
-            body, bad = delivery.to_parquet([d for d, _ in group], columns, codec)
+            if "OrcSerDe" in output:
+                codec = (output.get("OrcSerDe") or {}).get("Compression", "SNAPPY")
+                body, bad = delivery.to_orc([d for d, _ in group], columns, codec)
+                suffix = ".orc"
+            else:
+                codec = (output.get("ParquetSerDe") or {}).get("Compression", "SNAPPY")
+                body, bad = delivery.to_parquet([d for d, _ in group], columns, codec)
+                suffix = ".parquet"
             for raw, reason in bad:
                 arrival = next(t for d, t in group if d is raw)
                 errors.setdefault("format-conversion-failed", []).append(
                     delivery.error_record(raw, "DataFormatConversion.MalformedData", reason, arrival))
             if body is None:
                 continue
-            suffix = ".parquet"
+            key = prefix + delivery.object_name(stream.delivery_stream_name, stream.version_id, now, suffix)
         else:
-            body, suffix = delivery.compress(b"".join(d for d, _ in group), compression)
-        key = prefix + delivery.object_name(stream.delivery_stream_name, stream.version_id, now, suffix)
+            name = delivery.object_name(stream.delivery_stream_name, stream.version_id, now)
+            joined = b"".join(d + delimiter if delimiter else d for d, _ in group)
+            body, suffix = delivery.compress(joined, compression, member_name=name)
+            key = prefix + name + suffix
         access.put(bucket, key, body)
         written.append(key)
     for code, lines in errors.items():

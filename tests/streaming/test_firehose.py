@@ -58,7 +58,7 @@ def test_size_hint_writes_one_object_then_interval_writes_the_rest(aws, s3_bucke
 def test_custom_prefix_and_gzip(aws, s3_bucket, unique_name):
     firehose, s3 = aws.client("firehose"), aws.client("s3")
     create(firehose, unique_name, s3_bucket, Prefix="events/!{timestamp:yyyy}/!{timestamp:MM}/",
-           CompressionFormat="GZIP", BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 1})
+           ErrorOutputPrefix="errors/!{firehose:error-output-type}/", CompressionFormat="GZIP", BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 1})
     firehose.put_record_batch(DeliveryStreamName=unique_name,
                               Records=[{"Data": f'{{"i": {i}}}\n'.encode()} for i in range(10)])
     key = wait_for(lambda: objects(s3, s3_bucket, "events/"))[0]
@@ -236,3 +236,159 @@ def test_kinesis_source_starts_at_latest(aws, s3_bucket, unique_name):
     time.sleep(1.5)
     bodies = b"".join(s3.get_object(Bucket=s3_bucket, Key=k)["Body"].read() for k in objects(s3, s3_bucket, "latest/"))
     assert bodies == b'{"after": true}\n' and keys
+
+
+def _unframe_snappy(body: bytes) -> bytes:
+    """Read Snappy's framing format back (stream identifier, then compressed or raw chunks)."""
+    import pyarrow as pa
+
+    assert body[:10] == b"\xff\x06\x00\x00sNaPpY"
+    out, pos = b"", 10
+    while pos < len(body):
+        kind, length = body[pos], int.from_bytes(body[pos + 1:pos + 4], "little")
+        payload = body[pos + 8:pos + 4 + length]
+        if kind == 0x00:
+            size, shift, i = 0, 0, 0
+            while True:  # the raw block starts with its uncompressed length as a varint
+                size |= (payload[i] & 0x7F) << shift
+                shift += 7
+                i += 1
+                if payload[i - 1] < 0x80:
+                    break
+            out += pa.decompress(payload, decompressed_size=size, codec="snappy", asbytes=True)
+        else:
+            out += payload
+        pos += 4 + length
+    return out
+
+
+def _unblock_hadoop_snappy(body: bytes) -> bytes:
+    import pyarrow as pa
+
+    out, pos = b"", 0
+    while pos < len(body):
+        size = int.from_bytes(body[pos:pos + 4], "big")
+        length = int.from_bytes(body[pos + 4:pos + 8], "big")
+        out += pa.decompress(body[pos + 8:pos + 8 + length], decompressed_size=size, codec="snappy", asbytes=True)
+        pos += 8 + length
+    return out
+
+
+def test_every_compression_format_is_delivered_and_readable(aws, s3_bucket, unique_name):
+    import zipfile
+
+    firehose, s3 = aws.client("firehose"), aws.client("s3")
+    lines = [json.dumps({"i": i, "text": "repeat " * 20}).encode() + b"\n" for i in range(200)]
+    readers = {"Snappy": (".snappy", _unframe_snappy), "HADOOP_SNAPPY": (".hsnappy", _unblock_hadoop_snappy),
+               "ZIP": (".zip", lambda b: zipfile.ZipFile(io.BytesIO(b)).read(zipfile.ZipFile(io.BytesIO(b)).namelist()[0])),
+               "UNCOMPRESSED": ("", lambda b: b)}
+    for fmt in readers:
+        create(firehose, f"{unique_name}-{fmt.lower()}", s3_bucket, Prefix=f"{fmt}/", CompressionFormat=fmt,
+               BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 0})
+        firehose.put_record_batch(DeliveryStreamName=f"{unique_name}-{fmt.lower()}",
+                                  Records=[{"Data": line} for line in lines])
+    for fmt, (suffix, read) in readers.items():
+        key = wait_for(lambda: objects(s3, s3_bucket, f"{fmt}/"))[0]
+        assert key.endswith(suffix) if suffix else "." not in key.rsplit("-", 1)[-1]
+        assert read(s3.get_object(Bucket=s3_bucket, Key=key)["Body"].read()) == b"".join(lines), fmt
+
+
+def test_orc_conversion(aws, s3_bucket, unique_name):
+    import pyarrow.orc as orc
+
+    firehose, s3, glue = aws.client("firehose"), aws.client("s3"), aws.client("glue")
+    glue.create_database(DatabaseInput={"Name": unique_name})
+    glue.create_table(DatabaseName=unique_name, TableInput={"Name": "t", "StorageDescriptor": {
+        "Columns": [{"Name": "id", "Type": "int"}, {"Name": "name", "Type": "string"}]}})
+    create(firehose, unique_name, s3_bucket, Prefix="orc/", ErrorOutputPrefix="bad/",
+           BufferingHints={"SizeInMBs": 64, "IntervalInSeconds": 0},
+           DataFormatConversionConfiguration={
+               "Enabled": True,
+               "SchemaConfiguration": {"DatabaseName": unique_name, "TableName": "t", "RoleARN": ROLE},
+               "InputFormatConfiguration": {"Deserializer": {"OpenXJsonSerDe": {}}},
+               "OutputFormatConfiguration": {"Serializer": {"OrcSerDe": {"Compression": "ZLIB"}}}})
+    firehose.put_record_batch(DeliveryStreamName=unique_name,
+                              Records=[{"Data": json.dumps({"id": i, "name": f"n{i}"}).encode()} for i in range(4)])
+    key = wait_for(lambda: objects(s3, s3_bucket, "orc/"))[0]
+    assert key.endswith(".orc")
+    table = orc.read_table(io.BytesIO(s3.get_object(Bucket=s3_bucket, Key=key)["Body"].read()))
+    assert table.column("id").to_pylist() == [0, 1, 2, 3]
+
+
+def test_lambda_transformation_fails_into_the_error_prefix(aws, s3_bucket, unique_name):
+    firehose, s3 = aws.client("firehose"), aws.client("s3")
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:enrich"
+    create(firehose, unique_name, s3_bucket, Prefix="ok/", ErrorOutputPrefix="failed/",
+           BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 0},
+           ProcessingConfiguration={"Enabled": True, "Processors": [
+               {"Type": "Lambda", "Parameters": [{"ParameterName": "LambdaArn", "ParameterValue": arn}]}]})
+    firehose.put_record(DeliveryStreamName=unique_name, Record={"Data": b'{"a": 1}'})
+    key = wait_for(lambda: objects(s3, s3_bucket, "failed/"))[0]
+    error = json.loads(s3.get_object(Bucket=s3_bucket, Key=key)["Body"].read())
+    assert error["errorCode"].startswith("Lambda.") and error["lambdaArn"] == arn
+    assert "does not run Lambda" in error["errorMessage"]
+    assert objects(s3, s3_bucket, "ok/") == []  # nothing delivered untransformed
+
+
+def test_append_delimiter_processor(aws, s3_bucket, unique_name):
+    firehose, s3 = aws.client("firehose"), aws.client("s3")
+    create(firehose, unique_name, s3_bucket, Prefix="d/", BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 0},
+           ProcessingConfiguration={"Enabled": True, "Processors": [
+               {"Type": "AppendDelimiterToRecord", "Parameters": [{"ParameterName": "Delimiter",
+                                                                   "ParameterValue": "\\n"}]}]})
+    firehose.put_record_batch(DeliveryStreamName=unique_name, Records=[{"Data": b'{"a":1}'}, {"Data": b'{"a":2}'}])
+    key = wait_for(lambda: objects(s3, s3_bucket, "d/"))[0]
+    assert s3.get_object(Bucket=s3_bucket, Key=key)["Body"].read() == b'{"a":1}\n{"a":2}\n'
+
+
+@pytest.mark.parametrize("extended, code", [
+    ({"Prefix": "data/!{timestamp:yyyy}/"}, "InvalidArgumentException"),  # expressions need an error prefix
+    ({"Prefix": "data/!{nope:x}/", "ErrorOutputPrefix": "e/"}, "InvalidArgumentException"),
+    ({"Prefix": "data/!{firehose:error-output-type}/", "ErrorOutputPrefix": "e/"}, "InvalidArgumentException"),
+    ({"Prefix": "c=!{partitionKeyFromQuery:c}/", "ErrorOutputPrefix": "e/"}, "InvalidArgumentException"),
+    ({"BufferingHints": {"SizeInMBs": 200, "IntervalInSeconds": 60}}, "ValidationException"),
+    ({"BufferingHints": {"SizeInMBs": 5, "IntervalInSeconds": 1000}}, "ValidationException"),
+    ({"CompressionFormat": "GZIP", "BufferingHints": {"SizeInMBs": 64, "IntervalInSeconds": 60},
+      "DataFormatConversionConfiguration": {"Enabled": True, "OutputFormatConfiguration": {
+          "Serializer": {"ParquetSerDe": {}}}}}, "InvalidArgumentException"),
+    ({"BufferingHints": {"SizeInMBs": 5, "IntervalInSeconds": 60},
+      "DataFormatConversionConfiguration": {"Enabled": True, "OutputFormatConfiguration": {
+          "Serializer": {"ParquetSerDe": {}}}}}, "InvalidArgumentException"),
+])
+def test_destination_rules_as_aws(aws, s3_bucket, unique_name, extended, code):
+    firehose = aws.client("firehose")
+    with pytest.raises(ClientError) as exc:
+        create(firehose, unique_name, s3_bucket, **extended)
+    assert exc.value.response["Error"]["Code"] == code
+    with pytest.raises(ClientError) as missing:
+        firehose.describe_delivery_stream(DeliveryStreamName=unique_name)
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_record_and_batch_size_limits(aws, s3_bucket, unique_name):
+    firehose = aws.client("firehose")
+    create(firehose, unique_name, s3_bucket, BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 60})
+    with pytest.raises(ClientError) as exc:
+        firehose.put_record(DeliveryStreamName=unique_name, Record={"Data": b"x" * (1024 * 1000 + 1)})
+    assert exc.value.response["Error"]["Code"] == "ValidationException"
+    with pytest.raises(ClientError) as exc:
+        firehose.put_record_batch(DeliveryStreamName=unique_name, Records=[{"Data": b"x" * 1_000_000}] * 5)
+    assert exc.value.response["Error"]["Code"] == "InvalidArgumentException"
+    with pytest.raises(ClientError) as exc:
+        firehose.put_record_batch(DeliveryStreamName=unique_name, Records=[{"Data": b"x"}] * 501)
+    assert exc.value.response["Error"]["Code"] == "InvalidArgumentException"
+
+
+def test_update_destination_is_validated_and_rolled_back(aws, s3_bucket, unique_name):
+    firehose = aws.client("firehose")
+    create(firehose, unique_name, s3_bucket, Prefix="raw/")
+    described = firehose.describe_delivery_stream(DeliveryStreamName=unique_name)["DeliveryStreamDescription"]
+    with pytest.raises(ClientError) as exc:
+        firehose.update_destination(DeliveryStreamName=unique_name,
+                                    CurrentDeliveryStreamVersionId=described["VersionId"],
+                                    DestinationId=described["Destinations"][0]["DestinationId"],
+                                    ExtendedS3DestinationUpdate={"Prefix": "raw/!{timestamp:yyyy}/"})
+    assert exc.value.response["Error"]["Code"] == "InvalidArgumentException"
+    after = firehose.describe_delivery_stream(DeliveryStreamName=unique_name)["DeliveryStreamDescription"]
+    assert after["VersionId"] == described["VersionId"]
+    assert after["Destinations"][0]["ExtendedS3DestinationDescription"]["Prefix"] == "raw/"
