@@ -12,9 +12,11 @@ GetTableMetadata / ListTableMetadata. Results are written to
 
 SQL: SELECT with joins, aggregates, window functions and CTEs over Glue catalog
 tables (Parquet, CSV/TSV text, JSON; hive partitions pruned), with Presto
-spellings translated (see ``translate.py``); DDL: CREATE/DROP DATABASE, CREATE
+spellings translated (see ``translate.py``; ``"AwsDataCatalog"."db"."table"``
+names the Glue catalog; unnamed result columns are ``_col0``, ``_col1``... as on
+Athena); DDL: CREATE/DROP DATABASE, CREATE
 EXTERNAL TABLE (registers in Glue), DROP TABLE, MSCK REPAIR TABLE, ALTER TABLE
-ADD/DROP PARTITION, SHOW DATABASES/TABLES/PARTITIONS/COLUMNS, DESCRIBE; CTAS
+ADD/DROP PARTITION, SHOW DATABASES/TABLES/PARTITIONS/COLUMNS/CREATE TABLE, DESCRIBE; CTAS
 (format, external_location, partitioned_by, field_delimiter), INSERT INTO and
 UNLOAD.
 

@@ -428,6 +428,13 @@ class AthenaEngine:
         translated = to_duckdb(sql)
         try:
             names = duckdb.get_table_names(translated, qualified=True)
+        except duckdb.BinderException:
+            # get_table_names binds some expressions (UNNEST in FROM, approx_quantile's list):
+            # name the tables from the parse tree instead
+            try:
+                names = _parsed_table_names(translated)
+            except duckdb.Error as exc:
+                raise QueryFailed(_clean_error(exc)) from None
         except duckdb.Error as exc:
             raise QueryFailed(_clean_error(exc)) from None
         con = duckdb.connect()
@@ -457,10 +464,13 @@ class AthenaEngine:
         con, translated = self._connection(sql, database, counter)
         try:
             table = con.sql(translated).to_arrow_table()
+            names = athena_column_names(con, translated, table.column_names)
         except duckdb.Error as exc:
             raise QueryFailed(_clean_error(exc)) from None
         finally:
             con.close()
+        if names != table.column_names:
+            table = table.rename_columns(names)
         return table, counter.bytes_read
 
     def select(self, sql: str, database: str) -> QueryResult:
@@ -472,11 +482,12 @@ class AthenaEngine:
             cursor = con.execute(translated)
             description = cursor.description or []
             rows = cursor.fetchall()
+            names = athena_column_names(con, translated, [d[0] for d in description])
         except duckdb.Error as exc:
             raise QueryFailed(_clean_error(exc)) from None
         finally:
             con.close()
-        columns = [(d[0], athena_type(d[1])) for d in description]
+        columns = [(name, athena_type(d[1])) for name, d in zip(names, description)]
         return QueryResult(columns, [[_format_value(v) for v in row] for row in rows],
                            data_scanned_bytes=counter.bytes_read)
 
@@ -684,6 +695,12 @@ class AthenaEngine:
             table = self._require_table(db, name)
             names = [c["Name"] for c in table["StorageDescriptor"]["Columns"]] + [k["Name"] for k in table.get("PartitionKeys", [])]
             return QueryResult([("field", "varchar")], [[n] for n in names], "DDL", header=False)
+        if upper.startswith("SHOW CREATE TABLE"):
+            match = re.match(r"SHOW\s+CREATE\s+TABLE\s+([`\"\w.-]+)", text, re.I)
+            db, name = _qualified(match.group(1), database)
+            table = self._require_table(db, name)
+            return QueryResult([("createtab_stmt", "varchar")], [[line] for line in _create_statement(table)],
+                               "DDL", header=False)
         raise QueryFailed(f"line 1:1: {text[:40]} is not supported by the sandbox")
 
     def describe(self, sql: str, database: str) -> QueryResult:
@@ -967,9 +984,106 @@ def _like(name: str, pattern: str) -> bool:
     return re.match(regex, name, re.I) is not None
 
 
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def athena_column_names(con: Any, sql: str, names: list[str]) -> list[str]:
+    """Result column names as Athena gives them: an unnamed expression is ``_col<position>``.
+
+    DuckDB names ``count(*)`` ``count_star()``; Athena (Trino) names it ``_col0``. Aliases
+    and plain column references keep their names; the first SELECT of a UNION names them.
+    """
+    import json
+
+    fallback = [n if _NAME.match(n) else f"_col{i}" for i, n in enumerate(names)]
+    try:
+        parsed = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
+        node = parsed["statements"][0]["node"]
+        while node.get("type") == "SET_OPERATION_NODE":
+            node = node["left"]
+        items = node["select_list"] if node.get("type") == "SELECT_NODE" else None
+    except Exception:  # noqa: BLE001 - the names are cosmetic; never fail a query over them
+        return fallback
+    if not items or len(items) != len(names) or any(i.get("class") == "STAR" for i in items):
+        return fallback
+    out = []
+    for position, (item, name) in enumerate(zip(items, names)):
+        if item.get("alias") or item.get("class") == "COLUMN_REF":
+            out.append(name)
+        else:
+            out.append(f"_col{position}")
+    return out
+
+
+def _create_statement(table: dict[str, Any]) -> list[str]:
+    """The lines of ``SHOW CREATE TABLE`` for a Glue table, in Athena's layout."""
+    sd = table.get("StorageDescriptor") or {}
+    columns = [f"  `{c['Name']}` {c['Type']}" for c in sd.get("Columns", [])]
+    lines = [f"CREATE EXTERNAL TABLE `{table['Name']}`("]
+    lines += [c + ("," if i < len(columns) - 1 else ")") for i, c in enumerate(columns)] or [")"]
+    keys = [f"  `{k['Name']}` {k['Type']}" for k in table.get("PartitionKeys", [])]
+    if keys:
+        lines.append("PARTITIONED BY ( ")
+        lines += [k + ("," if i < len(keys) - 1 else ")") for i, k in enumerate(keys)]
+    serde = sd.get("SerdeInfo") or {}
+    if serde.get("SerializationLibrary"):
+        lines += ["ROW FORMAT SERDE ", f"  '{serde['SerializationLibrary']}' "]
+        params = serde.get("Parameters") or {}
+        if params:
+            lines.append("WITH SERDEPROPERTIES ( ")
+            items = [f"  '{k}'='{v}'" for k, v in params.items()]
+            lines += [item + ("," if i < len(items) - 1 else ") ") for i, item in enumerate(items)]
+    if sd.get("InputFormat"):
+        lines += ["STORED AS INPUTFORMAT ", f"  '{sd['InputFormat']}' "]
+    if sd.get("OutputFormat"):
+        lines += ["OUTPUTFORMAT ", f"  '{sd['OutputFormat']}'"]
+    if sd.get("Location"):
+        lines += ["LOCATION", f"  '{sd['Location']}'"]
+    properties = table.get("Parameters") or {}
+    if properties:
+        lines.append("TBLPROPERTIES (")
+        items = [f"  '{k}'='{v}'" for k, v in properties.items()]
+        lines += [item + ("," if i < len(items) - 1 else ")") for i, item in enumerate(items)]
+    return lines
+
+
+def _parsed_table_names(sql: str) -> set[str]:
+    """The tables ``sql`` reads (``"schema"."table"``), from DuckDB's parse tree (nothing is bound)."""
+    import json
+
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
+    finally:
+        con.close()
+    if tree.get("error"):
+        raise duckdb.ParserException(tree.get("error_message", "cannot parse the statement"))
+    names: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "BASE_TABLE" and node.get("table_name"):
+                parts = [p for p in (node.get("catalog_name"), node.get("schema_name"), node["table_name"]) if p]
+                names.add(".".join(f'"{p}"' for p in parts))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(tree)
+    return names
+
+
 def _clean_error(exc: Exception) -> str:
     message = str(exc).strip()
     message = re.sub(r'"__\w+__(\w+)"', r'"\1"', message)
+    if "Catalog Error" in message and "Function with name" in message:
+        return "FUNCTION_NOT_FOUND: " + message
+    if "Binder Error" in message and "Referenced column" in message:
+        return "COLUMN_NOT_FOUND: " + message
     if "Catalog Error" in message and "does not exist" in message:
         return "TABLE_NOT_FOUND: " + message
     return message.splitlines()[0] if len(message) > 2000 else message

@@ -4,8 +4,9 @@ Covered: ``date_parse`` / ``date_format`` (MySQL-style format letters),
 ``from_iso8601_timestamp``, ``from_iso8601_date``, ``from_unixtime``,
 ``to_unixtime``, ``approx_distinct``, ``approx_percentile``, ``array_join``,
 ``cardinality``, ``regexp_like``, ``json_extract_scalar``, ``date_add('unit', n, x)``,
-``element_at``, ``arbitrary``, ``chr``/``codepoint``, backquoted identifiers and the
-``varchar(n)`` type. Everything else is passed to DuckDB as written; functions
+``element_at``, ``arbitrary``, ``chr``/``codepoint``, ``day_of_week``/``dow``,
+``day_of_year``/``doy``, ``week_of_year``, backquoted identifiers, the ``varchar(n)``
+type and the ``AwsDataCatalog.`` qualification of table names. Everything else is passed to DuckDB as written; functions
 the two share (``date_trunc``, ``date_diff``, ``split_part``, ``coalesce``, window
 functions, ...) need nothing.
 """
@@ -37,9 +38,9 @@ def _split_args(text: str) -> list[str]:
             continue
         if ch in "'\"":
             quote = ch
-        elif ch == "(":
+        elif ch in "([":
             depth += 1
-        elif ch == ")":
+        elif ch in ")]":
             depth -= 1
         elif ch == "," and depth == 0:
             args.append("".join(current).strip())
@@ -101,9 +102,17 @@ def _literal_format(arg: str) -> str:
     return arg
 
 
+def _list_literal(arg: str) -> str:
+    """``ARRAY[0.25, 0.75]`` as DuckDB's constant list ``[0.25, 0.75]`` (approx_quantile wants a constant)."""
+    return re.sub(r"^ARRAY\s*\[", "[", arg.strip(), flags=re.IGNORECASE)
+
+
 def to_duckdb(sql: str) -> str:
     """Rewrite an Athena SQL statement into DuckDB's dialect."""
     sql = re.sub(r"`([^`]*)`", r'"\1"', sql)
+    # "AwsDataCatalog"."db"."table": the Glue catalog is the only catalog
+    sql = re.sub(r'(?<![\w."])"?awsdatacatalog"?\s*\.\s*(?=["\w])', lambda m: "" if not _in_string(sql, m.start())
+                 else m.group(0), sql, flags=re.IGNORECASE)
     sql = _rewrite_calls(sql, "date_parse", lambda a: f"strptime({a[0]}, {_literal_format(a[1])})" if len(a) == 2 else None)
     sql = _rewrite_calls(sql, "date_format", lambda a: f"strftime({a[0]}, {_literal_format(a[1])})" if len(a) == 2 else None)
     sql = _rewrite_calls(sql, "from_iso8601_timestamp", lambda a: f"CAST({a[0]} AS TIMESTAMPTZ)")
@@ -111,7 +120,13 @@ def to_duckdb(sql: str) -> str:
     sql = _rewrite_calls(sql, "from_unixtime", lambda a: f"to_timestamp({a[0]})" if len(a) == 1 else None)
     sql = _rewrite_calls(sql, "to_unixtime", lambda a: f"epoch({a[0]})")
     sql = _rewrite_calls(sql, "approx_distinct", lambda a: f"approx_count_distinct({a[0]})")
-    sql = _rewrite_calls(sql, "approx_percentile", lambda a: f"approx_quantile({a[0]}, {a[1]})" if len(a) == 2 else None)
+    sql = _rewrite_calls(sql, "approx_percentile", lambda a: f"approx_quantile({a[0]}, {_list_literal(a[1])})"
+                         if len(a) == 2 else None)
+    # element_at(array, i) and element_at(map, key): DuckDB's subscript does both (1-based, NULL when missing)
+    sql = _rewrite_calls(sql, "element_at", lambda a: f"({a[0]})[{a[1]}]" if len(a) == 2 else None)
+    for presto, duck in (("day_of_week", "isodow"), ("dow", "isodow"), ("day_of_year", "dayofyear"),
+                         ("doy", "dayofyear"), ("week_of_year", "week"), ("year_of_week", "isoyear")):
+        sql = _rewrite_calls(sql, presto, lambda a, d=duck: f"{d}({a[0]})" if len(a) == 1 else None)
     sql = _rewrite_calls(sql, "array_join", lambda a: f"array_to_string({', '.join(a[:2])})")
     sql = _rewrite_calls(sql, "cardinality", lambda a: f"len({a[0]})")
     sql = _rewrite_calls(sql, "regexp_like", lambda a: f"regexp_matches({a[0]}, {a[1]})")

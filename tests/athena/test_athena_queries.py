@@ -309,3 +309,45 @@ def test_workgroup_errors_updates_and_scan_cutoff(aws, sales):
         assert time.monotonic() < deadline
         time.sleep(0.1)
     assert athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"]["State"] == "SUCCEEDED"
+
+
+def test_unnamed_columns_are_col_n_as_on_athena(aws, sales):
+    athena = aws.client("athena")
+    qid, execution = run_query(athena, "SELECT channel, count(*), sum(amount) AS revenue, max(quantity) + 1 "
+                                       "FROM orders GROUP BY channel", database="shop", output=sales["output"])
+    assert execution["Status"]["State"] == "SUCCEEDED", execution["Status"]
+    assert rows_of(athena, qid)[0] == ["channel", "_col1", "revenue", "_col3"]
+    columns = athena.get_query_results(QueryExecutionId=qid)["ResultSet"]["ResultSetMetadata"]["ColumnInfo"]
+    assert [c["Name"] for c in columns] == ["channel", "_col1", "revenue", "_col3"]
+
+
+def test_presto_spellings_unnest_and_catalog_qualification(aws, sales):
+    athena = aws.client("athena")
+    orders = sales["data"]["orders"]
+    cases = [
+        ('SELECT count(*) FROM "AwsDataCatalog"."shop"."orders"', [str(len(orders))]),
+        ("SELECT count(*) FROM awsdatacatalog.shop.orders WHERE year = '2024'", [str(len(orders))]),
+        ("SELECT x, n FROM UNNEST(ARRAY['a', 'b']) WITH ORDINALITY AS t(x, n)", ["a", "1"]),
+        ("SELECT t.v FROM (SELECT ARRAY[3, 4] AS arr) CROSS JOIN UNNEST(arr) AS t(v)", ["3"]),
+        ("SELECT element_at(ARRAY[10, 20], 2), element_at(MAP(ARRAY['k'], ARRAY[7]), 'k'), "
+         "array_join(ARRAY['a', 'b'], '-'), day_of_week(DATE '2024-01-07')", ["20", "7", "a-b", "7"]),
+        ("SELECT approx_percentile(x, ARRAY[0.0, 1.0]) FROM (VALUES (1), (5), (9)) AS v(x)", ["[1, 9]"]),
+    ]
+    for sql, first_row in cases:
+        qid, execution = run_query(athena, sql, database="shop", output=sales["output"])
+        assert execution["Status"]["State"] == "SUCCEEDED", (sql, execution["Status"])
+        assert rows_of(athena, qid)[1] == first_row, sql
+
+
+def test_show_create_table_and_error_categories(aws, sales):
+    athena = aws.client("athena")
+    qid, execution = run_query(athena, "SHOW CREATE TABLE orders", database="shop", output=sales["output"])
+    assert execution["Status"]["State"] == "SUCCEEDED", execution["Status"]
+    ddl = "\n".join(r[0] for r in rows_of(athena, qid))
+    assert ddl.startswith("CREATE EXTERNAL TABLE `orders`(")
+    assert "PARTITIONED BY" in ddl and f"'s3://{sales['bucket']}/raw/orders/'" in ddl
+    for sql, prefix in [("SELECT nope FROM orders", "COLUMN_NOT_FOUND"),
+                        ("SELECT no_such_function(1)", "FUNCTION_NOT_FOUND")]:
+        _, execution = run_query(athena, sql, database="shop", output=sales["output"])
+        assert execution["Status"]["State"] == "FAILED"
+        assert execution["Status"]["StateChangeReason"].startswith(prefix), execution["Status"]
