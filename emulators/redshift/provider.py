@@ -327,6 +327,75 @@ def _cancel_statement(response: Any) -> dict[str, Any]:
     return {"Status": True}
 
 
+def _metadata_target(response: Any) -> tuple[dict[str, Any], Warehouse]:
+    target = _validate_target(response)
+    connected = response._get_param("ConnectedDatabase")
+    if connected:
+        target["Database"] = connected
+    return target, _warehouse_for(response.current_account, response.region, target)
+
+
+def _like(pattern: str | None, value: str) -> bool:
+    """Redshift's LIKE patterns of ListSchemas/ListTables (% and _)."""
+    if not pattern:
+        return True
+    regex = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern)
+    return re.fullmatch(regex, value) is not None
+
+
+def _page(response: Any, items: list[Any], key: str) -> dict[str, Any]:
+    start = int(response._get_param("NextToken") or 0)
+    size = int(response._get_param("MaxResults") or 1000)
+    document: dict[str, Any] = {key: items[start:start + size]}
+    if start + size < len(items):
+        document["NextToken"] = str(start + size)
+    return document
+
+
+def _list_databases(response: Any) -> dict[str, Any]:
+    target = _validate_target(response)
+    names = {target["Database"], "dev"}
+    if target.get("ClusterIdentifier"):
+        cluster = moto_coupling.backend_for("redshift", response.current_account, response.region) \
+            .clusters[target["ClusterIdentifier"]]
+        names.add(getattr(cluster, "db_name", None) or "dev")
+    folder = _warehouse_for(response.current_account, response.region, target).path.parent
+    names |= {p.stem for p in folder.glob("*.duckdb")}
+    return _page(response, sorted(names), "Databases")
+
+
+def _list_schemas(response: Any) -> dict[str, Any]:
+    _, house = _metadata_target(response)
+    pattern = response._get_param("SchemaPattern")
+    return _page(response, [s for s in house.schemas() if _like(pattern, s)], "Schemas")
+
+
+def _list_tables(response: Any) -> dict[str, Any]:
+    _, house = _metadata_target(response)
+    schema_pattern, table_pattern = response._get_param("SchemaPattern"), response._get_param("TablePattern")
+    tables = [t for t in house.tables() if _like(schema_pattern, t["schema"]) and _like(table_pattern, t["name"])]
+    return _page(response, tables, "Tables")
+
+
+def _describe_table(response: Any) -> dict[str, Any]:
+    _, house = _metadata_target(response)
+    schema, table = response._get_param("Schema") or "public", response._get_param("Table")
+    columns = house.columns(schema, table) if table else None
+    if columns is None:
+        # the Data API answers an unknown table with an empty description, not an error
+        return {"ColumnList": []} if not table else {"TableName": f"{schema}.{table}", "ColumnList": []}
+    column_list = [
+        {"name": c["name"], "label": c["name"], "typeName": c["type"], "nullable": 1 if c["nullable"] else 0,
+         "columnDefault": c.get("default"), "isCaseSensitive": c["type"] in ("varchar", "bpchar", "char"),
+         "isCurrency": False, "isSigned": c["type"].startswith(("int", "float", "numeric")),
+         "length": int(c.get("length") or 0), "precision": int(c.get("precision") or 0),
+         "scale": int(c.get("scale") or 0), "schemaName": schema, "tableName": table}
+        for c in columns]
+    document = _page(response, column_list, "ColumnList")
+    document["TableName"] = f"{schema}.{table}"
+    return document
+
+
 def _abort_interrupted() -> None:
     for _, _, backend in moto_coupling.backend_dict("redshift-data").iter_backends():
         for statement in getattr(backend, "_sandbox_statements", {}).values():
@@ -342,7 +411,11 @@ def install(cloud: Any) -> None:
                                ("describe_statement", _describe_statement),
                                ("get_statement_result", _get_statement_result),
                                ("list_statements", _list_statements),
-                               ("cancel_statement", _cancel_statement)):
+                               ("cancel_statement", _cancel_statement),
+                               ("list_databases", _list_databases),
+                               ("list_schemas", _list_schemas),
+                               ("list_tables", _list_tables),
+                               ("describe_table", _describe_table)):
         moto_coupling.add_operation("redshiftdata", "RedshiftDataAPIServiceResponse", operation, handler)
     cloud.after_restore(_abort_interrupted)
     cloud.on_shutdown(warehouse.close_all)

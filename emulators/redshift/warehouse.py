@@ -89,6 +89,23 @@ def redshift_type(duck_type: Any) -> str:
     return REDSHIFT_TYPES.get(text, "varchar")
 
 
+def redshift_column_name(name: str) -> str:
+    """The name Redshift gives a result column DuckDB named ``name``.
+
+    Redshift names an unaliased aggregate or function call after the function
+    (``count(*)`` -> ``count``), a cast after its column, other expressions ``?column?``.
+    """
+    if re.fullmatch(r"[A-Za-z_][\w$]*", name):
+        return name
+    cast = re.fullmatch(r"CAST\((\w+) AS .*\)", name)
+    if cast and cast.group(1).upper() != "NULL":
+        return cast.group(1)
+    call = re.fullmatch(r"(\w+)\(.*\)", name, re.S)
+    if call:
+        return {"count_star": "count"}.get(call.group(1), call.group(1)).lower()
+    return "?column?"
+
+
 def translate(sql: str) -> str:
     """Redshift spellings DuckDB writes differently."""
     sql = re.sub(r"\bGETDATE\s*\(\s*\)", "current_timestamp", sql, flags=re.I)
@@ -178,8 +195,61 @@ class Warehouse:
         head = text.split(None, 1)[0].upper()
         if head in ("INSERT", "UPDATE", "DELETE", "MERGE") and names == ["Count"]:
             return StatementOutcome(rows_affected=int(rows[0][0]) if rows else 0)
+        if head in ("CREATE", "DROP", "ALTER", "TRUNCATE", "GRANT", "REVOKE", "COMMENT", "ANALYZE", "VACUUM"):
+            return StatementOutcome()  # DDL has no result set on Redshift
+        names = [redshift_column_name(n) for n in names]
         return StatementOutcome([(n, redshift_type(d[1])) for n, d in zip(names, cursor.description)],
                                 [list(r) for r in rows], has_result_set=True, rows_affected=len(rows))
+
+    # ---- metadata (ListSchemas / ListTables / DescribeTable) ----
+    def schemas(self) -> list[str]:
+        """Schema names as Redshift shows them (DuckDB's ``main`` is ``public``), external ones too."""
+        con, lock = _connection(self.path)
+        with lock:
+            local = [r[0] for r in con.execute(
+                "SELECT DISTINCT schema_name FROM information_schema.schemata WHERE catalog_name = current_database() "
+                "AND schema_name NOT IN ('information_schema', 'pg_catalog')").fetchall()]
+            external = list(self._external_schemas(con))
+        names = {"public" if n == "main" else n for n in local} | set(external) | {"information_schema", "pg_catalog"}
+        return sorted(names)
+
+    def tables(self) -> list[dict[str, str]]:
+        """``{"schema", "name", "type"}`` of every user table and view (Spectrum tables as EXTERNAL TABLE)."""
+        con, lock = _connection(self.path)
+        with lock:
+            rows = con.execute(
+                "SELECT table_schema, table_name, table_type FROM information_schema.tables "
+                "WHERE table_catalog = current_database() AND table_name NOT LIKE 'sandbox\\_%' ESCAPE '\\' "
+                "ORDER BY 1, 2").fetchall()
+            external = self._external_schemas(con)
+        out = [{"schema": "public" if schema == "main" else schema, "name": name,
+                "type": "VIEW" if kind == "VIEW" else "TABLE"} for schema, name, kind in rows]
+        for schema, database in sorted(external.items()):
+            for name in sorted(self.catalog.list_tables(database) if self.catalog.database_exists(database) else []):
+                out.append({"schema": schema, "name": name, "type": "EXTERNAL TABLE"})
+        return out
+
+    def columns(self, schema: str, table: str) -> list[dict[str, Any]] | None:
+        """Columns of one table (name, Redshift type, nullable, default, position), or None when it is unknown."""
+        con, lock = _connection(self.path)
+        with lock:
+            external = self._external_schemas(con)
+            if schema in external:
+                glue = self.catalog.get_table(external[schema], table)
+                if glue is None:
+                    return None
+                cols = glue["StorageDescriptor"]["Columns"] + glue.get("PartitionKeys", [])
+                return [{"name": c["Name"], "type": c["Type"], "nullable": True, "default": None} for c in cols]
+            rows = con.execute(
+                "SELECT column_name, data_type, is_nullable, column_default, numeric_precision, numeric_scale, "
+                "character_maximum_length FROM information_schema.columns WHERE table_catalog = current_database() "
+                "AND table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+                ["main" if schema == "public" else schema, table]).fetchall()
+        if not rows:
+            return None
+        return [{"name": name, "type": redshift_type(kind), "nullable": nullable == "YES", "default": default,
+                 "precision": precision or 0, "scale": scale or 0, "length": length or 0}
+                for name, kind, nullable, default, precision, scale, length in rows]
 
     # ---- Spectrum ----
     def _external_schemas(self, con: Any) -> dict[str, str]:
@@ -306,6 +376,11 @@ class Warehouse:
                                   f"different bucket / prefix, manually removing the target files in S3, or using "
                                   f"the ALLOWOVERWRITE option.")
         arrow = con.sql(self._bind_external_tables(con, translate(query))).to_arrow_table()
+        partition = re.search(r"PARTITION\s+BY\s*\(([^)]*)\)\s*(INCLUDE)?", options, re.I)
+        if partition:
+            return self._unload_partitioned(arrow, bucket, prefix, options,
+                                            [c.strip().strip('"') for c in partition.group(1).split(",") if c.strip()],
+                                            bool(partition.group(2)))
         if re.search(r"FORMAT\s+(AS\s+)?PARQUET", options, re.I):
             buf = io.BytesIO()
             pq.write_table(arrow, buf)
@@ -327,9 +402,51 @@ class Warehouse:
         return StatementOutcome(rows_affected=arrow.num_rows)
 
 
+    def _unload_partitioned(self, arrow: Any, bucket: str, prefix: str, options: str, keys: list[str],
+                            include: bool) -> StatementOutcome:
+        """UNLOAD ... PARTITION BY (cols): one ``col=value/`` folder per partition, Hive style."""
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        missing = [k for k in keys if k not in arrow.column_names]
+        if missing:
+            raise StatementFailed(f"ERROR: Partition column \"{missing[0]}\" is not in the UNLOAD query's columns")
+        folder = prefix if not prefix or prefix.endswith("/") else prefix + "/"
+        parquet = re.search(r"FORMAT\s+(AS\s+)?PARQUET", options, re.I) is not None
+        combos = arrow.select(keys).group_by(keys).aggregate([]).to_pylist()
+        for combo in combos:
+            mask = None
+            for key in keys:
+                column = arrow[key]
+                test = pc.is_null(column) if combo[key] is None else pc.equal(column, combo[key])
+                mask = test if mask is None else pc.and_(mask, test)
+            part = arrow.filter(mask)
+            if not include:
+                part = part.drop_columns(keys)
+            path = "".join(f"{k}={'__HIVE_DEFAULT_PARTITION__' if combo[k] is None else combo[k]}/" for k in keys)
+            if parquet:
+                buf = io.BytesIO()
+                pq.write_table(part, buf)
+                body, suffix = buf.getvalue(), ".parquet"
+            else:
+                out = io.StringIO()
+                writer = csv.writer(out, delimiter="," if re.search(r"\bCSV\b", options, re.I) else "|",
+                                    lineterminator="\n")
+                if re.search(r"\bHEADER\b", options, re.I):
+                    writer.writerow(part.column_names)
+                for row in part.to_pylist():
+                    writer.writerow(["" if v is None else v for v in row.values()])
+                body, suffix = out.getvalue().encode(), ""
+            self.lake.put(bucket, f"{folder}{path}0000_part_00{suffix}", body)
+        return StatementOutcome(rows_affected=arrow.num_rows)
+
+
 def _clean(exc: Exception) -> str:
     message = str(exc).strip()
     message = re.sub(r"__spectrum_(\w+?)_(\w+)", r"\1.\2", message)
+    missing = re.match(r"Catalog Error: Table with name (\S+) does not exist!", message)
+    if missing:  # as Redshift says it, without DuckDB's hints (which name the sandbox's own tables)
+        return f'relation "{missing.group(1).lower()}" does not exist'
     return message
 
 

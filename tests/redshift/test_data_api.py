@@ -188,3 +188,49 @@ def test_warehouse_and_statements_survive_a_restart(tmp_path):
         assert records(data, again)[0] == [[2]]
     finally:
         cloud_control.down(config)
+
+
+def test_metadata_operations_list_and_describe(aws, warehouse):
+    data = aws.client("redshift-data")
+    cluster = warehouse["cluster"]
+    target = {"ClusterIdentifier": cluster, "Database": "dev", "DbUser": "awsuser"}
+    run(data, cluster, "CREATE TABLE IF NOT EXISTS meta_demo (id INT NOT NULL, label VARCHAR(20), "
+                       "price DECIMAL(10,2)) DISTSTYLE EVEN")
+    assert "dev" in data.list_databases(**target)["Databases"]
+    schemas = data.list_schemas(**target)["Schemas"]
+    assert "public" in schemas and "main" not in schemas
+    assert data.list_schemas(**target, SchemaPattern="pub%")["Schemas"] == ["public"]
+    tables = data.list_tables(**target, SchemaPattern="public", TablePattern="meta%")["Tables"]
+    assert tables == [{"name": "meta_demo", "schema": "public", "type": "TABLE"}]
+    assert not [t for t in data.list_tables(**target)["Tables"] if t["name"].startswith("sandbox_")]
+    described = data.describe_table(**target, Schema="public", Table="meta_demo")
+    assert described["TableName"] == "public.meta_demo"
+    columns = {c["name"]: c for c in described["ColumnList"]}
+    assert list(columns) == ["id", "label", "price"]
+    assert columns["id"]["typeName"] == "int4" and columns["id"]["nullable"] == 0
+    assert columns["price"]["typeName"] == "numeric" and columns["price"]["scale"] == 2
+    with pytest.raises(ClientError) as exc:
+        data.list_tables(ClusterIdentifier="no-such-cluster", Database="dev", DbUser="u")
+    assert exc.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_result_column_names_ddl_and_partitioned_unload(aws, warehouse):
+    data, s3 = aws.client("redshift-data"), aws.client("s3")
+    cluster = warehouse["cluster"]
+    _, created = run(data, cluster, "CREATE TABLE sales_by_region (region VARCHAR, amount INT)")
+    assert created["HasResultSet"] is False
+    run(data, cluster, "INSERT INTO sales_by_region VALUES ('eu', 1), ('eu', 2), ('us', 5)")
+    statement_id, _ = run(data, cluster, "SELECT count(*), sum(amount), max(amount) AS top, amount + 1 "
+                                         "FROM sales_by_region GROUP BY amount ORDER BY 4 LIMIT 1")
+    _, result = records(data, statement_id)
+    assert [c["name"] for c in result["ColumnMetadata"]] == ["count", "sum", "top", "?column?"]
+    run(data, cluster, f"UNLOAD ('SELECT * FROM sales_by_region') TO 's3://redshift-exports/by_region/' "
+                       f"IAM_ROLE '{ROLE}' FORMAT AS PARQUET PARTITION BY (region)")
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="redshift-exports",
+                                                        Prefix="by_region/")["Contents"])
+    assert keys == ["by_region/region=eu/0000_part_00.parquet", "by_region/region=us/0000_part_00.parquet"]
+    eu = pq.read_table(io.BytesIO(s3.get_object(Bucket="redshift-exports", Key=keys[0])["Body"].read()))
+    assert eu.column_names == ["amount"] and sorted(eu.column("amount").to_pylist()) == [1, 2]
+    bad = wait(data, data.execute_statement(ClusterIdentifier=cluster, Database="dev", DbUser="awsuser",
+                                            Sql="SELECT * FROM missing_relation")["Id"])
+    assert bad["Error"] == 'ERROR: relation "missing_relation" does not exist'
