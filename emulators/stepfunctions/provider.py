@@ -37,6 +37,17 @@ def _machine_problem(document: Any, path: str) -> str | None:
         kind = state.get("Type") if isinstance(state, dict) else None
         if kind not in STATE_TYPES:
             return f"SCHEMA_VALIDATION_FAILED: {kind!r} is not a valid state type at {where}/Type"
+        if kind == "Task" and not isinstance(state.get("Resource"), str):
+            return f"SCHEMA_VALIDATION_FAILED: These fields are required: [Resource] at {where}"
+        if kind == "Choice" and not state.get("Choices"):
+            return f"SCHEMA_VALIDATION_FAILED: These fields are required: [Choices] at {where}"
+        if kind == "Wait" and not any(k in state for k in ("Seconds", "Timestamp", "SecondsPath", "TimestampPath")):
+            return (f"SCHEMA_VALIDATION_FAILED: A Wait state needs exactly one of Seconds, Timestamp, SecondsPath, "
+                    f"TimestampPath at {where}")
+        if kind == "Map" and "Iterator" not in state and "ItemProcessor" not in state:
+            return f"SCHEMA_VALIDATION_FAILED: These fields are required: [ItemProcessor] at {where}"
+        if kind == "Parallel" and not state.get("Branches"):
+            return f"SCHEMA_VALIDATION_FAILED: These fields are required: [Branches] at {where}"
         targets = [("Next", state.get("Next"))] if "Next" in state else []
         targets += [(f"Choices[{i}].Next", c.get("Next")) for i, c in enumerate(state.get("Choices", []))]
         targets += [("Default", state.get("Default"))] if "Default" in state else []
@@ -58,17 +69,59 @@ def _machine_problem(document: Any, path: str) -> str | None:
     return None
 
 
+def _aws_error(exc: Exception, default_code: str) -> moto_coupling.AwsError:
+    """The interpreter's own exceptions (code attribute, no AWS serialisation) as AWS errors."""
+    code = getattr(type(exc), "code", None)  # the instance's code is the HTTP status
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return moto_coupling.AwsError(code if isinstance(code, str) and code else default_code, message)
+
+
+def _from_interpreter(exc: Exception) -> bool:
+    return type(exc).__module__.startswith("moto.stepfunctions.parser.api")
+
+
 class SandboxStepFunctionsBackend(ParserBackend):  # type: ignore[misc, valid-type]
     def create_state_machine(self, name: str, definition: str, *args: Any, **kwargs: Any) -> Any:
         problem = definition_problem(definition)
         if problem:
             raise moto_coupling.AwsError("InvalidDefinition", f"Invalid State Machine Definition: '{problem}'")
-        return super().create_state_machine(name, definition, *args, **kwargs)
+        try:
+            return super().create_state_machine(name, definition, *args, **kwargs)
+        except Exception as exc:  # the interpreter could not parse it: AWS says InvalidDefinition
+            if _from_interpreter(exc):
+                raise _aws_error(exc, "InvalidDefinition") from None
+            if isinstance(exc, moto_coupling.JsonRESTError):
+                raise
+            raise moto_coupling.AwsError("InvalidDefinition",
+                                         f"Invalid State Machine Definition: '{type(exc).__name__}: {exc}'") from None
 
     def start_execution(self, state_machine_arn: str, name: Any = None, execution_input: Any = None,
                         trace_header: Any = None) -> Any:
-        # AWS names an unnamed execution with a UUID (moto would reuse "None")
-        return super().start_execution(state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header)
+        if execution_input is not None:
+            try:
+                json.loads(execution_input)
+            except ValueError as exc:
+                raise moto_coupling.AwsError("InvalidExecutionInput",
+                                             f"Invalid State Machine Execution Input: '{exc}'") from None
+        try:
+            # AWS names an unnamed execution with a UUID (moto would reuse "None")
+            return super().start_execution(state_machine_arn, name or str(uuid.uuid4()), execution_input,
+                                           trace_header)
+        except Exception as exc:
+            if _from_interpreter(exc):
+                raise _aws_error(exc, "ValidationException") from None
+            raise
+
+
+def _validate_definition(response: Any) -> dict[str, Any]:
+    """ValidateStateMachineDefinition (moto lacks it): the same checks CreateStateMachine makes."""
+    problem = definition_problem(response._get_param("definition"))
+    if not problem:
+        return {"result": "OK", "diagnostics": [], "truncated": False}
+    code, _, message = problem.partition(": ")
+    location = message.rsplit(" at ", 1)[-1] if " at " in message else ""
+    return {"result": "FAIL", "truncated": False, "diagnostics": [
+        {"severity": "ERROR", "code": code, "message": message, **({"location": location} if location else {})}]}
 
 
 def _abort_interrupted_executions() -> None:
@@ -86,5 +139,10 @@ def _abort_interrupted_executions() -> None:
 
 
 def install(cloud: Any) -> None:
+    from emulators.stepfunctions import integrations
+
+    integrations.install()
     moto_coupling.install_backend_class("stepfunctions-parser", SandboxStepFunctionsBackend)
+    moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "validate_state_machine_definition",
+                                _validate_definition)
     cloud.after_restore(_abort_interrupted_executions)

@@ -117,3 +117,98 @@ def test_state_machine_orchestrates_a_batch_job(aws, s3_bucket, unique_name):
     assert json.loads(result["output"])["Status"] == "SUCCEEDED"
     body = aws.client("s3").get_object(Bucket=s3_bucket, Key="batch/report.txt")["Body"].read()
     assert body == b"daily report"
+
+
+def _client_error(call, **kwargs) -> str:
+    with pytest.raises(ClientError) as exc:
+        call(**kwargs)
+    return exc.value.response["Error"]["Code"]
+
+
+def test_glue_job_run_sync_waits_for_the_run(aws, s3_bucket, unique_name):
+    glue, sfn = aws.client("glue"), aws.client("stepfunctions")
+    aws.client("s3").put_object(Bucket=s3_bucket, Key="jobs/hello.py", Body=b"print('hello from glue')\n")
+    glue.create_job(Name=unique_name, Role=ROLE, Command={"Name": "pythonshell", "PythonVersion": "3.9",
+                                                          "ScriptLocation": f"s3://{s3_bucket}/jobs/hello.py"})
+    machine = {"StartAt": "Run", "States": {"Run": {
+        "Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync",
+        "Parameters": {"JobName": unique_name}, "End": True}}}
+    arn = sfn.create_state_machine(name=unique_name, definition=json.dumps(machine), roleArn=ROLE)["stateMachineArn"]
+    result = wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn)["executionArn"], timeout=120)
+    assert result["status"] == "SUCCEEDED", (result.get("error"), result.get("cause"))
+    output = json.loads(result["output"])
+    assert output["JobName"] == unique_name and output["JobRunState"] == "SUCCEEDED"
+    assert isinstance(output["StartedOn"], int)  # timestamps as epoch milliseconds
+
+
+@pytest.mark.slow
+def test_sagemaker_training_job_sync(aws, s3_bucket, unique_name):
+    import io
+    import tarfile
+
+    s3, sfn = aws.client("s3"), aws.client("stepfunctions")
+    script = b"import os\nopen(os.path.join(os.environ['SM_MODEL_DIR'], 'model.txt'), 'w').write('trained')\n"
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w:gz") as tar:
+        info = tarfile.TarInfo("train.py")
+        info.size = len(script)
+        tar.addfile(info, io.BytesIO(script))
+    s3.put_object(Bucket=s3_bucket, Key="code/sourcedir.tar.gz", Body=archive.getvalue())
+    s3.put_object(Bucket=s3_bucket, Key="data/train/train.csv", Body=b"1,2\n0,3\n")
+    task = {
+        "Type": "Task", "Resource": "arn:aws:states:::sagemaker:createTrainingJob.sync", "End": True,
+        "Parameters": {
+            "TrainingJobName.$": "$.job",
+            "AlgorithmSpecification": {"TrainingImage": "683313688378.dkr.ecr.us-east-1.amazonaws.com/"
+                                                        "sagemaker-scikit-learn:1.2-1-cpu-py3",
+                                       "TrainingInputMode": "File"},
+            "RoleArn": ROLE,
+            "HyperParameters": {"sagemaker_program": '"train.py"',
+                                "sagemaker_submit_directory": f'"s3://{s3_bucket}/code/sourcedir.tar.gz"'},
+            "InputDataConfig": [{"ChannelName": "train", "DataSource": {"S3DataSource": {
+                "S3DataType": "S3Prefix", "S3Uri": f"s3://{s3_bucket}/data/train/"}}}],
+            "OutputDataConfig": {"S3OutputPath": f"s3://{s3_bucket}/output"},
+            "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
+            "StoppingCondition": {"MaxRuntimeInSeconds": 120}}}
+    machine = {"StartAt": "Train", "States": {"Train": task}}
+    arn = sfn.create_state_machine(name=unique_name, definition=json.dumps(machine), roleArn=ROLE)["stateMachineArn"]
+    run = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"job": unique_name}))["executionArn"]
+    result = wait_for_execution(sfn, run, timeout=180)
+    assert result["status"] == "SUCCEEDED", (result.get("error"), result.get("cause"))
+    output = json.loads(result["output"])
+    assert output["TrainingJobStatus"] == "Completed"
+    assert output["ModelArtifacts"]["S3ModelArtifacts"].startswith(f"s3://{s3_bucket}/output/")
+    # a training job that cannot start fails the task with States.TaskFailed
+    broken = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"job": unique_name + "-x"}))["executionArn"]
+    task["Parameters"]["HyperParameters"]["sagemaker_submit_directory"] = '"s3://no-such-bucket/x.tar.gz"'
+    arn2 = sfn.create_state_machine(name=unique_name + "-broken", definition=json.dumps(machine),
+                                    roleArn=ROLE)["stateMachineArn"]
+    failed = wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn2, input=json.dumps(
+        {"job": unique_name + "-y"}))["executionArn"], timeout=120)
+    assert failed["status"] == "FAILED" and failed["error"] == "States.TaskFailed"
+    assert json.loads(failed["cause"])["TrainingJobStatus"] == "Failed"
+    wait_for_execution(sfn, broken, timeout=180)
+
+
+def test_definition_and_input_errors_are_aws_shaped(aws, unique_name):
+    sfn = aws.client("stepfunctions")
+    no_resource = {"StartAt": "T", "States": {"T": {"Type": "Task", "End": True}}}
+    assert _client_error(sfn.create_state_machine, name=unique_name, definition=json.dumps(no_resource),
+                         roleArn=ROLE) == "InvalidDefinition"
+    unknown_service = {"StartAt": "T", "States": {"T": {"Type": "Task", "End": True,
+                                                        "Resource": "arn:aws:states:::nosuchservice:doIt"}}}
+    assert _client_error(sfn.create_state_machine, name=unique_name, definition=json.dumps(unknown_service),
+                         roleArn=ROLE) == "InvalidDefinition"
+    verdict = sfn.validate_state_machine_definition(definition=json.dumps(no_resource))
+    assert verdict["result"] == "FAIL" and verdict["diagnostics"][0]["severity"] == "ERROR"
+    good = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+    assert sfn.validate_state_machine_definition(definition=json.dumps(good))["result"] == "OK"
+
+    arn = sfn.create_state_machine(name=unique_name, definition=json.dumps(good), roleArn=ROLE)["stateMachineArn"]
+    assert _client_error(sfn.start_execution, stateMachineArn=arn, input="{not json") == "InvalidExecutionInput"
+    first = sfn.start_execution(stateMachineArn=arn, name="once", input="{}")["executionArn"]
+    wait_for_execution(sfn, first)
+    # a finished execution's name cannot be reused (a running one with the same input is idempotent)
+    assert _client_error(sfn.start_execution, stateMachineArn=arn, name="once", input="{}") == "ExecutionAlreadyExists"
+    missing = arn.replace(unique_name, unique_name + "-missing")
+    assert _client_error(sfn.start_execution, stateMachineArn=missing) == "StateMachineDoesNotExist"
