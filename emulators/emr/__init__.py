@@ -1,7 +1,8 @@
 """Amazon EMR: moto's control plane; steps really run with spark-submit on local Spark.
 
-Emulated: RunJobFlow / AddJobFlowSteps / DescribeStep / ListSteps / CancelSteps /
-TerminateJobFlows. A ``command-runner.jar`` step whose arguments start with
+Emulated: RunJobFlow / AddJobFlowSteps / DescribeStep / ListSteps / CancelSteps
+(PENDING steps are cancelled; a RUNNING step is not interrupted: its entry says
+FAILED with the reason) / TerminateJobFlows. A ``command-runner.jar`` step whose arguments start with
 ``spark-submit`` runs the PySpark script (``s3://`` or local) with Spark's own
 spark-submit, on ``local[*]`` (or ``SPARK_MASTER``), one step at a time per
 cluster. ``s3://`` paths in the script's DataFrame reads and writes work through

@@ -53,6 +53,35 @@ class SandboxEmrBackend(EmrBackend):  # type: ignore[misc, valid-type]
         self._queue_steps(cluster, added)
         return added
 
+    def describe_step(self, cluster_id: str, step_id: str) -> Any:
+        self.describe_cluster(cluster_id)  # an unknown cluster is InvalidRequestException
+        step = super().describe_step(cluster_id, step_id)
+        if step is None:
+            raise moto_coupling.AwsError("InvalidRequestException", f"Step id '{step_id}' is not valid.")
+        return step
+
+    def cancel_steps(self, cluster_id: str, step_ids: list[str]) -> list[dict[str, str]]:
+        """CancelSteps: PENDING steps are cancelled; the sandbox does not interrupt a RUNNING step."""
+        cluster = self.describe_cluster(cluster_id)
+        steps = {s.id: s for s in cluster.steps}
+        answers = []
+        for step_id in step_ids:
+            step = steps.get(step_id)
+            if step is None:
+                answers.append({"StepId": step_id, "Status": "FAILED", "Reason": f"Step id '{step_id}' is not valid."})
+            elif step.state == "PENDING":
+                step.__class__ = SandboxStep
+                step.state = "CANCELLED"
+                step.last_state_change_reason = "Cancelled by CancelSteps"
+                answers.append({"StepId": step_id, "Status": "SUBMITTED", "Reason": ""})
+            elif step.state == "RUNNING":
+                answers.append({"StepId": step_id, "Status": "FAILED",
+                                "Reason": "The sandbox cannot interrupt a RUNNING step; only PENDING steps cancel."})
+            else:
+                answers.append({"StepId": step_id, "Status": "FAILED",
+                                "Reason": f"Step {step_id} is {step.state} and cannot be cancelled."})
+        return answers
+
     def _queue_steps(self, cluster: Any, new_steps: list[Any]) -> None:
         for step in new_steps:
             step.__class__ = SandboxStep
@@ -209,6 +238,13 @@ def _resume_interrupted_steps() -> None:
                 start_runner(account_id, region, cluster.id)
 
 
+def _cancel_steps(response: Any) -> dict[str, Any]:
+    backend = moto_coupling.backend_for("emr", response.current_account, response.region)
+    answers = backend.cancel_steps(response._get_param("ClusterId"), response._get_param("StepIds") or [])
+    return {"CancelStepsInfoList": answers}
+
+
 def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("emr", SandboxEmrBackend)
+    moto_coupling.add_operation("emr", "ElasticMapReduceResponse", "cancel_steps", _cancel_steps)
     cloud.every(2.0, _resume_interrupted_steps, name="emr-resume-steps")

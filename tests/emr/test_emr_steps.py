@@ -141,3 +141,25 @@ def test_steps_on_a_terminated_cluster_are_refused(aws):
     with pytest.raises(ClientError) as exc:
         emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[spark_step("late", "s3://b/x.py")])
     assert exc.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_cancel_steps_cancels_pending_steps(aws, s3_bucket, cluster):
+    emr, s3 = aws.client("emr"), aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="scripts/slow.py", Body=b"import time\ntime.sleep(3)\nprint('done')\n")
+    first, second = emr.add_job_flow_steps(JobFlowId=cluster, Steps=[
+        spark_step("slow", f"s3://{s3_bucket}/scripts/slow.py"),
+        spark_step("later", f"s3://{s3_bucket}/scripts/slow.py")])["StepIds"]
+    answers = {a["StepId"]: a for a in emr.cancel_steps(ClusterId=cluster, StepIds=[second, "s-NOSUCHSTEP"])[
+        "CancelStepsInfoList"]}
+    assert answers[second]["Status"] == "SUBMITTED"
+    assert answers["s-NOSUCHSTEP"]["Status"] == "FAILED"
+    assert emr.describe_step(ClusterId=cluster, StepId=second)["Step"]["Status"]["State"] == "CANCELLED"
+    assert wait_for_step(emr, cluster, first)["Status"]["State"] == "COMPLETED"
+    time.sleep(1)
+    assert emr.describe_step(ClusterId=cluster, StepId=second)["Step"]["Status"]["State"] == "CANCELLED"
+    with pytest.raises(Exception) as missing:
+        emr.describe_step(ClusterId=cluster, StepId="s-NOSUCHSTEP")
+    assert missing.value.response["Error"]["Code"] == "InvalidRequestException"
+    with pytest.raises(Exception) as no_cluster:
+        emr.describe_step(ClusterId="j-NOSUCHCLUSTER", StepId=first)
+    assert no_cluster.value.response["Error"]["Code"] == "InvalidRequestException"
