@@ -132,15 +132,20 @@ def add_operation(service: str, response_class: str, operation: str, handler: An
     setattr(cls, operation, method)
 
 
-def replace_response_method(service: str, response_class: str, operation: str, handler: Any) -> None:
+def replace_response_method(service: str, response_class: str, operation: str, handler: Any,
+                            raw_body: bool = False) -> None:
     """Answer an operation with ``handler(response)`` returning ``(status, headers, body)`` as it is.
 
     For operations whose request body or headers moto does not pass on to its
     backend (SageMaker Runtime's InvokeEndpoint): the handler reads
-    ``response.raw_body`` and ``response.headers`` itself.
+    ``response.raw_body`` and ``response.headers`` itself. ``raw_body`` keeps
+    moto from decoding the request body as UTF-8 for every operation of the
+    class (binary payloads such as NumPy arrays).
     """
     module = importlib.import_module(f"moto.{service}.responses")
     cls = getattr(module, response_class)
+    if raw_body:
+        cls.use_raw_body = True
     handler.__name__ = operation
     setattr(cls, operation, handler)
 

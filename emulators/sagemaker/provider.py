@@ -26,7 +26,7 @@ from emulators.core import moto_coupling
 from emulators.core.moto_coupling import AwsError
 from emulators.core.s3access import s3_access
 from emulators.core.server import current_cloud
-from emulators.sagemaker import container, hosting, processing, tracking, training, transform, tuning
+from emulators.sagemaker import container, hosting, processing, tracking, training, transform, tuning, validation
 from emulators.sagemaker.container import ContainerError
 
 log = logging.getLogger("emulators.sagemaker")
@@ -119,6 +119,13 @@ def _s3() -> Any:
     return s3_access()
 
 
+def validate_request(operation: str, arguments: dict[str, Any]) -> None:
+    """AWS's server-side checks (patterns, enums, ranges) of a request moto handed on as arguments."""
+    errors = validation.request_errors(operation, validation.from_kwargs(operation, arguments))
+    if errors:
+        raise AwsError("ValidationException", validation.message(errors))
+
+
 def _transition(job: Any, status: str, message: str) -> None:
     now = utcnow()
     transitions = job.secondary_status_transitions or []
@@ -145,7 +152,15 @@ class SandboxSageMakerBackend(SageMakerBackend):  # type: ignore[misc, valid-typ
             raise AwsError("ResourceInUse", f"Training job names must be unique within an AWS account and region, "
                                             f"and a training job with this name already exists "
                                             f"({self.training_jobs[training_job_name].arn})")
+        validate_request("CreateTrainingJob", {"training_job_name": training_job_name, **kwargs})
         spec = copy.deepcopy(kwargs.get("algorithm_specification") or {})
+        if not spec.get("TrainingImage") and not spec.get("AlgorithmName"):
+            raise AwsError("ValidationException", "Either AlgorithmName or TrainingImage must be specified in "
+                                                  "AlgorithmSpecification.")
+        if spec.get("AlgorithmName") and not spec.get("TrainingImage"):
+            raise AwsError("ValidationException", f"AlgorithmName {spec['AlgorithmName']!r}: algorithm resources "
+                                                  "(AWS Marketplace) are not emulated; give the TrainingImage of a "
+                                                  "framework or built-in algorithm")
         if not (kwargs.get("output_data_config") or {}).get("S3OutputPath"):
             raise AwsError("ValidationException", "OutputDataConfig.S3OutputPath is required")
         tuning_job_arn = kwargs.pop("tuning_job_arn", None)
@@ -198,8 +213,11 @@ class SandboxSageMakerBackend(SageMakerBackend):  # type: ignore[misc, valid-typ
         name = kwargs["processing_job_name"]
         if name in self.processing_jobs:
             raise AwsError("ResourceInUse", f"Processing job names must be unique; {name} already exists")
+        validate_request("CreateProcessingJob", kwargs)
         environment = kwargs.pop("environment", None)
+        resources = kwargs.pop("processing_resources", None)
         job = super().create_processing_job(**kwargs)
+        job.processing_resources = resources
         job.processing_job_status = "InProgress"
         job.processing_end_time = None
         job.processing_start_time = utcnow()
@@ -220,7 +238,25 @@ class SandboxSageMakerBackend(SageMakerBackend):  # type: ignore[misc, valid-typ
         _STOP_REQUESTS.add(job.arn)
 
     # ---------------------------------------------------------------- hosting
+    def create_model(self, **kwargs: Any) -> Any:
+        validate_request("CreateModel", kwargs)
+        if kwargs["model_name"] in self._models:
+            arn = f"arn:aws:sagemaker:{self.region_name}:{self.account_id}:model/{kwargs['model_name']}"
+            raise AwsError("ValidationException", f"Cannot create already existing model \"{arn}\".")
+        return super().create_model(**kwargs)
+
+    def create_endpoint_config(self, **kwargs: Any) -> Any:
+        validate_request("CreateEndpointConfig", kwargs)
+        if kwargs["endpoint_config_name"] in self.endpoint_configs:
+            arn = (f"arn:aws:sagemaker:{self.region_name}:{self.account_id}:endpoint-config/"
+                   f"{kwargs['endpoint_config_name']}")
+            raise AwsError("ValidationException", f"Cannot create already existing endpoint configuration "
+                                                  f"\"{arn}\".")
+        return super().create_endpoint_config(**kwargs)
+
     def create_endpoint(self, endpoint_name: str, endpoint_config_name: str, tags: Any) -> Any:
+        validate_request("CreateEndpoint", {"endpoint_name": endpoint_name,
+                                            "endpoint_config_name": endpoint_config_name, "tags": tags})
         if endpoint_name in self.endpoints:
             raise AwsError("ValidationException", f"Cannot create already existing endpoint "
                                                   f"\"{self.endpoints[endpoint_name].arn}\".")
@@ -262,6 +298,7 @@ class SandboxSageMakerBackend(SageMakerBackend):  # type: ignore[misc, valid-typ
         name = kwargs["transform_job_name"]
         if name in self.transform_jobs:
             raise AwsError("ResourceInUse", f"Transform job names must be unique; {name} already exists")
+        validate_request("CreateTransformJob", kwargs)
         if kwargs["model_name"] not in self._models:
             arn = f"arn:aws:sagemaker:{self.region_name}:{self.account_id}:model/{kwargs['model_name']}"
             raise AwsError("ValidationException", f"Could not find model \"{arn}\".")
@@ -282,6 +319,7 @@ class SandboxSageMakerBackend(SageMakerBackend):  # type: ignore[misc, valid-typ
 
     # ---------------------------------------------------------------- tuning
     def create_hyper_parameter_tuning_job(self, **kwargs: Any) -> str:
+        validate_request("CreateHyperParameterTuningJob", kwargs)
         config = kwargs.get("hyper_parameter_tuning_job_config") or {}
         if kwargs.get("training_job_definitions"):
             raise AwsError("ValidationException", "TrainingJobDefinitions (several algorithms) are not emulated; "
@@ -346,6 +384,9 @@ class SandboxSageMakerBackend(SageMakerBackend):  # type: ignore[misc, valid-typ
     # ---------------------------------------------------------------- model registry
     def create_model_package_group(self, model_package_group_name: str, model_package_group_description: str,
                                    tags: Any = None) -> str:
+        validate_request("CreateModelPackageGroup", {"model_package_group_name": model_package_group_name,
+                                                     "model_package_group_description":
+                                                         model_package_group_description, "tags": tags})
         arn = super().create_model_package_group(model_package_group_name, model_package_group_description, tags)
         try:
             tracking.ensure_registered_model(_mlflow_root(), model_package_group_name,
@@ -355,6 +396,7 @@ class SandboxSageMakerBackend(SageMakerBackend):  # type: ignore[misc, valid-typ
         return arn
 
     def create_model_package(self, **kwargs: Any) -> str:
+        validate_request("CreateModelPackage", kwargs)
         group = kwargs.get("model_package_group_name")
         if group and group not in self.model_package_groups:
             raise AwsError("ValidationException", f"Model Package Group {group} does not exist.")
@@ -374,6 +416,8 @@ class SandboxSageMakerBackend(SageMakerBackend):  # type: ignore[misc, valid-typ
         return arn
 
     def update_model_package(self, model_package_arn: str, model_approval_status: str | None, **kwargs: Any) -> str:
+        validate_request("UpdateModelPackage", {"model_package_arn": model_package_arn,
+                                                "model_approval_status": model_approval_status, **kwargs})
         arn = super().update_model_package(model_package_arn=model_package_arn,
                                            model_approval_status=model_approval_status, **kwargs)
         extra = self._extras().get(arn)
@@ -881,6 +925,7 @@ def _create_processing_job(response: Any) -> dict[str, Any]:
         stopping_condition=response._get_param("StoppingCondition"),
         tags=response._get_param("Tags"),
         environment=response._get_param("Environment"),
+        processing_resources=response._get_param("ProcessingResources"),
     )
     return {"ProcessingJobArn": job.arn}
 
@@ -983,7 +1028,7 @@ def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("sagemaker-runtime", SandboxRuntimeBackend)
     moto_coupling.add_operation("sagemaker", "SageMakerResponse", "stop_training_job", _stop_training_job)
     moto_coupling.add_operation("sagemaker", "SageMakerResponse", "stop_transform_job", _stop_transform_job)
-    # moto's CreateProcessingJob drops Environment
+    # moto's CreateProcessingJob drops Environment and ProcessingResources
     moto_coupling.add_operation("sagemaker", "SageMakerResponse", "create_processing_job", _create_processing_job)
     moto_coupling.add_operation("sagemaker", "SageMakerResponse", "update_endpoint", _update_endpoint)
     moto_coupling.add_operation("sagemaker", "SageMakerResponse", "stop_hyper_parameter_tuning_job",
@@ -993,7 +1038,7 @@ def install(cloud: Any) -> None:
                                 _list_training_jobs_for_tuning_job)
     # moto's InvokeEndpoint hands the backend a digest of the request; ours needs the body and headers
     moto_coupling.replace_response_method("sagemakerruntime", "SageMakerRuntimeResponse", "invoke_endpoint",
-                                          _invoke_endpoint)
+                                          _invoke_endpoint, raw_body=True)
     cloud.after_restore(_fail_interrupted_work)
     cloud.every(1.0, flush_captures, name="sagemaker-data-capture")
     cloud.on_reset(_on_reset)
