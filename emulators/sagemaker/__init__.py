@@ -9,9 +9,10 @@ moto keeps the control plane; the sandbox executes:
   training toolkit's ``SM_*`` environment, hyperparameters as ``--name value``
   arguments. scikit-learn / XGBoost framework images run the user's script
   (``sagemaker_program`` in ``sagemaker_submit_directory``); built-in XGBoost,
-  Linear Learner, K-Means and PCA images run our re-implementations
-  (:mod:`.builtin_algorithms`). ``model/`` -> ``model.tar.gz``, ``output/data`` ->
-  ``output.tar.gz``; exit code or ``output/failure`` -> Failed with FailureReason;
+  Linear Learner, K-Means, PCA and Random Cut Forest images run our
+  re-implementations (:mod:`.builtin_algorithms`; Random Cut Forest is scikit-learn's
+  IsolationForest, so its scores are not on RCF's scale). ``model/`` ->
+  ``model.tar.gz``, ``output/data`` -> ``output.tar.gz``; exit code or ``output/failure`` -> Failed with FailureReason;
   logs in CloudWatch Logs ``/aws/sagemaker/TrainingJobs``; ``stop_training_job``.
 - **Processing jobs** (:mod:`.processing`): ``ContainerEntrypoint`` with
   ``/opt/ml/processing/...`` inputs/outputs mapped to the job folder.
@@ -21,7 +22,14 @@ moto keeps the control plane; the sandbox executes:
   (:mod:`.hosting`); ``invoke_endpoint`` runs the user's ``model_fn``/``input_fn``/
   ``predict_fn``/``output_fn``, weighted variants, ``TargetVariant``, data capture
   to S3 in AWS's JSON-lines format.
-- **Batch transform** (:mod:`.transform`).
+- **Batch transform** (:mod:`.transform`), with ``DataProcessing`` (InputFilter,
+  JoinSource Input, OutputFilter) in the JSONPath subset AWS documents for it.
+- **Requests** are checked as AWS's service checks them (:mod:`.validation`: the
+  patterns, enums and ranges of botocore's model), so ``my_job`` or ``m5.large`` is a
+  ``ValidationException`` rather than a job that fails later.
+- **SageMaker Python SDK v2** works against the sandbox with ``AWS_ENDPOINT_URL`` set
+  (``sandbox.connect().environment()``) and ``sagemaker.Session(default_bucket=...)``:
+  the SDK calls STS at a hard-coded AWS address for its default bucket.
 - **MLflow** (:mod:`.tracking`): training jobs are runs, tuning jobs parent runs,
   model package groups/packages are registered models/versions with approval status.
 
@@ -29,7 +37,7 @@ Not emulated: Docker images (only the images above run; bring-your-own container
 need Docker), GPUs, distributed training (one host, ``algo-1``), Pipe mode (File
 mode is used), instance types/counts and autoscaling (one in-process model per
 variant), serverless and asynchronous inference, multi-model and multi-container
-endpoints, ``DataProcessing`` filters of transform jobs, warm-start tuning,
+endpoints, warm-start tuning,
 ``TrainingJobDefinitions`` (several algorithms in one tuning job), model artifacts
 of the built-in Linear Learner / K-Means / PCA in AWS's MXNet format (ours are
 joblib files), Studio/notebook instances, SageMaker Pipelines execution.
@@ -42,10 +50,11 @@ SERVICES = [
         aws="Amazon SageMaker",
         api_names=("sagemaker",),
         stand_in="moto's control plane; jobs run as local processes in /opt/ml-shaped folders; MLflow tracking",
-        executes="training (scikit-learn/XGBoost script mode; built-in XGBoost, Linear Learner, K-Means, PCA), "
-                 "processing, tuning (optuna), endpoints, batch transform, model registry in MLflow",
+        executes="training (scikit-learn/XGBoost script mode; built-in XGBoost, Linear Learner, K-Means, PCA, "
+                 "Random Cut Forest as IsolationForest), processing, tuning (optuna), endpoints, batch transform "
+                 "with DataProcessing filters/join, model registry in MLflow; the SageMaker Python SDK v2 works",
         not_emulated="Docker/BYO images, GPUs, multi-host training, Pipe mode, autoscaling, serverless/async "
-                     "inference, multi-model endpoints, warm-start tuning, transform DataProcessing filters",
+                     "inference, multi-model endpoints, warm-start tuning, RCF's own scores (IsolationForest stands in)",
         provider="provider",
         notes=("MLflow UI: `sandbox mlflow` (the store is <state>/services/sagemaker/mlflow/mlflow.db)",),
     ),

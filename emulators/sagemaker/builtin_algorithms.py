@@ -24,14 +24,29 @@ Algorithms and the AWS hyperparameters they honour:
   ``validation:precision``, ``validation:recall``, ``validation:binary_f_beta``,
   ``validation:multiclass_accuracy``, ``validation:rmse``, ``validation:mse``,
   ``validation:absolute_loss`` (and ``test:``).
-- ``kmeans``: ``k`` (required), ``feature_dim``, ``epochs``, ``init_method``,
+  ``feature_dim`` (``auto`` or the number of feature columns), ``num_classes`` (required
+  for multiclass_classifier; labels 0..num_classes-1); binary_classifier labels must be
+  0 or 1, as on AWS.
+- ``kmeans``: ``k`` and ``feature_dim`` (required), ``epochs``, ``init_method``,
   ``mini_batch_size``. Metrics ``train:msd``, ``test:msd``, ``test:ssd``.
-- ``pca``: ``num_components`` (required), ``feature_dim``, ``subtract_mean``,
-  ``algorithm_mode`` (regular/randomized). No metrics (as on AWS).
+- ``pca``: ``num_components``, ``feature_dim`` and ``mini_batch_size`` (required),
+  ``subtract_mean``, ``algorithm_mode`` (regular/randomized). No metrics (as on AWS).
+- ``randomcutforest``: ``feature_dim`` (required), ``num_trees``,
+  ``num_samples_per_tree``, ``eval_metrics``. **Not AWS's algorithm**: scikit-learn's
+  IsolationForest (also an ensemble of random trees that isolates points) stands in.
+  Scores are answered as AWS does (``{"scores": [{"score": s}]}``, higher = more
+  anomalous) but are not on RCF's scale: compare them with each other (e.g. mean + 3
+  standard deviations), not with thresholds taken from AWS. With a ``test`` channel
+  (label in the first column, 1 = anomaly) it logs ``test:f1``, ``test:precision``,
+  ``test:recall`` for the top-scoring share of points.
 
-Models of linear-learner, kmeans and pca are saved in a format of our own (a
-joblib file ``model_algo-1``), not AWS's MXNet parameters: they are served by the
-sandbox's endpoints and transform jobs, not by other tools.
+Every supervised channel has the label in the first column; ``feature_dim`` counts the
+columns after it. ``feature_dim`` values that do not match the data fail the job with a
+ClientError, as on AWS.
+
+Models of linear-learner, kmeans, pca and randomcutforest are saved in a format of our
+own (a joblib file ``model_algo-1``), not AWS's MXNet parameters: they are served by
+the sandbox's endpoints and transform jobs, not by other tools.
 """
 
 from __future__ import annotations
@@ -43,7 +58,7 @@ from pathlib import Path
 from typing import Any
 
 NUMBER = r"([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)"
-ALGORITHMS = ("xgboost", "linear-learner", "kmeans", "pca")
+ALGORITHMS = ("xgboost", "linear-learner", "kmeans", "pca", "randomcutforest")
 SUPERVISED = ("xgboost", "linear-learner")
 
 
@@ -77,6 +92,8 @@ def metric_definitions(algorithm: str) -> list[dict[str, str]]:
                 for m in LL_METRICS]
     if algorithm == "kmeans":
         return [_quality_metric("train", "msd"), _quality_metric("test", "msd"), _quality_metric("test", "ssd")]
+    if algorithm == "randomcutforest":
+        return [_quality_metric("test", m) for m in ("f1", "precision", "recall")]
     return []
 
 
@@ -154,6 +171,19 @@ def _hp(hps: dict[str, str], name: str, cast: Any, default: Any = None, required
         raise AlgorithmError(f"hyperparameter {name}={hps[name]!r} is not a valid {cast.__name__}") from None
 
 
+def _feature_dim(hps: dict[str, str], columns: int, required: bool) -> None:
+    """Check ``feature_dim`` against the number of feature columns, as AWS's algorithms do."""
+    value = hps.get("feature_dim")
+    if value is None or str(value).lower() == "auto":
+        if required:
+            raise AlgorithmError("Missing required hyperparameter: feature_dim")
+        return
+    dim = _hp(hps, "feature_dim", int)
+    if dim != columns:
+        raise AlgorithmError(f"The feature_dim hyperparameter ({dim}) does not match the number of features in the "
+                             f"data ({columns} columns{' after the label' if not required else ''})")
+
+
 def _channels(root: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     config = json.loads((root / "input/config/inputdataconfig.json").read_text())
     data = {}
@@ -177,6 +207,8 @@ def train(algorithm: str, root: Path) -> None:
         train_kmeans(hps, data, model_dir)
     elif algorithm == "pca":
         train_pca(hps, data, model_dir)
+    elif algorithm == "randomcutforest":
+        train_random_cut_forest(hps, data, model_dir)
     else:
         raise AlgorithmError(f"unknown built-in algorithm {algorithm!r}")
 
@@ -252,6 +284,16 @@ def train_linear_learner(hps: dict[str, str], data: dict[str, Any], model_dir: P
     if predictor not in ("binary_classifier", "regressor", "multiclass_classifier"):
         raise AlgorithmError("predictor_type must be one of binary_classifier, regressor, multiclass_classifier")
     epochs = _hp(hps, "epochs", int, 15)
+    _feature_dim(hps, data["train"].shape[1] - 1, required=False)
+    labels = set(np.unique(data["train"][:, 0]).tolist())
+    if predictor == "binary_classifier" and not labels <= {0.0, 1.0}:
+        raise AlgorithmError(f"binary_classifier labels must be 0 or 1; the train channel holds "
+                             f"{sorted(labels)[:10]}")
+    if predictor == "multiclass_classifier":
+        num_classes = _hp(hps, "num_classes", int, required=True)
+        if not labels <= set(float(i) for i in range(num_classes)):
+            raise AlgorithmError(f"multiclass_classifier labels must be integers 0..{num_classes - 1} "
+                                 f"(num_classes={num_classes}); the train channel holds {sorted(labels)[:10]}")
     lr = hps.get("learning_rate", "auto")
     eta0 = 0.01 if lr == "auto" else float(lr)
     wd = _hp(hps, "wd", float, 0.0) if hps.get("wd", "auto") != "auto" else 0.0001
@@ -305,6 +347,7 @@ def train_kmeans(hps: dict[str, str], data: dict[str, Any], model_dir: Path) -> 
     from sklearn.cluster import KMeans
 
     k = _hp(hps, "k", int, required=True)
+    _feature_dim(hps, data["train"].shape[1], required=True)
     init = "random" if hps.get("init_method") == "random" else "k-means++"
     model = KMeans(n_clusters=k, init=init, n_init=3, max_iter=max(10, _hp(hps, "epochs", int, 1) * 50),
                    random_state=0).fit(data["train"])
@@ -321,12 +364,42 @@ def train_pca(hps: dict[str, str], data: dict[str, Any], model_dir: Path) -> Non
     from sklearn.decomposition import PCA
 
     n = _hp(hps, "num_components", int, required=True)
+    _feature_dim(hps, data["train"].shape[1], required=True)
+    _hp(hps, "mini_batch_size", int, required=True)
     mode = hps.get("algorithm_mode", "regular")
     model = PCA(n_components=n, svd_solver="randomized" if mode == "randomized" else "full", random_state=0)
     model.fit(data["train"])
     print(f"#pca: explained_variance_ratio={model.explained_variance_ratio_.round(4).tolist()}", flush=True)
     joblib.dump({"algorithm": "pca", "model": model,
                  "subtract_mean": _hp(hps, "subtract_mean", bool, True)}, model_dir / "model_algo-1")
+
+
+def train_random_cut_forest(hps: dict[str, str], data: dict[str, Any], model_dir: Path) -> None:
+    import joblib
+    import numpy as np
+    from sklearn import metrics
+    from sklearn.ensemble import IsolationForest
+
+    train = data["train"]
+    _feature_dim(hps, train.shape[1], required=True)
+    trees = _hp(hps, "num_trees", int, 100)
+    samples = _hp(hps, "num_samples_per_tree", int, 256)
+    if not 50 <= trees <= 1000:
+        raise AlgorithmError("num_trees must be between 50 and 1000")
+    if not 1 <= samples <= 2048:
+        raise AlgorithmError("num_samples_per_tree must be between 1 and 2048")
+    print("[sandbox] randomcutforest: scikit-learn IsolationForest stands in; scores are not on RCF's scale",
+          flush=True)
+    model = IsolationForest(n_estimators=trees, max_samples=min(samples, len(train)), random_state=0).fit(train)
+    if "test" in data:
+        labels, features = data["test"][:, 0], data["test"][:, 1:]
+        scores = -model.score_samples(features)
+        share = max(float(labels.mean()), 1.0 / len(labels))
+        predicted = (scores >= np.quantile(scores, 1 - share)).astype(int)
+        for name, fn in (("f1", metrics.f1_score), ("precision", metrics.precision_score),
+                         ("recall", metrics.recall_score)):
+            _log_quality("test", name, float(fn(labels, predicted, zero_division=0)))
+    joblib.dump({"algorithm": "randomcutforest", "model": model}, model_dir / "model_algo-1")
 
 
 # -- serving ----------------------------------------------------------------------------------
@@ -388,6 +461,9 @@ class BuiltinPredictor:
                                for p, lbl in zip(probabilities, labels)]
             key = "predicted_label" if bundle["predictor_type"] != "regressor" else "score"
             csv_rows = [str(r[key]) for r in results]
+        elif self.algorithm == "randomcutforest":
+            results = [{"score": float(s)} for s in -model.score_samples(records)]
+            csv_rows = [str(r["score"]) for r in results]
         elif self.algorithm == "kmeans":
             distances = model.transform(records)
             results = [{"closest_cluster": float(d.argmin()), "distance_to_cluster": float(d.min())}
@@ -401,7 +477,7 @@ class BuiltinPredictor:
             return "\n".join(csv_rows).encode(), "text/csv"
         if accept == "application/jsonlines":
             return "\n".join(json.dumps(r) for r in results).encode(), accept
-        key = "projections" if self.algorithm == "pca" else "predictions"
+        key = {"pca": "projections", "randomcutforest": "scores"}.get(self.algorithm, "predictions")
         return json.dumps({key: results}).encode(), "application/json"
 
 

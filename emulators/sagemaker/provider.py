@@ -299,6 +299,11 @@ class SandboxSageMakerBackend(SageMakerBackend):  # type: ignore[misc, valid-typ
         if name in self.transform_jobs:
             raise AwsError("ResourceInUse", f"Transform job names must be unique; {name} already exists")
         validate_request("CreateTransformJob", kwargs)
+        for member in ("InputFilter", "OutputFilter"):
+            try:
+                transform.parse_path((kwargs.get("data_processing") or {}).get(member))
+            except ValueError as exc:
+                raise AwsError("ValidationException", f"DataProcessing.{member}: {exc}") from None
         if kwargs["model_name"] not in self._models:
             arn = f"arn:aws:sagemaker:{self.region_name}:{self.account_id}:model/{kwargs['model_name']}"
             raise AwsError("ValidationException", f"Could not find model \"{arn}\".")
@@ -778,7 +783,8 @@ def run_transform_job(account_id: str, region: str, name: str) -> None:
             model = load_model_for_serving(backend, job.model_name, _data_dir() / "jobs" / name)
         result = transform.run_transform(model, job.transform_input or {}, job.transform_output or {},
                                          job.batch_strategy, job.max_payload_in_mb, _s3(),
-                                         should_stop=lambda: job.arn in _STOP_REQUESTS)
+                                         should_stop=lambda: job.arn in _STOP_REQUESTS,
+                                         data_processing=getattr(job, "data_processing", None))
     except ContainerError as exc:
         result = transform.TransformResult(failure_reason=f"ClientError: {exc}"[:1024])
     except Exception as exc:

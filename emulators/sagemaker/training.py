@@ -7,7 +7,7 @@
   into ``code/`` and ``python <sagemaker_program> --hp value ...`` runs there with
   the training toolkit's ``SM_*`` environment.
 - Built-in algorithm images (``xgboost``/``sagemaker-xgboost`` without a script,
-  ``linear-learner``, ``kmeans``, ``pca``) run :mod:`builtin_algorithms`.
+  ``linear-learner``, ``kmeans``, ``pca``, ``randomcutforest``) run :mod:`builtin_algorithms`.
 - Any other image fails the job with a message listing what runs (bring-your-own
   containers need Docker, which the sandbox does not use).
 
@@ -28,10 +28,10 @@ from emulators.sagemaker.container import ContainerError, JobFolder
 
 SCRIPT_FRAMEWORKS = {"sagemaker-scikit-learn": "sklearn", "sagemaker-xgboost": "xgboost"}
 BUILTIN_REPOSITORIES = {"xgboost": "xgboost", "sagemaker-xgboost": "xgboost", "linear-learner": "linear-learner",
-                        "kmeans": "kmeans", "pca": "pca"}
+                        "kmeans": "kmeans", "pca": "pca", "randomcutforest": "randomcutforest"}
 SUPPORTED_IMAGES = ("script mode: sagemaker-scikit-learn, sagemaker-xgboost (with sagemaker_program); "
                     "built-in algorithms: xgboost / sagemaker-xgboost (without a script), linear-learner, "
-                    "kmeans, pca")
+                    "kmeans, pca, randomcutforest")
 
 
 @dataclass(frozen=True)

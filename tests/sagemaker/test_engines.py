@@ -272,3 +272,23 @@ def test_channels_from_prefix_and_manifest(tmp_path):
         container.download_prefix(s3, "s3://b/none/", tmp_path / "x")
     assert container.upload_folder(s3, folder.channel("train"), "s3://b/copy/") == 2
     assert s3.get("b", "copy/sub/b.csv") == b"2"
+
+
+def test_transform_data_processing_on_json_records():
+    from emulators.sagemaker import transform
+
+    processing = transform.DataProcessing({"InputFilter": "$.features", "JoinSource": "Input",
+                                           "OutputFilter": "$['id','SageMakerOutput']"},
+                                          "application/jsonlines", "application/json")
+    record = b'{"id": 7, "features": [1.5, 2.0], "note": "x"}'
+    assert json.loads(processing.filter_input(record)) == [1.5, 2.0]
+    assert json.loads(processing.output(record, b'{"score": 0.25}')) == {"id": 7, "SageMakerOutput": {"score": 0.25}}
+    assert transform.split_results(b'{"predictions": [{"score": 1}, {"score": 2}]}', 2) == [
+        b'{"score": 1}', b'{"score": 2}']
+    with pytest.raises(ContainerError, match="one result per record"):
+        transform.split_results(b"0.1", 2)
+    csv_only = transform.DataProcessing({"OutputFilter": "$[-1]"}, "text/csv", "text/csv")
+    assert csv_only.output(b"a,b", b"0.1,0.9") == b"0.9"
+    for bad in ("features", "$[x]", "$..a"):
+        with pytest.raises(ValueError):
+            transform.parse_path(bad)

@@ -14,6 +14,7 @@ from .test_training_hosting import deploy, train
 KMEANS_IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/kmeans:1"
 LINEAR_IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1"
 PCA_IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/pca:1"
+RCF_IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/randomcutforest:1"
 
 
 @pytest.mark.slow
@@ -45,7 +46,7 @@ def test_builtin_xgboost_missing_required_hyperparameter(sm, dataset, unique_nam
 @pytest.mark.parametrize("image,hps,metric", [
     (LINEAR_IMAGE, {"predictor_type": "binary_classifier", "epochs": "5"}, "validation:binary_classification_accuracy"),
     (KMEANS_IMAGE, {"k": "3", "feature_dim": "4"}, "train:msd"),
-    (PCA_IMAGE, {"num_components": "2", "feature_dim": "4"}, None),
+    (PCA_IMAGE, {"num_components": "2", "feature_dim": "4", "mini_batch_size": "50"}, None),
 ])
 def test_other_builtin_algorithms(aws, sm, runtime, s3_bucket, unique_name, image, hps, metric):
     from .conftest import make_dataset
@@ -231,3 +232,90 @@ def test_endpoint_with_missing_model_data_fails(sm, s3_bucket, unique_name):
     endpoint = deploy(sm, unique_name, f"s3://{s3_bucket}/nothing/model.tar.gz")
     assert endpoint["EndpointStatus"] == "Failed"
     assert "model data" in endpoint["FailureReason"]
+
+
+@pytest.mark.parametrize("image,hps,reason", [
+    (KMEANS_IMAGE, {"k": "3"}, "Missing required hyperparameter: feature_dim"),
+    (KMEANS_IMAGE, {"k": "3", "feature_dim": "5"}, "feature_dim hyperparameter (5) does not match"),
+    (PCA_IMAGE, {"num_components": "2", "feature_dim": "4"}, "Missing required hyperparameter: mini_batch_size"),
+    (LINEAR_IMAGE, {"predictor_type": "multiclass_classifier"}, "Missing required hyperparameter: num_classes"),
+    (LINEAR_IMAGE, {"predictor_type": "binary_classifier", "feature_dim": "3"}, "does not match"),
+    (RCF_IMAGE, {"num_trees": "50"}, "Missing required hyperparameter: feature_dim"),
+])
+def test_builtin_algorithms_check_their_required_hyperparameters(aws, sm, s3_bucket, unique_name, image, hps, reason):
+    from .conftest import make_dataset
+
+    x, y = make_dataset(60)
+    supervised = "linear" in image
+    aws.client("s3").put_object(Bucket=s3_bucket, Key="data/train/a.csv",
+                                Body=csv_bytes(x, y) if supervised else csv_bytes(x))
+    job = train(sm, unique_name, s3_bucket, image=image, hyperparameters=hps)
+    assert job["TrainingJobStatus"] == "Failed"
+    assert job["FailureReason"].startswith("ClientError: ") and reason in job["FailureReason"]
+
+
+def test_binary_linear_learner_refuses_labels_other_than_0_and_1(aws, sm, s3_bucket, unique_name):
+    from .conftest import make_dataset
+
+    x, y = make_dataset(60)
+    aws.client("s3").put_object(Bucket=s3_bucket, Key="data/train/a.csv", Body=csv_bytes(x, y + 1))  # 1/2 labels
+    job = train(sm, unique_name, s3_bucket, image=LINEAR_IMAGE, hyperparameters={"predictor_type": "binary_classifier"})
+    assert job["TrainingJobStatus"] == "Failed"
+    assert "labels must be 0 or 1" in job["FailureReason"]
+
+
+@pytest.mark.slow
+def test_random_cut_forest_scores_outliers_higher(aws, sm, runtime, s3_bucket, unique_name):
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    normal = rng.normal(size=(300, 3)).round(4)
+    outliers = (rng.normal(size=(10, 3)) * 0.1 + 8).round(4)
+    labels = np.r_[np.zeros(40), np.ones(10)]
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="data/train/a.csv", Body=csv_bytes(normal))
+    s3.put_object(Bucket=s3_bucket, Key="data/test/a.csv", Body=csv_bytes(np.r_[normal[:40], outliers], labels))
+    job = train(sm, unique_name, s3_bucket, image=RCF_IMAGE, channels=("train", "test"),
+                hyperparameters={"feature_dim": "3", "num_trees": "50", "num_samples_per_tree": "128"})
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    metrics = {m["MetricName"]: m["Value"] for m in job["FinalMetricDataList"]}
+    assert metrics["test:f1"] == 1.0
+    deploy(sm, unique_name, job["ModelArtifacts"]["S3ModelArtifacts"], image=RCF_IMAGE)
+    answer = json.loads(runtime.invoke_endpoint(EndpointName=unique_name, ContentType="text/csv",
+                                                Body=csv_bytes(np.r_[normal[:5], outliers[:2]]))["Body"].read())
+    scores = [s["score"] for s in answer["scores"]]
+    assert len(scores) == 7 and min(scores[5:]) > max(scores[:5])
+
+
+@pytest.mark.slow
+def test_batch_transform_filters_input_and_joins_results_with_it(aws, sm, dataset, unique_name):
+    bucket = dataset["bucket"]
+    s3 = aws.client("s3")
+    job = train(sm, unique_name, bucket, image=XGBOOST_IMAGE,
+                hyperparameters={"num_round": "10", "objective": "binary:logistic"})
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    sm.create_model(ModelName=unique_name, ExecutionRoleArn=ROLE, PrimaryContainer={
+        "Image": XGBOOST_IMAGE, "ModelDataUrl": job["ModelArtifacts"]["S3ModelArtifacts"]})
+    ids = [f"c{i:03d}" for i in range(25)]
+    rows = [f"{cid}," + ",".join(f"{v:g}" for v in x) for cid, x in zip(ids, dataset["x"][:25])]
+    s3.put_object(Bucket=bucket, Key="join/in/customers.csv", Body=("\n".join(rows) + "\n").encode())
+    request = dict(
+        ModelName=unique_name, BatchStrategy="MultiRecord",
+        TransformInput={"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{bucket}/join/in/"}},
+                        "ContentType": "text/csv", "SplitType": "Line"},
+        TransformOutput={"S3OutputPath": f"s3://{bucket}/join/out/", "AssembleWith": "Line", "Accept": "text/csv"},
+        TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1},
+        DataProcessing={"InputFilter": "$[1:]", "JoinSource": "Input", "OutputFilter": "$[0,-1]"})
+    sm.create_transform_job(TransformJobName=unique_name, **request)
+    result = wait_for(lambda: sm.describe_transform_job(TransformJobName=unique_name), "TransformJobStatus")
+    assert result["TransformJobStatus"] == "Completed", result.get("FailureReason")
+    assert result["DataProcessing"]["JoinSource"] == "Input"
+    lines = s3.get_object(Bucket=bucket, Key="join/out/customers.csv.out")["Body"].read().decode().splitlines()
+    assert [line.split(",")[0] for line in lines] == ids
+    assert all(0.0 < float(line.split(",")[1]) < 1.0 and line.count(",") == 1 for line in lines)
+
+    with pytest.raises(ClientError) as err:
+        sm.create_transform_job(TransformJobName=unique_name + "-bad", **{
+            **request, "DataProcessing": {"InputFilter": "features[1:]"}})
+    assert err.value.response["Error"]["Code"] == "ValidationException"
+    assert "InputFilter" in err.value.response["Error"]["Message"]
