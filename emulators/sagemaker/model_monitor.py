@@ -35,6 +35,7 @@ import csv
 import io
 import json
 import math
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -74,11 +75,28 @@ def _csv_rows(text: str) -> list[list[str]]:
     return [row for row in csv.reader(io.StringIO(text)) if row]
 
 
-def read_dataset(source: Path, dataset_format: dict[str, Any], names: list[str] | None = None) -> pd.DataFrame:
-    """The dataset a job analyses, every column as text (types are inferred afterwards, as Deequ does)."""
+def _time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", ""))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def read_dataset(source: Path, dataset_format: dict[str, Any], names: list[str] | None = None,
+                 environment_window: dict[str, str] | None = None) -> pd.DataFrame:
+    """The dataset a job analyses, every column as text (types are inferred afterwards, as Deequ does).
+
+    Captured data is kept only inside ``start_time``/``end_time`` when the environment gives them
+    (the platform may download more than the monitoring period, as AWS documents).
+    """
+    environment_window = environment_window or {}
     if "sagemakerCaptureJson" in dataset_format:
         indexes = dataset_format["sagemakerCaptureJson"].get("captureIndexNames") or ["endpointInput"]
-        return read_captured(source, indexes, names)
+        return read_captured(source, indexes, names, _time(environment_window.get("start_time")),
+                             _time(environment_window.get("end_time")))
     if "csv" in dataset_format:
         header = bool(dataset_format["csv"].get("header", False))
         rows: list[list[str]] = []
@@ -137,7 +155,8 @@ def _captured_values(entry: dict[str, Any]) -> list[list[str]]:
     return _csv_rows(data)
 
 
-def read_captured(source: Path, indexes: list[str], names: list[str] | None) -> pd.DataFrame:
+def read_captured(source: Path, indexes: list[str], names: list[str] | None,
+                  start: datetime | None = None, end: datetime | None = None) -> pd.DataFrame:
     """Captured requests/responses (``captureData``) as rows: outputs first when both are captured."""
     order = sorted(indexes, key=lambda name: 0 if name == "endpointOutput" else 1)
     rows: list[list[str]] = []
@@ -149,7 +168,11 @@ def read_captured(source: Path, indexes: list[str], names: list[str] | None) -> 
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             if not line.strip():
                 continue
-            capture = json.loads(line).get("captureData", {})
+            event = json.loads(line)
+            moment = _time((event.get("eventMetadata") or {}).get("inferenceTime"))
+            if moment is not None and ((start and moment < start) or (end and moment > end)):
+                continue
+            capture = event.get("captureData", {})
             parts = [_captured_values(capture[name]) for name in order if name in capture]
             if not parts:
                 continue
@@ -368,9 +391,10 @@ def run_analyzer(environment: dict[str, str], resolve: Any) -> dict[str, Any]:
     baseline_stats = json.loads(resolve(statistics_path).read_text()) if statistics_path else None
     reference = constraints or baseline_stats
     names = [f["name"] for f in reference["features"]] if reference else None
-    frame = read_dataset(resolve(source), dataset_format, names)
+    frame = read_dataset(resolve(source), dataset_format, names, environment)
     if frame.empty:
-        raise AnalyzerError("ClientError: the dataset to analyse has no rows")
+        raise AnalyzerError("ClientError: the dataset to analyse has no rows (for a monitoring execution: no "
+                            "captured requests between start_time and end_time)")
     statistics = compute_statistics(frame)
     (out_dir / "statistics.json").write_text(json.dumps(statistics, indent=2))
     written = ["statistics.json"]

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulators.sagemaker import container, training
+from emulators.sagemaker import container, monitoring, training
 from emulators.sagemaker.container import ContainerError
 
 
@@ -38,11 +38,20 @@ def run_processing(job_name: str, app_specification: dict[str, Any], processing_
                    output_config: dict[str, Any], environment: dict[str, str], stopping_condition: dict[str, Any],
                    jobs_dir: Path, s3: Any, endpoint_url: str, region: str,
                    should_stop: Callable[[], bool], on_line: Callable[[str], None] | None = None,
-                   on_start: Callable[[Any], None] | None = None) -> ProcessingResult:
+                   on_start: Callable[[Any], None] | None = None,
+                   predict_for_model: Callable[[dict[str, Any]], Any] | None = None) -> ProcessingResult:
     result = ProcessingResult()
     folder = container.new_job_folder(jobs_dir, job_name)
     try:
         image = app_specification.get("ImageUri", "")
+        analysis = monitoring.analysis_image(image)
+        if analysis:
+            _run_analysis_job(analysis, folder, processing_inputs, output_config, environment, s3,
+                              predict_for_model, result)
+            for line in result.log_lines:
+                if on_line:
+                    on_line(line)
+            return result
         runner = training.resolve_image(image)
         if runner.kind != "script":
             raise ContainerError(f"ClientError: processing jobs run Python entry points with the scikit-learn or "
@@ -116,6 +125,42 @@ def run_processing(job_name: str, app_specification: dict[str, Any], processing_
     except Exception as exc:
         result.failure_reason = f"InternalServerError: {type(exc).__name__}: {exc}"[:1024]
     return result
+
+
+def _run_analysis_job(kind: str, folder: container.JobFolder, processing_inputs: list[dict[str, Any]],
+                      output_config: dict[str, Any], environment: dict[str, str], s3: Any,
+                      predict_for_model: Callable[[dict[str, Any]], Any] | None, result: ProcessingResult) -> None:
+    """The Model Monitor analyzer and Clarify images run in-process (see :mod:`.monitoring`)."""
+    import time
+
+    started = time.monotonic()
+    inputs: dict[str, Path] = {}
+    for item in processing_inputs or []:
+        source = item.get("S3Input")
+        if not source:
+            raise ContainerError(f"ClientError: input {item.get('InputName')!r}: only S3Input is emulated")
+        local = _local(folder, source.get("LocalPath", ""))
+        local.mkdir(parents=True, exist_ok=True)
+        container.download_prefix(s3, source["S3Uri"], local)
+        inputs[item.get("InputName", "")] = local
+    outputs = [item["S3Output"] for item in (output_config or {}).get("Outputs") or [] if item.get("S3Output")]
+    output_dirs = [_local(folder, target.get("LocalPath", "")) for target in outputs]
+    for path in output_dirs:
+        path.mkdir(parents=True, exist_ok=True)
+    if predict_for_model is None:
+        def predict_for_model(predictor: dict[str, Any]) -> Any:
+            raise ContainerError("ClientError: this sandbox cannot load models for Clarify here")
+    lines = monitoring.run_analysis_image(kind, dict(environment or {}), inputs, output_dirs,
+                                          lambda path: _local(folder, path), predict_for_model)
+    result.log_lines.extend(lines)
+    folder.log.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.log, "a", encoding="utf-8") as log_file:
+        log_file.write("\n".join(lines) + "\n")
+    for target, local in zip(outputs, output_dirs):
+        container.upload_folder(s3, local, target["S3Uri"])
+    result.seconds = time.monotonic() - started
+    result.status = "Completed"
+    result.exit_message = "Completed"
 
 
 def _local(folder: container.JobFolder, local_path: str) -> Path:

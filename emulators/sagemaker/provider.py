@@ -26,7 +26,7 @@ from emulators.core import moto_coupling
 from emulators.core.moto_coupling import AwsError
 from emulators.core.s3access import s3_access
 from emulators.core.server import current_cloud
-from emulators.sagemaker import container, hosting, processing, tracking, training, transform, tuning, validation
+from emulators.sagemaker import container, hosting, monitoring, processing, tracking, training, transform, tuning, validation
 from emulators.sagemaker.container import ContainerError
 
 log = logging.getLogger("emulators.sagemaker")
@@ -568,7 +568,8 @@ def run_processing_job(account_id: str, region: str, name: str) -> None:
             name, job.app_specification or {}, job.processing_inputs or [], job.processing_output_config or {},
             getattr(job, "environment", None) or {}, job.stopping_condition or {}, _data_dir() / "jobs", _s3(),
             cloud.endpoint_url, region, should_stop=lambda: job.arn in _STOP_REQUESTS, on_line=shipper.add,
-            on_start=lambda p: _PROCESSES.__setitem__(job.arn, p))
+            on_start=lambda p: _PROCESSES.__setitem__(job.arn, p),
+            predict_for_model=lambda predictor: _clarify_predictor(backend, name, predictor))
     finally:
         _PROCESSES.pop(job.arn, None)
     if result.failure_reason:
@@ -582,6 +583,48 @@ def run_processing_job(account_id: str, region: str, name: str) -> None:
         job.processing_end_time = now
         job.last_modified_time = now
     _STOP_REQUESTS.discard(job.arn)
+
+
+def _clarify_predictor(backend: Any, job_name: str, predictor: dict[str, Any]) -> Any:
+    """What Clarify's shadow endpoint does: the named model, loaded in-process, fed CSV (or JSON lines) rows."""
+    import io
+
+    import numpy as np
+    import pandas as pd
+
+    model = load_model_for_serving(backend, predictor["model_name"], _data_dir() / "clarify" / job_name)
+    content_type = predictor.get("content_type") or "text/csv"
+    accept = predictor.get("accept_type") or content_type
+    label_key, probability_key = predictor.get("label"), predictor.get("probability")
+
+    def predict(features: pd.DataFrame) -> np.ndarray:
+        if content_type == "application/jsonlines":
+            body = "\n".join(json.dumps({"features": list(map(_plain, row))}) for row in
+                             features.itertuples(index=False)).encode()
+        else:
+            body = features.to_csv(header=False, index=False).encode()
+        out, out_type = model.invoke(body, content_type, accept, batch=True)
+        text = out.decode("utf-8", errors="replace").strip()
+        if "json" in (out_type or accept):
+            parsed = [json.loads(line) for line in text.splitlines()] if "\n" in text else json.loads(text)
+            if isinstance(parsed, dict):
+                parsed = parsed.get("predictions", parsed.get("scores", [parsed]))
+            values = []
+            for item in parsed if isinstance(parsed, list) else [parsed]:
+                if isinstance(item, dict):
+                    item = item.get(probability_key or "", item.get(label_key or "", item.get("score",
+                                    item.get("predicted_label", next(iter(item.values()))))))
+                values.append(item[0] if isinstance(item, list) else item)
+            return np.asarray(values, float)
+        frame = pd.read_csv(io.StringIO(text), header=None)
+        column = int(probability_key) if str(probability_key).isdigit() else 0
+        return frame.iloc[:, column].to_numpy(float)
+
+    return predict
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
 
 
 # ===================================================================== hosting
@@ -1047,5 +1090,6 @@ def install(cloud: Any) -> None:
                                           _invoke_endpoint, raw_body=True)
     cloud.after_restore(_fail_interrupted_work)
     cloud.every(1.0, flush_captures, name="sagemaker-data-capture")
+    monitoring.install(cloud)
     cloud.on_reset(_on_reset)
     cloud.on_shutdown(_on_shutdown)
