@@ -55,6 +55,46 @@ class SandboxSession:
     def resource(self, service_name: str, **kwargs: Any) -> Any:
         return self.boto3_session.resource(service_name, **self._kwargs(service_name, kwargs))
 
+    def sagemaker_session(self, default_bucket: str | None = None) -> Any:
+        """A SageMaker Python SDK (v2) ``sagemaker.Session`` on the sandbox.
+
+        The SDK builds its own S3, CloudWatch Logs and STS clients, so this points the
+        process's ``AWS_*`` variables at the sandbox, creates the default bucket
+        (``sagemaker-<region>-<account>`` as on AWS, unless ``default_bucket`` is given:
+        the SDK would otherwise ask STS at its hard-coded AWS address, as it does in
+        ``Session.account_id()``, which is answered from the sandbox's STS), and turns the
+        SDK's telemetry off (it would try to reach an AWS bucket).
+
+        Example::
+
+            sess = sandbox.connect().sagemaker_session()
+            SKLearn(entry_point="train.py", framework_version="1.2-1", role=ROLE,
+                    instance_type="ml.m5.large", sagemaker_session=sess).fit({"train": uri})
+        """
+        try:
+            import sagemaker
+        except ImportError as exc:  # pragma: no cover - the ml extra installs it
+            raise RuntimeError("the SageMaker Python SDK is not installed: pip install 'sagemaker<3'") from exc
+        os.environ.update(self.environment())
+        bucket = default_bucket
+        if bucket is None:
+            account = self.client("sts").get_caller_identity()["Account"]
+            bucket = f"sagemaker-{self.region_name}-{account}"
+        s3 = self.client("s3")
+        try:
+            s3.head_bucket(Bucket=bucket)
+        except s3.exceptions.ClientError:
+            s3.create_bucket(Bucket=bucket)
+        config = {"SchemaVersion": "1.0", "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}}}
+        session = sagemaker.Session(boto_session=self.boto3_session, sagemaker_client=self.client("sagemaker"),
+                                    sagemaker_runtime_client=self.client("sagemaker-runtime"),
+                                    default_bucket=bucket, sagemaker_config=config)
+        # Session.account_id() asks STS at https://sts.<region>.amazonaws.com whatever the
+        # endpoint variables say; answer it from the sandbox's STS instead
+        account = self.client("sts").get_caller_identity()["Account"]
+        session.account_id = lambda: account  # type: ignore[method-assign]
+        return session
+
     def environment(self) -> dict[str, str]:
         """Environment variables that point other programs (AWS CLI, awswrangler,
         subprocesses) at the sandbox with the same dummy credentials."""

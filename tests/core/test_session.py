@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 import sandbox
@@ -78,3 +80,19 @@ def test_parse_s3_uri(uri, expected):
     from sandbox.lake import parse_s3_uri
 
     assert parse_s3_uri(uri) == expected
+
+
+def test_sagemaker_session_needs_no_aws(aws, monkeypatch):
+    sagemaker = pytest.importorskip("sagemaker")
+    for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_REGION"):
+        monkeypatch.setenv(key, "placeholder")  # recorded, so the variables the session sets are undone
+        monkeypatch.delenv(key)
+    session = aws.sagemaker_session()
+    assert os.environ["AWS_ENDPOINT_URL"] == aws.endpoint_url
+    assert isinstance(session, sagemaker.Session)
+    assert session.account_id() == "123456789012"
+    assert session.default_bucket() == "sagemaker-us-east-1-123456789012"
+    aws.client("s3").head_bucket(Bucket=session.default_bucket())
+    uri = session.upload_string_as_file_body("x,y\n1,2\n", session.default_bucket(), "probe/data.csv")
+    assert uri == "s3://sagemaker-us-east-1-123456789012/probe/data.csv"
+    assert session.sagemaker_client.list_training_jobs()["TrainingJobSummaries"] is not None
