@@ -177,6 +177,9 @@ def read_captured(source: Path, indexes: list[str], names: list[str] | None,
             if not parts:
                 continue
             count = max(len(p) for p in parts)
+            # a batch response may put one value per input row on a single line ("0.1,0.7,0.2")
+            parts = [[[value] for value in part[0]] if len(part) == 1 and count > 1 and len(part[0]) == count
+                     else part for part in parts]
             for i in range(count):
                 row: list[str] = []
                 for part in parts:
