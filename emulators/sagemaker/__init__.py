@@ -30,6 +30,14 @@ moto keeps the control plane; the sandbox executes:
 - **SageMaker Python SDK v2** works against the sandbox with ``AWS_ENDPOINT_URL`` set
   (``sandbox.connect().environment()``) and ``sagemaker.Session(default_bucket=...)``:
   the SDK calls STS at a hard-coded AWS address for its default bucket.
+- **Model Monitor** (:mod:`.monitoring`, :mod:`.model_monitor`): the
+  ``sagemaker-model-monitor-analyzer`` image runs our analyzer as a processing job
+  (baseline ``statistics.json`` / ``constraints.json``; ``constraint_violations.json``
+  against a baseline), and monitoring schedules (``NOW`` or cron) run it over the
+  endpoint's captured requests. DataQuality only.
+- **Clarify** (:mod:`.clarify`): the ``sagemaker-clarify-processing`` image computes
+  pre-/post-training bias metrics and Kernel SHAP into ``analysis.json``; the
+  ``predictor`` model is loaded in-process instead of a shadow endpoint.
 - **MLflow** (:mod:`.tracking`): training jobs are runs, tuning jobs parent runs,
   model package groups/packages are registered models/versions with approval status.
 
@@ -40,7 +48,9 @@ variant), serverless and asynchronous inference, multi-model and multi-container
 endpoints, warm-start tuning,
 ``TrainingJobDefinitions`` (several algorithms in one tuning job), model artifacts
 of the built-in Linear Learner / K-Means / PCA in AWS's MXNet format (ours are
-joblib files), Studio/notebook instances, SageMaker Pipelines execution.
+joblib files), Studio/notebook instances, SageMaker Pipelines execution,
+ModelQuality/ModelBias/ModelExplainability monitoring schedules, CloudWatch metrics
+from monitoring, Clarify's PDF/HTML report and flip test.
 """
 
 from emulators.core.service import ServiceInfo
@@ -57,6 +67,18 @@ SERVICES = [
                      "inference, multi-model endpoints, warm-start tuning, RCF's own scores (IsolationForest stands in)",
         provider="provider",
         notes=("MLflow UI: `sandbox mlflow` (the store is <state>/services/sagemaker/mlflow/mlflow.db)",),
+    ),
+    ServiceInfo(
+        aws="SageMaker Model Monitor and Clarify",
+        api_names=("sagemaker",),
+        stand_in="our analyzer (pandas) behind the model-monitor-analyzer image; our Clarify analysis behind the "
+                 "clarify-processing image; monitoring schedules added to moto",
+        executes="baseline statistics/constraints, monitoring schedules (NOW and cron) over captured endpoint data "
+                 "with violations (types, completeness, drift, categories, columns) in AWS's JSON formats; Clarify "
+                 "pre-/post-training bias metrics and Kernel SHAP in analysis.json",
+        not_emulated="ModelQuality/ModelBias/ModelExplainability schedules, CloudWatch metrics from monitoring, "
+                     "KLL sketches (exact quantiles instead), Clarify's report files and flip test (FT)",
+        provider="provider",
     ),
     ServiceInfo(
         aws="Amazon SageMaker Runtime",
