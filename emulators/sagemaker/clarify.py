@@ -11,13 +11,26 @@ input holds the tabular data (``text/csv``, ``application/jsonlines``, ``applica
   (with a ``group_variable``) CDDPL, from the predictions of the model named in
   ``predictor.model_name`` (AWS starts a shadow endpoint; the sandbox loads the model
   in-process), or from a ``predicted_label`` column of the dataset;
-- ``explanations.kernel_shap``: global SHAP values (mean absolute) and the expected value,
-  by Kernel SHAP against the ``shap.baseline`` row (or the data's means/modes): every
-  coalition is enumerated when there are at most 12 features, otherwise ``num_samples``
-  coalitions are sampled.
+- ``explanations.kernel_shap``: global SHAP values (``agg_method`` mean_abs, median or
+  mean_sq over every record) and the expected value, by Kernel SHAP against the
+  ``shap.baseline`` rows (averaged over them) or, without a baseline, one row of the data's
+  means/modes (AWS clusters the data with K-means instead). Every coalition is evaluated when
+  there are at most ``num_samples`` of them (at most 12 features without ``num_samples``),
+  otherwise ``num_samples`` coalitions are drawn with the Shapley kernel's size weights.
+  ``use_logit`` explains the log-odds of the model output. Key ``label0``, or the first
+  ``predictor.label_headers``.
+- ``explanations_shap/out.csv`` (``save_local_shap_values``, true by default as in the SDK):
+  one row of SHAP values per record, headed by the feature names, with the
+  ``joinsource_name_or_index`` column first when the config names one.
 
-Not emulated: the PDF/HTML/notebook report, the flip test (FT), partial dependence plots,
-NLP/computer-vision/time-series explainability, and multi-class SHAP (only the first output).
+Columns the model is not sent: the label, ``predicted_label``, ``joinsource_name_or_index`` and
+``excluded_columns`` (the ``group_variable`` is sent unless it is excluded, as on AWS). A model
+that fails on those records fails the job with a ClientError naming the columns sent.
+
+Not emulated: the PDF/HTML/notebook report (``methods.report`` is accepted and ignored), the
+flip test (FT), partial dependence plots, NLP/computer-vision/time-series explainability,
+multi-class SHAP (only the first output is explained), a SHAP baseline given as an S3 URI
+(refused with a ClientError), and the shadow endpoint itself (the model runs in-process).
 """
 
 from __future__ import annotations
@@ -306,52 +319,74 @@ def _metric_list(values: dict[str, float]) -> list[dict[str, Any]]:
 
 
 # ----------------------------------------------------------------------------- SHAP
+SYNTHETIC_ROWS_PER_CALL = 100_000
+
+
 def _shap_weights(size: int, features: int) -> float:
     return (features - 1) / (math.comb(features, size) * size * (features - size))
 
 
-def kernel_shap(predict: Predict, rows: pd.DataFrame, baseline: pd.DataFrame, num_samples: int = 2048,
-                seed: int = 0) -> tuple[np.ndarray, float]:
-    """SHAP values (one row per instance) and the expected value, against one baseline row."""
-    m = rows.shape[1]
-    expected = float(np.asarray(predict(baseline), float).reshape(-1)[0])
+def _coalitions(m: int, num_samples: int | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Coalition masks and their regression weights: all of them when affordable, else a kernel-weighted sample."""
+    full = 2 ** m - 2
+    if full <= (num_samples if num_samples else 2 ** EXACT_SHAP_FEATURES - 2):
+        masks = np.array([bits for size in range(1, m) for bits in _combinations(m, size)], bool)
+        weights = np.array([_shap_weights(int(mask.sum()), m) for mask in masks])
+        return masks, weights
+    rng = np.random.default_rng(seed)
+    sizes = np.arange(1, m)
+    size_weights = np.array([(m - 1) / (s * (m - s)) for s in sizes])
+    size_weights /= size_weights.sum()
+    masks = np.zeros((max(int(num_samples or 2048), 2 * m), m), bool)
+    for row in masks:
+        row[rng.choice(m, rng.choice(sizes, p=size_weights), replace=False)] = True
+    return masks, np.ones(len(masks))
+
+
+def _logit(values: np.ndarray) -> np.ndarray:
+    clipped = np.clip(values, 1e-7, 1 - 1e-7)
+    return np.log(clipped / (1 - clipped))
+
+
+def kernel_shap(predict: Predict, rows: pd.DataFrame, baseline: pd.DataFrame, num_samples: int | None = None,
+                seed: int = 0, use_logit: bool = False) -> tuple[np.ndarray, float]:
+    """SHAP values (one row per instance) and the expected value, against the baseline rows.
+
+    Kernel SHAP as in Lundberg & Lee: a coalition's value is the model output averaged over the
+    baseline rows with the coalition's features taken from the instance; with ``use_logit`` the
+    averaged outputs go through the logit before the weighted least squares (so SHAP values are
+    in log-odds). Every coalition is evaluated when there are at most ``num_samples`` of them.
+    """
+    m, k = rows.shape[1], len(baseline)
+    dtypes = rows.dtypes.to_dict()
+
+    def first_output(frame: pd.DataFrame) -> np.ndarray:
+        return np.asarray(predict(frame), float).reshape(len(frame), -1)[:, 0]
+
+    link = _logit if use_logit else (lambda values: values)
+    expected = float(link(np.array([first_output(baseline).mean()]))[0])
+    full = link(first_output(rows))
     if m == 1:
-        outputs = np.asarray(predict(rows), float).reshape(-1)
-        return (outputs - expected).reshape(-1, 1), expected
-    if m <= EXACT_SHAP_FEATURES:
-        coalitions = [np.array(bits, bool) for size in range(1, m)
-                      for bits in _combinations(m, size)]
-    else:
-        rng = np.random.default_rng(seed)
-        sizes = np.arange(1, m)
-        size_weights = np.array([(m - 1) / (s * (m - s)) for s in sizes])
-        size_weights /= size_weights.sum()
-        coalitions = []
-        for _ in range(max(num_samples, 2 * m)):
-            size = rng.choice(sizes, p=size_weights)
-            mask = np.zeros(m, bool)
-            mask[rng.choice(m, size, replace=False)] = True
-            coalitions.append(mask)
-    z = np.array(coalitions, float)
-    if m <= EXACT_SHAP_FEATURES:
-        weights = np.array([_shap_weights(int(c.sum()), m) for c in coalitions])
-    else:
-        weights = np.ones(len(coalitions))
-    base_values = baseline.iloc[0]
+        return (full - expected).reshape(-1, 1), expected
+    masks, weights = _coalitions(m, num_samples, seed)
+    z = masks.astype(float)
+    design = z[:, :-1] - z[:, -1:]
+    sqrt_w = np.sqrt(weights)
+    instance_values, base_values = rows.to_numpy(object), baseline.to_numpy(object)
+    chunk = max(1, SYNTHETIC_ROWS_PER_CALL // (len(masks) * k))
     phis = []
-    for _, row in rows.iterrows():
-        synthetic = pd.DataFrame([row.where(mask, base_values) for mask in coalitions], columns=rows.columns)
-        for column in rows.columns:
-            synthetic[column] = synthetic[column].astype(rows[column].dtype, errors="ignore")
-        outputs = np.asarray(predict(synthetic), float).reshape(len(coalitions), -1)[:, 0]
-        full = float(np.asarray(predict(row.to_frame().T.astype(rows.dtypes.to_dict())), float).reshape(-1)[0])
-        # constrained weighted least squares: sum(phi) = full - expected (eliminate the last feature)
-        target = outputs - expected - z[:, -1] * (full - expected)
-        design = z[:, :-1] - z[:, -1:]
-        sqrt_w = np.sqrt(weights)
-        solution, *_ = np.linalg.lstsq(design * sqrt_w[:, None], target * sqrt_w, rcond=None)
-        phis.append(np.append(solution, (full - expected) - solution.sum()))
-    return np.array(phis), expected
+    for start in range(0, len(rows), chunk):
+        block = instance_values[start:start + chunk]
+        synthetic = np.where(masks[None, :, None, :], block[:, None, None, :], base_values[None, None, :, :])
+        frame = pd.DataFrame(synthetic.reshape(-1, m), columns=rows.columns)
+        frame = frame.astype(dtypes, errors="ignore")
+        outputs = link(first_output(frame).reshape(len(block), len(masks), k).mean(axis=2))
+        gap = full[start:start + chunk] - expected
+        # constrained weighted least squares: sum(phi) = f(x) - E[f] (eliminate the last feature)
+        target = outputs.T - expected - z[:, -1:] * gap[None, :]
+        solution, *_ = np.linalg.lstsq(design * sqrt_w[:, None], target * sqrt_w[:, None], rcond=None)
+        phis.append(np.vstack([solution, gap[None, :] - solution.sum(axis=0, keepdims=True)]).T)
+    return np.vstack(phis), expected
 
 
 def _combinations(m: int, size: int):
@@ -362,13 +397,18 @@ def _combinations(m: int, size: int):
         yield bits
 
 
-def _baseline_row(features: pd.DataFrame, spec: Any) -> pd.DataFrame:
+def _baseline_rows(features: pd.DataFrame, spec: Any) -> pd.DataFrame:
+    """The SHAP baseline: the rows given in the config, or one row of means (numbers) and modes (others)."""
+    if isinstance(spec, str):
+        raise AnalyzerError("ClientError: a SHAP baseline given as an S3 URI is not emulated by the sandbox; "
+                            "pass the baseline rows inline (SHAPConfig(baseline=[[...]]))")
     if isinstance(spec, list) and spec:
-        row = spec[0] if isinstance(spec[0], list) else spec
-        if len(row) != features.shape[1]:
-            raise AnalyzerError(f"ClientError: the SHAP baseline has {len(row)} values but the model takes "
-                                f"{features.shape[1]} features")
-        frame = pd.DataFrame([row], columns=features.columns)
+        rows = spec if isinstance(spec[0], (list, tuple)) else [spec]
+        for row in rows:
+            if len(row) != features.shape[1]:
+                raise AnalyzerError(f"ClientError: the SHAP baseline has {len(row)} values but the model takes "
+                                    f"{features.shape[1]} features ({', '.join(map(str, features.columns))})")
+        frame = pd.DataFrame([list(r) for r in rows], columns=features.columns)
         return _numeric(frame).astype(features.dtypes.to_dict(), errors="ignore")
     values = {}
     for column in features.columns:
@@ -385,20 +425,23 @@ def run_analysis(config: dict[str, Any], data: pd.DataFrame, predict: Predict | 
     excluded = [_column(data, c, "excluded column") for c in config.get("excluded_columns") or []]
     predicted_column = config.get("predicted_label")
     predicted_name = _column(data, predicted_column, "predicted_label") if predicted_column is not None else None
-    feature_columns = [c for c in data.columns if c not in {label, predicted_name, *excluded}]
+    join = config.get("joinsource_name_or_index")
+    join_name = _column(data, join, "joinsource_name_or_index") if join is not None else None
+    feature_columns = [c for c in data.columns if c not in {label, predicted_name, join_name, *excluded}]
     features = data[feature_columns]
     analysis: dict[str, Any] = {"version": "1.0"}
     threshold = float((config.get("predictor") or {}).get("probability_threshold",
                                                             config.get("probability_threshold", 0.5)))
     predictions: np.ndarray | None = None
+    model = _guarded(predict, feature_columns) if predict is not None else None
 
     def model_outputs() -> np.ndarray:
         nonlocal predictions
         if predictions is None:
-            if predict is None:
+            if model is None:
                 raise AnalyzerError("ClientError: post-training bias and SHAP need a model: set "
                                     "predictor.model_name (a model created with CreateModel) in the analysis config")
-            predictions = np.asarray(predict(features), float).reshape(len(features), -1)[:, 0]
+            predictions = np.asarray(model(features), float).reshape(len(features), -1)[:, 0]
         return predictions
 
     bias_wanted = {"pre_training_bias": PRE_TRAINING, "post_training_bias": POST_TRAINING}
@@ -439,24 +482,48 @@ def run_analysis(config: dict[str, Any], data: pd.DataFrame, predict: Predict | 
     if "shap" in methods:
         spec = methods["shap"] or {}
         model_outputs()
-        baseline = _baseline_row(features, spec.get("baseline"))
-        sample = features
-        limit = int(spec.get("max_instances", 200))
-        if len(sample) > limit:
-            sample = sample.sample(limit, random_state=int(spec.get("seed", 0)))
-        phis, expected = kernel_shap(predict, sample, baseline, int(spec.get("num_samples", 2048)),
-                                     int(spec.get("seed", 0)))
+        baseline = _baseline_rows(features, spec.get("baseline"))
+        phis, expected = kernel_shap(model, features, baseline, spec.get("num_samples"), int(spec.get("seed", 0)),
+                                     use_logit=bool(spec.get("use_logit", False)))
         aggregate = spec.get("agg_method", "mean_abs")
         if aggregate == "median":
             values = np.median(phis, axis=0)
         elif aggregate == "mean_sq":
             values = np.mean(phis ** 2, axis=0)
-        else:
+        elif aggregate == "mean_abs":
             values = np.mean(np.abs(phis), axis=0)
-        analysis["explanations"] = {"kernel_shap": {"label0": {
+        else:
+            raise AnalyzerError(f"ClientError: agg_method {aggregate!r} is not one of mean_abs, median, mean_sq")
+        headers = (config.get("predictor") or {}).get("label_headers") or []
+        label_key = str(headers[0]) if headers else "label0"
+        analysis["explanations"] = {"kernel_shap": {label_key: {
             "global_shap_values": {str(c): float(v) for c, v in zip(features.columns, values)},
             "expected_value": expected}}}
+        if spec.get("save_local_shap_values", True):
+            local = pd.DataFrame(phis, columns=[str(c) for c in features.columns])
+            if join_name is not None:
+                local.insert(0, str(join_name), data[join_name].to_numpy())
+            analysis["_local_shap_values"] = local
     return analysis
+
+
+def _guarded(predict: Predict, columns: list[str]) -> Predict:
+    """The model as Clarify's shadow endpoint answers: a failure is the job's ClientError, with what was sent."""
+    def call(frame: pd.DataFrame) -> np.ndarray:
+        try:
+            outputs = np.asarray(predict(frame), float)
+        except AnalyzerError:
+            raise
+        except Exception as exc:
+            raise AnalyzerError(
+                f"ClientError: the model failed on the records Clarify sent it ({len(columns)} feature columns: "
+                f"{', '.join(map(str, columns))}; the label, predicted_label, joinsource and excluded_columns are "
+                f"not sent): {type(exc).__name__}: {exc}"[:900]) from None
+        if outputs.size == 0 or outputs.shape[0] != len(frame):
+            raise AnalyzerError(f"ClientError: the model answered {outputs.shape[0] if outputs.ndim else 0} "
+                                f"predictions for {len(frame)} records")
+        return outputs
+    return call
 
 
 def _is_probability(outputs: np.ndarray) -> bool:
@@ -472,5 +539,9 @@ def run_clarify(config_path: Path, dataset: Path, output_dir: Path, predict: Pre
         raise AnalyzerError("ClientError: the dataset has no rows")
     analysis = run_analysis(config, data, predict)
     output_dir.mkdir(parents=True, exist_ok=True)
+    local = analysis.pop("_local_shap_values", None)
+    if local is not None:
+        (output_dir / "explanations_shap").mkdir(exist_ok=True)
+        local.to_csv(output_dir / "explanations_shap" / "out.csv", index=False)
     (output_dir / "analysis.json").write_text(json.dumps(analysis, indent=2))
     return analysis

@@ -35,6 +35,9 @@ import csv
 import io
 import json
 import math
+import subprocess
+import sys
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -42,6 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+NO_DATA = "Job inputs had no data"
 SKETCH_SIZE = 2048
 BUCKETS = 10
 CHECK_TYPES = ("data_type_check", "completeness_check", "baseline_drift_check", "missing_column_check",
@@ -86,7 +90,8 @@ def _time(text: str | None) -> datetime | None:
 
 
 def read_dataset(source: Path, dataset_format: dict[str, Any], names: list[str] | None = None,
-                 environment_window: dict[str, str] | None = None) -> pd.DataFrame:
+                 environment_window: dict[str, str] | None = None,
+                 preprocess: Callable[[list[dict[str, Any]]], list[Any]] | None = None) -> pd.DataFrame:
     """The dataset a job analyses, every column as text (types are inferred afterwards, as Deequ does).
 
     Captured data is kept only inside ``start_time``/``end_time`` when the environment gives them
@@ -96,7 +101,10 @@ def read_dataset(source: Path, dataset_format: dict[str, Any], names: list[str] 
     if "sagemakerCaptureJson" in dataset_format:
         indexes = dataset_format["sagemakerCaptureJson"].get("captureIndexNames") or ["endpointInput"]
         return read_captured(source, indexes, names, _time(environment_window.get("start_time")),
-                             _time(environment_window.get("end_time")))
+                             _time(environment_window.get("end_time")), preprocess)
+    if preprocess is not None:
+        raise AnalyzerError("ClientError: the sandbox applies record_preprocessor_script to captured endpoint "
+                            "data only; preprocess the baseline dataset itself before suggest_baseline")
     if "csv" in dataset_format:
         header = bool(dataset_format["csv"].get("header", False))
         rows: list[list[str]] = []
@@ -156,14 +164,21 @@ def _captured_values(entry: dict[str, Any]) -> list[list[str]]:
 
 
 def read_captured(source: Path, indexes: list[str], names: list[str] | None,
-                  start: datetime | None = None, end: datetime | None = None) -> pd.DataFrame:
-    """Captured requests/responses (``captureData``) as rows: outputs first when both are captured."""
+                  start: datetime | None = None, end: datetime | None = None,
+                  preprocess: Callable[[list[dict[str, Any]]], list[Any]] | None = None) -> pd.DataFrame:
+    """Captured requests/responses (``captureData``) as rows: outputs first when both are captured.
+
+    With a record preprocessor, each captured event in the window goes through its
+    ``preprocess_handler`` instead and what it returns becomes the rows.
+    """
     order = sorted(indexes, key=lambda name: 0 if name == "endpointOutput" else 1)
     rows: list[list[str]] = []
-    files = [p for p in _files(source) if p.suffix in (".jsonl", ".json")]
+    events: list[dict[str, Any]] = []
+    files = sorted(p for p in source.rglob("*") if p.is_file() and p.suffix in (".jsonl", ".json")) \
+        if source.is_dir() else []
     if not files:
-        raise AnalyzerError("ClientError: no captured data (*.jsonl) for the monitoring period: invoke the "
-                            "endpoint with DataCaptureConfig enabled first")
+        raise AnalyzerError(f"{NO_DATA}: no captured requests (*.jsonl) under the endpoint's DataCaptureConfig "
+                            "destination; invoke the endpoint with data capture enabled first")
     for path in files:
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             if not line.strip():
@@ -171,6 +186,9 @@ def read_captured(source: Path, indexes: list[str], names: list[str] | None,
             event = json.loads(line)
             moment = _time((event.get("eventMetadata") or {}).get("inferenceTime"))
             if moment is not None and ((start and moment < start) or (end and moment > end)):
+                continue
+            if preprocess is not None:
+                events.append(event)
                 continue
             capture = event.get("captureData", {})
             parts = [_captured_values(capture[name]) for name in order if name in capture]
@@ -185,7 +203,99 @@ def read_captured(source: Path, indexes: list[str], names: list[str] | None,
                 for part in parts:
                     row.extend(part[i] if i < len(part) else [])
                 rows.append(row)
+    if preprocess is not None and events:
+        for result in preprocess(events):
+            rows.extend(_preprocessed_rows(result, names))
     return _frame(rows, names)
+
+
+def _preprocessed_rows(result: Any, names: list[str] | None) -> list[list[str]]:
+    """What a ``preprocess_handler`` returned, as rows: a dict (one row), a list of dicts, a list of values."""
+    def text(value: Any) -> str:
+        return "" if value is None else json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+
+    def row_of(record: Any) -> list[str]:
+        if isinstance(record, dict):
+            keys = list(record)
+            if not (names and set(keys) <= set(names)):
+                keys = sorted(keys, key=str)  # AWS orders unnamed keys lexicographically (hence zfill'd keys)
+            else:
+                keys = [n for n in names if n in record]
+            return [text(record[k]) for k in keys]
+        if isinstance(record, (list, tuple)):
+            return [text(v) for v in record]
+        return [text(record)]
+
+    if result is None or result == [] or result == {}:
+        return []
+    if isinstance(result, list) and result and all(isinstance(r, dict) for r in result):
+        return [row_of(r) for r in result]
+    return [row_of(result)]
+
+
+PREPROCESS_HARNESS = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("record_preprocessor", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+handler = getattr(module, sys.argv[3], None)
+if handler is None:
+    sys.exit(f"the script defines no {sys.argv[3]}()")
+
+class CapturedData:
+    def __init__(self, data):
+        data = data or {}
+        self.data, self.encoding = data.get("data"), data.get("encoding")
+        self.mode, self.observed_content_type = data.get("mode"), data.get("observedContentType")
+
+class EventMetadata:
+    def __init__(self, data):
+        data = data or {}
+        self.event_id, self.inference_id = data.get("eventId"), data.get("inferenceId")
+        self.inference_time = data.get("inferenceTime")
+
+class InferenceRecord:
+    def __init__(self, event):
+        capture = event.get("captureData") or {}
+        self.endpoint_input = CapturedData(capture["endpointInput"]) if "endpointInput" in capture else None
+        self.endpoint_output = CapturedData(capture["endpointOutput"]) if "endpointOutput" in capture else None
+        self.event_metadata = EventMetadata(event.get("eventMetadata"))
+        self.event_version = event.get("eventVersion")
+
+if sys.argv[3] == "postprocess_handler":
+    handler()
+    sys.exit(0)
+with open(sys.argv[2], "w") as out:
+    for line in sys.stdin:
+        if line.strip():
+            out.write(json.dumps(handler(InferenceRecord(json.loads(line))), default=str) + "\\n")
+"""
+
+
+def _run_script_handler(script: Path, handler: str, events: list[dict[str, Any]] | None,
+                        timeout: float = 600) -> tuple[list[Any], list[str]]:
+    """Run a user's ``preprocess_handler``/``postprocess_handler`` in a child Python; (results, printed lines)."""
+    if not script.is_file():
+        raise AnalyzerError(f"ClientError: the {handler.split('_')[0]}ing script {script.name!r} was not downloaded "
+                            "(check RecordPreprocessorSourceUri / PostAnalyticsProcessorSourceUri)")
+    work = script.parent
+    harness = work / f".sandbox_{handler}.py"
+    harness.write_text(PREPROCESS_HARNESS)
+    results_file = work / f".sandbox_{handler}.jsonl"
+    payload = "".join(json.dumps(e) + "\n" for e in events or [])
+    try:
+        done = subprocess.run([sys.executable, str(harness), str(script), str(results_file), handler],
+                              input=payload, capture_output=True, text=True, timeout=timeout, cwd=str(work))
+    except subprocess.TimeoutExpired:
+        raise AnalyzerError(f"ClientError: {handler} in {script.name} ran longer than {timeout:.0f} s") from None
+    printed = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    if done.returncode != 0:
+        tail = " | ".join(printed[-6:])
+        raise AnalyzerError(f"ClientError: {handler} in {script.name} failed: {tail}"[:1000])
+    results = []
+    if results_file.exists():
+        results = [json.loads(line) for line in results_file.read_text().splitlines() if line.strip()]
+    return results, printed
 
 
 # ----------------------------------------------------------------------------- statistics
@@ -394,10 +504,20 @@ def run_analyzer(environment: dict[str, str], resolve: Any) -> dict[str, Any]:
     baseline_stats = json.loads(resolve(statistics_path).read_text()) if statistics_path else None
     reference = constraints or baseline_stats
     names = [f["name"] for f in reference["features"]] if reference else None
-    frame = read_dataset(resolve(source), dataset_format, names, environment)
+    printed: list[str] = []
+    script = resolve(environment["record_preprocessor_script"]) if environment.get("record_preprocessor_script") \
+        else None
+
+    def preprocess(events: list[dict[str, Any]]) -> list[Any]:
+        results, lines = _run_script_handler(script, "preprocess_handler", events)
+        printed.extend(lines)
+        return results
+    frame = read_dataset(resolve(source), dataset_format, names, environment, preprocess if script else None)
     if frame.empty:
-        raise AnalyzerError("ClientError: the dataset to analyse has no rows (for a monitoring execution: no "
-                            "captured requests between start_time and end_time)")
+        if "sagemakerCaptureJson" in dataset_format:
+            raise AnalyzerError(f"{NO_DATA}: no captured requests between start_time "
+                                f"{environment.get('start_time')} and end_time {environment.get('end_time')}")
+        raise AnalyzerError("ClientError: the dataset to analyse has no rows")
     statistics = compute_statistics(frame)
     (out_dir / "statistics.json").write_text(json.dumps(statistics, indent=2))
     written = ["statistics.json"]
@@ -411,4 +531,9 @@ def run_analyzer(environment: dict[str, str], resolve: Any) -> dict[str, Any]:
         written.append("constraint_violations.json")
         summary["violations"] = violations
     summary["files"] = written
+    if environment.get("post_analytics_processor_script"):
+        _, lines = _run_script_handler(resolve(environment["post_analytics_processor_script"]),
+                                       "postprocess_handler", None)
+        printed.extend(lines)
+    summary["printed"] = printed
     return summary

@@ -16,10 +16,25 @@ snapshot) and runs while the sandbox is up:
   its output goes to ``<S3Uri>/<endpoint>/<schedule>/<yyyy>/<mm>/<dd>/<hh>/`` as on AWS. The
   execution's status is the job's, ``CompletedWithViolations`` when violations were found.
 
-Only the ``DataQuality`` monitoring type runs; ModelQuality (ground-truth merge), ModelBias and
-ModelExplainability schedules are refused with a ValidationException (run Clarify as a processing
-job instead). Schedules on batch transform inputs are refused too. CloudWatch metrics are not
-emitted.
+- A window with nothing captured fails the execution with AWS's ``Job inputs had no data``
+  (no processing job is started).
+- ``RecordPreprocessorSourceUri`` / ``PostAnalyticsProcessorSourceUri`` run: the scripts are
+  downloaded beside the data (``record_preprocessor_script`` / ``post_analytics_processor_script``
+  in the environment, as the SDK sets them) and their ``preprocess_handler(inference_record)`` /
+  ``postprocess_handler()`` run in a child Python; what a handler prints goes to the job's log.
+
+The SageMaker Python SDK's ``DefaultModelMonitor`` works as written for AWS: it creates a
+``DataQualityJobDefinition`` and a schedule naming it (``MonitoringJobDefinitionName``);
+``attach``, ``update_monitoring_schedule``, ``list_executions``, ``latest_monitoring_*`` and
+tags on the schedule ARN (``ListTags``/``AddTags``/``DeleteTags``) are answered here, and
+``ListDataQualityJobDefinitions`` reports each definition's real endpoint and honours its
+filters (moto answers the literal ``"EndpointName"`` and ignores them).
+
+Not emulated: ModelQuality (ground-truth merge), ModelBias and ModelExplainability schedules
+are refused with a ValidationException (run Clarify as a processing job instead); schedules on
+batch transform inputs are refused too; a record preprocessor on a *baseline* job fails the job
+(preprocess the baseline dataset itself); the 0-20 minute start delay, CloudWatch metrics
+(``publish_cloudwatch_metrics``) are not modelled.
 """
 
 from __future__ import annotations
@@ -64,6 +79,7 @@ def run_analysis_image(kind: str, environment: dict[str, str], inputs: dict[str,
             summary = model_monitor.run_analyzer(environment, resolve)
             lines = [f"analysed {summary['rows']} rows x {summary['columns']} columns; wrote "
                      f"{', '.join(summary['files'])}"]
+            lines.extend(summary.get("printed") or [])
             for violation in summary.get("violations", []):
                 lines.append(f"violation {violation['constraint_check_type']} on {violation['feature_name']}: "
                              f"{violation['description']}")
@@ -164,6 +180,64 @@ def _validate_schedule(expression: str | None, schedule: dict[str, Any]) -> None
         cron.parse(expression)
     except ValueError as exc:
         raise AwsError("ValidationException", f"Invalid ScheduleExpression: {exc}") from None
+
+
+# ===================================================================== tags and job definitions
+SCHEDULE_ARN = re.compile(r"^arn:aws[a-z-]*:sagemaker:[^:]*:[0-9]*:monitoring-schedule/(.+)$")
+
+
+def is_schedule_arn(arn: str | None) -> bool:
+    return bool(arn and SCHEDULE_ARN.match(arn))
+
+
+def _schedule_by_arn(backend: Any, arn: str) -> dict[str, Any]:
+    for record in _schedules(backend).values():
+        if record["MonitoringScheduleArn"] == arn:
+            return record
+    raise AwsError("ValidationException", f"Resource {arn} does not exist")
+
+
+def list_schedule_tags(backend: Any, arn: str) -> list[dict[str, str]]:
+    return list(_schedule_by_arn(backend, arn)["Tags"])
+
+
+def add_schedule_tags(backend: Any, arn: str, tags: list[dict[str, str]]) -> list[dict[str, str]]:
+    record = _schedule_by_arn(backend, arn)
+    keys = {t["Key"] for t in tags or []}
+    record["Tags"] = [t for t in record["Tags"] if t["Key"] not in keys] + list(tags or [])
+    return list(tags or [])
+
+
+def delete_schedule_tags(backend: Any, arn: str, keys: list[str]) -> None:
+    record = _schedule_by_arn(backend, arn)
+    record["Tags"] = [t for t in record["Tags"] if t["Key"] not in set(keys or [])]
+
+
+def list_data_quality_job_definitions(account_id: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
+    """moto answers every summary with the literal EndpointName "EndpointName" and ignores the filters."""
+    backend = _backend(account_id, region)
+    items = []
+    for name, definition in getattr(backend, "data_quality_job_definitions", {}).items():
+        endpoint = ((definition.data_quality_job_input or {}).get("EndpointInput") or {}).get("EndpointName")
+        item = {"MonitoringJobDefinitionName": name, "MonitoringJobDefinitionArn": definition.arn,
+                "CreationTime": _as_time(definition.creation_time)}
+        if endpoint:
+            item["EndpointName"] = endpoint
+        items.append(item)
+    if params.get("EndpointName"):
+        items = [i for i in items if i.get("EndpointName") == params["EndpointName"]]
+    if params.get("NameContains"):
+        items = [i for i in items if params["NameContains"] in i["MonitoringJobDefinitionName"]]
+    items = _filter_times(items, params, "CreationTime", "CreationTime")
+    key = "MonitoringJobDefinitionName" if params.get("SortBy") == "Name" else "CreationTime"
+    items.sort(key=lambda i: i[key], reverse=(params.get("SortOrder") or "Descending") == "Descending")
+    return _page(items, params, "JobDefinitionSummaries")
+
+
+def check_new_job_definition(account_id: str, region: str, name: str) -> None:
+    backend = _backend(account_id, region)
+    if name in getattr(backend, "data_quality_job_definitions", {}):
+        raise AwsError("ResourceInUse", f"Job definition {name} already exists")
 
 
 def create_monitoring_schedule(account_id: str, region: str, name: str, config: dict[str, Any],
@@ -306,6 +380,16 @@ def _capture_destination(backend: Any, endpoint_name: str) -> str | None:
     return capture.get("DestinationS3Uri") if capture.get("EnableCapture", True) else None
 
 
+def _has_captures(uri: str) -> bool:
+    from emulators.core.s3access import s3_access
+
+    try:
+        bucket, prefix = container.parse_s3_uri(uri)
+        return any(not o.key.endswith("/") for o in s3_access().list(bucket, prefix))
+    except Exception:
+        return False
+
+
 def start_execution(account_id: str, region: str, name: str, scheduled: datetime) -> None:
     """Start one monitoring execution (a processing job) for a schedule."""
     from emulators.sagemaker import provider
@@ -331,6 +415,12 @@ def start_execution(account_id: str, region: str, name: str, scheduled: datetime
         with cloud.mutating():
             execution.update(status="Failed", FailureReason=f"Endpoint {endpoint} has no data capture: set "
                                                              "DataCaptureConfig on its endpoint config")
+            execution["LastModifiedTime"] = _now()
+        return
+    if not _has_captures(destination.rstrip("/") + f"/{endpoint}/"):
+        with cloud.mutating():
+            execution.update(status="Failed", FailureReason=f"{model_monitor.NO_DATA}: nothing captured under "
+                                                             f"{destination.rstrip('/')}/{endpoint}/ yet")
             execution["LastModifiedTime"] = _now()
         return
     input_path = endpoint_input.get("LocalPath") or "/opt/ml/processing/input/endpoint"
@@ -360,6 +450,16 @@ def start_execution(account_id: str, region: str, name: str, scheduled: datetime
             environment[variable] = f"/opt/ml/processing/baseline/{resource}/{uri.rstrip('/').rsplit('/', 1)[-1]}"
     environment.update(definition.get("Environment") or {})
     app = dict(definition.get("MonitoringAppSpecification") or {})
+    for key, input_name, variable in (
+            ("RecordPreprocessorSourceUri", "pre_processor_script", "record_preprocessor_script"),
+            ("PostAnalyticsProcessorSourceUri", "post_processor_script", "post_analytics_processor_script")):
+        uri = app.get(key)
+        if uri:
+            local = f"/opt/ml/processing/code/{input_name}"
+            inputs.append({"InputName": input_name, "S3Input": {
+                "S3Uri": uri, "LocalPath": local, "S3DataType": "S3Prefix", "S3InputMode": "File",
+                "S3DataDistributionType": "FullyReplicated"}})
+            environment[variable] = f"{local}/{uri.rstrip('/').rsplit('/', 1)[-1]}"
     try:
         backend.create_processing_job(
             app_specification={k: v for k, v in app.items() if k in ("ImageUri", "ContainerEntrypoint",
@@ -517,7 +617,13 @@ def install(cloud: Any) -> None:
             "LastModifiedTimeBefore", "LastModifiedTimeAfter", "StatusEquals", "MonitoringJobDefinitionName",
             "MonitoringTypeEquals"))
 
+    def list_definitions(response: Any) -> dict[str, Any]:
+        return list_data_quality_job_definitions(response.current_account, response.region, _params(
+            response, "EndpointName", "SortBy", "SortOrder", "NextToken", "MaxResults", "NameContains",
+            "CreationTimeBefore", "CreationTimeAfter"))
+
     for operation, handler in (("create_monitoring_schedule", create), ("describe_monitoring_schedule", describe),
+                               ("list_data_quality_job_definitions", list_definitions),
                                ("update_monitoring_schedule", update), ("delete_monitoring_schedule", delete),
                                ("start_monitoring_schedule", start), ("stop_monitoring_schedule", stop),
                                ("list_monitoring_schedules", list_schedules),

@@ -434,6 +434,36 @@ class SandboxSageMakerBackend(SageMakerBackend):  # type: ignore[misc, valid-typ
                 log.exception("MLflow approval status for %s", arn)
         return arn
 
+    # ---------------------------------------------------------------- monitoring (see .monitoring)
+    def create_data_quality_job_definition(self, account_id: str, job_definition_name: str, **kwargs: Any) -> Any:
+        monitoring.check_new_job_definition(account_id, self.region_name, job_definition_name)
+        return super().create_data_quality_job_definition(account_id=account_id,
+                                                          job_definition_name=job_definition_name, **kwargs)
+
+    def list_tags(self, arn: str, **kwargs: Any) -> Any:
+        if monitoring.is_schedule_arn(arn):
+            return monitoring.list_schedule_tags(self, arn), None
+        try:
+            return super().list_tags(arn=arn, **kwargs)
+        except AttributeError:  # moto: the ARN names no resource it keeps
+            raise AwsError("ValidationException", f"Resource {arn} does not exist") from None
+
+    def add_tags(self, arn: str, tags: list[dict[str, str]]) -> Any:
+        if monitoring.is_schedule_arn(arn):
+            return monitoring.add_schedule_tags(self, arn, tags)
+        try:
+            return super().add_tags(arn, tags)
+        except AttributeError:
+            raise AwsError("ValidationException", f"Resource {arn} does not exist") from None
+
+    def delete_tags(self, arn: str, tag_keys: list[str]) -> None:
+        if monitoring.is_schedule_arn(arn):
+            return monitoring.delete_schedule_tags(self, arn, tag_keys)
+        try:
+            return super().delete_tags(arn, tag_keys)
+        except AttributeError:
+            raise AwsError("ValidationException", f"Resource {arn} does not exist") from None
+
     def _run_for_artifact(self, model_data_url: str) -> str | None:
         for job in self.training_jobs.values():
             if (job.model_artifacts or {}).get("S3ModelArtifacts") == model_data_url:

@@ -198,3 +198,90 @@ def test_post_training_without_a_model_says_what_is_missing():
     config["facet"] = [{"name_or_index": "nope"}]
     with pytest.raises(AnalyzerError, match="'nope' is not a column"):
         clarify.run_analysis({**config, "methods": {"pre_training_bias": {}}}, frame, None)
+
+
+def test_kernel_shap_averages_several_baseline_rows_samples_coalitions_and_explains_log_odds():
+    rng = np.random.default_rng(4)
+    columns = [f"x{i}" for i in range(14)]  # more than 12 features: coalitions are sampled
+    rows = pd.DataFrame(rng.normal(size=(6, 14)), columns=columns)
+    weights = rng.normal(size=14)
+
+    def probability(frame):
+        return 1 / (1 + np.exp(-(frame.to_numpy(float) @ weights - 0.3)))
+
+    baseline = pd.DataFrame(rng.normal(size=(3, 14)), columns=columns)
+    phis, expected = clarify.kernel_shap(probability, rows, baseline, num_samples=400, use_logit=True)
+    # log-odds are linear, but averaging over 3 baseline rows happens before the logit: check additivity
+    full = np.log(probability(rows) / (1 - probability(rows)))
+    assert phis.sum(axis=1) == pytest.approx(full - expected)
+    mean_p = probability(baseline).mean()
+    assert expected == pytest.approx(np.log(mean_p / (1 - mean_p)))
+
+    one = baseline.iloc[:1]
+    phis, expected = clarify.kernel_shap(probability, rows, one, num_samples=400, use_logit=True)
+    assert phis == pytest.approx((rows.to_numpy() - one.to_numpy()) * weights, abs=1e-6)
+
+
+def test_clarify_writes_local_shap_values_keyed_by_the_join_column(tmp_path):
+    frame = pd.DataFrame({"id": ["a", "b", "c"], "label": [1, 0, 1], "x": [1.0, 2.0, 3.0], "z": [0.5, 0.0, 1.0],
+                          "skip": [9, 9, 9]})
+    (tmp_path / "data.csv").write_text(frame.to_csv(index=False, header=False))
+    config = {"dataset_type": "text/csv", "headers": list(frame.columns), "label": "label",
+              "joinsource_name_or_index": "id", "excluded_columns": ["skip"],
+              "methods": {"shap": {"baseline": [[0.0, 0.0]], "save_local_shap_values": True},
+                          "report": {"name": "report"}}}
+    (tmp_path / "analysis_config.json").write_text(json.dumps(config))
+    sent = []
+
+    def predict(features):
+        sent.append(list(features.columns))
+        return features.to_numpy(float) @ np.array([2.0, -1.0])
+
+    analysis = clarify.run_clarify(tmp_path / "analysis_config.json", tmp_path / "data.csv", tmp_path / "out", predict)
+    assert all(columns == ["x", "z"] for columns in sent)
+    local = pd.read_csv(tmp_path / "out" / "explanations_shap" / "out.csv")
+    assert list(local.columns) == ["id", "x", "z"]
+    assert local[["x", "z"]].to_numpy() == pytest.approx(frame[["x", "z"]].to_numpy() * [2.0, -1.0])
+    assert analysis["explanations"]["kernel_shap"]["label0"]["global_shap_values"]["x"] == pytest.approx(4.0)
+
+    config["methods"]["shap"]["baseline"] = "s3://bucket/baseline.csv"
+    with pytest.raises(AnalyzerError, match="S3 URI is not emulated"):
+        clarify.run_analysis(config, clarify.read_dataset(tmp_path / "data.csv", config), predict)
+
+    def broken(features):
+        raise ValueError("X has 2 features, but the model is expecting 3")
+
+    with pytest.raises(AnalyzerError, match=r"ClientError: the model failed .*\(2 feature columns: x, z;"):
+        clarify.run_analysis(config, clarify.read_dataset(tmp_path / "data.csv", config), broken)
+
+
+def test_record_preprocessor_results_become_rows():
+    names = ["probability", "a", "b"]
+    assert model_monitor._preprocessed_rows({"b": 2, "probability": 0.5, "a": 1}, names) == [["0.5", "1", "2"]]
+    assert model_monitor._preprocessed_rows({"0002": "z", "0001": "y"}, names) == [["y", "z"]]
+    assert model_monitor._preprocessed_rows([{"a": 1}, {"a": 2}], names) == [["1"], ["2"]]
+    assert model_monitor._preprocessed_rows([0.5, 1, 2], names) == [["0.5", "1", "2"]]
+    assert model_monitor._preprocessed_rows([], names) == []
+
+
+def test_captured_data_outside_the_window_is_job_inputs_had_no_data(tmp_path):
+    event = {"captureData": {"endpointInput": {"observedContentType": "text/csv", "mode": "INPUT",
+                                               "data": "1,2", "encoding": "CSV"}},
+             "eventMetadata": {"eventId": "e1", "inferenceTime": "2024-01-01T10:00:00Z"}, "eventVersion": "0"}
+    (tmp_path / "in" / "ep").mkdir(parents=True)
+    (tmp_path / "in" / "ep" / "data.jsonl").write_text(json.dumps(event) + "\n")
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "constraints.json").write_text(json.dumps({"features": [
+        {"name": "a", "inferred_type": "Integral"}, {"name": "b", "inferred_type": "Integral"}]}))
+    env = {"dataset_format": json.dumps({"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput"]}}),
+           "dataset_source": "/opt/ml/processing/input/endpoint", "output_path": "/opt/ml/processing/output",
+           "baseline_constraints": "/opt/ml/processing/baseline/constraints/constraints.json",
+           "start_time": "2024-01-01T11:00:00Z", "end_time": "2024-01-01T12:00:00Z"}
+
+    def resolve(path):
+        return tmp_path / ("in" if "input" in path else "out" if "output" in path else "base/constraints.json")
+
+    with pytest.raises(AnalyzerError, match="^Job inputs had no data"):
+        model_monitor.run_analyzer(env, resolve)
+    env["start_time"] = "2024-01-01T09:00:00Z"
+    assert model_monitor.run_analyzer(env, resolve)["violations"] == []
