@@ -1,4 +1,5 @@
-"""Exercises on SageMaker: an endpoint good enough to ship, tuning, the registry, batch transform."""
+"""Exercises on SageMaker: an endpoint good enough to ship, tuning, the registry, batch transform,
+Model Monitor and Clarify."""
 
 from __future__ import annotations
 
@@ -133,6 +134,83 @@ def check_transform(g: Grader) -> None:
                                   "scores each row)", f"{rows_out} predictions, one per row")
 
 
+def _read_json(s3, uri: str):
+    bucket, key = parse_s3_uri(uri)
+    found = lookup(s3.get_object, Bucket=bucket, Key=key)
+    if not found:
+        return None
+    try:
+        return json.loads(found["Body"].read())
+    except ValueError:
+        return None
+
+
+def check_model_monitor(g: Grader) -> None:
+    sm, s3, name, schedule = g.client("sagemaker"), g.client("s3"), "ex26-churn", "ex26-data-quality"
+    endpoint = lookup(sm.describe_endpoint, EndpointName=name)
+    g.need(endpoint, f"SageMaker endpoint {name} does not exist", f"endpoint {name} exists")
+    config = sm.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
+    capture = config.get("DataCaptureConfig") or {}
+    modes = {o.get("CaptureMode") for o in capture.get("CaptureOptions") or []}
+    g.expect(capture.get("EnableCapture") and modes >= {"Input", "Output"},
+             f"endpoint {name} does not capture both requests and responses (DataCaptureConfig with "
+             "CaptureOptions Input and Output)", "data capture of inputs and outputs")
+    g.expect(str(capture.get("DestinationS3Uri", "")).startswith("s3://ex26-monitoring/capture"),
+             f"captured data goes to {capture.get('DestinationS3Uri')}, not s3://ex26-monitoring/capture/",
+             "captured data in s3://ex26-monitoring/capture/")
+    found = lookup(sm.describe_monitoring_schedule, MonitoringScheduleName=schedule)
+    g.need(found, f"monitoring schedule {schedule} does not exist (create_monitoring_schedule)",
+           f"monitoring schedule {schedule} exists")
+    g.expect(found.get("MonitoringType", "DataQuality") == "DataQuality" and found.get("EndpointName") == name,
+             f"{schedule} must monitor the data quality of endpoint {name} (it monitors {found.get('EndpointName')}, "
+             f"type {found.get('MonitoringType')})", "DataQuality on the endpoint")
+    definition = found["MonitoringScheduleConfig"].get("MonitoringJobDefinition")
+    baseline = (definition or {}).get("BaselineConfig") or {}
+    job_definition = found["MonitoringScheduleConfig"].get("MonitoringJobDefinitionName")
+    if job_definition:
+        described = sm.describe_data_quality_job_definition(JobDefinitionName=job_definition)
+        baseline = described.get("DataQualityBaselineConfig") or {}
+    uris = {kind: (baseline.get(f"{kind}Resource") or {}).get("S3Uri") for kind in ("Constraints", "Statistics")}
+    g.need(all(uris.values()), f"{schedule} has no baseline: BaselineConfig needs ConstraintsResource and "
+                               "StatisticsResource (the files a baseline job writes)")
+    for kind, uri in uris.items():
+        content = _read_json(s3, uri)
+        g.expect(content and content.get("features"), f"the baseline {kind.lower()} {uri} is missing or has no "
+                                                      "features (run a baseline job first)",
+                 f"baseline {kind.lower()} with {len(content['features']) if content else 0} features")
+    executions = sm.list_monitoring_executions(MonitoringScheduleName=schedule)["MonitoringExecutionSummaries"]
+    finished = [e for e in executions if e["MonitoringExecutionStatus"] in ("Completed", "CompletedWithViolations")]
+    g.expect(finished, f"{schedule} has no completed monitoring execution yet "
+                       f"({[e['MonitoringExecutionStatus'] for e in executions]}): send traffic to the endpoint and "
+                       "run the schedule (ScheduleExpression NOW runs it at once)",
+             f"a monitoring execution finished ({finished[0]['MonitoringExecutionStatus']})" if finished else None)
+
+
+def check_clarify_bias(g: Grader) -> None:
+    sm, s3, name = g.client("sagemaker"), g.client("s3"), "ex27-clarify-bias"
+    job = lookup(sm.describe_processing_job, ProcessingJobName=name)
+    g.need(job, f"processing job {name} does not exist (a SageMaker Clarify processing job)", f"job {name} exists")
+    image = job["AppSpecification"]["ImageUri"]
+    g.need("sagemaker-clarify-processing" in image, f"{name} runs {image}, not the SageMaker Clarify image")
+    g.need(job["ProcessingJobStatus"] == "Completed",
+           f"{name} is {job['ProcessingJobStatus']} {job.get('FailureReason') or ''}".strip())
+    outputs = job["ProcessingOutputConfig"]["Outputs"]
+    uri = outputs[0]["S3Output"]["S3Uri"].rstrip("/") if outputs else ""
+    g.expect(uri.startswith("s3://ex27-fairness/clarify"), f"the analysis went to {uri}, not s3://ex27-fairness/clarify/",
+             "analysis in s3://ex27-fairness/clarify/")
+    analysis = _read_json(s3, f"{uri}/analysis.json") if uri else None
+    g.need(analysis, f"no analysis.json under {uri}")
+    report = analysis.get("pre_training_bias_metrics") or {}
+    facets = report.get("facets") or {}
+    g.need("is_consumer" in facets, f"analysis.json has no pre-training bias for the facet is_consumer "
+                                    f"(facets: {sorted(facets)})", "pre-training bias for is_consumer")
+    metrics = {m["name"] for entry in facets["is_consumer"] for m in entry["metrics"]}
+    g.expect({"CI", "DPL"} <= metrics, f"the report lacks CI and/or DPL (it has {sorted(metrics)})",
+             "class imbalance (CI) and DPL measured")
+    g.expect(str(report.get("label")) == "churned", f"the label is {report.get('label')!r}, not churned",
+             "label churned")
+
+
 EXERCISES = [
     Exercise(17, "endpoint-auc", "SageMaker", "Train and deploy a model that beats 0.8 AUC",
              "Train a churn model on the customers data and deploy it to the real-time endpoint `ex17-churn`. "
@@ -163,4 +241,25 @@ EXERCISES = [
              ("batch transform vs real-time endpoints", "SplitType Line, input/output in S3"),
              ("create_transform_job(TransformInput={'SplitType': 'Line', 'ContentType': 'text/csv', ...})",),
              check_transform, NB_DEPLOY, ("sagemaker", "s3")),
+    Exercise(26, "model-monitor", "SageMaker Model Monitor", "Watch an endpoint for data drift",
+             "Deploy a churn model to the endpoint `ex26-churn`, capturing every request and response in "
+             "`s3://ex26-monitoring/capture/`. Create a baseline (statistics and constraints) from the data the "
+             "model was trained on, and a DataQuality monitoring schedule `ex26-data-quality` on the endpoint "
+             "that uses it. Send some traffic and let the schedule run at least once.",
+             ("Model Monitor: data capture, baseline statistics/constraints, monitoring schedules, violations",
+              "detecting data drift in production"),
+             ("DataCaptureConfig on the endpoint config (CaptureOptions Input and Output)",
+              "a processing job with the sagemaker-model-monitor-analyzer image and dataset_format/dataset_source/"
+              "output_path environment variables (or DefaultModelMonitor.suggest_baseline)",
+              "create_monitoring_schedule with ScheduleExpression NOW and DataAnalysisStartTime -PT1H"),
+             check_model_monitor, NB_DEPLOY, ("sagemaker", "s3")),
+    Exercise(27, "clarify-bias", "SageMaker Clarify", "Measure bias in the training data",
+             "Measure the pre-training bias of the churn training data (label `churned`, positive value 1) "
+             "towards business customers (facet `is_consumer` with value 0) with the SageMaker Clarify processing "
+             "job `ex27-clarify-bias`, writing its analysis to `s3://ex27-fairness/clarify/`.",
+             ("SageMaker Clarify: pre-training bias metrics (CI, DPL, KL, JS)", "facets and label values"),
+             ("analysis_config.json with label, label_values_or_threshold, facet and methods.pre_training_bias",
+              "a processing job with the sagemaker-clarify-processing image, inputs analysis_config and dataset "
+              "(or SageMakerClarifyProcessor.run_pre_training_bias)"),
+             check_clarify_bias, NB_DEPLOY, ("sagemaker", "s3")),
 ]
