@@ -22,32 +22,11 @@ import joblib
 import numpy as np
 import pytest
 
-from .conftest import ROLE, csv_bytes, make_dataset
+from .conftest import ROLE, TRAIN_SCRIPT, csv_bytes, make_dataset
 
 sagemaker = pytest.importorskip("sagemaker")
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:.*SageMaker Python SDK v2")]
-
-TRAIN_SCRIPT = '''
-import argparse, glob, os
-import joblib, pandas as pd
-from sklearn.linear_model import LogisticRegression
-
-def model_fn(model_dir):
-    return joblib.load(os.path.join(model_dir, "model.joblib"))
-
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--C", type=float, default=1.0)
-    parser.add_argument("--model-dir", default=os.environ.get("SM_MODEL_DIR"))
-    parser.add_argument("--train", default=os.environ.get("SM_CHANNEL_TRAIN"))
-    args = parser.parse_args()
-    frame = pd.concat([pd.read_csv(f, header=None) for f in sorted(glob.glob(args.train + "/*.csv"))])
-    y, x = frame.iloc[:, 0].to_numpy(), frame.iloc[:, 1:].to_numpy()
-    model = LogisticRegression(C=args.C).fit(x, y)
-    print(f"train_accuracy={model.score(x, y):.4f}")
-    joblib.dump(model, os.path.join(args.model_dir, "model.joblib"))
-'''
 
 PREPROCESS_SCRIPT = '''
 import glob, os
