@@ -82,3 +82,23 @@ def stage(uris: list[str], transformation_ctx: str = "", exclusions: list[str] |
             count += 1
     _bookmarks.remember(transformation_ctx, read)
     return root, count
+
+
+def purge(uris: list[str], options: dict[str, Any]) -> int:
+    """Delete objects under ``uris`` older than ``retentionPeriod`` hours (AWS's default: 168)."""
+    from datetime import datetime, timedelta, timezone
+
+    hours = float(options.get("retentionPeriod", 168))
+    excluded = set(options.get("excludeStorageClasses") or [])
+    cutoff = datetime.now(timezone.utc) - timedelta(hours=hours)
+    s3 = client()
+    deleted = 0
+    for uri in uris:
+        bucket, prefix = split(uri)
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            doomed = [{"Key": o["Key"]} for o in page.get("Contents", [])
+                      if o["LastModified"] <= cutoff and o.get("StorageClass", "STANDARD") not in excluded]
+            for start in range(0, len(doomed), 1000):
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed[start:start + 1000], "Quiet": True})
+            deleted += len(doomed)
+    return deleted

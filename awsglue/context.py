@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from awsglue import _s3
-from awsglue.dynamicframe import DynamicFrame, _spark_type
+from awsglue.dynamicframe import DynamicFrame, _cast, _spark_type
 
 HIVE_TO_SPARK = {"string": "string", "varchar": "string", "char": "string", "int": "int", "integer": "int",
                  "bigint": "bigint", "smallint": "smallint", "tinyint": "tinyint", "double": "double",
@@ -150,7 +150,7 @@ class GlueContext:
         if fmt != "parquet":
             for name, kind in columns:
                 if name in df.columns:
-                    df = df.withColumn(name, F.col(f"`{name}`").cast(HIVE_TO_SPARK.get(kind, kind)))
+                    df = df.withColumn(name, _cast(F.col(f"`{name}`"), HIVE_TO_SPARK.get(kind, kind)))
         return DynamicFrame(df, self, transformation_ctx)
 
     def _prune(self, partitions: list[dict[str, Any]], keys: list[str], predicate: str) -> list[dict[str, Any]]:
@@ -223,18 +223,61 @@ class GlueContext:
         keys = [k["Name"] for k in table.get("PartitionKeys", [])]
         location = descriptor["Location"]
         df = frame.toDF()
-        self._write(df, location, fmt, keys, {"separator": descriptor.get("SerdeInfo", {}).get("Parameters", {})
-                                               .get("field.delim", ",")})
-        if keys:
-            existing = {tuple(p["Values"]) for p in _partitions(glue, database, table_name)}
-            new = [tuple(str(v) for v in row) for row in df.select(*keys).distinct().collect()]
-            inputs = [{"Values": list(values), "StorageDescriptor": {
-                **descriptor, "Location": location.rstrip("/") + "/" + "/".join(f"{k}={v}" for k, v in zip(keys, values)) + "/"}}
-                for values in new if values not in existing]
-            for start in range(0, len(inputs), 100):
-                glue.batch_create_partition(DatabaseName=database, TableName=table_name,
-                                            PartitionInputList=inputs[start:start + 100])
+        columns = [c["Name"] for c in descriptor.get("Columns", [])]
+        if fmt != "parquet" and columns and all(c in df.columns for c in columns + keys):
+            df = df.select(*[f"`{c}`" for c in columns + keys])  # text formats are read by position
+        params = {**table.get("Parameters", {}), **descriptor.get("Parameters", {})}
+        self._write(df, location, fmt, keys, {
+            "separator": descriptor.get("SerdeInfo", {}).get("Parameters", {}).get("field.delim", ","),
+            "writeHeader": params.get("skip.header.line.count") == "1"})
+        self._register_partitions(glue, database, table_name, descriptor, df, keys)
         return frame
+
+    def _register_partitions(self, glue: Any, database: str, table_name: str, descriptor: dict[str, Any],
+                             df: Any, keys: list[str]) -> None:
+        if not keys:
+            return
+        location = descriptor["Location"]
+        existing = {tuple(p["Values"]) for p in _partitions(glue, database, table_name)}
+        new = [tuple(str(v) for v in row) for row in df.select(*keys).distinct().collect()]
+        inputs = [{"Values": list(values), "StorageDescriptor": {
+            **descriptor, "Location": location.rstrip("/") + "/" + "/".join(f"{k}={v}" for k, v in zip(keys, values)) + "/"}}
+            for values in new if values not in existing]
+        for start in range(0, len(inputs), 100):
+            glue.batch_create_partition(DatabaseName=database, TableName=table_name,
+                                        PartitionInputList=inputs[start:start + 100])
+
+    # -- sinks (getSink with enableUpdateCatalog) -----------------------------------
+    def getSink(self, connection_type: str = "s3", format: str | None = None,  # noqa: N802, A002
+                transformation_ctx: str = "", **options: Any) -> DataSink:
+        """A sink that writes S3 and, with ``enableUpdateCatalog=True``, creates or updates the table."""
+        if connection_type != "s3":
+            raise ValueError(f"connection_type {connection_type!r} is not supported in the sandbox (only s3)")
+        sink = DataSink(self, options)
+        if format:
+            sink.setFormat(format)
+        return sink
+
+    # -- purging -----------------------------------------------------------------
+    def purge_s3_path(self, s3_path: str, options: dict[str, Any] | None = None,
+                      transformation_ctx: str = "") -> None:
+        """Delete the objects under ``s3_path`` older than ``retentionPeriod`` hours (default 168, as on AWS)."""
+        _s3.purge([s3_path], options or {})
+
+    def purge_table(self, database: str, table_name: str, options: dict[str, Any] | None = None,
+                    transformation_ctx: str = "", catalog_id: str | None = None) -> None:
+        """Delete the table's (or the predicate's partitions') objects older than ``retentionPeriod`` hours."""
+        options = options or {}
+        glue = _s3.client("glue")
+        table = glue.get_table(DatabaseName=database, Name=table_name)["Table"]
+        keys = [k["Name"] for k in table.get("PartitionKeys", [])]
+        predicate = options.get("partitionPredicate")
+        if keys and predicate:
+            partitions = self._prune(_partitions(glue, database, table_name), keys, predicate)
+            paths = [p["StorageDescriptor"]["Location"] for p in partitions]
+        else:
+            paths = [table["StorageDescriptor"]["Location"]]
+        _s3.purge(paths, options)
 
     def _write(self, df: Any, path: str, fmt: str, partition_keys: list[str], format_options: dict[str, Any]) -> None:
         from emulators.core import spark_s3
@@ -254,4 +297,92 @@ class GlueContext:
             raise ValueError(f"format {fmt!r} is not supported in the sandbox (csv, json, parquet)")
 
 
-__all__ = ["GlueContext", "_spark_type"]
+def _hive_format(fmt: str, separator: str = ",") -> dict[str, Any]:
+    if fmt in ("parquet", "glueparquet"):
+        return {"InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+                "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+                "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+                              "Parameters": {"serialization.format": "1"}}}
+    text = {"InputFormat": "org.apache.hadoop.mapred.TextInputFormat",
+            "OutputFormat": "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"}
+    if fmt == "json":
+        return {**text, "SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe", "Parameters": {}}}
+    return {**text, "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+                                  "Parameters": {"field.delim": separator}}}
+
+
+class DataSink:
+    """What ``glueContext.getSink(...)`` returns: ``setFormat``, ``setCatalogInfo``, ``writeFrame``.
+
+    With ``enableUpdateCatalog=True`` the table is created when missing and, with
+    ``updateBehavior="UPDATE_IN_DATABASE"`` (the default), its schema is updated
+    when the frame brings new columns; new partitions are registered either way.
+    """
+
+    def __init__(self, ctx: GlueContext, options: dict[str, Any]) -> None:
+        self._ctx = ctx
+        self._options = dict(options)
+        self._format = "json"
+        self._format_options: dict[str, Any] = {}
+        self._database: str | None = None
+        self._table: str | None = None
+
+    def setFormat(self, format: str, **options: Any) -> None:  # noqa: N802, A002
+        self._format = format.lower()
+        self._format_options = options
+
+    def setCatalogInfo(self, catalogDatabase: str, catalogTableName: str,  # noqa: N802, N803
+                       catalogId: str | None = None) -> None:  # noqa: N803
+        self._database, self._table = catalogDatabase, catalogTableName
+
+    def writeFrame(self, dynamic_frame: DynamicFrame, info: str = "") -> DynamicFrame:  # noqa: N802
+        path = self._options.get("path")
+        if not path:
+            raise ValueError("getSink needs path='s3://bucket/prefix/'")
+        keys = list(self._options.get("partitionKeys") or [])
+        df = dynamic_frame.toDF()
+        fmt = self._format
+        separator = self._format_options.get("separator", ",")
+        format_options = {"writeHeader": False, **self._format_options}
+        self._ctx._write(df, path, fmt, keys, format_options)
+        update_catalog = str(self._options.get("enableUpdateCatalog", False)).lower() == "true"
+        if update_catalog and self._database and self._table:
+            header = fmt == "csv" and str(format_options["writeHeader"]).lower() == "true"
+            self._update_catalog(df, path, fmt, keys, separator, header)
+        elif update_catalog:
+            raise ValueError("enableUpdateCatalog needs sink.setCatalogInfo(catalogDatabase=..., catalogTableName=...)")
+        return dynamic_frame
+
+    def _update_catalog(self, df: Any, path: str, fmt: str, keys: list[str], separator: str,
+                        header: bool) -> None:
+        glue = _s3.client("glue")
+        columns = [{"Name": f.name, "Type": f.dataType.simpleString()} for f in df.schema.fields if f.name not in keys]
+        partition_keys = [{"Name": k, "Type": "string"} for k in keys]
+        descriptor = {"Columns": columns, "Location": path, **_hive_format(fmt, separator),
+                      "Compressed": False, "NumberOfBuckets": -1, "StoredAsSubDirectories": False}
+        classification = "parquet" if fmt in ("parquet", "glueparquet") else fmt
+        table_input = {"Name": self._table, "StorageDescriptor": descriptor, "PartitionKeys": partition_keys,
+                       "TableType": "EXTERNAL_TABLE", "Parameters": {"classification": classification,
+                                                                      **({"skip.header.line.count": "1"} if header else {})}}
+        try:
+            table = glue.get_table(DatabaseName=self._database, Name=self._table)["Table"]
+        except glue.exceptions.EntityNotFoundException:
+            glue.create_table(DatabaseName=self._database, TableInput=table_input)
+            table = glue.get_table(DatabaseName=self._database, Name=self._table)["Table"]
+        else:
+            behavior = self._options.get("updateBehavior", "UPDATE_IN_DATABASE")
+            known = [c["Name"] for c in table["StorageDescriptor"].get("Columns", [])]
+            added = [c for c in columns if c["Name"] not in known]
+            if behavior == "UPDATE_IN_DATABASE" and added:
+                current = {k: v for k, v in table.items() if k in (
+                    "Name", "Description", "Owner", "Retention", "StorageDescriptor", "PartitionKeys", "TableType",
+                    "Parameters")}
+                current["StorageDescriptor"] = {**table["StorageDescriptor"],
+                                                "Columns": table["StorageDescriptor"].get("Columns", []) + added}
+                glue.update_table(DatabaseName=self._database, TableInput=current)
+                table = glue.get_table(DatabaseName=self._database, Name=self._table)["Table"]
+        self._ctx._register_partitions(glue, self._database, self._table, table["StorageDescriptor"], df,
+                                       [k["Name"] for k in table.get("PartitionKeys", [])])
+
+
+__all__ = ["DataSink", "GlueContext", "_spark_type"]

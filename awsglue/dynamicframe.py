@@ -56,7 +56,7 @@ class DynamicFrame:
         columns = []
         for mapping in mappings:
             source, _source_type, target, target_type = mapping[:4]
-            columns.append(F.col(_quote(source)).cast(_spark_type(target_type)).alias(target))
+            columns.append(_cast(F.col(_quote(source)), target_type).alias(target))
         return self._with(self._df.select(*columns))
 
     def select_fields(self, paths: list[str], **kwargs: Any) -> DynamicFrame:
@@ -104,20 +104,22 @@ class DynamicFrame:
         for path, action in specs or []:
             kind, _, type_name = action.partition(":")
             if kind in ("cast", "project") and path in df.columns:
-                df = df.withColumn(path, F.col(_quote(path)).cast(_spark_type(type_name)))
+                df = df.withColumn(path, _cast(F.col(_quote(path)), type_name))
             elif kind == "make_cols" and path in df.columns:
                 dtype = dict(df.dtypes)[path]
                 df = df.withColumnRenamed(path, f"{path}_{dtype}")
         if choice.startswith(("cast:", "project:")):
             type_name = choice.split(":", 1)[1]
             for column in df.columns:
-                df = df.withColumn(column, F.col(_quote(column)).cast(_spark_type(type_name)))
+                df = df.withColumn(column, _cast(F.col(_quote(column)), type_name))
         return self._with(df)
 
     def join(self, paths1: list[str], paths2: list[str], frame2: DynamicFrame, **kwargs: Any) -> DynamicFrame:
         left, right = self._df, frame2.toDF()
         paths1 = [paths1] if isinstance(paths1, str) else list(paths1)
         paths2 = [paths2] if isinstance(paths2, str) else list(paths2)
+        if paths1 == paths2:  # same key names: one key column in the result (no ambiguous duplicate)
+            return self._with(left.join(right, on=paths1, how="inner"))
         condition = None
         for a, b in zip(paths1, paths2):
             part = left[a] == right[b]
@@ -199,6 +201,14 @@ def _spark_type(name: str) -> str:
     if name.startswith("decimal"):
         return name
     return SPARK_TYPES.get(name, name)
+
+
+def _cast(column: Any, type_name: str) -> Any:
+    """Glue's cast: a value that does not convert becomes null (Spark's ANSI cast would fail the job)."""
+    target = _spark_type(type_name)
+    if hasattr(column, "try_cast"):
+        return column.try_cast(target)
+    return column.cast(target)
 
 
 def _quote(path: str) -> str:

@@ -7,7 +7,9 @@ StateChangeReason and real Statistics: DataScannedInBytes is the bytes of the
 files actually opened, so partition filters shrink it), GetQueryResults (header
 row, Athena type names, MaxResults/NextToken), StopQueryExecution,
 ListQueryExecutions, BatchGetQueryExecution, workgroups, named queries,
-GetTableMetadata / ListTableMetadata. Results are written to
+GetTableMetadata / ListTableMetadata (MaxResults, Expression) and ListDatabases /
+GetDatabase, all answered from the Glue Data Catalog (``AwsDataCatalog``; other
+catalog names are a MetadataException). Results are written to
 ``<OutputLocation>/<QueryExecutionId>.csv`` (DDL: ``.txt``).
 
 SQL: SELECT with joins, aggregates, window functions and CTEs over Glue catalog
@@ -23,6 +25,10 @@ UNLOAD.
 Partition projection (``projection.*`` table properties: enum, integer, date
 ranges with NOW offsets, ``storage.location.template``) computes partitions
 without the catalog (``projection.py``); ``injected`` columns are refused.
+
+Text tables read as Athena's SerDes do: LazySimpleSerDe does not understand
+quotes (a row with more fields than columns fails with a hint to use
+OpenCSVSerde, where Athena would silently split it), OpenCSVSerde does.
 
 Not emulated: injected partition projection, federated and Iceberg tables, views
 (CREATE VIEW), prepared statements, ORC, result reuse, query queueing limits;

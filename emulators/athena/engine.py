@@ -253,6 +253,47 @@ def _lake_filesystem(lake: Any, counter: _ScanCounter) -> Any:
     return pafs.PyFileSystem(LakeHandler())
 
 
+_JSON_DATASET: Any = None
+
+
+def _json_dataset_class() -> Any:
+    """A FileSystemDataset whose scans read to a table before streaming.
+
+    pyarrow's JSON scanner opens its first file on an IO thread inside
+    ``Scanner.to_reader()``, which holds the GIL: over our Python filesystem
+    (the in-process S3) that thread waits for the GIL forever and the query
+    hangs. ``to_table()`` releases the GIL, so a JSON scan runs through it
+    (after filter pushdown and column projection, so pruning and the scanned
+    byte count are unchanged).
+    """
+    global _JSON_DATASET
+    if _JSON_DATASET is None:
+        import pyarrow as pa
+        import pyarrow.dataset as ds
+
+        class _TableScanner:
+            def __init__(self, scanner: Any) -> None:
+                self._scanner = scanner
+                self.projected_schema = scanner.projected_schema
+
+            def to_reader(self) -> Any:
+                table = self._scanner.to_table()
+                return pa.RecordBatchReader.from_batches(table.schema, table.to_batches())
+
+            def to_table(self) -> Any:
+                return self._scanner.to_table()
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(self._scanner, name)
+
+        class JsonLakeDataset(ds.FileSystemDataset):
+            def scanner(self, *args: Any, **kwargs: Any) -> Any:
+                return _TableScanner(super().scanner(*args, **kwargs))
+
+        _JSON_DATASET = JsonLakeDataset
+    return _JSON_DATASET
+
+
 def split_s3(uri: str) -> tuple[str, str]:
     if not uri.startswith(("s3://", "s3a://")):
         raise QueryFailed(f"location {uri!r} is not an s3:// URI")
@@ -378,6 +419,8 @@ class AthenaEngine:
             fields = [pa.field(n, column_types[n]) for n, _ in columns]
         fields += [pa.field(k, arrow_type(t)) for k, t in partition_keys]
         schema = pa.schema(fields)
+        if kind == "json":
+            return _json_dataset_class()(fragments, schema=schema, format=fmt, filesystem=filesystem)
         return ds.FileSystemDataset(fragments, schema=schema, format=fmt, filesystem=filesystem)
 
     # ---- running statements ----
@@ -386,7 +429,7 @@ class AthenaEngine:
         statement = sql.strip().rstrip(";").strip()
         if not statement:
             raise QueryFailed("line 1:1: mismatched input '<EOF>'. Expecting: 'ALTER', 'CREATE', 'SELECT', ...")
-        database = (database or "default").lower()
+        database = (database or "default").strip().strip("`\"").lower()  # awswrangler sends `db`
         words = statement.split(None, 3)
         head = words[0].upper()
         second = words[1].upper() if len(words) > 1 else ""
@@ -713,7 +756,9 @@ class AthenaEngine:
         if keys:
             rows += [[""], ["# Partition Information"], ["# col_name\tdata_type\tcomment"], [""]]
             rows += [[f"{k['Name']}\t{k['Type']}\t{k.get('Comment', '')}"] for k in keys]
-        return QueryResult([("col_name", "varchar")], rows, "DDL", header=False)
+        # Athena's metadata names three columns, while each result row is one tab-separated line
+        return QueryResult([("col_name", "string"), ("data_type", "string"), ("comment", "string")], rows, "DDL",
+                           header=False)
 
     def _require_table(self, db: str, name: str) -> dict[str, Any]:
         table = self.catalog.get_table(db, name)
@@ -1086,4 +1131,8 @@ def _clean_error(exc: Exception) -> str:
         return "COLUMN_NOT_FOUND: " + message
     if "Catalog Error" in message and "does not exist" in message:
         return "TABLE_NOT_FOUND: " + message
+    if "CSV parse error" in message and re.search(r"Expected \d+ columns, got \d+", message):
+        return ("HIVE_BAD_DATA: " + message.splitlines()[0] + " (a row has more or fewer fields than the table "
+                "has columns: quoted fields with the delimiter inside need ROW FORMAT SERDE "
+                "'org.apache.hadoop.hive.serde2.OpenCSVSerde'; the crawler's LazySimpleSerDe does not read quotes)")
     return message.splitlines()[0] if len(message) > 2000 else message

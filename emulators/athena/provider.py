@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 import threading
 import time
 from typing import Any
@@ -31,7 +32,7 @@ class GlueCatalog:
         self.glue = moto_coupling.backend_for("glue", account_id, region)
 
     def database_exists(self, name: str) -> bool:
-        return name in self.glue.databases
+        return bool(name) and name.strip('`"').lower() in self.glue.databases
 
     def create_database(self, name: str, description: str | None, location: str | None) -> None:
         database_input: dict[str, Any] = {"Name": name}
@@ -145,6 +146,11 @@ def _bind_parameters(query: str, parameters: list[str]) -> str:
     return out
 
 
+def _read_only(query: str) -> bool:
+    words = query.strip().lstrip("(").split(None, 1)
+    return bool(words) and words[0].upper() in ("SELECT", "WITH", "VALUES", "SHOW", "DESCRIBE", "EXPLAIN", "TABLE")
+
+
 def _run_query(account_id: str, region: str, exec_id: str) -> None:
     cloud = current_cloud()
     backend = moto_coupling.backend_for("athena", account_id, region)
@@ -158,8 +164,13 @@ def _run_query(account_id: str, region: str, exec_id: str) -> None:
     engine = AthenaEngine(GlueCatalog(account_id, region), s3_access(account_id))
     output = execution.config["OutputLocation"]
     try:
-        with cloud.mutating():  # DDL changes the catalog; hold the state lock like a request does
+        if _read_only(execution.query):
+            # a SELECT only reads: it must not hold the state lock, or a long (or stuck) scan would make
+            # the snapshot wait, and every request behind it
             result = engine.execute(execution.query, context.get("Database"), output, exec_id)
+        else:
+            with cloud.mutating():  # DDL changes the catalog; hold the state lock like a request does
+                result = engine.execute(execution.query, context.get("Database"), output, exec_id)
         location = output if result.header or result.statement_type == "DML" else output[:-4] + ".txt"
         _store_result_file(location, result)
         manifest = None
@@ -347,11 +358,74 @@ def _get_table_metadata(response: Any) -> dict[str, Any]:
 
 def _list_table_metadata(response: Any) -> dict[str, Any]:
     catalog = GlueCatalog(response.current_account, response.region)
+    _check_catalog(response)
     database = response._get_param("DatabaseName")
     if not catalog.database_exists(database):
         raise moto_coupling.AwsError("MetadataException", f"Database {database} not found.")
-    tables = [catalog.get_table(database, n) for n in sorted(catalog.list_tables(database))]
-    return {"TableMetadataList": [_table_metadata(t) for t in tables if t]}
+    names = sorted(catalog.list_tables(database))
+    expression = response._get_param("Expression")
+    if expression:  # a regex over table names (Glue's GetTables spelling: * is a wildcard)
+        try:
+            pattern = re.compile(expression.replace(".*", "*").replace("*", ".*"), re.I)
+        except re.error as exc:
+            raise moto_coupling.AwsError("InvalidRequestException", f"Invalid Expression {expression!r}: {exc}")
+        names = [n for n in names if pattern.fullmatch(n)]
+    page, token = _metadata_page(response, names)
+    tables = [catalog.get_table(database, n) for n in page]
+    result: dict[str, Any] = {"TableMetadataList": [_table_metadata(t) for t in tables if t]}
+    if token:
+        result["NextToken"] = token
+    return result
+
+
+def _metadata_page(response: Any, items: list[Any]) -> tuple[list[Any], str | None]:
+    token, size = response._get_param("NextToken"), int(response._get_param("MaxResults") or 50)
+    try:
+        start = int(token) if token else 0
+    except ValueError:
+        raise moto_coupling.AwsError("InvalidRequestException", f"Invalid NextToken {token!r}") from None
+    end = start + size
+    return items[start:end], (str(end) if end < len(items) else None)
+
+
+def _check_catalog(response: Any) -> None:
+    name = response._get_param("CatalogName") or "AwsDataCatalog"
+    if name.lower() != "awsdatacatalog":
+        raise moto_coupling.AwsError(
+            "MetadataException",
+            f"Catalog {name} not found: the sandbox answers for AwsDataCatalog (the Glue Data Catalog) only")
+
+
+def _list_databases(response: Any) -> dict[str, Any]:
+    catalog = GlueCatalog(response.current_account, response.region)
+    _check_catalog(response)
+    page, token = _metadata_page(response, sorted(catalog.list_databases()))
+    result: dict[str, Any] = {"DatabaseList": [_database(catalog, name) for name in page]}
+    if token:
+        result["NextToken"] = token
+    return result
+
+
+def _get_database(response: Any) -> dict[str, Any]:
+    catalog = GlueCatalog(response.current_account, response.region)
+    _check_catalog(response)
+    name = response._get_param("DatabaseName")
+    if not catalog.database_exists(name):
+        raise moto_coupling.AwsError(
+            "MetadataException",
+            f"An error occurred (EntityNotFoundException) when calling the GetDatabase operation: "
+            f"Database {name} not found. (Service: AmazonDataCatalog; Status Code: 400; "
+            f"Error Code: EntityNotFoundException)")
+    return {"Database": _database(catalog, name.lower())}
+
+
+def _database(catalog: Any, name: str) -> dict[str, Any]:
+    data = catalog.glue.get_database(name).as_dict()
+    out: dict[str, Any] = {"Name": data["Name"]}
+    if data.get("Description"):
+        out["Description"] = data["Description"]
+    out["Parameters"] = data.get("Parameters") or {}
+    return out
 
 
 def _table_metadata(table: dict[str, Any]) -> dict[str, Any]:
@@ -424,6 +498,7 @@ def install(cloud: Any) -> None:
                                ("get_query_results", _get_query_results),
                                ("get_table_metadata", _get_table_metadata),
                                ("list_table_metadata", _list_table_metadata),
+                               ("list_databases", _list_databases), ("get_database", _get_database),
                                ("get_work_group", _get_work_group),
                                ("update_work_group", _update_work_group)):
         moto_coupling.add_operation("athena", "AthenaResponse", operation, handler)

@@ -172,7 +172,7 @@ def _complete_lines(data: bytes) -> bytes:
     return data
 
 
-def infer_file_schema(key: str, data: bytes) -> FileSchema | None:
+def infer_file_schema(key: str, data: bytes, csv_classifier: dict[str, Any] | None = None) -> FileSchema | None:
     """Schema of one object, or None when it holds no data the crawler understands."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -195,24 +195,67 @@ def infer_file_schema(key: str, data: bytes) -> FileSchema | None:
         return FileSchema("json", [(f.name, glue_type(f.type, text_format=True)) for f in table.schema],
                           compression)
     sample = text[:65536].decode("utf-8", errors="replace")
-    try:
-        dialect = csv.Sniffer().sniff(sample.splitlines()[0] if sample else "", delimiters=",|\t;")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
-    try:
-        table = pacsv.read_csv(io.BytesIO(text), parse_options=pacsv.ParseOptions(delimiter=delimiter))
+    custom = csv_classifier or {}
+    delimiter = custom.get("Delimiter")
+    if not delimiter:
+        try:
+            dialect = csv.Sniffer().sniff(sample.splitlines()[0] if sample else "", delimiters=",|\t;")
+            delimiter = dialect.delimiter
+        except csv.Error:
+            delimiter = ","
+    quote = custom.get("QuoteSymbol") or '"'
+    parse = pacsv.ParseOptions(delimiter=delimiter, quote_char=quote)
+    try:  # every row as data first: the header decision needs the first row's values
+        table = pacsv.read_csv(io.BytesIO(text), parse_options=parse,
+                               read_options=pacsv.ReadOptions(autogenerate_column_names=True))
+        data = pacsv.read_csv(io.BytesIO(text), parse_options=parse,
+                              read_options=pacsv.ReadOptions(autogenerate_column_names=True, skip_rows=1))
     except pa.ArrowInvalid:
         return None
-    names = table.column_names
-    # a header row is one whose values are not all the same type as the data below them
-    has_header = not all(n.replace(".", "", 1).lstrip("-").isdigit() for n in names) or table.num_rows == 0
-    if not has_header:
-        table = pacsv.read_csv(io.BytesIO(text), parse_options=pacsv.ParseOptions(delimiter=delimiter),
-                               read_options=pacsv.ReadOptions(autogenerate_column_names=True))
+    if table.num_rows == 0:
+        return None
+    first = [table.column(i)[0].as_py() for i in range(table.num_columns)]
+    contains = custom.get("ContainsHeader", "UNKNOWN")
+    if contains == "PRESENT":
+        has_header = True
+    elif contains == "ABSENT":
+        has_header = False
+    else:
+        has_header = _looks_like_header(first, data)
+    if custom.get("Header"):
+        names = [str(h) for h in custom["Header"]]
+    elif has_header:
+        names = [str(v) if v not in (None, "") else f"col{i}" for i, v in enumerate(first)]
+    else:
         names = [f"col{i}" for i in range(table.num_columns)]
-    columns = [(_column_name(n), glue_type(f.type, text_format=True)) for n, f in zip(names, table.schema)]
+    typed = data if has_header else table
+    columns = [(_column_name(n), glue_type(typed.schema.field(i).type if i < typed.num_columns else pa.string(),
+                                           text_format=True))
+               for i, n in enumerate(names)]
     return FileSchema("csv", columns, compression, delimiter, has_header)
+
+
+def _looks_like_header(first: list[Any], data: Any) -> bool:
+    """AWS's built-in CSV classifier: the first row is a header when every value in it is a
+    string, and the rows below are "sufficiently different" (at least one column parses as
+    something other than a string). A file of only string columns therefore has no header:
+    its columns are col0, col1, ... (a custom CSV classifier with ContainsHeader PRESENT
+    changes that)."""
+    import pyarrow.types as t
+
+    if data.num_rows == 0:
+        return False
+    for value in first:
+        if value is None or not isinstance(value, str) or not value.strip():
+            return False
+        try:
+            float(value)
+            return False
+        except ValueError:
+            pass
+        if value.strip().lower() in ("true", "false"):
+            return False
+    return any(not (t.is_string(f.type) or t.is_large_string(f.type) or t.is_null(f.type)) for f in data.schema)
 
 
 def _column_name(name: str) -> str:
@@ -280,6 +323,41 @@ def _build_tree(objects: list[tuple[str, int]], prefix: str) -> _Folder:
     return root
 
 
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """An exclude pattern as Glue reads it: ``*`` stays within one folder level, ``**`` crosses
+    levels, ``?`` is one character, ``[a-z]`` a class and ``{a,b}`` alternatives."""
+    out, i = "", 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if pattern.startswith("**", i):
+            out += ".*"
+            i += 2
+            continue
+        if ch == "*":
+            out += "[^/]*"
+        elif ch == "?":
+            out += "[^/]"
+        elif ch == "[":
+            end = pattern.find("]", i + 1)
+            if end == -1:
+                out += re.escape(ch)
+            else:
+                body = pattern[i + 1:end]
+                out += "[" + ("^" + body[1:] if body.startswith("!") else body) + "]"
+                i = end
+        elif ch == "{":
+            end = pattern.find("}", i + 1)
+            if end == -1:
+                out += re.escape(ch)
+            else:
+                out += "(?:" + "|".join(glob_regex(alt).pattern for alt in pattern[i + 1:end].split(",")) + ")"
+                i = end
+        else:
+            out += re.escape(ch)
+        i += 1
+    return re.compile(out)
+
+
 def table_name_for(path: str) -> str:
     name = path.rstrip("/").split("/")[-1] if path.strip("/") else path
     return re.sub(r"[^0-9a-z_]+", "_", name.lower()).strip("_") or "table"
@@ -292,22 +370,20 @@ def infer_tables(
     read: Callable[[str], bytes],
     table_prefix: str = "",
     exclusions: list[str] | None = None,
+    csv_classifier: dict[str, Any] | None = None,
 ) -> tuple[list[TableSpec], list[str]]:
     """Tables found under ``s3://bucket/prefix``; returns (tables, warnings)."""
-    import fnmatch
-
     if prefix and not prefix.endswith("/"):
         prefix += "/"
     warnings: list[str] = []
-    exclusions = exclusions or []
-    kept = [(k, s) for k, s in objects
-            if not any(fnmatch.fnmatch(k[len(prefix):], pattern) for pattern in exclusions)]
+    patterns = [glob_regex(p) for p in exclusions or []]
+    kept = [(k, s) for k, s in objects if not any(p.fullmatch(k[len(prefix):]) for p in patterns)]
     schema_cache: dict[str, FileSchema | None] = {}
 
     def schema_of(key: str) -> FileSchema | None:
         if key not in schema_cache:
             try:
-                schema_cache[key] = infer_file_schema(key, read(key))
+                schema_cache[key] = infer_file_schema(key, read(key), csv_classifier)
             except Exception as exc:  # an unreadable object is skipped, as the crawler logs it
                 warnings.append(f"skipped {key}: {exc}")
                 schema_cache[key] = None

@@ -144,6 +144,9 @@ def run_job(account: str, region: str, job_name: str, run_id: str) -> None:
         "SANDBOX_GLUE_BOOKMARK_FILE": str(_bookmark_file(cloud, account, region, job_name)),
         "SANDBOX_GLUE_BOOKMARK_OPTION": arguments.get("--job-bookmark-option", "job-bookmark-disable"),
     }
+    notes = _unsupported_argument_notes(arguments)
+    if notes:
+        _log(backend, "/aws-glue/jobs/error", run_id, "\n".join(notes))
     outcome = job_engine.run_job_script(script, job_name, run_id, arguments, workdir, env,
                                         timeout_minutes=run.timeout or job.timeout,
                                         should_stop=lambda: run.status == "STOPPING" or cloud.stopping)
@@ -158,6 +161,16 @@ def run_job(account: str, region: str, job_name: str, run_id: str) -> None:
     else:
         state, message = "FAILED", outcome.error_message
     _finish(cloud, backend, job, run, state, message, outcome.seconds)
+
+
+def _unsupported_argument_notes(arguments: dict[str, str]) -> list[str]:
+    """Log lines for job arguments the sandbox accepts but cannot honour (the run goes on)."""
+    notes = []
+    for name in ("--additional-python-modules", "--extra-py-files", "--extra-jars", "--python-modules-installer-option"):
+        if arguments.get(name):
+            notes.append(f"sandbox: {name}={arguments[name]} is not installed (the sandbox is offline); the script "
+                         f"runs with the sandbox's own Python packages (pyspark, pandas, pyarrow, boto3, ...)")
+    return notes
 
 
 def _finish(cloud: Any, backend: Any, job: Any, run: Any, state: str, message: str | None, seconds: float) -> None:
@@ -341,6 +354,33 @@ def _follow_workflow_run(account: str, region: str, workflow_name: str, run_id: 
     log.info("workflow %s run %s completed (started %s)", workflow_name, run_id, started_at)
 
 
+JOB_FIELDS = {"Description": ("description", None), "LogUri": ("log_uri", None), "Role": ("role", None),
+              "ExecutionProperty": ("execution_property", {}), "Command": ("command", None),
+              "DefaultArguments": ("default_arguments", {}), "NonOverridableArguments": ("non_overridable_arguments", None),
+              "Connections": ("connections", None), "MaxRetries": ("max_retries", None),
+              "AllocatedCapacity": ("allocated_capacity", None), "Timeout": ("timeout", None),
+              "MaxCapacity": ("max_capacity", None), "WorkerType": ("worker_type", None),
+              "NumberOfWorkers": ("number_of_workers", None), "SecurityConfiguration": ("security_configuration", None),
+              "NotificationProperty": ("notification_property", None), "GlueVersion": ("glue_version", None),
+              "ExecutionClass": ("execution_class", "STANDARD")}
+
+
+def _update_job(response: Any) -> dict[str, Any]:
+    """UpdateJob overwrites the whole definition with JobUpdate, as on AWS (omitted settings reset)."""
+    backend = moto_coupling.backend_for("glue", response.current_account, response.region)
+    name = response._get_param("JobName")
+    job = backend.get_job(name)
+    update = response._get_param("JobUpdate") or {}
+    if not update.get("Role") or not (update.get("Command") or {}).get("ScriptLocation"):
+        raise moto_coupling.AwsError("InvalidInputException",
+                                     "JobUpdate replaces the whole job definition: Role and Command "
+                                     "(with ScriptLocation) are required")
+    for param, (field, default) in JOB_FIELDS.items():
+        setattr(job, field, update.get(param, default))
+    job.last_modified_on = datetime.now(timezone.utc).replace(tzinfo=None)
+    return {"JobName": name}
+
+
 def _batch_stop_job_run(response: Any) -> dict[str, Any]:
     backend = moto_coupling.backend_for("glue", response.current_account, response.region)
     stopped, errors = backend.batch_stop_job_run(response._get_param("JobName"),
@@ -364,6 +404,7 @@ def install(cloud: Any) -> None:
     moto_coupling.add_operation("glue", "GlueResponse", "reset_job_bookmark", _reset_job_bookmark)
     moto_coupling.add_operation("glue", "GlueResponse", "start_trigger", _start_trigger)
     moto_coupling.add_operation("glue", "GlueResponse", "batch_stop_job_run", _batch_stop_job_run)
+    moto_coupling.add_operation("glue", "GlueResponse", "update_job", _update_job)
     # AWS lets a one-condition predicate omit Logical; moto insists on it
     moto_coupling.default_request_params("glue", "GlueResponse", "create_trigger", {"Logical": "AND"},
                                          nested="Predicate")

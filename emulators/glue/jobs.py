@@ -15,7 +15,7 @@ from pathlib import Path
 SPARK_SUBMIT_ARGS = ("--master {master} --conf spark.ui.enabled=false --conf spark.sql.shuffle.partitions=4 "
                      "--conf spark.driver.bindAddress=127.0.0.1 --conf spark.driver.host=127.0.0.1 "
                      "--conf spark.sql.sources.partitionColumnTypeInference.enabled=false "
-                     "--conf spark.sql.session.timeZone=UTC pyspark-shell")
+                     "--conf spark.sql.session.timeZone=UTC --conf spark.sql.ansi.enabled=false pyspark-shell")
 _RAISED = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit)(: .*)?$")
 
 

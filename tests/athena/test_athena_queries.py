@@ -351,3 +351,66 @@ def test_show_create_table_and_error_categories(aws, sales):
         _, execution = run_query(athena, sql, database="shop", output=sales["output"])
         assert execution["Status"]["State"] == "FAILED"
         assert execution["Status"]["StateChangeReason"].startswith(prefix), execution["Status"]
+
+
+def test_nested_json_table_is_queried_and_a_slow_scan_does_not_block_the_sandbox(aws, sales):
+    s3, athena = aws.client("s3"), aws.client("athena")
+    s3.put_object(Bucket=sales["bucket"], Key="raw/events/part-0.json", Body=(
+        b'{"id": 1, "user": {"name": "a", "address": {"city": "x"}}, "tags": ["t1", "t2"], '
+        b'"items": [{"sku": "s", "qty": 2}], "score": 1.5}\n'
+        b'{"id": 2, "user": {"name": "b", "address": {"city": "y"}}, "tags": [], "items": [], "score": null}\n'))
+    _, execution = run_query(athena, f"""CREATE EXTERNAL TABLE shop.events (
+        id bigint, `user` struct<name:string,address:struct<city:string>>, tags array<string>,
+        items array<struct<sku:string,qty:bigint>>, score double)
+        ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
+        LOCATION 's3://{sales['bucket']}/raw/events/'""", output=sales["output"])
+    assert execution["Status"]["State"] == "SUCCEEDED", execution["Status"]
+    # pyarrow's JSON scanner used to deadlock here, holding the state lock and freezing every request
+    qid, execution = run_query(athena, "SELECT id, user.name, user.address.city, cardinality(tags), items[1].sku "
+                                       "FROM events WHERE score > 1", database="shop", output=sales["output"],
+                               timeout=30)
+    assert execution["Status"]["State"] == "SUCCEEDED", execution["Status"]
+    assert rows_of(athena, qid)[1:] == [["1", "a", "x", "2", "s"]]
+    qid, _ = run_query(athena, "SELECT count(*) FROM events", database="shop", output=sales["output"])
+    assert rows_of(athena, qid)[1:] == [["2"]]
+
+
+def test_backquoted_database_context_and_describe_columns(aws, sales):
+    athena = aws.client("athena")
+    # awswrangler sends QueryExecutionContext={"Database": "`shop`"}
+    qid, execution = run_query(athena, "DESCRIBE `orders`;", database="`shop`", output=sales["output"])
+    assert execution["Status"]["State"] == "SUCCEEDED", execution["Status"]
+    result = athena.get_query_results(QueryExecutionId=qid)["ResultSet"]
+    assert [c["Name"] for c in result["ResultSetMetadata"]["ColumnInfo"]] == ["col_name", "data_type", "comment"]
+    assert result["Rows"][0]["Data"][0]["VarCharValue"].split("\t")[:2] == ["order_id", "bigint"]
+
+
+def test_athena_catalog_metadata_comes_from_glue(aws, sales):
+    athena = aws.client("athena")
+    names = [d["Name"] for p in athena.get_paginator("list_databases").paginate(CatalogName="AwsDataCatalog")
+             for d in p["DatabaseList"]]
+    assert "shop" in names
+    assert athena.get_database(CatalogName="AwsDataCatalog", DatabaseName="shop")["Database"]["Name"] == "shop"
+    with pytest.raises(ClientError) as exc:
+        athena.get_database(CatalogName="AwsDataCatalog", DatabaseName="no_such_db")
+    assert exc.value.response["Error"]["Code"] == "MetadataException"
+    page = athena.list_table_metadata(CatalogName="AwsDataCatalog", DatabaseName="shop", MaxResults=1)
+    assert len(page["TableMetadataList"]) == 1 and page["NextToken"]
+    only = athena.list_table_metadata(CatalogName="AwsDataCatalog", DatabaseName="shop", Expression="cust*")
+    assert [t["Name"] for t in only["TableMetadataList"]] == ["customers"]
+
+
+def test_quoted_csv_under_lazy_simple_serde_fails_with_a_hint(aws, sales):
+    s3, athena = aws.client("s3"), aws.client("athena")
+    s3.put_object(Bucket=sales["bucket"], Key="raw/quoted/a.csv", Body=b'id,name\n1,"Smith, John"\n')
+    run_query(athena, f"""CREATE EXTERNAL TABLE shop.quoted (id bigint, name string)
+        ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' LOCATION 's3://{sales['bucket']}/raw/quoted/'
+        TBLPROPERTIES ('skip.header.line.count'='1')""", output=sales["output"])
+    _, execution = run_query(athena, "SELECT * FROM shop.quoted", output=sales["output"])
+    assert execution["Status"]["State"] == "FAILED"
+    assert "OpenCSVSerde" in execution["Status"]["StateChangeReason"]
+    run_query(athena, f"""CREATE EXTERNAL TABLE shop.quoted_ok (id bigint, name string)
+        ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.OpenCSVSerde' LOCATION 's3://{sales['bucket']}/raw/quoted/'
+        TBLPROPERTIES ('skip.header.line.count'='1')""", output=sales["output"])
+    qid, execution = run_query(athena, "SELECT name FROM shop.quoted_ok", output=sales["output"])
+    assert rows_of(athena, qid)[1:] == [["Smith, John"]]

@@ -68,3 +68,30 @@ def test_awswrangler_dataset_catalog_and_queries(client_env):
                                           s3_output="s3://clients-results/wrangler/")
         assert result["part"].tolist() == ["a", "b"], ctas
         assert result["total"].tolist() == [4.0, 6.5], ctas
+
+
+def test_awswrangler_metadata_helpers_and_sqlalchemy(client_env):
+    import awswrangler as wr
+    import sqlalchemy as sa
+
+    endpoint = client_env.endpoint_url
+    wr.config.s3_endpoint_url = endpoint
+    wr.config.athena_endpoint_url = endpoint
+    wr.config.glue_endpoint_url = endpoint
+    wr.catalog.create_database("wrangler_meta", exist_ok=True)
+    frame = pd.DataFrame({"id": [1, 2], "day": ["d1", "d2"]})
+    wr.s3.to_parquet(frame, path="s3://clients-lake/wrangler_meta/t/", dataset=True, database="wrangler_meta",
+                     table="t", partition_cols=["day"], mode="overwrite")
+    # these send QueryExecutionContext={"Database": "`wrangler_meta`"}
+    assert wr.athena.repair_table("t", database="wrangler_meta", s3_output="s3://clients-results/w/") == "SUCCEEDED"
+    described = wr.athena.describe_table("t", database="wrangler_meta", s3_output="s3://clients-results/w/")
+    assert described.set_index("Column Name")["Partition"].to_dict() == {"id": False, "day": True}
+    assert wr.catalog.delete_table_if_exists(database="wrangler_meta", table="t") is True
+    assert wr.catalog.delete_table_if_exists(database="wrangler_meta", table="t") is False
+
+    engine = sa.create_engine("awsathena+rest://:@athena.us-east-1.amazonaws.com:443/clients"
+                              "?s3_staging_dir=s3://clients-results/sqla/")
+    assert "clients" in sa.inspect(engine).get_schema_names()
+    assert "customers" in sa.inspect(engine).get_table_names(schema="clients")
+    counted = pd.read_sql("SELECT count(*) AS n FROM customers", engine)
+    assert counted["n"].tolist() == [200]

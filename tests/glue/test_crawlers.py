@@ -213,3 +213,93 @@ def test_many_files_in_one_folder_do_not_hide_a_different_sibling(aws, s3_bucket
     run_crawler(glue, unique_name)
     names = {t["Name"] for t in glue.get_tables(DatabaseName=unique_name)["TableList"]}
     assert names == {"aaa_events", "zzz_users"}
+
+
+def crawl_prefix(aws, bucket, name, prefix, **extra):
+    glue = aws.client("glue")
+    glue.create_crawler(Name=name, Role=ROLE, DatabaseName=name,
+                        Targets={"S3Targets": [{"Path": f"s3://{bucket}/{prefix}", **extra.pop("target", {})}]},
+                        **extra)
+    crawler, _ = run_crawler(glue, name)
+    assert crawler["LastCrawl"]["Status"] == "SUCCEEDED", crawler["LastCrawl"]
+    return {t["Name"]: t for t in glue.get_tables(DatabaseName=name)["TableList"]}
+
+
+def test_csv_header_detection_follows_the_built_in_classifier(aws, s3_bucket, unique_name):
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="csv/noheader/a.csv", Body=b"1,alice,3.5\n2,bob,4.0\n")
+    s3.put_object(Bucket=s3_bucket, Key="csv/strings/a.csv", Body=b"name,city\nalice,paris\nbob,rome\n")
+    s3.put_object(Bucket=s3_bucket, Key="csv/header/a.csv", Body=b"id,name\n1,alice\n2,bob\n")
+    tables = crawl_prefix(aws, s3_bucket, unique_name, "csv/", TablePrefix="raw_")
+    assert columns_of(tables["raw_noheader"]) == {"col0": "bigint", "col1": "string", "col2": "double"}
+    assert "skip.header.line.count" not in tables["raw_noheader"]["Parameters"]
+    # every column a string: the first row is not "sufficiently different", so it is data
+    assert columns_of(tables["raw_strings"]) == {"col0": "string", "col1": "string"}
+    assert columns_of(tables["raw_header"]) == {"id": "bigint", "name": "string"}
+    assert tables["raw_header"]["Parameters"]["skip.header.line.count"] == "1"
+
+
+def test_custom_csv_classifier_says_the_header_is_present(aws, s3_bucket, unique_name):
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="strings/a.csv", Body=b"name;city\nalice;paris\nbob;rome\n")
+    aws.client("glue").create_classifier(CsvClassifier={"Name": unique_name, "Delimiter": ";",
+                                                        "ContainsHeader": "PRESENT"})
+    tables = crawl_prefix(aws, s3_bucket, unique_name, "strings/", Classifiers=[unique_name])
+    assert columns_of(tables["strings"]) == {"name": "string", "city": "string"}
+    assert tables["strings"]["StorageDescriptor"]["SerdeInfo"]["Parameters"]["field.delim"] == ";"
+
+
+def test_exclusions_are_glue_globs_and_nested_json_types(aws, s3_bucket, unique_name):
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="data/a.json", Body=(
+        b'{"id": 1, "user": {"name": "a", "address": {"city": "x"}}, "tags": ["t"], "items": [{"sku": "s", "qty": 2}]}\n'))
+    s3.put_object(Bucket=s3_bucket, Key="data/notes.txt", Body=b"a note\n")
+    s3.put_object(Bucket=s3_bucket, Key="data/tmp/b.json", Body=b'{"other": "shape", "n": 1}\n')
+    s3.put_object(Bucket=s3_bucket, Key="data/extra.json", Body=b'{"x": 1}\n')
+    tables = crawl_prefix(aws, s3_bucket, unique_name, "data/",
+                          target={"Exclusions": ["**.txt", "tmp/**", "extra*"]})
+    assert list(tables) == ["data"]
+    assert tables["data"]["PartitionKeys"] == []
+    assert columns_of(tables["data"]) == {
+        "id": "bigint", "user": "struct<name:string,address:struct<city:string>>", "tags": "array<string>",
+        "items": "array<struct<sku:string,qty:bigint>>"}
+
+
+def test_exclude_globs():
+    from emulators.glue.crawler import glob_regex
+
+    def excluded(pattern, key):
+        return bool(glob_regex(pattern).fullmatch(key))
+
+    assert excluded("*.json", "a.json") and not excluded("*.json", "events/a.json")  # * stays in its folder
+    assert excluded("**.json", "events/a.json") and excluded("**/tmp/**", "x/tmp/b.csv")
+    assert excluded("{2023,2024}/*.csv", "2024/a.csv") and not excluded("{2023,2024}/*.csv", "2025/a.csv")
+    assert excluded("[!_]*", "data.csv") and not excluded("[!_]*", "_SUCCESS") and excluded("?.csv", "a.csv")
+
+
+def test_crawler_in_a_mixed_case_database_recrawls(aws, s3_bucket, unique_name):
+    s3 = aws.client("s3")
+    glue = aws.client("glue")
+    s3.put_object(Bucket=s3_bucket, Key="t/a.csv", Body=b"id,name\n1,a\n")
+    glue.create_crawler(Name=unique_name, Role=ROLE, DatabaseName=unique_name.upper(),
+                        Targets={"S3Targets": [{"Path": f"s3://{s3_bucket}/t/"}]})
+    for _ in range(2):
+        crawler, _ = run_crawler(glue, unique_name)
+        assert crawler["LastCrawl"]["Status"] == "SUCCEEDED", crawler["LastCrawl"]
+    assert [t["Name"] for t in glue.get_tables(DatabaseName=unique_name)["TableList"]] == ["t"]
+
+
+def test_running_crawler_cannot_be_updated_or_deleted(aws, lake_bucket, unique_name):
+    glue = aws.client("glue")
+    glue.create_crawler(Name=unique_name, Role=ROLE, DatabaseName=unique_name,
+                        Targets={"S3Targets": [{"Path": f"s3://{lake_bucket}/raw/"}]})
+    glue.start_crawler(Name=unique_name)
+    for call, kwargs in ((glue.update_crawler, {"Name": unique_name, "Description": "x"}),
+                         (glue.delete_crawler, {"Name": unique_name})):
+        with pytest.raises(ClientError) as exc:
+            call(**kwargs)
+        assert exc.value.response["Error"]["Code"] == "CrawlerRunningException"
+    deadline = time.monotonic() + 60
+    while glue.get_crawler(Name=unique_name)["Crawler"]["State"] != "READY" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    glue.delete_crawler(Name=unique_name)

@@ -239,3 +239,79 @@ ctx.write_dynamic_frame.from_options(frame=big, connection_type="s3", connection
     clean = glue.get_table(DatabaseName=unique_name, Name="clean")["Table"]
     assert {c["Name"] for c in clean["StorageDescriptor"]["Columns"]} == {"id", "amount"}
     assert clean["Parameters"]["classification"] == "parquet"
+
+
+SINK_SCRIPT = '''
+import sys
+from awsglue.context import GlueContext
+from awsglue.dynamicframe import DynamicFrame
+from awsglue.job import Job
+from awsglue.transforms import *
+from awsglue.utils import getResolvedOptions
+from pyspark.context import SparkContext
+
+args = getResolvedOptions(sys.argv, ["JOB_NAME", "bucket", "database"])
+glueContext = GlueContext(SparkContext())
+job = Job(glueContext)
+job.init(args["JOB_NAME"], args)
+b = args["bucket"]
+people = glueContext.create_dynamic_frame.from_options(connection_type="s3",
+    connection_options={"paths": [f"s3://{b}/in/"], "recurse": True}, format="csv",
+    format_options={"withHeader": True, "separator": ","})
+people = people.resolveChoice(specs=[("amount", "cast:long")])  # "x20" does not convert: null, as on Glue
+names = RenameField.apply(frame=SelectFields.apply(frame=people, paths=["id", "name"]), old_name="name",
+                          new_name="customer")
+joined = Join.apply(frame1=names, frame2=people, keys1=["id"], keys2=["id"])
+print("joined columns", sorted(joined.toDF().columns))
+view = joined.toDF()
+view.createOrReplaceTempView("people")
+out = glueContext.spark_session.sql(
+    "SELECT id, customer, amount, CASE WHEN id % 2 = 0 THEN 'even' ELSE 'odd' END AS parity FROM people")
+sink = glueContext.getSink(connection_type="s3", path=f"s3://{b}/curated/", enableUpdateCatalog=True,
+                           updateBehavior="UPDATE_IN_DATABASE", partitionKeys=["parity"])
+sink.setFormat("glueparquet")
+sink.setCatalogInfo(catalogDatabase=args["database"], catalogTableName="people")
+sink.writeFrame(DynamicFrame.fromDF(out, glueContext, "out"))
+glueContext.purge_s3_path(f"s3://{b}/scratch/", {"retentionPeriod": 0})
+glueContext.purge_s3_path(f"s3://{b}/recent/")  # the default retention (7 days) keeps new objects
+job.commit()
+'''
+
+
+def test_sink_updates_the_catalog_casts_do_not_fail_and_purge(aws, s3_bucket, unique_name):
+    s3, glue, logs = aws.client("s3"), aws.client("glue"), aws.client("logs")
+    s3.put_object(Bucket=s3_bucket, Key="in/a.csv", Body=b"id,name,amount\n1,alice,10\n2,bob,x20\n3,carol,30\n")
+    s3.put_object(Bucket=s3_bucket, Key="in/sub/b.csv", Body=b"id,name,amount\n4,dan,40\n")
+    s3.put_object(Bucket=s3_bucket, Key="scratch/tmp.txt", Body=b"x")
+    s3.put_object(Bucket=s3_bucket, Key="recent/keep.txt", Body=b"x")
+    glue.create_database(DatabaseInput={"Name": unique_name})
+    make_job(aws, s3_bucket, unique_name, SINK_SCRIPT, WorkerType="G.1X", NumberOfWorkers=2,
+             DefaultArguments={"--bucket": s3_bucket, "--database": unique_name,
+                               "--additional-python-modules": "scikit-learn==1.5.0"})
+    job = glue.get_job(JobName=unique_name)["Job"]
+    assert (job["WorkerType"], job["NumberOfWorkers"], job["GlueVersion"]) == ("G.1X", 2, "4.0")
+    run_id = glue.start_job_run(JobName=unique_name)["JobRunId"]
+    run = wait_for_run(glue, unique_name, run_id)
+    assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
+    output = "\n".join(e["message"] for e in logs.get_log_events(
+        logGroupName="/aws-glue/jobs/output", logStreamName=run_id)["events"])
+    assert "joined columns ['amount', 'customer', 'id', 'name']" in output
+    errors = "\n".join(e["message"] for e in logs.get_log_events(
+        logGroupName="/aws-glue/jobs/error", logStreamName=run_id)["events"])
+    assert "--additional-python-modules=scikit-learn==1.5.0 is not installed" in errors
+
+    table = glue.get_table(DatabaseName=unique_name, Name="people")["Table"]
+    assert [c["Name"] for c in table["StorageDescriptor"]["Columns"]] == ["id", "customer", "amount"]
+    assert [k["Name"] for k in table["PartitionKeys"]] == ["parity"]
+    parts = glue.get_partitions(DatabaseName=unique_name, TableName="people")["Partitions"]
+    assert sorted(p["Values"][0] for p in parts) == ["even", "odd"]
+    frames = []
+    for item in s3.list_objects_v2(Bucket=s3_bucket, Prefix="curated/")["Contents"]:
+        if item["Key"].endswith(".parquet"):
+            frames.append(pq.read_table(io.BytesIO(s3.get_object(Bucket=s3_bucket, Key=item["Key"])["Body"].read()))
+                          .to_pandas())
+    amounts = pd.concat(frames).set_index("id")["amount"].to_dict()
+    assert amounts[2] is None or pd.isna(amounts[2])
+    assert {k: v for k, v in amounts.items() if k != 2} == {1: 10, 3: 30, 4: 40}
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=s3_bucket).get("Contents", [])]
+    assert "scratch/tmp.txt" not in keys and "recent/keep.txt" in keys
