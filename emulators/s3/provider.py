@@ -84,6 +84,17 @@ def resolve_sse_kms_key(account_id: str, region: str, key_id: str | None) -> str
     return key.arn
 
 
+def _kms_key_of(account_id: str, region: str, key_id: str | None) -> Any:
+    """The sandbox KMS key an object was encrypted with (None when it cannot be found)."""
+    if not key_id:
+        return None
+    kms = backend_for("kms", account_id, region)
+    try:
+        return kms.keys[kms.any_id_to_key_id(key_id)]
+    except (KeyError, TypeError, AttributeError):
+        return None
+
+
 class S3Error(moto_coupling.S3ClientError):
     """An S3 error with its code (the HTTP status comes from ``set_error_status`` or 400)."""
 
@@ -135,6 +146,19 @@ class SandboxBucket(FakeBucket):  # type: ignore[misc, valid-type]
 
 class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
     """moto's S3 backend plus SSE-KMS key validation on every write path."""
+
+    def get_object(self, bucket_name: str, key_name: str, *args: Any, **kwargs: Any) -> Any:
+        key = super().get_object(bucket_name, key_name, *args, **kwargs)
+        request = _flask_request()
+        if key is not None and getattr(key, "encryption", None) in ("aws:kms", "aws:kms:dsse") \
+                and request is not None and request.method != "HEAD":
+            # S3 asks KMS to decrypt an SSE-KMS object's data key on every read (HEAD reads only metadata)
+            kms_key = _kms_key_of(self.account_id, self._bucket_region(bucket_name), key.kms_key_id)
+            if kms_key is not None and kms_key.key_state == "Disabled":
+                raise KmsKeyError("KMS.DisabledException", f"{kms_key.arn} is disabled.")
+            if kms_key is not None and kms_key.key_state == "PendingDeletion":
+                raise KmsKeyError("KMS.KMSInvalidStateException", f"{kms_key.arn} is pending deletion.")
+        return key
 
     def get_bucket(self, bucket_name: str) -> Any:
         bucket = super().get_bucket(bucket_name)

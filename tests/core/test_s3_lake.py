@@ -74,6 +74,36 @@ def test_disabled_kms_key_is_refused(aws, s3_bucket, kms_key):
     assert error_code(exc) == "KMS.DisabledException"
 
 
+def test_a_disabled_key_locks_its_data_in_kms_and_s3(aws, s3_bucket, kms_key):
+    kms, s3 = aws.client("kms"), aws.client("s3")
+    key_id = kms_key["KeyId"]
+    blob = kms.encrypt(KeyId=key_id, Plaintext=b"secret")["CiphertextBlob"]
+    s3.put_object(Bucket=s3_bucket, Key="locked.csv", Body=b"a,b\n", ServerSideEncryption="aws:kms",
+                  SSEKMSKeyId=key_id)
+    kms.disable_key(KeyId=key_id)
+    for call in (lambda: kms.encrypt(KeyId=key_id, Plaintext=b"x"), lambda: kms.decrypt(CiphertextBlob=blob),
+                 lambda: kms.generate_data_key(KeyId=key_id, KeySpec="AES_256")):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert error_code(exc) == "DisabledException" and "is disabled" in exc.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as exc:
+        s3.get_object(Bucket=s3_bucket, Key="locked.csv")
+    assert error_code(exc) == "KMS.DisabledException"
+    assert s3.head_object(Bucket=s3_bucket, Key="locked.csv")["ServerSideEncryption"] == "aws:kms"
+
+    kms.enable_key(KeyId=key_id)
+    assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"secret"
+    assert s3.get_object(Bucket=s3_bucket, Key="locked.csv")["Body"].read() == b"a,b\n"
+
+    kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
+    with pytest.raises(ClientError) as exc:
+        kms.decrypt(CiphertextBlob=blob)
+    assert error_code(exc) == "KMSInvalidStateException"
+    with pytest.raises(ClientError) as exc:
+        s3.get_object(Bucket=s3_bucket, Key="locked.csv")
+    assert error_code(exc) == "KMS.KMSInvalidStateException"
+
+
 def test_wrong_kms_key_in_multipart_upload(aws, s3_bucket):
     with pytest.raises(ClientError) as exc:
         aws.client("s3").create_multipart_upload(Bucket=s3_bucket, Key="big", ServerSideEncryption="aws:kms",
