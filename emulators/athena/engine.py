@@ -20,6 +20,7 @@ write Parquet, JSON or text files to S3.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import re
 import threading
@@ -171,9 +172,19 @@ def _format_value(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value) if value == value else "NaN"
+    if isinstance(value, datetime.datetime):
+        # Athena prints timestamps at millisecond precision: 2024-01-05 10:30:00.000 (UTC)
+        text = value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond // 1000:03d}"
+        offset = value.utcoffset()
+        if offset is None:
+            return text
+        if not offset:
+            return text + " UTC"
+        sign, minutes = ("-", -offset) if offset < datetime.timedelta(0) else ("+", offset)
+        hours, rest = divmod(int(minutes.total_seconds()) // 60, 60)
+        return f"{text} {sign}{hours:02d}:{rest:02d}"
     if hasattr(value, "isoformat") and not isinstance(value, str):
-        text = value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
-        return text.replace("+00:00", " UTC") if "+00:00" in text else text
+        return value.isoformat()
     if isinstance(value, (list, dict)):
         return str(value)
     return str(value)

@@ -107,6 +107,26 @@ def _list_literal(arg: str) -> str:
     return re.sub(r"^ARRAY\s*\[", "[", arg.strip(), flags=re.IGNORECASE)
 
 
+_DATE_VALUE = re.compile(r"^\s*(date\s*'[^']*'|current_date|cast\s*\(.*\bas\s+date\s*\))\s*$", re.IGNORECASE | re.DOTALL)
+_DATE_UNITS = {"day", "week", "month", "quarter", "year"}
+
+
+def _date_add(args: list[str]) -> str | None:
+    """``date_add('unit', n, x)``; a DATE stays a DATE for whole-day units, as in Presto.
+
+    DuckDB's ``date + interval`` is a TIMESTAMP, so the DATE is restored where the
+    argument is visibly a date (a literal, ``current_date`` or a cast); a DATE column
+    comes back as a midnight TIMESTAMP, which compares equal to the date.
+    """
+    if len(args) != 3 or not args[0].startswith("'"):
+        return None
+    unit = args[0].strip("'").strip().lower()
+    shifted = f"({args[2]} + ({args[1]}) * INTERVAL 1 {unit.upper()})"
+    if unit in _DATE_UNITS and _DATE_VALUE.match(args[2]):
+        return f"CAST{shifted[:-1]} AS DATE)"
+    return shifted
+
+
 def to_duckdb(sql: str) -> str:
     """Rewrite an Athena SQL statement into DuckDB's dialect."""
     sql = re.sub(r"`([^`]*)`", r'"\1"', sql)
@@ -133,9 +153,6 @@ def to_duckdb(sql: str) -> str:
     sql = _rewrite_calls(sql, "json_extract_scalar", lambda a: f"json_extract_string({a[0]}, {a[1]})")
     sql = _rewrite_calls(sql, "arbitrary", lambda a: f"any_value({a[0]})")
     sql = _rewrite_calls(sql, "codepoint", lambda a: f"unicode({a[0]})")
-    sql = _rewrite_calls(
-        sql, "date_add",
-        lambda a: f"({a[2]} + ({a[1]}) * INTERVAL 1 {a[0].strip(chr(39)).upper()})" if len(a) == 3 and a[0].startswith("'") else None,
-    )
+    sql = _rewrite_calls(sql, "date_add", _date_add)
     sql = re.sub(r"\bvarchar\s*\(\s*\d+\s*\)", "VARCHAR", sql, flags=re.IGNORECASE)
     return sql

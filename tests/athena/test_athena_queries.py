@@ -332,6 +332,9 @@ def test_presto_spellings_unnest_and_catalog_qualification(aws, sales):
         ("SELECT element_at(ARRAY[10, 20], 2), element_at(MAP(ARRAY['k'], ARRAY[7]), 'k'), "
          "array_join(ARRAY['a', 'b'], '-'), day_of_week(DATE '2024-01-07')", ["20", "7", "a-b", "7"]),
         ("SELECT approx_percentile(x, ARRAY[0.0, 1.0]) FROM (VALUES (1), (5), (9)) AS v(x)", ["[1, 9]"]),
+        ("SELECT date_add('day', 1, DATE '2024-01-31'), date_add('month', 1, DATE '2024-01-31'), "
+         "date_add('hour', 2, TIMESTAMP '2024-01-01 00:00:00')",
+         ["2024-02-01", "2024-02-29", "2024-01-01 02:00:00.000"]),
     ]
     for sql, first_row in cases:
         qid, execution = run_query(athena, sql, database="shop", output=sales["output"])
