@@ -23,6 +23,7 @@ SERVICE_PACKAGES = [
     "kms",
     "iam",
     "kinesis",
+    "awslambda",
     "firehose",
     "kinesisanalytics",
     "glue",

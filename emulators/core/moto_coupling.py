@@ -38,6 +38,9 @@ __all__ = [
     "backend_dict",
     "create_wsgi_app",
     "enable_stepfunctions_execution",
+    "lambda_function_code",
+    "lambda_layer_code",
+    "replace_s3_lambda_notifications",
     "install_backend_class",
     "loaded_backend_dicts",
     "add_operation",
@@ -418,3 +421,32 @@ def import_service_modules(services: list[str]) -> None:
             importlib.import_module("moto." + name)
         except ImportError:
             pass
+
+
+# -- Lambda ---------------------------------------------------------------------------------
+
+def lambda_function_code(fn: Any) -> bytes:
+    """The deployment package (zip bytes) moto keeps for a function, from ZipFile or S3Bucket/S3Key."""
+    return getattr(fn, "code_bytes", b"") or b""
+
+
+def lambda_layer_code(account_id: str, region: str, layer_version_arn: str) -> bytes:
+    """The zip of a published layer version (``b""`` when moto does not know it)."""
+    layer = backend_for("lambda", account_id, region).layers_versions_by_arn(layer_version_arn)
+    return getattr(layer, "code_bytes", b"") or b"" if layer is not None else b""
+
+
+def lambda_function_class() -> type:
+    """moto's model of one function (version), to subclass."""
+    return model_class("awslambda", "LambdaFunction")
+
+
+def replace_s3_lambda_notifications(invoke: Any) -> None:
+    """Deliver S3 event notifications for Lambda through ``invoke(account_id, event, function_arn, region)``.
+
+    moto calls the function synchronously inside the PutObject request and drops
+    every error; AWS invokes asynchronously (InvocationType Event).
+    """
+    import moto.s3.notifications as notifications
+
+    notifications._invoke_awslambda = invoke

@@ -70,6 +70,32 @@ class SharedExclusiveLock:
                     self._cond.notify_all()
 
     @contextmanager
+    def released(self) -> Iterator[None]:
+        """Let go of this thread's shared hold for a while, then take it back.
+
+        For a request that waits on work which calls back into the cloud (a Lambda
+        handler using boto3): holding on would deadlock as soon as a snapshot waits
+        for the exclusive lock, since new shared holders queue behind it.
+        """
+        depth = getattr(self._local, "depth", 0)
+        if not depth:
+            yield
+            return
+        self._local.depth = 0
+        with self._cond:
+            self._shared -= 1
+            if not self._shared:
+                self._cond.notify_all()
+        try:
+            yield
+        finally:
+            with self._cond:
+                while self._exclusive or self._waiting_exclusive:
+                    self._cond.wait()
+                self._shared += 1
+            self._local.depth = depth
+
+    @contextmanager
     def exclusive(self) -> Iterator[None]:
         with self._cond:
             self._waiting_exclusive += 1
