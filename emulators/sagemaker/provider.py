@@ -26,7 +26,8 @@ from emulators.core import moto_coupling
 from emulators.core.moto_coupling import AwsError
 from emulators.core.s3access import s3_access
 from emulators.core.server import current_cloud
-from emulators.sagemaker import container, hosting, monitoring, processing, tracking, training, transform, tuning, validation
+from emulators.sagemaker import (container, hosting, monitoring, pipelines, processing, tracking, training, transform,
+                                 tuning, validation)
 from emulators.sagemaker.container import ContainerError
 
 log = logging.getLogger("emulators.sagemaker")
@@ -137,8 +138,8 @@ def _transition(job: Any, status: str, message: str) -> None:
     job.last_modified_time = now
 
 
-class SandboxSageMakerBackend(SageMakerBackend):  # type: ignore[misc, valid-type]
-    """moto's SageMaker backend with training, processing, tuning, transform and hosting executed."""
+class SandboxSageMakerBackend(pipelines.PipelineBackendMixin, SageMakerBackend):  # type: ignore[misc, valid-type]
+    """moto's SageMaker backend with training, processing, tuning, transform, hosting and pipelines executed."""
 
     # extra per-resource state (plain dicts: pickled with the backend)
     def _extras(self) -> dict[str, dict[str, Any]]:
@@ -1121,5 +1122,6 @@ def install(cloud: Any) -> None:
     cloud.after_restore(_fail_interrupted_work)
     cloud.every(1.0, flush_captures, name="sagemaker-data-capture")
     monitoring.install(cloud)
+    pipelines.install(cloud)
     cloud.on_reset(_on_reset)
     cloud.on_shutdown(_on_shutdown)

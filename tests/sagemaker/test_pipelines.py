@@ -1,0 +1,247 @@
+"""SageMaker Pipelines executions run their steps: processing -> training -> condition -> model/register or fail."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from .conftest import ROLE, SKLEARN_IMAGE
+
+PREPARE_SCRIPT = '''
+import glob, json, os, sys
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+frame = pd.concat([pd.read_csv(f, header=None) for f in glob.glob("/opt/ml/processing/input/*.csv")])
+cut = int(sys.argv[sys.argv.index("--train-rows") + 1])
+frame.iloc[:cut].to_csv("/opt/ml/processing/train/train.csv", header=False, index=False)
+model = LogisticRegression().fit(frame.iloc[:cut, 1:], frame.iloc[:cut, 0])
+accuracy = model.score(frame.iloc[cut:, 1:], frame.iloc[cut:, 0])
+os.makedirs("/opt/ml/processing/evaluation", exist_ok=True)
+with open("/opt/ml/processing/evaluation/evaluation.json", "w") as f:
+    json.dump({"metrics": {"accuracy": {"value": accuracy}}, "rows": [cut, len(frame) - cut]}, f)
+print("holdout accuracy", accuracy)
+'''
+
+
+def wait_execution(sm, arn: str, timeout: float = 90) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        described = sm.describe_pipeline_execution(PipelineExecutionArn=arn)
+        if described["PipelineExecutionStatus"] not in ("Executing", "Stopping"):
+            return described
+        time.sleep(0.2)
+    raise AssertionError(f"execution {arn} still {described['PipelineExecutionStatus']} after {timeout} s")
+
+
+def steps_of(sm, arn: str) -> dict[str, dict]:
+    return {s["StepName"]: s for s in sm.list_pipeline_execution_steps(PipelineExecutionArn=arn)["PipelineExecutionSteps"]}
+
+
+def definition(bucket: str, group: str) -> dict:
+    prefix = {"Std:Join": {"On": "/", "Values": [f"s3://{bucket}/pipeline",
+                                                   {"Get": "Execution.PipelineExecutionId"}]}}
+    train_uri = {"Get": "Steps.Prepare.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri"}
+    model_data = {"Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"}
+    return {
+        "Version": "2020-12-01",
+        "Parameters": [
+            {"Name": "MinAccuracy", "Type": "Float", "DefaultValue": 0.6},
+            {"Name": "TrainRows", "Type": "Integer", "DefaultValue": 100},
+            {"Name": "C", "Type": "Float", "DefaultValue": 0.5},
+        ],
+        "Steps": [
+            {"Name": "Prepare", "Type": "Processing", "Arguments": {
+                "RoleArn": ROLE,
+                "AppSpecification": {"ImageUri": SKLEARN_IMAGE,
+                                     "ContainerEntrypoint": ["python3", "/opt/ml/processing/code/prepare.py"],
+                                     "ContainerArguments": ["--train-rows", {"Get": "Parameters.TrainRows"}]},
+                "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
+                                                          "VolumeSizeInGB": 5}},
+                "ProcessingInputs": [
+                    {"InputName": "data", "S3Input": {"S3Uri": f"s3://{bucket}/data/train/",
+                                                      "LocalPath": "/opt/ml/processing/input", "S3DataType": "S3Prefix",
+                                                      "S3InputMode": "File"}},
+                    {"InputName": "code", "S3Input": {"S3Uri": f"s3://{bucket}/code/prepare.py",
+                                                      "LocalPath": "/opt/ml/processing/code", "S3DataType": "S3Prefix",
+                                                      "S3InputMode": "File"}}],
+                "ProcessingOutputConfig": {"Outputs": [
+                    {"OutputName": "train", "S3Output": {
+                        "S3Uri": {"Std:Join": {"On": "/", "Values": [prefix, "train"]}},
+                        "LocalPath": "/opt/ml/processing/train", "S3UploadMode": "EndOfJob"}},
+                    {"OutputName": "evaluation", "S3Output": {
+                        "S3Uri": {"Std:Join": {"On": "/", "Values": [prefix, "evaluation"]}},
+                        "LocalPath": "/opt/ml/processing/evaluation", "S3UploadMode": "EndOfJob"}}]}},
+             "PropertyFiles": [{"PropertyFileName": "Evaluation", "OutputName": "evaluation",
+                                "FilePath": "evaluation.json"}]},
+            {"Name": "Train", "Type": "Training", "Arguments": {
+                "AlgorithmSpecification": {"TrainingImage": SKLEARN_IMAGE, "TrainingInputMode": "File"},
+                "RoleArn": ROLE,
+                "HyperParameters": {"sagemaker_program": '"train.py"', "C": {"Get": "Parameters.C"},
+                                    "sagemaker_submit_directory": f'"s3://{bucket}/code/sourcedir.tar.gz"'},
+                "InputDataConfig": [{"ChannelName": "train", "ContentType": "text/csv", "DataSource": {
+                    "S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": train_uri,
+                                     "S3DataDistributionType": "FullyReplicated"}}}],
+                "OutputDataConfig": {"S3OutputPath": {"Std:Join": {"On": "/", "Values": [prefix, "model"]}}},
+                "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
+                "StoppingCondition": {"MaxRuntimeInSeconds": 300}}},
+            {"Name": "CheckAccuracy", "Type": "Condition", "Arguments": {
+                "Conditions": [{"Type": "GreaterThanOrEqualTo",
+                                "LeftValue": {"Std:JsonGet": {
+                                    "PropertyFile": {"Get": "Steps.Prepare.PropertyFiles.Evaluation"},
+                                    "Path": "metrics.accuracy.value"}},
+                                "RightValue": {"Get": "Parameters.MinAccuracy"}}],
+                "IfSteps": [
+                    {"Name": "CreateModel", "Type": "Model", "DependsOn": ["Train"], "Arguments": {
+                        "ExecutionRoleArn": ROLE,
+                        "PrimaryContainer": {"Image": SKLEARN_IMAGE, "ModelDataUrl": model_data,
+                                             "Environment": {"SAGEMAKER_PROGRAM": "train.py"}}}},
+                    {"Name": "Register", "Type": "RegisterModel", "Arguments": {
+                        "ModelPackageGroupName": group, "ModelApprovalStatus": "PendingManualApproval",
+                        "ModelPackageDescription": {"Std:Join": {"On": " ", "Values": [
+                            "trained by", {"Get": "Steps.Train.TrainingJobName"}]}},
+                        "InferenceSpecification": {
+                            "Containers": [{"Image": SKLEARN_IMAGE, "ModelDataUrl": model_data}],
+                            "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]}}}],
+                "ElseSteps": [
+                    {"Name": "TooInaccurate", "Type": "Fail", "Arguments": {"ErrorMessage": {"Std:Join": {
+                        "On": " ", "Values": ["accuracy below", {"Get": "Parameters.MinAccuracy"}]}}}}]}},
+        ],
+    }
+
+
+@pytest.fixture
+def pipeline(aws, sm, dataset, unique_name):
+    bucket = dataset["bucket"]
+    aws.client("s3").put_object(Bucket=bucket, Key="code/prepare.py", Body=PREPARE_SCRIPT.encode())
+    group = f"{unique_name}-models"
+    sm.create_model_package_group(ModelPackageGroupName=group)
+    sm.create_pipeline(PipelineName=unique_name, RoleArn=ROLE,
+                       PipelineDefinition=json.dumps(definition(bucket, group)))
+    return {"name": unique_name, "group": group, "bucket": bucket}
+
+
+@pytest.mark.slow
+def test_pipeline_runs_processing_training_condition_and_registers(aws, sm, pipeline):
+    arn = sm.start_pipeline_execution(PipelineName=pipeline["name"],
+                                      PipelineParameters=[{"Name": "C", "Value": "2.0"}])["PipelineExecutionArn"]
+    assert sm.describe_pipeline_execution(PipelineExecutionArn=arn)["PipelineExecutionStatus"] == "Executing"
+    described = wait_execution(sm, arn)
+    assert described["PipelineExecutionStatus"] == "Succeeded", described.get("FailureReason")
+    assert "FailureReason" not in described
+
+    listed = sm.list_pipeline_execution_steps(PipelineExecutionArn=arn)["PipelineExecutionSteps"]
+    assert [s["StepName"] for s in listed] == ["Register", "CreateModel", "CheckAccuracy", "Train", "Prepare"]
+    assert all(s["StepStatus"] == "Succeeded" and s["EndTime"] >= s["StartTime"] for s in listed)
+    steps = {s["StepName"]: s for s in listed}
+    assert "TooInaccurate" not in steps  # the branch not taken does not run
+    assert steps["CheckAccuracy"]["Metadata"] == {"Condition": {"Outcome": "True"}}
+
+    execution_id = arn.rsplit("/", 1)[-1]
+    processing_name = steps["Prepare"]["Metadata"]["ProcessingJob"]["Arn"].split("/")[-1]
+    assert processing_name.startswith(f"pipelines-{execution_id}-Prepare-")
+    processing = sm.describe_processing_job(ProcessingJobName=processing_name)
+    assert processing["ProcessingJobStatus"] == "Completed"
+    assert processing["AppSpecification"]["ContainerArguments"] == ["--train-rows", "100"]
+    outputs = {o["OutputName"]: o["S3Output"]["S3Uri"] for o in processing["ProcessingOutputConfig"]["Outputs"]}
+    assert outputs["train"] == f"s3://{pipeline['bucket']}/pipeline/{execution_id}/train"
+
+    training_name = steps["Train"]["Metadata"]["TrainingJob"]["Arn"].split("/")[-1]
+    training = sm.describe_training_job(TrainingJobName=training_name)
+    assert training["TrainingJobStatus"] == "Completed"
+    assert training["HyperParameters"]["C"] == "2.0"
+    assert training["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] == outputs["train"]
+
+    model_name = steps["CreateModel"]["Metadata"]["Model"]["Arn"].split("/")[-1]
+    model = sm.describe_model(ModelName=model_name)
+    assert model["PrimaryContainer"]["ModelDataUrl"] == training["ModelArtifacts"]["S3ModelArtifacts"]
+
+    package_arn = steps["Register"]["Metadata"]["RegisterModel"]["Arn"]
+    packages = sm.list_model_packages(ModelPackageGroupName=pipeline["group"])["ModelPackageSummaryList"]
+    assert [p["ModelPackageArn"] for p in packages] == [package_arn]
+    package = sm.describe_model_package(ModelPackageName=package_arn)
+    assert package["ModelPackageDescription"] == f"trained by {training_name}"
+    assert package["InferenceSpecification"]["Containers"][0]["ModelDataUrl"] == \
+        training["ModelArtifacts"]["S3ModelArtifacts"]
+
+    summaries = sm.list_pipeline_executions(PipelineName=pipeline["name"])["PipelineExecutionSummaries"]
+    assert [(s["PipelineExecutionArn"], s["PipelineExecutionStatus"]) for s in summaries] == [(arn, "Succeeded")]
+
+    # a stricter threshold takes the Fail branch
+    strict = sm.start_pipeline_execution(PipelineName=pipeline["name"],
+                                         PipelineParameters=[{"Name": "MinAccuracy", "Value": "1.5"}])
+    failed = wait_execution(sm, strict["PipelineExecutionArn"])
+    assert failed["PipelineExecutionStatus"] == "Failed"
+    assert failed["FailureReason"] == "accuracy below 1.5"
+    steps = steps_of(sm, strict["PipelineExecutionArn"])
+    assert steps["CheckAccuracy"]["Metadata"] == {"Condition": {"Outcome": "False"}}
+    assert steps["TooInaccurate"]["StepStatus"] == "Failed"
+    assert steps["TooInaccurate"]["Metadata"] == {"Fail": {"ErrorMessage": "accuracy below 1.5"}}
+    assert "CreateModel" not in steps and "Register" not in steps
+    assert len(sm.list_model_packages(ModelPackageGroupName=pipeline["group"])["ModelPackageSummaryList"]) == 1
+    summaries = sm.list_pipeline_executions(PipelineName=pipeline["name"])["PipelineExecutionSummaries"]
+    assert [s["PipelineExecutionStatus"] for s in summaries] == ["Failed", "Succeeded"]
+    assert summaries[0]["PipelineExecutionFailureReason"] == "accuracy below 1.5"
+
+
+def test_unsupported_step_type_fails_the_execution_clearly(sm, unique_name):
+    body = {"Version": "2020-12-01", "Parameters": [], "Steps": [
+        {"Name": "Notify", "Type": "Lambda", "Arguments": {},
+         "FunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:notify"},
+        {"Name": "After", "Type": "Fail", "DependsOn": ["Notify"], "Arguments": {"ErrorMessage": "never"}}]}
+    sm.create_pipeline(PipelineName=unique_name, RoleArn=ROLE, PipelineDefinition=json.dumps(body))
+    arn = sm.start_pipeline_execution(PipelineName=unique_name)["PipelineExecutionArn"]
+    described = wait_execution(sm, arn, timeout=20)
+    assert described["PipelineExecutionStatus"] == "Failed"
+    assert "Notify" in described["FailureReason"]
+    steps = steps_of(sm, arn)
+    assert list(steps) == ["Notify"]
+    reason = steps["Notify"]["FailureReason"]
+    assert steps["Notify"]["StepStatus"] == "Failed"
+    assert "'Lambda' is not emulated" in reason and "Processing" in reason and "Condition" in reason
+
+
+def test_undefined_parameter_is_refused(sm, unique_name):
+    body = {"Version": "2020-12-01", "Parameters": [{"Name": "Rows", "Type": "Integer", "DefaultValue": 1}],
+            "Steps": [{"Name": "Stop", "Type": "Fail", "Arguments": {"ErrorMessage": {"Get": "Parameters.Rows"}}}]}
+    sm.create_pipeline(PipelineName=unique_name, RoleArn=ROLE, PipelineDefinition=json.dumps(body))
+    with pytest.raises(ClientError) as err:
+        sm.start_pipeline_execution(PipelineName=unique_name, PipelineParameters=[{"Name": "Typo", "Value": "3"}])
+    assert err.value.response["Error"]["Code"] == "ValidationException"
+    arn = sm.start_pipeline_execution(PipelineName=unique_name,
+                                      PipelineParameters=[{"Name": "Rows", "Value": "3"}])["PipelineExecutionArn"]
+    described = wait_execution(sm, arn, timeout=20)
+    assert (described["PipelineExecutionStatus"], described["FailureReason"]) == ("Failed", "3")
+
+
+def test_stop_pipeline_execution_stops_the_running_job(aws, sm, s3_bucket, unique_name):
+    aws.client("s3").put_object(Bucket=s3_bucket, Key="code/slow.py", Body=b"import time\ntime.sleep(60)\n")
+    body = {"Version": "2020-12-01", "Steps": [
+        {"Name": "Slow", "Type": "Processing", "Arguments": {
+            "RoleArn": ROLE,
+            "AppSpecification": {"ImageUri": SKLEARN_IMAGE,
+                                 "ContainerEntrypoint": ["python3", "/opt/ml/processing/code/slow.py"]},
+            "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
+                                                      "VolumeSizeInGB": 5}},
+            "ProcessingInputs": [{"InputName": "code", "S3Input": {
+                "S3Uri": f"s3://{s3_bucket}/code/slow.py", "LocalPath": "/opt/ml/processing/code",
+                "S3DataType": "S3Prefix", "S3InputMode": "File"}}]}},
+        {"Name": "Never", "Type": "Fail", "DependsOn": ["Slow"], "Arguments": {"ErrorMessage": "not reached"}}]}
+    sm.create_pipeline(PipelineName=unique_name, RoleArn=ROLE, PipelineDefinition=json.dumps(body))
+    arn = sm.start_pipeline_execution(PipelineName=unique_name)["PipelineExecutionArn"]
+    deadline = time.monotonic() + 20
+    while not steps_of(sm, arn).get("Slow", {}).get("Metadata") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    stopped = sm.stop_pipeline_execution(PipelineExecutionArn=arn, ClientRequestToken="stop-1".ljust(32, "0"))
+    assert stopped["PipelineExecutionArn"] == arn
+    described = wait_execution(sm, arn, timeout=30)
+    assert described["PipelineExecutionStatus"] == "Stopped"
+    steps = steps_of(sm, arn)
+    assert list(steps) == ["Slow"] and steps["Slow"]["StepStatus"] == "Stopped"
+    job = sm.describe_processing_job(ProcessingJobName=steps["Slow"]["Metadata"]["ProcessingJob"]["Arn"].split("/")[-1])
+    assert job["ProcessingJobStatus"] == "Stopped"
+    with pytest.raises(ClientError) as err:
+        sm.stop_pipeline_execution(PipelineExecutionArn=arn, ClientRequestToken="stop-2".ljust(32, "0"))
+    assert err.value.response["Error"]["Code"] == "ValidationException"
