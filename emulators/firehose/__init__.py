@@ -15,17 +15,22 @@ conversion go to ``ErrorOutputPrefix`` as Firehose's error JSON (nothing else
 is lost); Redshift destinations stage to S3 and COPY into the sandbox's
 Redshift warehouse. Compression GZIP, ZIP, Snappy (framing format) and
 HADOOP_SNAPPY; record format conversion to Parquet or ORC (OrcSerDe);
-the AppendDelimiterToRecord processor. CreateDeliveryStream/UpdateDestination
-check AWS's rules (buffering ranges, expressions in Prefix need an
+the AppendDelimiterToRecord processor; Lambda data transformation (the
+sandbox's Lambda runs the function on batches of records with Firehose's event
+-- invocationId, deliveryStreamArn, region, records of recordId,
+approximateArrivalTimestamp and base64 data -- and honours the response: Ok data
+goes on to conversion, partitioning and delivery, Dropped records are gone,
+ProcessingFailed, missing record IDs and function errors, after NumberOfRetries,
+go to the error output as ``processing-failed`` with the lambdaArn).
+CreateDeliveryStream/UpdateDestination check AWS's rules (buffering ranges, expressions in Prefix need an
 ErrorOutputPrefix, partition-key expressions need dynamic partitioning and the
 reverse, conversion and dynamic partitioning need SizeInMBs >= 64, conversion
 needs CompressionFormat UNCOMPRESSED); PutRecord(Batch) enforce 1,000 KiB per
 record, 500 records and 4 MiB per batch.
 
-Not emulated: Lambda record transformation -- the sandbox has no Lambda runtime,
-so a stream with a Lambda processor sends every record to the error output as
-``processing-failed`` (errorCode ``Lambda.FunctionError``, the message says why)
-and delivers nothing untransformed; HTTP/Splunk/OpenSearch/Snowflake/Iceberg
+Not emulated: ``partitionKeyFromLambda`` (Lambda-returned partition keys);
+the processor's buffering hints (a flush's records are sent in batches of
+BufferSizeInMBs); HTTP/Splunk/OpenSearch/Snowflake/Iceberg
 destinations (PutRecord answers InvalidArgumentException), source record backup,
 server-side encryption of the stream, CloudWatch delivery metrics.
 """
@@ -37,8 +42,7 @@ SERVICE = ServiceInfo(
     api_names=("firehose",),
     stand_in="moto's control plane + our buffering, partitioning and Parquet/ORC conversion (pyarrow)",
     executes="buffered delivery to S3 (size/interval hints), prefixes, dynamic partitions, GZIP/ZIP/Snappy, "
-             "Parquet and ORC conversion, error output, Kinesis source, Redshift COPY",
-    not_emulated="Lambda transformation (records go to processing-failed), HTTP/OpenSearch/Splunk/Snowflake "
-                 "destinations, delivery metrics",
+             "Parquet and ORC conversion, Lambda transformation, error output, Kinesis source, Redshift COPY",
+    not_emulated="partitionKeyFromLambda, HTTP/OpenSearch/Splunk/Snowflake destinations, delivery metrics",
     provider="provider",
 )

@@ -55,7 +55,8 @@ def render_prefix(template: str | None, moment: datetime, keys: dict[str, str] |
         if namespace == "firehose" and value == "random-string":
             return uuid.uuid4().hex[:11]
         if namespace == "partitionKeyFromLambda":
-            raise DeliveryError("partitioning-failed", "Lambda processing is not emulated by the sandbox")
+            raise DeliveryError("partitioning-failed", "partitionKeyFromLambda is not emulated by the sandbox "
+                                                      "(partitionKeyFromQuery is)")
         raise DeliveryError("partitioning-failed", f"unknown prefix expression !{{{namespace}:{value}}}")
 
     rendered = EXPRESSION.sub(replace, template)
@@ -197,10 +198,11 @@ def _coerce(value: Any, arrow_type: Any) -> Any:
     return value
 
 
-def error_record(raw: bytes, code: str, message: str, arrival_ms: int, lambda_arn: str | None = None) -> bytes:
+def error_record(raw: bytes, code: str, message: str, arrival_ms: int, lambda_arn: str | None = None,
+                 attempts: int = 1) -> bytes:
     """One line of Firehose's error output (JSON with the base64 raw data)."""
     document = {
-        "attemptsMade": 1,
+        "attemptsMade": attempts,
         "arrivalTimestamp": arrival_ms,
         "errorCode": code,
         "errorMessage": message,

@@ -12,18 +12,6 @@ import pytest
 from botocore.exceptions import ClientError
 
 ROLE = "arn:aws:iam::123456789012:role/sandbox-lambda-tests"
-TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                                                 "Action": "sts:AssumeRole"}]}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def execution_role(aws):
-    """CreateFunction checks that the execution role exists, as AWS does."""
-    iam = aws.client("iam")
-    try:
-        iam.create_role(RoleName=ROLE.rsplit("/", 1)[-1], AssumeRolePolicyDocument=json.dumps(TRUST))
-    except iam.exceptions.EntityAlreadyExistsException:
-        pass
 
 
 def package(files: dict[str, str]) -> bytes:

@@ -315,9 +315,10 @@ def test_orc_conversion(aws, s3_bucket, unique_name):
     assert table.column("id").to_pylist() == [0, 1, 2, 3]
 
 
-def test_lambda_transformation_fails_into_the_error_prefix(aws, s3_bucket, unique_name):
+def test_lambda_transformation_with_a_missing_function_fails_into_the_error_prefix(aws, s3_bucket, unique_name):
+    # transformations that run are tested in tests/awslambda/test_wiring.py
     firehose, s3 = aws.client("firehose"), aws.client("s3")
-    arn = "arn:aws:lambda:us-east-1:123456789012:function:enrich"
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:no-such-enrich-function"
     create(firehose, unique_name, s3_bucket, Prefix="ok/", ErrorOutputPrefix="failed/",
            BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 0},
            ProcessingConfiguration={"Enabled": True, "Processors": [
@@ -325,8 +326,8 @@ def test_lambda_transformation_fails_into_the_error_prefix(aws, s3_bucket, uniqu
     firehose.put_record(DeliveryStreamName=unique_name, Record={"Data": b'{"a": 1}'})
     key = wait_for(lambda: objects(s3, s3_bucket, "failed/"))[0]
     error = json.loads(s3.get_object(Bucket=s3_bucket, Key=key)["Body"].read())
-    assert error["errorCode"].startswith("Lambda.") and error["lambdaArn"] == arn
-    assert "does not run Lambda" in error["errorMessage"]
+    assert error["errorCode"] == "Lambda.ResourceNotFound" and error["lambdaArn"] == arn
+    assert "no-such-enrich-function" in error["errorMessage"]
     assert objects(s3, s3_bucket, "ok/") == []  # nothing delivered untransformed
 
 
