@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus, unquote_plus
 
 from emulators.awslambda import runner
 from emulators.core import moto_coupling
@@ -267,6 +268,8 @@ def _s3_notification(account_id: str, event_body: Any, fn_arn: str, region_name:
         s3.get("bucket", {}).setdefault("ownerIdentity", {"principalId": "SANDBOX"})
         obj = s3.get("object", {})
         obj.setdefault("sequencer", format(time.time_ns(), "X"))
+        if isinstance(obj.get("key"), str):  # URL-encoded as on AWS, which keeps the slashes
+            obj["key"] = quote_plus(unquote_plus(obj["key"]), safe="/")
 
     def deliver() -> None:
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 
 from tests.awslambda.test_functions import create, wait_for
 
@@ -80,3 +81,81 @@ def test_firehose_transformation_function_error(aws, s3_bucket, unique_name):
     assert error["errorCode"] == "Lambda.FunctionError" and "cannot transform" in error["errorMessage"]
     assert error["attemptsMade"] == 2
     assert objects(s3, s3_bucket, "ok/") == []
+
+
+def test_step_functions_lambda_tasks(aws, unique_name):
+    from tests.stepfunctions.test_state_machines import ROLE as SFN_ROLE, wait_for_execution
+
+    lam, sfn = aws.client("lambda"), aws.client("stepfunctions")
+    double = create(lam, f"{unique_name}-double", "def handler(event, context):\n"
+                                                  "    return {'value': event['value'] * 2}\n")["FunctionArn"]
+    label = create(lam, f"{unique_name}-label", "def handler(event, context):\n"
+                                                "    return {'label': 'big' if event['value'] > 10 else 'small',\n"
+                                                "            'value': event['value']}\n")["FunctionArn"]
+    definition = {
+        "StartAt": "Double",
+        "States": {
+            "Double": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                       "Parameters": {"FunctionName": double, "Payload.$": "$"},
+                       "OutputPath": "$.Payload", "Next": "Label"},
+            "Label": {"Type": "Task", "Resource": label, "End": True},
+        },
+    }
+    machine = sfn.create_state_machine(name=unique_name, definition=json.dumps(definition), roleArn=SFN_ROLE)[
+        "stateMachineArn"]
+    run = sfn.start_execution(stateMachineArn=machine, input=json.dumps({"value": 7}))["executionArn"]
+    result = wait_for_execution(sfn, run, timeout=30)
+    assert result["status"] == "SUCCEEDED", (result.get("error"), result.get("cause"))
+    assert json.loads(result["output"]) == {"label": "big", "value": 14}
+
+
+def test_step_functions_lambda_error_is_catchable(aws, unique_name):
+    from tests.stepfunctions.test_state_machines import ROLE as SFN_ROLE, wait_for_execution
+
+    lam, sfn = aws.client("lambda"), aws.client("stepfunctions")
+    failing = create(lam, unique_name, "class BadInput(Exception):\n    pass\n"
+                                       "def handler(event, context):\n    raise BadInput('no value')\n")["FunctionArn"]
+    definition = {
+        "StartAt": "Work",
+        "States": {
+            "Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                     "Parameters": {"FunctionName": failing, "Payload.$": "$"},
+                     "Catch": [{"ErrorEquals": ["BadInput"], "ResultPath": "$.error", "Next": "Handled"}],
+                     "End": True},
+            "Handled": {"Type": "Pass", "End": True},
+        },
+    }
+    machine = sfn.create_state_machine(name=unique_name, definition=json.dumps(definition), roleArn=SFN_ROLE)[
+        "stateMachineArn"]
+    result = wait_for_execution(sfn, sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"],
+                                timeout=30)
+    assert result["status"] == "SUCCEEDED", (result.get("error"), result.get("cause"))
+    error = json.loads(result["output"])["error"]
+    assert error["Error"] == "BadInput" and json.loads(error["Cause"])["errorMessage"] == "no value"
+
+
+def test_s3_event_notification_invokes_the_function(aws, s3_bucket, unique_name):
+    lam, s3 = aws.client("lambda"), aws.client("s3")
+    arn = create(lam, unique_name, "import boto3, json\n"
+                                   "def handler(event, context):\n"
+                                   "    record = event['Records'][0]\n"
+                                   "    boto3.client('s3').put_object(Bucket=record['s3']['bucket']['name'],\n"
+                                   "        Key='seen/' + record['s3']['object']['key'].replace('/', '_'),\n"
+                                   "        Body=json.dumps(event))\n")["FunctionArn"]
+    s3.put_bucket_notification_configuration(Bucket=s3_bucket, NotificationConfiguration={
+        "LambdaFunctionConfigurations": [{"Id": "on-upload", "LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"],
+                                          "Filter": {"Key": {"FilterRules": [{"Name": "prefix",
+                                                                              "Value": "incoming/"}]}}}]})
+    s3.put_object(Bucket=s3_bucket, Key="incoming/day 1.csv", Body=b"a,b\n1,2\n")
+    s3.put_object(Bucket=s3_bucket, Key="other/ignored.csv", Body=b"x")
+    key = wait_for(lambda: objects(s3, s3_bucket, "seen/"))[0]
+    assert key == "seen/incoming_day+1.csv"  # the event's key is URL-encoded, as on AWS
+    record = json.loads(s3.get_object(Bucket=s3_bucket, Key=key)["Body"].read())["Records"][0]
+    assert record["eventSource"] == "aws:s3" and record["eventName"] == "ObjectCreated:Put"
+    assert record["awsRegion"] == "us-east-1" and record["s3"]["configurationId"] == "on-upload"
+    assert record["s3"]["bucket"]["name"] == s3_bucket and record["s3"]["bucket"]["arn"] == f"arn:aws:s3:::{s3_bucket}"
+    assert record["s3"]["object"]["size"] == 8 and record["s3"]["object"]["eTag"]
+    assert {"userIdentity", "requestParameters", "responseElements"} <= set(record)
+    assert "sequencer" in record["s3"]["object"]
+    time.sleep(0.5)
+    assert objects(s3, s3_bucket, "seen/") == [key]  # the other prefix did not match the filter
