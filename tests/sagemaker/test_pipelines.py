@@ -245,3 +245,112 @@ def test_stop_pipeline_execution_stops_the_running_job(aws, sm, s3_bucket, uniqu
     with pytest.raises(ClientError) as err:
         sm.stop_pipeline_execution(PipelineExecutionArn=arn, ClientRequestToken="stop-2".ljust(32, "0"))
     assert err.value.response["Error"]["Code"] == "ValidationException"
+
+
+SDK_PREPROCESS = '''
+import glob
+import pandas as pd
+frame = pd.concat([pd.read_csv(f, header=None) for f in glob.glob("/opt/ml/processing/input/*.csv")])
+frame.iloc[:120].to_csv("/opt/ml/processing/train/train.csv", header=False, index=False)
+print("rows", len(frame))
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:.*SageMaker Python SDK v2")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore:Running within a PipelineSession")
+def test_python_sdk_pipeline_upsert_start_wait(aws, sm, dataset, unique_name, tmp_path, monkeypatch):
+    sagemaker = pytest.importorskip("sagemaker")
+    from sagemaker.processing import ProcessingInput, ProcessingOutput
+    from sagemaker.sklearn.estimator import SKLearn
+    from sagemaker.sklearn.processing import SKLearnProcessor
+    from sagemaker.inputs import TrainingInput
+    from sagemaker.workflow.parameters import ParameterFloat
+    from sagemaker.workflow.pipeline import Pipeline
+    from sagemaker.workflow.pipeline_context import PipelineSession
+    from sagemaker.workflow.steps import ProcessingStep, TrainingStep
+
+    from .conftest import TRAIN_SCRIPT
+
+    for key, value in aws.environment().items():
+        monkeypatch.setenv(key, value)
+    bucket = dataset["bucket"]
+    config = {"SchemaVersion": "1.0", "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}}}
+    session = PipelineSession(boto_session=aws.boto3_session, sagemaker_client=sm, default_bucket=bucket,
+                              sagemaker_config=config)
+    (tmp_path / "preprocess.py").write_text(SDK_PREPROCESS)
+    (tmp_path / "train.py").write_text(TRAIN_SCRIPT)
+    c_value = ParameterFloat(name="C", default_value=1.0)
+
+    processor = SKLearnProcessor(framework_version="1.2-1", role=ROLE, instance_type="ml.m5.large",
+                                 instance_count=1, sagemaker_session=session)
+    prepare = ProcessingStep(name="Prepare", step_args=processor.run(
+        code=str(tmp_path / "preprocess.py"),
+        inputs=[ProcessingInput(source=f"s3://{bucket}/data/train/", destination="/opt/ml/processing/input")],
+        outputs=[ProcessingOutput(output_name="train", source="/opt/ml/processing/train")]))
+    estimator = SKLearn(entry_point=str(tmp_path / "train.py"), framework_version="1.2-1", role=ROLE,
+                        instance_type="ml.m5.large", instance_count=1, hyperparameters={"C": c_value},
+                        output_path=f"s3://{bucket}/sdk-models", sagemaker_session=session)
+    train = TrainingStep(name="Train", step_args=estimator.fit({"train": TrainingInput(
+        prepare.properties.ProcessingOutputConfig.Outputs["train"].S3Output.S3Uri, content_type="text/csv")}))
+    pipeline = Pipeline(name=unique_name, parameters=[c_value], steps=[prepare, train], sagemaker_session=session)
+    pipeline.upsert(role_arn=ROLE)
+
+    execution = pipeline.start(parameters={"C": 0.25})
+    execution.wait(delay=1, max_attempts=90)
+    assert execution.describe()["PipelineExecutionStatus"] == "Succeeded"
+    steps = {s["StepName"]: s for s in execution.list_steps()}
+    assert steps["Prepare"]["StepStatus"] == steps["Train"]["StepStatus"] == "Succeeded"
+    job = sm.describe_training_job(TrainingJobName=steps["Train"]["Metadata"]["TrainingJob"]["Arn"].split("/")[-1])
+    assert job["HyperParameters"]["C"] == "0.25"
+    assert job["ModelArtifacts"]["S3ModelArtifacts"].startswith(f"s3://{bucket}/sdk-models/")
+    processing = sm.describe_processing_job(
+        ProcessingJobName=steps["Prepare"]["Metadata"]["ProcessingJob"]["Arn"].split("/")[-1])
+    train_uri = processing["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"]
+    assert job["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] == train_uri
+    rows = aws.client("s3").get_object(Bucket=bucket, Key=train_uri.split("/", 3)[3] + "/train.csv")["Body"].read()
+    assert len(rows.decode().splitlines()) == 120
+
+
+@pytest.mark.slow
+def test_execution_interrupted_by_a_restart_is_failed(tmp_path):
+    import boto3
+
+    from sandbox import cloud as cloud_control
+    from sandbox.config import SandboxConfig
+    from tests.conftest import free_port
+
+    config = SandboxConfig(state_dir=tmp_path / "state", port=free_port())
+    cloud_control.up(config)
+    try:
+        kw = dict(endpoint_url=config.endpoint_url, region_name="us-east-1", aws_access_key_id="test",
+                  aws_secret_access_key="test")
+        s3, sm = boto3.client("s3", **kw), boto3.client("sagemaker", **kw)
+        s3.create_bucket(Bucket="restart")
+        s3.put_object(Bucket="restart", Key="code/slow.py", Body=b"import time\ntime.sleep(60)\n")
+        body = {"Version": "2020-12-01", "Steps": [{"Name": "Slow", "Type": "Processing", "Arguments": {
+            "RoleArn": ROLE, "AppSpecification": {"ImageUri": SKLEARN_IMAGE, "ContainerEntrypoint": [
+                "python3", "/opt/ml/processing/code/slow.py"]},
+            "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
+                                                      "VolumeSizeInGB": 5}},
+            "ProcessingInputs": [{"InputName": "code", "S3Input": {
+                "S3Uri": "s3://restart/code/slow.py", "LocalPath": "/opt/ml/processing/code",
+                "S3DataType": "S3Prefix", "S3InputMode": "File"}}]}}]}
+        sm.create_pipeline(PipelineName="interrupted", RoleArn=ROLE, PipelineDefinition=json.dumps(body))
+        arn = sm.start_pipeline_execution(PipelineName="interrupted")["PipelineExecutionArn"]
+        deadline = time.monotonic() + 20
+        while not steps_of(sm, arn).get("Slow", {}).get("Metadata") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        cloud_control.down(config)
+        cloud_control.up(config)
+        sm = boto3.client("sagemaker", **kw)
+        described = sm.describe_pipeline_execution(PipelineExecutionArn=arn)
+        assert described["PipelineExecutionStatus"] == "Failed"
+        assert "sandbox stopped" in described["FailureReason"]
+        step = steps_of(sm, arn)["Slow"]
+        assert step["StepStatus"] == "Failed" and "sandbox stopped" in step["FailureReason"]
+        job_name = step["Metadata"]["ProcessingJob"]["Arn"].split("/")[-1]
+        assert sm.describe_processing_job(ProcessingJobName=job_name)["ProcessingJobStatus"] == "Failed"
+    finally:
+        cloud_control.down(config)
