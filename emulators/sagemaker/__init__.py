@@ -40,6 +40,13 @@ moto keeps the control plane; the sandbox executes:
   ``predictor`` model is loaded in-process instead of a shadow endpoint.
 - **MLflow** (:mod:`.tracking`): training jobs are runs, tuning jobs parent runs,
   model package groups/packages are registered models/versions with approval status.
+- **Pipelines** (:mod:`.pipelines`): an execution runs its definition (as the SDK's
+  ``Pipeline.definition()`` writes it, or by hand) in the background: parameters,
+  ``Get`` references to parameters, execution variables and the Describe* properties of
+  earlier steps, ``Std:Join``, ``Std:JsonGet`` over property files; ``Processing``,
+  ``Training``, ``Transform``, ``Model``, ``RegisterModel``, ``Condition`` (the branch not
+  taken does not run) and ``Fail`` steps, one at a time in dependency order;
+  ``ListPipelineExecutionSteps`` with each step's job ARN, ``StopPipelineExecution``.
 
 Not emulated: Docker images (only the images above run; bring-your-own containers
 need Docker), GPUs, distributed training (one host, ``algo-1``), Pipe mode (File
@@ -48,7 +55,9 @@ variant), serverless and asynchronous inference, multi-model and multi-container
 endpoints, warm-start tuning,
 ``TrainingJobDefinitions`` (several algorithms in one tuning job), model artifacts
 of the built-in Linear Learner / K-Means / PCA in AWS's MXNet format (ours are
-joblib files), Studio/notebook instances, SageMaker Pipelines execution,
+joblib files), Studio/notebook instances, Pipelines step types other than the seven
+above (Lambda, Callback, EMR, Tuning, AutoML, QualityCheck, ClarifyCheck... fail their
+step), step caching, retry policies, selective execution and parallel steps,
 ModelQuality/ModelBias/ModelExplainability monitoring schedules, CloudWatch metrics
 from monitoring, Clarify's PDF/HTML report and flip test.
 """
@@ -62,9 +71,11 @@ SERVICES = [
         stand_in="moto's control plane; jobs run as local processes in /opt/ml-shaped folders; MLflow tracking",
         executes="training (scikit-learn/XGBoost script mode; built-in XGBoost, Linear Learner, K-Means, PCA, "
                  "Random Cut Forest as IsolationForest), processing, tuning (optuna), endpoints, batch transform "
-                 "with DataProcessing filters/join, model registry in MLflow; the SageMaker Python SDK v2 works",
+                 "with DataProcessing filters/join, model registry in MLflow, Pipelines executions (Processing, "
+                 "Training, Transform, Model, RegisterModel, Condition, Fail steps); the SageMaker Python SDK v2 works",
         not_emulated="Docker/BYO images, GPUs, multi-host training, Pipe mode, autoscaling, serverless/async "
-                     "inference, multi-model endpoints, warm-start tuning, RCF's own scores (IsolationForest stands in)",
+                     "inference, multi-model endpoints, warm-start tuning, RCF's own scores (IsolationForest stands in), "
+                     "other Pipelines step types (Lambda, Callback, EMR, Tuning...), step caching/retries, parallel steps",
         provider="provider",
         notes=("MLflow UI: `sandbox mlflow` (the store is <state>/services/sagemaker/mlflow/mlflow.db)",),
     ),
