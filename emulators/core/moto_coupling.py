@@ -40,6 +40,7 @@ __all__ = [
     "enable_stepfunctions_execution",
     "lambda_function_code",
     "lambda_layer_code",
+    "make_lambda_storage_picklable",
     "replace_s3_lambda_notifications",
     "install_backend_class",
     "loaded_backend_dicts",
@@ -450,3 +451,37 @@ def replace_s3_lambda_notifications(invoke: Any) -> None:
     import moto.s3.notifications as notifications
 
     notifications._invoke_awslambda = invoke
+
+
+def make_lambda_storage_picklable() -> None:
+    """Let moto's Lambda backend pickle (it is snapshotted like every backend).
+
+    ``LambdaStorage`` and ``LayerStorage`` index functions and layer versions by ARN
+    in a ``WeakValueDictionary`` (the values are held elsewhere in the same backend),
+    and aliases in a ``defaultdict`` whose factory is a lambda: neither pickles.
+    """
+    import weakref
+    from collections import defaultdict
+
+    module = importlib.import_module("moto.awslambda.models")
+    for cls in (module.LambdaStorage, module.LayerStorage):
+        if getattr(cls, "_sandbox_picklable", False):
+            continue
+
+        def getstate(self: Any) -> dict[str, Any]:
+            state = self.__dict__.copy()
+            state["_arns"] = dict(state.get("_arns") or {})
+            if "_aliases" in state:
+                state["_aliases"] = dict(state["_aliases"])
+            return state
+
+        def setstate(self: Any, state: dict[str, Any]) -> None:
+            state = dict(state)
+            state["_arns"] = weakref.WeakValueDictionary(state.get("_arns") or {})
+            if "_aliases" in state:
+                state["_aliases"] = defaultdict(dict, state["_aliases"])
+            self.__dict__.update(state)
+
+        cls.__getstate__ = getstate
+        cls.__setstate__ = setstate
+        cls._sandbox_picklable = True
