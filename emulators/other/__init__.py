@@ -7,7 +7,9 @@
 - Rekognition, Textract and Comprehend analysis calls need AWS's trained models.
   moto would answer them with fixed sample output; the sandbox refuses them with
   a ``NotImplemented`` error instead, so a learner never mistakes canned data for
-  a result. Operations moto does not implement at all answer ``NotImplemented``
+  a result. For the same reason Data Pipeline's ``ActivatePipeline`` and DMS's
+  ``StartReplicationTask`` / ``TestConnection`` are refused: moto would show a
+  pipeline SCHEDULED or a task running that never does anything. Operations moto does not implement at all answer ``NotImplemented``
   (HTTP 501) too, for every service.
 - DeepLens (a discontinued device) and VPC endpoints (a network feature) have no
   stand-in: see the exam walkthrough in docs/.
@@ -30,8 +32,10 @@ SERVICES = [
         aws="ElastiCache, DMS, Data Pipeline, QuickSight",
         api_names=("elasticache", "dms", "datapipeline", "quicksight"),
         stand_in="moto control plane",
+        provider="provider",
         executes="resources are created, described and deleted",
-        not_emulated="no cache nodes, no replication tasks, no pipeline runs, no dashboards: concepts only",
+        not_emulated="no cache nodes, no replication runs, no pipeline runs, no dashboards: concepts only "
+                     "(ActivatePipeline, StartReplicationTask and TestConnection answer NotImplemented)",
     ),
     ServiceInfo(
         aws="Rekognition, Textract, Comprehend (analysis)",

@@ -19,6 +19,20 @@ def test_analysis_calls_answer_not_implemented(aws, service, call, kwargs):
     assert "not emulated by the offline sandbox" in error["Message"]
 
 
+def test_data_pipeline_activation_is_refused_rather_than_scheduled_forever(aws, unique_name):
+    pipelines = aws.client("datapipeline")
+    pipeline_id = pipelines.create_pipeline(name=unique_name, uniqueId=unique_name)["pipelineId"]
+    with pytest.raises(ClientError) as exc:
+        pipelines.activate_pipeline(pipelineId=pipeline_id)
+    error = exc.value.response["Error"]
+    assert error["Code"] == "NotImplemented"
+    assert "AWS Data Pipeline activate_pipeline is not emulated" in error["Message"]
+    assert "EC2" in error["Message"]
+    # the control plane still answers, and the pipeline was not marked as scheduled
+    fields = pipelines.describe_pipelines(pipelineIds=[pipeline_id])["pipelineDescriptionList"][0]["fields"]
+    assert {"key": "@pipelineState", "stringValue": "PENDING"} in fields
+
+
 def test_operations_moto_lacks_answer_not_implemented_not_a_crash(aws, unique_name):
     with pytest.raises(ClientError) as exc:
         aws.client("rekognition").create_collection(CollectionId=unique_name)
