@@ -19,7 +19,8 @@ writes, or a boto3 user writes by hand):
   at a time in dependency order (within ``MaxParallelExecutionSteps`` trivially);
 - step types ``Processing``, ``Training``, ``Transform`` (the jobs are this provider's real
   jobs, named ``pipelines-<execution id>-<step>-<random>``), ``Model``/``CreateModel``,
-  ``RegisterModel`` (a model package, so an MLflow model version), ``Condition`` (the steps
+  ``RegisterModel`` (a model package, so an MLflow model version; a missing model package
+  group is created, as the step does on AWS), ``Condition`` (the steps
   of the branch not taken do not run) and ``Fail``. Any other step type fails its step with
   a message naming the supported ones, and the execution fails.
 
@@ -453,6 +454,9 @@ class ExecutionRunner:
             status, reason = "Stopped", None
         except StepFailed as exc:
             status, reason = "Failed", str(exc)[:3072]
+        except Exception as exc:  # a bug of ours: the step says so rather than stay Executing
+            log.exception("pipeline step %s of %s", name, self.arn)
+            status, reason = "Failed", f"InternalServerError: {type(exc).__name__}: {exc}"[:3072]
         self._update(name, StepStatus=status, FailureReason=reason, EndTime=utcnow())
         return status
 
@@ -474,15 +478,17 @@ class ExecutionRunner:
         return f"pipelines-{_execution_id(self.arn)}-{clean}-{suffix}"
 
     def _call(self, fn: Any, **kwargs: Any) -> Any:
+        """A backend operation in-process (under the state lock, as a request would be); errors fail the step."""
         try:
             with self.cloud.mutating():
                 return fn(**kwargs)
         except AwsError as exc:
             raise StepFailed(f"{exc.code}: {exc.message}") from None
-        except moto_coupling.ServiceException as exc:
-            raise StepFailed(f"{getattr(exc, 'code', type(exc).__name__)}: {getattr(exc, 'message', exc)}") from None
         except TypeError as exc:
             raise StepFailed(f"ValidationException: {exc}") from None
+        except Exception as exc:  # moto's own errors (JsonRESTError: error_type/message)
+            code = getattr(exc, "code", None) or getattr(exc, "error_type", None) or type(exc).__name__
+            raise StepFailed(f"{code}: {getattr(exc, 'message', None) or exc}") from None
 
     def _resource_step(self, name: str, kind: str, step: dict[str, Any]) -> None:
         arguments = self._arguments(kind, step)
@@ -491,7 +497,6 @@ class ExecutionRunner:
                  "Model": _MODEL_MEMBERS, "CreateModel": _MODEL_MEMBERS, "RegisterModel": _PACKAGE_MEMBERS}[kind]
         kwargs = {_snake(member): arguments.get(member) for member in known}
         if kind == "Training":
-            kwargs.setdefault("enable_network_isolation", False)
             for flag in ("enable_network_isolation", "enable_inter_container_traffic_encryption",
                          "enable_managed_spot_training"):
                 kwargs[flag] = bool(kwargs[flag])
@@ -524,6 +529,10 @@ class ExecutionRunner:
             if not kwargs.get("model_package_group_name") and not kwargs.get("model_package_name"):
                 kwargs["model_package_name"] = self._resource_name(name)
             kwargs["certify_for_marketplace"] = bool(kwargs.get("certify_for_marketplace"))
+            group = kwargs.get("model_package_group_name")
+            if group and group not in backend.model_package_groups:  # the step creates a missing group
+                self._call(backend.create_model_package_group, model_package_group_name=group,
+                           model_package_group_description=None)
             arn = self._call(backend.create_model_package, **kwargs)
             self._update(name, Metadata={"RegisterModel": {"Arn": arn}})
             package = next((p for p in backend.model_packages.values() if p.arn == arn), None)

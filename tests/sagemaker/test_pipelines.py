@@ -37,7 +37,8 @@ def wait_execution(sm, arn: str, timeout: float = 90) -> dict:
 
 
 def steps_of(sm, arn: str) -> dict[str, dict]:
-    return {s["StepName"]: s for s in sm.list_pipeline_execution_steps(PipelineExecutionArn=arn)["PipelineExecutionSteps"]}
+    listed = sm.list_pipeline_execution_steps(PipelineExecutionArn=arn)["PipelineExecutionSteps"]
+    return {s["StepName"]: s for s in listed}
 
 
 def definition(bucket: str, group: str) -> dict:
@@ -248,11 +249,13 @@ def test_stop_pipeline_execution_stops_the_running_job(aws, sm, s3_bucket, uniqu
 
 
 SDK_PREPROCESS = '''
-import glob
+import glob, json, os
 import pandas as pd
 frame = pd.concat([pd.read_csv(f, header=None) for f in glob.glob("/opt/ml/processing/input/*.csv")])
 frame.iloc[:120].to_csv("/opt/ml/processing/train/train.csv", header=False, index=False)
-print("rows", len(frame))
+os.makedirs("/opt/ml/processing/report", exist_ok=True)
+with open("/opt/ml/processing/report/report.json", "w") as f:
+    json.dump({"rows": {"train": 120, "total": len(frame)}}, f)
 '''
 
 
@@ -269,6 +272,13 @@ def test_python_sdk_pipeline_upsert_start_wait(aws, sm, dataset, unique_name, tm
     from sagemaker.workflow.parameters import ParameterFloat
     from sagemaker.workflow.pipeline import Pipeline
     from sagemaker.workflow.pipeline_context import PipelineSession
+    from sagemaker.sklearn.model import SKLearnModel
+    from sagemaker.workflow.condition_step import ConditionStep
+    from sagemaker.workflow.conditions import ConditionGreaterThanOrEqualTo
+    from sagemaker.workflow.fail_step import FailStep
+    from sagemaker.workflow.functions import JsonGet
+    from sagemaker.workflow.model_step import ModelStep
+    from sagemaker.workflow.properties import PropertyFile
     from sagemaker.workflow.steps import ProcessingStep, TrainingStep
 
     from .conftest import TRAIN_SCRIPT
@@ -282,32 +292,51 @@ def test_python_sdk_pipeline_upsert_start_wait(aws, sm, dataset, unique_name, tm
     (tmp_path / "preprocess.py").write_text(SDK_PREPROCESS)
     (tmp_path / "train.py").write_text(TRAIN_SCRIPT)
     c_value = ParameterFloat(name="C", default_value=1.0)
+    report = PropertyFile(name="Report", output_name="report", path="report.json")
 
     processor = SKLearnProcessor(framework_version="1.2-1", role=ROLE, instance_type="ml.m5.large",
                                  instance_count=1, sagemaker_session=session)
     prepare = ProcessingStep(name="Prepare", step_args=processor.run(
         code=str(tmp_path / "preprocess.py"),
         inputs=[ProcessingInput(source=f"s3://{bucket}/data/train/", destination="/opt/ml/processing/input")],
-        outputs=[ProcessingOutput(output_name="train", source="/opt/ml/processing/train")]))
+        outputs=[ProcessingOutput(output_name="train", source="/opt/ml/processing/train"),
+                 ProcessingOutput(output_name="report", source="/opt/ml/processing/report")]),
+        property_files=[report])
     estimator = SKLearn(entry_point=str(tmp_path / "train.py"), framework_version="1.2-1", role=ROLE,
                         instance_type="ml.m5.large", instance_count=1, hyperparameters={"C": c_value},
                         output_path=f"s3://{bucket}/sdk-models", sagemaker_session=session)
     train = TrainingStep(name="Train", step_args=estimator.fit({"train": TrainingInput(
         prepare.properties.ProcessingOutputConfig.Outputs["train"].S3Output.S3Uri, content_type="text/csv")}))
-    pipeline = Pipeline(name=unique_name, parameters=[c_value], steps=[prepare, train], sagemaker_session=session)
+    model = SKLearnModel(model_data=train.properties.ModelArtifacts.S3ModelArtifacts, role=ROLE,
+                         entry_point=str(tmp_path / "train.py"), framework_version="1.2-1", sagemaker_session=session)
+    register = ModelStep(name="Register", step_args=model.register(
+        content_types=["text/csv"], response_types=["text/csv"], inference_instances=["ml.m5.large"],
+        transform_instances=["ml.m5.large"], model_package_group_name=f"{unique_name}-group"))
+    check = ConditionStep(name="EnoughRows", conditions=[ConditionGreaterThanOrEqualTo(
+        left=JsonGet(step_name=prepare.name, property_file=report, json_path="rows.train"), right=100)],
+        if_steps=[register], else_steps=[FailStep(name="TooFewRows", error_message="not enough rows")])
+    pipeline = Pipeline(name=unique_name, parameters=[c_value], steps=[prepare, train, check],
+                        sagemaker_session=session)
     pipeline.upsert(role_arn=ROLE)
 
     execution = pipeline.start(parameters={"C": 0.25})
     execution.wait(delay=1, max_attempts=90)
     assert execution.describe()["PipelineExecutionStatus"] == "Succeeded"
     steps = {s["StepName"]: s for s in execution.list_steps()}
-    assert steps["Prepare"]["StepStatus"] == steps["Train"]["StepStatus"] == "Succeeded"
+    assert set(steps) == {"Prepare", "Train", "EnoughRows", "Register-RegisterModel"}
+    assert all(step["StepStatus"] == "Succeeded" for step in steps.values())
+    assert steps["EnoughRows"]["Metadata"] == {"Condition": {"Outcome": "True"}}
+    package_arn = steps["Register-RegisterModel"]["Metadata"]["RegisterModel"]["Arn"]
+    package = sm.describe_model_package(ModelPackageName=package_arn)
+    assert package["ModelPackageGroupName"] == f"{unique_name}-group"  # the step created the missing group
     job = sm.describe_training_job(TrainingJobName=steps["Train"]["Metadata"]["TrainingJob"]["Arn"].split("/")[-1])
     assert job["HyperParameters"]["C"] == "0.25"
     assert job["ModelArtifacts"]["S3ModelArtifacts"].startswith(f"s3://{bucket}/sdk-models/")
     processing = sm.describe_processing_job(
         ProcessingJobName=steps["Prepare"]["Metadata"]["ProcessingJob"]["Arn"].split("/")[-1])
     train_uri = processing["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"]
+    assert package["InferenceSpecification"]["Containers"][0]["ModelDataUrl"] == \
+        job["ModelArtifacts"]["S3ModelArtifacts"]
     assert job["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] == train_uri
     rows = aws.client("s3").get_object(Bucket=bucket, Key=train_uri.split("/", 3)[3] + "/train.csv")["Body"].read()
     assert len(rows.decode().splitlines()) == 120
