@@ -21,7 +21,8 @@ Event (202, runs in the background), DryRun (204). Logs (print, logging, the
 START/END/REPORT lines) go to CloudWatch Logs ``/aws/lambda/<name>``. Layers: their
 ``python/`` folder is put on ``sys.path``. Callers: Firehose data transformation,
 Step Functions Lambda tasks (``arn:aws:states:::lambda:invoke`` and plain function
-ARNs), S3 event notifications (asynchronous, AWS's event record).
+ARNs), S3 event notifications (asynchronous, AWS's event record), SNS
+subscriptions (moto's event, run synchronously during Publish).
 
 Not emulated: non-Python runtimes and container images (Invoke answers
 InvalidRuntimeException naming the supported runtimes); the Python version of the
@@ -41,7 +42,7 @@ SERVICE = ServiceInfo(
     stand_in="moto's control plane + our local Python runner (a subprocess of the sandbox's own interpreter)",
     executes="Python handlers (zip or S3 code, layers) with event, context, environment, timeout; "
              "Unhandled errors as on AWS; logs to CloudWatch Logs; Event/DryRun invocations; called by "
-             "Firehose transformations, Step Functions tasks and S3 notifications",
+             "Firehose transformations, Step Functions tasks, S3 notifications and SNS subscriptions",
     not_emulated="non-Python runtimes, container images, the runtime's Python version (the sandbox venv's "
                  "runs), memory limits, warm starts, concurrency/provisioned concurrency, async retries and "
                  "destinations, event source mappings, function URLs",

@@ -45,6 +45,15 @@ class SandboxLambdaFunction(LambdaFunction):  # type: ignore[misc, valid-type]
         state.pop("logs_backend", None)
         return state
 
+    def invoke(self, body: Any, request_headers: Any, response_headers: Any) -> bytes:
+        """moto's own callers of a function (SNS subscriptions, ...) run it locally too, not in Docker."""
+        backend = moto_coupling.backend_for("lambda", self.account_id, self.region)
+        qualifier = None if str(self.version) == "$LATEST" else str(self.version)
+        outcome = backend.invoke_function(self.function_name, qualifier, _event_bytes(body))
+        if outcome.result.function_error:
+            response_headers["x-amz-function-error"] = outcome.result.function_error
+        return outcome.result.payload
+
     def __getattr__(self, name: str) -> Any:
         if name == "logs_backend":
             return moto_coupling.backend_for("logs", self.__dict__["account_id"], self.__dict__["region"])
@@ -163,6 +172,10 @@ class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
                 self.delete_function(spec["FunctionName"])
                 raise _bad_package(exc) from None
         return fn
+
+    def publish_layer_version(self, spec: dict[str, Any]) -> Any:
+        _check_zip_param(spec.get("Content") or {})
+        return super().publish_layer_version(spec)
 
     def update_function_code(self, function_name: str, qualifier: str, body: dict[str, Any]) -> Any:
         _check_zip_param(body)

@@ -204,3 +204,13 @@ def test_layer_is_on_the_path(aws, unique_name):
     create(lam, unique_name, "from shared_helpers import greet\ndef handler(e, c):\n    return greet('layer')\n",
            Layers=[layer["LayerVersionArn"]])
     assert json.loads(lam.invoke(FunctionName=unique_name)["Payload"].read()) == "hi layer"
+
+
+def test_unsafe_layer_is_refused(aws, unique_name):
+    lam = aws.client("lambda")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("python/../../escape.py"), "x = 1\n")
+    with pytest.raises(ClientError) as exc:
+        lam.publish_layer_version(LayerName=unique_name, Content={"ZipFile": buf.getvalue()})
+    assert exc.value.response["Error"]["Code"] == "InvalidParameterValueException"

@@ -159,3 +159,18 @@ def test_s3_event_notification_invokes_the_function(aws, s3_bucket, unique_name)
     assert "sequencer" in record["s3"]["object"]
     time.sleep(0.5)
     assert objects(s3, s3_bucket, "seen/") == [key]  # the other prefix did not match the filter
+
+
+def test_sns_subscription_runs_the_function(aws, s3_bucket, unique_name):
+    lam, sns, s3 = aws.client("lambda"), aws.client("sns"), aws.client("s3")
+    arn = create(lam, unique_name, "import boto3, os\n"
+                                   "def handler(event, context):\n"
+                                   "    message = event['Records'][0]['Sns']['Message']\n"
+                                   "    boto3.client('s3').put_object(Bucket=os.environ['BUCKET'], Key='sns.txt',\n"
+                                   "                                  Body=message.encode())\n",
+                 Environment={"Variables": {"BUCKET": s3_bucket}})["FunctionArn"]
+    topic = sns.create_topic(Name=unique_name)["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arn)
+    sns.publish(TopicArn=topic, Message="hello from sns")
+    wait_for(lambda: objects(s3, s3_bucket, "sns.txt"))
+    assert s3.get_object(Bucket=s3_bucket, Key="sns.txt")["Body"].read() == b"hello from sns"
