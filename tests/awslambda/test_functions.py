@@ -214,3 +214,21 @@ def test_unsafe_layer_is_refused(aws, unique_name):
     with pytest.raises(ClientError) as exc:
         lam.publish_layer_version(LayerName=unique_name, Content={"ZipFile": buf.getvalue()})
     assert exc.value.response["Error"]["Code"] == "InvalidParameterValueException"
+
+
+def test_handler_calling_back_while_snapshots_run_does_not_deadlock(aws, unique_name, s3_bucket):
+    """Each write marks the state dirty, so snapshots (exclusive lock) keep wanting to run during the invoke."""
+    lam = aws.client("lambda")
+    create(lam, unique_name, "import boto3, time\n"
+                             "def handler(event, context):\n"
+                             "    s3 = boto3.client('s3')\n"
+                             "    deadline = time.time() + 2.5\n"
+                             "    n = 0\n"
+                             "    while time.time() < deadline:\n"
+                             "        s3.put_object(Bucket=event['bucket'], Key=f'k{n}', Body=b'x')\n"
+                             "        n += 1\n"
+                             "        time.sleep(0.05)\n"
+                             "    return n\n", Timeout=8)
+    response = lam.invoke(FunctionName=unique_name, Payload=json.dumps({"bucket": s3_bucket}))
+    assert "FunctionError" not in response, response["Payload"].read()
+    assert json.loads(response["Payload"].read()) > 10
