@@ -47,6 +47,13 @@ moto keeps the control plane; the sandbox executes:
   ``Training``, ``Transform``, ``Model``, ``RegisterModel``, ``Condition`` (the branch not
   taken does not run) and ``Fail`` steps, one at a time in dependency order;
   ``ListPipelineExecutionSteps`` with each step's job ARN, ``StopPipelineExecution``.
+- **Autopilot** (:mod:`.automl`): ``CreateAutoMLJob`` / ``CreateAutoMLJobV2`` on tabular
+  CSV/Parquet data analyse the data (problem type and objective inferred when not
+  given), split a validation set, and run each candidate as a real scikit-learn
+  training job (linear, XGBoost, random forest, extra trees, gradient boosting, MLP);
+  the best by the objective is ``BestCandidate`` with ``InferenceContainers`` that
+  endpoints and batch transform serve; ``ListCandidatesForAutoMLJob``, ``StopAutoMLJob``,
+  ``ModelDeployConfig``. The SDK's ``AutoML`` works.
 
 Not emulated: Docker images (only the images above run; bring-your-own containers
 need Docker), GPUs, distributed training (one host, ``algo-1``), Pipe mode (File
@@ -59,7 +66,8 @@ joblib files), Studio/notebook instances, Pipelines step types other than the se
 above (Lambda, Callback, EMR, Tuning, AutoML, QualityCheck, ClarifyCheck... fail their
 step), step caching, retry policies, selective execution and parallel steps,
 ModelQuality/ModelBias/ModelExplainability monitoring schedules, CloudWatch metrics
-from monitoring, Clarify's PDF/HTML report and flip test.
+from monitoring, Clarify's PDF/HTML report and flip test; Autopilot's notebooks,
+reports, AutoGluon ensembles and its image/text/time-series/LLM problem types.
 """
 
 from emulators.core.service import ServiceInfo
@@ -89,6 +97,18 @@ SERVICES = [
                  "pre-/post-training bias metrics and Kernel SHAP in analysis.json",
         not_emulated="ModelQuality/ModelBias/ModelExplainability schedules, CloudWatch metrics from monitoring, "
                      "KLL sketches (exact quantiles instead), Clarify's report files and flip test (FT)",
+        provider="provider",
+    ),
+    ServiceInfo(
+        aws="SageMaker Autopilot (AutoML)",
+        api_names=("sagemaker",),
+        stand_in="our AutoML run: data analysis with pandas, candidates as scikit-learn/XGBoost training jobs",
+        executes="CreateAutoMLJob(V2) on tabular CSV/Parquet: problem type and objective inferred, validation "
+                 "split, each candidate a real training job with AWS's metric names (F1, AUC, MSE, ...), the best "
+                 "candidate's InferenceContainers deployable; ListCandidatesForAutoMLJob, StopAutoMLJob",
+        not_emulated="generated notebooks and explainability/insights reports, AutoGluon ensembling, image/text/"
+                     "time-series/LLM problem types, GenerateCandidateDefinitionsOnly; 5 candidates by default "
+                     "(250 on AWS)",
         provider="provider",
     ),
     ServiceInfo(

@@ -26,8 +26,8 @@ from emulators.core import moto_coupling
 from emulators.core.moto_coupling import AwsError
 from emulators.core.s3access import s3_access
 from emulators.core.server import current_cloud
-from emulators.sagemaker import (container, hosting, monitoring, pipelines, processing, tracking, training, transform,
-                                 tuning, validation)
+from emulators.sagemaker import (automl, container, hosting, monitoring, pipelines, processing, tracking, training,
+                                 transform, tuning, validation)
 from emulators.sagemaker.container import ContainerError
 
 log = logging.getLogger("emulators.sagemaker")
@@ -138,8 +138,9 @@ def _transition(job: Any, status: str, message: str) -> None:
     job.last_modified_time = now
 
 
-class SandboxSageMakerBackend(pipelines.PipelineBackendMixin, SageMakerBackend):  # type: ignore[misc, valid-type]
-    """moto's SageMaker backend with training, processing, tuning, transform, hosting and pipelines executed."""
+class SandboxSageMakerBackend(pipelines.PipelineBackendMixin, automl.AutoMLBackendMixin,  # type: ignore[misc]
+                              SageMakerBackend):  # type: ignore[valid-type]
+    """moto's SageMaker backend with training, processing, tuning, AutoML, transform, hosting and pipelines executed."""
 
     # extra per-resource state (plain dicts: pickled with the backend)
     def _extras(self) -> dict[str, dict[str, Any]]:
@@ -1077,6 +1078,7 @@ def _fail_interrupted_work() -> None:
             if job.hyper_parameter_tuning_job_status in ("InProgress", "Stopping"):
                 job.hyper_parameter_tuning_job_status = "Failed"
                 job.failure_reason = "InternalServerError: the sandbox stopped while this job ran"
+        automl.fail_interrupted_jobs(backend)
         for name, endpoint in backend.endpoints.items():
             if endpoint.endpoint_status in ("Creating", "Updating"):  # finish what the restart interrupted
                 config = endpoint.endpoint_config_name
@@ -1123,5 +1125,6 @@ def install(cloud: Any) -> None:
     cloud.every(1.0, flush_captures, name="sagemaker-data-capture")
     monitoring.install(cloud)
     pipelines.install(cloud)
+    automl.install(cloud)
     cloud.on_reset(_on_reset)
     cloud.on_shutdown(_on_shutdown)
