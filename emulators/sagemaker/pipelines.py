@@ -230,7 +230,8 @@ class PipelineBackendMixin:
         return pipeline_execution_arn
 
     def list_pipeline_execution_summaries(self, pipeline_name: str, created_after: datetime | None,
-                                          created_before: datetime | None, sort_order: str | None) -> list[dict]:
+                                          created_before: datetime | None, sort_by: str | None,
+                                          sort_order: str | None) -> list[dict]:
         name = _pipeline_name(pipeline_name)
         pipeline = self.pipelines.get(name)  # type: ignore[attr-defined]
         if pipeline is None:
@@ -249,7 +250,8 @@ class PipelineBackendMixin:
             if execution.pipeline_execution_failure_reason:
                 summary["PipelineExecutionFailureReason"] = execution.pipeline_execution_failure_reason
             summaries.append(summary)
-        summaries.sort(key=lambda s: s["StartTime"], reverse=sort_order != "Ascending")
+        key = "PipelineExecutionArn" if sort_by == "PipelineExecutionArn" else "StartTime"
+        summaries.sort(key=lambda s: s[key], reverse=sort_order != "Ascending")
         return summaries
 
 
@@ -300,7 +302,8 @@ def _timestamp(value: Any) -> datetime | None:
 def _list_pipeline_executions(response: Any) -> dict[str, Any]:
     summaries = _backend_of(response).list_pipeline_execution_summaries(
         response._get_param("PipelineName"), _timestamp(response._get_param("CreatedAfter")),
-        _timestamp(response._get_param("CreatedBefore")), response._get_param("SortOrder"))
+        _timestamp(response._get_param("CreatedBefore")), response._get_param("SortBy"),
+        response._get_param("SortOrder"))
     return _page(summaries, response, "PipelineExecutionSummaries")
 
 
@@ -323,7 +326,7 @@ def run_execution(account_id: str, region: str, pipeline_name: str, arn: str) ->
         status, reason = "Failed", f"InternalServerError: {type(exc).__name__}: {exc}"
     with current_cloud().mutating():
         execution.pipeline_execution_status = status
-        execution.pipeline_execution_failure_reason = reason
+        execution.pipeline_execution_failure_reason = reason[:1300] if reason else None
         execution.last_modified_time = utcnow()
     STOP_REQUESTS.discard(arn)
 
@@ -453,10 +456,10 @@ class ExecutionRunner:
         except StepStopped:
             status, reason = "Stopped", None
         except StepFailed as exc:
-            status, reason = "Failed", str(exc)[:3072]
+            status, reason = "Failed", str(exc)[:1024]
         except Exception as exc:  # a bug of ours: the step says so rather than stay Executing
             log.exception("pipeline step %s of %s", name, self.arn)
-            status, reason = "Failed", f"InternalServerError: {type(exc).__name__}: {exc}"[:3072]
+            status, reason = "Failed", f"InternalServerError: {type(exc).__name__}: {exc}"[:1024]
         self._update(name, StepStatus=status, FailureReason=reason, EndTime=utcnow())
         return status
 

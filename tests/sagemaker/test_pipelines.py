@@ -185,6 +185,12 @@ def test_pipeline_runs_processing_training_condition_and_registers(aws, sm, pipe
     summaries = sm.list_pipeline_executions(PipelineName=pipeline["name"])["PipelineExecutionSummaries"]
     assert [s["PipelineExecutionStatus"] for s in summaries] == ["Failed", "Succeeded"]
     assert summaries[0]["PipelineExecutionFailureReason"] == "accuracy below 1.5"
+    oldest = sm.list_pipeline_executions(PipelineName=pipeline["name"], SortOrder="Ascending", MaxResults=1)
+    assert [s["PipelineExecutionArn"] for s in oldest["PipelineExecutionSummaries"]] == [arn]
+    rest = sm.list_pipeline_executions(PipelineName=pipeline["name"], SortOrder="Ascending", MaxResults=1,
+                                       NextToken=oldest["NextToken"])
+    assert [s["PipelineExecutionArn"] for s in rest["PipelineExecutionSummaries"]] == [strict["PipelineExecutionArn"]]
+    assert "NextToken" not in rest
 
 
 def test_unsupported_step_type_fails_the_execution_clearly(sm, unique_name):
