@@ -19,7 +19,8 @@ the AppendDelimiterToRecord processor; Lambda data transformation (the
 sandbox's Lambda runs the function on batches of records with Firehose's event
 -- invocationId, deliveryStreamArn, region, records of recordId,
 approximateArrivalTimestamp and base64 data -- and honours the response: Ok data
-goes on to conversion, partitioning and delivery, Dropped records are gone,
+goes on to conversion, partitioning (``!{partitionKeyFromLambda:...}`` from the
+response's ``metadata.partitionKeys``) and delivery, Dropped records are gone,
 ProcessingFailed, missing record IDs and function errors, after NumberOfRetries,
 go to the error output as ``processing-failed`` with the lambdaArn).
 CreateDeliveryStream/UpdateDestination check AWS's rules (buffering ranges, expressions in Prefix need an
@@ -28,9 +29,8 @@ reverse, conversion and dynamic partitioning need SizeInMBs >= 64, conversion
 needs CompressionFormat UNCOMPRESSED); PutRecord(Batch) enforce 1,000 KiB per
 record, 500 records and 4 MiB per batch.
 
-Not emulated: ``partitionKeyFromLambda`` (Lambda-returned partition keys);
-the processor's buffering hints (a flush's records are sent in batches of
-BufferSizeInMBs); HTTP/Splunk/OpenSearch/Snowflake/Iceberg
+Not emulated: the Lambda processor's own buffering interval (a flush's records
+are sent in batches of BufferSizeInMBs); HTTP/Splunk/OpenSearch/Snowflake/Iceberg
 destinations (PutRecord answers InvalidArgumentException), source record backup,
 server-side encryption of the stream, CloudWatch delivery metrics.
 """
@@ -43,6 +43,6 @@ SERVICE = ServiceInfo(
     stand_in="moto's control plane + our buffering, partitioning and Parquet/ORC conversion (pyarrow)",
     executes="buffered delivery to S3 (size/interval hints), prefixes, dynamic partitions, GZIP/ZIP/Snappy, "
              "Parquet and ORC conversion, Lambda transformation, error output, Kinesis source, Redshift COPY",
-    not_emulated="partitionKeyFromLambda, HTTP/OpenSearch/Splunk/Snowflake destinations, delivery metrics",
+    not_emulated="HTTP/OpenSearch/Splunk/Snowflake destinations, delivery metrics",
     provider="provider",
 )

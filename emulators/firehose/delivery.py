@@ -37,7 +37,7 @@ def _java_format(pattern: str, moment: datetime) -> str:
 
 
 def render_prefix(template: str | None, moment: datetime, keys: dict[str, str] | None = None,
-                  error_type: str | None = None) -> str:
+                  error_type: str | None = None, lambda_keys: dict[str, str] | None = None) -> str:
     """The S3 prefix for one object: Firehose's namespaces, or ``YYYY/MM/DD/HH/`` by default."""
     template = template or ""
     has_expression = bool(EXPRESSION.search(template))
@@ -55,8 +55,10 @@ def render_prefix(template: str | None, moment: datetime, keys: dict[str, str] |
         if namespace == "firehose" and value == "random-string":
             return uuid.uuid4().hex[:11]
         if namespace == "partitionKeyFromLambda":
-            raise DeliveryError("partitioning-failed", "partitionKeyFromLambda is not emulated by the sandbox "
-                                                      "(partitionKeyFromQuery is)")
+            if lambda_keys is None or value not in lambda_keys:
+                raise DeliveryError("partitioning-failed", f"the Lambda function returned no partition key {value!r} "
+                                                           "(metadata.partitionKeys) for this record")
+            return lambda_keys[value]
         raise DeliveryError("partitioning-failed", f"unknown prefix expression !{{{namespace}:{value}}}")
 
     rendered = EXPRESSION.sub(replace, template)

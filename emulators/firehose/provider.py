@@ -305,8 +305,11 @@ def _deliver(account: str, region: str, stream: Any, records: list[tuple[bytes, 
     query = _metadata_query(config) if dynamic else None
     processors = _processors(config)
     lambdas = [p for p in processors if p.get("Type") == "Lambda"]
+    lambda_keys: list[dict[str, str] | None] = [None] * len(records)
     if lambdas:
-        records, failed = _transform(account, region, stream, lambdas[0], records)
+        transformed, failed = _transform(account, region, stream, lambdas[0], records)
+        records = [(data, arrival) for data, arrival, _ in transformed]
+        lambda_keys = [keys for _, _, keys in transformed]
         if failed:
             errors.setdefault("processing-failed", []).extend(failed)
     delimiter = None
@@ -315,10 +318,10 @@ def _deliver(account: str, region: str, stream: Any, records: list[tuple[bytes, 
             value = next((q.get("ParameterValue") for q in processor.get("Parameters") or []
                           if q.get("ParameterName") == "Delimiter"), "\\n")
             delimiter = value.encode().decode("unicode_escape").encode()
-    for data, arrival in records:
+    for (data, arrival), from_lambda in zip(records, lambda_keys):
         try:
             keys = delivery.extract_keys(json.loads(data), query) if dynamic and query else None
-            prefix = delivery.render_prefix(s3_conf.get("Prefix"), now, keys)
+            prefix = delivery.render_prefix(s3_conf.get("Prefix"), now, keys, lambda_keys=from_lambda)
         except (delivery.DeliveryError, ValueError) as exc:
             code = getattr(exc, "code", "partitioning-failed")
             errors.setdefault(code, []).append(delivery.error_record(data, "DynamicPartitioning.MetadataExtractionFailed",
@@ -372,10 +375,12 @@ LAMBDA_RESULTS = ("Ok", "Dropped", "ProcessingFailed")
 
 
 def _transform(account: str, region: str, stream: Any, processor: dict[str, Any],
-               records: list[tuple[bytes, int]]) -> tuple[list[tuple[bytes, int]], list[bytes]]:
+               records: list[tuple[bytes, int]]
+               ) -> tuple[list[tuple[bytes, int, dict[str, str] | None]], list[bytes]]:
     """A Lambda processor: invoke the function on batches of records (AWS's event and response contract).
 
-    Returns the records to deliver (``Ok`` data; ``Dropped`` ones are gone) and the
+    Returns the records to deliver (``Ok`` data with the ``metadata.partitionKeys`` the
+    function gave, for ``!{partitionKeyFromLambda:...}``; ``Dropped`` ones are gone) and the
     processing-failed error lines (``ProcessingFailed``, missing record IDs, function errors).
     """
     from emulators.awslambda.provider import invoke
@@ -383,7 +388,7 @@ def _transform(account: str, region: str, stream: Any, processor: dict[str, Any]
     arn = _parameter(processor, "LambdaArn", "") or ""
     retries = int(_parameter(processor, "NumberOfRetries", "3") or 3)
     batch_bytes = int(float(_parameter(processor, "BufferSizeInMBs", "1") or 1) * MB)
-    delivered: list[tuple[bytes, int]] = []
+    delivered: list[tuple[bytes, int, dict[str, str] | None]] = []
     failed: list[bytes] = []
     batches: list[list[tuple[bytes, int]]] = [[]]
     size = 0
@@ -444,8 +449,10 @@ def _transform(account: str, region: str, stream: Any, processor: dict[str, Any]
             if result == "Dropped":
                 continue
             if result == "Ok":
+                keys = (item.get("metadata") or {}).get("partitionKeys")
+                keys = {str(k): str(v) for k, v in keys.items()} if isinstance(keys, dict) else None
                 try:
-                    delivered.append((base64.b64decode(item.get("data") or "", validate=True), arrival))
+                    delivered.append((base64.b64decode(item.get("data") or "", validate=True), arrival, keys))
                 except ValueError:
                     failed.append(delivery.error_record(data, "Lambda.JsonProcessingException",
                                                         f"record {rid}: data is not base64", arrival, lambda_arn=arn))

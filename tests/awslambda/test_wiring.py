@@ -174,3 +174,37 @@ def test_sns_subscription_runs_the_function(aws, s3_bucket, unique_name):
     sns.publish(TopicArn=topic, Message="hello from sns")
     wait_for(lambda: objects(s3, s3_bucket, "sns.txt"))
     assert s3.get_object(Bucket=s3_bucket, Key="sns.txt")["Body"].read() == b"hello from sns"
+
+
+def test_firehose_partition_keys_from_lambda(aws, s3_bucket, unique_name):
+    lam, firehose, s3 = aws.client("lambda"), aws.client("firehose"), aws.client("s3")
+    arn = create(lam, unique_name, "import base64, json\n"
+                                   "def handler(event, context):\n"
+                                   "    out = []\n"
+                                   "    for r in event['records']:\n"
+                                   "        doc = json.loads(base64.b64decode(r['data']))\n"
+                                   "        item = {'recordId': r['recordId'], 'result': 'Ok', 'data': r['data']}\n"
+                                   "        if 'customer' in doc:\n"
+                                   "            item['metadata'] = {'partitionKeys': {'customer': doc['customer']}}\n"
+                                   "        out.append(item)\n"
+                                   "    return {'records': out}\n")["FunctionArn"]
+    firehose.create_delivery_stream(
+        DeliveryStreamName=unique_name, DeliveryStreamType="DirectPut",
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": "arn:aws:iam::123456789012:role/firehose", "BucketARN": f"arn:aws:s3:::{s3_bucket}",
+            "Prefix": "by-customer/customer=!{partitionKeyFromLambda:customer}/",
+            "ErrorOutputPrefix": "errors/!{firehose:error-output-type}/",
+            "BufferingHints": {"SizeInMBs": 64, "IntervalInSeconds": 0},
+            "DynamicPartitioningConfiguration": {"Enabled": True},
+            "ProcessingConfiguration": {"Enabled": True, "Processors": [
+                {"Type": "Lambda", "Parameters": [{"ParameterName": "LambdaArn", "ParameterValue": arn}]}]}})
+    records = [{"customer": "a", "n": 1}, {"customer": "b", "n": 2}, {"customer": "a", "n": 3}, {"n": 4}]
+    firehose.put_record_batch(DeliveryStreamName=unique_name,
+                              Records=[{"Data": json.dumps(r).encode() + b"\n"} for r in records])
+    keys = wait_for(lambda: (k := objects(s3, s3_bucket, "by-customer/")) and len(k) == 2 and k)
+    assert [k.split("/")[1] for k in keys] == ["customer=a", "customer=b"]
+    first = s3.get_object(Bucket=s3_bucket, Key=keys[0])["Body"].read().decode().splitlines()
+    assert [json.loads(line)["n"] for line in first] == [1, 3]
+    failed = wait_for(lambda: objects(s3, s3_bucket, "errors/partitioning-failed/"))
+    error = json.loads(s3.get_object(Bucket=s3_bucket, Key=failed[0])["Body"].read())
+    assert json.loads(base64.b64decode(error["rawData"]))["n"] == 4
