@@ -8,7 +8,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import ROLE, SKLEARN_IMAGE
+from .conftest import ROLE, SKLEARN_IMAGE, csv_bytes
 
 PREPARE_SCRIPT = '''
 import glob, json, os, sys
@@ -97,8 +97,15 @@ def definition(bucket: str, group: str) -> dict:
                 "IfSteps": [
                     {"Name": "CreateModel", "Type": "Model", "DependsOn": ["Train"], "Arguments": {
                         "ExecutionRoleArn": ROLE,
-                        "PrimaryContainer": {"Image": SKLEARN_IMAGE, "ModelDataUrl": model_data,
-                                             "Environment": {"SAGEMAKER_PROGRAM": "train.py"}}}},
+                        "PrimaryContainer": {"Image": SKLEARN_IMAGE, "ModelDataUrl": model_data}}},
+                    {"Name": "Score", "Type": "Transform", "Arguments": {
+                        "ModelName": {"Get": "Steps.CreateModel.ModelName"},
+                        "TransformInput": {"DataSource": {"S3DataSource": {
+                            "S3DataType": "S3Prefix", "S3Uri": f"s3://{bucket}/batch/"}},
+                            "ContentType": "text/csv", "SplitType": "Line"},
+                        "TransformOutput": {"S3OutputPath": {"Std:Join": {"On": "/", "Values": [prefix, "scores"]}},
+                                            "AssembleWith": "Line", "Accept": "text/csv"},
+                        "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1}}},
                     {"Name": "Register", "Type": "RegisterModel", "Arguments": {
                         "ModelPackageGroupName": group, "ModelApprovalStatus": "PendingManualApproval",
                         "ModelPackageDescription": {"Std:Join": {"On": " ", "Values": [
@@ -117,6 +124,7 @@ def definition(bucket: str, group: str) -> dict:
 def pipeline(aws, sm, dataset, unique_name):
     bucket = dataset["bucket"]
     aws.client("s3").put_object(Bucket=bucket, Key="code/prepare.py", Body=PREPARE_SCRIPT.encode())
+    aws.client("s3").put_object(Bucket=bucket, Key="batch/part.csv", Body=csv_bytes(dataset["x"][:20]))
     group = f"{unique_name}-models"
     sm.create_model_package_group(ModelPackageGroupName=group)
     sm.create_pipeline(PipelineName=unique_name, RoleArn=ROLE,
@@ -134,7 +142,7 @@ def test_pipeline_runs_processing_training_condition_and_registers(aws, sm, pipe
     assert "FailureReason" not in described
 
     listed = sm.list_pipeline_execution_steps(PipelineExecutionArn=arn)["PipelineExecutionSteps"]
-    assert [s["StepName"] for s in listed] == ["Register", "CreateModel", "CheckAccuracy", "Train", "Prepare"]
+    assert [s["StepName"] for s in listed] == ["Register", "Score", "CreateModel", "CheckAccuracy", "Train", "Prepare"]
     assert all(s["StepStatus"] == "Succeeded" and s["EndTime"] >= s["StartTime"] for s in listed)
     steps = {s["StepName"]: s for s in listed}
     assert "TooInaccurate" not in steps  # the branch not taken does not run
@@ -158,6 +166,13 @@ def test_pipeline_runs_processing_training_condition_and_registers(aws, sm, pipe
     model_name = steps["CreateModel"]["Metadata"]["Model"]["Arn"].split("/")[-1]
     model = sm.describe_model(ModelName=model_name)
     assert model["PrimaryContainer"]["ModelDataUrl"] == training["ModelArtifacts"]["S3ModelArtifacts"]
+
+    transform_name = steps["Score"]["Metadata"]["TransformJob"]["Arn"].split("/")[-1]
+    transform = sm.describe_transform_job(TransformJobName=transform_name)
+    assert (transform["TransformJobStatus"], transform["ModelName"]) == ("Completed", model_name)
+    scores = aws.client("s3").get_object(Bucket=pipeline["bucket"],
+                                         Key=f"pipeline/{execution_id}/scores/part.csv.out")["Body"].read()
+    assert len(scores.decode().split()) == 20 and set(scores.decode().split()) <= {"0", "1"}
 
     package_arn = steps["Register"]["Metadata"]["RegisterModel"]["Arn"]
     packages = sm.list_model_packages(ModelPackageGroupName=pipeline["group"])["ModelPackageSummaryList"]
