@@ -176,6 +176,10 @@ class PipelineBackendMixin:
         pipeline = self.pipelines.get(name)  # type: ignore[attr-defined]
         if pipeline is None:
             raise AwsError("ResourceNotFound", f"Pipeline {pipeline_name} does not exist.")
+        if client_request_token:  # a retried request answers the execution it started
+            for arn, earlier in pipeline.pipeline_executions.items():
+                if getattr(earlier, "client_request_token", None) == client_request_token:
+                    return {"PipelineExecutionArn": arn}
         try:
             definition = parse_definition(pipeline.pipeline_definition)
             resolve_parameters(definition, pipeline_parameters)
@@ -553,8 +557,6 @@ class ExecutionRunner:
                 except Exception:
                     log.exception("stopping %s", job_name)
             time.sleep(POLL_SECONDS)
-        if asked or self.stopping():
-            raise StepStopped()
 
     @staticmethod
     def _job_outcome(status: str, failure_reason: str | None) -> None:

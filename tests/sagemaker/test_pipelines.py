@@ -232,8 +232,12 @@ def test_undefined_parameter_is_refused(sm, unique_name):
     with pytest.raises(ClientError) as err:
         sm.start_pipeline_execution(PipelineName=unique_name, PipelineParameters=[{"Name": "Typo", "Value": "3"}])
     assert err.value.response["Error"]["Code"] == "ValidationException"
-    arn = sm.start_pipeline_execution(PipelineName=unique_name,
+    token = "retry-me".ljust(32, "0")
+    arn = sm.start_pipeline_execution(PipelineName=unique_name, ClientRequestToken=token,
                                       PipelineParameters=[{"Name": "Rows", "Value": "3"}])["PipelineExecutionArn"]
+    again = sm.start_pipeline_execution(PipelineName=unique_name, ClientRequestToken=token,
+                                        PipelineParameters=[{"Name": "Rows", "Value": "3"}])["PipelineExecutionArn"]
+    assert again == arn
     described = wait_execution(sm, arn, timeout=20)
     assert (described["PipelineExecutionStatus"], described["FailureReason"]) == ("Failed", "3")
 
