@@ -17,15 +17,29 @@ Not emulated: instances are not real (no EC2, no YARN, no HDFS), Hive/Pig/HBase
 steps, custom JAR steps and ``--packages`` (no Maven offline) fail with a message
 saying so; bootstrap actions are recorded but not run; ``--deploy-mode cluster``
 runs in client mode.
+
+EMR Serverless (:mod:`.serverless`): Spark job runs execute with the same local
+spark-submit; see that module for what is emulated.
 """
 
 from emulators.core.service import ServiceInfo
 
-SERVICE = ServiceInfo(
-    aws="Amazon EMR",
-    api_names=("emr",),
-    stand_in="moto's control plane + spark-submit on local Spark (SPARK_MASTER for a cluster)",
-    executes="spark-submit steps (PySpark scripts from S3) with s3:// reads/writes, step states, logs to LogUri",
-    not_emulated="no EC2/YARN/HDFS; Hive/Pig/custom-JAR steps and --packages fail; bootstrap actions not run",
-    provider="provider",
-)
+SERVICES = [
+    ServiceInfo(
+        aws="Amazon EMR",
+        api_names=("emr",),
+        stand_in="moto's control plane + spark-submit on local Spark (SPARK_MASTER for a cluster)",
+        executes="spark-submit steps (PySpark scripts from S3) with s3:// reads/writes, step states, logs to LogUri",
+        not_emulated="no EC2/YARN/HDFS; Hive/Pig/custom-JAR steps and --packages fail; bootstrap actions not run",
+        provider="provider",
+    ),
+    ServiceInfo(
+        aws="Amazon EMR Serverless",
+        api_names=("emr-serverless",),
+        stand_in="moto's control plane + the same local spark-submit as EMR steps",
+        executes="Spark job runs (sparkSubmit entryPoint from S3 with arguments and parameters) through SUBMITTED -> "
+                 "RUNNING -> SUCCESS/FAILED with stateDetails, CancelJobRun, timeouts, driver logs to the S3 logUri",
+        not_emulated="Hive job drivers, JAR entry points, capacity and worker sizing, custom images, Spark UI",
+        provider="serverless",
+    ),
+]
