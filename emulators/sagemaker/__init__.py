@@ -67,7 +67,9 @@ above (Lambda, Callback, EMR, Tuning, AutoML, QualityCheck, ClarifyCheck... fail
 step), step caching, retry policies, selective execution and parallel steps,
 ModelQuality/ModelBias/ModelExplainability monitoring schedules, CloudWatch metrics
 from monitoring, Clarify's PDF/HTML report and flip test; Autopilot's notebooks,
-reports, AutoGluon ensembles and its image/text/time-series/LLM problem types.
+reports, AutoGluon ensembles and its image/text/time-series/LLM problem types; Neo compilation
+jobs (``CreateCompilationJob`` answers ``NotImplemented``: moto would report a compiled model
+that does not exist).
 """
 
 from emulators.core.service import ServiceInfo
@@ -82,8 +84,9 @@ SERVICES = [
                  "with DataProcessing filters/join, model registry in MLflow, Pipelines executions (Processing, "
                  "Training, Transform, Model, RegisterModel, Condition, Fail steps); the SageMaker Python SDK v2 works",
         not_emulated="Docker/BYO images, GPUs, multi-host training, Pipe mode, autoscaling, serverless/async "
-                     "inference, multi-model endpoints, warm-start tuning, RCF's own scores (IsolationForest stands in), "
-                     "other Pipelines step types (Lambda, Callback, EMR, Tuning...), step caching/retries, parallel steps",
+                     "inference, multi-model endpoints, warm-start tuning, RCF's own scores (IsolationForest stands "
+                     "in), other Pipelines step types (Lambda, Callback, EMR, Tuning...), step caching/retries, "
+                     "parallel steps, Neo compilation (CreateCompilationJob answers NotImplemented)",
         provider="provider",
         notes=("MLflow UI: `sandbox mlflow` (the store is <state>/services/sagemaker/mlflow/mlflow.db)",),
     ),

@@ -437,6 +437,12 @@ class SandboxSageMakerBackend(pipelines.PipelineBackendMixin, automl.AutoMLBacke
         return arn
 
     # ---------------------------------------------------------------- monitoring (see .monitoring)
+    def create_compilation_job(self, **kwargs: Any) -> Any:
+        # moto marks a compilation job COMPLETED at once without writing a compiled model
+        raise AwsError("NotImplemented", "SageMaker Neo compilation jobs are not emulated by the offline sandbox: "
+                                         "compiling for a target device needs AWS's Neo compiler. Deploy the "
+                                         "uncompiled model.tar.gz instead; run `sandbox services` for what runs.")
+
     def create_data_quality_job_definition(self, account_id: str, job_definition_name: str, **kwargs: Any) -> Any:
         monitoring.check_new_job_definition(account_id, self.region_name, job_definition_name)
         return super().create_data_quality_job_definition(account_id=account_id,

@@ -84,3 +84,15 @@ def test_invoke_missing_endpoint_is_validation_error_as_on_aws(runtime):
         runtime.invoke_endpoint(EndpointName="no-such-endpoint", Body=b"\x93NUMPY", ContentType="application/x-npy")
     assert err.value.response["Error"]["Code"] == "ValidationError"
     assert err.value.response["Error"]["Message"].endswith("no-such-endpoint of account 123456789012 not found.")
+
+
+def test_neo_compilation_is_refused_rather_than_completed_without_a_model(sm, s3_bucket, unique_name):
+    with pytest.raises(ClientError) as exc:
+        sm.create_compilation_job(
+            CompilationJobName=unique_name, RoleArn=ROLE,
+            InputConfig={"S3Uri": f"s3://{s3_bucket}/model.tar.gz", "DataInputConfig": '{"input": [1, 4]}',
+                         "Framework": "SKLEARN"},
+            OutputConfig={"S3OutputLocation": f"s3://{s3_bucket}/compiled/", "TargetDevice": "ml_c5"},
+            StoppingCondition={"MaxRuntimeInSeconds": 900})
+    assert exc.value.response["Error"]["Code"] == "NotImplemented"
+    assert "Neo compilation jobs are not emulated" in exc.value.response["Error"]["Message"]
