@@ -38,6 +38,8 @@ __all__ = [
     "backend_dict",
     "create_wsgi_app",
     "enable_stepfunctions_execution",
+    "event_rule_class",
+    "iter_event_rules",
     "lambda_function_code",
     "lambda_layer_code",
     "make_lambda_storage_picklable",
@@ -485,3 +487,18 @@ def make_lambda_storage_picklable() -> None:
         cls.__getstate__ = getstate
         cls.__setstate__ = setstate
         cls._sandbox_picklable = True
+
+
+# -- EventBridge ----------------------------------------------------------------------------
+
+def event_rule_class() -> type:
+    """moto's model of one EventBridge rule (its ``targets`` are the PutTargets dicts), to subclass."""
+    return model_class("events", "Rule")
+
+
+def iter_event_rules() -> Iterator[tuple[str, str, str, Any]]:
+    """(account, region, event bus name, rule) for every rule of every bus moto knows."""
+    for account_id, region, backend in list(backend_dict("events").iter_backends()):
+        for bus_name, bus in list(getattr(backend, "event_buses", {}).items()):
+            for rule in list(bus.rules.values()):
+                yield account_id, region, bus_name, rule
