@@ -30,8 +30,14 @@ Text tables read as Athena's SerDes do: LazySimpleSerDe does not understand
 quotes (a row with more fields than columns fails with a hint to use
 OpenCSVSerde, where Athena would silently split it), OpenCSVSerde does.
 
-Not emulated: injected partition projection, federated and Iceberg tables, views
-(CREATE VIEW), prepared statements, ORC, result reuse, query queueing limits;
+Views: ``CREATE [OR REPLACE] VIEW`` binds the query once (its columns), stores the
+view in the Glue catalog as Athena does (``TableType`` VIRTUAL_VIEW, the SQL in
+``ViewOriginalText`` as ``/* Presto View: <base64 JSON> */``), and a query over a view
+expands it at run time (views over views, across databases); ``DROP VIEW``,
+``SHOW VIEWS``, ``SHOW CREATE VIEW``, ``DESCRIBE``.
+
+Not emulated: injected partition projection, federated and Iceberg tables,
+prepared statements, ORC, result reuse, query queueing limits;
 SQL is DuckDB's, so rare Presto functions may be missing (the error says so).
 """
 
@@ -41,8 +47,9 @@ SERVICE = ServiceInfo(
     aws="Amazon Athena",
     api_names=("athena",),
     stand_in="DuckDB over pyarrow datasets built from the Glue catalog (S3 read in-process)",
-    executes="SELECT/joins/windows/CTEs, DDL, MSCK REPAIR, partition projection, CTAS, INSERT INTO, UNLOAD; "
-             "real bytes scanned",
-    not_emulated="injected partition projection, views, federated/Iceberg tables, ORC; DuckDB dialect underneath",
+    executes="SELECT/joins/windows/CTEs, DDL, views, MSCK REPAIR, partition projection, CTAS, INSERT INTO, "
+             "UNLOAD; real bytes scanned",
+    not_emulated="injected partition projection, federated/Iceberg tables, prepared statements, ORC; DuckDB "
+                 "dialect underneath",
     provider="provider",
 )

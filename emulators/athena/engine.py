@@ -446,6 +446,10 @@ class AthenaEngine:
         second = words[1].upper() if len(words) > 1 else ""
         if head in ("SELECT", "WITH", "VALUES", "(", "TABLE") or statement.startswith("("):
             return self.select(statement, database)
+        if head == "CREATE" and re.match(r"CREATE\s+(OR\s+REPLACE\s+)?(PROTECTED\s+)?VIEW\b", statement, re.I):
+            return self.create_view(statement, database)
+        if head == "DROP" and second == "VIEW":
+            return self.drop_view(statement, database)
         if head == "CREATE" and second in ("DATABASE", "SCHEMA"):
             return self.create_database(statement)
         if head == "DROP" and second in ("DATABASE", "SCHEMA"):
@@ -473,43 +477,53 @@ class AthenaEngine:
             raise QueryFailed(f"line 1:1: mismatched input '{words[0]}'. Expecting: "
                               + ", ".join(f"'{k}'" for k in known))
         raise QueryFailed(f"line 1:1: {head} {second} is not supported by the sandbox's Athena (supported: "
-                          "SELECT/WITH, CREATE/DROP DATABASE, CREATE EXTERNAL TABLE, CTAS, DROP TABLE, MSCK REPAIR "
-                          "TABLE, ALTER TABLE ADD/DROP PARTITION, SHOW, DESCRIBE, INSERT INTO, UNLOAD)")
+                          "SELECT/WITH, CREATE/DROP DATABASE, CREATE EXTERNAL TABLE, CTAS, CREATE/DROP VIEW, DROP "
+                          "TABLE, MSCK REPAIR TABLE, ALTER TABLE ADD/DROP PARTITION, SHOW, DESCRIBE, INSERT INTO, "
+                          "UNLOAD)")
 
     def _connection(self, sql: str, database: str, counter: _ScanCounter) -> tuple[Any, str]:
         import duckdb
 
         translated = to_duckdb(sql)
-        try:
-            names = duckdb.get_table_names(translated, qualified=True)
-        except duckdb.BinderException:
-            # get_table_names binds some expressions (UNNEST in FROM, approx_quantile's list):
-            # name the tables from the parse tree instead
-            try:
-                names = _parsed_table_names(translated)
-            except duckdb.Error as exc:
-                raise QueryFailed(_clean_error(exc)) from None
-        except duckdb.Error as exc:
-            raise QueryFailed(_clean_error(exc)) from None
+        references = _referenced_tables(translated, database)
         con = duckdb.connect()
         con.execute("SET TimeZone='UTC'")
-        ctes = {m.lower() for m in re.findall(r"(?:\bWITH|,)\s+\"?(\w+)\"?\s+AS\s*\(", translated, re.IGNORECASE)}
-        for name in names:
-            bare = re.sub(r"\s+AS\s+.*$", "", name, flags=re.IGNORECASE | re.DOTALL)
-            parts = [(quoted or plain).strip().lower() for quoted, plain in re.findall(r'"([^"]*)"|([^."]+)', bare)]
-            if len(parts) == 1 and parts[0] in ctes:
-                continue
-            if len(parts) >= 3 and parts[0] in ("awsdatacatalog",):
-                parts = parts[1:]
-            db, table = (parts[-2], parts[-1]) if len(parts) >= 2 else (database, parts[0])
-            dataset = self.table_dataset(db, table, counter)
-            alias = f"__{db}__{table}"
-            con.register(alias, dataset)
-            con.execute(f'CREATE SCHEMA IF NOT EXISTS "{db}"')
-            con.execute(f'CREATE OR REPLACE VIEW "{db}"."{table}" AS SELECT * FROM "{alias}"')
-            if db == database:
-                con.execute(f'CREATE OR REPLACE VIEW main."{table}" AS SELECT * FROM "{alias}"')
+        try:
+            for db, table in references:
+                self._register(con, db, table, database, counter, ())
+        except BaseException:
+            con.close()
+            raise
         return con, translated
+
+    def _register(self, con: Any, db: str, name: str, database: str, counter: _ScanCounter,
+                  within: tuple[str, ...]) -> None:
+        """Make ``"db"."name"`` (and ``name`` when ``db`` is the query's database) readable in ``con``."""
+        import duckdb
+
+        key = f"{db}.{name}"
+        if key in within:
+            raise QueryFailed(f"VIEW_IS_RECURSIVE: line 1:1: View is recursive: awsdatacatalog.{key}")
+        con.execute(f'CREATE SCHEMA IF NOT EXISTS "{db}"')
+        table = self.catalog.get_table(db, name)
+        if table is not None and table.get("TableType") == "VIRTUAL_VIEW":
+            # a view: register what it reads (unqualified names are the view's own schema), then the view
+            view_sql = to_duckdb(view_definition(table)["originalSql"])
+            for ref_db, ref_name in _referenced_tables(view_sql, db):
+                self._register(con, ref_db, ref_name, database, counter, (*within, key))
+            try:
+                con.execute(f'CREATE OR REPLACE VIEW "{db}"."{name}" AS {view_sql}')
+            except duckdb.Error as exc:
+                raise QueryFailed(f"VIEW_IS_STALE: line 1:1: View 'awsdatacatalog.{key}' is stale or in invalid "
+                                  f"state: {_clean_error(exc)}") from None
+            source = f'"{db}"."{name}"'
+        else:
+            alias = f"__{db}__{name}"
+            con.register(alias, self.table_dataset(db, name, counter))
+            con.execute(f'CREATE OR REPLACE VIEW "{db}"."{name}" AS SELECT * FROM "{alias}"')
+            source = f'"{alias}"'
+        if db == database and not within:
+            con.execute(f'CREATE OR REPLACE VIEW main."{name}" AS SELECT * FROM {source}')
 
     def query_arrow(self, sql: str, database: str) -> tuple[Any, int]:
         import duckdb
@@ -635,6 +649,61 @@ class AthenaEngine:
         })
         return _ddl()
 
+    def create_view(self, sql: str, database: str) -> QueryResult:
+        import base64
+        import json
+
+        import duckdb
+
+        match = re.match(r"CREATE\s+(OR\s+REPLACE\s+)?(?:PROTECTED\s+)?VIEW\s+([`\"\w.-]+)\s+AS\s+(.+)$", sql,
+                         re.I | re.S)
+        if not match:
+            raise QueryFailed("line 1:1: cannot parse CREATE VIEW (CREATE [OR REPLACE] VIEW name AS query)")
+        db, name = _qualified(match.group(2), database)
+        query = match.group(3).strip()
+        if not self.catalog.database_exists(db):
+            raise QueryFailed(f"SCHEMA_NOT_FOUND: line 1:1: Schema '{db}' does not exist")
+        existing = self.catalog.get_table(db, name)
+        if existing is not None and (existing.get("TableType") != "VIRTUAL_VIEW" or not match.group(1)):
+            kind = "View" if existing.get("TableType") == "VIRTUAL_VIEW" else "Table"
+            raise QueryFailed(f"line 1:1: {kind} already exists: 'awsdatacatalog.{db}.{name}'")
+        # bind the query once, as Athena does, to know its columns (and to fail now if it is wrong)
+        con, translated = self._connection(query, db, _ScanCounter())
+        try:
+            description = con.execute(f"SELECT * FROM ({translated}) AS view_columns LIMIT 0").description or []
+            names = athena_column_names(con, translated, [d[0] for d in description])
+        except duckdb.Error as exc:
+            raise QueryFailed(_clean_error(exc)) from None
+        finally:
+            con.close()
+        columns = [{"Name": n, "Type": athena_type(d[1])} for n, d in zip(names, description)]
+        definition = {"originalSql": query, "catalog": "awsdatacatalog", "schema": db,
+                      "columns": [{"name": c["Name"], "type": c["Type"]} for c in columns]}
+        encoded = base64.b64encode(json.dumps(definition).encode()).decode()
+        if existing is not None:
+            self.catalog.delete_table(db, name)
+        self.catalog.create_table(db, {
+            "Name": name, "TableType": "VIRTUAL_VIEW", "Parameters": {"presto_view": "true", "comment": "Presto View"},
+            "ViewOriginalText": f"{VIEW_PREFIX}{encoded}{VIEW_SUFFIX}", "ViewExpandedText": "/* Presto View */",
+            "PartitionKeys": [],
+            "StorageDescriptor": {"Columns": [{"Name": c["Name"], "Type": _hive_view_type(c["Type"])}
+                                              for c in columns],
+                                  "Location": "", "SerdeInfo": {}, "Parameters": {}}})
+        return _ddl()
+
+    def drop_view(self, sql: str, database: str) -> QueryResult:
+        match = re.match(r"DROP\s+VIEW\s+(IF\s+EXISTS\s+)?([`\"\w.-]+)", sql, re.I)
+        if not match:
+            raise QueryFailed("line 1:1: cannot parse DROP VIEW statement")
+        db, name = _qualified(match.group(2), database)
+        table = self.catalog.get_table(db, name)
+        if table is None or table.get("TableType") != "VIRTUAL_VIEW":
+            if match.group(1) and table is None:
+                return _ddl()
+            raise QueryFailed(f"line 1:1: View 'awsdatacatalog.{db}.{name}' does not exist")
+        self.catalog.delete_table(db, name)
+        return _ddl()
+
     def drop_table(self, sql: str, database: str) -> QueryResult:
         match = re.match(r"DROP\s+TABLE\s+(IF\s+EXISTS\s+)?([`\"\w.-]+)", sql, re.I)
         if not match:
@@ -733,6 +802,23 @@ class AthenaEngine:
                 raise QueryFailed(f"FAILED: SemanticException [Error 10072]: Database does not exist: {db}")
             names = [n for n in sorted(self.catalog.list_tables(db)) if not match.group(2) or _like(n, match.group(2))]
             return QueryResult([("tab_name", "varchar")], [[n] for n in names], "DDL", header=False)
+        if upper.startswith("SHOW VIEWS"):
+            match = re.match(r"SHOW\s+VIEWS(?:\s+(?:IN|FROM)\s+([`\"\w-]+))?(?:\s+LIKE\s+'([^']*)')?", text, re.I)
+            db = (match.group(1) or database).strip('`"').lower()
+            if not self.catalog.database_exists(db):
+                raise QueryFailed(f"SCHEMA_NOT_FOUND: line 1:1: Schema '{db}' does not exist")
+            names = [n for n in sorted(self.catalog.list_tables(db))
+                     if (self.catalog.get_table(db, n) or {}).get("TableType") == "VIRTUAL_VIEW"
+                     and (not match.group(2) or _like(n, match.group(2)))]
+            return QueryResult([("views", "varchar")], [[n] for n in names], "DDL", header=False)
+        if upper.startswith("SHOW CREATE VIEW"):
+            match = re.match(r"SHOW\s+CREATE\s+VIEW\s+([`\"\w.-]+)", text, re.I)
+            db, name = _qualified(match.group(1), database)
+            table = self.catalog.get_table(db, name)
+            if table is None or table.get("TableType") != "VIRTUAL_VIEW":
+                raise QueryFailed(f"line 1:1: View 'awsdatacatalog.{db}.{name}' does not exist")
+            lines = [f'CREATE VIEW "{db}"."{name}" AS', *view_definition(table)["originalSql"].splitlines()]
+            return QueryResult([("Create View", "varchar")], [[line] for line in lines], "DDL", header=False)
         if upper.startswith("SHOW PARTITIONS"):
             match = re.match(r"SHOW\s+PARTITIONS\s+([`\"\w.-]+)", text, re.I)
             db, name = _qualified(match.group(1), database)
@@ -1101,6 +1187,60 @@ def _create_statement(table: dict[str, Any]) -> list[str]:
         items = [f"  '{k}'='{v}'" for k, v in properties.items()]
         lines += [item + ("," if i < len(items) - 1 else ")") for i, item in enumerate(items)]
     return lines
+
+
+def _hive_view_type(athena: str) -> str:
+    """A view column's type as Glue records it (Hive spelling: varchar -> string)."""
+    return {"varchar": "string", "integer": "int"}.get(athena, athena)
+
+
+def _referenced_tables(translated: str, database: str) -> list[tuple[str, str]]:
+    """The (database, table) pairs a DuckDB-dialect statement reads, CTE names left out."""
+    import duckdb
+
+    try:
+        names = duckdb.get_table_names(translated, qualified=True)
+    except duckdb.BinderException:
+        # get_table_names binds some expressions (UNNEST in FROM, approx_quantile's list):
+        # name the tables from the parse tree instead
+        try:
+            names = _parsed_table_names(translated)
+        except duckdb.Error as exc:
+            raise QueryFailed(_clean_error(exc)) from None
+    except duckdb.Error as exc:
+        raise QueryFailed(_clean_error(exc)) from None
+    ctes = {m.lower() for m in re.findall(r"(?:\bWITH|,)\s+\"?(\w+)\"?\s+AS\s*\(", translated, re.IGNORECASE)}
+    pairs: list[tuple[str, str]] = []
+    for name in sorted(names):
+        bare = re.sub(r"\s+AS\s+.*$", "", name, flags=re.IGNORECASE | re.DOTALL)
+        parts = [(quoted or plain).strip().lower() for quoted, plain in re.findall(r'"([^"]*)"|([^."]+)', bare)]
+        if len(parts) == 1 and parts[0] in ctes:
+            continue
+        if len(parts) >= 3 and parts[0] in ("awsdatacatalog",):
+            parts = parts[1:]
+        pair = (parts[-2], parts[-1]) if len(parts) >= 2 else (database, parts[0])
+        if pair not in pairs:
+            pairs.append(pair)
+    return pairs
+
+
+VIEW_PREFIX = "/* Presto View: "
+VIEW_SUFFIX = " */"
+
+
+def view_definition(table: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Athena keeps in a view's ViewOriginalText (``/* Presto View: <base64> */``)."""
+    import base64
+    import json
+
+    text = table.get("ViewOriginalText") or ""
+    if not (text.startswith(VIEW_PREFIX) and text.endswith(VIEW_SUFFIX)):
+        raise QueryFailed(f"VIEW_IS_STALE: line 1:1: View '{table.get('Name')}' is not an Athena view "
+                          "(its ViewOriginalText is not a Presto view)")
+    try:
+        return json.loads(base64.b64decode(text[len(VIEW_PREFIX):-len(VIEW_SUFFIX)]))
+    except ValueError:
+        raise QueryFailed(f"VIEW_IS_STALE: line 1:1: View '{table.get('Name')}' cannot be decoded") from None
 
 
 def _parsed_table_names(sql: str) -> set[str]:

@@ -417,3 +417,47 @@ def test_quoted_csv_under_lazy_simple_serde_fails_with_a_hint(aws, sales):
         TBLPROPERTIES ('skip.header.line.count'='1')""", output=sales["output"])
     qid, execution = run_query(athena, "SELECT name FROM shop.quoted_ok", output=sales["output"])
     assert rows_of(athena, qid)[1:] == [["Smith, John"]]
+
+
+def test_views_are_stored_in_glue_and_expanded_at_query_time(aws, sales):
+    athena, glue = aws.client("athena"), aws.client("glue")
+    orders = sales["data"]["orders"]
+    out = sales["output"]
+
+    def ok(sql, database="shop"):
+        qid, execution = run_query(athena, sql, database=database, output=out)
+        assert execution["Status"]["State"] == "SUCCEEDED", (sql, execution["Status"])
+        return rows_of(athena, qid)
+
+    ok("CREATE VIEW completed_orders AS SELECT order_id, customer_id, amount, year FROM orders "
+       "WHERE status = 'completed'")
+    # a view over a view, from another database, with a qualified name
+    ok("CREATE DATABASE IF NOT EXISTS reports", database=None)
+    ok("CREATE OR REPLACE VIEW reports.revenue_by_customer AS SELECT customer_id, sum(amount) AS revenue, "
+       "count(*) AS n FROM shop.completed_orders GROUP BY customer_id")
+    table = glue.get_table(DatabaseName="shop", Name="completed_orders")["Table"]
+    assert table["TableType"] == "VIRTUAL_VIEW" and table["ViewOriginalText"].startswith("/* Presto View: ")
+    assert [(c["Name"], c["Type"]) for c in table["StorageDescriptor"]["Columns"]] == [
+        ("order_id", "bigint"), ("customer_id", "bigint"), ("amount", "double"), ("year", "string")]
+
+    completed = orders[orders.status == "completed"]
+    assert ok("SELECT count(*), round(sum(amount), 2) FROM completed_orders")[1] == [
+        str(len(completed)), str(round(completed.amount.sum(), 2))]
+    top = completed.groupby("customer_id").amount.sum().sort_values(ascending=False)
+    rows = ok("SELECT customer_id, revenue FROM revenue_by_customer ORDER BY revenue DESC LIMIT 1", "reports")
+    assert rows[1][0] == str(top.index[0]) and float(rows[1][1]) == pytest.approx(top.iloc[0])
+    assert ok("SHOW VIEWS")[0:] == [["completed_orders"]]
+    assert ok("SHOW CREATE VIEW completed_orders")[0] == ['CREATE VIEW "shop"."completed_orders" AS']
+    assert ok("DESCRIBE completed_orders")[0] == ["order_id\tbigint\t"]
+
+    for sql, message in [("CREATE VIEW completed_orders AS SELECT 1 AS x", "View already exists"),
+                         ("CREATE VIEW orders AS SELECT 1 AS x", "Table already exists"),
+                         ("CREATE VIEW broken AS SELECT nope FROM orders", "COLUMN_NOT_FOUND"),
+                         ("DROP VIEW orders", "does not exist")]:
+        _, execution = run_query(athena, sql, database="shop", output=out)
+        assert execution["Status"]["State"] == "FAILED", sql
+        assert message in execution["Status"]["StateChangeReason"], execution["Status"]
+    ok("DROP VIEW reports.revenue_by_customer")
+    ok("DROP VIEW IF EXISTS reports.revenue_by_customer")
+    ok("DROP VIEW completed_orders")
+    assert ok("SHOW VIEWS") == []
