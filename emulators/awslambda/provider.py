@@ -258,15 +258,18 @@ def invoke(function: str, event: Any, account: str = moto_coupling.DEFAULT_ACCOU
     """Invoke a function synchronously from inside the cloud: ``(payload, function_error)``.
 
     Raises :class:`AwsError` (ResourceNotFoundException, InvalidRuntimeException, ...)
-    as Invoke would. Call it without holding the state lock.
+    as Invoke would. A caller holding the state lock (``cloud.mutating()``) lets go of
+    it while the handler runs, whose boto3 calls come back into the cloud.
     """
     account, region, name, qualifier = _arn_parts(function, account, region)
     backend = moto_coupling.backend_for("lambda", account, region)
-    with current_cloud().store.lock.shared():
+    lock = current_cloud().store.lock
+    with lock.shared():
         fn = backend.get_function(name, qualifier)
         inv = _invocation(backend, fn, qualifier)
     data = event if isinstance(event, bytes) else json.dumps(event).encode()
-    result = _run(account, region, inv, data)
+    with lock.released():
+        result = _run(account, region, inv, data)
     return result.payload, result.function_error
 
 
