@@ -328,6 +328,8 @@ def run_execution(account_id: str, region: str, pipeline_name: str, arn: str) ->
     except Exception as exc:  # a bug of ours: say so rather than hang in Executing
         log.exception("pipeline execution %s", arn)
         status, reason = "Failed", f"InternalServerError: {type(exc).__name__}: {exc}"
+    if current_cloud().stopping and status != "Succeeded":  # its job was killed by the shutdown
+        status, reason = "Failed", INTERRUPTED
     with current_cloud().mutating():
         execution.pipeline_execution_status = status
         execution.pipeline_execution_failure_reason = reason[:1300] if reason else None
@@ -360,6 +362,8 @@ class ExecutionRunner:
             return "Failed", f"ValidationException: {exc}"
         pending = list(self.steps)
         while pending:
+            if self.cloud.stopping:
+                return "Failed", INTERRUPTED
             if self.stopping():
                 return "Stopped", None
             ready = next((n for n in pending if all(d in self.state for d in dependencies[n])), None)
@@ -464,6 +468,8 @@ class ExecutionRunner:
         except Exception as exc:  # a bug of ours: the step says so rather than stay Executing
             log.exception("pipeline step %s of %s", name, self.arn)
             status, reason = "Failed", f"InternalServerError: {type(exc).__name__}: {exc}"[:1024]
+        if self.cloud.stopping and status != "Succeeded":
+            status, reason = "Failed", INTERRUPTED
         self._update(name, StepStatus=status, FailureReason=reason, EndTime=utcnow())
         return status
 

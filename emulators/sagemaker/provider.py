@@ -100,6 +100,13 @@ class LogShipper:
 _WARMED: set[str] = set()
 
 
+def _started(arn: str, process: Any) -> None:
+    """Remember a job's process; one that started while the sandbox shuts down is ended at once."""
+    _PROCESSES[arn] = process
+    if _cloud().stopping:  # the shutdown hook has already killed the processes it knew
+        container.kill_process_group(process)
+
+
 def _warm_tracking() -> None:
     """Import MLflow and open its store while the first job runs, not after it."""
     root = _mlflow_root()
@@ -536,7 +543,7 @@ def run_training_job(account_id: str, region: str, name: str) -> None:
         metrics_live.update({k: list(v) for k, v in metrics.items()})
 
     def on_start(process: Any) -> None:
-        _PROCESSES[job.arn] = process
+        _started(job.arn, process)
 
     try:
         result = training.run_training(spec, _data_dir() / "jobs", _s3(), on_status,
@@ -606,7 +613,7 @@ def run_processing_job(account_id: str, region: str, name: str) -> None:
             name, job.app_specification or {}, job.processing_inputs or [], job.processing_output_config or {},
             getattr(job, "environment", None) or {}, job.stopping_condition or {}, _data_dir() / "jobs", _s3(),
             cloud.endpoint_url, region, should_stop=lambda: job.arn in _STOP_REQUESTS, on_line=shipper.add,
-            on_start=lambda p: _PROCESSES.__setitem__(job.arn, p),
+            on_start=lambda p: _started(job.arn, p),
             predict_for_model=lambda predictor: _clarify_predictor(backend, name, predictor))
     finally:
         _PROCESSES.pop(job.arn, None)

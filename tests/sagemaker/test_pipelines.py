@@ -382,7 +382,8 @@ def test_execution_interrupted_by_a_restart_is_failed(tmp_path):
                   aws_secret_access_key="test")
         s3, sm = boto3.client("s3", **kw), boto3.client("sagemaker", **kw)
         s3.create_bucket(Bucket="restart")
-        s3.put_object(Bucket="restart", Key="code/slow.py", Body=b"import time\ntime.sleep(60)\n")
+        s3.put_object(Bucket="restart", Key="code/slow.py", Body=b"import time, boto3\n"
+                      b"boto3.client('s3').put_object(Bucket='restart', Key='started', Body=b'1')\ntime.sleep(60)\n")
         body = {"Version": "2020-12-01", "Steps": [{"Name": "Slow", "Type": "Processing", "Arguments": {
             "RoleArn": ROLE, "AppSpecification": {"ImageUri": SKLEARN_IMAGE, "ContainerEntrypoint": [
                 "python3", "/opt/ml/processing/code/slow.py"]},
@@ -393,8 +394,9 @@ def test_execution_interrupted_by_a_restart_is_failed(tmp_path):
                 "S3DataType": "S3Prefix", "S3InputMode": "File"}}]}}]}
         sm.create_pipeline(PipelineName="interrupted", RoleArn=ROLE, PipelineDefinition=json.dumps(body))
         arn = sm.start_pipeline_execution(PipelineName="interrupted")["PipelineExecutionArn"]
-        deadline = time.monotonic() + 20
-        while not steps_of(sm, arn).get("Slow", {}).get("Metadata") and time.monotonic() < deadline:
+        deadline = time.monotonic() + 30
+        while not s3.list_objects_v2(Bucket="restart", Prefix="started").get("KeyCount"):  # the job's script runs
+            assert time.monotonic() < deadline, steps_of(sm, arn)
             time.sleep(0.2)
         cloud_control.down(config)
         cloud_control.up(config)
