@@ -7,28 +7,100 @@ as ``emulators/core/moto_coupling.py`` is to the rest of moto; a moto upgrade ch
   ``startJobRun.sync``) crashed in moto's interpreter with "'NoneType' object has no
   attribute 'interrupt_all'": each such task now gets the callback endpoint moto expects.
 - SageMaker (``createTrainingJob``, ``createTransformJob``, ``createProcessingJob``,
-  ``createHyperParameterTuningJob``) runs as an optimised integration: the request goes
-  to the sandbox's SageMaker, and ``.sync`` waits for the job as Step Functions does,
-  failing the task with ``States.TaskFailed`` when the job fails or stops.
+  ``createHyperParameterTuningJob``), Athena (``startQueryExecution``) and EMR
+  (``addStep``, ``createCluster``, ``terminateCluster``: Step Functions' own action names,
+  mapped to the EMR API) run as optimised integrations (:data:`INTEGRATIONS`): the
+  request goes to the sandbox's service, and ``.sync`` waits for the job as Step
+  Functions does, failing the task with ``States.TaskFailed`` when it fails or stops.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 _PARSER = "moto.stepfunctions.parser.asl"
 _SERVICE = f"{_PARSER}.component.state.exec.state_task.service"
 
-# action (snake case) -> (describe call, name parameter, status key)
-SAGEMAKER_JOBS = {
-    "create_training_job": ("describe_training_job", "TrainingJobName", "TrainingJobStatus"),
-    "create_transform_job": ("describe_transform_job", "TransformJobName", "TransformJobStatus"),
-    "create_processing_job": ("describe_processing_job", "ProcessingJobName", "ProcessingJobStatus"),
-    "create_hyper_parameter_tuning_job": ("describe_hyper_parameter_tuning_job", "HyperParameterTuningJobName",
-                                          "HyperParameterTuningJobStatus"),
+@dataclass(frozen=True)
+class SyncJob:
+    """How ``.sync`` waits for what an action started: describe it until its status is final."""
+
+    describe: Callable[[Any, dict, dict], dict]  # (client, request, Start/Create response) -> Describe response
+    status: Callable[[dict], str]
+    finished: dict[str, bool]  # final status -> succeeded?
+    outputs_start_response: bool = False  # the task's output is the Start/Create response, not the Describe one
+
+
+@dataclass(frozen=True)
+class ServiceIntegration:
+    """An optimised integration: its boto3 client, error prefix, request mapping and .sync jobs."""
+
+    client: str
+    error_prefix: str
+    sync_jobs: dict[str, SyncJob]
+    # Step Functions action (snake case) -> (boto3 method, request builder, response builder)
+    calls: dict[str, tuple[str, Callable[[dict], dict], Callable[[dict], dict]]] = field(default_factory=dict)
+
+
+def _sagemaker_job(describe: str, name_key: str, status_key: str) -> SyncJob:
+    return SyncJob(lambda client, request, _: getattr(client, describe)(**{name_key: request[name_key]}),
+                   lambda described: described.get(status_key), {"Completed": True, "Failed": False,
+                                                                 "Stopped": False})
+
+
+def _same(value: dict) -> dict:
+    return value
+
+
+INTEGRATIONS = {
+    "sagemaker": ServiceIntegration("sagemaker", "SageMaker", {
+        "create_training_job": _sagemaker_job("describe_training_job", "TrainingJobName", "TrainingJobStatus"),
+        "create_transform_job": _sagemaker_job("describe_transform_job", "TransformJobName", "TransformJobStatus"),
+        "create_processing_job": _sagemaker_job("describe_processing_job", "ProcessingJobName",
+                                                "ProcessingJobStatus"),
+        "create_hyper_parameter_tuning_job": _sagemaker_job(
+            "describe_hyper_parameter_tuning_job", "HyperParameterTuningJobName", "HyperParameterTuningJobStatus"),
+    }),
+    # the output of startQueryExecution.sync is GetQueryExecution's response, as on AWS
+    "athena": ServiceIntegration("athena", "Athena", {
+        "start_query_execution": SyncJob(
+            lambda client, _, started: client.get_query_execution(QueryExecutionId=started["QueryExecutionId"]),
+            lambda described: described["QueryExecution"]["Status"]["State"],
+            {"SUCCEEDED": True, "FAILED": False, "CANCELLED": False}),
+    }),
+    # Step Functions' EMR actions are not the EMR API's: addStep takes one Step, createCluster is RunJobFlow
+    "elasticmapreduce": ServiceIntegration("emr", "ElasticMapReduce", {
+        "add_step": SyncJob(
+            lambda client, request, started: client.describe_step(ClusterId=request["ClusterId"],
+                                                                  StepId=started["StepId"]),
+            lambda described: described["Step"]["Status"]["State"],
+            {"COMPLETED": True, "FAILED": False, "CANCELLED": False, "INTERRUPTED": False}),
+        "create_cluster": SyncJob(
+            lambda client, _, started: client.describe_cluster(ClusterId=started["ClusterId"]),
+            lambda described: described["Cluster"]["Status"]["State"],
+            {"WAITING": True, "RUNNING": True, "TERMINATED": True, "TERMINATED_WITH_ERRORS": False},
+            outputs_start_response=True),
+        "terminate_cluster": SyncJob(
+            lambda client, request, _: client.describe_cluster(ClusterId=request["ClusterId"]),
+            lambda described: described["Cluster"]["Status"]["State"],
+            {"TERMINATED": True, "TERMINATED_WITH_ERRORS": True}),
+    }, calls={
+        "add_step": ("add_job_flow_steps", lambda p: {"JobFlowId": p["ClusterId"], "Steps": [p["Step"]]},
+                     lambda r: {"StepId": r["StepIds"][0]}),
+        "cancel_step": ("cancel_steps", lambda p: {"ClusterId": p["ClusterId"], "StepIds": [p["StepId"]]},
+                        lambda r: {"CancelStepsInfoList": r.get("CancelStepsInfoList", [])}),
+        "create_cluster": ("run_job_flow", _same, lambda r: {"ClusterId": r["JobFlowId"],
+                                                              "ClusterArn": r.get("ClusterArn")}),
+        "terminate_cluster": ("terminate_job_flows", lambda p: {"JobFlowIds": [p["ClusterId"]]}, lambda r: {}),
+        "set_cluster_termination_protection": (
+            "set_termination_protection",
+            lambda p: {"JobFlowIds": [p["ClusterId"]], "TerminationProtected": p["TerminationProtected"]},
+            lambda r: {}),
+    }),
 }
-FINISHED = {"Completed": True, "Failed": False, "Stopped": False}
 
 
 def _json_ready(value: Any) -> Any:
@@ -79,7 +151,7 @@ def _give_sync_tasks_a_callback_endpoint() -> None:
     cls._sandbox_sync_endpoint = True
 
 
-def _sagemaker_task_class() -> type:
+def _integration_task_class(integration: ServiceIntegration) -> type:
     callback = _module(f"{_SERVICE}.state_task_service_callback")
     resource = _module(f"{_SERVICE}.resource")
     boto_client = _module(f"{_PARSER}.utils.boto_client")
@@ -91,31 +163,35 @@ def _sagemaker_task_class() -> type:
     encoding = _module(f"{_PARSER}.utils.encoding")
     history = importlib.import_module("moto.stepfunctions.parser.api")
 
-    class StateTaskServiceSageMaker(callback.StateTaskServiceCallback):  # type: ignore[misc, name-defined]
+    class StateTaskServiceIntegration(callback.StateTaskServiceCallback):  # type: ignore[misc, name-defined]
         def __init__(self) -> None:
             super().__init__(supported_integration_patterns={resource.ResourceCondition.Sync,
                                                              resource.ResourceCondition.WaitForTaskToken})
 
         def _validate_service_integration_is_supported(self) -> None:
-            """Every SageMaker action is an SDK call; .sync is checked when it runs."""
+            """Every action is an SDK call; .sync is checked when it runs."""
+
+        def _get_boto_service_name(self, boto_service_name: str | None = None) -> str:
+            return boto_service_name or integration.client
 
         def _client(self, resource_runtime_part: Any, state_credentials: Any) -> Any:
-            return boto_client.boto_client_for(service="sagemaker", region=resource_runtime_part.region,
+            return boto_client.boto_client_for(service=integration.client, region=resource_runtime_part.region,
                                                state_credentials=state_credentials)
 
         def _eval_service_task(self, env: Any, resource_runtime_part: Any, normalised_parameters: dict,
                                state_credentials: Any) -> None:
             client = self._client(resource_runtime_part, state_credentials)
             action = self._get_boto_service_action()
-            response = getattr(client, action)(**normalised_parameters)
+            method, build_request, build_response = integration.calls.get(action, (action, _same, _same))
+            response = getattr(client, method)(**build_request(normalised_parameters))
             response.pop("ResponseMetadata", None)
-            env.stack.append(response)
+            env.stack.append(build_response(response))
 
         def _from_error(self, env: Any, ex: Exception) -> Any:
             from botocore.exceptions import ClientError
 
             if isinstance(ex, ClientError):
-                name = f"SageMaker.{ex.response['Error']['Code']}"
+                name = f"{integration.error_prefix}.{ex.response['Error']['Code']}"
                 return failure.FailureEvent(
                     env=env, error_name=custom_error.CustomErrorName(name),
                     event_type=history.HistoryEventType.TaskFailed,
@@ -126,23 +202,23 @@ def _sagemaker_task_class() -> type:
 
         def _build_sync_resolver(self, env: Any, resource_runtime_part: Any, normalised_parameters: dict,
                                  state_credentials: Any) -> Any:
-            env.stack.pop()  # the Create* response; the describe output replaces it
+            started = env.stack.pop()  # the Start/Create response; the Describe output replaces it
             action = self._get_boto_service_action()
-            if action not in SAGEMAKER_JOBS:
-                raise RuntimeError(f"sagemaker:{self.resource.api_action}.sync is not an integration Step "
-                                   f"Functions offers (use one of {', '.join(SAGEMAKER_JOBS)})")
-            describe, name_key, status_key = SAGEMAKER_JOBS[action]
+            job = integration.sync_jobs.get(action)
+            if job is None:
+                raise RuntimeError(f"{self.resource.service_name}:{self.resource.api_action}.sync is not an "
+                                   f"integration Step Functions offers (.sync works with: "
+                                   f"{', '.join(integration.sync_jobs)})")
             client = self._client(resource_runtime_part, state_credentials)
-            name = normalised_parameters[name_key]
 
             def resolve() -> Any:
-                described = getattr(client, describe)(**{name_key: name})
+                described = job.describe(client, normalised_parameters, started)
                 described.pop("ResponseMetadata", None)
-                status = described.get(status_key)
-                if status not in FINISHED:
+                status = job.status(described)
+                if status not in job.finished:
                     return None
-                if FINISHED[status]:
-                    return described
+                if job.finished[status]:
+                    return started if job.outputs_start_response else described
                 raise failure.FailureEventException(failure.FailureEvent(
                     env=env,
                     error_name=states_error.StatesErrorName(typ=states_error_type.StatesErrorNameType.StatesTaskFailed),
@@ -150,29 +226,29 @@ def _sagemaker_task_class() -> type:
                     event_details=event_detail.EventDetails(taskFailedEventDetails=history.TaskFailedEventDetails(
                         resource=self._get_sfn_resource(), resourceType=self._get_sfn_resource_type(),
                         error=states_error_type.StatesErrorNameType.StatesTaskFailed.to_name(),
-                        cause=encoding.to_json_str(described)))))
+                        cause=encoding.to_json_str(_json_ready(described))))))
 
             return resolve
 
-    return StateTaskServiceSageMaker
+    return StateTaskServiceIntegration
 
 
-def _route_sagemaker_tasks() -> None:
+def _route_integration_tasks() -> None:
     factory = _module(f"{_PARSER}.component.state.exec.state_task.state_task_factory")
-    if getattr(factory, "_sandbox_sagemaker", False):
+    if getattr(factory, "_sandbox_integrations", False):
         return
-    sagemaker_class = _sagemaker_task_class()
+    classes = {name: _integration_task_class(integration) for name, integration in INTEGRATIONS.items()}
     original = factory.state_task_service_for
 
     def state_task_service_for(service_name: str) -> Any:
-        if service_name == "sagemaker":
-            return sagemaker_class()
+        if service_name in classes:
+            return classes[service_name]()
         return original(service_name=service_name)
 
     factory.state_task_service_for = state_task_service_for
-    factory._sandbox_sagemaker = True
+    factory._sandbox_integrations = True
 
 
 def install() -> None:
     _give_sync_tasks_a_callback_endpoint()
-    _route_sagemaker_tasks()
+    _route_integration_tasks()

@@ -141,6 +141,71 @@ def test_glue_job_run_sync_waits_for_the_run(aws, s3_bucket, unique_name):
     assert isinstance(output["StartedOn"], int)  # timestamps as epoch milliseconds
 
 
+def test_athena_query_sync_then_results_and_a_failing_query(aws, s3_bucket, unique_name):
+    s3, athena, sfn = aws.client("s3"), aws.client("athena"), aws.client("stepfunctions")
+    s3.put_object(Bucket=s3_bucket, Key="lake/t/part.csv", Body=b"1,a\n2,b\n3,c\n")
+    database = unique_name.replace("-", "_")
+    for sql in (f"CREATE DATABASE {database}",
+                f"CREATE EXTERNAL TABLE {database}.t (id int, name string) ROW FORMAT DELIMITED FIELDS "
+                f"TERMINATED BY ',' LOCATION 's3://{s3_bucket}/lake/t/'"):
+        qid = athena.start_query_execution(QueryString=sql, ResultConfiguration={
+            "OutputLocation": f"s3://{s3_bucket}/q/"})["QueryExecutionId"]
+        while athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"]["State"] in (
+                "QUEUED", "RUNNING"):
+            time.sleep(0.1)
+
+    def machine(query):
+        return {"StartAt": "Query", "States": {
+            "Query": {"Type": "Task", "Resource": "arn:aws:states:::athena:startQueryExecution.sync",
+                      "Parameters": {"QueryString": query, "QueryExecutionContext": {"Database": database},
+                                     "ResultConfiguration": {"OutputLocation": f"s3://{s3_bucket}/q/"}},
+                      "Next": "Results"},
+            "Results": {"Type": "Task", "Resource": "arn:aws:states:::athena:getQueryResults",
+                        "Parameters": {"QueryExecutionId.$": "$.QueryExecution.QueryExecutionId"}, "End": True}}}
+
+    arn = sfn.create_state_machine(name=unique_name, definition=json.dumps(machine("SELECT sum(id) FROM t")),
+                                   roleArn=ROLE)["stateMachineArn"]
+    result = wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn)["executionArn"])
+    assert result["status"] == "SUCCEEDED", (result.get("error"), result.get("cause"))
+    rows = json.loads(result["output"])["ResultSet"]["Rows"]
+    assert rows[1]["Data"][0]["VarCharValue"] == "6"
+
+    arn = sfn.create_state_machine(name=f"{unique_name}-bad", definition=json.dumps(machine("SELECT nope FROM t")),
+                                   roleArn=ROLE)["stateMachineArn"]
+    result = wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn)["executionArn"])
+    assert result["status"] == "FAILED" and result["error"] == "States.TaskFailed"
+    assert json.loads(result["cause"])["QueryExecution"]["Status"]["State"] == "FAILED"
+
+
+def test_emr_cluster_and_step_sync_with_step_failure_caught(aws, unique_name):
+    sfn = aws.client("stepfunctions")
+    machine = {"StartAt": "Create", "States": {
+        "Create": {"Type": "Task", "Resource": "arn:aws:states:::elasticmapreduce:createCluster.sync",
+                   "Parameters": {"Name": unique_name, "ReleaseLabel": "emr-7.1.0", "Applications": [{"Name": "Spark"}],
+                                  "JobFlowRole": "EMR_EC2_DefaultRole", "ServiceRole": "EMR_DefaultRole",
+                                  "Instances": {"MasterInstanceType": "m5.xlarge", "InstanceCount": 1,
+                                                "KeepJobFlowAliveWhenNoSteps": True}},
+                   "ResultPath": "$.cluster", "Next": "Step"},
+        # a Hive step fails at once in the sandbox: enough to see .sync wait for the step and fail the task
+        "Step": {"Type": "Task", "Resource": "arn:aws:states:::elasticmapreduce:addStep.sync",
+                 "Parameters": {"ClusterId.$": "$.cluster.ClusterId", "Step": {
+                     "Name": "hive", "ActionOnFailure": "CONTINUE",
+                     "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["hive-script", "--run-hive-script"]}}},
+                 "Catch": [{"ErrorEquals": ["States.TaskFailed"], "ResultPath": "$.error", "Next": "Terminate"}],
+                 "Next": "Terminate"},
+        "Terminate": {"Type": "Task", "Resource": "arn:aws:states:::elasticmapreduce:terminateCluster.sync",
+                      "Parameters": {"ClusterId.$": "$.cluster.ClusterId"}, "ResultPath": None, "End": True}}}
+    arn = sfn.create_state_machine(name=unique_name, definition=json.dumps(machine), roleArn=ROLE)["stateMachineArn"]
+    result = wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn)["executionArn"])
+    assert result["status"] == "SUCCEEDED", (result.get("error"), result.get("cause"))
+    output = json.loads(result["output"])
+    step = json.loads(output["error"]["Cause"])["Step"]
+    assert step["Status"]["State"] == "FAILED" and "only spark-submit steps run" in step["Status"]["FailureDetails"][
+        "Message"]
+    cluster = aws.client("emr").describe_cluster(ClusterId=output["cluster"]["ClusterId"])["Cluster"]
+    assert cluster["Status"]["State"] == "TERMINATED"
+
+
 @pytest.mark.slow
 def test_sagemaker_training_job_sync(aws, s3_bucket, unique_name):
     import io
