@@ -211,6 +211,52 @@ def check_clarify_bias(g: Grader) -> None:
              "label churned")
 
 
+def check_autopilot(g: Grader) -> None:
+    sm, s3, name = g.client("sagemaker"), g.client("s3"), "ex29-churn-autopilot"
+    job = lookup(sm.describe_auto_ml_job_v2, AutoMLJobName=name)
+    g.need(job, f"AutoML job {name} does not exist (create_auto_ml_job_v2 with a TabularJobConfig, or the SDK's "
+                "AutoML)", f"AutoML job {name} exists")
+    g.need(job["AutoMLJobStatus"] == "Completed",
+           f"{name} is {job['AutoMLJobStatus']} {job.get('FailureReason') or ''}".strip())
+    tabular = (job.get("AutoMLProblemTypeConfig") or {}).get("TabularJobConfig") or {}
+    g.expect(tabular.get("TargetAttributeName") == "churned",
+             f"the target is {tabular.get('TargetAttributeName')!r}, not churned", "target churned")
+    candidates = sm.list_candidates_for_auto_ml_job(AutoMLJobName=name)["Candidates"]
+    done = [c for c in candidates if c["CandidateStatus"] == "Completed"]
+    g.expect(len(done) >= 2, f"{len(done)} candidate(s) completed: let Autopilot compare at least 2",
+             f"{len(done)} candidates compared")
+    best = job.get("BestCandidate") or {}
+    artifacts = {c.get("ModelDataUrl") for c in best.get("InferenceContainers", [])}
+    endpoint = lookup(sm.describe_endpoint, EndpointName="ex29-autopilot")
+    g.need(endpoint, "endpoint ex29-autopilot does not exist: deploy the best candidate (create_model with its "
+                     "InferenceContainers, create_endpoint_config, create_endpoint)", "endpoint ex29-autopilot exists")
+    g.need(endpoint["EndpointStatus"] == "InService", f"endpoint ex29-autopilot is {endpoint['EndpointStatus']}")
+    config = sm.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
+    served = set()
+    for variant in config["ProductionVariants"]:
+        model = sm.describe_model(ModelName=variant["ModelName"])
+        containers = model.get("Containers") or [model.get("PrimaryContainer") or {}]
+        served |= {c.get("ModelDataUrl") for c in containers}
+    g.expect(artifacts and artifacts <= served, f"ex29-autopilot serves {sorted(filter(None, served))}, not the best "
+                                                f"candidate's model {sorted(filter(None, artifacts))}",
+             f"serves the best candidate {best.get('CandidateName')}")
+    # the endpoint answers for customers it never saw, with the columns the job was trained on
+    source = job["AutoMLJobInputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"]
+    bucket, prefix = parse_s3_uri(source)
+    first = next((o["Key"] for o in list_keys(s3, bucket, prefix) if o["Size"] > 0), None)
+    g.need(first, f"the job's training data at {source} is gone")
+    header = s3.get_object(Bucket=bucket, Key=first, Range="bytes=0-4095")["Body"].read().decode().splitlines()[0]
+    columns = [c.strip() for c in header.split(",") if c.strip() != "churned"]
+    frame = holdout().head(50)
+    g.need(set(columns) <= set(frame.columns), f"the training data has columns {columns} that the customers "
+                                               "dataset does not: train on sandbox.datasets.customers")
+    body = frame[columns].to_csv(index=False, header=False)
+    answer = g.client("sagemaker-runtime").invoke_endpoint(EndpointName="ex29-autopilot", ContentType="text/csv",
+                                                           Body=body)["Body"].read().decode().split()
+    g.expect(len(answer) == len(frame), f"the endpoint answered {len(answer)} predictions for {len(frame)} rows",
+             f"predicts {len(answer)} held-out customers")
+
+
 EXERCISES = [
     Exercise(17, "endpoint-auc", "SageMaker", "Train and deploy a model that beats 0.8 AUC",
              "Train a churn model on the customers data and deploy it to the real-time endpoint `ex17-churn`. "
@@ -262,4 +308,15 @@ EXERCISES = [
               "a processing job with the sagemaker-clarify-processing image, inputs analysis_config and dataset "
               "(or SageMakerClarifyProcessor.run_pre_training_bias)"),
              check_clarify_bias, NB_DEPLOY, ("sagemaker", "s3")),
+    Exercise(29, "autopilot", "SageMaker Autopilot", "Let AutoML choose and tune the churn model",
+             "Without writing a training script, let SageMaker Autopilot find a churn model: the AutoML job "
+             "`ex29-churn-autopilot` on customers data (a CSV with a header, target `churned`) in "
+             "`s3://ex29-automl/`, comparing at least two candidates. Deploy its best candidate to the real-time "
+             "endpoint `ex29-autopilot`.",
+             ("SageMaker Autopilot: problem type and objective inference, candidates, best candidate",
+              "when AutoML fits (tabular data, little ML expertise, a quick baseline)"),
+             ("create_auto_ml_job_v2(AutoMLProblemTypeConfig={'TabularJobConfig': {'TargetAttributeName': "
+              "'churned', 'CompletionCriteria': {'MaxCandidates': 2}}}, ...)",
+              "create_model(Containers=job['BestCandidate']['InferenceContainers'])"),
+             check_autopilot, NB_TRAIN, ("sagemaker", "sagemaker-runtime", "s3")),
 ]

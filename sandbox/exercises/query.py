@@ -119,6 +119,34 @@ def check_ctas(g: Grader) -> None:
              f"{len(files)} data file(s) written")
 
 
+def check_view(g: Grader) -> None:
+    import base64
+    import json
+
+    database, name = "ex28_analytics", "completed_revenue"
+    table = _table(g, database, name)
+    g.need(table.get("TableType") == "VIRTUAL_VIEW",
+           f"{database}.{name} is a {table.get('TableType', 'table')}, not a view: CREATE VIEW keeps no data "
+           "of its own", "it is a view")
+    text = table.get("ViewOriginalText", "")
+    try:
+        sql = json.loads(base64.b64decode(text[len("/* Presto View: "):-3]))["originalSql"].lower()
+    except (ValueError, KeyError):
+        g.stop(f"{database}.{name} is not an Athena view (ViewOriginalText is not a Presto view)")
+    g.expect("completed" in sql and "group by" in sql,
+             "the view should aggregate completed orders only (WHERE status = 'completed' ... GROUP BY)",
+             "aggregates completed orders")
+    columns = {c["Name"] for c in table["StorageDescriptor"].get("Columns", [])}
+    g.expect({"channel", "revenue"} <= columns, f"the view's columns are {sorted(columns)}; expected channel "
+                                                "and revenue", "columns channel, revenue")
+    athena = g.client("athena")
+    used = [e for e in _executions(athena)
+            if e.get("Status", {}).get("State") == "SUCCEEDED" and e.get("StatementType") == "DML"
+            and name in e.get("Query", "").lower() and "create" not in e.get("Query", "").lower()[:20]]
+    g.expect(used, f"no successful Athena query reads {name} yet: SELECT from the view once",
+             "the view was queried")
+
+
 EXERCISES = [
     Exercise(11, "partition-pruning", "Athena", "Make the sales table queryable by day with the least data scanned",
              "Analysts query one day of sales at a time and pay per byte scanned. Make the table `ex11_sales.sales` "
@@ -140,4 +168,13 @@ EXERCISES = [
              ("CTAS: format conversion and materialised results", "Athena writing to S3"),
              ("CREATE TABLE t WITH (format = 'PARQUET', external_location = 's3://...') AS SELECT ...",),
              check_ctas, NOTEBOOK, ("glue", "s3", "athena")),
+    Exercise(28, "athena-view", "Athena", "Give analysts a view instead of a copy",
+             "Analysts keep rewriting the same aggregation. Without copying any data, give them "
+             "`ex28_analytics.completed_revenue` (channel, revenue of completed orders, over a table "
+             "`ex28_analytics.orders` on the orders in `s3://ex28-lake/orders/`) and query it once.",
+             ("Athena views: saved queries in the Glue Data Catalog, no data of their own",
+              "views vs CTAS (a view re-reads the source on every query)"),
+             ("CREATE EXTERNAL TABLE orders ... LOCATION 's3://ex28-lake/orders/'",
+              "CREATE OR REPLACE VIEW completed_revenue AS SELECT channel, sum(amount) AS revenue FROM orders "
+              "WHERE status = 'completed' GROUP BY channel"), check_view, NOTEBOOK, ("glue", "athena")),
 ]
