@@ -190,7 +190,25 @@ class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc,
 
     def _finish(self, success: bool) -> None:
         with current_cloud().mutating():
+            already = self.job_stopped
             self._mark_stopped(success=success)
+            detail = None if already else self.describe()
+        if detail is not None:
+            _emit_state_change(self, detail)
+
+
+def _emit_state_change(job: Any, detail: dict[str, Any]) -> None:
+    """EventBridge's "Batch Job State Change" for a job that reached SUCCEEDED or FAILED."""
+    try:
+        import json
+
+        from emulators.cloudwatch.provider import emit_event
+
+        detail = json.loads(json.dumps(detail, default=str))
+        emit_event(job.job_definition.backend.account_id, job.job_definition._region, "aws.batch",
+                   "Batch Job State Change", detail, [job.arn])
+    except Exception:
+        log.exception("Batch job %s: state-change event not sent", job.job_id)
 
 
 def _fail_interrupted_jobs() -> None:

@@ -184,6 +184,26 @@ def _finish_locked(backend: Any, job: Any, run: Any, state: str, message: str | 
     run.execution_seconds = seconds
     run.completed_on = datetime.now(timezone.utc).replace(tzinfo=None)
     run.modified_on = run.completed_on
+    _emit_state_change(backend, job.name, run.job_run_id, state, message)
+
+
+_STATE_EVENTS = {"SUCCEEDED": ("INFO", "Job run succeeded"), "FAILED": ("ERROR", None),
+                 "TIMEOUT": ("WARN", None), "STOPPED": ("INFO", "Job run stopped")}
+
+
+def _emit_state_change(backend: Any, job_name: str, run_id: str, state: str, message: str | None) -> None:
+    """EventBridge's "Glue Job State Change" (sent in the background, so safe under the state lock)."""
+    if state not in _STATE_EVENTS:
+        return
+    severity, default = _STATE_EVENTS[state]
+    try:
+        from emulators.cloudwatch.provider import emit_event
+
+        emit_event(backend.account_id, backend.region_name, "aws.glue", "Glue Job State Change",
+                   {"jobName": job_name, "severity": severity, "state": state, "jobRunId": run_id,
+                    "message": message or default or state})
+    except Exception:
+        log.exception("Glue job %s run %s: state-change event not sent", job_name, run_id)
 
 
 # -- triggers -----------------------------------------------------------------------
