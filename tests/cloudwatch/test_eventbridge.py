@@ -314,3 +314,15 @@ def test_cron_schedule_fires_its_targets_and_disabled_rules_do_not(aws, unique_n
     for name in (unique_name, unique_name + "-off"):
         events.remove_targets(Rule=name, Ids=["q"])
         events.delete_rule(Name=name)
+
+
+def test_cloudwatch_logs_target_gets_the_event(aws, unique_name):
+    logs = aws.client("logs")
+    group = f"/aws/events/{unique_name}"
+    logs.create_log_group(logGroupName=group)
+    arn = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{group}"
+    rule(aws, unique_name, [{"Id": "log", "Arn": arn}])
+    event_id = put(aws, unique_name, {"level": "info"})
+    found = wait_for(lambda: logs.filter_log_events(logGroupName=group)["events"])
+    event = json.loads(found[0]["message"])
+    assert event["id"] == event_id and event["detail"] == {"level": "info"}
