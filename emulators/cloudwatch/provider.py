@@ -341,3 +341,6 @@ def install(cloud: Any) -> None:
     cloud.after_restore(_skip_missed_fires)
     seconds = float(os.environ.get("SANDBOX_EVENTS_TICK_SECONDS") or DEFAULT_TICK_SECONDS)
     cloud.every(max(0.5, seconds), tick, name="eventbridge-schedules")
+    from emulators.cloudwatch import alarms  # metric alarms evaluate and act (alarms.py)
+
+    alarms.install(cloud)
