@@ -413,8 +413,13 @@ def _type_matches(expected: str, values: pd.Series) -> float:
 
 
 def check_constraints(frame: pd.DataFrame, constraints: dict[str, Any],
-                      baseline_statistics: dict[str, Any] | None) -> list[dict[str, str]]:
-    """``constraint_violations.json``'s list for ``frame`` against a baseline."""
+                      baseline_statistics: dict[str, Any] | None,
+                      distances: dict[str, float] | None = None) -> list[dict[str, str]]:
+    """``constraint_violations.json``'s list for ``frame`` against a baseline.
+
+    ``distances``, when given, receives each compared feature's drift distance (the
+    ``feature_baseline_drift_<feature>`` CloudWatch metric).
+    """
     config = {**DEFAULT_MONITORING_CONFIG, **(constraints.get("monitoring_config") or {})}
     distribution = {**DEFAULT_MONITORING_CONFIG["distribution_constraints"], **(config.get("distribution_constraints") or {})}
     expected = constraints.get("features") or []
@@ -475,6 +480,8 @@ def check_constraints(frame: pd.DataFrame, constraints: dict[str, Any],
                                                distribution.get("comparison_threshold", 0.1)))
         else:
             continue
+        if distances is not None:
+            distances[name] = distance
         if distance > threshold:
             violations.append({"feature_name": name, "constraint_check_type": "baseline_drift_check",
                                "description": f"Baseline drift distance: {distance:.4f} exceeds threshold: {threshold}"})
@@ -526,7 +533,10 @@ def run_analyzer(environment: dict[str, str], resolve: Any) -> dict[str, Any]:
         (out_dir / "constraints.json").write_text(json.dumps(suggest_constraints(statistics), indent=2))
         written.append("constraints.json")
     else:
-        violations = check_constraints(frame, constraints, baseline_stats)
+        drift: dict[str, float] = {}
+        violations = check_constraints(frame, constraints, baseline_stats, drift)
+        summary.update(statistics=statistics, drift=drift,
+                       emit_metrics=str((constraints.get("monitoring_config") or {}).get("emit_metrics", "Enabled")))
         (out_dir / "constraint_violations.json").write_text(json.dumps({"violations": violations}, indent=2))
         written.append("constraint_violations.json")
         summary["violations"] = violations

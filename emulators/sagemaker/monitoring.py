@@ -33,8 +33,12 @@ filters (moto answers the literal ``"EndpointName"`` and ignores them).
 Not emulated: ModelQuality (ground-truth merge), ModelBias and ModelExplainability schedules
 are refused with a ValidationException (run Clarify as a processing job instead); schedules on
 batch transform inputs are refused too; a record preprocessor on a *baseline* job fails the job
-(preprocess the baseline dataset itself); the 0-20 minute start delay, CloudWatch metrics
-(``publish_cloudwatch_metrics``) are not modelled.
+(preprocess the baseline dataset itself); the 0-20 minute start delay is not modelled.
+
+CloudWatch metrics: an execution whose environment has ``publish_cloudwatch_metrics`` =
+``Enabled`` (the SDK's default for schedules) publishes ``feature_baseline_drift_<feature>``,
+``feature_non_null_<feature>`` and ``feature_data_<feature>`` to
+``aws/sagemaker/Endpoints/data-metrics`` (``monitor_metrics.py``), so CloudWatch alarms on drift work.
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ from typing import Any
 from emulators.core import moto_coupling
 from emulators.core.moto_coupling import AwsError
 from emulators.core.server import current_cloud
-from emulators.sagemaker import clarify, container, model_monitor
+from emulators.sagemaker import clarify, container, model_monitor, monitor_metrics
 from emulators.sagemaker.container import ContainerError
 
 log = logging.getLogger(__name__)
@@ -83,6 +87,13 @@ def run_analysis_image(kind: str, environment: dict[str, str], inputs: dict[str,
             for violation in summary.get("violations", []):
                 lines.append(f"violation {violation['constraint_check_type']} on {violation['feature_name']}: "
                              f"{violation['description']}")
+            try:
+                published = monitor_metrics.publish(environment, summary)
+            except Exception as exc:  # metrics never fail the execution
+                log.exception("Model Monitor: CloudWatch metrics could not be published")
+                published = f"CloudWatch metrics could not be published: {type(exc).__name__}: {exc}"
+            if published:
+                lines.append(published)
             return lines
         config_dir = inputs.get("analysis_config")
         dataset = inputs.get("dataset")
