@@ -34,7 +34,9 @@ moto keeps the control plane; the sandbox executes:
   ``sagemaker-model-monitor-analyzer`` image runs our analyzer as a processing job
   (baseline ``statistics.json`` / ``constraints.json``; ``constraint_violations.json``
   against a baseline), and monitoring schedules (``NOW`` or cron) run it over the
-  endpoint's captured requests. DataQuality only.
+  endpoint's captured requests. DataQuality only. With ``publish_cloudwatch_metrics`` =
+  ``Enabled`` (the SDK's default) an execution publishes ``feature_baseline_drift_<feature>``
+  and friends to CloudWatch (:mod:`.monitor_metrics`), where alarms on them evaluate.
 - **Clarify** (:mod:`.clarify`): the ``sagemaker-clarify-processing`` image computes
   pre-/post-training bias metrics and Kernel SHAP into ``analysis.json``; the
   ``predictor`` model is loaded in-process instead of a shadow endpoint.
@@ -65,8 +67,7 @@ of the built-in Linear Learner / K-Means / PCA in AWS's MXNet format (ours are
 joblib files), Studio/notebook instances, Pipelines step types other than the seven
 above (Lambda, Callback, EMR, Tuning, AutoML, QualityCheck, ClarifyCheck... fail their
 step), step caching, retry policies, selective execution and parallel steps,
-ModelQuality/ModelBias/ModelExplainability monitoring schedules, CloudWatch metrics
-from monitoring, Clarify's PDF/HTML report and flip test; Autopilot's notebooks,
+ModelQuality/ModelBias/ModelExplainability monitoring schedules, Clarify's PDF/HTML report and flip test; Autopilot's notebooks,
 reports, AutoGluon ensembles and its image/text/time-series/LLM problem types; Neo compilation
 jobs (``CreateCompilationJob`` answers ``NotImplemented``: moto would report a compiled model
 that does not exist).
@@ -96,9 +97,11 @@ SERVICES = [
         stand_in="our analyzer (pandas) behind the model-monitor-analyzer image; our Clarify analysis behind the "
                  "clarify-processing image; monitoring schedules added to moto",
         executes="baseline statistics/constraints, monitoring schedules (NOW and cron) over captured endpoint data "
-                 "with violations (types, completeness, drift, categories, columns) in AWS's JSON formats; Clarify "
-                 "pre-/post-training bias metrics and Kernel SHAP in analysis.json",
-        not_emulated="ModelQuality/ModelBias/ModelExplainability schedules, CloudWatch metrics from monitoring, "
+                 "with violations (types, completeness, drift, categories, columns) in AWS's JSON formats; CloudWatch "
+                 "metrics from executions (feature_baseline_drift_<feature>, feature_non_null_, feature_data_) when "
+                 "publish_cloudwatch_metrics is Enabled; Clarify pre-/post-training bias metrics and Kernel SHAP in "
+                 "analysis.json",
+        not_emulated="ModelQuality/ModelBias/ModelExplainability schedules (and their CloudWatch metrics), "
                      "KLL sketches (exact quantiles instead), Clarify's report files and flip test (FT)",
         provider="provider",
     ),
