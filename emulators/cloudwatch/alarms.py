@@ -236,12 +236,21 @@ def _dimension_key(dimensions: list[Any]) -> frozenset[tuple[str, str]]:
     return frozenset((str(d.name), str(d.value)) for d in dimensions or [])
 
 
-def _samples(backend: Any, alarm: Any) -> list[tuple[float, tuple[str, Any]]]:
+def index_metric_data(backend: Any) -> dict[tuple[str, str], list[Any]]:
+    """moto's datapoints of a backend by (namespace, metric name), built once per tick."""
+    index: dict[tuple[str, str], list[Any]] = {}
+    for datum in list(backend.metric_data):
+        index.setdefault((datum.namespace, datum.name), []).append(datum)
+    return index
+
+
+def _samples(backend: Any, alarm: Any, index: dict[tuple[str, str], list[Any]] | None = None
+             ) -> list[tuple[float, tuple[str, Any]]]:
     wanted = _dimension_key(alarm.dimensions)
     out = []
-    for datum in list(backend.metric_data):
-        if datum.namespace != alarm.namespace or datum.name != alarm.metric_name:
-            continue
+    if index is None:
+        index = index_metric_data(backend)
+    for datum in index.get((alarm.namespace, alarm.metric_name), []):
         if _dimension_key(datum.dimensions) != wanted:
             continue
         if alarm.unit and datum.unit and datum.unit != alarm.unit:
@@ -260,10 +269,11 @@ def spec_of(alarm: Any) -> dict[str, Any]:
             "Statistic": _statistic(alarm)}
 
 
-def evaluate_alarm(backend: Any, alarm: Any, now: float) -> tuple[str, str, dict[str, Any]] | None:
+def evaluate_alarm(backend: Any, alarm: Any, now: float, index: dict[tuple[str, str], list[Any]] | None = None
+                   ) -> tuple[str, str, dict[str, Any]] | None:
     period, periods = int(alarm.period), int(alarm.evaluation_periods)
     statistic = _statistic(alarm)
-    samples = _samples(backend, alarm)
+    samples = _samples(backend, alarm, index)
 
     def in_period(start: float) -> list[tuple[str, Any]]:
         return [s for t, s in samples if start <= t < start + period]
@@ -440,11 +450,11 @@ def tick(now: float | None = None) -> int:
     changed = 0
     with cloud.store.lock.shared():
         for account, region, backend in list(moto_coupling.backend_dict("cloudwatch").iter_backends()):
-            for alarm in list(getattr(backend, "alarms", {}).values()):
+            alarms = [a for a in list(getattr(backend, "alarms", {}).values()) if evaluable(a)]
+            index = index_metric_data(backend) if alarms else {}
+            for alarm in alarms:
                 try:
-                    if not evaluable(alarm):
-                        continue
-                    result = evaluate_alarm(backend, alarm, now)
+                    result = evaluate_alarm(backend, alarm, now, index)
                     if result is None or result[0] == alarm.state_value:
                         continue
                     state, reason, reason_data = result

@@ -161,7 +161,9 @@ def test_alarm_goes_to_alarm_with_reason_history_and_sns_notification(aws, uniqu
 
 def test_ok_alarm_ok_with_actions_for_each_transition(aws, unique_name):
     topic, url = topic_with_queue(aws, unique_name)
-    make_alarm(aws, unique_name, Period=10, AlarmActions=[topic], OKActions=[topic])
+    # "ignore": a 10 s period without data between the datapoints keeps the state (with "missing" the alarm
+    # would pass through INSUFFICIENT_DATA if the next datapoint came a whole period later)
+    make_alarm(aws, unique_name, Period=10, AlarmActions=[topic], OKActions=[topic], TreatMissingData="ignore")
     put(aws, unique_name, 1.0)
     wait_state(aws, unique_name, "OK")
     put(aws, unique_name, 5.0)
@@ -173,7 +175,7 @@ def test_ok_alarm_ok_with_actions_for_each_transition(aws, unique_name):
     put(aws, unique_name, 2.0)
     alarm = wait_state(aws, unique_name, "OK")
     assert alarm["StateReason"].endswith("was not greater than the threshold (3.0) (minimum 1 datapoint for "
-                                         "ALARM -> OK transition).")
+                                         "ALARM -> OK transition)."), alarm["StateReason"]
     history = aws.client("cloudwatch").describe_alarm_history(AlarmName=unique_name, HistoryItemType="StateUpdate",
                                                                ScanBy="TimestampAscending")["AlarmHistoryItems"]
     assert [h["HistorySummary"] for h in history] == ["Alarm updated from INSUFFICIENT_DATA to OK",
