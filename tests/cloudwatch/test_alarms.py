@@ -13,18 +13,9 @@ import pytest
 
 from emulators.cloudwatch import alarms
 
-ACCOUNT = "123456789012"
+from .conftest import ACCOUNT, wait_for
+
 NAMESPACE = "Sandbox/AlarmTests"
-
-
-def wait_for(check, timeout=30.0, interval=0.25):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")
 
 
 # ------------------------------------------------------------------ pure evaluation

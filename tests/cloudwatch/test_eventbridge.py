@@ -10,19 +10,10 @@ import zipfile
 
 import pytest
 
-ACCOUNT = "123456789012"
+from .conftest import ACCOUNT, wait_for
+
 REGION = "us-east-1"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/sandbox-events"
-
-
-def wait_for(check, timeout=30.0, interval=0.25):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")
 
 
 def make_queue(aws, name):

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from .conftest import ROLE, wait_for
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:.*SageMaker Python SDK v2")]
 
 
 def churn_frame(rows: int = 300, seed: int = 0) -> pd.DataFrame:

@@ -39,25 +39,33 @@ def processing_job(sm, name, image, inputs, output_uri, environment=None):
     return wait_for(lambda: sm.describe_processing_job(ProcessingJobName=name), "ProcessingJobStatus", timeout=120)
 
 
+def train_and_baseline(aws, sm, dataset, name, publish_metrics="Disabled"):
+    """A trained model and the baseline (statistics, constraints) of its training data under baseline/results;
+    returns the training job and that training data."""
+    bucket, s3 = dataset["bucket"], aws.client("s3")
+    job = train(sm, name, bucket)
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    # the training data with the label first and a header, as the analyzer reads it
+    training = pd.DataFrame(np.column_stack([dataset["y"], dataset["x"]]), columns=HEADERS).astype({"label": int})
+    s3.put_object(Bucket=bucket, Key="baseline/data/train.csv", Body=training.to_csv(index=False).encode())
+    baseline = processing_job(
+        sm, f"{name}-baseline", ANALYZER_IMAGE,
+        [("baseline_dataset_input", f"s3://{bucket}/baseline/data/", "/opt/ml/processing/input/baseline_dataset_input")],
+        f"s3://{bucket}/baseline/results",
+        {"dataset_format": json.dumps({"csv": {"header": True, "output_columns_position": "START"}}),
+         "dataset_source": "/opt/ml/processing/input/baseline_dataset_input",
+         "output_path": "/opt/ml/processing/output", "publish_cloudwatch_metrics": publish_metrics})
+    assert baseline["ProcessingJobStatus"] == "Completed", baseline.get("FailureReason")
+    return job, training
+
+
 @pytest.mark.slow
 def test_baseline_then_a_monitoring_schedule_finds_drift_in_captured_requests(aws, sm, runtime, dataset,
                                                                               unique_name):
     bucket, s3 = dataset["bucket"], aws.client("s3")
     x, y = dataset["x"], dataset["y"]
-    job = train(sm, unique_name, bucket)
-    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
-
-    # 1. the baseline: statistics and suggested constraints of the training data (label first, with a header)
-    training = pd.DataFrame(np.column_stack([y, x]), columns=HEADERS).astype({"label": int})
-    s3.put_object(Bucket=bucket, Key="baseline/data/train.csv", Body=training.to_csv(index=False).encode())
-    baseline = processing_job(
-        sm, f"{unique_name}-baseline", ANALYZER_IMAGE,
-        [("baseline_dataset_input", f"s3://{bucket}/baseline/data/", "/opt/ml/processing/input/baseline_dataset_input")],
-        f"s3://{bucket}/baseline/results",
-        {"dataset_format": json.dumps({"csv": {"header": True, "output_columns_position": "START"}}),
-         "dataset_source": "/opt/ml/processing/input/baseline_dataset_input",
-         "output_path": "/opt/ml/processing/output", "publish_cloudwatch_metrics": "Disabled"})
-    assert baseline["ProcessingJobStatus"] == "Completed", baseline.get("FailureReason")
+    # 1. the baseline: statistics and suggested constraints of the training data
+    job, training = train_and_baseline(aws, sm, dataset, unique_name)
     statistics = read_json(aws, f"s3://{bucket}/baseline/results/statistics.json")
     constraints = read_json(aws, f"s3://{bucket}/baseline/results/constraints.json")
     assert statistics["dataset"]["item_count"] == len(training)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import datetime, timedelta, timezone
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from emulators.sagemaker import monitor_metrics
 
 from .conftest import ROLE, csv_bytes
-from .test_monitoring_clarify import ANALYZER_IMAGE, HEADERS, processing_job
-from .test_training_hosting import deploy, train
+from .test_monitoring_clarify import ANALYZER_IMAGE, train_and_baseline
+from .test_training_hosting import deploy
 
 NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
 
@@ -69,19 +66,8 @@ def schedule_now(sm, name, endpoint, bucket, environment=None):
 @pytest.mark.slow
 def test_drift_metrics_are_published_and_an_alarm_on_them_fires(aws, sm, runtime, dataset, unique_name):
     bucket, s3 = dataset["bucket"], aws.client("s3")
-    x, y = dataset["x"], dataset["y"]
-    job = train(sm, unique_name, bucket)
-    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
-    training = pd.DataFrame(np.column_stack([y, x]), columns=HEADERS).astype({"label": int})
-    s3.put_object(Bucket=bucket, Key="baseline/data/train.csv", Body=training.to_csv(index=False).encode())
-    baseline = processing_job(
-        sm, f"{unique_name}-baseline", ANALYZER_IMAGE,
-        [("baseline_dataset_input", f"s3://{bucket}/baseline/data/", "/opt/ml/processing/input/baseline_dataset_input")],
-        f"s3://{bucket}/baseline/results",
-        {"dataset_format": json.dumps({"csv": {"header": True, "output_columns_position": "START"}}),
-         "dataset_source": "/opt/ml/processing/input/baseline_dataset_input",
-         "output_path": "/opt/ml/processing/output", "publish_cloudwatch_metrics": "Enabled"})
-    assert baseline["ProcessingJobStatus"] == "Completed", baseline.get("FailureReason")
+    x = dataset["x"]
+    job, _ = train_and_baseline(aws, sm, dataset, unique_name, publish_metrics="Enabled")
     capture = {"EnableCapture": True, "InitialSamplingPercentage": 100,
                "DestinationS3Uri": f"s3://{bucket}/datacapture",
                "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}]}
