@@ -63,7 +63,7 @@ def train_and_baseline(aws, sm, dataset, name, publish_metrics="Disabled"):
 def test_baseline_then_a_monitoring_schedule_finds_drift_in_captured_requests(aws, sm, runtime, dataset,
                                                                               unique_name):
     bucket, s3 = dataset["bucket"], aws.client("s3")
-    x, y = dataset["x"], dataset["y"]
+    x = dataset["x"]
     # 1. the baseline: statistics and suggested constraints of the training data
     job, training = train_and_baseline(aws, sm, dataset, unique_name)
     statistics = read_json(aws, f"s3://{bucket}/baseline/results/statistics.json")
