@@ -39,6 +39,10 @@ expands it at run time (views over views, across databases); ``DROP VIEW``,
 Not emulated: injected partition projection, federated and Iceberg tables,
 prepared statements, ORC, result reuse, query queueing limits;
 SQL is DuckDB's, so rare Presto functions may be missing (the error says so).
+
+Clients: boto3, the AWS CLI, awswrangler and PyAthena's default and pandas cursors
+work. PyAthena's ``ArrowCursor`` does not: it builds a pyarrow S3 filesystem without
+an endpoint (pyarrow ignores ``AWS_ENDPOINT_URL``), so it looks for the results on AWS.
 """
 
 from emulators.core.service import ServiceInfo
