@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
 from pathlib import Path
 
@@ -21,6 +22,57 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_for(check, timeout: float = 30.0, interval: float = 0.2):
+    """Call ``check()`` until it returns something true, and return that; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"condition not met in {timeout} s")
+
+
+class PrivateCloud:
+    """A sandbox of one test's own (its own port and state folder), for tests that stop and restart it."""
+
+    def __init__(self, state_dir: Path) -> None:
+        from sandbox.config import SandboxConfig
+
+        self.config = SandboxConfig(state_dir=state_dir, port=free_port())
+
+    def client(self, name: str):
+        import boto3
+
+        return boto3.client(name, endpoint_url=self.config.endpoint_url, region_name="us-east-1",
+                            aws_access_key_id="test", aws_secret_access_key="test")
+
+    def up(self) -> None:
+        from sandbox import cloud as cloud_control
+
+        cloud_control.up(self.config)
+
+    def down(self) -> None:
+        from sandbox import cloud as cloud_control
+
+        cloud_control.down(self.config)
+
+    def restart(self) -> None:
+        self.down()
+        self.up()
+
+
+@pytest.fixture
+def private_cloud(tmp_path: Path):
+    """A running :class:`PrivateCloud`, stopped after the test."""
+    cloud = PrivateCloud(tmp_path / "state")
+    cloud.up()
+    try:
+        yield cloud
+    finally:
+        cloud.down()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

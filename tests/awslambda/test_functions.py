@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import json
 import time
@@ -10,6 +11,8 @@ import zipfile
 
 import pytest
 from botocore.exceptions import ClientError
+
+from tests.conftest import wait_for as shared_wait_for
 
 ROLE = "arn:aws:iam::123456789012:role/sandbox-lambda-tests"
 
@@ -28,14 +31,7 @@ def create(lam, name, code: str | dict[str, str], handler="app.handler", **kwarg
                                Handler=handler, Code={"ZipFile": package(files)}, **kwargs)
 
 
-def wait_for(check, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
+wait_for = functools.partial(shared_wait_for, timeout=15)
 
 
 def test_invoke_returns_the_handler_result(aws, unique_name):

@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-import time
+from tests.conftest import wait_for
 
 ACCOUNT = "123456789012"
 
-
-def wait_for(check, timeout=30.0, interval=0.25):
-    """Call ``check()`` until it returns something true; that value is returned."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")
+__all__ = ["ACCOUNT", "wait_for"]

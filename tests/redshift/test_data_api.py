@@ -161,33 +161,19 @@ def test_parameters_and_list_statements(aws, warehouse):
     assert [s["Id"] for s in listed] == [statement_id]
 
 
-def test_warehouse_and_statements_survive_a_restart(tmp_path):
-    import boto3
-
-    from sandbox import cloud as cloud_control
-    from sandbox.config import SandboxConfig
-    from tests.conftest import free_port
-
-    config = SandboxConfig(state_dir=tmp_path / "state", port=free_port())
-    kw = dict(endpoint_url=config.endpoint_url, region_name="us-east-1", aws_access_key_id="test",
-              aws_secret_access_key="test")
-    cloud_control.up(config)
-    try:
-        boto3.client("redshift", **kw).create_cluster(
-            ClusterIdentifier="durable", NodeType="ra3.xlplus", MasterUsername="awsuser",
-            MasterUserPassword="Sandbox-Passw0rd", ClusterType="single-node")
-        data = boto3.client("redshift-data", **kw)
-        run(data, "durable", "CREATE TABLE kept (id INT)")
-        run(data, "durable", "INSERT INTO kept VALUES (1), (2)")
-        selected, _ = run(data, "durable", "SELECT SUM(id) FROM kept")
-        cloud_control.down(config)
-        cloud_control.up(config)
-        data = boto3.client("redshift-data", **kw)
-        assert records(data, selected)[0] == [[3]]
-        again, _ = run(data, "durable", "SELECT COUNT(*) FROM kept")
-        assert records(data, again)[0] == [[2]]
-    finally:
-        cloud_control.down(config)
+def test_warehouse_and_statements_survive_a_restart(private_cloud):
+    private_cloud.client("redshift").create_cluster(
+        ClusterIdentifier="durable", NodeType="ra3.xlplus", MasterUsername="awsuser",
+        MasterUserPassword="Sandbox-Passw0rd", ClusterType="single-node")
+    data = private_cloud.client("redshift-data")
+    run(data, "durable", "CREATE TABLE kept (id INT)")
+    run(data, "durable", "INSERT INTO kept VALUES (1), (2)")
+    selected, _ = run(data, "durable", "SELECT SUM(id) FROM kept")
+    private_cloud.restart()
+    data = private_cloud.client("redshift-data")
+    assert records(data, selected)[0] == [[3]]
+    again, _ = run(data, "durable", "SELECT COUNT(*) FROM kept")
+    assert records(data, again)[0] == [[2]]
 
 
 def test_metadata_operations_list_and_describe(aws, warehouse):

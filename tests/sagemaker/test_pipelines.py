@@ -368,45 +368,31 @@ def test_python_sdk_pipeline_upsert_start_wait(aws, sm, dataset, unique_name, tm
 
 
 @pytest.mark.slow
-def test_execution_interrupted_by_a_restart_is_failed(tmp_path):
-    import boto3
-
-    from sandbox import cloud as cloud_control
-    from sandbox.config import SandboxConfig
-    from tests.conftest import free_port
-
-    config = SandboxConfig(state_dir=tmp_path / "state", port=free_port())
-    cloud_control.up(config)
-    try:
-        kw = dict(endpoint_url=config.endpoint_url, region_name="us-east-1", aws_access_key_id="test",
-                  aws_secret_access_key="test")
-        s3, sm = boto3.client("s3", **kw), boto3.client("sagemaker", **kw)
-        s3.create_bucket(Bucket="restart")
-        s3.put_object(Bucket="restart", Key="code/slow.py", Body=b"import time, boto3\n"
-                      b"boto3.client('s3').put_object(Bucket='restart', Key='started', Body=b'1')\ntime.sleep(60)\n")
-        body = {"Version": "2020-12-01", "Steps": [{"Name": "Slow", "Type": "Processing", "Arguments": {
-            "RoleArn": ROLE, "AppSpecification": {"ImageUri": SKLEARN_IMAGE, "ContainerEntrypoint": [
-                "python3", "/opt/ml/processing/code/slow.py"]},
-            "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
-                                                      "VolumeSizeInGB": 5}},
-            "ProcessingInputs": [{"InputName": "code", "S3Input": {
-                "S3Uri": "s3://restart/code/slow.py", "LocalPath": "/opt/ml/processing/code",
-                "S3DataType": "S3Prefix", "S3InputMode": "File"}}]}}]}
-        sm.create_pipeline(PipelineName="interrupted", RoleArn=ROLE, PipelineDefinition=json.dumps(body))
-        arn = sm.start_pipeline_execution(PipelineName="interrupted")["PipelineExecutionArn"]
-        deadline = time.monotonic() + 30
-        while not s3.list_objects_v2(Bucket="restart", Prefix="started").get("KeyCount"):  # the job's script runs
-            assert time.monotonic() < deadline, steps_of(sm, arn)
-            time.sleep(0.2)
-        cloud_control.down(config)
-        cloud_control.up(config)
-        sm = boto3.client("sagemaker", **kw)
-        described = sm.describe_pipeline_execution(PipelineExecutionArn=arn)
-        assert described["PipelineExecutionStatus"] == "Failed"
-        assert "sandbox stopped" in described["FailureReason"]
-        step = steps_of(sm, arn)["Slow"]
-        assert step["StepStatus"] == "Failed" and "sandbox stopped" in step["FailureReason"]
-        job_name = step["Metadata"]["ProcessingJob"]["Arn"].split("/")[-1]
-        assert sm.describe_processing_job(ProcessingJobName=job_name)["ProcessingJobStatus"] == "Failed"
-    finally:
-        cloud_control.down(config)
+def test_execution_interrupted_by_a_restart_is_failed(private_cloud):
+    s3, sm = private_cloud.client("s3"), private_cloud.client("sagemaker")
+    s3.create_bucket(Bucket="restart")
+    s3.put_object(Bucket="restart", Key="code/slow.py", Body=b"import time, boto3\n"
+                  b"boto3.client('s3').put_object(Bucket='restart', Key='started', Body=b'1')\ntime.sleep(60)\n")
+    body = {"Version": "2020-12-01", "Steps": [{"Name": "Slow", "Type": "Processing", "Arguments": {
+        "RoleArn": ROLE, "AppSpecification": {"ImageUri": SKLEARN_IMAGE, "ContainerEntrypoint": [
+            "python3", "/opt/ml/processing/code/slow.py"]},
+        "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
+                                                  "VolumeSizeInGB": 5}},
+        "ProcessingInputs": [{"InputName": "code", "S3Input": {
+            "S3Uri": "s3://restart/code/slow.py", "LocalPath": "/opt/ml/processing/code",
+            "S3DataType": "S3Prefix", "S3InputMode": "File"}}]}}]}
+    sm.create_pipeline(PipelineName="interrupted", RoleArn=ROLE, PipelineDefinition=json.dumps(body))
+    arn = sm.start_pipeline_execution(PipelineName="interrupted")["PipelineExecutionArn"]
+    deadline = time.monotonic() + 30
+    while not s3.list_objects_v2(Bucket="restart", Prefix="started").get("KeyCount"):  # the job's script runs
+        assert time.monotonic() < deadline, steps_of(sm, arn)
+        time.sleep(0.2)
+    private_cloud.restart()
+    sm = private_cloud.client("sagemaker")
+    described = sm.describe_pipeline_execution(PipelineExecutionArn=arn)
+    assert described["PipelineExecutionStatus"] == "Failed"
+    assert "sandbox stopped" in described["FailureReason"]
+    step = steps_of(sm, arn)["Slow"]
+    assert step["StepStatus"] == "Failed" and "sandbox stopped" in step["FailureReason"]
+    job_name = step["Metadata"]["ProcessingJob"]["Arn"].split("/")[-1]
+    assert sm.describe_processing_job(ProcessingJobName=job_name)["ProcessingJobStatus"] == "Failed"

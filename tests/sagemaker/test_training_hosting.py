@@ -162,42 +162,28 @@ def test_invoke_unknown_endpoint_is_a_validation_error(runtime):
 
 
 @pytest.mark.slow
-def test_endpoint_and_jobs_survive_a_restart(tmp_path):
-    import boto3
-
-    from sandbox import cloud as cloud_control
-    from sandbox.config import SandboxConfig
-    from tests.conftest import free_port
-
+def test_endpoint_and_jobs_survive_a_restart(private_cloud):
     from .conftest import TRAIN_SCRIPT, make_dataset
 
-    config = SandboxConfig(state_dir=tmp_path / "state", port=free_port())
-    cloud_control.up(config)
-    try:
-        kw = dict(endpoint_url=config.endpoint_url, region_name="us-east-1", aws_access_key_id="test",
-                  aws_secret_access_key="test")
-        s3, sm = boto3.client("s3", **kw), boto3.client("sagemaker", **kw)
-        s3.create_bucket(Bucket="restart")
-        x, y = make_dataset()
-        s3.put_object(Bucket="restart", Key="data/train/train.csv", Body=csv_bytes(x, y))
-        s3.put_object(Bucket="restart", Key="code/sourcedir.tar.gz", Body=source_archive({"train.py": TRAIN_SCRIPT}))
-        job = train(sm, "persisted", "restart")
-        assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
-        deploy(sm, "persisted", job["ModelArtifacts"]["S3ModelArtifacts"])
-        runtime = boto3.client("sagemaker-runtime", **kw)
-        before = runtime.invoke_endpoint(EndpointName="persisted", ContentType="text/csv",
-                                         Body=csv_bytes(x[:10]))["Body"].read()
-        cloud_control.down(config)
-        cloud_control.up(config)
-        sm = boto3.client("sagemaker", **kw)
-        assert sm.describe_training_job(TrainingJobName="persisted")["TrainingJobStatus"] == "Completed"
-        assert sm.describe_endpoint(EndpointName="persisted")["EndpointStatus"] == "InService"
-        runtime = boto3.client("sagemaker-runtime", **kw)
-        after = runtime.invoke_endpoint(EndpointName="persisted", ContentType="text/csv",
-                                        Body=csv_bytes(x[:10]))["Body"].read()
-        assert after == before  # the model was reloaded lazily on the first request
-    finally:
-        cloud_control.down(config)
+    s3, sm = private_cloud.client("s3"), private_cloud.client("sagemaker")
+    s3.create_bucket(Bucket="restart")
+    x, y = make_dataset()
+    s3.put_object(Bucket="restart", Key="data/train/train.csv", Body=csv_bytes(x, y))
+    s3.put_object(Bucket="restart", Key="code/sourcedir.tar.gz", Body=source_archive({"train.py": TRAIN_SCRIPT}))
+    job = train(sm, "persisted", "restart")
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    deploy(sm, "persisted", job["ModelArtifacts"]["S3ModelArtifacts"])
+    runtime = private_cloud.client("sagemaker-runtime")
+    before = runtime.invoke_endpoint(EndpointName="persisted", ContentType="text/csv",
+                                     Body=csv_bytes(x[:10]))["Body"].read()
+    private_cloud.restart()
+    sm = private_cloud.client("sagemaker")
+    assert sm.describe_training_job(TrainingJobName="persisted")["TrainingJobStatus"] == "Completed"
+    assert sm.describe_endpoint(EndpointName="persisted")["EndpointStatus"] == "InService"
+    runtime = private_cloud.client("sagemaker-runtime")
+    after = runtime.invoke_endpoint(EndpointName="persisted", ContentType="text/csv",
+                                    Body=csv_bytes(x[:10]))["Body"].read()
+    assert after == before  # the model was reloaded lazily on the first request
 
 
 INFERENCE_SCRIPT = '''

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import json
@@ -11,6 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.conftest import wait_for as shared_wait_for
+
 ROLE = "arn:aws:iam::123456789012:role/firehose"
 
 
@@ -18,14 +21,7 @@ def objects(s3, bucket, prefix=""):
     return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", []))
 
 
-def wait_for(check, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
+wait_for = functools.partial(shared_wait_for, timeout=20)
 
 
 def create(firehose, name, bucket, **extended):
@@ -159,36 +155,22 @@ def test_unknown_stream(aws):
     assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
-def test_buffered_records_survive_a_restart(tmp_path):
-    import boto3
-
-    from sandbox import cloud as cloud_control
-    from sandbox.config import SandboxConfig
-    from tests.conftest import free_port
-
-    config = SandboxConfig(state_dir=tmp_path / "state", port=free_port())
-    kw = dict(endpoint_url=config.endpoint_url, region_name="us-east-1", aws_access_key_id="test",
-              aws_secret_access_key="test")
-    cloud_control.up(config)
-    try:
-        s3, firehose = boto3.client("s3", **kw), boto3.client("firehose", **kw)
-        s3.create_bucket(Bucket="durable-firehose")
-        create(firehose, "durable", "durable-firehose", BufferingHints={"SizeInMBs": 64, "IntervalInSeconds": 900})
-        firehose.put_record_batch(DeliveryStreamName="durable",
-                                  Records=[{"Data": f"{i}\n".encode()} for i in range(25)])
-        cloud_control.down(config)  # the buffer is far from full: nothing was delivered yet
-        cloud_control.up(config)
-        s3 = boto3.client("s3", **kw)
-        assert objects(s3, "durable-firehose") == []
-        firehose = boto3.client("firehose", **kw)
-        firehose.update_destination(
-            DeliveryStreamName="durable", CurrentDeliveryStreamVersionId="1", DestinationId="destinationId-000000000001",
-            ExtendedS3DestinationUpdate={"BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 1}})
-        keys = wait_for(lambda: objects(s3, "durable-firehose"))
-        lines = s3.get_object(Bucket="durable-firehose", Key=keys[0])["Body"].read().split()
-        assert sorted(int(x) for x in lines) == list(range(25))
-    finally:
-        cloud_control.down(config)
+def test_buffered_records_survive_a_restart(private_cloud):
+    s3, firehose = private_cloud.client("s3"), private_cloud.client("firehose")
+    s3.create_bucket(Bucket="durable-firehose")
+    create(firehose, "durable", "durable-firehose", BufferingHints={"SizeInMBs": 64, "IntervalInSeconds": 900})
+    firehose.put_record_batch(DeliveryStreamName="durable",
+                              Records=[{"Data": f"{i}\n".encode()} for i in range(25)])
+    private_cloud.restart()  # the buffer is far from full: nothing was delivered yet
+    s3 = private_cloud.client("s3")
+    assert objects(s3, "durable-firehose") == []
+    firehose = private_cloud.client("firehose")
+    firehose.update_destination(
+        DeliveryStreamName="durable", CurrentDeliveryStreamVersionId="1", DestinationId="destinationId-000000000001",
+        ExtendedS3DestinationUpdate={"BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 1}})
+    keys = wait_for(lambda: objects(s3, "durable-firehose"))
+    lines = s3.get_object(Bucket="durable-firehose", Key=keys[0])["Body"].read().split()
+    assert sorted(int(x) for x in lines) == list(range(25))
 
 
 def test_redshift_destination_copies_into_the_warehouse(aws, s3_bucket, unique_name):
