@@ -36,16 +36,25 @@ def objects(s3, bucket, prefix=""):
     return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", []))
 
 
+def transforming_stream(firehose, name, bucket, function_arn, *, retries=None, **destination):
+    """A DirectPut delivery stream to ``bucket`` whose records go through the Lambda function first."""
+    parameters = [{"ParameterName": "LambdaArn", "ParameterValue": function_arn}]
+    if retries is not None:
+        parameters.append({"ParameterName": "NumberOfRetries", "ParameterValue": str(retries)})
+    firehose.create_delivery_stream(
+        DeliveryStreamName=name, DeliveryStreamType="DirectPut",
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": "arn:aws:iam::123456789012:role/firehose", "BucketARN": f"arn:aws:s3:::{bucket}",
+            **destination,
+            "ProcessingConfiguration": {"Enabled": True, "Processors": [{"Type": "Lambda",
+                                                                          "Parameters": parameters}]}})
+
+
 def test_firehose_transformation_ok_dropped_failed_and_missing(aws, s3_bucket, unique_name):
     lam, firehose, s3 = aws.client("lambda"), aws.client("firehose"), aws.client("s3")
     arn = create(lam, unique_name, TRANSFORM)["FunctionArn"]
-    firehose.create_delivery_stream(
-        DeliveryStreamName=unique_name, DeliveryStreamType="DirectPut",
-        ExtendedS3DestinationConfiguration={
-            "RoleARN": "arn:aws:iam::123456789012:role/firehose", "BucketARN": f"arn:aws:s3:::{s3_bucket}",
-            "Prefix": "ok/", "ErrorOutputPrefix": "failed/", "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 0},
-            "ProcessingConfiguration": {"Enabled": True, "Processors": [
-                {"Type": "Lambda", "Parameters": [{"ParameterName": "LambdaArn", "ParameterValue": arn}]}]}})
+    transforming_stream(firehose, unique_name, s3_bucket, arn, Prefix="ok/", ErrorOutputPrefix="failed/",
+                        BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 0})
     kinds = ["keep", "drop", "bad", "keep", "lost"]
     firehose.put_record_batch(DeliveryStreamName=unique_name,
                               Records=[{"Data": json.dumps({"id": i, "kind": k}).encode()} for i, k in enumerate(kinds)])
@@ -67,14 +76,8 @@ def test_firehose_transformation_function_error(aws, s3_bucket, unique_name):
     lam, firehose, s3 = aws.client("lambda"), aws.client("firehose"), aws.client("s3")
     arn = create(lam, unique_name, "def handler(event, context):\n    raise RuntimeError('cannot transform')\n")[
         "FunctionArn"]
-    firehose.create_delivery_stream(
-        DeliveryStreamName=unique_name, DeliveryStreamType="DirectPut",
-        ExtendedS3DestinationConfiguration={
-            "RoleARN": "arn:aws:iam::123456789012:role/firehose", "BucketARN": f"arn:aws:s3:::{s3_bucket}",
-            "Prefix": "ok/", "ErrorOutputPrefix": "failed/", "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 0},
-            "ProcessingConfiguration": {"Enabled": True, "Processors": [
-                {"Type": "Lambda", "Parameters": [{"ParameterName": "LambdaArn", "ParameterValue": arn},
-                                                  {"ParameterName": "NumberOfRetries", "ParameterValue": "1"}]}]}})
+    transforming_stream(firehose, unique_name, s3_bucket, arn, retries=1, Prefix="ok/", ErrorOutputPrefix="failed/",
+                        BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 0})
     firehose.put_record(DeliveryStreamName=unique_name, Record={"Data": b'{"id": 1}'})
     key = wait_for(lambda: objects(s3, s3_bucket, "failed/"))[0]
     error = json.loads(s3.get_object(Bucket=s3_bucket, Key=key)["Body"].read())
@@ -188,16 +191,11 @@ def test_firehose_partition_keys_from_lambda(aws, s3_bucket, unique_name):
                                    "            item['metadata'] = {'partitionKeys': {'customer': doc['customer']}}\n"
                                    "        out.append(item)\n"
                                    "    return {'records': out}\n")["FunctionArn"]
-    firehose.create_delivery_stream(
-        DeliveryStreamName=unique_name, DeliveryStreamType="DirectPut",
-        ExtendedS3DestinationConfiguration={
-            "RoleARN": "arn:aws:iam::123456789012:role/firehose", "BucketARN": f"arn:aws:s3:::{s3_bucket}",
-            "Prefix": "by-customer/customer=!{partitionKeyFromLambda:customer}/",
-            "ErrorOutputPrefix": "errors/!{firehose:error-output-type}/",
-            "BufferingHints": {"SizeInMBs": 64, "IntervalInSeconds": 0},
-            "DynamicPartitioningConfiguration": {"Enabled": True},
-            "ProcessingConfiguration": {"Enabled": True, "Processors": [
-                {"Type": "Lambda", "Parameters": [{"ParameterName": "LambdaArn", "ParameterValue": arn}]}]}})
+    transforming_stream(firehose, unique_name, s3_bucket, arn,
+                        Prefix="by-customer/customer=!{partitionKeyFromLambda:customer}/",
+                        ErrorOutputPrefix="errors/!{firehose:error-output-type}/",
+                        BufferingHints={"SizeInMBs": 64, "IntervalInSeconds": 0},
+                        DynamicPartitioningConfiguration={"Enabled": True})
     records = [{"customer": "a", "n": 1}, {"customer": "b", "n": 2}, {"customer": "a", "n": 3}, {"n": 4}]
     firehose.put_record_batch(DeliveryStreamName=unique_name,
                               Records=[{"Data": json.dumps(r).encode() + b"\n"} for r in records])

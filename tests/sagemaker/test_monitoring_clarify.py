@@ -39,6 +39,24 @@ def processing_job(sm, name, image, inputs, output_uri, environment=None):
     return wait_for(lambda: sm.describe_processing_job(ProcessingJobName=name), "ProcessingJobStatus", timeout=120)
 
 
+def data_quality_definition(endpoint, bucket, environment=None):
+    """A MonitoringJobDefinition over the endpoint's captured data, against the baseline under baseline/results."""
+    definition = {
+        "BaselineConfig": {"ConstraintsResource": {"S3Uri": f"s3://{bucket}/baseline/results/constraints.json"},
+                           "StatisticsResource": {"S3Uri": f"s3://{bucket}/baseline/results/statistics.json"}},
+        "MonitoringInputs": [{"EndpointInput": {"EndpointName": endpoint,
+                                                "LocalPath": "/opt/ml/processing/input/endpoint"}}],
+        "MonitoringOutputConfig": {"MonitoringOutputs": [{"S3Output": {
+            "S3Uri": f"s3://{bucket}/monitoring", "LocalPath": "/opt/ml/processing/output"}}]},
+        "MonitoringResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
+                                                  "VolumeSizeInGB": 20}},
+        "MonitoringAppSpecification": {"ImageUri": ANALYZER_IMAGE},
+        "RoleArn": ROLE}
+    if environment:
+        definition["Environment"] = environment
+    return definition
+
+
 def train_and_baseline(aws, sm, dataset, name, publish_metrics="Disabled"):
     """A trained model and the baseline (statistics, constraints) of its training data under baseline/results;
     returns the training job and that training data."""
@@ -89,17 +107,7 @@ def test_baseline_then_a_monitoring_schedule_finds_drift_in_captured_requests(aw
     arn = sm.create_monitoring_schedule(MonitoringScheduleName=schedule, MonitoringScheduleConfig={
         "ScheduleConfig": {"ScheduleExpression": "NOW", "DataAnalysisStartTime": "-PT1H",
                            "DataAnalysisEndTime": "-PT0H"},
-        "MonitoringJobDefinition": {
-            "BaselineConfig": {"ConstraintsResource": {"S3Uri": f"s3://{bucket}/baseline/results/constraints.json"},
-                               "StatisticsResource": {"S3Uri": f"s3://{bucket}/baseline/results/statistics.json"}},
-            "MonitoringInputs": [{"EndpointInput": {"EndpointName": unique_name,
-                                                    "LocalPath": "/opt/ml/processing/input/endpoint"}}],
-            "MonitoringOutputConfig": {"MonitoringOutputs": [{"S3Output": {
-                "S3Uri": f"s3://{bucket}/monitoring", "LocalPath": "/opt/ml/processing/output"}}]},
-            "MonitoringResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
-                                                      "VolumeSizeInGB": 20}},
-            "MonitoringAppSpecification": {"ImageUri": ANALYZER_IMAGE},
-            "RoleArn": ROLE},
+        "MonitoringJobDefinition": data_quality_definition(unique_name, bucket),
         "MonitoringType": "DataQuality"})["MonitoringScheduleArn"]
     assert arn.endswith(f":monitoring-schedule/{schedule}")
 

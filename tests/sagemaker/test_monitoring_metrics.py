@@ -9,8 +9,8 @@ import pytest
 
 from emulators.sagemaker import monitor_metrics
 
-from .conftest import ROLE, csv_bytes
-from .test_monitoring_clarify import ANALYZER_IMAGE, train_and_baseline
+from .conftest import csv_bytes
+from .test_monitoring_clarify import data_quality_definition, train_and_baseline
 from .test_training_hosting import deploy
 
 NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
@@ -37,19 +37,7 @@ def test_metric_data_of_an_execution():
 
 
 def schedule_now(sm, name, endpoint, bucket, environment=None):
-    definition = {
-        "BaselineConfig": {"ConstraintsResource": {"S3Uri": f"s3://{bucket}/baseline/results/constraints.json"},
-                           "StatisticsResource": {"S3Uri": f"s3://{bucket}/baseline/results/statistics.json"}},
-        "MonitoringInputs": [{"EndpointInput": {"EndpointName": endpoint,
-                                                "LocalPath": "/opt/ml/processing/input/endpoint"}}],
-        "MonitoringOutputConfig": {"MonitoringOutputs": [{"S3Output": {
-            "S3Uri": f"s3://{bucket}/monitoring", "LocalPath": "/opt/ml/processing/output"}}]},
-        "MonitoringResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
-                                                  "VolumeSizeInGB": 20}},
-        "MonitoringAppSpecification": {"ImageUri": ANALYZER_IMAGE},
-        "RoleArn": ROLE}
-    if environment:
-        definition["Environment"] = environment
+    definition = data_quality_definition(endpoint, bucket, environment)
     sm.create_monitoring_schedule(MonitoringScheduleName=name, MonitoringScheduleConfig={
         "ScheduleConfig": {"ScheduleExpression": "NOW", "DataAnalysisStartTime": "-PT1H",
                            "DataAnalysisEndTime": "-PT0H"},
