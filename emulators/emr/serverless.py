@@ -37,6 +37,7 @@ from emulators.core.s3access import s3_access
 from emulators.core.server import current_cloud
 from emulators.emr import steps as step_engine
 from emulators.emr.provider import _fetch
+from emulators.sagemaker.container import kill_process_group
 
 log = logging.getLogger("emulators.emr.serverless")
 
@@ -93,8 +94,6 @@ class SandboxEMRServerlessBackend(EMRServerlessBackend):  # type: ignore[misc, v
         job_run.state = "CANCELLING"
         job_run.updated_at = utcnow()
         if process is not None:
-            from emulators.sagemaker.container import kill_process_group
-
             kill_process_group(process)
         return application_id, job_run_id
 
@@ -137,8 +136,6 @@ def run_job(account_id: str, region: str, application_id: str, job_run_id: str) 
                 _PROCESSES[job_run_id] = process
                 cancelled = job_run_id in _CANCELS
             if cancelled:
-                from emulators.sagemaker.container import kill_process_group
-
                 kill_process_group(process)
 
         timeout = float(job_run.execution_timeout_minutes or 720) * 60

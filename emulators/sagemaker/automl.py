@@ -369,8 +369,7 @@ class AutoMLRun:
         if not self.output.startswith("s3://"):
             raise AutoMLFailed("ClientError: OutputDataConfig.S3OutputPath must be an s3:// URI")
         self._set(auto_ml_job_secondary_status="AnalyzingData")
-        train, valid = self._datasets()
-        problem = self.config.get("ProblemType") or infer_problem_type(train[self.target])
+        train, valid, problem = self._datasets()
         metric = (self.job.request.get("AutoMLJobObjective") or {}).get("MetricName") or OBJECTIVES[problem][0]
         if metric not in OBJECTIVES[problem][1]:
             raise AutoMLFailed(f"ClientError: the objective metric {metric} is not valid for {problem}")
@@ -397,7 +396,8 @@ class AutoMLRun:
             self._deploy_best()
 
     # -- data
-    def _datasets(self) -> tuple[Any, Any]:
+    def _datasets(self) -> tuple[Any, Any, str]:
+        """The training and validation sets, and the problem type (given, or inferred from the target)."""
         import pandas as pd
 
         frames = {}
@@ -413,20 +413,20 @@ class AutoMLRun:
         if len(train) < 10:
             raise AutoMLFailed(f"ClientError: the training data has {len(train)} rows with a target value; "
                                "AutoML needs at least 10 (AWS asks for 500)")
+        problem = self.config.get("ProblemType") or infer_problem_type(train[self.target])
         if "validation" in frames:
             valid = frames["validation"]
             if list(valid.columns) != list(train.columns):
                 raise AutoMLFailed("ClientError: the validation channel's columns differ from the training "
                                    "channel's")
-            return train, valid
+            return train, valid, problem
         from sklearn.model_selection import train_test_split
 
-        problem = self.config.get("ProblemType") or infer_problem_type(train[self.target])
         labels = train[self.target].astype(str)
         stratify = labels if problem != "Regression" and labels.value_counts().min() >= 2 else None
         fit, valid = train_test_split(train, test_size=self.job.validation_fraction, random_state=0,
                                       stratify=stratify)
-        return pd.DataFrame(fit).reset_index(drop=True), pd.DataFrame(valid).reset_index(drop=True)
+        return pd.DataFrame(fit).reset_index(drop=True), pd.DataFrame(valid).reset_index(drop=True), problem
 
     def _upload(self, frame: Any, part: str) -> str:
         uri = container.join_s3(self.output, "preprocessed-data", part, f"{part}.csv")
