@@ -207,7 +207,7 @@ def _register_optional_commands() -> None:
     """Commands whose modules land with their issues (exercises, lab, mlflow)."""
     import importlib
 
-    for module_name in ("sandbox.exercises.cli", "sandbox.lab"):
+    for module_name in ("sandbox.exercises.cli", "sandbox.lab", "sandbox.quiz.cli"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
