@@ -110,3 +110,46 @@ def redshift_sql(data: Any, cluster: str, sql: str, database: str = "dev", user:
     if described["Status"] != "FINISHED":
         raise RuntimeError(f"Redshift statement {described['Status']}: {described.get('Error')}\n{sql}")
     return described
+
+
+ROLE_LAMBDA_NAME = "exercise-lambda"
+ROLE_LAMBDA = f"arn:aws:iam::{ACCOUNT}:role/{ROLE_LAMBDA_NAME}"
+
+
+def ensure_lambda_role(aws: Any) -> str:
+    """The execution role the reference solutions give their functions (CreateFunction checks it exists)."""
+    import json
+
+    iam = aws.client("iam")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"Service": "lambda.amazonaws.com"}}]}
+    try:
+        iam.create_role(RoleName=ROLE_LAMBDA_NAME, AssumeRolePolicyDocument=json.dumps(trust))
+    except iam.exceptions.EntityAlreadyExistsException:
+        pass
+    return ROLE_LAMBDA
+
+
+def zip_code(files: dict[str, str]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def ensure_function(aws: Any, name: str, code: str, **settings: Any) -> str:
+    """Create the Python function ``name`` (handler ``app.handler``) or replace its code; returns its ARN."""
+    lam = aws.client("lambda")
+    archive = zip_code({"app.py": code})
+    found = lookup(lam.get_function, FunctionName=name)
+    if found:
+        lam.update_function_code(FunctionName=name, ZipFile=archive)
+        if settings:
+            lam.update_function_configuration(FunctionName=name, **settings)
+        return found["Configuration"]["FunctionArn"]
+    return lam.create_function(FunctionName=name, Runtime="python3.12", Role=ensure_lambda_role(aws),
+                               Handler="app.handler", Code={"ZipFile": archive}, **settings)["FunctionArn"]

@@ -37,10 +37,21 @@ def check_state_machine(g: Grader) -> None:
     g.expect("Parallel" in kinds or "Map" in kinds, "the workflow runs nothing in parallel: add a Parallel or "
                                                     "Map state", "runs work in parallel")
     g.expect("Fail" in kinds, "the workflow has no Fail state for bad input", "fails explicitly on bad input")
+    g.expect("Task" in kinds, f"the workflow has no Task state (states: {kinds}): Pass states only move JSON; the "
+                              "parallel work must be done by Task states (e.g. arn:aws:states:::lambda:invoke)",
+             "work is done by Task states")
     executions = sfn.list_executions(stateMachineArn=arn)["executions"]
     statuses = [e["status"] for e in executions]
     g.expect("SUCCEEDED" in statuses, f"no execution SUCCEEDED (statuses {statuses or 'none: start_execution'})",
              "an execution SUCCEEDED")
+    if "Task" in kinds and "SUCCEEDED" in statuses:
+        tasks_ran = 0
+        for execution in (e for e in executions if e["status"] == "SUCCEEDED"):
+            history = sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)["events"]
+            tasks_ran = max(tasks_ran, sum(1 for event in history if event["type"] == "TaskSucceeded"))
+        g.expect(tasks_ran >= 2, f"the successful executions ran {tasks_ran} Task state(s) to success: run the "
+                                 "current definition so that at least two Task states (the parallel work) succeed",
+                 f"{tasks_ran} Task states succeeded in one execution")
     g.expect("FAILED" in statuses, "no execution reached the Fail state: start one with bad input to prove the "
                                    "error path", "the error path was exercised")
 
@@ -92,14 +103,33 @@ def check_emr(g: Grader) -> None:
     g.expect("COMPLETED" in states, f"no spark-submit step COMPLETED (states {states})", "a Spark step COMPLETED")
     s3 = need_bucket(g, "ex24-emr")
     parquet = [o["Key"] for o in list_keys(s3, "ex24-emr", "output/daily_revenue/") if o["Key"].endswith(".parquet")]
-    g.expect(parquet, "no Parquet files under s3://ex24-emr/output/daily_revenue/", f"{len(parquet)} Parquet file(s)")
+    g.need(parquet, "no Parquet files under s3://ex24-emr/output/daily_revenue/")
+    from sandbox.exercises.catalog import _read_parquet_prefix
+
+    output = _read_parquet_prefix(s3, "ex24-emr", "output/daily_revenue/", parquet)
+    g.need(output is not None and {"day", "revenue"} <= set(output.column_names),
+           f"the output's columns are {output.column_names if output is not None else 'unreadable'}; expected day "
+           "and revenue")
+    orders = _read_parquet_prefix(s3, "ex24-emr", "raw/orders/")
+    g.need(orders is not None and {"order_ts", "amount", "status"} <= set(orders.column_names),
+           "no orders (order_ts, amount, status) under s3://ex24-emr/raw/orders/: the step's input must be there")
+    frame = orders.select(["order_ts", "amount", "status"]).to_pandas()
+    completed = frame[frame["status"] == "completed"]
+    expected = completed.groupby(completed["order_ts"].dt.strftime("%Y-%m-%d"))["amount"].sum()
+    written = output.to_pandas()
+    got = dict(zip(written["day"].astype(str).str[:10], written["revenue"].astype(float)))
+    wrong = [day for day, revenue in expected.items() if abs(got.get(day, -1.0) - revenue) > 0.01 + 1e-6 * revenue]
+    g.expect(len(got) == len(expected) and not wrong,
+             f"the output has {len(got)} day(s) for {len(expected)} days of completed orders, and "
+             f"{len(wrong)} day(s) with a revenue that is not the sum of that day's completed orders "
+             f"(e.g. {wrong[:2]})", f"{len(got)} days, each the revenue of that day's completed orders")
 
 
 EXERCISES = [
     Exercise(16, "step-functions", "Step Functions", "Orchestrate a pipeline with Step Functions",
              "Create the state machine `ex16-daily-pipeline`: a Choice on the input routes bad input to a Fail "
-             "state and good input to work done in parallel (Parallel or Map). Run it once successfully and once "
-             "with bad input.",
+             "state and good input to work done in parallel (Parallel or Map) by at least two Task states (for "
+             "instance Lambda functions that build the reports). Run it once successfully and once with bad input.",
              ("Step Functions for workflow orchestration, retries and audit", "Amazon States Language"),
              ("stepfunctions.create_state_machine(definition=json.dumps({...}))", "start_execution twice"),
              check_state_machine, NOTEBOOK, ("stepfunctions",)),
@@ -113,8 +143,9 @@ EXERCISES = [
               "events.put_rule(ScheduleExpression='cron(0 2 * * ? *)'), put_targets with BatchParameters"),
              check_batch, NOTEBOOK, ("batch", "events", "s3")),
     Exercise(24, "emr-spark-step", "EMR", "Run a Spark step on EMR",
-             "Launch the EMR cluster `ex24-spark` (Spark) and run a spark-submit step that computes revenue per day "
-             "from the orders and writes Parquet to `s3://ex24-emr/output/daily_revenue/`.",
+             "Launch the EMR cluster `ex24-spark` (Spark) and run a spark-submit step that computes the revenue per "
+             "day (columns `day`, `revenue`: the sum of `amount` of the completed orders) from the orders in "
+             "`s3://ex24-emr/raw/orders/` (Parquet) and writes Parquet to `s3://ex24-emr/output/daily_revenue/`.",
              ("EMR: Hadoop/Spark on EC2, steps, transient clusters", "when EMR vs Glue"),
              ("emr.run_job_flow(Applications=[{'Name': 'Spark'}], Steps=[{... 'HadoopJarStep': {'Jar': "
               "'command-runner.jar', 'Args': ['spark-submit', 's3://.../job.py', ...]}}])",),

@@ -113,10 +113,32 @@ def check_ctas(g: Grader) -> None:
     columns = {c["Name"] for c in table["StorageDescriptor"].get("Columns", [])}
     g.expect({"channel", "revenue"} <= columns, f"the table's columns are {sorted(columns)}; expected channel "
                                                 "and revenue", "columns channel, revenue")
+    athena = g.client("athena")
+    ctas = re.compile(rf"^\s*create\s+table\s+(?:\w+\.)?\"?{name}\"?\b.*?\bas\s+(?:\(\s*)?(?:select|with)\b",
+                      re.I | re.S)
+    ran = [e for e in _executions(athena)
+           if e.get("Status", {}).get("State") == "SUCCEEDED" and ctas.search(e.get("Query", ""))]
+    g.expect(ran, f"no successful Athena query CREATE TABLE {name} ... AS SELECT: the table must come from a CTAS "
+                  "query, not from glue.create_table", "the table was created by a CTAS query that SUCCEEDED")
     s3 = need_bucket(g, "ex13-reports")
     files = [o for o in list_keys(s3, "ex13-reports", "revenue_by_channel/") if o["Size"] > 0]
-    g.expect(files, "no data files under s3://ex13-reports/revenue_by_channel/: CREATE TABLE AS SELECT writes them",
-             f"{len(files)} data file(s) written")
+    g.need(files, "no data files under s3://ex13-reports/revenue_by_channel/: CREATE TABLE AS SELECT writes them")
+    import io
+
+    import pyarrow.parquet as pq
+
+    rows, channels = 0, set()
+    for item in files:
+        try:
+            table = pq.read_table(io.BytesIO(s3.get_object(Bucket="ex13-reports", Key=item["Key"])["Body"].read()))
+        except Exception:  # noqa: BLE001 - not Parquet
+            g.stop(f"{item['Key']} is not a Parquet file")
+        rows += table.num_rows
+        if "channel" in table.column_names:
+            channels |= set(table.column("channel").to_pylist())
+    g.expect(rows > 0 and channels, f"the table's files under s3://ex13-reports/revenue_by_channel/ hold {rows} "
+                                    "rows: the CTAS SELECT returned nothing",
+             f"{len(files)} Parquet file(s), {rows} rows ({len(channels)} channels)")
 
 
 def check_view(g: Grader) -> None:

@@ -85,6 +85,35 @@ def check_partitioned_parquet(g: Grader) -> None:
             not_parquet.append(item["Key"])
     g.expect(not not_parquet, f"{len(not_parquet)} object(s) are not Parquet (they do not start with PAR1), "
                               f"e.g. {not_parquet[:2]}", "objects are Parquet")
+    _check_rows_in_their_partition(g, s3, bucket, [o["Key"] for o in objects[:50]
+                                                   if PARTITION_RE.match(o["Key"]) and o["Key"] not in not_parquet])
+
+
+def _check_rows_in_their_partition(g: Grader, s3, bucket: str, keys: list[str]) -> None:
+    """Every row's order_ts must fall on the day its folder names (a pruned query would miss it otherwise)."""
+    import io
+
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    if not keys:
+        return
+    misplaced: list[str] = []
+    rows = 0
+    for key in keys:
+        table = pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))
+        if "order_ts" not in table.column_names:
+            g.stop(f"{key} has no order_ts column (columns {table.column_names}): keep each order's timestamp so "
+                   "its partition can be checked")
+        rows += table.num_rows
+        day = "-".join(PARTITION_RE.match(key).groups())
+        dates = pc.strftime(table.column("order_ts"), format="%Y-%m-%d").to_pylist()
+        wrong = sum(1 for d in dates if d != day)
+        if wrong:
+            misplaced.append(f"{key} ({wrong} of {table.num_rows} rows are not from {day})")
+    g.need(rows, "the Parquet files hold no rows")
+    g.expect(not misplaced, f"rows are in the wrong partition: their order_ts is not the day of their folder, "
+                            f"e.g. {misplaced[:2]}", f"all {rows} rows sit in the partition of their order_ts day")
 
 
 def check_tags(g: Grader) -> None:
@@ -147,8 +176,8 @@ EXERCISES = [
              ("s3.put_public_access_block",), check_public_access, NOTEBOOK, ("s3",)),
     Exercise(4, "partitioned-parquet", "S3", "Store sales partitioned by year/month/day as Parquet",
              "Store the sales (orders) data in `s3://ex04-sales-lake/sales/` as Parquet files partitioned by "
-             "`year=YYYY/month=MM/day=DD/` so that queries for one day read only that day's files. "
-             "At least five days.",
+             "`year=YYYY/month=MM/day=DD/` so that queries for one day read only that day's files: every order in "
+             "the folder of its `order_ts` day (keep the order_ts column). At least five days.",
              ("partitioning for query performance and cost", "columnar formats (Parquet) vs CSV/JSON"),
              ("sandbox.datasets.generate('tiny')['orders']", "sandbox.lake.write_partitioned"),
              check_partitioned_parquet, NOTEBOOK, ("s3",)),
