@@ -3,6 +3,7 @@
     sandbox exercises list
     sandbox exercises show 1
     sandbox exercises check 1          # or: sandbox exercises check --all
+    sandbox exercises setup 34         # "diagnose and fix" exercises: build the broken start
 
 Each check inspects the sandbox through the AWS API only (the same boto3 calls
 you would make against AWS) and says precisely what is missing. Reference
@@ -81,6 +82,9 @@ class Exercise:
     check: Callable[[Grader], None]
     notebook: str = ""
     requires: tuple[str, ...] = ()   # boto3 service names the check calls
+    # "diagnose and fix" exercises: builds the broken starting point in the learner's sandbox
+    # (`sandbox exercises setup N`); None for "build it" exercises
+    setup: Callable[[SandboxSession], Any] | None = None
 
     @property
     def solution_module(self) -> str:

@@ -61,6 +61,8 @@ def show_command(number: int) -> None:
         click.echo(f"  - {hint}")
     if exercise.notebook:
         click.echo(f"Notebook: {exercise.notebook}")
+    if exercise.setup is not None:
+        click.echo(f"Diagnose and fix: first run `sandbox exercises setup {exercise.number}` to build what is broken")
     click.echo(f"Check it: sandbox exercises check {exercise.number}")
     click.echo(f"Reference solution (after you tried): sandbox/exercises/solutions/"
                f"{exercise.solution_module.rsplit('.', 1)[-1]}.py")
@@ -100,6 +102,33 @@ def check_command(number: int | None, check_all: bool) -> None:
         click.echo(f"\n{len(chosen) - failed} of {len(chosen)} exercises pass")
     if failed:
         sys.exit(1)
+
+
+@exercises_group.command("setup")
+@click.argument("number", type=int)
+def setup_command(number: int) -> None:
+    """Build the broken starting point of "diagnose and fix" exercise NUMBER in your sandbox.
+
+    Running it again rebuilds the broken state (your fix is undone).
+
+    \b
+    Example:
+        sandbox up
+        sandbox exercises setup 34
+        sandbox exercises check 34
+    """
+    import sandbox
+
+    exercise = _exercise(number)
+    if exercise.setup is None:
+        raise click.ClickException(f"exercise {number} is a build-it exercise: it has nothing to set up")
+    aws = sandbox.connect(start=False)
+    try:
+        exercise.setup(aws)
+    except Exception as exc:  # noqa: BLE001 - reported to the learner, not a traceback
+        raise click.ClickException(f"setting up exercise {number} failed: {exc}") from None
+    click.echo(f"exercise {number} is set up: `sandbox exercises show {number}` states what to fix, "
+               f"`sandbox exercises check {number}` grades it")
 
 
 COMMANDS = [exercises_group]

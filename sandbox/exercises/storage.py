@@ -155,6 +155,104 @@ def check_lifecycle(g: Grader) -> None:
              "raw/ expires after 365 days")
 
 
+def _function_arn(g: Grader, name: str) -> str:
+    found = lookup(g.client("lambda").get_function, FunctionName=name)
+    g.need(found, f"Lambda function {name} does not exist (lambda.create_function)", f"function {name} exists")
+    return found["Configuration"]["FunctionArn"]
+
+
+def check_s3_event_lambda(g: Grader) -> None:
+    import json
+
+    bucket, name = "ex30-uploads", "ex30-register-upload"
+    arn = _function_arn(g, name)
+    s3 = need_bucket(g, bucket)
+    config = s3.get_bucket_notification_configuration(Bucket=bucket)
+    wired = [c for c in config.get("LambdaFunctionConfigurations", []) if c.get("LambdaFunctionArn") == arn]
+    g.need(wired, f"bucket {bucket} sends no event notification to {name} "
+                  "(put_bucket_notification_configuration with LambdaFunctionConfigurations)",
+           f"{bucket} notifies {name}")
+    rule = wired[0]
+    g.expect(any(e in ("s3:ObjectCreated:*", "s3:ObjectCreated:Put") for e in rule.get("Events", [])),
+             f"the notification fires on {rule.get('Events')}, not on object creation (s3:ObjectCreated:*)",
+             "fires on s3:ObjectCreated")
+    filters = {f["Name"].lower(): f["Value"] for f in rule.get("Filter", {}).get("Key", {}).get("FilterRules", [])}
+    g.expect(filters.get("prefix") == "incoming/",
+             f"the notification filters on {filters or 'nothing'}: filter on the prefix incoming/ (or every "
+             "manifest the function writes would invoke it again)", "filtered on prefix incoming/")
+    uploads = [o["Key"] for o in list_keys(s3, bucket, "incoming/") if o["Key"].endswith(".csv")]
+    g.need(uploads, f"no CSV uploaded under s3://{bucket}/incoming/ yet: upload one and let the function run")
+    wrong = []
+    for key in uploads:
+        manifest = lookup(s3.get_object, Bucket=bucket, Key=f"manifests/{key.rsplit('/', 1)[-1]}.json")
+        if manifest is None:
+            wrong.append(f"{key}: no manifests/{key.rsplit('/', 1)[-1]}.json")
+            continue
+        try:
+            doc = json.loads(manifest["Body"].read())
+        except ValueError:
+            wrong.append(f"{key}: the manifest is not JSON")
+            continue
+        lines = [line for line in s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode().splitlines()
+                 if line.strip()]
+        if doc.get("key") != key or doc.get("rows") != max(len(lines) - 1, 0):
+            wrong.append(f"{key}: manifest says key={doc.get('key')!r} rows={doc.get('rows')!r}, expected "
+                         f"key={key!r} rows={max(len(lines) - 1, 0)}")
+    g.expect(not wrong, f"{len(wrong)} of {len(uploads)} upload(s) have no correct manifest: {wrong[:3]}",
+             f"{len(uploads)} upload(s), each with its manifest written by the function")
+
+
+def _statements(policy: dict) -> list[dict]:
+    found = policy.get("Statement", [])
+    return [found] if isinstance(found, dict) else list(found)
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def check_bucket_policy(g: Grader) -> None:
+    import json
+
+    bucket = "ex31-confidential"
+    s3 = need_bucket(g, bucket)
+    found = lookup(s3.get_bucket_policy, Bucket=bucket)
+    g.need(found, f"bucket {bucket} has no bucket policy (put_bucket_policy)", "a bucket policy is set")
+    statements = [st for st in _statements(json.loads(found["Policy"])) if st.get("Effect") == "Deny"]
+
+    def denies(action_ok, condition_ok) -> bool:
+        return any(any(action_ok(a) for a in _as_list(st.get("Action", []))) and condition_ok(st.get("Condition", {}))
+                   for st in statements)
+
+    def insecure(condition: dict) -> bool:
+        return str(condition.get("Bool", {}).get("aws:SecureTransport", "")).lower() == "false"
+
+    def not_kms(condition: dict) -> bool:
+        for operator in ("StringNotEquals", "StringNotEqualsIfExists"):
+            values = _as_list(condition.get(operator, {}).get("s3:x-amz-server-side-encryption", []))
+            if "aws:kms" in values or "aws:kms:dsse" in values:
+                return True
+        return str(condition.get("Null", {}).get("s3:x-amz-server-side-encryption", "")).lower() == "true"
+
+    g.expect(denies(lambda a: a in ("s3:*", "*"), insecure),
+             "no Deny statement for s3:* with the condition Bool aws:SecureTransport = false: requests without TLS "
+             "are still allowed", "requests without TLS are denied")
+    g.expect(denies(lambda a: a in ("s3:PutObject", "s3:*", "*"), not_kms),
+             "no Deny statement for s3:PutObject with the condition StringNotEquals "
+             "s3:x-amz-server-side-encryption = aws:kms: uploads without SSE-KMS are still allowed",
+             "uploads without SSE-KMS are denied by the policy")
+    probe = "_exercise-check/ex31-plain.txt"
+    try:
+        s3.put_object(Bucket=bucket, Key=probe, Body=b"probe")
+    except s3.exceptions.ClientError as exc:
+        g.expect(exc.response["Error"]["Code"] == "AccessDenied",
+                 f"an unencrypted upload failed with {exc.response['Error']['Code']}, not AccessDenied",
+                 "an unencrypted upload is refused with AccessDenied")
+    else:
+        s3.delete_object(Bucket=bucket, Key=probe)
+        g.expect(False, "an upload without SSE-KMS still succeeds: the policy does not deny it")
+
+
 EXERCISES = [
     Exercise(1, "kms-default-encryption", "S3, KMS", "Encrypt a bucket by default with a customer managed key",
              "A compliance team requires that every new object written to the bucket `ex01-secure-lake` is "
@@ -193,4 +291,26 @@ EXERCISES = [
              ("S3 storage classes", "lifecycle rules: transitions and expiration"),
              ("s3.put_bucket_lifecycle_configuration with a Filter on Prefix raw/",),
              check_lifecycle, NOTEBOOK, ("s3",)),
+    Exercise(30, "s3-event-lambda", "S3, Lambda", "Process every upload with an S3 event notification",
+             "Every CSV file uploaded under `incoming/` in the bucket `ex30-uploads` must be registered at once, "
+             "without polling: the Lambda function `ex30-register-upload` writes "
+             "`manifests/<file name>.json` holding `{\"key\": <the object key>, \"rows\": <data rows, header "
+             "excluded>}`. Wire the bucket to the function and upload at least one CSV.",
+             ("S3 event notifications to Lambda (event-driven ingestion)", "prefix/suffix filters avoid "
+              "recursive invocations", "the S3 event record (bucket, URL-encoded key)"),
+             ("lambda.create_function (Python, boto3 inside)",
+              "s3.put_bucket_notification_configuration(NotificationConfiguration={'LambdaFunctionConfigurations': "
+              "[{'LambdaFunctionArn': ..., 'Events': ['s3:ObjectCreated:*'], 'Filter': {'Key': {'FilterRules': "
+              "[{'Name': 'prefix', 'Value': 'incoming/'}]}}}]})", "urllib.parse.unquote_plus(the event's key)"),
+             check_s3_event_lambda, NOTEBOOK, ("lambda", "s3")),
+    Exercise(31, "bucket-policy-tls-kms", "S3, IAM", "Refuse unencrypted uploads and plain-HTTP requests",
+             "The bucket `ex31-confidential` must refuse, whoever asks, any request that does not use TLS and any "
+             "upload that is not encrypted with SSE-KMS. Default encryption alone is not enough: the auditors want "
+             "the bucket policy to deny it.",
+             ("bucket policies: explicit Deny with conditions", "aws:SecureTransport (encryption in transit)",
+              "s3:x-amz-server-side-encryption (encryption at rest enforced on upload)"),
+             ("s3.put_bucket_policy with two Deny statements: s3:* when Bool aws:SecureTransport = false, "
+              "s3:PutObject when StringNotEquals s3:x-amz-server-side-encryption = aws:kms",
+              "Resource: the bucket ARN and arn:aws:s3:::ex31-confidential/*"),
+             check_bucket_policy, NOTEBOOK, ("s3",)),
 ]

@@ -17,11 +17,15 @@ NAMED = {1: "alias/ex01-lake-key", 2: "ex02-model-artifacts", 3: "ex03-private-d
          17: "ex17-churn", 18: "ex18-churn-hpo", 19: "ex19-churn-models", 20: "ex20-score-customers",
          21: "ex21-clicks", 22: "ex22-clicks-to-lake",
          23: "ex23-queue", 24: "ex24-spark", 25: "ex25-view-counter", 26: "ex26-churn",
-         27: "ex27-clarify-bias", 28: "ex28_analytics", 29: "ex29-churn-autopilot"}
+         27: "ex27-clarify-bias", 28: "ex28_analytics", 29: "ex29-churn-autopilot",
+         30: "ex30-register-upload", 31: "ex31-confidential"}
+# "diagnose and fix" exercises: after `setup`, what the check must name as broken
+BROKEN: dict[int, str] = {}
 
 
 def test_at_least_fifteen_exercises_with_distinct_names():
     assert len(EXERCISES) >= 15
+    assert {e.number for e in EXERCISES if e.setup is not None} == set(BROKEN)
     assert len({e.slug for e in EXERCISES}) == len(EXERCISES)
     assert {e.number for e in EXERCISES} <= set(NAMED)
     for exercise in EXERCISES:
@@ -40,6 +44,12 @@ def test_check_fails_when_missing_then_solution_passes(aws, exercise: Exercise):
     assert not before.passed
     assert before.problems, "a failing check must say what is missing"
     assert NAMED[exercise.number] in before.problems[0], before.problems
+
+    if exercise.setup is not None:   # diagnose and fix: the broken start fails, naming what is broken
+        exercise.setup(aws)
+        broken = run_check(exercise, aws)
+        assert not broken.passed
+        assert any(BROKEN[exercise.number] in p for p in broken.problems), broken.problems
 
     exercise.solution()(aws)
     after = run_check(exercise, aws)
