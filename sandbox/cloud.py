@@ -49,8 +49,20 @@ class CloudStatus:
         return f"running on {self.endpoint} (pid {self.pid}, state folder {self.state_dir})"
 
 
-def _admin(config: SandboxConfig, route: str, method: str = "GET", timeout: float = 2.0) -> dict[str, Any] | None:
-    request = urllib.request.Request(f"{config.endpoint_url}/_sandbox/{route}", method=method, data=b"" if method == "POST" else None)
+def admin_token(config: SandboxConfig) -> str | None:
+    """The running server's admin token (``<state>/admin-token``, readable only by its owner)."""
+    try:
+        return (config.state_dir / "admin-token").read_text().strip() or None
+    except OSError:
+        return None
+
+
+def _admin(config: SandboxConfig, route: str, method: str = "GET", timeout: float = 2.0,
+           with_token: bool = True) -> dict[str, Any] | None:
+    token = admin_token(config) if with_token else None
+    request = urllib.request.Request(f"{config.endpoint_url}/_sandbox/{route}", method=method,
+                                     data=b"" if method == "POST" else None,
+                                     headers={"X-Sandbox-Token": token} if token else {})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
@@ -91,10 +103,15 @@ def _server_info(config: SandboxConfig) -> dict[str, Any] | None:
 def status(config: SandboxConfig | None = None) -> CloudStatus:
     config = config or SandboxConfig.from_env()
     health = _admin(config, "health")
+    if health is None and admin_token(config):
+        # our token is refused (a stale one): does a sandbox of another state folder answer?
+        health = _admin(config, "health", with_token=False)
     if health and Path(health.get("state_dir", "")) == config.state_dir:
         return CloudStatus(True, config.endpoint_url, config.state_dir, health.get("pid"), health)
-    if health:  # a sandbox answers on this port, but for another state folder
+    if health and "state_dir" in health:  # a sandbox answers on this port, but for another state folder
         return CloudStatus(True, config.endpoint_url, Path(health["state_dir"]), health.get("pid"), health)
+    if health:  # a sandbox answers on this port, and its token is not ours: another state folder
+        return CloudStatus(True, config.endpoint_url, Path("(another state folder)"), None, health)
     return CloudStatus(False, config.endpoint_url, config.state_dir)
 
 

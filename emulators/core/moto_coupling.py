@@ -502,3 +502,21 @@ def iter_event_rules() -> Iterator[tuple[str, str, str, Any]]:
         for bus_name, bus in list(getattr(backend, "event_buses", {}).items()):
             for rule in list(bus.rules.values()):
                 yield account_id, region, bus_name, rule
+
+
+def access_key_secret(access_key_id: str) -> tuple[str, bool] | None:
+    """``(secret, active)`` of an access key created in the sandbox with IAM or STS, else None."""
+    from moto.iam.models import iam_backends
+    from moto.sts.models import sts_backends
+
+    for _, account in list(iam_backends.items()):
+        for _, backend in list(account.items()):
+            key = backend.access_keys.get(access_key_id) if isinstance(backend.access_keys, dict) else None
+            if key is not None:
+                return key.secret_access_key, key.status == "Active"
+    for _, account in list(sts_backends.items()):
+        for _, backend in list(account.items()):
+            for role in list(getattr(backend, "assumed_roles", [])):
+                if role.access_key_id == access_key_id:
+                    return role.secret_access_key, True
+    return None

@@ -8,7 +8,9 @@ work in the background and schedule periodic work (crawler schedules, Firehose
 buffers, triggers).
 
 Admin routes, under ``/_sandbox/``: ``GET health``, ``POST snapshot``,
-``POST reset``, ``POST shutdown``.
+``POST reset``, ``POST shutdown``. They need the per-start token of
+``<state>/admin-token`` in an ``X-Sandbox-Token`` header; every other request
+passes the security gate first (``security.py``, ``docs/security.md``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from emulators.core import moto_coupling
+from emulators.core.errors import AwsRefusal
+from emulators.core.gate import SecurityGate
 from emulators.core.persistence import StateStore, write_atomically
 
 log = logging.getLogger("emulators.server")
@@ -96,6 +100,8 @@ class EmbeddedCloud:
         self.providers: list[str] = []
         self.failed_providers: dict[str, str] = {}
         self._moto_app: Any = None
+        self.admin_token = ""
+        self.gate = SecurityGate(port)
 
     # -- what providers use -------------------------------------------------
     @property
@@ -169,12 +175,14 @@ class EmbeddedCloud:
             raise PortBusy(f"port {self.port} on {self.host} is already in use ({exc.strerror})") from None
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
+        self.gate.settings.port = self.port
 
     def start(self) -> None:
         """Claim the state folder, bind the port, install engines, restore state, serve."""
         global _current
         self._claim_state_folder()
         self._bind()
+        self.admin_token = self.gate.start(self.state_dir)
         _current = self
         # moto's Step Functions interpreter calls other services on localhost:$MOTO_PORT
         os.environ["MOTO_PORT"] = str(self.port)
@@ -300,9 +308,12 @@ class EmbeddedCloud:
     def _admin(self, environ: dict[str, Any], start_response: Callable) -> list[bytes]:
         route = environ.get("PATH_INFO", "")[len("/_sandbox/"):].strip("/")
         method = environ.get("REQUEST_METHOD", "GET")
+        if not (route == "health" and method == "GET" and not environ.get("HTTP_X_SANDBOX_TOKEN")):
+            self.gate.require_token(environ)
         status, body = "200 OK", {}
         if route == "health":
-            body = self.health()
+            # without the token: only that a sandbox answers here (the details need the token)
+            body = self.health() if environ.get("HTTP_X_SANDBOX_TOKEN") else {"status": "running"}
         elif route == "snapshot" and method == "POST":
             self.store.snapshot()
             body = {"snapshot": str(self.store.snapshot_path), "seconds": self.store.last_snapshot_seconds}
@@ -315,13 +326,50 @@ class EmbeddedCloud:
         else:
             status, body = "404 Not Found", {"error": f"no admin route {method} /_sandbox/{route}"}
         data = json.dumps(body).encode()
-        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data))),
+                                ("Cache-Control", "no-store")])
         return [data]
 
+    def _console(self, environ: dict[str, Any], start_response: Callable) -> Any:
+        try:
+            from emulators.console import wsgi_app as console_app
+        except ImportError:
+            raise AwsRefusal(404, "NotFound", "The console is not installed in this sandbox.", "json") from None
+        return console_app(self, environ, start_response)
+
     def wsgi_app(self, environ: dict[str, Any], start_response: Callable) -> Any:
+        try:
+            return self._dispatch(environ, start_response)
+        except AwsRefusal as refusal:
+            status, headers, body = refusal.render()
+            start_response(status, headers)
+            return [body]
+
+    def _dispatch(self, environ: dict[str, Any], start_response: Callable) -> Any:
         path = environ.get("PATH_INFO", "")
+        self.gate.check_host(environ)
         if path.startswith("/_sandbox/"):
+            self.gate.check_same_origin(environ)
             return self._admin(environ, start_response)
+        if path.startswith("/_console"):
+            self.gate.check_same_origin(environ)
+            return self._console(environ, start_response)
+        if path.startswith("/moto-api"):
+            # moto's own dashboard and reset routes: the admin token only
+            self.gate.check_same_origin(environ)
+            self.gate.require_token(environ)
+            cors: list[tuple[str, str]] = []
+        else:
+            preflight = self.gate.preflight(environ)
+            if preflight is not None:
+                start_response("200 OK", preflight + [("Content-Length", "0")])
+                return [b""]
+            cors = self.gate.check_origin(environ)
+            self.gate.authenticate(environ)
+        return self._serve_moto(environ, start_response, cors)
+
+    def _serve_moto(self, environ: dict[str, Any], start_response: Callable, cors: list[tuple[str, str]]) -> Any:
+        path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         captured: dict[str, Any] = {}
 
@@ -337,6 +385,8 @@ class EmbeddedCloud:
                 finally:
                     if hasattr(result, "close"):
                         result.close()
+        except AwsRefusal:
+            raise
         except NotImplementedError as exc:  # an operation moto does not implement
             return _aws_error(environ, start_response, "501 Not Implemented", "NotImplemented",
                               f"{exc}. The sandbox does not emulate this operation; "
@@ -347,7 +397,9 @@ class EmbeddedCloud:
                               f"The sandbox could not handle this request: {type(exc).__name__}: {exc}")
         if method not in READ_ONLY_METHODS:
             self.store.mark_dirty()
-        start_response(captured["status"], captured["headers"])
+        # CORS headers come from the gate only (moto's flask-cors would echo any origin)
+        headers = [(k, v) for k, v in captured["headers"] if not k.lower().startswith("access-control-")]
+        start_response(captured["status"], headers + cors)
         return [body]
 
 

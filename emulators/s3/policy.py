@@ -101,16 +101,18 @@ def _matches(patterns: Any, value: str, case_sensitive: bool = True) -> bool:
     return False
 
 
-def _principal_matches(statement: dict[str, Any]) -> bool:
-    """Whether the sandbox's caller (the account itself) is the statement's principal."""
+def _principal_matches(statement: dict[str, Any], anonymous: bool = False) -> bool:
+    """Whether the caller is the statement's principal: the account itself (every signed request in the
+    sandbox), or, for an unsigned request, the anonymous principal ``*``."""
     if "NotPrincipal" in statement:
-        return False  # the caller is the account: NotPrincipal statements name it or do not apply
+        # NotPrincipal applies to everyone it does not name: an anonymous caller is never named
+        return anonymous
     principal = statement.get("Principal")
     if principal == "*":
         return True
     if isinstance(principal, dict):
         for value in _as_list(principal.get("AWS")):
-            if value in ("*", ACCOUNT_ID, f"arn:aws:iam::{ACCOUNT_ID}:root"):
+            if value == "*" or (not anonymous and value in (ACCOUNT_ID, f"arn:aws:iam::{ACCOUNT_ID}:root")):
                 return True
     return False
 
@@ -170,15 +172,17 @@ def _conditions_hold(conditions: dict[str, Any] | None, context: dict[str, str])
     return True
 
 
-def evaluate(policy: str | bytes, action: str, resource: str, context: dict[str, str]) -> str:
-    """``"DENY"``, ``"ALLOW"`` or ``"NEUTRAL"`` for one request against a bucket policy."""
+def evaluate(policy: str | bytes, action: str, resource: str, context: dict[str, str],
+             anonymous: bool = False) -> str:
+    """``"DENY"``, ``"ALLOW"`` or ``"NEUTRAL"`` for one request against a bucket policy
+    (``anonymous``: the request is unsigned, so only statements for everyone apply)."""
     try:
         document = json.loads(policy)
     except (TypeError, ValueError):
         return "NEUTRAL"
     allowed = False
     for statement in _as_list(document.get("Statement") if isinstance(document, dict) else None):
-        if not isinstance(statement, dict) or not _principal_matches(statement):
+        if not isinstance(statement, dict) or not _principal_matches(statement, anonymous):
             continue
         if "NotAction" in statement:
             if _matches(statement["NotAction"], action, case_sensitive=False):

@@ -312,4 +312,78 @@ def _check_lifecycle_rule(rule: dict[str, Any]) -> None:
 
 def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("s3", SandboxS3Backend)
+    cloud.gate.s3_cors_rules = bucket_cors_rules
+    cloud.gate.s3_anonymous_allowed = anonymous_access_allowed
     moto_coupling.set_error_status("S3", "AccessDenied", 403)
+
+
+# ---- ports for the server's security gate -------------------------------------------------------------
+
+_ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+
+
+def _s3_backend() -> Any:
+    return moto_coupling.backend_for("s3", moto_coupling.DEFAULT_ACCOUNT_ID, "aws")
+
+
+def bucket_cors_rules(bucket_name: str) -> list[Any] | None:
+    """The bucket's CORS rules for the gate's preflight and cross-origin checks (S3's CORS semantics)."""
+    from emulators.core.security import CorsRule
+
+    bucket = _s3_backend().buckets.get(bucket_name)
+    if bucket is None or not bucket.cors:
+        return None
+    rules = []
+    for rule in bucket.cors:
+        def as_list(value: Any) -> list[str]:
+            return [] if value is None else [value] if isinstance(value, str) else list(value)
+
+        max_age = getattr(rule, "max_age_seconds", None)
+        rules.append(CorsRule(as_list(rule.allowed_origins), as_list(rule.allowed_methods),
+                              as_list(rule.allowed_headers), as_list(rule.exposed_headers),
+                              int(max_age) if max_age not in (None, "") else None))
+    return rules
+
+
+def _public_by_acl(acl: Any, permission: str) -> bool:
+    for grant in getattr(acl, "grants", None) or []:
+        if any(getattr(g, "uri", None) == _ALL_USERS for g in grant.grantees) and \
+                any(p in (permission, "FULL_CONTROL") for p in grant.permissions):
+            return True
+    return False
+
+
+def anonymous_access_allowed(environ: dict[str, Any]) -> bool:
+    """Whether an unsigned request may reach this bucket: a public policy or ACL, Block Public Access honoured."""
+    from urllib.parse import parse_qs, unquote
+
+    from emulators.core.security import s3_bucket_of
+
+    bucket_name = s3_bucket_of(environ)
+    bucket = _s3_backend().buckets.get(bucket_name or "")
+    if bucket is None:
+        return False
+    path = unquote(environ.get("PATH_INFO", "/")).lstrip("/")
+    host_bucket = not path.startswith(f"{bucket_name}")
+    key = path if host_bucket else path[len(bucket_name):].lstrip("/")
+    method = environ.get("REQUEST_METHOD", "GET").upper()
+    args = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()}
+    block = bucket.public_access_block
+    restrict_policy = bool(block and str(block.restrict_public_buckets).lower() == "true")
+    ignore_acls = bool(block and str(block.ignore_public_acls).lower() == "true")
+    if key:
+        action = bucket_policy.object_action(method, args, {})
+        resource = f"arn:aws:s3:::{bucket_name}/{key}"
+    else:
+        action = "s3:ListBucket" if method in ("GET", "HEAD") else f"s3:{method.title()}Bucket"
+        resource = f"arn:aws:s3:::{bucket_name}"
+    if bucket.policy and not restrict_policy:
+        context = bucket_policy.request_context({}, args, environ.get("REMOTE_ADDR"))
+        if bucket_policy.evaluate(bucket.policy, action, resource, context, anonymous=True) == "ALLOW":
+            return True
+    if ignore_acls or method not in ("GET", "HEAD"):
+        return False
+    if key:
+        obj = bucket.keys.get(key)
+        return obj is not None and _public_by_acl(getattr(obj, "acl", None), "READ")
+    return _public_by_acl(bucket.acl, "READ")

@@ -1,0 +1,57 @@
+"""AWS errors the server core answers itself, before any service sees a request.
+
+An :class:`AwsRefusal` carries the HTTP status, the AWS error code and the
+protocol of the request, and renders the body that protocol's clients parse
+(boto3 raises a ``ClientError`` with that code):
+
+- ``s3`` (REST-XML): ``<Error><Code>..</Code><Message>..</Message></Error>``
+- ``query`` (IAM, STS, SNS, Redshift): ``<ErrorResponse><Error><Type>Sender</Type>...``
+- ``json`` / ``rest-json``: ``{"__type": code, "message": ...}`` plus ``x-amzn-ErrorType``
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from xml.sax.saxutils import escape
+
+STATUS_TEXT = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+               405: "Method Not Allowed", 411: "Length Required", 413: "Request Entity Too Large",
+               500: "Internal Server Error", 501: "Not Implemented"}
+
+
+class AwsRefusal(Exception):
+    """A request the sandbox answers with an AWS error without passing it on."""
+
+    def __init__(self, status: int, code: str, message: str, protocol: str = "json",
+                 headers: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.protocol = protocol
+        self.headers = headers or []
+
+    @property
+    def status_line(self) -> str:
+        return f"{self.status} {STATUS_TEXT.get(self.status, 'Error')}"
+
+    def render(self) -> tuple[str, list[tuple[str, str]], bytes]:
+        request_id = str(uuid.uuid4())
+        if self.protocol in ("json", "rest-json"):
+            body = json.dumps({"__type": self.code, "message": self.message}).encode()
+            content_type = "application/x-amz-json-1.1" if self.protocol == "json" else "application/json"
+            headers = [("Content-Type", content_type), ("x-amzn-ErrorType", self.code),
+                       ("x-amzn-RequestId", request_id)]
+        elif self.protocol == "s3":
+            body = (f"<?xml version='1.0' encoding='UTF-8'?>\n<Error><Code>{escape(self.code)}</Code>"
+                    f"<Message>{escape(self.message)}</Message><RequestId>{request_id}</RequestId></Error>"
+                    ).encode()
+            headers = [("Content-Type", "application/xml"), ("x-amz-request-id", request_id)]
+        else:
+            kind = "Receiver" if self.status >= 500 else "Sender"
+            body = (f"<?xml version='1.0' encoding='UTF-8'?>\n<ErrorResponse><Error><Type>{kind}</Type>"
+                    f"<Code>{escape(self.code)}</Code><Message>{escape(self.message)}</Message></Error>"
+                    f"<RequestId>{request_id}</RequestId></ErrorResponse>").encode()
+            headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)]
+        return self.status_line, headers + self.headers + [("Content-Length", str(len(body)))], body
