@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 from emulators.athena import projection
 from emulators.athena.translate import to_duckdb
+from emulators.core.sqlguard import lock_down, statement_count
 
 PARQUET_IO = ("org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
               "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
@@ -489,8 +490,11 @@ class AthenaEngine:
         con = duckdb.connect()
         con.execute("SET TimeZone='UTC'")
         try:
+            if statement_count(con, translated) > 1:
+                raise QueryFailed(f"line 1:1: Only one sql statement is allowed. Got: {sql[:500]}")
             for db, table in references:
                 self._register(con, db, table, database, counter, ())
+            lock_down(con)  # the lake is registered: from here the SQL reaches no host file (sqlguard)
         except BaseException:
             con.close()
             raise
