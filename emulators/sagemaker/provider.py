@@ -173,6 +173,8 @@ class SandboxSageMakerBackend(pipelines.PipelineBackendMixin, automl.AutoMLBacke
         if not (kwargs.get("output_data_config") or {}).get("S3OutputPath"):
             raise AwsError("ValidationException", "OutputDataConfig.S3OutputPath is required")
         tuning_job_arn = kwargs.pop("tuning_job_arn", None)
+        # AWS describes the output configuration with its key, an empty string when none was given
+        kwargs["output_data_config"] = {"KmsKeyId": "", **kwargs["output_data_config"]}
         job = super().create_training_job(training_job_name=training_job_name, **kwargs)
         try:
             runner: training.Runner | None = training.resolve_image(spec.get("TrainingImage"),
@@ -344,6 +346,7 @@ class SandboxSageMakerBackend(pipelines.PipelineBackendMixin, automl.AutoMLBacke
             raise AwsError("ValidationException", "WarmStartConfig is not emulated by the sandbox")
         try:
             tuning.validate_ranges(config)
+            tuning.validate_resource_config(kwargs["training_job_definition"])
         except tuning.TuningError as exc:
             raise AwsError("ValidationException", str(exc)) from None
         objective = config.get("HyperParameterTuningJobObjective") or {}
@@ -919,10 +922,13 @@ def run_tuning_job(account_id: str, region: str, name: str) -> None:
                 training_job_name=job_name, hyper_parameters=hps, algorithm_specification=algo,
                 role_arn=definition.get("RoleArn"), input_data_config=definition.get("InputDataConfig"),
                 output_data_config=definition.get("OutputDataConfig"),
-                resource_config=definition.get("ResourceConfig"), vpc_config=definition.get("VpcConfig"),
+                resource_config=tuning.training_resource_config(definition), vpc_config=definition.get("VpcConfig"),
                 stopping_condition=definition.get("StoppingCondition"), tags=None,
-                enable_network_isolation=False, enable_inter_container_traffic_encryption=False,
-                enable_managed_spot_training=False, checkpoint_config=None, debug_hook_config=None,
+                enable_network_isolation=bool(definition.get("EnableNetworkIsolation", False)),
+                enable_inter_container_traffic_encryption=bool(
+                    definition.get("EnableInterContainerTrafficEncryption", False)),
+                enable_managed_spot_training=bool(definition.get("EnableManagedSpotTraining", False)),
+                checkpoint_config=definition.get("CheckpointConfig"), debug_hook_config=None,
                 debug_rule_configurations=None, tensor_board_output_config=None, experiment_config=None,
                 tuning_job_arn=tuning_job.arn)
             job.tuning_summary = {"TunedHyperParameters": values, "ObjectiveStatus": "Pending"}

@@ -61,6 +61,35 @@ def validate_ranges(config: dict[str, Any]) -> None:
         raise TuningError(f"Strategy {strategy} is not valid (Bayesian, Random, Grid, Hyperband)")
 
 
+def training_resource_config(definition: dict[str, Any]) -> dict[str, Any]:
+    """The ``ResourceConfig`` of a training job a tuning job starts, as AWS fills it in.
+
+    A definition gives either ``ResourceConfig`` or ``HyperParameterTuningResourceConfig`` (what the
+    SageMaker Python SDK sends); from the latter AWS takes the instance count, type and volume (with
+    ``InstanceConfigs``, the first configuration's) and the volume key.
+    """
+    if definition.get("ResourceConfig"):
+        return dict(definition["ResourceConfig"])
+    tuning_config = definition.get("HyperParameterTuningResourceConfig") or {}
+    first = (tuning_config.get("InstanceConfigs") or [{}])[0]
+    source = first if tuning_config.get("InstanceConfigs") else tuning_config
+    config: dict[str, Any] = {key: source[key] for key in ("InstanceType", "InstanceCount", "VolumeSizeInGB")
+                              if key in source}
+    if tuning_config.get("VolumeKmsKeyId"):
+        config["VolumeKmsKeyId"] = tuning_config["VolumeKmsKeyId"]
+    return config
+
+
+def validate_resource_config(definition: dict[str, Any]) -> None:
+    """Raise ``TuningError`` unless the definition says which instances its training jobs use."""
+    if definition.get("ResourceConfig") and definition.get("HyperParameterTuningResourceConfig"):
+        raise TuningError("Only one of ResourceConfig and HyperParameterTuningResourceConfig can be specified")
+    config = training_resource_config(definition)
+    if not config.get("InstanceType") or not config.get("InstanceCount"):
+        raise TuningError("TrainingJobDefinition needs ResourceConfig or HyperParameterTuningResourceConfig "
+                          "with an InstanceType and an InstanceCount")
+
+
 class Sampler:
     """optuna's ask/tell over SageMaker's parameter ranges."""
 
