@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 from sandbox.exercises import Exercise, Grader
 from sandbox.exercises._helpers import list_keys, lookup, need_bucket
@@ -125,6 +126,104 @@ def check_emr(g: Grader) -> None:
              f"(e.g. {wrong[:2]})", f"{len(got)} days, each the revenue of that day's completed orders")
 
 
+EX34_BUCKET, EX34_MACHINE, EX34_FUNCTION = "ex34-pipeline", "ex34-nightly-load", "ex34-load-orders"
+EX34_CODE = """
+import boto3
+
+s3 = boto3.client("s3")
+
+
+class TransientError(Exception):
+    pass
+
+
+class BadRecord(Exception):
+    pass
+
+
+def handler(event, context):
+    if "day" not in event:
+        raise BadRecord("the input has no day: nothing to load")
+    key = "attempts/" + str(event.get("run_id", "none"))
+    try:
+        attempts = int(s3.get_object(Bucket="ex34-pipeline", Key=key)["Body"].read())
+    except s3.exceptions.NoSuchKey:
+        attempts = 0
+    s3.put_object(Bucket="ex34-pipeline", Key=key, Body=str(attempts + 1).encode())
+    if attempts == 0:
+        raise TransientError("the warehouse is busy, try again in a second")
+    return {"day": event["day"], "run_id": event.get("run_id"), "loaded": 120}
+"""
+
+
+def setup_sfn_without_catch(aws) -> None:
+    """The nightly load as it was shipped: one Lambda Task, no Retry, no Catch; last night's run FAILED."""
+    from sandbox.exercises._helpers import ROLE_STATES, ensure_bucket, ensure_function, wait_until
+
+    s3, sfn = aws.client("s3"), aws.client("stepfunctions")
+    ensure_bucket(s3, EX34_BUCKET)
+    arn = ensure_function(aws, EX34_FUNCTION, EX34_CODE, Timeout=30)
+    definition = json.dumps({"Comment": "load one day of orders into the warehouse", "StartAt": "LoadOrders",
+                             "States": {"LoadOrders": {
+                                 "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                                 "Parameters": {"FunctionName": arn, "Payload.$": "$"},
+                                 "OutputPath": "$.Payload", "End": True}}})
+    machines = [m for m in sfn.list_state_machines()["stateMachines"] if m["name"] == EX34_MACHINE]
+    if machines:
+        machine = machines[0]["stateMachineArn"]
+        sfn.update_state_machine(stateMachineArn=machine, definition=definition)
+    else:
+        machine = sfn.create_state_machine(name=EX34_MACHINE, definition=definition, roleArn=ROLE_STATES)[
+            "stateMachineArn"]
+    run = sfn.start_execution(stateMachineArn=machine, name=f"last-night-{uuid.uuid4().hex[:8]}",
+                              input=json.dumps({"day": "2024-01-03", "run_id": uuid.uuid4().hex}))["executionArn"]
+    wait_until(lambda: sfn.describe_execution(executionArn=run), lambda e: e["status"] != "RUNNING", 60,
+               "last night's run")
+
+
+def _covers(rule: dict, error: str) -> bool:
+    errors = rule.get("ErrorEquals", [])
+    return error in errors or "States.ALL" in errors
+
+
+def check_sfn_retry_catch(g: Grader) -> None:
+    sfn = g.client("stepfunctions")
+    machines = [m for m in sfn.list_state_machines()["stateMachines"] if m["name"] == EX34_MACHINE]
+    g.need(machines, f"state machine {EX34_MACHINE} does not exist: run `sandbox exercises setup 34` first",
+           f"state machine {EX34_MACHINE} exists")
+    arn = machines[0]["stateMachineArn"]
+    definition = json.loads(sfn.describe_state_machine(stateMachineArn=arn)["definition"])
+    states = definition.get("States", {})
+    tasks = {name: st for name, st in states.items() if st.get("Type") == "Task"
+             and EX34_FUNCTION in json.dumps(st.get("Parameters", {})) + st.get("Resource", "")}
+    g.need(tasks, f"no Task state of {EX34_MACHINE} calls the function {EX34_FUNCTION} any more")
+    name, task = next(iter(tasks.items()))
+    retriers = [r for r in task.get("Retry", []) if _covers(r, "TransientError")]
+    g.expect(retriers and retriers[0].get("MaxAttempts", 3) >= 2,
+             f"the Task {name} has no Retry for TransientError with MaxAttempts >= 2: the function's transient "
+             "failure (read the failed execution's history) ends the whole run",
+             f"{name} retries TransientError up to {retriers[0].get('MaxAttempts', 3) if retriers else 0} times")
+    catchers = [c for c in task.get("Catch", []) if _covers(c, "BadRecord")]
+    g.expect(catchers and catchers[0].get("Next") in states,
+             f"the Task {name} has no Catch for BadRecord leading to a state of the workflow: bad input should be "
+             "handled (recorded, routed), not crash the run", f"{name} catches BadRecord")
+    executions = sfn.list_executions(stateMachineArn=arn)["executions"]
+    retried, caught = False, False
+    target = catchers[0].get("Next") if catchers else None
+    for execution in executions[:50]:
+        events = sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)["events"]
+        kinds = [e["type"] for e in events]
+        failed_then_ok = "TaskFailed" in kinds and "TaskSucceeded" in kinds[kinds.index("TaskFailed"):]
+        retried = retried or (execution["status"] == "SUCCEEDED" and failed_then_ok)
+        entered = {(e.get("stateEnteredEventDetails") or {}).get("name") for e in events}
+        caught = caught or (target is not None and target in entered and "TaskFailed" in kinds)
+    g.expect(retried, "no execution SUCCEEDED after a failed attempt: start the fixed workflow with a new run_id "
+                      "(the first attempt of each run fails) and let the Retry recover it",
+             "an execution succeeded after a retried TransientError")
+    g.expect(caught, f"no execution went through the Catch to {target or 'its Next state'}: start one with bad "
+                     "input (no day)", "bad input was caught")
+
+
 EXERCISES = [
     Exercise(16, "step-functions", "Step Functions", "Orchestrate a pipeline with Step Functions",
              "Create the state machine `ex16-daily-pipeline`: a Choice on the input routes bad input to a Fail "
@@ -150,4 +249,19 @@ EXERCISES = [
              ("emr.run_job_flow(Applications=[{'Name': 'Spark'}], Steps=[{... 'HadoopJarStep': {'Jar': "
               "'command-runner.jar', 'Args': ['spark-submit', 's3://.../job.py', ...]}}])",),
              check_emr, NOTEBOOK, ("emr", "s3")),
+    Exercise(34, "sfn-retry-catch", "Step Functions, Lambda", "Diagnose and fix: a nightly load that dies on a "
+             "transient error",
+             "Diagnose and fix. `sandbox exercises setup 34` builds the state machine `ex34-nightly-load`: one Task "
+             "calls the Lambda function `ex34-load-orders`, and last night's execution FAILED. Find out why from "
+             "the execution history, then change the workflow (not the function) so that the function's transient "
+             "errors are retried with backoff and bad input (no `day`) is caught and routed to a state of its own "
+             "instead of failing the Task. Show a run with input like `{\"day\": \"2024-01-04\", \"run_id\": "
+             "\"<new id>\"}` that succeeds, and a run with bad input that the Catch handles.",
+             ("Step Functions error handling: Retry (ErrorEquals, IntervalSeconds, MaxAttempts, BackoffRate) vs "
+              "Catch (ResultPath, Next)", "transient vs permanent errors", "reading an execution's history"),
+             ("stepfunctions.get_execution_history: the TaskFailed event names the error",
+              "Retry: [{'ErrorEquals': ['TransientError'], 'IntervalSeconds': 1, 'MaxAttempts': 3, "
+              "'BackoffRate': 2.0}], Catch: [{'ErrorEquals': ['BadRecord'], 'ResultPath': '$.error', 'Next': ...}]",
+              "update_state_machine, then start_execution twice"),
+             check_sfn_retry_catch, NOTEBOOK, ("stepfunctions",), setup=setup_sfn_without_catch),
 ]
