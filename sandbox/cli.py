@@ -204,10 +204,10 @@ def env() -> None:
 
 
 def _register_optional_commands() -> None:
-    """Commands whose modules land with their issues (exercises, lab, mlflow)."""
+    """Commands whose modules land with their issues (exercises, lab, mlflow, console)."""
     import importlib
 
-    for module_name in ("sandbox.exercises.cli", "sandbox.lab", "sandbox.quiz.cli"):
+    for module_name in ("sandbox.exercises.cli", "sandbox.lab", "sandbox.quiz.cli", "sandbox.console"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
