@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from awsglue import _s3
-from awsglue.dynamicframe import DynamicFrame, _cast, _spark_type
+from awsglue.dynamicframe import DynamicFrame, _cast, _spark_type, detect_choices
 
 HIVE_TO_SPARK = {"string": "string", "varchar": "string", "char": "string", "int": "int", "integer": "int",
                  "bigint": "bigint", "smallint": "smallint", "tinyint": "tinyint", "double": "double",
@@ -90,6 +90,8 @@ class GlueContext:
                                           format: str | None = None,  # noqa: A002
                                           format_options: dict[str, Any] | None = None,
                                           transformation_ctx: str = "", **kwargs: Any) -> DynamicFrame:
+        from pyspark.sql import functions as F
+
         if connection_type != "s3":
             raise ValueError(f"connection_type {connection_type!r} is not supported in the sandbox (only s3)")
         options = connection_options or {}
@@ -97,8 +99,15 @@ class GlueContext:
         if not paths:
             raise ValueError("connection_options needs 'paths': ['s3://bucket/prefix/']")
         root, count = _s3.stage(paths, transformation_ctx, options.get("exclusions"))
-        df = self._read_local(root, count, (format or "json").lower(), format_options or {})
-        return DynamicFrame(df, self, transformation_ctx)
+        fmt = (format or "json").lower()
+        df = self._read_local(root, count, fmt, format_options or {})
+        if fmt == "csv":  # Glue reads integers in text as long (Spark's inference says int)
+            from pyspark.sql.types import IntegerType
+
+            df = df.select(*[F.col(f"`{f.name}`").cast("bigint").alias(f.name) if isinstance(f.dataType, IntegerType)
+                             else F.col(f"`{f.name}`") for f in df.schema.fields])
+        choices = detect_choices(df) if fmt in ("csv", "json") and count else {}
+        return DynamicFrame(df, self, transformation_ctx, choices)
 
     def create_dynamic_frame_from_catalog(self, database: str, table_name: str, redshift_tmp_dir: str = "",
                                           transformation_ctx: str = "", push_down_predicate: str = "",
@@ -147,11 +156,15 @@ class GlueContext:
         else:
             root, count = _s3.stage([descriptor["Location"]], transformation_ctx)
             df = self._read_local(root, count, fmt, format_options, columns) if count else self._empty(columns)
+        choices: dict[str, list[str]] = {}
         if fmt != "parquet":
+            # the data decides, as in a DynamicFrame: a column whose values mix numbers and text is a choice
+            # (the crawler only sampled the start of the files), kept as text until resolveChoice
+            choices = detect_choices(df, [n for n, _ in columns])
             for name, kind in columns:
-                if name in df.columns:
+                if name in df.columns and name not in choices:
                     df = df.withColumn(name, _cast(F.col(f"`{name}`"), HIVE_TO_SPARK.get(kind, kind)))
-        return DynamicFrame(df, self, transformation_ctx)
+        return DynamicFrame(df, self, transformation_ctx, choices)
 
     def _prune(self, partitions: list[dict[str, Any]], keys: list[str], predicate: str) -> list[dict[str, Any]]:
         from pyspark.sql.types import StringType, StructField, StructType

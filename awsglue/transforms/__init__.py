@@ -7,7 +7,8 @@ from typing import Any
 from awsglue.dynamicframe import DynamicFrame, DynamicFrameCollection
 
 __all__ = ["ApplyMapping", "DropFields", "DropNullFields", "Filter", "Join", "Map", "Relationalize",
-           "RenameField", "ResolveChoice", "SelectFields", "GlueTransform"]
+           "RenameField", "ResolveChoice", "SelectFields", "SelectFromCollection", "Spigot", "SplitFields",
+           "SplitRows", "Unbox", "UnnestFrame", "GlueTransform"]
 
 
 class GlueTransform:
@@ -60,8 +61,11 @@ class Join(GlueTransform):
 
 class ResolveChoice(GlueTransform):
     def __call__(self, frame: DynamicFrame, specs: list[tuple[str, str]] | None = None, choice: str = "",
-                 transformation_ctx: str = "", **kwargs: Any) -> DynamicFrame:
-        return frame.resolveChoice(specs=specs, choice=choice)
+                 database: str | None = None, table_name: str | None = None, transformation_ctx: str = "",
+                 info: str = "", stageThreshold: int = 0, totalThreshold: int = 0,  # noqa: N803
+                 catalog_id: str | None = None, **kwargs: Any) -> DynamicFrame:
+        return frame.resolveChoice(specs=specs, choice=choice, database=database, table_name=table_name,
+                                   catalog_id=catalog_id)
 
 
 class DropNullFields(GlueTransform):
@@ -71,5 +75,41 @@ class DropNullFields(GlueTransform):
 
 class Relationalize(GlueTransform):
     def __call__(self, frame: DynamicFrame, staging_path: str = "", name: str = "roottable",
+                 options: dict[str, Any] | None = None, transformation_ctx: str = "",
+                 **kwargs: Any) -> DynamicFrameCollection:
+        return frame.relationalize(name, staging_path, options)
+
+
+class SelectFromCollection(GlueTransform):
+    def __call__(self, dfc: DynamicFrameCollection, key: str, transformation_ctx: str = "",
+                 **kwargs: Any) -> DynamicFrame:
+        return dfc.select(key)
+
+
+class SplitFields(GlueTransform):
+    def __call__(self, frame: DynamicFrame, paths: list[str], name1: str | None = None, name2: str | None = None,
                  transformation_ctx: str = "", **kwargs: Any) -> DynamicFrameCollection:
-        return frame.relationalize(name, staging_path)
+        return frame.split_fields(paths, name1, name2)
+
+
+class SplitRows(GlueTransform):
+    def __call__(self, frame: DynamicFrame, comparison_dict: dict[str, dict[str, Any]], name1: str = "frame1",
+                 name2: str = "frame2", transformation_ctx: str = "", **kwargs: Any) -> DynamicFrameCollection:
+        return frame.split_rows(comparison_dict, name1, name2)
+
+
+class Spigot(GlueTransform):
+    def __call__(self, frame: DynamicFrame, path: str, options: dict[str, Any] | None = None,
+                 transformation_ctx: str = "", **kwargs: Any) -> DynamicFrame:
+        return frame.spigot(path, options)
+
+
+class Unbox(GlueTransform):
+    def __call__(self, frame: DynamicFrame, path: str, format: str, transformation_ctx: str = "",  # noqa: A002
+                 **options: Any) -> DynamicFrame:
+        return frame.unbox(path, format, **options)
+
+
+class UnnestFrame(GlueTransform):
+    def __call__(self, frame: DynamicFrame, transformation_ctx: str = "", **kwargs: Any) -> DynamicFrame:
+        return frame.unnest()

@@ -26,6 +26,9 @@ from typing import Any
 
 SAMPLE_BYTES = 1024 * 1024
 MAX_FILES_SAMPLED = 10
+CSV_RECORDS_SAMPLED = 1000
+SIMILARITY_THRESHOLD = 0.7  # share of a level's schemas that must agree
+MAX_SCHEMA_CLUSTERS = 5  # more different schemas than this at one level: separate tables
 
 PARQUET_FORMAT = {
     "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
@@ -172,6 +175,17 @@ def _complete_lines(data: bytes) -> bytes:
     return data
 
 
+def _first_records(data: bytes, count: int) -> bytes:
+    """The first ``count`` lines (a quoted field with a line break may cut a record short; the sample is
+    only for typing)."""
+    end = -1
+    for _ in range(count):
+        end = data.find(b"\n", end + 1)
+        if end == -1:
+            return data
+    return data[: end + 1]
+
+
 def infer_file_schema(key: str, data: bytes, csv_classifier: dict[str, Any] | None = None) -> FileSchema | None:
     """Schema of one object, or None when it holds no data the crawler understands."""
     import pyarrow as pa
@@ -194,6 +208,7 @@ def infer_file_schema(key: str, data: bytes, csv_classifier: dict[str, Any] | No
             return None
         return FileSchema("json", [(f.name, glue_type(f.type, text_format=True)) for f in table.schema],
                           compression)
+    text = _first_records(text, CSV_RECORDS_SAMPLED + 1)  # the built-in CSV classifier reads 1000 records
     sample = text[:65536].decode("utf-8", errors="replace")
     custom = csv_classifier or {}
     delimiter = custom.get("Delimiter")
@@ -229,7 +244,7 @@ def infer_file_schema(key: str, data: bytes, csv_classifier: dict[str, Any] | No
     else:
         names = [f"col{i}" for i in range(table.num_columns)]
     typed = data if has_header else table
-    columns = [(_column_name(n), glue_type(typed.schema.field(i).type if i < typed.num_columns else pa.string(),
+    columns = [(_column_name(n, i), glue_type(typed.schema.field(i).type if i < typed.num_columns else pa.string(),
                                            text_format=True))
                for i, n in enumerate(names)]
     return FileSchema("csv", columns, compression, delimiter, has_header)
@@ -258,9 +273,11 @@ def _looks_like_header(first: list[Any], data: Any) -> bool:
     return any(not (t.is_string(f.type) or t.is_large_string(f.type) or t.is_null(f.type)) for f in data.schema)
 
 
-def _column_name(name: str) -> str:
-    cleaned = re.sub(r"[^0-9a-zA-Z_]+", "_", name.strip()).strip("_").lower()
-    return cleaned or "col"
+def _column_name(name: str, position: int = 0) -> str:
+    """A CSV header as Glue's catalog keeps it: trimmed and lower-cased, inner spaces and punctuation kept
+    (``" Total Discharges "`` -> ``total discharges``); an empty header becomes ``col<position>``."""
+    cleaned = name.strip().lower()
+    return cleaned or f"col{position}"
 
 
 WIDENING = {("bigint", "double"): "double", ("int", "bigint"): "bigint", ("smallint", "int"): "int",
@@ -280,14 +297,7 @@ def merge_columns(schemas: list[list[tuple[str, str]]]) -> list[tuple[str, str]]
     return list(merged.items())
 
 
-def compatible(a: FileSchema, b: FileSchema) -> bool:
-    """Same format and mostly the same columns (the crawler's similarity test)."""
-    if a.classification != b.classification:
-        return False
-    names_a, names_b = {n for n, _ in a.columns}, {n for n, _ in b.columns}
-    if not names_a or not names_b:
-        return False
-    return len(names_a & names_b) / len(names_a | names_b) >= 0.7
+# compatible / similar: see the grouping section below
 
 
 # -- grouping ---------------------------------------------------------------------
@@ -359,8 +369,151 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
 
 
 def table_name_for(path: str) -> str:
+    """A folder or file name as a table name: lower-cased, every other character than a-z, 0-9 and ``_``
+    becomes ``_`` (``persons.json`` -> ``persons_json``, ``year=2017`` -> ``year_2017``)."""
     name = path.rstrip("/").split("/")[-1] if path.strip("/") else path
     return re.sub(r"[^0-9a-z_]+", "_", name.lower()).strip("_") or "table"
+
+
+# -- the crawler's Configuration JSON -----------------------------------------------
+
+@dataclass
+class CrawlerConfiguration:
+    """What a crawler's ``Configuration`` JSON says about grouping and output."""
+
+    combine_compatible_schemas: bool = False  # Grouping.TableGroupingPolicy = CombineCompatibleSchemas
+    table_level: int | None = None  # Grouping.TableLevelConfiguration (the top-level folder is 1)
+    table_threshold: int | None = None  # CrawlerOutput.Tables.TableThreshold
+
+    @classmethod
+    def parse(cls, text: str | None) -> CrawlerConfiguration:
+        if not text:
+            return cls()
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise CrawlError(f"Crawler configuration not valid: not JSON ({exc})") from None
+        if not isinstance(data, dict):
+            raise CrawlError("Crawler configuration not valid: a JSON object is expected")
+        grouping = data.get("Grouping") or {}
+        policy = grouping.get("TableGroupingPolicy")
+        if policy not in (None, "CombineCompatibleSchemas"):
+            raise CrawlError(f"Crawler configuration not valid: TableGroupingPolicy {policy!r} "
+                             "(the one policy is CombineCompatibleSchemas)")
+        level = grouping.get("TableLevelConfiguration")
+        if level is not None and (not isinstance(level, int) or level < 1):
+            raise CrawlError("Crawler configuration not valid: TableLevelConfiguration must be a positive integer")
+        threshold = ((data.get("CrawlerOutput") or {}).get("Tables") or {}).get("TableThreshold")
+        if threshold is not None and (not isinstance(threshold, int) or threshold < 1):
+            raise CrawlError("Crawler configuration not valid: TableThreshold must be an integer greater than 0")
+        return cls(policy == "CombineCompatibleSchemas", level, threshold)
+
+
+def check_table_threshold(tables: list[TableSpec], configuration: CrawlerConfiguration) -> None:
+    """More tables than ``TableThreshold``: the crawl fails and writes nothing to the catalog."""
+    limit = configuration.table_threshold
+    if limit is not None and len(tables) > limit:
+        raise CrawlError(f"The number of tables detected by crawler: {len(tables)} is greater than the table "
+                         f"threshold value provided: {limit}. Failing crawler without creating any tables.")
+
+
+# -- grouping ---------------------------------------------------------------------
+
+def data_compatible(a: FileSchema, b: FileSchema) -> bool:
+    """Same format and compression (and delimiter for CSV): the crawler never mixes these in one table."""
+    return (a.classification, a.compression) == (b.classification, b.compression) and \
+        (a.classification != "csv" or a.delimiter == b.delimiter)
+
+
+def _name_similarity(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 1.0
+
+
+def schema_clusters(schemas: list[FileSchema]) -> list[list[int]]:
+    """Schemas grouped by column-name similarity (at least 70% of the names shared with the cluster)."""
+    clusters: list[tuple[set[str], list[int]]] = []
+    for index, schema in enumerate(schemas):
+        names = {n for n, _ in schema.columns}
+        for members_names, members in clusters:
+            if _name_similarity(members_names, names) >= SIMILARITY_THRESHOLD:
+                members.append(index)
+                members_names |= names
+                break
+        else:
+            clusters.append((names, [index]))
+    return [members for _, members in clusters]
+
+
+def similar(schemas: list[FileSchema], combine_compatible: bool = False) -> bool:
+    """One table for these schemas? Data must be compatible; then either the crawler combines compatible
+    schemas (``CombineCompatibleSchemas``), or the schemas form at most five clusters of which the largest
+    holds more than 70% of them (the majority of a level's schemas are similar)."""
+    if not schemas:
+        return False
+    if any(not data_compatible(schemas[0], s) for s in schemas[1:]):
+        return False
+    if combine_compatible or len(schemas) == 1:
+        return True
+    clusters = schema_clusters(schemas)
+    if len(clusters) == 1:
+        return True
+    return len(clusters) <= MAX_SCHEMA_CLUSTERS and max(map(len, clusters)) / len(schemas) > SIMILARITY_THRESHOLD
+
+
+def merged_schema(schemas: list[FileSchema]) -> FileSchema:
+    first = schemas[0]
+    return FileSchema(first.classification, merge_columns([s.columns for s in schemas]), first.compression,
+                      first.delimiter, first.has_header)
+
+
+@dataclass
+class _Folder:
+    path: str  # relative to the include path, "" or "a/b/"
+    files: list[tuple[str, int]] = field(default_factory=list)
+    children: dict[str, _Folder] = field(default_factory=dict)
+
+    def all_files(self) -> list[tuple[str, int]]:
+        found = list(self.files)
+        for child in self.children.values():
+            found.extend(child.all_files())
+        return found
+
+
+def _is_hidden(segment: str) -> bool:
+    return segment.startswith(("_", ".")) or segment.endswith(("_$folder$", ".crc"))
+
+
+def _build_tree(objects: list[tuple[str, int]], prefix: str) -> _Folder:
+    root = _Folder("")
+    for key, size in objects:
+        relative = key[len(prefix):]
+        parts = relative.split("/")
+        if not relative or any(_is_hidden(p) for p in parts if p) or relative.endswith("/"):
+            continue
+        node = root
+        for depth, segment in enumerate(parts[:-1]):
+            node = node.children.setdefault(segment, _Folder("/".join(parts[: depth + 1]) + "/"))
+        node.files.append((key, size))
+    return root
+
+
+def _subtree(folder: _Folder, relative_root: str) -> _Folder:
+    node = folder
+    for segment in [s for s in relative_root.split("/") if s]:
+        node = node.children[segment]
+    return node
+
+
+def resolve_name_clashes(tables: list[TableSpec]) -> None:
+    """Two tables with one name in a crawl: the later ones get a hash suffix (of their location), as the
+    crawler adds a hash string to duplicate table names."""
+    import hashlib
+
+    seen: set[str] = set()
+    for table in tables:
+        if table.name in seen:
+            table.name = f"{table.name}_{hashlib.md5(table.location.encode()).hexdigest()}"
+        seen.add(table.name)
 
 
 def infer_tables(
@@ -371,8 +524,18 @@ def infer_tables(
     table_prefix: str = "",
     exclusions: list[str] | None = None,
     csv_classifier: dict[str, Any] | None = None,
+    configuration: CrawlerConfiguration | None = None,
 ) -> tuple[list[TableSpec], list[str]]:
-    """Tables found under ``s3://bucket/prefix``; returns (tables, warnings)."""
+    """Tables found under ``s3://bucket/prefix``; returns (tables, warnings).
+
+    Per level (the include path, then each folder below it) the crawler compares the schemas of the files
+    and subfolders there: similar ones (see :func:`similar`) make one table whose subfolders are partitions;
+    otherwise each subfolder is looked at on its own and each file that stands alone becomes a table named
+    after the file (``persons.json`` -> ``persons_json``). ``TableLevelConfiguration`` puts the tables at
+    a fixed depth instead; ``CombineCompatibleSchemas`` ignores schema similarity.
+    """
+    configuration = configuration or CrawlerConfiguration()
+    combine = configuration.combine_compatible_schemas
     if prefix and not prefix.endswith("/"):
         prefix += "/"
     warnings: list[str] = []
@@ -387,6 +550,8 @@ def infer_tables(
             except Exception as exc:  # an unreadable object is skipped, as the crawler logs it
                 warnings.append(f"skipped {key}: {exc}")
                 schema_cache[key] = None
+            if schema_cache[key] is None and not any(w.startswith(f"skipped {key}:") for w in warnings):
+                warnings.append(f"skipped {key}: no built-in classifier recognised its data (classification UNKNOWN)")
         return schema_cache[key]
 
     def sample_keys(folder: _Folder) -> list[str]:
@@ -397,22 +562,21 @@ def infer_tables(
             picked.extend(sample_keys(child)[:2])
         return picked
 
-    def folder_schema(folder: _Folder) -> FileSchema | None:
+    def sampled_schemas(folder: _Folder) -> list[FileSchema]:
         keys = sample_keys(folder)
         keys += [k for k, _ in sorted(folder.all_files())[:MAX_FILES_SAMPLED] if k not in keys]
-        sampled = [schema_of(k) for k in keys[: MAX_FILES_SAMPLED * 5]]
-        schemas = [s for s in sampled if s is not None]
-        if not schemas:
+        return [s for s in (schema_of(k) for k in keys[: MAX_FILES_SAMPLED * 5]) if s is not None]
+
+    def folder_schema(folder: _Folder) -> FileSchema | None:
+        """The folder's merged schema when everything in it makes one table, else None."""
+        schemas = sampled_schemas(folder)
+        if not similar(schemas, combine):
             return None
-        first = schemas[0]
-        if any(not compatible(first, s) for s in schemas[1:]):
-            return None
-        merged = merge_columns([s.columns for s in schemas])
-        return FileSchema(first.classification, merged, first.compression, first.delimiter, first.has_header)
+        return merged_schema(schemas)
 
     tables: list[TableSpec] = []
 
-    def make_table(folder: _Folder, schema: FileSchema, name_path: str) -> None:
+    def make_table(folder: _Folder, schema: FileSchema, name_path: str, forced: bool = False) -> None:
         base = f"s3://{bucket}/{prefix}{folder.path}"
         depth_keys: list[str] = []
         partitions: dict[tuple[str, ...], str] = {}
@@ -430,7 +594,7 @@ def infer_tables(
                     depth_keys.append(key_name)
                 values.append(value if value else segment)
             partitions[tuple(values)] = base + "/".join(segments) + "/"
-        partition_keys = [_column_name(k) for k in depth_keys]
+        partition_keys = [_column_name(k, i) for i, k in enumerate(depth_keys)]
         columns = [(n, t) for n, t in schema.columns if n not in partition_keys]
         tables.append(TableSpec(
             name=table_prefix + table_name_for(name_path or bucket), location=base,
@@ -440,6 +604,14 @@ def infer_tables(
             object_count=len(files), size_bytes=sum(s for _, s in files),
         ))
 
+    def make_file_table(key: str, size: int, schema: FileSchema) -> None:
+        """A file that does not fit with its neighbours: a table of its own, named after the file."""
+        tables.append(TableSpec(
+            name=table_prefix + table_name_for(key), location=f"s3://{bucket}/{key}",
+            classification=schema.classification, columns=list(schema.columns), partition_keys=[],
+            compression=schema.compression, delimiter=schema.delimiter, has_header=schema.has_header,
+            object_count=1, size_bytes=size))
+
     def visit(folder: _Folder, name_path: str) -> None:
         if not folder.all_files():
             return
@@ -448,21 +620,48 @@ def infer_tables(
         if schema is not None and (partitioned or not folder.files or not folder.children):
             make_table(folder, schema, name_path)
             return
-        if folder.files:
-            own = _Folder(folder.path, files=folder.files)
-            own_schema = folder_schema(own)
-            if own_schema is not None:
-                make_table(own, own_schema, name_path)
+        own = [(k, s, schema_of(k)) for k, s in sorted(folder.files)]
+        own = [(k, s, sch) for k, s, sch in own if sch is not None]
+        if own and similar([sch for _, _, sch in own], combine) and (folder.children or len(own) == 1):
+            make_table(_Folder(folder.path, files=folder.files), merged_schema([sch for _, _, sch in own]),
+                       name_path)
+        else:
+            for key, size, file_schema in own:
+                make_file_table(key, size, file_schema)
         for name, child in sorted(folder.children.items()):
             visit(child, (name_path.rstrip("/") + "/" if name_path else "") + name)
 
-    root_name = prefix.rstrip("/") or bucket
-    visit(_build_tree(kept, prefix), root_name)
-    seen: dict[str, int] = {}
-    for table in tables:  # two folders with one name: the second gets a suffix, as the crawler does
-        if table.name in seen:
-            seen[table.name] += 1
-            table.name = f"{table.name}_{seen[table.name]}"
-        else:
-            seen[table.name] = 0
+    def visit_at_level(root: _Folder, level: int) -> None:
+        """``TableLevelConfiguration``: one table per folder at that absolute depth (the top-level folder
+        under the bucket is level 1); what lies deeper are its partitions."""
+        include_depth = len([p for p in prefix.split("/") if p])
+        groups: dict[str, list[tuple[str, int]]] = {}
+        for key, size in root.all_files():
+            folders = key.split("/")[:-1]
+            depth = max(level, include_depth)
+            if len(folders) < depth:
+                warnings.append(f"skipped {key}: above the table level {level}")
+                continue
+            groups.setdefault("/".join(folders[:depth]) + "/", []).append((key, size))
+        for table_root in sorted(groups):
+            relative = table_root[len(prefix):]
+            node = _subtree(root, relative) if relative else root
+            schemas = sampled_schemas(node)
+            if not schemas:
+                continue
+            compatible = [s for s in schemas if data_compatible(schemas[0], s)]
+            if len(compatible) < len(schemas):
+                warnings.append(f"{table_root}: files of different formats or compression under one table level; "
+                                f"the table follows {schemas[0].classification}")
+            make_table(node, merged_schema(compatible), table_root.rstrip("/"))
+
+    tree = _build_tree(kept, prefix)
+    if configuration.table_level:
+        visit_at_level(tree, configuration.table_level)
+    else:
+        visit(tree, prefix.rstrip("/") or bucket)
+    if kept and not tables:
+        warnings.append(f"found {len(kept)} objects under s3://{bucket}/{prefix} but none of them held data the "
+                        "crawler could classify: no table was created")
+    resolve_name_clashes(tables)
     return tables, warnings

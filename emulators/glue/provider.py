@@ -259,6 +259,7 @@ def run_crawl(account_id: str, region: str, name: str) -> None:
     try:
         access = s3_access(account_id)
         csv_classifier = _csv_classifier(backend, crawler)
+        configuration = crawl_engine.CrawlerConfiguration.parse(getattr(crawler, "configuration", None))
         found: list[crawl_engine.TableSpec] = []
         for bucket, prefix, exclusions in _targets(crawler):
             try:
@@ -271,12 +272,15 @@ def run_crawl(account_id: str, region: str, name: str) -> None:
                 raise crawl_engine.CrawlError(f"Cannot list s3://{bucket}/{prefix}: {exc}") from None
             tables, warnings = crawl_engine.infer_tables(
                 bucket, prefix, objects, lambda key, b=bucket: access.get(b, key),
-                table_prefix=crawler.table_prefix or "", exclusions=exclusions, csv_classifier=csv_classifier)
+                table_prefix=crawler.table_prefix or "", exclusions=exclusions, csv_classifier=csv_classifier,
+                configuration=configuration)
             for warning in warnings:
                 _log(backend, crawler, warning)
             found.extend(tables)
             if crawl.status == "STOPPING":
                 break
+        crawl_engine.resolve_name_clashes(found)
+        crawl_engine.check_table_threshold(found, configuration)
         with cloud.mutating():
             if crawl.status != "STOPPING":
                 counts = _apply_to_catalog(backend, crawler, found)
