@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from emulators.core.sqlguard import lock_down
+
 UNITS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
 STEP = re.compile(r"STEP\s*\(\s*(?:\"?\w+\"?\s*\.\s*)?\"?ROWTIME\"?\s+BY\s+INTERVAL\s+'(\d+)'\s+(SECOND|MINUTE|HOUR|DAY)S?\s*\)",
                   re.IGNORECASE)
@@ -84,6 +86,7 @@ def run_pump(pump: Pump, rows: list[dict[str, Any]], columns: list[tuple[str, st
     con = duckdb.connect()
     try:
         con.register(source_name, table)
+        lock_down(con)  # the application's SQL reaches only the stream's rows (sqlguard)
         sql = re.sub(rf"\"{source_name}\"", source_name, pump.query)
         result = con.sql(sql).to_arrow_table()
     except duckdb.Error as exc:

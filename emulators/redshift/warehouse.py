@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from emulators.core.sqlguard import lock_down, statement_count
+
 _connections: dict[str, Any] = {}
 _locks: dict[str, threading.Lock] = {}
 _registry_lock = threading.Lock()
@@ -60,6 +62,7 @@ def _connection(path: Path) -> tuple[Any, threading.Lock]:
                         "diststyle VARCHAR, distkey VARCHAR, sortkey VARCHAR)")
             con.execute("CREATE TABLE IF NOT EXISTS main.sandbox_external_schemas (schema_name VARCHAR PRIMARY KEY, "
                         "glue_database VARCHAR, iam_role VARCHAR)")
+            lock_down(con)  # the warehouse file is open: the SQL reaches no other host file (sqlguard)
             _connections[key] = con
             _locks[key] = threading.Lock()
         return _connections[key], _locks[key]
@@ -161,6 +164,9 @@ class Warehouse:
         if not text:
             raise StatementFailed("ERROR: syntax error at end of input")
         with lock:
+            if statement_count(con, text) > 1:
+                raise StatementFailed("ERROR: ExecuteStatement runs one SQL statement; use BatchExecuteStatement "
+                                      "for several (the text holds more than one statement)")
             try:
                 return self._dispatch(con, text)
             except duckdb.Error as exc:

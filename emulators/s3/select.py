@@ -26,6 +26,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from emulators.core.sqlguard import lock_down, statement_count
+
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _FROM = re.compile(r"\bFROM\s+S3Object\b(\[\*\][\w.\[\]*]*)?(\s+(?:AS\s+)?(?!WHERE\b|LIMIT\b)([A-Za-z_]\w*))?",
                    re.IGNORECASE)
@@ -86,7 +88,7 @@ def _load_relation(con: Any, body: bytes, input_details: dict[str, Any], work: P
         path = work / "object.parquet"
         path.write_bytes(body)
         try:
-            con.execute(f"CREATE VIEW S3Object AS SELECT * FROM read_parquet('{path}')")
+            con.execute(f"CREATE TABLE S3Object AS SELECT * FROM read_parquet('{path}')")
         except Exception as exc:  # noqa: BLE001 - duckdb raises its own error classes
             raise SelectError("InvalidDataSource", f"The object is not a valid Parquet file: {exc}") from None
     else:
@@ -100,7 +102,7 @@ def _load_relation(con: Any, body: bytes, input_details: dict[str, Any], work: P
             path.write_bytes(data)
             fmt = "newline_delimited" if kind == "LINES" else "auto"
             try:
-                con.execute(f"CREATE VIEW S3Object AS SELECT * FROM read_json('{path}', format='{fmt}')")
+                con.execute(f"CREATE TABLE S3Object AS SELECT * FROM read_json('{path}', format='{fmt}')")
             except Exception as exc:  # noqa: BLE001
                 raise SelectError("JSONParsingError", f"Error parsing JSON file: {exc}") from None
         elif "CSV" in input_details:
@@ -168,6 +170,9 @@ def run_select(body: bytes, expression: str, input_details: dict[str, Any],
         con = duckdb.connect()
         try:
             names = _load_relation(con, body, input_details, Path(tmp))
+            lock_down(con)  # the object is loaded: the expression reaches no host file (sqlguard)
+            if statement_count(con, expression.strip().rstrip(";")) > 1:
+                raise SelectError("UnsupportedSyntax", "S3 Select runs exactly one SELECT expression.")
             positional = bool(re.search(r"\b_\d+\b", expression)) and any(not n.startswith("_") for n in names)
             try:
                 positional = positional and bool(con.execute(
