@@ -41,6 +41,19 @@ def test_every_bank_file_is_valid_and_ids_are_unique(bank):
     assert {q.exam for q in bank} <= set(EXAMS)
 
 
+@pytest.mark.parametrize("exam", sorted(BANK_FILES))
+def test_at_least_eight_questions_per_task_statement(exam, bank):
+    """Issue 13: >= 8 questions for every task statement of DEA-C01 and MLA-C01, once the exam's file exists."""
+    if not BANK_FILES[exam].exists():
+        pytest.skip(f"{BANK_FILES[exam].name} has not landed yet")
+    in_file = {q["id"] for q in json.loads(BANK_FILES[exam].read_text())}
+    assert in_file and all(q.exam == exam for q in bank if q.id in in_file), f"{BANK_FILES[exam].name} mixes exams"
+    counts = Counter(q.task for q in bank if q.exam == exam)
+    short = {task: counts[task] for task in EXAMS[exam].tasks if counts[task] < 8}
+    assert not short, f"{exam} task statements with fewer than 8 questions: {short}"
+    assert any(q.type == "multiple" for q in bank if q.exam == exam)
+
+
 def test_options_are_explained_and_answers_have_the_right_shape(bank):
     for question in bank:
         assert all(o.explanation.strip() and o.text.strip() for o in question.options), question.id
