@@ -162,7 +162,9 @@ class GlueContext:
             # (the crawler only sampled the start of the files), kept as text until resolveChoice
             choices = detect_choices(df, [n for n, _ in columns])
             for name, kind in columns:
-                if name in df.columns and name not in choices:
+                # nested types keep what the reader found: a struct cast is by position, and Spark's JSON
+                # reader orders struct fields by name where the catalog keeps the file's order
+                if name in df.columns and name not in choices and not kind.lower().startswith(("struct", "array", "map")):
                     df = df.withColumn(name, _cast(F.col(f"`{name}`"), HIVE_TO_SPARK.get(kind, kind)))
         return DynamicFrame(df, self, transformation_ctx, choices)
 
