@@ -169,6 +169,51 @@ def check_view(g: Grader) -> None:
              "the view was queried")
 
 
+def check_partition_projection(g: Grader) -> None:
+    database, name = "ex33_web", "events"
+    table = _table(g, database, name)
+    params = {k.lower(): v for k, v in table.get("Parameters", {}).items()}
+    keys = [k["Name"] for k in table.get("PartitionKeys", [])]
+    g.need(keys == ["dt"], f"{database}.{name} is partitioned by {keys or 'nothing'}, not by dt")
+    g.need(str(params.get("projection.enabled", "")).lower() == "true",
+           f"{database}.{name} has no partition projection (TBLPROPERTIES 'projection.enabled'='true'): every new "
+           "day would need MSCK REPAIR TABLE, a crawler run or batch_create_partition before Athena sees it")
+    kind = params.get("projection.dt.type")
+    g.expect(kind == "date", f"projection.dt.type is {kind!r}: a day column is projected as type 'date' "
+                             "(with projection.dt.format 'yyyy-MM-dd')", "dt is projected as a date")
+    span = str(params.get("projection.dt.range", "")).replace(" ", "").split(",")
+    g.expect(len(span) == 2 and span[0] <= "2024-01-01" and span[1].upper().startswith("NOW"),
+             f"projection.dt.range is {params.get('projection.dt.range')!r}: cover 2024-01-01 up to NOW so that "
+             "tomorrow's folder is queryable without any change", f"days {span[0]} to {span[-1]}")
+    g.expect(params.get("projection.dt.format") == "yyyy-MM-dd",
+             f"projection.dt.format is {params.get('projection.dt.format')!r}, not yyyy-MM-dd (the folders are "
+             "dt=2024-01-03)", "format yyyy-MM-dd")
+    registered = g.client("glue").get_partitions(DatabaseName=database, TableName=name)["Partitions"]
+    g.expect(not registered, f"{len(registered)} partition(s) of {database}.{name} are registered in the catalog: "
+                             "with projection none is needed (and Athena ignores them), drop them",
+             "no partition registered in the catalog")
+    location = table["StorageDescriptor"].get("Location", "")
+    bucket, prefix = parse_s3_uri(location)
+    s3 = need_bucket(g, bucket)
+    objects = list_keys(s3, bucket, prefix.rstrip("/") + "/")
+    days = {k["Key"].split("dt=", 1)[1][:10] for k in objects if "dt=" in k["Key"]}
+    g.need(len(days) >= 3, f"{location} holds {len(days)} dt= folder(s); land at least 3 days of clickstream")
+    total = sum(o["Size"] for o in objects)
+    athena = g.client("athena")
+    best = None
+    for execution in _executions(athena):
+        query = execution.get("Query", "")
+        where = re.split(r"\bwhere\b", query, maxsplit=1, flags=re.I)
+        if (execution.get("Status", {}).get("State") == "SUCCEEDED" and re.search(rf"\b{name}\b", query, re.I)
+                and len(where) == 2 and re.search(r"\bdt\b", where[1], re.I)):
+            scanned = execution.get("Statistics", {}).get("DataScannedInBytes", total)
+            best = scanned if best is None else min(best, scanned)
+    g.need(best is not None, f"no successful Athena query on {name} filters on dt: run one for a single day")
+    g.expect(best * 2 <= total, f"your best one-day query scanned {best:,} of the table's {total:,} bytes: the "
+                                "projected partitions should prune the other days",
+             f"a one-day query scanned {best:,} of {total:,} bytes with no partition in the catalog")
+
+
 EXERCISES = [
     Exercise(11, "partition-pruning", "Athena", "Make the sales table queryable by day with the least data scanned",
              "Analysts query one day of sales at a time and pay per byte scanned. Make the table `ex11_sales.sales` "
@@ -199,4 +244,15 @@ EXERCISES = [
              ("CREATE EXTERNAL TABLE orders ... LOCATION 's3://ex28-lake/orders/'",
               "CREATE OR REPLACE VIEW completed_revenue AS SELECT channel, sum(amount) AS revenue FROM orders "
               "WHERE status = 'completed' GROUP BY channel"), check_view, NOTEBOOK, ("glue", "athena")),
+    Exercise(33, "partition-projection", "Athena", "Query new days without registering partitions",
+             "Clickstream lands every day as Parquet in `s3://ex33-clicks/events/dt=YYYY-MM-DD/`, and the team is "
+             "tired of running MSCK REPAIR TABLE or a crawler before each day can be queried. Define "
+             "`ex33_web.events` (partitioned by `dt`) so that Athena finds any day from 2024-01-01 up to today on "
+             "its own, with no partition registered in the Glue Data Catalog, and run a one-day query that reads "
+             "only that day.",
+             ("Athena partition projection vs MSCK REPAIR / crawlers / ALTER TABLE ADD PARTITION",
+              "highly partitioned tables and query planning time"),
+             ("TBLPROPERTIES ('projection.enabled'='true', 'projection.dt.type'='date', 'projection.dt.range'="
+              "'2024-01-01,NOW', 'projection.dt.format'='yyyy-MM-dd', 'storage.location.template'="
+              "'s3://ex33-clicks/events/dt=${dt}/')",), check_partition_projection, NOTEBOOK, ("glue", "s3", "athena")),
 ]

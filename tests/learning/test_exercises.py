@@ -19,7 +19,7 @@ NAMED = {1: "alias/ex01-lake-key", 2: "ex02-model-artifacts", 3: "ex03-private-d
          23: "ex23-queue", 24: "ex24-spark", 25: "ex25-view-counter", 26: "ex26-churn",
          27: "ex27-clarify-bias", 28: "ex28_analytics", 29: "ex29-churn-autopilot",
          30: "ex30-register-upload", 31: "ex31-confidential", 34: "ex34-nightly-load",
-         35: "ex35-orders-crawler"}
+         33: "ex33_web", 35: "ex35-orders-crawler"}
 # "diagnose and fix" exercises: after `setup`, what the check must name as broken
 BROKEN = {34: "has no Retry for TransientError", 35: "every dt= folder becomes a table of its own"}
 
