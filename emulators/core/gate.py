@@ -179,16 +179,15 @@ class SecurityGate:
         except AwsRefusal as refusal:
             refusal.protocol = protocol
             raise
-        needs_body = signed.service != "s3" or signed.payload_hash is None
-        if needs_body or not is_s3:
+        from emulators.core.validation import s3_request_has_xml_body, validate_request
+
+        if not is_s3 or signed.payload_hash is None or s3_request_has_xml_body(environ):
             body = self._read_body(environ)
         if secret is None:
             if self.settings.strict_auth:
                 raise unknown_key(protocol)
         else:
             verify_signature(environ, signed, secret, body)
-        from emulators.core.validation import validate_request
-
         validate_request(environ, signed.service, body, protocol)
 
     def _lookup_quietly(self, access_key: str) -> str | None:

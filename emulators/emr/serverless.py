@@ -2,7 +2,7 @@
 
 moto keeps applications and job runs, but marked every job run ``SUCCESS`` the
 moment it was submitted. Here ``StartJobRun`` with a ``sparkSubmit`` job driver
-runs ``entryPoint`` (a PySpark script in S3 or on disk) with its
+runs ``entryPoint`` (a PySpark script in S3) with its
 ``entryPointArguments`` and ``sparkSubmitParameters`` through the same local
 spark-submit as EMR steps (:mod:`emulators.emr.steps`), so ``s3://`` reads and
 writes in the script work. States go SUBMITTED -> PENDING -> SCHEDULED -> RUNNING

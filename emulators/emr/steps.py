@@ -54,6 +54,14 @@ def spark_submit_executable() -> str:
     return str(Path(_find_spark_home()) / "bin" / "spark-submit")
 
 
+def _s3_only(location: str, what: str) -> str:
+    """Step files come from S3: the sandbox's cluster has no file system of its own to read a local path from."""
+    if not location.startswith(("s3://", "s3n://", "s3a://")):
+        raise StepNotSupported(f"{what} must be an s3:// URI in the sandbox, not {location!r}: a step cannot run "
+                               "files from the host's file system (upload it to S3 first)")
+    return "s3://" + location.split("://", 1)[1]
+
+
 def build_command(args: list[str], workdir: Path, fetch: Callable[[str, Path], Path]) -> list[str]:
     """The local spark-submit command line for a step's Args.
 
@@ -78,9 +86,8 @@ def build_command(args: list[str], workdir: Path, fetch: Callable[[str, Path], P
                 raise StepNotSupported("--packages needs Maven downloads, which the offline sandbox cannot make")
             if arg == "--class":
                 raise StepNotSupported("JVM application steps (--class) are not emulated: submit a PySpark script")
-            if arg in ("--py-files", "--files"):
-                value = ",".join(str(fetch(v, workdir / "deps")) if v.startswith("s3://") else v
-                                 for v in value.split(","))
+            if arg in ("--py-files", "--files", "--archives", "--jars"):
+                value = ",".join(str(fetch(_s3_only(v, arg), workdir / "deps")) for v in value.split(","))
             if arg not in DROPPED_OPTIONS:
                 command += [arg, value]
             i += 2
@@ -94,7 +101,7 @@ def build_command(args: list[str], workdir: Path, fetch: Callable[[str, Path], P
         # the primary resource: the script, then its own arguments
         if not arg.endswith(".py"):
             raise StepNotSupported(f"only PySpark scripts (.py) run as steps; got {arg!r}")
-        script = fetch(arg, workdir / "script") if arg.startswith("s3://") else Path(arg)
+        script = fetch(_s3_only(arg, "the script"), workdir / "script")
         from emulators.core import script_driver
 
         driver = Path(script_driver.__file__)

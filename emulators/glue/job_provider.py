@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from emulators.core import moto_coupling
+from emulators.core.paths import state_path
 from emulators.core.s3access import S3Error, s3_access, safe_file_name
 from emulators.core.server import current_cloud
 from emulators.glue import jobs as job_engine
@@ -107,7 +108,7 @@ def _log(backend: Any, group: str, stream: str, text: str) -> None:
 def _bookmark_file(cloud: Any, account: str, region: str, job_name: str) -> Any:
     folder = cloud.data_dir("glue") / "bookmarks" / f"{account}-{region}"
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{job_name}.json"
+    return state_path(folder, f"{job_name}.json")  # any job name AWS allows, never a path outside
 
 
 def run_job(account: str, region: str, job_name: str, run_id: str) -> None:

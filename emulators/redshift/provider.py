@@ -14,6 +14,7 @@ from typing import Any
 
 from emulators.athena.provider import GlueCatalog
 from emulators.core import moto_coupling
+from emulators.core.paths import state_path
 from emulators.core.s3access import s3_access
 from emulators.core.server import current_cloud
 from emulators.redshift import warehouse
@@ -45,9 +46,8 @@ def _now() -> dt.datetime:
 def _warehouse_for(account: str, region: str, statement: dict[str, Any]) -> Warehouse:
     cloud = current_cloud()
     owner = statement.get("ClusterIdentifier") or f"workgroup-{statement.get('WorkgroupName')}"
-    safe_owner = re.sub(r"[^A-Za-z0-9_.-]", "_", owner)
-    safe_db = re.sub(r"[^A-Za-z0-9_.-]", "_", statement["Database"])
-    path = cloud.data_dir("redshift") / f"{account}-{region}" / safe_owner / f"{safe_db}.duckdb"
+    # one file per cluster and database, whatever their names: never a shared or an outside file
+    path = state_path(cloud.data_dir("redshift"), f"{account}-{region}", owner, f"{statement['Database']}.duckdb")
     return Warehouse(path, s3_access(account), GlueCatalog(account, region))
 
 
@@ -404,7 +404,31 @@ def _abort_interrupted() -> None:
                 statement["Error"] = "ERROR: the sandbox stopped while this statement ran"
 
 
+def cluster_identifier_problem(identifier: Any) -> str | None:
+    """Why Redshift refuses a cluster identifier (Redshift management guide, "Managing clusters": 1-63
+    lowercase letters, digits or hyphens, starting with a letter, no two hyphens in a row, no hyphen at the end)."""
+    if not isinstance(identifier, str) or not identifier:
+        return "ClusterIdentifier is required."
+    if not re.fullmatch(r"[A-Za-z](?:[A-Za-z0-9]|-(?!-))*", identifier) or len(identifier) > 63 \
+            or identifier.endswith("-"):
+        return (f"Cluster identifier {identifier!r} is not valid: it must contain from 1 to 63 alphanumeric "
+                "characters or hyphens, start with a letter, and cannot end with a hyphen or contain two "
+                "consecutive hyphens.")
+    return None
+
+
+class SandboxRedshiftBackend(moto_coupling.backend_class("redshift")):  # type: ignore[misc]
+    """moto's Redshift with the cluster identifier rules Redshift enforces (moto accepted '..')."""
+
+    def create_cluster(self, **cluster_kwargs: Any) -> Any:
+        problem = cluster_identifier_problem(cluster_kwargs.get("cluster_identifier"))
+        if problem:
+            raise moto_coupling.AwsError("InvalidParameterValue", problem)
+        return super().create_cluster(**cluster_kwargs)
+
+
 def install(cloud: Any) -> None:
+    moto_coupling.install_backend_class("redshift", SandboxRedshiftBackend)
     moto_coupling.install_backend_class("redshift-data", SandboxRedshiftDataBackend)
     for operation, handler in (("execute_statement", _execute_statement),
                                ("batch_execute_statement", _batch_execute_statement),
