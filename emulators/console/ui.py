@@ -18,7 +18,13 @@ BASE = "/_console"
 
 
 class Markup(str):
-    """A string that is already HTML (built from escaped parts)."""
+    """A string that is already HTML (built from escaped parts). Adding a plain string escapes it."""
+
+    def __add__(self, other: object) -> Markup:
+        return Markup(str.__add__(self, esc(other)))
+
+    def __radd__(self, other: object) -> Markup:
+        return Markup(str.__add__(esc(other), self))
 
 
 def esc(value: Any) -> Markup:
