@@ -254,7 +254,10 @@ class SandboxSageMakerBackend(pipelines.PipelineBackendMixin, automl.AutoMLBacke
         if kwargs["model_name"] in self._models:
             arn = f"arn:aws:sagemaker:{self.region_name}:{self.account_id}:model/{kwargs['model_name']}"
             raise AwsError("ValidationException", f"Cannot create already existing model \"{arn}\".")
-        return super().create_model(**kwargs)
+        model = super().create_model(**kwargs)
+        if not model.vpc_config:  # AWS leaves out a VpcConfig that was not given (moto answered {})
+            model.vpc_config = None
+        return model
 
     def create_endpoint_config(self, **kwargs: Any) -> Any:
         validate_request("CreateEndpointConfig", kwargs)
@@ -1008,6 +1011,12 @@ def _sagemaker_backend_of(response: Any) -> SandboxSageMakerBackend:
     return moto_coupling.backend_for("sagemaker", response.current_account, response.region)
 
 
+def _describe_endpoint_config(response: Any) -> dict[str, Any]:
+    # a DataCaptureConfig that was not given is left out, as on AWS (moto answered {})
+    described = response.sagemaker_backend.describe_endpoint_config(response._get_param("EndpointConfigName"))
+    return {k: v for k, v in described.items() if k != "DataCaptureConfig" or v}
+
+
 def _stop_training_job(response: Any) -> dict[str, Any]:
     _sagemaker_backend_of(response).stop_training_job(response._get_param("TrainingJobName"))
     return {}
@@ -1128,6 +1137,8 @@ def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("sagemaker", SandboxSageMakerBackend)
     moto_coupling.install_backend_class("sagemaker-runtime", SandboxRuntimeBackend)
     moto_coupling.add_operation("sagemaker", "SageMakerResponse", "stop_training_job", _stop_training_job)
+    moto_coupling.add_operation("sagemaker", "SageMakerResponse", "describe_endpoint_config",
+                                _describe_endpoint_config)
     moto_coupling.add_operation("sagemaker", "SageMakerResponse", "stop_transform_job", _stop_transform_job)
     # moto's CreateProcessingJob drops Environment and ProcessingResources
     moto_coupling.add_operation("sagemaker", "SageMakerResponse", "create_processing_job", _create_processing_job)

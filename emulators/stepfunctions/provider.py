@@ -124,6 +124,20 @@ def _validate_definition(response: Any) -> dict[str, Any]:
         {"severity": "ERROR", "code": code, "message": message, **({"location": location} if location else {})}]}
 
 
+def _describe_state_machine_for_execution(response: Any) -> dict[str, Any]:
+    """DescribeStateMachineForExecution with its required ``updateDate`` (moto answered DescribeStateMachine's
+    members, without it): the machine's last update, its creation when it was never updated."""
+    backend = response.stepfunction_backend
+    machine = backend.describe_state_machine_for_execution(response._get_param("executionArn"))
+    answer = {"stateMachineArn": machine.arn, "name": machine.name, "definition": machine.definition,
+              "roleArn": machine.roleArn,
+              "updateDate": getattr(machine, "update_date", None) or machine.creation_date}
+    for key in ("loggingConfiguration", "tracingConfiguration", "encryptionConfiguration"):
+        if getattr(machine, key, None):
+            answer[key] = getattr(machine, key)
+    return answer
+
+
 def _abort_interrupted_executions() -> None:
     """Executions that were RUNNING when the sandbox stopped cannot resume: mark them ABORTED."""
     from moto.core.utils import utcnow
@@ -145,4 +159,6 @@ def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("stepfunctions-parser", SandboxStepFunctionsBackend)
     moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "validate_state_machine_definition",
                                 _validate_definition)
+    moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "describe_state_machine_for_execution",
+                                _describe_state_machine_for_execution)
     cloud.after_restore(_abort_interrupted_executions)
