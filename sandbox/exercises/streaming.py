@@ -103,6 +103,58 @@ def check_streaming_sql(g: Grader) -> None:
                                                     "and views", f"{len(rows)}+ windowed counts in ex25-view-counts")
 
 
+def check_firehose_parquet_lambda(g: Grader) -> None:
+    import io
+
+    firehose, name = g.client("firehose"), "ex32-clicks-parquet"
+    found = lookup(firehose.describe_delivery_stream, DeliveryStreamName=name)
+    g.need(found, f"Firehose delivery stream {name} does not exist (firehose.create_delivery_stream with "
+                  "ExtendedS3DestinationConfiguration)", f"delivery stream {name} exists")
+    destinations = found["DeliveryStreamDescription"].get("Destinations", [])
+    dest = (destinations[0].get("ExtendedS3DestinationDescription") or {}) if destinations else {}
+    g.need(dest, f"{name} has no extended S3 destination (format conversion and Lambda processing need one)")
+    g.expect(dest.get("BucketARN") == "arn:aws:s3:::ex32-lake" and dest.get("Prefix", "").startswith("clicks/"),
+             f"{name} delivers to {dest.get('BucketARN')} prefix {dest.get('Prefix')!r}, not "
+             "arn:aws:s3:::ex32-lake prefix clicks/", "delivers to s3://ex32-lake/clicks/")
+    processing = dest.get("ProcessingConfiguration") or {}
+    lambdas = [p for p in processing.get("Processors", []) if p.get("Type") == "Lambda"]
+    arns = [x["ParameterValue"] for p in lambdas for x in p.get("Parameters", []) if x["ParameterName"] == "LambdaArn"]
+    g.expect(processing.get("Enabled") and any(a.split(":function:")[-1].split(":")[0] == "ex32-normalise"
+                                                for a in arns),
+             f"{name} does not transform records with the Lambda function ex32-normalise (ProcessingConfiguration "
+             f"Enabled with a Lambda processor; found {arns or 'none'})", "records go through ex32-normalise")
+    conversion = dest.get("DataFormatConversionConfiguration") or {}
+    serializer = (conversion.get("OutputFormatConfiguration") or {}).get("Serializer") or {}
+    schema = conversion.get("SchemaConfiguration") or {}
+    g.expect(conversion.get("Enabled") and "ParquetSerDe" in serializer,
+             f"{name} does not convert records to Parquet (DataFormatConversionConfiguration Enabled with a "
+             "ParquetSerDe serializer)", "converts to Parquet")
+    g.expect((schema.get("DatabaseName"), schema.get("TableName")) == ("ex32_lake", "clicks"),
+             f"the conversion takes its schema from {schema.get('DatabaseName')}.{schema.get('TableName')}, not "
+             "from the Glue table ex32_lake.clicks", "schema from ex32_lake.clicks")
+    s3 = need_bucket(g, "ex32-lake")
+    delivered = [o["Key"] for o in list_keys(s3, "ex32-lake", "clicks/") if o["Size"] > 0]
+    g.need(delivered, "nothing delivered under s3://ex32-lake/clicks/ yet: put raw events and wait for the buffer")
+    import pyarrow.parquet as pq
+
+    rows, types, columns = 0, set(), set()
+    for key in delivered[:20]:
+        body = s3.get_object(Bucket="ex32-lake", Key=key)["Body"].read()
+        if body[:4] != b"PAR1":
+            g.stop(f"{key} is not Parquet (it does not start with PAR1)")
+        table = pq.read_table(io.BytesIO(body))
+        rows += table.num_rows
+        columns |= set(table.column_names)
+        if "event_type" in table.column_names:
+            types |= set(table.column("event_type").to_pylist())
+    g.expect({"event_id", "customer_id", "event_type", "event_ts"} <= columns,
+             f"the Parquet files have the columns {sorted(columns)}, not those of ex32_lake.clicks: the Lambda "
+             "function must rename the raw fields", "Parquet rows with the catalog's columns")
+    g.expect(rows and types and all(isinstance(t, str) and t == t.lower() for t in types),
+             f"event_type values {sorted(map(str, types))[:5]} are not lower case: the transformation did not run "
+             "on every record", f"{rows} rows, event types normalised ({sorted(types)[:4]})")
+
+
 EXERCISES = [
     Exercise(21, "kinesis-stream", "Kinesis Data Streams", "Ingest the clickstream into a 2-shard stream",
              "Create the Kinesis data stream `ex21-clicks` with 2 shards and put at least 100 clickstream events "
@@ -128,4 +180,20 @@ EXERCISES = [
              ("kinesisanalyticsv2.create_application(RuntimeEnvironment='SQL-1_0', ...)",
               "CREATE OR REPLACE PUMP ... SELECT STREAM ... GROUP BY product_id, STEP(... BY INTERVAL '10' SECOND)"),
              check_streaming_sql, NOTEBOOK, ("kinesisanalyticsv2", "kinesis")),
+    Exercise(32, "firehose-parquet-lambda", "Amazon Data Firehose, Lambda, Glue",
+             "Normalise events with Lambda and land them as Parquet",
+             "The web front end sends raw JSON events like `{\"EventId\": \"e1\", \"Customer\": 42, \"Type\": "
+             "\"VIEW\", \"Timestamp\": \"2024-01-03T10:00:00Z\", \"Device\": \"ios\"}`. Create the delivery "
+             "stream `ex32-clicks-parquet` that runs each batch through the Lambda function `ex32-normalise` "
+             "(renaming the fields to event_id, customer_id, event_type, event_ts, device and lower-casing the "
+             "type) and writes Parquet under `s3://ex32-lake/clicks/`, with the schema of the Glue table "
+             "`ex32_lake.clicks`. Deliver some events.",
+             ("Firehose data transformation with Lambda (recordId, result Ok/Dropped/ProcessingFailed, base64 data)",
+              "Firehose record format conversion to Parquet/ORC with a Glue table schema",
+              "columnar formats for the data lake"),
+             ("glue.create_table(ex32_lake.clicks) for the schema",
+              "ExtendedS3DestinationConfiguration: ProcessingConfiguration (Type Lambda, LambdaArn), "
+              "DataFormatConversionConfiguration (OpenXJsonSerDe in, ParquetSerDe out, SchemaConfiguration)",
+              "firehose.put_record_batch"),
+             check_firehose_parquet_lambda, NOTEBOOK, ("firehose", "s3", "lambda")),
 ]
