@@ -53,3 +53,52 @@ def test_notebooks_named_by_exercises_exist():
     named = {e.notebook for e in all_exercises() if e.notebook}
     existing = {f"notebooks/{p.name}" for p in (ROOT / "notebooks").glob("*.ipynb")}
     assert named <= existing, f"exercises point at missing notebooks: {sorted(named - existing)}"
+
+
+EXAM_MAPS = {"DEA-C01": DOCS / "dea-c01.md", "MLA-C01": DOCS / "mla-c01.md"}
+
+
+def test_exam_maps_cover_every_domain_and_task_statement():
+    """Issue 13: each current exam's map has every domain and task statement of its exam guide, with
+    the official wording, and for each the way to practise it."""
+    from sandbox.quiz import EXAMS
+
+    for code, page in EXAM_MAPS.items():
+        text = page.read_text()
+        exam = EXAMS[code]
+        for number, title in exam.domains.items():
+            assert f"\n## Domain {number}: {title}\n" in text, f"{page.name}: domain {number} missing"
+        for task, title in exam.tasks.items():
+            heading = f"\n### Task {task}: {title}\n"
+            assert heading in text, f"{page.name}: task statement {task} ({title}) missing"
+            section = text.split(heading, 1)[1].split("\n### ", 1)[0].split("\n## ", 1)[0]
+            assert f"`sandbox quiz --exam {code} --task {task}`" in section, f"{page.name} {task}: no quiz"
+            for part in ("**Notebooks**", "**Exercises**", "**Sandbox services**", "**Concepts**"):
+                assert part in section, f"{page.name} {task}: no {part}"
+        headings = re.findall(r"^### Task (\d\.\d):", text, re.M)
+        assert sorted(headings) == sorted(exam.tasks), f"{page.name}: unexpected task headings {headings}"
+
+
+def test_readme_points_to_the_current_maps_and_marks_the_legacy_one():
+    readme = (DOCS / "README.md").read_text()
+    for target in ("dea-c01.md", "mla-c01.md", "legacy-mls-c01-das-c01.md"):
+        assert f"({target})" in readme, target
+    legacy = (DOCS / "legacy-mls-c01-das-c01.md").read_text()
+    assert legacy.startswith("# Legacy map") and "retired" in legacy.split("\n\n", 2)[1]
+
+
+def test_out_of_date_facts_are_gone():
+    """Facts issue 13 lists as wrong, checked against AWS's documentation in December 2026."""
+    stale = {
+        r"alarms (are )?not evaluated": "CloudWatch alarms are evaluated (emulators/cloudwatch/alarms.py)",
+        r"\b5 TB objects": "objects go up to 50 TB (a single PUT up to 5 GB)",
+        r"\b100 buckets": "the default quota is 10,000 general purpose buckets",
+        r"records \(up to 1 MB each\)": "Kinesis records are 1 MiB by default, configurable up to 10 MiB",
+        r"rolling \(blue/green\)": "blue/green and rolling deployments are different guardrails",
+    }
+    for page in DOCS.glob("*.md"):
+        if page.name == "services.md":      # generated from the service rows, not written here
+            continue
+        text = page.read_text()
+        for pattern, fact in stale.items():
+            assert not re.search(pattern, text), f"{page.name}: {pattern!r} is out of date: {fact}"
