@@ -159,8 +159,8 @@ def up(config: SandboxConfig | None = None, wait_seconds: float = 60.0, extra_en
             tail = log_path.read_text(errors="replace").strip().splitlines()[-5:]
             raise CloudError(f"the sandbox server exited with code {code}: " + " | ".join(tail))
         current = status(config)
-        if current.running:
-            return current
+        if current.running and current.state_dir == config.state_dir:
+            return current  # answered with this start's admin token (an older token file is refused)
         time.sleep(0.05)
     process.terminate()
     raise CloudError(f"the sandbox server did not answer within {wait_seconds:.0f} s; see {log_path}")
