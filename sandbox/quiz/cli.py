@@ -33,9 +33,9 @@ def _ask(question, number: int, total: int) -> list[str] | None:
         if reply.lower() in ("q", "quit"):
             return None
         chosen = sorted({letter for letter in reply.upper() if letter.isalpha()})
-        if chosen and set(chosen) <= keys:
+        if len(chosen) == wanted and set(chosen) <= keys:
             return chosen
-        click.echo(f"  choose from {', '.join(sorted(keys))}")
+        click.echo(f"  choose {hint} from {', '.join(sorted(keys))}")
 
 
 @click.group("quiz", invoke_without_command=True)

@@ -149,14 +149,17 @@ def test_every_quiz_command_has_an_example():
 def test_quiz_asks_grades_explains_and_records(state_dir, bank):
     task_questions = select(bank, exam="DEA-C01", task="1.1")
     first, second = task_questions[:2]
+    assert first.type == second.type == "single"   # the answers below are single letters
     wrong = next(o.key for o in second.options if not o.correct)
     runner = CliRunner()
-    answers = f"{','.join(first.answer)}\nxyz\n{wrong}\n"
+    other_wrong = next(o.key for o in second.options if not o.correct and o.key != wrong)
+    # "xyz" and two letters for a single-answer question are refused and asked again
+    answers = f"{','.join(first.answer)}\nxyz\n{wrong},{other_wrong}\n{wrong}\n"
     result = runner.invoke(main, ["quiz", "--exam", "DEA-C01", "--task", "1.1", "--count", "2"], input=answers)
     assert result.exit_code == 0, result.output
     assert first.question[:60] in result.output and second.question[:60] in result.output
     assert "RIGHT" in result.output and "WRONG" in result.output
-    assert "choose from" in result.output                         # "xyz" was refused and asked again
+    assert result.output.count("choose one letter from") == 2
     for option in (*first.options, *second.options):
         assert option.explanation[:50] in result.output.replace("\n", " ").replace("      ", " ")
     assert "1 of 2 right" in result.output
@@ -217,3 +220,22 @@ def test_check_yourself_prints_questions_with_answers_folded(capsys, bank):
         assert after.index("<details>") < after.index(f"**Answer: {', '.join(question.answer)}**")
     check_yourself("no_questions_here")
     assert "sandbox quiz" in capsys.readouterr().out
+
+
+def test_check_yourself_renders_markdown_in_a_kernel_without_waiting(monkeypatch):
+    """In Jupyter the text goes to IPython.display as Markdown; nothing reads stdin."""
+    import io
+    import sys
+
+    import IPython
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython, "get_ipython", lambda: object())
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))        # any read would get EOF at once
+    from sandbox.quiz import check_yourself
+
+    assert check_yourself("05_athena_redshift", count=2) is None
+    assert len(shown) == 1 and isinstance(shown[0], IPython.display.Markdown)
+    assert shown[0].data.count("<details><summary>Answer</summary>") == 2
