@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from sandbox.quiz.notebook import check_yourself
 from sandbox.quiz.questions import EXAMS, BankError, Option, Question, load_bank, select
-from sandbox.quiz.review import ReviewStore, progress
+from sandbox.quiz.review import ReviewStore, ReviewStoreError, progress
 
-__all__ = ["EXAMS", "BankError", "Option", "Question", "ReviewStore", "check_yourself", "load_bank",
+__all__ = ["EXAMS", "BankError", "Option", "Question", "ReviewStore", "ReviewStoreError", "check_yourself", "load_bank",
            "progress", "select"]

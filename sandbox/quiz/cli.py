@@ -19,6 +19,15 @@ def _bank():
         raise click.ClickException(f"the question bank is broken: {exc}") from None
 
 
+def _store():
+    from sandbox.quiz.review import ReviewStore, ReviewStoreError
+
+    try:
+        return ReviewStore()
+    except ReviewStoreError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _ask(question, number: int, total: int) -> list[str] | None:
     """Print one question and read the answer; None when the learner quits."""
     click.echo(f"\n[{number}/{total}] {question.exam} {question.task} {question.task_title}  ({question.id})")
@@ -63,12 +72,12 @@ def quiz_group(ctx: click.Context, exam: str | None, domain: int | None, task: s
     if ctx.invoked_subcommand is not None:
         return
     from sandbox.quiz.questions import select
-    from sandbox.quiz.review import ReviewStore
+    from sandbox.quiz.review import ReviewStoreError
 
     chosen = select(_bank(), exam=exam, domain=domain, task=task, notebook=notebook)
     if not chosen:
         raise click.ClickException("no questions match these filters")
-    store = ReviewStore()
+    store = _store()
     due = store.due(chosen)[:count]
     if not due:
         next_due = min(store.card(q.id).due for q in chosen)
@@ -79,7 +88,10 @@ def quiz_group(ctx: click.Context, exam: str | None, domain: int | None, task: s
         answer = _ask(question, number, len(due))
         if answer is None:
             break
-        right, card = store.record(question, answer)
+        try:
+            right, card = store.record(question, answer)
+        except ReviewStoreError as exc:
+            raise click.ClickException(str(exc)) from None
         asked += 1
         right_count += int(right)
         verdict = click.style("RIGHT", fg="green") if right else click.style("WRONG", fg="red")
@@ -106,9 +118,9 @@ def stats_command(exam: str | None) -> None:
     from rich.table import Table
 
     from sandbox.quiz.questions import select
-    from sandbox.quiz.review import INTERVAL_DAYS, ReviewStore, progress
+    from sandbox.quiz.review import INTERVAL_DAYS, progress
 
-    store = ReviewStore()
+    store = _store()
     table = Table(title=f"Quiz progress ({store.path})")
     for column in ("exam", "task", "task statement", "questions", "seen", "right %",
                    *(f"box {b}" for b in INTERVAL_DAYS)):

@@ -44,6 +44,10 @@ def default_path() -> Path:
     return SandboxConfig.from_env().state_dir / "quiz" / "answers.json"
 
 
+class ReviewStoreError(Exception):
+    """The answers file cannot be read or written."""
+
+
 class ReviewStore:
     """The learner's Leitner cards, one per question id, persisted after every answer."""
 
@@ -51,8 +55,12 @@ class ReviewStore:
         self.path = Path(path) if path is not None else default_path()
         self.cards: dict[str, Card] = {}
         if self.path.exists():
-            document = json.loads(self.path.read_text(encoding="utf-8"))
-            self.cards = {qid: Card(**fields) for qid, fields in document.get("cards", {}).items()}
+            try:
+                document = json.loads(self.path.read_text(encoding="utf-8"))
+                self.cards = {qid: Card(**fields) for qid, fields in document["cards"].items()}
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise ReviewStoreError(f"{self.path} is not a quiz answers file ({exc!r}); move it away "
+                                       "to start afresh") from None
 
     def card(self, question_id: str) -> Card | None:
         return self.cards.get(question_id)
@@ -91,12 +99,15 @@ class ReviewStore:
 
     def save(self) -> None:
         """Write the file atomically (a crash leaves the old or the new file, never half of one)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         document = {"version": 1, "cards": {qid: asdict(card) for qid, card in sorted(self.cards.items())}}
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".answers-", suffix=".json")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(document, out, indent=1)
-        os.replace(temporary, self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".answers-", suffix=".json")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(document, out, indent=1)
+            os.replace(temporary, self.path)
+        except OSError as exc:
+            raise ReviewStoreError(f"cannot write {self.path}: {exc.strerror or exc}") from None
 
 
 @dataclass

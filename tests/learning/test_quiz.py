@@ -181,6 +181,15 @@ def test_quiz_asks_grades_explains_and_records(state_dir, bank):
     assert cells[3:] == [str(len(task_questions)), "2", "50", "1", "1", "0", "0", "0"]
 
 
+def test_a_broken_answers_file_is_a_clean_error(state_dir):
+    (state_dir / "quiz").mkdir(parents=True)
+    (state_dir / "quiz" / "answers.json").write_text("{not json")
+    for args in (["quiz", "--count", "1"], ["quiz", "stats"]):
+        result = CliRunner().invoke(main, args, input="q\n")
+        assert result.exit_code == 1 and "is not a quiz answers file" in result.output, result.output
+        assert not isinstance(result.exception, ValueError)
+
+
 def test_quiz_with_nothing_matching_says_so(state_dir):
     result = CliRunner().invoke(main, ["quiz", "--notebook", "no_such_notebook"])
     assert result.exit_code != 0 and "no questions match" in result.output
