@@ -74,6 +74,13 @@ def test_every_reference_resolves(bank):
     assert problems == []
 
 
+def test_every_notebook_can_ask_at_least_three_questions(bank):
+    """Each notebook's closing "Check yourself" cell asks 3-5 bank questions tagged for it."""
+    tagged = Counter(stem for q in bank for stem in q.notebooks)
+    short = {p.stem: tagged[p.stem] for p in (ROOT / "notebooks").glob("*.ipynb") if tagged[p.stem] < 3}
+    assert not short, f"notebooks with fewer than 3 bank questions: {short}"
+
+
 def test_references_that_do_not_resolve_are_reported():
     from sandbox.quiz.questions import parse_question
 
