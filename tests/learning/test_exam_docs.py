@@ -95,6 +95,7 @@ def test_out_of_date_facts_are_gone():
         r"\b100 buckets": "the default quota is 10,000 general purpose buckets",
         r"records \(up to 1 MB each\)": "Kinesis records are 1 MiB by default, configurable up to 10 MiB",
         r"rolling \(blue/green\)": "blue/green and rolling deployments are different guardrails",
+        r"\| Kinesis Data Firehose \|": "the service is Amazon Data Firehose",
     }
     for page in DOCS.glob("*.md"):
         if page.name == "services.md":      # generated from the service rows, not written here
