@@ -129,13 +129,13 @@ class Question:
         return {c.strip().upper() for c in chosen} == set(self.answer)
 
     def to_dict(self) -> dict:
-        """The question as the bank stores it, plus ``answer`` and the task statement's wording."""
+        """The question as the bank stores it, plus ``answers`` (the correct keys) and the task statement's wording."""
         return {
             "id": self.id, "exam": self.exam, "domain": self.domain, "task": self.task,
             "task_title": self.task_title, "type": self.type, "question": self.question,
             "options": [{"key": o.key, "text": o.text, "correct": o.correct, "explanation": o.explanation}
                         for o in self.options],
-            "answer": list(self.answer), "references": list(self.references),
+            "answers": list(self.answer), "references": list(self.references),
             "notebooks": list(self.notebooks),
         }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -72,6 +73,14 @@ def test_every_reference_resolves(bank):
     numbers = {e.number for e in all_exercises()}
     problems = [p for q in bank for p in reference_problems(q, ROOT, numbers)]
     assert problems == []
+
+
+def test_questions_use_current_service_names(bank):
+    """Amazon Data Firehose, not Kinesis Data Firehose (renamed in 2024), except when naming the old name."""
+    for question in bank:
+        texts = [question.question, *(o.text for o in question.options), *(o.explanation for o in question.options)]
+        for text in texts:
+            assert not re.search(r"(?<!formerly )(?<!formerly Amazon )Kinesis Data Firehose", text), question.id
 
 
 def test_every_notebook_can_ask_at_least_three_questions(bank):
@@ -211,7 +220,7 @@ def test_export_json_holds_the_whole_bank(tmp_path, bank):
     by_id = {q.id: q for q in bank}
     for item in exported:
         question = by_id[item["id"]]
-        assert item["answer"] == list(question.answer)
+        assert item["answers"] == list(question.answer) == [o["key"] for o in item["options"] if o["correct"]]
         assert item["exam"] == question.exam and item["task"] == question.task
         assert item["references"] and all(o["explanation"] for o in item["options"])
         assert item["task_title"] == EXAMS[question.exam].tasks[question.task]
