@@ -45,3 +45,21 @@ def test_check_reports_missing_then_pass(cloud, aws):
     get(3).solution()(aws)
     usage = runner.invoke(main, ["exercises", "check"])
     assert usage.exit_code == 2 and "--all" in usage.output
+
+
+def test_setup_builds_the_broken_start_of_a_diagnose_and_fix_exercise(cloud, aws):
+    from sandbox.exercises import get, run_check
+
+    runner = CliRunner()
+    shown = runner.invoke(main, ["exercises", "show", "35"])
+    assert "sandbox exercises setup 35" in shown.output
+    built = runner.invoke(main, ["exercises", "setup", "35"])
+    assert built.exit_code == 0, built.output
+    assert "exercise 35 is set up" in built.output
+    failed = runner.invoke(main, ["exercises", "check", "35"])
+    assert failed.exit_code == 1
+    assert "every dt= folder becomes a table of its own" in failed.output
+    get(35).solution()(aws)
+    assert run_check(get(35), aws).passed
+    build_it = runner.invoke(main, ["exercises", "setup", "1"])
+    assert build_it.exit_code == 1 and "build-it exercise: it has nothing to set up" in build_it.output
