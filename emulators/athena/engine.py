@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from emulators.athena import projection
-from emulators.athena.translate import to_duckdb
+from emulators.athena import functions
+from emulators.athena.translate import Columns, StatementError, UnknownFunction, position_of, to_duckdb
 from emulators.core.sqlguard import lock_down, statement_count
 
 PARQUET_IO = ("org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
@@ -166,28 +167,90 @@ def hive_type_of(arrow: Any) -> str:
     return "string"
 
 
-def _format_value(value: Any) -> str | None:
+def java_double(value: float) -> str:
+    """A DOUBLE as Athena prints it (Java's ``Double.toString``): ``2.0``, ``0.125``, ``1.0E10``, ``1.5E-5``."""
+    import math
+    from decimal import Decimal
+
+    if value != value:
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value == 0:
+        return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
+    magnitude = abs(value)
+    if 1e-3 <= magnitude < 1e7:
+        return repr(value)
+    digits_tuple = Decimal(repr(magnitude)).normalize().as_tuple()
+    digits = "".join(map(str, digits_tuple.digits))
+    exponent = len(digits) + digits_tuple.exponent - 1
+    return f"{'-' if value < 0 else ''}{digits[0]}.{digits[1:] or '0'}E{exponent}"
+
+
+def _java_float(value: float) -> str:
+    """A REAL as Athena prints it (Java's ``Float.toString``)."""
+    import numpy as np
+
+    if value != value or value in (float("inf"), float("-inf")) or value == 0:
+        return java_double(value)
+    shortest = float(np.format_float_positional(np.float32(value), unique=True, trim="0"))
+    return java_double(shortest)
+
+
+def _format_timestamp(value: datetime.datetime) -> str:
+    text = value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond // 1000:03d}"
+    offset = value.utcoffset()
+    if offset is None:
+        return text
+    if not offset:
+        return text + " UTC"
+    sign, minutes = ("-", -offset) if offset < datetime.timedelta(0) else ("+", offset)
+    hours, rest = divmod(int(minutes.total_seconds()) // 60, 60)
+    return f"{text} {sign}{hours:02d}:{rest:02d}"
+
+
+def _format_interval(value: datetime.timedelta) -> str:
+    """``interval day to second`` as Athena prints it: ``2 03:04:05.000``."""
+    sign = "-" if value < datetime.timedelta(0) else ""
+    value = abs(value)
+    millis = value.microseconds // 1000
+    hours, rest = divmod(value.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{sign}{value.days} {hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+
+
+def _format_nested(value: Any) -> str:
+    """A value inside an array, map or row: ``[a, b]``, ``{k=v}``, NULL as ``null``."""
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "[" + ", ".join(_format_nested(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_format_nested(k)}={_format_nested(v)}" for k, v in value.items()) + "}"
+    return _format_value(value)  # type: ignore[return-value]
+
+
+def _format_value(value: Any, duck_type: str = "") -> str | None:
+    """A result value as Athena prints it in GetQueryResults and the result CSV."""
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return repr(value) if value == value else "NaN"
+        return _java_float(value) if duck_type == "FLOAT" else java_double(value)
     if isinstance(value, datetime.datetime):
         # Athena prints timestamps at millisecond precision: 2024-01-05 10:30:00.000 (UTC)
-        text = value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond // 1000:03d}"
-        offset = value.utcoffset()
-        if offset is None:
-            return text
-        if not offset:
-            return text + " UTC"
-        sign, minutes = ("-", -offset) if offset < datetime.timedelta(0) else ("+", offset)
-        hours, rest = divmod(int(minutes.total_seconds()) // 60, 60)
-        return f"{text} {sign}{hours:02d}:{rest:02d}"
+        return _format_timestamp(value)
+    if isinstance(value, datetime.time):
+        return value.strftime("%H:%M:%S.") + f"{value.microsecond // 1000:03d}"
+    if isinstance(value, datetime.timedelta):
+        return _format_interval(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return " ".join(f"{b:02x}" for b in bytes(value))
     if hasattr(value, "isoformat") and not isinstance(value, str):
         return value.isoformat()
     if isinstance(value, (list, dict)):
-        return str(value)
+        return _format_nested(value)
     return str(value)
 
 
@@ -313,7 +376,18 @@ def split_s3(uri: str) -> tuple[str, str]:
     return bucket, prefix
 
 
-def _data_files(lake: Any, location: str) -> list[tuple[str, int]]:
+@dataclass(frozen=True)
+class DataFile:
+    path: str  # bucket/key
+    size: int
+    modified: Any  # datetime (UTC)
+
+
+PSEUDO_COLUMNS = ("$path", "$file_size", "$file_modified_time")
+
+
+def _data_files(lake: Any, location: str) -> list[DataFile]:
+    """The data files under ``location`` (one listing of that prefix; ``_`` and ``.`` names skipped as on Athena)."""
     bucket, prefix = split_s3(location)
     if prefix and not prefix.endswith("/"):
         prefix += "/"
@@ -326,8 +400,91 @@ def _data_files(lake: Any, location: str) -> list[tuple[str, int]]:
         relative = obj.key[len(prefix):]
         if obj.key.endswith("/") or any(part.startswith(("_", ".")) for part in relative.split("/")):
             continue
-        files.append((f"{bucket}/{obj.key}", obj.size))
+        files.append(DataFile(f"{bucket}/{obj.key}", obj.size, obj.last_modified))
     return files
+
+
+class _Listing:
+    """One listing of a table's root, answering the files under each partition folder by bisection."""
+
+    def __init__(self, lake: Any, root: str) -> None:
+        import bisect
+
+        self._bisect = bisect
+        self.lake = lake
+        self.root = root.rstrip("/") + "/"
+        self.files = sorted(_data_files(lake, self.root), key=lambda f: f.path)
+        self.paths = [f.path for f in self.files]
+
+    def under(self, location: str) -> list[DataFile]:
+        location = location.rstrip("/") + "/"
+        if not location.startswith(self.root):
+            return _data_files(self.lake, location)  # a partition outside the table's folder: its own listing
+        bucket, prefix = split_s3(location)
+        start = f"{bucket}/{prefix}"
+        low = self._bisect.bisect_left(self.paths, start)
+        high = self._bisect.bisect_left(self.paths, start[:-1] + chr(ord("/") + 1))
+        return self.files[low:high]
+
+
+_SCHEMAS: dict[tuple[str, Any], Any] = {}
+_SCHEMAS_LOCK = threading.Lock()
+
+
+def _physical_schema(fragment: Any, version: Any, counter: _ScanCounter) -> Any:
+    """A Parquet file's schema, read once per file version (the footer read is not data scanned)."""
+    key = (fragment.path, version)
+    with _SCHEMAS_LOCK:
+        cached = _SCHEMAS.get(key)
+    if cached is not None:
+        return cached
+    with counter.lock:
+        before, files = counter.bytes_read, len(counter.files)
+    schema = fragment.physical_schema
+    with counter.lock:
+        counter.bytes_read, counter.files[:] = before, counter.files[:files]
+    with _SCHEMAS_LOCK:
+        if len(_SCHEMAS) > 4096:
+            _SCHEMAS.clear()
+        _SCHEMAS[key] = schema
+    return schema
+
+
+# DuckDB settings that make it answer as Trino: UTC session, `x -> ...` lambdas, integer division of integers
+SESSION_SETTINGS = ("SET TimeZone='UTC'", "SET lambda_syntax='ENABLE_SINGLE_ARROW'", "SET integer_division=true")
+
+
+def _translate(sql: str, columns: Columns | None = None) -> str:
+    try:
+        return to_duckdb(sql, columns)
+    except (UnknownFunction, StatementError) as exc:
+        raise QueryFailed(str(exc)) from None
+
+
+class _ColumnKinds:
+    """The DATE, array and map columns of the tables a statement reads (for type-dependent translation)."""
+
+    def __init__(self) -> None:
+        self.dates: set[str] = set()
+        self.arrays: set[str] = set()
+        self.maps: set[str] = set()
+
+    def add_schema(self, schema: Any) -> None:
+        import pyarrow.types as pt
+
+        for f in schema:
+            if pt.is_date(f.type):
+                self.dates.add(f.name.lower())
+            elif pt.is_list(f.type) or pt.is_large_list(f.type):
+                self.arrays.add(f.name.lower())
+            elif pt.is_map(f.type):
+                self.maps.add(f.name.lower())
+
+    def any(self) -> bool:
+        return bool(self.dates or self.arrays or self.maps)
+
+    def columns(self) -> Columns:
+        return Columns(frozenset(self.dates), frozenset(self.arrays), frozenset(self.maps))
 
 
 # -- the engine -------------------------------------------------------------------
@@ -338,7 +495,9 @@ class AthenaEngine:
         self.lake = lake
 
     # ---- reading tables ----
-    def table_dataset(self, database: str, name: str, counter: _ScanCounter) -> Any:
+    def table_dataset(self, database: str, name: str, counter: _ScanCounter, pseudo: bool = False) -> Any:
+        """The table as a pyarrow dataset; with ``pseudo``, also Athena's ``"$path"``, ``"$file_size"`` and
+        ``"$file_modified_time"`` columns (constant per file, so filters on them prune files too)."""
         import pyarrow as pa
         import pyarrow.compute as pc
         import pyarrow.csv as pacsv
@@ -378,13 +537,27 @@ class AthenaEngine:
                                                      null_values=["", "\\N"] if not quoted else ["\\N"]))
             kind = "text"
 
-        def partition_expression(values: list[str]) -> Any:
+        def partition_expression(values: list[str], file: DataFile) -> Any:
             expr = None
             for (key, kind_), value in zip(partition_keys, values):
                 typed = pa.scalar(value).cast(arrow_type(kind_)) if value is not None else None
                 cond = pc.field(key) == typed
                 expr = cond if expr is None else expr & cond
+            if pseudo:
+                for cond in (pc.field("$path") == f"s3://{file.path}",
+                             pc.field("$file_size") == pa.scalar(file.size, pa.int64()),
+                             pc.field("$file_modified_time") == pa.scalar(file.modified, pa.timestamp("ms", "UTC"))):
+                    expr = cond if expr is None else expr & cond
             return expr
+
+        versions: dict[str, tuple[int, Any]] = {}
+
+        def fragment(file: DataFile, values: list[str]) -> Any:
+            versions[file.path] = (file.size, file.modified)
+            expr = partition_expression(values, file)
+            if expr is None:
+                return fmt.make_fragment(file.path, filesystem=filesystem)
+            return fmt.make_fragment(file.path, filesystem=filesystem, partition_expression=expr)
 
         fragments = []
         table_params = table.get("Parameters", {}) or {}
@@ -397,39 +570,35 @@ class AthenaEngine:
             template = table_params.get("storage.location.template")
             root = template.split("${", 1)[0] if template else descriptor.get("Location", "")
             root = root[: root.rfind("/") + 1]  # the folder above the first projected value
-            listed = _data_files(self.lake, root)  # one listing, then matched to each projected partition
+            listing = _Listing(self.lake, root)  # one listing, then matched to each projected partition
             for values, where in projected:
-                bucket, prefix = split_s3(where)
-                expr = partition_expression(values)
-                for path, _ in listed:
-                    if path.startswith(f"{bucket}/{prefix}"):
-                        fragments.append(fmt.make_fragment(path, filesystem=filesystem, partition_expression=expr))
+                fragments += [fragment(file, values) for file in listing.under(where)]
         elif partition_keys:
+            # one listing of the table's folder (not one per partition, never the bucket)
+            listing = _Listing(self.lake, descriptor.get("Location") or "")
             for partition in self.catalog.get_partitions(database, name):
                 location = partition.get("StorageDescriptor", {}).get("Location")
-                if not location:
-                    continue
-                expr = partition_expression(partition["Values"])
-                for path, _ in _data_files(self.lake, location):
-                    fragments.append(fmt.make_fragment(path, filesystem=filesystem, partition_expression=expr))
+                if location:
+                    fragments += [fragment(file, partition["Values"]) for file in listing.under(location)]
         else:
             location = descriptor.get("Location")
             if not location:
                 raise QueryFailed(f"table {database}.{name} has no location")
-            for path, _ in _data_files(self.lake, location):
-                fragments.append(fmt.make_fragment(path, filesystem=filesystem))
+            fragments = [fragment(file, []) for file in _data_files(self.lake, location)]
 
         fields = []
         if kind == "parquet" and fragments:
-            physical = fragments[0].physical_schema
+            physical = _physical_schema(fragments[0], versions.get(fragments[0].path), counter)
             by_name = {f.name.lower(): f for f in physical}
-            counter.bytes_read += 0
             for column, _ in columns:
                 found = by_name.get(column)
                 fields.append(pa.field(column, found.type if found is not None else column_types[column]))
         else:
             fields = [pa.field(n, column_types[n]) for n, _ in columns]
         fields += [pa.field(k, arrow_type(t)) for k, t in partition_keys]
+        if pseudo:
+            fields += [pa.field("$path", pa.string()), pa.field("$file_size", pa.int64()),
+                       pa.field("$file_modified_time", pa.timestamp("ms", "UTC"))]
         schema = pa.schema(fields)
         if kind == "json":
             return _json_dataset_class()(fragments, schema=schema, format=fmt, filesystem=filesystem)
@@ -483,17 +652,26 @@ class AthenaEngine:
                           "UNLOAD)")
 
     def _connection(self, sql: str, database: str, counter: _ScanCounter) -> tuple[Any, str]:
+        """A DuckDB connection with the tables ``sql`` reads registered, and ``sql`` in DuckDB's dialect.
+
+        The only place the engine opens a connection for user SQL."""
         import duckdb
 
-        translated = to_duckdb(sql)
+        translated = _translate(sql)
         references = _referenced_tables(translated, database)
         con = duckdb.connect()
-        con.execute("SET TimeZone='UTC'")
+        for setting in SESSION_SETTINGS:
+            con.execute(setting)
         try:
             if statement_count(con, translated) > 1:
                 raise QueryFailed(f"line 1:1: Only one sql statement is allowed. Got: {sql[:500]}")
+            pseudo = any(column in sql for column in PSEUDO_COLUMNS)
+            kinds = _ColumnKinds()
             for db, table in references:
-                self._register(con, db, table, database, counter, ())
+                self._register(con, db, table, database, counter, (), pseudo, kinds)
+            if kinds.any():
+                translated = _translate(sql, kinds.columns())
+            functions.install(con, translated)
             lock_down(con)  # the lake is registered: from here the SQL reaches no host file (sqlguard)
         except BaseException:
             con.close()
@@ -501,7 +679,7 @@ class AthenaEngine:
         return con, translated
 
     def _register(self, con: Any, db: str, name: str, database: str, counter: _ScanCounter,
-                  within: tuple[str, ...]) -> None:
+                  within: tuple[str, ...], pseudo: bool = False, kinds: _ColumnKinds | None = None) -> None:
         """Make ``"db"."name"`` (and ``name`` when ``db`` is the query's database) readable in ``con``."""
         import duckdb
 
@@ -512,20 +690,30 @@ class AthenaEngine:
         table = self.catalog.get_table(db, name)
         if table is not None and table.get("TableType") == "VIRTUAL_VIEW":
             # a view: register what it reads (unqualified names are the view's own schema), then the view
-            view_sql = to_duckdb(view_definition(table)["originalSql"])
+            original = view_definition(table)["originalSql"]
+            view_sql = _translate(original)
+            inner = _ColumnKinds()
             for ref_db, ref_name in _referenced_tables(view_sql, db):
-                self._register(con, ref_db, ref_name, database, counter, (*within, key))
+                self._register(con, ref_db, ref_name, database, counter, (*within, key), pseudo, inner)
+            if inner.any():
+                view_sql = _translate(original, inner.columns())
+            functions.install(con, view_sql)
             try:
                 con.execute(f'CREATE OR REPLACE VIEW "{db}"."{name}" AS {view_sql}')
             except duckdb.Error as exc:
                 raise QueryFailed(f"VIEW_IS_STALE: line 1:1: View 'awsdatacatalog.{key}' is stale or in invalid "
                                   f"state: {_clean_error(exc)}") from None
             source = f'"{db}"."{name}"'
+            if kinds is not None:
+                kinds.add_schema(con.sql(f'SELECT * FROM "{db}"."{name}" LIMIT 0').to_arrow_table().schema)
         else:
             alias = f"__{db}__{name}"
-            con.register(alias, self.table_dataset(db, name, counter))
+            dataset = self.table_dataset(db, name, counter, pseudo)
+            con.register(alias, dataset)
             con.execute(f'CREATE OR REPLACE VIEW "{db}"."{name}" AS SELECT * FROM "{alias}"')
             source = f'"{alias}"'
+            if kinds is not None:
+                kinds.add_schema(dataset.schema)
         if db == database and not within:
             con.execute(f'CREATE OR REPLACE VIEW main."{name}" AS SELECT * FROM {source}')
 
@@ -538,7 +726,7 @@ class AthenaEngine:
             table = con.sql(translated).to_arrow_table()
             names = athena_column_names(con, translated, table.column_names)
         except duckdb.Error as exc:
-            raise QueryFailed(_clean_error(exc)) from None
+            raise QueryFailed(_clean_error(exc, sql)) from None
         finally:
             con.close()
         if names != table.column_names:
@@ -556,11 +744,12 @@ class AthenaEngine:
             rows = cursor.fetchall()
             names = athena_column_names(con, translated, [d[0] for d in description])
         except duckdb.Error as exc:
-            raise QueryFailed(_clean_error(exc)) from None
+            raise QueryFailed(_clean_error(exc, sql)) from None
         finally:
             con.close()
         columns = [(name, athena_type(d[1])) for name, d in zip(names, description)]
-        return QueryResult(columns, [[_format_value(v) for v in row] for row in rows],
+        kinds = [str(d[1]).upper() for d in description]
+        return QueryResult(columns, [[_format_value(v, k) for v, k in zip(row, kinds)] for row in rows],
                            data_scanned_bytes=counter.bytes_read)
 
     # ---- DDL ----
@@ -677,7 +866,7 @@ class AthenaEngine:
             description = con.execute(f"SELECT * FROM ({translated}) AS view_columns LIMIT 0").description or []
             names = athena_column_names(con, translated, [d[0] for d in description])
         except duckdb.Error as exc:
-            raise QueryFailed(_clean_error(exc)) from None
+            raise QueryFailed(_clean_error(exc, query)) from None
         finally:
             con.close()
         columns = [{"Name": n, "Type": athena_type(d[1])} for n, d in zip(names, description)]
@@ -731,8 +920,8 @@ class AthenaEngine:
         bucket, prefix = split_s3(location)
         existing = {tuple(p["Values"]) for p in self.catalog.get_partitions(db, name)}
         found: dict[tuple[str, ...], str] = {}
-        for path, _ in _data_files(self.lake, location):
-            relative = path[len(bucket) + 1 + len(prefix):]
+        for file in _data_files(self.lake, location):
+            relative = file.path[len(bucket) + 1 + len(prefix):]
             segments = relative.split("/")[:-1]
             if len(segments) < len(keys):
                 continue
@@ -1204,7 +1393,7 @@ def _referenced_tables(translated: str, database: str) -> list[tuple[str, str]]:
 
     try:
         names = duckdb.get_table_names(translated, qualified=True)
-    except duckdb.BinderException:
+    except (duckdb.BinderException, duckdb.CatalogException):
         # get_table_names binds some expressions (UNNEST in FROM, approx_quantile's list):
         # name the tables from the parse tree instead
         try:
@@ -1277,11 +1466,20 @@ def _parsed_table_names(sql: str) -> set[str]:
     return names
 
 
-def _clean_error(exc: Exception) -> str:
+def _clean_error(exc: Exception, sql: str = "") -> str:
     message = str(exc).strip()
     message = re.sub(r'"__\w+__(\w+)"', r'"\1"', message)
-    if "Catalog Error" in message and "Function with name" in message:
-        return "FUNCTION_NOT_FOUND: " + message
+    unknown = re.search(r"Function with name \"?(\w+)\"? does not exist", message)
+    if "Catalog Error" in message and unknown:
+        name = unknown.group(1).removeprefix("trino_")
+        line, column = position_of(sql, name)
+        return f"FUNCTION_NOT_FOUND: line {line}:{column}: Function '{name.lower()}' not registered"
+    mismatch = re.search(r"No function matches the given name and argument types '(\w+)\(([^']*)\)'", message)
+    if mismatch:
+        name = mismatch.group(1).removeprefix("trino_")
+        line, column = position_of(sql, name)
+        return (f"FUNCTION_NOT_FOUND: line {line}:{column}: Unexpected parameters ({mismatch.group(2).lower()}) "
+                f"for function {name}")
     if "Binder Error" in message and "Referenced column" in message:
         return "COLUMN_NOT_FOUND: " + message
     if "Catalog Error" in message and "does not exist" in message:

@@ -1,0 +1,157 @@
+"""The Athena engine alone: a dict catalog and an in-memory lake, no server (fast)."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from dataclasses import dataclass
+
+import pytest
+
+from emulators.athena.engine import AthenaEngine, QueryFailed, java_double
+
+
+@dataclass(frozen=True)
+class Obj:
+    key: str
+    size: int
+    etag: str
+    last_modified: datetime.datetime
+
+
+class MemoryLake:
+    """The lake access engines get (get/put/list), over a dict; counts the listings it answers."""
+
+    def __init__(self) -> None:
+        self.objects: dict[tuple[str, str], tuple[bytes, datetime.datetime]] = {}
+        self.listed: list[tuple[str, str]] = []
+
+    def get(self, bucket: str, key: str) -> bytes:
+        return self.objects[(bucket, key)][0]
+
+    def put(self, bucket: str, key: str, body: bytes, content_type: str | None = None) -> None:
+        self.objects[(bucket, key)] = (body, datetime.datetime(2024, 5, 1, 12, 0, tzinfo=datetime.timezone.utc))
+
+    def list(self, bucket: str, prefix: str = "") -> list[Obj]:
+        self.listed.append((bucket, prefix))
+        return sorted((Obj(k, len(v[0]), "e", v[1]) for (b, k), v in self.objects.items()
+                       if b == bucket and k.startswith(prefix)), key=lambda o: o.key)
+
+
+class DictCatalog:
+    def __init__(self) -> None:
+        self.databases: dict[str, dict[str, dict]] = {"default": {}}
+        self.partitions: dict[tuple[str, str], list[dict]] = {}
+
+    def database_exists(self, name):
+        return name in self.databases
+
+    def create_database(self, name, description, location):
+        self.databases[name] = {}
+
+    def drop_database(self, name):
+        del self.databases[name]
+
+    def list_databases(self):
+        return list(self.databases)
+
+    def get_table(self, database, name):
+        return self.databases.get(database, {}).get(name)
+
+    def list_tables(self, database):
+        return list(self.databases[database])
+
+    def create_table(self, database, table_input):
+        self.databases[database][table_input["Name"]] = table_input
+
+    def delete_table(self, database, name):
+        del self.databases[database][name]
+
+    def get_partitions(self, database, name):
+        return self.partitions.get((database, name), [])
+
+    def add_partitions(self, database, name, partitions):
+        self.partitions.setdefault((database, name), []).extend(partitions)
+
+    def delete_partition(self, database, name, values):
+        self.partitions[(database, name)] = [p for p in self.get_partitions(database, name) if p["Values"] != values]
+
+
+def parquet(rows: dict) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(pa.table(rows), buf)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def engine():
+    lake, catalog = MemoryLake(), DictCatalog()
+    eng = AthenaEngine(catalog, lake)
+    for day in ("01", "02", "03"):
+        lake.put("lake", f"events/day={day}/part-0.parquet",
+                 parquet({"id": [int(day) * 10, int(day) * 10 + 1], "url": [f"https://shop.example.com:8443/p?d={day}",
+                                                                             "http://other.example.org/x"],
+                          "ts": [datetime.datetime(2024, 1, int(day), 9, 30)] * 2,
+                          "d": [datetime.date(2024, 1, int(day))] * 2}))
+    for i in range(50):  # unrelated objects in the same bucket
+        lake.put("lake", f"unrelated/{i:03d}.json", b"{}")
+    eng.execute("CREATE EXTERNAL TABLE events (id bigint, url string, ts timestamp, d date) "
+                "PARTITIONED BY (day string) STORED AS PARQUET LOCATION 's3://lake/events/'", "default")
+    eng.execute("MSCK REPAIR TABLE events", "default")
+    lake.listed.clear()
+    return eng
+
+
+def rows(engine, sql):
+    return engine.execute(sql, "default").rows
+
+
+def test_a_query_lists_only_the_tables_folder_once(engine):
+    assert rows(engine, "SELECT count(*) FROM events WHERE day = '02'") == [["2"]]
+    assert engine.lake.listed == [("lake", "events/")]
+
+
+def test_pseudo_columns_name_the_file_its_size_and_time(engine):
+    result = rows(engine, 'SELECT "$path", "$file_size", "$file_modified_time" FROM events WHERE day = \'03\' LIMIT 1')
+    path, size, modified = result[0]
+    assert path == "s3://lake/events/day=03/part-0.parquet"
+    assert int(size) == len(engine.lake.get("lake", "events/day=03/part-0.parquet"))
+    assert modified == "2024-05-01 12:00:00.000 UTC"
+    # a filter on "$path" prunes files like a partition filter; SELECT * does not show pseudo-columns
+    one = engine.execute("SELECT id FROM events WHERE \"$path\" LIKE '%day=01%'", "default")
+    assert sorted(r[0] for r in one.rows) == ["10", "11"]
+    assert [c for c, _ in engine.execute("SELECT * FROM events LIMIT 1", "default").columns] == ["id", "url", "ts", "d",
+                                                                                                   "day"]
+
+
+def test_athena_formatting_of_timestamps_dates_and_doubles(engine):
+    result = rows(engine, "SELECT CAST(ts AS varchar), d + INTERVAL '1' DAY, date_trunc('month', d), ts, "
+                          "CAST(id AS double) * 1e9, url_extract_host(url) FROM events WHERE id = 10")
+    assert result == [["2024-01-01 09:30:00.000", "2024-01-02", "2024-01-01", "2024-01-01 09:30:00.000", "1.0E10",
+                       "shop.example.com"]]
+
+
+def test_java_double_printing():
+    assert [java_double(v) for v in (2.0, 0.125, 1e10, 1.5e-5, 1234567.0, 12345678.0, -0.001, float("nan"))] == [
+        "2.0", "0.125", "1.0E10", "1.5E-5", "1234567.0", "1.2345678E7", "-0.001", "NaN"]
+
+
+def test_unknown_and_duckdb_only_functions_are_function_not_found(engine):
+    with pytest.raises(QueryFailed, match=r"^FUNCTION_NOT_FOUND: line 1:8: Function 'no_such_fn' not registered$"):
+        engine.execute("SELECT no_such_fn(1)", "default")
+    with pytest.raises(QueryFailed, match=r"^FUNCTION_NOT_FOUND: line 1:15: Function 'read_csv' not registered$"):
+        engine.execute("SELECT * FROM read_csv('/etc/passwd')", "default")
+    with pytest.raises(QueryFailed, match="Only one sql statement"):
+        engine.execute("SELECT 1; SELECT 2", "default")
+
+
+def test_views_over_views_with_athena_functions(engine):
+    engine.execute("CREATE VIEW hosts AS SELECT url_extract_host(url) AS host, d FROM events", "default")
+    engine.execute("CREATE DATABASE reports", "default")
+    engine.execute("CREATE VIEW reports.per_host AS SELECT host, count(*) AS n, max(d) AS last FROM \"default\".hosts "
+                   "GROUP BY host", "default")
+    result = rows(engine, "SELECT host, n, last FROM reports.per_host ORDER BY host")
+    assert result == [["other.example.org", "3", "2024-01-03"], ["shop.example.com", "3", "2024-01-03"]]
