@@ -97,6 +97,11 @@ def test_out_of_date_facts_are_gone():
         r"rolling \(blue/green\)": "blue/green and rolling deployments are different guardrails",
         r"\| Kinesis Data Firehose \|": "the service is Amazon Data Firehose",
     }
+    current = (DOCS / "README.md").read_text().split("## Facts that changed", 1)[1].split("\n## ", 1)[0]
+    for fact in ("10,000 general purpose buckets", "up to 50 TB", "at most 5 GB", "since January 2023",
+                 "750 training jobs", "30 hyperparameters", "zero buffering is not available",
+                 "up to 10 MiB", "27 January 2026", "closed to new customers", "rolling deployments"):
+        assert fact in current, f"README.md, Facts that changed: {fact!r} missing"
     for page in DOCS.glob("*.md"):
         if page.name == "services.md":      # generated from the service rows, not written here
             continue
