@@ -22,16 +22,23 @@ START/END/REPORT lines) go to CloudWatch Logs ``/aws/lambda/<name>``. Layers: th
 ``python/`` folder is put on ``sys.path``. Callers: Firehose data transformation,
 Step Functions Lambda tasks (``arn:aws:states:::lambda:invoke`` and plain function
 ARNs), S3 event notifications (asynchronous, AWS's event record), SNS
-subscriptions (moto's event, run synchronously during Publish).
+subscriptions (moto's event, run synchronously during Publish). Event source
+mappings (``emulators/awslambda/event_sources.py``): Kinesis, DynamoDB Streams and
+SQS sources are polled every 0.5 s and delivered in batches with ``BatchSize``,
+``MaximumBatchingWindowInSeconds``, ``StartingPosition`` (TRIM_HORIZON, LATEST,
+AT_TIMESTAMP), ``BisectBatchOnFunctionError``, ``MaximumRetryAttempts``,
+``FunctionResponseTypes=["ReportBatchItemFailures"]`` and SQS/SNS on-failure
+destinations; checkpoints are in the snapshot, so they survive a restart.
 
 Not emulated: non-Python runtimes and container images (Invoke answers
 InvalidRuntimeException naming the supported runtimes); the Python version of the
 runtime; memory limits (MemorySize is reported, not enforced); warm starts (every
 invocation is a fresh process, so module-level state is not kept); concurrency
 limits, reserved and provisioned concurrency, throttling; retries and
-destinations of asynchronous invocations; event source mappings (Kinesis, SQS,
-DynamoDB streams are not polled); function URLs; IAM (the execution role is not
-checked); response streaming.
+destinations of asynchronous invocations; of event source mappings:
+ParallelizationFactor, MaximumRecordAgeInSeconds, tumbling windows, FilterCriteria,
+Kafka/MQ/DocumentDB sources and S3 destinations; function URLs; IAM (the execution
+role is not checked); response streaming.
 """
 
 from emulators.core.service import ServiceInfo
@@ -42,9 +49,11 @@ SERVICE = ServiceInfo(
     stand_in="moto's control plane + our local Python runner (a subprocess of the sandbox's own interpreter)",
     executes="Python handlers (zip or S3 code, layers) with event, context, environment, timeout; "
              "Unhandled errors as on AWS; logs to CloudWatch Logs; Event/DryRun invocations; called by "
-             "Firehose transformations, Step Functions tasks, S3 notifications and SNS subscriptions",
+             "Firehose transformations, Step Functions tasks, S3 notifications and SNS subscriptions; event source "
+             "mappings poll Kinesis, DynamoDB Streams and SQS (batching, bisect, partial batch responses, "
+             "on-failure destinations, checkpoints across restarts)",
     not_emulated="non-Python runtimes, container images, the runtime's Python version (the sandbox venv's "
                  "runs), memory limits, warm starts, concurrency/provisioned concurrency, async retries and "
-                 "destinations, event source mappings, function URLs",
+                 "destinations, ESM parallelization/record age/filters/tumbling windows, function URLs",
     provider="provider",
 )

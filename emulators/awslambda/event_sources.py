@@ -1,0 +1,228 @@
+"""Lambda event source mappings: Kinesis, DynamoDB Streams and SQS polled and delivered as Lambda's pollers do.
+
+moto keeps the mappings (``CreateEventSourceMapping`` ... ``ListEventSourceMappings``) but pushed records
+synchronously inside the writer's request, one at a time (Kinesis not at all); the provider unhooks that
+push and this module polls every ``SANDBOX_ESM_TICK_SECONDS`` (0.5 s) instead:
+
+- **Streams** (Kinesis, DynamoDB Streams): per shard, records after the mapping's checkpoint, in order.
+  ``StartingPosition`` TRIM_HORIZON (from the oldest record), LATEST (records written after the mapping was
+  created), AT_TIMESTAMP (``StartingPositionTimestamp``). A batch holds at most ``BatchSize`` records; with
+  ``MaximumBatchingWindowInSeconds`` a smaller batch waits until the window since its first record has
+  passed. On a function error ``BisectBatchOnFunctionError`` splits the batch in halves (splits do not count as
+  retries); ``MaximumRetryAttempts`` (-1: until the record expires, i.e. forever here) bounds the retries of
+  the failing part, which is then discarded and described to the ``DestinationConfig.OnFailure`` SQS queue or
+  SNS topic (AWS's invocation record with ``KinesisBatchInfo`` / ``DDBStreamBatchInfo``).
+  ``FunctionResponseTypes=["ReportBatchItemFailures"]``: the records before the first reported
+  ``itemIdentifier`` (a sequence number) are checkpointed and the batch is retried from it.
+- **SQS**: a batch of received messages (the queue's visibility timeout); messages of a successful batch are
+  deleted, a failed batch becomes visible again after the timeout (the queue's redrive policy moves it to its
+  dead-letter queue), with ReportBatchItemFailures only the reported ``messageId`` s stay.
+
+Checkpoints (last sequence number per shard), retry counts and the LATEST starting points are attributes of
+moto's mapping object, so they are in the snapshot and survive a restart.
+
+Not emulated: ``ParallelizationFactor`` (one batch per shard at a time), ``MaximumRecordAgeInSeconds``,
+``TumblingWindowInSeconds``, ``FilterCriteria``, Kinesis enhanced fan-out consumers as sources, Kafka/MQ/
+DocumentDB sources, S3 on-failure destinations.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+log = logging.getLogger("emulators.awslambda.event_sources")
+
+
+@dataclass
+class StreamRecord:
+    """One record of a stream shard, as the poller hands it to Lambda."""
+
+    sequence_number: str
+    arrival: float  # epoch seconds
+    event: dict[str, Any]  # the record in the Lambda event
+
+
+@dataclass
+class Invocation:
+    """What a function answered for one batch."""
+
+    function_error: str | None
+    payload: bytes
+
+
+@dataclass
+class BatchOutcome:
+    """How far a batch got: ``done`` leading records succeeded; ``failed`` records after them failed."""
+
+    done: int
+    failed: int = 0
+    invoke_count: int = 0
+    last: Invocation | None = None
+
+
+def reported_failures(payload: bytes) -> list[str] | None:
+    """The ``itemIdentifier`` s of a ReportBatchItemFailures answer (None: the answer does not report any)."""
+    try:
+        answer = json.loads(payload or b"null")
+    except ValueError:
+        return None
+    if not isinstance(answer, dict) or not isinstance(answer.get("batchItemFailures"), list):
+        return None
+    return [str(item.get("itemIdentifier")) for item in answer["batchItemFailures"] if isinstance(item, dict)]
+
+
+def process_stream_batch(records: list[StreamRecord], invoke: Callable[[list[StreamRecord]], Invocation],
+                         bisect: bool, report_item_failures: bool) -> BatchOutcome:
+    """Deliver one batch of stream records, bisecting on function errors when asked.
+
+    Returns how many leading records succeeded and how many after them failed (the part to retry).
+    """
+    result = invoke(records)
+    outcome = BatchOutcome(done=len(records), invoke_count=1, last=result)
+    if result.function_error is None:
+        if report_item_failures:
+            failures = reported_failures(result.payload)
+            if failures:
+                sequence_numbers = [r.sequence_number for r in records]
+                failed_at = min((sequence_numbers.index(f) for f in failures if f in sequence_numbers),
+                                default=0)  # an identifier not in the batch fails the whole batch, as on AWS
+                outcome.done, outcome.failed = failed_at, len(records) - failed_at
+        return outcome
+    if bisect and len(records) > 1:
+        half = len(records) // 2
+        first = process_stream_batch(records[:half], invoke, bisect, report_item_failures)
+        if first.failed:
+            first.invoke_count += 1
+            return first
+        second = process_stream_batch(records[half:], invoke, bisect, report_item_failures)
+        return BatchOutcome(done=half + second.done, failed=second.failed,
+                            invoke_count=1 + first.invoke_count + second.invoke_count, last=second.last)
+    return BatchOutcome(done=0, failed=len(records), invoke_count=1, last=result)
+
+
+def batch_ready(count: int, batch_size: int, first_arrival: float | None, window: float, now: float) -> bool:
+    """A batch goes out when full, or once the batching window since its first record has passed."""
+    if count == 0:
+        return False
+    if count >= batch_size or not window:
+        return True
+    return first_arrival is not None and now - first_arrival >= window
+
+
+def failure_record(kind: str, mapping: dict[str, Any], shard_id: str, batch: list[StreamRecord],
+                   result: Invocation | None, invoke_count: int, condition: str) -> dict[str, Any]:
+    """AWS's invocation record for a discarded stream batch (sent to the OnFailure destination)."""
+
+    def iso(seconds: float) -> str:
+        return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+    info_key = "KinesisBatchInfo" if kind == "kinesis" else "DDBStreamBatchInfo"
+    return {
+        "requestContext": {"requestId": str(uuid.uuid4()), "functionArn": mapping["FunctionArn"],
+                           "condition": condition, "approximateInvokeCount": invoke_count},
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST",
+                            "functionError": (result.function_error if result else None) or "Unhandled"},
+        "version": "1.0",
+        "timestamp": iso(time.time()),
+        info_key: {"shardId": shard_id, "startSequenceNumber": batch[0].sequence_number,
+                   "endSequenceNumber": batch[-1].sequence_number,
+                   "approximateArrivalOfFirstRecord": iso(batch[0].arrival),
+                   "approximateArrivalOfLastRecord": iso(batch[-1].arrival),
+                   "batchSize": len(batch), "streamArn": mapping["EventSourceArn"]},
+    }
+
+
+# -- reading the sources (moto's models, read under the state lock by the caller) -------------------
+
+def kinesis_shard_records(stream: Any, region: str, role: str | None) -> dict[str, list[StreamRecord]]:
+    """Every record of every shard of a moto Kinesis stream, oldest first."""
+    shards: dict[str, list[StreamRecord]] = {}
+    for shard_id, shard in stream.shards.items():
+        items = []
+        for record in shard.records.values():
+            sequence = str(record.sequence_number)
+            items.append(StreamRecord(sequence, float(record.created_at), {
+                "kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": record.partition_key,
+                            "sequenceNumber": sequence, "data": record.data,
+                            "approximateArrivalTimestamp": round(float(record.created_at), 3)},
+                "eventSource": "aws:kinesis", "eventVersion": "1.0", "eventID": f"{shard_id}:{sequence}",
+                "eventName": "aws:kinesis:record", "invokeIdentityArn": role, "awsRegion": region,
+                "eventSourceARN": stream.arn}))
+        shards[shard_id] = items
+    return shards
+
+
+def dynamodb_shard_records(table: Any, stream_arn: str, region: str) -> dict[str, list[StreamRecord]]:
+    """The records of a moto DynamoDB table's stream (one shard), oldest first."""
+    shard = getattr(table, "stream_shard", None)
+    if shard is None:
+        return {}
+    items = []
+    for item in shard.items:
+        record = item.to_json()
+        dynamodb = dict(record["dynamodb"])
+        created = dynamodb.get("ApproximateCreationDateTime")
+        arrival = created.replace(tzinfo=created.tzinfo or timezone.utc).timestamp() \
+            if isinstance(created, datetime) else time.time()
+        dynamodb["ApproximateCreationDateTime"] = int(arrival)
+        items.append(StreamRecord(str(dynamodb["SequenceNumber"]), arrival, {
+            "eventID": record["eventID"], "eventName": record["eventName"], "eventVersion": record["eventVersion"],
+            "eventSource": "aws:dynamodb", "awsRegion": region, "dynamodb": dynamodb,
+            "eventSourceARN": stream_arn}))
+    return {shard.id: items}
+
+
+def sqs_event_record(message: Any, queue_arn: str, region: str) -> dict[str, Any]:
+    """A received moto SQS message as a record of Lambda's SQS event."""
+    import hashlib
+
+    sent = getattr(message, "sent_timestamp", None) or int(time.time() * 1000)
+    first = getattr(message, "approximate_first_receive_timestamp", None) or sent
+    attributes = {"ApproximateReceiveCount": str(getattr(message, "approximate_receive_count", 1)),
+                  "SentTimestamp": str(sent), "SenderId": str(getattr(message, "sender_id", "")),
+                  "ApproximateFirstReceiveTimestamp": str(first)}
+    for key in ("MessageGroupId", "MessageDeduplicationId", "SequenceNumber"):
+        value = getattr(message, {"MessageGroupId": "group_id", "MessageDeduplicationId": "deduplication_id",
+                                  "SequenceNumber": "sequence_number"}[key], None)
+        if value:
+            attributes[key] = str(value)
+    message_attributes = {}
+    for name, value in (getattr(message, "message_attributes", None) or {}).items():
+        message_attributes[name] = {"stringValue": value.get("string_value"), "binaryValue": value.get("binary_value"),
+                                    "stringListValues": [], "binaryListValues": [],
+                                    "dataType": value.get("data_type")}
+    return {"messageId": message.id, "receiptHandle": message.receipt_handle, "body": message.body,
+            "attributes": attributes, "messageAttributes": message_attributes,
+            "md5OfBody": hashlib.md5(message.body.encode()).hexdigest(), "eventSource": "aws:sqs",
+            "eventSourceARN": queue_arn, "awsRegion": region}
+
+
+def decode_kinesis_data(record: dict[str, Any]) -> bytes:
+    return base64.b64decode(record["kinesis"]["data"])
+
+
+_busy: set[str] = set()
+_busy_lock = threading.Lock()
+
+
+def claim(uuid_: str) -> bool:
+    """True when no delivery of this mapping is under way (and marks one)."""
+    with _busy_lock:
+        if uuid_ in _busy:
+            return False
+        _busy.add(uuid_)
+        return True
+
+
+def release(uuid_: str) -> None:
+    with _busy_lock:
+        _busy.discard(uuid_)
