@@ -184,3 +184,20 @@ def test_ex24_step_whose_output_is_not_the_daily_revenue_fails(own):
     assert len(result.problems) == 1 and result.problems[0].startswith(
         f"the output has 1 day(s) for {days} days of completed orders, and {days} day(s) with a revenue that is not the "
         "sum of that day's completed orders"), result.problems
+
+
+def test_ex31_policy_without_the_kms_deny_lets_a_plain_upload_through(own):
+    s3 = own.client("s3")
+    s3.create_bucket(Bucket="ex31-confidential")
+    s3.put_bucket_policy(Bucket="ex31-confidential", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+         "Resource": ["arn:aws:s3:::ex31-confidential", "arn:aws:s3:::ex31-confidential/*"],
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}))
+    result = run_check(get(31), own)
+    assert not result.passed
+    assert result.problems == [
+        "no Deny statement for s3:PutObject with the condition StringNotEquals s3:x-amz-server-side-encryption = "
+        "aws:kms: uploads without SSE-KMS are still allowed",
+        "an upload without SSE-KMS still succeeds: the policy does not deny it"], result.problems
+    assert "requests without TLS are denied" in result.confirmed
+    assert s3.list_objects_v2(Bucket="ex31-confidential").get("KeyCount", 0) == 0   # the probe was removed
