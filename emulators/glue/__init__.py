@@ -20,7 +20,13 @@ check role, targets, schedule and the CRAWL_NEW_FOLDERS_ONLY schema policy, and
 can be changed with UpdateCrawler / UpdateCrawlerSchedule (not while running:
 ``CrawlerRunningException``, as for DeleteCrawler); they turn ``key=value`` folders into
 partition keys (others ``partition_0``...), make one partitioned table of
-compatible folders and separate tables of incompatible ones, add new partitions
+similar folders (AWS's thresholds: at most five schema clusters, the largest
+over 70%) and separate tables otherwise, a table per file when the files of a
+folder differ (``persons.json`` -> ``persons_json``; a hash suffix on a name
+clash), keep CSV header names as Glue does (``provider id``: trimmed,
+lower-cased, spaces kept), honour the Configuration JSON's
+``TableGroupingPolicy: CombineCompatibleSchemas``, ``TableLevelConfiguration``
+and ``TableThreshold``, add new partitions
 on a re-crawl, and archive a new table version on a schema change
 (``SchemaChangePolicy`` UPDATE_IN_DATABASE or LOG; DeleteBehavior
 DELETE_FROM_DATABASE removes vanished partitions and tables). The crawler goes
@@ -33,7 +39,9 @@ definition as on AWS (Role and Command required); ``start_job_run`` downloads
 ``Command.ScriptLocation`` from S3 and runs it in its own local PySpark process
 (``SPARK_MASTER`` for a cluster) with the job's arguments; our ``awsglue``
 library (GlueContext, DynamicFrame, the documented transforms,
-getResolvedOptions, Job, ``getSink`` with ``enableUpdateCatalog``,
+getResolvedOptions, Job, ``getSink`` with ``enableUpdateCatalog``, choice
+types for columns whose values mix numbers and text, with every ``resolveChoice``
+action,
 ``purge_s3_path`` / ``purge_table`` with ``retentionPeriod``) lets scripts
 written for AWS Glue run unchanged; Spark runs with ANSI mode off, as Glue 4.0's
 Spark 3.3 does, and casts that do not convert give null. ``--additional-python-modules``,
@@ -50,9 +58,12 @@ CONDITIONAL (on a job's or crawler's final state) start jobs and crawlers.
 Not emulated: JDBC, DynamoDB and catalog targets (only S3), grok/XML/JSON-path
 classifiers, sampling settings, Lake Formation permissions; a crawl
 reads each sampled object whole. Jobs: each run starts its own Spark (10-15 s);
-Python shell, Ray and streaming jobs, connections, DPU/worker sizing, workflow
-run graphs (triggers with a WorkflowName still fire, but GetWorkflowRun shows
-moto's records), Glue Studio visual jobs.
+Python shell jobs run their script as a local Python process (the sandbox's
+packages, not AWS's library set); Ray and streaming jobs, connections, DPU/worker
+sizing, workflow run graphs (triggers with a WorkflowName still fire, but
+GetWorkflowRun shows moto's records); the scripts Glue Studio generates run, its
+visual editor (CodeGenConfigurationNodes) is not emulated. Choice types are found
+for top-level columns of CSV and JSON reads only.
 """
 
 from emulators.core.service import ServiceInfo
@@ -71,8 +82,8 @@ SERVICES = [
         api_names=("glue",),
         stand_in="local PySpark per job run + our own awsglue library (GlueContext, DynamicFrame, transforms)",
         executes="job scripts written for AWS Glue, S3/catalog reads and writes, bookmarks, triggers",
-        not_emulated="Python shell/Ray/streaming jobs, JDBC connections, --additional-python-modules, workflows' run "
-                     "graph, Glue Studio visual jobs",
+        not_emulated="Ray/streaming jobs, JDBC connections, --additional-python-modules, workflows' run "
+                     "graph, Glue Studio's visual editor (its generated scripts run)",
         provider="job_provider",
     ),
 ]

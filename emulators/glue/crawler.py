@@ -7,10 +7,16 @@ files, gzip included) and names partition keys (``key=value`` folders, else
 ``partition_0``, ``partition_1``, ...), producing Glue ``TableInput`` and
 ``PartitionInput`` documents. It never imports boto3 or moto.
 
-Grouping follows the crawler's documented behaviour: a folder whose subfolders
-are ``key=value`` partitions, or whose subfolders hold files of one compatible
-schema, becomes one partitioned table; subfolders with different schemas become
-separate tables.
+Grouping follows the crawler's documented behaviour ("How does a crawler determine when to create
+partitions?"): at each level the schemas of the files and subfolders are compared; when the data is
+compatible (format, compression) and the schemas similar (at most five clusters of column names, the
+largest holding more than 70% of them) they make one table whose subfolders are partitions; otherwise
+subfolders are looked at on their own and a file that fits nowhere becomes a table of its own, named
+after the file (``persons.json`` -> ``persons_json``). The crawler's Configuration JSON is honoured for
+``Grouping.TableGroupingPolicy: CombineCompatibleSchemas`` (similarity ignored),
+``Grouping.TableLevelConfiguration`` (tables at a fixed absolute depth, the top-level folder being 1)
+and ``CrawlerOutput.Tables.TableThreshold`` (more tables fail the crawl). CSV headers are kept as
+Glue keeps them: trimmed, lower-cased, spaces inside kept; CSV types come from the first 1000 records.
 """
 
 from __future__ import annotations

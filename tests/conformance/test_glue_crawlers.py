@@ -60,7 +60,7 @@ def legislators(count: int = 30) -> dict[str, bytes]:
                      {"id": "chamber/upper", "name": "Senate", "classification": "legislature", "seats": 100,
                       "identifiers": [{"scheme": "wikidata", "identifier": "Q66096"}]},
                      {"id": "chamber/lower", "name": "House", "classification": "legislature", "seats": 435}]
-    memberships = [{"person_id": f"person-{i}", "organization_id": rng.choice(["chamber/upper", "chamber/lower"]),
+    memberships = [{"person_id": f"person-{i % count}", "organization_id": rng.choice(["chamber/upper", "chamber/lower"]),
                     "on_behalf_of_id": "party/one", "role": "member", "legislative_period_id": "term/114",
                     "start_date": "2015-01-03", "area_id": f"area-{i % 50}"} for i in range(count * 2)]
     return {"persons.json": jsonl(persons), "memberships.json": jsonl(memberships),
