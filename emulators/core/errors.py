@@ -55,3 +55,19 @@ class AwsRefusal(Exception):
                     f"<RequestId>{request_id}</RequestId></ErrorResponse>").encode()
             headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)]
         return self.status_line, headers + self.headers + [("Content-Length", str(len(body)))], body
+
+
+def input_refusal(exc: BaseException, protocol: str) -> AwsRefusal:
+    """The 400 for a request whose parameters could not be read (see ``server._input_fault``)."""
+    detail = f"{type(exc).__name__}: {exc}"[:300]
+    parse = isinstance(exc, (UnicodeDecodeError, RecursionError, ValueError)) and \
+        not isinstance(exc, (KeyError, IndexError))
+    if protocol == "s3":
+        code = "MalformedXML" if "xml" in type(exc).__module__.lower() or "Expat" in type(exc).__name__ \
+            else "InvalidRequest"
+    elif protocol == "query":
+        code = "ValidationError"
+    else:
+        code = "SerializationException" if parse else "ValidationException"
+    return AwsRefusal(400, code, "The request's parameters could not be read: a required parameter is missing or "
+                      f"malformed ({detail}). Check the request against the operation's API reference.", protocol)

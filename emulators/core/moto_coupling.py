@@ -520,3 +520,8 @@ def access_key_secret(access_key_id: str) -> tuple[str, bool] | None:
                 if role.access_key_id == access_key_id:
                     return role.secret_access_key, True
     return None
+
+
+def is_unknown_s3_post(exc: NotImplementedError) -> bool:
+    """moto's S3 raises this for a POST on an object that names no S3 operation (S3 answers 405)."""
+    return "Method POST had only been implemented" in str(exc)

@@ -34,9 +34,10 @@ from pathlib import Path
 from typing import Any
 
 from emulators.core import moto_coupling
-from emulators.core.errors import AwsRefusal
+from emulators.core.errors import AwsRefusal, input_refusal
 from emulators.core.gate import SecurityGate
 from emulators.core.persistence import StateStore, write_atomically
+from emulators.core.security import request_protocol
 
 log = logging.getLogger("emulators.server")
 
@@ -388,11 +389,16 @@ class EmbeddedCloud:
         except AwsRefusal:
             raise
         except NotImplementedError as exc:  # an operation moto does not implement
+            if moto_coupling.is_unknown_s3_post(exc):  # a POST that is no S3 operation at all: S3's 405
+                raise AwsRefusal(405, "MethodNotAllowed", "The specified method is not allowed against this "
+                                 "resource.", "s3") from None
             return _aws_error(environ, start_response, "501 Not Implemented", "NotImplemented",
                               f"{exc}. The sandbox does not emulate this operation; "
                               "run `sandbox services` for what each service supports.")
         except Exception as exc:  # never a Python traceback in a response
             log.error("unhandled error for %s %s:\n%s", method, path, traceback.format_exc())
+            if _input_fault(exc):
+                raise input_refusal(exc, request_protocol(environ)) from None
             return _aws_error(environ, start_response, "500 Internal Server Error", "InternalFailure",
                               f"The sandbox could not handle this request: {type(exc).__name__}: {exc}")
         if method not in READ_ONLY_METHODS:
@@ -401,6 +407,27 @@ class EmbeddedCloud:
         headers = [(k, v) for k, v in captured["headers"] if not k.lower().startswith("access-control-")]
         start_response(captured["status"], headers + cors)
         return [body]
+
+
+def _input_fault(exc: BaseException) -> bool:
+    """Whether moto failed on the request's input (a missing or malformed parameter) rather than on its own work.
+
+    Parsing errors are always input faults; lookup and type errors count when they happen where moto reads
+    the request's parameters (its ``responses.py``), and ``None`` used as a value means a missing parameter.
+    """
+    import xml.etree.ElementTree as ElementTree
+    from xml.parsers.expat import ExpatError
+
+    if isinstance(exc, (UnicodeDecodeError, RecursionError, json.JSONDecodeError, ExpatError,
+                        ElementTree.ParseError)):
+        return True
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f"{os.sep}moto{os.sep}" in f.filename]
+    if not frames:
+        return False
+    if isinstance(exc, AttributeError) and "'NoneType' object" in str(exc):
+        return True
+    return isinstance(exc, (KeyError, IndexError, TypeError, ValueError, AttributeError)) and \
+        frames[-1].filename.endswith("responses.py")
 
 
 def _aws_error(environ: dict[str, Any], start_response: Callable, status: str, code: str,

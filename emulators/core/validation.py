@@ -307,6 +307,8 @@ def _rest_routes(service_name: str) -> list[tuple[str, re.Pattern[str], str, int
 def _validate_rest_json(environ: dict[str, Any], service: str, body: bytes | None) -> None:
     method = environ.get("REQUEST_METHOD", "GET")
     path = environ.get("PATH_INFO", "/")
+    if body and "json" in environ.get("CONTENT_TYPE", ""):
+        _json_body(body, "rest-json")  # whatever the route: a JSON body must be JSON
     for model in _models(service):
         if model.protocol != "rest-json":
             continue
