@@ -1,9 +1,17 @@
 """Athena through the API against the same SQL in DuckDB on the same files read from local disk.
 
-- query latency (start_query_execution to the last result page), median of several runs
+- query latency (start_query_execution to the last result page), median of several runs, for the
+  whole table and for one day (a partition filter), in an otherwise empty bucket and again once the
+  same bucket also holds ``BENCH_ATHENA_UNRELATED`` (default 100,000) unrelated small objects
 - bytes scanned with and without a partition filter
+- where an API query's time goes (engine, result file, the rest: HTTP, polling)
+
+The cloud runs in this process (its snapshot loop slowed down), so the unrelated objects go straight
+into its S3 backend in a few seconds instead of 100,000 PUTs over HTTP; queries still go through the
+HTTP API with signed boto3 clients.
 
     .venv/bin/python benchmarks/bench_athena.py          (BENCH_ATHENA_SIZE=small|medium|large)
+    .venv/bin/python benchmarks/bench_athena.py --profile   (cProfile of the engine, top entries)
 """
 
 from __future__ import annotations
@@ -15,69 +23,152 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import Report, client, median, sandbox_cloud  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _common import Report, client, free_port, median  # noqa: E402
 
 SIZE = os.environ.get("BENCH_ATHENA_SIZE", "medium")
-RUNS = int(os.environ.get("BENCH_RUNS", 5))
+RUNS = int(os.environ.get("BENCH_RUNS", 7))
+UNRELATED = int(os.environ.get("BENCH_ATHENA_UNRELATED", 100_000))
 OUTPUT = "s3://bench-athena-results/q/"
 QUERY = "SELECT channel, count(*) AS n, round(sum(amount), 2) AS revenue FROM {table} {where} GROUP BY channel"
+QUERIES = (("whole table", ""), ("one day", "WHERE year = '2024' AND month = '01' AND day = '15'"))
 
 
 def athena_query(athena, sql):
+    """(seconds, bytes scanned, rows, engine millis) of one query through the API."""
     started = time.perf_counter()
     qid = athena.start_query_execution(QueryString=sql, QueryExecutionContext={"Database": "bench"},
                                        ResultConfiguration={"OutputLocation": OUTPUT})["QueryExecutionId"]
+    pause = 0.001
     while True:
         execution = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]
         if execution["Status"]["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
             break
-        time.sleep(0.01)
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
     if execution["Status"]["State"] != "SUCCEEDED":
         raise RuntimeError(execution["Status"])
     rows = athena.get_query_results(QueryExecutionId=qid)["ResultSet"]["Rows"]
-    return time.perf_counter() - started, execution["Statistics"]["DataScannedInBytes"], len(rows) - 1
+    statistics = execution["Statistics"]
+    return (time.perf_counter() - started, statistics["DataScannedInBytes"], len(rows) - 1,
+            statistics["EngineExecutionTimeInMillis"] / 1000)
+
+
+class _Session:
+    """Just enough of SandboxSession for ``datasets.load_into_lake``."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+
+    def client(self, service: str):
+        return client(self.endpoint, service)
+
+
+def add_unrelated_objects(bucket: str, count: int) -> float:
+    """``count`` small objects under ``other/`` of ``bucket``, straight into the S3 backend."""
+    from emulators.core import moto_coupling
+    from emulators.core.server import current_cloud
+
+    backend = moto_coupling.backend_for("s3", moto_coupling.DEFAULT_ACCOUNT_ID, "aws")
+    started = time.perf_counter()
+    with current_cloud().mutating():
+        for i in range(count):
+            backend.put_object(bucket, f"other/{i % 97:02d}/object-{i:07d}.json", b'{"n": %d}' % i)
+    return time.perf_counter() - started
+
+
+def measure(report: Report, athena, con, local_glob: str, label: str) -> None:
+    for name, where in QUERIES:
+        athena_query(athena, QUERY.format(table="orders", where=where))  # warm-up
+        api = [athena_query(athena, QUERY.format(table="orders", where=where)) for _ in range(RUNS)]
+        direct = []
+        for _ in range(RUNS):
+            started = time.perf_counter()
+            con.execute(QUERY.format(table=local_glob, where=where)).fetchall()
+            direct.append(time.perf_counter() - started)
+        report.add(f"{name}{label}: query latency (s)", median([a[0] for a in api]), median(direct), "s",
+                   note="API vs DuckDB on local files")
+        report.add(f"{name}{label}: engine time (s)", median([a[3] for a in api]), median(direct), "s",
+                   note="EngineExecutionTime vs DuckDB")
+        if not label:
+            report.add(f"{name}: DataScannedInBytes", api[0][1], None, "bytes",
+                       note="partition pruning" if where else "")
+
+
+def profile_engine(database: str, where: str) -> None:
+    """cProfile of the engine alone (catalog, listing, datasets, DuckDB), in-process."""
+    import cProfile
+    import pstats
+
+    from emulators.athena.engine import AthenaEngine
+    from emulators.athena.listing import IndexedLake
+    from emulators.athena.provider import GlueCatalog
+    from emulators.core import moto_coupling
+    from emulators.core.s3access import s3_access
+
+    engine = AthenaEngine(GlueCatalog(moto_coupling.DEFAULT_ACCOUNT_ID, "us-east-1"),
+                          IndexedLake(s3_access(moto_coupling.DEFAULT_ACCOUNT_ID)))
+    sql = QUERY.format(table="orders", where=where)
+    engine.execute(sql, database)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(RUNS):
+        engine.execute(sql, database)
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
 
 
 def main() -> None:
+    import logging
+
     import duckdb
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+    from emulators.core.server import EmbeddedCloud
     from sandbox import datasets
 
     report = Report("athena")
-    with sandbox_cloud() as (config, aws), tempfile.TemporaryDirectory() as local:
-        summary = datasets.load_into_lake(aws, "bench-athena-lake", size=SIZE)
-        aws.client("s3").create_bucket(Bucket="bench-athena-results")
-        # the same files on local disk, for the baseline
-        s3 = aws.client("s3")
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket="bench-athena-lake", Prefix="raw/orders/"):
-            for item in page.get("Contents", []):
-                target = Path(local) / item["Key"]
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(s3.get_object(Bucket="bench-athena-lake", Key=item["Key"])["Body"].read())
-        athena = client(config.endpoint_url, "athena")
-        for ddl in ["CREATE DATABASE bench", """CREATE EXTERNAL TABLE bench.orders (order_id bigint,
-                    customer_id bigint, product_id bigint, quantity bigint, unit_price double, amount double,
-                    order_ts timestamp, status string, channel string)
-                    PARTITIONED BY (year string, month string, day string) STORED AS PARQUET
-                    LOCATION 's3://bench-athena-lake/raw/orders/'""", "MSCK REPAIR TABLE bench.orders"]:
-            athena_query(athena, ddl)
-        print(f"athena: {summary['orders']['rows']:,} orders in {summary['orders']['files']} daily Parquet files "
-              f"({SIZE}); {RUNS} runs each, median")
-        local_glob = f"read_parquet('{local}/raw/orders/**/*.parquet', hive_partitioning = true)"
-        con = duckdb.connect()
-        for label, where in (("whole table", ""), ("one day", "WHERE year = '2024' AND month = '01' AND day = '15'")):
-            api = [athena_query(athena, QUERY.format(table="orders", where=where)) for _ in range(RUNS)]
-            direct = []
-            for _ in range(RUNS):
-                started = time.perf_counter()
-                con.execute(QUERY.format(table=local_glob, where=where)).fetchall()
-                direct.append(time.perf_counter() - started)
-            report.add(f"{label}: query latency (s)", median([a[0] for a in api]), median(direct), "s",
-                       note="API vs DuckDB on local files")
-            report.add(f"{label}: DataScannedInBytes", api[0][1], None, "bytes")
-        report.rows[-1]["note"] = "partition pruning"
-        whole, day = report.rows[1]["sandbox"], report.rows[3]["sandbox"]
-        print(f"  partition filter scans {whole / max(day, 1):.0f}x fewer bytes ({day:,} vs {whole:,})")
+    with tempfile.TemporaryDirectory() as state, tempfile.TemporaryDirectory() as local:
+        cloud = EmbeddedCloud(state, port=free_port(), snapshot_interval=3600)
+        cloud.start()
+        try:
+            aws = _Session(cloud.endpoint_url)
+            summary = datasets.load_into_lake(aws, "bench-athena-lake", size=SIZE)
+            s3 = aws.client("s3")
+            s3.create_bucket(Bucket="bench-athena-results")
+            # the same files on local disk, for the baseline
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket="bench-athena-lake",
+                                                                     Prefix="raw/orders/"):
+                for item in page.get("Contents", []):
+                    target = Path(local) / item["Key"]
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(s3.get_object(Bucket="bench-athena-lake", Key=item["Key"])["Body"].read())
+            athena = aws.client("athena")
+            for ddl in ["CREATE DATABASE bench", """CREATE EXTERNAL TABLE bench.orders (order_id bigint,
+                        customer_id bigint, product_id bigint, quantity bigint, unit_price double, amount double,
+                        order_ts timestamp, status string, channel string)
+                        PARTITIONED BY (year string, month string, day string) STORED AS PARQUET
+                        LOCATION 's3://bench-athena-lake/raw/orders/'""", "MSCK REPAIR TABLE bench.orders"]:
+                athena_query(athena, ddl)
+            print(f"athena: {summary['orders']['rows']:,} orders in {summary['orders']['files']} daily Parquet "
+                  f"files ({SIZE}); {RUNS} runs each, median")
+            local_glob = f"read_parquet('{local}/raw/orders/**/*.parquet', hive_partitioning = true)"
+            con = duckdb.connect()
+            measure(report, athena, con, local_glob, "")
+            if "--profile" in sys.argv:
+                profile_engine("bench", QUERIES[1][1])
+            if UNRELATED:
+                seconds = add_unrelated_objects("bench-athena-lake", UNRELATED)
+                print(f"  + {UNRELATED:,} unrelated objects in the same bucket ({seconds:.1f} s)")
+                measure(report, athena, con, local_glob, f", +{UNRELATED // 1000}k objects")
+                if "--profile" in sys.argv:
+                    profile_engine("bench", QUERIES[1][1])
+            scanned = [r["sandbox"] for r in report.rows if r["metric"].endswith("DataScannedInBytes")]
+            print(f"  partition filter scans {scanned[0] / max(scanned[1], 1):.0f}x fewer bytes "
+                  f"({scanned[1]:,.0f} vs {scanned[0]:,.0f})")
+        finally:
+            cloud.shutdown()
     report.save()
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 import re
 import threading
@@ -81,6 +82,7 @@ class _ScanCounter:
 
 # -- types ------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=512)
 def arrow_type(hive: str) -> Any:
     import pyarrow as pa
 
@@ -427,6 +429,20 @@ class _Listing:
         return self.files[low:high]
 
 
+@functools.lru_cache(maxsize=8192)
+def _partition_values_expression(keys: tuple[tuple[str, str], ...], values: tuple[str | None, ...]) -> Any:
+    """``key1 == v1 AND key2 == v2 ...`` with each value cast to its key's type (cached: tables are re-read)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    expr = None
+    for (key, kind), value in zip(keys, values):
+        typed = pa.scalar(value).cast(arrow_type(kind)) if value is not None else None
+        cond = pc.field(key) == typed
+        expr = cond if expr is None else expr & cond
+    return expr
+
+
 _SCHEMAS: dict[tuple[str, Any], Any] = {}
 _SCHEMAS_LOCK = threading.Lock()
 
@@ -454,9 +470,67 @@ def _physical_schema(fragment: Any, version: Any, counter: _ScanCounter) -> Any:
 SESSION_SETTINGS = ("SET TimeZone='UTC'", "SET lambda_syntax='ENABLE_SINGLE_ARROW'", "SET integer_division=true")
 
 
+class _ConnectionPool:
+    """New DuckDB connections made ahead of need, in the background, each handed out once.
+
+    Opening an in-memory DuckDB database costs more than a small query (10-100 ms on this
+    class of machine), so a query takes one made earlier; nothing is ever reused between queries.
+    """
+
+    def __init__(self, size: int = 2) -> None:
+        self.size = size
+        self.ready: list[Any] = []
+        self.lock = threading.Lock()
+        self.filling = False
+
+    @staticmethod
+    def _new() -> Any:
+        import duckdb
+
+        con = duckdb.connect()
+        for setting in SESSION_SETTINGS:
+            con.execute(setting)
+        return con
+
+    def take(self) -> Any:
+        with self.lock:
+            con = self.ready.pop() if self.ready else None
+            start = not self.filling
+            self.filling = True
+        if start:
+            threading.Thread(target=self._fill, name="athena-duckdb-pool", daemon=True).start()
+        return con if con is not None else self._new()
+
+    def _fill(self) -> None:
+        try:
+            while True:
+                with self.lock:
+                    if len(self.ready) >= self.size:
+                        return
+                con = self._new()
+                with self.lock:
+                    self.ready.append(con)
+        finally:
+            with self.lock:
+                self.filling = False
+
+
+_POOL = _ConnectionPool()
+
+
+def _fresh_connection() -> Any:
+    """A DuckDB connection no other query has used, with :data:`SESSION_SETTINGS` applied."""
+    return _POOL.take()
+
+
+@functools.lru_cache(maxsize=256)
+def _translate_cached(sql: str, columns: Columns | None) -> str:
+    return to_duckdb(sql, columns)
+
+
 def _translate(sql: str, columns: Columns | None = None) -> str:
     try:
-        return to_duckdb(sql, columns)
+        return _translate_cached(sql, columns)
     except (UnknownFunction, StatementError) as exc:
         raise QueryFailed(str(exc)) from None
 
@@ -538,11 +612,7 @@ class AthenaEngine:
             kind = "text"
 
         def partition_expression(values: list[str], file: DataFile) -> Any:
-            expr = None
-            for (key, kind_), value in zip(partition_keys, values):
-                typed = pa.scalar(value).cast(arrow_type(kind_)) if value is not None else None
-                cond = pc.field(key) == typed
-                expr = cond if expr is None else expr & cond
+            expr = _partition_values_expression(tuple(partition_keys), tuple(values)) if partition_keys else None
             if pseudo:
                 for cond in (pc.field("$path") == f"s3://{file.path}",
                              pc.field("$file_size") == pa.scalar(file.size, pa.int64()),
@@ -659,9 +729,7 @@ class AthenaEngine:
 
         translated = _translate(sql)
         references = _referenced_tables(translated, database)
-        con = duckdb.connect()
-        for setting in SESSION_SETTINGS:
-            con.execute(setting)
+        con = _fresh_connection()
         try:
             if statement_count(con, translated) > 1:
                 raise QueryFailed(f"line 1:1: Only one sql statement is allowed. Got: {sql[:500]}")
@@ -1070,6 +1138,7 @@ class AthenaEngine:
             body, rest = _parenthesised(rest, rest.index("("))
             props = _with_properties(body)
         select = re.sub(r"^\s*AS\s*", "", rest, flags=re.I)
+        no_data = re.search(r"\s+WITH\s+NO\s+DATA\s*$", select, flags=re.I) is not None
         select = re.sub(r"\s+WITH\s+(NO\s+)?DATA\s*$", "", select, flags=re.I)
         if select.startswith("(") and select.endswith(")"):
             select = select[1:-1]
@@ -1102,8 +1171,10 @@ class AthenaEngine:
             raise QueryFailed("HIVE_COLUMN_ORDER_MISMATCH: Partition keys must be the last columns in the table "
                               f"and in the same order as the table properties: {partitioned}")
         files: list[str] = []
+        if no_data:  # WITH NO DATA: the table and its columns, no files
+            data = data.slice(0, 0)
         written = self._write(data, location, fmt, partitioned, props.get("field_delimiter", ","),
-                              props.get("write_compression"), files=files)
+                              props.get("write_compression"), files=files) if data.num_rows or not no_data else {}
         data_columns = [f for f in data.schema if f.name not in partitioned]
         table_input = self._table_input(name, location, fmt, data_columns,
                                         [data.schema.field(p) for p in partitioned], props.get("field_delimiter", ","))

@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from emulators.athena.engine import AthenaEngine, QueryFailed, QueryResult
+from emulators.athena.listing import IndexedLake
 from emulators.core import moto_coupling
 from emulators.core.s3access import s3_access
 from emulators.core.server import current_cloud
@@ -161,7 +162,7 @@ def _run_query(account_id: str, region: str, exec_id: str) -> None:
     with cloud.mutating():
         execution.status = "RUNNING"
     context = execution.context or {}
-    engine = AthenaEngine(GlueCatalog(account_id, region), s3_access(account_id))
+    engine = AthenaEngine(GlueCatalog(account_id, region), IndexedLake(s3_access(account_id)))
     output = execution.config["OutputLocation"]
     try:
         if _read_only(execution.query):
