@@ -61,6 +61,10 @@ class NotFound(Exception):
     pass
 
 
+class BadRequest(Exception):
+    """A form that lacks what the action needs (400 with the message)."""
+
+
 class Clients:
     """boto3 clients on the sandbox, made once and shared (boto3 clients are thread-safe)."""
 
@@ -144,7 +148,7 @@ def safe(ctx_or_none: Any, fn: Callable[[], Any], what: str) -> tuple[Any, ui.Ma
     """Run ``fn``; on failure return (None, a message box) instead of raising."""
     try:
         return fn(), ui.Markup("")
-    except (Redirect, Forbidden, NotFound):
+    except (Redirect, Forbidden, NotFound, BadRequest):
         raise
     except Exception as exc:  # a service that is down or refuses degrades to a message
         log.debug("console: %s failed: %s", what, traceback.format_exc())
@@ -277,6 +281,8 @@ class ConsoleApp:
             return Response("", status=303, headers={"Location": redirect.location})
         except NotFound as exc:
             return self.html(ui.page("Not found", ui.message(str(exc), "error")), 404)
+        except BadRequest as exc:
+            return self.html(ui.page("Bad request", ui.message(str(exc), "error")), 400)
         if isinstance(result, Response):
             return result
         return self.html(result)

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from emulators.console import ui
-from emulators.console.app import Context, NotFound, Redirect, safe
+from emulators.console.app import BadRequest, Context, Redirect, safe
 from emulators.console.pages import route
 
 PAGE_SIZE = 100
@@ -74,7 +74,8 @@ def bucket(ctx: Context) -> ui.Markup:
         ui.hidden("bucket", name) + ui.Markup('<div class="row">') + ui.text_input("prefix", prefix, "Prefix") +
         ui.Markup('<label class="field">File<input type="file" name="file" id="file" required></label></div>')),
         ctx.csrf, "Upload", multipart=True)
-    props, props_error = safe(ctx, lambda: _bucket_properties(s3, name), "Bucket properties") if not token else (None, "")
+    at_root = not token and not prefix  # the bucket's own settings, on its first page only
+    props, props_error = safe(ctx, lambda: _bucket_properties(s3, name), "Bucket properties") if at_root else (None, "")
     body = (error + ui.panel(f"Objects ({len(rows)}{'+' if listing and listing.get('IsTruncated') else ''})",
                              ui.table(["Name", "Type", "Last modified", "Size", "Storage class"], rows,
                                       "No objects under this prefix.") +
@@ -115,8 +116,16 @@ def obj(ctx: Context) -> ui.Markup:
     if head is None:
         return ui.page(key, error, _crumbs(name, key=key), "S3")
     tags, _ = safe(ctx, lambda: s3.get_object_tagging(Bucket=name, Key=key, **extra)["TagSet"], "Tags")
-    versions, versions_error = safe(ctx, lambda: s3.list_object_versions(Bucket=name, Prefix=key, MaxKeys=50),
-                                    "Versions")
+
+    def load_versions() -> dict[str, Any]:
+        # ListObjectVersions walks the whole bucket in the sandbox's S3 (seconds with 10,000 objects), so only
+        # buckets that keep versions are asked; an unversioned object has the one version HeadObject describes
+        if s3.get_bucket_versioning(Bucket=name).get("Status") not in ("Enabled", "Suspended"):
+            return {"Versions": [{"Key": key, "VersionId": "null", "IsLatest": True, "Size": head.get("ContentLength"),
+                                  "LastModified": head.get("LastModified")}]}
+        return s3.list_object_versions(Bucket=name, Prefix=key, MaxKeys=50)
+
+    versions, versions_error = safe(ctx, load_versions, "Versions")
     overview = ui.pairs([
         ("Bucket", name), ("Key", key), ("Size", ui.size(head.get("ContentLength"))),
         ("Last modified", ui.when(head.get("LastModified"))), ("Type", head.get("ContentType")),
@@ -137,7 +146,8 @@ def obj(ctx: Context) -> ui.Markup:
         if item["Key"] != key:
             continue
         vid = item.get("VersionId", "null")
-        label = ui.link(vid, ui.url("/s3/object", bucket=name, key=key, version=vid)) if "Size" in item else vid
+        label = ui.link(vid, ui.url("/s3/object", bucket=name, key=key, version=vid)) \
+            if "Size" in item and vid != "null" else vid
         version_rows.append((label, "Delete marker" if "Size" not in item else ("Current" if item.get("IsLatest") else ""),
                              ui.when(item.get("LastModified")), ui.size(item.get("Size"))))
     preview, preview_error = safe(ctx, lambda: _preview(s3, name, key, head, extra), "Preview")
@@ -247,7 +257,7 @@ def upload(ctx: Context) -> Any:
     prefix = ctx.field("prefix")
     file = ctx.request.files.get("file")
     if not name or file is None or not file.filename:
-        raise NotFound("Choose a bucket and a file to upload.")
+        raise BadRequest("Choose a bucket and a file to upload.")
     key = prefix + file.filename.replace("\\", "/").rsplit("/", 1)[-1]
     s3 = ctx.client("s3")
     _, error = safe(ctx, lambda: s3.put_object(Bucket=name, Key=key, Body=file.stream.read(),
@@ -261,7 +271,7 @@ def upload(ctx: Context) -> Any:
 def delete(ctx: Context) -> Any:
     name, key, version = ctx.field("bucket"), ctx.field("key"), ctx.field("version")
     if not name or not key:
-        raise NotFound("Choose an object to delete.")
+        raise BadRequest("Choose an object to delete.")
     s3 = ctx.client("s3")
     extra = {"VersionId": version} if version else {}
     _, error = safe(ctx, lambda: s3.delete_object(Bucket=name, Key=key, **extra), "Delete")
