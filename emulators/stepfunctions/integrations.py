@@ -12,6 +12,8 @@ as ``emulators/core/moto_coupling.py`` is to the rest of moto; a moto upgrade ch
   mapped to the EMR API) run as optimised integrations (:data:`INTEGRATIONS`): the
   request goes to the sandbox's service, and ``.sync`` waits for the job as Step
   Functions does, failing the task with ``States.TaskFailed`` when it fails or stops.
+- An execution's output is stored before its status turns SUCCEEDED (moto set the status first, so a
+  DescribeExecution in between saw SUCCEEDED without output).
 """
 
 from __future__ import annotations
@@ -249,6 +251,26 @@ def _route_integration_tasks() -> None:
     factory._sandbox_integrations = True
 
 
+def _set_output_before_status() -> None:
+    """moto's interpreter marked an ending execution SUCCEEDED before it stored the output, so a
+    DescribeExecution in between answered SUCCEEDED with no output: store the output first."""
+    module = importlib.import_module("moto.stepfunctions.parser.backend.execution")
+    cls = module.BaseExecutionWorkerCommunication
+    original = cls._reflect_execution_status
+    if getattr(original, "sandbox_output_first", False):
+        return
+
+    def reflect_execution_status(self: Any) -> None:
+        env = self.execution.exec_worker.env
+        if isinstance(env.program_state(), module.ProgramEnded):
+            self.execution.output = env.states.get_input()
+        original(self)
+
+    reflect_execution_status.sandbox_output_first = True  # type: ignore[attr-defined]
+    cls._reflect_execution_status = reflect_execution_status
+
+
 def install() -> None:
     _give_sync_tasks_a_callback_endpoint()
     _route_integration_tasks()
+    _set_output_before_status()

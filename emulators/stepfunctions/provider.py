@@ -138,6 +138,26 @@ def _describe_state_machine_for_execution(response: Any) -> dict[str, Any]:
     return answer
 
 
+def _describe_execution(response: Any) -> dict[str, Any]:
+    """DescribeExecution whose ``output`` is always JSON text: moto passed a string result through as it was,
+    so a state machine ending with the string "done" answered ``done`` where AWS answers ``"done"``."""
+    arn = response._get_param("executionArn")
+    execution = response.stepfunction_backend.describe_execution(arn)
+    answer: dict[str, Any] = {"executionArn": arn, "input": execution.execution_input, "name": execution.name,
+                              "startDate": execution.start_date, "stateMachineArn": execution.state_machine_arn,
+                              "status": execution.status}
+    status = str(getattr(execution.status, "value", execution.status))
+    if status in ("SUCCEEDED", "ABORTED", "FAILED", "TIMED_OUT") and execution.stop_date is not None:
+        answer["stopDate"] = execution.stop_date
+    if status == "SUCCEEDED":
+        answer["output"] = json.dumps(execution.output, separators=(",", ":"), default=str)
+        answer["outputDetails"] = getattr(execution, "output_details", None) or {"included": True}
+    for key in ("error", "cause"):
+        if getattr(execution, key, None) is not None:
+            answer[key] = getattr(execution, key)
+    return answer
+
+
 def _abort_interrupted_executions() -> None:
     """Executions that were RUNNING when the sandbox stopped cannot resume: mark them ABORTED."""
     from moto.core.utils import utcnow
@@ -159,6 +179,7 @@ def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("stepfunctions-parser", SandboxStepFunctionsBackend)
     moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "validate_state_machine_definition",
                                 _validate_definition)
+    moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "describe_execution", _describe_execution)
     moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "describe_state_machine_for_execution",
                                 _describe_state_machine_for_execution)
     cloud.after_restore(_abort_interrupted_executions)
