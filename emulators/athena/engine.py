@@ -569,7 +569,8 @@ class AthenaEngine:
         self.lake = lake
 
     # ---- reading tables ----
-    def table_dataset(self, database: str, name: str, counter: _ScanCounter, pseudo: bool = False) -> Any:
+    def table_dataset(self, database: str, name: str, counter: _ScanCounter, pseudo: bool = False,
+                      table: dict[str, Any] | None = None) -> Any:
         """The table as a pyarrow dataset; with ``pseudo``, also Athena's ``"$path"``, ``"$file_size"`` and
         ``"$file_modified_time"`` columns (constant per file, so filters on them prune files too)."""
         import pyarrow as pa
@@ -578,7 +579,7 @@ class AthenaEngine:
         import pyarrow.dataset as ds
         import pyarrow.json as pajson
 
-        table = self.catalog.get_table(database, name)
+        table = table if table is not None else self.catalog.get_table(database, name)
         if table is None:
             raise QueryFailed(f"TABLE_NOT_FOUND: line 1:1: Table 'awsdatacatalog.{database}.{name}' does not exist")
         descriptor = table.get("StorageDescriptor", {})
@@ -754,8 +755,11 @@ class AthenaEngine:
         key = f"{db}.{name}"
         if key in within:
             raise QueryFailed(f"VIEW_IS_RECURSIVE: line 1:1: View is recursive: awsdatacatalog.{key}")
-        con.execute(f'CREATE SCHEMA IF NOT EXISTS "{db}"')
         table = self.catalog.get_table(db, name)
+        schema = f'CREATE SCHEMA IF NOT EXISTS "{db}"; '
+        if table is not None and table.get("TableType") == "VIRTUAL_VIEW":
+            con.execute(schema)
+            schema = ""
         if table is not None and table.get("TableType") == "VIRTUAL_VIEW":
             # a view: register what it reads (unqualified names are the view's own schema), then the view
             original = view_definition(table)["originalSql"]
@@ -776,14 +780,16 @@ class AthenaEngine:
                 kinds.add_schema(con.sql(f'SELECT * FROM "{db}"."{name}" LIMIT 0').to_arrow_table().schema)
         else:
             alias = f"__{db}__{name}"
-            dataset = self.table_dataset(db, name, counter, pseudo)
+            dataset = self.table_dataset(db, name, counter, pseudo, table)
             con.register(alias, dataset)
-            con.execute(f'CREATE OR REPLACE VIEW "{db}"."{name}" AS SELECT * FROM "{alias}"')
+            schema += f'CREATE OR REPLACE VIEW "{db}"."{name}" AS SELECT * FROM "{alias}"; '
             source = f'"{alias}"'
             if kinds is not None:
                 kinds.add_schema(dataset.schema)
         if db == database and not within:
-            con.execute(f'CREATE OR REPLACE VIEW main."{name}" AS SELECT * FROM {source}')
+            schema += f'CREATE OR REPLACE VIEW main."{name}" AS SELECT * FROM {source}; '
+        if schema:
+            con.execute(schema)  # one call: each call into DuckDB costs more than these statements
 
     def query_arrow(self, sql: str, database: str) -> tuple[Any, int]:
         import duckdb
@@ -1393,7 +1399,22 @@ def _like(name: str, pattern: str) -> bool:
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+_COLUMN_NAMES: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+
+
 def athena_column_names(con: Any, sql: str, names: list[str]) -> list[str]:
+    """Result column names as Athena gives them (see :func:`_athena_column_names`); cached per statement."""
+    key = (sql, tuple(names))
+    cached = _COLUMN_NAMES.get(key)
+    if cached is None:
+        cached = _athena_column_names(con, sql, names)
+        if len(_COLUMN_NAMES) > 1024:
+            _COLUMN_NAMES.clear()
+        _COLUMN_NAMES[key] = cached
+    return list(cached)
+
+
+def _athena_column_names(con: Any, sql: str, names: list[str]) -> list[str]:
     """Result column names as Athena gives them: an unnamed expression is ``_col<position>``.
 
     DuckDB names ``count(*)`` ``count_star()``; Athena (Trino) names it ``_col0``. Aliases

@@ -1,14 +1,20 @@
-"""Athena (Presto/Trino) spellings that DuckDB writes differently.
+"""Athena (Presto/Trino) SQL rewritten into DuckDB's dialect.
 
-Covered: ``date_parse`` / ``date_format`` (MySQL-style format letters),
-``from_iso8601_timestamp``, ``from_iso8601_date``, ``from_unixtime``,
-``to_unixtime``, ``approx_distinct``, ``approx_percentile``, ``array_join``,
-``cardinality``, ``regexp_like``, ``json_extract_scalar``, ``date_add('unit', n, x)``,
-``element_at``, ``arbitrary``, ``chr``/``codepoint``, ``day_of_week``/``dow``,
-``day_of_year``/``doy``, ``week_of_year``, backquoted identifiers, the ``varchar(n)``
-type and the ``AwsDataCatalog.`` qualification of table names. Everything else is passed to DuckDB as written; functions
-the two share (``date_trunc``, ``date_diff``, ``split_part``, ``coalesce``, window
-functions, ...) need nothing.
+Spellings rewritten here: ``date_parse`` / ``date_format`` (MySQL-style format letters),
+``format_datetime`` / ``parse_datetime`` (Joda patterns), ``from_iso8601_*``, ``from_unixtime``,
+``to_unixtime``, ``approx_distinct``, ``approx_percentile``, ``array_join``, ``cardinality`` (of an
+array or a map), ``reverse`` of an array, ``date_trunc`` and ``sequence`` of DATEs, ``DATE ± INTERVAL``
+(stays a DATE), ``listagg ... WITHIN GROUP``, the lambda functions DuckDB has no form for
+(``zip_with``, ``map_filter``, ``transform_keys``/``values``, ``map_zip_with``, ``reduce``,
+``reduce_agg``), Trino type names in ``CAST`` (``array(T)``, ``row(a T)``, ``varchar(n)``;
+``CAST(x AS varchar)`` prints timestamps as Athena does), backquoted identifiers and the
+``AwsDataCatalog.`` qualification. Every call of a function listed in :mod:`functions` becomes a call
+of its ``trino_`` implementation. Whether an argument is a DATE, an array or a map comes from its
+spelling or from the columns of the tables in scope (:class:`Columns`).
+
+Refused as on Athena: more than one statement, a quoted file name as a table, DuckDB's own file and
+catalog functions (``read_csv``, ``glob``, ...) and the Athena functions the sandbox cannot provide
+(:data:`GAPS`): ``FUNCTION_NOT_FOUND: line 1:8: Function 'x' not registered``.
 """
 
 from __future__ import annotations
