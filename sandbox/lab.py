@@ -28,7 +28,10 @@ def lab_command(port: int, token: str, notebook_dir: Path) -> list[str]:
     """The ``jupyter lab`` command line: loopback only, no browser, this token, root-safe."""
     command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
                f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={notebook_dir}"]
+               f"--ServerApp.root_dir={notebook_dir}",
+               # Jupyter's own protections, stated: local Host names only, no foreign origins, XSRF checks on
+               "--ServerApp.allow_remote_access=False", "--ServerApp.allow_origin=",
+               "--ServerApp.disable_check_xsrf=False"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
     return command

@@ -47,7 +47,10 @@ def start_mlflow_ui(config: SandboxConfig | None = None, port: int = DEFAULT_UI_
     (folder / "artifacts").mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", tracking_uri(config),
                "--default-artifact-root", (folder / "artifacts").as_uri(), "--host", "127.0.0.1",
-               "--port", str(port)]
+               "--port", str(port),
+               # MLflow's own protections: loopback Host names only (no DNS rebinding), no foreign origins
+               "--allowed-hosts", f"127.0.0.1:{port},localhost:{port},127.0.0.1,localhost",
+               "--cors-allowed-origins", f"http://127.0.0.1:{port},http://localhost:{port}"]
     if foreground:
         try:
             return subprocess.call(command)

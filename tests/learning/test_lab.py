@@ -87,6 +87,12 @@ def test_sandbox_lab_answers_on_loopback_with_its_token(cloud):
         assert status is not None and status[0] == 200, status
         assert "started" in json.loads(status[1])
         assert _get(f"http://127.0.0.1:{port}/api/status")[0] == 403, "the API must need the token"
+        # Jupyter's own host check: a DNS-rebinding name is refused even with the token
+        rebound = urllib.request.Request(f"http://127.0.0.1:{port}/api/status?token={token}",
+                                         headers={"Host": f"rebind.evil.example:{port}"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(rebound, timeout=10)
+        assert refused.value.code == 403
         assert _listening_addresses(port) == {"127.0.0.1"}, "JupyterLab must listen on loopback only"
         code, body = _get(f"http://127.0.0.1:{port}/api/contents", token)
         names = {item["name"] for item in json.loads(body)["content"]}
@@ -123,6 +129,7 @@ def test_lab_command_is_loopback_and_root_safe(tmp_path):
 
     command = lab_command(8899, "abc", tmp_path)
     assert "--ServerApp.ip=127.0.0.1" in command and "--no-browser" in command
+    assert "--ServerApp.allow_remote_access=False" in command and "--ServerApp.allow_origin=" in command
     assert ("--allow-root" in command) == (os.geteuid() == 0)
 
 
