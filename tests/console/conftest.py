@@ -141,7 +141,13 @@ def browser(console, tmp_path_factory):
 def screenshot(driver: Any, name: str, tmp_path: Path) -> Path:
     """Save a screenshot under tmp_path, and under $CONSOLE_SCREENSHOTS (docs/console) when set."""
     target = tmp_path / f"{name}.png"
-    driver.save_screenshot(str(target))
+    width, height = driver.get_window_size()["width"], driver.get_window_size()["height"]
+    full = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(width, min(max(int(full) + 100, height), 2200))  # the whole page, up to a limit
+    try:
+        driver.save_screenshot(str(target))
+    finally:
+        driver.set_window_size(width, height)
     folder = os.environ.get("CONSOLE_SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
