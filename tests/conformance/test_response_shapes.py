@@ -210,3 +210,24 @@ def test_sagemaker_describe_responses(aws, s3_bucket, unique_name):
     sm.describe_endpoint_config(EndpointConfigName=unique_name)
     sm.delete_endpoint_config(EndpointConfigName=unique_name)
     sm.delete_model(ModelName=unique_name)
+
+
+def test_iam_policy_simulator_answers_allowed(aws, unique_name):
+    """IAM API reference, SimulatePrincipalPolicy and SimulateCustomPolicy (the SageMaker Python SDK v3 checks
+    its execution role with the former): the sandbox enforces no policy, so every action is ``allowed``."""
+    iam = aws.client("iam")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                      "Principal": {"Service": "sagemaker.amazonaws.com"}}]}
+    role = iam.create_role(RoleName=unique_name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    answer = iam.simulate_principal_policy(PolicySourceArn=role, ActionNames=["s3:GetObject", "sagemaker:CreateTrainingJob"],
+                                           ResourceArns=["arn:aws:s3:::bucket/key"])
+    assert [(r["EvalActionName"], r["EvalResourceName"], r["EvalDecision"]) for r in answer["EvaluationResults"]] == [
+        ("s3:GetObject", "arn:aws:s3:::bucket/key", "allowed"),
+        ("sagemaker:CreateTrainingJob", "arn:aws:s3:::bucket/key", "allowed")]
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}
+    custom = iam.simulate_custom_policy(PolicyInputList=[json.dumps(policy)], ActionNames=["s3:PutObject"])
+    assert custom["EvaluationResults"][0]["EvalDecision"] == "allowed"  # not evaluated: the sandbox allows all
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.simulate_principal_policy(PolicySourceArn=f"arn:aws:iam::123456789012:role/{unique_name}-missing",
+                                      ActionNames=["s3:GetObject"])
+    iam.delete_role(RoleName=unique_name)
