@@ -87,8 +87,6 @@ EXAMS: dict[str, Exam] = {
 
 QUESTION_TYPES = ("single", "multiple")
 CHOOSE_WORDS = {2: "two", 3: "three", 4: "four"}
-# notebooks another engineer is adding; references to them are valid before their files land
-PENDING_NOTEBOOKS = frozenset({"09_operational_stores_and_events", "10_data_quality_governance", "11_mlops"})
 
 
 class BankError(ValueError):
@@ -256,7 +254,7 @@ def reference_problems(question: Question, root: Path = ROOT,
     for ref in (*question.references, *(f"notebook:{n}" for n in question.notebooks)):
         kind, _, target = ref.partition(":")
         if kind == "notebook":
-            if not (root / "notebooks" / f"{target}.ipynb").exists() and target not in PENDING_NOTEBOOKS:
+            if not (root / "notebooks" / f"{target}.ipynb").exists():
                 problems.append(f"{question.id}: no notebook notebooks/{target}.ipynb")
         elif kind == "exercise":
             if not target.isdigit() or int(target) not in exercise_numbers:
