@@ -54,6 +54,8 @@ def test_endpoint_variables_name_real_services(compose):
         service_id = botocore.session.get_session().get_service_model(name).service_id
         assert env[endpoint_env_name(service_id)] == "http://emulators:4567"
     assert env["AWS_ENDPOINT_URL"] == "http://localstack:4566"
+    # the clients above call the emulators by their service name: the security gate must allow that Host
+    assert "emulators" in env["SANDBOX_ALLOWED_HOSTS"].split(",")
 
 
 def test_host_endpoints_file_switches_clients(monkeypatch):
