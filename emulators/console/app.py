@@ -82,7 +82,24 @@ class Clients:
         session = self._boto_session()
         service_id = session._session.get_service_model(service).service_id
         env = "AWS_ENDPOINT_URL_" + str(service_id).upper().replace(" ", "_").replace("-", "_")
-        return os.environ.get(env) or os.environ.get("AWS_ENDPOINT_URL") or self.endpoint_url
+        chosen = os.environ.get(env) or os.environ.get("AWS_ENDPOINT_URL") or self.endpoint_url
+        return self.endpoint_url if self._is_this_server(chosen) else chosen
+
+    def _is_this_server(self, url: str) -> bool:
+        """True for an endpoint that names this server by another name (docker compose's ``emulators:4567``):
+        the server's gate accepts loopback Host names only, so the console calls itself on loopback."""
+        import socket
+        from urllib.parse import urlsplit
+
+        ours, theirs = urlsplit(self.endpoint_url), urlsplit(url)
+        if theirs.port != ours.port or not theirs.hostname:
+            return False
+        try:
+            address = socket.gethostbyname(theirs.hostname)
+            own = {socket.gethostbyname(socket.gethostname())}
+        except OSError:
+            return False
+        return address.startswith("127.") or address in own
 
     def _boto_session(self) -> Any:
         if self._session is None:
