@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from emulators.core.paths import PathOutsideState, inside
+
 OPT_ML = "/opt/ml"
 CURRENT_HOST = "algo-1"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -112,9 +114,13 @@ def upload_folder(s3: Any, folder: Path, uri: str) -> int:
 
 # -- archives ---------------------------------------------------------------------
 def safe_join(root: Path, relative: str) -> Path:
-    """``root/relative``, refusing absolute paths and ``..`` that would leave ``root``."""
-    if relative.startswith("/") or "\\" in relative or any(part == ".." for part in relative.split("/")):
-        raise ContainerError(f"refusing the path {relative!r}: it would leave the job folder")
+    """``root/relative``, refusing absolute paths and ``..`` that would leave ``root`` (``core.paths.inside``)."""
+    try:
+        if "\\" in relative or relative.startswith("/"):
+            raise PathOutsideState(relative)
+        inside(root, relative)
+    except PathOutsideState:
+        raise ContainerError(f"refusing the path {relative!r}: it would leave the job folder") from None
     return root / relative
 
 
