@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulators.core.sqlguard import lock_down, statement_count
+from emulators.core.sqlguard import duckdb_only_call, lock_down, statement_count
 
 _connections: dict[str, Any] = {}
 _locks: dict[str, threading.Lock] = {}
@@ -164,6 +164,9 @@ class Warehouse:
         if not text:
             raise StatementFailed("ERROR: syntax error at end of input")
         with lock:
+            host_function = duckdb_only_call(text)
+            if host_function:  # Redshift's answer for a function it does not have
+                raise StatementFailed(f"ERROR: function {host_function.lower()} does not exist")
             if statement_count(con, text) > 1:
                 raise StatementFailed("ERROR: ExecuteStatement runs one SQL statement; use BatchExecuteStatement "
                                       "for several (the text holds more than one statement)")

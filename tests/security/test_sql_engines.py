@@ -88,6 +88,8 @@ def test_redshift_cannot_touch_host_files(aws, outside):
         described = _redshift(aws, cluster, sql.format(outside=outside))
         assert described["Status"] == "FAILED", sql
     assert "one SQL statement" in _redshift(aws, cluster, "SELECT 1; SELECT 2")["Error"]
+    # as Redshift answers any function it does not have
+    assert "function read_text does not exist" in _redshift(aws, cluster, "SELECT * FROM read_text('/x')")["Error"]
     assert list(outside.iterdir()) == []
 
 
