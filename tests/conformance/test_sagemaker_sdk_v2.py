@@ -113,3 +113,71 @@ def test_xgboost_tuning_analytics_attach_and_deploy(aws, session, marketing_data
         assert ((probabilities > 0.5) == y[180:]).mean() > 0.7
     finally:
         predictor.delete_endpoint()
+
+
+IRIS_SCRIPT = '''
+import argparse, glob, json, os
+import joblib, numpy as np, pandas as pd
+from sklearn.tree import DecisionTreeClassifier
+
+
+def model_fn(model_dir):
+    return joblib.load(os.path.join(model_dir, "model.joblib"))
+
+
+def input_fn(body, content_type):
+    if content_type == "application/json":
+        return np.array(json.loads(body))
+    return pd.read_csv(__import__("io").StringIO(body), header=None).to_numpy()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--max_leaf_nodes", type=int, default=-1)
+    parser.add_argument("--model-dir", default=os.environ["SM_MODEL_DIR"])
+    parser.add_argument("--train", default=os.environ["SM_CHANNEL_TRAIN"])
+    args = parser.parse_args()
+    frame = pd.concat(pd.read_csv(f, header=None) for f in glob.glob(args.train + "/*.csv"))
+    y, x = frame.iloc[:, 0].to_numpy(), frame.iloc[:, 1:].to_numpy()
+    model = DecisionTreeClassifier(max_leaf_nodes=args.max_leaf_nodes).fit(x, y)
+    joblib.dump(model, os.path.join(args.model_dir, "model.joblib"))
+'''
+
+
+def test_sklearn_model_deploy_json_predictor_and_batch_transform(aws, session, s3_bucket, tmp_path):
+    """amazon-sagemaker-examples sagemaker-python-sdk/scikit_learn_iris/
+    scikit_learn_estimator_example_with_batch_transform.ipynb: train a script-mode ``SKLearn`` estimator,
+    then ``SKLearnModel(model_data=...).deploy()`` with JSON serializers and ``model.transformer().transform()``."""
+    from sagemaker.deserializers import JSONDeserializer
+    from sagemaker.serializers import JSONSerializer
+    from sagemaker.sklearn.estimator import SKLearn
+    from sagemaker.sklearn.model import SKLearnModel
+
+    rng = np.random.default_rng(3)
+    x = np.vstack([rng.normal(c, 0.3, size=(30, 4)) for c in (0.0, 2.0, 4.0)]).round(3)
+    y = np.repeat([0, 1, 2], 30)
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="iris/train/iris.csv", Body=csv_bytes(x, y))
+    s3.put_object(Bucket=s3_bucket, Key="iris/batch/iris.csv", Body=csv_bytes(x[::10]))
+    (tmp_path / "iris.py").write_text(IRIS_SCRIPT)
+    estimator = SKLearn(entry_point=str(tmp_path / "iris.py"), framework_version="1.2-1", role=ROLE,
+                        instance_type="ml.c5.xlarge", hyperparameters={"max_leaf_nodes": 10},
+                        sagemaker_session=session)
+    estimator.fit({"train": f"s3://{s3_bucket}/iris/train/"}, logs=False)
+
+    model = SKLearnModel(model_data=estimator.model_data, role=ROLE, entry_point=str(tmp_path / "iris.py"),
+                         framework_version="1.2-1", sagemaker_session=session)
+    predictor = model.deploy(initial_instance_count=1, instance_type="ml.c5.xlarge", wait=False,
+                             serializer=JSONSerializer(), deserializer=JSONDeserializer())
+    try:
+        session.wait_for_endpoint(predictor.endpoint_name, poll=1)
+        assert predictor.predict(x[[0, 45, 89]].tolist()) == [0, 1, 2]
+    finally:
+        predictor.delete_endpoint()
+
+    transformer = model.transformer(instance_count=1, instance_type="ml.c5.xlarge", assemble_with="Line",
+                                    accept="text/csv", output_path=f"s3://{s3_bucket}/iris/predictions")
+    transformer.transform(f"s3://{s3_bucket}/iris/batch/", content_type="text/csv", split_type="Line", logs=False)
+    transformer.wait(logs=False)
+    lines = s3.get_object(Bucket=s3_bucket, Key="iris/predictions/iris.csv.out")["Body"].read().decode().split()
+    assert [int(float(v)) for v in lines] == y[::10].tolist()
