@@ -314,7 +314,9 @@ class DynamicFrame:
         df = _flatten(df)
         arrays = [f for f in df.schema.fields if isinstance(f.dataType, ArrayType)]
         if arrays:
-            df = df.withColumn("__rel_id", F.monotonically_increasing_id() + 1)
+            # the ids are materialised once, so the parent and its child tables see the same ones even
+            # when the input (a join, say) would come out in another order if computed again
+            df = df.withColumn("__rel_id", F.monotonically_increasing_id() + 1).localCheckpoint(eager=True)
         for field in arrays:
             child_name = f"{root}_{field.name}"
             child = df.select(F.col("__rel_id").alias("id"),
@@ -353,6 +355,23 @@ class DynamicFrameCollection:
 
     def __getitem__(self, key: str) -> DynamicFrame:
         return self.select(key)
+
+    def map(self, callable: Callable[[DynamicFrame, str], DynamicFrame],  # noqa: A002 (AWS's name)
+            transformation_ctx: str = "") -> DynamicFrameCollection:
+        """A new collection of ``callable(frame, transformation_ctx)`` for each frame, under the same keys."""
+        return DynamicFrameCollection({k: callable(v, transformation_ctx) for k, v in self._frames.items()},
+                                      self.glue_ctx)
+
+    def flatmap(self, f: Callable[[DynamicFrame, str], Any], transformation_ctx: str = "") -> DynamicFrameCollection:
+        """Like :meth:`map`, where ``f`` may return a DynamicFrame or a collection (whose frames are merged in)."""
+        frames: dict[str, DynamicFrame] = {}
+        for key, frame in self._frames.items():
+            result = f(frame, transformation_ctx)
+            if isinstance(result, DynamicFrameCollection):
+                frames.update({k: result.select(k) for k in result.keys()})
+            else:
+                frames[key] = result
+        return DynamicFrameCollection(frames, self.glue_ctx)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._frames)

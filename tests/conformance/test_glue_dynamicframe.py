@@ -109,7 +109,7 @@ def test_join_and_relationalize_on_the_legislators_shape(aws, s3_bucket, unique_
     the three tables, drop and rename fields, join persons, memberships and organizations, and
     relationalize the history into a root table and one table per array (hist_root_<array>), keyed by
     ``id``/``index`` with ``<array>.val.<field>`` columns."""
-    from awsglue.transforms import Join
+    from awsglue.transforms import Join, Spigot
 
     s3 = aws.client("s3")
     for name, body in legislators(count=30).items():
@@ -129,6 +129,12 @@ def test_join_and_relationalize_on_the_legislators_shape(aws, s3_bucket, unique_
                            "org_id", "organization_id").drop_fields(["person_id", "org_id"])
     assert l_history.count() == 60
     assert {"org_name", "seats", "contact_details", "family_name"} <= set(l_history.toDF().columns)
+    # Spigot (DynamicFrame transform reference): a sample of the records to S3, the frame passes through
+    assert Spigot.apply(frame=l_history, path=f"s3://{s3_bucket}/spigot/", options={"topk": 5}) is l_history
+    sample = [o["Key"] for o in s3.list_objects_v2(Bucket=s3_bucket, Prefix="spigot/")["Contents"]
+              if o["Key"].endswith(".json")]
+    lines = b"".join(s3.get_object(Bucket=s3_bucket, Key=k)["Body"].read() for k in sample).splitlines()
+    assert len(lines) == 5
 
     dfc = l_history.relationalize("hist_root", f"s3://{s3_bucket}/temp-dir/")
     assert dfc.keys()[0] == "hist_root"

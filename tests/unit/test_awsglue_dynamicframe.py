@@ -119,6 +119,10 @@ def test_split_fields_unbox_and_drop_null_fields(spark, glue_ctx):
     parts = SplitFields.apply(frame=frame, paths=["id"])
     assert parts.keys() == ["events1", "events2"]
     assert parts["events1"].toDF().columns == ["id"] and parts["events2"].toDF().columns == ["payload", "empty"]
+    mapped = parts.map(lambda f, ctx: DropNullFields.apply(frame=f, transformation_ctx=ctx))
+    assert mapped.keys() == ["events1", "events2"] and mapped["events2"].toDF().columns == ["payload"]
+    flat = parts.flatmap(lambda f, ctx: f.split_fields(f.toDF().columns[:1], f.name + "a", f.name + "b"))
+    assert flat.keys() == ["events1a", "events1b", "events2a", "events2b"]
     unboxed = Unbox.apply(frame=frame, path="payload", format="json")
     assert "|-- payload: struct\n|    |-- a: long\n|    |-- b: string\n" in unboxed.schema_text()
     assert unboxed.toDF().orderBy("id").first()["payload"]["b"] == "x"
