@@ -482,6 +482,23 @@ class _ConnectionPool:
         self.ready: list[Any] = []
         self.lock = threading.Lock()
         self.filling = False
+        self.closed = False
+        self.filler: threading.Thread | None = None
+        import atexit
+
+        atexit.register(self.close)
+
+    def close(self) -> None:
+        """Stop filling and close the spare connections (DuckDB must not be mid-open at interpreter exit)."""
+        with self.lock:
+            self.closed = True
+            filler = self.filler
+        if filler is not None:
+            filler.join(timeout=10)
+        with self.lock:
+            spare, self.ready = self.ready, []
+        for con in spare:
+            con.close()
 
     @staticmethod
     def _new() -> Any:
@@ -495,17 +512,18 @@ class _ConnectionPool:
     def take(self) -> Any:
         with self.lock:
             con = self.ready.pop() if self.ready else None
-            start = not self.filling
-            self.filling = True
-        if start:
-            threading.Thread(target=self._fill, name="athena-duckdb-pool", daemon=True).start()
+            start = not self.filling and not self.closed
+            if start:
+                self.filling = True
+                self.filler = threading.Thread(target=self._fill, name="athena-duckdb-pool", daemon=True)
+                self.filler.start()
         return con if con is not None else self._new()
 
     def _fill(self) -> None:
         try:
             while True:
                 with self.lock:
-                    if len(self.ready) >= self.size:
+                    if len(self.ready) >= self.size or self.closed:
                         return
                 con = self._new()
                 with self.lock:

@@ -21,6 +21,8 @@ MACROS: dict[str, str] = {
     "e": "() AS exp(1)",
     "rand": "() AS random(), (n) AS CAST(floor(random() * n) AS BIGINT), (lo, hi) AS "
             "CAST(lo + floor(random() * (hi - lo)) AS BIGINT)",
+    "random": "() AS random(), (n) AS CAST(floor(random() * n) AS BIGINT), (lo, hi) AS "
+              "CAST(lo + floor(random() * (hi - lo)) AS BIGINT)",
     "truncate": "(x) AS trunc(x), (x, n) AS trunc(x * pow(10, n)) / pow(10, n)",
     "width_bucket": "(x, lo, hi, n) AS CAST(CASE WHEN x < lo THEN 0 WHEN x >= hi THEN n + 1 "
                     "ELSE floor((x - lo) / (hi - lo) * n) + 1 END AS BIGINT)",
@@ -88,6 +90,7 @@ MACROS: dict[str, str] = {
                   "ELSE strftime(x, '%Y-%m-%dT%H:%M:%S.%g') END",
     "to_milliseconds": "(i) AS CAST(round(epoch(i) * 1000) AS BIGINT)",
     "day_of_month": "(d) AS day(d)",
+    "from_unixtime_nanos": "(n) AS CAST(make_timestamp(CAST(n // 1000 AS BIGINT)) AS TIMESTAMPTZ)",
     "millisecond": "(t) AS millisecond(t) % 1000",
     "yow": "(d) AS isoyear(d)",
     "parse_duration": "(s) AS to_microseconds(CAST(round(CAST(regexp_extract(trim(s), '^([0-9.]+)', 1) AS DOUBLE) * "
@@ -163,6 +166,8 @@ MACROS: dict[str, str] = {
     "set_agg": "(x) AS list(DISTINCT x)",
     "set_union": "(a) AS list_distinct(flatten(list(a)))",
     "geometric_mean": "(x) AS exp(avg(ln(x)))",
+    "entropy": "(c) AS CASE WHEN sum(c) FILTER (WHERE c > 0) > 0 THEN log2(sum(c) FILTER (WHERE c > 0)) - "
+               "sum(c * log2(c)) FILTER (WHERE c > 0) / sum(c) FILTER (WHERE c > 0) ELSE 0.0 END",
 }
 
 
@@ -334,6 +339,79 @@ def _crc32(data: bytes) -> int:
     return zlib.crc32(data)
 
 
+def _sha512(data: bytes) -> bytes:
+    import hashlib
+
+    return hashlib.sha512(data).digest()
+
+
+_MASK = (1 << 64) - 1
+_P1, _P2, _P3, _P4, _P5 = (11400714785074694791, 14029467366897019727, 1609587929392839161,
+                           9650029242287828579, 2870177450012600261)
+
+
+def _rotl(value: int, bits: int) -> int:
+    return ((value << bits) | (value >> (64 - bits))) & _MASK
+
+
+def _xxh_round(acc: int, lane: int) -> int:
+    return (_rotl((acc + lane * _P2) & _MASK, 31) * _P1) & _MASK
+
+
+def _xxhash64(data: bytes) -> bytes:
+    """XXH64 with seed 0, as Trino's xxhash64 (big-endian varbinary)."""
+    import struct
+
+    length, i = len(data), 0
+    if length >= 32:
+        v = [(_P1 + _P2) & _MASK, _P2, 0, (-_P1) & _MASK]
+        while i + 32 <= length:
+            lanes = struct.unpack_from("<4Q", data, i)
+            v = [_xxh_round(acc, lane) for acc, lane in zip(v, lanes)]
+            i += 32
+        h = (_rotl(v[0], 1) + _rotl(v[1], 7) + _rotl(v[2], 12) + _rotl(v[3], 18)) & _MASK
+        for acc in v:
+            h = ((h ^ _xxh_round(0, acc)) * _P1 + _P4) & _MASK
+    else:
+        h = _P5
+    h = (h + length) & _MASK
+    while i + 8 <= length:
+        h = ((_rotl(h ^ _xxh_round(0, struct.unpack_from("<Q", data, i)[0]), 27)) * _P1 + _P4) & _MASK
+        i += 8
+    if i + 4 <= length:
+        h = (_rotl(h ^ (struct.unpack_from("<I", data, i)[0] * _P1 & _MASK), 23) * _P2 + _P3) & _MASK
+        i += 4
+    while i < length:
+        h = (_rotl(h ^ (data[i] * _P5 & _MASK), 11) * _P1) & _MASK
+        i += 1
+    h ^= h >> 33
+    h = (h * _P2) & _MASK
+    h ^= h >> 29
+    h = (h * _P3) & _MASK
+    h ^= h >> 32
+    return h.to_bytes(8, "big")
+
+
+def _to_big_endian_64(value: int) -> bytes:
+    return int(value).to_bytes(8, "big", signed=True)
+
+
+def _from_big_endian_64(data: bytes) -> int:
+    if len(data) != 8:
+        raise ValueError("expected 8-byte input")
+    return int.from_bytes(data, "big", signed=True)
+
+
+def _to_big_endian_32(value: int) -> bytes:
+    return int(value).to_bytes(4, "big", signed=True)
+
+
+def _from_big_endian_32(data: bytes) -> int:
+    if len(data) != 4:
+        raise ValueError("expected 4-byte input")
+    return int.from_bytes(data, "big", signed=True)
+
+
 def _split_to_multimap(text: str, entry: str, kv: str) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for item in text.split(entry):
@@ -368,6 +446,12 @@ UDFS: dict[str, tuple[Callable[..., Any], list[str], str]] = {
     "human_readable_seconds": (_human_readable_seconds, ["DOUBLE"], "VARCHAR"),
     "parse_data_size": (_parse_data_size, ["VARCHAR"], "HUGEINT"),
     "crc32": (_crc32, ["BLOB"], "BIGINT"),
+    "sha512": (_sha512, ["BLOB"], "BLOB"),
+    "xxhash64": (_xxhash64, ["BLOB"], "BLOB"),
+    "to_big_endian_64": (_to_big_endian_64, ["BIGINT"], "BLOB"),
+    "from_big_endian_64": (_from_big_endian_64, ["BLOB"], "BIGINT"),
+    "to_big_endian_32": (_to_big_endian_32, ["INTEGER"], "BLOB"),
+    "from_big_endian_32": (_from_big_endian_32, ["BLOB"], "INTEGER"),
     "split_to_multimap": (_split_to_multimap, ["VARCHAR", "VARCHAR", "VARCHAR"], "MAP(VARCHAR, VARCHAR[])"),
 }
 

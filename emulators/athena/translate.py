@@ -161,7 +161,11 @@ DUCKDB_ONLY = frozenset({
 # Athena functions the sandbox cannot provide (see docs/conformance.md): they answer FUNCTION_NOT_FOUND
 # rather than a DuckDB function of the same name with other semantics
 GAPS = frozenset({"at_timezone", "with_timezone", "timezone_hour", "timezone_minute", "word_stem",
-                  "numeric_histogram", "checksum"})
+                  "numeric_histogram", "checksum",
+                  # HyperLogLog, T-Digest and quantile digest sketches: Trino's own binary formats
+                  "approx_set", "empty_approx_set", "merge", "merge_p4hll", "tdigest_agg", "value_at_quantile",
+                  "values_at_quantiles", "qdigest_agg", "quantile_at_value", "truncation_bound",
+                  "make_set_digest", "merge_set_digest", "intersection_cardinality", "jaccard_index"})
 
 _MAP_MAKERS = ("map", "map_from_entries", "multimap_from_entries", "map_concat", "map_filter", "transform_keys",
                "transform_values", "map_zip_with", "split_to_map", "split_to_multimap", "histogram", "map_agg",
@@ -170,6 +174,10 @@ _ARRAY_MAKERS = ("split", "regexp_extract_all", "regexp_split", "sequence", "fil
                  "map_values", "slice", "flatten", "repeat", "zip", "zip_with", "ngrams", "combinations", "array_agg",
                  "trim_array", "shuffle", "array_distinct", "array_union", "array_except", "array_intersect",
                  "array_sort", "array_remove", "reverse", "concat", "set_agg", "map_entries")
+
+
+_BINARY_MAKERS = ("to_utf8", "md5", "sha1", "sha256", "sha512", "xxhash64", "from_hex", "from_base64",
+                  "to_big_endian_64", "to_big_endian_32", "hmac_sha256")
 
 
 @dataclass(frozen=True)
@@ -247,6 +255,8 @@ def _kind(expr: str, columns: Columns) -> str | None:
     called = _called(expr)
     if called in _MAP_MAKERS:
         return "map"
+    if called in _BINARY_MAKERS:
+        return "binary"
     if called in _ARRAY_MAKERS or (called or "").startswith("array_") and called not in ("array_join", "array_max",
                                                                                           "array_min", "array_position"):
         return "array"
@@ -321,6 +331,16 @@ def _lambda_calls(sql: str) -> str:
         reduced = f"list_reduce({a[0]}, ({', '.join(step[0])}) -> {step[1]}, {a[1]})"
         return _substitute(out[1], {out[0][0]: reduced})
 
+    def array_sort(a: list[str]) -> str | None:
+        fn = _lambda(a[1]) if len(a) == 2 else None
+        if not fn or len(fn[0]) != 2:
+            return None
+        # rank of element i = elements the comparator puts before it (ties keep their order)
+        before = _substitute(fn[1], {fn[0][0]: f"({a[0]})[__j]", fn[0][1]: f"({a[0]})[__i]"})
+        ranks = (f"[len(list_filter(range(1, len({a[0]}) + 1), __j -> ({before}) < 0 OR (({before}) = 0 AND __j < __i))) "
+                 f"FOR __i IN range(1, len({a[0]}) + 1)]")
+        return f"[({a[0]})[list_position({ranks}, __r)] FOR __r IN range(0, len({a[0]}))]"
+
     def reduce_agg(a: list[str]) -> str | None:
         step = _lambda(a[2]) if len(a) == 4 else None
         if not step or len(step[0]) != 2:
@@ -330,7 +350,7 @@ def _lambda_calls(sql: str) -> str:
     for name, build in (("zip_with", zip_with), ("map_filter", map_filter),
                         ("transform_keys", transform_entries("keys")),
                         ("transform_values", transform_entries("values")), ("map_zip_with", map_zip_with),
-                        ("reduce", reduce), ("reduce_agg", reduce_agg)):
+                        ("reduce", reduce), ("reduce_agg", reduce_agg), ("array_sort", array_sort)):
         sql = _rewrite_calls(sql, name, build)
     return sql
 
@@ -450,8 +470,24 @@ def check_single_statement(sql: str) -> None:
             raise StatementError(f"line 1:{match.start() + 1}: mismatched input ';'. Only one sql statement is "
                                  "allowed")
     for match in re.finditer(r"\bFROM\s+'", sql, re.IGNORECASE):
-        if not _in_string(sql, match.start()):  # DuckDB reads a quoted file name as a table; Athena does not
-            raise StatementError(f"line 1:{match.end()}: mismatched input ''. Expecting: <identifier>")
+        if _in_string(sql, match.start()) or _inside_call(sql, match.start(), ("trim", "substring", "extract")):
+            continue  # trim(BOTH 'x' FROM s), substring(s FROM 2): FROM inside a function's arguments
+        # DuckDB reads a quoted file name as a table; Athena does not
+        raise StatementError(f"line 1:{match.end()}: mismatched input ''. Expecting: <identifier>")
+
+
+def _inside_call(sql: str, position: int, names: tuple[str, ...]) -> bool:
+    depth = 0
+    for i in range(position - 1, -1, -1):
+        ch = sql[i]
+        if ch == ")" and not _in_string(sql, i):
+            depth += 1
+        elif ch == "(" and not _in_string(sql, i):
+            if depth == 0:
+                word = re.search(r"(\w+)\s*$", sql[:i])
+                return bool(word) and word.group(1).lower() in names
+            depth -= 1
+    return False
 
 
 def to_duckdb(sql: str, columns: Columns | None = None) -> str:
@@ -491,6 +527,8 @@ def to_duckdb(sql: str, columns: Columns | None = None) -> str:
     sql = _rewrite_calls(sql, "array_join", lambda a: f"array_to_string({', '.join(a[:2])})")
     sql = _rewrite_calls(sql, "cardinality", lambda a: (f"cardinality({a[0]})" if _kind(a[0], columns) == "map"
                                                         else f"len({a[0]})") if len(a) == 1 else None)
+    sql = _rewrite_calls(sql, "length", lambda a: f"octet_length({a[0]})" if len(a) == 1 and
+                         _kind(a[0], columns) == "binary" else None)
     sql = _rewrite_calls(sql, "reverse", lambda a: f"list_reverse({a[0]})" if len(a) == 1 and
                          _kind(a[0], columns) == "array" else None)
     sql = _rewrite_calls(sql, "date_trunc", lambda a: f"CAST(date_trunc({a[0]}, {a[1]}) AS DATE)"
