@@ -153,3 +153,47 @@ def ensure_function(aws: Any, name: str, code: str, **settings: Any) -> str:
         return found["Configuration"]["FunctionArn"]
     return lam.create_function(FunctionName=name, Runtime="python3.12", Role=ensure_lambda_role(aws),
                                Handler="app.handler", Code={"ZipFile": archive}, **settings)["FunctionArn"]
+
+
+def read_parquet_prefix(s3: Any, bucket: str, prefix: str, keys: list[str] | None = None) -> Any:
+    """All Parquet files under a prefix as one Arrow table; None when there is none (other files are skipped)."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if keys is None:
+        keys = [o["Key"] for o in list_keys(s3, bucket, prefix) if o["Size"] > 0]
+    tables = []
+    for key in keys:
+        try:
+            tables.append(pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read())))
+        except Exception:  # noqa: BLE001 - not Parquet (a _SUCCESS marker, a log): skipped
+            continue
+    if not tables:
+        return None
+    return pa.concat_tables(tables, promote_options="permissive")
+
+
+def check_daily_revenue(g: Any, s3: Any, bucket: str, source: str, output: str) -> None:
+    """The Parquet under ``output`` must be, per day (``day``), the revenue (sum of ``amount``) of the completed
+    orders under ``source``; used by the exercises whose Spark job computes it (EMR, EMR Serverless, Glue)."""
+    parquet = [o["Key"] for o in list_keys(s3, bucket, output) if o["Key"].endswith(".parquet")]
+    g.need(parquet, f"no Parquet files under s3://{bucket}/{output}")
+    written = read_parquet_prefix(s3, bucket, output, parquet)
+    g.need(written is not None and {"day", "revenue"} <= set(written.column_names),
+           f"the output's columns are {written.column_names if written is not None else 'unreadable'}; expected "
+           "day and revenue")
+    orders = read_parquet_prefix(s3, bucket, source)
+    g.need(orders is not None and {"order_ts", "amount", "status"} <= set(orders.column_names),
+           f"no orders (order_ts, amount, status) under s3://{bucket}/{source}: the job's input must be there")
+    frame = orders.select(["order_ts", "amount", "status"]).to_pandas()
+    completed = frame[frame["status"] == "completed"]
+    expected = completed.groupby(completed["order_ts"].dt.strftime("%Y-%m-%d"))["amount"].sum()
+    table = written.to_pandas()
+    got = dict(zip(table["day"].astype(str).str[:10], table["revenue"].astype(float)))
+    wrong = [day for day, revenue in expected.items() if abs(got.get(day, -1.0) - revenue) > 0.01 + 1e-6 * revenue]
+    g.expect(len(got) == len(expected) and not wrong,
+             f"the output has {len(got)} day(s) for {len(expected)} days of completed orders, and "
+             f"{len(wrong)} day(s) with a revenue that is not the sum of that day's completed orders "
+             f"(e.g. {wrong[:2]})", f"{len(got)} days, each the revenue of that day's completed orders")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from sandbox.exercises import Exercise, Grader
-from sandbox.exercises._helpers import list_keys, lookup, need_bucket
+from sandbox.exercises._helpers import check_daily_revenue, list_keys, lookup, need_bucket, read_parquet_prefix
 
 NB_CATALOG = "notebooks/03_glue_catalog_crawlers.ipynb"
 NB_ETL = "notebooks/04_glue_etl.ipynb"
@@ -84,7 +84,7 @@ def check_etl_job(g: Grader) -> None:
            f"job {name} has no SUCCEEDED run ({[r['JobRunState'] for r in runs] or 'never started'}): "
            "glue.start_job_run", "a run SUCCEEDED")
     s3 = need_bucket(g, "ex09-etl")
-    source = _read_parquet_prefix(s3, "ex09-etl", "raw/orders/")
+    source = read_parquet_prefix(s3, "ex09-etl", "raw/orders/")
     g.need(source is not None and source.num_rows,
            "no orders under s3://ex09-etl/raw/orders/ (Parquet): the job's input must be there")
     g.need({"order_id", "status"} <= set(source.column_names),
@@ -92,7 +92,7 @@ def check_etl_job(g: Grader) -> None:
     files = [o["Key"] for o in list_keys(s3, "ex09-etl", "clean/orders/")
              if o["Key"].endswith(".parquet") or "part-" in o["Key"].rsplit("/", 1)[-1]]
     g.need(files, "no Parquet output under s3://ex09-etl/clean/orders/")
-    output = _read_parquet_prefix(s3, "ex09-etl", "clean/orders/", files)
+    output = read_parquet_prefix(s3, "ex09-etl", "clean/orders/", files)
     g.need(output is not None and output.num_rows, "the output Parquet files hold no rows")
     missing = [c for c in source.column_names if c not in output.column_names]
     g.need(not missing, f"the output lacks the input's columns {missing}: the job should only drop rows",
@@ -108,24 +108,6 @@ def check_etl_job(g: Grader) -> None:
              f"({len(kept - set(written))} missing, {len(set(written) - kept)} not in the input, "
              f"{len(written) - len(set(written))} duplicated): the output must be exactly the input minus the "
              "cancelled orders", f"{len(written)} rows: exactly the input's orders that are not cancelled")
-
-
-def _read_parquet_prefix(s3, bucket: str, prefix: str, keys: list[str] | None = None):
-    """All Parquet files under a prefix as one Arrow table (columns as in the first file); None when there are none."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    if keys is None:
-        keys = [o["Key"] for o in list_keys(s3, bucket, prefix) if o["Size"] > 0]
-    tables = []
-    for key in keys:
-        try:
-            tables.append(pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read())))
-        except Exception:  # noqa: BLE001 - a non-Parquet file (e.g. _SUCCESS) is skipped
-            continue
-    if not tables:
-        return None
-    return pa.concat_tables(tables, promote_options="permissive")
 
 
 def check_trigger(g: Grader) -> None:
@@ -239,6 +221,121 @@ def check_crawler_one_table(g: Grader) -> None:
              "no per-day tables left")
 
 
+EX36_BUCKET, EX36_JOB = "ex36-etl", "ex36-daily-revenue"
+EX36_SCRIPT = """
+import sys
+
+from awsglue.context import GlueContext
+from awsglue.job import Job
+from awsglue.utils import getResolvedOptions
+from pyspark.context import SparkContext
+from pyspark.sql import functions as F
+
+args = getResolvedOptions(sys.argv, ["JOB_NAME", "source", "target"])
+glue_context = GlueContext(SparkContext.getOrCreate())
+spark = glue_context.spark_session
+job = Job(glue_context)
+job.init(args["JOB_NAME"], args)
+orders = spark.read.parquet(args["source"])
+daily = (orders.where(F.col("status") == "completed")
+         .groupBy(F.to_date("order_date").alias("day"))
+         .agg(F.round(F.sum("amount"), 2).alias("revenue")))
+daily.write.mode("overwrite").parquet(args["target"])
+job.commit()
+"""
+
+
+def setup_failing_glue_job(aws) -> None:
+    """The daily revenue job as it was handed over: its run fails (read the run's ErrorMessage)."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sandbox import datasets
+    from sandbox.exercises._helpers import ROLE_GLUE, empty_prefix, ensure_bucket, wait_until
+
+    s3, glue = aws.client("s3"), aws.client("glue")
+    ensure_bucket(s3, EX36_BUCKET)
+    buffer = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(datasets.generate("tiny")["orders"], preserve_index=False), buffer)
+    s3.put_object(Bucket=EX36_BUCKET, Key="raw/orders/orders.parquet", Body=buffer.getvalue())
+    s3.put_object(Bucket=EX36_BUCKET, Key="scripts/daily_revenue.py", Body=EX36_SCRIPT.encode())
+    empty_prefix(s3, EX36_BUCKET, "output/")
+    job = {"Role": ROLE_GLUE, "GlueVersion": "4.0",
+           "Command": {"Name": "glueetl", "ScriptLocation": f"s3://{EX36_BUCKET}/scripts/daily_revenue.py"},
+           "DefaultArguments": {"--source": f"s3://{EX36_BUCKET}/raw/orders/"}}
+    if lookup(glue.get_job, JobName=EX36_JOB):
+        glue.update_job(JobName=EX36_JOB, JobUpdate=job)
+    else:
+        glue.create_job(Name=EX36_JOB, **job)
+    run = glue.start_job_run(JobName=EX36_JOB)["JobRunId"]
+    wait_until(lambda: glue.get_job_run(JobName=EX36_JOB, RunId=run)["JobRun"],
+               lambda r: r["JobRunState"] in ("SUCCEEDED", "FAILED", "ERROR", "TIMEOUT", "STOPPED"), 300,
+               "the job run", interval=1)
+
+
+def check_fixed_glue_job(g: Grader) -> None:
+    glue = g.client("glue")
+    found = lookup(glue.get_job, JobName=EX36_JOB)
+    g.need(found, f"Glue job {EX36_JOB} does not exist: run `sandbox exercises setup 36` first",
+           f"job {EX36_JOB} exists")
+    arguments = found["Job"].get("DefaultArguments") or {}
+    g.expect(arguments.get("--target", "").rstrip("/") == f"s3://{EX36_BUCKET}/output/daily_revenue",
+             f"the job's DefaultArguments give no --target s3://{EX36_BUCKET}/output/daily_revenue/ (found "
+             f"{arguments.get('--target')!r}): every run needs it", "--target is a default argument")
+    runs = sorted(glue.get_job_runs(JobName=EX36_JOB)["JobRuns"], key=lambda r: r["StartedOn"], reverse=True)
+    g.need(runs, f"job {EX36_JOB} never ran")
+    latest = runs[0]
+    g.need(latest["JobRunState"] == "SUCCEEDED",
+           f"the latest run of {EX36_JOB} {latest['JobRunState']}: {latest.get('ErrorMessage') or 'no message'}",
+           f"the latest run SUCCEEDED (after {sum(r['JobRunState'] != 'SUCCEEDED' for r in runs)} failed)")
+    s3 = need_bucket(g, EX36_BUCKET)
+    check_daily_revenue(g, s3, EX36_BUCKET, "raw/orders/", "output/daily_revenue/")
+
+
+EX37_BUCKET, EX37_JOB = "ex37-etl", "ex37-incremental-orders"
+
+
+def check_bookmarks(g: Grader) -> None:
+    import json
+
+    glue = g.client("glue")
+    found = lookup(glue.get_job, JobName=EX37_JOB)
+    g.need(found, f"Glue job {EX37_JOB} does not exist (glue.create_job)", f"job {EX37_JOB} exists")
+    option = (found["Job"].get("DefaultArguments") or {}).get("--job-bookmark-option", "job-bookmark-disable")
+    g.expect(option == "job-bookmark-enable", f"job bookmarks are {option} for {EX37_JOB}: set the default "
+                                              "argument --job-bookmark-option job-bookmark-enable",
+             "bookmarks enabled")
+    runs = [r for r in glue.get_job_runs(JobName=EX37_JOB)["JobRuns"] if r["JobRunState"] == "SUCCEEDED"]
+    g.need(len(runs) >= 2, f"{EX37_JOB} has {len(runs)} SUCCEEDED run(s): run it, add a new file under "
+                           f"s3://{EX37_BUCKET}/incoming/, run it again", f"{len(runs)} successful runs")
+    entry = glue.get_job_bookmark(JobName=EX37_JOB)["JobBookmarkEntry"]
+    try:
+        bookmark = json.loads(entry.get("JobBookmark") or "{}")
+    except ValueError:
+        bookmark = {}
+    g.expect(bookmark, f"{EX37_JOB} has no bookmark state: the reads need a transformation_ctx and the script "
+                       "must call job.init and job.commit", "the job keeps a bookmark")
+    s3 = need_bucket(g, EX37_BUCKET)
+    incoming = [o["Key"] for o in list_keys(s3, EX37_BUCKET, "incoming/") if o["Key"].endswith(".csv")]
+    g.need(len(incoming) >= 2, f"{len(incoming)} CSV file(s) under s3://{EX37_BUCKET}/incoming/: the second run "
+                               "needs a file the first did not see")
+    expected = 0
+    for key in incoming:
+        lines = [x for x in s3.get_object(Bucket=EX37_BUCKET, Key=key)["Body"].read().decode().splitlines() if x]
+        expected += max(len(lines) - 1, 0)
+    processed = read_parquet_prefix(s3, EX37_BUCKET, "processed/")
+    g.need(processed is not None and "order_id" in processed.column_names,
+           f"no Parquet with an order_id column under s3://{EX37_BUCKET}/processed/")
+    ids = processed.column("order_id").to_pylist()
+    duplicated = len(ids) - len(set(ids))
+    g.expect(duplicated == 0 and len(ids) == expected,
+             f"s3://{EX37_BUCKET}/processed/ holds {len(ids)} rows for {expected} incoming rows ({duplicated} "
+             "duplicated): each run must process only the files no earlier run processed",
+             f"{len(ids)} rows, each incoming row processed exactly once over {len(runs)} runs")
+
+
 EXERCISES = [
     Exercise(7, "catalog-table", "Glue Data Catalog", "Define a CSV table in the catalog by hand",
              "Create the Glue database `ex07_analytics` and in it a table `customers` over the CSV files in "
@@ -280,4 +377,27 @@ EXERCISES = [
               "glue.update_crawler(Name=..., Configuration=json.dumps({'Version': 1.0, 'Grouping': "
               "{'TableGroupingPolicy': 'CombineCompatibleSchemas'}}))", "glue.delete_table, glue.start_crawler"),
              check_crawler_one_table, NB_CATALOG, ("glue",), setup=setup_crawler_many_tables),
+    Exercise(36, "failing-glue-job", "Glue ETL", "Diagnose and fix: a Glue job that fails every night",
+             "Diagnose and fix. `sandbox exercises setup 36` creates the Glue job `ex36-daily-revenue` (its script "
+             "is `s3://ex36-etl/scripts/daily_revenue.py`) and runs it: the run FAILED. Read why (the job run's "
+             "ErrorMessage, the logs in /aws-glue/jobs/error), fix the job's configuration and script, and run it "
+             "until it writes, as Parquet in `s3://ex36-etl/output/daily_revenue/`, the revenue per day (`day`, "
+             "`revenue`) of the completed orders in `s3://ex36-etl/raw/orders/`.",
+             ("troubleshooting Glue jobs: job run ErrorMessage, CloudWatch logs", "job parameters "
+              "(DefaultArguments vs run Arguments, getResolvedOptions)", "schema mismatches in Spark transforms"),
+             ("glue.get_job_runs(JobName=...)['JobRuns'][0]['ErrorMessage']",
+              "glue.update_job(JobUpdate={... 'DefaultArguments': {..., '--target': ...}})",
+              "compare the script's columns with the data's (order_ts, amount, status)"),
+             check_fixed_glue_job, NB_ETL, ("glue", "s3"), setup=setup_failing_glue_job),
+    Exercise(37, "glue-bookmarks", "Glue ETL", "Process only new files with job bookmarks",
+             "Orders arrive as CSV files (with a header, including an `order_id`) under "
+             "`s3://ex37-etl/incoming/`. The Glue job `ex37-incremental-orders` must append each file's rows as "
+             "Parquet to `s3://ex37-etl/processed/` exactly once, however often it runs. Run it, add a new file, "
+             "and run it again.",
+             ("Glue job bookmarks: incremental processing of S3 data", "transformation_ctx, job.init/job.commit",
+              "reset_job_bookmark to reprocess"),
+             ("DefaultArguments {'--job-bookmark-option': 'job-bookmark-enable'}",
+              "create_dynamic_frame.from_options(..., transformation_ctx='orders')",
+              "write_dynamic_frame.from_options(..., format='parquet') appends", "glue.get_job_bookmark"),
+             check_bookmarks, NB_ETL, ("glue", "s3")),
 ]

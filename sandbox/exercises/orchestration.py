@@ -6,7 +6,7 @@ import json
 import uuid
 
 from sandbox.exercises import Exercise, Grader
-from sandbox.exercises._helpers import list_keys, lookup, need_bucket
+from sandbox.exercises._helpers import check_daily_revenue, list_keys, lookup, need_bucket
 
 NOTEBOOK = "notebooks/08_end_to_end.ipynb"
 
@@ -103,27 +103,7 @@ def check_emr(g: Grader) -> None:
     states = [s["Status"]["State"] for s in spark]
     g.expect("COMPLETED" in states, f"no spark-submit step COMPLETED (states {states})", "a Spark step COMPLETED")
     s3 = need_bucket(g, "ex24-emr")
-    parquet = [o["Key"] for o in list_keys(s3, "ex24-emr", "output/daily_revenue/") if o["Key"].endswith(".parquet")]
-    g.need(parquet, "no Parquet files under s3://ex24-emr/output/daily_revenue/")
-    from sandbox.exercises.catalog import _read_parquet_prefix
-
-    output = _read_parquet_prefix(s3, "ex24-emr", "output/daily_revenue/", parquet)
-    g.need(output is not None and {"day", "revenue"} <= set(output.column_names),
-           f"the output's columns are {output.column_names if output is not None else 'unreadable'}; expected day "
-           "and revenue")
-    orders = _read_parquet_prefix(s3, "ex24-emr", "raw/orders/")
-    g.need(orders is not None and {"order_ts", "amount", "status"} <= set(orders.column_names),
-           "no orders (order_ts, amount, status) under s3://ex24-emr/raw/orders/: the step's input must be there")
-    frame = orders.select(["order_ts", "amount", "status"]).to_pandas()
-    completed = frame[frame["status"] == "completed"]
-    expected = completed.groupby(completed["order_ts"].dt.strftime("%Y-%m-%d"))["amount"].sum()
-    written = output.to_pandas()
-    got = dict(zip(written["day"].astype(str).str[:10], written["revenue"].astype(float)))
-    wrong = [day for day, revenue in expected.items() if abs(got.get(day, -1.0) - revenue) > 0.01 + 1e-6 * revenue]
-    g.expect(len(got) == len(expected) and not wrong,
-             f"the output has {len(got)} day(s) for {len(expected)} days of completed orders, and "
-             f"{len(wrong)} day(s) with a revenue that is not the sum of that day's completed orders "
-             f"(e.g. {wrong[:2]})", f"{len(got)} days, each the revenue of that day's completed orders")
+    check_daily_revenue(g, s3, "ex24-emr", "raw/orders/", "output/daily_revenue/")
 
 
 EX34_BUCKET, EX34_MACHINE, EX34_FUNCTION = "ex34-pipeline", "ex34-nightly-load", "ex34-load-orders"
@@ -224,6 +204,25 @@ def check_sfn_retry_catch(g: Grader) -> None:
                      "input (no day)", "bad input was caught")
 
 
+def check_emr_serverless(g: Grader) -> None:
+    client, name = g.client("emr-serverless"), "ex38-analytics"
+    apps = [a for a in client.list_applications()["applications"] if a["name"] == name and a["state"] != "TERMINATED"]
+    g.need(apps, f"EMR Serverless application {name} does not exist (emr-serverless.create_application with "
+                 "type SPARK)", f"application {name} exists")
+    app = client.get_application(applicationId=apps[0]["id"])["application"]
+    g.expect(app.get("type", "").upper() == "SPARK", f"{name} is a {app.get('type')} application, not SPARK",
+             "a Spark application")
+    g.expect(app.get("maximumCapacity", {}).get("cpu") and app.get("autoStopConfiguration", {}).get("enabled", True),
+             f"{name} has no maximumCapacity (cpu, memory): cap what a runaway job can cost, and keep auto-stop on",
+             f"capped at {app.get('maximumCapacity', {}).get('cpu')}, auto-stop on")
+    runs = client.list_job_runs(applicationId=app["applicationId"])["jobRuns"]
+    succeeded = [r for r in runs if r["state"] == "SUCCESS"]
+    g.need(succeeded, f"no job run of {name} reached SUCCESS (states {[r['state'] for r in runs] or 'none'}: "
+                      "start_job_run with a sparkSubmit entryPoint)", f"{len(succeeded)} job run(s) SUCCESS")
+    s3 = need_bucket(g, "ex38-serverless")
+    check_daily_revenue(g, s3, "ex38-serverless", "raw/orders/", "output/daily_revenue/")
+
+
 EXERCISES = [
     Exercise(16, "step-functions", "Step Functions", "Orchestrate a pipeline with Step Functions",
              "Create the state machine `ex16-daily-pipeline`: a Choice on the input routes bad input to a Fail "
@@ -264,4 +263,16 @@ EXERCISES = [
               "'BackoffRate': 2.0}], Catch: [{'ErrorEquals': ['BadRecord'], 'ResultPath': '$.error', 'Next': ...}]",
               "update_state_machine, then start_execution twice"),
              check_sfn_retry_catch, NOTEBOOK, ("stepfunctions",), setup=setup_sfn_without_catch),
+    Exercise(38, "emr-serverless", "EMR Serverless", "Run a Spark job without managing a cluster",
+             "The team runs one Spark job a day and does not want to size or babysit a cluster. Create the EMR "
+             "Serverless application `ex38-analytics` (Spark) with a maximum capacity, and run a PySpark job on it "
+             "that writes, as Parquet in `s3://ex38-serverless/output/daily_revenue/`, the revenue per day "
+             "(`day`, `revenue`) of the completed orders in `s3://ex38-serverless/raw/orders/`.",
+             ("EMR Serverless vs EMR on EC2 vs Glue: who manages capacity, pre-initialised capacity, auto-stop",
+              "maximumCapacity as a cost guard", "job runs: sparkSubmit entryPoint and arguments"),
+             ("emr-serverless.create_application(name=..., releaseLabel='emr-7.1.0', type='SPARK', "
+              "maximumCapacity={'cpu': '8 vCPU', 'memory': '32 GB'})",
+              "start_job_run(applicationId=..., executionRoleArn=..., jobDriver={'sparkSubmit': {'entryPoint': "
+              "'s3://.../job.py', 'entryPointArguments': [...]}})"),
+             check_emr_serverless, NOTEBOOK, ("emr-serverless", "s3")),
 ]
