@@ -17,6 +17,42 @@ from sandbox.config import (
 )
 
 
+def _is_aws_endpoint(url: str | None) -> bool:
+    """An address of AWS itself (``https://sts.us-east-1.amazonaws.com`` ...), which clients must not reach."""
+    if not url:
+        return False
+    from urllib.parse import urlparse
+
+    host = (urlparse(url).hostname or "").lower()
+    return host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".c2s.ic.gov", ".sc2s.sgov.gov", ".api.aws"))
+
+
+class _SandboxBoto3Session(boto3.Session):
+    """A boto3 session whose clients and resources always talk to the sandbox.
+
+    Code written for AWS sometimes names an AWS endpoint explicitly, which beats ``AWS_ENDPOINT_URL``: the
+    SageMaker Python SDK (v2 and v3) asks STS at ``https://sts.<region>.amazonaws.com`` for the account of its
+    default bucket. Such an address is replaced by the sandbox's endpoint for that service, so a client made
+    from this session can never reach AWS.
+    """
+
+    def __init__(self, *args: Any, sandbox_endpoint: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sandbox_endpoint = sandbox_endpoint
+
+    def _sandbox_kwargs(self, service_name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        if self._sandbox_endpoint is not None and (
+                "endpoint_url" not in kwargs or kwargs["endpoint_url"] is None or _is_aws_endpoint(kwargs["endpoint_url"])):
+            kwargs["endpoint_url"] = self._sandbox_endpoint(service_name)
+        return kwargs
+
+    def client(self, service_name: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        return super().client(service_name, *args, **self._sandbox_kwargs(service_name, kwargs))
+
+    def resource(self, service_name: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        return super().resource(service_name, *args, **self._sandbox_kwargs(service_name, kwargs))
+
+
 class SandboxSession:
     """A boto3 session whose clients and resources talk to the sandbox.
 
@@ -29,10 +65,11 @@ class SandboxSession:
     def __init__(self, config: SandboxConfig, region_name: str = DEFAULT_REGION) -> None:
         self.config = config
         self.region_name = region_name
-        self.boto3_session = boto3.Session(
+        self.boto3_session = _SandboxBoto3Session(
             aws_access_key_id=DUMMY_ACCESS_KEY,
             aws_secret_access_key=DUMMY_SECRET_KEY,
             region_name=region_name,
+            sandbox_endpoint=self.endpoint_for,
         )
 
     @property
@@ -56,25 +93,25 @@ class SandboxSession:
         return self.boto3_session.resource(service_name, **self._kwargs(service_name, kwargs))
 
     def sagemaker_session(self, default_bucket: str | None = None) -> Any:
-        """A SageMaker Python SDK (v2) ``sagemaker.Session`` on the sandbox.
+        """A SageMaker Python SDK session on the sandbox, for either SDK generation.
 
-        The SDK builds its own S3, CloudWatch Logs and STS clients, so this points the
-        process's ``AWS_*`` variables at the sandbox, creates the default bucket
-        (``sagemaker-<region>-<account>`` as on AWS, unless ``default_bucket`` is given:
-        the SDK would otherwise ask STS at its hard-coded AWS address, as it does in
-        ``Session.account_id()``, which is answered from the sandbox's STS), and turns the
-        SDK's telemetry off (it would try to reach an AWS bucket).
+        With the SDK v2 installed (the default install) this is a ``sagemaker.Session``; with the SDK v3
+        (``sagemaker`` 3.x: ``ModelTrainer``, ``ModelBuilder``, ``sagemaker-core``) a
+        ``sagemaker.core.helper.session_helper.Session``. The SDK builds its own S3, CloudWatch Logs
+        and STS clients from the session's boto3 session, whose clients always reach the sandbox (even
+        the STS client the SDK makes with AWS's regional address); this also points the process's
+        ``AWS_*`` variables at the sandbox, creates the default bucket (``sagemaker-<region>-<account>``
+        as on AWS, unless ``default_bucket`` is given) and turns the SDK's telemetry off (it would try
+        to reach an AWS bucket).
 
         Example::
 
             sess = sandbox.connect().sagemaker_session()
             SKLearn(entry_point="train.py", framework_version="1.2-1", role=ROLE,
-                    instance_type="ml.m5.large", sagemaker_session=sess).fit({"train": uri})
+                    instance_type="ml.m5.large", sagemaker_session=sess).fit({"train": uri})   # v2
+            ModelTrainer(training_image=IMAGE, role=ROLE, sagemaker_session=sess, ...).train()  # v3
         """
-        try:
-            import sagemaker
-        except ImportError as exc:  # pragma: no cover - the ml extra installs it
-            raise RuntimeError("the SageMaker Python SDK is not installed: pip install 'sagemaker<3'") from exc
+        session_class = _sdk_session_class()
         os.environ.update(self.environment())
         bucket = default_bucket
         if bucket is None:
@@ -86,14 +123,9 @@ class SandboxSession:
         except s3.exceptions.ClientError:
             s3.create_bucket(Bucket=bucket)
         config = {"SchemaVersion": "1.0", "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}}}
-        session = sagemaker.Session(boto_session=self.boto3_session, sagemaker_client=self.client("sagemaker"),
-                                    sagemaker_runtime_client=self.client("sagemaker-runtime"),
-                                    default_bucket=bucket, sagemaker_config=config)
-        # Session.account_id() asks STS at https://sts.<region>.amazonaws.com whatever the
-        # endpoint variables say; answer it from the sandbox's STS instead
-        account = self.client("sts").get_caller_identity()["Account"]
-        session.account_id = lambda: account  # type: ignore[method-assign]
-        return session
+        return session_class(boto_session=self.boto3_session, sagemaker_client=self.client("sagemaker"),
+                             sagemaker_runtime_client=self.client("sagemaker-runtime"),
+                             default_bucket=bucket, sagemaker_config=config)
 
     def environment(self) -> dict[str, str]:
         """Environment variables that point other programs (AWS CLI, awswrangler,
@@ -108,6 +140,20 @@ class SandboxSession:
 
     def __repr__(self) -> str:
         return f"SandboxSession(endpoint={self.endpoint_url!r}, region={self.region_name!r})"
+
+
+def _sdk_session_class() -> Any:
+    """The installed SageMaker Python SDK's session class: v3's ``sagemaker.core`` one, else v2's."""
+    try:
+        from sagemaker.core.helper.session_helper import Session  # SDK v3
+        return Session
+    except ImportError:
+        pass
+    try:
+        import sagemaker
+    except ImportError as exc:  # pragma: no cover - the ml extra installs it
+        raise RuntimeError("the SageMaker Python SDK is not installed: pip install 'sagemaker<3'") from exc
+    return sagemaker.Session
 
 
 def connect(start: bool = True, region_name: str = DEFAULT_REGION, state_dir: str | None = None,
