@@ -66,6 +66,8 @@ def main() -> None:
         following = re.search(r'href="/_console/([^"]+)" class="next-page"', first)
         second_page = following.group(1).replace("&amp;", "&") if following else None
 
+        next_token = s3.list_objects_v2(Bucket=BUCKET, Prefix="events/", Delimiter="/",
+                                        MaxKeys=100)["NextContinuationToken"]
         pages = {
             "Console Home (overview)": ("", None),
             "S3 buckets": ("s3/", None),
@@ -73,7 +75,8 @@ def main() -> None:
                 Bucket=BUCKET, Delimiter="/", MaxKeys=100)),
             "S3 prefix, first 100 objects": (f"s3/bucket?name={BUCKET}&prefix=events/", lambda: s3.list_objects_v2(
                 Bucket=BUCKET, Prefix="events/", Delimiter="/", MaxKeys=100)),
-            "S3 prefix, next page": (second_page, None),
+            "S3 prefix, next page": (second_page, lambda: s3.list_objects_v2(
+                Bucket=BUCKET, Prefix="events/", Delimiter="/", MaxKeys=100, ContinuationToken=next_token)),
             "S3 object with tags and CSV preview": (f"s3/object?bucket={BUCKET}&key=reports/daily.csv",
                                                     lambda: s3.head_object(Bucket=BUCKET, Key="reports/daily.csv")),
             "Glue": ("glue/", None),

@@ -193,3 +193,10 @@ def test_endpoint_invoke_form_shows_the_prediction(aws, s3_bucket, browser, cons
     assert prediction == expected and len(prediction) == 3
     assert set(prediction) <= {"0", "1"}
     screenshot(browser, "sagemaker-endpoint", tmp_path)
+
+    # the training job's page: its status, its metric-free settings, and the script's log lines from CloudWatch
+    browser.get(console.url("sagemaker/?tab=training"))
+    click_link(browser, unique_name)
+    text = wait_css(browser, "main").text
+    assert "Completed" in text and job["ModelArtifacts"]["S3ModelArtifacts"] in text
+    assert "train_accuracy=" in text

@@ -39,6 +39,17 @@ def test_glue_table_partitions_and_schema_diff(aws, s3_bucket, signed_in, consol
     raw = signed_in.get(console.url("glue/table"), params={"db": unique_name, "name": "events"}, timeout=60).text
     assert '<div class="diff-add">+amount double</div>' in raw
     assert "events" in page_text(signed_in, console.url("glue/database"), name=unique_name)
+    glue.create_crawler(Name=unique_name, Role="arn:aws:iam::123456789012:role/glue", DatabaseName=unique_name,
+                        Targets={"S3Targets": [{"Path": f"s3://{s3_bucket}/events/"}]})
+    glue.create_job(Name=unique_name, Role="arn:aws:iam::123456789012:role/glue", GlueVersion="4.0",
+                    Command={"Name": "glueetl", "ScriptLocation": f"s3://{s3_bucket}/scripts/etl.py"},
+                    DefaultArguments={"--job-bookmark-option": "job-bookmark-enable"})
+    text = page_text(signed_in, console.url("glue/crawler"), name=unique_name)
+    assert f"s3://{s3_bucket}/events/" in text and "READY" in text
+    text = page_text(signed_in, console.url("glue/job"), name=unique_name)
+    assert f"s3://{s3_bucket}/scripts/etl.py" in text and "--job-bookmark-option=job-bookmark-enable" in text
+    home = page_text(signed_in, console.url("glue/"))
+    assert unique_name in home
 
 
 def test_kinesis_stream_shows_recent_records(aws, signed_in, console, unique_name):
@@ -113,3 +124,18 @@ def test_eventbridge_rule_with_its_target(aws, signed_in, console, unique_name):
     events.put_targets(Rule=unique_name, Targets=[{"Id": "q", "Arn": "arn:aws:sqs:us-east-1:123456789012:jobs"}])
     text = page_text(signed_in, console.url("events/"))
     assert unique_name in text and "rate(1 day)" in text and "jobs" in text
+
+
+def test_overview_progress_reads_quiz_answers_defensively(tmp_path):
+    from emulators.console.pages.overview import _progress
+
+    assert "No exercise or quiz progress yet" in _progress(tmp_path)
+    quiz = tmp_path / "quiz"
+    quiz.mkdir()
+    (quiz / "answers.json").write_text(json.dumps({"cards": {
+        "q1": {"box": 5, "due": "2999-01-01", "seen": 4, "right": 4},
+        "q2": {"box": 1, "due": "2000-01-01", "seen": 2, "right": 0}}}))
+    (quiz / "broken.json").write_text("{not json")
+    text = html.unescape(_progress(tmp_path))
+    assert "2 questions answered, 4 of 6 answers right (67%), 1 in the top box, 1 due for review" in text
+    assert "broken" in text and "(unreadable)" in text

@@ -114,7 +114,16 @@ def _progress(state_dir: Path | None) -> ui.Markup:
         except (OSError, ValueError):
             rows.append((path.stem, "(unreadable)"))
             continue
-        if isinstance(data, dict):
+        cards = data.get("cards") if isinstance(data, dict) else None
+        if isinstance(cards, dict) and all(isinstance(c, dict) for c in cards.values()):  # sandbox quiz's answers
+            today = dt.date.today().isoformat()
+            seen = sum(int(c.get("seen") or 0) for c in cards.values())
+            right = sum(int(c.get("right") or 0) for c in cards.values())
+            summary = (f"{len(cards)} questions answered, {right} of {seen} answers right"
+                       f"{f' ({right / seen:.0%})' if seen else ''}, "
+                       f"{sum(1 for c in cards.values() if int(c.get('box') or 1) >= 5)} in the top box, "
+                       f"{sum(1 for c in cards.values() if str(c.get('due') or '') <= today)} due for review")
+        elif isinstance(data, dict):
             summary = ", ".join(f"{k}: {v}" for k, v in data.items() if isinstance(v, (str, int, float, bool)))[:300]
             if not summary:
                 summary = ", ".join(f"{k}: {len(v)} item(s)" for k, v in data.items() if isinstance(v, (list, dict)))
