@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import logging
@@ -20,6 +21,7 @@ log = logging.getLogger("emulators.athena")
 AthenaBackend = moto_coupling.backend_class("athena")
 MotoExecution = moto_coupling.model_class("athena", "Execution")
 MAX_RESULTS = 1000
+FIRST_ANSWER_WAIT = 0.1  # seconds StartQueryExecution waits for a query to finish
 
 # finished results by query id (rebuilt from the CSV in S3 after a restart)
 _results: dict[str, QueryResult] = {}
@@ -112,7 +114,12 @@ class SandboxAthenaBackend(AthenaBackend):  # type: ignore[misc, valid-type]
         execution.substatement = None
         execution.submitted = time.time()
         self.executions[execution.id] = execution
-        current_cloud().submit(_run_query, self.account_id, self.region_name, execution.id)
+        running = current_cloud().submit(_run_query, self.account_id, self.region_name, execution.id)
+        # a short query is usually done within a few milliseconds: answering after it (at most
+        # FIRST_ANSWER_WAIT) spares the client a round of GetQueryExecution polling; longer ones
+        # answer QUEUED/RUNNING as on AWS
+        with contextlib.suppress(Exception):
+            running.result(timeout=FIRST_ANSWER_WAIT)
         return execution.id
 
     def get_query_execution(self, exec_id: str) -> Any:
