@@ -525,3 +525,41 @@ def access_key_secret(access_key_id: str) -> tuple[str, bool] | None:
 def is_unknown_s3_post(exc: NotImplementedError) -> bool:
     """moto's S3 raises this for a POST on an object that names no S3 operation (S3 answers 405)."""
     return "Method POST had only been implemented" in str(exc)
+
+
+def s3_backend(account_id: str = DEFAULT_ACCOUNT_ID) -> Any:
+    return backend_for("s3", account_id, "aws")
+
+
+def s3_key_versions(account_id: str, bucket_name: str, key_name: str) -> list[Any] | None:
+    """Every stored version of one key (delete markers included), or None when the bucket is gone."""
+    bucket = s3_backend(account_id).buckets.get(bucket_name)
+    if bucket is None:
+        return None
+    return list(bucket.keys.getlist(key_name, []))
+
+
+def s3_set_key_versions(account_id: str, bucket_name: str, key_name: str, versions: list[Any]) -> bool:
+    """Put back the versions of one key (journal replay); False when the bucket does not exist."""
+    bucket = s3_backend(account_id).buckets.get(bucket_name)
+    if bucket is None:
+        return False
+    if versions:
+        bucket.keys.setlist(key_name, list(versions))
+    elif key_name in bucket.keys:
+        bucket.keys.pop(key_name)
+    return True
+
+
+def s3_bucket_exists(account_id: str, bucket_name: str) -> bool:
+    return bucket_name in s3_backend(account_id).buckets
+
+
+def s3_bucket_notifies(account_id: str, bucket_name: str) -> bool:
+    """Whether writes to the bucket send event notifications (they change other services' state)."""
+    bucket = s3_backend(account_id).buckets.get(bucket_name)
+    return bool(bucket is not None and bucket.notification_configuration)
+
+
+def s3_create_bucket(account_id: str, bucket_name: str, region: str) -> None:
+    s3_backend(account_id).create_bucket(bucket_name, region)

@@ -6,11 +6,20 @@ are not inside the snapshot: each body is written once to a content-addressed
 blob (``<state>/blobs/ab/abcdef...``) and the snapshot refers to it, so a large
 data lake costs nothing to re-snapshot.
 
+S3 objects are durable when their write is acknowledged: a PUT, a completed
+multipart upload, a copy or a delete appends the key's versions to the S3
+journal (``<state>/journal/s3-<generation>.log``, group commit with ``fsync``)
+before the response leaves, and the body's blob is fsynced before that. Those
+writes do not make the snapshot re-pickle S3; the journal is folded into the
+snapshot in the background when it grows (:data:`JOURNAL_COMPACT_RECORDS`) or
+ages (:data:`JOURNAL_COMPACT_SECONDS`), and restore is snapshot + journal replay.
+
 Crash safety: every file is written to a temporary name, fsynced and renamed
-over the old one, blobs before the snapshot that refers to them. A ``kill -9``
-loses at most the writes since the last snapshot (about one second) and never
-leaves a half-written state folder. Orphan blobs are removed after each
-successful snapshot.
+over the old one, blobs before the snapshot or journal record that refers to
+them. A ``kill -9`` loses no acknowledged S3 object; other (control-plane)
+writes since the last snapshot (at most about one second) can be lost. A
+half-written journal record at the end of the file is ignored. Orphan blobs are
+removed after each successful snapshot.
 """
 
 from __future__ import annotations
@@ -33,6 +42,8 @@ from emulators.core import moto_coupling
 log = logging.getLogger("emulators.persistence")
 
 SNAPSHOT_FORMAT = 1
+JOURNAL_COMPACT_RECORDS = 50_000
+JOURNAL_COMPACT_SECONDS = 60.0
 
 
 class SharedExclusiveLock:
@@ -172,6 +183,125 @@ class BlobStore:
         return removed
 
 
+class S3Journal:
+    """Append-only, fsynced records of S3 key writes, numbered in generations.
+
+    A record is ``(account, bucket, key, versions)``: the key's whole version list after the write,
+    so replaying it is idempotent. :meth:`rotate` starts a new generation when a snapshot takes in
+    S3; files of generations the snapshot covers are removed once the snapshot is on disk.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._sync_lock = threading.Lock()
+        existing = self.generations()
+        self.generation = (existing[-1] + 1) if existing else 1
+        self._fh = open(self._path(self.generation), "ab")
+        self._written = 0  # sequence numbers of appended and of fsynced records
+        self._synced = 0
+        self.records = 0  # since the last rotation
+        self.first_record_at: float | None = None
+        self.blobs: dict[int, set[str]] = {self.generation: set()}
+
+    def _path(self, generation: int) -> Path:
+        return self.folder / f"s3-{generation:08d}.log"
+
+    def generations(self) -> list[int]:
+        found = []
+        for path in self.folder.glob("s3-*.log"):
+            try:
+                found.append(int(path.stem[3:]))
+            except ValueError:
+                continue
+        return sorted(found)
+
+    def append(self, payload: bytes, blob_ids: set[str]) -> int:
+        with self._lock:
+            self._fh.write(len(payload).to_bytes(8, "big") + payload)
+            self._written += 1
+            self.records += 1
+            if self.first_record_at is None:
+                self.first_record_at = time.monotonic()
+            self.blobs.setdefault(self.generation, set()).update(blob_ids)
+            return self._written
+
+    def sync(self, sequence: int) -> None:
+        """Return once record ``sequence`` is on disk (one fsync serves every record written before it)."""
+        if self._synced >= sequence:
+            return
+        with self._sync_lock:
+            if self._synced >= sequence:
+                return
+            with self._lock:
+                target = self._written
+                self._fh.flush()
+                fh = self._fh
+            os.fsync(fh.fileno())
+            self._synced = max(self._synced, target)
+
+    def rotate(self) -> int:
+        """Close the current generation and start the next; returns the closed generation."""
+        with self._sync_lock, self._lock:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            self._fh.close()
+            closed = self.generation
+            self.generation += 1
+            self._fh = open(self._path(self.generation), "ab")
+            self._synced = self._written
+            self.records = 0
+            self.first_record_at = None
+            self.blobs.setdefault(self.generation, set())
+            return closed
+
+    def remove_through(self, generation: int) -> None:
+        for old in self.generations():
+            if old <= generation and old != self.generation:
+                self._path(old).unlink(missing_ok=True)
+                self.blobs.pop(old, None)
+        _fsync_dir(self.folder)
+
+    def live_blobs(self) -> set[str]:
+        return set().union(set(), *self.blobs.values())
+
+    def read(self, after_generation: int) -> Iterator[bytes]:
+        """Every complete record of the generations after ``after_generation``, in order."""
+        for generation in self.generations():
+            if generation <= after_generation:
+                continue
+            data = self._path(generation).read_bytes()
+            offset = 0
+            while offset + 8 <= len(data):
+                size = int.from_bytes(data[offset:offset + 8], "big")
+                if offset + 8 + size > len(data):
+                    log.warning("journal %s ends with a partial record (a crash while writing): ignored",
+                                generation)
+                    break
+                yield data[offset + 8: offset + 8 + size]
+                offset += 8 + size
+
+    def clear(self) -> None:
+        with self._sync_lock, self._lock:
+            self._fh.close()
+            for generation in self.generations():
+                self._path(generation).unlink(missing_ok=True)
+            self.generation += 1
+            self._fh = open(self._path(self.generation), "ab")
+            self._written = self._synced = self.records = 0
+            self.first_record_at = None
+            self.blobs = {self.generation: set()}
+
+    def close(self) -> None:
+        with self._lock:
+            self._fh.close()
+
+    def compaction_due(self) -> bool:
+        return self.records >= JOURNAL_COMPACT_RECORDS or (
+            self.first_record_at is not None and time.monotonic() - self.first_record_at > JOURNAL_COMPACT_SECONDS)
+
+
 class _BlobCache:
     """Remembers which blob holds each live S3 key's body, so bodies are hashed once."""
 
@@ -277,17 +407,54 @@ class StateStore:
         # carried over unchanged, and blob clean-up is paused, so nothing is lost
         self._unrestorable: dict[str, bytes] = {}
         self._dirty = threading.Event()
+        self._s3_dirty = True  # S3's control plane changed since its last pickle
+        self.journal = S3Journal(self.state_dir / "journal")
+        self._s3_generation = 0  # the journal generations the stored S3 pickle covers
         self._snapshot_mutex = threading.Lock()
         self.last_snapshot_seconds = 0.0
         self.snapshots_written = 0
 
     # -- dirtiness -----------------------------------------------------------
-    def mark_dirty(self) -> None:
+    def mark_dirty(self, include_s3: bool = True) -> None:
+        """Something changed; ``include_s3=False`` when S3 certainly did not (its objects are journaled)."""
+        if include_s3:
+            self._s3_dirty = True
         self._dirty.set()
 
     @property
     def dirty(self) -> bool:
-        return self._dirty.is_set()
+        return self._dirty.is_set() or self.journal.compaction_due()
+
+    # -- the S3 journal ------------------------------------------------------
+    def journal_s3_key(self, account_id: str, bucket: str, key: str) -> int | None:
+        """Record the current versions of one key (call under the shared lock); the sequence to sync."""
+        versions = moto_coupling.s3_key_versions(account_id, bucket, key)
+        if versions is None:
+            return None
+        used: set[str] = set()
+        buf = io.BytesIO()
+        _SnapshotPickler(buf, self, used).dump((account_id, bucket, key, versions))
+        return self.journal.append(buf.getvalue(), used)
+
+    def journal_s3_bucket(self, account_id: str, bucket: str, region: str) -> int:
+        """Record that a bucket exists, so keys journaled before the next snapshot have somewhere to go."""
+        return self.journal.append(pickle.dumps((account_id, bucket, None, region)), set())
+
+    def _replay_journal(self) -> int:
+        replayed = 0
+        for payload in self.journal.read(self._s3_generation):
+            try:
+                account_id, bucket, key, versions = pickle.loads(payload)
+            except Exception as exc:
+                log.error("a journal record could not be read (%s): skipped", exc)
+                continue
+            if key is None:  # a bucket created after the snapshot
+                if not moto_coupling.s3_bucket_exists(account_id, bucket):
+                    moto_coupling.s3_create_bucket(account_id, bucket, versions)
+                continue
+            if moto_coupling.s3_set_key_versions(account_id, bucket, key, versions):
+                replayed += 1
+        return replayed
 
     # -- blobs ---------------------------------------------------------------
     def blob_for_key(self, key: Any) -> str:
@@ -306,7 +473,16 @@ class StateStore:
             with self.lock.exclusive():
                 current: dict[str, bytes] = {}
                 current_blobs: dict[str, set[str]] = {}
+                pickle_s3 = self._s3_dirty or self.journal.compaction_due() or "s3" not in self._service_bytes
+                s3_generation = self._s3_generation
+                if pickle_s3:
+                    self._s3_dirty = False
+                    s3_generation = self.journal.rotate()  # what follows goes to the next generation
                 for service, bdict in moto_coupling.loaded_backend_dicts():
+                    if service == "s3" and not pickle_s3:  # S3 objects are journaled: keep the last pickle
+                        current[service] = self._service_bytes[service]
+                        current_blobs[service] = self._service_blobs.get(service, set())
+                        continue
                     used: set[str] = set()
                     buf = io.BytesIO()
                     try:
@@ -314,6 +490,8 @@ class StateStore:
                     except Exception as exc:  # keep the previous good copy of this service, retry soon
                         log.warning("could not snapshot %s (%s); keeping its previous state", service, exc)
                         self._dirty.set()
+                        if service == "s3":
+                            s3_generation, self._s3_dirty = self._s3_generation, True
                         if service in self._service_bytes:
                             current[service] = self._service_bytes[service]
                             current_blobs[service] = self._service_blobs.get(service, set())
@@ -327,12 +505,15 @@ class StateStore:
                 "moto_version": moto_coupling.MOTO_VERSION,
                 "written_at": time.time(),
                 "services": current,
+                "s3_journal_generation": s3_generation,
             }
             write_atomically(self.snapshot_path, pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL))
             self._service_bytes = current
             self._service_blobs = current_blobs
+            self._s3_generation = s3_generation
+            self.journal.remove_through(s3_generation)
             if not self._unrestorable:
-                self.blobs.remove_except(set().union(set(), *current_blobs.values()))
+                self.blobs.remove_except(set().union(self.journal.live_blobs(), *current_blobs.values()))
             self.last_snapshot_seconds = time.perf_counter() - started
             self.snapshots_written += 1
             return True
@@ -340,16 +521,17 @@ class StateStore:
     def restore(self) -> list[str]:
         """Load the last snapshot into moto; returns the services restored."""
         global _restoring_store
-        if not self.snapshot_path.exists():
-            return []
-        try:
-            document = pickle.loads(self.snapshot_path.read_bytes())
-        except Exception as exc:
-            self._quarantine(f"unreadable snapshot ({exc})")
-            return []
-        if document.get("format") != SNAPSHOT_FORMAT:
-            self._quarantine(f"snapshot format {document.get('format')} is not {SNAPSHOT_FORMAT}")
-            return []
+        document: dict[str, Any] = {"services": {}}
+        if self.snapshot_path.exists():
+            try:
+                document = pickle.loads(self.snapshot_path.read_bytes())
+            except Exception as exc:
+                self._quarantine(f"unreadable snapshot ({exc})")
+                document = {"services": {}}
+            if document.get("format", SNAPSHOT_FORMAT) != SNAPSHOT_FORMAT:
+                self._quarantine(f"snapshot format {document.get('format')} is not {SNAPSHOT_FORMAT}")
+                document = {"services": {}}
+        self._s3_generation = document.get("s3_journal_generation", 0)
         restored: list[str] = []
         _restoring_store = self
         try:
@@ -363,6 +545,13 @@ class StateStore:
                     continue
                 self._service_bytes[service] = data
                 restored.append(service)
+            replayed = self._replay_journal()
+            if replayed:
+                log.info("replayed %d S3 key writes from the journal", replayed)
+                self._s3_dirty = True
+                self._dirty.set()
+                if "s3" not in restored:
+                    restored.append("s3")
         finally:
             _restoring_store = None
         return restored
@@ -381,4 +570,7 @@ class StateStore:
             self._service_blobs.clear()
             self._unrestorable.clear()
             self._blob_cache.clear()
+            self.journal.clear()
+            self._s3_generation = 0
+            self._s3_dirty = True
             self._dirty.clear()

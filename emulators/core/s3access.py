@@ -111,7 +111,7 @@ class _InProcessS3(S3Access):
                 new_key.set_metadata({"Content-Type": content_type})
 
         if _current is not None:
-            with _current.mutating():
+            with _current.writing_s3(self.account_id, bucket, key):
                 write()
         else:
             write()

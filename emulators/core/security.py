@@ -224,6 +224,56 @@ def s3_bucket_of(environ: dict[str, Any]) -> str | None:
     return segment or None
 
 
+# S3 sub-resources of object-level writes that change more than the key's versions (tags, ACLs, locks,
+# multipart state): those go to the snapshot, not the journal
+_NOT_JOURNALED = ("tagging", "acl", "retention", "legal-hold", "uploads", "partNumber", "restore", "select",
+                  "torrent", "attributes")
+
+
+def s3_object_write(environ: dict[str, Any]) -> tuple[str, list[str], str] | None:
+    """``(bucket, keys, region)`` when a successful S3 request wrote exactly those keys' versions (PUT, copy,
+    completed multipart upload, delete, multi-object delete) or created a bucket (``keys`` empty); else None."""
+    bucket = s3_bucket_of(environ)
+    if not bucket:
+        return None
+    method = environ.get("REQUEST_METHOD", "GET")
+    query = environ.get("QUERY_STRING", "")
+    names = {pair.partition("=")[0] for pair in query.split("&") if pair}
+    path = environ.get("PATH_INFO", "/").lstrip("/")
+    host_style = _host_name(environ.get("HTTP_HOST", "")).startswith(bucket + ".")
+    key = path if host_style else path[len(bucket):].lstrip("/") if path.startswith(bucket) else ""
+    if names & set(_NOT_JOURNALED):
+        return None
+    if not key:
+        if method == "PUT" and not names:
+            region = "us-east-1"
+            body = environ.get("wsgi.input")
+            if body is not None and hasattr(body, "getvalue"):
+                match = re.search(rb"<LocationConstraint>([^<]+)</LocationConstraint>", body.getvalue())
+                region = match.group(1).decode() if match else region
+            return bucket, [], region
+        if method == "POST" and "delete" in names:
+            body = environ.get("wsgi.input")
+            if body is None or not hasattr(body, "getvalue"):
+                return None
+            import xml.etree.ElementTree as ElementTree
+
+            try:
+                root = ElementTree.fromstring(body.getvalue())
+            except ElementTree.ParseError:
+                return None
+            keys = [el.text or "" for el in root.iter() if el.tag.rsplit("}", 1)[-1] == "Key"]
+            return bucket, keys, ""
+        return None
+    if method == "PUT" and names <= {"versionId", "x-id"}:
+        return bucket, [key], ""
+    if method == "DELETE" and names <= {"versionId", "x-id"}:
+        return bucket, [key], ""
+    if method == "POST" and "uploadId" in names:
+        return bucket, [key], ""
+    return None
+
+
 # ---- SigV4 --------------------------------------------------------------------------------------------
 
 

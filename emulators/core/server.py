@@ -37,7 +37,7 @@ from emulators.core import moto_coupling
 from emulators.core.errors import AwsRefusal, input_refusal
 from emulators.core.gate import SecurityGate
 from emulators.core.persistence import StateStore, write_atomically
-from emulators.core.security import request_protocol
+from emulators.core.security import request_protocol, s3_object_write
 
 log = logging.getLogger("emulators.server")
 
@@ -369,6 +369,51 @@ class EmbeddedCloud:
             self.gate.authenticate(environ)
         return self._serve_moto(environ, start_response, cors)
 
+    def _record_write(self, environ: dict[str, Any], status: str) -> int | None:
+        """Make a write durable: S3 object writes go to the journal (returns the sequence to sync before the
+        answer), everything else marks the state dirty for the next snapshot."""
+        if request_protocol(environ) != "s3":
+            self.store.mark_dirty(include_s3=False)
+            return None
+        if not status.startswith("2"):
+            return None
+        write = s3_object_write(environ)
+        if write is None:
+            self.store.mark_dirty()
+            return None
+        bucket, keys, region = write
+        account = moto_coupling.DEFAULT_ACCOUNT_ID
+        if not keys:  # a new bucket
+            self.store.mark_dirty()
+            return self.store.journal_s3_bucket(account, bucket, region)
+        if environ.get("HTTP_X_AMZ_TAGGING"):
+            self.store.mark_dirty()  # object tags live outside the key, in S3's tag store
+        return self.journal_s3_keys(account, bucket, keys)
+
+    def journal_s3_keys(self, account: str, bucket: str, keys: list[str]) -> int | None:
+        """Journal the current versions of S3 keys just written (call under the shared lock; sync the returned
+        sequence before acknowledging). A bucket with notifications also marks everything dirty, since its
+        events changed other services."""
+        if moto_coupling.s3_bucket_notifies(account, bucket):
+            self.store.mark_dirty()
+        sequence = None
+        for key in keys:
+            recorded = self.store.journal_s3_key(account, bucket, key)
+            if recorded is None:
+                self.store.mark_dirty()
+            else:
+                sequence = recorded
+        return sequence
+
+    @contextmanager
+    def writing_s3(self, account: str, bucket: str, key: str) -> Iterator[None]:
+        """Around an engine's in-process write of one S3 object: durable (journaled) when the block ends."""
+        with self.store.lock.shared():
+            yield
+            sequence = self.journal_s3_keys(account, bucket, [key])
+        if sequence is not None:
+            self.store.journal.sync(sequence)
+
     def _serve_moto(self, environ: dict[str, Any], start_response: Callable, cors: list[tuple[str, str]]) -> Any:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
@@ -378,6 +423,7 @@ class EmbeddedCloud:
             captured["status"], captured["headers"] = status, headers
             return lambda data: None
 
+        durable: int | None = None
         try:
             with self.store.lock.shared():
                 result = self._moto_app(environ, capture)
@@ -386,6 +432,8 @@ class EmbeddedCloud:
                 finally:
                     if hasattr(result, "close"):
                         result.close()
+                if method not in READ_ONLY_METHODS:
+                    durable = self._record_write(environ, captured["status"])
         except AwsRefusal:
             raise
         except NotImplementedError as exc:  # an operation moto does not implement
@@ -401,8 +449,8 @@ class EmbeddedCloud:
                 raise input_refusal(exc, request_protocol(environ)) from None
             return _aws_error(environ, start_response, "500 Internal Server Error", "InternalFailure",
                               f"The sandbox could not handle this request: {type(exc).__name__}: {exc}")
-        if method not in READ_ONLY_METHODS:
-            self.store.mark_dirty()
+        if durable is not None:
+            self.store.journal.sync(durable)  # the write is on disk before it is acknowledged
         # CORS headers come from the gate only (moto's flask-cors would echo any origin)
         headers = [(k, v) for k, v in captured["headers"] if not k.lower().startswith("access-control-")]
         start_response(captured["status"], headers + cors)
