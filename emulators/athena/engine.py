@@ -477,7 +477,7 @@ class _ConnectionPool:
     class of machine), so a query takes one made earlier; nothing is ever reused between queries.
     """
 
-    def __init__(self, size: int = 2) -> None:
+    def __init__(self, size: int = 3) -> None:
         self.size = size
         self.ready: list[Any] = []
         self.lock = threading.Lock()
@@ -505,9 +505,18 @@ class _ConnectionPool:
         import duckdb
 
         con = duckdb.connect()
-        for setting in SESSION_SETTINGS:
-            con.execute(setting)
+        con.execute("; ".join(SESSION_SETTINGS))
+        con.execute("SELECT 1").fetchall()  # a new database's first statement pays its set-up: pay it here
         return con
+
+    def warm(self) -> None:
+        """Start filling the pool now (so that even the first query finds a connection ready)."""
+        with self.lock:
+            if self.filling or self.closed:
+                return
+            self.filling = True
+            self.filler = threading.Thread(target=self._fill, name="athena-duckdb-pool", daemon=True)
+            self.filler.start()
 
     def take(self) -> Any:
         with self.lock:
@@ -539,6 +548,11 @@ _POOL = _ConnectionPool()
 def _fresh_connection() -> Any:
     """A DuckDB connection no other query has used, with :data:`SESSION_SETTINGS` applied."""
     return _POOL.take()
+
+
+def prepare_connections() -> None:
+    """Open the first connections ahead of the first query (in the background)."""
+    _POOL.warm()
 
 
 @functools.lru_cache(maxsize=256)

@@ -11,7 +11,7 @@ import threading
 import time
 from typing import Any
 
-from emulators.athena.engine import AthenaEngine, QueryFailed, QueryResult
+from emulators.athena.engine import AthenaEngine, QueryFailed, QueryResult, prepare_connections
 from emulators.athena.listing import IndexedLake
 from emulators.core import moto_coupling
 from emulators.core.s3access import s3_access
@@ -511,3 +511,4 @@ def install(cloud: Any) -> None:
                                ("update_work_group", _update_work_group)):
         moto_coupling.add_operation("athena", "AthenaResponse", operation, handler)
     cloud.after_restore(_fail_interrupted_queries)
+    cloud.after_restore(prepare_connections)  # DuckDB connections ready before the first query
