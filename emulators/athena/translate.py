@@ -118,18 +118,17 @@ _DATE_VALUE = re.compile(r"^\s*(date\s*'[^']*'|current_date|cast\s*\(.*\bas\s+da
 _DATE_UNITS = {"day", "week", "month", "quarter", "year"}
 
 
-def _date_add(args: list[str]) -> str | None:
+def _date_add(args: list[str], columns: Columns | None = None) -> str | None:
     """``date_add('unit', n, x)``; a DATE stays a DATE for whole-day units, as in Presto.
 
     DuckDB's ``date + interval`` is a TIMESTAMP, so the DATE is restored where the
-    argument is visibly a date (a literal, ``current_date`` or a cast); a DATE column
-    comes back as a midnight TIMESTAMP, which compares equal to the date.
+    argument is a date: a literal, ``current_date``, a cast, a date function or a DATE column.
     """
     if len(args) != 3 or not args[0].startswith("'"):
         return None
     unit = args[0].strip("'").strip().lower()
     shifted = f"({args[2]} + ({args[1]}) * INTERVAL 1 {unit.upper()})"
-    if unit in _DATE_UNITS and _DATE_VALUE.match(args[2]):
+    if unit in _DATE_UNITS and (_DATE_VALUE.match(args[2]) or _is_date(args[2], columns or Columns())):
         return f"CAST{shifted[:-1]} AS DATE)"
     return shifted
 
@@ -540,7 +539,7 @@ def to_duckdb(sql: str, columns: Columns | None = None) -> str:
     sql = _rewrite_calls(sql, "json_extract_scalar", lambda a: f"json_extract_string({a[0]}, {a[1]})")
     sql = _rewrite_calls(sql, "arbitrary", lambda a: f"any_value({a[0]})")
     sql = _rewrite_calls(sql, "codepoint", lambda a: f"unicode({a[0]})")
-    sql = _rewrite_calls(sql, "date_add", _date_add)
+    sql = _rewrite_calls(sql, "date_add", lambda a: _date_add(a, columns))
     sql = _date_interval(sql, columns)
     sql = re.sub(r"\bvarchar\s*\(\s*\d+\s*\)", "VARCHAR", sql, flags=re.IGNORECASE)
     sql = _rewrite_calls(sql, "try_cast", _cast("try_cast"))

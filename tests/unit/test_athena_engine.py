@@ -129,9 +129,10 @@ def test_pseudo_columns_name_the_file_its_size_and_time(engine):
 
 def test_athena_formatting_of_timestamps_dates_and_doubles(engine):
     result = rows(engine, "SELECT CAST(ts AS varchar), d + INTERVAL '1' DAY, date_trunc('month', d), ts, "
-                          "CAST(id AS double) * 1e9, url_extract_host(url) FROM events WHERE id = 10")
+                          "CAST(id AS double) * 1e9, url_extract_host(url), date_add('month', 1, d), 7 / 2 "
+                          "FROM events WHERE id = 10")
     assert result == [["2024-01-01 09:30:00.000", "2024-01-02", "2024-01-01", "2024-01-01 09:30:00.000", "1.0E10",
-                       "shop.example.com"]]
+                       "shop.example.com", "2024-02-01", "3"]]
 
 
 def test_java_double_printing():
