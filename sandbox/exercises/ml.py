@@ -257,6 +257,263 @@ def check_autopilot(g: Grader) -> None:
              f"predicts {len(answer)} held-out customers")
 
 
+def _training_metrics(job: dict) -> dict[str, float]:
+    return {m["MetricName"]: m["Value"] for m in job.get("FinalMetricDataList", [])}
+
+
+def check_tuning_strategies(g: Grader) -> None:
+    sm = g.client("sagemaker")
+    jobs = {}
+    for strategy, name in (("Random", "ex41-random"), ("Bayesian", "ex41-bayesian")):
+        job = lookup(sm.describe_hyper_parameter_tuning_job, HyperParameterTuningJobName=name)
+        g.need(job, f"tuning job {name} does not exist (create_hyper_parameter_tuning_job with Strategy "
+                    f"'{strategy}')", f"tuning job {name} exists")
+        config = job["HyperParameterTuningJobConfig"]
+        g.expect(config.get("Strategy") == strategy, f"{name} uses the {config.get('Strategy')} strategy, not "
+                                                     f"{strategy}", f"{name}: {strategy}")
+        g.need(job["HyperParameterTuningJobStatus"] == "Completed",
+               f"{name} is {job['HyperParameterTuningJobStatus']} {job.get('FailureReason') or ''}".strip())
+        jobs[strategy] = job
+    random_cfg, bayes_cfg = (jobs[k]["HyperParameterTuningJobConfig"] for k in ("Random", "Bayesian"))
+
+    def ranges(config: dict) -> dict:
+        return {kind: sorted(json.dumps(r, sort_keys=True) for r in found)
+                for kind, found in config.get("ParameterRanges", {}).items() if found}
+
+    g.expect(ranges(random_cfg) == ranges(bayes_cfg) and ranges(random_cfg),
+             "the two tuning jobs search different hyperparameter ranges: compare the strategies on the same "
+             "search space", "the same search space")
+    tuned = [r["Name"] for found in random_cfg.get("ParameterRanges", {}).values() for r in found]
+    g.expect(len(tuned) >= 2, f"only {tuned} tuned: search at least two hyperparameters", f"tunes {tuned}")
+    budgets = [c.get("ResourceLimits", {}).get("MaxNumberOfTrainingJobs") for c in (random_cfg, bayes_cfg)]
+    g.expect(budgets[0] == budgets[1] and (budgets[0] or 0) >= 6,
+             f"the budgets differ or are too small (MaxNumberOfTrainingJobs {budgets}): give both the same budget "
+             "of at least 6 training jobs", f"the same budget of {budgets[0]} training jobs")
+    objectives = [c.get("HyperParameterTuningJobObjective", {}) for c in (random_cfg, bayes_cfg)]
+    g.expect(objectives[0] == objectives[1] == {"Type": "Maximize", "MetricName": "validation:auc"},
+             f"the objectives are {objectives}; both must maximise validation:auc", "both maximise validation:auc")
+    for strategy, job in jobs.items():
+        best = job.get("BestTrainingJob", {}).get("FinalHyperParameterTuningJobObjectiveMetric", {}).get("Value")
+        completed = job.get("TrainingJobStatusCounters", {}).get("Completed", 0)
+        g.expect(best is not None and completed >= (budgets[0] or 0),
+                 f"the {strategy} job completed {completed} of its {budgets[0]} training jobs",
+                 f"{strategy}: best validation:auc {best:.4f} after {completed} jobs" if best is not None else None)
+
+
+def check_linear_learner(g: Grader) -> None:
+    sm, name = g.client("sagemaker"), "ex42-churn-linear"
+    job = lookup(sm.describe_training_job, TrainingJobName="ex42-linear-learner")
+    g.need(job, "training job ex42-linear-learner does not exist (create_training_job with the built-in "
+                "linear-learner image)", "training job ex42-linear-learner exists")
+    image = job["AlgorithmSpecification"].get("TrainingImage", "")
+    g.expect("linear-learner" in image, f"ex42-linear-learner runs {image}, not the built-in Linear Learner",
+             "built-in Linear Learner")
+    g.expect(job.get("HyperParameters", {}).get("predictor_type") == "binary_classifier",
+             f"predictor_type is {job.get('HyperParameters', {}).get('predictor_type')!r}: churn is a yes/no "
+             "label (binary_classifier)", "predictor_type binary_classifier")
+    g.need(job["TrainingJobStatus"] == "Completed",
+           f"ex42-linear-learner is {job['TrainingJobStatus']} {job.get('FailureReason') or ''}".strip())
+    metrics = _training_metrics(job)
+    g.expect("validation:binary_classification_accuracy" in metrics,
+             "the job reports no validation:binary_classification_accuracy: give it a validation channel",
+             f"validation accuracy {metrics.get('validation:binary_classification_accuracy', 0):.3f}")
+    endpoint = lookup(sm.describe_endpoint, EndpointName=name)
+    g.need(endpoint, f"endpoint {name} does not exist: deploy the trained model", f"endpoint {name} exists")
+    g.need(endpoint["EndpointStatus"] == "InService", f"endpoint {name} is {endpoint['EndpointStatus']}")
+    config = sm.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
+    served = set()
+    for variant in config["ProductionVariants"]:
+        model = sm.describe_model(ModelName=variant["ModelName"])
+        containers = model.get("Containers") or [model.get("PrimaryContainer") or {}]
+        served |= {c.get("ModelDataUrl") for c in containers}
+    g.expect(job["ModelArtifacts"]["S3ModelArtifacts"] in served,
+             f"{name} does not serve the model of ex42-linear-learner ({sorted(filter(None, served))})",
+             "serves the Linear Learner model")
+    frame = holdout()
+    body = "\n".join(",".join(str(v) for v in row) for row in frame[FEATURES].itertuples(index=False))
+    response = g.client("sagemaker-runtime").invoke_endpoint(EndpointName=name, ContentType="text/csv",
+                                                             Accept="application/json", Body=body)
+    try:
+        scores = parse_scores(response["Body"].read())
+    except (ValueError, TypeError) as exc:
+        g.stop(f"the endpoint's answer is not one score per row ({exc})")
+    g.need(len(scores) == len(frame), f"the endpoint returned {len(scores)} scores for {len(frame)} rows")
+    from sklearn.metrics import roc_auc_score
+
+    auc = roc_auc_score(frame["churned"], scores)
+    g.expect(auc > 0.75, f"AUC on {len(frame)} held-out customers is {auc:.3f}, not above 0.75 (tune the "
+                         "regularisation wd, learning_rate or epochs)", f"AUC {auc:.3f} on {len(frame)} held-out "
+                                                                         "customers")
+
+
+def _pipeline_steps(steps: list[dict]) -> list[dict]:
+    found = []
+    for step in steps:
+        found.append(step)
+        arguments = step.get("Arguments") or {}
+        if step.get("Type") == "Condition":
+            found += _pipeline_steps(arguments.get("IfSteps", [])) + _pipeline_steps(arguments.get("ElseSteps", []))
+    return found
+
+
+def check_pipeline_condition(g: Grader) -> None:
+    sm, name, group = g.client("sagemaker"), "ex39-churn-pipeline", "ex39-churn-models"
+    pipeline = lookup(sm.describe_pipeline, PipelineName=name)
+    g.need(pipeline, f"pipeline {name} does not exist (create_pipeline with a PipelineDefinition)",
+           f"pipeline {name} exists")
+    try:
+        definition = json.loads(pipeline["PipelineDefinition"])
+    except ValueError:
+        g.stop(f"the definition of {name} is not JSON")
+    steps = _pipeline_steps(definition.get("Steps", []))
+    kinds = [s.get("Type") for s in steps]
+    g.expect("Training" in kinds, f"{name} has no Training step (steps: {kinds})", "trains in the pipeline")
+    conditions = [s for s in definition.get("Steps", []) if s.get("Type") == "Condition"]
+    g.need(conditions, f"{name} has no Condition step: register the model only when it is good enough "
+                       f"(steps: {kinds})", "a Condition step gates the model")
+    arguments = conditions[0].get("Arguments") or {}
+    if_kinds = [s.get("Type") for s in _pipeline_steps(arguments.get("IfSteps", []))]
+    else_kinds = [s.get("Type") for s in _pipeline_steps(arguments.get("ElseSteps", []))]
+    g.expect("RegisterModel" in if_kinds, f"the Condition's IfSteps ({if_kinds}) do not register the model "
+                                          "(a RegisterModel step)", "registers the model when the condition holds")
+    g.expect("Fail" in else_kinds, f"the Condition's ElseSteps ({else_kinds}) have no Fail step: a model below the "
+                                   "bar should fail the execution visibly", "fails when the model is not good enough")
+    text = json.dumps(arguments.get("Conditions", []))
+    g.expect("validation:auc" in text and "Parameters." in text,
+             "the condition does not compare the training job's validation:auc with a pipeline parameter "
+             "(LeftValue {'Get': \"Steps.<train>.FinalMetricDataList['validation:auc'].Value\"}, RightValue "
+             "{'Get': 'Parameters.MinAuc'})", "compares validation:auc with a parameter")
+    executions = sm.list_pipeline_executions(PipelineName=name)["PipelineExecutionSummaries"]
+    succeeded = [e for e in executions if e["PipelineExecutionStatus"] == "Succeeded"]
+    g.need(succeeded, f"no execution of {name} Succeeded "
+                      f"({[e['PipelineExecutionStatus'] for e in executions] or 'none: start_pipeline_execution'})",
+           "an execution Succeeded")
+    registered = []
+    for execution in succeeded:
+        listed = sm.list_pipeline_execution_steps(PipelineExecutionArn=execution["PipelineExecutionArn"])
+        metadata = [s.get("Metadata") or {} for s in listed["PipelineExecutionSteps"]]
+        outcomes = [m["Condition"].get("Outcome") for m in metadata if "Condition" in m]
+        packages = [m["RegisterModel"]["Arn"] for m in metadata if "RegisterModel" in m]
+        if "True" in outcomes and packages:
+            registered += packages
+    g.need(registered, "no successful execution took the True branch and registered a model: is the model good "
+                       "enough (validation:auc) for your threshold?", "the condition held and a model was registered")
+    in_group = {p["ModelPackageArn"] for p in (lookup(sm.list_model_packages, ModelPackageGroupName=group) or {}).get(
+        "ModelPackageSummaryList", [])}
+    g.expect(set(registered) & in_group, f"the registered model is not in the model package group {group} "
+                                         f"(it is {registered[0]})", f"the model version is in {group}")
+    failed = [e for e in executions if e["PipelineExecutionStatus"] == "Failed"]
+    g.expect(failed, f"no execution of {name} shows the other branch: start one with the threshold parameter "
+                     "above what the model reaches (PipelineParameters) and see it fail",
+             "an execution with a higher bar Failed in the Fail step")
+
+
+EX40_BUCKET, EX40_ENDPOINT, EX40_ALARM = "ex40-monitoring", "ex40-churn", "ex40-drift-alarm"
+MONITOR_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
+
+
+def setup_drifting_endpoint(aws) -> None:
+    """A monitored churn endpoint whose traffic drifted: a DataQuality run found violations and told nobody."""
+    from sandbox.exercises._helpers import ROLE_SAGEMAKER, wait_until
+    from sandbox.exercises.solutions._churn import (MONITOR_CLUSTER, MONITOR_IMAGE, XGBOOST_IMAGE, run_schedule_now,
+                                                    train_xgboost, upload_training_data)
+
+    sm, s3, runtime = aws.client("sagemaker"), aws.client("s3"), aws.client("sagemaker-runtime")
+    cloudwatch = aws.client("cloudwatch")
+    if cloudwatch.describe_alarms(AlarmNames=[EX40_ALARM])["MetricAlarms"]:   # setting up again undoes the fix
+        cloudwatch.delete_alarms(AlarmNames=[EX40_ALARM])
+    data = upload_training_data(aws, EX40_BUCKET)
+    model_data = train_xgboost(aws, "ex40-churn-xgboost", data, f"s3://{EX40_BUCKET}/models")
+    if not lookup(sm.describe_model, ModelName=EX40_ENDPOINT):
+        sm.create_model(ModelName=EX40_ENDPOINT, ExecutionRoleArn=ROLE_SAGEMAKER,
+                        PrimaryContainer={"Image": XGBOOST_IMAGE, "ModelDataUrl": model_data})
+    if not lookup(sm.describe_endpoint_config, EndpointConfigName=EX40_ENDPOINT):
+        sm.create_endpoint_config(
+            EndpointConfigName=EX40_ENDPOINT,
+            ProductionVariants=[{"VariantName": "AllTraffic", "ModelName": EX40_ENDPOINT, "InitialInstanceCount": 1,
+                                 "InstanceType": "ml.m5.large"}],
+            DataCaptureConfig={"EnableCapture": True, "InitialSamplingPercentage": 100,
+                               "DestinationS3Uri": f"s3://{EX40_BUCKET}/capture",
+                               "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}]})
+    if not lookup(sm.describe_endpoint, EndpointName=EX40_ENDPOINT):
+        sm.create_endpoint(EndpointName=EX40_ENDPOINT, EndpointConfigName=EX40_ENDPOINT)
+    wait_until(lambda: sm.describe_endpoint(EndpointName=EX40_ENDPOINT),
+               lambda e: e["EndpointStatus"] in ("InService", "Failed"), 120, "the endpoint")
+    # the baseline: what the model saw in training (its scores first, then the features, with a header)
+    customers = holdout()[FEATURES].head(300)
+    answer = runtime.invoke_endpoint(EndpointName=EX40_ENDPOINT, ContentType="text/csv",
+                                     Body=customers.to_csv(header=False, index=False))["Body"].read()
+    scores = [float(v) for v in answer.decode().replace("\n", ",").split(",") if v.strip()]
+    baseline = customers.assign(score=scores)[["score", *FEATURES]]
+    s3.put_object(Bucket=EX40_BUCKET, Key="baseline/data/baseline.csv", Body=baseline.to_csv(index=False).encode())
+    job = "ex40-baseline"
+    if not lookup(sm.describe_processing_job, ProcessingJobName=job):
+        sm.create_processing_job(
+            ProcessingJobName=job, RoleArn=ROLE_SAGEMAKER, AppSpecification={"ImageUri": MONITOR_IMAGE},
+            ProcessingInputs=[{"InputName": "baseline_dataset_input", "S3Input": {
+                "S3Uri": f"s3://{EX40_BUCKET}/baseline/data/",
+                "LocalPath": "/opt/ml/processing/input/baseline_dataset_input",
+                "S3DataType": "S3Prefix", "S3InputMode": "File"}}],
+            ProcessingOutputConfig={"Outputs": [{"OutputName": "baseline", "S3Output": {
+                "S3Uri": f"s3://{EX40_BUCKET}/baseline/results", "LocalPath": "/opt/ml/processing/output",
+                "S3UploadMode": "EndOfJob"}}]},
+            ProcessingResources=MONITOR_CLUSTER,
+            Environment={"dataset_format": json.dumps({"csv": {"header": True, "output_columns_position": "START"}}),
+                         "dataset_source": "/opt/ml/processing/input/baseline_dataset_input",
+                         "output_path": "/opt/ml/processing/output"})
+    wait_until(lambda: sm.describe_processing_job(ProcessingJobName=job),
+               lambda j: j["ProcessingJobStatus"] in ("Completed", "Failed", "Stopped"), 180, "the baseline job",
+               interval=0.5)
+    # this week's traffic: a new price plan tripled monthly_spend
+    drifted = holdout().iloc[300:420][FEATURES].assign(monthly_spend=lambda f: f["monthly_spend"] * 3)
+    for start in range(0, len(drifted), 20):
+        runtime.invoke_endpoint(EndpointName=EX40_ENDPOINT, ContentType="text/csv",
+                                Body=drifted.iloc[start:start + 20].to_csv(header=False, index=False))
+    run_schedule_now(sm, "ex40-weekly-quality", EX40_BUCKET, EX40_ENDPOINT)
+
+
+def check_drift_alarm(g: Grader) -> None:
+    sm, cloudwatch = g.client("sagemaker"), g.client("cloudwatch")
+    g.need(lookup(sm.describe_endpoint, EndpointName=EX40_ENDPOINT),
+           f"endpoint {EX40_ENDPOINT} does not exist: run `sandbox exercises setup 40` first",
+           f"endpoint {EX40_ENDPOINT} exists")
+    alarms = cloudwatch.describe_alarms(AlarmNames=[EX40_ALARM])["MetricAlarms"]
+    g.need(alarms, f"CloudWatch alarm {EX40_ALARM} does not exist: the monitor found violations and nobody was "
+                   "told (cloudwatch.put_metric_alarm on the monitor's drift metric)", f"alarm {EX40_ALARM} exists")
+    alarm = alarms[0]
+    g.expect(alarm.get("Namespace") == MONITOR_NAMESPACE,
+             f"the alarm watches the namespace {alarm.get('Namespace')!r}, not {MONITOR_NAMESPACE} (Model Monitor's "
+             "data-quality metrics)", "watches Model Monitor's metrics")
+    metric = alarm.get("MetricName", "")
+    g.expect(metric == "feature_baseline_drift_monthly_spend",
+             f"the alarm watches {metric!r}: which feature drifted? (the execution's constraint_violations.json "
+             "names it; its metric is feature_baseline_drift_<feature>)", "watches the drift of monthly_spend")
+    dimensions = {d["Name"]: d["Value"] for d in alarm.get("Dimensions", [])}
+    g.expect(dimensions.get("Endpoint") == EX40_ENDPOINT and dimensions.get("MonitoringSchedule"),
+             f"the alarm's dimensions are {dimensions}: name the Endpoint {EX40_ENDPOINT} and the "
+             "MonitoringSchedule that publishes the metric", "dimensions Endpoint and MonitoringSchedule")
+    topics = [a for a in alarm.get("AlarmActions", []) if a.startswith("arn:aws:sns:")]
+    g.expect(topics, "the alarm has no SNS topic in AlarmActions: an alarm nobody receives tells nobody",
+             "notifies an SNS topic")
+    schedule = dimensions.get("MonitoringSchedule")
+    published = cloudwatch.list_metrics(Namespace=MONITOR_NAMESPACE, MetricName=metric or "none",
+                                        Dimensions=[{"Name": "Endpoint", "Value": EX40_ENDPOINT}])["Metrics"]
+    publishing = sorted({d["Value"] for m in published for d in m["Dimensions"] if d["Name"] == "MonitoringSchedule"})
+    g.need(schedule in publishing,
+           f"no monitoring schedule publishes {metric} for {EX40_ENDPOINT}"
+           + (f" under the schedule {schedule}" if schedule else "")
+           + f" (publishing: {publishing or 'none'}): the monitoring job only sends CloudWatch metrics with the "
+             "Environment publish_cloudwatch_metrics = Enabled; run a schedule that has it",
+           f"the schedule {schedule} publishes {metric}")
+    hint = ("is the threshold the monitor's own comparison_threshold (the baseline constraints)?"
+            if alarm.get("TreatMissingData") == "ignore" else
+            "the metric arrives once per monitoring run, so between runs it is missing: TreatMissingData 'ignore' "
+            "keeps the state the last run set; and is the threshold the monitor's own comparison_threshold?")
+    g.expect(alarm.get("StateValue") == "ALARM",
+             f"the alarm is {alarm.get('StateValue')} ({alarm.get('StateReason')}): with the drift published it "
+             f"should be in ALARM ({hint})", "the alarm is in ALARM")
+
+
 EXERCISES = [
     Exercise(17, "endpoint-auc", "SageMaker", "Train and deploy a model that beats 0.8 AUC",
              "Train a churn model on the customers data and deploy it to the real-time endpoint `ex17-churn`. "
@@ -319,4 +576,56 @@ EXERCISES = [
               "'churned', 'CompletionCriteria': {'MaxCandidates': 2}}}, ...)",
               "create_model(Containers=job['BestCandidate']['InferenceContainers'])"),
              check_autopilot, NB_TRAIN, ("sagemaker", "sagemaker-runtime", "s3")),
+    Exercise(41, "tuning-strategies", "SageMaker automatic model tuning", "Compare Random and Bayesian search on "
+             "one budget",
+             "Your manager asks whether Bayesian search is worth it. Run two tuning jobs of built-in XGBoost on the "
+             "churn data, `ex41-random` (Strategy Random) and `ex41-bayesian` (Strategy Bayesian), with the same "
+             "search space (at least two hyperparameters), the same objective (maximise validation:auc) and the "
+             "same budget of at least 6 training jobs, and compare their best validation:auc "
+             "(`sandbox exercises check 41` prints both).",
+             ("tuning strategies: Grid, Random, Bayesian, Hyperband (and early stopping)",
+              "MaxNumberOfTrainingJobs and MaxParallelTrainingJobs: parallel jobs learn less from each other",
+              "logarithmic scaling for learning rates"),
+             ("create_hyper_parameter_tuning_job twice with one HyperParameterTuningJobConfig, changing only "
+              "Strategy",
+              "describe_hyper_parameter_tuning_job: BestTrainingJob.FinalHyperParameterTuningJobObjectiveMetric"),
+             check_tuning_strategies, NB_TRAIN, ("sagemaker",)),
+    Exercise(42, "linear-learner", "SageMaker built-in algorithms", "Serve a Linear Learner churn classifier",
+             "Train the built-in Linear Learner as a binary classifier of churn (training job "
+             "`ex42-linear-learner`, with a validation channel; CSV with the label first) and deploy it to the "
+             "real-time endpoint `ex42-churn-linear`. Its scores must reach an AUC above 0.75 on customers it has "
+             "never seen (features: age, tenure_months, monthly_spend, support_calls, is_consumer).",
+             ("built-in algorithms: Linear Learner (predictor_type), XGBoost, k-means, PCA, Random Cut Forest",
+              "data format of built-in algorithms (CSV label first, no header)", "binary classification metrics"),
+             ("AlgorithmSpecification TrainingImage '382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1'",
+              "HyperParameters predictor_type binary_classifier, feature_dim 5, epochs; tune wd and learning_rate "
+              "(or run a tuning job) if the AUC falls short",
+              "invoke_endpoint with Accept application/json answers {'predictions': [{'score': ...}]}"),
+             check_linear_learner, NB_TRAIN, ("sagemaker", "sagemaker-runtime")),
+    Exercise(39, "pipeline-condition", "SageMaker Pipelines", "Register a model only when it is good enough",
+             "Build the SageMaker pipeline `ex39-churn-pipeline`: train built-in XGBoost on the churn data, then a "
+             "Condition step compares the job's validation:auc with a pipeline parameter (e.g. `MinAuc`, default "
+             "0.7): if it is reached, a RegisterModel step adds the model to the group `ex39-churn-models`; "
+             "otherwise a Fail step ends the execution. Run it once so that the model is registered, and once with "
+             "a threshold it cannot reach.",
+             ("SageMaker Pipelines: steps, parameters, properties of earlier steps",
+              "Condition and Fail steps as quality gates", "Model Registry hand-off in MLOps / CI-CD"),
+             ("create_pipeline(PipelineDefinition=json.dumps({'Version': '2020-12-01', 'Parameters': [...], "
+              "'Steps': [...]}))", "{'Get': \"Steps.Train.FinalMetricDataList['validation:auc'].Value\"}",
+              "start_pipeline_execution(PipelineParameters=[{'Name': 'MinAuc', 'Value': '0.99'}])"),
+             check_pipeline_condition, NB_DEPLOY, ("sagemaker",)),
+    Exercise(40, "drift-alarm", "SageMaker Model Monitor, CloudWatch", "Diagnose and fix: drift that nobody noticed",
+             "Diagnose and fix. `sandbox exercises setup 40` deploys the monitored churn endpoint `ex40-churn` "
+             "(data capture, a baseline, a weekly DataQuality schedule) and sends it this week's traffic: the "
+             "monitoring execution completed with violations, and nobody was told. Find which feature drifted, "
+             "then make the monitoring publish its metrics to CloudWatch and create the alarm `ex40-drift-alarm` "
+             "on that feature's drift, notifying an SNS topic, so that it is in ALARM after the next monitoring "
+             "run.",
+             ("Model Monitor: constraint violations, CloudWatch metrics (feature_baseline_drift_<feature>)",
+              "CloudWatch alarms and SNS notifications for ML monitoring", "responding to data drift (retrain)"),
+             ("list_monitoring_executions -> describe_processing_job -> the report's constraint_violations.json",
+              "a schedule whose MonitoringJobDefinition.Environment has publish_cloudwatch_metrics = Enabled",
+              "cloudwatch.put_metric_alarm(Namespace='aws/sagemaker/Endpoints/data-metrics', Dimensions Endpoint and "
+              "MonitoringSchedule, AlarmActions=[sns topic])"),
+             check_drift_alarm, NB_DEPLOY, ("sagemaker", "cloudwatch"), setup=setup_drifting_endpoint),
 ]

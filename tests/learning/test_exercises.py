@@ -8,7 +8,7 @@ import pytest
 from sandbox.exercises import Exercise, all_exercises, run_check
 
 EXERCISES = all_exercises()
-SLOW = {9, 10, 17, 18, 19, 20, 24, 26, 29, 32, 33, 34}
+SLOW = {9, 10, 17, 18, 19, 20, 24, 26, 29, 32, 33, 34, 36, 37, 38, 39, 40, 41, 42}
 # what the first failure message must name, per exercise (the first missing resource)
 NAMED = {1: "alias/ex01-lake-key", 2: "ex02-model-artifacts", 3: "ex03-private-data", 4: "ex04-sales-lake",
          5: "ex05-hr-data", 6: "ex06-raw-archive", 7: "ex07_analytics", 8: "ex08-clickstream-crawler",
@@ -18,10 +18,14 @@ NAMED = {1: "alias/ex01-lake-key", 2: "ex02-model-artifacts", 3: "ex03-private-d
          21: "ex21-clicks", 22: "ex22-clicks-to-lake",
          23: "ex23-queue", 24: "ex24-spark", 25: "ex25-view-counter", 26: "ex26-churn",
          27: "ex27-clarify-bias", 28: "ex28_analytics", 29: "ex29-churn-autopilot",
-         30: "ex30-register-upload", 31: "ex31-confidential", 34: "ex34-nightly-load",
-         32: "ex32-clicks-parquet", 33: "ex33_web", 35: "ex35-orders-crawler"}
+         30: "ex30-register-upload", 31: "ex31-confidential", 32: "ex32-clicks-parquet", 33: "ex33_web",
+         34: "ex34-nightly-load", 35: "ex35-orders-crawler",
+         36: "ex36-daily-revenue", 37: "ex37-incremental-orders",
+         38: "ex38-analytics", 39: "ex39-churn-pipeline", 40: "ex40-churn", 41: "ex41-random",
+         42: "ex42-linear-learner"}
 # "diagnose and fix" exercises: after `setup`, what the check must name as broken
-BROKEN = {34: "has no Retry for TransientError", 35: "every dt= folder becomes a table of its own"}
+BROKEN = {34: "has no Retry for TransientError", 35: "every dt= folder becomes a table of its own",
+          36: "the latest run of ex36-daily-revenue FAILED", 40: "CloudWatch alarm ex40-drift-alarm does not exist"}
 
 
 def test_at_least_fifteen_exercises_with_distinct_names():

@@ -59,3 +59,45 @@ def train_xgboost(aws, name: str, data: str, output: str) -> str:
             ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
             StoppingCondition={"MaxRuntimeInSeconds": 300})
     return wait_training(sm, name)["ModelArtifacts"]["S3ModelArtifacts"]
+
+
+MONITOR_IMAGE = "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer"
+MONITOR_CLUSTER = {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 20}}
+
+
+def monitoring_definition(bucket: str, endpoint: str, environment: dict | None = None) -> dict:
+    """A DataQuality MonitoringJobDefinition over the endpoint's captured data, against s3://bucket/baseline/results/."""
+    definition = {
+        "BaselineConfig": {
+            "ConstraintsResource": {"S3Uri": f"s3://{bucket}/baseline/results/constraints.json"},
+            "StatisticsResource": {"S3Uri": f"s3://{bucket}/baseline/results/statistics.json"}},
+        "MonitoringInputs": [{"EndpointInput": {"EndpointName": endpoint,
+                                                "LocalPath": "/opt/ml/processing/input/endpoint"}}],
+        "MonitoringOutputConfig": {"MonitoringOutputs": [{"S3Output": {
+            "S3Uri": f"s3://{bucket}/reports", "LocalPath": "/opt/ml/processing/output"}}]},
+        "MonitoringResources": MONITOR_CLUSTER,
+        "MonitoringAppSpecification": {"ImageUri": MONITOR_IMAGE},
+        "RoleArn": ROLE_SAGEMAKER}
+    if environment:
+        definition["Environment"] = environment
+    return definition
+
+
+def run_schedule_now(sm, name: str, bucket: str, endpoint: str, environment: dict | None = None) -> dict:
+    """A one-time (NOW) DataQuality schedule over the last hour of captured data, run now (an existing schedule of
+    that name is replaced, so that it runs again); returns its finished execution."""
+    if lookup(sm.describe_monitoring_schedule, MonitoringScheduleName=name):
+        sm.delete_monitoring_schedule(MonitoringScheduleName=name)
+    sm.create_monitoring_schedule(MonitoringScheduleName=name, MonitoringScheduleConfig={
+        "ScheduleConfig": {"ScheduleExpression": "NOW", "DataAnalysisStartTime": "-PT1H",
+                           "DataAnalysisEndTime": "-PT0H"},
+        "MonitoringType": "DataQuality",
+        "MonitoringJobDefinition": monitoring_definition(bucket, endpoint, environment)})
+    created = sm.describe_monitoring_schedule(MonitoringScheduleName=name)["CreationTime"]
+    found = wait_until(
+        lambda: sm.list_monitoring_executions(MonitoringScheduleName=name, SortBy="CreationTime",
+                                              SortOrder="Descending")["MonitoringExecutionSummaries"],
+        lambda runs: runs and runs[0]["CreationTime"] >= created
+        and runs[0]["MonitoringExecutionStatus"] not in ("Pending", "InProgress"),
+        180, f"the monitoring execution of {name}", interval=0.5)
+    return found[0]
