@@ -1,0 +1,91 @@
+"""Costs that must not grow with stored state: S3 PUTs while the lake fills, against bare moto.
+
+Both fill a bucket with BENCH_SCALE_OBJECTS 1 KiB objects from 4 client threads and report, per block of
+BENCH_SCALE_BLOCK objects, the PUT rate and the p50 / p99 / max latency. The sandbox journals each object
+(fsynced before the answer) and does not re-pickle S3 while objects arrive; bare moto keeps nothing.
+
+    BENCH_SCALE_OBJECTS=100000 .venv/bin/python benchmarks/bench_scale.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import BareMoto, Report, free_port, percentile  # noqa: E402
+
+OBJECTS = int(os.environ.get("BENCH_SCALE_OBJECTS", 100_000))
+BLOCK = int(os.environ.get("BENCH_SCALE_BLOCK", 10_000))
+THREADS = 4
+
+
+def _client(endpoint: str):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
+                        aws_secret_access_key="test",
+                        config=Config(max_pool_connections=THREADS * 2, retries={"max_attempts": 1}))
+
+
+def fill(endpoint: str) -> list[tuple[float, float, float, float]]:
+    """(rate, p50 ms, p99 ms, max ms) per block."""
+    s3 = _client(endpoint)
+    s3.create_bucket(Bucket="bench-scale")
+    body = os.urandom(1024)
+    blocks = []
+
+    def put(i: int) -> float:
+        started = time.perf_counter()
+        s3.put_object(Bucket="bench-scale", Key=f"lake/{i // 1000:04d}/{i:07d}.bin", Body=body)
+        return (time.perf_counter() - started) * 1000
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        for start in range(0, OBJECTS, BLOCK):
+            began = time.perf_counter()
+            latencies = list(pool.map(put, range(start, min(start + BLOCK, OBJECTS))))
+            elapsed = time.perf_counter() - began
+            blocks.append((len(latencies) / elapsed, percentile(latencies, 50), percentile(latencies, 99),
+                           max(latencies)))
+    return blocks
+
+
+def main() -> None:
+    from sandbox import cloud as cloud_control
+    from sandbox.config import SandboxConfig
+
+    report = Report("scale")
+    print(f"scale: {OBJECTS} objects of 1 KiB, {THREADS} threads, blocks of {BLOCK}; sandbox vs bare moto")
+    with BareMoto() as moto:
+        moto_blocks = fill(moto.endpoint)
+    with tempfile.TemporaryDirectory() as tmp:
+        config = SandboxConfig(state_dir=Path(tmp) / "state", port=free_port())
+        cloud_control.up(config)
+        try:
+            sandbox_blocks = fill(config.endpoint_url)
+            started = time.perf_counter()
+            cloud_control.down(config)
+            down_seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            cloud_control.up(config)
+            _client(config.endpoint_url).head_object(Bucket="bench-scale", Key="lake/0000/0000000.bin")
+            up_seconds = time.perf_counter() - started
+        finally:
+            cloud_control.down(config)
+    for index, (sb, mo) in enumerate(zip(sandbox_blocks, moto_blocks)):
+        upto = min((index + 1) * BLOCK, OBJECTS)
+        report.add(f"PUT/s, objects {index * BLOCK:,}-{upto:,}", sb[0], mo[0], "ops/s", True,
+                   f"p50 {sb[1]:.1f} / p99 {sb[2]:.1f} / max {sb[3]:.0f} ms (moto {mo[1]:.1f} / {mo[2]:.1f} / "
+                   f"{mo[3]:.0f} ms)")
+    report.add(f"down with {OBJECTS:,} objects (s)", down_seconds, None, "s")
+    report.add(f"up with {OBJECTS:,} objects, to first answer (s)", up_seconds, None, "s")
+    report.save()
+
+
+if __name__ == "__main__":
+    main()
