@@ -125,15 +125,38 @@ def detail(ctx: Context) -> ui.Markup:
                                                                         MaxResults=50)["MonitoringExecutionSummaries"],
                              "Monitoring executions")
         parts.append(m_error + ui.panel("Monitoring executions", ui.table(
-            ["Scheduled time", "Status", "Processing job", "Failure reason"],
+            ["Scheduled time", "Status", "Processing job", "Violations", "Failure reason"],
             [(ui.when(r.get("ScheduledTime")), ui.status(r.get("MonitoringExecutionStatus")),
               ui.link(r.get("ProcessingJobArn", "-").rsplit("/", 1)[-1],
                       ui.url("/sagemaker/detail", kind="processing", name=r.get("ProcessingJobArn", "").rsplit("/", 1)[-1]))
-              if r.get("ProcessingJobArn") else "-", r.get("FailureReason", "")) for r in runs or []])))
+              if r.get("ProcessingJobArn") else "-",
+              _violations(ctx, sm, r) if i < VIOLATION_REPORTS else "-", r.get("FailureReason", ""))
+             for i, r in enumerate(runs or [])])))
     if kind in ("training", "processing", "transform"):
         parts.append(log_panel(ctx, LOG_GROUPS[kind], name))
     parts.append(ui.panel("Description (as DescribeX returns it)", ui.code_block(described)))
     return ui.page(name, error + ui.join(parts), crumbs, "SageMaker AI")
+
+
+VIOLATION_REPORTS = 10  # the newest executions whose constraint_violations.json is read
+
+
+def _violations(ctx: Context, sm: Any, run: dict[str, Any]) -> str:
+    """The features and checks of an execution's ``constraint_violations.json`` (AWS's report format)."""
+    if not run.get("ProcessingJobArn") or not str(run.get("MonitoringExecutionStatus", "")).startswith("Completed"):
+        return "-"
+
+    def load() -> str:
+        job = sm.describe_processing_job(ProcessingJobName=run["ProcessingJobArn"].rsplit("/", 1)[-1])
+        uri = job["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"].rstrip("/") + "/constraint_violations.json"
+        bucket, key = uri[len("s3://"):].split("/", 1)
+        report = json.loads(ctx.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
+        found = report.get("violations") or []
+        return "none" if not found else f"{len(found)}: " + ", ".join(
+            f"{v.get('feature_name')} ({v.get('constraint_check_type')})" for v in found[:6])
+
+    value, error = safe(ctx, load, "Violations report")
+    return value if value is not None else "not readable"
 
 
 def _tuning(ctx: Context, sm: Any, name: str, described: dict[str, Any]) -> ui.Markup:
