@@ -158,3 +158,29 @@ def test_sandbox_console_print_url(cloud, console):
                                                   "--port", cloud.endpoint.rsplit(":", 1)[-1]])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == console.sign_in_url()
+
+
+@pytest.mark.slow
+def test_sandbox_console_starts_a_stopped_sandbox_and_its_link_signs_in(tmp_path):
+    """`sandbox console --print-url` on a stopped sandbox starts it; the printed link opens a session."""
+    from click.testing import CliRunner
+
+    from sandbox.console import console_command
+    from tests.conftest import PrivateCloud
+
+    private = PrivateCloud(tmp_path / "state")
+    try:
+        result = CliRunner().invoke(console_command, ["--print-url", "--state-dir", str(private.config.state_dir),
+                                                      "--port", str(private.config.port)])
+        assert result.exit_code == 0, result.output
+        url = result.output.strip()
+        assert url.startswith(f"{private.config.endpoint_url}/_console/?token=")
+        token_file = private.config.state_dir / "admin-token"
+        assert url.endswith(token_file.read_text().strip()) and oct(token_file.stat().st_mode & 0o777) == "0o600"
+        opened = requests.get(url, timeout=60, allow_redirects=False)
+        assert opened.status_code == 303 and "HttpOnly" in opened.headers["Set-Cookie"]
+        again = CliRunner().invoke(console_command, ["--no-browser", "--state-dir", str(private.config.state_dir),
+                                                     "--port", str(private.config.port)])
+        assert again.exit_code == 0 and url in again.output
+    finally:
+        private.down()
