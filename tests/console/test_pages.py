@@ -139,3 +139,26 @@ def test_overview_progress_reads_quiz_answers_defensively(tmp_path):
     text = html.unescape(_progress(tmp_path))
     assert "2 questions answered, 4 of 6 answers right (67%), 1 in the top box, 1 due for review" in text
     assert "broken" in text and "(unreadable)" in text
+
+
+def test_pipeline_execution_graph_marks_the_branch_taken(aws, signed_in, console, unique_name):
+    """A Condition step whose else-branch is a Fail step (the pipeline definition schema's step types)."""
+    sm = aws.client("sagemaker")
+    body = {"Version": "2020-12-01", "Parameters": [{"Name": "Rows", "Type": "Integer", "DefaultValue": 3}],
+            "Steps": [{"Name": "EnoughRows", "Type": "Condition", "Arguments": {
+                "Conditions": [{"Type": "GreaterThanOrEqualTo", "LeftValue": {"Get": "Parameters.Rows"},
+                                "RightValue": 10}],
+                "IfSteps": [],
+                "ElseSteps": [{"Name": "TooFewRows", "Type": "Fail", "Arguments": {"ErrorMessage": "too few rows"}}]}}]}
+    sm.create_pipeline(PipelineName=unique_name, RoleArn="arn:aws:iam::123456789012:role/sagemaker-role",
+                       PipelineDefinition=json.dumps(body))
+    arn = sm.start_pipeline_execution(PipelineName=unique_name)["PipelineExecutionArn"]
+    for _ in range(200):
+        if sm.describe_pipeline_execution(PipelineExecutionArn=arn)["PipelineExecutionStatus"] != "Executing":
+            break
+        time.sleep(0.1)
+    raw = signed_in.get(console.url("sagemaker/pipeline-execution"), params={"arn": arn}, timeout=60).text
+    nodes = dict(re.findall(r'<g class="node" data-state="([^"]+)" data-status="([^"]+)"', raw))
+    assert nodes == {"EnoughRows": "succeeded", "TooFewRows": "failed"}
+    assert raw.count("<line ") == 1  # the condition's edge to its else-branch
+    assert "too few rows" in html.unescape(raw)

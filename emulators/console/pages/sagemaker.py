@@ -231,6 +231,16 @@ def _pipeline_executions(ctx: Context, sm: Any, name: str) -> ui.Markup:
     return error + ui.panel("Executions", ui.table(["Execution", "Status", "Start time"], rows))
 
 
+def _flatten_steps(steps: list[Any]) -> Any:
+    """Every step of a pipeline definition, the branches of Condition steps included."""
+    for step in steps:
+        if not isinstance(step, dict) or "Name" not in step:
+            continue
+        yield step
+        arguments = step.get("Arguments") if isinstance(step.get("Arguments"), dict) else {}
+        yield from _flatten_steps([b for key in ("IfSteps", "ElseSteps") for b in arguments.get(key) or []])
+
+
 STEP_STATUS = {"Succeeded": "succeeded", "Failed": "failed", "Executing": "running", "Starting": "running",
                "Stopping": "running", "Stopped": "failed"}
 
@@ -246,19 +256,16 @@ def pipeline_execution(ctx: Context) -> ui.Markup:
         "PipelineExecutionSteps"], "Steps")
     definition, _ = safe(ctx, lambda: json.loads(sm.describe_pipeline_definition_for_execution(
         PipelineExecutionArn=arn)["PipelineDefinition"]), "Definition")
-    step_defs = (definition or {}).get("Steps") or []
-    nodes = [s["Name"] for s in step_defs if isinstance(s, dict) and "Name" in s]
+    step_defs = list(_flatten_steps((definition or {}).get("Steps") or []))
+    nodes = [step["Name"] for step in step_defs]
     edges: list[tuple[str, str]] = []
     for step in step_defs:
-        if not isinstance(step, dict) or "Name" not in step:
-            continue
-        needs = set(step.get("DependsOn") or [])
-        needs |= set(re.findall(r'"Steps\.([^".]+)', json.dumps(step)))
-        for other in step.get("Arguments", {}).get("IfSteps", []) + step.get("Arguments", {}).get("ElseSteps", []) \
-                if isinstance(step.get("Arguments"), dict) else []:
-            if isinstance(other, dict) and "Name" in other:
-                edges.append((step["Name"], other["Name"]))
-        edges += [(n, step["Name"]) for n in needs if n in nodes and n != step["Name"]]
+        arguments = step.get("Arguments") if isinstance(step.get("Arguments"), dict) else {}
+        branches = [b for key in ("IfSteps", "ElseSteps") for b in arguments.get(key) or [] if isinstance(b, dict)]
+        edges += [(step["Name"], b["Name"]) for b in branches if "Name" in b]
+        own = {**step, "Arguments": {k: v for k, v in arguments.items() if k not in ("IfSteps", "ElseSteps")}}
+        needs = set(step.get("DependsOn") or []) | set(re.findall(r'"Steps\.([^".]+)', json.dumps(own)))
+        edges += [(n, step["Name"]) for n in sorted(needs) if n in nodes and n != step["Name"]]
     for s in steps or []:
         if s["StepName"] not in nodes:
             nodes.append(s["StepName"])
