@@ -179,7 +179,9 @@ class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc,
     def _ship_logs(self, output: str) -> None:
         now = int(time.time() * 1000)
         events = [{"timestamp": now, "message": line} for line in output.splitlines() if line.strip()]
-        self.log_stream_name = self._stream_name
+        # CloudWatch log stream names cannot hold ':' (an array child's job id ends ':<index>'); AWS names
+        # the stream after the container's task id, which has none
+        self.log_stream_name = self._stream_name.replace(":", "-")
         with current_cloud().mutating():
             self._log_backend.ensure_log_group(self._log_group)
             self._log_backend.ensure_log_stream(self._log_group, self.log_stream_name)
