@@ -6,6 +6,10 @@
   ``sagemaker_submit_directory`` archive (``sourcedir.tar.gz`` in S3) is unpacked
   into ``code/`` and ``python <sagemaker_program> --hp value ...`` runs there with
   the training toolkit's ``SM_*`` environment.
+- A framework image with ``AlgorithmSpecification.ContainerEntrypoint`` runs that command (with its
+  ``ContainerArguments``) in the job folder, ``/opt/ml`` pointed at the folder in the arguments and in
+  the input channels' text files, ``python`` being the sandbox's interpreter: the SDK v3's
+  ``ModelTrainer(source_code=...)`` starts its ``sm_drivers/sm_train.sh`` this way.
 - Built-in algorithm images (``xgboost``/``sagemaker-xgboost`` without a script,
   ``linear-learner``, ``kmeans``, ``pca``, ``randomcutforest``) run :mod:`builtin_algorithms`.
 - Any other image fails the job with a message listing what runs (bring-your-own
@@ -16,6 +20,7 @@ This module never imports boto3 or moto: S3 is the ``S3Access`` handed in.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -120,7 +125,8 @@ def run_training(spec: TrainingSpec, jobs_dir: Path, s3: Any,
     result = TrainingResult()
     folder = container.new_job_folder(jobs_dir, spec.job_name)
     try:
-        runner = resolve_image(spec.algorithm_specification.get("TrainingImage"), spec.hyperparameters)
+        runner = _entrypoint_runner(spec) or resolve_image(spec.algorithm_specification.get("TrainingImage"),
+                                                           spec.hyperparameters)
         result.runner = runner
         definitions = metric_definitions_for(spec, runner)
         on_status("Downloading", "Downloading input data")
@@ -132,6 +138,8 @@ def run_training(spec: TrainingSpec, jobs_dir: Path, s3: Any,
         env = container.training_environment(folder, spec.job_name, spec.hyperparameters, spec.input_data_config,
                                              spec.resource_config, command[1] if runner.kind == "script" else None,
                                              spec.endpoint_url, spec.region)
+        if runner.kind == "entrypoint":  # `python` in the container's scripts is the sandbox's interpreter
+            env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", os.environ.get("PATH", ""))
         on_status("Training", "Training image download completed. Training in progress.")
 
         def line_seen(line: str) -> None:
@@ -197,7 +205,37 @@ def fetch_source_dir(s3: Any, submit_directory: str, destination: Path) -> None:
         container.safe_extract(body, destination)
 
 
+def _entrypoint_runner(spec: TrainingSpec) -> Runner | None:
+    """A framework image whose ``ContainerEntrypoint`` the request names runs that command (the SDK v3's
+    ModelTrainer starts its ``sm_drivers/sm_train.sh`` this way), not the image's script-mode launcher."""
+    if not spec.algorithm_specification.get("ContainerEntrypoint"):
+        return None
+    repository = image_repository(spec.algorithm_specification.get("TrainingImage") or "")
+    if repository not in SCRIPT_FRAMEWORKS:
+        return None
+    return Runner("entrypoint", SCRIPT_FRAMEWORKS[repository])
+
+
+def _entrypoint_command(spec: TrainingSpec, folder: JobFolder) -> tuple[list[str], Path]:
+    """``ContainerEntrypoint`` + ``ContainerArguments`` with ``/opt/ml`` pointed at the job folder, in the
+    arguments and in the text files of the input channels (driver scripts, the user's code)."""
+    root = str(folder.root).replace("\\", "/")
+
+    def mapped(text: str) -> str:
+        return re.sub(r"/opt/ml(?=[/'\"\s]|$)", root, text)
+
+    for path in folder.data.rglob("*"):
+        if path.is_file() and path.suffix in (".sh", ".py", ".json", ".env", ".txt", "") and path.stat().st_size < 2**20:
+            container.rewrite_script(path, folder)
+    spec_algorithm = spec.algorithm_specification
+    command = [mapped(str(a)) for a in [*spec_algorithm.get("ContainerEntrypoint", []),
+                                        *(spec_algorithm.get("ContainerArguments") or [])]]
+    return command, folder.root
+
+
 def _command(runner: Runner, spec: TrainingSpec, folder: JobFolder, s3: Any) -> tuple[list[str], Path]:
+    if runner.kind == "entrypoint":
+        return _entrypoint_command(spec, folder)
     if runner.kind == "builtin":
         return [sys.executable, "-m", "emulators.sagemaker.builtin_algorithms", runner.name, str(folder.root)], \
             folder.root

@@ -120,6 +120,53 @@ def test_model_trainer_with_the_builtin_xgboost_image(aws, session, role, traini
     assert metrics["train:logloss"] < 0.6
 
 
+SCRIPT = """
+import argparse, glob, os
+import joblib, pandas as pd
+from sklearn.linear_model import LogisticRegression
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--C", type=float, default=1.0)
+args = parser.parse_args()
+frame = pd.concat(pd.read_csv(f, header=None) for f in glob.glob(os.environ["SM_CHANNEL_TRAIN"] + "/*.csv"))
+model = LogisticRegression(C=args.C).fit(frame.iloc[:, 1:], frame.iloc[:, 0])
+print(f"train_accuracy={model.score(frame.iloc[:, 1:], frame.iloc[:, 0]):.4f} C={args.C}")
+joblib.dump(model, os.path.join(os.environ["SM_MODEL_DIR"], "model.joblib"))
+"""
+
+
+def test_model_trainer_script_mode_with_source_code(aws, session, role, training_data, tmp_path):
+    """SageMaker Python SDK v3 docs, "Train with ModelTrainer" (``SourceCode(source_dir=..., entry_script=...)``
+    on the scikit-learn framework image): the SDK uploads its ``sm_drivers`` channel and starts the job with the
+    ``/bin/bash -c .../sm_train.sh`` ContainerEntrypoint, which the sandbox runs in the job folder."""
+    import io
+    import tarfile
+
+    import joblib
+    from sagemaker.core import image_uris
+    from sagemaker.train import ModelTrainer
+    from sagemaker.train.configs import Compute, InputData, SourceCode
+
+    (tmp_path / "train.py").write_text(SCRIPT)
+    image = image_uris.retrieve(framework="sklearn", region="us-east-1", version="1.2-1", py_version="py3",
+                                instance_type="ml.m5.xlarge")
+    trainer = ModelTrainer(training_image=image, role=role, sagemaker_session=session, base_job_name="v3-script",
+                           source_code=SourceCode(source_dir=str(tmp_path), entry_script="train.py"),
+                           compute=Compute(instance_type="ml.m5.xlarge", instance_count=1),
+                           hyperparameters={"C": 0.5})
+    trainer.train(input_data_config=[InputData(channel_name="train", data_source=training_data["uri"])],
+                  wait=True, logs=False)
+    job = aws.client("sagemaker").describe_training_job(TrainingJobName=trainer._latest_training_job.training_job_name)
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    assert job["AlgorithmSpecification"]["ContainerEntrypoint"] == ["/bin/bash"]
+    bucket, key = job["ModelArtifacts"]["S3ModelArtifacts"][5:].split("/", 1)
+    archive = aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        model = joblib.load(tar.extractfile("model.joblib"))
+    assert model.C == 0.5
+    assert (model.predict(training_data["x"]) == training_data["y"]).mean() > 0.8
+
+
 def test_sagemaker_core_resources_create_wait_deploy_invoke(aws, session, role, training_data):
     """sagemaker-core's "Intro to sagemaker-core" example (TrainingJob.create / wait, Model.create,
     EndpointConfig.create, Endpoint.create / wait_for_status, Endpoint.invoke) on the built-in XGBoost image."""
