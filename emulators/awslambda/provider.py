@@ -401,7 +401,11 @@ def _deliver_stream(account: str, region: str, uuid_: str) -> None:
         esm = backend.get_event_source_mapping(uuid_)
         if esm is None or not esm.enabled:
             return
-        shards = _stream_records(account, region, esm)
+        try:
+            shards = _stream_records(account, region, esm)
+        except Exception as exc:  # the stream or table is gone: nothing to poll (as on AWS, the mapping stays)
+            log.debug("event source %s of mapping %s cannot be read: %s", esm.event_source_arn, uuid_, exc)
+            return
         mapping = esm.get_configuration()
     kind = esm.event_source_arn.split(":")[2]
     report = "ReportBatchItemFailures" in (esm.function_response_types or [])
