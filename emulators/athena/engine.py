@@ -471,33 +471,35 @@ SESSION_SETTINGS = ("SET TimeZone='UTC'", "SET lambda_syntax='ENABLE_SINGLE_ARRO
 
 
 class _ConnectionPool:
-    """New DuckDB connections made ahead of need, in the background, each handed out once.
+    """New DuckDB connections made ahead of need, each handed out once, and closed after use.
 
-    Opening an in-memory DuckDB database costs more than a small query (10-100 ms on this
-    class of machine), so a query takes one made earlier; nothing is ever reused between queries.
+    Opening an in-memory DuckDB database costs more than a small query (10-100 ms on this class
+    of machine) and closing one 10-20 ms, so a query takes a connection opened earlier and hands it
+    back to be closed; one background thread closes the used ones and opens the next ones, after
+    the query (never while it runs). Nothing is reused between queries.
     """
 
-    def __init__(self, size: int = 3) -> None:
+    def __init__(self, size: int = 2) -> None:
         self.size = size
         self.ready: list[Any] = []
+        self.used: list[Any] = []
         self.lock = threading.Lock()
-        self.filling = False
         self.closed = False
-        self.filler: threading.Thread | None = None
+        self.worker: threading.Thread | None = None
         import atexit
 
         atexit.register(self.close)
 
     def close(self) -> None:
-        """Stop filling and close the spare connections (DuckDB must not be mid-open at interpreter exit)."""
+        """Stop the worker and close every connection (DuckDB must not be mid-open at interpreter exit)."""
         with self.lock:
             self.closed = True
-            filler = self.filler
-        if filler is not None:
-            filler.join(timeout=10)
+            worker = self.worker
+        if worker is not None:
+            worker.join(timeout=10)
         with self.lock:
-            spare, self.ready = self.ready, []
-        for con in spare:
+            spare, self.ready, used, self.used = self.ready, [], self.used, []
+        for con in spare + used:
             con.close()
 
     @staticmethod
@@ -509,37 +511,47 @@ class _ConnectionPool:
         con.execute("SELECT 1").fetchall()  # a new database's first statement pays its set-up: pay it here
         return con
 
+    def _start(self) -> None:
+        """Start the worker unless it runs (the lock is held)."""
+        if self.closed or (self.worker is not None and self.worker.is_alive()):
+            return
+        self.worker = threading.Thread(target=self._work, name="athena-duckdb-pool", daemon=True)
+        self.worker.start()
+
     def warm(self) -> None:
-        """Start filling the pool now (so that even the first query finds a connection ready)."""
+        """Open the first connections now (so that even the first query finds one ready)."""
         with self.lock:
-            if self.filling or self.closed:
-                return
-            self.filling = True
-            self.filler = threading.Thread(target=self._fill, name="athena-duckdb-pool", daemon=True)
-            self.filler.start()
+            self._start()
 
     def take(self) -> Any:
         with self.lock:
             con = self.ready.pop() if self.ready else None
-            start = not self.filling and not self.closed
-            if start:
-                self.filling = True
-                self.filler = threading.Thread(target=self._fill, name="athena-duckdb-pool", daemon=True)
-                self.filler.start()
         return con if con is not None else self._new()
 
-    def _fill(self) -> None:
-        try:
-            while True:
-                with self.lock:
-                    if len(self.ready) >= self.size or self.closed:
-                        return
-                con = self._new()
-                with self.lock:
-                    self.ready.append(con)
-        finally:
+    def discard(self, con: Any) -> None:
+        """A used connection: closed, and replaced, in the background."""
+        with self.lock:
+            if self.closed:
+                con.close()
+                return
+            self.used.append(con)
+            self._start()
+
+    def _work(self) -> None:
+        while True:
             with self.lock:
-                self.filling = False
+                if self.closed:
+                    return
+                used = self.used.pop() if self.used else None
+                if used is None and len(self.ready) >= self.size:
+                    self.worker = None
+                    return
+            if used is not None:
+                used.close()
+                continue
+            con = self._new()
+            with self.lock:
+                self.ready.append(con)
 
 
 _POOL = _ConnectionPool()
@@ -548,6 +560,11 @@ _POOL = _ConnectionPool()
 def _fresh_connection() -> Any:
     """A DuckDB connection no other query has used, with :data:`SESSION_SETTINGS` applied."""
     return _POOL.take()
+
+
+def _discard(con: Any) -> None:
+    """Done with a connection from :func:`_fresh_connection` (closed in the background)."""
+    _POOL.discard(con)
 
 
 def prepare_connections() -> None:
@@ -775,7 +792,7 @@ class AthenaEngine:
             functions.install(con, translated)
             lock_down(con)  # the lake is registered: from here the SQL reaches no host file (sqlguard)
         except BaseException:
-            con.close()
+            _discard(con)
             raise
         return con, translated
 
@@ -834,7 +851,7 @@ class AthenaEngine:
         except duckdb.Error as exc:
             raise QueryFailed(_clean_error(exc, sql)) from None
         finally:
-            con.close()
+            _discard(con)
         if names != table.column_names:
             table = table.rename_columns(names)
         return table, counter.bytes_read
@@ -852,7 +869,7 @@ class AthenaEngine:
         except duckdb.Error as exc:
             raise QueryFailed(_clean_error(exc, sql)) from None
         finally:
-            con.close()
+            _discard(con)
         columns = [(name, athena_type(d[1])) for name, d in zip(names, description)]
         kinds = [str(d[1]).upper() for d in description]
         return QueryResult(columns, [[_format_value(v, k) for v, k in zip(row, kinds)] for row in rows],
@@ -974,7 +991,7 @@ class AthenaEngine:
         except duckdb.Error as exc:
             raise QueryFailed(_clean_error(exc, query)) from None
         finally:
-            con.close()
+            _discard(con)
         columns = [{"Name": n, "Type": athena_type(d[1])} for n, d in zip(names, description)]
         definition = {"originalSql": query, "catalog": "awsdatacatalog", "schema": db,
                       "columns": [{"name": c["Name"], "type": c["Type"]} for c in columns]}

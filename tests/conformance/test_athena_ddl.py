@@ -25,7 +25,7 @@ def run(athena, sql, database="guide", output=None):
         if execution["Status"]["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
             break
         time.sleep(0.05)
-    assert execution["Status"]["State"] == "SUCCEEDED", (sql, execution["Status"])
+    assert execution["Status"]["State"] == "SUCCEEDED", (execution["Status"].get("StateChangeReason"), sql)
     return execution, athena.get_query_results(QueryExecutionId=qid)
 
 
