@@ -87,6 +87,8 @@ class _Checker:
             self.type_problem = f"Request nesting is too deep at '{path}'"
             return
         kind = shape.type_name
+        if shape.metadata.get("document"):
+            return  # a free-form JSON document: any JSON value
         if kind == "structure":
             if not isinstance(value, dict):
                 self.type_problem = f"Expected an object (structure) at '{path or 'body'}', got {type(value).__name__}"
