@@ -43,7 +43,9 @@ class _SandboxBoto3Session(boto3.Session):
     def _sandbox_kwargs(self, service_name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         if self._sandbox_endpoint is not None and (
                 "endpoint_url" not in kwargs or kwargs["endpoint_url"] is None or _is_aws_endpoint(kwargs["endpoint_url"])):
-            kwargs["endpoint_url"] = self._sandbox_endpoint(service_name)
+            from botocore.handlers import SERVICE_NAME_ALIASES  # 'runtime.sagemaker' -> 'sagemaker-runtime'
+
+            kwargs["endpoint_url"] = self._sandbox_endpoint(SERVICE_NAME_ALIASES.get(service_name, service_name))
         return kwargs
 
     def client(self, service_name: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]

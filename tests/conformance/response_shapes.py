@@ -28,17 +28,18 @@ KNOWN_GAPS: dict[tuple[str, str, str], str] = {
 
 # Members botocore's model leaves optional that AWS returns in every answer, so SDKs read them without a
 # check: the SageMaker Python SDK's Estimator.attach reads these unconditionally (estimator.py,
-# _prepare_init_params_from_job_description). Keyed by output shape name.
+# _prepare_init_params_from_job_description). Keyed by output shape name, then member path.
 ALWAYS_RETURNED: dict[str, tuple[str, ...]] = {
     "DescribeTrainingJobResponse": ("RoleArn", "ResourceConfig", "AlgorithmSpecification", "OutputDataConfig",
                                     "HyperParameters", "EnableNetworkIsolation"),
-    "OutputDataConfig": ("S3OutputPath", "KmsKeyId"),
-    "ResourceConfig": ("InstanceType", "InstanceCount", "VolumeSizeInGB"),
+    "DescribeTrainingJobResponse.OutputDataConfig": ("S3OutputPath", "KmsKeyId"),
+    "DescribeTrainingJobResponse.ResourceConfig": ("InstanceType", "InstanceCount", "VolumeSizeInGB"),
 }
 
 
-def shape_problems(value: Any, shape: Any, path: str = "") -> list[str]:
+def shape_problems(value: Any, shape: Any, path: str = "", root: str | None = None) -> list[str]:
     """Every way ``value`` differs from the botocore ``shape`` (an empty list when it conforms)."""
+    root = root or shape.name
     kind = shape.type_name
     where = path or "<response>"
     if kind == "structure":
@@ -46,7 +47,8 @@ def shape_problems(value: Any, shape: Any, path: str = "") -> list[str]:
             return [f"{where}: expected a structure, got {type(value).__name__}"]
         problems = []
         members = shape.members
-        for name in [*shape.required_members, *ALWAYS_RETURNED.get(shape.name, ())]:
+        always = ALWAYS_RETURNED.get(f"{root}.{path}" if path else root, ())
+        for name in [*shape.required_members, *always]:
             if name not in value and not _located_outside_body(members.get(name)):
                 problems.append(f"{_join(path, name)}: required member missing")
         for name, item in value.items():
@@ -55,22 +57,22 @@ def shape_problems(value: Any, shape: Any, path: str = "") -> list[str]:
             if name not in members:
                 problems.append(f"{_join(path, name)}: not a member of {shape.name}")
                 continue
-            problems.extend(shape_problems(item, members[name], _join(path, name)))
+            problems.extend(shape_problems(item, members[name], _join(path, name), root))
         return problems
     if kind == "list":
         if not isinstance(value, list):
             return [f"{where}: expected a list, got {type(value).__name__}"]
         problems = []
         for index, item in enumerate(value):
-            problems.extend(shape_problems(item, shape.member, f"{path}[{index}]"))
+            problems.extend(shape_problems(item, shape.member, f"{path}[{index}]", root))
         return problems
     if kind == "map":
         if not isinstance(value, dict):
             return [f"{where}: expected a map, got {type(value).__name__}"]
         problems = []
         for key, item in value.items():
-            problems.extend(shape_problems(key, shape.key, f"{path}<key>"))
-            problems.extend(shape_problems(item, shape.value, f"{path}[{key!r}]"))
+            problems.extend(shape_problems(key, shape.key, f"{path}<key>", root))
+            problems.extend(shape_problems(item, shape.value, f"{path}[{key!r}]", root))
         return problems
     if kind == "string":
         if not isinstance(value, str):

@@ -21,6 +21,9 @@ def test_clients_named_with_an_aws_endpoint_reach_the_sandbox(aws):
     assert sts.get_caller_identity()["Account"] == "123456789012"
     s3 = aws.boto3_session.resource("s3", endpoint_url="https://s3.eu-west-1.amazonaws.com")
     assert s3.meta.client.meta.endpoint_url == aws.endpoint_for("s3")
+    # the SDK v2 names SageMaker Runtime by its old alias
+    runtime = aws.boto3_session.client("runtime.sagemaker")
+    assert runtime.meta.endpoint_url == aws.endpoint_for("sagemaker-runtime")
     own = aws.boto3_session.client("s3", endpoint_url=aws.endpoint_url)
     assert own.meta.endpoint_url == aws.endpoint_url
 
