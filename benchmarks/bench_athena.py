@@ -4,7 +4,8 @@
   whole table and for one day (a partition filter), in an otherwise empty bucket and again once the
   same bucket also holds ``BENCH_ATHENA_UNRELATED`` (default 100,000) unrelated small objects
 - bytes scanned with and without a partition filter
-- where an API query's time goes (engine, result file, the rest: HTTP, polling)
+- where an API query's time goes: EngineExecutionTime (listing, datasets, DuckDB, result file) against
+  the whole latency, and what one API call costs by itself (S3 ListBuckets)
 
 The cloud runs in this process (its snapshot loop slowed down), so the unrelated objects go straight
 into its S3 backend in a few seconds instead of 100,000 PUTs over HTTP; queries still go through the
@@ -77,7 +78,15 @@ def add_unrelated_objects(bucket: str, count: int) -> float:
     return time.perf_counter() - started
 
 
-def measure(report: Report, athena, con, local_glob: str, label: str) -> None:
+def measure(report: Report, athena, con, local_glob: str, label: str, s3=None) -> None:
+    if s3 is not None:  # what any one API call costs here (signing, the security gate, HTTP): the floor under 3 calls
+        calls = []
+        for _ in range(RUNS):
+            started = time.perf_counter()
+            s3.list_buckets()
+            calls.append(time.perf_counter() - started)
+        report.add("one API call (S3 ListBuckets) (s)", median(calls), None, "s",
+                   note="an Athena query needs at least 3 calls")
     for name, where in QUERIES:
         athena_query(athena, QUERY.format(table="orders", where=where))  # warm-up
         api = [athena_query(athena, QUERY.format(table="orders", where=where)) for _ in range(RUNS)]
@@ -155,7 +164,7 @@ def main() -> None:
                   f"files ({SIZE}); {RUNS} runs each, median")
             local_glob = f"read_parquet('{local}/raw/orders/**/*.parquet', hive_partitioning = true)"
             con = duckdb.connect()
-            measure(report, athena, con, local_glob, "")
+            measure(report, athena, con, local_glob, "", s3)
             if "--profile" in sys.argv:
                 profile_engine("bench", QUERIES[1][1])
             if UNRELATED:
