@@ -3,7 +3,8 @@
 
     .venv/bin/python tests/conformance/report.py                      run tests/conformance, then write the page
     .venv/bin/python tests/conformance/report.py --junit results.xml  write it from an existing JUnit XML run
-    .venv/bin/python tests/conformance/report.py --junit a.xml --junit b.xml   (e.g. the default and sdk3 runs)
+    .venv/bin/python tests/conformance/report.py --junit a.xml --junit b.xml   (e.g. the default and sdk3 runs;
+                                                                               a later file's result of a test wins)
 
 The source of each flow is the first paragraph of its test function's docstring (read with ``ast``, nothing is
 imported); the results come from pytest's JUnit XML. The Athena function coverage figure and its gaps are read
@@ -38,18 +39,22 @@ class Flow:
     results: dict[str, int]  # outcome -> count (parametrised tests have several cases)
 
     @property
-    def outcome(self) -> str:
+    def status(self) -> str:
+        """One word: failed, error, passed, skipped, xfailed or not-run."""
         if not self.results:
-            return "not run"
-        for outcome in ("failed", "error"):
+            return "not-run"
+        for outcome in ("error", "failed", "passed", "xfailed", "skipped"):
             if self.results.get(outcome):
                 return outcome
-        if self.results.get("passed"):
-            extra = {k: v for k, v in self.results.items() if k != "passed" and v}
-            total = sum(self.results.values())
-            return "passed" if not extra else f"passed ({self.results['passed']}/{total}; " + ", ".join(
-                f"{v} {k}" for k, v in extra.items()) + ")"
-        return next(iter(k for k, v in self.results.items() if v))
+        return "not-run"
+
+    @property
+    def outcome(self) -> str:
+        total = sum(self.results.values())
+        if total <= 1:
+            return self.status.replace("-", " ")
+        counts = ", ".join(f"{v} {k}" for k, v in sorted(self.results.items()) if v)
+        return f"{self.status} ({total} cases: {counts})"
 
 
 def docstring_sources(path: Path) -> dict[str, str]:
@@ -69,23 +74,29 @@ def module_summary(path: Path) -> str:
 
 
 def junit_results(paths: list[Path]) -> dict[tuple[str, str], dict[str, int]]:
-    """(module file stem, test function) -> outcome counts."""
-    results: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    """(module file stem, test function) -> outcome counts; a test in a later file replaces an earlier run."""
+    merged: dict[tuple[str, str], dict[str, int]] = {}
     for path in paths:
-        for case in ElementTree.parse(path).getroot().iter("testcase"):
-            module = case.get("classname", "").split(".")[-1]
-            name = case.get("name", "").split("[", 1)[0]
-            if case.find("failure") is not None:
-                outcome = "failed"
-            elif case.find("error") is not None:
-                outcome = "error"
-            elif case.find("skipped") is not None:
-                skipped = case.find("skipped")
-                outcome = "xfailed" if (skipped.get("type") == "pytest.xfail") else "skipped"
-            else:
-                outcome = "passed"
-            results[(module, name)][outcome] += 1
-    return results
+        merged.update(_junit_file(path))
+    return merged
+
+
+def _junit_file(path: Path) -> dict[tuple[str, str], dict[str, int]]:
+    results: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for case in ElementTree.parse(path).getroot().iter("testcase"):
+        module = case.get("classname", "").split(".")[-1]
+        name = case.get("name", "").split("[", 1)[0]
+        if case.find("failure") is not None:
+            outcome = "failed"
+        elif case.find("error") is not None:
+            outcome = "error"
+        elif case.find("skipped") is not None:
+            skipped = case.find("skipped")
+            outcome = "xfailed" if (skipped.get("type") == "pytest.xfail") else "skipped"
+        else:
+            outcome = "passed"
+        results[(module, name)][outcome] += 1
+    return {key: dict(counts) for key, counts in results.items()}
 
 
 def run_suite(extra: list[str]) -> Path:
@@ -112,7 +123,7 @@ def render(flows: list[Flow], summaries: dict[str, str], coverage: dict | None,
              "data of the same shape; the source is the test's docstring.", ""]
     counts: dict[str, int] = defaultdict(int)
     for flow in flows:
-        counts[flow.outcome.split(" ")[0]] += 1
+        counts[flow.status] += 1
     lines.append("**Flows:** " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) + f" (of {len(flows)}).")
     if coverage:
         lines.append("")
