@@ -65,6 +65,9 @@ def test_data_cleaning_and_resolve_choice_on_the_medicare_shape(aws, s3_bucket, 
     assert made_cols.columns[1] == "provider id_long" and made_cols.columns[-1] == "provider id_string"
     assert sorted(r[0] for r in made_cols.where("`provider id_string` is not null")
                   .select("provider id_string").collect()) == ["INC", "INC- ST JOSEPH"]
+    matched = medicare_dynamicframe.resolveChoice(choice="match_catalog", database=unique_name,
+                                                  table_name="medicare")  # the crawler said bigint
+    assert matched.choices == {} and dict(matched.toDF().dtypes)["provider id"] == "bigint"
     made_struct = medicare_dynamicframe.resolveChoice(specs=[("provider id", "make_struct")])
     assert "|-- provider id: struct\n|    |-- long: long\n|    |-- string: string\n" in made_struct.schema_text()
 
