@@ -8,6 +8,7 @@ docker-compose Spark master); the default is ``local[*]``.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from typing import Any
 
@@ -24,6 +25,7 @@ def get_spark(app_name: str = "aws-sandbox") -> Any:
 
         os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # never bind Spark beyond loopback
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # Python UDFs run where pyarrow is installed
         builder = (
             SparkSession.builder.appName(app_name)
             .master(os.environ.get("SPARK_MASTER", "local[*]"))
