@@ -160,7 +160,9 @@ class BlobStore:
     def put(self, body: bytes) -> str:
         blob_id = hashlib.sha256(body).hexdigest()
         target = self.path(blob_id)
-        if not target.exists():
+        try:
+            os.utime(target)  # in use again: a clean-up that started earlier must not take it
+        except FileNotFoundError:
             write_atomically(target, body)
         return blob_id
 
@@ -170,16 +172,27 @@ class BlobStore:
     def all_ids(self) -> set[str]:
         return {p.name for p in self.root.glob("??/*") if not p.name.startswith(".")}
 
-    def remove_except(self, keep: set[str]) -> int:
+    def remove_except(self, keep: set[str], written_before: float | None = None) -> int:
+        """Remove blobs not in ``keep``; with ``written_before`` (a wall-clock time) only those last written or
+        reused before it, so a blob a request writes while the clean-up runs is never taken. Temporary files
+        are left to their writers unless they are an hour old (a crash's leftovers)."""
         removed = 0
         for blob_id in self.all_ids() - keep:
+            path = self.path(blob_id)
             try:
-                self.path(blob_id).unlink()
+                if written_before is not None and path.stat().st_mtime >= written_before:
+                    continue
+                path.unlink()
                 removed += 1
             except FileNotFoundError:
                 pass
+        stale = time.time() - 3600
         for tmp in self.root.glob("??/.*.tmp"):
-            tmp.unlink(missing_ok=True)
+            try:
+                if tmp.stat().st_mtime < stale:
+                    tmp.unlink()
+            except FileNotFoundError:
+                pass
         return removed
 
 
@@ -471,6 +484,8 @@ class StateStore:
             self._dirty.clear()
             started = time.perf_counter()
             with self.lock.exclusive():
+                # every blob written before now has its journal record or is in the state pickled below
+                pickled_at = time.time()
                 current: dict[str, bytes] = {}
                 current_blobs: dict[str, set[str]] = {}
                 pickle_s3 = self._s3_dirty or self.journal.compaction_due() or "s3" not in self._service_bytes
@@ -512,8 +527,9 @@ class StateStore:
             self._service_blobs = current_blobs
             self._s3_generation = s3_generation
             self.journal.remove_through(s3_generation)
-            if not self._unrestorable:
-                self.blobs.remove_except(set().union(self.journal.live_blobs(), *current_blobs.values()))
+            if pickle_s3 and not self._unrestorable:  # only S3's pickle and the journal refer to blobs
+                self.blobs.remove_except(set().union(self.journal.live_blobs(), *current_blobs.values()),
+                                         written_before=pickled_at)
             self.last_snapshot_seconds = time.perf_counter() - started
             self.snapshots_written += 1
             return True
