@@ -152,10 +152,11 @@ def render(flows: list[Flow], summaries: dict[str, str], coverage: dict | None,
             lines.append(f"| `{gap.get('function')}` | {gap.get('reason', '')} | `{gap.get('answer', '')}` |")
         lines.append("")
     if coverage and coverage.get("differences"):
-        lines += ["## Athena functions that run with a documented difference", "", "| function | difference |",
+        lines += ["## Athena samples that run with a documented difference", "", "| sample | difference |",
                   "|---|---|"]
         for item in coverage["differences"]:
-            lines.append(f"| `{item.get('function')}` | {item.get('reason') or item.get('difference', '')} |")
+            sample = str(item.get("sample") or item.get("function") or "").replace("|", "\\|")
+            lines.append(f"| `{sample}` | {item.get('reason') or item.get('difference', '')} |")
         lines.append("")
     lines += ["## Response shapes: known gaps", "",
               "`test_response_shapes.py` checks every response of the flows against botocore's output shapes; "
