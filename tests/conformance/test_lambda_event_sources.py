@@ -240,3 +240,33 @@ def test_kinesis_checkpoint_survives_a_restart(private_cloud, tmp_path):
     wait_for(lambda: delivered(s3, "esm-restart", "clicks-consumer") == ["before1", "before2", "after"], timeout=60)
     time.sleep(1.5)
     assert delivered(s3, "esm-restart", "clicks-consumer") == ["before1", "before2", "after"]
+
+
+def test_kinesis_at_timestamp_and_sns_on_failure_destination(aws, s3_bucket, unique_name):
+    """Lambda developer guide, "Lambda parameters for Kinesis event source mappings" (StartingPosition
+    AT_TIMESTAMP with StartingPositionTimestamp) and "Retain discarded batch records" with an SNS topic as the
+    OnFailure destination (MaximumRetryAttempts 0: a failed batch is discarded at once)."""
+    import datetime
+
+    kinesis, awslambda, s3 = aws.client("kinesis"), aws.client("lambda"), aws.client("s3")
+    sns, sqs = aws.client("sns"), aws.client("sqs")
+    arn = make_stream(kinesis, unique_name)
+    topic = sns.create_topic(Name=f"{unique_name}-failures")["TopicArn"]
+    url = sqs.create_queue(QueueName=f"{unique_name}-inbox")["QueueUrl"]
+    inbox = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox, Attributes={"RawMessageDelivery": "true"})
+    make_function(aws.client, unique_name, s3_bucket)
+    put(kinesis, unique_name, ["old1", "old2"])
+    time.sleep(1.5)
+    start = datetime.datetime.now(datetime.timezone.utc)
+    time.sleep(0.5)
+    put(kinesis, unique_name, ["new1", "poison", "new2"])
+    awslambda.create_event_source_mapping(
+        FunctionName=unique_name, EventSourceArn=arn, StartingPosition="AT_TIMESTAMP",
+        StartingPositionTimestamp=start, BatchSize=1, MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": topic}})
+    wait_for(lambda: delivered(s3, s3_bucket, unique_name) == ["new1", "new2"], timeout=60)
+    messages = wait_for(lambda: sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages"))
+    info = json.loads(messages[0]["Body"])["KinesisBatchInfo"]
+    assert info["batchSize"] == 1 and info["streamArn"] == arn
+    assert [b["values"] for b in batches(s3, s3_bucket, unique_name)].count(["poison"]) == 1  # no retry
