@@ -8,7 +8,9 @@ moto keeps the control plane; the sandbox executes:
   channels downloaded from S3 in File mode, ``model/``, ``output/``, ``code/``), the
   training toolkit's ``SM_*`` environment, hyperparameters as ``--name value``
   arguments. scikit-learn / XGBoost framework images run the user's script
-  (``sagemaker_program`` in ``sagemaker_submit_directory``); built-in XGBoost,
+  (``sagemaker_program`` in ``sagemaker_submit_directory``), or the request's
+  ``ContainerEntrypoint``/``ContainerArguments`` (the SDK v3 ``ModelTrainer``'s
+  ``sm_train.sh`` driver) with ``/opt/ml`` mapped; built-in XGBoost,
   Linear Learner, K-Means, PCA and Random Cut Forest images run our
   re-implementations (:mod:`.builtin_algorithms`; Random Cut Forest is scikit-learn's
   IsolationForest, so its scores are not on RCF's scale). ``model/`` ->
@@ -27,9 +29,11 @@ moto keeps the control plane; the sandbox executes:
 - **Requests** are checked as AWS's service checks them (:mod:`.validation`: the
   patterns, enums and ranges of botocore's model), so ``my_job`` or ``m5.large`` is a
   ``ValidationException`` rather than a job that fails later.
-- **SageMaker Python SDK v2** works against the sandbox with ``AWS_ENDPOINT_URL`` set
-  (``sandbox.connect().environment()``) and ``sagemaker.Session(default_bucket=...)``:
-  the SDK calls STS at a hard-coded AWS address for its default bucket.
+- **SageMaker Python SDK** v2 and v3: ``sandbox.connect().sagemaker_session()`` is a session of
+  the installed generation whose clients never reach AWS (the STS address the SDK names for its
+  default bucket is replaced by the sandbox's); tuning jobs' training jobs describe themselves
+  with AWS's ``ResourceConfig`` (``Estimator.attach``, ``tuner.deploy()``); the v3
+  ``ModelTrainer``'s role check is answered by IAM's policy simulator.
 - **Model Monitor** (:mod:`.monitoring`, :mod:`.model_monitor`): the
   ``sagemaker-model-monitor-analyzer`` image runs our analyzer as a processing job
   (baseline ``statistics.json`` / ``constraints.json``; ``constraint_violations.json``
