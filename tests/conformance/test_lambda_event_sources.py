@@ -47,7 +47,7 @@ def identifier(record):
 def main(event, context):
     bucket, prefix = os.environ["BUCKET"], os.environ["PREFIX"]
     values = [value_of(r) for r in event["Records"]]
-    failed = "poison" in values
+    failed = any(v == "poison" or v.endswith(":poison") for v in values)  # a record or a DynamoDB key
     answer = {"batchItemFailures": []}
     for record, value in zip(event["Records"], values):
         if value == "retry-me" and os.environ.get("REPORT"):
@@ -270,3 +270,28 @@ def test_kinesis_at_timestamp_and_sns_on_failure_destination(aws, s3_bucket, uni
     info = json.loads(messages[0]["Body"])["KinesisBatchInfo"]
     assert info["batchSize"] == 1 and info["streamArn"] == arn
     assert [b["values"] for b in batches(s3, s3_bucket, unique_name)].count(["poison"]) == 1  # no retry
+
+
+def test_dynamodb_stream_failed_batch_goes_to_the_on_failure_queue(aws, s3_bucket, unique_name):
+    """Lambda developer guide, "Configuring destinations for failed invocations" for DynamoDB Streams
+    (services-dynamodb-errors): after MaximumRetryAttempts the batch is discarded and the SQS destination gets
+    the invocation record with DDBStreamBatchInfo; later records are still delivered."""
+    dynamodb, awslambda, s3, sqs = (aws.client(n) for n in ("dynamodb", "lambda", "s3", "sqs"))
+    table = dynamodb.create_table(
+        TableName=unique_name, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})["TableDescription"]
+    url = sqs.create_queue(QueueName=f"{unique_name}-failures")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    make_function(aws.client, unique_name, s3_bucket)
+    dynamodb.put_item(TableName=unique_name, Item={"id": {"S": "poison"}})  # its record fails the handler
+    awslambda.create_event_source_mapping(
+        FunctionName=unique_name, EventSourceArn=table["LatestStreamArn"], StartingPosition="TRIM_HORIZON",
+        BatchSize=1, MaximumRetryAttempts=1, DestinationConfig={"OnFailure": {"Destination": queue_arn}})
+    dynamodb.put_item(TableName=unique_name, Item={"id": {"S": "fine"}})
+    wait_for(lambda: delivered(s3, s3_bucket, unique_name) == ["INSERT:fine"], timeout=60)
+    messages = wait_for(lambda: sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages"), timeout=30)
+    record = json.loads(messages[0]["Body"])
+    info = record["DDBStreamBatchInfo"]
+    assert info["batchSize"] == 1 and info["streamArn"] == table["LatestStreamArn"]
+    assert record["requestContext"]["approximateInvokeCount"] == 2  # the first try and one retry
