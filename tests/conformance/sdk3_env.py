@@ -4,8 +4,9 @@
 The project's default install carries the SDK v2 (``sagemaker>=2.250,<3`` in the ``ml`` extra), which most
 published notebooks use. v3 (``sagemaker`` 3.27: ``ModelTrainer``, ``ModelBuilder``, ``sagemaker-core``) is a
 different API with different pins, so it lives in its own virtual environment, ``.venv-sdk3`` beside
-``.venv``, holding the client side only: this project (its base dependencies) and the SDK. The sandbox the
-tests talk to is served by the main environment's interpreter (``SANDBOX_SERVER_PYTHON``).
+``.venv``, holding the client side only: the SDK (with boto3), pytest, and this checkout on ``sys.path``
+(a ``.pth`` file: ``import sandbox`` needs only boto3). The sandbox the tests talk to is served by the main
+environment's interpreter (``SANDBOX_SERVER_PYTHON``).
 
     .venv/bin/python tests/conformance/sdk3_env.py          create or update .venv-sdk3
     .venv/bin/python tests/conformance/sdk3_env.py test     ... then run ``pytest tests/conformance -m sdk3`` in it
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ENV = Path(os.environ.get("SANDBOX_SDK3_VENV", ROOT / ".venv-sdk3"))
 STAMP = ENV / ".install-stamp"
 SDK3 = "sagemaker==3.27.*"
-PACKAGES = [SDK3, "pytest>=8", "pytest-timeout>=2.3"]
+PACKAGES = [SDK3, "boto3", "pytest>=8", "pytest-timeout>=2.3"]
 
 
 def python() -> Path:
@@ -48,9 +49,12 @@ def setup() -> Path:
     if not python().exists():
         print(f"creating {ENV} ...", flush=True)
         venv.EnvBuilder(with_pip=True, clear=False).create(ENV)
-    print(f"installing the sandbox and {SDK3} into {ENV} ...", flush=True)
-    subprocess.run([str(python()), "-m", "pip", "install", "--disable-pip-version-check", "-q",
-                    "-e", str(ROOT), *PACKAGES], check=True)
+    print(f"installing {SDK3} into {ENV} ...", flush=True)
+    subprocess.run([str(python()), "-m", "pip", "install", "--disable-pip-version-check", "-q", *PACKAGES],
+                   check=True)
+    site = subprocess.run([str(python()), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    (Path(site) / "sandbox-checkout.pth").write_text(f"{ROOT}\n")
     STAMP.write_text(wanted)
     return python()
 
