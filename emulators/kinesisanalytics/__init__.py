@@ -1,5 +1,9 @@
 """Amazon Kinesis Data Analytics (SQL applications) on DuckDB.
 
+AWS discontinued SQL applications (existing ones were deleted from 27 January 2026); today's exams name
+Amazon Managed Service for Apache Flink, which the sandbox does not run. The SQL API stays here to show
+windowed stream SQL, the idea both share.
+
 Emulated: the kinesisanalyticsv2 API for SQL applications (RuntimeEnvironment
 ``SQL-1_0``): CreateApplication with a Kinesis stream input (schema mappings
 ``$.field``) and Kinesis stream or Firehose outputs, DescribeApplication,
@@ -25,4 +29,6 @@ SERVICE = ServiceInfo(
     executes="SQL applications: pumps with tumbling (STEP) and sliding windows, output to Kinesis or Firehose",
     not_emulated="Flink applications, the v1 API, reference data, Lambda preprocessing",
     provider="provider",
+    notes=("AWS discontinued SQL applications (deleted from 27 January 2026): today's exams name Amazon Managed "
+           "Service for Apache Flink, which the sandbox does not run",),
 )

@@ -163,7 +163,7 @@ EXERCISES = [
               "per shard)", "ordering per shard"),
              ("kinesis.create_stream(ShardCount=2)", "put_records with PartitionKey = the session id"),
              check_stream, NOTEBOOK, ("kinesis",)),
-    Exercise(22, "firehose-to-s3", "Kinesis Data Firehose", "Load the stream into the lake with Firehose",
+    Exercise(22, "firehose-to-s3", "Amazon Data Firehose", "Load the stream into the lake with Firehose",
              "Create the delivery stream `ex22-clicks-to-lake` that writes events, GZIP-compressed, under "
              "`s3://ex22-lake/clicks/` at least every 60 seconds, and deliver some events.",
              ("Firehose: near-real-time loading into S3/Redshift/OpenSearch/Splunk", "buffering hints",
@@ -171,7 +171,7 @@ EXERCISES = [
              ("firehose.create_delivery_stream(ExtendedS3DestinationConfiguration={... 'CompressionFormat': "
               "'GZIP', 'BufferingHints': {'IntervalInSeconds': 60, 'SizeInMBs': 5}})", "put_record_batch"),
              check_firehose, NOTEBOOK, ("firehose", "s3")),
-    Exercise(25, "streaming-sql", "Kinesis Data Analytics", "Count views per product in real time with SQL",
+    Exercise(25, "streaming-sql", "Kinesis Data Analytics for SQL (discontinued)", "Count views per product in real time with SQL",
              "Create the Kinesis Data Analytics SQL application `ex25-view-counter` that reads clickstream JSON from "
              "the stream `ex25-clicks-in` and writes, every 10 seconds, the number of `view` events per product "
              "(columns product_id, views) as JSON to the stream `ex25-view-counts`. Start it and send it events.",
