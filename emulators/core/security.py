@@ -17,7 +17,7 @@ request to the sandbox passes, in this order:
    S3 reads that the bucket makes public and operations AWS itself serves
    unsigned (``sts:AssumeRoleWithWebIdentity``...).
 
-Admin routes (``/_sandbox/*``, moto's ``/moto-api/*``) need the per-start token
+Admin routes (``/_sandbox/*``) need the per-start token (moto's ``/moto-api/*`` is not served)
 from ``<state>/admin-token`` (mode 0600) in an ``X-Sandbox-Token`` header, which
 no simple cross-site request can carry.
 """

@@ -356,17 +356,17 @@ class EmbeddedCloud:
             self.gate.check_same_origin(environ)
             return self._console(environ, start_response)
         if path.startswith("/moto-api"):
-            # moto's own dashboard and reset routes: the admin token only
             self.gate.check_same_origin(environ)
-            self.gate.require_token(environ)
-            cors: list[tuple[str, str]] = []
-        else:
-            preflight = self.gate.preflight(environ)
-            if preflight is not None:
-                start_response("200 OK", preflight + [("Content-Length", "0")])
-                return [b""]
-            cors = self.gate.check_origin(environ)
-            self.gate.authenticate(environ)
+            # moto's own dashboard, state dump and reset: not served (the sandbox's admin routes and console
+            # do their jobs, behind the admin token)
+            raise AwsRefusal(404, "NotFound", "moto's /moto-api routes are not served by the sandbox: use "
+                             "`sandbox status`, `sandbox reset` or `sandbox console`.", "json")
+        preflight = self.gate.preflight(environ)
+        if preflight is not None:
+            start_response("200 OK", preflight + [("Content-Length", "0")])
+            return [b""]
+        cors = self.gate.check_origin(environ)
+        self.gate.authenticate(environ)
         return self._serve_moto(environ, start_response, cors)
 
     def _record_write(self, environ: dict[str, Any], status: str) -> int | None:

@@ -26,12 +26,18 @@ def own(tmp_path_factory):
     from sandbox.session import SandboxSession
     from tests.conftest import PrivateCloud
 
+    import os
+
+    # an earlier test's sagemaker_session() may have pointed AWS_ENDPOINT_URL at the session sandbox, and
+    # clients follow that variable first: this module's checks must reach this module's sandbox
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("AWS_ENDPOINT_URL")}
     cloud = PrivateCloud(tmp_path_factory.mktemp("hardened-state"))
     cloud.up()
     try:
         yield SandboxSession(cloud.config)
     finally:
         cloud.down()
+        os.environ.update(saved)
 
 
 def _parquet(frame) -> bytes:

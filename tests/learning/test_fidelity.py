@@ -48,11 +48,14 @@ def test_the_differences_text_is_the_declaration():
             assert info.not_emulated in text and info.aws in text
 
 
-def test_sandbox_services_prints_every_declaration():
-    from emulators.registry import service_infos
-    from sandbox.cli import main
+def test_sandbox_services_prints_every_declaration(monkeypatch):
+    from rich.console import Console
 
-    result = CliRunner().invoke(main, ["services"], env={"COLUMNS": "2000"})
+    from emulators.registry import service_infos
+    from sandbox import cli
+
+    monkeypatch.setattr(cli, "_console", lambda: Console(width=2000, highlight=False))  # no wrapping
+    result = CliRunner().invoke(cli.main, ["services"])
     assert result.exit_code == 0, result.output
     flat = " ".join(result.output.split())
     for info in service_infos():

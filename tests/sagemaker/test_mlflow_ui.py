@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.error
 import urllib.request
 
 import pytest
@@ -22,8 +23,6 @@ def test_mlflow_ui_serves_the_tracking_store(tmp_path):
                                     timeout=10) as response:
             assert response.status == 200 and b"experiments" in response.read()
         # MLflow's own host check is on: a rebinding name is refused
-        import urllib.error
-
         rebound = urllib.request.Request(f"http://127.0.0.1:{port}/api/2.0/mlflow/experiments/search?max_results=5",
                                          headers={"Host": f"rebind.evil.example:{port}"})
         with pytest.raises(urllib.error.HTTPError) as refused:
