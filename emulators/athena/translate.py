@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from emulators.core.sqlguard import DUCKDB_ONLY_FUNCTIONS
+
 # Presto/MySQL date format letters -> strftime
 MYSQL_TO_STRFTIME = {
     "%Y": "%Y", "%y": "%y", "%m": "%m", "%c": "%-m", "%d": "%d", "%e": "%-d", "%H": "%H", "%k": "%-H",
@@ -146,17 +148,7 @@ class StatementError(ValueError):
 
 
 # DuckDB functions Athena does not have that reach outside the query: files, the catalog, settings
-DUCKDB_ONLY = frozenset({
-    "read_csv", "read_csv_auto", "read_parquet", "parquet_scan", "read_json", "read_json_auto",
-    "read_json_objects", "read_json_objects_auto", "read_ndjson", "read_ndjson_auto", "read_ndjson_objects",
-    "read_text", "read_blob", "glob", "parquet_metadata", "parquet_schema", "parquet_file_metadata",
-    "parquet_kv_metadata", "sniff_csv", "iceberg_scan", "iceberg_metadata", "delta_scan", "sqlite_scan",
-    "postgres_scan", "mysql_scan", "read_xlsx", "query", "query_table", "getenv", "current_setting",
-    "duckdb_settings", "duckdb_tables", "duckdb_columns", "duckdb_databases", "duckdb_extensions",
-    "duckdb_functions", "duckdb_secrets", "duckdb_views", "duckdb_schemas", "which_secret", "pragma_table_info",
-    "pragma_storage_info", "pragma_database_size", "pragma_version", "pragma_show", "pragma_metadata_info",
-    "pragma_platform", "pragma_user_agent", "load_aws_credentials", "read_file", "read_files",
-})
+DUCKDB_ONLY = DUCKDB_ONLY_FUNCTIONS  # the list lives once, in core/sqlguard.py
 # Athena functions the sandbox cannot provide (see docs/conformance.md): they answer FUNCTION_NOT_FOUND
 # rather than a DuckDB function of the same name with other semantics
 GAPS = frozenset({"at_timezone", "with_timezone", "timezone_hour", "timezone_minute", "word_stem",

@@ -472,37 +472,6 @@ def merged_schema(schemas: list[FileSchema]) -> FileSchema:
                       first.delimiter, first.has_header)
 
 
-@dataclass
-class _Folder:
-    path: str  # relative to the include path, "" or "a/b/"
-    files: list[tuple[str, int]] = field(default_factory=list)
-    children: dict[str, _Folder] = field(default_factory=dict)
-
-    def all_files(self) -> list[tuple[str, int]]:
-        found = list(self.files)
-        for child in self.children.values():
-            found.extend(child.all_files())
-        return found
-
-
-def _is_hidden(segment: str) -> bool:
-    return segment.startswith(("_", ".")) or segment.endswith(("_$folder$", ".crc"))
-
-
-def _build_tree(objects: list[tuple[str, int]], prefix: str) -> _Folder:
-    root = _Folder("")
-    for key, size in objects:
-        relative = key[len(prefix):]
-        parts = relative.split("/")
-        if not relative or any(_is_hidden(p) for p in parts if p) or relative.endswith("/"):
-            continue
-        node = root
-        for depth, segment in enumerate(parts[:-1]):
-            node = node.children.setdefault(segment, _Folder("/".join(parts[: depth + 1]) + "/"))
-        node.files.append((key, size))
-    return root
-
-
 def _subtree(folder: _Folder, relative_root: str) -> _Folder:
     node = folder
     for segment in [s for s in relative_root.split("/") if s]:

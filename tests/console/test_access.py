@@ -116,9 +116,15 @@ def test_bucket_listing_pages_by_100(aws, s3_bucket, signed_in, console):
     assert len(re.findall(r">(\d{4}\.json)</a>", first)) == 100
 
 
-def test_a_service_that_is_down_degrades_to_a_message(tmp_path: Path):
+def test_a_service_that_is_down_degrades_to_a_message(tmp_path: Path, monkeypatch):
     """Every page, with nothing answering on the endpoint: 200 and a message, no traceback."""
+    import os
+
     import requests as http
+
+    # an earlier test's sagemaker_session() may have left AWS_ENDPOINT_URL pointing at the live sandbox
+    for key in [k for k in os.environ if k.startswith("AWS_ENDPOINT_URL")]:
+        monkeypatch.delenv(key)
 
     dead = ConsoleCloud(free_port_url(), "t" + uuid.uuid4().hex, tmp_path)
     base, server = serve_console(dead)
