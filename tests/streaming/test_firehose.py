@@ -359,7 +359,11 @@ def test_record_and_batch_size_limits(aws, s3_bucket, unique_name):
     assert exc.value.response["Error"]["Code"] == "InvalidArgumentException"
     with pytest.raises(ClientError) as exc:
         firehose.put_record_batch(DeliveryStreamName=unique_name, Records=[{"Data": b"x"}] * 501)
-    assert exc.value.response["Error"]["Code"] == "InvalidArgumentException"
+    # the model's list bound (500), checked before Firehose sees the request, as AWS's request validation does
+    # ("1 validation error detected: Value '[...]' at 'records' failed to satisfy constraint: Member must have
+    # length less than or equal to 500")
+    assert exc.value.response["Error"]["Code"] == "ValidationException"
+    assert "at 'records' failed to satisfy constraint" in exc.value.response["Error"]["Message"]
 
 
 def test_update_destination_is_validated_and_rolled_back(aws, s3_bucket, unique_name):
