@@ -214,12 +214,20 @@ def _wildcard(pattern: str, value: str) -> bool:
     return fnmatch.fnmatchcase(value, pattern.replace("[", "[[]").replace("?", "[?]"))
 
 
-def s3_bucket_of(environ: dict[str, Any]) -> str | None:
-    """The bucket a path-style or virtual-hosted-style S3 request names."""
+def _virtual_host_bucket(environ: dict[str, Any]) -> str | None:
+    """The bucket of a virtual-hosted-style S3 request (``bucket.localhost``), else None."""
     host = _host_name(environ.get("HTTP_HOST", ""))
     for suffix in (".s3.localhost.localstack.cloud", ".localhost"):
         if host.endswith(suffix) and host != suffix.lstrip("."):
             return host[: -len(suffix)]
+    return None
+
+
+def s3_bucket_of(environ: dict[str, Any]) -> str | None:
+    """The bucket a path-style or virtual-hosted-style S3 request names."""
+    bucket = _virtual_host_bucket(environ)
+    if bucket:
+        return bucket
     segment = environ.get("PATH_INFO", "/").lstrip("/").split("/", 1)[0]
     return segment or None
 
@@ -240,7 +248,7 @@ def s3_object_write(environ: dict[str, Any]) -> tuple[str, list[str], str] | Non
     query = environ.get("QUERY_STRING", "")
     names = {pair.partition("=")[0] for pair in query.split("&") if pair}
     path = environ.get("PATH_INFO", "/").lstrip("/")
-    host_style = _host_name(environ.get("HTTP_HOST", "")).startswith(bucket + ".")
+    host_style = _virtual_host_bucket(environ) == bucket
     key = path if host_style else path[len(bucket):].lstrip("/") if path.startswith(bucket) else ""
     if names & set(_NOT_JOURNALED):
         return None
@@ -390,10 +398,9 @@ def expected_signature_v2(environ: dict[str, Any], secret: str, expires: int | N
     date = str(expires) if expires is not None else (
         "" if environ.get("HTTP_X_AMZ_DATE") else environ.get("HTTP_DATE", ""))
     resource = _raw_path(environ)
-    host = _host_name(environ.get("HTTP_HOST", ""))
-    for suffix in (".s3.localhost.localstack.cloud", ".localhost"):
-        if host.endswith(suffix) and host != suffix.lstrip("."):
-            resource = f"/{host[: -len(suffix)]}{resource}"
+    host_bucket = _virtual_host_bucket(environ)
+    if host_bucket:
+        resource = f"/{host_bucket}{resource}"
     subresources = []
     for item in environ.get("QUERY_STRING", "").split("&"):
         key, eq, value = item.partition("=")

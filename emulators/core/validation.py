@@ -44,8 +44,6 @@ S3_XML_SUBRESOURCES = frozenset({
 
 @lru_cache(maxsize=64)
 def _service_model(name: str) -> Any:
-    import botocore.session
-
     return _session().get_service_model(name)
 
 
