@@ -1,4 +1,14 @@
-"""AWS errors the server core answers itself, before any service sees a request.
+"""AWS errors: the typed hierarchy services raise, and the refusals the server core answers itself.
+
+Services raise a class of the hierarchy below (:class:`NotFound`,
+:class:`InvalidInput`, ...), each carrying its default AWS code; a service whose
+API names the error differently passes ``code=`` (Glue's
+``EntityNotFoundException``, SageMaker's ``ResourceNotFound``). moto serialises
+them in the caller's protocol. Engines never raise these: they raise their own
+exceptions, which the service's API layer maps once with :func:`map_errors`.
+
+The server core answers some requests itself, before any service sees them,
+with an :class:`AwsRefusal`.
 
 An :class:`AwsRefusal` carries the HTTP status, the AWS error code and the
 protocol of the request, and renders the body that protocol's clients parse
@@ -13,7 +23,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import ClassVar
 from xml.sax.saxutils import escape
+
+from emulators.core.moto_coupling import AwsError
 
 STATUS_TEXT = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
                405: "Method Not Allowed", 411: "Length Required", 413: "Request Entity Too Large",
@@ -71,3 +86,68 @@ def input_refusal(exc: BaseException, protocol: str) -> AwsRefusal:
         code = "SerializationException" if parse else "ValidationException"
     return AwsRefusal(400, code, "The request's parameters could not be read: a required parameter is missing or "
                       f"malformed ({detail}). Check the request against the operation's API reference.", protocol)
+
+
+# -- the typed hierarchy services raise ------------------------------------------------
+
+
+class ServiceError(AwsError):
+    """An AWS error with a default code; ``code=`` overrides it for a service's own name."""
+
+    code: ClassVar[str] = "InternalFailure"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(code or type(self).code, message)
+
+
+class InvalidInput(ServiceError):
+    """The request is well-formed but its values are not acceptable."""
+
+    code = "ValidationException"
+
+
+class NotFound(ServiceError):
+    """The named resource does not exist."""
+
+    code = "ResourceNotFoundException"
+
+
+class AlreadyExists(ServiceError):
+    """A resource of that name exists already."""
+
+    code = "ResourceInUseException"
+
+
+class Conflict(ServiceError):
+    """The resource is not in a state that allows the operation."""
+
+    code = "ConflictException"
+
+
+class LimitExceeded(ServiceError):
+    """A documented AWS limit would be passed."""
+
+    code = "LimitExceededException"
+
+
+class NotEmulated(ServiceError):
+    """AWS would do this, the sandbox does not (the service's fidelity declaration says so)."""
+
+    code = "UnsupportedOperationException"
+
+
+@contextmanager
+def map_errors(mapping: dict[type[BaseException], Callable[[BaseException], AwsError]]) -> Iterator[None]:
+    """Turn an engine's exceptions into AWS errors at the API boundary, in one place.
+
+    ``with map_errors({QueryFailed: lambda e: InvalidInput(str(e), code="InvalidRequestException")}): ...``
+    """
+    try:
+        yield
+    except AwsError:
+        raise
+    except tuple(mapping) as exc:  # type: ignore[misc]
+        for kind, make in mapping.items():
+            if isinstance(exc, kind):
+                raise make(exc) from exc
+        raise
