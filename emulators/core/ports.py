@@ -82,12 +82,18 @@ class AcceptFirehoseRecords(Protocol):
         """Buffer records into a Firehose stream as ``PutRecordBatch`` would."""
 
 
+class RedshiftSql(Protocol):
+    def __call__(self, account: str, region: str, cluster: str, database: str, sql: str) -> None:
+        """Run one statement (a Firehose ``COPY``) in a provisioned cluster's database; raises on failure."""
+
+
 invoke_lambda: Port[InvokeLambda] = Port("invoke_lambda", "Lambda", InvokeLambda.__call__.__doc__ or "")
 emit_event: Port[EmitEvent] = Port("emit_event", "EventBridge", EmitEvent.__call__.__doc__ or "")
 accept_firehose_records: Port[AcceptFirehoseRecords] = Port(
     "accept_firehose_records", "Firehose", AcceptFirehoseRecords.__call__.__doc__ or "")
+redshift_sql: Port[RedshiftSql] = Port("redshift_sql", "Redshift", RedshiftSql.__call__.__doc__ or "")
 
-ALL_PORTS: list[Port[Any]] = [invoke_lambda, emit_event, accept_firehose_records]
+ALL_PORTS: list[Port[Any]] = [invoke_lambda, emit_event, accept_firehose_records, redshift_sql]
 
 
 def register(port: Port[Any]) -> Port[Any]:
