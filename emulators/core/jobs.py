@@ -372,6 +372,8 @@ def run(spec: ProcessSpec, registry: ProcessRegistry | None = None, key: Any = N
             except subprocess.TimeoutExpired:
                 pass
         if not (stopped or timed_out):
+            # a stop that signalled the group from another thread (stop_all) before this loop saw it
+            stopped = process.returncode != 0 and (reg.stop_requested(key) or reg.stopping)
             _clear_leftovers(process, group, spec.grace)
     finally:
         reg._remove(key)
