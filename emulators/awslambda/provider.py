@@ -533,6 +533,9 @@ def _s3_notification(account_id: str, event_body: Any, fn_arn: str, region_name:
 
 
 def install(cloud: Any) -> None:
+    from emulators.core import ports
+
+    ports.invoke_lambda.provide(invoke)
     moto_coupling.make_lambda_storage_picklable()
     moto_coupling.replace_model_class("awslambda", "LambdaFunction", SandboxLambdaFunction)
     moto_coupling.install_backend_class("lambda", SandboxLambdaBackend)

@@ -36,7 +36,7 @@ the background:
 - SNS topic ARNs: Publish of AWS's alarm notification JSON (``AlarmName``,
   ``NewStateValue``, ``OldStateValue``, ``NewStateReason``, ``Trigger``, ...) with the
   subject ``ALARM: "name" in US East (N. Virginia)``;
-- Lambda function ARNs: an invocation (through ``emulators.awslambda.provider.invoke``)
+- Lambda function ARNs: an invocation (through the ``invoke_lambda`` port)
   with AWS's alarm event (``source`` ``aws.cloudwatch``, ``alarmData.state``,
   ``previousState``, ``configuration``);
 - other actions (Auto Scaling policies, EC2 stop/terminate/reboot/recover, SSM
@@ -62,7 +62,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from emulators.core import moto_coupling
+from emulators.core import moto_coupling, ports
 from emulators.core.server import current_cloud
 
 log = logging.getLogger("emulators.alarms")
@@ -416,10 +416,8 @@ def _run_action(account: str, region: str, name: str, action: str, alarm: dict[s
             with current_cloud().mutating():
                 moto_coupling.backend_for("sns", parts[4], parts[3]).publish(message, arn=action, subject=subject)
         elif service == "lambda":
-            from emulators.awslambda.provider import invoke
-
-            _, error = invoke(action, json.dumps(lambda_event(account, region, alarm, notice)).encode(),
-                              parts[4], parts[3])
+            _, error = ports.invoke_lambda(action, json.dumps(lambda_event(account, region, alarm, notice)).encode(),
+                                           parts[4], parts[3])
             if error:
                 ok, detail = False, f"the function answered with an error ({error})"
         else:

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from emulators.core import moto_coupling
+from emulators.core import moto_coupling, ports
 from emulators.core.persistence import write_atomically
 from emulators.core.s3access import s3_access
 from emulators.core.server import current_cloud
@@ -383,8 +383,6 @@ def _transform(account: str, region: str, stream: Any, processor: dict[str, Any]
     function gave, for ``!{partitionKeyFromLambda:...}``; ``Dropped`` ones are gone) and the
     processing-failed error lines (``ProcessingFailed``, missing record IDs, function errors).
     """
-    from emulators.awslambda.provider import invoke
-
     arn = _parameter(processor, "LambdaArn", "") or ""
     retries = int(_parameter(processor, "NumberOfRetries", "3") or 3)
     batch_bytes = int(float(_parameter(processor, "BufferSizeInMBs", "1") or 1) * MB)
@@ -411,7 +409,10 @@ def _transform(account: str, region: str, stream: Any, processor: dict[str, Any]
         while attempts <= retries:
             attempts += 1
             try:
-                payload, function_error = invoke(arn, event, account, region)
+                payload, function_error = ports.invoke_lambda(arn, event, account, region)
+            except ports.PortUnavailable as exc:
+                problem = ("Lambda.ServiceUnavailable", str(exc))
+                break
             except Exception as exc:  # moto's and the sandbox's AWS errors (unknown function, runtime)
                 name = getattr(exc, "error_type", None) or getattr(exc, "code", None) or type(exc).__name__
                 code = {"ResourceNotFoundException": "Lambda.ResourceNotFound"}.get(name, f"Lambda.{name}")
@@ -493,8 +494,6 @@ def _conversion_columns(account: str, region: str, conversion: dict[str, Any]) -
 
 
 def _copy_into_redshift(account: str, region: str, config: dict[str, Any], s3_uri: str) -> None:
-    from emulators.redshift.provider import _warehouse_for
-
     url = config.get("ClusterJDBCURL", "")
     host = url.split("//", 1)[-1].split("/", 1)[0]
     cluster = host.split(".", 1)[0].split(":", 1)[0]
@@ -502,8 +501,8 @@ def _copy_into_redshift(account: str, region: str, config: dict[str, Any], s3_ur
     copy = config.get("CopyCommand") or {}
     columns = f" ({copy['DataTableColumns']})" if copy.get("DataTableColumns") else ""
     options = copy.get("CopyOptions") or "JSON 'auto'"
-    store = _warehouse_for(account, region, {"ClusterIdentifier": cluster, "Database": database})
-    store.run(f"COPY {copy['DataTableName']}{columns} FROM '{s3_uri}' {options}")
+    ports.redshift_sql(account, region, cluster, database,
+                       f"COPY {copy['DataTableName']}{columns} FROM '{s3_uri}' {options}")
 
 
 # -- periodic work ---------------------------------------------------------------------
@@ -579,6 +578,7 @@ def _reload_journals() -> None:
 
 def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("firehose", SandboxFirehoseBackend)
+    ports.accept_firehose_records.provide(accept)
     cloud.after_restore(_reload_journals)
     cloud.every(0.5, _flush_due, name="firehose-buffers")
     cloud.every(1.0, _poll_kinesis_sources, name="firehose-kinesis-sources")

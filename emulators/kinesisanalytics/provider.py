@@ -16,7 +16,7 @@ import threading
 from datetime import datetime, timezone
 from typing import Any
 
-from emulators.core import moto_coupling
+from emulators.core import moto_coupling, ports
 from emulators.core.server import current_cloud
 from emulators.kinesisanalytics import engine
 
@@ -177,10 +177,8 @@ def _deliver(account: str, region: str, output: dict[str, Any], lines: list[str]
                 kinesis.put_record(stream_arn=arn, stream_name=arn.rsplit("/", 1)[-1], partition_key="kda",
                                    explicit_hash_key=None, data=base64.b64encode((line + "\n").encode()).decode())
     elif output.get("KinesisFirehoseOutput"):
-        from emulators.firehose.provider import accept
-
         arn = output["KinesisFirehoseOutput"]["ResourceARN"]
-        accept(account, region, arn.rsplit("/", 1)[-1], [(line + "\n").encode() for line in lines])
+        ports.accept_firehose_records(account, region, arn.rsplit("/", 1)[-1], [(line + "\n").encode() for line in lines])
 
 
 def install(cloud: Any) -> None:

@@ -12,8 +12,7 @@ import time
 import uuid
 from typing import Any
 
-from emulators.athena.provider import GlueCatalog
-from emulators.core import moto_coupling
+from emulators.core import moto_coupling, ports
 from emulators.core.paths import state_path
 from emulators.core.s3access import s3_access
 from emulators.core.server import current_cloud
@@ -48,7 +47,12 @@ def _warehouse_for(account: str, region: str, statement: dict[str, Any]) -> Ware
     owner = statement.get("ClusterIdentifier") or f"workgroup-{statement.get('WorkgroupName')}"
     # one file per cluster and database, whatever their names: never a shared or an outside file
     path = state_path(cloud.data_dir("redshift"), f"{account}-{region}", owner, f"{statement['Database']}.duckdb")
-    return Warehouse(path, s3_access(account), GlueCatalog(account, region))
+    return Warehouse(path, s3_access(account), ports.glue_catalog(account, region))
+
+
+def run_sql(account: str, region: str, cluster: str, database: str, sql: str) -> None:
+    """Run one statement in a cluster's database for another service (the ``redshift_sql`` port)."""
+    _warehouse_for(account, region, {"ClusterIdentifier": cluster, "Database": database}).run(sql)
 
 
 def _validate_target(response: Any) -> dict[str, Any]:
@@ -430,6 +434,7 @@ class SandboxRedshiftBackend(moto_coupling.backend_class("redshift")):  # type: 
 def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("redshift", SandboxRedshiftBackend)
     moto_coupling.install_backend_class("redshift-data", SandboxRedshiftDataBackend)
+    ports.redshift_sql.provide(run_sql)
     for operation, handler in (("execute_statement", _execute_statement),
                                ("batch_execute_statement", _batch_execute_statement),
                                ("describe_statement", _describe_statement),

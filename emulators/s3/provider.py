@@ -119,8 +119,7 @@ class SandboxBucket(FakeBucket):  # type: ignore[misc, valid-type]
     """
 
     def get_permission(self, action: str, resource: str) -> Any:
-        from moto.iam.access_control import PermissionResult
-
+        PermissionResult = moto_coupling.permission_result()  # noqa: N806 (moto's enum)
         request = _flask_request()
         if self.policy is None or request is None:
             return PermissionResult.NEUTRAL

@@ -6,7 +6,7 @@ import json
 import uuid
 from typing import Any
 
-from emulators.core import moto_coupling
+from emulators.core import clock, moto_coupling
 
 ParserBackend = moto_coupling.backend_class("stepfunctions-parser")
 
@@ -160,14 +160,13 @@ def _describe_execution(response: Any) -> dict[str, Any]:
 
 def _abort_interrupted_executions() -> None:
     """Executions that were RUNNING when the sandbox stopped cannot resume: mark them ABORTED."""
-    from moto.core.utils import utcnow
-
+    stopped = clock.utcnow().replace(tzinfo=None)  # naive UTC, as moto's models keep times
     for _, _, backend in moto_coupling.backend_dict("stepfunctions-parser").iter_backends():
         for machine in getattr(backend, "state_machines", []):
             for execution in getattr(machine, "executions", []):
                 if getattr(execution, "status", None) == "RUNNING":
                     execution.status = "ABORTED"
-                    execution.stop_date = utcnow()
+                    execution.stop_date = stopped
                     execution.error = "States.Runtime"
                     execution.cause = "the sandbox stopped while this execution ran"
 

@@ -1,4 +1,4 @@
-"""Helpers shared by the CloudWatch and EventBridge tests."""
+"""Helpers shared by the CloudWatch tests."""
 
 from __future__ import annotations
 

@@ -6,8 +6,8 @@ moto's rules and delivers the result).
 Schedules
     ``rate(N minute|minutes|hour|hours|day|days)`` fires every N units counted from
     the rule's anchor (its creation, or its last enabling); ``cron(min hour dom month
-    dow year)`` fires on each UTC minute it names (the project's cron helper,
-    :mod:`emulators.glue.schedule`). :func:`due_fire` is called by a periodic tick
+    dow year)`` fires on each UTC minute it names (the project's cron parser,
+    :mod:`emulators.core.cron`). :func:`due_fire` is called by a periodic tick
     and answers the fire time to use now, or ``None``. Fires missed while the
     sandbox was down are not replayed: after a gap, a rate rule fires once (for its
     latest missed time) and a cron rule fires only if the current minute matches.
@@ -31,6 +31,8 @@ import re
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
+
+from emulators.core import cron
 
 RATE = re.compile(r"\s*rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)\s*")
 UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
@@ -71,8 +73,6 @@ def due_fire(expression: str, anchor: float, last_fire: float | None, now: float
             return None
         # the latest multiple of the period after the anchor that is not in the future
         return anchor + int((now - anchor) // period) * period
-    from emulators.glue import schedule as cron
-
     minute = datetime.fromtimestamp(now, timezone.utc).replace(second=0, microsecond=0)
     fire = minute.timestamp()
     if last_fire is not None and fire <= last_fire:
@@ -97,8 +97,6 @@ def next_fires(expression: str, anchor: float, count: int = 3, after: float | No
             out.append(anchor + k * period)
             k += 1
         return out
-    from emulators.glue import schedule as cron
-
     moment = datetime.fromtimestamp(after, timezone.utc).replace(second=0, microsecond=0) + timedelta(minutes=1)
     for _ in range(366 * 24 * 60):
         if cron.cron_matches(expression, moment.replace(tzinfo=None)):

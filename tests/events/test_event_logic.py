@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from emulators.cloudwatch import events
+from emulators.events import engine as events
 
 
 def at(text: str) -> float:

@@ -1,0 +1,344 @@
+"""EventBridge on moto: scheduled rules fire, and matched events reach every target kind.
+
+moto stores rules and targets and, for PutEvents, delivered only to SQS, CloudWatch
+Logs, archives, other buses and API destinations (anything else answered a 501).
+Its rule class is replaced (``moto_coupling.replace_model_class``) by
+:class:`SandboxRule`, whose ``send_to_targets`` (what PutEvents, replays and
+:func:`emit_event` call) delivers to:
+
+- SQS queues and CloudWatch Logs groups at once, inside the caller's request, as
+  moto did (but with ``Input``/``InputPath``/``InputTransformer`` applied);
+- archives, other buses and API destinations through moto's own code, unchanged;
+- Lambda (asynchronous invoke through the Lambda runner), Step Functions
+  (StartExecution), Batch (SubmitJob from ``BatchParameters``; a JSON input's
+  ``Parameters`` and ``ContainerOverrides`` (``Command``, ``Environment``) are passed
+  on), SNS (Publish), Kinesis (PutRecord, ``KinesisParameters.PartitionKeyPath`` or the
+  event id), Firehose (PutRecord) and SageMaker Pipelines (StartPipelineExecution with
+  ``SageMakerPipelineParameters``) in the background, through each backend's own
+  methods in-process (under ``cloud.mutating()``; never an HTTP call to ourselves).
+
+A delivery that fails (missing target, input that is not JSON where JSON is
+needed, a bad InputPath) is logged and, when the target has a ``DeadLetterConfig``
+SQS queue, the event is sent there with AWS's ``RULE_ARN``/``TARGET_ARN``/
+``ERROR_CODE``/``ERROR_MESSAGE`` message attributes. Nothing is retried.
+
+A DISABLED rule delivers nothing, and a rule with only a ScheduleExpression matches
+no PutEvents event (moto treated its empty pattern as matching everything).
+
+Schedules: a periodic task (every ``SANDBOX_EVENTS_TICK_SECONDS``, default 2 s)
+fires each ENABLED rule of the default bus whose ``rate(...)``/``cron(...)`` is due
+(:func:`emulators.events.engine.due_fire`); a rate counts from the rule's
+creation (a PutRule on the same name creates it anew) or its last EnableRule.
+Fires missed while the sandbox was down are not replayed: after a restore each
+schedule continues from the restore time. There is no sandbox-only way to fire a
+rule "now": the tests check the schedule arithmetic as pure functions and wait for
+one real ``cron(* * * * ? *)`` fire end to end.
+
+Service events: :func:`emit_event` sends an AWS service's event to the default bus
+of an account and region (matched with moto's pattern matcher, delivered as above);
+other services reach it through the ``ports.emit_event`` port this provider provides:
+the Glue job engine sends "Glue Job State Change" and the Batch engine "Batch Job
+State Change". Lambda targets are invoked through ``ports.invoke_lambda``.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import logging
+import os
+import time
+import uuid
+from typing import Any
+
+from emulators.core import moto_coupling, ports
+from emulators.core.server import current_cloud
+from emulators.events import engine as events
+
+log = logging.getLogger("emulators.events")
+MotoRule = moto_coupling.event_rule_class()
+DEFAULT_TICK_SECONDS = 2.0
+SYNC_KINDS = ("sqs", "logs")
+ASYNC_KINDS = ("lambda", "states", "batch", "sns", "kinesis", "firehose", "sagemaker")
+
+
+class DeliveryError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _arn(arn: str) -> tuple[str, str, str, str]:
+    """(service, region, account, resource) of an ARN."""
+    parts = arn.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn":
+        raise DeliveryError("InvalidTarget", f"{arn!r} is not an ARN")
+    return parts[2], parts[3], parts[4], parts[5]
+
+
+class SandboxRule(MotoRule):  # type: ignore[misc, valid-type]
+    """moto's rule, delivering to every target kind and remembering its schedule."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sandbox_anchor: float | None = time.time()
+        self.sandbox_last_fire: float | None = None
+
+    def enable(self) -> None:
+        if self.state != "ENABLED":  # a rate counts again from the enabling
+            self.sandbox_anchor = time.time()
+            self.sandbox_last_fire = None
+        super().enable()
+
+    def send_to_targets(self, original_event: Any, transform_input: bool = True) -> None:
+        if self.state != "ENABLED":
+            return
+        if not self.event_pattern.get_pattern():  # a schedule-only rule matches no event
+            return
+        if not self.event_pattern.matches_event(original_event):
+            return
+        deliver(self, dict(original_event), transform_input)
+
+
+def deliver(rule: Any, moto_event: dict[str, Any], transform_input: bool = True) -> None:
+    """Send one event to every target of ``rule`` (the caller holds the state lock)."""
+    event = events.public_event(moto_event)
+    ingestion = events.iso_time(moto_event.get("ingestion-time") or time.time())
+    for target in list(rule.targets):
+        arn = str(target.get("Arn", ""))
+        service = arn.split(":")[2] if arn.count(":") >= 5 else ""
+        if service == "events":  # archives, other buses, API destinations: moto's own delivery
+            _moto_delivery(rule, target, moto_event, transform_input)
+            continue
+        try:
+            payload = (events.render_input(target, event, rule.arn, rule.name, ingestion)
+                       if transform_input else json.dumps(event))
+        except events.InputError as exc:
+            _failed(rule.arn, target, event, "InvalidInput", str(exc))
+            continue
+        if service in SYNC_KINDS:
+            try:
+                _deliver_now(service, target, event, payload)
+            except Exception as exc:
+                _failed(rule.arn, target, event, *_error(exc))
+        elif service in ASYNC_KINDS:
+            current_cloud().submit(_deliver_later, rule.arn, target, event, payload)
+        else:
+            _failed(rule.arn, target, event, "UnsupportedTarget",
+                    f"targets of service {service or arn!r} are not emulated by the sandbox")
+
+
+def _error(exc: Exception) -> tuple[str, str]:
+    if isinstance(exc, DeliveryError):
+        return exc.code, str(exc)
+    code = getattr(exc, "code", None) or getattr(exc, "error_type", None)
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return (code if isinstance(code, str) and code else type(exc).__name__), str(message)
+
+
+def _moto_delivery(rule: Any, target: dict[str, Any], moto_event: dict[str, Any], transform_input: bool) -> None:
+    single = copy.copy(rule)
+    single.targets = [target]
+    moto_event = dict(moto_event)
+    moto_event.setdefault("ingestion-time", time.time())
+    try:
+        MotoRule.send_to_targets(single, moto_event, transform_input)
+    except Exception as exc:
+        _failed(rule.arn, target, events.public_event(moto_event), *_error(exc))
+
+
+def _deliver_now(service: str, target: dict[str, Any], event: dict[str, Any], payload: str) -> None:
+    _, region, account, resource = _arn(target["Arn"])
+    if service == "sqs":
+        group = (target.get("SqsParameters") or {}).get("MessageGroupId")
+        sqs = moto_coupling.backend_for("sqs", account, region)
+        dedup = event["id"] if resource.endswith(".fifo") else None
+        sqs.send_message(resource, payload, group_id=group, deduplication_id=dedup)
+    elif service == "logs":
+        if not resource.startswith("log-group:"):
+            raise DeliveryError("InvalidTarget", f"{target['Arn']} is not a log group")
+        group = resource[len("log-group:"):]
+        if group.endswith(":*"):
+            group = group[:-2]
+        logs = moto_coupling.backend_for("logs", account, region)
+        stream = str(uuid.uuid4())
+        logs.create_log_stream(group, stream)
+        logs.put_log_events(group, stream, [{"timestamp": int(time.time() * 1000), "message": payload}])
+
+
+def _json_payload(payload: str, kind: str) -> Any:
+    try:
+        return json.loads(payload)
+    except ValueError:
+        raise DeliveryError("InvalidInput", f"the input of a {kind} target must be JSON: {payload[:200]!r}") from None
+
+
+def _deliver_later(rule_arn: str, target: dict[str, Any], event: dict[str, Any], payload: str) -> None:
+    """One background delivery; a failure goes to the log and the dead-letter queue, never further."""
+    try:
+        _deliver_async(target, event, payload)
+    except Exception as exc:
+        _failed(rule_arn, target, event, *_error(exc))
+
+
+def _deliver_async(target: dict[str, Any], event: dict[str, Any], payload: str) -> None:
+    arn = target["Arn"]
+    service, region, account, resource = _arn(arn)
+    cloud = current_cloud()
+    if service == "lambda":
+        _json_payload(payload, "Lambda")
+        # holds no lock while it runs
+        _, function_error = ports.invoke_lambda(arn, payload.encode(), account, region)
+        if function_error:
+            log.warning("EventBridge: function %s answered event %s with an error (%s)", arn, event["id"],
+                        function_error)
+        return
+    with cloud.mutating():
+        if service == "states":
+            _json_payload(payload, "Step Functions")
+            backend = moto_coupling.backend_for("stepfunctions-parser", account, region)
+            backend.start_execution(arn, None, payload)
+        elif service == "batch":
+            _submit_batch_job(account, region, arn, target, payload)
+        elif service == "sns":
+            moto_coupling.backend_for("sns", account, region).publish(payload, arn=arn)
+        elif service == "kinesis":
+            path = (target.get("KinesisParameters") or {}).get("PartitionKeyPath")
+            key = event["id"]
+            if path:
+                try:
+                    key = events.json_path(event, path)
+                except KeyError:
+                    raise DeliveryError("InvalidInput", f"PartitionKeyPath {path} matches nothing in the event") \
+                        from None
+                key = key if isinstance(key, str) else json.dumps(key)
+            name = resource.split("/", 1)[-1]
+            moto_coupling.backend_for("kinesis", account, region).put_record(
+                arn, name, key, None, base64.b64encode(payload.encode()).decode())
+        elif service == "firehose":
+            name = resource.split("/", 1)[-1]
+            moto_coupling.backend_for("firehose", account, region).put_record(name, {"Data": payload.encode()})
+        elif service == "sagemaker":
+            if not resource.startswith("pipeline/"):
+                raise DeliveryError("InvalidTarget", f"{arn} is not a SageMaker pipeline")
+            params = (target.get("SageMakerPipelineParameters") or {}).get("PipelineParameterList") or []
+            moto_coupling.backend_for("sagemaker", account, region).start_pipeline_execution(
+                resource.split("/", 1)[1], None, params, None, None, None)
+
+
+def _submit_batch_job(account: str, region: str, queue_arn: str, target: dict[str, Any], payload: str) -> None:
+    params = target.get("BatchParameters") or {}
+    if not params.get("JobDefinition") or not params.get("JobName"):
+        raise DeliveryError("InvalidParameter", "BatchParameters needs JobDefinition and JobName")
+    body = _json_payload(payload, "Batch")
+    parameters, overrides = None, None
+    if isinstance(body, dict):
+        if isinstance(body.get("Parameters"), dict):
+            parameters = {str(k): str(v) for k, v in body["Parameters"].items()}
+        given = body.get("ContainerOverrides")
+        if isinstance(given, dict):
+            overrides = {}
+            if given.get("Command"):
+                overrides["command"] = list(given["Command"])
+            if given.get("Environment"):
+                overrides["environment"] = [{"name": e.get("Name"), "value": e.get("Value")}
+                                            for e in given["Environment"]]
+    size = (params.get("ArrayProperties") or {}).get("Size")
+    backend = moto_coupling.backend_for("batch", account, region)
+    backend.submit_job(params["JobName"], params["JobDefinition"], queue_arn,
+                       array_properties={"size": int(size)} if size else {},
+                       container_overrides=overrides, parameters=parameters)
+
+
+def _failed(rule_arn: str, target: dict[str, Any], event: dict[str, Any], code: str, message: str) -> None:
+    log.warning("EventBridge rule %s could not deliver event %s to %s: %s: %s", rule_arn, event.get("id"),
+                target.get("Arn"), code, message)
+    dlq = (target.get("DeadLetterConfig") or {}).get("Arn")
+    if not dlq:
+        return
+    try:
+        _, region, account, queue = _arn(dlq)
+        attributes = {name: {"DataType": "String", "StringValue": value[:1024]} for name, value in (
+            ("RULE_ARN", rule_arn), ("TARGET_ARN", str(target.get("Arn"))), ("ERROR_CODE", code),
+            ("ERROR_MESSAGE", message or code))}
+        with current_cloud().mutating():
+            moto_coupling.backend_for("sqs", account, region).send_message(
+                queue, json.dumps(event), message_attributes=attributes)
+    except Exception:
+        log.exception("EventBridge: the dead-letter queue %s of a target of %s could not take the event", dlq,
+                      rule_arn)
+
+
+# ------------------------------------------------------------------ schedules
+def tick(now: float | None = None) -> int:
+    """Fire every scheduled rule that is due; returns how many fired."""
+    cloud = current_cloud()
+    now = time.time() if now is None else now
+    fired, changed = 0, False
+    with cloud.store.lock.shared():
+        for account, region, bus, rule in moto_coupling.iter_event_rules():
+            expression = getattr(rule, "scheduled_expression", None)
+            if bus != "default" or not expression or rule.state != "ENABLED":
+                continue
+            if getattr(rule, "sandbox_anchor", None) is None:  # a rule from before this engine
+                rule.sandbox_anchor, rule.sandbox_last_fire, changed = now, now, True
+                continue
+            fire = events.due_fire(expression, rule.sandbox_anchor, getattr(rule, "sandbox_last_fire", None), now)
+            if fire is None:
+                continue
+            rule.sandbox_last_fire = fire
+            fired, changed = fired + 1, True
+            event = events.scheduled_event(account, region, rule.arn, fire)
+            try:
+                deliver(rule, {**event, "ingestion-time": now})
+            except Exception:
+                log.exception("EventBridge: scheduled rule %s could not fire", rule.arn)
+    if changed:
+        cloud.mark_dirty()
+    return fired
+
+
+def _skip_missed_fires() -> None:
+    """After a restore, schedules go on from now: fires missed while the sandbox was down are not replayed."""
+    now = time.time()
+    for _, _, _, rule in moto_coupling.iter_event_rules():
+        if getattr(rule, "scheduled_expression", None):
+            if getattr(rule, "sandbox_anchor", None) is None:
+                rule.sandbox_anchor = now
+            rule.sandbox_last_fire = now
+
+
+# ------------------------------------------------------------------ service events
+def emit_event(account: str, region: str, source: str, detail_type: str, detail: dict[str, Any],
+               resources: list[str] | None = None) -> None:
+    """Send an AWS service's event to the default bus (in the background; safe to call under the lock)."""
+    try:
+        cloud = current_cloud()
+    except RuntimeError:
+        return
+    event = events.service_event(account, region, source, detail_type, detail, resources)
+
+    def run() -> None:
+        with cloud.store.lock.shared():
+            backend = moto_coupling.backend_for("events", account, region)
+            bus = backend.event_buses.get("default")
+            for rule in list(bus.rules.values()) if bus is not None else []:
+                try:
+                    rule.send_to_targets({**event, "ingestion-time": time.time()})
+                except Exception:
+                    log.exception("EventBridge: %s event for rule %s failed", detail_type, rule.arn)
+        cloud.mark_dirty()
+
+    try:
+        cloud.submit(run)
+    except RuntimeError:  # shutting down
+        pass
+
+
+def install(cloud: Any) -> None:
+    moto_coupling.replace_model_class("events", "Rule", SandboxRule)
+    cloud.after_restore(_skip_missed_fires)
+    seconds = float(os.environ.get("SANDBOX_EVENTS_TICK_SECONDS") or DEFAULT_TICK_SECONDS)
+    cloud.every(max(0.5, seconds), tick, name="eventbridge-schedules")
+    ports.emit_event.provide(emit_event)
