@@ -87,13 +87,31 @@ class RedshiftSql(Protocol):
         """Run one statement (a Firehose ``COPY``) in a provisioned cluster's database; raises on failure."""
 
 
+class GlueCatalogPort(Protocol):
+    def __call__(self, account: str, region: str) -> Any:
+        """The Glue Data Catalog of an account and region as the query engines read it: an object with the
+        Athena engine's ``Catalog`` methods (``get_table``, ``get_partitions``, ``create_database``, ...)
+        and ``account_id`` / ``region`` attributes."""
+
+
+class LakeTableDataset(Protocol):
+    def __call__(self, account: str, region: str, database: str, table: str) -> Any:
+        """A Glue catalog table as a ``pyarrow.dataset.Dataset`` over its files in S3 (partitions as
+        columns, filters pruning files), as Athena reads it; raises ``errors.NotFound`` when the table
+        does not exist or cannot be read."""
+
+
 invoke_lambda: Port[InvokeLambda] = Port("invoke_lambda", "Lambda", InvokeLambda.__call__.__doc__ or "")
 emit_event: Port[EmitEvent] = Port("emit_event", "EventBridge", EmitEvent.__call__.__doc__ or "")
 accept_firehose_records: Port[AcceptFirehoseRecords] = Port(
     "accept_firehose_records", "Firehose", AcceptFirehoseRecords.__call__.__doc__ or "")
 redshift_sql: Port[RedshiftSql] = Port("redshift_sql", "Redshift", RedshiftSql.__call__.__doc__ or "")
+glue_catalog: Port[GlueCatalogPort] = Port("glue_catalog", "Glue", GlueCatalogPort.__call__.__doc__ or "")
+lake_table_dataset: Port[LakeTableDataset] = Port("lake_table_dataset", "Athena",
+                                                  LakeTableDataset.__call__.__doc__ or "")
 
-ALL_PORTS: list[Port[Any]] = [invoke_lambda, emit_event, accept_firehose_records, redshift_sql]
+ALL_PORTS: list[Port[Any]] = [invoke_lambda, emit_event, accept_firehose_records, redshift_sql,
+                              glue_catalog, lake_table_dataset]
 
 
 def register(port: Port[Any]) -> Port[Any]:
