@@ -111,7 +111,7 @@ def profile_engine(database: str, where: str) -> None:
 
     from emulators.athena.engine import AthenaEngine
     from emulators.athena.listing import IndexedLake
-    from emulators.athena.provider import GlueCatalog
+    from emulators.glue.catalog import GlueCatalog
     from emulators.core import moto_coupling
     from emulators.core.s3access import s3_access
 

@@ -1,105 +1,21 @@
-"""Prefix listings of the in-process S3 that cost what the prefix holds, not what the bucket holds.
+"""The lake access the Athena engine gets: prefix listings from the sorted name index per bucket.
 
-moto keeps a bucket's objects in one dict (name -> versions) and answers a prefix listing by
-walking all of it, so a query over a 30-file table paid for every unrelated object in the bucket
-(4.5 s with 30,000 of them). :class:`IndexedLake` wraps the lake access the engine gets and keeps,
-per bucket, the object names sorted; a listing bisects to the prefix and reads only the keys under it.
-
-The index stays exact without hooks into S3: a dict keeps insertion order and a new name always
-goes to the end, and moto stores a fresh versions list when a name is (re)created. So the index is
-current while the bucket holds as many names as it had and its last name still maps to the same
-versions list; when names were only added, they are the ones after that last name (merged in);
-anything else rebuilds the index (one sort). Overwriting an object changes no name, and sizes,
-ETags and times are read from the live key at listing time.
-
-This module reads moto's bucket store, as ``emulators.core.s3access`` does; the engine only sees the
-``S3Access`` methods (``get``, ``put``, ``list``, ...).
+The index itself (``emulators.core.s3index``) keeps each bucket's object names sorted, so a listing
+of a table's folder bisects to the prefix and reads only the keys under it, whatever else the
+bucket holds. :class:`IndexedLake` wraps the lake access (``emulators.core.s3access``); with S3
+elsewhere (LocalStack) it lists through that S3's own API.
 """
 
 from __future__ import annotations
 
-import bisect
-import threading
-import weakref
 from typing import Any
 
+from emulators.core import s3index
 from emulators.core.s3access import S3Object
-
-
-class _NameIndex:
-    def __init__(self, store: dict) -> None:
-        self.lock = threading.Lock()
-        self.names: list[str] = []
-        self.length = 0
-        self.last: str | None = None
-        self.last_versions: Any = None
-        self._rebuild(store)
-
-    def _rebuild(self, store: dict) -> None:
-        for _ in range(5):
-            try:
-                names = list(dict.keys(store))
-                break
-            except RuntimeError:  # changed while copied: try again
-                continue
-        else:
-            names = list(dict(store))
-        self.last = names[-1] if names else None
-        self.last_versions = dict.get(store, self.last) if names else None
-        self.length = len(names)
-        names.sort()
-        self.names = names
-
-    def refresh(self, store: dict) -> None:
-        length = len(store)
-        if self.last is None:
-            if length:
-                self._rebuild(store)
-            return
-        if dict.get(store, self.last) is not self.last_versions:
-            self._rebuild(store)
-            return
-        if length == self.length:
-            try:
-                if next(reversed(dict.keys(store))) == self.last:
-                    return
-            except (RuntimeError, StopIteration):
-                pass
-            self._rebuild(store)
-            return
-        added: list[str] = []
-        try:
-            for name in reversed(dict.keys(store)):
-                if name == self.last:
-                    break
-                added.append(name)
-        except RuntimeError:
-            self._rebuild(store)
-            return
-        if length != self.length + len(added):  # some names went away as well: start again
-            self._rebuild(store)
-            return
-        for name in reversed(added):
-            bisect.insort(self.names, name)
-        self.last = added[0] if added else self.last
-        self.last_versions = dict.get(store, self.last)
-        self.length = length
-
-    def under(self, prefix: str) -> list[str]:
-        start = bisect.bisect_left(self.names, prefix)
-        out = []
-        for name in self.names[start:]:
-            if not name.startswith(prefix):
-                break
-            out.append(name)
-        return out
 
 
 class IndexedLake:
     """The in-process lake access with prefix listings from a sorted name index per bucket."""
-
-    _indexes: dict[int, tuple[Any, _NameIndex]] = {}
-    _indexes_lock = threading.Lock()
 
     def __init__(self, lake: Any) -> None:
         self._lake = lake
@@ -115,26 +31,5 @@ class IndexedLake:
             store = backend().get_bucket(bucket).keys
         except Exception:
             return self._lake.list(bucket, prefix)  # raises the lake's own S3Error
-        index = self._index(store)
-        with index.lock:
-            index.refresh(store)
-            names = index.under(prefix)
-        found = []
-        for name in names:
-            versions = dict.get(store, name)
-            key = versions[-1] if versions else None
-            if key is None or getattr(key, "is_delete_marker", False):
-                continue
-            found.append(S3Object(name, key.size, key.etag.strip('"'), key.last_modified))
-        return found
-
-    @classmethod
-    def _index(cls, store: dict) -> _NameIndex:
-        with cls._indexes_lock:
-            entry = cls._indexes.get(id(store))
-            if entry is None or entry[0]() is not store:
-                for key in [k for k, (ref, _) in cls._indexes.items() if ref() is None]:
-                    del cls._indexes[key]
-                entry = (weakref.ref(store), _NameIndex(store))
-                cls._indexes[id(store)] = entry
-            return entry[1]
+        return [S3Object(name, key.size, key.etag.strip('"'), key.last_modified)
+                for name, key in s3index.latest_under(store, prefix)]

@@ -11,9 +11,9 @@ import threading
 import time
 from typing import Any
 
-from emulators.athena.engine import AthenaEngine, QueryFailed, QueryResult, prepare_connections
+from emulators.athena.engine import AthenaEngine, QueryFailed, QueryResult, ScanCounter, prepare_connections
 from emulators.athena.listing import IndexedLake
-from emulators.core import moto_coupling
+from emulators.core import errors, moto_coupling, ports
 from emulators.core.s3access import s3_access
 from emulators.core.server import current_cloud
 
@@ -26,57 +26,6 @@ FIRST_ANSWER_WAIT = 0.1  # seconds StartQueryExecution waits for a query to fini
 # finished results by query id (rebuilt from the CSV in S3 after a restart)
 _results: dict[str, QueryResult] = {}
 _results_lock = threading.Lock()
-
-
-class GlueCatalog:
-    """The engine's view of the Glue Data Catalog: moto's Glue backend, in-process."""
-
-    def __init__(self, account_id: str, region: str) -> None:
-        self.glue = moto_coupling.backend_for("glue", account_id, region)
-
-    def database_exists(self, name: str) -> bool:
-        return bool(name) and name.strip('`"').lower() in self.glue.databases
-
-    def create_database(self, name: str, description: str | None, location: str | None) -> None:
-        database_input: dict[str, Any] = {"Name": name}
-        if description:
-            database_input["Description"] = description
-        if location:
-            database_input["LocationUri"] = location
-        self.glue.create_database(name, database_input)
-
-    def drop_database(self, name: str) -> None:
-        self.glue.delete_database(name)
-
-    def list_databases(self) -> list[str]:
-        return list(self.glue.databases)
-
-    def get_table(self, database: str, name: str) -> dict[str, Any] | None:
-        try:
-            return self.glue.get_table(database, name).as_dict()
-        except Exception:
-            return None
-
-    def list_tables(self, database: str) -> list[str]:
-        return [t.name for t in self.glue.get_tables(database, None)]
-
-    def create_table(self, database: str, table_input: dict[str, Any]) -> None:
-        self.glue.create_table(database, table_input["Name"], table_input)
-
-    def delete_table(self, database: str, name: str) -> None:
-        self.glue.delete_table(database, name)
-
-    def get_partitions(self, database: str, name: str) -> list[dict[str, Any]]:
-        table = self.glue.get_table(database, name)
-        return [p.as_dict() for p in table.partitions.values()]
-
-    def add_partitions(self, database: str, name: str, partitions: list[dict[str, Any]]) -> None:
-        table = self.glue.get_table(database, name)
-        for partition in partitions:
-            table.create_partition(partition)
-
-    def delete_partition(self, database: str, name: str, values: list[str]) -> None:
-        self.glue.get_table(database, name).delete_partition(values)
 
 
 class SandboxExecution(moto_coupling.PlainStatus, MotoExecution):  # type: ignore[misc, valid-type]
@@ -169,7 +118,7 @@ def _run_query(account_id: str, region: str, exec_id: str) -> None:
     with cloud.mutating():
         execution.status = "RUNNING"
     context = execution.context or {}
-    engine = AthenaEngine(GlueCatalog(account_id, region), IndexedLake(s3_access(account_id)))
+    engine = AthenaEngine(ports.glue_catalog(account_id, region), IndexedLake(s3_access(account_id)))
     output = execution.config["OutputLocation"]
     try:
         if _read_only(execution.query):
@@ -354,7 +303,7 @@ def _get_query_results(response: Any) -> dict[str, Any]:
 
 
 def _get_table_metadata(response: Any) -> dict[str, Any]:
-    catalog = GlueCatalog(response.current_account, response.region)
+    catalog = ports.glue_catalog(response.current_account, response.region)
     database, name = response._get_param("DatabaseName"), response._get_param("TableName")
     if not catalog.database_exists(database):
         raise moto_coupling.AwsError("MetadataException", f"Database {database} not found.")
@@ -365,7 +314,7 @@ def _get_table_metadata(response: Any) -> dict[str, Any]:
 
 
 def _list_table_metadata(response: Any) -> dict[str, Any]:
-    catalog = GlueCatalog(response.current_account, response.region)
+    catalog = ports.glue_catalog(response.current_account, response.region)
     _check_catalog(response)
     database = response._get_param("DatabaseName")
     if not catalog.database_exists(database):
@@ -405,7 +354,7 @@ def _check_catalog(response: Any) -> None:
 
 
 def _list_databases(response: Any) -> dict[str, Any]:
-    catalog = GlueCatalog(response.current_account, response.region)
+    catalog = ports.glue_catalog(response.current_account, response.region)
     _check_catalog(response)
     page, token = _metadata_page(response, sorted(catalog.list_databases()))
     result: dict[str, Any] = {"DatabaseList": [_database(catalog, name) for name in page]}
@@ -415,7 +364,7 @@ def _list_databases(response: Any) -> dict[str, Any]:
 
 
 def _get_database(response: Any) -> dict[str, Any]:
-    catalog = GlueCatalog(response.current_account, response.region)
+    catalog = ports.glue_catalog(response.current_account, response.region)
     _check_catalog(response)
     name = response._get_param("DatabaseName")
     if not catalog.database_exists(name):
@@ -428,7 +377,7 @@ def _get_database(response: Any) -> dict[str, Any]:
 
 
 def _database(catalog: Any, name: str) -> dict[str, Any]:
-    data = catalog.glue.get_database(name).as_dict()
+    data = catalog.get_database(name)
     out: dict[str, Any] = {"Name": data["Name"]}
     if data.get("Description"):
         out["Description"] = data["Description"]
@@ -498,8 +447,18 @@ def _fail_interrupted_queries() -> None:
                 execution.state_change_reason = "the sandbox stopped while this query ran"
 
 
+def lake_table_dataset(account: str, region: str, database: str, table: str) -> Any:
+    """The ``lake_table_dataset`` port: a catalog table as Athena reads it (Redshift Spectrum's external tables)."""
+    engine = AthenaEngine(ports.glue_catalog(account, region), IndexedLake(s3_access(account)))
+    try:
+        return engine.table_dataset(database.lower(), table.lower(), ScanCounter())
+    except QueryFailed as exc:
+        raise errors.NotFound(str(exc), code="EntityNotFoundException") from None
+
+
 def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("athena", SandboxAthenaBackend)
+    ports.lake_table_dataset.provide(lake_table_dataset)
     moto_coupling.replace_model_class("athena", "Execution", SandboxExecution)
     for operation, handler in (("get_query_execution", _get_query_execution),
                                ("batch_get_query_execution", _batch_get_query_execution),

@@ -121,11 +121,10 @@ class _InProcessS3(S3Access):
             bucket_obj = self._backend().get_bucket(bucket)
         except Exception as exc:
             raise self._translate(exc) from None
-        found = []
-        for name, key in list(bucket_obj.keys.items()):
-            if name.startswith(prefix) and key is not None and not getattr(key, "is_delete_marker", False):
-                found.append(S3Object(name, key.size, key.etag.strip('"'), key.last_modified))
-        return sorted(found, key=lambda o: o.key)
+        from emulators.core.s3index import latest_under  # sorted names per bucket: costs what the prefix holds
+
+        return [S3Object(name, key.size, key.etag.strip('"'), key.last_modified)
+                for name, key in latest_under(bucket_obj.keys, prefix)]
 
     def bucket_exists(self, bucket: str) -> bool:
         try:

@@ -270,23 +270,23 @@ class Warehouse:
         externals = self._external_schemas(con)
         if not externals:
             return sql
-        from emulators.athena.engine import AthenaEngine, QueryFailed, _ScanCounter
+        from emulators.core import errors, ports
 
         try:
             names = duckdb.get_table_names(sql, qualified=True)
         except duckdb.Error:
             return sql
-        engine = AthenaEngine(self.catalog, self.lake)
         for name in names:
             bare = re.sub(r"\s+AS\s+.*$", "", name, flags=re.I)
             parts = [p.strip('"').lower() for p in bare.split(".")]
             if len(parts) != 2 or parts[0] not in externals:
                 continue
             schema, table = parts
-            try:
-                dataset = engine.table_dataset(externals[schema], table, _ScanCounter())
-            except QueryFailed as exc:
-                raise StatementFailed(f"ERROR: relation \"{schema}.{table}\" does not exist ({exc})") from None
+            try:  # the table as Athena reads it (the lake_table_dataset port), never a copy
+                dataset = ports.lake_table_dataset(self.catalog.account_id, self.catalog.region, externals[schema],
+                                                   table)
+            except errors.NotFound as exc:
+                raise StatementFailed(f"ERROR: relation \"{schema}.{table}\" does not exist ({exc.message})") from None
             alias = f"__spectrum_{schema}_{table}"
             con.register(alias, dataset)
             pattern = rf'"?\b{re.escape(schema)}\b"?\s*\.\s*"?\b{re.escape(table)}\b"?'

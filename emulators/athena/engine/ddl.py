@@ -1,0 +1,299 @@
+"""DDL on the Glue catalog: databases, external tables (Hive DDL parsed with regular expressions),
+MSCK REPAIR TABLE, ALTER TABLE ADD/DROP PARTITION, SHOW and DESCRIBE."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from emulators.athena.engine.lake import _data_files, split_s3
+from emulators.athena.engine.text import _column_def, _ddl, _like, _parenthesised, _properties, _qualified
+from emulators.athena.engine.types import (JSON_SERDE, LAZY_SERDE, PARQUET_IO, TEXT_IO, QueryFailed, QueryResult,
+                                           _split_top)
+from emulators.athena.engine.views import view_definition
+
+def _create_statement(table: dict[str, Any]) -> list[str]:
+    """The lines of ``SHOW CREATE TABLE`` for a Glue table, in Athena's layout."""
+    sd = table.get("StorageDescriptor") or {}
+    columns = [f"  `{c['Name']}` {c['Type']}" for c in sd.get("Columns", [])]
+    lines = [f"CREATE EXTERNAL TABLE `{table['Name']}`("]
+    lines += [c + ("," if i < len(columns) - 1 else ")") for i, c in enumerate(columns)] or [")"]
+    keys = [f"  `{k['Name']}` {k['Type']}" for k in table.get("PartitionKeys", [])]
+    if keys:
+        lines.append("PARTITIONED BY ( ")
+        lines += [k + ("," if i < len(keys) - 1 else ")") for i, k in enumerate(keys)]
+    serde = sd.get("SerdeInfo") or {}
+    if serde.get("SerializationLibrary"):
+        lines += ["ROW FORMAT SERDE ", f"  '{serde['SerializationLibrary']}' "]
+        params = serde.get("Parameters") or {}
+        if params:
+            lines.append("WITH SERDEPROPERTIES ( ")
+            items = [f"  '{k}'='{v}'" for k, v in params.items()]
+            lines += [item + ("," if i < len(items) - 1 else ") ") for i, item in enumerate(items)]
+    if sd.get("InputFormat"):
+        lines += ["STORED AS INPUTFORMAT ", f"  '{sd['InputFormat']}' "]
+    if sd.get("OutputFormat"):
+        lines += ["OUTPUTFORMAT ", f"  '{sd['OutputFormat']}'"]
+    if sd.get("Location"):
+        lines += ["LOCATION", f"  '{sd['Location']}'"]
+    properties = table.get("Parameters") or {}
+    if properties:
+        lines.append("TBLPROPERTIES (")
+        items = [f"  '{k}'='{v}'" for k, v in properties.items()]
+        lines += [item + ("," if i < len(items) - 1 else ")") for i, item in enumerate(items)]
+    return lines
+
+
+
+class DdlStatements:
+    """The DDL statements (a mixin of :class:`AthenaEngine`)."""
+
+    # ---- DDL ----
+    def create_database(self, sql: str) -> QueryResult:
+        match = re.match(r"CREATE\s+(?:DATABASE|SCHEMA)\s+(IF\s+NOT\s+EXISTS\s+)?[`\"]?([\w-]+)[`\"]?"
+                         r"(?:\s+COMMENT\s+'([^']*)')?(?:\s+LOCATION\s+'([^']*)')?", sql, re.IGNORECASE)
+        if not match:
+            raise QueryFailed(f"line 1:1: cannot parse CREATE DATABASE statement: {sql[:200]}")
+        name = match.group(2).lower()
+        if self.catalog.database_exists(name):
+            if match.group(1):
+                return _ddl()
+            raise QueryFailed(f"FAILED: SemanticException [Error 10072]: Database {name} already exists")
+        self.catalog.create_database(name, match.group(3), match.group(4))
+        return _ddl()
+
+    def drop_database(self, sql: str) -> QueryResult:
+        match = re.match(r"DROP\s+(?:DATABASE|SCHEMA)\s+(IF\s+EXISTS\s+)?[`\"]?([\w-]+)[`\"]?\s*(CASCADE)?",
+                         sql, re.IGNORECASE)
+        if not match:
+            raise QueryFailed("line 1:1: cannot parse DROP DATABASE statement")
+        name = match.group(2).lower()
+        if not self.catalog.database_exists(name):
+            if match.group(1):
+                return _ddl()
+            raise QueryFailed(f"FAILED: SemanticException [Error 10072]: Database does not exist: {name}")
+        tables = self.catalog.list_tables(name)
+        if tables and not match.group(3):
+            raise QueryFailed(f"FAILED: InvalidOperationException(message:Database {name} is not empty. "
+                              "One or more tables exist.)")
+        for table in tables:
+            self.catalog.delete_table(name, table)
+        self.catalog.drop_database(name)
+        return _ddl()
+
+    def create_external_table(self, sql: str, database: str) -> QueryResult:
+        text = " ".join(sql.split())
+        match = re.match(r"CREATE\s+(?:EXTERNAL\s+)?TABLE\s+(IF\s+NOT\s+EXISTS\s+)?([`\"\w.-]+)\s*\(", text, re.I)
+        if not match:
+            raise QueryFailed(f"line 1:8: cannot parse CREATE EXTERNAL TABLE: {sql[:200]}")
+        db, name = _qualified(match.group(2), database)
+        body, rest = _parenthesised(text, match.end() - 1)
+        columns = [_column_def(c) for c in _split_top(body)]
+        partition_keys: list[tuple[str, str]] = []
+        part = re.search(r"PARTITIONED\s+BY\s*\(", rest, re.I)
+        if part:
+            pbody, _ = _parenthesised(rest, part.end() - 1)
+            partition_keys = [_column_def(c) for c in _split_top(pbody)]
+        location = re.search(r"LOCATION\s+'([^']+)'", rest, re.I)
+        if not location:
+            raise QueryFailed("FAILED: an external table needs LOCATION 's3://bucket/prefix/'")
+        stored = (re.search(r"STORED\s+AS\s+(\w+)", rest, re.I) or [None, "TEXTFILE"])[1].upper()
+        delim = re.search(r"FIELDS\s+TERMINATED\s+BY\s+'((?:\\.|[^'])*)'", rest, re.I)
+        serde = re.search(r"ROW\s+FORMAT\s+SERDE\s+'([^']+)'", rest, re.I)
+        serde_props = _properties(rest, "WITH\\s+SERDEPROPERTIES")
+        table_props = _properties(rest, "TBLPROPERTIES")
+        if not self.catalog.database_exists(db):
+            raise QueryFailed(f"FAILED: SemanticException [Error 10072]: Database does not exist: {db}")
+        if self.catalog.get_table(db, name) is not None:
+            if match.group(1):
+                return _ddl()
+            raise QueryFailed(f"FAILED: AlreadyExistsException(message:Table {name} already exists)")
+        if stored == "PARQUET":
+            input_format, output_format, library = PARQUET_IO
+            classification = "parquet"
+        elif serde and "json" in serde.group(1).lower() or stored == "JSON":
+            input_format, output_format = TEXT_IO
+            library, classification = (serde.group(1) if serde else JSON_SERDE), "json"
+        else:
+            input_format, output_format = TEXT_IO
+            library = serde.group(1) if serde else LAZY_SERDE
+            classification = "csv"
+            if delim:
+                serde_props.setdefault("field.delim", delim.group(1).encode().decode("unicode_escape"))
+        descriptor = {
+            "Columns": [{"Name": n, "Type": t} for n, t in columns],
+            "Location": location.group(1),
+            "InputFormat": input_format,
+            "OutputFormat": output_format,
+            "SerdeInfo": {"SerializationLibrary": library, "Parameters": serde_props},
+            "Compressed": False,
+            "Parameters": {},
+        }
+        self.catalog.create_table(db, {
+            "Name": name,
+            "TableType": "EXTERNAL_TABLE",
+            "StorageDescriptor": descriptor,
+            "PartitionKeys": [{"Name": n, "Type": t} for n, t in partition_keys],
+            "Parameters": {"EXTERNAL": "TRUE", "classification": classification, **table_props},
+        })
+        return _ddl()
+
+    def drop_table(self, sql: str, database: str) -> QueryResult:
+        match = re.match(r"DROP\s+TABLE\s+(IF\s+EXISTS\s+)?([`\"\w.-]+)", sql, re.I)
+        if not match:
+            raise QueryFailed("line 1:1: cannot parse DROP TABLE statement")
+        db, name = _qualified(match.group(2), database)
+        if self.catalog.get_table(db, name) is None:
+            if match.group(1):
+                return _ddl()
+            raise QueryFailed(f"FAILED: SemanticException [Error 10001]: Table not found {db}.{name}")
+        self.catalog.delete_table(db, name)
+        return _ddl()
+
+    def msck_repair(self, sql: str, database: str) -> QueryResult:
+        match = re.match(r"MSCK\s+REPAIR\s+TABLE\s+([`\"\w.-]+)", sql, re.I)
+        if not match:
+            raise QueryFailed("line 1:1: cannot parse MSCK REPAIR TABLE statement")
+        db, name = _qualified(match.group(1), database)
+        table = self._require_table(db, name)
+        keys = [k["Name"].lower() for k in table.get("PartitionKeys", [])]
+        location = table["StorageDescriptor"]["Location"].rstrip("/") + "/"
+        bucket, prefix = split_s3(location)
+        existing = {tuple(p["Values"]) for p in self.catalog.get_partitions(db, name)}
+        found: dict[tuple[str, ...], str] = {}
+        for file in _data_files(self.lake, location):
+            relative = file.path[len(bucket) + 1 + len(prefix):]
+            segments = relative.split("/")[:-1]
+            if len(segments) < len(keys):
+                continue
+            values = []
+            for key, segment in zip(keys, segments):
+                seg_key, _, value = segment.partition("=")
+                if seg_key.lower() != key:
+                    break
+                values.append(value)
+            else:
+                found[tuple(values)] = location + "/".join(segments[: len(keys)]) + "/"
+        added = [v for v in sorted(found) if v not in existing]
+        self.catalog.add_partitions(db, name, [self._partition_input(table, list(v), found[v]) for v in added])
+        lines = [f"Repair: Added partition to metastore {name}:" +
+                 "/".join(f"{k}={v}" for k, v in zip(keys, values)) for values in added]
+        return QueryResult([("result", "varchar")], [[line] for line in lines], "DDL", header=False)
+
+    def _partition_input(self, table: dict[str, Any], values: list[str], location: str) -> dict[str, Any]:
+        descriptor = dict(table["StorageDescriptor"])
+        descriptor["Location"] = location
+        return {"Values": values, "StorageDescriptor": descriptor}
+
+    def alter_table(self, sql: str, database: str) -> QueryResult:
+        text = " ".join(sql.split())
+        match = re.match(r"ALTER\s+TABLE\s+([`\"\w.-]+)\s+(ADD|DROP)\s+(IF\s+(?:NOT\s+)?EXISTS\s+)?(.*)$", text, re.I)
+        if not match:
+            raise QueryFailed("line 1:1: only ALTER TABLE ... ADD/DROP PARTITION is supported by the sandbox")
+        db, name = _qualified(match.group(1), database)
+        table = self._require_table(db, name)
+        keys = [k["Name"].lower() for k in table.get("PartitionKeys", [])]
+        existing = {tuple(p["Values"]) for p in self.catalog.get_partitions(db, name)}
+        specs = re.findall(r"PARTITION\s*\(([^)]*)\)(?:\s*LOCATION\s+'([^']+)')?", match.group(4), re.I)
+        if not specs:
+            raise QueryFailed("line 1:1: ALTER TABLE needs PARTITION (key='value', ...)")
+        to_add = []
+        for spec, location in specs:
+            given = {k.strip().strip('`"').lower(): v.strip().strip("'\"")
+                     for k, v in (item.split("=", 1) for item in _split_top(spec))}
+            if set(given) != set(keys):
+                raise QueryFailed(f"FAILED: partition spec {given} does not match partition keys {keys}")
+            values = [given[k] for k in keys]
+            if match.group(2).upper() == "ADD":
+                if tuple(values) in existing:
+                    if match.group(3):
+                        continue
+                    raise QueryFailed(f"FAILED: AlreadyExistsException: Partition already exists: {values}")
+                where = location or (table["StorageDescriptor"]["Location"].rstrip("/") + "/" +
+                                     "/".join(f"{k}={v}" for k, v in zip(keys, values)) + "/")
+                to_add.append(self._partition_input(table, values, where))
+            else:
+                if tuple(values) not in existing:
+                    if match.group(3):
+                        continue
+                    raise QueryFailed(f"FAILED: SemanticException: Partition not found {values}")
+                self.catalog.delete_partition(db, name, values)
+        if to_add:
+            self.catalog.add_partitions(db, name, to_add)
+        return _ddl()
+
+    def show(self, sql: str, database: str) -> QueryResult:
+        text = " ".join(sql.split())
+        upper = text.upper()
+        if upper.startswith(("SHOW DATABASES", "SHOW SCHEMAS")):
+            like = re.search(r"LIKE\s+'([^']*)'", text, re.I) or re.search(r"'([^']*)'", text)
+            names = [n for n in sorted(self.catalog.list_databases()) if not like or _like(n, like.group(1))]
+            return QueryResult([("database_name", "varchar")], [[n] for n in names], "DDL", header=False)
+        if upper.startswith("SHOW TABLES"):
+            match = re.match(r"SHOW\s+TABLES(?:\s+(?:IN|FROM)\s+([`\"\w-]+))?(?:\s+(?:LIKE\s+)?'([^']*)')?", text, re.I)
+            db = (match.group(1) or database).strip('`"').lower()
+            if not self.catalog.database_exists(db):
+                raise QueryFailed(f"FAILED: SemanticException [Error 10072]: Database does not exist: {db}")
+            names = [n for n in sorted(self.catalog.list_tables(db)) if not match.group(2) or _like(n, match.group(2))]
+            return QueryResult([("tab_name", "varchar")], [[n] for n in names], "DDL", header=False)
+        if upper.startswith("SHOW VIEWS"):
+            match = re.match(r"SHOW\s+VIEWS(?:\s+(?:IN|FROM)\s+([`\"\w-]+))?(?:\s+LIKE\s+'([^']*)')?", text, re.I)
+            db = (match.group(1) or database).strip('`"').lower()
+            if not self.catalog.database_exists(db):
+                raise QueryFailed(f"SCHEMA_NOT_FOUND: line 1:1: Schema '{db}' does not exist")
+            names = [n for n in sorted(self.catalog.list_tables(db))
+                     if (self.catalog.get_table(db, n) or {}).get("TableType") == "VIRTUAL_VIEW"
+                     and (not match.group(2) or _like(n, match.group(2)))]
+            return QueryResult([("views", "varchar")], [[n] for n in names], "DDL", header=False)
+        if upper.startswith("SHOW CREATE VIEW"):
+            match = re.match(r"SHOW\s+CREATE\s+VIEW\s+([`\"\w.-]+)", text, re.I)
+            db, name = _qualified(match.group(1), database)
+            table = self.catalog.get_table(db, name)
+            if table is None or table.get("TableType") != "VIRTUAL_VIEW":
+                raise QueryFailed(f"line 1:1: View 'awsdatacatalog.{db}.{name}' does not exist")
+            lines = [f'CREATE VIEW "{db}"."{name}" AS', *view_definition(table)["originalSql"].splitlines()]
+            return QueryResult([("Create View", "varchar")], [[line] for line in lines], "DDL", header=False)
+        if upper.startswith("SHOW PARTITIONS"):
+            match = re.match(r"SHOW\s+PARTITIONS\s+([`\"\w.-]+)", text, re.I)
+            db, name = _qualified(match.group(1), database)
+            table = self._require_table(db, name)
+            keys = [k["Name"] for k in table.get("PartitionKeys", [])]
+            if not keys:
+                raise QueryFailed(f"FAILED: SemanticException Table {name} is not a partitioned table")
+            rows = sorted("/".join(f"{k}={v}" for k, v in zip(keys, p["Values"]))
+                          for p in self.catalog.get_partitions(db, name))
+            return QueryResult([("partition", "varchar")], [[r] for r in rows], "DDL", header=False)
+        if upper.startswith("SHOW COLUMNS"):
+            match = re.match(r"SHOW\s+COLUMNS\s+(?:IN|FROM)\s+([`\"\w.-]+)", text, re.I)
+            db, name = _qualified(match.group(1), database)
+            table = self._require_table(db, name)
+            names = [c["Name"] for c in table["StorageDescriptor"]["Columns"]] + [k["Name"] for k in table.get("PartitionKeys", [])]
+            return QueryResult([("field", "varchar")], [[n] for n in names], "DDL", header=False)
+        if upper.startswith("SHOW CREATE TABLE"):
+            match = re.match(r"SHOW\s+CREATE\s+TABLE\s+([`\"\w.-]+)", text, re.I)
+            db, name = _qualified(match.group(1), database)
+            table = self._require_table(db, name)
+            return QueryResult([("createtab_stmt", "varchar")], [[line] for line in _create_statement(table)],
+                               "DDL", header=False)
+        raise QueryFailed(f"line 1:1: {text[:40]} is not supported by the sandbox")
+
+    def describe(self, sql: str, database: str) -> QueryResult:
+        match = re.match(r"(?:DESCRIBE|DESC)\s+(?:FORMATTED\s+|EXTENDED\s+)?([`\"\w.-]+)", sql, re.I)
+        db, name = _qualified(match.group(1), database)
+        table = self._require_table(db, name)
+        rows = [[f"{c['Name']}\t{c['Type']}\t{c.get('Comment', '')}"] for c in table["StorageDescriptor"]["Columns"]]
+        keys = table.get("PartitionKeys", [])
+        rows += [[f"{k['Name']}\t{k['Type']}\t{k.get('Comment', '')}"] for k in keys]
+        if keys:
+            rows += [[""], ["# Partition Information"], ["# col_name\tdata_type\tcomment"], [""]]
+            rows += [[f"{k['Name']}\t{k['Type']}\t{k.get('Comment', '')}"] for k in keys]
+        # Athena's metadata names three columns, while each result row is one tab-separated line
+        return QueryResult([("col_name", "string"), ("data_type", "string"), ("comment", "string")], rows, "DDL",
+                           header=False)
+
+    def _require_table(self, db: str, name: str) -> dict[str, Any]:
+        table = self.catalog.get_table(db, name)
+        if table is None:
+            raise QueryFailed(f"FAILED: SemanticException [Error 10001]: Table not found {db}.{name}")
+        return table
+

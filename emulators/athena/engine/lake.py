@@ -1,0 +1,335 @@
+"""Catalog tables as pyarrow datasets over the lake.
+
+A table becomes a ``FileSystemDataset`` of one fragment per data file, each fragment's partition
+expression fixing its partition values, over a ``PyFileSystem`` that reads objects through the lake
+access (the in-process S3) and counts the bytes it opens (``DataScannedInBytes``). DuckDB pushes
+filters into the dataset, so fragments of partitions that cannot match are never opened.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from emulators.athena import projection
+from emulators.athena.engine.types import OPEN_CSV_SERDE, Catalog, QueryFailed, _ScanCounter, arrow_type
+
+# -- the lake as a pyarrow filesystem ---------------------------------------------
+
+def _lake_filesystem(lake: Any, counter: _ScanCounter) -> Any:
+    import pyarrow as pa
+    import pyarrow.fs as pafs
+
+    class LakeHandler(pafs.FileSystemHandler):
+        """Reads objects through the lake access (in-process S3), counting every byte opened."""
+
+        def __eq__(self, other: object) -> bool:
+            return self is other
+
+        def __ne__(self, other: object) -> bool:
+            return self is not other
+
+        def get_type_name(self) -> str:
+            return "sandbox-lake"
+
+        def normalize_path(self, path: str) -> str:
+            return path
+
+        def _read(self, path: str) -> bytes:
+            bucket, _, key = path.partition("/")
+            data = lake.get(bucket, key)
+            with counter.lock:
+                counter.bytes_read += len(data)
+                counter.files.append(path)
+            return data
+
+        def open_input_file(self, path: str) -> Any:
+            return pa.BufferReader(self._read(path))
+
+        def open_input_stream(self, path: str) -> Any:
+            data = self._read(path)
+            if path.endswith(".gz"):
+                return pa.CompressedInputStream(pa.BufferReader(data), "gzip")
+            return pa.BufferReader(data)
+
+        def get_file_info(self, paths: list[str]) -> list[Any]:
+            return [pafs.FileInfo(p, pafs.FileType.File) for p in paths]
+
+        def get_file_info_selector(self, selector: Any) -> list[Any]:
+            raise NotImplementedError
+
+        def create_dir(self, *args: Any) -> None:
+            raise NotImplementedError
+
+        def delete_dir(self, *args: Any) -> None:
+            raise NotImplementedError
+
+        def delete_dir_contents(self, *args: Any) -> None:
+            raise NotImplementedError
+
+        def delete_root_dir_contents(self, *args: Any) -> None:
+            raise NotImplementedError
+
+        def delete_file(self, *args: Any) -> None:
+            raise NotImplementedError
+
+        def move(self, *args: Any) -> None:
+            raise NotImplementedError
+
+        def copy_file(self, *args: Any) -> None:
+            raise NotImplementedError
+
+        def open_output_stream(self, *args: Any) -> Any:
+            raise NotImplementedError
+
+        def open_append_stream(self, *args: Any) -> Any:
+            raise NotImplementedError
+
+    return pafs.PyFileSystem(LakeHandler())
+
+
+_JSON_DATASET: Any = None
+
+
+def _json_dataset_class() -> Any:
+    """A FileSystemDataset whose scans read to a table before streaming.
+
+    pyarrow's JSON scanner opens its first file on an IO thread inside
+    ``Scanner.to_reader()``, which holds the GIL: over our Python filesystem
+    (the in-process S3) that thread waits for the GIL forever and the query
+    hangs. ``to_table()`` releases the GIL, so a JSON scan runs through it
+    (after filter pushdown and column projection, so pruning and the scanned
+    byte count are unchanged).
+    """
+    global _JSON_DATASET
+    if _JSON_DATASET is None:
+        import pyarrow as pa
+        import pyarrow.dataset as ds
+
+        class _TableScanner:
+            def __init__(self, scanner: Any) -> None:
+                self._scanner = scanner
+                self.projected_schema = scanner.projected_schema
+
+            def to_reader(self) -> Any:
+                table = self._scanner.to_table()
+                return pa.RecordBatchReader.from_batches(table.schema, table.to_batches())
+
+            def to_table(self) -> Any:
+                return self._scanner.to_table()
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(self._scanner, name)
+
+        class JsonLakeDataset(ds.FileSystemDataset):
+            def scanner(self, *args: Any, **kwargs: Any) -> Any:
+                return _TableScanner(super().scanner(*args, **kwargs))
+
+        _JSON_DATASET = JsonLakeDataset
+    return _JSON_DATASET
+
+
+def split_s3(uri: str) -> tuple[str, str]:
+    if not uri.startswith(("s3://", "s3a://")):
+        raise QueryFailed(f"location {uri!r} is not an s3:// URI")
+    bucket, _, prefix = uri.split("://", 1)[1].partition("/")
+    return bucket, prefix
+
+
+@dataclass(frozen=True)
+class DataFile:
+    path: str  # bucket/key
+    size: int
+    modified: Any  # datetime (UTC)
+
+
+PSEUDO_COLUMNS = ("$path", "$file_size", "$file_modified_time")
+
+
+def _data_files(lake: Any, location: str) -> list[DataFile]:
+    """The data files under ``location`` (one listing of that prefix; ``_`` and ``.`` names skipped as on Athena)."""
+    bucket, prefix = split_s3(location)
+    if prefix and not prefix.endswith("/"):
+        prefix += "/"
+    try:
+        objects = lake.list(bucket, prefix)
+    except Exception as exc:
+        raise QueryFailed(f"HIVE_CANNOT_OPEN_SPLIT: cannot list {location}: {exc}") from None
+    files = []
+    for obj in objects:
+        relative = obj.key[len(prefix):]
+        if obj.key.endswith("/") or any(part.startswith(("_", ".")) for part in relative.split("/")):
+            continue
+        files.append(DataFile(f"{bucket}/{obj.key}", obj.size, obj.last_modified))
+    return files
+
+
+class _Listing:
+    """One listing of a table's root, answering the files under each partition folder by bisection."""
+
+    def __init__(self, lake: Any, root: str) -> None:
+        import bisect
+
+        self._bisect = bisect
+        self.lake = lake
+        self.root = root.rstrip("/") + "/"
+        self.files = sorted(_data_files(lake, self.root), key=lambda f: f.path)
+        self.paths = [f.path for f in self.files]
+
+    def under(self, location: str) -> list[DataFile]:
+        location = location.rstrip("/") + "/"
+        if not location.startswith(self.root):
+            return _data_files(self.lake, location)  # a partition outside the table's folder: its own listing
+        bucket, prefix = split_s3(location)
+        start = f"{bucket}/{prefix}"
+        low = self._bisect.bisect_left(self.paths, start)
+        high = self._bisect.bisect_left(self.paths, start[:-1] + chr(ord("/") + 1))
+        return self.files[low:high]
+
+
+@functools.lru_cache(maxsize=8192)
+def _partition_values_expression(keys: tuple[tuple[str, str], ...], values: tuple[str | None, ...]) -> Any:
+    """``key1 == v1 AND key2 == v2 ...`` with each value cast to its key's type (cached: tables are re-read)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    expr = None
+    for (key, kind), value in zip(keys, values):
+        typed = pa.scalar(value).cast(arrow_type(kind)) if value is not None else None
+        cond = pc.field(key) == typed
+        expr = cond if expr is None else expr & cond
+    return expr
+
+
+_SCHEMAS: dict[tuple[str, Any], Any] = {}
+_SCHEMAS_LOCK = threading.Lock()
+
+
+def _physical_schema(fragment: Any, version: Any, counter: _ScanCounter) -> Any:
+    """A Parquet file's schema, read once per file version (the footer read is not data scanned)."""
+    key = (fragment.path, version)
+    with _SCHEMAS_LOCK:
+        cached = _SCHEMAS.get(key)
+    if cached is not None:
+        return cached
+    with counter.lock:
+        before, files = counter.bytes_read, len(counter.files)
+    schema = fragment.physical_schema
+    with counter.lock:
+        counter.bytes_read, counter.files[:] = before, counter.files[:files]
+    with _SCHEMAS_LOCK:
+        if len(_SCHEMAS) > 4096:
+            _SCHEMAS.clear()
+        _SCHEMAS[key] = schema
+    return schema
+
+
+
+def table_dataset(catalog: Catalog, lake: Any, database: str, name: str, counter: _ScanCounter,
+                  pseudo: bool = False, table: dict[str, Any] | None = None) -> Any:
+    """The table as a pyarrow dataset; with ``pseudo``, also Athena's ``"$path"``, ``"$file_size"`` and
+    ``"$file_modified_time"`` columns (constant per file, so filters on them prune files too)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+    import pyarrow.dataset as ds
+    import pyarrow.json as pajson
+
+    table = table if table is not None else catalog.get_table(database, name)
+    if table is None:
+        raise QueryFailed(f"TABLE_NOT_FOUND: line 1:1: Table 'awsdatacatalog.{database}.{name}' does not exist")
+    descriptor = table.get("StorageDescriptor", {})
+    columns = [(c["Name"].lower(), c["Type"]) for c in descriptor.get("Columns", [])]
+    partition_keys = [(k["Name"].lower(), k["Type"]) for k in table.get("PartitionKeys", [])]
+    serde = descriptor.get("SerdeInfo", {})
+    library = serde.get("SerializationLibrary", "") or ""
+    input_format = descriptor.get("InputFormat", "") or ""
+    params = {**table.get("Parameters", {}), **descriptor.get("Parameters", {}), **serde.get("Parameters", {})}
+    classification = (params.get("classification") or "").lower()
+    filesystem = _lake_filesystem(lake, counter)
+    column_types = {n: arrow_type(t) for n, t in columns}
+
+    if "parquet" in library.lower() or "parquet" in input_format.lower() or classification == "parquet":
+        fmt: Any = ds.ParquetFileFormat()
+        kind = "parquet"
+    elif "json" in library.lower() or classification == "json":
+        fmt = ds.JsonFileFormat(parse_options=pajson.ParseOptions(
+            explicit_schema=pa.schema([(n, column_types[n]) for n, _ in columns]),
+            unexpected_field_behavior="ignore"))
+        kind = "json"
+    else:
+        delimiter = params.get("field.delim") or params.get("separatorChar") or params.get("delimiter") or ","
+        skip = int(params.get("skip.header.line.count", "0") or 0)
+        quoted = library == OPEN_CSV_SERDE
+        fmt = ds.CsvFileFormat(
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"' if quoted else False),
+            read_options=pacsv.ReadOptions(column_names=[n for n, _ in columns], skip_rows=skip),
+            convert_options=pacsv.ConvertOptions(column_types=column_types, strings_can_be_null=False,
+                                                 null_values=["", "\\N"] if not quoted else ["\\N"]))
+        kind = "text"
+
+    def partition_expression(values: list[str], file: DataFile) -> Any:
+        expr = _partition_values_expression(tuple(partition_keys), tuple(values)) if partition_keys else None
+        if pseudo:
+            for cond in (pc.field("$path") == f"s3://{file.path}",
+                         pc.field("$file_size") == pa.scalar(file.size, pa.int64()),
+                         pc.field("$file_modified_time") == pa.scalar(file.modified, pa.timestamp("ms", "UTC"))):
+                expr = cond if expr is None else expr & cond
+        return expr
+
+    versions: dict[str, tuple[int, Any]] = {}
+
+    def fragment(file: DataFile, values: list[str]) -> Any:
+        versions[file.path] = (file.size, file.modified)
+        expr = partition_expression(values, file)
+        if expr is None:
+            return fmt.make_fragment(file.path, filesystem=filesystem)
+        return fmt.make_fragment(file.path, filesystem=filesystem, partition_expression=expr)
+
+    fragments = []
+    table_params = table.get("Parameters", {}) or {}
+    if partition_keys and projection.enabled(table_params):
+        try:
+            projected = projection.projected_partitions([k for k, _ in partition_keys],
+                                                        descriptor.get("Location", ""), table_params)
+        except projection.ProjectionError as exc:
+            raise QueryFailed(str(exc)) from None
+        template = table_params.get("storage.location.template")
+        root = template.split("${", 1)[0] if template else descriptor.get("Location", "")
+        root = root[: root.rfind("/") + 1]  # the folder above the first projected value
+        listing = _Listing(lake, root)  # one listing, then matched to each projected partition
+        for values, where in projected:
+            fragments += [fragment(file, values) for file in listing.under(where)]
+    elif partition_keys:
+        # one listing of the table's folder (not one per partition, never the bucket)
+        listing = _Listing(lake, descriptor.get("Location") or "")
+        for partition in catalog.get_partitions(database, name):
+            location = partition.get("StorageDescriptor", {}).get("Location")
+            if location:
+                fragments += [fragment(file, partition["Values"]) for file in listing.under(location)]
+    else:
+        location = descriptor.get("Location")
+        if not location:
+            raise QueryFailed(f"table {database}.{name} has no location")
+        fragments = [fragment(file, []) for file in _data_files(lake, location)]
+
+    fields = []
+    if kind == "parquet" and fragments:
+        physical = _physical_schema(fragments[0], versions.get(fragments[0].path), counter)
+        by_name = {f.name.lower(): f for f in physical}
+        for column, _ in columns:
+            found = by_name.get(column)
+            fields.append(pa.field(column, found.type if found is not None else column_types[column]))
+    else:
+        fields = [pa.field(n, column_types[n]) for n, _ in columns]
+    fields += [pa.field(k, arrow_type(t)) for k, t in partition_keys]
+    if pseudo:
+        fields += [pa.field("$path", pa.string()), pa.field("$file_size", pa.int64()),
+                   pa.field("$file_modified_time", pa.timestamp("ms", "UTC"))]
+    schema = pa.schema(fields)
+    if kind == "json":
+        return _json_dataset_class()(fragments, schema=schema, format=fmt, filesystem=filesystem)
+    return ds.FileSystemDataset(fragments, schema=schema, format=fmt, filesystem=filesystem)
+

@@ -1,0 +1,184 @@
+"""The engine: one statement in, a :class:`QueryResult` out; SELECTs run on DuckDB over the lake datasets.
+
+:class:`AthenaEngine` sends each statement to its kind (DDL, views, writes come from the mixins in
+the sibling modules); for a SELECT, DuckDB names the tables it needs, each becomes a lake dataset (a
+view becomes what it reads, then a DuckDB view), and the connection is locked down before the
+user's SQL runs.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from emulators.athena import functions
+from emulators.athena.engine.ddl import DdlStatements
+from emulators.athena.engine.lake import PSEUDO_COLUMNS, table_dataset
+from emulators.athena.engine.sql import (_clean_error, _ColumnKinds, _discard, _fresh_connection, _referenced_tables,
+                                         _translate, athena_column_names)
+from emulators.athena.engine.types import Catalog, QueryFailed, QueryResult, _format_value, _ScanCounter, athena_type
+from emulators.athena.engine.views import ViewStatements, view_definition
+from emulators.athena.engine.writes import WriteStatements
+from emulators.core.sqlguard import lock_down, statement_count
+
+
+class AthenaEngine(DdlStatements, ViewStatements, WriteStatements):
+    def __init__(self, catalog: Catalog, lake: Any) -> None:
+        self.catalog = catalog
+        self.lake = lake
+
+    def table_dataset(self, database: str, name: str, counter: _ScanCounter, pseudo: bool = False,
+                      table: dict[str, Any] | None = None) -> Any:
+        """The table as a pyarrow dataset (see :func:`emulators.athena.engine.lake.table_dataset`)."""
+        return table_dataset(self.catalog, self.lake, database, name, counter, pseudo, table)
+
+    def execute(self, sql: str, database: str | None, output_location: str | None = None,
+                query_id: str | None = None) -> QueryResult:
+        statement = sql.strip().rstrip(";").strip()
+        if not statement:
+            raise QueryFailed("line 1:1: mismatched input '<EOF>'. Expecting: 'ALTER', 'CREATE', 'SELECT', ...")
+        database = (database or "default").strip().strip("`\"").lower()  # awswrangler sends `db`
+        words = statement.split(None, 3)
+        head = words[0].upper()
+        second = words[1].upper() if len(words) > 1 else ""
+        if head in ("SELECT", "WITH", "VALUES", "(", "TABLE") or statement.startswith("("):
+            return self.select(statement, database)
+        if head == "CREATE" and re.match(r"CREATE\s+(OR\s+REPLACE\s+)?(PROTECTED\s+)?VIEW\b", statement, re.I):
+            return self.create_view(statement, database)
+        if head == "DROP" and second == "VIEW":
+            return self.drop_view(statement, database)
+        if head == "CREATE" and second in ("DATABASE", "SCHEMA"):
+            return self.create_database(statement)
+        if head == "DROP" and second in ("DATABASE", "SCHEMA"):
+            return self.drop_database(statement)
+        if head == "CREATE" and (second == "EXTERNAL" or (second == "TABLE" and not re.search(r"\bAS\b\s*(\(|SELECT|WITH)", statement, re.I))):
+            return self.create_external_table(statement, database)
+        if head == "CREATE" and second == "TABLE":
+            return self.create_table_as_select(statement, database, output_location, query_id)
+        if head == "DROP" and second == "TABLE":
+            return self.drop_table(statement, database)
+        if head == "MSCK":
+            return self.msck_repair(statement, database)
+        if head == "ALTER" and second == "TABLE":
+            return self.alter_table(statement, database)
+        if head == "SHOW":
+            return self.show(statement, database)
+        if head in ("DESCRIBE", "DESC"):
+            return self.describe(statement, database)
+        if head == "INSERT":
+            return self.insert_into(statement, database)
+        if head == "UNLOAD":
+            return self.unload(statement, database)
+        known = ("ALTER", "CREATE", "DESCRIBE", "DROP", "INSERT", "MSCK", "SELECT", "SHOW", "UNLOAD", "WITH")
+        if head not in known:
+            raise QueryFailed(f"line 1:1: mismatched input '{words[0]}'. Expecting: "
+                              + ", ".join(f"'{k}'" for k in known))
+        raise QueryFailed(f"line 1:1: {head} {second} is not supported by the sandbox's Athena (supported: "
+                          "SELECT/WITH, CREATE/DROP DATABASE, CREATE EXTERNAL TABLE, CTAS, CREATE/DROP VIEW, DROP "
+                          "TABLE, MSCK REPAIR TABLE, ALTER TABLE ADD/DROP PARTITION, SHOW, DESCRIBE, INSERT INTO, "
+                          "UNLOAD)")
+
+    def _connection(self, sql: str, database: str, counter: _ScanCounter) -> tuple[Any, str]:
+        """A DuckDB connection with the tables ``sql`` reads registered, and ``sql`` in DuckDB's dialect.
+
+        The only place the engine opens a connection for user SQL."""
+        import duckdb
+
+        translated = _translate(sql)
+        references = _referenced_tables(translated, database)
+        con = _fresh_connection()
+        try:
+            if statement_count(con, translated) > 1:
+                raise QueryFailed(f"line 1:1: Only one sql statement is allowed. Got: {sql[:500]}")
+            pseudo = any(column in sql for column in PSEUDO_COLUMNS)
+            kinds = _ColumnKinds()
+            for db, table in references:
+                self._register(con, db, table, database, counter, (), pseudo, kinds)
+            if kinds.any():
+                translated = _translate(sql, kinds.columns())
+            functions.install(con, translated)
+            lock_down(con)  # the lake is registered: from here the SQL reaches no host file (sqlguard)
+        except BaseException:
+            _discard(con)
+            raise
+        return con, translated
+
+    def _register(self, con: Any, db: str, name: str, database: str, counter: _ScanCounter,
+                  within: tuple[str, ...], pseudo: bool = False, kinds: _ColumnKinds | None = None) -> None:
+        """Make ``"db"."name"`` (and ``name`` when ``db`` is the query's database) readable in ``con``."""
+        import duckdb
+
+        key = f"{db}.{name}"
+        if key in within:
+            raise QueryFailed(f"VIEW_IS_RECURSIVE: line 1:1: View is recursive: awsdatacatalog.{key}")
+        table = self.catalog.get_table(db, name)
+        schema = f'CREATE SCHEMA IF NOT EXISTS "{db}"; '
+        if table is not None and table.get("TableType") == "VIRTUAL_VIEW":
+            con.execute(schema)
+            schema = ""
+        if table is not None and table.get("TableType") == "VIRTUAL_VIEW":
+            # a view: register what it reads (unqualified names are the view's own schema), then the view
+            original = view_definition(table)["originalSql"]
+            view_sql = _translate(original)
+            inner = _ColumnKinds()
+            for ref_db, ref_name in _referenced_tables(view_sql, db):
+                self._register(con, ref_db, ref_name, database, counter, (*within, key), pseudo, inner)
+            if inner.any():
+                view_sql = _translate(original, inner.columns())
+            functions.install(con, view_sql)
+            try:
+                con.execute(f'CREATE OR REPLACE VIEW "{db}"."{name}" AS {view_sql}')
+            except duckdb.Error as exc:
+                raise QueryFailed(f"VIEW_IS_STALE: line 1:1: View 'awsdatacatalog.{key}' is stale or in invalid "
+                                  f"state: {_clean_error(exc)}") from None
+            source = f'"{db}"."{name}"'
+            if kinds is not None:
+                kinds.add_schema(con.sql(f'SELECT * FROM "{db}"."{name}" LIMIT 0').to_arrow_table().schema)
+        else:
+            alias = f"__{db}__{name}"
+            dataset = self.table_dataset(db, name, counter, pseudo, table)
+            con.register(alias, dataset)
+            schema += f'CREATE OR REPLACE VIEW "{db}"."{name}" AS SELECT * FROM "{alias}"; '
+            source = f'"{alias}"'
+            if kinds is not None:
+                kinds.add_schema(dataset.schema)
+        if db == database and not within:
+            schema += f'CREATE OR REPLACE VIEW main."{name}" AS SELECT * FROM {source}; '
+        if schema:
+            con.execute(schema)  # one call: each call into DuckDB costs more than these statements
+
+    def query_arrow(self, sql: str, database: str) -> tuple[Any, int]:
+        import duckdb
+
+        counter = _ScanCounter()
+        con, translated = self._connection(sql, database, counter)
+        try:
+            table = con.sql(translated).to_arrow_table()
+            names = athena_column_names(con, translated, table.column_names)
+        except duckdb.Error as exc:
+            raise QueryFailed(_clean_error(exc, sql)) from None
+        finally:
+            _discard(con)
+        if names != table.column_names:
+            table = table.rename_columns(names)
+        return table, counter.bytes_read
+
+    def select(self, sql: str, database: str) -> QueryResult:
+        import duckdb
+
+        counter = _ScanCounter()
+        con, translated = self._connection(sql, database, counter)
+        try:
+            cursor = con.execute(translated)
+            description = cursor.description or []
+            rows = cursor.fetchall()
+            names = athena_column_names(con, translated, [d[0] for d in description])
+        except duckdb.Error as exc:
+            raise QueryFailed(_clean_error(exc, sql)) from None
+        finally:
+            _discard(con)
+        columns = [(name, athena_type(d[1])) for name, d in zip(names, description)]
+        kinds = [str(d[1]).upper() for d in description]
+        return QueryResult(columns, [[_format_value(v, k) for v, k in zip(row, kinds)] for row in rows],
+                           data_scanned_bytes=counter.bytes_read)
+

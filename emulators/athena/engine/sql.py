@@ -1,0 +1,289 @@
+"""The DuckDB side of a query: fresh connections, Presto-to-DuckDB translation, the tables a
+statement reads, Athena's result column names, and DuckDB errors worded as Athena's."""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from typing import Any
+
+from emulators.athena.engine.types import QueryFailed
+from emulators.athena.translate import Columns, StatementError, UnknownFunction, position_of, to_duckdb
+
+# DuckDB settings that make it answer as Trino: UTC session, `x -> ...` lambdas, integer division of integers
+SESSION_SETTINGS = ("SET TimeZone='UTC'", "SET lambda_syntax='ENABLE_SINGLE_ARROW'", "SET integer_division=true")
+
+
+class _ConnectionPool:
+    """New DuckDB connections made ahead of need, each handed out once, and closed after use.
+
+    Opening an in-memory DuckDB database costs more than a small query (10-100 ms on this class
+    of machine) and closing one 10-20 ms, so a query takes a connection opened earlier and hands it
+    back to be closed; one background thread closes the used ones and opens the next ones, after
+    the query (never while it runs). Nothing is reused between queries.
+    """
+
+    def __init__(self, size: int = 2) -> None:
+        self.size = size
+        self.ready: list[Any] = []
+        self.used: list[Any] = []
+        self.lock = threading.Lock()
+        self.closed = False
+        self.worker: threading.Thread | None = None
+        import atexit
+
+        atexit.register(self.close)
+
+    def close(self) -> None:
+        """Stop the worker and close every connection (DuckDB must not be mid-open at interpreter exit)."""
+        with self.lock:
+            self.closed = True
+            worker = self.worker
+        if worker is not None:
+            worker.join(timeout=10)
+        with self.lock:
+            spare, self.ready, used, self.used = self.ready, [], self.used, []
+        for con in spare + used:
+            con.close()
+
+    @staticmethod
+    def _new() -> Any:
+        import duckdb
+
+        con = duckdb.connect()
+        con.execute("; ".join(SESSION_SETTINGS))
+        con.execute("SELECT 1").fetchall()  # a new database's first statement pays its set-up: pay it here
+        return con
+
+    def _start(self) -> None:
+        """Start the worker unless it runs (the lock is held)."""
+        if self.closed or (self.worker is not None and self.worker.is_alive()):
+            return
+        self.worker = threading.Thread(target=self._work, name="athena-duckdb-pool", daemon=True)
+        self.worker.start()
+
+    def warm(self) -> None:
+        """Open the first connections now (so that even the first query finds one ready)."""
+        with self.lock:
+            self._start()
+
+    def take(self) -> Any:
+        with self.lock:
+            con = self.ready.pop() if self.ready else None
+        return con if con is not None else self._new()
+
+    def discard(self, con: Any) -> None:
+        """A used connection: closed, and replaced, in the background."""
+        with self.lock:
+            if self.closed:
+                con.close()
+                return
+            self.used.append(con)
+            self._start()
+
+    def _work(self) -> None:
+        while True:
+            with self.lock:
+                if self.closed:
+                    return
+                used = self.used.pop() if self.used else None
+                if used is None and len(self.ready) >= self.size:
+                    self.worker = None
+                    return
+            if used is not None:
+                used.close()
+                continue
+            con = self._new()
+            with self.lock:
+                self.ready.append(con)
+
+
+_POOL = _ConnectionPool()
+
+
+def _fresh_connection() -> Any:
+    """A DuckDB connection no other query has used, with :data:`SESSION_SETTINGS` applied."""
+    return _POOL.take()
+
+
+def _discard(con: Any) -> None:
+    """Done with a connection from :func:`_fresh_connection` (closed in the background)."""
+    _POOL.discard(con)
+
+
+def prepare_connections() -> None:
+    """Open the first connections ahead of the first query (in the background)."""
+    _POOL.warm()
+
+
+@functools.lru_cache(maxsize=256)
+def _translate_cached(sql: str, columns: Columns | None) -> str:
+    return to_duckdb(sql, columns)
+
+
+def _translate(sql: str, columns: Columns | None = None) -> str:
+    try:
+        return _translate_cached(sql, columns)
+    except (UnknownFunction, StatementError) as exc:
+        raise QueryFailed(str(exc)) from None
+
+
+class _ColumnKinds:
+    """The DATE, array and map columns of the tables a statement reads (for type-dependent translation)."""
+
+    def __init__(self) -> None:
+        self.dates: set[str] = set()
+        self.arrays: set[str] = set()
+        self.maps: set[str] = set()
+
+    def add_schema(self, schema: Any) -> None:
+        import pyarrow.types as pt
+
+        for f in schema:
+            if pt.is_date(f.type):
+                self.dates.add(f.name.lower())
+            elif pt.is_list(f.type) or pt.is_large_list(f.type):
+                self.arrays.add(f.name.lower())
+            elif pt.is_map(f.type):
+                self.maps.add(f.name.lower())
+
+    def any(self) -> bool:
+        return bool(self.dates or self.arrays or self.maps)
+
+    def columns(self) -> Columns:
+        return Columns(frozenset(self.dates), frozenset(self.arrays), frozenset(self.maps))
+
+
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+_COLUMN_NAMES: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+
+
+def athena_column_names(con: Any, sql: str, names: list[str]) -> list[str]:
+    """Result column names as Athena gives them (see :func:`_athena_column_names`); cached per statement."""
+    key = (sql, tuple(names))
+    cached = _COLUMN_NAMES.get(key)
+    if cached is None:
+        cached = _athena_column_names(con, sql, names)
+        if len(_COLUMN_NAMES) > 1024:
+            _COLUMN_NAMES.clear()
+        _COLUMN_NAMES[key] = cached
+    return list(cached)
+
+
+def _athena_column_names(con: Any, sql: str, names: list[str]) -> list[str]:
+    """Result column names as Athena gives them: an unnamed expression is ``_col<position>``.
+
+    DuckDB names ``count(*)`` ``count_star()``; Athena (Trino) names it ``_col0``. Aliases
+    and plain column references keep their names; the first SELECT of a UNION names them.
+    """
+    import json
+
+    fallback = [n if _NAME.match(n) else f"_col{i}" for i, n in enumerate(names)]
+    try:
+        parsed = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
+        node = parsed["statements"][0]["node"]
+        while node.get("type") == "SET_OPERATION_NODE":
+            node = node["left"]
+        items = node["select_list"] if node.get("type") == "SELECT_NODE" else None
+    except Exception:  # noqa: BLE001 - the names are cosmetic; never fail a query over them
+        return fallback
+    if not items or len(items) != len(names) or any(i.get("class") == "STAR" for i in items):
+        return fallback
+    out = []
+    for position, (item, name) in enumerate(zip(items, names)):
+        if item.get("alias") or item.get("class") == "COLUMN_REF":
+            out.append(name)
+        else:
+            out.append(f"_col{position}")
+    return out
+
+
+
+def _referenced_tables(translated: str, database: str) -> list[tuple[str, str]]:
+    """The (database, table) pairs a DuckDB-dialect statement reads, CTE names left out."""
+    import duckdb
+
+    try:
+        names = duckdb.get_table_names(translated, qualified=True)
+    except (duckdb.BinderException, duckdb.CatalogException):
+        # get_table_names binds some expressions (UNNEST in FROM, approx_quantile's list):
+        # name the tables from the parse tree instead
+        try:
+            names = _parsed_table_names(translated)
+        except duckdb.Error as exc:
+            raise QueryFailed(_clean_error(exc)) from None
+    except duckdb.Error as exc:
+        raise QueryFailed(_clean_error(exc)) from None
+    ctes = {m.lower() for m in re.findall(r"(?:\bWITH|,)\s+\"?(\w+)\"?\s+AS\s*\(", translated, re.IGNORECASE)}
+    pairs: list[tuple[str, str]] = []
+    for name in sorted(names):
+        bare = re.sub(r"\s+AS\s+.*$", "", name, flags=re.IGNORECASE | re.DOTALL)
+        parts = [(quoted or plain).strip().lower() for quoted, plain in re.findall(r'"([^"]*)"|([^."]+)', bare)]
+        if len(parts) == 1 and parts[0] in ctes:
+            continue
+        if len(parts) >= 3 and parts[0] in ("awsdatacatalog",):
+            parts = parts[1:]
+        pair = (parts[-2], parts[-1]) if len(parts) >= 2 else (database, parts[0])
+        if pair not in pairs:
+            pairs.append(pair)
+    return pairs
+
+
+
+def _parsed_table_names(sql: str) -> set[str]:
+    """The tables ``sql`` reads (``"schema"."table"``), from DuckDB's parse tree (nothing is bound)."""
+    import json
+
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
+    finally:
+        con.close()
+    if tree.get("error"):
+        raise duckdb.ParserException(tree.get("error_message", "cannot parse the statement"))
+    names: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "BASE_TABLE" and node.get("table_name"):
+                parts = [p for p in (node.get("catalog_name"), node.get("schema_name"), node["table_name"]) if p]
+                names.add(".".join(f'"{p}"' for p in parts))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(tree)
+    return names
+
+
+def _clean_error(exc: Exception, sql: str = "") -> str:
+    message = str(exc).strip()
+    message = re.sub(r'"__\w+__(\w+)"', r'"\1"', message)
+    unknown = re.search(r"Function with name \"?(\w+)\"? does not exist", message)
+    if "Catalog Error" in message and unknown:
+        name = unknown.group(1).removeprefix("trino_")
+        line, column = position_of(sql, name)
+        return f"FUNCTION_NOT_FOUND: line {line}:{column}: Function '{name.lower()}' not registered"
+    mismatch = re.search(r"No function matches the given name and argument types '(\w+)\(([^']*)\)'", message)
+    if mismatch:
+        name = mismatch.group(1).removeprefix("trino_")
+        line, column = position_of(sql, name)
+        return (f"FUNCTION_NOT_FOUND: line {line}:{column}: Unexpected parameters ({mismatch.group(2).lower()}) "
+                f"for function {name}")
+    if "Binder Error" in message and "Referenced column" in message:
+        return "COLUMN_NOT_FOUND: " + message
+    if "Catalog Error" in message and "does not exist" in message:
+        return "TABLE_NOT_FOUND: " + message
+    if "CSV parse error" in message and re.search(r"Expected \d+ columns, got \d+", message):
+        return ("HIVE_BAD_DATA: " + message.splitlines()[0] + " (a row has more or fewer fields than the table "
+                "has columns: quoted fields with the delimiter inside need ROW FORMAT SERDE "
+                "'org.apache.hadoop.hive.serde2.OpenCSVSerde'; the crawler's LazySimpleSerDe does not read quotes)")
+    return message.splitlines()[0] if len(message) > 2000 else message
