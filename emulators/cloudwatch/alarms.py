@@ -62,7 +62,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from emulators.core import moto_coupling, ports
+from emulators.core import clock, moto_coupling, paging, ports
 from emulators.core.server import current_cloud
 
 log = logging.getLogger("emulators.alarms")
@@ -299,7 +299,7 @@ def _add_history(backend: Any, alarm: Any, kind: str, summary: str, data: dict[s
     items = _history(backend)
     items.append({"AlarmName": alarm.name,
                   "AlarmType": "CompositeAlarm" if getattr(alarm, "rule", None) else "MetricAlarm",
-                  "Timestamp": datetime.now(timezone.utc), "HistoryItemType": kind, "HistorySummary": summary,
+                  "Timestamp": clock.utcnow(), "HistoryItemType": kind, "HistorySummary": summary,
                   "HistoryData": json.dumps(data)})
     del items[:-5000]  # keep the newest (AWS keeps 30 days)
 
@@ -515,11 +515,11 @@ def describe_alarm_history(backend: Any, params: dict[str, Any]) -> dict[str, An
         items = [i for i in items if epoch(i["Timestamp"]) <= epoch(params["EndDate"])]
     items.sort(key=lambda i: epoch(i["Timestamp"]), reverse=(params.get("ScanBy") or
                                                              "TimestampDescending") == "TimestampDescending")
-    start = int(params.get("NextToken") or 0)
-    size = int(params.get("MaxRecords") or 100)
-    result: dict[str, Any] = {"AlarmHistoryItems": [dict(i) for i in items[start:start + size]]}
-    if start + size < len(items):
-        result["NextToken"] = str(start + size)
+    found, next_token = paging.page(items, params.get("NextToken"), params.get("MaxRecords"), default_size=100,
+                                    listing="cloudwatch:describe_alarm_history", token_error="InvalidNextToken")
+    result: dict[str, Any] = {"AlarmHistoryItems": [dict(i) for i in found]}
+    if next_token:
+        result["NextToken"] = next_token
     return result
 
 

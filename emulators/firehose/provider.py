@@ -15,11 +15,11 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from emulators.core import moto_coupling, ports
+from emulators.core import clock, moto_coupling, ports
+from emulators.core.errors import InvalidInput, NotFound
 from emulators.core.persistence import write_atomically
 from emulators.core.s3access import s3_access
 from emulators.core.server import current_cloud
@@ -77,21 +77,19 @@ MAX_BATCH = 4 * MB
 KNOWN_EXPRESSIONS = {"timestamp", "firehose", "partitionKeyFromQuery", "partitionKeyFromLambda"}
 
 
-def _invalid(message: str) -> moto_coupling.AwsError:
-    return moto_coupling.AwsError("InvalidArgumentException", message)
+def _invalid(message: str) -> InvalidInput:
+    return InvalidInput(message, code="InvalidArgumentException")
 
 
 def _range_problem(value: Any, where: str, low: int, high: int) -> None:
     if value is None:
         return
     if int(value) > high:
-        raise moto_coupling.AwsError(
-            "ValidationException", f"1 validation error detected: Value '{value}' at '{where}' failed to satisfy "
-                                   f"constraint: Member must have value less than or equal to {high}")
+        raise InvalidInput(f"1 validation error detected: Value '{value}' at '{where}' failed to satisfy "
+                           f"constraint: Member must have value less than or equal to {high}")
     if int(value) < low:
-        raise moto_coupling.AwsError(
-            "ValidationException", f"1 validation error detected: Value '{value}' at '{where}' failed to satisfy "
-                                   f"constraint: Member must have value greater than or equal to {low}")
+        raise InvalidInput(f"1 validation error detected: Value '{value}' at '{where}' failed to satisfy "
+                           f"constraint: Member must have value greater than or equal to {low}")
 
 
 def _processors(config: dict[str, Any]) -> list[dict[str, Any]]:
@@ -148,9 +146,8 @@ def validate_s3_destination(config: dict[str, Any], where: str = "extendedS3Dest
 class SandboxFirehoseBackend(FirehoseBackend):  # type: ignore[misc, valid-type]
     def put_record(self, delivery_stream_name: str, record: dict[str, Any]) -> dict[str, Any]:
         if len(_data_of(record)) > MAX_RECORD:
-            raise moto_coupling.AwsError(
-                "ValidationException", "1 validation error detected: Value at 'record.data' failed to satisfy "
-                                       f"constraint: Member must have length less than or equal to {MAX_RECORD}")
+            raise InvalidInput("1 validation error detected: Value at 'record.data' failed to satisfy "
+                               f"constraint: Member must have length less than or equal to {MAX_RECORD}")
         return super().put_record(delivery_stream_name, record)
 
     def update_destination(self, delivery_stream_name: str, *args: Any, **kwargs: Any) -> None:
@@ -172,27 +169,23 @@ class SandboxFirehoseBackend(FirehoseBackend):  # type: ignore[misc, valid-type]
     def put_record_batch(self, delivery_stream_name: str, records: list[dict[str, Any]]) -> dict[str, Any]:
         stream = self.delivery_streams.get(delivery_stream_name)
         if stream is None:
-            raise moto_coupling.AwsError(
-                "ResourceNotFoundException",
-                f"Firehose {delivery_stream_name} under account {self.account_id} not found.")
+            raise NotFound(f"Firehose {delivery_stream_name} under account {self.account_id} not found.")
         if stream.delivery_stream_type == "KinesisStreamAsSource":
-            raise moto_coupling.AwsError(
-                "InvalidArgumentException",
-                f"This operation is not permitted on KinesisStreamAsSource delivery stream type.")
+            raise InvalidInput(f"This operation is not permitted on KinesisStreamAsSource delivery stream type.",
+                               code="InvalidArgumentException")
         if len(records) > 500:
-            raise moto_coupling.AwsError("InvalidArgumentException",
-                                         "Records must contain at most 500 records per PutRecordBatch call")
+            raise InvalidInput("Records must contain at most 500 records per PutRecordBatch call",
+                               code="InvalidArgumentException")
         kind, _ = _destination(stream)
         if kind not in ("ExtendedS3", "S3", "Redshift"):
-            raise moto_coupling.AwsError("InvalidArgumentException",
-                                         f"{kind} destinations are not emulated by the sandbox (S3 and Redshift are)")
+            raise InvalidInput(f"{kind} destinations are not emulated by the sandbox (S3 and Redshift are)",
+                               code="InvalidArgumentException")
         datas = [_data_of(r) for r in records]
         for i, data in enumerate(datas, start=1):
             if len(data) > MAX_RECORD:
-                raise moto_coupling.AwsError(
-                    "ValidationException", f"1 validation error detected: Value at 'records.{i}.member.data' failed "
-                                           f"to satisfy constraint: Member must have length less than or equal to "
-                                           f"{MAX_RECORD}")
+                raise InvalidInput(f"1 validation error detected: Value at 'records.{i}.member.data' failed "
+                                   f"to satisfy constraint: Member must have length less than or equal to "
+                                   f"{MAX_RECORD}")
         if sum(len(d) for d in datas) > MAX_BATCH:
             raise _invalid(f"Records size exceeds the 4 MiB limit of a PutRecordBatch call "
                            f"({sum(len(d) for d in datas)} bytes)")
@@ -217,8 +210,7 @@ class SandboxFirehoseBackend(FirehoseBackend):  # type: ignore[misc, valid-type]
             try:
                 source = kinesis.describe_stream(stream_arn=arn, stream_name=arn.rsplit("/", 1)[-1])
             except Exception:
-                raise moto_coupling.AwsError("InvalidArgumentException",
-                                             f"Kinesis stream {arn} does not exist") from None
+                raise InvalidInput(f"Kinesis stream {arn} does not exist", code="InvalidArgumentException") from None
             key = (self.account_id, self.region_name, delivery_stream_name)
             positions = {shard_id: str(max(shard.records)) for shard_id, shard in source.shards.items()
                          if shard.records}
@@ -296,7 +288,7 @@ def _deliver(account: str, region: str, stream: Any, records: list[tuple[bytes, 
     kind, config = _destination(stream)
     s3_conf = _s3_config(kind, config)
     bucket = s3_conf["BucketARN"].split(":")[-1]
-    now = datetime.now(timezone.utc)
+    now = clock.utcnow()
     access = s3_access(account)
     compression = s3_conf.get("CompressionFormat", "UNCOMPRESSED") or "UNCOMPRESSED"
     errors: dict[str, list[bytes]] = {}
@@ -487,9 +479,13 @@ def _metadata_query(config: dict[str, Any]) -> str | None:
 
 
 def _conversion_columns(account: str, region: str, conversion: dict[str, Any]) -> list[tuple[str, str]]:
+    """The columns of the Glue table a format conversion writes (read through the ``glue_catalog`` port)."""
     schema = conversion.get("SchemaConfiguration") or {}
-    glue = moto_coupling.backend_for("glue", account, schema.get("Region") or region)
-    table = glue.get_table(schema["DatabaseName"], schema["TableName"]).as_dict()
+    catalog = ports.glue_catalog(account, schema.get("Region") or region)
+    table = catalog.get_table(schema["DatabaseName"], schema["TableName"])
+    if table is None:  # the records stay buffered and delivery is tried again
+        raise LookupError(f"Glue table {schema['DatabaseName']}.{schema['TableName']} of the record format "
+                          "conversion does not exist")
     return [(c["Name"], c["Type"]) for c in table["StorageDescriptor"]["Columns"]]
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulators.core import moto_coupling
+from emulators.core.errors import InvalidInput, NotFound
 from emulators.core.moto_coupling import AwsError
 
 
@@ -31,11 +32,11 @@ def _list_param(response: Any, name: str) -> list[str]:
 def _evaluation_results(response: Any) -> dict[str, Any]:
     actions = _list_param(response, "ActionNames")
     if not actions:
-        raise AwsError("ValidationError", "1 validation error detected: Value null at 'actionNames' failed to "
-                                          "satisfy constraint: Member must not be null")
+        raise InvalidInput("1 validation error detected: Value null at 'actionNames' failed to "
+                           "satisfy constraint: Member must not be null", code="ValidationError")
     for action in actions:
         if ":" not in action:
-            raise AwsError("InvalidInput", f"Invalid action name {action!r}: an action is service:Action")
+            raise InvalidInput(f"Invalid action name {action!r}: an action is service:Action", code="InvalidInput")
     resources = _list_param(response, "ResourceArns") or ["*"]
     results = [{"EvalActionName": action, "EvalResourceName": resource, "EvalDecision": "allowed",
                 "MatchedStatements": [], "MissingContextValues": []}
@@ -55,26 +56,26 @@ def _policy_source_exists(backend: Any, arn: str) -> None:
         elif kind == "group":
             backend.get_group(name)
         else:
-            raise AwsError("InvalidInput", f"PolicySourceArn {arn!r} is not the ARN of a user, group or role")
+            raise InvalidInput(f"PolicySourceArn {arn!r} is not the ARN of a user, group or role", code="InvalidInput")
     except AwsError:
         raise
     except Exception:
-        raise AwsError("NoSuchEntity", f"PolicySourceArn {arn} could not be found.") from None
+        raise NotFound(f"PolicySourceArn {arn} could not be found.", code="NoSuchEntity") from None
 
 
 def _simulate_principal_policy(response: Any) -> dict[str, Any]:
     arn = response._get_param("PolicySourceArn")
     if not arn:
-        raise AwsError("ValidationError", "1 validation error detected: Value null at 'policySourceArn' failed "
-                                          "to satisfy constraint: Member must not be null")
+        raise InvalidInput("1 validation error detected: Value null at 'policySourceArn' failed "
+                           "to satisfy constraint: Member must not be null", code="ValidationError")
     _policy_source_exists(response.backend, arn)
     return _evaluation_results(response)
 
 
 def _simulate_custom_policy(response: Any) -> dict[str, Any]:
     if not _list_param(response, "PolicyInputList"):
-        raise AwsError("ValidationError", "1 validation error detected: Value null at 'policyInputList' failed "
-                                          "to satisfy constraint: Member must not be null")
+        raise InvalidInput("1 validation error detected: Value null at 'policyInputList' failed "
+                           "to satisfy constraint: Member must not be null", code="ValidationError")
     return _evaluation_results(response)
 
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from datetime import datetime, timezone
+from datetime import timezone
 from typing import Any
 
-from emulators.core import moto_coupling
+from emulators.core import clock, moto_coupling
+from emulators.core.errors import AlreadyExists, InvalidInput, LimitExceeded, NotFound, ServiceError
 
 KinesisBackend = moto_coupling.backend_class("kinesis")
 Shard = moto_coupling.model_class("kinesis", "Shard")
@@ -29,15 +30,14 @@ HASH_KEY_PATTERN = re.compile(r"^(0|([1-9]\d{0,38}))$")
 SEQUENCE_PATTERN = re.compile(r"^(0|([1-9]\d{0,128}))$")
 
 
-def _validation(value: Any, where: str, constraint: str) -> moto_coupling.AwsError:
+def _validation(value: Any, where: str, constraint: str) -> InvalidInput:
     shown = f"Value '{value}' at" if value is not None else "Value at"
-    return moto_coupling.AwsError(
-        "ValidationException", f"1 validation error detected: {shown} '{where}' failed to satisfy constraint: "
-                               f"{constraint}")
+    return InvalidInput(f"1 validation error detected: {shown} '{where}' failed to satisfy constraint: "
+                        f"{constraint}")
 
 
 def _now() -> float:
-    return datetime.now(timezone.utc).timestamp()
+    return clock.epoch_seconds()
 
 
 def _open_shards(stream: Any) -> list[Any]:
@@ -72,8 +72,8 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
         mode = (stream_mode or {}).get("StreamMode")
         if shard_count is None:
             if mode == "PROVISIONED":
-                raise moto_coupling.AwsError("InvalidArgumentException",
-                                             "ShardCount is required for a stream in PROVISIONED mode")
+                raise InvalidInput("ShardCount is required for a stream in PROVISIONED mode",
+                                   code="InvalidArgumentException")
             # without a ShardCount or a mode, Kinesis creates an on-demand stream
             stream_mode = {"StreamMode": "ON_DEMAND"}
         return super().create_stream(stream_name, shard_count or 4, stream_mode=stream_mode,
@@ -101,10 +101,8 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
                                   r"Member must satisfy regular expression pattern: 0|([1-9]\d{0,38})")
             key = int(explicit_hash_key)
             if key > MAX_HASH_KEY:
-                raise moto_coupling.AwsError(
-                    "InvalidArgumentException",
-                    f"Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. "
-                    f"Specified value was {explicit_hash_key}")
+                raise InvalidInput(f"Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. "
+                                   f"Specified value was {explicit_hash_key}", code="InvalidArgumentException")
         else:
             from hashlib import md5
 
@@ -112,7 +110,7 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
         for shard in _open_shards(stream):
             if shard.starting_hash <= key <= shard.ending_hash:
                 return shard
-        raise moto_coupling.AwsError("InternalFailure", f"no open shard of {stream.stream_name} holds hash key {key}")
+        raise ServiceError(f"no open shard of {stream.stream_name} holds hash key {key}")
 
     @staticmethod
     def _check_record(partition_key: Any, data: Any, where: str) -> int:
@@ -152,7 +150,7 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
             total += self._check_record(pk, record.get("Data"), where) + len(pk)
             targets.append(self._route(stream, pk, record.get("ExplicitHashKey"), where))
         if total > 5 * MAX_RECORD:
-            raise moto_coupling.AwsError("InvalidArgumentException", "Records size exceeds 5 MB limit")
+            raise InvalidInput("Records size exceeds 5 MB limit", code="InvalidArgumentException")
         results = []
         for record, shard in zip(records, targets, strict=True):
             sequence_number = shard.put_record(record["PartitionKey"], record.get("Data", ""),
@@ -167,18 +165,15 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
         stream = self.describe_stream(stream_arn=stream_arn, stream_name=stream_name)
         if shard_iterator_type in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"):
             if starting_sequence_number in (None, ""):
-                raise moto_coupling.AwsError(
-                    "InvalidArgumentException",
-                    f"Must specify a StartingSequenceNumber for iterator of type {shard_iterator_type}")
+                raise InvalidInput(f"Must specify a StartingSequenceNumber for iterator of type {shard_iterator_type}",
+                                   code="InvalidArgumentException")
             if not SEQUENCE_PATTERN.match(str(starting_sequence_number)):
                 raise _validation(starting_sequence_number, "startingSequenceNumber",
                                   r"Member must satisfy regular expression pattern: 0|([1-9]\d{0,128})")
         elif shard_iterator_type == "AT_TIMESTAMP":
             if at_timestamp is None:
-                raise moto_coupling.AwsError(
-                    "InvalidArgumentException",
-                    "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. "
-                    "Current request has no timestamp parameter.")
+                raise InvalidInput("Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. "
+                                   "Current request has no timestamp parameter.", code="InvalidArgumentException")
             at_timestamp = float(at_timestamp)
         elif shard_iterator_type not in ("TRIM_HORIZON", "LATEST"):
             raise _validation(shard_iterator_type, "shardIteratorType",
@@ -196,16 +191,15 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
             stream_name, shard_id, last = decompose_shard_iterator(shard_iterator)
             int(last)
         except (binascii.Error, ValueError, UnicodeDecodeError):
-            raise moto_coupling.AwsError("InvalidArgumentException",
-                                         f"Invalid ShardIterator: {shard_iterator[:64]!r} is not a shard "
-                                         "iterator returned by GetShardIterator or GetRecords") from None
+            raise InvalidInput(f"Invalid ShardIterator: {shard_iterator[:64]!r} is not a shard "
+                               "iterator returned by GetShardIterator or GetRecords",
+                               code="InvalidArgumentException") from None
         if limit is not None and not 1 <= int(limit) <= 10000:
             raise _validation(limit, "limit", "Member must have value less than or equal to 10000")
         stream = self.describe_stream(stream_arn=stream_arn, stream_name=stream_name)
         if shard_id not in stream.shards:
-            raise moto_coupling.AwsError("ResourceNotFoundException",
-                                         f"Shard {shard_id} in stream {stream.stream_name} under account "
-                                         f"{self.account_id} does not exist")
+            raise NotFound(f"Shard {shard_id} in stream {stream.stream_name} under account "
+                           f"{self.account_id} does not exist")
         shard = stream.shards[shard_id]
         records, last_sequence, millis = shard.get_records(last, limit)
         result: dict[str, Any] = {"Records": [r.to_json() for r in records], "MillisBehindLatest": millis}
@@ -231,14 +225,13 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
         elif kind == "AFTER_SHARD_ID":
             after = (shard_filter or {}).get("ShardId")
             if not after:
-                raise moto_coupling.AwsError("InvalidArgumentException",
-                                             "ShardFilter of type AFTER_SHARD_ID needs a ShardId")
+                raise InvalidInput("ShardFilter of type AFTER_SHARD_ID needs a ShardId",
+                                   code="InvalidArgumentException")
             shards = [s for s in shards if s.shard_id > after]
         elif kind in ("AT_TIMESTAMP", "FROM_TIMESTAMP"):
             moment = (shard_filter or {}).get("Timestamp")
             if moment is None:
-                raise moto_coupling.AwsError("InvalidArgumentException",
-                                             f"ShardFilter of type {kind} needs a Timestamp")
+                raise InvalidInput(f"ShardFilter of type {kind} needs a Timestamp", code="InvalidArgumentException")
             moment = float(moment)
             closed = lambda s: getattr(s, "sandbox_closed_at", None)  # noqa: E731
             shards = [s for s in shards
@@ -251,22 +244,19 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
     # -- resharding --------------------------------------------------------------
     def _provisioned(self, stream: Any, action: str) -> None:
         if stream.stream_mode.get("StreamMode") == "ON_DEMAND":
-            raise moto_coupling.AwsError(
-                "ValidationException",
+            raise InvalidInput(
                 f"Request is invalid. Stream {stream.stream_name} under account {self.account_id} is in On-Demand "
                 f"mode: {action} is for provisioned streams (on-demand streams manage their shards).")
 
     def _open_shard(self, stream: Any, shard_id: str, action: str) -> Any:
         if shard_id not in stream.shards:
-            raise moto_coupling.AwsError("ResourceNotFoundException",
-                                         f"Could not find shard {shard_id} in stream {stream.stream_name} under "
-                                         f"account {self.account_id}.")
+            raise NotFound(f"Could not find shard {shard_id} in stream {stream.stream_name} under "
+                           f"account {self.account_id}.")
         shard = stream.shards[shard_id]
         if not shard.is_open:
-            raise moto_coupling.AwsError(
-                "InvalidArgumentException",
+            raise InvalidInput(
                 f"Shard {shard_id} in stream {stream.stream_name} under account {self.account_id} has already been "
-                f"merged or split, and thus is not eligible for {action}.")
+                f"merged or split, and thus is not eligible for {action}.", code="InvalidArgumentException")
         return shard
 
     def split_shard(self, stream_arn: str, stream_name: str, shard_to_split: str, new_starting_hash_key: str) -> None:
@@ -280,12 +270,11 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
 
     def _split(self, stream: Any, shard: Any, new_start: int) -> None:
         if not shard.starting_hash + 1 < new_start < shard.ending_hash:
-            raise moto_coupling.AwsError(
-                "InvalidArgumentException",
+            raise InvalidInput(
                 f"NewStartingHashKey {new_start} used in SplitShard() on shard {shard.shard_id} in stream "
                 f"{stream.stream_name} under account {self.account_id} is not both greater than one plus the "
                 f"shard's StartingHashKey {shard.starting_hash} and less than the shard's EndingHashKey "
-                f"{shard.ending_hash}.")
+                f"{shard.ending_hash}.", code="InvalidArgumentException")
         _close(stream, shard)
         _new_shard(stream, shard.starting_hash, new_start - 1, shard.shard_id)
         _new_shard(stream, new_start, shard.ending_hash, shard.shard_id)
@@ -298,10 +287,10 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
         first = self._open_shard(stream, shard_to_merge, "merging")
         second = self._open_shard(stream, adjacent_shard_to_merge, "merging")
         if first.ending_hash + 1 != second.starting_hash and second.ending_hash + 1 != first.starting_hash:
-            raise moto_coupling.AwsError(
-                "InvalidArgumentException",
+            raise InvalidInput(
                 f"Shards {shard_to_merge} and {adjacent_shard_to_merge} in stream {stream.stream_name} under "
-                f"account {self.account_id} are not an adjacent pair of shards eligible for merging")
+                f"account {self.account_id} are not an adjacent pair of shards eligible for merging",
+                code="InvalidArgumentException")
         self._merge(stream, first, second)
 
     def _merge(self, stream: Any, first: Any, second: Any) -> None:
@@ -317,8 +306,7 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
         current = len(_open_shards(stream))
         target = int(target_shard_count)
         if target > 2 * current or target * 2 < current:
-            raise moto_coupling.AwsError(
-                "LimitExceededException",
+            raise LimitExceeded(
                 f"UpdateShardCount cannot scale stream {stream.stream_name} from {current} to {target} shards: "
                 "a single call can at most double or halve the number of open shards")
         while len(_open_shards(stream)) < target:
@@ -334,24 +322,22 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
     def start_stream_encryption(self, stream_arn: str, stream_name: str, encryption_type: str, key_id: str) -> None:
         stream = self.describe_stream(stream_arn=stream_arn, stream_name=stream_name)
         if encryption_type != "KMS":
-            raise moto_coupling.AwsError("InvalidArgumentException",
-                                         f"EncryptionType {encryption_type} is not valid: use KMS")
+            raise InvalidInput(f"EncryptionType {encryption_type} is not valid: use KMS",
+                               code="InvalidArgumentException")
         if key_id != "alias/aws/kinesis":
             kms = moto_coupling.backend_for("kms", self.account_id, self.region_name)
             try:
                 kms.describe_key(key_id)
             except Exception:
-                raise moto_coupling.AwsError(
-                    "KMSNotFoundException",
-                    f"Key '{key_id}' does not exist (create it with kms.create_key, or use alias/aws/kinesis)"
-                ) from None
+                raise ServiceError(
+                    f"Key '{key_id}' does not exist (create it with kms.create_key, or use alias/aws/kinesis)",
+                    code="KMSNotFoundException") from None
         super().start_stream_encryption(stream_arn, stream_name, encryption_type, key_id)
 
     def register_stream_consumer(self, stream_arn: str, consumer_name: str) -> Any:
         stream = self._stream_by_arn(stream_arn)
         if any(c.consumer_name == consumer_name for c in stream.consumers):
-            raise moto_coupling.AwsError("ResourceInUseException",
-                                         f"Consumer {consumer_name} under stream {stream.stream_name} already exists")
+            raise AlreadyExists(f"Consumer {consumer_name} under stream {stream.stream_name} already exists")
         return super().register_stream_consumer(stream_arn, consumer_name)
 
     def list_stream_consumers(self, stream_arn: str, **kwargs: Any) -> Any:
@@ -394,7 +380,7 @@ def _list_shards(response: Any) -> dict[str, Any]:
         try:
             arn, name, start = base64.urlsafe_b64decode(token.encode()).decode().split("|")
         except (binascii.Error, ValueError, UnicodeDecodeError):
-            raise moto_coupling.AwsError("InvalidArgumentException", "NextToken is not valid") from None
+            raise InvalidInput("NextToken is not valid", code="InvalidArgumentException") from None
         shard_filter = None
     shards = backend.filtered_shards(arn or None, name or None, shard_filter, start or None)
     limit = int(response._get_param("MaxResults") or 1000)

@@ -16,7 +16,8 @@ import threading
 from datetime import datetime, timezone
 from typing import Any
 
-from emulators.core import moto_coupling, ports
+from emulators.core import clock, moto_coupling, ports
+from emulators.core.errors import InvalidInput, NotEmulated, NotFound
 from emulators.core.server import current_cloud
 from emulators.kinesisanalytics import engine
 
@@ -46,8 +47,7 @@ class SandboxKinesisAnalyticsBackend(KdaBackend):  # type: ignore[misc, valid-ty
 
     def describe_application(self, application_name: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
         if application_name not in self.applications:
-            raise moto_coupling.AwsError("ResourceNotFoundException",
-                                         f"Application {application_name} not found in account {self.account_id}")
+            raise NotFound(f"Application {application_name} not found in account {self.account_id}")
         detail = super().describe_application(application_name, *args, **kwargs)
         sql = (self.sandbox_apps.get(application_name, {}).get("config") or {}).get("SqlApplicationConfiguration")
         if sql:
@@ -80,19 +80,18 @@ def _start_application(response: Any) -> dict[str, Any]:
     backend = _backend(response)
     name = response._get_param("ApplicationName")
     if name not in backend.applications:
-        raise moto_coupling.AwsError("ResourceNotFoundException", f"Application {name} not found")
+        raise NotFound(f"Application {name} not found")
     app = backend.applications[name]
     if not str(app.runtime_environment).startswith("SQL"):
-        raise moto_coupling.AwsError("UnsupportedOperationException",
-                                     "Only SQL applications run in the sandbox (Flink applications need a Flink "
-                                     "cluster; use the sandbox's Python API sandbox.streaming.run_windowed_sql)")
+        raise NotEmulated("Only SQL applications run in the sandbox (Flink applications need a Flink "
+                          "cluster; use the sandbox's Python API sandbox.streaming.run_windowed_sql)")
     state = backend.sandbox_apps.get(name)
     code = (((state or {}).get("config") or {}).get("ApplicationCodeConfiguration") or {}).get(
         "CodeContent", {}).get("TextContent", "")
     try:
         engine.parse_application(code)
     except engine.ApplicationError as exc:
-        raise moto_coupling.AwsError("InvalidApplicationConfigurationException", str(exc)) from None
+        raise InvalidInput(str(exc), code="InvalidApplicationConfigurationException") from None
     app.application_status = "RUNNING"
     return {}
 
@@ -101,7 +100,7 @@ def _stop_application(response: Any) -> dict[str, Any]:
     backend = _backend(response)
     name = response._get_param("ApplicationName")
     if name not in backend.applications:
-        raise moto_coupling.AwsError("ResourceNotFoundException", f"Application {name} not found")
+        raise NotFound(f"Application {name} not found")
     backend.applications[name].application_status = "READY"
     return {}
 
@@ -147,7 +146,7 @@ def _run_application(account: str, region: str, backend: Any, name: str) -> None
             row["ROWTIME"] = record.created_at_datetime.replace(tzinfo=None).isoformat()
             state["rows"].append(row)
     rows = [{**r, "ROWTIME": datetime.fromisoformat(r["ROWTIME"])} for r in state["rows"]]
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = clock.utcnow().replace(tzinfo=None)
     outputs = {o.get("Name"): o for o in sql_config.get("Outputs") or []}
     for pump in engine.parse_application(code, f"{prefix}_001"):
         usable = rows
@@ -178,7 +177,8 @@ def _deliver(account: str, region: str, output: dict[str, Any], lines: list[str]
                                    explicit_hash_key=None, data=base64.b64encode((line + "\n").encode()).decode())
     elif output.get("KinesisFirehoseOutput"):
         arn = output["KinesisFirehoseOutput"]["ResourceARN"]
-        ports.accept_firehose_records(account, region, arn.rsplit("/", 1)[-1], [(line + "\n").encode() for line in lines])
+        ports.accept_firehose_records(account, region, arn.rsplit("/", 1)[-1],
+                                      [(line + "\n").encode() for line in lines])
 
 
 def install(cloud: Any) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulators.core import moto_coupling
-from emulators.core.moto_coupling import AwsError
+from emulators.core.errors import Conflict
 
 KmsBackend = moto_coupling.backend_class("kms")
 
@@ -22,9 +22,9 @@ def _usable(backend: Any, key_id: str) -> None:
     except (KeyError, TypeError, AttributeError):
         return  # moto raises its own NotFoundException
     if key.key_state == "Disabled":
-        raise AwsError("DisabledException", f"{key.arn} is disabled.")
+        raise Conflict(f"{key.arn} is disabled.", code="DisabledException")
     if key.key_state == "PendingDeletion":
-        raise AwsError("KMSInvalidStateException", f"{key.arn} is pending deletion.")
+        raise Conflict(f"{key.arn} is pending deletion.", code="KMSInvalidStateException")
 
 
 class SandboxKmsBackend(KmsBackend):  # type: ignore[misc, valid-type]

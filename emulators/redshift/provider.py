@@ -12,7 +12,8 @@ import time
 import uuid
 from typing import Any
 
-from emulators.core import moto_coupling, ports
+from emulators.core import clock, moto_coupling, paging, ports
+from emulators.core.errors import InvalidInput, NotFound
 from emulators.core.paths import state_path
 from emulators.core.s3access import s3_access
 from emulators.core.server import current_cloud
@@ -39,7 +40,7 @@ def _backend(response: Any) -> SandboxRedshiftDataBackend:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return clock.utcnow()
 
 
 def _warehouse_for(account: str, region: str, statement: dict[str, Any]) -> Warehouse:
@@ -60,14 +61,13 @@ def _validate_target(response: Any) -> dict[str, Any]:
     workgroup = response._get_param("WorkgroupName")
     database = response._get_param("Database")
     if bool(cluster) == bool(workgroup):
-        raise moto_coupling.AwsError("ValidationException",
-                                     "Either ClusterIdentifier or WorkgroupName must be provided, but not both.")
+        raise InvalidInput("Either ClusterIdentifier or WorkgroupName must be provided, but not both.")
     if not database:
-        raise moto_coupling.AwsError("ValidationException", "Database must be provided.")
+        raise InvalidInput("Database must be provided.")
     if cluster:
         redshift = moto_coupling.backend_for("redshift", response.current_account, response.region)
         if cluster not in redshift.clusters:
-            raise moto_coupling.AwsError("ValidationException", "Redshift endpoint doesn't exist in this region.")
+            raise InvalidInput("Redshift endpoint doesn't exist in this region.")
     target = {"Database": database, "DbUser": response._get_param("DbUser"),
               "SecretArn": response._get_param("SecretArn")}
     target["ClusterIdentifier" if cluster else "WorkgroupName"] = cluster or workgroup
@@ -116,7 +116,7 @@ def _new_statement(response: Any, sqls: list[str], batch: bool) -> dict[str, Any
 def _execute_statement(response: Any) -> dict[str, Any]:
     sql = response._get_param("Sql")
     if not sql or not sql.strip():
-        raise moto_coupling.AwsError("ValidationException", "Sql must not be empty.")
+        raise InvalidInput("Sql must not be empty.")
     statement = _new_statement(response, [sql], batch=False)
     return _submission(statement)
 
@@ -124,9 +124,9 @@ def _execute_statement(response: Any) -> dict[str, Any]:
 def _batch_execute_statement(response: Any) -> dict[str, Any]:
     sqls = response._get_param("Sqls") or []
     if not sqls:
-        raise moto_coupling.AwsError("ValidationException", "Sqls must contain at least one statement.")
+        raise InvalidInput("Sqls must contain at least one statement.")
     if len(sqls) > 40:
-        raise moto_coupling.AwsError("ValidationException", "Sqls can contain at most 40 statements.")
+        raise InvalidInput("Sqls can contain at most 40 statements.")
     return _submission(_new_statement(response, list(sqls), batch=True))
 
 
@@ -234,16 +234,16 @@ def _finish(target: dict[str, Any], outcome: StatementOutcome, status: str, now:
 def _find(response: Any, statement_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """(the statement, the part asked for: itself or one of its sub-statements)."""
     if not statement_id:
-        raise moto_coupling.AwsError("ValidationException", "Id must be provided.")
+        raise InvalidInput("Id must be provided.")
     base = statement_id.split(":", 1)[0]
     statement = _backend(response).sandbox_statements.get(base)
     if statement is None:
-        raise moto_coupling.AwsError("ResourceNotFoundException", "Query does not exist.")
+        raise NotFound("Query does not exist.")
     if ":" in statement_id:
         for sub in statement["SubStatements"]:
             if sub["Id"] == statement_id:
                 return statement, sub
-        raise moto_coupling.AwsError("ResourceNotFoundException", "Query does not exist.")
+        raise NotFound("Query does not exist.")
     return statement, statement
 
 
@@ -262,15 +262,13 @@ def _get_statement_result(response: Any) -> dict[str, Any]:
     statement, part = _find(response, response._get_param("Id"))
     if part["Status"] != "FINISHED" or not part.get("HasResultSet"):
         if statement["IsBatchStatement"] and part is statement:
-            raise moto_coupling.AwsError("ValidationException",
-                                         "Batch statement results are available per sub-statement: use its Id, "
-                                         "e.g. <id>:1.")
-        raise moto_coupling.AwsError("ResourceNotFoundException",
-                                     "Query does not have result. Please check query status with DescribeStatement.")
+            raise InvalidInput("Batch statement results are available per sub-statement: use its Id, "
+                               "e.g. <id>:1.")
+        raise NotFound("Query does not have result. Please check query status with DescribeStatement.")
     data = json.loads(_results_path(part["Id"]).read_text())
-    start = int(response._get_param("NextToken") or 0)
     rows = data["rows"]
-    page = rows[start:start + PAGE_ROWS]
+    page, next_token = paging.page(rows, response._get_param("NextToken"), None, default_size=PAGE_ROWS,
+                                   listing=f"redshift-data:get_statement_result:{part['Id']}")
     document: dict[str, Any] = {
         "ColumnMetadata": [
             {"name": name, "label": name, "typeName": kind, "isCaseSensitive": kind == "varchar",
@@ -280,8 +278,8 @@ def _get_statement_result(response: Any) -> dict[str, Any]:
         "Records": [[_field(value, kind) for value, (_, kind) in zip(row, data["columns"])] for row in page],
         "TotalNumRows": len(rows),
     }
-    if start + PAGE_ROWS < len(rows):
-        document["NextToken"] = str(start + PAGE_ROWS)
+    if next_token:
+        document["NextToken"] = next_token
     return document
 
 
@@ -316,15 +314,15 @@ def _list_statements(response: Any) -> dict[str, Any]:
                      | ({"StatementName": statement["StatementName"]} if statement.get("StatementName") else {})
                      | ({"QueryStrings": [s["QueryString"] for s in statement["SubStatements"]]}
                         if statement["SubStatements"] else {}))
-    limit = int(response._get_param("MaxResults") or 100)
-    return {"Statements": found[:limit]}
+    statements, next_token = paging.page(found, response._get_param("NextToken"), response._get_param("MaxResults"),
+                                         default_size=100, listing="redshift-data:list_statements")
+    return {"Statements": statements} | ({"NextToken": next_token} if next_token else {})
 
 
 def _cancel_statement(response: Any) -> dict[str, Any]:
     statement, _ = _find(response, response._get_param("Id"))
     if statement["Status"] not in ("SUBMITTED", "PICKED", "STARTED"):
-        raise moto_coupling.AwsError(
-            "ValidationException",
+        raise InvalidInput(
             f"Could not cancel a query that is already in {statement['Status']} state with ID: {statement['Id']}")
     statement["Status"] = "ABORTED"
     statement["UpdatedAt"] = _now()
@@ -348,12 +346,10 @@ def _like(pattern: str | None, value: str) -> bool:
 
 
 def _page(response: Any, items: list[Any], key: str) -> dict[str, Any]:
-    start = int(response._get_param("NextToken") or 0)
-    size = int(response._get_param("MaxResults") or 1000)
-    document: dict[str, Any] = {key: items[start:start + size]}
-    if start + size < len(items):
-        document["NextToken"] = str(start + size)
-    return document
+    """One page of a metadata listing (a bad NextToken is a ValidationException, as on AWS)."""
+    found, next_token = paging.page(items, response._get_param("NextToken"), response._get_param("MaxResults"),
+                                    default_size=1000, listing=f"redshift-data:{key}")
+    return {key: found} | ({"NextToken": next_token} if next_token else {})
 
 
 def _list_databases(response: Any) -> dict[str, Any]:
@@ -427,7 +423,7 @@ class SandboxRedshiftBackend(moto_coupling.backend_class("redshift")):  # type: 
     def create_cluster(self, **cluster_kwargs: Any) -> Any:
         problem = cluster_identifier_problem(cluster_kwargs.get("cluster_identifier"))
         if problem:
-            raise moto_coupling.AwsError("InvalidParameterValue", problem)
+            raise InvalidInput(problem, code="InvalidParameterValue")
         return super().create_cluster(**cluster_kwargs)
 
 

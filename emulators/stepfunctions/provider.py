@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from emulators.core import clock, moto_coupling
+from emulators.core.errors import InvalidInput, ServiceError
 
 ParserBackend = moto_coupling.backend_class("stepfunctions-parser")
 
@@ -69,11 +70,11 @@ def _machine_problem(document: Any, path: str) -> str | None:
     return None
 
 
-def _aws_error(exc: Exception, default_code: str) -> moto_coupling.AwsError:
+def _aws_error(exc: Exception, default_code: str) -> ServiceError:
     """The interpreter's own exceptions (code attribute, no AWS serialisation) as AWS errors."""
     code = getattr(type(exc), "code", None)  # the instance's code is the HTTP status
     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    return moto_coupling.AwsError(code if isinstance(code, str) and code else default_code, message)
+    return ServiceError(message, code=code if isinstance(code, str) and code else default_code)
 
 
 def _from_interpreter(exc: Exception) -> bool:
@@ -84,7 +85,7 @@ class SandboxStepFunctionsBackend(ParserBackend):  # type: ignore[misc, valid-ty
     def create_state_machine(self, name: str, definition: str, *args: Any, **kwargs: Any) -> Any:
         problem = definition_problem(definition)
         if problem:
-            raise moto_coupling.AwsError("InvalidDefinition", f"Invalid State Machine Definition: '{problem}'")
+            raise InvalidInput(f"Invalid State Machine Definition: '{problem}'", code="InvalidDefinition")
         try:
             return super().create_state_machine(name, definition, *args, **kwargs)
         except Exception as exc:  # the interpreter could not parse it: AWS says InvalidDefinition
@@ -92,8 +93,8 @@ class SandboxStepFunctionsBackend(ParserBackend):  # type: ignore[misc, valid-ty
                 raise _aws_error(exc, "InvalidDefinition") from None
             if isinstance(exc, moto_coupling.JsonRESTError):
                 raise
-            raise moto_coupling.AwsError("InvalidDefinition",
-                                         f"Invalid State Machine Definition: '{type(exc).__name__}: {exc}'") from None
+            raise InvalidInput(f"Invalid State Machine Definition: '{type(exc).__name__}: {exc}'",
+                               code="InvalidDefinition") from None
 
     def start_execution(self, state_machine_arn: str, name: Any = None, execution_input: Any = None,
                         trace_header: Any = None) -> Any:
@@ -101,8 +102,8 @@ class SandboxStepFunctionsBackend(ParserBackend):  # type: ignore[misc, valid-ty
             try:
                 json.loads(execution_input)
             except ValueError as exc:
-                raise moto_coupling.AwsError("InvalidExecutionInput",
-                                             f"Invalid State Machine Execution Input: '{exc}'") from None
+                raise InvalidInput(f"Invalid State Machine Execution Input: '{exc}'",
+                                   code="InvalidExecutionInput") from None
         try:
             # AWS names an unnamed execution with a UUID (moto would reuse "None")
             return super().start_execution(state_machine_arn, name or str(uuid.uuid4()), execution_input,
