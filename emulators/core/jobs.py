@@ -88,6 +88,7 @@ class ProcessRegistry:
         self._running: dict[Any, subprocess.Popen] = {}
         self._grace: dict[Any, float] = {}
         self._stop_requests: set[Any] = set()
+        self._stop_grace: dict[Any, float] = {}
         self._closed = False
         self._stopping_probe: Callable[[], bool] | None = None
 
@@ -96,6 +97,7 @@ class ProcessRegistry:
         with self._lock:
             self._closed = False
             self._stop_requests.clear()
+            self._stop_grace.clear()
             self._stopping_probe = stopping
 
     @property
@@ -112,16 +114,26 @@ class ProcessRegistry:
         with self._lock:
             return list(self._running)
 
-    def stop(self, key: Any) -> bool:
-        """Ask the process of ``key`` to stop (now, or as soon as it starts); True if it is running."""
+    def stop(self, key: Any, grace: float | None = None) -> bool:
+        """Ask the process of ``key`` to stop (now, or as soon as it starts); True if it is running.
+
+        ``grace`` overrides the spec's seconds between SIGTERM and SIGKILL for this stop (0: at once).
+        """
         with self._lock:
             self._stop_requests.add(key)
+            if grace is not None:
+                self._stop_grace[key] = grace
             return key in self._running
+
+    def _grace_for(self, key: Any, default: float) -> float:
+        with self._lock:
+            return self._stop_grace.get(key, default)
 
     def forget(self, key: Any) -> None:
         """Drop a stop request for a key that will never run."""
         with self._lock:
             self._stop_requests.discard(key)
+            self._stop_grace.pop(key, None)
 
     def stop_requested(self, key: Any) -> bool:
         with self._lock:
@@ -160,6 +172,7 @@ class ProcessRegistry:
             self._running.pop(key, None)
             self._grace.pop(key, None)
             self._stop_requests.discard(key)
+            self._stop_grace.pop(key, None)
 
 
 _REGISTRIES: dict[str, ProcessRegistry] = {}
@@ -365,7 +378,7 @@ def run(spec: ProcessSpec, registry: ProcessRegistry | None = None, key: Any = N
             elif spec.timeout and time.monotonic() - started > spec.timeout:
                 timed_out = True
             if stopped or timed_out:
-                terminate_group(process, spec.grace, group)
+                terminate_group(process, reg._grace_for(key, spec.grace) if stopped else spec.grace, group)
                 break
             try:
                 process.wait(timeout=_POLL * 2)

@@ -1,8 +1,10 @@
 """Amazon EMR: moto's control plane; steps really run with spark-submit on local Spark.
 
 Emulated: RunJobFlow / AddJobFlowSteps / DescribeStep / ListSteps / CancelSteps
-(PENDING steps are cancelled; a RUNNING step is not interrupted: its entry says
-FAILED with the reason) / TerminateJobFlows. A ``command-runner.jar`` step whose arguments start with
+(PENDING steps are cancelled at once; a RUNNING step goes CANCEL_PENDING -> CANCELLED
+and its whole process tree is ended: ``StepCancellationOption`` SEND_INTERRUPT sends
+SIGTERM and SIGKILL after 10 s, TERMINATE_PROCESS kills at once, as EMR 5.28+ does) /
+TerminateJobFlows. A ``command-runner.jar`` step whose arguments start with
 ``spark-submit`` runs the PySpark script (``s3://`` or local) with Spark's own
 spark-submit, on ``local[*]`` (or ``SPARK_MASTER``), one step at a time per
 cluster. ``s3://`` paths in the script's DataFrame reads and writes work through
@@ -12,6 +14,9 @@ downloaded offline. Step states go PENDING -> RUNNING -> COMPLETED / FAILED
 CANCEL_AND_WAIT, TERMINATE_CLUSTER) is honoured, and a cluster without
 ``KeepJobFlowAliveWhenNoSteps`` terminates after its last step. Step stdout and
 stderr go to ``<LogUri>/<cluster-id>/steps/<step-id>/stdout.gz`` as on EMR.
+Sandbox limit: a step that runs longer than 2 hours (``SANDBOX_EMR_STEP_TIMEOUT_SECONDS``;
+EMR has no step timeout) is ended and FAILED with ``FailureDetails`` saying so. A
+restart fails the step that was RUNNING (the sandbox's one wording) and resumes PENDING ones.
 
 Not emulated: instances are not real (no EC2, no YARN, no HDFS), Hive/Pig/HBase
 steps, custom JAR steps and ``--packages`` (no Maven offline) fail with a message

@@ -1,15 +1,23 @@
-"""EMR on moto, with steps executed by :mod:`emulators.emr.steps`."""
+"""EMR on moto, with steps executed by :mod:`emulators.emr.steps` on the job runtime.
+
+Steps run one at a time per cluster, in the ``emr`` process registry keyed by step id.
+CancelSteps cancels PENDING steps at once and RUNNING ones by ending the step's whole
+process group (``SEND_INTERRUPT``: SIGTERM, then SIGKILL after a grace period;
+``TERMINATE_PROCESS``: SIGKILL at once); the step goes CANCEL_PENDING -> CANCELLED.
+A step that runs longer than the sandbox's limit (:data:`STEP_TIMEOUT_SECONDS`, from
+``SANDBOX_EMR_STEP_TIMEOUT_SECONDS``; EMR itself has none) is ended and FAILED.
+"""
 
 from __future__ import annotations
 
-import gzip
 import logging
+import os
 import shutil
 import threading
 from pathlib import Path
 from typing import Any
 
-from emulators.core import moto_coupling
+from emulators.core import jobs, logs, moto_coupling, s3uri
 from emulators.core.moto_coupling import backend_class, model_class
 from emulators.core.s3access import s3_access, safe_file_name
 from emulators.core.server import current_cloud
@@ -19,6 +27,9 @@ log = logging.getLogger("emulators.emr")
 EmrBackend = backend_class("emr")
 MotoStep = model_class("emr", "Step")
 FINISHED_CLUSTER_STATES = ("TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS")
+STEP_TIMEOUT_SECONDS = float(os.environ.get("SANDBOX_EMR_STEP_TIMEOUT_SECONDS") or 2 * 3600)
+INTERRUPT_GRACE_SECONDS = 10.0  # SEND_INTERRUPT: time between SIGTERM and SIGKILL
+PROCESSES = jobs.registry("emr")
 
 # clusters whose step queue is being worked on: {(account, region, cluster_id)}
 _active_runners: set[tuple[str, str, str]] = set()
@@ -60,10 +71,12 @@ class SandboxEmrBackend(EmrBackend):  # type: ignore[misc, valid-type]
             raise moto_coupling.AwsError("InvalidRequestException", f"Step id '{step_id}' is not valid.")
         return step
 
-    def cancel_steps(self, cluster_id: str, step_ids: list[str]) -> list[dict[str, str]]:
-        """CancelSteps: PENDING steps are cancelled; the sandbox does not interrupt a RUNNING step."""
+    def cancel_steps(self, cluster_id: str, step_ids: list[str],
+                     cancellation_option: str | None = None) -> list[dict[str, str]]:
+        """CancelSteps: PENDING steps are cancelled at once; RUNNING ones have their process group ended."""
         cluster = self.describe_cluster(cluster_id)
         steps = {s.id: s for s in cluster.steps}
+        grace = 0.0 if cancellation_option == "TERMINATE_PROCESS" else INTERRUPT_GRACE_SECONDS
         answers = []
         for step_id in step_ids:
             step = steps.get(step_id)
@@ -74,9 +87,11 @@ class SandboxEmrBackend(EmrBackend):  # type: ignore[misc, valid-type]
                 step.state = "CANCELLED"
                 step.last_state_change_reason = "Cancelled by CancelSteps"
                 answers.append({"StepId": step_id, "Status": "SUBMITTED", "Reason": ""})
-            elif step.state == "RUNNING":
-                answers.append({"StepId": step_id, "Status": "FAILED",
-                                "Reason": "The sandbox cannot interrupt a RUNNING step; only PENDING steps cancel."})
+            elif step.state in ("RUNNING", "CANCEL_PENDING"):
+                step.__class__ = SandboxStep
+                step.state = "CANCEL_PENDING"
+                PROCESSES.stop(step_id, grace=grace)
+                answers.append({"StepId": step_id, "Status": "SUBMITTED", "Reason": ""})
             else:
                 answers.append({"StepId": step_id, "Status": "FAILED",
                                 "Reason": f"Step {step_id} is {step.state} and cannot be cancelled."})
@@ -99,8 +114,9 @@ def start_runner(account_id: str, region: str, cluster_id: str) -> None:
     current_cloud().submit(_drain_steps, account_id, region, cluster_id)
 
 
-def _fetch(s3_uri: str, folder: Path) -> Path:
-    bucket, _, key = s3_uri[len("s3://"):].partition("/")
+def fetch_step_file(s3_uri: str, folder: Path) -> Path:
+    """Download a step's script or dependency from S3 into ``folder``; returns its local path."""
+    bucket, key = s3uri.parse(s3_uri)
     body = s3_access().get(bucket, key)
     target = folder / safe_file_name(key, "step-file")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -149,22 +165,27 @@ def _run_one(cloud: Any, backend: Any, cluster_id: str, step: Any, log_uri: str 
 
     workdir = cloud.data_dir("emr") / cluster_id / step.id
     shutil.rmtree(workdir, ignore_errors=True)
-    env = {
-        "AWS_ENDPOINT_URL": cloud.endpoint_url,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": backend.region_name,
-        "EMR_CLUSTER_ID": cluster_id,
-        "EMR_STEP_ID": step.id,
-    }
+    env = step_engine.step_environment(cloud.endpoint_url, backend.region_name, workdir,
+                                       {"EMR_CLUSTER_ID": cluster_id, "EMR_STEP_ID": step.id})
     failure: dict[str, Any] | None = None
+    cancelled = interrupted = False
     try:
         if step.jar != "command-runner.jar":
             raise step_engine.StepNotSupported(
                 f"custom JAR steps ({step.jar}) are not emulated: use command-runner.jar with spark-submit")
-        command = step_engine.build_command(list(step.args), workdir, _fetch)
-        result = step_engine.run_step(command, workdir, env)
-        if result.exit_code != 0:
+        command = step_engine.build_command(list(step.args), workdir, fetch_step_file)
+        result = step_engine.run_step(command, workdir, env, timeout=STEP_TIMEOUT_SECONDS,
+                                      registry=PROCESSES, key=step.id)
+        if result.timed_out:
+            failure = {"Reason": "Step timed out.",
+                       "Message": f"The step ran longer than the sandbox's step limit of {STEP_TIMEOUT_SECONDS:g} "
+                                  "seconds (SANDBOX_EMR_STEP_TIMEOUT_SECONDS; EMR itself sets no step timeout), "
+                                  "so its processes were ended"}
+        elif result.stopped and step.state != "CANCEL_PENDING" and PROCESSES.stopping:
+            interrupted = True  # the sandbox is stopping: after restore the step is failed as interrupted
+        elif result.stopped:
+            cancelled = True
+        elif result.exit_code != 0:
             failure = {"Reason": "Unknown Error.", "Message": result.failure_message}
     except step_engine.StepNotSupported as exc:
         failure = {"Reason": "Step not supported by the sandbox.", "Message": str(exc)}
@@ -173,13 +194,21 @@ def _run_one(cloud: Any, backend: Any, cluster_id: str, step: Any, log_uri: str 
     except Exception as exc:  # a broken script or a missing S3 object fails the step, not the sandbox
         log.exception("step %s failed to start", step.id)
         failure = {"Reason": "Unknown Error.", "Message": f"{type(exc).__name__}: {exc}"[:1024]}
+    finally:
+        PROCESSES.forget(step.id)
+    if interrupted:
+        return
     if log_uri:
-        failure_log = _upload_logs(log_uri, cluster_id, step.id, workdir)
+        failure_log = upload_step_logs(log_uri, cluster_id, step.id, workdir)
         if failure is not None and failure_log:
             failure["LogFile"] = failure_log
     with cloud.mutating():
         step.end_date_time = utcnow()
         cluster = backend.clusters.get(cluster_id)
+        if cancelled or (step.state == "CANCEL_PENDING" and failure is not None):
+            step.state = "CANCELLED"
+            step.last_state_change_reason = "Cancelled by CancelSteps"
+            return
         if failure is None:
             step.state = "COMPLETED"
             return
@@ -198,26 +227,17 @@ def _run_one(cloud: Any, backend: Any, cluster_id: str, step: Any, log_uri: str 
             cluster.last_state_change_reason = f"Step {step.id} failed"
 
 
-def _upload_logs(log_uri: str, cluster_id: str, step_id: str, workdir: Path) -> str | None:
-    """stdout.gz / stderr.gz under <LogUri>/<cluster>/steps/<step>/, as EMR writes them."""
+def upload_step_logs(log_uri: str, cluster_id: str, step_id: str, workdir: Path) -> str | None:
+    """stdout.gz / stderr.gz under <LogUri>/<cluster>/steps/<step>/, as EMR writes them; the stderr URI."""
     if not log_uri.startswith(("s3://", "s3n://")):
         return None
-    bucket, _, prefix = log_uri.split("://", 1)[1].partition("/")
-    base = f"{prefix.rstrip('/') + '/' if prefix else ''}{cluster_id}/steps/{step_id}/"
-    access = s3_access()
-    try:
-        for name in ("stdout", "stderr"):
-            path = workdir / name
-            body = path.read_bytes() if path.exists() else b""
-            access.put(bucket, f"{base}{name}.gz", gzip.compress(body), content_type="application/x-gzip")
-    except Exception as exc:
-        log.warning("could not write step logs to %s: %s", log_uri, exc)
-        return None
-    return f"s3://{bucket}/{base}stderr.gz"
+    base = s3uri.join(log_uri, cluster_id, "steps", step_id)
+    written = logs.upload_log_files(base, {"stdout": workdir / "stdout", "stderr": workdir / "stderr"})
+    return written.get("stderr")
 
 
-def _resume_interrupted_steps() -> None:
-    """After a restart: steps that were RUNNING failed with the sandbox; PENDING ones resume."""
+def _settle_steps_after_restart() -> None:
+    """After a restart: steps that were RUNNING failed with the sandbox (one wording); PENDING ones resume."""
     cloud = current_cloud()
     for account_id, region, backend in list(moto_coupling.backend_dict("emr").iter_backends()):
         for cluster in list(backend.clusters.values()):
@@ -226,25 +246,32 @@ def _resume_interrupted_steps() -> None:
                 active = key in _active_runners
             if active:
                 continue
-            interrupted = [s for s in cluster.steps if s.state == "RUNNING"]
-            if interrupted:
-                with cloud.mutating():
-                    for step in interrupted:
-                        step.__class__ = SandboxStep
-                        step.state = "FAILED"
-                        step.failure_details = {"Reason": "Interrupted.",
-                                                "Message": "the sandbox stopped while this step ran"}
+
+            def fail(step: Any, reason: str) -> None:
+                step.__class__ = SandboxStep
+                if step.state == "CANCEL_PENDING":
+                    step.state = "CANCELLED"
+                    return
+                step.state = "FAILED"
+                step.failure_details = {"Reason": "Interrupted.", "Message": reason}
+                step.last_state_change_reason = reason
+
+            with cloud.mutating():
+                jobs.settle_interrupted(list(cluster.steps), lambda s: s.state in ("RUNNING", "CANCEL_PENDING"),
+                                        fail, what="step")
             if any(s.state == "PENDING" for s in cluster.steps) and cluster.state not in FINISHED_CLUSTER_STATES:
                 start_runner(account_id, region, cluster.id)
 
 
 def _cancel_steps(response: Any) -> dict[str, Any]:
     backend = moto_coupling.backend_for("emr", response.current_account, response.region)
-    answers = backend.cancel_steps(response._get_param("ClusterId"), response._get_param("StepIds") or [])
+    answers = backend.cancel_steps(response._get_param("ClusterId"), response._get_param("StepIds") or [],
+                                   response._get_param("StepCancellationOption"))
     return {"CancelStepsInfoList": answers}
 
 
 def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("emr", SandboxEmrBackend)
     moto_coupling.add_operation("emr", "ElasticMapReduceResponse", "cancel_steps", _cancel_steps)
-    cloud.every(2.0, _resume_interrupted_steps, name="emr-resume-steps")
+    jobs.bind(cloud, "emr")
+    cloud.every(2.0, _settle_steps_after_restart, name="emr-resume-steps")

@@ -21,33 +21,27 @@ utilisation (reported as zero).
 
 from __future__ import annotations
 
-import gzip
 import logging
 import shlex
 import shutil
-import subprocess
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from emulators.core import moto_coupling
+from emulators.core import jobs, logs, moto_coupling, s3uri
 from emulators.core.moto_coupling import AwsError
-from emulators.core.s3access import s3_access
 from emulators.core.server import current_cloud
 from emulators.emr import steps as step_engine
-from emulators.emr.provider import _fetch
-from emulators.sagemaker.container import kill_process_group
+from emulators.emr.provider import fetch_step_file
 
 log = logging.getLogger("emulators.emr.serverless")
 
 FINAL_STATES = ("SUCCESS", "FAILED", "CANCELLED")
 EMRServerlessBackend = moto_coupling.backend_class("emr-serverless")
+DEFAULT_TIMEOUT_MINUTES = 720  # executionTimeoutMinutes' default on AWS (12 hours)
 
-# job run id -> its spark-submit process, for CancelJobRun (never pickled)
-_PROCESSES: dict[str, subprocess.Popen] = {}
-_CANCELS: set[str] = set()
-_LOCK = threading.Lock()
+# job run id -> its spark-submit process group, for CancelJobRun and shutdown
+PROCESSES = jobs.registry("emr-serverless")
 
 
 def utcnow() -> Any:
@@ -88,13 +82,9 @@ class SandboxEMRServerlessBackend(EMRServerlessBackend):  # type: ignore[misc, v
         if job_run.state in FINAL_STATES:
             raise AwsError("ValidationException", f"Job run {job_run_id} is already in a terminal state "
                                                   f"({job_run.state}).")
-        with _LOCK:
-            _CANCELS.add(job_run_id)
-            process = _PROCESSES.get(job_run_id)
         job_run.state = "CANCELLING"
         job_run.updated_at = utcnow()
-        if process is not None:
-            kill_process_group(process)
+        PROCESSES.stop(job_run_id)
         return application_id, job_run_id
 
 
@@ -120,30 +110,25 @@ def run_job(account_id: str, region: str, application_id: str, job_run_id: str) 
     job_run = backend.get_job_run(application_id, job_run_id)
     workdir = cloud.data_dir("emr-serverless") / application_id / job_run_id
     shutil.rmtree(workdir, ignore_errors=True)
-    env = {"AWS_ENDPOINT_URL": cloud.endpoint_url, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-           "AWS_DEFAULT_REGION": region, "EMR_SERVERLESS_APPLICATION_ID": application_id,
-           "EMR_SERVERLESS_JOB_RUN_ID": job_run_id}
+    env = step_engine.step_environment(cloud.endpoint_url, region, workdir, {
+        "EMR_SERVERLESS_APPLICATION_ID": application_id, "EMR_SERVERLESS_JOB_RUN_ID": job_run_id})
     started = time.time()
     state, details = "FAILED", None
+    interrupted = False
     try:
         for state_name in ("PENDING", "SCHEDULED"):
             _set_state(job_run, state_name)
-        command = step_engine.build_command(spark_submit_args(job_run.job_driver), workdir, _fetch)
+        command = step_engine.build_command(spark_submit_args(job_run.job_driver), workdir, fetch_step_file)
         _set_state(job_run, "RUNNING")
-
-        def remember(process: subprocess.Popen) -> None:
-            with _LOCK:
-                _PROCESSES[job_run_id] = process
-                cancelled = job_run_id in _CANCELS
-            if cancelled:
-                kill_process_group(process)
-
-        timeout = float(job_run.execution_timeout_minutes or 720) * 60
-        result = step_engine.run_step(command, workdir, env, timeout=timeout, on_start=remember)
-        if result.exit_code == 0:
+        minutes = job_run.execution_timeout_minutes or DEFAULT_TIMEOUT_MINUTES
+        result = step_engine.run_step(command, workdir, env, timeout=float(minutes) * 60,
+                                      registry=PROCESSES, key=job_run_id)
+        if result.exit_code == 0 and not result.stopped:
             state = "SUCCESS"
-        elif time.time() - started >= timeout:
+        elif result.timed_out:
             details = f"Job run timed out after {job_run.execution_timeout_minutes} minutes"
+        elif result.stopped and job_run.state != "CANCELLING" and PROCESSES.stopping:
+            interrupted = True  # the sandbox is stopping: after restore the run is failed as interrupted
         else:
             details = result.failure_message
     except step_engine.StepNotSupported as exc:
@@ -152,13 +137,12 @@ def run_job(account_id: str, region: str, application_id: str, job_run_id: str) 
         log.exception("job run %s failed to start", job_run_id)
         details = f"{type(exc).__name__}: {exc}"[:1024]
     finally:
-        with _LOCK:
-            _PROCESSES.pop(job_run_id, None)
-            cancelled = job_run_id in _CANCELS
-            _CANCELS.discard(job_run_id)
-    if cancelled:
+        PROCESSES.forget(job_run_id)
+    if interrupted:
+        return
+    if job_run.state == "CANCELLING":
         state, details = "CANCELLED", "Job run was cancelled by the user"
-    _upload_logs(job_run, application_id, job_run_id, workdir)
+    upload_driver_logs(job_run, application_id, job_run_id, workdir)
     with cloud.mutating():
         job_run.state = state
         job_run.state_details = details
@@ -166,32 +150,29 @@ def run_job(account_id: str, region: str, application_id: str, job_run_id: str) 
         job_run.total_execution_duration_seconds = int(time.time() - started)
 
 
-def _upload_logs(job_run: Any, application_id: str, job_run_id: str, workdir: Path) -> None:
+def upload_driver_logs(job_run: Any, application_id: str, job_run_id: str, workdir: Path) -> None:
+    """stdout.gz / stderr.gz under <logUri>/applications/<app>/jobs/<run>/SPARK_DRIVER/, as on AWS."""
     monitoring = (job_run.configuration_overrides or {}).get("monitoringConfiguration") or {}
     log_uri = (monitoring.get("s3MonitoringConfiguration") or {}).get("logUri") or ""
     if not log_uri.startswith("s3://"):
         return
-    bucket, _, prefix = log_uri[len("s3://"):].partition("/")
-    base = f"{prefix.rstrip('/') + '/' if prefix else ''}applications/{application_id}/jobs/{job_run_id}/SPARK_DRIVER/"
-    try:
-        for name in ("stdout", "stderr"):
-            path = workdir / name
-            body = path.read_bytes() if path.exists() else b""
-            s3_access().put(bucket, f"{base}{name}.gz", gzip.compress(body), content_type="application/x-gzip")
-    except Exception as exc:
-        log.warning("could not write job run logs to %s: %s", log_uri, exc)
+    base = s3uri.join(log_uri, "applications", application_id, "jobs", job_run_id, "SPARK_DRIVER")
+    logs.upload_log_files(base, {"stdout": workdir / "stdout", "stderr": workdir / "stderr"})
 
 
 def _fail_interrupted_runs() -> None:
-    """After a restart, runs that had not finished cannot go on: they failed with the sandbox."""
+    """After a restart, runs that had not finished cannot go on: they failed with the sandbox (one wording)."""
+
+    def fail(job_run: Any, reason: str) -> None:
+        job_run.state = "FAILED"
+        job_run.state_details = reason
+
     for _, _, backend in moto_coupling.backend_dict("emr-serverless").iter_backends():
         for runs in backend.job_runs.values():
-            for job_run in runs:
-                if job_run.state not in FINAL_STATES:
-                    job_run.state = "FAILED"
-                    job_run.state_details = "the sandbox stopped while this job run was running"
+            jobs.settle_interrupted(runs, lambda r: r.state not in FINAL_STATES, fail, what="job run")
 
 
 def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("emr-serverless", SandboxEMRServerlessBackend)
+    jobs.bind(cloud, "emr-serverless")
     cloud.after_restore(_fail_interrupted_runs)

@@ -1,18 +1,22 @@
 """Run one EMR step: turn its command-runner arguments into a local spark-submit.
 
 The engine works on plain values (the step's Args, a working folder, a function
-that fetches S3 objects) and never touches moto.
+that fetches S3 objects) and never touches moto. The spark-submit runs on the job
+runtime (:mod:`emulators.core.jobs`): a timeout or a cancel ends its whole process
+group (the JVM and the Python driver with it).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from emulators.core import jobs
 
 SPARK_OPTIONS_WITH_VALUE = {
     "--master", "--deploy-mode", "--class", "--name", "--jars", "--packages", "--exclude-packages",
@@ -33,9 +37,13 @@ class StepNotSupported(Exception):
 
 @dataclass
 class StepResult:
-    exit_code: int
+    exit_code: int | None  # None: the process never started (cancelled before, or the sandbox stopping)
     stdout: str
     stderr: str
+    seconds: float = 0.0
+    timed_out: bool = False
+    stopped: bool = False  # cancelled, or ended because the sandbox stopped
+    refused: bool = False  # not started: the sandbox was stopping
 
     @property
     def failure_message(self) -> str:
@@ -109,20 +117,32 @@ def build_command(args: list[str], workdir: Path, fetch: Callable[[str, Path], P
     raise StepNotSupported("spark-submit was given no script")
 
 
-def run_step(command: list[str], workdir: Path, env: dict[str, str], timeout: float | None = None,
-             on_start: Callable[[subprocess.Popen], None] | None = None) -> StepResult:
+def step_environment(endpoint_url: str, region: str, workdir: Path, extra: dict[str, str] | None = None
+                     ) -> dict[str, str]:
+    """The complete environment of a spark-submit: the job runtime's, plus this Python for PySpark."""
+    return jobs.child_environment(endpoint_url, region, {
+        "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable,
+        "SANDBOX_SPARK_STAGING": str(workdir / "staging"), "SPARK_LOCAL_IP": "127.0.0.1", **(extra or {})})
+
+
+def run_step(command: list[str], workdir: Path, env: dict[str, str], timeout: float | None = None, *,
+             registry: jobs.ProcessRegistry | None = None, key: Any = None,
+             launcher: Callable[[jobs.ProcessSpec], Any] | None = None,
+             on_line: Callable[[str], None] | None = None) -> StepResult:
+    """Run a spark-submit ``command`` with ``env`` (complete: see :func:`step_environment`) to its end.
+
+    Output goes to ``workdir/stdout`` and ``workdir/stderr``. ``registry.stop(key)`` cancels it.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
-    full_env = {**os.environ, **env, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable,
-                "SANDBOX_SPARK_STAGING": str(workdir / "staging"), "SPARK_LOCAL_IP": "127.0.0.1"}
-    with open(workdir / "stdout", "wb") as out, open(workdir / "stderr", "wb") as err:
-        process = subprocess.Popen(command, cwd=workdir, env=full_env, stdout=out, stderr=err,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
-        if on_start:
-            on_start(process)
-        try:
-            code = process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            code = process.wait()
-    return StepResult(code, (workdir / "stdout").read_text(errors="replace"),
-                      (workdir / "stderr").read_text(errors="replace"))
+    spec = jobs.ProcessSpec(command, workdir, env, workdir / "stdout", workdir / "stderr", timeout=timeout,
+                            launcher=launcher, on_line=on_line)
+    outcome = jobs.run(spec, registry, key)
+    return StepResult(outcome.exit_code, _read(workdir / "stdout"), _read(workdir / "stderr"), outcome.seconds,
+                      outcome.timed_out, outcome.stopped, outcome.refused)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""

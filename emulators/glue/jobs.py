@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from emulators.core import jobs
 
 SPARK_SUBMIT_ARGS = ("--master {master} --conf spark.ui.enabled=false --conf spark.sql.shuffle.partitions=4 "
                      "--conf spark.driver.bindAddress=127.0.0.1 --conf spark.driver.host=127.0.0.1 "
@@ -47,39 +47,39 @@ def argument_list(arguments: dict[str, str]) -> list[str]:
 
 def run_job_script(script: Path, job_name: str, run_id: str, arguments: dict[str, str], workdir: Path,
                    env: dict[str, str], timeout_minutes: int | None = None,
-                   should_stop: Callable[[], bool] = lambda: False) -> JobOutcome:
+                   should_stop: Callable[[], bool] = lambda: False, *,
+                   launcher: Callable[[jobs.ProcessSpec], Any] | None = None,
+                   on_line: Callable[[str], None] | None = None) -> JobOutcome:
+    """Run a Glue script on the job runtime (:mod:`emulators.core.jobs`, registry ``glue``, key ``run_id``).
+
+    ``env`` holds the job's own variables (at least ``AWS_ENDPOINT_URL`` and the region); the rest of the
+    child environment is the runtime's. ``launcher`` may hand over a warm Spark driver.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
     args = ["--JOB_NAME", job_name, "--JOB_RUN_ID", run_id, *argument_list(arguments)]
     from emulators.core import script_driver
 
     command = [sys.executable, script_driver.__file__, str(script), *args]
-    full_env = {
-        **os.environ, **env,
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
+    child_env = jobs.child_environment(env.get("AWS_ENDPOINT_URL", ""), region, {
+        **env,
         "PYSPARK_PYTHON": sys.executable,
         "PYSPARK_DRIVER_PYTHON": sys.executable,
         "PYSPARK_SUBMIT_ARGS": SPARK_SUBMIT_ARGS.format(master=os.environ.get("SPARK_MASTER", "local[*]")),
         "SPARK_LOCAL_IP": "127.0.0.1",
         "SANDBOX_SPARK_STAGING": str(workdir / "staging"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    started = time.monotonic()
-    timed_out = stopped = False
-    with open(workdir / "stdout", "wb") as out, open(workdir / "stderr", "wb") as err:
-        process = subprocess.Popen(command, cwd=workdir, env=full_env, stdout=out, stderr=err,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
-        while process.poll() is None:
-            if should_stop():
-                stopped = True
-            elif timeout_minutes and time.monotonic() - started > timeout_minutes * 60:
-                timed_out = True
-            if stopped or timed_out:
-                try:
-                    os.killpg(process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                process.wait()
-                break
-            time.sleep(0.2)
-    return JobOutcome(process.returncode, (workdir / "stdout").read_text(errors="replace"),
-                      (workdir / "stderr").read_text(errors="replace"), time.monotonic() - started,
-                      timed_out, stopped)
+    })
+    spec = jobs.ProcessSpec(command, workdir, child_env, workdir / "stdout", workdir / "stderr",
+                            timeout=timeout_minutes * 60 if timeout_minutes else None,
+                            should_stop=should_stop, launcher=launcher, on_line=on_line)
+    outcome = jobs.run(spec, jobs.registry("glue"), run_id)
+    return JobOutcome(outcome.exit_code if outcome.exit_code is not None else -1,
+                      _read(workdir / "stdout"), _read(workdir / "stderr"), outcome.seconds,
+                      outcome.timed_out, outcome.stopped)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import time
+from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -163,3 +164,52 @@ def test_cancel_steps_cancels_pending_steps(aws, s3_bucket, cluster):
     with pytest.raises(Exception) as no_cluster:
         emr.describe_step(ClusterId="j-NOSUCHCLUSTER", StepId=first)
     assert no_cluster.value.response["Error"]["Code"] == "InvalidRequestException"
+
+
+def _processes_with_env(marker: str) -> list[int]:
+    """Live processes whose environment holds ``marker`` (e.g. ``EMR_STEP_ID=s-...``)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if marker.encode() in environ and stat[stat.rfind(")") + 2:].split()[0] not in ("Z", "X"):
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize("option", ["SEND_INTERRUPT", "TERMINATE_PROCESS"])
+def test_cancel_steps_ends_a_running_step_and_its_processes(aws, s3_bucket, cluster, option):
+    """EMR 5.28+: CancelSteps reaches RUNNING steps; the spark-submit, its JVM and the Python driver all end."""
+    emr, s3 = aws.client("emr"), aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="scripts/forever.py",
+                  Body=b"import time\nprint('started', flush=True)\ntime.sleep(600)\n")
+    s3.put_object(Bucket=s3_bucket, Key="scripts/quick.py", Body=b"print('after the cancelled step')\n")
+    running, after = emr.add_job_flow_steps(JobFlowId=cluster, Steps=[
+        spark_step("forever", f"s3://{s3_bucket}/scripts/forever.py"),
+        spark_step("after", f"s3://{s3_bucket}/scripts/quick.py")])["StepIds"]
+    marker = f"EMR_STEP_ID={running}"
+    deadline = time.monotonic() + 180
+    while not (emr.describe_step(ClusterId=cluster, StepId=running)["Step"]["Status"]["State"] == "RUNNING"
+               and len(_processes_with_env(marker)) >= 2):  # spark-submit's JVM and the Python driver
+        assert time.monotonic() < deadline, "the step never got its processes running"
+        time.sleep(0.5)
+
+    answers = emr.cancel_steps(ClusterId=cluster, StepIds=[running], StepCancellationOption=option)[
+        "CancelStepsInfoList"]
+    assert answers == [{"StepId": running, "Status": "SUBMITTED", "Reason": ""}]
+    step = wait_for_step(emr, cluster, running, timeout=120)
+    assert step["Status"]["State"] == "CANCELLED", step["Status"]
+    deadline = time.monotonic() + 30
+    while _processes_with_env(marker):
+        assert time.monotonic() < deadline, f"processes of the cancelled step remain: {_processes_with_env(marker)}"
+        time.sleep(0.5)
+    # the queue goes on after a cancelled step
+    assert wait_for_step(emr, cluster, after)["Status"]["State"] == "COMPLETED"
+    # a finished step cannot be cancelled again
+    again = emr.cancel_steps(ClusterId=cluster, StepIds=[running])["CancelStepsInfoList"][0]
+    assert again["Status"] == "FAILED"
