@@ -34,3 +34,13 @@ def test_import_contracts_are_kept() -> None:
                             timeout=300)
     if result.returncode != 0:
         pytest.fail("import-linter contracts are broken:\n" + result.stdout + result.stderr, pytrace=False)
+
+
+def test_every_service_folder_is_in_the_independence_contract() -> None:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    contract = next(c for c in config["contracts"] if c["id"] == "services-independent")
+    folders = {f"emulators.{p.name}" for p in (ROOT / "emulators").iterdir()
+               if (p / "__init__.py").exists() and p.name not in ("core", "console")}
+    assert set(contract["modules"]) == folders
