@@ -1,7 +1,7 @@
 """Repairs to moto's ASL interpreter for optimised integrations (``arn:aws:states:::<service>:<action>.sync``).
 
-This module is coupled to moto's Step Functions parser (``moto.stepfunctions.parser``),
-as ``emulators/core/moto_coupling.py`` is to the rest of moto; a moto upgrade checks it.
+This module is coupled to the internals of moto's Step Functions parser (``moto.stepfunctions.parser``,
+whose modules it gets from ``moto_coupling.stepfunctions_parser_module``); a moto upgrade checks it.
 
 - ``.sync`` tasks of services that have no ``.waitForTaskToken`` pattern (Glue's
   ``startJobRun.sync``) crashed in moto's interpreter with "'NoneType' object has no
@@ -18,12 +18,13 @@ as ``emulators/core/moto_coupling.py`` is to the rest of moto; a moto upgrade ch
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-_PARSER = "moto.stepfunctions.parser.asl"
+from emulators.core import moto_coupling
+
+_PARSER = "asl"  # under moto.stepfunctions.parser, reached through moto_coupling
 _SERVICE = f"{_PARSER}.component.state.exec.state_task.service"
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ def _json_ready(value: Any) -> Any:
 
 
 def _module(name: str) -> Any:
-    return importlib.import_module(name)
+    return moto_coupling.stepfunctions_parser_module(name)
 
 
 def _give_sync_tasks_a_callback_endpoint() -> None:
@@ -163,7 +164,7 @@ def _integration_task_class(integration: ServiceIntegration) -> type:
     states_error_type = _module(f"{_PARSER}.component.common.error_name.states_error_name_type")
     event_detail = _module(f"{_PARSER}.eval.event.event_detail")
     encoding = _module(f"{_PARSER}.utils.encoding")
-    history = importlib.import_module("moto.stepfunctions.parser.api")
+    history = _module("api")
 
     class StateTaskServiceIntegration(callback.StateTaskServiceCallback):  # type: ignore[misc, name-defined]
         def __init__(self) -> None:
@@ -254,7 +255,7 @@ def _route_integration_tasks() -> None:
 def _set_output_before_status() -> None:
     """moto's interpreter marked an ending execution SUCCEEDED before it stored the output, so a
     DescribeExecution in between answered SUCCEEDED with no output: store the output first."""
-    module = importlib.import_module("moto.stepfunctions.parser.backend.execution")
+    module = _module("backend.execution")
     cls = module.BaseExecutionWorkerCommunication
     original = cls._reflect_execution_status
     if getattr(original, "sandbox_output_first", False):
