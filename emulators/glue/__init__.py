@@ -34,7 +34,7 @@ RUNNING -> STOPPING -> READY with ``LastCrawl`` (SUCCEEDED / FAILED with
 ``ErrorMessage`` / CANCELLED), ``GetCrawlerMetrics``, and logs in CloudWatch
 ``/aws-glue/crawlers``. ``cron(...)`` schedules run while the sandbox is up.
 
-ETL jobs (``job_provider.py``, ``jobs.py``): UpdateJob overwrites the whole
+ETL jobs (``job_api.py``, ``jobs.py``): UpdateJob overwrites the whole
 definition as on AWS (Role and Command required); ``start_job_run`` downloads
 ``Command.ScriptLocation`` from S3 and runs it in its own local PySpark process
 (``SPARK_MASTER`` for a cluster) with the job's arguments; our ``awsglue``
@@ -84,6 +84,6 @@ SERVICES = [
         executes="job scripts written for AWS Glue, S3/catalog reads and writes, bookmarks, triggers",
         not_emulated="Ray/streaming jobs, JDBC connections, --additional-python-modules, workflows' run "
                      "graph, Glue Studio's visual editor (its generated scripts run)",
-        provider="job_provider",
+        provider="provider",
     ),
 ]

@@ -1,0 +1,201 @@
+"""Glue triggers and workflow runs: what starts jobs and crawlers besides a direct call.
+
+ON_DEMAND triggers run their actions on StartTrigger (and when a workflow run
+starts); SCHEDULED ones on their ``cron(...)`` (checked every 10 s); CONDITIONAL
+ones when a job run or crawl reaches the state their predicate names (``Logical``
+AND / ANY). A workflow run is COMPLETED once nothing it started has been running
+for 3 s. moto keeps the triggers and workflows; this module only acts on them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from emulators.core import moto_coupling
+from emulators.core.clock import utcnow
+from emulators.core.cron import cron_matches
+from emulators.core.server import current_cloud
+from emulators.glue.catalog_api import GlueInvalidInput
+from emulators.glue.crawl_runs import running
+from emulators.glue.job_api import FINAL_STATES
+
+log = logging.getLogger("emulators.glue.jobs")
+_trigger_fired: dict[tuple[str, str, str], str] = {}
+_trigger_lock = threading.Lock()
+WORKFLOW_IDLE_CHECKS = 3  # seconds with nothing running before a workflow run is COMPLETED
+WORKFLOW_MAX_SECONDS = 6 * 3600
+
+
+class TriggerOperations:
+    """Mixin for the Glue backend (see :mod:`emulators.glue.provider`): workflow runs and trigger conditions."""
+
+    def start_workflow_run(self, workflow_name: str, properties: dict[str, str] | None) -> str:
+        run_id = super().start_workflow_run(workflow_name, properties)  # type: ignore[misc]
+        triggers = [t for t in self.triggers.values() if t.workflow_name == workflow_name]  # type: ignore[attr-defined]
+        starters = [t for t in triggers if t.trigger_type == "ON_DEMAND"]
+        if not starters:
+            raise GlueInvalidInput(f"Workflow {workflow_name} has no ON_DEMAND trigger to start it")
+        for trigger in triggers:
+            if trigger.trigger_type == "CONDITIONAL":
+                trigger.state = "ACTIVATED"  # a workflow's conditional triggers follow its run
+        current_cloud().submit(follow_workflow_run, self.account_id, self.region_name,  # type: ignore[attr-defined]
+                               workflow_name, run_id, [t.name for t in starters])
+        return run_id
+
+    def job_run_finished(self, job_name: str, state: str) -> None:
+        fire_conditional_triggers(self, job_name, state)
+        super().job_run_finished(job_name, state)  # type: ignore[misc]
+
+
+def _predicate(trigger: Any) -> dict[str, Any]:
+    predicate = trigger.predicate
+    return predicate.as_dict() if hasattr(predicate, "as_dict") else dict(predicate or {})
+
+
+def _action(action: Any) -> dict[str, Any]:
+    return action.as_dict() if hasattr(action, "as_dict") else dict(action)
+
+
+def start_actions(backend: Any, trigger: Any) -> None:
+    cloud = current_cloud()
+    for action in trigger.actions:
+        data = _action(action)
+        try:
+            with cloud.mutating():
+                if data.get("JobName"):
+                    run_id = backend.start_job_run(data["JobName"], data.get("Arguments"), None, None,
+                                                   data.get("Timeout"), None, None, None, None, None)
+                    run = backend.get_job(data["JobName"]).get_job_run(run_id)
+                    run.trigger_name = trigger.name
+                elif data.get("CrawlerName"):
+                    backend.start_crawler(data["CrawlerName"])
+        except Exception as exc:
+            log.warning("trigger %s could not start %s: %s", trigger.name, data, exc)
+
+
+def _conditional(trigger: Any) -> bool:
+    return trigger.trigger_type == "CONDITIONAL" and trigger.state == "ACTIVATED" and bool(trigger.predicate)
+
+
+def fire_conditional_triggers(backend: Any, job_name: str, state: str) -> None:
+    for trigger in list(getattr(backend, "triggers", {}).values()):
+        if not _conditional(trigger):
+            continue
+        predicate = _predicate(trigger)
+        conditions = predicate.get("Conditions", [])
+        if not any(c.get("JobName") == job_name for c in conditions):
+            continue
+        results = []
+        for condition in conditions:
+            if condition.get("JobName"):
+                try:
+                    runs = backend.get_job(condition["JobName"]).job_runs
+                except Exception:
+                    runs = []
+                latest = runs[-1].status if runs else None
+                results.append(latest == condition.get("State", "SUCCEEDED"))
+            elif condition.get("CrawlerName"):
+                try:
+                    crawler = backend.get_crawler(condition["CrawlerName"])
+                    status = crawler.as_dict().get("LastCrawl", {}).get("Status")
+                except Exception:
+                    status = None
+                results.append(status == condition.get("CrawlState", "SUCCEEDED"))
+        logical = predicate.get("Logical", "AND")
+        if all(results) if logical == "AND" else any(results):
+            log.info("conditional trigger %s fires after %s %s", trigger.name, job_name, state)
+            start_actions(backend, trigger)
+
+
+def fire_conditional_after_crawls() -> None:
+    """Conditional triggers watching crawlers: fire once per finished crawl."""
+    for account, region, backend in list(moto_coupling.backend_dict("glue").iter_backends()):
+        for trigger in list(getattr(backend, "triggers", {}).values()):
+            if not _conditional(trigger):
+                continue
+            for condition in _predicate(trigger).get("Conditions", []):
+                name = condition.get("CrawlerName")
+                if not name or name not in backend.crawlers:
+                    continue
+                crawler = backend.crawlers[name]
+                if not crawler.crawls:
+                    continue
+                crawl = crawler.crawls[-1]
+                status = crawler.as_dict().get("LastCrawl", {}).get("Status")
+                key = (account, region, f"{trigger.name}:{crawl.crawl_id}")
+                with _trigger_lock:
+                    if key in _trigger_fired or status not in ("SUCCEEDED", "FAILED", "CANCELLED"):
+                        continue
+                    _trigger_fired[key] = status
+                if status == condition.get("CrawlState", "SUCCEEDED"):
+                    start_actions(backend, trigger)
+
+
+def check_scheduled_triggers() -> None:
+    now = utcnow()
+    minute = now.strftime("%Y-%m-%dT%H:%M")
+    for account, region, backend in list(moto_coupling.backend_dict("glue").iter_backends()):
+        for trigger in list(getattr(backend, "triggers", {}).values()):
+            if trigger.trigger_type != "SCHEDULED" or trigger.state != "ACTIVATED" or not trigger.schedule:
+                continue
+            key = (account, region, trigger.name)
+            with _trigger_lock:
+                if _trigger_fired.get(key) == minute:
+                    continue
+            try:
+                due = cron_matches(trigger.schedule, now)
+            except ValueError as exc:
+                log.warning("trigger %s: %s", trigger.name, exc)
+                continue
+            if due:
+                with _trigger_lock:
+                    _trigger_fired[key] = minute
+                start_actions(backend, trigger)
+
+
+def start_trigger(response: Any) -> dict[str, Any]:
+    """ON_DEMAND triggers run their actions now; others become ACTIVATED (as on AWS)."""
+    backend = moto_coupling.backend_for("glue", response.current_account, response.region)
+    name = response._get_param("Name")
+    trigger = backend.get_trigger(name)
+    trigger.start_trigger()
+    if trigger.trigger_type == "ON_DEMAND":
+        current_cloud().submit(start_actions, backend, trigger)
+    return {"Name": name}
+
+
+def follow_workflow_run(account: str, region: str, workflow_name: str, run_id: str, starters: list[str]) -> None:
+    """Start the workflow's ON_DEMAND triggers, then mark the run COMPLETED once its graph is idle."""
+    cloud = current_cloud()
+    backend = moto_coupling.backend_for("glue", account, region)
+    started_at = utcnow()
+    for name in starters:
+        start_actions(backend, backend.get_trigger(name))
+    triggers = [t for t in backend.triggers.values() if t.workflow_name == workflow_name]
+    job_names = {_action(a).get("JobName") for t in triggers for a in t.actions} - {None}
+    crawler_names = {_action(a).get("CrawlerName") for t in triggers for a in t.actions} - {None}
+    idle_checks = 0
+    deadline = time.monotonic() + WORKFLOW_MAX_SECONDS
+    while not cloud.stopping and time.monotonic() < deadline:
+        time.sleep(1.0)
+        busy = any(r.status not in FINAL_STATES for j in job_names if j in backend.jobs
+                   for r in backend.jobs[j].job_runs)
+        busy = busy or any(running(c) for n, c in backend.crawlers.items() if n in crawler_names)
+        idle_checks = 0 if busy else idle_checks + 1
+        if idle_checks >= WORKFLOW_IDLE_CHECKS:  # nothing running for 3 s: conditional triggers had their chance
+            break
+    workflow = backend.workflows.get(workflow_name)
+    run = workflow.get_run(run_id) if workflow else None
+    if run is not None:
+        with cloud.mutating():
+            run.status = "COMPLETED"
+            run.completed_on = utcnow().replace(tzinfo=None)
+    log.info("workflow %s run %s completed (started %s)", workflow_name, run_id, started_at)
+
+
+OPERATIONS = {
+    "start_trigger": start_trigger,
+}
