@@ -1,45 +1,75 @@
-"""Batch on moto, with jobs run as local processes instead of Docker containers."""
+"""Batch on moto, with each job attempt run as a local process (``emulators.core.jobs``) instead of a container.
+
+moto keeps compute environments, queues, job definitions and jobs, and starts a
+thread per job (its ``Job`` is a ``threading.Thread``); our subclass's ``run`` is
+that thread's body: wait for ``dependsOn``, then run up to ``retryStrategy.attempts``
+attempts of the container command on the job runtime (timeout
+``attemptDurationSeconds``; TerminateJob/CancelJob stop the whole process group),
+stream the output to CloudWatch Logs ``/aws/batch/job`` and send "Batch Job State
+Change" to EventBridge through ``ports.emit_event`` when the job ends.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
-import os
 import shutil
-import signal
-import subprocess
-import sys
 import threading
 import time
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from emulators.core import moto_coupling
+from emulators.core import jobs, logs, moto_coupling, ports
 from emulators.core.server import current_cloud
 
 log = logging.getLogger("emulators.batch")
 MotoJob = moto_coupling.model_class("batch", "Job")
 FINAL = ("SUCCEEDED", "FAILED")
+LOG_GROUP = "/aws/batch/job"
+MAX_ATTEMPTS = 10  # AWS's bound for retryStrategy.attempts
+ESSENTIAL_EXITED = "Essential container in task exited"
+TIMED_OUT = "Job attempt duration exceeded timeout"
+# attributes every threading.Thread has: a job is pickled without them and gets fresh ones back
+_THREAD_FIELDS = frozenset(vars(threading.Thread()))
+# not pickled: moto's reference to the CloudWatch Logs backend (a second copy of every log group in
+# each snapshot, stale after a restore) and our running attempt's process
+_TRANSIENT = frozenset({"_log_backend", "docker_client"})
+
+
+def _registry() -> jobs.ProcessRegistry:
+    return jobs.registry("batch")
+
+
+def _not_started_reason(command: str, detail: str) -> str:
+    return (f"CannotStartContainerError: {command!r} is not installed on this machine "
+            f"(the sandbox runs the command locally; images are not pulled): {detail}")
 
 
 class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc, valid-type]
-    """A Batch job whose container command runs as a local subprocess."""
+    """A Batch job whose container command runs as a local process, attempt by attempt."""
 
     __sandbox_persist__ = True  # pickled with its state, not as a thread
 
-
     def __getstate__(self) -> dict[str, Any]:
-        state = {k: v for k, v in self.__dict__.items()
-                 if not k.startswith(("_tstate", "_started", "_is_stopped", "_stderr", "_invoke", "_target",
-                                      "_args", "_kwargs", "_ident", "_native", "_handle", "_docker"))}
-        state.pop("docker_client", None)
-        state.pop("_process", None)
-        return state
+        return {k: v for k, v in self.__dict__.items() if k not in _THREAD_FIELDS and k not in _TRANSIENT}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         threading.Thread.__init__(self, daemon=True)
         self.__dict__.update(state)
-        self._process = None
+
+    @property
+    def account_id(self) -> str:
+        return self.backend.account_id
+
+    @property
+    def region(self) -> str:
+        return self.backend.region_name
+
+    @property
+    def stream_name(self) -> str:
+        # CloudWatch log stream names cannot hold ':' (an array child's job id ends ':<index>'); AWS names
+        # the stream after the container's task id, which has none
+        return f"{self.job_definition.name}/default/{self.job_id}".replace(":", "-")
 
     def _container_details(self) -> dict[str, Any]:
         details = super()._container_details()
@@ -49,7 +79,13 @@ class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc,
             details["reason"] = self.latest_attempt["statusReason"]
         return details
 
-    # -- the run ------------------------------------------------------------
+    def terminate(self, reason: str) -> None:
+        """TerminateJob / CancelJob: mark the job, and stop its running attempt's whole process group."""
+        super().terminate(reason)
+        if self.status not in FINAL and not self.job_stopped:
+            _registry().stop(self.job_id)
+
+    # -- the run (the body of moto's job thread) ------------------------------------
     def run(self) -> None:
         try:
             self._run_attempts()
@@ -68,8 +104,9 @@ class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc,
             self.job_stopped_reason = "only container jobs run in the sandbox (multi-node and EKS jobs need a cluster)"
             self._finish(False)
             return
-        attempts = int((self._retry_strategy() or {}).get("attempts", 1) or 1)
-        for attempt in range(1, max(1, min(attempts, 10)) + 1):
+        attempts = int((getattr(self.job_definition, "retry_strategy", None) or {}).get("attempts", 1) or 1)
+        reason = None
+        for attempt in range(1, max(1, min(attempts, MAX_ATTEMPTS)) + 1):
             self.job_started_at = datetime.now()
             self._start_attempt()
             self.status = "RUNNING"
@@ -77,7 +114,7 @@ class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc,
             self.exit_code = code
             if self.latest_attempt is not None:
                 self.latest_attempt["container"]["exitCode"] = code
-                self.latest_attempt["statusReason"] = reason or "Essential container in task exited"
+                self.latest_attempt["statusReason"] = reason or ESSENTIAL_EXITED
             if code == 0 and not self.stop:
                 self._finish(True)
                 return
@@ -86,16 +123,17 @@ class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc,
             self.job_stopped_at = datetime.now()
             self._stop_attempt()
         if not self.job_stopped_reason:
-            self.job_stopped_reason = reason or "Essential container in task exited"
+            self.job_stopped_reason = reason or ESSENTIAL_EXITED
         self._finish(False)
-
-    def _retry_strategy(self) -> dict[str, Any] | None:
-        return getattr(self.job_definition, "retry_strategy", None)
 
     def _dependencies_succeeded(self) -> bool:
         wanted = [d["jobId"] for d in self.depends_on]
+        cloud = current_cloud()
         while not self.stop:
-            states = [self.all_jobs[j].status if j in self.all_jobs else "FAILED" for j in wanted]
+            if cloud.stopping:  # left as it is: a restart fails it with the runtime's wording
+                return False
+            found = [self.backend.get_job_by_id(j) for j in wanted]
+            states = [job.status if job is not None else "FAILED" for job in found]
             if any(s == "FAILED" for s in states):
                 self.job_stopped_reason = "Dependent Job failed"
                 self._finish(False)
@@ -113,27 +151,20 @@ class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc,
         return self._add_parameters_to_command(command)
 
     def _environment(self, attempt: int) -> dict[str, str]:
-        cloud = current_cloud()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_ENDPOINT_URL",))}
-        env.update({e["name"]: e["value"] for e in self._get_container_property("environment", [])})
-        env.update({
-            "AWS_ENDPOINT_URL": cloud.endpoint_url,
-            "AWS_ACCESS_KEY_ID": "test",
-            "AWS_SECRET_ACCESS_KEY": "test",
-            "AWS_DEFAULT_REGION": self.job_definition._region,
-            "AWS_REGION": self.job_definition._region,
+        """The runtime's child environment: the job's variables, then Batch's reserved ones."""
+        user = {e["name"]: e["value"] for e in self._get_container_property("environment", [])}
+        reserved = {
             "AWS_BATCH_JOB_ID": self.job_id,
             "AWS_BATCH_JQ_NAME": self.job_queue.name,
             "AWS_BATCH_JOB_ATTEMPT": str(attempt),
             "AWS_BATCH_CE_NAME": "sandbox",
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-            "PYTHONUNBUFFERED": "1",
-        })
+        }
         if "index" in (self.array_properties or {}):
-            env["AWS_BATCH_JOB_ARRAY_INDEX"] = str(self.array_properties["index"])
-        return env
+            reserved["AWS_BATCH_JOB_ARRAY_INDEX"] = str(self.array_properties["index"])
+        return jobs.child_environment(current_cloud().endpoint_url, self.region, reserved, user=user)
 
     def _run_once(self, attempt: int) -> tuple[int, str | None]:
+        """One attempt: ``(exit code, why it stopped)``."""
         cloud = current_cloud()
         workdir = cloud.data_dir("batch") / self.job_id.replace(":", "_") / f"attempt-{attempt}"
         shutil.rmtree(workdir, ignore_errors=True)
@@ -142,87 +173,71 @@ class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc,
             command = self._command()
         except ValueError as exc:
             return 1, str(exc)
-        timeout = self._get_attempt_duration()
-        started = time.monotonic()
-        output_path = workdir / "output.log"
-        try:
-            with open(output_path, "wb") as out:
-                self._process = subprocess.Popen(command, cwd=workdir, env=self._environment(attempt), stdout=out,
-                                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                                 start_new_session=True)
-                reason = None
-                while self._process.poll() is None:
-                    if self.stop:
-                        reason = self.job_stopped_reason or "Terminated"
-                        self._kill()
-                    elif timeout and time.monotonic() - started > timeout:
-                        reason = "Job attempt duration exceeded timeout"
-                        self.job_stopped_reason = reason
-                        self._kill()
-                    time.sleep(0.1)
-                code = self._process.returncode
-        except FileNotFoundError:
-            return 127, (f"CannotStartContainerError: {command[0]!r} is not installed on this machine "
-                         "(the sandbox runs the command locally; images are not pulled)")
-        finally:
-            self._process = None
-        self._ship_logs(output_path.read_text(errors="replace"))
-        return code, reason
-
-    def _kill(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            try:
-                os.killpg(self._process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-
-    def _ship_logs(self, output: str) -> None:
-        now = int(time.time() * 1000)
-        events = [{"timestamp": now, "message": line} for line in output.splitlines() if line.strip()]
-        # CloudWatch log stream names cannot hold ':' (an array child's job id ends ':<index>'); AWS names
-        # the stream after the container's task id, which has none
-        self.log_stream_name = self._stream_name.replace(":", "-")
-        with current_cloud().mutating():
-            self._log_backend.ensure_log_group(self._log_group)
-            self._log_backend.ensure_log_stream(self._log_group, self.log_stream_name)
-            if events:
-                self._log_backend.put_log_events(self._log_group, self.log_stream_name, events)
+        self.log_stream_name = self.stream_name
         if self.latest_attempt is not None:
             self.latest_attempt["container"]["logStreamName"] = self.log_stream_name
+        stream = logs.LogStream(self.account_id, self.region, LOG_GROUP, self.log_stream_name, guard=cloud.mutating)
+        spec = jobs.ProcessSpec(command, workdir, self._environment(attempt), workdir / "output.log",
+                                timeout=self._get_attempt_duration(), on_line=stream.add,
+                                should_stop=lambda: self.stop)
+        outcome = jobs.run(spec, _registry(), self.job_id, stopping=lambda: cloud.stopping)
+        stream.flush()
+        if outcome.start_error is not None:
+            return 127, _not_started_reason(command[0], outcome.start_error)
+        if outcome.timed_out:
+            self.job_stopped_reason = TIMED_OUT
+            return _exit_code(outcome), TIMED_OUT
+        if outcome.stopped:
+            if not self.stop:  # the sandbox is shutting down: a restart fails the job with the runtime's wording
+                self.stop = True
+                self.job_stopped_reason = jobs.interrupted("job")
+            return _exit_code(outcome), self.job_stopped_reason or "Terminated"
+        return _exit_code(outcome), None
 
     def _finish(self, success: bool) -> None:
+        _registry().forget(self.job_id)
         with current_cloud().mutating():
             already = self.job_stopped
             self._mark_stopped(success=success)
             detail = None if already else self.describe()
         if detail is not None:
-            _emit_state_change(self, detail)
+            emit_state_change(self, detail)
 
 
-def _emit_state_change(job: Any, detail: dict[str, Any]) -> None:
+def _exit_code(outcome: jobs.ProcessOutcome) -> int:
+    """The container's exit code as Batch reports it (a signal N is 128 + N, as a shell says)."""
+    code = outcome.exit_code
+    if code is None:
+        return 1
+    return 128 - code if code < 0 else code
+
+
+def emit_state_change(job: SandboxBatchJob, detail: dict[str, Any]) -> None:
     """EventBridge's "Batch Job State Change" for a job that reached SUCCEEDED or FAILED."""
     try:
-        import json
-
-        from emulators.cloudwatch.provider import emit_event
-
-        detail = json.loads(json.dumps(detail, default=str))
-        emit_event(job.job_definition.backend.account_id, job.job_definition._region, "aws.batch",
-                   "Batch Job State Change", detail, [job.arn])
+        ports.emit_event(job.account_id, job.region, "aws.batch", "Batch Job State Change",
+                         json.loads(json.dumps(detail, default=str)), [job.arn])
+    except ports.PortUnavailable:
+        log.debug("Batch job %s: no EventBridge in this sandbox, no state-change event", job.job_id)
     except Exception:
         log.exception("Batch job %s: state-change event not sent", job.job_id)
 
 
-def _fail_interrupted_jobs() -> None:
-    for _, _, backend in moto_coupling.backend_dict("batch").iter_backends():
-        for job in list(getattr(backend, "_jobs", {}).values()):
-            if job.status not in FINAL and job._child_jobs is None:
-                job.job_stopped_reason = "the sandbox stopped while this job ran"
-                job.job_stopped = True
-                job.job_stopped_at = datetime.now()
-                job.status = "FAILED"
+def fail_interrupted_jobs() -> None:
+    """After a restart, jobs that had not finished are FAILED with the runtime's one wording."""
+    def unfinished(job: Any) -> bool:
+        return job.status not in FINAL and "size" not in (job.array_properties or {})  # a parent follows its children
+
+    def fail(job: Any, reason: str) -> None:
+        job.job_stopped_reason = reason
+        job.job_stopped = True
+        job.job_stopped_at = datetime.now()
+        job.status = "FAILED"
+
+    jobs.settle_interrupted(moto_coupling.batch_jobs(), unfinished, fail, what="job")
 
 
 def install(cloud: Any) -> None:
     moto_coupling.replace_model_class("batch", "Job", SandboxBatchJob)
-    cloud.after_restore(_fail_interrupted_jobs)
+    jobs.bind(cloud, "batch")
+    cloud.after_restore(fail_interrupted_jobs)

@@ -111,6 +111,19 @@ def model_class(service: str, name: str) -> type:
     return getattr(module, name)
 
 
+def stepfunctions_parser_module(name: str) -> Any:
+    """A module of moto's Step Functions interpreter, by its name under ``moto.stepfunctions.parser``
+    (``"asl.utils.encoding"``): the repairs in ``emulators/stepfunctions/integrations.py`` patch them."""
+    return importlib.import_module(f"moto.stepfunctions.parser.{name}")
+
+
+def permission_result() -> Any:
+    """moto's ``PermissionResult`` enum: what an S3 bucket's ``get_permission`` answers."""
+    from moto.iam.access_control import PermissionResult
+
+    return PermissionResult
+
+
 def replace_model_class(service: str, name: str, cls: type) -> None:
     """Make moto's models module of ``service`` build ``cls`` wherever it builds ``name``."""
     module = importlib.import_module(f"moto.{service}.models")
@@ -385,8 +398,10 @@ def create_wsgi_app() -> Any:
 
 def s3_key_class() -> type:
     """moto's class for one S3 object version (its body lives in a spooled temp file)."""
+    global _fake_key_class
     from moto.s3.models import FakeKey
 
+    _fake_key_class = FakeKey
     return FakeKey
 
 
@@ -410,6 +425,30 @@ def s3_key_from_state(state: dict[str, Any], body: bytes) -> Any:
     key = cls.__new__(cls)
     key.__setstate__({**state, "value": body})
     return key
+
+
+def s3_key_store_class() -> type:
+    """moto's per-bucket store of key versions (a dict of key name -> list of versions; ``__sgetitem__``
+    reads one list, ``_self_iterable`` copies them all)."""
+    from moto.s3.utils import _VersionedKeyStore
+
+    return _VersionedKeyStore
+
+
+def s3_key_from_state_lazily(state: dict[str, Any], buffer: Any) -> Any:
+    """A FakeKey whose body buffer is ``buffer`` (a file-like object that loads the body on first use), so a
+    restore does not read every object's body."""
+    cls = _fake_key_class or s3_key_class()
+    key = cls.__new__(cls)
+    state.pop("value", None)
+    key.__dict__ = state  # the unpickled state is ours: no copy (a restore makes 100,000 of these)
+    key._value_buffer = buffer
+    key.lock = _new_lock()
+    return key
+
+
+_fake_key_class: type | None = None
+_new_lock = __import__("threading").Lock
 
 
 def s3_key_fingerprint(key: Any) -> tuple[Any, ...]:
@@ -487,6 +526,14 @@ def make_lambda_storage_picklable() -> None:
         cls.__getstate__ = getstate
         cls.__setstate__ = setstate
         cls._sandbox_picklable = True
+
+
+# -- Batch ----------------------------------------------------------------------------------
+
+def batch_jobs() -> list[Any]:
+    """Every AWS Batch job moto keeps (array parents and children), in every account and region."""
+    return [job for _, _, backend in list(backend_dict("batch").iter_backends())
+            for job in list(backend._jobs.values())]
 
 
 # -- EventBridge ----------------------------------------------------------------------------
