@@ -1,0 +1,224 @@
+"""The warm Spark driver pool (emulators/core/warm_spark.py), without a sandbox server.
+
+A warm driver runs a handed-over script as a cold ``script_driver`` run would (argv, environment, working
+folder, output files, exit status, traceback), reuses its running SparkContext, is discarded after the job
+while a fresh one warms, and never outlives the process that owns the pool.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from emulators.core import script_driver, warm_spark
+from emulators.core.warm_spark import WarmSparkPool, driver_environment
+from emulators.glue.jobs import SPARK_SUBMIT_ARGS
+
+pytestmark = pytest.mark.slow  # every warm driver starts a JVM
+SUBMIT = SPARK_SUBMIT_ARGS.format(master="local[2]")
+
+
+@pytest.fixture
+def pool(tmp_path: Path):
+    pool = WarmSparkPool(tmp_path / "pool")
+    yield pool
+    pool.stop()
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def cold_run(script: Path, args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, script_driver.__file__, str(script), *args], cwd=cwd, capture_output=True,
+                          text=True, env=driver_environment(SUBMIT), timeout=600)
+
+
+def handed_over(pool: WarmSparkPool, script: Path, args: list[str], folder: Path, **env: str):
+    out, err = folder / "stdout", folder / "stderr"
+    process = pool.launch(script, args, {**driver_environment(SUBMIT), **env}, folder, out, err)
+    assert process is not None
+    return process, out, err
+
+
+def test_a_handed_over_job_runs_on_the_running_spark_with_its_argv_env_and_folder(pool, tmp_path):
+    pool.base_env = {**os.environ, "UNSET_ME": "the driver had it, the job has not"}
+    pool.prepare(SUBMIT)
+    assert pool.wait_ready(600)
+    warm_pid = pool.idle_pid()
+    script = write(tmp_path, "job.py", """
+        import os, sys
+        from pyspark.context import SparkContext
+        from pyspark.sql import SparkSession
+        sc = SparkContext()                       # as Glue scripts do: the running context comes back
+        spark = SparkSession.builder.getOrCreate()
+        print("argv", sys.argv[1:])
+        print("env", os.environ["JOB_ONLY"], "PATH" in os.environ, "UNSET_ME" in os.environ)
+        print("cwd", os.getcwd())
+        print("shuffle", spark.conf.get("spark.sql.shuffle.partitions"), sc is SparkContext.getOrCreate())
+        print("count", spark.range(1000).count())
+        print("worker env", spark.range(2).rdd.map(lambda r: os.environ.get("JOB_ONLY")).collect())
+        print("to stderr", file=sys.stderr)
+        """)
+    folder = tmp_path / "run"
+    folder.mkdir()
+    env = {**driver_environment(SUBMIT), "JOB_ONLY": "from the job"}
+    process = pool.launch(script, ["--JOB_NAME", "j1", "--flag", "x y"], env, folder, folder / "stdout",
+                          folder / "stderr")
+    assert process is not None and process.pid == warm_pid
+    assert process.wait(600) == 0, (folder / "stderr").read_text()
+    out = (folder / "stdout").read_text().splitlines()
+    assert out == ["argv ['--JOB_NAME', 'j1', '--flag', 'x y']", "env from the job True False",
+                   f"cwd {folder}", "shuffle 4 True", "count 1000", "worker env ['from the job', 'from the job']"]
+    assert "to stderr" in (folder / "stderr").read_text()
+
+    # discarded after its job; a fresh driver warms for the next one
+    assert not psutil.pid_exists(warm_pid) or psutil.Process(warm_pid).status() == psutil.STATUS_ZOMBIE
+    assert pool.wait_ready(600)
+    assert pool.idle_pid() not in (None, warm_pid)
+
+
+def test_exit_status_and_traceback_are_those_of_a_cold_run(pool, tmp_path):
+    failing = write(tmp_path, "failing.py", """
+        import sys
+        print("before the error")
+        def load(): raise ValueError("input table is empty")
+        load()
+        """)
+    cold = cold_run(failing, [], tmp_path)
+    pool.prepare(SUBMIT)
+    process, out, err = handed_over(pool, failing, [], tmp_path)
+    assert process.wait(600) == cold.returncode == 1
+    assert out.read_text() == cold.stdout == "before the error\n"
+    warm_lines, cold_lines = err.read_text().splitlines(), cold.stderr.splitlines()
+    assert warm_lines[-1] == cold_lines[-1] == "ValueError: input table is empty"
+    assert "Traceback (most recent call last):" in warm_lines
+    assert warm_lines[-3:-1] == cold_lines[-3:-1]  # the script's own frame
+
+    exiting = write(tmp_path, "exiting.py", """
+        import sys
+        print("to stderr first", file=sys.stderr)
+        sys.exit(3)
+        """)
+    folder = tmp_path / "emr"
+    folder.mkdir()
+    process = pool.launch(exiting, [], driver_environment(SUBMIT), folder, folder / "stdout", folder / "stderr",
+                          python_stderr_to_stdout=True)  # as spark-submit passes the driver's stderr on
+    assert process is not None
+    assert process.wait(600) == cold_run(exiting, [], tmp_path).returncode == 3
+    assert "to stderr first" in (folder / "stdout").read_text()
+
+
+class Spec:
+    """The fields of ``emulators.core.jobs.ProcessSpec`` a launcher reads."""
+
+    def __init__(self, command: list[str], env: dict[str, str], cwd: Path) -> None:
+        self.command, self.env, self.cwd = command, env, cwd
+        self.stdout_path, self.stderr_path, self.append = cwd / "stdout", cwd / "stderr", False
+
+
+def test_jobs_start_cold_when_switched_off_stopped_or_needing_another_jvm(pool, tmp_path, monkeypatch):
+    from emulators.emr.steps import spark_submit_executable
+
+    env = driver_environment(SUBMIT)
+    glue_command = [sys.executable, script_driver.__file__, "job.py", "--JOB_NAME", "j"]
+    monkeypatch.setenv(warm_spark.SWITCH, "0")
+    pool.prepare(SUBMIT)
+    assert pool.idle_pid() is None
+    assert pool.launch_spec(Spec(glue_command, env, tmp_path)) is None
+    monkeypatch.delenv(warm_spark.SWITCH)
+
+    # spark-submit options a running JVM cannot take, or no Spark configuration at all: cold
+    submit = spark_submit_executable()
+    for command in ([submit, "--master", "local[*]", "--conf", "spark.executor.memory=2g", script_driver.__file__,
+                     "s.py"], [submit, "--master", "local[*]", "--py-files", "deps.zip", script_driver.__file__, "s.py"],
+                    [sys.executable, "other_program.py"]):
+        assert pool.launch_spec(Spec(command, env, tmp_path)) is None
+    assert pool.launch_spec(Spec(glue_command, {k: v for k, v in env.items() if k != "PYSPARK_SUBMIT_ARGS"},
+                                 tmp_path)) is None
+    assert pool.idle_pid() is None  # none of those warmed anything
+
+    # warming ahead; asking for another configuration replaces the idle driver
+    pool.prepare(SUBMIT)
+    first = pool.idle_pid()
+    pool.prepare(SUBMIT)
+    assert pool.idle_pid() == first
+    other = SUBMIT.replace("pyspark-shell", "--conf spark.sql.ansi.enabled=true pyspark-shell")
+    pool.prepare(other)
+    assert pool.idle_pid() not in (None, first)
+    assert not psutil.pid_exists(first) or psutil.Process(first).status() == psutil.STATUS_ZOMBIE
+    pool.stop()
+    assert pool.idle_pid() is None
+    assert pool.launch_spec(Spec(glue_command, env, tmp_path)) is None
+
+
+def test_commands_the_pool_can_take_over():
+    from emulators.core.warm_spark import _job_of_command
+    from emulators.emr.steps import spark_submit_executable
+
+    env = driver_environment(SUBMIT)
+    glue = _job_of_command([sys.executable, script_driver.__file__, "/w/job.py", "--JOB_NAME", "j"], env)
+    assert glue == ("/w/job.py", ["--JOB_NAME", "j"], env, False)
+    emr_env = {k: v for k, v in env.items() if k != "PYSPARK_SUBMIT_ARGS"}
+    script, argv, step_env, through_submit = _job_of_command(
+        [spark_submit_executable(), "--master", "local[2]", script_driver.__file__, "/w/s.py", "a"], emr_env)
+    assert (script, argv, through_submit) == ("/w/s.py", ["a"], True)
+    assert step_env["PYSPARK_SUBMIT_ARGS"].startswith("--master local[2] --conf spark.ui.enabled=false")
+
+
+def test_a_driver_that_cannot_start_spark_runs_its_job_cold(tmp_path):
+    broken = {**os.environ, "JAVA_HOME": str(tmp_path / "no-java")}
+    pool = WarmSparkPool(tmp_path / "pool", base_env=broken)
+    try:
+        pool.prepare(SUBMIT)
+        script = write(tmp_path, "plain.py", "import sys\nprint('ran cold', sys.argv[1:])\n")
+        out = tmp_path / "stdout"
+        process = pool.launch(script, ["a"], driver_environment(SUBMIT, broken), tmp_path, out, None)
+        assert process is not None  # given to the driver while it was warming
+        assert process.wait(600) == 0
+        assert out.read_text().splitlines()[-1] == "ran cold ['a']"
+        # after a failed warm-up the pool lets jobs start cold for a while
+        assert pool.launch(script, ["a"], driver_environment(SUBMIT, broken), tmp_path, out, None) is None
+    finally:
+        pool.stop()
+
+
+OWNER = """
+import sys, time
+from pathlib import Path
+from emulators.core.warm_spark import WarmSparkPool
+pool = WarmSparkPool(Path(sys.argv[1]))
+pool.prepare(sys.argv[2])
+while pool.idle_pid() is None:
+    time.sleep(0.05)
+print(pool.idle_pid(), flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_killed_owner_leaves_no_warm_driver_or_jvm_behind(tmp_path):
+    owner = subprocess.Popen([sys.executable, "-c", OWNER, str(tmp_path / "pool"), SUBMIT], stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        warm = psutil.Process(int(owner.stdout.readline()))
+        deadline = time.monotonic() + 600
+        while not any("java" in p.name() for p in warm.children(recursive=True)):
+            assert time.monotonic() < deadline, "the warm driver never started its JVM"
+            time.sleep(0.2)
+        family = [warm, *warm.children(recursive=True)]
+        owner.send_signal(signal.SIGKILL)
+        owner.wait()
+        gone, alive = psutil.wait_procs(family, timeout=60)
+        assert alive == []
+    finally:
+        owner.kill()
