@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emulators.core import jobs
+from emulators.core import jobs, warm_spark
 
 SPARK_OPTIONS_WITH_VALUE = {
     "--master", "--deploy-mode", "--class", "--name", "--jars", "--packages", "--exclude-packages",
@@ -135,7 +135,7 @@ def run_step(command: list[str], workdir: Path, env: dict[str, str], timeout: fl
     """
     workdir.mkdir(parents=True, exist_ok=True)
     spec = jobs.ProcessSpec(command, workdir, env, workdir / "stdout", workdir / "stderr", timeout=timeout,
-                            launcher=launcher, on_line=on_line)
+                            launcher=launcher or warm_spark.launch_spec, on_line=on_line)
     outcome = jobs.run(spec, registry, key)
     return StepResult(outcome.exit_code, _read(workdir / "stdout"), _read(workdir / "stderr"), outcome.seconds,
                       outcome.timed_out, outcome.stopped, outcome.refused)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emulators.core import jobs
+from emulators.core import jobs, warm_spark
 
 SPARK_SUBMIT_ARGS = ("--master {master} --conf spark.ui.enabled=false --conf spark.sql.shuffle.partitions=4 "
                      "--conf spark.driver.bindAddress=127.0.0.1 --conf spark.driver.host=127.0.0.1 "
@@ -71,7 +71,7 @@ def run_job_script(script: Path, job_name: str, run_id: str, arguments: dict[str
     })
     spec = jobs.ProcessSpec(command, workdir, child_env, workdir / "stdout", workdir / "stderr",
                             timeout=timeout_minutes * 60 if timeout_minutes else None,
-                            should_stop=should_stop, launcher=launcher, on_line=on_line)
+                            should_stop=should_stop, launcher=launcher or warm_spark.launch_spec, on_line=on_line)
     outcome = jobs.run(spec, jobs.registry("glue"), run_id)
     return JobOutcome(outcome.exit_code if outcome.exit_code is not None else -1,
                       _read(workdir / "stdout"), _read(workdir / "stderr"), outcome.seconds,
