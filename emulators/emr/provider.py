@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from emulators.core import jobs, logs, moto_coupling, s3uri
+from emulators.core import jobs, logs, moto_coupling, s3uri, warm_spark
 from emulators.core.moto_coupling import backend_class, model_class
 from emulators.core.s3access import s3_access, safe_file_name
 from emulators.core.server import current_cloud
@@ -274,4 +274,5 @@ def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("emr", SandboxEmrBackend)
     moto_coupling.add_operation("emr", "ElasticMapReduceResponse", "cancel_steps", _cancel_steps)
     jobs.bind(cloud, "emr")
+    warm_spark.pool_for(cloud)  # steps start on a pre-started Spark driver when they can
     cloud.every(2.0, _settle_steps_after_restart, name="emr-resume-steps")
