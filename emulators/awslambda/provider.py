@@ -2,8 +2,10 @@
 
 moto keeps functions, versions, aliases and layers (and the zip bytes of each);
 this module's backend subclass answers Invoke by running the handler in a
-subprocess, ships its log to CloudWatch Logs (``/aws/lambda/<name>``) and is what
-Firehose transformations and S3 event notifications call. Extracted packages live
+subprocess, ships its log to CloudWatch Logs (``/aws/lambda/<name>``, through
+:mod:`emulators.core.logs`). ``install`` provides ``ports.invoke_lambda``, the way
+other services (Firehose transformations, EventBridge targets, alarm actions) run a
+function; S3 event notifications are delivered here too. Extracted packages live
 under ``<state>/services/lambda/code/<sha256>/`` and are rebuilt from moto's copy
 of the zip whenever the folder is missing (after a reset, on another machine).
 """
@@ -24,7 +26,7 @@ from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
 from emulators.awslambda import event_sources, runner
-from emulators.core import moto_coupling
+from emulators.core import jobs, logs, moto_coupling, ports
 from emulators.core.moto_coupling import AwsError
 from emulators.core.server import current_cloud
 
@@ -138,12 +140,8 @@ def _invocation(backend: Any, fn: Any, qualifier: str | None) -> runner.Invocati
 
 
 def _ship_log(account: str, region: str, inv: runner.Invocation, result: runner.Result) -> None:
-    from emulators.sagemaker.provider import LogShipper  # the sandbox's CloudWatch Logs writer
-
-    shipper = LogShipper(account, region, inv.log_group, inv.log_stream)
-    for line in result.log.splitlines():
-        shipper.add(line)
-    shipper.flush()
+    """START, the function's output, END and REPORT into ``/aws/lambda/<name>`` (the invocation's stream)."""
+    logs.write_lines(account, region, inv.log_group, inv.log_stream, result.log, guard=current_cloud().mutating)
 
 
 def _run(account: str, region: str, inv: runner.Invocation, event: bytes) -> runner.Result:
@@ -533,9 +531,8 @@ def _s3_notification(account_id: str, event_body: Any, fn_arn: str, region_name:
 
 
 def install(cloud: Any) -> None:
-    from emulators.core import ports
-
-    ports.invoke_lambda.provide(invoke)
+    ports.invoke_lambda.provide(invoke)  # how other services (Firehose, EventBridge, alarms, S3) run a function
+    jobs.bind(cloud, "lambda")  # shutdown ends running handlers' process groups; none start while stopping
     moto_coupling.make_lambda_storage_picklable()
     moto_coupling.replace_model_class("awslambda", "LambdaFunction", SandboxLambdaFunction)
     moto_coupling.install_backend_class("lambda", SandboxLambdaBackend)

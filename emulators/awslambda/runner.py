@@ -5,8 +5,9 @@ in a subprocess of the sandbox's own interpreter (``sys.executable``), so the
 learner's code sees the sandbox venv's packages (boto3, pandas, pyarrow, ...),
 whatever Python version the function's ``Runtime`` names (python3.8 ... python3.13
 are accepted). :mod:`emulators.awslambda.bootstrap` is the runtime inside the
-process; this module prepares the folder, the environment and the deadline, and
-turns what the process left behind into an invocation result with AWS's log lines
+process; this module prepares the folder, the environment and the deadline, runs
+the process on the job runtime (:mod:`emulators.core.jobs`: registry ``lambda``, a
+timeout kills the whole process group at once), and turns what the process left behind into an invocation result with AWS's log lines
 (START / END / REPORT) and error documents.
 """
 
@@ -15,8 +16,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+from emulators.core import jobs
 
 PYTHON_RUNTIMES = ("python3.8", "python3.9", "python3.10", "python3.11", "python3.12", "python3.13")
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
@@ -126,10 +127,9 @@ class Result:
 
 
 def environment(inv: Invocation) -> dict[str, str]:
-    """The function's environment: its variables, then Lambda's reserved ones (which win, as on AWS)."""
-    env = {k: os.environ[k] for k in INHERITED if k in os.environ}
-    env.update({k: str(v) for k, v in inv.variables.items()})
-    env.update({
+    """The function's environment: the runtime's child environment (only :data:`INHERITED` of the sandbox's
+    own), the function's variables, then Lambda's reserved ones (which win, as on AWS)."""
+    reserved = {
         "AWS_LAMBDA_FUNCTION_NAME": inv.function_name,
         "AWS_LAMBDA_FUNCTION_VERSION": inv.function_version,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(inv.memory_mb),
@@ -137,24 +137,13 @@ def environment(inv: Invocation) -> dict[str, str]:
         "AWS_LAMBDA_LOG_STREAM_NAME": inv.log_stream,
         "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",
         "AWS_EXECUTION_ENV": f"AWS_Lambda_{inv.runtime}",
-        "AWS_REGION": inv.region,
-        "AWS_DEFAULT_REGION": inv.region,
         "LAMBDA_TASK_ROOT": str(inv.code_dir),
         "LAMBDA_RUNTIME_DIR": str(BOOTSTRAP.parent),
         "_HANDLER": inv.handler,
         "TZ": ":UTC",
-        # boto3 inside the handler talks to the sandbox, never to AWS
-        "AWS_ENDPOINT_URL": inv.endpoint_url,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_SESSION_TOKEN": "test",
-        "PYTHONUNBUFFERED": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    })
-    for key in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
-        env.pop(key, None)
-    env["AWS_CONFIG_FILE"] = env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
-    return env
+        "AWS_SESSION_TOKEN": "test",  # a function always runs with temporary credentials
+    }
+    return jobs.child_environment(inv.endpoint_url, inv.region, reserved, user=inv.variables, inherit=INHERITED)
 
 
 def _timestamp() -> str:
@@ -192,21 +181,12 @@ def _run(inv: Invocation, event: bytes, work: Path) -> Result:
             "log_stream_name": inv.log_stream,
         },
     }))
-    process = subprocess.Popen([sys.executable, str(BOOTSTRAP), str(spec_file)], cwd=inv.code_dir,
-                               env=environment(inv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, start_new_session=True)
-    timed_out = False
-    try:
-        output, _ = process.communicate(timeout=inv.timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        output, _ = process.communicate()
+    spec = jobs.ProcessSpec([sys.executable, str(BOOTSTRAP), str(spec_file)], inv.code_dir, environment(inv),
+                            work / "output.log", timeout=inv.timeout, grace=0.0)  # a timeout ends it at once
+    ran = jobs.run(spec, jobs.registry("lambda"), inv.request_id)
+    timed_out = ran.timed_out
     duration_ms = (time.time() - started) * 1000
-    text = output.decode("utf-8", errors="replace")
+    text = (work / "output.log").read_text(encoding="utf-8", errors="replace") if ran.start_error is None else ""
     outcome: dict[str, Any] = {}
     if not timed_out and result_file.exists():
         try:
@@ -224,9 +204,8 @@ def _run(inv: Invocation, event: bytes, work: Path) -> Result:
         payload, error = outcome["payload"].encode(), None
     elif "error" in outcome:
         payload, error = json.dumps(outcome["error"]).encode(), "Unhandled"
-    else:  # the process ended without a result: sys.exit, os._exit, a crash
-        message = (f"RequestId: {inv.request_id} Error: Runtime exited with error: "
-                   f"{'signal: ' + str(-process.returncode) if process.returncode < 0 else 'exit status ' + str(process.returncode)}")
+    else:  # the process ended without a result: sys.exit, os._exit, a crash, the sandbox stopping
+        message = f"RequestId: {inv.request_id} Error: Runtime exited with error: {_exit_reason(ran)}"
         lines.append(message)
         payload = json.dumps({"errorType": "Runtime.ExitError", "errorMessage": message}).encode()
         error = "Unhandled"
@@ -237,3 +216,12 @@ def _run(inv: Invocation, event: bytes, work: Path) -> Result:
                  f"Max Memory Used: {memory_used} MB\t" + ("Status: timeout" if timed_out else ""))
     log = "\n".join(lines).rstrip("\t") + "\n"
     return Result(payload=payload, function_error=error, log=log, duration_ms=duration_ms)
+
+
+def _exit_reason(ran: jobs.ProcessOutcome) -> str:
+    if ran.refused:
+        return "the sandbox is stopping"
+    if ran.start_error is not None:
+        return ran.start_error
+    code = ran.exit_code if ran.exit_code is not None else -1
+    return f"signal: {-code}" if code < 0 else f"exit status {code}"
