@@ -24,6 +24,7 @@ removed after each successful snapshot.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import logging
@@ -153,6 +154,7 @@ class BlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
+        self.root_text = str(root)
 
     def path(self, blob_id: str) -> Path:
         return self.root / blob_id[:2] / blob_id
@@ -348,8 +350,29 @@ class _SnapshotPickler(pickle.Pickler):
         self._store = store
         self._blobs_used = blobs_used
         self._key_class = moto_coupling.s3_key_class()
+        self._key_store_class = moto_coupling.s3_key_store_class()
+
+    def _key_store_entries(self, store: Any) -> tuple[list[_Chunk]]:
+        """A bucket's keys in chunks of :data:`KEYS_PER_CHUNK` names, each its own pickle with the names
+        and blobs it holds, so a restore leaves them packed until a request reads one of their keys.
+        Chunks nobody unpacked since the restore are written as they were."""
+        chunks: list[_Chunk] = []
+        if type(store) is _LazyKeyStore:
+            chunks = [chunk for chunk in store._chunks if chunk is not None]
+        names = list(dict.keys(store))
+        for start in range(0, len(names), KEYS_PER_CHUNK):
+            part = {name: dict.__getitem__(store, name) for name in names[start:start + KEYS_PER_CHUNK]}
+            used: set[str] = set()
+            buf = io.BytesIO()
+            _SnapshotPickler(buf, self._store, used).dump(part)
+            chunks.append((tuple(part), buf.getvalue(), tuple(used)))
+        for chunk in chunks:
+            self._blobs_used.update(chunk[2])
+        return (chunks,)
 
     def reducer_override(self, obj: Any) -> Any:
+        if type(obj) is self._key_store_class or type(obj) is _LazyKeyStore:
+            return _restore_key_store, self._key_store_entries(obj)
         if type(obj) is self._key_class:
             blob_id = self._store.blob_for_key(obj)
             self._blobs_used.add(blob_id)
@@ -398,9 +421,122 @@ def _restore_s3_key(state: dict[str, Any], blob_id: str) -> Any:
     store = _restoring_store
     if store is None:
         raise RuntimeError("S3 keys can only be unpickled by StateStore.restore")
-    key = moto_coupling.s3_key_from_state(state, store.blobs.get(blob_id))
+    blob_path = f"{store.blobs.root_text}/{blob_id[:2]}/{blob_id}"  # no pathlib: 100,000 of these per restore
+    key = moto_coupling.s3_key_from_state_lazily(state, _BlobBuffer(blob_path, state.get("_max_buffer_size")))
     store._blob_cache.remember(key, blob_id)
     return key
+
+
+KEYS_PER_CHUNK = 256
+_Chunk = tuple[tuple[str, ...], bytes, tuple[str, ...]]  # key names, their pickled versions, blobs they use
+
+
+def _restore_key_store(chunks: list[_Chunk]) -> Any:
+    store = _LazyKeyStore()
+    store._chunks = list(chunks)
+    store._chunk_of = {name: index for index, chunk in enumerate(chunks) for name in chunk[0]}
+    return store
+
+
+class _LazyKeyStore(moto_coupling.s3_key_store_class()):  # type: ignore[misc]
+    """moto's store of one bucket's keys, restored packed: a chunk of keys is unpickled when a request
+    first reads one of them (every chunk when the bucket is listed), so restoring 100,000 objects costs a
+    list of byte strings and a dict of names instead of 100,000 moto objects."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._chunks: list[_Chunk | None] = []
+        self._chunk_of: dict[str, int] = {}
+        self._unpack_lock = threading.Lock()
+
+    def _unpack(self, name: str | None = None) -> None:
+        if not self._chunk_of:
+            return
+        with self._unpack_lock:
+            if name is None:
+                indexes = [i for i, chunk in enumerate(self._chunks) if chunk is not None]
+            else:
+                index = self._chunk_of.get(name)
+                indexes = [] if index is None else [index]
+            for index in indexes:
+                chunk = self._chunks[index]
+                if chunk is None:
+                    continue
+                try:
+                    part = pickle.loads(chunk[1])
+                except Exception as exc:
+                    log.error("%d S3 keys could not be restored (%s): skipped", len(chunk[0]), exc)
+                    part = {}
+                for each in chunk[0]:
+                    self._chunk_of.pop(each, None)
+                    if part.get(each):
+                        dict.__setitem__(self, each, part[each])
+                self._chunks[index] = None
+
+    def __sgetitem__(self, key: str) -> list[Any]:
+        if key in self._chunk_of:
+            self._unpack(key)
+        return dict.__getitem__(self, key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._chunk_of or dict.__contains__(self, key)
+
+    def __len__(self) -> int:
+        return len(self._chunk_of) + dict.__len__(self)
+
+    def __iter__(self) -> Iterator[str]:
+        self._unpack()
+        return dict.__iter__(self)
+
+    def __delitem__(self, key: str) -> None:
+        self._unpack(key)
+        dict.__delitem__(self, key)
+
+    def keys(self) -> Any:  # type: ignore[override]
+        self._unpack()
+        return dict.keys(self)
+
+    def _self_iterable(self) -> dict[str, Any]:
+        self._unpack()
+        return dict(dict.items(self))
+
+    def copy(self) -> dict[str, Any]:  # type: ignore[override]
+        return self._self_iterable()
+
+    def clear(self) -> None:
+        self._chunks, self._chunk_of = [], {}
+        dict.clear(self)
+
+
+class _BlobBuffer:
+    """An S3 key's body buffer that reads its blob on first use: a restore of 100,000 objects reads none
+    of their bodies (the blob is content-addressed, so it cannot change under the key)."""
+
+    __slots__ = ("_path", "_max_size", "_file")
+
+    def __init__(self, path: str, max_size: int | None) -> None:
+        self._path, self._max_size, self._file = path, max_size, None
+
+    def _open(self) -> Any:
+        if self._file is None:
+            import tempfile
+
+            spooled = tempfile.SpooledTemporaryFile(max_size=self._max_size or 0)
+            try:
+                with open(self._path, "rb") as fh:
+                    spooled.write(fh.read())
+            except FileNotFoundError:
+                log.error("the blob of an S3 object is missing: %s", self._path)
+            self._file = spooled
+        return self._file
+
+    def close(self) -> None:
+        if self._file is None:  # disposed of before anyone read it: reads fail as on a closed buffer
+            self._file = io.BytesIO()
+        self._file.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._open(), name)
 
 
 class StateStore:
@@ -472,7 +608,7 @@ class StateStore:
     # -- blobs ---------------------------------------------------------------
     def blob_for_key(self, key: Any) -> str:
         blob_id = self._blob_cache.lookup(key)
-        if blob_id is None or not self.blobs.path(blob_id).exists():
+        if blob_id is None or not os.path.exists(f"{self.blobs.root_text}/{blob_id[:2]}/{blob_id}"):
             blob_id = self.blobs.put(moto_coupling.s3_key_body(key))
             self._blob_cache.remember(key, blob_id)
         return blob_id
@@ -550,6 +686,8 @@ class StateStore:
         self._s3_generation = document.get("s3_journal_generation", 0)
         restored: list[str] = []
         _restoring_store = self
+        collecting = gc.isenabled()
+        gc.disable()  # unpickling allocates millions of objects: generational passes would rescan them all
         try:
             for service, data in document["services"].items():
                 try:
@@ -569,7 +707,10 @@ class StateStore:
                 if "s3" not in restored:
                     restored.append("s3")
         finally:
-            _restoring_store = None
+            # stays set: packed S3 keys are unpickled later, when a request first reads them
+            if collecting:
+                gc.enable()
+        gc.freeze()  # what was restored is long-lived: later collections need not scan it again
         return restored
 
     def _quarantine(self, why: str) -> None:

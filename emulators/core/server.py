@@ -1,14 +1,16 @@
 """The embedded cloud: one AWS-compatible endpoint for every service.
 
 ``EmbeddedCloud`` wraps moto's WSGI dispatcher (which answers every AWS protocol
-on one port), installs the sandbox's engines through each service's provider,
-restores the last snapshot, and serves on 127.0.0.1 by default. Providers reach
-the running cloud through :func:`current_cloud` to find their data folders, run
-work in the background and schedule periodic work (crawler schedules, Firehose
-buffers, triggers).
+on one port), restores the last snapshot and serves on 127.0.0.1 by default. The
+sandbox's engines install lazily: a service's provider installs on the first
+request for that service (``registry.ProviderInstaller``), and right after start
+for the services that have restored state, so their periodic work and restart
+recovery run without waiting for a request. Providers reach the running cloud
+through :func:`current_cloud` (held by ``lifecycle``, cleared at shutdown) to find
+their data folders, run work in the background and register typed lifecycle hooks.
 
 Admin routes, under ``/_sandbox/``: ``GET health``, ``POST snapshot``,
-``POST reset``, ``POST shutdown``. They need the per-start token of
+``POST reset``, ``POST shutdown``, ``POST install`` (install every provider now). They need the per-start token of
 ``<state>/admin-token`` in an ``X-Sandbox-Token`` header; every other request
 passes the security gate first (``security.py``, ``docs/security.md``).
 """
@@ -29,15 +31,16 @@ import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emulators.core import moto_coupling
+from emulators.core import moto_coupling, ports
 from emulators.core.errors import AwsRefusal, input_refusal
 from emulators.core.gate import SecurityGate
+from emulators.core.lifecycle import Lifecycle, Periodic, clear_current_cloud, current_cloud, set_current_cloud
 from emulators.core.persistence import StateStore, write_atomically
 from emulators.core.security import request_protocol, s3_object_write
+from emulators.registry import ProviderInstaller
 
 log = logging.getLogger("emulators.server")
 
@@ -47,14 +50,7 @@ SERVER_INFO_FILE = "server.json"
 LOCK_FILE = "server.lock"
 READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
 
-_current: EmbeddedCloud | None = None
-
-
-def current_cloud() -> EmbeddedCloud:
-    """The cloud this process serves (providers call this from moto backends)."""
-    if _current is None:
-        raise RuntimeError("no embedded cloud is running in this process")
-    return _current
+__all__ = ["EmbeddedCloud", "PortBusy", "StateFolderBusy", "current_cloud", "main"]
 
 
 class StateFolderBusy(RuntimeError):
@@ -63,15 +59,6 @@ class StateFolderBusy(RuntimeError):
 
 class PortBusy(RuntimeError):
     pass
-
-
-@dataclass
-class _PeriodicTask:
-    name: str
-    interval: float
-    fn: Callable[[], Any]
-    next_run: float
-    running: bool = False
 
 
 class EmbeddedCloud:
@@ -88,18 +75,17 @@ class EmbeddedCloud:
         self.snapshot_interval = snapshot_interval
         self.store = StateStore(self.state_dir)
         self.executor = ThreadPoolExecutor(max_workers=48, thread_name_prefix="sandbox-job")
-        self._periodic: list[_PeriodicTask] = []
-        self._on_reset: list[Callable[[], None]] = []
-        self._on_shutdown: list[Callable[[], None]] = []
-        self._after_restore: list[Callable[[], None]] = []
+        self.lifecycle = Lifecycle()
+        self.installer = ProviderInstaller(self, self.lifecycle)
         self._stopping = threading.Event()
+        self._restored = False
+        self._api_of_host: dict[str, str | None] = {}
         self._server: Any = None
         self._threads: list[threading.Thread] = []
         self._lock_fh: Any = None
         self.started_at = 0.0
         self.restored_services: list[str] = []
-        self.providers: list[str] = []
-        self.failed_providers: dict[str, str] = {}
+        self.restore_seconds = 0.0
         self._moto_app: Any = None
         self.admin_token = ""
         self.gate = SecurityGate(port)
@@ -138,19 +124,30 @@ class EmbeddedCloud:
 
         return self.executor.submit(run)
 
+    # loose callbacks from a provider's install(cloud): thin adapters onto the typed hooks of the service
+    # being installed (emulators/core/lifecycle.py)
     def every(self, seconds: float, fn: Callable[[], Any], name: str | None = None) -> None:
         """Call ``fn`` every ``seconds`` while the cloud runs (never two at once)."""
-        self._periodic.append(_PeriodicTask(name or fn.__name__, seconds, fn, time.monotonic() + seconds))
+        self.lifecycle.hooks().periodic.append(Periodic(seconds, fn, name or fn.__name__))
 
     def on_reset(self, fn: Callable[[], None]) -> None:
-        self._on_reset.append(fn)
+        self.lifecycle.hooks().reset.append(fn)
 
     def on_shutdown(self, fn: Callable[[], None]) -> None:
-        self._on_shutdown.append(fn)
+        self.lifecycle.hooks().shutdown.append(fn)
 
     def after_restore(self, fn: Callable[[], None]) -> None:
-        """Run ``fn`` once the snapshot is loaded (e.g. to settle work a restart interrupted)."""
-        self._after_restore.append(fn)
+        """Run ``fn`` once the service's state is loaded (e.g. to settle work a restart interrupted)."""
+        self.lifecycle.hooks().after_restore.append(fn)
+
+    @property
+    def providers(self) -> list[str]:
+        """Provider modules installed so far."""
+        return list(self.installer.installed)
+
+    @property
+    def failed_providers(self) -> dict[str, str]:
+        return dict(self.installer.failed)
 
     @property
     def stopping(self) -> bool:
@@ -179,25 +176,20 @@ class EmbeddedCloud:
         self.gate.settings.port = self.port
 
     def start(self) -> None:
-        """Claim the state folder, bind the port, install engines, restore state, serve."""
-        global _current
+        """Claim the state folder, bind the port, restore state, serve; engines install when first needed."""
         self._claim_state_folder()
         self._bind()
         self.admin_token = self.gate.start(self.state_dir)
-        _current = self
+        set_current_cloud(self)
         # moto's Step Functions interpreter calls other services on localhost:$MOTO_PORT
         os.environ["MOTO_PORT"] = str(self.port)
-        moto_coupling.enable_stepfunctions_execution()
-        from emulators.registry import install_providers
-
-        self.providers, self.failed_providers = install_providers(self)
         self._moto_app = moto_coupling.create_wsgi_app()
+        began = time.perf_counter()
         self.restored_services = self.store.restore()
-        for fn in self._after_restore:
-            try:
-                fn()
-            except Exception:
-                log.exception("after-restore hook failed")
+        self.restore_seconds = time.perf_counter() - began
+        self._restored = True
+        self.installer.mark_restored()
+        self.installer.provide_ports_lazily()
         self.started_at = time.time()
         info = {
             "pid": os.getpid(),
@@ -215,8 +207,32 @@ class EmbeddedCloud:
         thread = threading.Thread(target=self._server.serve_forever, name="sandbox-http", daemon=True)
         thread.start()
         self._threads.append(thread)
+        if self.restored_services:
+            thread = threading.Thread(target=self._install_restored, name="sandbox-install", daemon=True)
+            thread.start()
+            self._threads.append(thread)
         log.info("sandbox cloud on %s (state %s, restored: %s)", self.endpoint_url, self.state_dir,
                  ", ".join(self.restored_services) or "nothing")
+
+    def _install_restored(self) -> None:
+        """Install the providers of services that have state, so their periodic work (schedules, triggers,
+        buffers, alarms, pollers) and restart recovery run without waiting for a request."""
+        for service in self.restored_services:
+            if self.stopping:
+                return
+            self._ensure_api(service)
+
+    def _ensure_api(self, api: str) -> None:
+        if api.startswith("stepfunctions"):
+            moto_coupling.enable_stepfunctions_execution()  # idempotent; imports moto's ASL interpreter
+        if not self.installer.for_api(api) and "-" in api:
+            api = api.split("-")[0]  # a second BackendDict of a service ("stepfunctions-parser")
+        self.installer.ensure_api(api)
+
+    def install_all(self) -> None:
+        """Install every provider now (``POST /_sandbox/install``)."""
+        moto_coupling.enable_stepfunctions_execution()
+        self.installer.ensure_all()
 
     def wait(self) -> None:
         while not self._stopping.wait(0.5):
@@ -229,16 +245,15 @@ class EmbeddedCloud:
         self._stopping.set()
         if self._server is not None:
             threading.Thread(target=self._server.shutdown, daemon=True).start()
-        for fn in self._on_shutdown:
-            try:
-                fn()
-            except Exception:
-                log.exception("shutdown hook failed")
+        self.lifecycle.run_shutdown()
         self.executor.shutdown(wait=False, cancel_futures=True)
-        try:
-            self.store.snapshot()
-        except Exception:
-            log.exception("final snapshot failed")
+        if self._restored:  # before the restore finished, the files on disk are still the truth
+            try:
+                self.store.snapshot()
+            except Exception:
+                log.exception("final snapshot failed")
+        ports.withdraw_all()
+        clear_current_cloud(self)
         (self.state_dir / SERVER_INFO_FILE).unlink(missing_ok=True)
         if self._lock_fh is not None:
             fcntl.flock(self._lock_fh, fcntl.LOCK_UN)
@@ -248,11 +263,7 @@ class EmbeddedCloud:
     def reset(self) -> None:
         """Forget every resource and every file of the engines."""
         with self.store.lock.exclusive():
-            for fn in self._on_reset:
-                try:
-                    fn()
-                except Exception:
-                    log.exception("reset hook failed")
+            self.lifecycle.run_reset()
             moto_coupling.reset_all_backends()
             self.store.clear()
             shutil.rmtree(self.state_dir / "services", ignore_errors=True)
@@ -271,13 +282,13 @@ class EmbeddedCloud:
     def _periodic_loop(self) -> None:
         while not self._stopping.wait(0.2):
             now = time.monotonic()
-            for task in self._periodic:
+            for task in self.lifecycle.periodic_tasks():
                 if task.running or now < task.next_run:
                     continue
                 task.running = True
                 task.next_run = now + task.interval
 
-                def run(t: _PeriodicTask = task) -> None:
+                def run(t: Periodic = task) -> None:
                     try:
                         t.fn()
                     except Exception:
@@ -300,7 +311,9 @@ class EmbeddedCloud:
             "started_at": self.started_at,
             "moto_version": moto_coupling.MOTO_VERSION,
             "restored_services": self.restored_services,
-            "providers": self.providers,
+            "restore_seconds": round(self.restore_seconds, 4),
+            "providers": self.providers,  # installed so far (each installs when its service is first used)
+            "declared_providers": self.installer.order,
             "failed_providers": self.failed_providers,
             "snapshots_written": self.store.snapshots_written,
             "last_snapshot_seconds": round(self.store.last_snapshot_seconds, 4),
@@ -321,6 +334,9 @@ class EmbeddedCloud:
         elif route == "reset" and method == "POST":
             self.reset()
             body = {"reset": True}
+        elif route == "install" and method == "POST":
+            self.install_all()
+            body = {"providers": self.providers, "failed_providers": self.failed_providers}
         elif route == "shutdown" and method == "POST":
             threading.Thread(target=self.shutdown, daemon=True).start()
             body = {"shutting_down": True}
@@ -367,7 +383,25 @@ class EmbeddedCloud:
             return [b""]
         cors = self.gate.check_origin(environ)
         self.gate.authenticate(environ)
+        api = self._request_api(environ, path)
+        if api:
+            self._ensure_api(api)
         return self._serve_moto(environ, start_response, cors)
+
+    def _request_api(self, environ: dict[str, Any], path: str) -> str | None:
+        """moto's name of the service a request is for (as its dispatcher will find it)."""
+        app = self._moto_app
+        try:
+            host = app.infer_service_region_host(environ, path)
+        except Exception:  # moto will answer this request with its own error
+            return None
+        if host is None:
+            return "s3"  # moto's default service
+        if host not in self._api_of_host:
+            if len(self._api_of_host) > 4096:
+                self._api_of_host.clear()
+            self._api_of_host[host] = app.get_backend_for_host(host)
+        return self._api_of_host[host]
 
     def _record_write(self, environ: dict[str, Any], status: str) -> int | None:
         """Make a write durable: S3 object writes go to the journal (returns the sequence to sync before the
