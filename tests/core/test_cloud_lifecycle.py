@@ -158,8 +158,48 @@ def test_two_servers_cannot_share_a_state_folder(own_config):
 
 
 def test_every_service_provider_installed(cloud):
-    """A provider that fails to import or install would silently fall back to moto: catch it here."""
+    """A provider that fails to import or install would silently fall back to moto: catch it here.
+
+    Providers install when their service is first used, so the test asks the cloud to install them all
+    (``POST /_sandbox/install``) and checks the answer and the health report."""
     from emulators.registry import declared_providers
 
-    assert cloud.details["failed_providers"] == {}
-    assert cloud.details["providers"] == declared_providers()
+    config = SandboxConfig.from_env()
+    installed = cloud_control._admin(config, "install", "POST", timeout=600)
+    assert installed is not None
+    assert installed["failed_providers"] == {}
+    assert sorted(installed["providers"]) == sorted(declared_providers())
+    health = cloud_control.status(config).details
+    assert health["failed_providers"] == {}
+    assert sorted(health["providers"]) == sorted(declared_providers())
+
+
+def _health(config: SandboxConfig) -> dict:
+    return cloud_control.status(config).details or {}
+
+
+def test_providers_install_when_their_service_is_first_used(own_config):
+    cloud_control.up(own_config)
+    assert "sagemaker.provider" not in _health(own_config)["providers"]  # nothing asked for SageMaker yet
+    client(own_config, "s3").list_buckets()
+    assert "s3.provider" in _health(own_config)["providers"]
+    assert "sagemaker.provider" not in _health(own_config)["providers"]
+    client(own_config, "glue").create_database(DatabaseInput={"Name": "lazy_db"})
+    health = _health(own_config)
+    assert "glue.provider" in health["providers"]
+    assert health["declared_providers"] and health["failed_providers"] == {}
+
+
+def test_services_with_state_install_after_a_restart_without_a_request(own_config):
+    """Periodic work (Glue triggers, schedules) must run after a restart before anyone calls the service."""
+    cloud_control.up(own_config)
+    client(own_config, "glue").create_database(DatabaseInput={"Name": "kept_db"})
+    cloud_control.down(own_config)
+    cloud_control.up(own_config)
+    deadline = time.monotonic() + 120
+    while "glue.provider" not in _health(own_config)["providers"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    health = _health(own_config)
+    assert "glue" in health["restored_services"]
+    assert "glue.provider" in health["providers"]
+    assert "sagemaker.provider" not in health["providers"]
