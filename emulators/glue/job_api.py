@@ -84,6 +84,7 @@ class JobRunOperations:
                                                "ErrorMessage": f"Job run {run_id} is not running"}})
                 continue
             run.status = "STOPPING"
+            jobs.registry("glue").stop(run_id)  # the runtime ends the run's whole process group
             stopped.append({"JobName": job_name, "JobRunId": run_id})
         return stopped, errors
 
@@ -116,6 +117,7 @@ def run_job(account: str, region: str, job_name: str, run_id: str) -> None:
     script.write_bytes(body)
     with cloud.mutating():
         if run.status == "STOPPING":
+            jobs.registry("glue").forget(run_id)
             _finish_locked(backend, job, run, "STOPPED", None, 0)
             return
         run.status = "RUNNING"
@@ -159,6 +161,7 @@ def unsupported_argument_notes(arguments: dict[str, str]) -> list[str]:
 
 
 def _finish(cloud: Any, backend: Any, job: Any, run: Any, state: str, message: str | None, seconds: float) -> None:
+    jobs.registry("glue").forget(run.job_run_id)  # a stop request for a run that ended before its process
     with cloud.mutating():
         _finish_locked(backend, job, run, state, message, seconds)
     backend.job_run_finished(job.name, state)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulators.core import moto_coupling, ports
+from emulators.core import jobs, moto_coupling, ports
 from emulators.glue import bookmarks, catalog, catalog_api, crawl_runs, crawler_api, job_api, triggers
 
 GlueBackend = moto_coupling.backend_class("glue")
@@ -40,6 +40,7 @@ def install(cloud: Any) -> None:
     # AWS lets a one-condition predicate omit Logical; moto insists on it
     moto_coupling.default_request_params("glue", "GlueResponse", "create_trigger", {"Logical": "AND"},
                                          nested="Predicate")
+    jobs.bind(cloud, "glue")  # shutdown ends running scripts' process groups; none start while stopping
     cloud.after_restore(crawl_runs.fail_interrupted_crawls)
     cloud.after_restore(job_api.fail_interrupted_runs)
     cloud.every(10.0, crawl_runs.check_schedules, name="glue-crawler-schedules")
