@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -363,6 +364,7 @@ def run(spec: ProcessSpec, registry: ProcessRegistry | None = None, key: Any = N
     if follower:
         follower.start()
     timed_out = stopped = False
+    exit_watch = _ExitWatch(process)
     try:
         if spec.on_start:
             try:
@@ -380,20 +382,43 @@ def run(spec: ProcessSpec, registry: ProcessRegistry | None = None, key: Any = N
             if stopped or timed_out:
                 terminate_group(process, reg._grace_for(key, spec.grace) if stopped else spec.grace, group)
                 break
-            try:
-                process.wait(timeout=_POLL * 2)
-            except subprocess.TimeoutExpired:
-                pass
+            exit_watch.wait(_POLL * 2)
         if not (stopped or timed_out):
             # a stop that signalled the group from another thread (stop_all) before this loop saw it
             stopped = process.returncode != 0 and (reg.stop_requested(key) or reg.stopping)
             _clear_leftovers(process, group, spec.grace)
     finally:
+        exit_watch.close()
         reg._remove(key)
         if follower:
             follower.stop()
     return ProcessOutcome(process.returncode, time.monotonic() - started, timed_out=timed_out, stopped=stopped,
                           tail=_tail(paths, offsets))
+
+
+class _ExitWatch:
+    """Wakes as soon as the process exits (a Linux pidfd; elsewhere ``Popen.wait``'s polling), without reaping it."""
+
+    def __init__(self, process: subprocess.Popen) -> None:
+        self.process = process
+        try:
+            self.fd: int | None = os.pidfd_open(process.pid)
+        except (AttributeError, OSError):
+            self.fd = None
+
+    def wait(self, seconds: float) -> None:
+        if self.fd is not None:
+            select.select([self.fd], [], [], seconds)
+            return
+        try:
+            self.process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
 def _asked(probe: Callable[[], bool] | None) -> bool:
