@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -104,5 +106,65 @@ def test_deletes_and_a_new_bucket_are_durable_too(tmp_path):
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket="fresh-bucket").get("Contents", [])]
         assert keys == ["keep.txt"]
         assert s3.get_object(Bucket="fresh-bucket", Key="keep.txt")["Body"].read() == b"keep"
+    finally:
+        cloud_control.down(config)
+
+
+def build_stored_state(state_dir: str, bucket: str, count: int) -> None:
+    """Write a state folder holding ``count`` objects the way a running sandbox stores them (the same
+    snapshot code, after the objects were put through moto's S3 backend), without ``count`` HTTP PUTs."""
+    from emulators.core import moto_coupling
+    from emulators.core.server import EmbeddedCloud
+
+    cloud = EmbeddedCloud(state_dir, port=0)
+    cloud.start()
+    s3 = moto_coupling.s3_backend()
+    s3.create_bucket(bucket, "us-east-1")
+    for i in range(count):
+        s3.put_object(bucket, f"old/{i:06d}", b"old")
+    cloud.store.mark_dirty()
+    cloud.shutdown()
+
+
+STORED_OBJECTS = int(os.environ.get("SANDBOX_DURABILITY_OBJECTS", 100_000))
+
+
+@pytest.fixture(scope="module")
+def stored_state(tmp_path_factory):
+    """A state folder with 100,000 stored objects, built once in its own process."""
+    folder = tmp_path_factory.mktemp("stored-100k") / "state"
+    subprocess.run([sys.executable, "-c", "import sys; from tests.core.test_durability import build_stored_state; "
+                    "build_stored_state(sys.argv[1], 'durable', int(sys.argv[2]))", str(folder),
+                    str(STORED_OBJECTS)], check=True, timeout=1800)
+    return folder
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("attempt", range(3))
+def test_kill_9_loses_no_acknowledged_object_with_100k_stored(tmp_path, stored_state, attempt):
+    import shutil
+
+    state = tmp_path / "state"
+    shutil.copytree(stored_state, state)
+    config = SandboxConfig(state_dir=state, port=free_port())
+    status = cloud_control.up(config)
+    acknowledged = _put_until_killed(config, status.pid, "durable", seconds=1.5 + attempt)
+    assert acknowledged
+    while cloud_control.status(config).running:
+        time.sleep(0.1)
+    cloud_control.up(config)
+    try:
+        s3 = _client(config)
+        stored = set()
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket="durable", Prefix="stream/"):
+            stored.update(o["Key"] for o in page.get("Contents", []))
+        lost = acknowledged - stored
+        assert not lost, f"{len(lost)} of {len(acknowledged)} acknowledged objects were lost"
+        sample = sorted(acknowledged)[len(acknowledged) // 2]
+        assert s3.get_object(Bucket="durable", Key=sample)["Body"].read() == f"{sample}\n".encode() * 8
+        assert s3.get_object(Bucket="durable", Key="old/000123")["Body"].read() == b"old"
+        old = sum(page["KeyCount"] for page in
+                  s3.get_paginator("list_objects_v2").paginate(Bucket="durable", Prefix="old/"))
+        assert old == STORED_OBJECTS
     finally:
         cloud_control.down(config)
