@@ -1,9 +1,16 @@
 """Amazon SageMaker and SageMaker Runtime: jobs run as local processes in /opt/ml-shaped job folders,
 endpoints serve models loaded in-process, MLflow is the tracking layer.
 
-moto keeps the control plane; the sandbox executes:
+moto keeps the control plane; the sandbox executes. The folder is in three layers:
+``api/`` answers the AWS operations (one module per area: training, processing,
+hosting, capture, transform, tuning, registry, monitoring, pipelines, AutoML; the
+backend class in :mod:`.provider` is their mixins), ``engines/`` does the work on
+paths and plain values (never moto or the server), and ``runtime/`` runs inside job
+processes. What the sandbox keeps beyond moto's resources is declared in
+:mod:`.api.state`.
 
-- **Training jobs** (:mod:`.training`, :mod:`.container`): a job folder
+
+- **Training jobs** (:mod:`.engines.training`, :mod:`.container`): a job folder
   ``<state>/services/sagemaker/jobs/<job>/`` laid out as ``/opt/ml`` (config files,
   channels downloaded from S3 in File mode, ``model/``, ``output/``, ``code/``), the
   training toolkit's ``SM_*`` environment, hyperparameters as ``--name value``
@@ -12,21 +19,21 @@ moto keeps the control plane; the sandbox executes:
   ``ContainerEntrypoint``/``ContainerArguments`` (the SDK v3 ``ModelTrainer``'s
   ``sm_train.sh`` driver) with ``/opt/ml`` mapped; built-in XGBoost,
   Linear Learner, K-Means, PCA and Random Cut Forest images run our
-  re-implementations (:mod:`.builtin_algorithms`; Random Cut Forest is scikit-learn's
+  re-implementations (:mod:`.runtime.builtin_algorithms`; Random Cut Forest is scikit-learn's
   IsolationForest, so its scores are not on RCF's scale). ``model/`` ->
   ``model.tar.gz``, ``output/data`` -> ``output.tar.gz``; exit code or ``output/failure`` -> Failed with FailureReason;
   logs in CloudWatch Logs ``/aws/sagemaker/TrainingJobs``; ``stop_training_job``.
-- **Processing jobs** (:mod:`.processing`): ``ContainerEntrypoint`` with
+- **Processing jobs** (:mod:`.engines.processing`): ``ContainerEntrypoint`` with
   ``/opt/ml/processing/...`` inputs/outputs mapped to the job folder.
-- **Tuning jobs** (:mod:`.tuning`): optuna TPE (Bayesian) / random / grid search,
+- **Tuning jobs** (:mod:`.engines.tuning`): optuna TPE (Bayesian) / random / grid search,
   parallel training jobs, objective from the logs, early stopping (median rule).
 - **Hosting**: endpoints load their variants' models in-process
-  (:mod:`.hosting`); ``invoke_endpoint`` runs the user's ``model_fn``/``input_fn``/
+  (:mod:`.engines.hosting`); ``invoke_endpoint`` runs the user's ``model_fn``/``input_fn``/
   ``predict_fn``/``output_fn``, weighted variants, ``TargetVariant``, data capture
   to S3 in AWS's JSON-lines format.
-- **Batch transform** (:mod:`.transform`), with ``DataProcessing`` (InputFilter,
+- **Batch transform** (:mod:`.engines.transform`), with ``DataProcessing`` (InputFilter,
   JoinSource Input, OutputFilter) in the JSONPath subset AWS documents for it.
-- **Requests** are checked as AWS's service checks them (:mod:`.validation`: the
+- **Requests** are checked as AWS's service checks them (:mod:`.engines.validation`: the
   patterns, enums and ranges of botocore's model), so ``my_job`` or ``m5.large`` is a
   ``ValidationException`` rather than a job that fails later.
 - **SageMaker Python SDK** v2 and v3: ``sandbox.connect().sagemaker_session()`` is a session of
@@ -34,26 +41,26 @@ moto keeps the control plane; the sandbox executes:
   default bucket is replaced by the sandbox's); tuning jobs' training jobs describe themselves
   with AWS's ``ResourceConfig`` (``Estimator.attach``, ``tuner.deploy()``); the v3
   ``ModelTrainer``'s role check is answered by IAM's policy simulator.
-- **Model Monitor** (:mod:`.monitoring`, :mod:`.model_monitor`): the
+- **Model Monitor** (:mod:`.api.monitoring`, :mod:`.engines.model_monitor`): the
   ``sagemaker-model-monitor-analyzer`` image runs our analyzer as a processing job
   (baseline ``statistics.json`` / ``constraints.json``; ``constraint_violations.json``
   against a baseline), and monitoring schedules (``NOW`` or cron) run it over the
   endpoint's captured requests. DataQuality only. With ``publish_cloudwatch_metrics`` =
   ``Enabled`` (the SDK's default) an execution publishes ``feature_baseline_drift_<feature>``
-  and friends to CloudWatch (:mod:`.monitor_metrics`), where alarms on them evaluate.
-- **Clarify** (:mod:`.clarify`): the ``sagemaker-clarify-processing`` image computes
+  and friends to CloudWatch (:mod:`.api.monitor_metrics`), where alarms on them evaluate.
+- **Clarify** (:mod:`.engines.clarify`): the ``sagemaker-clarify-processing`` image computes
   pre-/post-training bias metrics and Kernel SHAP into ``analysis.json``; the
   ``predictor`` model is loaded in-process instead of a shadow endpoint.
-- **MLflow** (:mod:`.tracking`): training jobs are runs, tuning jobs parent runs,
+- **MLflow** (:mod:`.engines.tracking`): training jobs are runs, tuning jobs parent runs,
   model package groups/packages are registered models/versions with approval status.
-- **Pipelines** (:mod:`.pipelines`): an execution runs its definition (as the SDK's
+- **Pipelines** (:mod:`.api.pipelines`): an execution runs its definition (as the SDK's
   ``Pipeline.definition()`` writes it, or by hand) in the background: parameters,
   ``Get`` references to parameters, execution variables and the Describe* properties of
   earlier steps, ``Std:Join``, ``Std:JsonGet`` over property files; ``Processing``,
   ``Training``, ``Transform``, ``Model``, ``RegisterModel``, ``Condition`` (the branch not
   taken does not run) and ``Fail`` steps, one at a time in dependency order;
   ``ListPipelineExecutionSteps`` with each step's job ARN, ``StopPipelineExecution``.
-- **Autopilot** (:mod:`.automl`): ``CreateAutoMLJob`` / ``CreateAutoMLJobV2`` on tabular
+- **Autopilot** (:mod:`.api.automl`): ``CreateAutoMLJob`` / ``CreateAutoMLJobV2`` on tabular
   CSV/Parquet data analyse the data (problem type and objective inferred when not
   given), split a validation set, and run each candidate as a real scikit-learn
   training job (linear, XGBoost, random forest, extra trees, gradient boosting, MLP);

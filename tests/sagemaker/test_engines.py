@@ -11,8 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emulators.sagemaker import builtin_algorithms, container, hosting, training, tuning
+from emulators.sagemaker import container
 from emulators.sagemaker.container import ContainerError
+from emulators.sagemaker.engines import hosting, training, tuning
+from emulators.sagemaker.runtime import builtin_algorithms
 
 
 @pytest.mark.parametrize("image,hps,expected", [
@@ -218,7 +220,7 @@ def test_default_handlers_encode_csv_and_json(tmp_path):
 
 
 def test_batch_transform_splitting():
-    from emulators.sagemaker import transform
+    from emulators.sagemaker.engines import transform
 
     records = transform.split_records(b"a\n\nb\nc\n", "Line")
     assert records == [b"a", b"b", b"c"]
@@ -275,7 +277,7 @@ def test_channels_from_prefix_and_manifest(tmp_path):
 
 
 def test_transform_data_processing_on_json_records():
-    from emulators.sagemaker import transform
+    from emulators.sagemaker.engines import transform
 
     processing = transform.DataProcessing({"InputFilter": "$.features", "JoinSource": "Input",
                                            "OutputFilter": "$['id','SageMakerOutput']"},

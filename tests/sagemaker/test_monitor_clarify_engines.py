@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emulators.sagemaker import clarify, model_monitor
-from emulators.sagemaker.model_monitor import AnalyzerError
+from emulators.sagemaker.engines import clarify, model_monitor
+from emulators.sagemaker.engines.model_monitor import AnalyzerError
 
 
 @pytest.fixture

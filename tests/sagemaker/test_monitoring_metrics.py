@@ -7,11 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from emulators.sagemaker import monitor_metrics
+from emulators.sagemaker.api import monitor_metrics
 
-from .conftest import csv_bytes
-from .test_monitoring_clarify import data_quality_definition, train_and_baseline
-from .test_training_hosting import deploy
+from tests.helpers.sagemaker import baseline_training_data, csv_bytes, data_quality_definition, deploy
 
 NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
 
@@ -52,10 +50,12 @@ def schedule_now(sm, name, endpoint, bucket, environment=None):
 
 
 @pytest.mark.slow
-def test_drift_metrics_are_published_and_an_alarm_on_them_fires(aws, sm, runtime, dataset, unique_name):
+def test_drift_metrics_are_published_and_an_alarm_on_them_fires(aws, sm, runtime, dataset, trained_model,
+                                                                unique_name):
     bucket, s3 = dataset["bucket"], aws.client("s3")
     x = dataset["x"]
-    job, _ = train_and_baseline(aws, sm, dataset, unique_name, publish_metrics="Enabled")
+    job = trained_model["job"]
+    baseline_training_data(s3, sm, dataset, unique_name, publish_metrics="Enabled")
     capture = {"EnableCapture": True, "InitialSamplingPercentage": 100,
                "DestinationS3Uri": f"s3://{bucket}/datacapture",
                "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}]}

@@ -1,6 +1,6 @@
 """One Autopilot candidate: the training script and, inside model.tar.gz, the inference script.
 
-The sandbox's AutoML jobs (:mod:`emulators.sagemaker.automl`) run this file as a
+The sandbox's AutoML jobs (:mod:`emulators.sagemaker.api.automl`) run this file as a
 scikit-learn script-mode training job. It reads the ``train`` and ``validation``
 channels (CSV with a header), fits a scikit-learn pipeline (imputation, scaling,
 one-hot encoding, then the candidate's algorithm), prints every validation metric

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulators.sagemaker import container, monitoring, training
+from emulators.sagemaker import container
 from emulators.sagemaker.container import ContainerError
+from emulators.sagemaker.engines import analysis, training
 
 
 @dataclass
@@ -39,15 +40,16 @@ def run_processing(job_name: str, app_specification: dict[str, Any], processing_
                    jobs_dir: Path, s3: Any, endpoint_url: str, region: str,
                    should_stop: Callable[[], bool], on_line: Callable[[str], None] | None = None,
                    on_start: Callable[[Any], None] | None = None,
-                   predict_for_model: Callable[[dict[str, Any]], Any] | None = None) -> ProcessingResult:
+                   predict_for_model: Callable[[dict[str, Any]], Any] | None = None,
+                   publish_metrics: analysis.PublishMetrics | None = None) -> ProcessingResult:
     result = ProcessingResult()
     folder = container.new_job_folder(jobs_dir, job_name)
     try:
         image = app_specification.get("ImageUri", "")
-        analysis = monitoring.analysis_image(image)
-        if analysis:
-            _run_analysis_job(analysis, folder, processing_inputs, output_config, environment, s3,
-                              predict_for_model, result)
+        kind = analysis.analysis_image(image)
+        if kind:
+            _run_analysis_job(kind, folder, processing_inputs, output_config, environment, s3,
+                              predict_for_model, publish_metrics, result)
             for line in result.log_lines:
                 if on_line:
                     on_line(line)
@@ -129,8 +131,9 @@ def run_processing(job_name: str, app_specification: dict[str, Any], processing_
 
 def _run_analysis_job(kind: str, folder: container.JobFolder, processing_inputs: list[dict[str, Any]],
                       output_config: dict[str, Any], environment: dict[str, str], s3: Any,
-                      predict_for_model: Callable[[dict[str, Any]], Any] | None, result: ProcessingResult) -> None:
-    """The Model Monitor analyzer and Clarify images run in-process (see :mod:`.monitoring`)."""
+                      predict_for_model: Callable[[dict[str, Any]], Any] | None,
+                      publish_metrics: analysis.PublishMetrics | None, result: ProcessingResult) -> None:
+    """The Model Monitor analyzer and Clarify images run in-process (see :mod:`.analysis`)."""
     import time
 
     started = time.monotonic()
@@ -150,8 +153,8 @@ def _run_analysis_job(kind: str, folder: container.JobFolder, processing_inputs:
     if predict_for_model is None:
         def predict_for_model(predictor: dict[str, Any]) -> Any:
             raise ContainerError("ClientError: this sandbox cannot load models for Clarify here")
-    lines = monitoring.run_analysis_image(kind, dict(environment or {}), inputs, output_dirs,
-                                          lambda path: _local(folder, path), predict_for_model)
+    lines = analysis.run_analysis_image(kind, dict(environment or {}), inputs, output_dirs,
+                                        lambda path: _local(folder, path), predict_for_model, publish_metrics)
     result.log_lines.extend(lines)
     folder.log.parent.mkdir(parents=True, exist_ok=True)
     with open(folder.log, "a", encoding="utf-8") as log_file:

@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from emulators.sagemaker.model_monitor import AnalyzerError
+from emulators.sagemaker.engines.model_monitor import AnalyzerError
 
 PRE_TRAINING = ("CI", "DPL", "KL", "JS", "LP", "TVD", "KS", "CDDL")
 POST_TRAINING = ("DPPL", "DI", "DCA", "DCR", "RD", "DAR", "DRR", "AD", "SD", "TE", "GE", "CDDPL")

@@ -2,7 +2,7 @@
 
 Run as a training process inside a job folder laid out as ``/opt/ml``::
 
-    python -m emulators.sagemaker.builtin_algorithms <algorithm> <job-folder>
+    python -m emulators.sagemaker.runtime.builtin_algorithms <algorithm> <job-folder>
 
 Data: the ``train`` channel (and optional ``validation`` / ``test``) in CSV (no
 header; for supervised algorithms the label is the first column, as on AWS) or

@@ -32,8 +32,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from emulators.sagemaker import builtin_algorithms, container, training
+from emulators.sagemaker import container
 from emulators.sagemaker.container import ContainerError
+from emulators.sagemaker.engines import training
+from emulators.sagemaker.runtime import builtin_algorithms
 
 TEXT_TYPES = ("text/", "application/json", "application/jsonlines")
 

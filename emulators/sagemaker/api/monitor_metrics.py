@@ -29,10 +29,12 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from emulators.core import moto_coupling
+from emulators.core.clock import utcnow
+from emulators.core.server import current_cloud
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +71,7 @@ def metric_data(statistics: dict[str, Any], drift: dict[str, float], endpoint: s
 def _schedule_owner(schedule: str, endpoint: str) -> tuple[str, str]:
     """The account and region whose SageMaker backend holds the schedule."""
     for account, region, backend in list(moto_coupling.backend_dict("sagemaker").iter_backends()):
-        record = (getattr(backend, "monitoring_schedules", None) or {}).get(schedule)
+        record = backend.extras.monitoring_schedules.get(schedule)
         if record is not None and record.get("EndpointName") == endpoint:
             return account, region
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
@@ -89,11 +91,9 @@ def publish(environment: dict[str, str], summary: dict[str, Any]) -> str | None:
         return "CloudWatch metrics not published: emit_metrics is Disabled in the baseline constraints"
     # naive UTC, as moto keeps the timestamps PutMetricData parses (it compares them with query times)
     data = metric_data(statistics, summary.get("drift") or {}, endpoint, schedule,
-                       datetime.now(timezone.utc).replace(tzinfo=None))
+                       utcnow().replace(tzinfo=None))
     if not data:
         return None
-    from emulators.core.server import current_cloud
-
     account, region = _schedule_owner(schedule, endpoint)
     with current_cloud().mutating():
         backend = moto_coupling.backend_for("cloudwatch", account, region)

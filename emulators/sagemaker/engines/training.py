@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulators.sagemaker import builtin_algorithms, container
+from emulators.sagemaker import container
 from emulators.sagemaker.container import ContainerError, JobFolder
+from emulators.sagemaker.runtime import builtin_algorithms
 
 SCRIPT_FRAMEWORKS = {"sagemaker-scikit-learn": "sklearn", "sagemaker-xgboost": "xgboost"}
 BUILTIN_REPOSITORIES = {"xgboost": "xgboost", "sagemaker-xgboost": "xgboost", "linear-learner": "linear-learner",
@@ -237,7 +238,7 @@ def _command(runner: Runner, spec: TrainingSpec, folder: JobFolder, s3: Any) -> 
     if runner.kind == "entrypoint":
         return _entrypoint_command(spec, folder)
     if runner.kind == "builtin":
-        return [sys.executable, "-m", "emulators.sagemaker.builtin_algorithms", runner.name, str(folder.root)], \
+        return [sys.executable, "-m", "emulators.sagemaker.runtime.builtin_algorithms", runner.name, str(folder.root)], \
             folder.root
     hps = container.decode_hyperparameters(spec.hyperparameters)
     program = hps.get("sagemaker_program")
