@@ -100,7 +100,7 @@ class _InProcessS3(S3Access):
         return obj.value
 
     def put(self, bucket: str, key: str, body: bytes, content_type: str | None = None) -> None:
-        from emulators.core.server import _current
+        from emulators.core.lifecycle import _current  # the running cloud, or None
 
         def write() -> None:
             try:
@@ -134,7 +134,7 @@ class _InProcessS3(S3Access):
         return True
 
     def delete(self, bucket: str, key: str) -> None:
-        from emulators.core.server import _current
+        from emulators.core.lifecycle import _current  # the running cloud, or None
 
         if _current is not None:
             with _current.mutating():
