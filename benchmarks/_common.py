@@ -48,7 +48,7 @@ class BareMoto:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=0.5).read()
+                urllib.request.urlopen(f"{self.endpoint}/", timeout=0.5).read()  # S3 ListBuckets
                 break
             except OSError:
                 time.sleep(0.02)
@@ -88,6 +88,14 @@ def sandbox_cloud() -> Iterator[tuple[Any, Any]]:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def percentile(values: list[float], q: float) -> float:

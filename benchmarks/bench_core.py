@@ -1,6 +1,7 @@
 """The local cloud against a bare moto server, in the same run.
 
-- time from `sandbox up` to the first answered request (vs. starting moto's server)
+- time from `sandbox up` to the first answered request (vs. starting moto's server), and idle memory (RSS)
+  of both servers after that first answer
 - S3 small-object PUT and GET operations per second (1 KiB objects)
 - S3 large-object PUT and GET throughput in MB/s (64 MiB, multipart as boto3 does it)
 
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import BareMoto, Report, client, free_port  # noqa: E402
+from _common import BareMoto, Report, client, free_port, rss_mb  # noqa: E402
 
 SMALL_OBJECTS = int(os.environ.get("BENCH_SMALL_OBJECTS", 300))
 LARGE_MB = int(os.environ.get("BENCH_LARGE_MB", 64))
@@ -57,14 +58,21 @@ def main() -> None:
     print(f"core: {SMALL_OBJECTS} small objects, one {LARGE_MB} MiB object; sandbox vs bare moto")
     with tempfile.TemporaryDirectory() as state, BareMoto() as moto:
         config = SandboxConfig(state_dir=Path(state), port=free_port())
+        sandbox_s3 = client(config.endpoint_url, "s3")  # boto3's own set-up is not the server's start
+        moto_s3 = client(moto.endpoint, "s3")
+        moto_s3.list_buckets()
         started = time.perf_counter()
-        cloud_control.up(config)
-        sandbox_s3 = client(config.endpoint_url, "s3")
+        status = cloud_control.up(config)
         sandbox_s3.list_buckets()
         up_seconds = time.perf_counter() - started
-        moto_s3 = client(moto.endpoint, "s3")
         try:
-            report.add("start to first answered request (s)", up_seconds, moto.ready_seconds, "s")
+            report.add("start to first answered request (s)", up_seconds, moto.ready_seconds, "s",
+                       note="sandbox: `up` + ListBuckets; moto: process start to first answer")
+            time.sleep(1.0)
+            report.add("idle memory after the first answer (RSS, MB)", rss_mb(status.pid),
+                       rss_mb(moto.process.pid), "MB")
+            health = cloud_control.status(config).details or {}
+            print(f"  providers installed at idle: {health.get('providers')}")
             results = {}
             for name, s3 in (("sandbox", sandbox_s3), ("moto", moto_s3)):
                 s3.create_bucket(Bucket="bench-bucket")
@@ -83,8 +91,10 @@ def main() -> None:
             report.add("down (final snapshot + exit) (s)", time.perf_counter() - started, None, "s")
             started = time.perf_counter()
             cloud_control.up(config)
-            client(config.endpoint_url, "s3").head_object(Bucket="bench-bucket", Key="large/blob.bin")
+            sandbox_s3.head_object(Bucket="bench-bucket", Key="large/blob.bin")
             report.add("up with restore of the above (s)", time.perf_counter() - started, up_seconds, "s")
+            health = cloud_control.status(config).details or {}
+            report.add("restore (s)", health.get("restore_seconds", 0.0), None, "s")
         finally:
             cloud_control.down(config)
     report.save()
