@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -66,11 +67,13 @@ def driver_environment(submit_args: str, base: Mapping[str, str] | None = None) 
 class _Driver:
     """One warm process: its Popen, its configuration and whether it is ready."""
 
-    def __init__(self, process: subprocess.Popen, submit_args: str, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, process: subprocess.Popen, submit_args: str, env: dict[str, str], log_path: Path,
+                 home: Path) -> None:
         self.process = process
         self.submit_args = submit_args
         self.env = env
         self.log_path = log_path
+        self.home = home  # the driver's own working folder (Spark's spark-warehouse default), removed after it
         self.state = "warming"  # -> ready | failed
         self.taken = False
         self.changed = threading.Condition()
@@ -122,16 +125,19 @@ class WarmSparkPool:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._started += 1
         log_path = self.folder / f"warm-driver-{self._started % 4}.log"  # the last few, for diagnosis
+        home = self.folder / f"driver-{os.getpid()}-{self._started}"
+        shutil.rmtree(home, ignore_errors=True)
+        home.mkdir()
         read_end, write_end = os.pipe()
         from emulators.core import script_driver
 
         with open(log_path, "wb") as log_file:
             process = subprocess.Popen(
                 [sys.executable, script_driver.__file__, "--warm"], stdin=subprocess.PIPE, stdout=log_file,
-                stderr=subprocess.STDOUT, cwd=self.folder, env={**env, "SANDBOX_WARM_READY_FD": str(write_end)},
+                stderr=subprocess.STDOUT, cwd=home, env={**env, "SANDBOX_WARM_READY_FD": str(write_end)},
                 pass_fds=(write_end,), start_new_session=True)
         os.close(write_end)
-        driver = _Driver(process, submit_args, env, log_path)
+        driver = _Driver(process, submit_args, env, log_path, home)
         self._driver = driver
         threading.Thread(target=self._watch_ready, args=(driver, read_end), daemon=True,
                          name="warm-spark-ready").start()
@@ -205,6 +211,7 @@ class WarmSparkPool:
 
         def later() -> None:
             driver.process.wait()
+            shutil.rmtree(driver.home, ignore_errors=True)
             self.prepare(submit_args, env)
 
         threading.Thread(target=later, daemon=True, name="warm-spark-next").start()
@@ -308,6 +315,7 @@ def _kill(driver: _Driver) -> None:
         driver.process.wait(10)
     except subprocess.TimeoutExpired:
         pass
+    shutil.rmtree(driver.home, ignore_errors=True)
 
 
 # -- one pool per cloud -------------------------------------------------------------------------------------
