@@ -19,6 +19,9 @@ class IndexedLake:
 
     def __init__(self, lake: Any) -> None:
         self._lake = lake
+        # the engine may reuse a table's dataset between queries on the same lake (checked against a listing)
+        account = getattr(lake, "account_id", None) if hasattr(lake, "_backend") else None
+        self.cache_key = ("in-process", account) if account else None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._lake, name)

@@ -156,3 +156,26 @@ def test_views_over_views_with_athena_functions(engine):
                    "GROUP BY host", "default")
     result = rows(engine, "SELECT host, n, last FROM reports.per_host ORDER BY host")
     assert result == [["other.example.org", "3", "2024-01-03"], ["shop.example.com", "3", "2024-01-03"]]
+
+
+def test_a_reused_dataset_follows_new_files_partitions_and_counts_each_query(engine):
+    engine.lake.cache_key = ("memory",)  # the lake lets the engine reuse a table's dataset between queries
+    sql = "SELECT day, count(*) FROM events GROUP BY day ORDER BY day"
+    first = engine.execute(sql, "default")
+    again = engine.execute(sql, "default")
+    assert again.rows == first.rows == [["01", "2"], ["02", "2"], ["03", "2"]]
+    assert again.data_scanned_bytes == first.data_scanned_bytes > 0
+    # a new file in a known partition, then a new partition: both are read by the next query
+    engine.lake.put("lake", "events/day=02/part-1.parquet",
+                    parquet({"id": [99], "url": ["x"], "ts": [datetime.datetime(2024, 1, 2)],
+                             "d": [datetime.date(2024, 1, 2)]}))
+    assert rows(engine, sql) == [["01", "2"], ["02", "3"], ["03", "2"]]
+    engine.lake.put("lake", "events/day=04/part-0.parquet",
+                    parquet({"id": [40], "url": ["y"], "ts": [datetime.datetime(2024, 1, 4)],
+                             "d": [datetime.date(2024, 1, 4)]}))
+    engine.execute("MSCK REPAIR TABLE events", "default")
+    assert rows(engine, sql) == [["01", "2"], ["02", "3"], ["03", "2"], ["04", "1"]]
+    # a pruned query counts only its own partition, whichever query the dataset served before
+    one = engine.execute("SELECT count(*) FROM events WHERE day = '01'", "default")
+    assert one.rows == [["2"]]
+    assert one.data_scanned_bytes == len(engine.lake.get("lake", "events/day=01/part-0.parquet"))

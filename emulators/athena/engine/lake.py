@@ -37,12 +37,16 @@ def _lake_filesystem(lake: Any, counter: _ScanCounter) -> Any:
         def normalize_path(self, path: str) -> str:
             return path
 
+        def __init__(self) -> None:
+            self.counter = counter  # the scan being counted (a cached dataset is lent to one query at a time)
+
         def _read(self, path: str) -> bytes:
             bucket, _, key = path.partition("/")
             data = lake.get(bucket, key)
-            with counter.lock:
-                counter.bytes_read += len(data)
-                counter.files.append(path)
+            scan = self.counter
+            with scan.lock:
+                scan.bytes_read += len(data)
+                scan.files.append(path)
             return data
 
         def open_input_file(self, path: str) -> Any:
@@ -227,22 +231,120 @@ def _physical_schema(fragment: Any, version: Any, counter: _ScanCounter) -> Any:
 
 
 
+class _Cached:
+    """A built dataset, the handler whose counter it reports to, and whether a query holds it."""
+
+    __slots__ = ("fingerprint", "dataset", "handler", "in_use")
+
+    def __init__(self, fingerprint: Any, dataset: Any, handler: Any) -> None:
+        self.fingerprint, self.dataset, self.handler, self.in_use = fingerprint, dataset, handler, True
+
+    def release(self) -> None:
+        self.handler.counter = _ScanCounter()  # late reads (none expected) count nowhere
+        with _CACHE_LOCK:
+            self.in_use = False
+
+
+# (lake, database, table, pseudo) -> datasets built for it, newest last
+_CACHE: dict[tuple[Any, ...], list[_Cached]] = {}
+_CACHE_LOCK = threading.Lock()
+_CACHE_TABLES = 64  # tables remembered
+_CACHE_COPIES = 2  # datasets per table (one per query reading it at the same time)
+
+
+def _cached(key: tuple[Any, ...], fingerprint: Any, counter: _ScanCounter) -> Any:
+    """A free cached dataset built from the same table, partitions and files, lent to ``counter``."""
+    with _CACHE_LOCK:
+        for entry in _CACHE.get(key, ()):
+            if not entry.in_use and entry.fingerprint == fingerprint:
+                entry.in_use = True
+                break
+        else:
+            return None
+    entry.handler.counter = counter
+    counter.leases.append(entry)
+    return entry.dataset
+
+
+def _remember(key: tuple[Any, ...], fingerprint: Any, dataset: Any, counter: _ScanCounter) -> None:
+    entry = _Cached(fingerprint, dataset, dataset.filesystem.handler)
+    with _CACHE_LOCK:
+        entries = [e for e in _CACHE.pop(key, []) if e.fingerprint == fingerprint][-(_CACHE_COPIES - 1):]
+        if len(_CACHE) >= _CACHE_TABLES:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = [*entries, entry]  # re-inserted: the dict's order is least recently built first
+    counter.leases.append(entry)
+
+
+def _table_files(catalog: Catalog, lake: Any, database: str, name: str, table: dict[str, Any],
+                 partition_keys: list[tuple[str, str]]) -> list[tuple[DataFile, tuple[str, ...]]]:
+    """Each data file of the table with its partition values: one listing of the table's folder (or of the
+    folder above projected partitions), matched to each partition's location; never the bucket."""
+    descriptor = table.get("StorageDescriptor", {})
+    table_params = table.get("Parameters", {}) or {}
+    found: list[tuple[DataFile, tuple[str, ...]]] = []
+    if partition_keys and projection.enabled(table_params):
+        try:
+            projected = projection.projected_partitions([k for k, _ in partition_keys],
+                                                        descriptor.get("Location", ""), table_params)
+        except projection.ProjectionError as exc:
+            raise QueryFailed(str(exc)) from None
+        template = table_params.get("storage.location.template")
+        root = template.split("${", 1)[0] if template else descriptor.get("Location", "")
+        root = root[: root.rfind("/") + 1]  # the folder above the first projected value
+        listing = _Listing(lake, root)  # one listing, then matched to each projected partition
+        for values, where in projected:
+            found += [(file, tuple(values)) for file in listing.under(where)]
+    elif partition_keys:
+        listing = _Listing(lake, descriptor.get("Location") or "")
+        for partition in catalog.get_partitions(database, name):
+            location = partition.get("StorageDescriptor", {}).get("Location")
+            if location:
+                values = tuple(partition["Values"])
+                found += [(file, values) for file in listing.under(location)]
+    else:
+        location = descriptor.get("Location")
+        if not location:
+            raise QueryFailed(f"table {database}.{name} has no location")
+        found = [(file, ()) for file in _data_files(lake, location)]
+    return found
+
+
 def table_dataset(catalog: Catalog, lake: Any, database: str, name: str, counter: _ScanCounter,
-                  pseudo: bool = False, table: dict[str, Any] | None = None) -> Any:
+                  pseudo: bool = False, table: dict[str, Any] | None = None, reuse: bool = False) -> Any:
     """The table as a pyarrow dataset; with ``pseudo``, also Athena's ``"$path"``, ``"$file_size"`` and
-    ``"$file_modified_time"`` columns (constant per file, so filters on them prune files too)."""
+    ``"$file_modified_time"`` columns (constant per file, so filters on them prune files too).
+
+    With ``reuse``, a dataset built earlier from the same table definition, partitions and files (same
+    names, sizes and times) is lent instead of building one (the lake must have a ``cache_key``); the
+    caller gives it back with ``counter.release()`` when its query is done."""
+    table = table if table is not None else catalog.get_table(database, name)
+    if table is None:
+        raise QueryFailed(f"TABLE_NOT_FOUND: line 1:1: Table 'awsdatacatalog.{database}.{name}' does not exist")
+    partition_keys = [(k["Name"].lower(), k["Type"]) for k in table.get("PartitionKeys", [])]
+    files = _table_files(catalog, lake, database, name, table, partition_keys)
+    lake_key = getattr(lake, "cache_key", None) if reuse else None
+    if lake_key is None:
+        return _build_dataset(lake, table, partition_keys, files, counter, pseudo)
+    key = (lake_key, database, name, pseudo)
+    fingerprint = (repr(table), files)
+    dataset = _cached(key, fingerprint, counter)
+    if dataset is None:
+        dataset = _build_dataset(lake, table, partition_keys, files, counter, pseudo)
+        _remember(key, fingerprint, dataset, counter)
+    return dataset
+
+
+def _build_dataset(lake: Any, table: dict[str, Any], partition_keys: list[tuple[str, str]],
+                   files: list[tuple[DataFile, tuple[str, ...]]], counter: _ScanCounter, pseudo: bool) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
     import pyarrow.dataset as ds
     import pyarrow.json as pajson
 
-    table = table if table is not None else catalog.get_table(database, name)
-    if table is None:
-        raise QueryFailed(f"TABLE_NOT_FOUND: line 1:1: Table 'awsdatacatalog.{database}.{name}' does not exist")
     descriptor = table.get("StorageDescriptor", {})
     columns = [(c["Name"].lower(), c["Type"]) for c in descriptor.get("Columns", [])]
-    partition_keys = [(k["Name"].lower(), k["Type"]) for k in table.get("PartitionKeys", [])]
     serde = descriptor.get("SerdeInfo", {})
     library = serde.get("SerializationLibrary", "") or ""
     input_format = descriptor.get("InputFormat", "") or ""
@@ -270,54 +372,22 @@ def table_dataset(catalog: Catalog, lake: Any, database: str, name: str, counter
                                                  null_values=["", "\\N"] if not quoted else ["\\N"]))
         kind = "text"
 
-    def partition_expression(values: list[str], file: DataFile) -> Any:
-        expr = _partition_values_expression(tuple(partition_keys), tuple(values)) if partition_keys else None
+    def fragment(file: DataFile, values: tuple[str, ...]) -> Any:
+        expr = _partition_values_expression(tuple(partition_keys), values) if partition_keys else None
         if pseudo:
             for cond in (pc.field("$path") == f"s3://{file.path}",
                          pc.field("$file_size") == pa.scalar(file.size, pa.int64()),
                          pc.field("$file_modified_time") == pa.scalar(file.modified, pa.timestamp("ms", "UTC"))):
                 expr = cond if expr is None else expr & cond
-        return expr
-
-    versions: dict[str, tuple[int, Any]] = {}
-
-    def fragment(file: DataFile, values: list[str]) -> Any:
-        versions[file.path] = (file.size, file.modified)
-        expr = partition_expression(values, file)
         if expr is None:
             return fmt.make_fragment(file.path, filesystem=filesystem)
         return fmt.make_fragment(file.path, filesystem=filesystem, partition_expression=expr)
 
-    fragments = []
-    table_params = table.get("Parameters", {}) or {}
-    if partition_keys and projection.enabled(table_params):
-        try:
-            projected = projection.projected_partitions([k for k, _ in partition_keys],
-                                                        descriptor.get("Location", ""), table_params)
-        except projection.ProjectionError as exc:
-            raise QueryFailed(str(exc)) from None
-        template = table_params.get("storage.location.template")
-        root = template.split("${", 1)[0] if template else descriptor.get("Location", "")
-        root = root[: root.rfind("/") + 1]  # the folder above the first projected value
-        listing = _Listing(lake, root)  # one listing, then matched to each projected partition
-        for values, where in projected:
-            fragments += [fragment(file, values) for file in listing.under(where)]
-    elif partition_keys:
-        # one listing of the table's folder (not one per partition, never the bucket)
-        listing = _Listing(lake, descriptor.get("Location") or "")
-        for partition in catalog.get_partitions(database, name):
-            location = partition.get("StorageDescriptor", {}).get("Location")
-            if location:
-                fragments += [fragment(file, partition["Values"]) for file in listing.under(location)]
-    else:
-        location = descriptor.get("Location")
-        if not location:
-            raise QueryFailed(f"table {database}.{name} has no location")
-        fragments = [fragment(file, []) for file in _data_files(lake, location)]
-
+    fragments = [fragment(file, values) for file, values in files]
     fields = []
     if kind == "parquet" and fragments:
-        physical = _physical_schema(fragments[0], versions.get(fragments[0].path), counter)
+        first = files[0][0]
+        physical = _physical_schema(fragments[0], (first.size, first.modified), counter)
         by_name = {f.name.lower(): f for f in physical}
         for column, _ in columns:
             found = by_name.get(column)
@@ -332,4 +402,3 @@ def table_dataset(catalog: Catalog, lake: Any, database: str, name: str, counter
     if kind == "json":
         return _json_dataset_class()(fragments, schema=schema, format=fmt, filesystem=filesystem)
     return ds.FileSystemDataset(fragments, schema=schema, format=fmt, filesystem=filesystem)
-

@@ -100,6 +100,7 @@ class AthenaEngine(DdlStatements, ViewStatements, WriteStatements):
             lock_down(con)  # the lake is registered: from here the SQL reaches no host file (sqlguard)
         except BaseException:
             _discard(con)
+            counter.release()
             raise
         return con, translated
 
@@ -136,7 +137,7 @@ class AthenaEngine(DdlStatements, ViewStatements, WriteStatements):
                 kinds.add_schema(con.sql(f'SELECT * FROM "{db}"."{name}" LIMIT 0').to_arrow_table().schema)
         else:
             alias = f"__{db}__{name}"
-            dataset = self.table_dataset(db, name, counter, pseudo, table)
+            dataset = table_dataset(self.catalog, self.lake, db, name, counter, pseudo, table, reuse=True)
             con.register(alias, dataset)
             schema += f'CREATE OR REPLACE VIEW "{db}"."{name}" AS SELECT * FROM "{alias}"; '
             source = f'"{alias}"'
@@ -159,6 +160,7 @@ class AthenaEngine(DdlStatements, ViewStatements, WriteStatements):
             raise QueryFailed(_clean_error(exc, sql)) from None
         finally:
             _discard(con)
+            counter.release()
         if names != table.column_names:
             table = table.rename_columns(names)
         return table, counter.bytes_read
@@ -177,6 +179,7 @@ class AthenaEngine(DdlStatements, ViewStatements, WriteStatements):
             raise QueryFailed(_clean_error(exc, sql)) from None
         finally:
             _discard(con)
+            counter.release()
         columns = [(name, athena_type(d[1])) for name, d in zip(names, description)]
         kinds = [str(d[1]).upper() for d in description]
         return QueryResult(columns, [[_format_value(v, k) for v, k in zip(row, kinds)] for row in rows],

@@ -54,9 +54,18 @@ class QueryResult:
 
 @dataclass
 class _ScanCounter:
+    """The bytes one query opened (``DataScannedInBytes``), and the cached datasets lent to it."""
+
     bytes_read: int = 0
     files: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    leases: list[Any] = field(default_factory=list)
+
+    def release(self) -> None:
+        """Give back the cached datasets the query used (it has finished reading)."""
+        leases, self.leases = self.leases, []
+        for lease in leases:
+            lease.release()
 
 
 # -- types ------------------------------------------------------------------------

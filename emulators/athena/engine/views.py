@@ -58,7 +58,8 @@ class ViewStatements:
             kind = "View" if existing.get("TableType") == "VIRTUAL_VIEW" else "Table"
             raise QueryFailed(f"line 1:1: {kind} already exists: 'awsdatacatalog.{db}.{name}'")
         # bind the query once, as Athena does, to know its columns (and to fail now if it is wrong)
-        con, translated = self._connection(query, db, _ScanCounter())
+        counter = _ScanCounter()
+        con, translated = self._connection(query, db, counter)
         try:
             description = con.execute(f"SELECT * FROM ({translated}) AS view_columns LIMIT 0").description or []
             names = athena_column_names(con, translated, [d[0] for d in description])
@@ -66,6 +67,7 @@ class ViewStatements:
             raise QueryFailed(_clean_error(exc, query)) from None
         finally:
             _discard(con)
+            counter.release()
         columns = [{"Name": n, "Type": athena_type(d[1])} for n, d in zip(names, description)]
         definition = {"originalSql": query, "catalog": "awsdatacatalog", "schema": db,
                       "columns": [{"name": c["Name"], "type": c["Type"]} for c in columns]}
