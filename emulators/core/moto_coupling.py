@@ -391,8 +391,13 @@ def _service_model(botocore_session_module: Any, service: str) -> Any:
 
 def create_wsgi_app() -> Any:
     """moto's WSGI application that dispatches every AWS service on one port."""
+    from moto import backends
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+    # moto lists its package folder on disk (about 170 stat calls) twice per request to recognise a
+    # service name; the folder does not change while the sandbox runs (about 1 ms per request here)
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules
     return DomainDispatcherApplication(create_backend_app)
 
 
