@@ -18,6 +18,8 @@ environment variables name the job folder's paths; arguments that start with
 ``/opt/ml/`` are rewritten to the job folder; and the literal text ``/opt/ml/`` in
 the entry-point script (the copy in the job folder) is rewritten the same way.
 
+Processes run on the job runtime (:mod:`emulators.core.jobs`, registry
+``sagemaker``): a stop or ``MaxRuntimeInSeconds`` ends the whole process group.
 This module never touches AWS: S3 is reached through the ``S3Access`` object the
 provider hands in.
 """
@@ -29,39 +31,36 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tarfile
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from emulators.core import jobs, s3uri
 from emulators.core.paths import PathOutsideState, inside
 
 OPT_ML = "/opt/ml"
 CURRENT_HOST = "algo-1"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 class ContainerError(Exception):
     """Something in the job's inputs is wrong; the message becomes the FailureReason."""
 
 
-# -- S3 URIs --------------------------------------------------------------------
+# -- S3 URIs (core/s3uri; a bad one is the job's ContainerError) ------------------------
 def parse_s3_uri(uri: str) -> tuple[str, str]:
-    if not uri or not uri.startswith("s3://"):
-        raise ContainerError(f"{uri!r} is not an S3 URI (s3://bucket/key)")
-    bucket, _, key = uri[5:].partition("/")
-    if not bucket:
-        raise ContainerError(f"{uri!r} has no bucket")
-    return bucket, key
+    """``s3://bucket/key`` -> ``(bucket, key)``; anything else is a :class:`ContainerError`."""
+    try:
+        return tuple(s3uri.parse(uri, schemes=("s3://",)))  # type: ignore[return-value]
+    except s3uri.NotAnS3Uri as exc:
+        raise ContainerError(str(exc)) from None
 
 
 def join_s3(uri: str, *parts: str) -> str:
-    return "/".join([uri.rstrip("/"), *[p.strip("/") for p in parts if p]])
+    return s3uri.join(uri, *parts)
 
 
 def download_prefix(s3: Any, uri: str, dest: Path, shard: tuple[int, int] | None = None) -> list[Path]:
@@ -274,21 +273,8 @@ def download_manifest(s3: Any, uri: str, dest: Path) -> None:
 
 
 def base_environment(endpoint_url: str, region: str) -> dict[str, str]:
-    """The process environment every job gets: the sandbox endpoint, dummy credentials, our Python."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_ENDPOINT_URL", "AWS_PROFILE"))}
-    python_path = [str(PROJECT_ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
-    env.update({
-        "AWS_ENDPOINT_URL": endpoint_url,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": region,
-        "AWS_REGION": region,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
-        "PYTHONPATH": os.pathsep.join(python_path),
-        "PYTHONUNBUFFERED": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    })
-    return env
+    """The process environment every job gets: the job runtime's one child environment (core/jobs)."""
+    return jobs.child_environment(endpoint_url, region)
 
 
 def training_environment(folder: JobFolder, job_name: str, hyperparameters: dict[str, str],
@@ -351,66 +337,29 @@ def rewrite_script(path: Path, folder: JobFolder) -> None:
         path.write_text(re.sub(r"/opt/ml(?=[/'\"])", str(folder.root).replace("\\", "/"), text))
 
 
-# -- running a process --------------------------------------------------------------
-@dataclass
-class ProcessOutcome:
-    exit_code: int | None
-    stopped: bool
-    timed_out: bool
-    seconds: float
+# -- running a process (the job runtime, core/jobs) ----------------------------------------
+ProcessOutcome = jobs.ProcessOutcome
+REGISTRY = "sagemaker"  # the job runtime's registry of SageMaker's processes
+STOP_GRACE = 2.0  # SIGTERM, then SIGKILL after this many seconds
 
 
 def run_process(command: list[str], cwd: Path, env: dict[str, str], log_path: Path,
                 on_line: Callable[[str], None] | None = None, should_stop: Callable[[], bool] | None = None,
-                max_seconds: float | None = None, on_start: Callable[[subprocess.Popen], None] | None = None
-                ) -> ProcessOutcome:
-    """Run ``command``; stream its output into ``log_path`` and ``on_line``; stop/kill it on request."""
-    started = time.monotonic()
-    stopped = timed_out = False
-    with open(log_path, "a", encoding="utf-8", errors="replace") as log:
-        try:
-            process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL, start_new_session=True, text=True,
-                                       errors="replace", bufsize=1)
-        except OSError as exc:
-            log.write(f"cannot start {command[0]!r}: {exc}\n")
-            return ProcessOutcome(127, False, False, time.monotonic() - started)
-        if on_start:
-            on_start(process)
-        import threading
+                max_seconds: float | None = None, on_start: Callable[[subprocess.Popen], None] | None = None,
+                *, key: Any = None) -> ProcessOutcome:
+    """Run ``command`` on the job runtime; its output is appended to ``log_path`` and streamed to ``on_line``.
 
-        def pump() -> None:
-            assert process.stdout is not None
-            for line in process.stdout:
-                log.write(line)
-                log.flush()
-                if on_line:
-                    on_line(line.rstrip("\n"))
-
-        reader = threading.Thread(target=pump, daemon=True)
-        reader.start()
-        while process.poll() is None:
-            if should_stop and should_stop():
-                stopped = True
-                kill_process_group(process)
-            elif max_seconds and time.monotonic() - started > max_seconds:
-                timed_out = True
-                kill_process_group(process)
-            time.sleep(0.05)
-        reader.join(timeout=5)
-    return ProcessOutcome(process.returncode, stopped, timed_out, time.monotonic() - started)
+    A stop (``should_stop``, ``jobs.registry("sagemaker").stop(key)``, the cloud shutting down) or
+    ``max_seconds`` ends the whole process group: SIGTERM, then SIGKILL after 2 s.
+    """
+    spec = jobs.ProcessSpec(list(command), cwd, env, log_path, timeout=max_seconds, grace=STOP_GRACE,
+                            on_line=on_line, should_stop=should_stop, on_start=on_start, append=True)
+    return jobs.run(spec, jobs.registry(REGISTRY), key)
 
 
 def kill_process_group(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    """End a job's process and everything it started: SIGTERM to the group, SIGKILL after 2 s."""
+    jobs.terminate_group(process, STOP_GRACE)
 
 
 def python_command(entry: Iterable[str]) -> list[str]:
