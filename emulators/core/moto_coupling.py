@@ -591,6 +591,17 @@ def s3_key_versions(account_id: str, bucket_name: str, key_name: str) -> list[An
     return list(bucket.keys.getlist(key_name, []))
 
 
+def s3_bucket_key_store(account_id: str, bucket_name: str, replace_with: Any = None) -> Any:
+    """A bucket's key store (see :func:`s3_key_store_class`), or None without such a bucket; with
+    ``replace_with``, that store takes the old one's place (journal replay packs keys into it)."""
+    bucket = s3_backend(account_id).buckets.get(bucket_name)
+    if bucket is None:
+        return None
+    if replace_with is not None:
+        bucket.keys = replace_with
+    return bucket.keys
+
+
 def s3_set_key_versions(account_id: str, bucket_name: str, key_name: str, versions: list[Any]) -> bool:
     """Put back the versions of one key (journal replay); False when the bucket does not exist."""
     bucket = s3_backend(account_id).buckets.get(bucket_name)
