@@ -6,7 +6,9 @@
 
 Set-up creates ``.venv`` beside this file and installs the project into it with
 all its extras; it is repeated only when ``pyproject.toml`` changes. Anything
-after the command is passed on (``python3 run.py test -k s3 -x``).
+after the command is passed on (``python3 run.py test -k s3 -x``). The tests run on every core
+(pytest-xdist, 2 to 4 workers); ``python3 run.py test -n 0`` runs them in one process, and
+``python3 run.py test -m "not slow"`` is the quick tier.
 """
 
 from __future__ import annotations
@@ -57,7 +59,18 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "demo":
         return subprocess.call([str(BIN / "sandbox"), "demo", *rest], cwd=ROOT, env=env)
-    return subprocess.call([_python(), "-m", "pytest", *rest], cwd=ROOT, env=env)
+    return subprocess.call([_python(), "-m", "pytest", *_parallel(rest), *rest], cwd=ROOT, env=env)
+
+
+def _parallel(args: list[str]) -> list[str]:
+    """pytest-xdist options: one worker per core (2 at least, since most tests wait on a server or a job
+    process; 4 at most, since each worker runs its own sandbox and Spark). ``--dist loadgroup`` sends tests
+    one by one, except that tests sharing a module-scoped fixture stay on one worker (tests/conftest.py
+    groups them). Passing ``-n`` (``-n 0``: no workers) or ``-p no:xdist`` yourself overrides this."""
+    if any(a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist" for a in args):
+        return []
+    workers = min(4, max(2, os.cpu_count() or 2))
+    return ["-n", str(workers), "--dist", "loadgroup"]
 
 
 if __name__ == "__main__":

@@ -1,67 +1,30 @@
-"""Shared fixtures: one sandbox and one Spark session for the whole test session.
+"""Shared fixtures: one sandbox, one Spark session and one trained model for the whole test session.
 
 - ``cloud``: a running embedded cloud (its own process, a free port, a temporary
   state folder); the environment points ``sandbox.connect()`` at it.
 - ``aws``: a :class:`sandbox.session.SandboxSession` on that cloud.
 - ``s3_bucket``: a fresh, empty bucket per test.
 - ``spark``: one local SparkSession (started only by tests that ask for it).
+- ``trained_model``: one SageMaker training job's model, for tests that need *a* model.
+- ``restart_cloud``: one more sandbox, shared by the tests that restart it (they need *a* restart).
+- ``private_cloud``: a sandbox of the test's own, for tests that stop it or need it empty.
+
+Helpers live in plain modules under ``tests/helpers/``; the names below are re-exported for the
+test folders that still import them from here.
 """
 
 from __future__ import annotations
 
 import os
-import socket
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.cloud import PrivateCloud, free_port, repo_root
+from tests.helpers.waiting import wait_for
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(check, timeout: float = 30.0, interval: float = 0.2):
-    """Call ``check()`` until it returns something true, and return that; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError(f"condition not met in {timeout} s")
-
-
-class PrivateCloud:
-    """A sandbox of one test's own (its own port and state folder), for tests that stop and restart it."""
-
-    def __init__(self, state_dir: Path) -> None:
-        from sandbox.config import SandboxConfig
-
-        self.config = SandboxConfig(state_dir=state_dir, port=free_port())
-
-    def client(self, name: str):
-        import boto3
-
-        return boto3.client(name, endpoint_url=self.config.endpoint_url, region_name="us-east-1",
-                            aws_access_key_id="test", aws_secret_access_key="test")
-
-    def up(self) -> None:
-        from sandbox import cloud as cloud_control
-
-        cloud_control.up(self.config)
-
-    def down(self) -> None:
-        from sandbox import cloud as cloud_control
-
-        cloud_control.down(self.config)
-
-    def restart(self) -> None:
-        self.down()
-        self.up()
+__all__ = ["PrivateCloud", "free_port", "repo_root", "wait_for"]
 
 
 @pytest.fixture
@@ -73,6 +36,25 @@ def private_cloud(tmp_path: Path):
         yield cloud
     finally:
         cloud.down()
+
+
+@pytest.fixture(scope="session")
+def _restart_cloud_of_session(tmp_path_factory: pytest.TempPathFactory):
+    cloud = PrivateCloud(tmp_path_factory.mktemp("restart-state"))
+    cloud.up()
+    yield cloud
+    cloud.down()
+
+
+@pytest.fixture
+def restart_cloud(_restart_cloud_of_session: PrivateCloud) -> PrivateCloud:
+    """A :class:`PrivateCloud` shared by the session's tests that need *a* restart (``restart_cloud.restart()``),
+    not an empty state: it is started once, so a test pays one restart instead of a start, a restart and a
+    stop. Use names of the test's own. Tests that stop it, delete its state or need it empty take
+    ``private_cloud``."""
+    if not _restart_cloud_of_session.running():  # an earlier test failed while it was down
+        _restart_cloud_of_session.up()
+    return _restart_cloud_of_session
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -139,5 +121,33 @@ def unique_name() -> str:
     return f"t{uuid.uuid4().hex[:10]}"
 
 
-def repo_root() -> Path:
-    return Path(__file__).resolve().parent.parent
+@pytest.fixture(scope="session")
+def trained_model(aws):
+    """One script-mode scikit-learn model, trained once per session on the SageMaker tests' dataset.
+
+    For tests that need *a* model (hosting, batch transform, monitoring, Clarify); tests of training itself
+    train their own. Keys: ``bucket`` (its own, holding ``data/`` and ``code/sourcedir.tar.gz``), ``x`` and
+    ``y`` (the dataset), ``job`` (the Completed training job's description) and ``uri`` (its model.tar.gz).
+    """
+    from tests.helpers.sagemaker import put_dataset, train
+
+    s3 = aws.client("s3")
+    bucket = f"trained-model-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    data = put_dataset(s3, bucket)
+    job = train(aws.client("sagemaker"), f"shared-model-{uuid.uuid4().hex[:8]}", bucket)
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    return {**data, "job": job, "uri": job["ModelArtifacts"]["S3ModelArtifacts"]}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``pytest -n N --dist loadgroup`` (``python3 run.py test``), keep the tests that share a module- or
+    class-scoped fixture on one worker (an ``xdist_group`` per module), so that fixture is built once."""
+    for item in items:
+        fixture_info = getattr(item, "_fixtureinfo", None)
+        if fixture_info is None or item.get_closest_marker("xdist_group"):
+            continue
+        scopes = {d.scope for defs in fixture_info.name2fixturedefs.values() for d in defs}
+        if scopes & {"module", "class", "package"}:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

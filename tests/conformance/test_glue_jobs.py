@@ -10,7 +10,7 @@ import time
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conformance.test_glue_crawlers import crawl, medicare_csv
+from tests.helpers.glue_samples import crawl, medicare_csv
 
 pytestmark = pytest.mark.slow
 ROLE = "arn:aws:iam::123456789012:role/AWSGlueServiceRole-studio"

@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.helpers.sdk import needs_sdk_v2
+
 from .response_shapes import checked_responses  # noqa: F401  (autouse)
 
-sagemaker = pytest.importorskip("sagemaker")
-
-pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:.*SageMaker Python SDK v2")]
+pytestmark = [pytest.mark.slow, needs_sdk_v2, pytest.mark.filterwarnings("ignore:.*SageMaker Python SDK v2")]
 
 ROLE = "arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole"
 
@@ -54,9 +54,10 @@ def marketing_data(aws, s3_bucket):
 
 
 def xgboost_estimator(session, bucket: str):
+    from sagemaker import image_uris
     from sagemaker.estimator import Estimator
 
-    image = sagemaker.image_uris.retrieve("xgboost", session.boto_region_name, "1.7-1")
+    image = image_uris.retrieve("xgboost", session.boto_region_name, "1.7-1")
     estimator = Estimator(image, ROLE, instance_count=1, instance_type="ml.m4.xlarge",
                           output_path=f"s3://{bucket}/direct-marketing/output", sagemaker_session=session)
     estimator.set_hyperparameters(eval_metric="auc", objective="binary:logistic", num_round=20)

@@ -158,26 +158,22 @@ def test_step_functions_execution_graph_marks_the_failed_state(aws, browser, con
 
 @pytest.mark.slow
 def test_endpoint_invoke_form_shows_the_prediction(aws, s3_bucket, browser, console, unique_name, tmp_path):
-    from tests.sagemaker.conftest import (SKLEARN_IMAGE, TRAIN_SCRIPT, csv_bytes, make_dataset, source_archive,
-                                          training_request, wait_for)
+    # a training job of its own: the training tab lists the newest 100 jobs, and this one must be among them
+    from tests.helpers.sagemaker import SKLEARN_IMAGE, csv_bytes, put_dataset, train, wait_endpoint
 
-    s3, sm, runtime = aws.client("s3"), aws.client("sagemaker"), aws.client("sagemaker-runtime")
-    x, y = make_dataset()
-    s3.put_object(Bucket=s3_bucket, Key="data/train/train.csv", Body=csv_bytes(x, y))
-    s3.put_object(Bucket=s3_bucket, Key="code/sourcedir.tar.gz", Body=source_archive({"train.py": TRAIN_SCRIPT}))
-    sm.create_training_job(**training_request(unique_name, s3_bucket))
-    job = wait_for(lambda: sm.describe_training_job(TrainingJobName=unique_name), "TrainingJobStatus")
+    sm, runtime = aws.client("sagemaker"), aws.client("sagemaker-runtime")
+    bucket, x = s3_bucket, put_dataset(aws.client("s3"), s3_bucket)["x"]
+    job = train(sm, unique_name, bucket)
     assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
     sm.create_model(ModelName=unique_name, ExecutionRoleArn="arn:aws:iam::123456789012:role/sagemaker-role",
                     PrimaryContainer={"Image": SKLEARN_IMAGE, "ModelDataUrl": job["ModelArtifacts"]["S3ModelArtifacts"],
                                       "Environment": {"SAGEMAKER_PROGRAM": "train.py",
-                                                      "SAGEMAKER_SUBMIT_DIRECTORY": f"s3://{s3_bucket}/code/sourcedir.tar.gz"}})
+                                                      "SAGEMAKER_SUBMIT_DIRECTORY": f"s3://{bucket}/code/sourcedir.tar.gz"}})
     sm.create_endpoint_config(EndpointConfigName=unique_name, ProductionVariants=[{
         "VariantName": "AllTraffic", "ModelName": unique_name, "InitialInstanceCount": 1,
         "InstanceType": "ml.m5.large"}])
     sm.create_endpoint(EndpointName=unique_name, EndpointConfigName=unique_name)
-    endpoint = wait_for(lambda: sm.describe_endpoint(EndpointName=unique_name), "EndpointStatus",
-                        done=("InService", "Failed"), timeout=60)
+    endpoint = wait_endpoint(sm, unique_name)
     assert endpoint["EndpointStatus"] == "InService", endpoint.get("FailureReason")
     rows = csv_bytes(x[:3]).decode().strip()
     expected = runtime.invoke_endpoint(EndpointName=unique_name, ContentType="text/csv", Accept="text/csv",

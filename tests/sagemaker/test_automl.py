@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import ROLE, wait_for
+from tests.helpers.sagemaker import ROLE, wait_endpoint
+from tests.helpers.waiting import wait_for_status
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:.*SageMaker Python SDK v2")]
 
@@ -39,7 +40,7 @@ def test_tabular_job_trains_candidates_and_its_best_candidate_serves(aws, sm, ru
             "TargetAttributeName": "churn", "CompletionCriteria": {"MaxCandidates": 2},
             "CandidateGenerationConfig": {"AlgorithmsConfig": [{"AutoMLAlgorithms": ["linear-learner",
                                                                                      "randomforest"]}]}}})
-    job = wait_for(lambda: sm.describe_auto_ml_job_v2(AutoMLJobName=unique_name), "AutoMLJobStatus",
+    job = wait_for_status(lambda: sm.describe_auto_ml_job_v2(AutoMLJobName=unique_name), "AutoMLJobStatus",
                    done=("Completed", "Failed", "Stopped"), timeout=240)
     assert job["AutoMLJobStatus"] == "Completed", job.get("FailureReason")
     resolved = job["ResolvedAttributes"]
@@ -72,7 +73,7 @@ def test_tabular_job_trains_candidates_and_its_best_candidate_serves(aws, sm, ru
         "VariantName": "AllTraffic", "ModelName": unique_name, "InitialInstanceCount": 1,
         "InstanceType": "ml.m5.large"}])
     sm.create_endpoint(EndpointName=unique_name, EndpointConfigName=unique_name)
-    wait_for(lambda: sm.describe_endpoint(EndpointName=unique_name), "EndpointStatus", done=("InService", "Failed"))
+    wait_endpoint(sm, unique_name)
     fresh = churn_frame(rows=50, seed=1)
     body = fresh.drop(columns="churn").to_csv(index=False, header=False)
     answer = runtime.invoke_endpoint(EndpointName=unique_name, ContentType="text/csv", Body=body)
@@ -103,7 +104,7 @@ def test_v1_regression_with_a_validation_channel_and_its_errors(aws, sm, s3_buck
                                         {"AutoMLAlgorithms": ["linear-learner"]}]}})
     sm.create_auto_ml_job(AutoMLJobName=unique_name, ProblemType="Regression",
                           AutoMLJobObjective={"MetricName": "RMSE"}, **request)
-    job = wait_for(lambda: sm.describe_auto_ml_job(AutoMLJobName=unique_name), "AutoMLJobStatus", timeout=180)
+    job = wait_for_status(lambda: sm.describe_auto_ml_job(AutoMLJobName=unique_name), "AutoMLJobStatus", timeout=180)
     assert job["AutoMLJobStatus"] == "Completed", job.get("FailureReason")
     assert job["ResolvedAttributes"]["ProblemType"] == "Regression"
     metric = job["BestCandidate"]["FinalAutoMLJobObjectiveMetric"]
@@ -129,7 +130,7 @@ def test_v1_regression_with_a_validation_channel_and_its_errors(aws, sm, s3_buck
     wrong = {**request, "InputDataConfig": [{**channel(f"s3://{s3_bucket}/reg/train/"),
                                              "TargetAttributeName": "cost"}]}
     sm.create_auto_ml_job(AutoMLJobName=f"{unique_name}-bad", **wrong)
-    failed = wait_for(lambda: sm.describe_auto_ml_job(AutoMLJobName=f"{unique_name}-bad"), "AutoMLJobStatus")
+    failed = wait_for_status(lambda: sm.describe_auto_ml_job(AutoMLJobName=f"{unique_name}-bad"), "AutoMLJobStatus")
     assert failed["AutoMLJobStatus"] == "Failed"
     assert "'cost' is not a column" in failed["FailureReason"] and "rooms, area, price" in failed["FailureReason"]
     names = {j["AutoMLJobName"] for j in sm.list_auto_ml_jobs(NameContains=unique_name)["AutoMLJobSummaries"]}
@@ -153,7 +154,7 @@ def test_sagemaker_sdk_automl_fit_and_deploy(aws, sm, runtime, s3_bucket, monkey
     assert best["CandidateStatus"] == "Completed" and best["FinalAutoMLJobObjectiveMetric"]["MetricName"] == "F1"
     endpoint = f"{automl.current_job_name[:40]}-ep"
     automl.deploy(initial_instance_count=1, instance_type="ml.m5.large", endpoint_name=endpoint, wait=False)
-    wait_for(lambda: sm.describe_endpoint(EndpointName=endpoint), "EndpointStatus", done=("InService", "Failed"))
+    wait_endpoint(sm, endpoint)
     body = frame.drop(columns="churn").head(3).to_csv(index=False, header=False)
     labels = runtime.invoke_endpoint(EndpointName=endpoint, ContentType="text/csv", Body=body)["Body"].read()
     assert labels.decode().split() == list(frame.churn.head(3))

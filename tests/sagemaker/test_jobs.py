@@ -8,8 +8,8 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import ROLE, SKLEARN_IMAGE, XGBOOST_IMAGE, csv_bytes, wait_for
-from .test_training_hosting import deploy, train
+from tests.helpers.sagemaker import (ROLE, SKLEARN_IMAGE, XGBOOST_IMAGE, csv_bytes, deploy, make_dataset, train,
+                                     wait_endpoint, wait_processing, wait_transform)
 
 KMEANS_IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/kmeans:1"
 LINEAR_IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1"
@@ -49,8 +49,6 @@ def test_builtin_xgboost_missing_required_hyperparameter(sm, dataset, unique_nam
     (PCA_IMAGE, {"num_components": "2", "feature_dim": "4", "mini_batch_size": "50"}, None),
 ])
 def test_other_builtin_algorithms(aws, sm, runtime, s3_bucket, unique_name, image, hps, metric):
-    from .conftest import make_dataset
-
     x, y = make_dataset(120)
     s3 = aws.client("s3")
     supervised = "linear" in image
@@ -111,7 +109,7 @@ def test_processing_job_outputs_land_in_s3(aws, sm, dataset, unique_name):
                                                  "LocalPath": "/opt/ml/processing/train", "S3UploadMode": "EndOfJob"}},
             {"OutputName": "test", "S3Output": {"S3Uri": f"s3://{bucket}/prepared/test",
                                                 "LocalPath": "/opt/ml/processing/test", "S3UploadMode": "EndOfJob"}}]})
-    job = wait_for(lambda: sm.describe_processing_job(ProcessingJobName=unique_name), "ProcessingJobStatus")
+    job = wait_processing(sm, unique_name)
     assert job["ProcessingJobStatus"] == "Completed", job.get("FailureReason")
     train_rows = s3.get_object(Bucket=bucket, Key="prepared/train/train.csv")["Body"].read().decode().splitlines()
     test_rows = s3.get_object(Bucket=bucket, Key="prepared/test/test.csv")["Body"].read().decode().splitlines()
@@ -132,17 +130,18 @@ def test_processing_job_failure(aws, sm, s3_bucket, unique_name):
         ProcessingInputs=[{"InputName": "code", "S3Input": {"S3Uri": f"s3://{s3_bucket}/code/p.py",
                                                             "LocalPath": "/opt/ml/processing/code",
                                                             "S3DataType": "S3Prefix", "S3InputMode": "File"}}])
-    job = wait_for(lambda: sm.describe_processing_job(ProcessingJobName=unique_name), "ProcessingJobStatus")
+    job = wait_processing(sm, unique_name)
     assert job["ProcessingJobStatus"] == "Failed"
     assert "RuntimeError: no input rows" in job["FailureReason"]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["MultiRecord", "SingleRecord"])
-def test_batch_transform_writes_one_output_line_per_input_line(aws, sm, dataset, unique_name, strategy):
+def test_batch_transform_writes_one_output_line_per_input_line(aws, sm, dataset, trained_model, unique_name,
+                                                               strategy):
     bucket = dataset["bucket"]
     s3 = aws.client("s3")
-    job = train(sm, unique_name, bucket)
+    job = trained_model["job"]
     assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
     sm.create_model(ModelName=unique_name, ExecutionRoleArn=ROLE, PrimaryContainer={
         "Image": SKLEARN_IMAGE, "ModelDataUrl": job["ModelArtifacts"]["S3ModelArtifacts"]})
@@ -154,7 +153,7 @@ def test_batch_transform_writes_one_output_line_per_input_line(aws, sm, dataset,
                         "ContentType": "text/csv", "SplitType": "Line"},
         TransformOutput={"S3OutputPath": f"s3://{bucket}/batch/out/", "AssembleWith": "Line", "Accept": "text/csv"},
         TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1})
-    result = wait_for(lambda: sm.describe_transform_job(TransformJobName=unique_name), "TransformJobStatus")
+    result = wait_transform(sm, unique_name)
     assert result["TransformJobStatus"] == "Completed", result.get("FailureReason")
     first = s3.get_object(Bucket=bucket, Key="batch/out/part-1.csv.out")["Body"].read().decode().splitlines()
     second = s3.get_object(Bucket=bucket, Key="batch/out/part-2.csv.out")["Body"].read().decode().splitlines()
@@ -163,9 +162,9 @@ def test_batch_transform_writes_one_output_line_per_input_line(aws, sm, dataset,
 
 
 @pytest.mark.slow
-def test_weighted_variants_target_variant_and_data_capture(aws, sm, runtime, dataset, unique_name):
+def test_weighted_variants_target_variant_and_data_capture(aws, sm, runtime, dataset, trained_model, unique_name):
     bucket = dataset["bucket"]
-    job = train(sm, unique_name, bucket)
+    job = trained_model["job"]
     uri = job["ModelArtifacts"]["S3ModelArtifacts"]
     second = unique_name + "-b"
     sm.create_model(ModelName=second, ExecutionRoleArn=ROLE, PrimaryContainer={"Image": SKLEARN_IMAGE,
@@ -181,7 +180,7 @@ def test_weighted_variants_target_variant_and_data_capture(aws, sm, runtime, dat
                                                                                  {"CaptureMode": "Output"}]}
     sm.create_endpoint_config(EndpointConfigName=unique_name, ProductionVariants=variants, DataCaptureConfig=capture)
     sm.create_endpoint(EndpointName=unique_name, EndpointConfigName=unique_name)
-    wait_for(lambda: sm.describe_endpoint(EndpointName=unique_name), "EndpointStatus", done=("InService", "Failed"))
+    wait_endpoint(sm, unique_name)
     summary = sm.describe_endpoint(EndpointName=unique_name)["DataCaptureConfig"]
     assert summary == {"EnableCapture": True, "CaptureStatus": "Started", "CurrentSamplingPercentage": 100,
                        "DestinationS3Uri": f"s3://{bucket}/capture"}
@@ -217,8 +216,7 @@ def test_weighted_variants_target_variant_and_data_capture(aws, sm, runtime, dat
     # update_endpoint to a single variant
     sm.create_endpoint_config(EndpointConfigName=second, ProductionVariants=[dict(variants[1], VariantName="Only")])
     sm.update_endpoint(EndpointName=unique_name, EndpointConfigName=second)
-    endpoint = wait_for(lambda: sm.describe_endpoint(EndpointName=unique_name), "EndpointStatus",
-                        done=("InService", "Failed"))
+    endpoint = wait_endpoint(sm, unique_name)
     assert endpoint["EndpointConfigName"] == second
     assert runtime.invoke_endpoint(EndpointName=unique_name, ContentType="text/csv",
                                    Body=csv_bytes(dataset["x"][:1]))["InvokedProductionVariant"] == "Only"
@@ -243,8 +241,6 @@ def test_endpoint_with_missing_model_data_fails(sm, s3_bucket, unique_name):
     (RCF_IMAGE, {"num_trees": "50"}, "Missing required hyperparameter: feature_dim"),
 ])
 def test_builtin_algorithms_check_their_required_hyperparameters(aws, sm, s3_bucket, unique_name, image, hps, reason):
-    from .conftest import make_dataset
-
     x, y = make_dataset(60)
     supervised = "linear" in image
     aws.client("s3").put_object(Bucket=s3_bucket, Key="data/train/a.csv",
@@ -255,8 +251,6 @@ def test_builtin_algorithms_check_their_required_hyperparameters(aws, sm, s3_buc
 
 
 def test_binary_linear_learner_refuses_labels_other_than_0_and_1(aws, sm, s3_bucket, unique_name):
-    from .conftest import make_dataset
-
     x, y = make_dataset(60)
     aws.client("s3").put_object(Bucket=s3_bucket, Key="data/train/a.csv", Body=csv_bytes(x, y + 1))  # 1/2 labels
     job = train(sm, unique_name, s3_bucket, image=LINEAR_IMAGE, hyperparameters={"predictor_type": "binary_classifier"})
@@ -307,7 +301,7 @@ def test_batch_transform_filters_input_and_joins_results_with_it(aws, sm, datase
         TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1},
         DataProcessing={"InputFilter": "$[1:]", "JoinSource": "Input", "OutputFilter": "$[0,-1]"})
     sm.create_transform_job(TransformJobName=unique_name, **request)
-    result = wait_for(lambda: sm.describe_transform_job(TransformJobName=unique_name), "TransformJobStatus")
+    result = wait_transform(sm, unique_name)
     assert result["TransformJobStatus"] == "Completed", result.get("FailureReason")
     assert result["DataProcessing"]["JoinSource"] == "Input"
     lines = s3.get_object(Bucket=bucket, Key="join/out/customers.csv.out")["Body"].read().decode().splitlines()

@@ -12,7 +12,7 @@ import pytest
 def test_mlflow_ui_serves_the_tracking_store(tmp_path):
     from sandbox.config import SandboxConfig
     from sandbox.mlflow_ui import start_mlflow_ui, tracking_uri
-    from tests.conftest import free_port
+    from tests.helpers.cloud import free_port
 
     config = SandboxConfig(state_dir=tmp_path)
     assert tracking_uri(config) == f"sqlite:///{tmp_path}/services/sagemaker/mlflow/mlflow.db"

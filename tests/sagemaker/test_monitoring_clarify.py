@@ -2,90 +2,28 @@
 
 from __future__ import annotations
 
-import json
 import time
 
-import numpy as np
-import pandas as pd
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import ROLE, csv_bytes, wait_for
-from .test_training_hosting import deploy, load_local_model, train
+from tests.helpers.sagemaker import (ANALYZER_IMAGE, MONITOR_HEADERS, ROLE, baseline_training_data, csv_bytes,
+                                     data_quality_definition, deploy, load_local_model, processing_job, read_json)
 
-ANALYZER_IMAGE = "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer"
 CLARIFY_IMAGE = "205585389593.dkr.ecr.us-east-1.amazonaws.com/sagemaker-clarify-processing:1.0"
-HEADERS = ["label", "f0", "f1", "f2", "f3"]
-
-
-def read_json(aws, uri):
-    bucket, key = uri[5:].split("/", 1)
-    return json.loads(aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
-
-
-def processing_job(sm, name, image, inputs, output_uri, environment=None):
-    sm.create_processing_job(
-        ProcessingJobName=name, RoleArn=ROLE,
-        AppSpecification={"ImageUri": image},
-        ProcessingInputs=[{"InputName": input_name, "S3Input": {
-            "S3Uri": uri, "LocalPath": local, "S3DataType": "S3Prefix", "S3InputMode": "File"}}
-            for input_name, uri, local in inputs],
-        ProcessingOutputConfig={"Outputs": [{"OutputName": "result", "S3Output": {
-            "S3Uri": output_uri, "LocalPath": "/opt/ml/processing/output", "S3UploadMode": "EndOfJob"}}]},
-        ProcessingResources={"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
-                                               "VolumeSizeInGB": 20}},
-        Environment=environment or {},
-    )
-    return wait_for(lambda: sm.describe_processing_job(ProcessingJobName=name), "ProcessingJobStatus", timeout=120)
-
-
-def data_quality_definition(endpoint, bucket, environment=None):
-    """A MonitoringJobDefinition over the endpoint's captured data, against the baseline under baseline/results."""
-    definition = {
-        "BaselineConfig": {"ConstraintsResource": {"S3Uri": f"s3://{bucket}/baseline/results/constraints.json"},
-                           "StatisticsResource": {"S3Uri": f"s3://{bucket}/baseline/results/statistics.json"}},
-        "MonitoringInputs": [{"EndpointInput": {"EndpointName": endpoint,
-                                                "LocalPath": "/opt/ml/processing/input/endpoint"}}],
-        "MonitoringOutputConfig": {"MonitoringOutputs": [{"S3Output": {
-            "S3Uri": f"s3://{bucket}/monitoring", "LocalPath": "/opt/ml/processing/output"}}]},
-        "MonitoringResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
-                                                  "VolumeSizeInGB": 20}},
-        "MonitoringAppSpecification": {"ImageUri": ANALYZER_IMAGE},
-        "RoleArn": ROLE}
-    if environment:
-        definition["Environment"] = environment
-    return definition
-
-
-def train_and_baseline(aws, sm, dataset, name, publish_metrics="Disabled"):
-    """A trained model and the baseline (statistics, constraints) of its training data under baseline/results;
-    returns the training job and that training data."""
-    bucket, s3 = dataset["bucket"], aws.client("s3")
-    job = train(sm, name, bucket)
-    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
-    # the training data with the label first and a header, as the analyzer reads it
-    training = pd.DataFrame(np.column_stack([dataset["y"], dataset["x"]]), columns=HEADERS).astype({"label": int})
-    s3.put_object(Bucket=bucket, Key="baseline/data/train.csv", Body=training.to_csv(index=False).encode())
-    baseline = processing_job(
-        sm, f"{name}-baseline", ANALYZER_IMAGE,
-        [("baseline_dataset_input", f"s3://{bucket}/baseline/data/", "/opt/ml/processing/input/baseline_dataset_input")],
-        f"s3://{bucket}/baseline/results",
-        {"dataset_format": json.dumps({"csv": {"header": True, "output_columns_position": "START"}}),
-         "dataset_source": "/opt/ml/processing/input/baseline_dataset_input",
-         "output_path": "/opt/ml/processing/output", "publish_cloudwatch_metrics": publish_metrics})
-    assert baseline["ProcessingJobStatus"] == "Completed", baseline.get("FailureReason")
-    return job, training
+HEADERS = MONITOR_HEADERS
 
 
 @pytest.mark.slow
 def test_baseline_then_a_monitoring_schedule_finds_drift_in_captured_requests(aws, sm, runtime, dataset,
-                                                                              unique_name):
+                                                                              trained_model, unique_name):
     bucket, s3 = dataset["bucket"], aws.client("s3")
     x = dataset["x"]
     # 1. the baseline: statistics and suggested constraints of the training data
-    job, training = train_and_baseline(aws, sm, dataset, unique_name)
-    statistics = read_json(aws, f"s3://{bucket}/baseline/results/statistics.json")
-    constraints = read_json(aws, f"s3://{bucket}/baseline/results/constraints.json")
+    job = trained_model["job"]
+    training = baseline_training_data(s3, sm, dataset, unique_name)
+    statistics = read_json(s3, f"s3://{bucket}/baseline/results/statistics.json")
+    constraints = read_json(s3, f"s3://{bucket}/baseline/results/constraints.json")
     assert statistics["dataset"]["item_count"] == len(training)
     f1 = next(f for f in statistics["features"] if f["name"] == "f1")
     assert f1["numerical_statistics"]["mean"] == pytest.approx(training.f1.mean())
@@ -127,11 +65,11 @@ def test_baseline_then_a_monitoring_schedule_finds_drift_in_captured_requests(aw
     assert monitoring_job["ProcessingJobStatus"] == "Completed"
     result_uri = monitoring_job["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"]
     assert result_uri.startswith(f"s3://{bucket}/monitoring/{unique_name}/{schedule}/")
-    violations = read_json(aws, f"{result_uri}/constraint_violations.json")["violations"]
+    violations = read_json(s3, f"{result_uri}/constraint_violations.json")["violations"]
     flagged = {(v["feature_name"], v["constraint_check_type"]) for v in violations}
     assert ("f1", "baseline_drift_check") in flagged
     assert ("f2", "baseline_drift_check") not in flagged
-    current = read_json(aws, f"{result_uri}/statistics.json")
+    current = read_json(s3, f"{result_uri}/statistics.json")
     assert current["dataset"]["item_count"] == 40
 
     described = sm.describe_monitoring_schedule(MonitoringScheduleName=schedule)
@@ -172,10 +110,10 @@ def test_monitoring_schedule_errors(sm, unique_name):
 
 
 @pytest.mark.slow
-def test_clarify_bias_and_shap_from_a_processing_job(aws, sm, dataset, unique_name):
+def test_clarify_bias_and_shap_from_a_processing_job(aws, sm, dataset, trained_model, unique_name):
     bucket, s3 = dataset["bucket"], aws.client("s3")
     x, y = dataset["x"], dataset["y"]
-    job = train(sm, unique_name, bucket)
+    job = trained_model["job"]
     assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
     model_uri = job["ModelArtifacts"]["S3ModelArtifacts"]
     sm.create_model(ModelName=unique_name, ExecutionRoleArn=ROLE,
@@ -197,14 +135,14 @@ def test_clarify_bias_and_shap_from_a_processing_job(aws, sm, dataset, unique_na
         ("dataset", f"s3://{bucket}/clarify/data/", "/opt/ml/processing/input/data")],
         f"s3://{bucket}/clarify/output")
     assert result["ProcessingJobStatus"] == "Completed", result.get("FailureReason")
-    analysis = read_json(aws, f"s3://{bucket}/clarify/output/analysis.json")
+    analysis = read_json(s3, f"s3://{bucket}/clarify/output/analysis.json")
 
     facet_d = x[:, 0] > 0.5
     pre = {m["name"]: m["value"] for m in analysis["pre_training_bias_metrics"]["facets"]["f0"][0]["metrics"]}
     assert pre["CI"] == pytest.approx(((~facet_d).sum() - facet_d.sum()) / len(x))
     assert pre["DPL"] == pytest.approx(y[~facet_d].mean() - y[facet_d].mean())
 
-    predicted = load_local_model(aws, model_uri).predict(x)
+    predicted = load_local_model(s3, model_uri).predict(x)
     post = {m["name"]: m["value"] for m in analysis["post_training_bias_metrics"]["facets"]["f0"][0]["metrics"]}
     assert post["DPPL"] == pytest.approx(predicted[~facet_d].mean() - predicted[facet_d].mean())
     accuracy = predicted == y

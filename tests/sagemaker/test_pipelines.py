@@ -8,7 +8,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import ROLE, SKLEARN_IMAGE, csv_bytes
+from tests.helpers.sagemaker import ROLE, SKLEARN_IMAGE, TRAIN_SCRIPT, csv_bytes
 
 PREPARE_SCRIPT = '''
 import glob, json, os, sys
@@ -306,8 +306,6 @@ def test_python_sdk_pipeline_upsert_start_wait(aws, sm, dataset, unique_name, tm
     from sagemaker.workflow.properties import PropertyFile
     from sagemaker.workflow.steps import ProcessingStep, TrainingStep
 
-    from .conftest import TRAIN_SCRIPT
-
     for key, value in aws.environment().items():
         monkeypatch.setenv(key, value)
     bucket = dataset["bucket"]
@@ -368,27 +366,29 @@ def test_python_sdk_pipeline_upsert_start_wait(aws, sm, dataset, unique_name, tm
 
 
 @pytest.mark.slow
-def test_execution_interrupted_by_a_restart_is_failed(private_cloud):
-    s3, sm = private_cloud.client("s3"), private_cloud.client("sagemaker")
-    s3.create_bucket(Bucket="restart")
-    s3.put_object(Bucket="restart", Key="code/slow.py", Body=b"import time, boto3\n"
-                  b"boto3.client('s3').put_object(Bucket='restart', Key='started', Body=b'1')\ntime.sleep(60)\n")
+def test_execution_interrupted_by_a_restart_is_failed(restart_cloud, unique_name):
+    s3, sm = restart_cloud.client("s3"), restart_cloud.client("sagemaker")
+    bucket = unique_name  # the restart cloud is shared: names of this test's own
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="code/slow.py", Body=b"import time, boto3\n"
+                  b"boto3.client('s3').put_object(Bucket='%s', Key='started', Body=b'1')\ntime.sleep(60)\n"
+                  % bucket.encode())
     body = {"Version": "2020-12-01", "Steps": [{"Name": "Slow", "Type": "Processing", "Arguments": {
         "RoleArn": ROLE, "AppSpecification": {"ImageUri": SKLEARN_IMAGE, "ContainerEntrypoint": [
             "python3", "/opt/ml/processing/code/slow.py"]},
         "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
                                                   "VolumeSizeInGB": 5}},
         "ProcessingInputs": [{"InputName": "code", "S3Input": {
-            "S3Uri": "s3://restart/code/slow.py", "LocalPath": "/opt/ml/processing/code",
+            "S3Uri": f"s3://{bucket}/code/slow.py", "LocalPath": "/opt/ml/processing/code",
             "S3DataType": "S3Prefix", "S3InputMode": "File"}}]}}]}
-    sm.create_pipeline(PipelineName="interrupted", RoleArn=ROLE, PipelineDefinition=json.dumps(body))
-    arn = sm.start_pipeline_execution(PipelineName="interrupted")["PipelineExecutionArn"]
+    sm.create_pipeline(PipelineName=unique_name, RoleArn=ROLE, PipelineDefinition=json.dumps(body))
+    arn = sm.start_pipeline_execution(PipelineName=unique_name)["PipelineExecutionArn"]
     deadline = time.monotonic() + 30
-    while not s3.list_objects_v2(Bucket="restart", Prefix="started").get("KeyCount"):  # the job's script runs
+    while not s3.list_objects_v2(Bucket=bucket, Prefix="started").get("KeyCount"):  # the job's script runs
         assert time.monotonic() < deadline, steps_of(sm, arn)
         time.sleep(0.2)
-    private_cloud.restart()
-    sm = private_cloud.client("sagemaker")
+    restart_cloud.restart()
+    sm = restart_cloud.client("sagemaker")
     described = sm.describe_pipeline_execution(PipelineExecutionArn=arn)
     assert described["PipelineExecutionStatus"] == "Failed"
     assert "sandbox stopped" in described["FailureReason"]

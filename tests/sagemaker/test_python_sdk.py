@@ -22,11 +22,10 @@ import joblib
 import numpy as np
 import pytest
 
-from .conftest import ROLE, TRAIN_SCRIPT, csv_bytes, make_dataset
+from tests.helpers.sagemaker import ROLE, TRAIN_SCRIPT, csv_bytes, make_dataset
+from tests.helpers.sdk import needs_sdk_v2
 
-sagemaker = pytest.importorskip("sagemaker")
-
-pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:.*SageMaker Python SDK v2")]
+pytestmark = [pytest.mark.slow, needs_sdk_v2, pytest.mark.filterwarnings("ignore:.*SageMaker Python SDK v2")]
 
 PREPROCESS_SCRIPT = '''
 import glob, os
@@ -40,6 +39,8 @@ print("rows", len(frame))
 
 @pytest.fixture
 def sdk_session(aws, s3_bucket, monkeypatch):
+    import sagemaker
+
     for key, value in aws.environment().items():
         monkeypatch.setenv(key, value)
     config = {"SchemaVersion": "1.0", "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}}}
@@ -95,12 +96,13 @@ def test_sklearn_estimator_fit_deploy_predict(aws, sdk_session, training_data, s
 
 
 def test_builtin_xgboost_estimator_and_batch_transformer(aws, sdk_session, training_data, s3_bucket):
+    from sagemaker import image_uris
     from sagemaker.estimator import Estimator
     from sagemaker.inputs import TrainingInput
 
     x, y = training_data
     aws.client("s3").put_object(Bucket=s3_bucket, Key="data/batch/batch.csv", Body=csv_bytes(x[:30]))
-    image = sagemaker.image_uris.retrieve("xgboost", sdk_session.boto_region_name, "1.7-1")
+    image = image_uris.retrieve("xgboost", sdk_session.boto_region_name, "1.7-1")
     estimator = Estimator(image, ROLE, instance_count=1, instance_type="ml.m5.large",
                           output_path=f"s3://{s3_bucket}/xgb", sagemaker_session=sdk_session)
     estimator.set_hyperparameters(objective="binary:logistic", num_round=15, max_depth=3)

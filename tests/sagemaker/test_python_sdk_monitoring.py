@@ -21,11 +21,10 @@ import pandas as pd
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import ROLE, csv_bytes, make_dataset
+from tests.helpers.sagemaker import ROLE, csv_bytes, make_dataset
+from tests.helpers.sdk import needs_sdk_v2
 
-sagemaker = pytest.importorskip("sagemaker")
-
-pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:.*SageMaker Python SDK v2")]
+pytestmark = [pytest.mark.slow, needs_sdk_v2, pytest.mark.filterwarnings("ignore:.*SageMaker Python SDK v2")]
 
 FEATURES = ["f0", "f1", "f2", "f3"]
 TRAIN_SCRIPT = '''
@@ -83,6 +82,7 @@ def s3_object(aws, uri: str) -> bytes:
 @pytest.fixture(scope="module")
 def env(aws):
     """SDK session, bucket, a trained model (and its local copy) and an endpoint capturing its traffic."""
+    import sagemaker
     from sagemaker.model_monitor import DataCaptureConfig
     from sagemaker.sklearn.estimator import SKLearn
 
@@ -421,7 +421,9 @@ def test_clarify_model_failure_is_a_client_error_naming_the_columns_sent(env, cl
                               headers=list(clarify_data.columns), dataset_type="text/csv", joinsource="id")
     model = clarify.ModelConfig(model_name=env["model_name"], instance_type="ml.m5.xlarge", instance_count=1,
                                 accept_type="text/csv", content_type="text/csv")
-    with pytest.raises(sagemaker.exceptions.UnexpectedStatusException) as failed:
+    from sagemaker.exceptions import UnexpectedStatusException
+
+    with pytest.raises(UnexpectedStatusException) as failed:
         processor.run_explainability(data, model, clarify.SHAPConfig(baseline=[[0, 0, 0, 0, 0]], num_samples=8),
                                      wait=True, logs=False)
     reason = processor.jobs[-1].describe()["FailureReason"]

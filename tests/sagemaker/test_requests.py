@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import ROLE, training_request
+from tests.helpers.sagemaker import ROLE, training_request
 
 
 @pytest.mark.parametrize("change, path, constraint", [

@@ -10,38 +10,13 @@ import joblib
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import (ROLE, SKLEARN_IMAGE, csv_bytes, source_archive, training_request, wait_for)
+from tests.helpers.sagemaker import (TRAIN_SCRIPT, XGBOOST_IMAGE, csv_bytes, deploy, load_local_model,
+                                     make_dataset, source_archive, train, training_request, wait_training)
+from tests.helpers.waiting import wait_for_status
 
 
 def describe_training(sm, name):
     return lambda: sm.describe_training_job(TrainingJobName=name)
-
-
-def train(sm, name, bucket, **kwargs):
-    sm.create_training_job(**training_request(name, bucket, **kwargs))
-    return wait_for(describe_training(sm, name), "TrainingJobStatus")
-
-
-def deploy(sm, name, model_data, image=SKLEARN_IMAGE, environment=None, variants=None, capture=None):
-    sm.create_model(ModelName=name, ExecutionRoleArn=ROLE,
-                    PrimaryContainer={"Image": image, "ModelDataUrl": model_data,
-                                      "Environment": environment or {}})
-    config = dict(EndpointConfigName=name, ProductionVariants=variants or [
-        {"VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": 1,
-         "InstanceType": "ml.m5.large", "InitialVariantWeight": 1.0}])
-    if capture:
-        config["DataCaptureConfig"] = capture
-    sm.create_endpoint_config(**config)
-    sm.create_endpoint(EndpointName=name, EndpointConfigName=name)
-    return wait_for(lambda: sm.describe_endpoint(EndpointName=name), "EndpointStatus",
-                    done=("InService", "Failed"), timeout=60)
-
-
-def load_local_model(aws, uri):
-    bucket, key = uri[5:].split("/", 1)
-    archive = aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        return joblib.load(tar.extractfile("model.joblib"))
 
 
 @pytest.mark.slow
@@ -74,7 +49,7 @@ def test_script_mode_training_endpoint_predictions_match_local_model(aws, sm, ru
         "SAGEMAKER_PROGRAM": "train.py", "SAGEMAKER_SUBMIT_DIRECTORY": f"s3://{bucket}/code/sourcedir.tar.gz"})
     assert endpoint["EndpointStatus"] == "InService", endpoint.get("FailureReason")
     x = dataset["x"][:20]
-    local = load_local_model(aws, uri).predict(x)
+    local = load_local_model(aws.client("s3"), uri).predict(x)
     response = runtime.invoke_endpoint(EndpointName=unique_name, ContentType="text/csv", Accept="text/csv",
                                        Body=csv_bytes(x))
     csv_predictions = [int(float(v)) for v in response["Body"].read().decode().split()]
@@ -128,9 +103,9 @@ def test_stop_training_job_kills_the_script(aws, sm, s3_bucket, unique_name):
     s3.put_object(Bucket=s3_bucket, Key="code/sourcedir.tar.gz",
                   Body=source_archive({"train.py": "import time\nprint('start', flush=True)\ntime.sleep(60)\n"}))
     sm.create_training_job(**training_request(unique_name, s3_bucket))
-    wait_for(describe_training(sm, unique_name), "SecondaryStatus", done=("Training",), timeout=30)
+    wait_for_status(describe_training(sm, unique_name), "SecondaryStatus", done=("Training",), timeout=30)
     sm.stop_training_job(TrainingJobName=unique_name)
-    job = wait_for(describe_training(sm, unique_name), "TrainingJobStatus", timeout=30)
+    job = wait_training(sm, unique_name, timeout=30)
     assert job["TrainingJobStatus"] == "Stopped"
     with pytest.raises(ClientError) as err:
         sm.stop_training_job(TrainingJobName=unique_name)
@@ -142,7 +117,7 @@ def test_duplicate_training_job_name_is_refused(sm, dataset, unique_name):
     with pytest.raises(ClientError) as err:
         sm.create_training_job(**training_request(unique_name, dataset["bucket"]))
     assert err.value.response["Error"]["Code"] == "ResourceInUse"
-    wait_for(describe_training(sm, unique_name), "TrainingJobStatus")
+    wait_training(sm, unique_name)
 
 
 def test_archive_with_escaping_path_is_refused(aws, sm, s3_bucket, unique_name):
@@ -162,26 +137,25 @@ def test_invoke_unknown_endpoint_is_a_validation_error(runtime):
 
 
 @pytest.mark.slow
-def test_endpoint_and_jobs_survive_a_restart(private_cloud):
-    from .conftest import TRAIN_SCRIPT, make_dataset
-
-    s3, sm = private_cloud.client("s3"), private_cloud.client("sagemaker")
-    s3.create_bucket(Bucket="restart")
+def test_endpoint_and_jobs_survive_a_restart(restart_cloud, unique_name):
+    s3, sm = restart_cloud.client("s3"), restart_cloud.client("sagemaker")
+    bucket = name = unique_name  # the restart cloud is shared: names of this test's own
+    s3.create_bucket(Bucket=bucket)
     x, y = make_dataset()
-    s3.put_object(Bucket="restart", Key="data/train/train.csv", Body=csv_bytes(x, y))
-    s3.put_object(Bucket="restart", Key="code/sourcedir.tar.gz", Body=source_archive({"train.py": TRAIN_SCRIPT}))
-    job = train(sm, "persisted", "restart")
+    s3.put_object(Bucket=bucket, Key="data/train/train.csv", Body=csv_bytes(x, y))
+    s3.put_object(Bucket=bucket, Key="code/sourcedir.tar.gz", Body=source_archive({"train.py": TRAIN_SCRIPT}))
+    job = train(sm, name, bucket)
     assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
-    deploy(sm, "persisted", job["ModelArtifacts"]["S3ModelArtifacts"])
-    runtime = private_cloud.client("sagemaker-runtime")
-    before = runtime.invoke_endpoint(EndpointName="persisted", ContentType="text/csv",
+    deploy(sm, name, job["ModelArtifacts"]["S3ModelArtifacts"])
+    runtime = restart_cloud.client("sagemaker-runtime")
+    before = runtime.invoke_endpoint(EndpointName=name, ContentType="text/csv",
                                      Body=csv_bytes(x[:10]))["Body"].read()
-    private_cloud.restart()
-    sm = private_cloud.client("sagemaker")
-    assert sm.describe_training_job(TrainingJobName="persisted")["TrainingJobStatus"] == "Completed"
-    assert sm.describe_endpoint(EndpointName="persisted")["EndpointStatus"] == "InService"
-    runtime = private_cloud.client("sagemaker-runtime")
-    after = runtime.invoke_endpoint(EndpointName="persisted", ContentType="text/csv",
+    restart_cloud.restart()
+    sm = restart_cloud.client("sagemaker")
+    assert sm.describe_training_job(TrainingJobName=name)["TrainingJobStatus"] == "Completed"
+    assert sm.describe_endpoint(EndpointName=name)["EndpointStatus"] == "InService"
+    runtime = restart_cloud.client("sagemaker-runtime")
+    after = runtime.invoke_endpoint(EndpointName=name, ContentType="text/csv",
                                     Body=csv_bytes(x[:10]))["Body"].read()
     assert after == before  # the model was reloaded lazily on the first request
 
@@ -208,8 +182,6 @@ def output_fn(prediction, accept):
 def test_inference_script_inside_model_tar_gz_is_honoured(aws, sm, runtime, s3_bucket, unique_name):
     from sklearn.linear_model import LogisticRegression
 
-    from .conftest import make_dataset
-
     x, y = make_dataset(80)
     model = LogisticRegression().fit(x, y)
     buffer = io.BytesIO()
@@ -234,8 +206,6 @@ def test_inference_script_inside_model_tar_gz_is_honoured(aws, sm, runtime, s3_b
 
 @pytest.mark.slow
 def test_xgboost_script_mode(aws, sm, runtime, dataset, unique_name):
-    from .conftest import XGBOOST_IMAGE
-
     script = '''
 import argparse, os
 import numpy as np, xgboost as xgb
@@ -267,5 +237,5 @@ def test_max_runtime_stops_the_job(aws, sm, s3_bucket, unique_name):
     request = training_request(unique_name, s3_bucket)
     request["StoppingCondition"] = {"MaxRuntimeInSeconds": 1}
     sm.create_training_job(**request)
-    job = wait_for(describe_training(sm, unique_name), "TrainingJobStatus", timeout=30)
+    job = wait_training(sm, unique_name, timeout=30)
     assert (job["TrainingJobStatus"], job["SecondaryStatus"]) == ("Stopped", "MaxRuntimeExceeded")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import ROLE, SKLEARN_IMAGE, XGBOOST_IMAGE, source_archive, wait_for
-from .test_training_hosting import train
+from tests.helpers.sagemaker import ROLE, SKLEARN_IMAGE, XGBOOST_IMAGE, source_archive, train
+from tests.helpers.waiting import wait_for_status
 
 # the objective is a known function of the hyperparameters, so the best job is checkable
 SCORE_SCRIPT = """
@@ -57,7 +57,7 @@ def test_tuning_job_best_training_job_has_the_best_objective(aws, sm, dataset, u
     # early stopping Auto is accepted (the median rule needs longer jobs than these to stop one)
     sm.create_hyper_parameter_tuning_job(**tuning_request(unique_name, bucket, strategy=strategy,
                                                           early="Auto" if strategy == "Random" else "Off"))
-    job = wait_for(lambda: sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=unique_name),
+    job = wait_for_status(lambda: sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=unique_name),
                    "HyperParameterTuningJobStatus", timeout=180)
     assert job["HyperParameterTuningJobStatus"] == "Completed", job.get("FailureReason")
     assert job["TrainingJobStatusCounters"]["Completed"] == 4
@@ -115,7 +115,7 @@ def test_builtin_xgboost_tuning_uses_the_algorithm_metrics(aws, sm, dataset, uni
         {"ChannelName": c, "ContentType": "text/csv", "DataSource": {"S3DataSource": {
             "S3DataType": "S3Prefix", "S3Uri": f"s3://{bucket}/data/{c}/"}}} for c in ("train", "validation")]
     sm.create_hyper_parameter_tuning_job(**request)
-    job = wait_for(lambda: sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=unique_name),
+    job = wait_for_status(lambda: sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=unique_name),
                    "HyperParameterTuningJobStatus", timeout=120)
     assert job["HyperParameterTuningJobStatus"] == "Completed", job.get("FailureReason")
     assert 0.5 < job["BestTrainingJob"]["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] <= 1.0
@@ -171,9 +171,10 @@ def test_stop_tuning_job_stops_its_training_jobs(aws, sm, dataset, unique_name):
     aws.client("s3").put_object(Bucket=bucket, Key="code/score.tar.gz", Body=source_archive({"score.py": slow}))
     sm.create_hyper_parameter_tuning_job(**tuning_request(unique_name, bucket, max_jobs=4, parallel=2))
     describe = lambda: sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=unique_name)  # noqa: E731
-    wait_for(lambda: {"n": str(describe()["TrainingJobStatusCounters"]["InProgress"])}, "n", done=("2",), timeout=30)
+    wait_for_status(lambda: {"n": str(describe()["TrainingJobStatusCounters"]["InProgress"])}, "n", done=("2",),
+                    timeout=30)
     sm.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName=unique_name)
-    job = wait_for(describe, "HyperParameterTuningJobStatus", timeout=60)
+    job = wait_for_status(describe, "HyperParameterTuningJobStatus", timeout=60)
     assert job["HyperParameterTuningJobStatus"] == "Stopped"
     assert job["TrainingJobStatusCounters"]["Stopped"] == 2
     summaries = sm.list_training_jobs_for_hyper_parameter_tuning_job(
