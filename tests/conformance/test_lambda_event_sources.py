@@ -13,7 +13,7 @@ import zipfile
 
 import pytest
 
-from tests.conftest import wait_for
+from tests.helpers.waiting import wait_for
 
 from .response_shapes import checked_responses  # noqa: F401  (autouse)
 
@@ -104,6 +104,7 @@ def put(kinesis, name: str, values: list[str]) -> None:
         kinesis.put_record(StreamName=name, Data=value.encode(), PartitionKey="k")
 
 
+@pytest.mark.slow
 def test_kinesis_mapping_batches_in_order_from_trim_horizon_and_latest(aws, s3_bucket, unique_name):
     """Lambda developer guide, "Tutorial: Using Lambda with Kinesis Data Streams" (with-kinesis-example) and
     "Lambda parameters for Kinesis event source mappings" (services-kinesis-parameters): BatchSize,
@@ -127,6 +128,7 @@ def test_kinesis_mapping_batches_in_order_from_trim_horizon_and_latest(aws, s3_b
     assert delivered(s3, s3_bucket, oldest)[-2:] == ["new1", "new2"]
 
 
+@pytest.mark.slow
 def test_kinesis_bisect_and_on_failure_destination(aws, s3_bucket, unique_name):
     """Lambda developer guide, "Retain discarded batch records for a Kinesis Data Streams event source"
     (kinesis-on-failure-destination): BisectBatchOnFunctionError isolates the bad record, MaximumRetryAttempts
@@ -158,6 +160,7 @@ def test_kinesis_bisect_and_on_failure_destination(aws, s3_bucket, unique_name):
     assert info["startSequenceNumber"] == info["endSequenceNumber"] == sequence["poison"]
 
 
+@pytest.mark.slow
 def test_kinesis_report_batch_item_failures_retries_from_the_failed_record(aws, s3_bucket, unique_name):
     """Lambda developer guide, "Configuring partial batch response with Kinesis Data Streams and Lambda"
     (services-kinesis-batchfailurereporting): the batch is retried from the reported sequence number."""
@@ -195,6 +198,7 @@ def test_dynamodb_stream_mapping(aws, s3_bucket, unique_name):
     assert sent[0] == ["INSERT:1", "INSERT:2"] and all(len(values) <= 2 for values in sent)
 
 
+@pytest.mark.slow
 def test_sqs_mapping_batching_window_partial_failures_and_dead_letter_queue(aws, s3_bucket, unique_name):
     """Lambda developer guide, "Using Lambda with Amazon SQS" (with-sqs), "Handling errors for an SQS event
     source" and partial batch responses (services-sqs-errorhandling): MaximumBatchingWindowInSeconds gathers
@@ -221,10 +225,10 @@ def test_sqs_mapping_batching_window_partial_failures_and_dead_letter_queue(aws,
 
 
 @pytest.mark.slow
-def test_kinesis_checkpoint_survives_a_restart(private_cloud, tmp_path):
+def test_kinesis_checkpoint_survives_a_restart(restart_cloud, tmp_path):
     """Lambda developer guide, "How Lambda processes records from Kinesis Data Streams" (with-kinesis): the
     mapping keeps its place in each shard; after the sandbox restarts only new records are delivered."""
-    clients = private_cloud.client
+    clients = restart_cloud.client
     s3, kinesis, awslambda = clients("s3"), clients("kinesis"), clients("lambda")
     s3.create_bucket(Bucket="esm-restart")
     arn = make_stream(kinesis, "clicks")
@@ -234,7 +238,7 @@ def test_kinesis_checkpoint_survives_a_restart(private_cloud, tmp_path):
                                           StartingPosition="TRIM_HORIZON")
     wait_for(lambda: delivered(s3, "esm-restart", "clicks-consumer") == ["before1", "before2"], timeout=60)
     time.sleep(1.5)  # the checkpoint reaches the snapshot
-    private_cloud.restart()
+    restart_cloud.restart()
     s3, kinesis = clients("s3"), clients("kinesis")
     put(kinesis, "clicks", ["after"])
     wait_for(lambda: delivered(s3, "esm-restart", "clicks-consumer") == ["before1", "before2", "after"], timeout=60)
@@ -242,6 +246,7 @@ def test_kinesis_checkpoint_survives_a_restart(private_cloud, tmp_path):
     assert delivered(s3, "esm-restart", "clicks-consumer") == ["before1", "before2", "after"]
 
 
+@pytest.mark.slow
 def test_kinesis_at_timestamp_and_sns_on_failure_destination(aws, s3_bucket, unique_name):
     """Lambda developer guide, "Lambda parameters for Kinesis event source mappings" (StartingPosition
     AT_TIMESTAMP with StartingPositionTimestamp) and "Retain discarded batch records" with an SNS topic as the
@@ -272,6 +277,7 @@ def test_kinesis_at_timestamp_and_sns_on_failure_destination(aws, s3_bucket, uni
     assert [b["values"] for b in batches(s3, s3_bucket, unique_name)].count(["poison"]) == 1  # no retry
 
 
+@pytest.mark.slow
 def test_dynamodb_stream_failed_batch_goes_to_the_on_failure_queue(aws, s3_bucket, unique_name):
     """Lambda developer guide, "Configuring destinations for failed invocations" for DynamoDB Streams
     (services-dynamodb-errors): after MaximumRetryAttempts the batch is discarded and the SQS destination gets

@@ -177,6 +177,7 @@ def test_glue_and_athena_responses(aws, s3_bucket, unique_name):
     glue.delete_database(Name=unique_name)
 
 
+@pytest.mark.slow
 def test_sagemaker_describe_responses(aws, s3_bucket, unique_name):
     """SageMaker API reference: CreateTrainingJob then DescribeTrainingJob while it runs and once it is done
     (the built-in XGBoost algorithm on a tiny CSV), CreateModel/DescribeModel, ListTrainingJobs."""

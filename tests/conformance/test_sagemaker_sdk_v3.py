@@ -18,7 +18,8 @@ import uuid
 import numpy as np
 import pytest
 
-from tests.conftest import free_port, wait_for
+from tests.helpers.cloud import free_port
+from tests.helpers.waiting import wait_for
 
 pytest.importorskip("sagemaker.train", reason="the SageMaker Python SDK v3 runs in .venv-sdk3 (sdk3_env.py)")
 

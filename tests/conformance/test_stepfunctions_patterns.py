@@ -13,7 +13,7 @@ import zipfile
 
 import pytest
 
-from tests.conftest import wait_for
+from tests.helpers.waiting import wait_for
 
 from .response_shapes import checked_responses  # noqa: F401  (autouse)
 
@@ -91,6 +91,7 @@ def test_intrinsic_functions(aws, unique_name):
     assert 1 <= result["random"] <= 10
 
 
+@pytest.mark.slow
 def test_parallel_map_retry_and_catch(aws, unique_name):
     """Step Functions sample projects "Parallel" / "Dynamically process data with a Map state" and developer
     guide "Handling errors in Step Functions workflows" (concepts-error-handling): a Map over the input's items,

@@ -97,6 +97,7 @@ def test_names_are_escaped(aws, s3_bucket, signed_in, console):
     assert "<b>h</b>" not in page and "&lt;b&gt;h&lt;/b&gt;" in page
 
 
+@pytest.mark.slow
 def test_bucket_listing_pages_by_100(aws, s3_bucket, signed_in, console):
     s3 = aws.client("s3")
     for i in range(230):
@@ -172,7 +173,7 @@ def test_sandbox_console_starts_a_stopped_sandbox_and_its_link_signs_in(tmp_path
     from click.testing import CliRunner
 
     from sandbox.console import console_command
-    from tests.conftest import PrivateCloud
+    from tests.helpers.cloud import PrivateCloud
 
     private = PrivateCloud(tmp_path / "state")
     try:

@@ -40,6 +40,7 @@ def aws_cli(cloud):
     return run
 
 
+@pytest.mark.slow
 def test_s3_commands_and_sse_kms(aws_cli, tmp_path):
     bucket = f"cli-{uuid.uuid4().hex[:10]}"
     aws_cli("s3", "mb", f"s3://{bucket}")
@@ -62,6 +63,7 @@ def test_s3_commands_and_sse_kms(aws_cli, tmp_path):
     aws_cli("s3", "rb", f"s3://{bucket}", "--force")
 
 
+@pytest.mark.slow
 def test_athena_query_through_the_cli(aws_cli):
     bucket = f"cli-{uuid.uuid4().hex[:10]}"
     aws_cli("s3", "mb", f"s3://{bucket}")

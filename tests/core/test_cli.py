@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from sandbox.cli import main
 from sandbox.config import SandboxConfig
-from tests.conftest import free_port
+from tests.helpers.cloud import free_port
 
 
 def all_commands(group: click.Group, prefix: str = ""):
@@ -24,6 +24,7 @@ def test_every_command_has_help_with_an_example(name, command):
     assert "Example:" in command.help, f"`sandbox {name}` help has no Example: block"
 
 
+@pytest.mark.slow
 def test_up_status_down_through_the_cli(tmp_path):
     runner = CliRunner()
     args = ["--state-dir", str(tmp_path / "state"), "--port", str(free_port())]
@@ -103,7 +104,7 @@ def test_every_service_folder_declares_its_stand_in():
     import importlib
 
     from emulators.registry import SERVICE_PACKAGES
-    from tests.conftest import repo_root
+    from tests.helpers.cloud import repo_root
 
     for package in SERVICE_PACKAGES:
         if not (repo_root() / "emulators" / package / "__init__.py").exists():

@@ -17,7 +17,7 @@ import yaml
 
 import sandbox
 from sandbox.config import endpoint_env_name
-from tests.conftest import repo_root
+from tests.helpers.cloud import repo_root
 
 COMPOSE = repo_root() / "docker-compose.yml"
 ENDPOINTS_ENV = repo_root() / "emulators" / "docker" / "endpoints.env"

@@ -31,6 +31,7 @@ def test_unknown_size():
         datasets.generate("huge")
 
 
+@pytest.mark.slow
 def test_churn_label_is_learnable():
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score

@@ -6,7 +6,7 @@ import pytest
 
 from emulators.core.s3access import S3Error, _InProcessS3, _RemoteS3, s3_access
 from emulators.core.server import EmbeddedCloud
-from tests.conftest import free_port
+from tests.helpers.cloud import free_port
 
 
 @pytest.fixture(scope="module")
@@ -17,6 +17,7 @@ def in_process_cloud(tmp_path_factory):
     cloud.shutdown()
 
 
+@pytest.mark.slow
 def test_both_implementations_agree(in_process_cloud, monkeypatch):
     monkeypatch.delenv("SANDBOX_S3_ENDPOINT", raising=False)
     local = s3_access()
@@ -46,6 +47,7 @@ def test_both_implementations_agree(in_process_cloud, monkeypatch):
     assert in_process_cloud.store.dirty or in_process_cloud.store.snapshots_written
 
 
+@pytest.mark.slow
 def test_pyarrow_filesystem_reads_the_same_bytes(in_process_cloud, monkeypatch):
     monkeypatch.delenv("SANDBOX_S3_ENDPOINT", raising=False)
     access = s3_access()

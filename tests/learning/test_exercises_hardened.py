@@ -24,7 +24,7 @@ from sandbox.exercises._helpers import ROLE_GLUE, ROLE_STATES, redshift_sql, wai
 def own(tmp_path_factory):
     """A sandbox of this module's own, and a session on it."""
     from sandbox.session import SandboxSession
-    from tests.conftest import PrivateCloud
+    from tests.helpers.cloud import PrivateCloud
 
     import os
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
+from tests.helpers.cloud import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -124,7 +124,7 @@ def test_browser_post_uploads_need_a_signed_policy(aws, endpoint, s3_bucket):
 def test_strict_mode_refuses_unknown_keys(tmp_path):
     from sandbox import cloud as cloud_control
     from sandbox.config import SandboxConfig
-    from tests.conftest import free_port
+    from tests.helpers.cloud import free_port
 
     config = SandboxConfig(state_dir=tmp_path / "state", port=free_port())
     cloud_control.up(config, extra_env={"SANDBOX_STRICT_AUTH": "1"})

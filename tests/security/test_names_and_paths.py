@@ -88,7 +88,7 @@ def test_emr_steps_run_scripts_from_s3_only(aws, tmp_path):
                                                          "Args": ["spark-submit", str(script)]}}],
                                JobFlowRole="EMR_EC2_DefaultRole", ServiceRole="EMR_DefaultRole")["JobFlowId"]
     try:
-        from tests.conftest import wait_for
+        from tests.helpers.waiting import wait_for
 
         step = wait_for(lambda: next((s for s in emr.list_steps(ClusterId=cluster)["Steps"]
                                       if s["Status"]["State"] in ("FAILED", "COMPLETED")), None), timeout=60)
