@@ -212,4 +212,3 @@ def install(cloud: Any) -> None:
     moto_coupling.add_operation("sagemaker", "SageMakerResponse", "describe_auto_ml_job", _describe_auto_ml_job)
     moto_coupling.add_operation("sagemaker", "SageMakerResponse", "list_candidates_for_auto_ml_job",
                                 _list_candidates)
-

@@ -86,10 +86,10 @@ class AutoMLRun:
         source_uri = s3uri.join(self.output, "sagemaker-automl-candidates", "source", "sourcedir.tar.gz")
         self._upload_source(source_uri)
         self._set(auto_ml_job_secondary_status="ModelTuning")
-        plan = plan.candidate_plan(self.config, self.job.auto_ml_job_name)
+        candidates = plan.candidate_plan(self.config, self.job.auto_ml_job_name)
         deadline = (self.config.get("CompletionCriteria") or {}).get("MaxAutoMLJobRuntimeInSeconds")
         started = time.time()
-        for index, (algorithm, params) in enumerate(plan, start=1):
+        for index, (algorithm, params) in enumerate(candidates, start=1):
             if self.job.stop_requested:
                 return
             if deadline and time.time() - started > float(deadline):
@@ -260,4 +260,3 @@ class AutoMLRun:
             self._set(auto_ml_job_secondary_status="ModelDeploymentError",
                       partial_failure_reasons=[{"PartialFailureMessage": f"deploying the best candidate: "
                                                 f"{getattr(exc, 'message', None) or exc}"}])
-

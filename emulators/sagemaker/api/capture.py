@@ -91,7 +91,6 @@ def flush_captures() -> None:
             log.exception("data capture to %s failed", destination)
 
 
-
 def forget_captures() -> None:
     with CAPTURE_LOCK:
         CAPTURE.clear()

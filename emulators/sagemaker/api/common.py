@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from emulators.core import jobs, logs, moto_coupling
-from emulators.core.clock import utcnow
 from emulators.core.errors import InvalidInput
 from emulators.core.s3access import s3_access
 from emulators.core.server import current_cloud
@@ -30,8 +29,6 @@ ENDPOINT_LOG_GROUP = "/aws/sagemaker/Endpoints"
 PROCESSES: dict[str, Any] = {}        # job ARN -> Popen
 STOP_REQUESTS: set[str] = set()       # ARNs of jobs asked to stop
 METRICS: dict[str, dict[str, list[float]]] = {}  # training job ARN -> live metric history
-
-__all__ = ["utcnow"]
 
 
 def cloud() -> Any:

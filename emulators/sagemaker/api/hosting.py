@@ -21,7 +21,7 @@ from emulators.sagemaker import container
 from emulators.sagemaker.api import common
 from emulators.sagemaker.api.capture import capture_summary, record_exchange
 from emulators.sagemaker.container import ContainerError
-from emulators.sagemaker.engines import hosting
+from emulators.sagemaker.engines import hosting as serving
 
 RuntimeBackend = moto_coupling.backend_class("sagemaker-runtime")
 
@@ -78,7 +78,7 @@ class HostingMixin:
 
     def delete_endpoint(self, endpoint_name: str) -> None:
         super().delete_endpoint(endpoint_name)
-        hosting.LOADED.pop(hosting.endpoint_key(self.account_id, self.region_name, endpoint_name), None)
+        serving.LOADED.pop(serving.endpoint_key(self.account_id, self.region_name, endpoint_name), None)
 
     def _endpoint(self, name: str) -> Any:
         endpoint = self.endpoints.get(name)
@@ -87,6 +87,8 @@ class HostingMixin:
             raise InvalidInput(f"Could not find endpoint \"{arn}\".")
         return endpoint
 
+
+# ===================================================================== loading models
 def _model_archive(model_data_url: str | None) -> bytes | None:
     if not model_data_url:
         return None
@@ -97,7 +99,7 @@ def _model_archive(model_data_url: str | None) -> bytes | None:
         raise ContainerError(f"Could not access model data at {model_data_url}: {exc}") from None
 
 
-def load_model_for_serving(backend: Any, model_name: str, work_dir: Path) -> hosting.InferenceModel:
+def load_model_for_serving(backend: Any, model_name: str, work_dir: Path) -> serving.InferenceModel:
     model = backend._models.get(model_name)
     if model is None:
         raise ContainerError(f"Could not find model \"{model_name}\".")
@@ -105,7 +107,7 @@ def load_model_for_serving(backend: Any, model_name: str, work_dir: Path) -> hos
     if not primary:
         raise ContainerError(f"model {model_name} has no PrimaryContainer")
     image = primary.get("Image", "")
-    return hosting.load_model(image, primary.get("Environment") or {}, _model_archive(primary.get("ModelDataUrl")),
+    return serving.load_model(image, primary.get("Environment") or {}, _model_archive(primary.get("ModelDataUrl")),
                               work_dir, common.s3())
 
 
@@ -116,7 +118,7 @@ def _variants_of(backend: Any, config_name: str) -> list[dict[str, Any]]:
     return config.production_variants or []
 
 
-def _load_variants(backend: Any, endpoint_name: str, config_name: str) -> dict[str, hosting.InferenceModel]:
+def _load_variants(backend: Any, endpoint_name: str, config_name: str) -> dict[str, serving.InferenceModel]:
     loaded = {}
     for variant in _variants_of(backend, config_name):
         work = common.data_dir() / "endpoints" / endpoint_name / config_name / variant["VariantName"]
@@ -134,9 +136,9 @@ def load_endpoint(account_id: str, region: str, endpoint_name: str, config_name:
                                 "AllTraffic/sandbox")
     failure = None
     try:
-        with hosting.LOAD_LOCK:
+        with serving.LOAD_LOCK:
             loaded = _load_variants(backend, endpoint_name, config_name)
-        hosting.LOADED[hosting.endpoint_key(account_id, region, endpoint_name)] = loaded
+        serving.LOADED[serving.endpoint_key(account_id, region, endpoint_name)] = loaded
         shipper.add(f"loaded {len(loaded)} variant(s) of endpoint config {config_name}: {', '.join(loaded)}")
     except ContainerError as exc:
         failure = str(exc)
@@ -176,17 +178,17 @@ class SandboxRuntimeBackend(RuntimeBackend):  # type: ignore[misc, valid-type]
         if endpoint.endpoint_status not in ("InService", "Updating"):
             raise InvalidInput(f"Endpoint {endpoint_name} of account {self.account_id} is not "
                                f"InService (status {endpoint.endpoint_status}).", code="ValidationError")
-        key = hosting.endpoint_key(self.account_id, self.region_name, endpoint_name)
-        models = hosting.LOADED.get(key)
+        key = serving.endpoint_key(self.account_id, self.region_name, endpoint_name)
+        models = serving.LOADED.get(key)
         if models is None:  # after a restart: reload lazily
-            with hosting.LOAD_LOCK:
-                models = hosting.LOADED.get(key)
+            with serving.LOAD_LOCK:
+                models = serving.LOADED.get(key)
                 if models is None:
                     try:
                         models = _load_variants(backend, endpoint_name, endpoint.endpoint_config_name)
                     except ContainerError as exc:
                         raise ServiceError(f"the model could not be loaded: {exc}", code="ModelError") from None
-                    hosting.LOADED[key] = models
+                    serving.LOADED[key] = models
         variants = [v for v in endpoint.production_variants if v["VariantName"] in models]
         if target_variant:
             if target_variant not in models:
@@ -201,7 +203,7 @@ class SandboxRuntimeBackend(RuntimeBackend):  # type: ignore[misc, valid-type]
             variant = random.choices([v["VariantName"] for v in variants], weights=weights)[0]
         try:
             out, out_type = models[variant].invoke(body, content_type, accept)
-        except hosting.ModelError as exc:
+        except serving.ModelError as exc:
             raise ServiceError(f"Received client error (400) from primary with message \"{exc}\". "
                                f"See CloudWatch Logs /aws/sagemaker/Endpoints/{endpoint_name}.",
                                code="ModelError") from None

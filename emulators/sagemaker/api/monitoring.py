@@ -189,8 +189,6 @@ def describe_monitoring_schedule(account_id: str, region: str, name: str) -> dic
     return _public(record, account_id, region)
 
 
-
-
 def list_monitoring_schedules(account_id: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
     records = list(common.backend(account_id, region).extras.monitoring_schedules.values())
     items = [{"MonitoringScheduleName": r["MonitoringScheduleName"], "MonitoringScheduleArn": r["MonitoringScheduleArn"],
@@ -241,7 +239,6 @@ def delete_monitoring_schedule(account_id: str, region: str, name: str) -> None:
     if name not in schedules:
         raise executions.not_found(name)
     del schedules[name]
-
 
 
 # ===================================================================== operations
@@ -307,4 +304,3 @@ def install(cloud: Any) -> None:
                                ("list_monitoring_executions", list_executions)):
         moto_coupling.add_operation("sagemaker", "SageMakerResponse", operation, handler)
     cloud.every(10.0, executions.tick, name="sagemaker-monitoring-schedules")
-

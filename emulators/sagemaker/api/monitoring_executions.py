@@ -19,7 +19,6 @@ from emulators.core import cron, paging, s3uri
 from emulators.core.clock import utcnow
 from emulators.core.errors import InvalidInput, NotFound
 from emulators.sagemaker.api import capture, common
-from emulators.sagemaker.engines import model_monitor
 from emulators.sagemaker.engines.analysis import ANALYZER_REPOSITORY, analysis_image
 
 OFFSET = re.compile(r"^-PT(?:(\d+)H)?(?:(\d+)M)?$")
@@ -171,6 +170,8 @@ def start_execution(account_id: str, region: str, name: str, scheduled: datetime
             execution["LastModifiedTime"] = utcnow()
         return
     if not _has_captures(destination.rstrip("/") + f"/{endpoint}/"):
+        from emulators.sagemaker.engines import model_monitor  # pandas: only when the wording is needed
+
         with cloud.mutating():
             execution.update(status="Failed", FailureReason=f"{model_monitor.NO_DATA}: nothing captured under "
                                                              f"{destination.rstrip('/')}/{endpoint}/ yet")

@@ -437,5 +437,3 @@ class ExecutionRunner:
             raise StepFailed(f"ValidationException: property file {file_name}: step {owner} has no output "
                              f"{spec.get('OutputName')}")
         return output["S3Output"]["S3Uri"].rstrip("/") + "/" + str(spec.get("FilePath", "")).lstrip("/")
-
-

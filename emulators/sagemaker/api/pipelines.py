@@ -193,7 +193,6 @@ def _list_pipeline_executions(response: Any) -> dict[str, Any]:
     return _page(summaries, response, "PipelineExecutionSummaries")
 
 
-
 # ===================================================================== restart and install
 def fail_interrupted_executions() -> None:
     for _, _, backend in common.backends():
@@ -217,4 +216,3 @@ def install(cloud: Any) -> None:
         moto_coupling.add_operation("sagemaker", "SageMakerResponse", operation, handler)
     cloud.after_restore(fail_interrupted_executions)
     cloud.on_reset(runner.STOP_REQUESTS.clear)
-

@@ -138,4 +138,3 @@ def _clarify_predictor(backend: Any, job_name: str, predictor: dict[str, Any]) -
 
 def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
-

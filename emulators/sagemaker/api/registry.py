@@ -73,5 +73,3 @@ class RegistryMixin:
             if (job.model_artifacts or {}).get("S3ModelArtifacts") == model_data_url:
                 return self.extras.mlflow_runs.get(job.arn)
         return None
-
-

@@ -85,5 +85,3 @@ def run_transform_job(account_id: str, region: str, name: str) -> None:
         job.transform_end_time = now
         job.last_modified_time = now
     common.STOP_REQUESTS.discard(job.arn)
-
-

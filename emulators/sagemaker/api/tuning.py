@@ -243,5 +243,3 @@ def run_tuning_job(account_id: str, region: str, name: str) -> None:
                              params={f"best.{k}": v for k, v in (best.hyperparameters if best else {}).items()})
         except Exception:
             log.exception("MLflow parent run end for %s", name)
-
-

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from emulators.sagemaker.container import ContainerError
-from emulators.sagemaker.engines import clarify, model_monitor
 
 log = logging.getLogger("emulators.sagemaker.monitoring")
 
@@ -40,6 +39,8 @@ def run_analysis_image(kind: str, environment: dict[str, str], inputs: dict[str,
                        resolve: Any, predict_for_model: Any,
                        publish_metrics: PublishMetrics | None = None) -> list[str]:
     """Run one of the analysis images in-process; returns log lines. Raises ``ContainerError``."""
+    from emulators.sagemaker.engines import clarify, model_monitor  # pandas: only when an analysis runs
+
     try:
         if kind == "model-monitor":
             summary = model_monitor.run_analyzer(environment, resolve)

@@ -121,5 +121,3 @@ def read_dataset(s3: Any, uri: str, content_type: str | None, compression: str |
         if list(frame.columns) != columns:
             raise AutoMLFailed(f"ClientError: s3://{bucket}/{obj.key} has other columns than the first file")
     return pd.concat(frames, ignore_index=True)
-
-

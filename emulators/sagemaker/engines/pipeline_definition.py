@@ -26,7 +26,6 @@ def execution_id(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
 
 
-
 def parse_definition(text: str | None) -> dict[str, Any]:
     try:
         definition = json.loads(text or "")
@@ -177,5 +176,3 @@ def _coerce(value: Any, shape: Any) -> Any:
     if kind == "boolean" and isinstance(value, str):
         return value.lower() == "true"
     return value
-
-

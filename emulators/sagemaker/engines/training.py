@@ -255,4 +255,3 @@ def _command(runner: Runner, spec: TrainingSpec, folder: JobFolder, s3: Any) -> 
     container.rewrite_script(script, folder)
     arguments = [folder.map_path(a) for a in container.hyperparameter_arguments(spec.hyperparameters)]
     return [sys.executable, str(script.relative_to(folder.code)), *arguments], folder.code
-
