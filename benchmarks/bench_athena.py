@@ -1,11 +1,17 @@
 """Athena through the API against the same SQL in DuckDB on the same files read from local disk.
 
-- query latency (start_query_execution to the last result page), median of several runs, for the
-  whole table and for one day (a partition filter), in an otherwise empty bucket and again once the
-  same bucket also holds ``BENCH_ATHENA_UNRELATED`` (default 100,000) unrelated small objects
+- query latency (start_query_execution to the last result page, polling as awswrangler and PyAthena
+  do: GetQueryExecution at once, then every ``BENCH_ATHENA_POLL`` seconds, 1.0 like awswrangler's
+  default), median of several runs, each run of the API query followed by the same query in DuckDB
+  (so both see the same machine load), for the whole table and for one day (a partition filter), in
+  an otherwise empty bucket and again once the same bucket also holds ``BENCH_ATHENA_UNRELATED``
+  (default 100,000) unrelated small objects
 - bytes scanned with and without a partition filter
 - where an API query's time goes: EngineExecutionTime (listing, datasets, DuckDB, result file) against
   the whole latency, and what one API call costs by itself (S3 ListBuckets)
+- what else reads the lake and must cost what it reads, not what the bucket holds: a crawl of the
+  table's folder (listing + schema inference, the crawler's engine), the dataset Redshift Spectrum
+  gets for an external table (the ``lake_table_dataset`` port), and Glue GetPartitions
 
 The cloud runs in this process (its snapshot loop slowed down), so the unrelated objects go straight
 into its S3 backend in a few seconds instead of 100,000 PUTs over HTTP; queries still go through the
@@ -30,6 +36,7 @@ from _common import Report, client, free_port, median  # noqa: E402
 SIZE = os.environ.get("BENCH_ATHENA_SIZE", "medium")
 RUNS = int(os.environ.get("BENCH_RUNS", 7))
 UNRELATED = int(os.environ.get("BENCH_ATHENA_UNRELATED", 100_000))
+POLL = float(os.environ.get("BENCH_ATHENA_POLL", 1.0))  # awswrangler's default polling delay
 OUTPUT = "s3://bench-athena-results/q/"
 QUERY = "SELECT channel, count(*) AS n, round(sum(amount), 2) AS revenue FROM {table} {where} GROUP BY channel"
 QUERIES = (("whole table", ""), ("one day", "WHERE year = '2024' AND month = '01' AND day = '15'"))
@@ -40,13 +47,11 @@ def athena_query(athena, sql):
     started = time.perf_counter()
     qid = athena.start_query_execution(QueryString=sql, QueryExecutionContext={"Database": "bench"},
                                        ResultConfiguration={"OutputLocation": OUTPUT})["QueryExecutionId"]
-    pause = 0.001
-    while True:
+    while True:  # as awswrangler's wait_query and PyAthena's _poll: ask at once, then every POLL seconds
         execution = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]
         if execution["Status"]["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
             break
-        time.sleep(pause)
-        pause = min(pause * 2, 0.05)
+        time.sleep(POLL)
     if execution["Status"]["State"] != "SUCCEEDED":
         raise RuntimeError(execution["Status"])
     rows = athena.get_query_results(QueryExecutionId=qid)["ResultSet"]["Rows"]
@@ -89,9 +94,10 @@ def measure(report: Report, athena, con, local_glob: str, label: str, s3=None) -
                    note="an Athena query needs at least 3 calls")
     for name, where in QUERIES:
         athena_query(athena, QUERY.format(table="orders", where=where))  # warm-up
-        api = [athena_query(athena, QUERY.format(table="orders", where=where)) for _ in range(RUNS)]
-        direct = []
-        for _ in range(RUNS):
+        con.execute(QUERY.format(table=local_glob, where=where)).fetchall()
+        api, direct = [], []
+        for _ in range(RUNS):  # alternating, so that both see the same load of a shared machine
+            api.append(athena_query(athena, QUERY.format(table="orders", where=where)))
             started = time.perf_counter()
             con.execute(QUERY.format(table=local_glob, where=where)).fetchall()
             direct.append(time.perf_counter() - started)
@@ -102,6 +108,39 @@ def measure(report: Report, athena, con, local_glob: str, label: str, s3=None) -
         if not label:
             report.add(f"{name}: DataScannedInBytes", api[0][1], None, "bytes",
                        note="partition pruning" if where else "")
+
+
+def measure_lake_readers(report: Report, label: str) -> None:
+    """A crawl of the table's folder, Spectrum's dataset of the table and Glue GetPartitions, in-process."""
+    from emulators.core import moto_coupling, ports
+    from emulators.core.s3access import s3_access
+    from emulators.glue import crawler
+
+    access = s3_access(moto_coupling.DEFAULT_ACCOUNT_ID)
+
+    def crawl() -> int:
+        objects = [(o.key, o.size) for o in access.list("bench-athena-lake", "raw/orders/")]
+        tables, _ = crawler.infer_tables("bench-athena-lake", "raw/orders/", objects,
+                                         lambda key: access.get("bench-athena-lake", key))
+        return len(tables)
+
+    def spectrum() -> int:
+        dataset = ports.lake_table_dataset(moto_coupling.DEFAULT_ACCOUNT_ID, "us-east-1", "bench", "orders")
+        return len(dataset.files)
+
+    def partitions() -> int:
+        return len(ports.glue_catalog(moto_coupling.DEFAULT_ACCOUNT_ID, "us-east-1").get_partitions("bench", "orders"))
+
+    for metric, fn in (("crawl of the table's folder (list + infer)", crawl),
+                       ("Spectrum: the table's dataset (lake_table_dataset)", spectrum),
+                       ("Glue catalog: the table's partitions", partitions)):
+        fn()
+        times = []
+        for _ in range(RUNS):
+            started = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - started)
+        report.add(f"{metric}{label} (s)", median(times), None, "s")
 
 
 def profile_engine(database: str, where: str) -> None:
@@ -165,12 +204,14 @@ def main() -> None:
             local_glob = f"read_parquet('{local}/raw/orders/**/*.parquet', hive_partitioning = true)"
             con = duckdb.connect()
             measure(report, athena, con, local_glob, "", s3)
+            measure_lake_readers(report, "")
             if "--profile" in sys.argv:
                 profile_engine("bench", QUERIES[1][1])
             if UNRELATED:
                 seconds = add_unrelated_objects("bench-athena-lake", UNRELATED)
                 print(f"  + {UNRELATED:,} unrelated objects in the same bucket ({seconds:.1f} s)")
                 measure(report, athena, con, local_glob, f", +{UNRELATED // 1000}k objects")
+                measure_lake_readers(report, f", +{UNRELATED // 1000}k objects")
                 if "--profile" in sys.argv:
                     profile_engine("bench", QUERIES[1][1])
             scanned = [r["sandbox"] for r in report.rows if r["metric"].endswith("DataScannedInBytes")]

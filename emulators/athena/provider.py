@@ -21,7 +21,7 @@ log = logging.getLogger("emulators.athena")
 AthenaBackend = moto_coupling.backend_class("athena")
 MotoExecution = moto_coupling.model_class("athena", "Execution")
 MAX_RESULTS = 1000
-FIRST_ANSWER_WAIT = 0.1  # seconds StartQueryExecution waits for a query to finish
+FIRST_ANSWER_WAIT = 0.5  # seconds StartQueryExecution waits for a query to finish (clients poll every 0.25-1 s)
 
 # finished results by query id (rebuilt from the CSV in S3 after a restart)
 _results: dict[str, QueryResult] = {}
@@ -63,11 +63,13 @@ class SandboxAthenaBackend(AthenaBackend):  # type: ignore[misc, valid-type]
         execution.substatement = None
         execution.submitted = time.time()
         self.executions[execution.id] = execution
-        running = current_cloud().submit(_run_query, self.account_id, self.region_name, execution.id)
+        cloud = current_cloud()
+        running = cloud.submit(_run_query, self.account_id, self.region_name, execution.id)
         # a short query is usually done within a few milliseconds: answering after it (at most
-        # FIRST_ANSWER_WAIT) spares the client a round of GetQueryExecution polling; longer ones
-        # answer QUEUED/RUNNING as on AWS
-        with contextlib.suppress(Exception):
+        # FIRST_ANSWER_WAIT) spares the client a round of GetQueryExecution polling (awswrangler and
+        # PyAthena wait a second before their second look); longer ones answer QUEUED/RUNNING as on
+        # AWS. The request lets go of the state lock meanwhile: the query takes it to set its state.
+        with cloud.store.lock.released(), contextlib.suppress(Exception):
             running.result(timeout=FIRST_ANSWER_WAIT)
         return execution.id
 
