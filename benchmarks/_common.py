@@ -98,6 +98,23 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def build_stored_state(state_dir: str, bucket: str, count: int) -> None:
+    """A state folder holding ``count`` 3-byte objects, written by the sandbox's own persistence code (moto's
+    S3 backend in this process, then the final snapshot) instead of ``count`` HTTP PUTs. Run it in a process
+    of its own: it starts an embedded cloud."""
+    from emulators.core import moto_coupling
+    from emulators.core.server import EmbeddedCloud
+
+    cloud = EmbeddedCloud(state_dir, port=0)
+    cloud.start()
+    s3 = moto_coupling.s3_backend()
+    s3.create_bucket(bucket, "us-east-1")
+    for i in range(count):
+        s3.put_object(bucket, f"old/{i:07d}", b"old")
+    cloud.store.mark_dirty()
+    cloud.shutdown()
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]

@@ -4,6 +4,10 @@ Both fill a bucket with BENCH_SCALE_OBJECTS 1 KiB objects from 4 client threads 
 BENCH_SCALE_BLOCK objects, the PUT rate and the p50 / p99 / max latency. The sandbox journals each object
 (fsynced before the answer) and does not re-pickle S3 while objects arrive; bare moto keeps nothing.
 
+Then the start with stored state: `sandbox up` to the first answer (HeadObject) and the restore time, with
+the filled bucket and with BENCH_SCALE_RESTORE_OBJECTS objects written straight into a state folder by the
+persistence code (so that figure does not need that many PUTs), against bare moto's start.
+
     BENCH_SCALE_OBJECTS=100000 .venv/bin/python benchmarks/bench_scale.py
 """
 
@@ -18,6 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import BareMoto, Report, free_port, percentile  # noqa: E402
+
+RESTORE_OBJECTS = int(os.environ.get("BENCH_SCALE_RESTORE_OBJECTS", 100_000))
 
 OBJECTS = int(os.environ.get("BENCH_SCALE_OBJECTS", 100_000))
 BLOCK = int(os.environ.get("BENCH_SCALE_BLOCK", 10_000))
@@ -55,6 +61,24 @@ def fill(endpoint: str) -> list[tuple[float, float, float, float]]:
     return blocks
 
 
+def start_with_state(state_dir: Path, key: str) -> tuple[float, float]:
+    """(seconds from `up` to the first HeadObject answer, restore seconds the server reports)."""
+    from sandbox import cloud as cloud_control
+    from sandbox.config import SandboxConfig
+
+    config = SandboxConfig(state_dir=state_dir, port=free_port())
+    s3 = _client(config.endpoint_url)
+    started = time.perf_counter()
+    cloud_control.up(config)
+    try:
+        s3.head_object(Bucket="bench-scale", Key=key)
+        seconds = time.perf_counter() - started
+        health = cloud_control.status(config).details or {}
+    finally:
+        cloud_control.down(config)
+    return seconds, health.get("restore_seconds", 0.0)
+
+
 def main() -> None:
     from sandbox import cloud as cloud_control
     from sandbox.config import SandboxConfig
@@ -62,6 +86,7 @@ def main() -> None:
     report = Report("scale")
     print(f"scale: {OBJECTS} objects of 1 KiB, {THREADS} threads, blocks of {BLOCK}; sandbox vs bare moto")
     with BareMoto() as moto:
+        moto_start = moto.ready_seconds
         moto_blocks = fill(moto.endpoint)
     with tempfile.TemporaryDirectory() as tmp:
         config = SandboxConfig(state_dir=Path(tmp) / "state", port=free_port())
@@ -71,19 +96,29 @@ def main() -> None:
             started = time.perf_counter()
             cloud_control.down(config)
             down_seconds = time.perf_counter() - started
-            started = time.perf_counter()
-            cloud_control.up(config)
-            _client(config.endpoint_url).head_object(Bucket="bench-scale", Key="lake/0000/0000000.bin")
-            up_seconds = time.perf_counter() - started
         finally:
             cloud_control.down(config)
+        up_seconds, restore_seconds = start_with_state(config.state_dir, "lake/0000/0000000.bin")
+        import subprocess
+
+        stored = Path(tmp) / "stored"
+        subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); from _common import "
+                        "build_stored_state; build_stored_state(sys.argv[2], 'bench-scale', int(sys.argv[3]))",
+                        str(Path(__file__).resolve().parent), str(stored), str(RESTORE_OBJECTS)], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        built_up, built_restore = start_with_state(stored, "old/0000123")
     for index, (sb, mo) in enumerate(zip(sandbox_blocks, moto_blocks)):
         upto = min((index + 1) * BLOCK, OBJECTS)
         report.add(f"PUT/s, objects {index * BLOCK:,}-{upto:,}", sb[0], mo[0], "ops/s", True,
                    f"p50 {sb[1]:.1f} / p99 {sb[2]:.1f} / max {sb[3]:.0f} ms (moto {mo[1]:.1f} / {mo[2]:.1f} / "
                    f"{mo[3]:.0f} ms)")
     report.add(f"down with {OBJECTS:,} objects (s)", down_seconds, None, "s")
-    report.add(f"up with {OBJECTS:,} objects, to first answer (s)", up_seconds, None, "s")
+    report.add(f"up with {OBJECTS:,} objects, to first answer (s)", up_seconds, moto_start, "s",
+               note="baseline: bare moto's start to first answer (it keeps nothing)")
+    report.add(f"restore with {OBJECTS:,} objects (s)", restore_seconds, None, "s")
+    report.add(f"up with {RESTORE_OBJECTS:,} objects written by the persistence code (s)", built_up, moto_start,
+               "s", note="to the first HeadObject answer")
+    report.add(f"restore with {RESTORE_OBJECTS:,} objects (s)", built_restore, None, "s")
     report.save()
 
 

@@ -358,6 +358,7 @@ class _SnapshotPickler(pickle.Pickler):
         Chunks nobody unpacked since the restore are written as they were."""
         chunks: list[_Chunk] = []
         if type(store) is _LazyKeyStore:
+            store.unpack_stale()
             chunks = [chunk for chunk in store._chunks if chunk is not None]
         names = list(dict.keys(store))
         for start in range(0, len(names), KEYS_PER_CHUNK):
@@ -446,14 +447,36 @@ class _LazyKeyStore(moto_coupling.s3_key_store_class()):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__()
         self._chunks: list[_Chunk | None] = []
-        self._chunk_of: dict[str, int] = {}
-        self._unpack_lock = threading.Lock()
+        self._chunk_of: dict[str, int] = {}  # a packed key's newest chunk
+        self._stale: set[int] = set()  # chunks holding a key a newer chunk or a delete replaced
+        self._unpack_lock = threading.RLock()
 
-    def _unpack(self, name: str | None = None) -> None:
-        if not self._chunk_of:
+    @classmethod
+    def taking(cls, plain: Any) -> _LazyKeyStore:
+        """A lazy store holding what moto's plain store ``plain`` holds (a bucket journaled keys go to)."""
+        store = cls()
+        dict.update(store, dict.items(plain))
+        return store
+
+    def add_packed(self, name: str, data: bytes, blobs: tuple[str, ...]) -> None:
+        """Journal replay: the key's versions are ``data`` (their pickle), newer than anything held."""
+        with self._unpack_lock:
+            if name in self._chunk_of:
+                self._stale.add(self._chunk_of.pop(name))
+            if dict.__contains__(self, name):
+                dict.__delitem__(self, name)
+            if len(data) < 32 and not pickle.loads(data):  # no versions left: the key was deleted
+                return
+            self._chunks.append(((name,), data, blobs))
+            self._chunk_of[name] = len(self._chunks) - 1
+
+    def _unpack(self, name: str | None = None, indexes: list[int] | None = None) -> None:
+        if not self._chunk_of and not indexes:
             return
         with self._unpack_lock:
-            if name is None:
+            if indexes is not None:
+                pass
+            elif name is None:
                 indexes = [i for i, chunk in enumerate(self._chunks) if chunk is not None]
             else:
                 index = self._chunk_of.get(name)
@@ -467,11 +490,21 @@ class _LazyKeyStore(moto_coupling.s3_key_store_class()):  # type: ignore[misc]
                 except Exception as exc:
                     log.error("%d S3 keys could not be restored (%s): skipped", len(chunk[0]), exc)
                     part = {}
+                if isinstance(part, list):  # one journaled key's versions
+                    part = {chunk[0][0]: part}
                 for each in chunk[0]:
-                    self._chunk_of.pop(each, None)
+                    if self._chunk_of.get(each) != index:  # a newer chunk or a delete replaced it
+                        continue
+                    del self._chunk_of[each]
                     if part.get(each):
                         dict.__setitem__(self, each, part[each])
                 self._chunks[index] = None
+                self._stale.discard(index)
+
+    def unpack_stale(self) -> None:
+        """Unpack chunks that hold replaced keys, so a snapshot never writes a replaced version."""
+        if self._stale:
+            self._unpack(indexes=sorted(self._stale))
 
     def __sgetitem__(self, key: str) -> list[Any]:
         if key in self._chunk_of:
@@ -504,7 +537,7 @@ class _LazyKeyStore(moto_coupling.s3_key_store_class()):  # type: ignore[misc]
         return self._self_iterable()
 
     def clear(self) -> None:
-        self._chunks, self._chunk_of = [], {}
+        self._chunks, self._chunk_of, self._stale = [], {}, set()
         dict.clear(self)
 
 
@@ -582,8 +615,10 @@ class StateStore:
             return None
         used: set[str] = set()
         buf = io.BytesIO()
-        _SnapshotPickler(buf, self, used).dump((account_id, bucket, key, versions))
-        return self.journal.append(buf.getvalue(), used)
+        _SnapshotPickler(buf, self, used).dump(versions)
+        # the versions stay a pickle of their own, so a replay can leave them packed until they are read
+        record = (account_id, bucket, key, buf.getvalue(), tuple(used))
+        return self.journal.append(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL), used)
 
     def journal_s3_bucket(self, account_id: str, bucket: str, region: str) -> int:
         """Record that a bucket exists, so keys journaled before the next snapshot have somewhere to go."""
@@ -593,7 +628,8 @@ class StateStore:
         replayed = 0
         for payload in self.journal.read(self._s3_generation):
             try:
-                account_id, bucket, key, versions = pickle.loads(payload)
+                record = pickle.loads(payload)
+                account_id, bucket, key, versions = record[:4]
             except Exception as exc:
                 log.error("a journal record could not be read (%s): skipped", exc)
                 continue
@@ -601,7 +637,15 @@ class StateStore:
                 if not moto_coupling.s3_bucket_exists(account_id, bucket):
                     moto_coupling.s3_create_bucket(account_id, bucket, versions)
                 continue
-            if moto_coupling.s3_set_key_versions(account_id, bucket, key, versions):
+            if len(record) == 5:  # packed versions: the key is unpickled when a request reads it
+                store = moto_coupling.s3_bucket_key_store(account_id, bucket)
+                if store is None:
+                    continue
+                if type(store) is not _LazyKeyStore:
+                    store = moto_coupling.s3_bucket_key_store(account_id, bucket, _LazyKeyStore.taking(store))
+                store.add_packed(key, versions, record[4])
+                replayed += 1
+            elif moto_coupling.s3_set_key_versions(account_id, bucket, key, versions):
                 replayed += 1
         return replayed
 
