@@ -22,7 +22,7 @@ if step == "write":
 elif step == "read-one-then-snapshot":
     store.restore()
     keys = moto_coupling.s3_backend().buckets["packed"].keys
-    assert type(keys).__name__ == "_LazyKeyStore"
+    assert type(keys).__name__ == "LazyKeyStore"
     assert len(keys) == 600 and "k/0005" in keys and "nope" not in keys
     assert keys["k/0005"].value == b"body 5"
     assert sum(chunk is not None for chunk in keys._chunks) == 2  # one of three chunks unpacked
