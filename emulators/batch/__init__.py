@@ -8,8 +8,10 @@ machine in a job folder, with the sandbox's Python first on ``PATH`` -- so
 ``python script.py`` commands of ``python:*`` images behave as in the container.
 Statuses go SUBMITTED -> PENDING -> RUNNABLE -> STARTING -> RUNNING -> SUCCEEDED /
 FAILED; ``dependsOn``, array jobs, ``retryStrategy.attempts``, ``timeout`` and
-``terminate_job``/``cancel_job`` are honoured; output goes to CloudWatch Logs
-``/aws/batch/job`` (stream ``<job-definition>/default/<job-id>``).
+``terminate_job``/``cancel_job`` are honoured (a timeout or a terminate stops the
+attempt's whole process group: SIGTERM, then SIGKILL after 2 s; the exit code is
+128 + the signal, as a container reports it); output streams to CloudWatch Logs
+``/aws/batch/job`` (stream ``<job-definition>/default/<job-id>``) while it runs.
 
 Not emulated: images (anything the command needs must be installed locally),
 vCPU/memory limits and compute-environment scheduling (jobs start at once),
