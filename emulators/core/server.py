@@ -80,6 +80,7 @@ class EmbeddedCloud:
         self._stopping = threading.Event()
         self._restored = False
         self._api_of_host: dict[str, str | None] = {}
+        self._stepfunctions_execute = False
         self._server: Any = None
         self._threads: list[threading.Thread] = []
         self._lock_fh: Any = None
@@ -223,8 +224,9 @@ class EmbeddedCloud:
             self._ensure_api(service)
 
     def _ensure_api(self, api: str) -> None:
-        if api.startswith("stepfunctions"):
-            moto_coupling.enable_stepfunctions_execution()  # idempotent; imports moto's ASL interpreter
+        if api.startswith("stepfunctions") and not self._stepfunctions_execute:
+            moto_coupling.enable_stepfunctions_execution()  # imports moto's ASL interpreter
+            self._stepfunctions_execute = True
         if not self.installer.for_api(api) and "-" in api:
             api = api.split("-")[0]  # a second BackendDict of a service ("stepfunctions-parser")
         self.installer.ensure_api(api)
