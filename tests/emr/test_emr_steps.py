@@ -182,22 +182,42 @@ def _processes_with_env(marker: str) -> list[int]:
     return found
 
 
+FOREVER = """
+import os, subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+with open(sys.argv[1] + ".tmp", "w") as out:
+    out.write(f"{os.getpid()} {child.pid}")
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+print("started", flush=True)
+time.sleep(600)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2:].split()[0] not in ("Z", "X")
+
+
 @pytest.mark.parametrize("option", ["SEND_INTERRUPT", "TERMINATE_PROCESS"])
-def test_cancel_steps_ends_a_running_step_and_its_processes(aws, s3_bucket, cluster, option):
-    """EMR 5.28+: CancelSteps reaches RUNNING steps; the spark-submit, its JVM and the Python driver all end."""
+def test_cancel_steps_ends_a_running_step_and_its_processes(aws, s3_bucket, cluster, option, tmp_path):
+    """EMR 5.28+: CancelSteps reaches RUNNING steps; the step's driver and what it started all end."""
     emr, s3 = aws.client("emr"), aws.client("s3")
-    s3.put_object(Bucket=s3_bucket, Key="scripts/forever.py",
-                  Body=b"import time\nprint('started', flush=True)\ntime.sleep(600)\n")
+    s3.put_object(Bucket=s3_bucket, Key="scripts/forever.py", Body=FOREVER.encode())
     s3.put_object(Bucket=s3_bucket, Key="scripts/quick.py", Body=b"print('after the cancelled step')\n")
+    pid_file = tmp_path / "pids"
     running, after = emr.add_job_flow_steps(JobFlowId=cluster, Steps=[
-        spark_step("forever", f"s3://{s3_bucket}/scripts/forever.py"),
+        spark_step("forever", f"s3://{s3_bucket}/scripts/forever.py", str(pid_file)),
         spark_step("after", f"s3://{s3_bucket}/scripts/quick.py")])["StepIds"]
-    marker = f"EMR_STEP_ID={running}"
     deadline = time.monotonic() + 180
-    while not (emr.describe_step(ClusterId=cluster, StepId=running)["Step"]["Status"]["State"] == "RUNNING"
-               and len(_processes_with_env(marker)) >= 2):  # spark-submit's JVM and the Python driver
-        assert time.monotonic() < deadline, "the step never got its processes running"
+    while not pid_file.exists():
+        assert time.monotonic() < deadline, "the step's script never started"
         time.sleep(0.5)
+    pids = [int(p) for p in pid_file.read_text().split()]
+    assert all(_running(p) for p in pids)
+    assert emr.describe_step(ClusterId=cluster, StepId=running)["Step"]["Status"]["State"] == "RUNNING"
 
     answers = emr.cancel_steps(ClusterId=cluster, StepIds=[running], StepCancellationOption=option)[
         "CancelStepsInfoList"]
@@ -205,8 +225,9 @@ def test_cancel_steps_ends_a_running_step_and_its_processes(aws, s3_bucket, clus
     step = wait_for_step(emr, cluster, running, timeout=120)
     assert step["Status"]["State"] == "CANCELLED", step["Status"]
     deadline = time.monotonic() + 30
-    while _processes_with_env(marker):
-        assert time.monotonic() < deadline, f"processes of the cancelled step remain: {_processes_with_env(marker)}"
+    marker = f"EMR_STEP_ID={running}"
+    while any(_running(p) for p in pids) or _processes_with_env(marker):
+        assert time.monotonic() < deadline, "processes of the cancelled step remain"
         time.sleep(0.5)
     # the queue goes on after a cancelled step
     assert wait_for_step(emr, cluster, after)["Status"]["State"] == "COMPLETED"
