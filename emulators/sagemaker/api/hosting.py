@@ -77,7 +77,10 @@ class HostingMixin:
         return endpoint.arn
 
     def delete_endpoint(self, endpoint_name: str) -> None:
-        super().delete_endpoint(endpoint_name)
+        endpoint = self.endpoints.get(endpoint_name)  # type: ignore[attr-defined]
+        super().delete_endpoint(endpoint_name)  # type: ignore[misc]
+        if endpoint is not None:
+            self.extras.pending_endpoint_configs.pop(endpoint.arn, None)  # type: ignore[attr-defined]
         serving.LOADED.pop(serving.endpoint_key(self.account_id, self.region_name, endpoint_name), None)
 
     def _endpoint(self, name: str) -> Any:

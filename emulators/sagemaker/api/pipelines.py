@@ -111,6 +111,13 @@ class PipelineBackendMixin:
         steps = [step_summary(record) for record in records]
         return steps if sort_order == "Ascending" else steps[::-1]
 
+    def delete_pipeline(self, pipeline_name: str) -> str:
+        pipeline = self.pipelines.get(documents.pipeline_name(pipeline_name))  # type: ignore[attr-defined]
+        arn = super().delete_pipeline(pipeline_name)  # type: ignore[misc]
+        for execution_arn in (pipeline.pipeline_executions if pipeline is not None else {}):
+            self.extras.pipeline_steps.pop(execution_arn, None)  # type: ignore[attr-defined]
+        return arn
+
     def stop_pipeline_execution(self, pipeline_execution_arn: str) -> str:
         execution = self._pipeline_execution(pipeline_execution_arn)
         if execution.pipeline_execution_status not in ("Executing", "Stopping"):
