@@ -10,6 +10,7 @@ import zipfile
 from datetime import datetime, timezone
 
 import pytest
+from botocore.exceptions import ClientError
 
 from emulators.cloudwatch import alarms
 
@@ -279,3 +280,9 @@ def test_anomaly_detection_operators_are_not_evaluated(operator):
         period, evaluation_periods = 60, 1
 
     assert not alarms.evaluable(Alarm())
+
+
+def test_alarm_history_refuses_a_next_token_it_did_not_give(aws):
+    with pytest.raises(ClientError) as exc:
+        aws.client("cloudwatch").describe_alarm_history(NextToken="not-a-token")
+    assert exc.value.response["Error"]["Code"] == "InvalidNextToken"

@@ -220,3 +220,23 @@ def test_result_column_names_ddl_and_partitioned_unload(aws, warehouse):
     bad = wait(data, data.execute_statement(ClusterIdentifier=cluster, Database="dev", DbUser="awsuser",
                                             Sql="SELECT * FROM missing_relation")["Id"])
     assert bad["Error"] == 'ERROR: relation "missing_relation" does not exist'
+
+
+def test_listings_page_with_tokens_and_refuse_a_bad_one(aws, warehouse):
+    data = aws.client("redshift-data")
+    target = {"ClusterIdentifier": warehouse["cluster"], "Database": "dev", "DbUser": "awsuser"}
+    for name in ("page_a", "page_b", "page_c"):
+        run(data, warehouse["cluster"], f"CREATE TABLE IF NOT EXISTS {name} (id INT)")
+    first = data.list_tables(**target, TablePattern="page%", MaxResults=2)
+    assert len(first["Tables"]) == 2 and first["NextToken"]
+    second = data.list_tables(**target, TablePattern="page%", MaxResults=2, NextToken=first["NextToken"])
+    assert [t["name"] for t in first["Tables"] + second["Tables"]] == ["page_a", "page_b", "page_c"]
+    assert "NextToken" not in second
+    statements = data.list_statements(MaxResults=1)
+    assert len(statements["Statements"]) == 1 and statements["NextToken"]
+    for call in (lambda: data.list_tables(**target, NextToken="not-a-token"),
+                 lambda: data.list_statements(NextToken="not-a-token"),
+                 lambda: data.list_schemas(**target, NextToken=first["NextToken"])):  # another listing's token
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert exc.value.response["Error"]["Code"] == "ValidationException"
