@@ -202,6 +202,7 @@ def test_tuner_respects_parallelism_and_stops_bad_jobs_early():
     assert math.isclose(outcome.best.objective, 0.95)
 
 
+@pytest.mark.slow
 def test_default_handlers_encode_csv_and_json(tmp_path):
     from sklearn.linear_model import LinearRegression
     import joblib

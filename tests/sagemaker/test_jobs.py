@@ -36,6 +36,7 @@ def test_builtin_xgboost_trains_reports_metrics_and_serves(aws, sm, runtime, dat
     assert len(scores) == 5 and all(0.0 <= s <= 1.0 for s in scores)
 
 
+@pytest.mark.slow
 def test_builtin_xgboost_missing_required_hyperparameter(sm, dataset, unique_name):
     job = train(sm, unique_name, dataset["bucket"], image=XGBOOST_IMAGE, hyperparameters={"max_depth": "3"})
     assert job["TrainingJobStatus"] == "Failed"
@@ -240,6 +241,7 @@ def test_endpoint_with_missing_model_data_fails(sm, s3_bucket, unique_name):
     (LINEAR_IMAGE, {"predictor_type": "binary_classifier", "feature_dim": "3"}, "does not match"),
     (RCF_IMAGE, {"num_trees": "50"}, "Missing required hyperparameter: feature_dim"),
 ])
+@pytest.mark.slow
 def test_builtin_algorithms_check_their_required_hyperparameters(aws, sm, s3_bucket, unique_name, image, hps, reason):
     x, y = make_dataset(60)
     supervised = "linear" in image
@@ -250,6 +252,7 @@ def test_builtin_algorithms_check_their_required_hyperparameters(aws, sm, s3_buc
     assert job["FailureReason"].startswith("ClientError: ") and reason in job["FailureReason"]
 
 
+@pytest.mark.slow
 def test_binary_linear_learner_refuses_labels_other_than_0_and_1(aws, sm, s3_bucket, unique_name):
     x, y = make_dataset(60)
     aws.client("s3").put_object(Bucket=s3_bucket, Key="data/train/a.csv", Body=csv_bytes(x, y + 1))  # 1/2 labels

@@ -112,6 +112,7 @@ def test_stop_training_job_kills_the_script(aws, sm, s3_bucket, unique_name):
     assert err.value.response["Error"]["Code"] == "ValidationException"
 
 
+@pytest.mark.slow
 def test_duplicate_training_job_name_is_refused(sm, dataset, unique_name):
     sm.create_training_job(**training_request(unique_name, dataset["bucket"]))
     with pytest.raises(ClientError) as err:
@@ -229,6 +230,7 @@ print("rounds", a.rounds)
     assert len(body.split(",")) == 3
 
 
+@pytest.mark.slow
 def test_max_runtime_stops_the_job(aws, sm, s3_bucket, unique_name):
     s3 = aws.client("s3")
     s3.put_object(Bucket=s3_bucket, Key="data/train/a.csv", Body=b"1,2\n")

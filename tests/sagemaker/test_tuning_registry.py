@@ -102,6 +102,7 @@ def test_invalid_tuning_ranges_are_refused(sm, s3_bucket, unique_name):
     assert "Logarithmic" in err.value.response["Error"]["Message"]
 
 
+@pytest.mark.slow
 def test_builtin_xgboost_tuning_uses_the_algorithm_metrics(aws, sm, dataset, unique_name):
     bucket = dataset["bucket"]
     request = tuning_request(unique_name, bucket, max_jobs=2, parallel=2)
@@ -165,6 +166,7 @@ def test_training_job_run_and_model_registry_in_mlflow(aws, sm, dataset, unique_
     assert sm.describe_model_package(ModelPackageName=arn)["ModelApprovalStatus"] == "Approved"
 
 
+@pytest.mark.slow
 def test_stop_tuning_job_stops_its_training_jobs(aws, sm, dataset, unique_name):
     bucket = dataset["bucket"]
     slow = "import time\nprint('score=0.1', flush=True)\ntime.sleep(60)\n"
