@@ -117,6 +117,7 @@ def test_bucket_listing_pages_by_100(aws, s3_bucket, signed_in, console):
     assert len(re.findall(r">(\d{4}\.json)</a>", first)) == 100
 
 
+@pytest.mark.slow
 def test_a_service_that_is_down_degrades_to_a_message(tmp_path: Path, monkeypatch):
     """Every page, with nothing answering on the endpoint: 200 and a message, no traceback."""
     import os

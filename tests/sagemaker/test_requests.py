@@ -63,6 +63,7 @@ def test_duplicate_model_and_endpoint_config_are_refused(sm, unique_name):
     sm.delete_model(ModelName=unique_name)
 
 
+@pytest.mark.slow
 def test_model_package_approval_status_must_be_an_aws_value(sm, unique_name):
     sm.create_model_package_group(ModelPackageGroupName=unique_name)
     arn = sm.create_model_package(ModelPackageGroupName=unique_name, InferenceSpecification={

@@ -25,6 +25,7 @@ def client(endpoint: str, name: str, key: str = "test", secret: str = "test", **
                         aws_secret_access_key=secret, config=Config(retries={"max_attempts": 1}, **config))
 
 
+@pytest.mark.slow
 def test_default_keys_and_iam_created_keys_work(aws, endpoint, unique_name):
     iam = aws.client("iam")
     iam.create_user(UserName=unique_name)

@@ -93,6 +93,7 @@ def test_redshift_cannot_touch_host_files(aws, outside):
     assert list(outside.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_s3_select_cannot_touch_host_files(aws, s3_bucket):
     from botocore.exceptions import ClientError
 
