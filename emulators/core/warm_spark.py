@@ -18,6 +18,7 @@ discarded** and a fresh one warms in the background, so jobs never share a JVM o
 - A driver whose warm-up failed runs the job it is given cold (``exec`` of the cold command).
 - Warming starts only when Glue or EMR runs a job (or :meth:`WarmSparkPool.prepare` asks), never at
   ``sandbox up``.
+- A ready driver no job took for ``SANDBOX_WARM_SPARK_IDLE_MINUTES`` (30) is ended; the next job starts one.
 - The warm process reads its stdin until it closes: if the server dies, the waiting driver (or the job it
   runs, with its JVM) ends.
 
@@ -55,6 +56,14 @@ RETRY_AFTER_FAILURE = 60.0
 
 def enabled() -> bool:
     return os.environ.get(SWITCH, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def idle_seconds() -> float:
+    """How long a ready driver waits for a job before it is ended (``SANDBOX_WARM_SPARK_IDLE_MINUTES``, 30)."""
+    try:
+        return max(0.0, float(os.environ.get("SANDBOX_WARM_SPARK_IDLE_MINUTES", "30")) * 60)
+    except ValueError:
+        return 1800.0
 
 
 def driver_environment(submit_args: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -153,11 +162,15 @@ class WarmSparkPool:
             log.warning("a warm Spark driver did not start (see %s); jobs start cold for a while", driver.log_path)
             with self._lock:
                 self._failed_at = time.monotonic()
-                idle = self._driver is driver and not driver.taken
-                if idle:
-                    self._driver = None
+        else:  # an idle JVM holds memory: after a while without jobs it goes (the next job starts one)
+            with driver.changed:
+                driver.changed.wait_for(lambda: driver.taken, idle_seconds())
+        with self._lock:
+            idle = self._driver is driver and not driver.taken
             if idle:
-                _kill(driver)
+                self._driver = None
+        if idle:
+            _kill(driver)
 
     # -- handing a job over -------------------------------------------------------------------------------
     def launch(self, script: str | Path, argv: list[str], env: Mapping[str, str], cwd: str | Path,
@@ -187,6 +200,8 @@ class WarmSparkPool:
                 driver = self._start_locked(submit_args, {k: v for k, v in env.items() if k not in _PRIVATE})
             driver.taken = True
             self._driver = None
+        with driver.changed:
+            driver.changed.notify_all()
         if stale is not None:
             _kill(stale)
         job = {"script": str(script), "argv": [str(a) for a in argv], "cwd": str(cwd),
@@ -198,9 +213,8 @@ class WarmSparkPool:
             assert driver.process.stdin is not None
             driver.process.stdin.write(json.dumps(job).encode() + b"\n")
             driver.process.stdin.flush()
-        except OSError:  # it died between the check and now
+        except OSError:  # it died between the check and now: this job starts cold
             _kill(driver)
-            self.prepare(submit_args, env)
             return None
         self._warm_next_when_done(driver, submit_args, env)
         return driver.process

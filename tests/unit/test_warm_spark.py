@@ -88,7 +88,8 @@ def test_a_handed_over_job_runs_on_the_running_spark_with_its_argv_env_and_folde
     assert pool.idle_pid() not in (None, warm_pid)
 
 
-def test_exit_status_and_traceback_are_those_of_a_cold_run(pool, tmp_path):
+def test_exit_status_and_traceback_are_those_of_a_cold_run(pool, tmp_path, monkeypatch):
+    monkeypatch.setenv("SANDBOX_WARM_SPARK_IDLE_MINUTES", "0.05")  # 3 s: checked at the end
     failing = write(tmp_path, "failing.py", """
         import sys
         print("before the error")
@@ -117,6 +118,15 @@ def test_exit_status_and_traceback_are_those_of_a_cold_run(pool, tmp_path):
     assert process is not None
     assert process.wait(600) == cold_run(exiting, [], tmp_path).returncode == 3
     assert "to stderr first" in (folder / "stdout").read_text()
+
+    # the driver warmed after that job is ended once it has waited SANDBOX_WARM_SPARK_IDLE_MINUTES for a job
+    deadline = time.monotonic() + 600
+    while pool.idle_pid() is None:  # the next one starts when the job's process has ended
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    while pool.idle_pid() is not None:
+        assert time.monotonic() < deadline, "an idle driver was kept"
+        time.sleep(0.5)
 
 
 class Spec:
