@@ -47,6 +47,7 @@ def test_pyathena_cursors(client_env):
     assert len(frame) == 200 and frame["monthly_spend"].dtype.kind == "f"
 
 
+@pytest.mark.slow
 def test_awswrangler_dataset_catalog_and_queries(client_env):
     import awswrangler as wr
 
@@ -70,6 +71,7 @@ def test_awswrangler_dataset_catalog_and_queries(client_env):
         assert result["total"].tolist() == [4.0, 6.5], ctas
 
 
+@pytest.mark.slow
 def test_awswrangler_metadata_helpers_and_sqlalchemy(client_env):
     import awswrangler as wr
     import sqlalchemy as sa

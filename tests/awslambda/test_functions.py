@@ -212,6 +212,7 @@ def test_unsafe_layer_is_refused(aws, unique_name):
     assert exc.value.response["Error"]["Code"] == "InvalidParameterValueException"
 
 
+@pytest.mark.slow
 def test_handler_calling_back_while_snapshots_run_does_not_deadlock(aws, unique_name, s3_bucket):
     """Each write marks the state dirty, so snapshots (exclusive lock) keep wanting to run during the invoke."""
     lam = aws.client("lambda")

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
+
 from tests.awslambda.conftest import TRUST
 from tests.awslambda.test_functions import package
 
 
+@pytest.mark.slow
 def test_function_survives_a_restart_and_its_code_folder_is_rebuilt(private_cloud):
     iam, lam = private_cloud.client("iam"), private_cloud.client("lambda")
     role = iam.create_role(RoleName="durable", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]

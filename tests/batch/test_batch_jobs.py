@@ -118,6 +118,7 @@ def test_unknown_queue_is_a_client_error(aws, unique_name):
     assert exc.value.response["Error"]["Code"] == "ClientException"
 
 
+@pytest.mark.slow
 def test_finished_jobs_survive_a_restart(tmp_path):
     import boto3
 

@@ -151,6 +151,7 @@ def test_alarm_goes_to_alarm_with_reason_history_and_sns_notification(aws, uniqu
     assert actions[0]["HistorySummary"] == f"Successfully executed action {topic}"
 
 
+@pytest.mark.slow
 def test_ok_alarm_ok_with_actions_for_each_transition(aws, unique_name):
     topic, url = topic_with_queue(aws, unique_name)
     # "ignore": a 10 s period without data between the datapoints keeps the state (with "missing" the alarm
@@ -179,6 +180,7 @@ def test_ok_alarm_ok_with_actions_for_each_transition(aws, unique_name):
         ("INSUFFICIENT_DATA", "OK"), ("OK", "ALARM"), ("ALARM", "OK")]
 
 
+@pytest.mark.slow
 def test_treat_missing_data(aws, unique_name):
     for treat, expected in (("breaching", "ALARM"), ("notBreaching", "OK")):
         make_alarm(aws, f"{unique_name}-{treat}", TreatMissingData=treat)
@@ -204,6 +206,7 @@ def test_m_of_n_datapoints_over_past_periods(aws, unique_name):
     wait_state(aws, f"{unique_name}-one", "OK")
 
 
+@pytest.mark.slow
 def test_set_alarm_state_fires_actions_once_and_is_re_evaluated(aws, unique_name):
     topic, url = topic_with_queue(aws, unique_name)
     make_alarm(aws, unique_name, AlarmActions=[topic])
@@ -245,6 +248,7 @@ def handler(event, context):
 """
 
 
+@pytest.mark.slow
 def test_lambda_alarm_action_gets_the_alarm_event(aws, unique_name, s3_bucket):
     iam = aws.client("iam")
     role = iam.create_role(RoleName=unique_name, AssumeRolePolicyDocument=json.dumps({

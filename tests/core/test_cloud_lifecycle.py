@@ -35,6 +35,7 @@ def own_config(tmp_path):
         pass
 
 
+@pytest.mark.slow
 def test_up_status_down(own_config):
     assert cloud_control.status(own_config).running is False
     status = cloud_control.up(own_config)
@@ -47,6 +48,7 @@ def test_up_status_down(own_config):
     assert not (own_config.state_dir / "server.json").exists()
 
 
+@pytest.mark.slow
 def test_second_up_says_it_is_running(own_config):
     first = cloud_control.up(own_config)
     with pytest.raises(cloud_control.AlreadyRunning, match="already running"):
@@ -62,6 +64,7 @@ def test_busy_port_gives_a_clear_message(own_config):
             cloud_control.up(own_config)
 
 
+@pytest.mark.slow
 def test_server_binds_loopback_only(own_config):
     cloud_control.up(own_config)
     info = json.loads((own_config.state_dir / "server.json").read_text())
@@ -110,6 +113,7 @@ def _assert_state_is_back(config: SandboxConfig, written: dict) -> None:
     assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"secret"
 
 
+@pytest.mark.slow
 def test_state_survives_down_and_up(own_config):
     cloud_control.up(own_config)
     written = _write_acknowledged_state(own_config)
@@ -118,6 +122,7 @@ def test_state_survives_down_and_up(own_config):
     _assert_state_is_back(own_config, written)
 
 
+@pytest.mark.slow
 def test_recovery_after_kill_9(own_config):
     status = cloud_control.up(own_config)
     written = _write_acknowledged_state(own_config)
@@ -135,6 +140,7 @@ def test_recovery_after_kill_9(own_config):
     assert leftovers == []
 
 
+@pytest.mark.slow
 def test_reset_empties_running_and_stopped_sandboxes(own_config):
     cloud_control.up(own_config)
     _write_acknowledged_state(own_config)
@@ -150,6 +156,7 @@ def test_reset_empties_running_and_stopped_sandboxes(own_config):
     assert client(own_config, "s3").list_buckets()["Buckets"] == []
 
 
+@pytest.mark.slow
 def test_two_servers_cannot_share_a_state_folder(own_config):
     cloud_control.up(own_config)
     other = SandboxConfig(state_dir=own_config.state_dir, port=free_port())

@@ -78,6 +78,7 @@ def test_crawl_lake_finds_each_table_with_types_and_partitions(aws, lake_bucket,
     assert any("Created table orders" in e["message"] for e in events["events"])
 
 
+@pytest.mark.slow
 def test_recrawl_adds_partitions_and_schema_change_makes_a_new_version(aws, s3_bucket, unique_name):
     glue = aws.client("glue")
     frame = pd.DataFrame({"id": [1, 2], "value": [1.5, 2.5], "day": ["01", "02"]})
@@ -175,6 +176,7 @@ def test_missing_database_and_table_are_entity_not_found(aws):
     assert exc.value.response["Error"]["Code"] == "EntityNotFoundException"
 
 
+@pytest.mark.slow
 def test_scheduled_crawler_runs_on_its_schedule(aws, s3_bucket, unique_name):
     s3 = aws.client("s3")
     s3.put_object(Bucket=s3_bucket, Key="sched/a.csv", Body=b"id\n1\n")
