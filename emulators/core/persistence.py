@@ -363,12 +363,27 @@ class _SnapshotPickler(pickle.Pickler):
             store.unpack_stale()
             chunks = [chunk for chunk in store._chunks if chunk is not None]
         names = list(dict.keys(store))
-        for start in range(0, len(names), KEYS_PER_CHUNK):
-            part = {name: dict.__getitem__(store, name) for name in names[start:start + KEYS_PER_CHUNK]}
-            used: set[str] = set()
-            buf = io.BytesIO()
-            _SnapshotPickler(buf, self._store, used).dump(part)
-            chunks.append((tuple(part), buf.getvalue(), tuple(used)))
+        cache = self._store._chunk_cache
+        earlier = cache.previous.get(id(store))
+        earlier_chunks = earlier[1] if earlier is not None and earlier[0] is store else []
+        fresh: list[tuple[tuple[str, ...], tuple[Any, ...], _Chunk]] = []
+        for number, start in enumerate(range(0, len(names), KEYS_PER_CHUNK)):
+            part_names = tuple(names[start:start + KEYS_PER_CHUNK])
+            part = {name: dict.__getitem__(store, name) for name in part_names}
+            # the same list objects holding the same versions, none journaled since: the chunk is unchanged
+            fingerprint = tuple((id(versions), *map(id, versions)) for versions in part.values())
+            reused = earlier_chunks[number] if number < len(earlier_chunks) else None
+            if (reused is not None and reused[0] == part_names and reused[1] == fingerprint
+                    and cache.journaled.isdisjoint(part_names)):
+                chunk = reused[2]
+            else:
+                used: set[str] = set()
+                buf = io.BytesIO()
+                _SnapshotPickler(buf, self._store, used).dump(part)
+                chunk = (part_names, buf.getvalue(), tuple(used))
+            chunks.append(chunk)
+            fresh.append((part_names, fingerprint, chunk))
+        cache.current[id(store)] = (store, fresh)
         for chunk in chunks:
             self._blobs_used.update(chunk[2])
         return (chunks,)
@@ -430,6 +445,31 @@ def _restore_s3_key(state: dict[str, Any], blob_id: str) -> Any:
     return key
 
 
+class _ChunkCache:
+    """The chunks of plain key stores written by the last S3 pickle, reused by the next one for keys that did not
+    change: a journal compaction then pickles only what was written since, not the whole lake. Any S3 change
+    that is not journaled (``mark_dirty``) makes the next pickle start afresh."""
+
+    def __init__(self) -> None:
+        self.previous: dict[int, tuple[Any, list[tuple[tuple[str, ...], tuple[Any, ...], _Chunk]]]] = {}
+        self.current: dict[int, tuple[Any, list[tuple[tuple[str, ...], tuple[Any, ...], _Chunk]]]] = {}
+        self.journaled: set[str] = set()  # key names journaled since the last S3 pickle
+        self.valid = False
+
+    def begin(self) -> None:
+        if not self.valid:
+            self.previous = {}
+        self.current = {}
+        self.valid = True  # until a change that is not journaled
+
+    def done(self, ok: bool) -> None:
+        self.previous = self.current if ok else {}
+        self.current = {}
+        self.journaled = set()
+        if not ok:
+            self.valid = False
+
+
 class StateStore:
     """Snapshots and restores all of moto's backends under one state folder."""
 
@@ -451,6 +491,7 @@ class StateStore:
         self.journal = S3Journal(self.state_dir / "journal")
         self._s3_generation = 0  # the journal generations the stored S3 pickle covers
         self._snapshot_mutex = threading.Lock()
+        self._chunk_cache = _ChunkCache()
         self.last_snapshot_seconds = 0.0
         self.snapshots_written = 0
 
@@ -459,6 +500,7 @@ class StateStore:
         """Something changed; ``include_s3=False`` when S3 certainly did not (its objects are journaled)."""
         if include_s3:
             self._s3_dirty = True
+            self._chunk_cache.valid = False
         self._dirty.set()
 
     @property
@@ -476,6 +518,7 @@ class StateStore:
         _SnapshotPickler(buf, self, used).dump(versions)
         # the versions stay a pickle of their own, so a replay can leave them packed until they are read
         record = (account_id, bucket, key, buf.getvalue(), tuple(used))
+        self._chunk_cache.journaled.add(key)
         return self.journal.append(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL), used)
 
     def journal_s3_bucket(self, account_id: str, bucket: str, region: str) -> int:
@@ -538,9 +581,15 @@ class StateStore:
                         continue
                     used: set[str] = set()
                     buf = io.BytesIO()
+                    if service == "s3":
+                        self._chunk_cache.begin()
                     try:
                         _SnapshotPickler(buf, self, used).dump(bdict)
+                        if service == "s3":
+                            self._chunk_cache.done(True)
                     except Exception as exc:  # keep the previous good copy of this service, retry soon
+                        if service == "s3":
+                            self._chunk_cache.done(False)
                         log.warning("could not snapshot %s (%s); keeping its previous state", service, exc)
                         self._dirty.set()
                         if service == "s3":
@@ -629,6 +678,7 @@ class StateStore:
             self._service_blobs.clear()
             self._unrestorable.clear()
             self._blob_cache.clear()
+            self._chunk_cache = _ChunkCache()
             self.journal.clear()
             self._s3_generation = 0
             self._s3_dirty = True

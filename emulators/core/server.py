@@ -111,6 +111,7 @@ class EmbeddedCloud:
         """Hold this around changes a background thread makes to moto's state."""
         with self.store.lock.shared():
             yield
+            self.store.mark_dirty()  # inside the lock: a snapshot that starts next sees the change as S3's too
         self.store.mark_dirty()
 
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:

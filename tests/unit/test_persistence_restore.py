@@ -73,3 +73,43 @@ def test_journaled_writes_replay_packed(tmp_path):
     _step(tmp_path, "journal-then-crash")
     _step(tmp_path, "after-crash")
     _step(tmp_path, "after-crash")  # the snapshot written after the replay holds the same
+
+
+COMPACTION = r"""
+import sys
+from pathlib import Path
+from emulators.core import moto_coupling
+from emulators.core.persistence import StateStore
+
+folder = Path(sys.argv[1])
+store = StateStore(folder)
+s3 = moto_coupling.s3_backend()
+s3.create_bucket("compacted", "us-east-1")
+for i in range(600):
+    s3.put_object("compacted", f"k/{i:04d}", f"v1 {i}".encode())
+store.snapshot()
+# journaled writes, then a compaction-only S3 pickle: unchanged chunks are reused, changed ones re-pickled
+s3.put_object("compacted", "k/0003", b"v2")
+s3.put_object("compacted", "k/0600", b"new")
+for key in ("k/0003", "k/0600"):
+    store.journal.sync(store.journal_s3_key("123456789012", "compacted", key))
+store._s3_dirty = False
+store.journal.records = 10 ** 9  # compaction due
+(_, before), = store._chunk_cache.previous.values()
+store.snapshot()
+(_, after), = store._chunk_cache.previous.values()
+assert after[1][2] is before[1][2]  # keys 256-511 unchanged: the chunk's pickle is reused
+assert after[0][2] is not before[0][2]  # k/0003 was rewritten
+fresh = StateStore(folder)
+moto_coupling.reset_all_backends()
+fresh.restore()
+keys = moto_coupling.s3_backend().buckets["compacted"].keys
+assert keys["k/0003"].value == b"v2", keys["k/0003"].value
+assert keys["k/0600"].value == b"new" and keys["k/0599"].value == b"v1 599" and len(keys) == 601
+print("ok")
+"""
+
+
+def test_a_compaction_reuses_unchanged_chunks_and_keeps_changed_keys(tmp_path):
+    done = subprocess.run([sys.executable, "-c", COMPACTION, str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
