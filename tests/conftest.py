@@ -140,14 +140,31 @@ def trained_model(aws):
     return {**data, "job": job, "uri": job["ModelArtifacts"]["S3ModelArtifacts"]}
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under ``pytest -n N --dist loadgroup`` (``python3 run.py test``), keep the tests that share a module- or
-    class-scoped fixture on one worker (an ``xdist_group`` per module), so that fixture is built once."""
-    for item in items:
-        fixture_info = getattr(item, "_fixtureinfo", None)
-        if fixture_info is None or item.get_closest_marker("xdist_group"):
-            continue
-        scopes = {d.scope for defs in fixture_info.name2fixturedefs.values() for d in defs}
-        if scopes & {"module", "class", "package"}:
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Under ``pytest -n N --dist loadgroup`` (what ``python3 run.py test`` runs): tests go to workers one by
+    one, except that the tests of a module with a module- or class-scoped fixture go to one worker together,
+    so that fixture is built once. (pytest-xdist's own loadgroup reads ``xdist_group`` marks from node ids,
+    which pytest 9 no longer lets a plugin change; this scheduler groups by module instead.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    pinned = modules_with_shared_fixtures(config.rootpath)
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if "@" in nodeid.rsplit("]", 1)[-1]:  # an explicit xdist_group suffix
+                return nodeid.rsplit("@", 1)[-1]
+            module = nodeid.split("::", 1)[0]
+            return module if module in pinned else nodeid
+
+    return SharedFixtureScheduling(config, log)
+
+
+def modules_with_shared_fixtures(root: Path) -> set[str]:
+    """Test modules (paths relative to ``root``) that define a fixture of module, class or package scope."""
+    import re
+
+    shared = re.compile(r"@pytest\.fixture\(\s*scope=[\"'](module|class|package)[\"']")
+    return {path.relative_to(root).as_posix() for path in (root / "tests").rglob("test_*.py")
+            if shared.search(path.read_text(encoding="utf-8"))}
