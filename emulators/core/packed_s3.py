@@ -10,6 +10,7 @@ every chunk when the bucket is listed.
 
 from __future__ import annotations
 
+import gc
 import io
 import logging
 import pickle
@@ -74,25 +75,35 @@ class LazyKeyStore(moto_coupling.s3_key_store_class()):  # type: ignore[misc]
             else:
                 index = self._chunk_of.get(name)
                 indexes = [] if index is None else [index]
-            for index in indexes:
-                chunk = self._chunks[index]
-                if chunk is None:
+            collecting = len(indexes) > 1 and gc.isenabled()
+            if collecting:
+                gc.disable()  # unpickling many chunks allocates millions of objects: no generational rescans
+            try:
+                self._unpack_chunks(indexes)
+            finally:
+                if collecting:
+                    gc.enable()
+
+    def _unpack_chunks(self, indexes: list[int]) -> None:
+        for index in indexes:
+            chunk = self._chunks[index]
+            if chunk is None:
+                continue
+            try:
+                part = pickle.loads(chunk[1])
+            except Exception as exc:
+                log.error("%d S3 keys could not be restored (%s): skipped", len(chunk[0]), exc)
+                part = {}
+            if isinstance(part, list):  # one journaled key's versions
+                part = {chunk[0][0]: part}
+            for each in chunk[0]:
+                if self._chunk_of.get(each) != index:  # a newer chunk or a delete replaced it
                     continue
-                try:
-                    part = pickle.loads(chunk[1])
-                except Exception as exc:
-                    log.error("%d S3 keys could not be restored (%s): skipped", len(chunk[0]), exc)
-                    part = {}
-                if isinstance(part, list):  # one journaled key's versions
-                    part = {chunk[0][0]: part}
-                for each in chunk[0]:
-                    if self._chunk_of.get(each) != index:  # a newer chunk or a delete replaced it
-                        continue
-                    del self._chunk_of[each]
-                    if part.get(each):
-                        dict.__setitem__(self, each, part[each])
-                self._chunks[index] = None
-                self._stale.discard(index)
+                del self._chunk_of[each]
+                if part.get(each):
+                    dict.__setitem__(self, each, part[each])
+            self._chunks[index] = None
+            self._stale.discard(index)
 
     def unpack_stale(self) -> None:
         """Unpack chunks that hold replaced keys, so a snapshot never writes a replaced version."""
