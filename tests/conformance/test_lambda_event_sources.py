@@ -177,6 +177,7 @@ def test_kinesis_report_batch_item_failures_retries_from_the_failed_record(aws, 
                                                                            ["retry-me", "x4"]]
 
 
+@pytest.mark.slow
 def test_dynamodb_stream_mapping(aws, s3_bucket, unique_name):
     """Lambda developer guide, "Tutorial: Using Lambda with Amazon DynamoDB streams" (with-ddb-example):
     a table with a stream, a mapping from TRIM_HORIZON, INSERT/MODIFY/REMOVE records in batches."""

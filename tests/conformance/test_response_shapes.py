@@ -88,6 +88,7 @@ def lambda_role(aws):
                                AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
 
 
+@pytest.mark.slow
 def test_lambda_kinesis_and_event_source_mapping_responses(aws, unique_name, lambda_role):
     """Lambda developer guide "Using Lambda with Kinesis" (services-kinesis-create): create the function
     and stream, map them, then describe each; Kinesis API reference for the stream calls."""

@@ -28,6 +28,7 @@ def test_clients_named_with_an_aws_endpoint_reach_the_sandbox(aws):
     assert own.meta.endpoint_url == aws.endpoint_url
 
 
+@pytest.mark.slow
 def test_sdk_session_default_bucket_and_account_come_from_the_sandbox(aws):
     """SageMaker Python SDK docs, ``sagemaker.session.Session`` (v2) / ``sagemaker.core`` Session (v3):
     ``account_id()`` and ``default_bucket()`` on the sandbox, with no explicit bucket."""

@@ -13,6 +13,7 @@ import pytest
 
 from .conftest import screenshot
 
+pytestmark = pytest.mark.slow  # a Chromium per worker, pages that load and poll
 ROLE = "arn:aws:iam::123456789012:role/sandbox-console"
 
 

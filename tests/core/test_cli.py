@@ -81,6 +81,7 @@ def test_env_prints_exports(monkeypatch):
     assert "export AWS_ENDPOINT_URL=http://127.0.0.1:4566" in result.output
 
 
+@pytest.mark.slow
 def test_demo_lake_step_runs(cloud):
     result = CliRunner().invoke(main, ["demo", "--only", "lake", "--size", "tiny"])
     assert result.exit_code == 0, result.output

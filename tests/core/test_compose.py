@@ -40,6 +40,7 @@ def test_every_published_port_is_loopback_only(compose):
             assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} beyond loopback"
 
 
+@pytest.mark.slow
 def test_endpoint_variables_name_real_services(compose):
     session = botocore.session.get_session()
     available = set(session.get_available_services())

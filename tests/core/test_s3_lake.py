@@ -142,6 +142,7 @@ def test_object_tags_round_trip(aws, s3_bucket):
     assert s3.get_object_tagging(Bucket=s3_bucket, Key="t")["TagSet"] == [{"Key": "pii", "Value": "true"}]
 
 
+@pytest.mark.slow
 def test_partitioned_write_then_filtered_read_opens_only_matching_partitions(aws, s3_bucket, kms_key):
     frame = datasets.orders(2_000, days=10)
     ts = frame["order_ts"]
@@ -167,6 +168,7 @@ def test_partitioned_write_then_filtered_read_opens_only_matching_partitions(aws
     assert scan.bytes_read < sum(o["Size"] for o in s3.list_objects_v2(Bucket=s3_bucket, Prefix="sales/")["Contents"])
 
 
+@pytest.mark.slow
 def test_filter_on_unknown_partition_column_is_a_clear_error(aws, s3_bucket):
     frame = pd.DataFrame({"k": ["a", "b"], "v": [1, 2]})
     lake.write_partitioned(aws, frame, f"s3://{s3_bucket}/t/", ["k"])

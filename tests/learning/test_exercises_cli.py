@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from sandbox.cli import main
@@ -47,6 +48,7 @@ def test_check_reports_missing_then_pass(cloud, aws):
     assert usage.exit_code == 2 and "--all" in usage.output
 
 
+@pytest.mark.slow
 def test_setup_builds_the_broken_start_of_a_diagnose_and_fix_exercise(cloud, aws):
     from sandbox.exercises import get, run_check
 

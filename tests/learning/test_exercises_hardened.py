@@ -63,6 +63,7 @@ def test_ex04_rows_outside_their_day_partition_fail(own):
     assert "5 day partitions" in result.confirmed   # the layout itself is right: only the rows are wrong
 
 
+@pytest.mark.slow
 def test_ex09_any_successful_run_and_any_parquet_fail(own):
     s3, glue = own.client("s3"), own.client("glue")
     s3.create_bucket(Bucket="ex09-etl")
@@ -111,6 +112,7 @@ def _cluster(own, name):
                                           DBName="dev")
 
 
+@pytest.mark.slow
 def test_ex14_insert_without_distkey_fails(own):
     data = own.client("redshift-data")
     _cluster(own, "ex14-warehouse")
@@ -127,6 +129,7 @@ def test_ex14_insert_without_distkey_fails(own):
     assert "orders holds 200 rows" in result.confirmed
 
 
+@pytest.mark.slow
 def test_ex15_local_table_named_like_spectrum_fails(own):
     data = own.client("redshift-data")
     _cluster(own, "ex15-warehouse")

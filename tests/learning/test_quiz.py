@@ -228,6 +228,7 @@ def test_quiz_with_nothing_matching_says_so(state_dir):
     assert result.exit_code != 0 and "no questions match" in result.output
 
 
+@pytest.mark.slow
 def test_export_json_holds_the_whole_bank(tmp_path, bank):
     runner = CliRunner()
     result = runner.invoke(main, ["quiz", "export", "--json"])

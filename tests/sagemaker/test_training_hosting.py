@@ -85,6 +85,7 @@ def test_output_failure_file_is_the_failure_reason(aws, sm, s3_bucket, unique_na
     assert job["FailureReason"] == "bad hyperparameter: depth"
 
 
+@pytest.mark.slow
 def test_unknown_image_fails_with_the_supported_list(sm, dataset, unique_name):
     job = train(sm, unique_name, dataset["bucket"], image="123456789012.dkr.ecr.us-east-1.amazonaws.com/my-own:latest")
     assert job["TrainingJobStatus"] == "Failed"
@@ -97,6 +98,7 @@ def test_missing_input_data_fails(sm, s3_bucket, unique_name):
     assert "No S3 objects found" in job["FailureReason"]
 
 
+@pytest.mark.slow
 def test_stop_training_job_kills_the_script(aws, sm, s3_bucket, unique_name):
     s3 = aws.client("s3")
     s3.put_object(Bucket=s3_bucket, Key="data/train/a.csv", Body=b"1,2\n")
@@ -180,6 +182,7 @@ def output_fn(prediction, accept):
 '''
 
 
+@pytest.mark.slow
 def test_inference_script_inside_model_tar_gz_is_honoured(aws, sm, runtime, s3_bucket, unique_name):
     from sklearn.linear_model import LogisticRegression
 
