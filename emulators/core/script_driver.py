@@ -201,15 +201,37 @@ def _serve_one_job() -> None:
     print("warm driver ready" if warm else "warm driver failed, a job given to it runs cold", flush=True)
     job = json.loads(jobs.get())
     _take_job_outputs(job)
-    if not warm:
-        os.environ.update(job.get("set", {}))
-        for key in job.get("unset", []):
-            os.environ.pop(key, None)
-        os.chdir(job["cwd"])
-        os.execv(sys.executable, [sys.executable, os.path.abspath(__file__), job["script"], *job["argv"]])
+    if not warm or not _apply_sql_conf(job.get("sql_conf") or {}):
+        _run_cold(job)
     _apply_environment(job)
     os.chdir(job["cwd"])
     run_script(job["script"], list(job["argv"]))
+
+
+def _apply_sql_conf(settings: dict[str, str]) -> bool:
+    """Set ``spark.sql.*`` settings on the running session; False if one is static (only a new JVM takes it)."""
+    if not settings:
+        return True
+    from pyspark.sql import SparkSession
+
+    session = SparkSession.getActiveSession()
+    if session is None or not all(session.conf.isModifiable(key) for key in settings):
+        return False
+    for key, value in settings.items():
+        session.conf.set(key, value)
+    return True
+
+
+def _run_cold(job: dict[str, Any]) -> None:
+    """Replace this process by the job's cold command (its JVM, if any, ends with our stdin pipe to it)."""
+    os.environ.update(job.get("set", {}))
+    for key in job.get("unset", []):
+        os.environ.pop(key, None)
+    os.chdir(job["cwd"])
+    if _jvm_output["err"] != 2:  # spark-submit itself writes its JVM's stderr to the stderr file
+        os.dup2(_jvm_output["err"], 2)
+    command = job.get("cold_command") or [sys.executable, os.path.abspath(__file__), job["script"], *job["argv"]]
+    os.execv(command[0], command)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ discarded** and a fresh one warms in the background, so jobs never share a JVM o
 
 - A job runs cold (the pool answers ``None``) when the pool is switched off (``SANDBOX_WARM_SPARK=0``),
   stopped, when a driver failed to warm in the last minute, or when the command carries what a running JVM
-  cannot take (spark-submit options of an EMR step, no ``PYSPARK_SUBMIT_ARGS``).
+  cannot take (spark-submit options of an EMR step other than ``--master`` and ``--conf spark.sql.*``, or
+  no ``PYSPARK_SUBMIT_ARGS``). ``spark.sql.*`` settings are applied to the running session; a static one
+  (which a session cannot change) makes the driver ``exec`` the step's own spark-submit instead.
 - A job whose Spark configuration differs from the idle driver's (``PYSPARK_SUBMIT_ARGS``, ``JAVA_HOME``,
   ``SPARK_HOME``, ... :data:`JVM_VARIABLES`), or that finds no driver at all, gets a fresh driver of its
   own configuration that runs it as soon as its Spark is up: the work of a cold start, without a second
@@ -175,13 +177,18 @@ class WarmSparkPool:
     # -- handing a job over -------------------------------------------------------------------------------
     def launch(self, script: str | Path, argv: list[str], env: Mapping[str, str], cwd: str | Path,
                stdout_path: str | Path, stderr_path: str | Path | None,
-               python_stderr_to_stdout: bool = False, append: bool = False) -> subprocess.Popen | None:
+               python_stderr_to_stdout: bool = False, append: bool = False,
+               sql_conf: Mapping[str, str] | None = None,
+               cold_command: list[str] | None = None) -> subprocess.Popen | None:
         """Run a job on the warm driver: its Popen (already in its own session), or None to start cold.
 
         ``env`` is the job's whole environment (what the cold process would get). ``stderr_path`` None puts
         stderr into stdout; ``python_stderr_to_stdout`` does so for the script's stderr only (as
         spark-submit does) while the JVM's own stderr goes to ``stderr_path``. ``append`` adds to the files
-        instead of replacing them. The Popen's stdin is the driver's lifeline: closing it ends the job.
+        instead of replacing them. ``sql_conf``: ``spark.sql.*`` settings applied to the running session
+        before the script; one the session cannot change (a static one) makes the driver ``exec``
+        ``cold_command`` instead, as does a failed warm-up. The Popen's stdin is the driver's lifeline:
+        closing it ends the job.
         """
         if not enabled():
             return None
@@ -207,6 +214,7 @@ class WarmSparkPool:
         job = {"script": str(script), "argv": [str(a) for a in argv], "cwd": str(cwd),
                "stdout": str(stdout_path), "stderr": str(stderr_path) if stderr_path else None,
                "python_stderr_to_stdout": python_stderr_to_stdout, "append": append,
+               "sql_conf": dict(sql_conf or {}), "cold_command": list(cold_command or []),
                "set": {k: v for k, v in env.items() if driver.env.get(k) != v and k not in _PRIVATE},
                "unset": [k for k in driver.env if k not in env]}
         try:
@@ -256,9 +264,10 @@ class WarmSparkPool:
         parsed = _job_of_command([str(c) for c in spec.command], spec.env)
         if parsed is None:
             return None
-        script, argv, env, through_spark_submit = parsed
+        script, argv, env, through_spark_submit, sql_conf = parsed
         return self.launch(script, argv, env, spec.cwd, spec.stdout_path, getattr(spec, "stderr_path", None),
-                           through_spark_submit, bool(getattr(spec, "append", False)))
+                           through_spark_submit, bool(getattr(spec, "append", False)), sql_conf,
+                           [str(c) for c in spec.command])
 
     # -- state --------------------------------------------------------------------------------------------
     def ready(self) -> bool:
@@ -292,8 +301,9 @@ class WarmSparkPool:
 
 
 def _job_of_command(command: list[str], env: Mapping[str, str]
-                    ) -> tuple[str, list[str], dict[str, str], bool] | None:
-    """(script, argv, environment, through spark-submit) of a cold job command, or None if it must run cold."""
+                    ) -> tuple[str, list[str], dict[str, str], bool, dict[str, str]] | None:
+    """(script, argv, environment, through spark-submit, spark.sql settings) of a cold job command, or None
+    when it must run cold (spark-submit options other than ``--master`` and ``--conf spark.sql.*``)."""
     from emulators.core import script_driver
 
     driver = os.path.realpath(script_driver.__file__)
@@ -303,12 +313,23 @@ def _job_of_command(command: list[str], env: Mapping[str, str]
     at = where[0]
     script, argv = command[at + 1], command[at + 2:]
     if at == 1 and os.path.realpath(command[0]) == os.path.realpath(sys.executable):
-        return (script, argv, dict(env), False) if env.get("PYSPARK_SUBMIT_ARGS") else None
-    options = command[1:at]
-    if os.path.basename(command[0]) == "spark-submit" and len(options) == 2 and options[0] == "--master":
-        submit_args = LOOPBACK_SUBMIT_ARGS.format(master=options[1])
-        return script, argv, {**env, "PYSPARK_SUBMIT_ARGS": submit_args}, True
-    return None
+        return (script, argv, dict(env), False, {}) if env.get("PYSPARK_SUBMIT_ARGS") else None
+    if os.path.basename(command[0]) != "spark-submit":
+        return None
+    options, master, sql_conf = command[1:at], None, {}
+    if len(options) % 2:
+        return None
+    for name, value in zip(options[::2], options[1::2]):
+        if name == "--master" and master is None:
+            master = value
+        elif name in ("--conf", "-c") and value.startswith("spark.sql.") and "=" in value:
+            key, _, setting = value.partition("=")
+            sql_conf[key] = setting
+        else:
+            return None
+    if master is None:
+        return None
+    return script, argv, {**env, "PYSPARK_SUBMIT_ARGS": LOOPBACK_SUBMIT_ARGS.format(master=master)}, True, sql_conf
 
 
 def _same_jvm(warm_env: Mapping[str, str], job_env: Mapping[str, str]) -> bool:

@@ -108,16 +108,20 @@ def test_exit_status_and_traceback_are_those_of_a_cold_run(pool, tmp_path, monke
 
     exiting = write(tmp_path, "exiting.py", """
         import sys
+        from pyspark.sql import SparkSession
         print("to stderr first", file=sys.stderr)
+        print("partitions", SparkSession.builder.getOrCreate().conf.get("spark.sql.shuffle.partitions"))
         sys.exit(3)
         """)
     folder = tmp_path / "emr"
     folder.mkdir()
     process = pool.launch(exiting, [], driver_environment(SUBMIT), folder, folder / "stdout", folder / "stderr",
-                          python_stderr_to_stdout=True)  # as spark-submit passes the driver's stderr on
+                          python_stderr_to_stdout=True,  # as spark-submit passes the driver's stderr on
+                          sql_conf={"spark.sql.shuffle.partitions": "3"})
     assert process is not None
-    assert process.wait(600) == cold_run(exiting, [], tmp_path).returncode == 3
-    assert "to stderr first" in (folder / "stdout").read_text()
+    assert process.wait(600) == 3  # sys.exit(3), as a cold run exits
+    out = (folder / "stdout").read_text()
+    assert "to stderr first" in out and "partitions 3" in out
 
     # the driver warmed after that job is ended once it has waited SANDBOX_WARM_SPARK_IDLE_MINUTES for a job
     deadline = time.monotonic() + 600
@@ -151,7 +155,8 @@ def test_jobs_start_cold_when_switched_off_stopped_or_needing_another_jvm(pool, 
     # spark-submit options a running JVM cannot take, or no Spark configuration at all: cold
     submit = spark_submit_executable()
     for command in ([submit, "--master", "local[*]", "--conf", "spark.executor.memory=2g", script_driver.__file__,
-                     "s.py"], [submit, "--master", "local[*]", "--py-files", "deps.zip", script_driver.__file__, "s.py"],
+                     "s.py"],
+                    [submit, "--master", "local[*]", "--py-files", "deps.zip", script_driver.__file__, "s.py"],
                     [sys.executable, "other_program.py"]):
         assert pool.launch_spec(Spec(command, env, tmp_path)) is None
     assert pool.launch_spec(Spec(glue_command, {k: v for k, v in env.items() if k != "PYSPARK_SUBMIT_ARGS"},
@@ -178,12 +183,18 @@ def test_commands_the_pool_can_take_over():
 
     env = driver_environment(SUBMIT)
     glue = _job_of_command([sys.executable, script_driver.__file__, "/w/job.py", "--JOB_NAME", "j"], env)
-    assert glue == ("/w/job.py", ["--JOB_NAME", "j"], env, False)
+    assert glue == ("/w/job.py", ["--JOB_NAME", "j"], env, False, {})
     emr_env = {k: v for k, v in env.items() if k != "PYSPARK_SUBMIT_ARGS"}
-    script, argv, step_env, through_submit = _job_of_command(
-        [spark_submit_executable(), "--master", "local[2]", script_driver.__file__, "/w/s.py", "a"], emr_env)
+    submit = spark_submit_executable()
+    script, argv, step_env, through_submit, sql_conf = _job_of_command(
+        [submit, "--master", "local[2]", "--conf", "spark.sql.shuffle.partitions=2", script_driver.__file__,
+         "/w/s.py", "a"], emr_env)
     assert (script, argv, through_submit) == ("/w/s.py", ["a"], True)
+    assert sql_conf == {"spark.sql.shuffle.partitions": "2"}
     assert step_env["PYSPARK_SUBMIT_ARGS"].startswith("--master local[2] --conf spark.ui.enabled=false")
+    for options in (["--conf", "spark.executor.memory=2g"], ["--name", "x"], ["--conf"]):
+        assert _job_of_command([submit, "--master", "local", *options, script_driver.__file__, "/w/s.py"],
+                               emr_env) is None
 
 
 def test_a_driver_that_cannot_start_spark_runs_its_job_cold(tmp_path):
