@@ -6,6 +6,8 @@ import base64
 import json
 import time
 
+import pytest
+
 from tests.awslambda.test_functions import create, wait_for
 
 TRANSFORM = """
@@ -86,6 +88,7 @@ def test_firehose_transformation_function_error(aws, s3_bucket, unique_name):
     assert objects(s3, s3_bucket, "ok/") == []
 
 
+@pytest.mark.slow
 def test_step_functions_lambda_tasks(aws, unique_name):
     from tests.stepfunctions.test_state_machines import ROLE as SFN_ROLE, wait_for_execution
 
@@ -112,6 +115,7 @@ def test_step_functions_lambda_tasks(aws, unique_name):
     assert json.loads(result["output"]) == {"label": "big", "value": 14}
 
 
+@pytest.mark.slow
 def test_step_functions_lambda_error_is_catchable(aws, unique_name):
     from tests.stepfunctions.test_state_machines import ROLE as SFN_ROLE, wait_for_execution
 

@@ -146,6 +146,7 @@ def test_lambda_target_is_invoked_asynchronously_with_the_event(aws, unique_name
     s3.delete_object(Bucket=s3_bucket, Key="from-eventbridge.json")
 
 
+@pytest.mark.slow
 def test_missing_target_goes_to_the_dead_letter_queue(aws, unique_name):
     url, dlq = make_queue(aws, unique_name + "-dlq")
     missing = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{unique_name}-missing"

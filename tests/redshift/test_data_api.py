@@ -161,6 +161,7 @@ def test_parameters_and_list_statements(aws, warehouse):
     assert [s["Id"] for s in listed] == [statement_id]
 
 
+@pytest.mark.slow
 def test_warehouse_and_statements_survive_a_restart(private_cloud):
     private_cloud.client("redshift").create_cluster(
         ClusterIdentifier="durable", NodeType="ra3.xlplus", MasterUsername="awsuser",

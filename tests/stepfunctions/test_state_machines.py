@@ -125,6 +125,7 @@ def _client_error(call, **kwargs) -> str:
     return exc.value.response["Error"]["Code"]
 
 
+@pytest.mark.slow
 def test_glue_job_run_sync_waits_for_the_run(aws, s3_bucket, unique_name):
     glue, sfn = aws.client("glue"), aws.client("stepfunctions")
     aws.client("s3").put_object(Bucket=s3_bucket, Key="jobs/hello.py", Body=b"print('hello from glue')\n")

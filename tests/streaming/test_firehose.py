@@ -155,6 +155,7 @@ def test_unknown_stream(aws):
     assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
+@pytest.mark.slow
 def test_buffered_records_survive_a_restart(private_cloud):
     s3, firehose = private_cloud.client("s3"), private_cloud.client("firehose")
     s3.create_bucket(Bucket="durable-firehose")

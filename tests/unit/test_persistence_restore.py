@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 SCRIPT = r"""
 import sys
 from pathlib import Path
@@ -62,12 +64,14 @@ def _step(folder, step):
     assert done.returncode == 0, done.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_packed_keys_round_trip(tmp_path):
     _step(tmp_path, "write")
     _step(tmp_path, "read-one-then-snapshot")
     _step(tmp_path, "read-all")
 
 
+@pytest.mark.slow
 def test_journaled_writes_replay_packed(tmp_path):
     _step(tmp_path, "write")
     _step(tmp_path, "journal-then-crash")
