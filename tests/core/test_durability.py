@@ -140,6 +140,7 @@ def stored_state(tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # the first attempt also builds the 100,000-object state; listing them all is slow
 @pytest.mark.parametrize("attempt", range(3))
 def test_kill_9_loses_no_acknowledged_object_with_100k_stored(tmp_path, stored_state, attempt):
     import shutil
