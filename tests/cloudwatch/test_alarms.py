@@ -120,6 +120,7 @@ def make_alarm(aws, name, **kwargs):
     aws.client("cloudwatch").put_metric_alarm(**params)
 
 
+@pytest.mark.slow
 def test_alarm_goes_to_alarm_with_reason_history_and_sns_notification(aws, unique_name):
     topic, url = topic_with_queue(aws, unique_name)
     make_alarm(aws, unique_name, AlarmActions=[topic], AlarmDescription="too high")

@@ -6,6 +6,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from emulators.core import jobs
 from emulators.emr import steps
 
@@ -33,6 +35,7 @@ def _alive_with(marker: str) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 def test_step_timeout_ends_every_process_of_the_step(tmp_path):
     marker_value = f"s-TIMEOUT{time.monotonic_ns()}"
     env = steps.step_environment("http://127.0.0.1:4566", "us-east-1", tmp_path, {"EMR_STEP_ID": marker_value})

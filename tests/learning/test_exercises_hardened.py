@@ -144,6 +144,7 @@ def test_ex15_local_table_named_like_spectrum_fails(own):
                                "Spectrum)"], result.problems
 
 
+@pytest.mark.slow
 def test_ex16_pass_states_fail(own):
     sfn = own.client("stepfunctions")
     definition = {"StartAt": "Check", "States": {

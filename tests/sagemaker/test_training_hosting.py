@@ -92,6 +92,7 @@ def test_unknown_image_fails_with_the_supported_list(sm, dataset, unique_name):
     assert "sagemaker-scikit-learn" in job["FailureReason"] and "Docker" in job["FailureReason"]
 
 
+@pytest.mark.slow
 def test_missing_input_data_fails(sm, s3_bucket, unique_name):
     job = train(sm, unique_name, s3_bucket)
     assert job["TrainingJobStatus"] == "Failed"

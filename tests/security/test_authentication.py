@@ -77,6 +77,7 @@ def test_unsigned_requests_are_refused(endpoint):
     assert iam.status_code == 403 and error_code(iam) == "MissingAuthenticationToken"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signature_version", [None, "s3v4"])
 def test_a_presigned_url_works_until_it_expires(aws, endpoint, s3_bucket, signature_version):
     aws.client("s3").put_object(Bucket=s3_bucket, Key="report.csv", Body=b"x,y\n")

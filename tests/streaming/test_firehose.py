@@ -30,6 +30,7 @@ def create(firehose, name, bucket, **extended):
                                     ExtendedS3DestinationConfiguration=config)
 
 
+@pytest.mark.slow
 def test_size_hint_writes_one_object_then_interval_writes_the_rest(aws, s3_bucket, unique_name):
     firehose, s3 = aws.client("firehose"), aws.client("s3")
     create(firehose, unique_name, s3_bucket, BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 4})
@@ -126,6 +127,7 @@ def test_parquet_conversion_with_a_glue_schema(aws, s3_bucket, unique_name):
     assert error["errorCode"] == "DataFormatConversion.MalformedData"
 
 
+@pytest.mark.slow
 def test_kinesis_stream_as_source(aws, s3_bucket, unique_name):
     kinesis, firehose, s3 = aws.client("kinesis"), aws.client("firehose"), aws.client("s3")
     kinesis.create_stream(StreamName=unique_name, ShardCount=2)
@@ -204,6 +206,7 @@ def test_redshift_destination_copies_into_the_warehouse(aws, s3_bucket, unique_n
     assert records[1]["doubleValue"] == 6.0
 
 
+@pytest.mark.slow
 def test_kinesis_source_starts_at_latest(aws, s3_bucket, unique_name):
     kinesis, firehose, s3 = aws.client("kinesis"), aws.client("firehose"), aws.client("s3")
     kinesis.create_stream(StreamName=unique_name, ShardCount=1)

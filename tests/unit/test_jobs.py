@@ -95,6 +95,7 @@ def test_lines_stream_while_the_process_runs(tmp_path, reg):
     assert seen == ["first", "last"]
 
 
+@pytest.mark.slow
 def test_timeout_kills_grandchildren(tmp_path, reg):
     outcome = jobs.run(_spec(tmp_path, FAMILY, timeout=3, grace=1), reg, "k")
     assert outcome.timed_out and not outcome.stopped
