@@ -13,13 +13,11 @@ discarded** and a fresh one warms in the background, so jobs never share a JVM o
   cannot take (spark-submit options of an EMR step other than ``--master`` and ``--conf spark.sql.*``, or
   no ``PYSPARK_SUBMIT_ARGS``). ``spark.sql.*`` settings are applied to the running session; a static one
   (which a session cannot change) makes the driver ``exec`` the step's own spark-submit instead.
-- A job whose Spark configuration differs from the idle driver's (``PYSPARK_SUBMIT_ARGS``, ``JAVA_HOME``,
-  ``SPARK_HOME``, ... :data:`JVM_VARIABLES`), or that finds no driver at all, gets a fresh driver of its
-  own configuration that runs it as soon as its Spark is up: the work of a cold start, without a second
-  JVM warming beside it on the same cores. A job given to a driver still warming waits for it.
-- A driver whose warm-up failed runs the job it is given cold (``exec`` of the cold command).
+- A job starts cold too when no driver is ready for its Spark configuration (``PYSPARK_SUBMIT_ARGS``,
+  ``JAVA_HOME``, ``SPARK_HOME``, ... :data:`JVM_VARIABLES`); the pool then warms one for that configuration
+  (replacing an idle driver of another one), so the next such job finds it. A job never waits for a warm-up.
 - Warming starts only when Glue or EMR runs a job (or :meth:`WarmSparkPool.prepare` asks), never at
-  ``sandbox up``.
+  ``sandbox up``; after each job that ran on a driver, the next one warms once that job's process ended.
 - A ready driver no job took for ``SANDBOX_WARM_SPARK_IDLE_MINUTES`` (30) is ended; the next job starts one.
 - The warm process reads its stdin until it closes: if the server dies, the waiting driver (or the job it
   runs, with its JVM) ends.
@@ -53,6 +51,9 @@ JVM_VARIABLES = ("PYSPARK_SUBMIT_ARGS", "JAVA_HOME", "JAVA_TOOL_OPTIONS", "_JAVA
 LOOPBACK_SUBMIT_ARGS = ("--master {master} --conf spark.ui.enabled=false --conf spark.driver.bindAddress=127.0.0.1 "
                         "--conf spark.driver.host=127.0.0.1 pyspark-shell")
 _PRIVATE = ("SANDBOX_WARM_READY_FD",)
+# one run's own variables (step and cluster ids, bookmark file, staging folder): a driver warmed for the next
+# job does not carry them, so no process outlives a step with its id in its environment
+RUN_VARIABLES = ("EMR_", "SANDBOX_GLUE_", "SANDBOX_SPARK_STAGING")
 RETRY_AFTER_FAILURE = 60.0
 
 
@@ -118,8 +119,8 @@ class WarmSparkPool:
         if not enabled():
             return
         with self._lock:
-            if env is not None:
-                self._env = {k: v for k, v in env.items() if k not in _PRIVATE}
+            if env is not None:  # the next job's driver: without this job's own identity (set at hand-over)
+                self._env = {k: v for k, v in env.items() if k not in _PRIVATE and not k.startswith(RUN_VARIABLES)}
             if self._stopped or time.monotonic() - self._failed_at < RETRY_AFTER_FAILURE:
                 return
             current = self._driver
@@ -196,21 +197,18 @@ class WarmSparkPool:
         if not submit_args:
             return None
         with self._lock:
-            if self._stopped or time.monotonic() - self._failed_at < RETRY_AFTER_FAILURE:
-                return None
-            driver, stale = self._driver, None
-            if (driver is None or driver.state == "failed" or driver.process.poll() is not None
-                    or not _same_jvm(driver.env, env)):
-                # nothing warm for this configuration: a fresh driver takes the job and runs it as soon as its
-                # Spark is up (a cold start's work, without a second JVM warming beside it on the same cores)
-                stale = driver
-                driver = self._start_locked(submit_args, {k: v for k, v in env.items() if k not in _PRIVATE})
-            driver.taken = True
-            self._driver = None
+            driver = self._driver
+            usable = (driver is not None and not self._stopped and driver.state == "ready"
+                      and driver.process.poll() is None and _same_jvm(driver.env, env))
+            if usable:
+                driver.taken = True
+                self._driver = None
+        if not usable:
+            self.prepare(submit_args, env)  # this job starts cold; the next one of its kind finds a driver
+            return None
+        assert driver is not None
         with driver.changed:
             driver.changed.notify_all()
-        if stale is not None:
-            _kill(stale)
         job = {"script": str(script), "argv": [str(a) for a in argv], "cwd": str(cwd),
                "stdout": str(stdout_path), "stderr": str(stderr_path) if stderr_path else None,
                "python_stderr_to_stdout": python_stderr_to_stdout, "append": append,
@@ -283,6 +281,9 @@ class WarmSparkPool:
                 driver = self._driver
             if driver is not None and driver.wait_ready(min(1.0, max(0.0, deadline - time.monotonic()))):
                 return True
+            if (driver is not None and driver.state == "failed") or (
+                    driver is None and time.monotonic() - self._failed_at < RETRY_AFTER_FAILURE):
+                return False
             if driver is None:
                 time.sleep(0.1)
         return self.ready()

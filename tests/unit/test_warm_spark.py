@@ -98,6 +98,7 @@ def test_exit_status_and_traceback_are_those_of_a_cold_run(pool, tmp_path, monke
         """)
     cold = cold_run(failing, [], tmp_path)
     pool.prepare(SUBMIT)
+    assert pool.wait_ready(600)
     process, out, err = handed_over(pool, failing, [], tmp_path)
     assert process.wait(600) == cold.returncode == 1
     assert out.read_text() == cold.stdout == "before the error\n"
@@ -115,6 +116,7 @@ def test_exit_status_and_traceback_are_those_of_a_cold_run(pool, tmp_path, monke
         """)
     folder = tmp_path / "emr"
     folder.mkdir()
+    assert pool.wait_ready(600)  # the next driver warmed once the last job's process ended
     process = pool.launch(exiting, [], driver_environment(SUBMIT), folder, folder / "stdout", folder / "stderr",
                           python_stderr_to_stdout=True,  # as spark-submit passes the driver's stderr on
                           sql_conf={"spark.sql.shuffle.partitions": "3"})
@@ -125,9 +127,7 @@ def test_exit_status_and_traceback_are_those_of_a_cold_run(pool, tmp_path, monke
 
     # the driver warmed after that job is ended once it has waited SANDBOX_WARM_SPARK_IDLE_MINUTES for a job
     deadline = time.monotonic() + 600
-    while pool.idle_pid() is None:  # the next one starts when the job's process has ended
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
+    assert pool.wait_ready(600)
     while pool.idle_pid() is not None:
         assert time.monotonic() < deadline, "an idle driver was kept"
         time.sleep(0.5)
@@ -141,7 +141,7 @@ class Spec:
         self.stdout_path, self.stderr_path, self.append = cwd / "stdout", cwd / "stderr", False
 
 
-def test_jobs_start_cold_when_switched_off_stopped_or_needing_another_jvm(pool, tmp_path, monkeypatch):
+def test_jobs_start_cold_when_switched_off_stopped_or_nothing_is_ready(pool, tmp_path, monkeypatch):
     from emulators.emr.steps import spark_submit_executable
 
     env = driver_environment(SUBMIT)
@@ -162,6 +162,11 @@ def test_jobs_start_cold_when_switched_off_stopped_or_needing_another_jvm(pool, 
     assert pool.launch_spec(Spec(glue_command, {k: v for k, v in env.items() if k != "PYSPARK_SUBMIT_ARGS"},
                                  tmp_path)) is None
     assert pool.idle_pid() is None  # none of those warmed anything
+    # nothing ready: cold, and a driver for this configuration starts warming for the next job
+    assert pool.launch_spec(Spec(glue_command, env, tmp_path)) is None
+    assert pool.idle_pid() is not None
+    pool.stop()
+    pool = WarmSparkPool(tmp_path / "pool2")
 
     # warming ahead; asking for another configuration replaces the idle driver
     pool.prepare(SUBMIT)
@@ -197,19 +202,16 @@ def test_commands_the_pool_can_take_over():
                                emr_env) is None
 
 
-def test_a_driver_that_cannot_start_spark_runs_its_job_cold(tmp_path):
+def test_a_driver_that_cannot_start_spark_leaves_jobs_cold(tmp_path):
     broken = {**os.environ, "JAVA_HOME": str(tmp_path / "no-java")}
     pool = WarmSparkPool(tmp_path / "pool", base_env=broken)
     try:
         pool.prepare(SUBMIT)
-        script = write(tmp_path, "plain.py", "import sys\nprint('ran cold', sys.argv[1:])\n")
-        out = tmp_path / "stdout"
-        process = pool.launch(script, ["a"], driver_environment(SUBMIT, broken), tmp_path, out, None)
-        assert process is not None  # given to the driver while it was warming
-        assert process.wait(600) == 0
-        assert out.read_text().splitlines()[-1] == "ran cold ['a']"
-        # after a failed warm-up the pool lets jobs start cold for a while
-        assert pool.launch(script, ["a"], driver_environment(SUBMIT, broken), tmp_path, out, None) is None
+        assert not pool.wait_ready(600)  # its warm-up failed
+        script = write(tmp_path, "plain.py", "print('ran')\n")
+        assert pool.launch(script, [], driver_environment(SUBMIT, broken), tmp_path, tmp_path / "o", None) is None
+        pool.prepare(SUBMIT)  # no new attempt for a while
+        assert pool.idle_pid() is None
     finally:
         pool.stop()
 
