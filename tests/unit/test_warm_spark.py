@@ -15,7 +15,6 @@ import textwrap
 import time
 from pathlib import Path
 
-import psutil
 import pytest
 
 from emulators.core import script_driver, warm_spark
@@ -24,6 +23,34 @@ from emulators.glue.jobs import SPARK_SUBMIT_ARGS
 
 pytestmark = pytest.mark.slow  # every warm driver starts a JVM
 SUBMIT = SPARK_SUBMIT_ARGS.format(master="local[2]")
+
+
+def alive(pid: int) -> bool:
+    """A live process (not a zombie) of that id."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2:].split()[0] not in ("Z", "X")
+
+
+def descendants(pid: int) -> list[tuple[int, str]]:
+    """(pid, command name) of every process below ``pid``."""
+    parents: dict[int, list[tuple[int, str]]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            name = stat[stat.find("(") + 1:stat.rfind(")")]
+            parents.setdefault(int(stat[stat.rfind(")") + 2:].split()[1]), []).append((int(entry.name), name))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child[0])
+    return found
 
 
 @pytest.fixture
@@ -83,7 +110,7 @@ def test_a_handed_over_job_runs_on_the_running_spark_with_its_argv_env_and_folde
     assert "to stderr" in (folder / "stderr").read_text()
 
     # discarded after its job; a fresh driver warms for the next one
-    assert not psutil.pid_exists(warm_pid) or psutil.Process(warm_pid).status() == psutil.STATUS_ZOMBIE
+    assert not alive(warm_pid)
     assert pool.wait_ready(600)
     assert pool.idle_pid() not in (None, warm_pid)
 
@@ -176,7 +203,7 @@ def test_jobs_start_cold_when_switched_off_stopped_or_nothing_is_ready(pool, tmp
     other = SUBMIT.replace("pyspark-shell", "--conf spark.sql.ansi.enabled=true pyspark-shell")
     pool.prepare(other)
     assert pool.idle_pid() not in (None, first)
-    assert not psutil.pid_exists(first) or psutil.Process(first).status() == psutil.STATUS_ZOMBIE
+    assert not alive(first)
     pool.stop()
     assert pool.idle_pid() is None
     assert pool.launch_spec(Spec(glue_command, env, tmp_path)) is None
@@ -233,15 +260,17 @@ def test_a_killed_owner_leaves_no_warm_driver_or_jvm_behind(tmp_path):
     owner = subprocess.Popen([sys.executable, "-c", OWNER, str(tmp_path / "pool"), SUBMIT], stdout=subprocess.PIPE,
                              text=True)
     try:
-        warm = psutil.Process(int(owner.stdout.readline()))
+        warm = int(owner.stdout.readline())
         deadline = time.monotonic() + 600
-        while not any("java" in p.name() for p in warm.children(recursive=True)):
+        while not any("java" in name for _, name in descendants(warm)):
             assert time.monotonic() < deadline, "the warm driver never started its JVM"
             time.sleep(0.2)
-        family = [warm, *warm.children(recursive=True)]
+        family = [warm, *(pid for pid, _ in descendants(warm))]
         owner.send_signal(signal.SIGKILL)
         owner.wait()
-        gone, alive = psutil.wait_procs(family, timeout=60)
-        assert alive == []
+        deadline = time.monotonic() + 60
+        while any(alive(pid) for pid in family):
+            assert time.monotonic() < deadline, "the warm driver or its JVM outlived its owner"
+            time.sleep(0.2)
     finally:
         owner.kill()
