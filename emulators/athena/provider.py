@@ -455,7 +455,7 @@ def lake_table_dataset(account: str, region: str, database: str, table: str) -> 
     try:
         return engine.table_dataset(database.lower(), table.lower(), ScanCounter())
     except QueryFailed as exc:
-        raise errors.NotFound(str(exc), code="EntityNotFoundException") from None
+        raise ports.NotFoundThroughPort(str(exc)) from None
 
 
 def install(cloud: Any) -> None:

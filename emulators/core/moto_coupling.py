@@ -626,3 +626,10 @@ def s3_bucket_notifies(account_id: str, bucket_name: str) -> bool:
 
 def s3_create_bucket(account_id: str, bucket_name: str, region: str) -> None:
     s3_backend(account_id).create_bucket(bucket_name, region)
+
+
+def moto_utcnow() -> Any:
+    """moto's clock (a naive UTC datetime), for times written into moto's own models."""
+    from moto.core.utils import utcnow
+
+    return utcnow()

@@ -26,6 +26,11 @@ class PortUnavailable(RuntimeError):
     """The service that provides a port is not installed in this cloud."""
 
 
+class NotFoundThroughPort(LookupError):
+    """What a port was asked for does not exist (a plain exception, so engines can catch it without moto);
+    the calling service words it as its own API does."""
+
+
 class Port(Generic[F]):
     """A named slot for one function that a service provides to the others."""
 

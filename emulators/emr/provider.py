@@ -161,7 +161,7 @@ def _drain_steps(account_id: str, region: str, cluster_id: str) -> None:
 
 
 def _run_one(cloud: Any, backend: Any, cluster_id: str, step: Any, log_uri: str | None) -> None:
-    from moto.core.utils import utcnow  # noqa: PLC0415 (moto's clock, as its models use)
+    utcnow = moto_coupling.moto_utcnow  # moto's clock (naive UTC), as its EMR models use
 
     workdir = cloud.data_dir("emr") / cluster_id / step.id
     shutil.rmtree(workdir, ignore_errors=True)

@@ -45,9 +45,7 @@ PROCESSES = jobs.registry("emr-serverless")
 
 
 def utcnow() -> Any:
-    from moto.core.utils import utcnow as moto_utcnow  # noqa: PLC0415 (moto's clock, as its models use)
-
-    return moto_utcnow()
+    return moto_coupling.moto_utcnow()  # moto's clock (naive UTC), as its EMR Serverless models use
 
 
 class SandboxEMRServerlessBackend(EMRServerlessBackend):  # type: ignore[misc, valid-type]

@@ -270,7 +270,7 @@ class Warehouse:
         externals = self._external_schemas(con)
         if not externals:
             return sql
-        from emulators.core import errors, ports
+        from emulators.core import ports
 
         try:
             names = duckdb.get_table_names(sql, qualified=True)
@@ -285,8 +285,8 @@ class Warehouse:
             try:  # the table as Athena reads it (the lake_table_dataset port), never a copy
                 dataset = ports.lake_table_dataset(self.catalog.account_id, self.catalog.region, externals[schema],
                                                    table)
-            except errors.NotFound as exc:
-                raise StatementFailed(f"ERROR: relation \"{schema}.{table}\" does not exist ({exc.message})") from None
+            except ports.NotFoundThroughPort as exc:
+                raise StatementFailed(f"ERROR: relation \"{schema}.{table}\" does not exist ({exc})") from None
             alias = f"__spectrum_{schema}_{table}"
             con.register(alias, dataset)
             pattern = rf'"?\b{re.escape(schema)}\b"?\s*\.\s*"?\b{re.escape(table)}\b"?'
