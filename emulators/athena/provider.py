@@ -13,7 +13,7 @@ from typing import Any
 
 from emulators.athena.engine import AthenaEngine, QueryFailed, QueryResult, ScanCounter, prepare_connections
 from emulators.athena.listing import IndexedLake
-from emulators.core import errors, moto_coupling, ports
+from emulators.core import moto_coupling, ports
 from emulators.core.s3access import s3_access
 from emulators.core.server import current_cloud
 
