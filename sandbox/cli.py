@@ -178,7 +178,7 @@ def services() -> None:
     """
     from rich.table import Table
 
-    from emulators.registry import service_infos
+    from emulators.core.registry import service_infos
 
     table = Table(title="AWS service -> stand-in", show_lines=True)
     for column in ("AWS", "stand-in", "what really executes", "not emulated"):

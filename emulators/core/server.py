@@ -38,9 +38,10 @@ from emulators.core import moto_coupling, ports
 from emulators.core.errors import AwsRefusal, input_refusal
 from emulators.core.gate import SecurityGate
 from emulators.core.lifecycle import Lifecycle, Periodic, clear_current_cloud, current_cloud, set_current_cloud
-from emulators.core.persistence import StateStore, write_atomically
+from emulators.core.persistence import StateStore
+from emulators.core.storage import write_atomically
 from emulators.core.security import request_protocol, s3_object_write
-from emulators.registry import ProviderInstaller
+from emulators.core.registry import ProviderInstaller
 
 log = logging.getLogger("emulators.server")
 

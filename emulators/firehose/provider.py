@@ -20,7 +20,7 @@ from typing import Any
 
 from emulators.core import clock, moto_coupling, ports
 from emulators.core.errors import InvalidInput, NotFound
-from emulators.core.persistence import write_atomically
+from emulators.core.storage import write_atomically
 from emulators.core.s3access import s3_access
 from emulators.core.server import current_cloud
 from emulators.firehose import delivery

@@ -32,7 +32,7 @@ def test_links_and_anchors_resolve():
 
 
 def test_every_service_and_exercise_is_covered():
-    from emulators.registry import service_infos
+    from emulators.core.registry import service_infos
     from sandbox.exercises import all_exercises
 
     services = (DOCS / "services.md").read_text()

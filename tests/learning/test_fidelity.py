@@ -27,7 +27,7 @@ def test_services_page_is_generated_from_the_declarations():
 
 
 def test_every_notebook_shows_the_declarations_of_its_services():
-    from emulators.registry import _declarations
+    from emulators.core.registry import _declarations
 
     packages = {package for package, _ in _declarations()}
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
@@ -40,7 +40,7 @@ def test_every_notebook_shows_the_declarations_of_its_services():
 
 
 def test_the_differences_text_is_the_declaration():
-    from emulators.registry import _declarations
+    from emulators.core.registry import _declarations
 
     text = fidelity.differences_markdown("s3", "glue")
     for package, info in _declarations():
@@ -51,7 +51,7 @@ def test_the_differences_text_is_the_declaration():
 def test_sandbox_services_prints_every_declaration(monkeypatch):
     from rich.console import Console
 
-    from emulators.registry import service_infos
+    from emulators.core.registry import service_infos
     from sandbox import cli
 
     monkeypatch.setattr(cli, "_console", lambda: Console(width=2000, highlight=False))  # no wrapping

@@ -2,7 +2,7 @@
 
 The transforms of a Glue ETL script (AWS Glue developer guide: DynamicFrame class and the transform
 classes DropFields, SelectFields, RenameField, Filter, Map, Join, ApplyMapping, SplitRows, UnnestFrame),
-``getResolvedOptions`` and job bookmarks. ``tests/glue/test_jobs.py`` keeps one whole job run per behaviour
+``getResolvedOptions`` and job bookmarks. ``tests/services/glue/test_jobs.py`` keeps one whole job run per behaviour
 family (catalog read and partitioned write, failures, bookmarks across runs, triggers, workflows, sinks);
 resolveChoice, relationalize, split_fields, unbox and spigot are in ``test_awsglue_dynamicframe.py``.
 """
@@ -103,7 +103,7 @@ def test_bookmarks_record_what_a_committed_run_read(tmp_path, monkeypatch):
 # -- transforms on the session's Spark ----------------------------------------------------------------------
 @SPARK
 def test_drop_select_rename_filter_map_and_join_as_in_an_etl_script(orders, customers):
-    """The steps of tests/glue/test_jobs.py's ETL script, checked value by value."""
+    """The steps of tests/services/glue/test_jobs.py's ETL script, checked value by value."""
     from awsglue.transforms import DropFields, Filter, Join, Map, RenameField, SelectFields
 
     dropped = DropFields.apply(frame=orders, paths=["unit_price", "product_id"])

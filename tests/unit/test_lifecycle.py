@@ -9,7 +9,7 @@ import pytest
 
 from emulators.core import lifecycle, ports
 from emulators.core.lifecycle import Lifecycle, Periodic, ServiceLifecycle
-from emulators.registry import ProviderInstaller
+from emulators.core.registry import ProviderInstaller
 
 
 class FakeCloud:
@@ -147,6 +147,6 @@ def test_current_cloud_is_cleared_only_by_its_own_cloud():
 def test_the_registry_does_not_import_the_server():
     import subprocess
 
-    code = ("import sys, emulators.registry; "
+    code = ("import sys, emulators.core.registry; "
             "sys.exit(1 if 'emulators.core.server' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.security.helpers import send
+from tests.services.security.helpers import send
 
 SEED = 20261203
 REQUESTS_PER_PROTOCOL = 400

@@ -65,7 +65,7 @@ def test_reset_needs_confirmation(tmp_path):
 
 
 def test_services_lists_every_service_folder_with_a_fidelity_note():
-    from emulators.registry import service_infos
+    from emulators.core.registry import service_infos
 
     result = CliRunner().invoke(main, ["services"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
@@ -104,7 +104,7 @@ def test_full_demo_runs_every_available_step(cloud):
 def test_every_service_folder_declares_its_stand_in():
     import importlib
 
-    from emulators.registry import SERVICE_PACKAGES
+    from emulators.core.registry import SERVICE_PACKAGES
     from tests.helpers.cloud import repo_root
 
     for package in SERVICE_PACKAGES:

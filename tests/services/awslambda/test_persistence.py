@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from tests.awslambda.conftest import TRUST
-from tests.awslambda.test_functions import package
+from tests.services.awslambda.conftest import TRUST
+from tests.services.awslambda.test_functions import package
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from tests.security.helpers import error_code, json_call, send
+from tests.services.security.helpers import error_code, json_call, send
 
 EVIL = "http://evil.example"
 

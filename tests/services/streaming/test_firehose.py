@@ -302,7 +302,7 @@ def test_orc_conversion(aws, s3_bucket, unique_name):
 
 
 def test_lambda_transformation_with_a_missing_function_fails_into_the_error_prefix(aws, s3_bucket, unique_name):
-    # transformations that run are tested in tests/awslambda/test_wiring.py
+    # transformations that run are tested in tests/services/awslambda/test_wiring.py
     firehose, s3 = aws.client("firehose"), aws.client("s3")
     arn = "arn:aws:lambda:us-east-1:123456789012:function:no-such-enrich-function"
     create(firehose, unique_name, s3_bucket, Prefix="ok/", ErrorOutputPrefix="failed/",

@@ -169,7 +169,7 @@ def test_every_service_provider_installed(cloud):
 
     Providers install when their service is first used, so the test asks the cloud to install them all
     (``POST /_sandbox/install``) and checks the answer and the health report."""
-    from emulators.registry import declared_providers
+    from emulators.core.registry import declared_providers
 
     config = SandboxConfig.from_env()
     installed = cloud_control._admin(config, "install", "POST", timeout=600)

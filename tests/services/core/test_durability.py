@@ -133,7 +133,8 @@ STORED_OBJECTS = int(os.environ.get("SANDBOX_DURABILITY_OBJECTS", 100_000))
 def stored_state(tmp_path_factory):
     """A state folder with 100,000 stored objects, built once in its own process."""
     folder = tmp_path_factory.mktemp("stored-100k") / "state"
-    subprocess.run([sys.executable, "-c", "import sys; from tests.core.test_durability import build_stored_state; "
+    subprocess.run([sys.executable, "-c", "import sys; "
+                    "from tests.services.core.test_durability import build_stored_state; "
                     "build_stored_state(sys.argv[1], 'durable', int(sys.argv[2]))", str(folder),
                     str(STORED_OBJECTS)], check=True, timeout=1800)
     return folder
