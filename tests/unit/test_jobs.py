@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from emulators.core import jobs
+from tests.helpers.processes import alive as _alive
 
 PY = sys.executable
 
@@ -19,14 +20,6 @@ PY = sys.executable
 def _spec(tmp_path: Path, code: str, **kwargs) -> jobs.ProcessSpec:
     env = jobs.child_environment("http://127.0.0.1:4566", "eu-west-1")
     return jobs.ProcessSpec([PY, "-c", code], tmp_path, env, tmp_path / "stdout", **kwargs)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat[stat.rfind(")") + 2:].split()[0] not in ("Z", "X")
 
 
 # a parent that starts a grandchild (its own child runs `sleep`), prints the grandchild's pid, then waits

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from emulators.awslambda import runner
+from tests.helpers.processes import alive as _alive
 
 
 def _invocation(tmp_path: Path, code: str, timeout: float = 10.0, **kwargs) -> runner.Invocation:
@@ -66,9 +67,3 @@ def test_an_exiting_process_is_a_runtime_exit_error(tmp_path):
     assert document["errorType"] == "Runtime.ExitError" and document["errorMessage"].endswith("exit status 7")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat[stat.rfind(")") + 2:].split()[0] not in ("Z", "X")

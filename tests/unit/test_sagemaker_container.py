@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from emulators.sagemaker import container
+from tests.helpers.processes import alive as _alive
 
 
 def test_s3_uris_parse_and_join():
@@ -67,9 +68,3 @@ def test_the_job_environment_is_the_runtimes(monkeypatch):
     assert "AWS_PROFILE" not in env and env["PATH"].split(":")[0] == str(Path(sys.executable).parent)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat[stat.rfind(")") + 2:].split()[0] not in ("Z", "X")

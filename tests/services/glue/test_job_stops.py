@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import wait_for
+from tests.helpers.waiting import wait_for
+from tests.helpers.processes import alive as _alive
 
 pytestmark = pytest.mark.slow
 ROLE = "arn:aws:iam::123456789012:role/glue-etl"
@@ -18,14 +18,6 @@ child = subprocess.Popen(["sleep", "300"])
 open(args["--pid_file"], "w").write(str(child.pid))
 time.sleep(300)
 '''
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat[stat.rfind(")") + 2:].split()[0] not in ("Z", "X")
 
 
 def test_batch_stop_job_run_stops_the_run_and_its_children(aws, s3_bucket, unique_name, tmp_path):
