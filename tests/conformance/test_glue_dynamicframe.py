@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from tests.conformance.test_glue_crawlers import crawl, legislators, medicare_csv
+from tests.helpers.glue_samples import crawl, legislators, medicare_csv
 
 pytestmark = pytest.mark.slow
 

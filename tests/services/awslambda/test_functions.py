@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import functools
 import io
 import json
 import time
@@ -12,26 +11,7 @@ import zipfile
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import wait_for as shared_wait_for
-
-ROLE = "arn:aws:iam::123456789012:role/sandbox-lambda-tests"
-
-
-def package(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return buf.getvalue()
-
-
-def create(lam, name, code: str | dict[str, str], handler="app.handler", **kwargs):
-    files = {"app.py": code} if isinstance(code, str) else code
-    return lam.create_function(FunctionName=name, Runtime=kwargs.pop("Runtime", "python3.12"), Role=ROLE,
-                               Handler=handler, Code={"ZipFile": package(files)}, **kwargs)
-
-
-wait_for = functools.partial(shared_wait_for, timeout=15)
+from tests.helpers.awslambda import ROLE, create, package, wait_for
 
 
 def test_invoke_returns_the_handler_result(aws, unique_name):

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from tests.services.awslambda.conftest import TRUST
-from tests.services.awslambda.test_functions import package
+from tests.helpers.awslambda import package
 
 
 @pytest.mark.slow

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.services.awslambda.test_functions import create, wait_for
+from tests.helpers.awslambda import create, wait_for
 
 TRANSFORM = """
 import base64, json
@@ -90,7 +90,7 @@ def test_firehose_transformation_function_error(aws, s3_bucket, unique_name):
 
 @pytest.mark.slow
 def test_step_functions_lambda_tasks(aws, unique_name):
-    from tests.services.stepfunctions.test_state_machines import ROLE as SFN_ROLE, wait_for_execution
+    from tests.helpers.stepfunctions import ROLE as SFN_ROLE, wait_for_execution
 
     lam, sfn = aws.client("lambda"), aws.client("stepfunctions")
     double = create(lam, f"{unique_name}-double", "def handler(event, context):\n"
@@ -117,7 +117,7 @@ def test_step_functions_lambda_tasks(aws, unique_name):
 
 @pytest.mark.slow
 def test_step_functions_lambda_error_is_catchable(aws, unique_name):
-    from tests.services.stepfunctions.test_state_machines import ROLE as SFN_ROLE, wait_for_execution
+    from tests.helpers.stepfunctions import ROLE as SFN_ROLE, wait_for_execution
 
     lam, sfn = aws.client("lambda"), aws.client("stepfunctions")
     failing = create(lam, unique_name, "class BadInput(Exception):\n    pass\n"

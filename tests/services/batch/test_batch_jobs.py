@@ -124,7 +124,7 @@ def test_finished_jobs_survive_a_restart(tmp_path):
 
     from sandbox import cloud as cloud_control
     from sandbox.config import SandboxConfig
-    from tests.conftest import free_port
+    from tests.helpers.cloud import free_port
 
     config = SandboxConfig(state_dir=tmp_path / "state", port=free_port())
     cloud_control.up(config)

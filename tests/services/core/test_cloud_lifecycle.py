@@ -17,7 +17,7 @@ import pytest
 
 from sandbox import cloud as cloud_control
 from sandbox.config import SandboxConfig
-from tests.conftest import free_port
+from tests.helpers.cloud import free_port
 
 
 def client(config: SandboxConfig, service: str):

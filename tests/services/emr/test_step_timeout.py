@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def short_step_limit_cloud(monkeypatch, tmp_path):
-    from tests.conftest import PrivateCloud
+    from tests.helpers.cloud import PrivateCloud
 
     monkeypatch.setenv("SANDBOX_EMR_STEP_TIMEOUT_SECONDS", "5")
     cloud = PrivateCloud(tmp_path / "state")

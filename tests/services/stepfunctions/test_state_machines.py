@@ -8,17 +8,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-ROLE = "arn:aws:iam::123456789012:role/sandbox-sfn"
-
-
-def wait_for_execution(sfn, arn, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        described = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING":
-            return described
-        time.sleep(0.2)
-    raise AssertionError(f"execution still RUNNING after {timeout} s")
+from tests.helpers.stepfunctions import ROLE, wait_for_execution
 
 
 def test_choice_and_pass_states_compute_the_output(aws, unique_name):

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import wait_for as shared_wait_for
+from tests.helpers.waiting import wait_for as shared_wait_for
 
 ROLE = "arn:aws:iam::123456789012:role/firehose"
 
