@@ -13,7 +13,7 @@ from typing import Any
 
 from emulators.athena.engine import AthenaEngine, QueryFailed, QueryResult, ScanCounter, prepare_connections
 from emulators.athena.listing import IndexedLake
-from emulators.core import moto_coupling, ports
+from emulators.core import moto_coupling, paging, ports
 from emulators.core.s3access import s3_access
 from emulators.core.server import current_cloud
 
@@ -287,8 +287,8 @@ def _get_query_results(response: Any) -> dict[str, Any]:
     if not 1 <= max_results <= MAX_RESULTS:
         raise moto_coupling.AwsError("InvalidRequestException", "MaxResults must be between 1 and 1000")
     rows = [[n for n, _ in result.columns]] + result.rows if result.header else result.rows
-    start = int(response._get_param("NextToken") or 0)
-    page = rows[start:start + max_results]
+    page, next_token = paging.page(rows, response._get_param("NextToken"), max_results,
+                                   listing=f"athena:results:{execution.id}", token_error="InvalidRequestException")
     document: dict[str, Any] = {
         "UpdateCount": result.written_rows or 0,
         "ResultSet": {
@@ -299,8 +299,8 @@ def _get_query_results(response: Any) -> dict[str, Any]:
                 for name, kind in result.columns]},
         },
     }
-    if start + max_results < len(rows):
-        document["NextToken"] = str(start + max_results)
+    if next_token:
+        document["NextToken"] = next_token
     return document
 
 
@@ -329,7 +329,7 @@ def _list_table_metadata(response: Any) -> dict[str, Any]:
         except re.error as exc:
             raise moto_coupling.AwsError("InvalidRequestException", f"Invalid Expression {expression!r}: {exc}")
         names = [n for n in names if pattern.fullmatch(n)]
-    page, token = _metadata_page(response, names)
+    page, token = _metadata_page(response, names, f"athena:tables:{database.lower()}")
     tables = [catalog.get_table(database, n) for n in page]
     result: dict[str, Any] = {"TableMetadataList": [_table_metadata(t) for t in tables if t]}
     if token:
@@ -337,14 +337,9 @@ def _list_table_metadata(response: Any) -> dict[str, Any]:
     return result
 
 
-def _metadata_page(response: Any, items: list[Any]) -> tuple[list[Any], str | None]:
-    token, size = response._get_param("NextToken"), int(response._get_param("MaxResults") or 50)
-    try:
-        start = int(token) if token else 0
-    except ValueError:
-        raise moto_coupling.AwsError("InvalidRequestException", f"Invalid NextToken {token!r}") from None
-    end = start + size
-    return items[start:end], (str(end) if end < len(items) else None)
+def _metadata_page(response: Any, items: list[Any], listing: str) -> tuple[list[Any], str | None]:
+    return paging.page(items, response._get_param("NextToken"), response._get_param("MaxResults"), listing=listing,
+                       default_size=50, token_error="InvalidRequestException", size_error="InvalidRequestException")
 
 
 def _check_catalog(response: Any) -> None:
@@ -358,7 +353,7 @@ def _check_catalog(response: Any) -> None:
 def _list_databases(response: Any) -> dict[str, Any]:
     catalog = ports.glue_catalog(response.current_account, response.region)
     _check_catalog(response)
-    page, token = _metadata_page(response, sorted(catalog.list_databases()))
+    page, token = _metadata_page(response, sorted(catalog.list_databases()), "athena:databases")
     result: dict[str, Any] = {"DatabaseList": [_database(catalog, name) for name in page]}
     if token:
         result["NextToken"] = token
