@@ -119,7 +119,9 @@ def run(ctx: Any) -> None:
             f"{[round(float(s), 3) for s in scores.decode().split(',')]} (labels {[line[0] for line in sample]})")
 
     group = "churn-models"
-    if not sm.list_model_package_groups(NameContains=group)["ModelPackageGroupSummaryList"]:
+    try:  # an exact look-up: NameContains also finds longer names, and a list can page
+        sm.describe_model_package_group(ModelPackageGroupName=group)
+    except sm.exceptions.ClientError:
         sm.create_model_package_group(ModelPackageGroupName=group, ModelPackageGroupDescription="demo churn models")
     package = sm.create_model_package(
         ModelPackageGroupName=group, ModelApprovalStatus="PendingManualApproval",
