@@ -158,13 +158,14 @@ class WarmSparkPool:
     def _watch_ready(self, driver: _Driver, read_end: int) -> None:
         with os.fdopen(read_end, "rb") as pipe:
             word = pipe.readline().strip().decode(errors="replace")
+        if word != "ready":  # the failure time is set before anyone can see the failed state
+            with self._lock:
+                self._failed_at = time.monotonic()
         with driver.changed:
             driver.state = "ready" if word == "ready" else "failed"
             driver.changed.notify_all()
         if driver.state == "failed":
             log.warning("a warm Spark driver did not start (see %s); jobs start cold for a while", driver.log_path)
-            with self._lock:
-                self._failed_at = time.monotonic()
         else:  # an idle JVM holds memory: after a while without jobs it goes (the next job starts one)
             with driver.changed:
                 driver.changed.wait_for(lambda: driver.taken, idle_seconds())
