@@ -93,6 +93,37 @@ def _pid_alive(pid: int) -> bool:
     return not _is_zombie(pid)
 
 
+def _state_folder_locked(config: SandboxConfig) -> bool:
+    """True while a server holds the state folder's lock (the kernel drops it when the server dies)."""
+    import fcntl
+
+    try:
+        with open(config.state_dir / "server.lock", "a+") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return True
+            fcntl.flock(fh, fcntl.LOCK_UN)
+            return False
+    except OSError:
+        return False
+
+
+def _server_holds_state_folder(config: SandboxConfig, pid: int, port: int,
+                               settle_seconds: float = 5.0) -> bool:
+    """True when the server recorded in server.json still runs on this state folder.
+
+    A server killed with SIGKILL stops answering before the kernel has finished taking it down, so its
+    pid can look alive for a moment: it counts as running only while it also holds the folder's lock,
+    and a process that holds neither port nor answer gets a few seconds to finish dying."""
+    deadline = time.monotonic() + settle_seconds
+    while _pid_alive(pid) and _state_folder_locked(config):
+        if time.monotonic() >= deadline or not _port_is_free(config.host, port):
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def _server_info(config: SandboxConfig) -> dict[str, Any] | None:
     try:
         return json.loads((config.state_dir / "server.json").read_text())
@@ -130,7 +161,7 @@ def up(config: SandboxConfig | None = None, wait_seconds: float = 60.0, extra_en
         raise PortInUse(f"port {config.port} on {config.host} is in use by another program; "
                         f"stop it or choose another port with SANDBOX_PORT / --port")
     info = _server_info(config)
-    if info and _pid_alive(int(info.get("pid", 0))):
+    if info and _server_holds_state_folder(config, int(info.get("pid", 0)), int(info.get("port", 0))):
         raise AlreadyRunning(f"a sandbox server (pid {info['pid']}) already uses the state folder "
                              f"{config.state_dir} on {info.get('endpoint')}")
     logs = config.state_dir / "logs"

@@ -347,9 +347,27 @@ class StateStore:
             self.snapshots_written += 1
             return True
 
+    def sweep_crash_leftovers(self) -> int:
+        """Remove the temporary files a killed server left half-written (snapshot, journal, blobs).
+
+        Call only while holding the state folder's lock: no other writer exists then, so every
+        temporary file is a leftover (each is replaced into place only once complete)."""
+        removed = 0
+        for pattern in (".*.tmp", "journal/.*.tmp", "blobs/??/.*.tmp"):
+            for tmp in self.state_dir.glob(pattern):
+                try:
+                    tmp.unlink()
+                    removed += 1
+                except FileNotFoundError:
+                    pass
+        return removed
+
     def restore(self) -> list[str]:
         """Load the last snapshot into moto; returns the services restored."""
         global _restoring_store
+        swept = self.sweep_crash_leftovers()
+        if swept:
+            log.info("removed %d half-written temporary files a previous server left", swept)
         document: dict[str, Any] = {"services": {}}
         if self.snapshot_path.exists():
             try:

@@ -117,3 +117,21 @@ print("ok")
 def test_a_compaction_reuses_unchanged_chunks_and_keeps_changed_keys(tmp_path):
     done = subprocess.run([sys.executable, "-c", COMPACTION, str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_restore_removes_the_half_written_files_a_killed_server_left(tmp_path):
+    """A server killed in the middle of a snapshot, journal roll or blob write leaves ``.*.tmp`` files;
+    the next server holds the folder's lock before restoring, so it removes them all (its own writes
+    always complete through a rename)."""
+    from emulators.core.persistence import StateStore
+
+    store = StateStore(tmp_path)
+    blob_id = store.blobs.put(b"a body")
+    leftovers = [tmp_path / ".snapshot.pkl.4242.1.tmp",
+                 tmp_path / "journal" / ".s3-000001.log.4242.1.tmp",
+                 tmp_path / "blobs" / blob_id[:2] / f".{blob_id}.4242.1.tmp"]
+    for path in leftovers:
+        path.write_bytes(b"half")
+    StateStore(tmp_path).restore()
+    assert [p for p in leftovers if p.exists()] == []
+    assert store.blobs.get(blob_id) == b"a body"  # finished files stay
