@@ -44,6 +44,7 @@ __all__ = [
     "lambda_layer_code",
     "make_lambda_storage_picklable",
     "replace_s3_lambda_notifications",
+    "s3_is_delete_marker",
     "install_backend_class",
     "loaded_backend_dicts",
     "add_operation",
@@ -430,6 +431,13 @@ def s3_key_from_state(state: dict[str, Any], body: bytes) -> Any:
     key = cls.__new__(cls)
     key.__setstate__({**state, "value": body})
     return key
+
+
+def s3_is_delete_marker(version: Any) -> bool:
+    """True when an S3 key version is a delete marker (the key is deleted in a versioned bucket)."""
+    from moto.s3.models import FakeDeleteMarker
+
+    return isinstance(version, FakeDeleteMarker)
 
 
 def s3_key_store_class() -> type:

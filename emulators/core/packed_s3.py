@@ -115,6 +115,17 @@ class LazyKeyStore(moto_coupling.s3_key_store_class()):  # type: ignore[misc]
             self._unpack(key)
         return dict.__getitem__(self, key)
 
+    def packed_names(self) -> list[str]:
+        """The names still packed (the listing index adds them to the unpacked ones)."""
+        with self._unpack_lock:
+            return list(self._chunk_of)
+
+    def versions_of(self, name: str) -> Any:
+        """``name``'s versions list, unpacking its chunk only; None when the store lacks it."""
+        if name in self._chunk_of:
+            self._unpack(name)
+        return dict.get(self, name)
+
     def __contains__(self, key: object) -> bool:
         return key in self._chunk_of or dict.__contains__(self, key)
 

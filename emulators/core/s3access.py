@@ -121,10 +121,11 @@ class _InProcessS3(S3Access):
             bucket_obj = self._backend().get_bucket(bucket)
         except Exception as exc:
             raise self._translate(exc) from None
+        from emulators.core.moto_coupling import s3_is_delete_marker
         from emulators.core.s3index import latest_under  # sorted names per bucket: costs what the prefix holds
 
         return [S3Object(name, key.size, key.etag.strip('"'), key.last_modified)
-                for name, key in latest_under(bucket_obj.keys, prefix)]
+                for name, key in latest_under(bucket_obj.keys, prefix, s3_is_delete_marker)]
 
     def bucket_exists(self, bucket: str) -> bool:
         try:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import threading
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 
@@ -35,35 +36,31 @@ class NameIndex:
     def _rebuild(self, store: dict) -> None:
         for _ in range(5):
             try:
-                names = list(dict.keys(store))
+                plain = list(dict.keys(store))
+                packed = _packed_names(store)
                 break
             except RuntimeError:  # changed while copied: try again
                 continue
         else:
-            names = list(dict(store))
-        self.last = names[-1] if names else None
-        self.last_versions = dict.get(store, self.last) if names else None
-        self.length = len(names)
-        names.sort()
-        self.names = names
+            plain, packed = list(dict(store)), _packed_names(store)
+        self.last = plain[-1] if plain else None
+        self.last_versions = dict.get(store, self.last) if plain else None
+        names = set(plain)
+        names.update(packed)
+        self.length = len(store)
+        self.names = sorted(names)
+
+    def _holds(self, name: str) -> bool:
+        at = bisect.bisect_left(self.names, name)
+        return at < len(self.names) and self.names[at] == name
 
     def refresh(self, store: dict) -> None:
+        """Bring the index up to date: the names added since the last refresh are the ones after the
+        last name seen (a restored store also appends the names it unpacks, which the index holds)."""
+        if self.last is not None and dict.get(store, self.last) is not self.last_versions:
+            self._rebuild(store)  # the newest name went away or was created again
+            return
         length = len(store)
-        if self.last is None:
-            if length:
-                self._rebuild(store)
-            return
-        if dict.get(store, self.last) is not self.last_versions:
-            self._rebuild(store)
-            return
-        if length == self.length:
-            try:
-                if next(reversed(dict.keys(store))) == self.last:
-                    return
-            except (RuntimeError, StopIteration):
-                pass
-            self._rebuild(store)
-            return
         added: list[str] = []
         try:
             for name in reversed(dict.keys(store)):
@@ -73,23 +70,49 @@ class NameIndex:
         except RuntimeError:
             self._rebuild(store)
             return
-        if length != self.length + len(added):  # some names went away as well: start again
+        new = [name for name in added if not self._holds(name)]
+        if length != self.length + len(new):  # some names went away as well: start again
             self._rebuild(store)
             return
-        for name in reversed(added):
+        for name in reversed(new):
             bisect.insort(self.names, name)
-        self.last = added[0] if added else self.last
-        self.last_versions = dict.get(store, self.last)
+        if added:
+            self.last = added[0]
+            self.last_versions = dict.get(store, self.last)
         self.length = length
 
     def under(self, prefix: str) -> list[str]:
-        start = bisect.bisect_left(self.names, prefix)
-        out = []
-        for name in self.names[start:]:
+        return list(self.from_position(prefix, prefix))
+
+    def from_position(self, prefix: str, after: str = "") -> Any:
+        """The names starting with ``prefix`` that sort after ``after`` (or at ``prefix`` itself), in order."""
+        names = self.names
+        if after and after >= prefix:
+            at = bisect.bisect_right(names, after)
+        else:
+            at = bisect.bisect_left(names, prefix)
+        while at < len(names):
+            name = names[at]
             if not name.startswith(prefix):
-                break
-            out.append(name)
-        return out
+                return
+            yield name
+            at += 1
+
+
+def _packed_names(store: dict) -> list[str]:
+    """Names a restored store still holds packed (see ``packed_s3``): not in the dict until read."""
+    names = getattr(store, "packed_names", None)
+    return names() if names is not None else []
+
+
+def versions_of(store: dict, name: str) -> Any:
+    """The versions list moto keeps for ``name``, unpacking it first if the store holds it packed."""
+    versions = dict.get(store, name)
+    if versions is None:
+        unpack = getattr(store, "versions_of", None)
+        if unpack is not None:
+            versions = unpack(name)
+    return versions
 
 
 _indexes: dict[int, tuple[Any, NameIndex]] = {}
@@ -115,13 +138,63 @@ def names_under(store: dict, prefix: str) -> list[str]:
         return index.under(prefix)
 
 
-def latest_under(store: dict, prefix: str) -> list[tuple[str, Any]]:
-    """``(name, key)`` of the current version of each object under ``prefix`` (delete markers left out), sorted."""
+def latest_under(store: dict, prefix: str, is_deleted: Callable[[Any], bool]) -> list[tuple[str, Any]]:
+    """``(name, key)`` of the current version of each object under ``prefix``, sorted; names whose current
+    version ``is_deleted`` (a delete marker) are left out."""
     found = []
     for name in names_under(store, prefix):
-        versions = dict.get(store, name)
+        versions = versions_of(store, name)
         key = versions[-1] if versions else None
-        if key is None or getattr(key, "is_delete_marker", False):
+        if key is None or is_deleted(key):
             continue
         found.append((name, key))
     return found
+
+
+def _past(folder: str) -> str:
+    """The smallest string after every name that starts with ``folder``."""
+    last = ord(folder[-1])
+    return folder[:-1] + chr(last + 1) if last < 0x10FFFF else folder + "\U0010ffff"
+
+
+def list_page(store: dict, prefix: str, delimiter: str, after: str, max_items: int,
+              is_deleted: Callable[[Any], bool]) -> tuple[list[tuple[str, Any]], bool]:
+    """One page of an S3 listing, costing the page rather than the bucket.
+
+    Items are ``(name, key)`` for an object's current version and ``(folder, None)`` for a common prefix
+    (the names under ``prefix`` that hold ``delimiter`` after it, rolled up to the delimiter), in name
+    order, at most ``max_items`` of both together, after ``after`` (a key or a common prefix; the names a
+    common prefix rolls up come after it). Objects whose current version ``is_deleted`` are not listed, nor
+    folders that hold only such. Returns the items and whether more follow."""
+    if max_items <= 0:
+        return [], False
+    index = _index(store)
+    out: list[tuple[str, Any]] = []
+    with index.lock:
+        index.refresh(store)
+        names = index.names
+        if after and after >= prefix:
+            rolled = delimiter and after.startswith(prefix) and after.endswith(delimiter) \
+                and after.find(delimiter, len(prefix)) == len(after) - len(delimiter)
+            at = bisect.bisect_left(names, _past(after)) if rolled else bisect.bisect_right(names, after)
+        else:
+            at = bisect.bisect_left(names, prefix)
+        while at < len(names):
+            name = names[at]
+            if not name.startswith(prefix):
+                break
+            versions = versions_of(store, name)
+            if not versions or is_deleted(versions[-1]):
+                at += 1
+                continue
+            if len(out) == max_items:
+                return out, True
+            cut = name.find(delimiter, len(prefix)) if delimiter else -1
+            if cut < 0:
+                out.append((name, versions[-1]))
+                at += 1
+            else:
+                folder = name[:cut + len(delimiter)]
+                out.append((folder, None))
+                at = bisect.bisect_left(names, _past(folder), at)
+    return out, False

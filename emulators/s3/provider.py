@@ -13,10 +13,12 @@ from typing import Any
 
 from emulators.core import moto_coupling
 from emulators.core.moto_coupling import backend_class, backend_for
+from emulators.s3 import listing
 from emulators.s3 import policy as bucket_policy
 
 S3Backend = backend_class("s3")
 FakeBucket = moto_coupling.model_class("s3", "FakeBucket")
+FakeTableStorageBucket = moto_coupling.model_class("s3", "FakeTableStorageBucket")
 _SSE_ALGORITHMS = ("AES256", "aws:kms", "aws:kms:dsse")
 # transitions S3 refuses before an object is 30 days old (and 30 days in the previous class)
 _MIN_30_DAYS = ("STANDARD_IA", "ONEZONE_IA")
@@ -164,6 +166,18 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
         if type(bucket) is FakeBucket:
             bucket.__class__ = SandboxBucket  # adds behaviour only; no state of its own
         return bucket
+
+    def list_objects(self, bucket: Any, prefix: str | None, delimiter: str | None, marker: str | None,
+                     max_keys: int | None) -> Any:
+        if type(bucket) is FakeTableStorageBucket:
+            return super().list_objects(bucket, prefix, delimiter, marker, max_keys)
+        return listing.list_objects(bucket, prefix, delimiter, marker, max_keys)
+
+    def list_objects_v2(self, bucket: Any, prefix: str | None, delimiter: str | None,
+                        continuation_token: str | None, start_after: str | None, max_keys: int) -> Any:
+        if type(bucket) is FakeTableStorageBucket:
+            return super().list_objects_v2(bucket, prefix, delimiter, continuation_token, start_after, max_keys)
+        return listing.list_objects_v2(bucket, prefix, delimiter, continuation_token, start_after, max_keys)
 
     def put_bucket_policy(self, bucket_name: str, policy: bytes) -> None:
         self.get_bucket(bucket_name)
