@@ -24,12 +24,14 @@ from emulators.core.security import (
     CorsRule,
     SecuritySettings,
     create_admin_token,
-    missing_authentication,
-    parse_signature,
-    parse_signature_v2,
     request_protocol,
     s3_bucket_of,
     token_matches,
+)
+from emulators.core.signatures import (
+    missing_authentication,
+    parse_signature,
+    parse_signature_v2,
     unknown_key,
     verify_post_policy,
     verify_signature,

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from sandbox.session import SandboxSession
 
 # modules holding exercise definitions, in the order of a data & ML pipeline
-AREA_MODULES = ["storage", "streaming", "catalog", "query", "warehouse", "orchestration", "ml"]
+AREA_MODULES = ["storage", "streaming", "catalog", "query", "warehouse", "orchestration", "ml", "ml_monitoring"]
 
 
 class Missing(Exception):

@@ -3,7 +3,7 @@
 import json
 
 from sandbox.exercises._helpers import wait_until
-from sandbox.exercises.ml import EX40_ALARM, EX40_BUCKET, EX40_ENDPOINT, MONITOR_NAMESPACE
+from sandbox.exercises.ml_monitoring import EX40_ALARM, EX40_BUCKET, EX40_ENDPOINT, MONITOR_NAMESPACE
 from sandbox.exercises.solutions._churn import run_schedule_now
 from sandbox.lake import parse_s3_uri
 
