@@ -80,7 +80,7 @@ class _SnapshotPickler(pickle.Pickler):
         self._key_class = moto_coupling.s3_key_class()
         self._key_store_class = moto_coupling.s3_key_store_class()
 
-    def _key_store_entries(self, store: Any) -> tuple[list[_Chunk]]:
+    def _key_store_entries(self, store: Any, journaled: Any = None) -> tuple[list[_Chunk]]:
         """A bucket's keys in chunks of :data:`KEYS_PER_CHUNK` names, each its own pickle with the names
         and blobs it holds, so a restore leaves them packed until a request reads one of their keys.
         Chunks nobody unpacked since the restore are written as they were."""
@@ -100,7 +100,7 @@ class _SnapshotPickler(pickle.Pickler):
             fingerprint = tuple((id(versions), *map(id, versions)) for versions in part.values())
             reused = earlier_chunks[number] if number < len(earlier_chunks) else None
             if (reused is not None and reused[0] == part_names and reused[1] == fingerprint
-                    and cache.journaled.isdisjoint(part_names)):
+                    and (cache.journaled if journaled is None else journaled).keys().isdisjoint(part_names)):
                 chunk = reused[2]
             else:
                 used: set[str] = set()
@@ -174,13 +174,29 @@ def _restore_s3_key(state: dict[str, Any], blob_id: str) -> Any:
 class _ChunkCache:
     """The chunks of plain key stores written by the last S3 pickle, reused by the next one for keys that did not
     change: a journal compaction then pickles only what was written since, not the whole lake. Any S3 change
-    that is not journaled (``mark_dirty``) makes the next pickle start afresh."""
+    that is not journaled (``invalidate``) makes the next pickle start afresh.
+
+    ``StateStore.warm_s3_chunks`` pickles the changed chunks ahead of a compaction while requests go on, so
+    the compaction itself, under the exclusive lock, reuses them and pickles only what changed in between."""
 
     def __init__(self) -> None:
         self.previous: dict[int, tuple[Any, list[tuple[tuple[str, ...], tuple[Any, ...], _Chunk]]]] = {}
         self.current: dict[int, tuple[Any, list[tuple[tuple[str, ...], tuple[Any, ...], _Chunk]]]] = {}
-        self.journaled: set[str] = set()  # key names journaled since the last S3 pickle
+        self.journaled: dict[str, int] = {}  # key names journaled since their chunk was last pickled -> when
+        self.count = 0  # journal records noted so far
+        self.epoch = 0  # S3 changes that were not journaled so far
         self.valid = False
+        self.lock = threading.Lock()
+
+    def note_journaled(self, name: str) -> None:
+        with self.lock:
+            self.count += 1
+            self.journaled[name] = self.count
+
+    def invalidate(self) -> None:
+        with self.lock:
+            self.valid = False
+            self.epoch += 1
 
     def begin(self) -> None:
         if not self.valid:
@@ -191,7 +207,7 @@ class _ChunkCache:
     def done(self, ok: bool) -> None:
         self.previous = self.current if ok else {}
         self.current = {}
-        self.journaled = set()
+        self.journaled = {}
         if not ok:
             self.valid = False
 
@@ -226,7 +242,7 @@ class StateStore:
         """Something changed; ``include_s3=False`` when S3 certainly did not (its objects are journaled)."""
         if include_s3:
             self._s3_dirty = True
-            self._chunk_cache.valid = False
+            self._chunk_cache.invalidate()
         self._dirty.set()
 
     @property
@@ -244,7 +260,7 @@ class StateStore:
         _SnapshotPickler(buf, self, used).dump(versions)
         # the versions stay a pickle of their own, so a replay can leave them packed until they are read
         record = (account_id, bucket, key, buf.getvalue(), tuple(used))
-        self._chunk_cache.journaled.add(key)
+        self._chunk_cache.note_journaled(key)
         return self.journal.append(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL), used)
 
     def journal_s3_bucket(self, account_id: str, bucket: str, region: str) -> int:
@@ -285,11 +301,41 @@ class StateStore:
         return blob_id
 
     # -- snapshot ------------------------------------------------------------
+    def warm_s3_chunks(self) -> bool:
+        """Pickle the S3 key chunks that changed since the last S3 pickle, under the shared lock (requests go
+        on meanwhile), so a compaction that follows reuses them and pickles under the exclusive lock only what
+        changed in between. Returns False when the chunks cannot be reused (a change that was not journaled)."""
+        cache = self._chunk_cache
+        with cache.lock:
+            if not cache.valid:
+                return False
+            epoch, journaled = cache.epoch, dict(cache.journaled)
+        with self.lock.shared():
+            cache.current = {}
+            pickler = _SnapshotPickler(io.BytesIO(), self, set())
+            try:
+                for store in moto_coupling.s3_key_stores():
+                    pickler._key_store_entries(store, journaled)
+            except (KeyError, RuntimeError):  # a key went away while its chunk was read: leave it to the compaction
+                cache.current = {}
+                return False
+            staged, cache.current = cache.current, {}
+        with cache.lock:
+            if cache.epoch != epoch or not cache.valid:
+                return False
+            cache.previous.update(staged)
+            for name, when in journaled.items():  # pickled above; unless journaled again since
+                if cache.journaled.get(name) == when:
+                    del cache.journaled[name]
+        return True
+
     def snapshot(self) -> bool:
         """Write the current state; returns False when nothing needed writing."""
         with self._snapshot_mutex:
             self._dirty.clear()
             started = time.perf_counter()
+            if self.journal.compaction_due() and not self._s3_dirty and "s3" in self._service_bytes:
+                self.warm_s3_chunks()  # the compaction below then holds the exclusive lock only briefly
             with self.lock.exclusive():
                 # every blob written before now has its journal record or is in the state pickled below
                 pickled_at = time.time()

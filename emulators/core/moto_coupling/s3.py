@@ -91,6 +91,17 @@ def s3_key_versions(account_id: str, bucket_name: str, key_name: str) -> list[An
     return list(bucket.keys.getlist(key_name, []))
 
 
+def s3_key_stores() -> list[Any]:
+    """The key store of every bucket of every account moto holds (a snapshot of the list)."""
+    from moto.s3.models import s3_backends
+
+    stores = []
+    for _, account in list(s3_backends.items()):
+        for _, backend in list(account.items()):
+            stores.extend(bucket.keys for bucket in list(backend.buckets.values()))
+    return stores
+
+
 def s3_bucket_key_store(account_id: str, bucket_name: str, replace_with: Any = None) -> Any:
     """A bucket's key store (see :func:`s3_key_store_class`), or None without such a bucket; with
     ``replace_with``, that store takes the old one's place (journal replay packs keys into it)."""
