@@ -80,27 +80,33 @@ class _SnapshotPickler(pickle.Pickler):
         self._key_class = moto_coupling.s3_key_class()
         self._key_store_class = moto_coupling.s3_key_store_class()
 
-    def _key_store_entries(self, store: Any, journaled: Any = None) -> tuple[list[_Chunk]]:
+    def _key_store_entries(self, store: Any) -> tuple[list[_Chunk]]:
         """A bucket's keys in chunks of :data:`KEYS_PER_CHUNK` names, each its own pickle with the names
         and blobs it holds, so a restore leaves them packed until a request reads one of their keys.
         Chunks nobody unpacked since the restore are written as they were."""
-        chunks: list[_Chunk] = []
-        if type(store) is LazyKeyStore:
-            store.unpack_stale()
-            chunks = [chunk for chunk in store._chunks if chunk is not None]
-        names = list(dict.keys(store))
+        frozen = self._store._frozen.get(id(store))
+        if frozen is not None and frozen[0] is store:  # copied under the lock; pickled after it
+            items, chunks = frozen[1], list(frozen[2])
+        else:
+            chunks = []
+            if type(store) is LazyKeyStore:
+                store.unpack_stale()
+                chunks = [chunk for chunk in store._chunks if chunk is not None]
+            items = store
+        names = list(dict.keys(items))
         cache = self._store._chunk_cache
+        journaled = self._store._chunk_journaled if self._store._chunk_journaled is not None else cache.journaled
         earlier = cache.previous.get(id(store))
         earlier_chunks = earlier[1] if earlier is not None and earlier[0] is store else []
         fresh: list[tuple[tuple[str, ...], tuple[Any, ...], _Chunk]] = []
         for number, start in enumerate(range(0, len(names), KEYS_PER_CHUNK)):
             part_names = tuple(names[start:start + KEYS_PER_CHUNK])
-            part = {name: dict.__getitem__(store, name) for name in part_names}
+            part = {name: dict.__getitem__(items, name) for name in part_names}
             # the same list objects holding the same versions, none journaled since: the chunk is unchanged
             fingerprint = tuple((id(versions), *map(id, versions)) for versions in part.values())
             reused = earlier_chunks[number] if number < len(earlier_chunks) else None
             if (reused is not None and reused[0] == part_names and reused[1] == fingerprint
-                    and (cache.journaled if journaled is None else journaled).keys().isdisjoint(part_names)):
+                    and journaled.keys().isdisjoint(part_names)):
                 chunk = reused[2]
             else:
                 used: set[str] = set()
@@ -171,20 +177,30 @@ def _restore_s3_key(state: dict[str, Any], blob_id: str) -> Any:
     return key
 
 
+def _freeze_key_stores() -> dict[int, tuple[Any, dict[str, Any], list[Any]]]:
+    """Under the exclusive lock: each bucket's key store as it is now (names -> versions lists, and the
+    chunks a restore left packed), for pickling after the lock is released."""
+    frozen = {}
+    for store in moto_coupling.s3_key_stores():
+        packed: list[Any] = []
+        if type(store) is LazyKeyStore:
+            store.unpack_stale()
+            packed = [chunk for chunk in store._chunks if chunk is not None]
+        frozen[id(store)] = (store, dict(dict.items(store)), packed)
+    return frozen
+
+
 class _ChunkCache:
     """The chunks of plain key stores written by the last S3 pickle, reused by the next one for keys that did not
     change: a journal compaction then pickles only what was written since, not the whole lake. Any S3 change
-    that is not journaled (``invalidate``) makes the next pickle start afresh.
-
-    ``StateStore.warm_s3_chunks`` pickles the changed chunks ahead of a compaction while requests go on, so
-    the compaction itself, under the exclusive lock, reuses them and pickles only what changed in between."""
+    that is not journaled (``invalidate``) makes the next pickle start afresh. A name journaled while S3 is
+    pickled stays marked for the next pickle (``done(mark)`` forgets only the names journaled before)."""
 
     def __init__(self) -> None:
         self.previous: dict[int, tuple[Any, list[tuple[tuple[str, ...], tuple[Any, ...], _Chunk]]]] = {}
         self.current: dict[int, tuple[Any, list[tuple[tuple[str, ...], tuple[Any, ...], _Chunk]]]] = {}
         self.journaled: dict[str, int] = {}  # key names journaled since their chunk was last pickled -> when
         self.count = 0  # journal records noted so far
-        self.epoch = 0  # S3 changes that were not journaled so far
         self.valid = False
         self.lock = threading.Lock()
 
@@ -194,20 +210,22 @@ class _ChunkCache:
             self.journaled[name] = self.count
 
     def invalidate(self) -> None:
-        with self.lock:
-            self.valid = False
-            self.epoch += 1
+        self.valid = False
 
-    def begin(self) -> None:
+    def begin(self) -> tuple[int, dict[str, int]]:
+        """Start an S3 pickle (under the exclusive lock): the mark and the names journaled so far."""
         if not self.valid:
             self.previous = {}
         self.current = {}
         self.valid = True  # until a change that is not journaled
+        with self.lock:
+            return self.count, dict(self.journaled)
 
-    def done(self, ok: bool) -> None:
+    def done(self, ok: bool, mark: int) -> None:
         self.previous = self.current if ok else {}
         self.current = {}
-        self.journaled = {}
+        with self.lock:
+            self.journaled = {name: when for name, when in self.journaled.items() if when > mark}
         if not ok:
             self.valid = False
 
@@ -234,6 +252,8 @@ class StateStore:
         self._s3_generation = 0  # the journal generations the stored S3 pickle covers
         self._snapshot_mutex = threading.Lock()
         self._chunk_cache = _ChunkCache()
+        self._frozen: dict[int, Any] = {}  # key stores copied under the lock for the S3 pickle in progress
+        self._chunk_journaled: dict[str, int] | None = None  # the names journaled before that copy
         self.last_snapshot_seconds = 0.0
         self.snapshots_written = 0
 
@@ -301,77 +321,50 @@ class StateStore:
         return blob_id
 
     # -- snapshot ------------------------------------------------------------
-    def warm_s3_chunks(self) -> bool:
-        """Pickle the S3 key chunks that changed since the last S3 pickle, under the shared lock (requests go
-        on meanwhile), so a compaction that follows reuses them and pickles under the exclusive lock only what
-        changed in between. Returns False when the chunks cannot be reused (a change that was not journaled)."""
-        cache = self._chunk_cache
-        with cache.lock:
-            if not cache.valid:
-                return False
-            epoch, journaled = cache.epoch, dict(cache.journaled)
-        with self.lock.shared():
-            cache.current = {}
-            pickler = _SnapshotPickler(io.BytesIO(), self, set())
-            try:
-                for store in moto_coupling.s3_key_stores():
-                    pickler._key_store_entries(store, journaled)
-            except (KeyError, RuntimeError):  # a key went away while its chunk was read: leave it to the compaction
-                cache.current = {}
-                return False
-            staged, cache.current = cache.current, {}
-        with cache.lock:
-            if cache.epoch != epoch or not cache.valid:
-                return False
-            cache.previous.update(staged)
-            for name, when in journaled.items():  # pickled above; unless journaled again since
-                if cache.journaled.get(name) == when:
-                    del cache.journaled[name]
-        return True
-
     def snapshot(self) -> bool:
-        """Write the current state; returns False when nothing needed writing."""
+        """Write the current state; returns False when nothing needed writing.
+
+        Everything but S3 is pickled under the exclusive lock. S3's key stores are only copied there (a dict
+        copy per bucket) and pickled after the lock is released, so requests wait for the copy, not for
+        pickling the lake; a change made meanwhile is newer than the journal generation the pickle closes and
+        is journaled (or marks S3 dirty) after it, so a replay over this pickle still ends at the newest state."""
         with self._snapshot_mutex:
             self._dirty.clear()
             started = time.perf_counter()
-            if self.journal.compaction_due() and not self._s3_dirty and "s3" in self._service_bytes:
-                self.warm_s3_chunks()  # the compaction below then holds the exclusive lock only briefly
+            current: dict[str, bytes] = {}
+            current_blobs: dict[str, set[str]] = {}
             with self.lock.exclusive():
                 # every blob written before now has its journal record or is in the state pickled below
                 pickled_at = time.time()
-                current: dict[str, bytes] = {}
-                current_blobs: dict[str, set[str]] = {}
                 pickle_s3 = self._s3_dirty or self.journal.compaction_due() or "s3" not in self._service_bytes
                 s3_generation = self._s3_generation
+                s3_dict = None
                 if pickle_s3:
                     self._s3_dirty = False
                     s3_generation = self.journal.rotate()  # what follows goes to the next generation
+                    mark, journaled = self._chunk_cache.begin()
+                    self._frozen = _freeze_key_stores()
                 for service, bdict in moto_coupling.loaded_backend_dicts():
                     if service == "s3" and not pickle_s3:  # S3 objects are journaled: keep the last pickle
                         current[service] = self._service_bytes[service]
                         current_blobs[service] = self._service_blobs.get(service, set())
-                        continue
-                    used: set[str] = set()
-                    buf = io.BytesIO()
-                    if service == "s3":
-                        self._chunk_cache.begin()
-                    try:
-                        _SnapshotPickler(buf, self, used).dump(bdict)
-                        if service == "s3":
-                            self._chunk_cache.done(True)
-                    except Exception as exc:  # keep the previous good copy of this service, retry soon
-                        if service == "s3":
-                            self._chunk_cache.done(False)
-                        log.warning("could not snapshot %s (%s); keeping its previous state", service, exc)
-                        self._dirty.set()
-                        if service == "s3":
-                            s3_generation, self._s3_dirty = self._s3_generation, True
-                        if service in self._service_bytes:
-                            current[service] = self._service_bytes[service]
-                            current_blobs[service] = self._service_blobs.get(service, set())
-                        continue
-                    current[service] = buf.getvalue()
-                    current_blobs[service] = used
+                    elif service == "s3":
+                        s3_dict = bdict  # pickled below, once requests go on again
+                    else:
+                        self._pickle_service(service, bdict, current, current_blobs)
+            if s3_dict is not None:
+                self._chunk_journaled = journaled
+                try:
+                    ok = self._pickle_service("s3", s3_dict, current, current_blobs, quiet=True)
+                    if not ok:  # S3 changed shape under the pickler (a bucket came or went): again, holding the lock
+                        with self.lock.exclusive():
+                            self._frozen, self._chunk_journaled = {}, None  # the live stores, all names journaled
+                            ok = self._pickle_service("s3", s3_dict, current, current_blobs)
+                finally:
+                    self._frozen, self._chunk_journaled = {}, None
+                self._chunk_cache.done(ok, mark)
+                if not ok:
+                    s3_generation, self._s3_dirty = self._s3_generation, True
             for service, data in self._unrestorable.items():
                 current.setdefault(service, data)
             document = {
@@ -392,6 +385,26 @@ class StateStore:
             self.last_snapshot_seconds = time.perf_counter() - started
             self.snapshots_written += 1
             return True
+
+    def _pickle_service(self, service: str, bdict: Any, current: dict[str, bytes],
+                        current_blobs: dict[str, set[str]], quiet: bool = False) -> bool:
+        """Pickle one service into ``current``; on failure keep its previous good copy and retry soon."""
+        used: set[str] = set()
+        buf = io.BytesIO()
+        try:
+            _SnapshotPickler(buf, self, used).dump(bdict)
+        except Exception as exc:
+            if quiet and isinstance(exc, (RuntimeError, KeyError)):
+                return False
+            log.warning("could not snapshot %s (%s); keeping its previous state", service, exc)
+            self._dirty.set()
+            if service in self._service_bytes:
+                current[service] = self._service_bytes[service]
+                current_blobs[service] = self._service_blobs.get(service, set())
+            return False
+        current[service] = buf.getvalue()
+        current_blobs[service] = used
+        return True
 
     def sweep_crash_leftovers(self) -> int:
         """Remove the temporary files a killed server left half-written (snapshot, journal, blobs).

@@ -137,47 +137,59 @@ def test_restore_removes_the_half_written_files_a_killed_server_left(tmp_path):
     assert store.blobs.get(blob_id) == b"a body"  # finished files stay
 
 
-WARMED = r"""
-import sys
+PICKLED_OUTSIDE_THE_LOCK = r"""
+import sys, threading
 from pathlib import Path
 from emulators.core import moto_coupling
+from emulators.core import persistence
 from emulators.core.persistence import StateStore
 
 folder = Path(sys.argv[1])
 store = StateStore(folder)
 s3 = moto_coupling.s3_backend()
-s3.create_bucket("warmed", "us-east-1")
+s3.create_bucket("busy", "us-east-1")
 for i in range(600):
-    s3.put_object("warmed", f"k/{i:04d}", f"v1 {i}".encode())
+    s3.put_object("busy", f"k/{i:04d}", f"v1 {i}".encode())
 store.snapshot()
 
 def journaled_put(key, body):
-    s3.put_object("warmed", key, body)
-    store.journal.sync(store.journal_s3_key("123456789012", "warmed", key))
+    with store.lock.shared():  # as a request does
+        s3.put_object("busy", key, body)
+        sequence = store.journal_s3_key("123456789012", "busy", key)
+    store.journal.sync(sequence)
 
 journaled_put("k/0003", b"v2")
-journaled_put("k/0600", b"new")
-assert store.warm_s3_chunks()  # pickles chunks 0 and 2 while requests could go on
-(_, warm), = store._chunk_cache.previous.values()
-journaled_put("k/0004", b"v3")  # after the warm-up: its chunk must be pickled again by the compaction
+finished = []
+original = persistence._SnapshotPickler._key_store_entries
+
+def entries_with_a_request_meanwhile(self, key_store):
+    if not finished:  # a PUT arrives while the compaction pickles S3: it must not wait for the pickle
+        worker = threading.Thread(target=lambda: (journaled_put("k/0004", b"v3"), journaled_put("k/0600", b"new"),
+                                                  finished.append(True)))
+        worker.start()
+        worker.join(10)
+        assert finished, "the PUT waited for the S3 pickle"
+    return original(self, key_store)
+
+persistence._SnapshotPickler._key_store_entries = entries_with_a_request_meanwhile
 store._s3_dirty = False
 store.journal.records = 10 ** 9  # compaction due
 store.snapshot()
-(_, after), = store._chunk_cache.previous.values()
-assert after[2][2] is warm[2][2]  # k/0512..k/0600: pickled by the warm-up, reused by the compaction
-assert after[0][2] is not warm[0][2]  # k/0004 changed after the warm-up
+persistence._SnapshotPickler._key_store_entries = original
+assert set(store._chunk_cache.journaled) == {"k/0004", "k/0600"}  # journaled after the copy: pickled next time
 fresh = StateStore(folder)
 moto_coupling.reset_all_backends()
-fresh.restore()
-keys = moto_coupling.s3_backend().buckets["warmed"].keys
+fresh.restore()  # the pickle holds the copy; the journal after it replays the two PUTs made meanwhile
+keys = moto_coupling.s3_backend().buckets["busy"].keys
 assert keys["k/0003"].value == b"v2" and keys["k/0004"].value == b"v3" and keys["k/0600"].value == b"new"
 assert keys["k/0599"].value == b"v1 599" and len(keys) == 601
 print("ok")
 """
 
 
-def test_a_warm_up_pickles_changed_chunks_ahead_of_the_compaction(tmp_path):
-    """The chunks written since the last S3 pickle are pickled before the compaction takes the exclusive
-    lock; the compaction reuses them and re-pickles only a chunk changed after the warm-up."""
-    done = subprocess.run([sys.executable, "-c", WARMED, str(tmp_path)], capture_output=True, text=True)
+def test_requests_go_on_while_a_compaction_pickles_s3(tmp_path):
+    """A compaction copies the key stores under the exclusive lock and pickles them after releasing it: a
+    PUT made meanwhile is answered at once, journaled after the pickle's generation, and restored."""
+    done = subprocess.run([sys.executable, "-c", PICKLED_OUTSIDE_THE_LOCK, str(tmp_path)], capture_output=True,
+                          text=True)
     assert done.returncode == 0, done.stderr[-2000:]
