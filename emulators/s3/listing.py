@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import sys
 from typing import Any
 
 from emulators.core import moto_coupling, s3index
@@ -47,7 +48,8 @@ def _resume_after(bucket: str, token: str) -> str:
 def page(bucket: Any, prefix: str | None, delimiter: str | None, after: str | None,
          max_keys: int | None) -> tuple[list[Any], list[str], bool, str | None]:
     """Keys, common prefixes, whether more follow and the last item shown (a key or a prefix)."""
-    limit = MAX_KEYS if max_keys is None else min(max(int(max_keys), 0), MAX_KEYS)
+    # a request's MaxKeys is capped at 1,000; moto's own callers (DynamoDB's import from S3) ask for everything
+    limit = sys.maxsize if max_keys is None else min(max(int(max_keys), 0), MAX_KEYS)
     items, truncated = s3index.list_page(bucket.keys, prefix or "", delimiter or "", after or "", limit,
                                          moto_coupling.s3_is_delete_marker)
     keys = [key for _, key in items if key is not None]
