@@ -35,7 +35,7 @@ def mlflow_folder(config: SandboxConfig) -> Path:
     return Path(config.state_dir) / "services" / "sagemaker" / "mlflow"
 
 
-def start_mlflow_ui(config: SandboxConfig | None = None, port: int = DEFAULT_UI_PORT, wait_seconds: float = 60.0,
+def start_mlflow_ui(config: SandboxConfig | None = None, port: int = DEFAULT_UI_PORT, wait_seconds: float = 180.0,
                     foreground: bool = False) -> subprocess.Popen | int:
     """Start ``mlflow ui`` on 127.0.0.1:``port`` over the sandbox's tracking store.
 

@@ -158,17 +158,21 @@ class WarmSparkPool:
     def _watch_ready(self, driver: _Driver, read_end: int) -> None:
         with os.fdopen(read_end, "rb") as pipe:
             word = pipe.readline().strip().decode(errors="replace")
-        if word != "ready":  # the failure time is set before anyone can see the failed state
+        failed = word != "ready"
+        if failed:  # the failure time is set, and the driver leaves the pool, before anyone sees it failed
             with self._lock:
                 self._failed_at = time.monotonic()
+                if self._driver is driver:
+                    self._driver = None
         with driver.changed:
-            driver.state = "ready" if word == "ready" else "failed"
+            driver.state = "failed" if failed else "ready"
             driver.changed.notify_all()
-        if driver.state == "failed":
+        if failed:
             log.warning("a warm Spark driver did not start (see %s); jobs start cold for a while", driver.log_path)
-        else:  # an idle JVM holds memory: after a while without jobs it goes (the next job starts one)
-            with driver.changed:
-                driver.changed.wait_for(lambda: driver.taken, idle_seconds())
+            _kill(driver)
+            return
+        with driver.changed:  # an idle JVM holds memory: after a while without jobs it goes (the next job starts one)
+            driver.changed.wait_for(lambda: driver.taken, idle_seconds())
         with self._lock:
             idle = self._driver is driver and not driver.taken
             if idle:

@@ -27,6 +27,7 @@ from emulators.glue.catalog_api import catalog_name
 log = logging.getLogger("emulators.glue")
 LOG_GROUP = "/aws-glue/crawlers"
 ACTIVE = ("RUNNING", "STOPPING")
+MIN_RUNNING_SECONDS = 1.0
 NO_COUNTS = {"created": 0, "updated": 0, "deleted": 0}
 _schedule_fired: dict[tuple[str, str, str], str] = {}  # crawler -> minute it last fired
 _schedule_lock = threading.Lock()
@@ -87,6 +88,7 @@ def run_crawl(account_id: str, region: str, name: str) -> None:
     crawler = backend.get_crawler(name)
     crawl = crawler.crawls[-1]
     counts = dict(NO_COUNTS)
+    started = time.monotonic()
     try:
         access = s3_access(account_id)
         csv_classifier = _csv_classifier(backend, crawler)
@@ -112,6 +114,10 @@ def run_crawl(account_id: str, region: str, name: str) -> None:
                 break
         crawl_engine.resolve_name_clashes(found)
         crawl_engine.check_table_threshold(found, configuration)
+        # a crawl is never instant on AWS (it takes a minute or more): RUNNING lasts at least a moment, so a
+        # client polling GetCrawler sees it, then STOPPING while the crawl wraps up
+        while crawl.status == "RUNNING" and time.monotonic() - started < MIN_RUNNING_SECONDS:
+            time.sleep(0.05)
         with cloud.mutating():
             if crawl.status != "STOPPING":
                 counts = apply_to_catalog(backend, crawler, found)

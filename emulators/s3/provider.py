@@ -325,6 +325,7 @@ def _check_lifecycle_rule(rule: dict[str, Any]) -> None:
 
 def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("s3", SandboxS3Backend)
+    moto_coupling.replace_s3_listing(listing.render)
     cloud.gate.s3_cors_rules = bucket_cors_rules
     cloud.gate.s3_anonymous_allowed = anonymous_access_allowed
     moto_coupling.set_error_status("S3", "AccessDenied", 403)

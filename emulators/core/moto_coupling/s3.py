@@ -91,6 +91,37 @@ def s3_key_versions(account_id: str, bucket_name: str, key_name: str) -> list[An
     return list(bucket.keys.getlist(key_name, []))
 
 
+def replace_s3_listing(render: Any) -> None:
+    """Answer ListObjects and ListObjectsV2 with ``render(backend, bucket, params, version)`` returning
+    ``(status, headers, body)``; ``params`` holds the request's query values by their wire names
+    (``prefix``, ``delimiter``, ``max-keys``, ``marker``, ``continuation-token``, ``start-after``,
+    ``encoding-type``, ``fetch-owner``), decoded; ``bucket`` is moto's bucket (NoSuchBucket raised as moto does)."""
+    from moto.s3.exceptions import InvalidContinuationToken
+    from moto.s3.responses import S3Response
+
+    def answer(self: Any, version: int) -> Any:
+        bucket = self.backend.get_bucket(self.bucket_name)
+        raw = self._get_querystring(self.request, self.uri)
+        params: dict[str, Any] = {}
+        for name in ("delimiter", "max-keys", "marker", "continuation-token", "start-after", "encoding-type",
+                     "fetch-owner"):
+            value = self.querystring.get(name, [None])[0]
+            if value is not None:
+                params[name] = value
+        prefix = raw.get("prefix", [None])[0]
+        if prefix is not None:
+            params["prefix"] = prefix.decode("utf-8") if isinstance(prefix, bytes) else prefix
+        if version == 2 and params.get("continuation-token") == "":
+            raise InvalidContinuationToken()
+        self.data["Action"] = "ListObjectsV2" if version == 2 else "ListObjects"
+        status, headers, body = render(self.backend, bucket, params, version)
+        headers.update(self.response_headers)
+        return status, headers, body
+
+    S3Response.list_objects = lambda self: answer(self, 1)
+    S3Response.list_objects_v2 = lambda self: answer(self, 2)
+
+
 def s3_key_stores() -> list[Any]:
     """The key store of every bucket of every account moto holds (a snapshot of the list)."""
     from moto.s3.models import s3_backends
