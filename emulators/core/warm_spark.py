@@ -15,7 +15,9 @@ discarded** and a fresh one warms in the background, so jobs never share a JVM o
   (which a session cannot change) makes the driver ``exec`` the step's own spark-submit instead.
 - A job starts cold too when no driver is ready for its Spark configuration (``PYSPARK_SUBMIT_ARGS``,
   ``JAVA_HOME``, ``SPARK_HOME``, ... :data:`JVM_VARIABLES`); the pool then warms one for that configuration
-  (replacing an idle driver of another one), so the next such job finds it. A job never waits for a warm-up.
+  (replacing an idle driver of another one), so the next such job finds it. A job that arrives while a
+  driver of its configuration is warming waits for it (at most :data:`WAIT_FOR_WARMING`) instead of
+  starting a second JVM beside it: the wait costs no more than a cold start.
 - Warming starts only when Glue or EMR runs a job (or :meth:`WarmSparkPool.prepare` asks), never at
   ``sandbox up``; after each job that ran on a driver, the next one warms once that job's process ended.
 - A ready driver no job took for ``SANDBOX_WARM_SPARK_IDLE_MINUTES`` (30) is ended; the next job starts one.
@@ -55,6 +57,7 @@ _PRIVATE = ("SANDBOX_WARM_READY_FD",)
 # job does not carry them, so no process outlives a step with its id in its environment
 RUN_VARIABLES = ("EMR_", "SANDBOX_GLUE_", "SANDBOX_SPARK_STAGING")
 RETRY_AFTER_FAILURE = 60.0
+WAIT_FOR_WARMING = 90.0  # a job waits this long at most for a driver of its configuration that is warming
 
 
 def enabled() -> bool:
@@ -201,6 +204,13 @@ class WarmSparkPool:
         submit_args = env.get("PYSPARK_SUBMIT_ARGS")
         if not submit_args:
             return None
+        with self._lock:
+            warming = self._driver
+        if (warming is not None and warming.state == "warming" and warming.submit_args == submit_args
+                and _same_jvm(warming.env, env)):
+            # a driver for this job is starting: waiting for it costs no more than a cold start, and a cold
+            # JVM beside a warming one would take both cores of a small machine
+            warming.wait_ready(WAIT_FOR_WARMING)
         with self._lock:
             driver = self._driver
             usable = (driver is not None and not self._stopped and driver.state == "ready"
