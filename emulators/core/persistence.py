@@ -421,12 +421,15 @@ class StateStore:
                     pass
         return removed
 
-    def restore(self) -> list[str]:
-        """Load the last snapshot into moto; returns the services restored."""
+    def restore(self, after_crash: bool = True) -> list[str]:
+        """Load the last snapshot into moto; returns the services restored. ``after_crash``: the last server
+        did not stop cleanly, so its half-written temporary files are removed first (the sweep lists every
+        blob folder, so a clean start skips it)."""
         global _restoring_store
-        swept = self.sweep_crash_leftovers()
-        if swept:
-            log.info("removed %d half-written temporary files a previous server left", swept)
+        if after_crash:
+            swept = self.sweep_crash_leftovers()
+            if swept:
+                log.info("removed %d half-written temporary files a previous server left", swept)
         document: dict[str, Any] = {"services": {}}
         if self.snapshot_path.exists():
             try:

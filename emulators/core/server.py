@@ -181,6 +181,7 @@ class EmbeddedCloud:
     def start(self) -> None:
         """Claim the state folder, bind the port, restore state, serve; engines install when first needed."""
         self._claim_state_folder()
+        crashed = (self.state_dir / SERVER_INFO_FILE).exists()  # a clean shutdown removes it
         self._bind()
         self.admin_token = self.gate.start(self.state_dir)
         set_current_cloud(self)
@@ -188,7 +189,7 @@ class EmbeddedCloud:
         os.environ["MOTO_PORT"] = str(self.port)
         self._moto_app = moto_coupling.create_wsgi_app()
         began = time.perf_counter()
-        self.restored_services = self.store.restore()
+        self.restored_services = self.store.restore(after_crash=crashed)
         self.restore_seconds = time.perf_counter() - began
         self._restored = True
         self.installer.mark_restored()
