@@ -82,7 +82,7 @@ class NameIndex:
         self.length = length
 
     def under(self, prefix: str) -> list[str]:
-        return list(self.from_position(prefix, prefix))
+        return list(self.from_position(prefix))
 
     def from_position(self, prefix: str, after: str = "") -> Any:
         """The names starting with ``prefix`` that sort after ``after`` (or at ``prefix`` itself), in order."""

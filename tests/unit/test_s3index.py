@@ -61,6 +61,15 @@ def test_listing_follows_every_change_of_the_bucket():
     assert names(store, "") == sorted(expected)
 
 
+def test_a_prefix_that_is_a_whole_key_lists_that_key():
+    store = _VersionedKeyStore()
+    for name in ("code/p.py", "code/p.pyc", "code/q.py"):
+        store[name] = Key(name)
+    assert names(store, "code/p.py") == ["code/p.py", "code/p.pyc"]
+    assert [n for n, _ in s3index.list_page(store, "code/p.py", "/", "", 10, is_marker)[0]] == ["code/p.py",
+                                                                                                "code/p.pyc"]
+
+
 def test_a_listing_reads_only_the_prefix():
     store = _VersionedKeyStore()
     for i in range(20000):
