@@ -27,7 +27,7 @@ from urllib.parse import quote_plus, unquote_plus
 
 from emulators.awslambda import event_sources, runner
 from emulators.core import jobs, logs, moto_coupling, ports
-from emulators.core.moto_coupling import AwsError
+from emulators.core.moto_coupling import AwsError, Request
 from emulators.core.server import current_cloud
 
 log = logging.getLogger("emulators.awslambda")
@@ -245,16 +245,17 @@ class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
 MAX_RESPONSE = 6 * 1024 * 1024
 
 
-def _invoke_response(response: Any) -> tuple[int, dict[str, str], bytes]:
+def _invoke_response(request: Request) -> tuple[int, dict[str, str], bytes]:
     """Invoke's HTTP answer (moto reads the qualifier from a lower-case ``qualifier`` parameter, so
     ``Qualifier=1`` ran $LATEST, and a ``qualifier`` key in the event was taken for one)."""
     from urllib.parse import unquote
 
-    function_name = unquote(response.path.rsplit("/", 2)[-2])
-    qualifier = (response.querystring.get("Qualifier") or [None])[0]
+    function_name = unquote(request.path.rsplit("/", 2)[-2])
+    qualifier = (request.query.get("Qualifier") or [None])[0]
     headers: dict[str, str] = {}
-    payload = response.backend.invoke(function_name, qualifier, response.body, response.headers, headers)
-    invocation_type = response.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
+    backend = moto_coupling.backend_for("lambda", request.account_id, request.region)
+    payload = backend.invoke(function_name, qualifier, request.body, request.headers, headers)
+    invocation_type = request.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
     headers["content-type"] = "application/json"
     if invocation_type in ("Event", "DryRun"):
         status = 202 if invocation_type == "Event" else 204
@@ -265,7 +266,7 @@ def _invoke_response(response: Any) -> tuple[int, dict[str, str], bytes]:
         payload = json.dumps({"errorMessage": f"Response payload size ({len(payload)} bytes) exceeded maximum "
                                               f"allowed payload size ({MAX_RESPONSE} bytes).",
                               "errorType": "Function.ResponseSizeTooLarge"}).encode()
-    if response.headers.get("X-Amz-Log-Type") != "Tail":
+    if request.headers.get("X-Amz-Log-Type") != "Tail":
         headers.pop("x-amz-log-result", None)
     headers["Content-Length"] = str(len(payload))
     return 200, headers, payload

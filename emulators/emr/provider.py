@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from emulators.core import jobs, logs, moto_coupling, s3uri, warm_spark
-from emulators.core.moto_coupling import backend_class, model_class
+from emulators.core.moto_coupling import Request, backend_class, model_class
 from emulators.core.s3access import s3_access, safe_file_name
 from emulators.core.server import current_cloud
 from emulators.emr import steps as step_engine
@@ -263,10 +263,10 @@ def _settle_steps_after_restart() -> None:
                 start_runner(account_id, region, cluster.id)
 
 
-def _cancel_steps(response: Any) -> dict[str, Any]:
-    backend = moto_coupling.backend_for("emr", response.current_account, response.region)
-    answers = backend.cancel_steps(response._get_param("ClusterId"), response._get_param("StepIds") or [],
-                                   response._get_param("StepCancellationOption"))
+def _cancel_steps(request: Request) -> dict[str, Any]:
+    backend = moto_coupling.backend_for("emr", request.account_id, request.region)
+    answers = backend.cancel_steps(request.get("ClusterId"), request.get("StepIds") or [],
+                                   request.get("StepCancellationOption"))
     return {"CancelStepsInfoList": answers}
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from emulators.core import clock, moto_coupling
 from emulators.core.errors import AlreadyExists, InvalidInput, LimitExceeded, NotFound, ServiceError
+from emulators.core.moto_coupling import Request
 
 KinesisBackend = moto_coupling.backend_class("kinesis")
 Shard = moto_coupling.model_class("kinesis", "Shard")
@@ -352,30 +353,30 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
 
 # -- response handlers (operations whose response moto builds differently) ----------
 
-def _backend(response: Any) -> SandboxKinesisBackend:
-    return moto_coupling.backend_for("kinesis", response.current_account, response.region)
+def _backend(request: Request) -> SandboxKinesisBackend:
+    return moto_coupling.backend_for("kinesis", request.account_id, request.region)
 
 
-def _get_records(response: Any) -> dict[str, Any]:
-    return _backend(response).read_records(response._get_param("StreamARN"), response._get_param("ShardIterator"),
-                                           response._get_param("Limit"))
+def _get_records(request: Request) -> dict[str, Any]:
+    return _backend(request).read_records(request.get("StreamARN"), request.get("ShardIterator"),
+                                          request.get("Limit"))
 
 
-def _put_record(response: Any) -> dict[str, Any]:
-    backend = _backend(response)
-    arn, name = response._get_param("StreamARN"), response._get_param("StreamName")
-    sequence_number, shard_id = backend.put_record(arn, name, response._get_param("PartitionKey"),
-                                                   response._get_param("ExplicitHashKey"), response._get_param("Data"))
+def _put_record(request: Request) -> dict[str, Any]:
+    backend = _backend(request)
+    arn, name = request.get("StreamARN"), request.get("StreamName")
+    sequence_number, shard_id = backend.put_record(arn, name, request.get("PartitionKey"),
+                                                   request.get("ExplicitHashKey"), request.get("Data"))
     stream = backend.describe_stream(stream_arn=arn, stream_name=name)
     return {"ShardId": shard_id, "SequenceNumber": sequence_number, "EncryptionType": stream.encryption_type}
 
 
-def _list_shards(response: Any) -> dict[str, Any]:
-    backend = _backend(response)
-    token = response._get_param("NextToken")
-    arn, name = response._get_param("StreamARN"), response._get_param("StreamName")
-    shard_filter = response._get_param("ShardFilter")
-    start = response._get_param("ExclusiveStartShardId")
+def _list_shards(request: Request) -> dict[str, Any]:
+    backend = _backend(request)
+    token = request.get("NextToken")
+    arn, name = request.get("StreamARN"), request.get("StreamName")
+    shard_filter = request.get("ShardFilter")
+    start = request.get("ExclusiveStartShardId")
     if token:
         try:
             arn, name, start = base64.urlsafe_b64decode(token.encode()).decode().split("|")
@@ -383,7 +384,7 @@ def _list_shards(response: Any) -> dict[str, Any]:
             raise InvalidInput("NextToken is not valid", code="InvalidArgumentException") from None
         shard_filter = None
     shards = backend.filtered_shards(arn or None, name or None, shard_filter, start or None)
-    limit = int(response._get_param("MaxResults") or 1000)
+    limit = int(request.get("MaxResults") or 1000)
     page = shards[:limit]
     result: dict[str, Any] = {"Shards": [s.to_json() for s in page]}
     if len(shards) > limit:
