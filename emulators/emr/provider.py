@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from emulators.core import jobs, logs, moto_coupling, s3uri, warm_spark
+from emulators.core.errors import Conflict, NotFound
 from emulators.core.moto_coupling import Request, backend_class, model_class
 from emulators.core.s3access import s3_access, safe_file_name
 from emulators.core.server import current_cloud
@@ -58,8 +59,8 @@ class SandboxEmrBackend(EmrBackend):  # type: ignore[misc, valid-type]
     def add_job_flow_steps(self, job_flow_id: str, steps: list[dict[str, Any]]) -> list[Any]:
         cluster = self.describe_cluster(job_flow_id)
         if cluster.state in FINISHED_CLUSTER_STATES:
-            raise moto_coupling.AwsError(
-                "ValidationException", "A job flow that is shutting down, terminated, or finished may not be modified.")
+            raise Conflict("A job flow that is shutting down, terminated, or finished may not be modified.",
+                           code="ValidationException")
         added = super().add_job_flow_steps(job_flow_id, steps)
         self._queue_steps(cluster, added)
         return added
@@ -68,7 +69,7 @@ class SandboxEmrBackend(EmrBackend):  # type: ignore[misc, valid-type]
         self.describe_cluster(cluster_id)  # an unknown cluster is InvalidRequestException
         step = super().describe_step(cluster_id, step_id)
         if step is None:
-            raise moto_coupling.AwsError("InvalidRequestException", f"Step id '{step_id}' is not valid.")
+            raise NotFound(f"Step id '{step_id}' is not valid.", code="InvalidRequestException")
         return step
 
     def cancel_steps(self, cluster_id: str, step_ids: list[str],
