@@ -14,6 +14,8 @@ from typing import Any
 from emulators.athena.engine import AthenaEngine, QueryFailed, QueryResult, ScanCounter, prepare_connections
 from emulators.athena.listing import IndexedLake
 from emulators.core import moto_coupling, paging, ports
+from emulators.core.errors import Conflict, InvalidInput, NotFound
+from emulators.core.moto_coupling import Request
 from emulators.core.s3access import s3_access
 from emulators.core.server import current_cloud
 
@@ -37,21 +39,20 @@ class SandboxAthenaBackend(AthenaBackend):  # type: ignore[misc, valid-type]
                               execution_parameters: list[str] | None) -> str:
         group = self.work_groups.get(workgroup or "primary")
         if workgroup and group is None:
-            raise moto_coupling.AwsError("InvalidRequestException", f"WorkGroup {workgroup} is not found.")
+            raise NotFound(f"WorkGroup {workgroup} is not found.", code="InvalidRequestException")
         if group is not None and group.state == "DISABLED":
-            raise moto_coupling.AwsError("InvalidRequestException", f"WorkGroup {group.name} is disabled.")
+            raise Conflict(f"WorkGroup {group.name} is disabled.", code="InvalidRequestException")
         config = dict(config or {})
         group_config = (group.configuration or {}).get("ResultConfiguration", {}) if group else {}
         enforce = (group.configuration or {}).get("EnforceWorkGroupConfiguration", False) if group else False
         if group_config.get("OutputLocation") and (enforce or not config.get("OutputLocation")):
             config["OutputLocation"] = group_config["OutputLocation"]
         if not config.get("OutputLocation"):
-            raise moto_coupling.AwsError(
-                "InvalidRequestException",
+            raise InvalidInput(
                 "No output location provided. An output location is required either through the Workgroup "
-                "result configuration setting or as an API input.")
+                "result configuration setting or as an API input.", code="InvalidRequestException")
         if not query or not query.strip():
-            raise moto_coupling.AwsError("InvalidRequestException", "QueryString must not be empty")
+            raise InvalidInput("QueryString must not be empty", code="InvalidRequestException")
         if execution_parameters:
             query = _bind_parameters(query, execution_parameters)
         execution = SandboxExecution(query=query, context=context, config=config,
@@ -75,8 +76,7 @@ class SandboxAthenaBackend(AthenaBackend):  # type: ignore[misc, valid-type]
 
     def get_query_execution(self, exec_id: str) -> Any:
         if exec_id not in self.executions:
-            raise moto_coupling.AwsError("InvalidRequestException",
-                                         f"QueryExecution {exec_id} was not found")
+            raise NotFound(f"QueryExecution {exec_id} was not found", code="InvalidRequestException")
         return self.executions[exec_id]
 
     def stop_query_execution(self, exec_id: str) -> None:
@@ -97,8 +97,8 @@ def _statement_type(query: str) -> str:
 def _bind_parameters(query: str, parameters: list[str]) -> str:
     parts = query.split("?")
     if len(parts) - 1 != len(parameters):
-        raise moto_coupling.AwsError("InvalidRequestException",
-                                     f"Query has {len(parts) - 1} parameters but {len(parameters)} were given")
+        raise InvalidInput(f"Query has {len(parts) - 1} parameters but {len(parameters)} were given",
+                           code="InvalidRequestException")
     out = parts[0]
     for value, rest in zip(parameters, parts[1:]):
         out += value + rest
@@ -253,16 +253,16 @@ def _query_execution_document(execution: Any) -> dict[str, Any]:
     return document
 
 
-def _get_query_execution(response: Any) -> dict[str, Any]:
-    backend = moto_coupling.backend_for("athena", response.current_account, response.region)
-    execution = backend.get_query_execution(response._get_param("QueryExecutionId"))
+def _get_query_execution(request: Request) -> dict[str, Any]:
+    backend = moto_coupling.backend_for("athena", request.account_id, request.region)
+    execution = backend.get_query_execution(request.get("QueryExecutionId"))
     return {"QueryExecution": _query_execution_document(execution)}
 
 
-def _batch_get_query_execution(response: Any) -> dict[str, Any]:
-    backend = moto_coupling.backend_for("athena", response.current_account, response.region)
+def _batch_get_query_execution(request: Request) -> dict[str, Any]:
+    backend = moto_coupling.backend_for("athena", request.account_id, request.region)
     found, missing = [], []
-    for exec_id in response._get_param("QueryExecutionIds") or []:
+    for exec_id in request.get("QueryExecutionIds") or []:
         if exec_id in backend.executions:
             found.append(_query_execution_document(backend.executions[exec_id]))
         else:
@@ -271,23 +271,21 @@ def _batch_get_query_execution(response: Any) -> dict[str, Any]:
     return {"QueryExecutions": found, "UnprocessedQueryExecutionIds": missing}
 
 
-def _get_query_results(response: Any) -> dict[str, Any]:
-    backend = moto_coupling.backend_for("athena", response.current_account, response.region)
-    execution = backend.get_query_execution(response._get_param("QueryExecutionId"))
+def _get_query_results(request: Request) -> dict[str, Any]:
+    backend = moto_coupling.backend_for("athena", request.account_id, request.region)
+    execution = backend.get_query_execution(request.get("QueryExecutionId"))
     if execution.status in ("QUEUED", "RUNNING"):
-        raise moto_coupling.AwsError("InvalidRequestException",
-                                     f"Query has not yet finished. Current state: {execution.status}")
+        raise Conflict(f"Query has not yet finished. Current state: {execution.status}",
+                       code="InvalidRequestException")
     if execution.status != "SUCCEEDED":
-        raise moto_coupling.AwsError(
-            "InvalidRequestException",
-            f"Query did not finish successfully. Final query state: {execution.status}\n"
-            f"{getattr(execution, 'state_change_reason', '') or ''}".strip())
+        raise Conflict(f"Query did not finish successfully. Final query state: {execution.status}\n"
+                       f"{getattr(execution, 'state_change_reason', '') or ''}".strip(), code="InvalidRequestException")
     result = _result_of(execution)
-    max_results = int(response._get_param("MaxResults") or MAX_RESULTS)
+    max_results = int(request.get("MaxResults") or MAX_RESULTS)
     if not 1 <= max_results <= MAX_RESULTS:
-        raise moto_coupling.AwsError("InvalidRequestException", "MaxResults must be between 1 and 1000")
+        raise InvalidInput("MaxResults must be between 1 and 1000", code="InvalidRequestException")
     rows = [[n for n, _ in result.columns]] + result.rows if result.header else result.rows
-    page, next_token = paging.page(rows, response._get_param("NextToken"), max_results,
+    page, next_token = paging.page(rows, request.get("NextToken"), max_results,
                                    listing=f"athena:results:{execution.id}", token_error="InvalidRequestException")
     document: dict[str, Any] = {
         "UpdateCount": result.written_rows or 0,
@@ -304,32 +302,32 @@ def _get_query_results(response: Any) -> dict[str, Any]:
     return document
 
 
-def _get_table_metadata(response: Any) -> dict[str, Any]:
-    catalog = ports.glue_catalog(response.current_account, response.region)
-    database, name = response._get_param("DatabaseName"), response._get_param("TableName")
+def _get_table_metadata(request: Request) -> dict[str, Any]:
+    catalog = ports.glue_catalog(request.account_id, request.region)
+    database, name = request.get("DatabaseName"), request.get("TableName")
     if not catalog.database_exists(database):
-        raise moto_coupling.AwsError("MetadataException", f"Database {database} not found.")
+        raise NotFound(f"Database {database} not found.", code="MetadataException")
     table = catalog.get_table(database, name)
     if table is None:
-        raise moto_coupling.AwsError("MetadataException", f"Table {name} not found.")
+        raise NotFound(f"Table {name} not found.", code="MetadataException")
     return {"TableMetadata": _table_metadata(table)}
 
 
-def _list_table_metadata(response: Any) -> dict[str, Any]:
-    catalog = ports.glue_catalog(response.current_account, response.region)
-    _check_catalog(response)
-    database = response._get_param("DatabaseName")
+def _list_table_metadata(request: Request) -> dict[str, Any]:
+    catalog = ports.glue_catalog(request.account_id, request.region)
+    _check_catalog(request)
+    database = request.get("DatabaseName")
     if not catalog.database_exists(database):
-        raise moto_coupling.AwsError("MetadataException", f"Database {database} not found.")
+        raise NotFound(f"Database {database} not found.", code="MetadataException")
     names = sorted(catalog.list_tables(database))
-    expression = response._get_param("Expression")
+    expression = request.get("Expression")
     if expression:  # a regex over table names (Glue's GetTables spelling: * is a wildcard)
         try:
             pattern = re.compile(expression.replace(".*", "*").replace("*", ".*"), re.I)
         except re.error as exc:
-            raise moto_coupling.AwsError("InvalidRequestException", f"Invalid Expression {expression!r}: {exc}")
+            raise InvalidInput(f"Invalid Expression {expression!r}: {exc}", code="InvalidRequestException")
         names = [n for n in names if pattern.fullmatch(n)]
-    page, token = _metadata_page(response, names, f"athena:tables:{database.lower()}")
+    page, token = _metadata_page(request, names, f"athena:tables:{database.lower()}")
     tables = [catalog.get_table(database, n) for n in page]
     result: dict[str, Any] = {"TableMetadataList": [_table_metadata(t) for t in tables if t]}
     if token:
@@ -337,39 +335,36 @@ def _list_table_metadata(response: Any) -> dict[str, Any]:
     return result
 
 
-def _metadata_page(response: Any, items: list[Any], listing: str) -> tuple[list[Any], str | None]:
-    return paging.page(items, response._get_param("NextToken"), response._get_param("MaxResults"), listing=listing,
+def _metadata_page(request: Request, items: list[Any], listing: str) -> tuple[list[Any], str | None]:
+    return paging.page(items, request.get("NextToken"), request.get("MaxResults"), listing=listing,
                        default_size=50, token_error="InvalidRequestException", size_error="InvalidRequestException")
 
 
-def _check_catalog(response: Any) -> None:
-    name = response._get_param("CatalogName") or "AwsDataCatalog"
+def _check_catalog(request: Request) -> None:
+    name = request.get("CatalogName") or "AwsDataCatalog"
     if name.lower() != "awsdatacatalog":
-        raise moto_coupling.AwsError(
-            "MetadataException",
-            f"Catalog {name} not found: the sandbox answers for AwsDataCatalog (the Glue Data Catalog) only")
+        raise NotFound(f"Catalog {name} not found: the sandbox answers for AwsDataCatalog (the Glue Data Catalog) "
+                       "only", code="MetadataException")
 
 
-def _list_databases(response: Any) -> dict[str, Any]:
-    catalog = ports.glue_catalog(response.current_account, response.region)
-    _check_catalog(response)
-    page, token = _metadata_page(response, sorted(catalog.list_databases()), "athena:databases")
+def _list_databases(request: Request) -> dict[str, Any]:
+    catalog = ports.glue_catalog(request.account_id, request.region)
+    _check_catalog(request)
+    page, token = _metadata_page(request, sorted(catalog.list_databases()), "athena:databases")
     result: dict[str, Any] = {"DatabaseList": [_database(catalog, name) for name in page]}
     if token:
         result["NextToken"] = token
     return result
 
 
-def _get_database(response: Any) -> dict[str, Any]:
-    catalog = ports.glue_catalog(response.current_account, response.region)
-    _check_catalog(response)
-    name = response._get_param("DatabaseName")
+def _get_database(request: Request) -> dict[str, Any]:
+    catalog = ports.glue_catalog(request.account_id, request.region)
+    _check_catalog(request)
+    name = request.get("DatabaseName")
     if not catalog.database_exists(name):
-        raise moto_coupling.AwsError(
-            "MetadataException",
-            f"An error occurred (EntityNotFoundException) when calling the GetDatabase operation: "
-            f"Database {name} not found. (Service: AmazonDataCatalog; Status Code: 400; "
-            f"Error Code: EntityNotFoundException)")
+        raise NotFound(f"An error occurred (EntityNotFoundException) when calling the GetDatabase operation: "
+                       f"Database {name} not found. (Service: AmazonDataCatalog; Status Code: 400; "
+                       f"Error Code: EntityNotFoundException)", code="MetadataException")
     return {"Database": _database(catalog, name.lower())}
 
 
@@ -396,22 +391,22 @@ def _table_metadata(table: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _get_work_group(response: Any) -> dict[str, Any]:
-    backend = moto_coupling.backend_for("athena", response.current_account, response.region)
-    name = response._get_param("WorkGroup")
+def _get_work_group(request: Request) -> dict[str, Any]:
+    backend = moto_coupling.backend_for("athena", request.account_id, request.region)
+    name = request.get("WorkGroup")
     group = backend.get_work_group(name)
     if group is None:
-        raise moto_coupling.AwsError("InvalidRequestException", f"WorkGroup {name} is not found.")
+        raise NotFound(f"WorkGroup {name} is not found.", code="InvalidRequestException")
     return {"WorkGroup": group}
 
 
-def _update_work_group(response: Any) -> dict[str, Any]:
-    backend = moto_coupling.backend_for("athena", response.current_account, response.region)
-    name = response._get_param("WorkGroup")
+def _update_work_group(request: Request) -> dict[str, Any]:
+    backend = moto_coupling.backend_for("athena", request.account_id, request.region)
+    name = request.get("WorkGroup")
     group = backend.work_groups.get(name)
     if group is None:
-        raise moto_coupling.AwsError("InvalidRequestException", f"WorkGroup {name} is not found.")
-    updates = response._get_param("ConfigurationUpdates") or {}
+        raise NotFound(f"WorkGroup {name} is not found.", code="InvalidRequestException")
+    updates = request.get("ConfigurationUpdates") or {}
     config = group.configuration
     result = config.setdefault("ResultConfiguration", {})
     result_updates = updates.get("ResultConfigurationUpdates") or {}
@@ -429,10 +424,10 @@ def _update_work_group(response: Any) -> dict[str, Any]:
             config[key] = updates[key]
     if updates.get("RemoveBytesScannedCutoffPerQuery"):
         config.pop("BytesScannedCutoffPerQuery", None)
-    if response._get_param("Description") is not None:
-        group.description = response._get_param("Description")
-    if response._get_param("State"):
-        group.state = response._get_param("State")
+    if request.get("Description") is not None:
+        group.description = request.get("Description")
+    if request.get("State"):
+        group.state = request.get("State")
     return {}
 
 

@@ -27,7 +27,8 @@ from urllib.parse import quote_plus, unquote_plus
 
 from emulators.awslambda import event_sources, runner
 from emulators.core import jobs, logs, moto_coupling, ports
-from emulators.core.moto_coupling import AwsError
+from emulators.core.errors import InvalidInput, NotEmulated
+from emulators.core.moto_coupling import AwsError, Request
 from emulators.core.server import current_cloud
 
 log = logging.getLogger("emulators.awslambda")
@@ -83,8 +84,8 @@ def _unsupported(fn: Any) -> str | None:
 
 
 def _bad_package(exc: Exception) -> AwsError:
-    return AwsError("InvalidParameterValueException",
-                    f"Could not unzip uploaded file. Please check your file, then try to upload again. ({exc})")
+    return InvalidInput(f"Could not unzip uploaded file. Please check your file, then try to upload again. ({exc})",
+                        code="InvalidParameterValueException")
 
 
 def _check_zip_param(code: dict[str, Any]) -> None:
@@ -115,11 +116,11 @@ def _invocation(backend: Any, fn: Any, qualifier: str | None) -> runner.Invocati
     """Everything the run needs, read from moto's model while the state lock is held."""
     problem = _unsupported(fn)
     if problem:
-        raise AwsError("InvalidRuntimeException", problem)
+        raise NotEmulated(problem, code="InvalidRuntimeException")
     code = moto_coupling.lambda_function_code(fn)
     if not code:
-        raise AwsError("InvalidParameterValueException",
-                       f"Function {fn.function_name} has no code the sandbox can find (its S3 object is missing)")
+        raise InvalidInput(f"Function {fn.function_name} has no code the sandbox can find (its S3 object is missing)",
+                           code="InvalidParameterValueException")
     try:
         code_dir = _code_dir(code)
         layer_dirs = []
@@ -157,7 +158,8 @@ def _event_bytes(body: Any) -> bytes:
     try:
         json.loads(raw)
     except ValueError as exc:
-        raise AwsError("InvalidRequestContentException", f"Could not parse request body into json: {exc}") from None
+        raise InvalidInput(f"Could not parse request body into json: {exc}",
+                           code="InvalidRequestContentException") from None
     return raw
 
 
@@ -187,16 +189,15 @@ class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
         if service and service[0] in ("kinesis", "dynamodb"):
             position = spec.get("StartingPosition")
             if position not in ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"):
-                raise AwsError("InvalidParameterValueException",
-                               "StartingPosition is required and must be TRIM_HORIZON, LATEST or AT_TIMESTAMP "
-                               "for a stream event source")
+                raise InvalidInput("StartingPosition is required and must be TRIM_HORIZON, LATEST or AT_TIMESTAMP "
+                                   "for a stream event source", code="InvalidParameterValueException")
             if position == "AT_TIMESTAMP" and spec.get("StartingPositionTimestamp") is None:
-                raise AwsError("InvalidParameterValueException",
-                               "StartingPositionTimestamp is required when StartingPosition is AT_TIMESTAMP")
+                raise InvalidInput("StartingPositionTimestamp is required when StartingPosition is AT_TIMESTAMP",
+                                   code="InvalidParameterValueException")
         destination = ((spec.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
         if destination and destination.split(":")[2:3] not in (["sqs"], ["sns"]):
-            raise AwsError("InvalidParameterValueException",
-                           "The sandbox sends records of failed batches to an SQS queue or SNS topic destination")
+            raise NotEmulated("The sandbox sends records of failed batches to an SQS queue or SNS topic destination",
+                              code="InvalidParameterValueException")
         try:
             esm = super().create_event_source_mapping(spec)
         except ValueError as exc:  # moto's model raises ValueError(code, message)
@@ -229,8 +230,8 @@ class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
         wanted = {str(k).lower(): v for k, v in dict(headers or {}).items()}
         invocation_type = wanted.get("x-amz-invocation-type") or "RequestResponse"
         if invocation_type not in ("RequestResponse", "Event", "DryRun"):
-            raise AwsError("InvalidParameterValueException",
-                           f"Unsupported InvocationType {invocation_type!r}: RequestResponse, Event or DryRun")
+            raise InvalidInput(f"Unsupported InvocationType {invocation_type!r}: RequestResponse, Event or DryRun",
+                               code="InvalidParameterValueException")
         outcome = self.invoke_function(function_name, qualifier, _event_bytes(body), invocation_type)
         if outcome is None:
             return b""
@@ -245,16 +246,17 @@ class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
 MAX_RESPONSE = 6 * 1024 * 1024
 
 
-def _invoke_response(response: Any) -> tuple[int, dict[str, str], bytes]:
+def _invoke_response(request: Request) -> tuple[int, dict[str, str], bytes]:
     """Invoke's HTTP answer (moto reads the qualifier from a lower-case ``qualifier`` parameter, so
     ``Qualifier=1`` ran $LATEST, and a ``qualifier`` key in the event was taken for one)."""
     from urllib.parse import unquote
 
-    function_name = unquote(response.path.rsplit("/", 2)[-2])
-    qualifier = (response.querystring.get("Qualifier") or [None])[0]
+    function_name = unquote(request.path.rsplit("/", 2)[-2])
+    qualifier = (request.query.get("Qualifier") or [None])[0]
     headers: dict[str, str] = {}
-    payload = response.backend.invoke(function_name, qualifier, response.body, response.headers, headers)
-    invocation_type = response.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
+    backend = moto_coupling.backend_for("lambda", request.account_id, request.region)
+    payload = backend.invoke(function_name, qualifier, request.body, request.headers, headers)
+    invocation_type = request.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
     headers["content-type"] = "application/json"
     if invocation_type in ("Event", "DryRun"):
         status = 202 if invocation_type == "Event" else 204
@@ -265,7 +267,7 @@ def _invoke_response(response: Any) -> tuple[int, dict[str, str], bytes]:
         payload = json.dumps({"errorMessage": f"Response payload size ({len(payload)} bytes) exceeded maximum "
                                               f"allowed payload size ({MAX_RESPONSE} bytes).",
                               "errorType": "Function.ResponseSizeTooLarge"}).encode()
-    if response.headers.get("X-Amz-Log-Type") != "Tail":
+    if request.headers.get("X-Amz-Log-Type") != "Tail":
         headers.pop("x-amz-log-result", None)
     headers["Content-Length"] = str(len(payload))
     return 200, headers, payload

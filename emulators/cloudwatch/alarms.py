@@ -63,6 +63,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from emulators.core import clock, moto_coupling, paging, ports
+from emulators.core.moto_coupling import Request
 from emulators.core.server import current_cloud
 
 log = logging.getLogger("emulators.alarms")
@@ -526,12 +527,12 @@ def describe_alarm_history(backend: Any, params: dict[str, Any]) -> dict[str, An
 def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("cloudwatch", AlarmingCloudWatchBackend)
 
-    def history(response: Any) -> dict[str, Any]:
-        params = {name: response._get_param(name) for name in (
+    def history(request: Request) -> dict[str, Any]:
+        params = {name: request.get(name) for name in (
             "AlarmName", "AlarmTypes", "HistoryItemType", "StartDate", "EndDate", "MaxRecords", "NextToken",
             "ScanBy")}
-        return describe_alarm_history(moto_coupling.backend_for("cloudwatch", response.current_account,
-                                                                response.region), params)
+        return describe_alarm_history(moto_coupling.backend_for("cloudwatch", request.account_id,
+                                                                request.region), params)
 
     moto_coupling.add_operation("cloudwatch", "CloudWatchResponse", "describe_alarm_history", history)
     seconds = float(os.environ.get("SANDBOX_ALARMS_TICK_SECONDS") or DEFAULT_TICK_SECONDS)

@@ -23,15 +23,32 @@ def encode_token(listing: str, offset: int) -> str:
     return base64.urlsafe_b64encode(f"{listing}:{offset}".encode()).decode().rstrip("=")
 
 
-def decode_token(token: str, listing: str) -> int | None:
-    """The offset inside ``listing`` that ``token`` names, or None when it is not one of ours."""
+def _read_token(token: str) -> tuple[str, int] | None:
+    """(listing, offset) of one of our tokens; None for anything else."""
     try:
         text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
         name, _, offset = text.rpartition(":")
         value = int(offset)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    return value if name == listing and value >= 0 else None
+    return (name, value) if value >= 0 else None
+
+
+def decode_token(token: str, listing: str) -> int | None:
+    """The offset inside ``listing`` that ``token`` names, or None when it is not one of ours."""
+    read = _read_token(token)
+    return read[1] if read is not None and read[0] == listing else None
+
+
+def token_listing(token: str, prefix: str) -> str | None:
+    """The listing ``token`` was given out for, when it is one of ours and its listing starts with ``prefix``.
+
+    For list operations whose next-page requests carry the token alone (Kinesis ListShards names
+    neither the stream nor the filter again): the listing holds that scope, the operation reads it
+    back from the token, and :func:`page` then checks the token against it as for any listing.
+    """
+    read = _read_token(str(token))
+    return read[0] if read is not None and read[0].startswith(prefix) else None
 
 
 def page(items: Sequence[T], next_token: str | None, max_results: Any, *, listing: str,

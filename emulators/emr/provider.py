@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from emulators.core import jobs, logs, moto_coupling, s3uri, warm_spark
-from emulators.core.moto_coupling import backend_class, model_class
+from emulators.core.errors import Conflict, NotFound
+from emulators.core.moto_coupling import Request, backend_class, model_class
 from emulators.core.s3access import s3_access, safe_file_name
 from emulators.core.server import current_cloud
 from emulators.emr import steps as step_engine
@@ -58,8 +59,8 @@ class SandboxEmrBackend(EmrBackend):  # type: ignore[misc, valid-type]
     def add_job_flow_steps(self, job_flow_id: str, steps: list[dict[str, Any]]) -> list[Any]:
         cluster = self.describe_cluster(job_flow_id)
         if cluster.state in FINISHED_CLUSTER_STATES:
-            raise moto_coupling.AwsError(
-                "ValidationException", "A job flow that is shutting down, terminated, or finished may not be modified.")
+            raise Conflict("A job flow that is shutting down, terminated, or finished may not be modified.",
+                           code="ValidationException")
         added = super().add_job_flow_steps(job_flow_id, steps)
         self._queue_steps(cluster, added)
         return added
@@ -68,7 +69,7 @@ class SandboxEmrBackend(EmrBackend):  # type: ignore[misc, valid-type]
         self.describe_cluster(cluster_id)  # an unknown cluster is InvalidRequestException
         step = super().describe_step(cluster_id, step_id)
         if step is None:
-            raise moto_coupling.AwsError("InvalidRequestException", f"Step id '{step_id}' is not valid.")
+            raise NotFound(f"Step id '{step_id}' is not valid.", code="InvalidRequestException")
         return step
 
     def cancel_steps(self, cluster_id: str, step_ids: list[str],
@@ -263,10 +264,10 @@ def _settle_steps_after_restart() -> None:
                 start_runner(account_id, region, cluster.id)
 
 
-def _cancel_steps(response: Any) -> dict[str, Any]:
-    backend = moto_coupling.backend_for("emr", response.current_account, response.region)
-    answers = backend.cancel_steps(response._get_param("ClusterId"), response._get_param("StepIds") or [],
-                                   response._get_param("StepCancellationOption"))
+def _cancel_steps(request: Request) -> dict[str, Any]:
+    backend = moto_coupling.backend_for("emr", request.account_id, request.region)
+    answers = backend.cancel_steps(request.get("ClusterId"), request.get("StepIds") or [],
+                                   request.get("StepCancellationOption"))
     return {"CancelStepsInfoList": answers}
 
 

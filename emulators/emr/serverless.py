@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from emulators.core import jobs, logs, moto_coupling, s3uri
-from emulators.core.moto_coupling import AwsError
+from emulators.core.errors import Conflict, NotEmulated
 from emulators.core.server import current_cloud
 from emulators.emr import steps as step_engine
 from emulators.emr.provider import fetch_step_file
@@ -57,12 +57,12 @@ class SandboxEMRServerlessBackend(EMRServerlessBackend):  # type: ignore[misc, v
         application = self.get_application(application_id)
         driver = job_driver or {}
         if str(application.type).upper() != "SPARK" or "sparkSubmit" not in driver:
-            raise AwsError("ValidationException", "Only Spark applications with a sparkSubmit job driver run in the "
-                                                  "sandbox; Hive queries are not emulated")
+            raise NotEmulated("Only Spark applications with a sparkSubmit job driver run in the sandbox; Hive queries "
+                              "are not emulated", code="ValidationException")
         entry_point = (driver["sparkSubmit"] or {}).get("entryPoint") or ""
         if not entry_point.endswith(".py"):
-            raise AwsError("ValidationException", f"entryPoint {entry_point!r}: only PySpark scripts (.py) run in "
-                                                  "the sandbox (JAR entry points need a JVM build offline)")
+            raise NotEmulated(f"entryPoint {entry_point!r}: only PySpark scripts (.py) run in the sandbox (JAR entry "
+                              "points need a JVM build offline)", code="ValidationException")
         job_run = super().start_job_run(application_id, client_token, execution_role_arn, job_driver,
                                         configuration_overrides, tags, execution_timeout_minutes, name)
         now = utcnow()
@@ -78,8 +78,8 @@ class SandboxEMRServerlessBackend(EMRServerlessBackend):  # type: ignore[misc, v
     def cancel_job_run(self, application_id: str, job_run_id: str) -> tuple[str, str]:
         job_run = self.get_job_run(application_id, job_run_id)
         if job_run.state in FINAL_STATES:
-            raise AwsError("ValidationException", f"Job run {job_run_id} is already in a terminal state "
-                                                  f"({job_run.state}).")
+            raise Conflict(f"Job run {job_run_id} is already in a terminal state ({job_run.state}).",
+                           code="ValidationException")
         job_run.state = "CANCELLING"
         job_run.updated_at = utcnow()
         PROCESSES.stop(job_run_id)

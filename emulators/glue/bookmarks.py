@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from emulators.core import moto_coupling
+from emulators.core.moto_coupling import Request
 from emulators.core.paths import state_path
 from emulators.core.server import current_cloud
 
@@ -30,17 +31,17 @@ def bookmark_entry(backend: Any, job_name: str, cloud: Any) -> dict[str, Any]:
             "JobBookmark": path.read_text() if path.exists() else "{}"}
 
 
-def _glue(response: Any) -> Any:
-    return moto_coupling.backend_for("glue", response.current_account, response.region)
+def _glue(request: Request) -> Any:
+    return moto_coupling.backend_for("glue", request.account_id, request.region)
 
 
-def get_job_bookmark(response: Any) -> dict[str, Any]:
-    return {"JobBookmarkEntry": bookmark_entry(_glue(response), response._get_param("JobName"), current_cloud())}
+def get_job_bookmark(request: Request) -> dict[str, Any]:
+    return {"JobBookmarkEntry": bookmark_entry(_glue(request), request.get("JobName"), current_cloud())}
 
 
-def reset_job_bookmark(response: Any) -> dict[str, Any]:
-    backend = _glue(response)
-    name = response._get_param("JobName")
+def reset_job_bookmark(request: Request) -> dict[str, Any]:
+    backend = _glue(request)
+    name = request.get("JobName")
     cloud = current_cloud()
     entry = bookmark_entry(backend, name, cloud)
     bookmark_file(cloud, backend.account_id, backend.region_name, name).unlink(missing_ok=True)

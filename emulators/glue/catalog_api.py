@@ -15,6 +15,7 @@ from typing import Any
 
 from emulators.core import moto_coupling, paging
 from emulators.core.errors import InvalidInput, NotFound
+from emulators.core.moto_coupling import Request
 
 PARTITION_COUNT_MISMATCH = "The number of partition keys do not match the number of partition values"
 
@@ -37,9 +38,9 @@ def check_name(kind: str, name: Any) -> None:
         raise GlueInvalidInput(f"{kind} name must be between 1 and 255 characters long")
 
 
-def page(response: Any, items: list[Any], listing: str, default_size: int = 100) -> tuple[list[Any], str | None]:
+def page(request: Request, items: list[Any], listing: str, default_size: int = 100) -> tuple[list[Any], str | None]:
     """One page of a Glue listing; a bad NextToken or MaxResults is Glue's ``InvalidInputException``."""
-    return paging.page(items, response._get_param("NextToken"), response._get_param("MaxResults"),
+    return paging.page(items, request.get("NextToken"), request.get("MaxResults"),
                        listing=f"glue:{listing}", default_size=default_size,
                        token_error=GlueInvalidInput, size_error=GlueInvalidInput)
 
@@ -138,57 +139,57 @@ def check_deletable_version(table: Any, version_id: str) -> None:
 
 # -- reads with AWS's paging (moto returns everything at once) ----------------------------
 
-def _glue(response: Any) -> Any:
-    return moto_coupling.backend_for("glue", response.current_account, response.region)
+def _glue(request: Request) -> Any:
+    return moto_coupling.backend_for("glue", request.account_id, request.region)
 
 
-def get_databases(response: Any) -> dict[str, Any]:
-    databases = [d.as_dict() for d in _glue(response).get_databases()]
-    found, token = page(response, databases, "get_databases")
+def get_databases(request: Request) -> dict[str, Any]:
+    databases = [d.as_dict() for d in _glue(request).get_databases()]
+    found, token = page(request, databases, "get_databases")
     return with_token({"DatabaseList": found}, token)
 
 
-def get_tables(response: Any) -> dict[str, Any]:
-    database = response._get_param("DatabaseName")
-    tables = _glue(response).get_tables(database, response._get_param("Expression"))
-    found, token = page(response, [t.as_dict() for t in tables], f"get_tables:{catalog_name(database)}")
+def get_tables(request: Request) -> dict[str, Any]:
+    database = request.get("DatabaseName")
+    tables = _glue(request).get_tables(database, request.get("Expression"))
+    found, token = page(request, [t.as_dict() for t in tables], f"get_tables:{catalog_name(database)}")
     return with_token({"TableList": found}, token)
 
 
-def get_partitions(response: Any) -> dict[str, Any]:
-    backend = _glue(response)
-    database, table = response._get_param("DatabaseName"), response._get_param("TableName")
+def get_partitions(request: Request) -> dict[str, Any]:
+    backend = _glue(request)
+    database, table = request.get("DatabaseName"), request.get("TableName")
     backend.get_table(database, table)  # EntityNotFoundException first, as on AWS
     partitions = [p.as_dict() for p in backend.get_partitions(catalog_name(database), catalog_name(table),
-                                                              response._get_param("Expression"))]
-    segment = response._get_param("Segment")
+                                                              request.get("Expression"))]
+    segment = request.get("Segment")
     if segment:
         number, total = int(segment.get("SegmentNumber", 0)), int(segment.get("TotalSegments", 1))
         if not 0 <= number < total:
             raise GlueInvalidInput("SegmentNumber must be at least 0 and less than TotalSegments")
         partitions = partitions[number::total]
-    if response._get_param("ExcludeColumnSchema"):
+    if request.get("ExcludeColumnSchema"):
         for partition in partitions:
             partition.get("StorageDescriptor", {}).pop("Columns", None)
-    found, token = page(response, partitions, f"get_partitions:{catalog_name(database)}.{catalog_name(table)}", 1000)
+    found, token = page(request, partitions, f"get_partitions:{catalog_name(database)}.{catalog_name(table)}", 1000)
     return with_token({"Partitions": found}, token)
 
 
-def get_table_versions(response: Any) -> dict[str, Any]:
-    database, name = response._get_param("DatabaseName"), response._get_param("TableName")
-    table = _glue(response).get_table(database, name)
+def get_table_versions(request: Request) -> dict[str, Any]:
+    database, name = request.get("DatabaseName"), request.get("TableName")
+    table = _glue(request).get_table(database, name)
     versions = [{"Table": table.as_dict(version), "VersionId": version}
                 for version in sorted(table.versions, key=int, reverse=True)]  # newest first, as on AWS
-    found, token = page(response, versions, f"get_table_versions:{catalog_name(database)}.{catalog_name(name)}")
+    found, token = page(request, versions, f"get_table_versions:{catalog_name(database)}.{catalog_name(name)}")
     return with_token({"TableVersions": found}, token)
 
 
-def batch_delete_table_version(response: Any) -> dict[str, Any]:
-    backend = _glue(response)
-    table_name = response._get_param("TableName")
-    table = backend.get_table(response._get_param("DatabaseName"), table_name)
+def batch_delete_table_version(request: Request) -> dict[str, Any]:
+    backend = _glue(request)
+    table_name = request.get("TableName")
+    table = backend.get_table(request.get("DatabaseName"), table_name)
     errors = []
-    for version in response._get_param("VersionIds") or []:
+    for version in request.get("VersionIds") or []:
         try:
             check_deletable_version(table, version)
         except (GlueInvalidInput, GlueNotFound) as exc:
@@ -199,12 +200,12 @@ def batch_delete_table_version(response: Any) -> dict[str, Any]:
     return {"Errors": errors}
 
 
-def search_tables(response: Any) -> dict[str, Any]:
-    backend = _glue(response)
-    text = (response._get_param("SearchText") or "").strip()
+def search_tables(request: Request) -> dict[str, Any]:
+    backend = _glue(request)
+    text = (request.get("SearchText") or "").strip()
     exact = len(text) > 1 and text[0] == text[-1] == '"'
     text = text.strip('"').lower()
-    filters = response._get_param("Filters") or []
+    filters = request.get("Filters") or []
     found = []
     for database in backend.databases.values():
         for table in database.tables.values():
@@ -213,11 +214,11 @@ def search_tables(response: Any) -> dict[str, Any]:
                 continue
             if all(_filter_matches(data, f) for f in filters):
                 found.append(data)
-    for criterion in reversed(response._get_param("SortCriteria") or []):
+    for criterion in reversed(request.get("SortCriteria") or []):
         field = criterion.get("FieldName", "Name")
         found.sort(key=lambda t, f=field: str(t.get(f) or t.get("Parameters", {}).get(f) or ""),
                    reverse=criterion.get("Sort") == "DESC")
-    listed, token = page(response, found, "search_tables")
+    listed, token = page(request, found, "search_tables")
     return with_token({"TableList": listed}, token)
 
 

@@ -16,6 +16,7 @@ from emulators.core import moto_coupling
 from emulators.core.clock import utcnow
 from emulators.core.cron import cron_matches
 from emulators.core.errors import AlreadyExists, Conflict
+from emulators.core.moto_coupling import Request
 from emulators.core.server import current_cloud
 from emulators.glue.catalog_api import GlueInvalidInput, GlueNotFound, page, with_token
 from emulators.glue.crawl_runs import NO_COUNTS, run_crawl, running, stored_classifiers
@@ -133,23 +134,23 @@ def check_schedule(schedule: str) -> None:
         raise GlueInvalidInput(f"Schedule expression {schedule!r} is not valid: {exc}") from None
 
 
-def _glue(response: Any) -> Any:
-    return moto_coupling.backend_for("glue", response.current_account, response.region)
+def _glue(request: Request) -> Any:
+    return moto_coupling.backend_for("glue", request.account_id, request.region)
 
 
 def _now() -> Any:
     return utcnow().replace(tzinfo=None)  # moto's models hold naive UTC times
 
 
-def get_crawlers(response: Any) -> dict[str, Any]:
-    crawlers = [sandbox_crawler(c).as_dict() for c in _glue(response).get_crawlers()]
-    found, token = page(response, crawlers, "get_crawlers")
+def get_crawlers(request: Request) -> dict[str, Any]:
+    crawlers = [sandbox_crawler(c).as_dict() for c in _glue(request).get_crawlers()]
+    found, token = page(request, crawlers, "get_crawlers")
     return with_token({"Crawlers": found}, token)
 
 
-def get_crawler_metrics(response: Any) -> dict[str, Any]:
-    backend = _glue(response)
-    names = response._get_param("CrawlerNameList") or list(backend.crawlers)
+def get_crawler_metrics(request: Request) -> dict[str, Any]:
+    backend = _glue(request)
+    names = request.get("CrawlerNameList") or list(backend.crawlers)
     return {"CrawlerMetricsList": [sandbox_crawler(backend.get_crawler(name)).metrics() for name in names]}
 
 
@@ -160,14 +161,14 @@ CRAWLER_FIELDS = {"Role": "role", "DatabaseName": "database_name", "Description"
                   "Configuration": "configuration", "CrawlerSecurityConfiguration": "crawler_security_configuration"}
 
 
-def update_crawler(response: Any) -> dict[str, Any]:
-    backend = _glue(response)
-    name = response._get_param("Name")
+def update_crawler(request: Request) -> dict[str, Any]:
+    backend = _glue(request)
+    name = request.get("Name")
     crawler = backend.get_crawler(name)
     if running(crawler):
         raise CrawlerRunning(f"Crawler with name {name} is running; it cannot be updated until it is READY")
-    changes = {field: response._get_param(param) for param, field in CRAWLER_FIELDS.items()
-               if response._get_param(param) is not None}
+    changes = {field: request.get(param) for param, field in CRAWLER_FIELDS.items()
+               if request.get(param) is not None}
     merged = {field: changes.get(field, getattr(crawler, field, None)) for field in CRAWLER_FIELDS.values()}
     validate_crawler(backend, merged["role"], merged["targets"], merged["schedule"], merged["classifiers"],
                      merged["schema_change_policy"], merged["recrawl_policy"])
@@ -178,9 +179,9 @@ def update_crawler(response: Any) -> dict[str, Any]:
     return {}
 
 
-def update_crawler_schedule(response: Any) -> dict[str, Any]:
-    crawler = _glue(response).get_crawler(response._get_param("CrawlerName"))
-    schedule = response._get_param("Schedule")
+def update_crawler_schedule(request: Request) -> dict[str, Any]:
+    crawler = _glue(request).get_crawler(request.get("CrawlerName"))
+    schedule = request.get("Schedule")
     if schedule:
         check_schedule(schedule)
     crawler.schedule = schedule
@@ -190,8 +191,8 @@ def update_crawler_schedule(response: Any) -> dict[str, Any]:
 
 # -- classifiers (moto has none); CSV classifiers steer the crawler ----------------------
 
-def _classifier_input(response: Any) -> tuple[str, dict[str, Any]]:
-    given = [(kind, response._get_param(kind)) for kind in CLASSIFIER_KINDS if response._get_param(kind)]
+def _classifier_input(request: Request) -> tuple[str, dict[str, Any]]:
+    given = [(kind, request.get(kind)) for kind in CLASSIFIER_KINDS if request.get(kind)]
     if len(given) != 1:
         raise GlueInvalidInput("Exactly one of CsvClassifier, JsonClassifier, GrokClassifier or XMLClassifier "
                                "must be given")
@@ -203,9 +204,9 @@ def _classifier_input(response: Any) -> tuple[str, dict[str, Any]]:
     return kind, dict(body)
 
 
-def create_classifier(response: Any) -> dict[str, Any]:
-    known = stored_classifiers(_glue(response))
-    kind, body = _classifier_input(response)
+def create_classifier(request: Request) -> dict[str, Any]:
+    known = stored_classifiers(_glue(request))
+    kind, body = _classifier_input(request)
     if body["Name"] in known:
         raise GlueAlreadyExists(f"Classifier {body['Name']} already exists.")
     now = _now()
@@ -213,9 +214,9 @@ def create_classifier(response: Any) -> dict[str, Any]:
     return {}
 
 
-def update_classifier(response: Any) -> dict[str, Any]:
-    known = stored_classifiers(_glue(response))
-    kind, body = _classifier_input(response)
+def update_classifier(request: Request) -> dict[str, Any]:
+    known = stored_classifiers(_glue(request))
+    kind, body = _classifier_input(request)
     current = known.get(body["Name"])
     if current is None:
         raise GlueNotFound(f"Classifier {body['Name']} not found.")
@@ -226,22 +227,22 @@ def update_classifier(response: Any) -> dict[str, Any]:
     return {}
 
 
-def get_classifier(response: Any) -> dict[str, Any]:
-    name = response._get_param("Name")
-    found = stored_classifiers(_glue(response)).get(name)
+def get_classifier(request: Request) -> dict[str, Any]:
+    name = request.get("Name")
+    found = stored_classifiers(_glue(request)).get(name)
     if found is None:
         raise GlueNotFound(f"Classifier {name} not found.")
     return {"Classifier": found}
 
 
-def get_classifiers(response: Any) -> dict[str, Any]:
-    found, token = page(response, list(stored_classifiers(_glue(response)).values()), "get_classifiers")
+def get_classifiers(request: Request) -> dict[str, Any]:
+    found, token = page(request, list(stored_classifiers(_glue(request)).values()), "get_classifiers")
     return with_token({"Classifiers": found}, token)
 
 
-def delete_classifier(response: Any) -> dict[str, Any]:
-    name = response._get_param("Name")
-    known = stored_classifiers(_glue(response))
+def delete_classifier(request: Request) -> dict[str, Any]:
+    name = request.get("Name")
+    known = stored_classifiers(_glue(request))
     if name not in known:
         raise GlueNotFound(f"Classifier {name} not found.")
     del known[name]

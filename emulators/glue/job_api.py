@@ -17,6 +17,7 @@ from typing import Any
 
 from emulators.core import jobs, logs, moto_coupling, ports, s3uri
 from emulators.core.clock import utcnow
+from emulators.core.moto_coupling import Request
 from emulators.core.s3access import S3Error, s3_access, safe_file_name
 from emulators.core.server import current_cloud
 from emulators.glue import jobs as job_engine
@@ -209,15 +210,15 @@ JOB_FIELDS = {"Description": ("description", None), "LogUri": ("log_uri", None),
               "ExecutionClass": ("execution_class", "STANDARD")}
 
 
-def _glue(response: Any) -> Any:
-    return moto_coupling.backend_for("glue", response.current_account, response.region)
+def _glue(request: Request) -> Any:
+    return moto_coupling.backend_for("glue", request.account_id, request.region)
 
 
-def update_job(response: Any) -> dict[str, Any]:
+def update_job(request: Request) -> dict[str, Any]:
     """UpdateJob overwrites the whole definition with JobUpdate, as on AWS (omitted settings reset)."""
-    name = response._get_param("JobName")
-    job = _glue(response).get_job(name)
-    update = response._get_param("JobUpdate") or {}
+    name = request.get("JobName")
+    job = _glue(request).get_job(name)
+    update = request.get("JobUpdate") or {}
     if not update.get("Role") or not (update.get("Command") or {}).get("ScriptLocation"):
         raise GlueInvalidInput("JobUpdate replaces the whole job definition: Role and Command "
                                "(with ScriptLocation) are required")
@@ -227,9 +228,8 @@ def update_job(response: Any) -> dict[str, Any]:
     return {"JobName": name}
 
 
-def batch_stop_job_run(response: Any) -> dict[str, Any]:
-    stopped, errors = _glue(response).batch_stop_job_run(response._get_param("JobName"),
-                                                         response._get_param("JobRunIds") or [])
+def batch_stop_job_run(request: Request) -> dict[str, Any]:
+    stopped, errors = _glue(request).batch_stop_job_run(request.get("JobName"), request.get("JobRunIds") or [])
     return {"SuccessfulSubmissions": stopped, "Errors": errors}
 
 

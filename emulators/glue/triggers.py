@@ -17,6 +17,7 @@ from typing import Any
 from emulators.core import moto_coupling
 from emulators.core.clock import utcnow
 from emulators.core.cron import cron_matches
+from emulators.core.moto_coupling import Request
 from emulators.core.server import current_cloud
 from emulators.glue.catalog_api import GlueInvalidInput
 from emulators.glue.crawl_runs import running
@@ -156,10 +157,10 @@ def check_scheduled_triggers() -> None:
                 start_actions(backend, trigger)
 
 
-def start_trigger(response: Any) -> dict[str, Any]:
+def start_trigger(request: Request) -> dict[str, Any]:
     """ON_DEMAND triggers run their actions now; others become ACTIVATED (as on AWS)."""
-    backend = moto_coupling.backend_for("glue", response.current_account, response.region)
-    name = response._get_param("Name")
+    backend = moto_coupling.backend_for("glue", request.account_id, request.region)
+    name = request.get("Name")
     trigger = backend.get_trigger(name)
     trigger.start_trigger()
     if trigger.trigger_type == "ON_DEMAND":

@@ -14,11 +14,11 @@ from typing import Any
 
 from emulators.core import moto_coupling
 from emulators.core.errors import InvalidInput, NotFound
-from emulators.core.moto_coupling import AwsError
+from emulators.core.moto_coupling import AwsError, Request
 
 
-def _list_param(response: Any, name: str) -> list[str]:
-    value = response._get_param(name)
+def _list_param(request: Request, name: str) -> list[str]:
+    value = request.get(name)
     if isinstance(value, list):
         return [str(v) for v in value]
     if isinstance(value, dict) and "member" in value:
@@ -29,15 +29,15 @@ def _list_param(response: Any, name: str) -> list[str]:
     return []
 
 
-def _evaluation_results(response: Any) -> dict[str, Any]:
-    actions = _list_param(response, "ActionNames")
+def _evaluation_results(request: Request) -> dict[str, Any]:
+    actions = _list_param(request, "ActionNames")
     if not actions:
         raise InvalidInput("1 validation error detected: Value null at 'actionNames' failed to "
                            "satisfy constraint: Member must not be null", code="ValidationError")
     for action in actions:
         if ":" not in action:
             raise InvalidInput(f"Invalid action name {action!r}: an action is service:Action", code="InvalidInput")
-    resources = _list_param(response, "ResourceArns") or ["*"]
+    resources = _list_param(request, "ResourceArns") or ["*"]
     results = [{"EvalActionName": action, "EvalResourceName": resource, "EvalDecision": "allowed",
                 "MatchedStatements": [], "MissingContextValues": []}
                for action in actions for resource in resources]
@@ -63,20 +63,20 @@ def _policy_source_exists(backend: Any, arn: str) -> None:
         raise NotFound(f"PolicySourceArn {arn} could not be found.", code="NoSuchEntity") from None
 
 
-def _simulate_principal_policy(response: Any) -> dict[str, Any]:
-    arn = response._get_param("PolicySourceArn")
+def _simulate_principal_policy(request: Request) -> dict[str, Any]:
+    arn = request.get("PolicySourceArn")
     if not arn:
         raise InvalidInput("1 validation error detected: Value null at 'policySourceArn' failed "
                            "to satisfy constraint: Member must not be null", code="ValidationError")
-    _policy_source_exists(response.backend, arn)
-    return _evaluation_results(response)
+    _policy_source_exists(moto_coupling.backend_for("iam", request.account_id, request.partition), arn)
+    return _evaluation_results(request)
 
 
-def _simulate_custom_policy(response: Any) -> dict[str, Any]:
-    if not _list_param(response, "PolicyInputList"):
+def _simulate_custom_policy(request: Request) -> dict[str, Any]:
+    if not _list_param(request, "PolicyInputList"):
         raise InvalidInput("1 validation error detected: Value null at 'policyInputList' failed "
                            "to satisfy constraint: Member must not be null", code="ValidationError")
-    return _evaluation_results(response)
+    return _evaluation_results(request)
 
 
 def install(cloud: Any) -> None:

@@ -22,7 +22,9 @@ iterators TRIM_HORIZON / LATEST / AT_SEQUENCE_NUMBER / AFTER_SEQUENCE_NUMBER /
 AT_TIMESTAMP, GetRecords in order per shard with MillisBehindLatest,
 SplitShard / MergeShards / UpdateShardCount (parents close and keep their
 records; reading a closed shard to its end returns ChildShards and no next
-iterator), ListShards with ShardFilter, retention period settings, KMS stream
+iterator), ListShards with ShardFilter, paged (the NextToken stands for the
+stream, the filter and the start shard, so a next-page call carries it alone, as
+on AWS), retention period settings, KMS stream
 encryption settings (the key must exist; records are stored unencrypted),
 stream consumers (registration), on-demand and provisioned modes (a stream
 created without ShardCount is on-demand, 4 shards). Sequence numbers count per

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from datetime import timezone
 from typing import Any
 
-from emulators.core import clock, moto_coupling
+from emulators.core import clock, moto_coupling, paging
 from emulators.core.errors import AlreadyExists, InvalidInput, LimitExceeded, NotFound, ServiceError
+from emulators.core.moto_coupling import Request
 
 KinesisBackend = moto_coupling.backend_class("kinesis")
 Shard = moto_coupling.model_class("kinesis", "Shard")
@@ -352,43 +354,76 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
 
 # -- response handlers (operations whose response moto builds differently) ----------
 
-def _backend(response: Any) -> SandboxKinesisBackend:
-    return moto_coupling.backend_for("kinesis", response.current_account, response.region)
+def _backend(request: Request) -> SandboxKinesisBackend:
+    return moto_coupling.backend_for("kinesis", request.account_id, request.region)
 
 
-def _get_records(response: Any) -> dict[str, Any]:
-    return _backend(response).read_records(response._get_param("StreamARN"), response._get_param("ShardIterator"),
-                                           response._get_param("Limit"))
+def _get_records(request: Request) -> dict[str, Any]:
+    return _backend(request).read_records(request.get("StreamARN"), request.get("ShardIterator"),
+                                          request.get("Limit"))
 
 
-def _put_record(response: Any) -> dict[str, Any]:
-    backend = _backend(response)
-    arn, name = response._get_param("StreamARN"), response._get_param("StreamName")
-    sequence_number, shard_id = backend.put_record(arn, name, response._get_param("PartitionKey"),
-                                                   response._get_param("ExplicitHashKey"), response._get_param("Data"))
+def _put_record(request: Request) -> dict[str, Any]:
+    backend = _backend(request)
+    arn, name = request.get("StreamARN"), request.get("StreamName")
+    sequence_number, shard_id = backend.put_record(arn, name, request.get("PartitionKey"),
+                                                   request.get("ExplicitHashKey"), request.get("Data"))
     stream = backend.describe_stream(stream_arn=arn, stream_name=name)
     return {"ShardId": shard_id, "SequenceNumber": sequence_number, "EncryptionType": stream.encryption_type}
 
 
-def _list_shards(response: Any) -> dict[str, Any]:
-    backend = _backend(response)
-    token = response._get_param("NextToken")
-    arn, name = response._get_param("StreamARN"), response._get_param("StreamName")
-    shard_filter = response._get_param("ShardFilter")
-    start = response._get_param("ExclusiveStartShardId")
-    if token:
+LIST_SHARDS = "kinesis:list_shards:"
+MAX_SHARDS_PER_CALL = 1000  # MaxResults may be up to 10000; a call returns at most 1000 shards
+# what a NextToken stands for, so none of them may come with it (AWS: "NextToken and StreamName cannot be
+# provided together.")
+NOT_WITH_NEXT_TOKEN = ("StreamName", "StreamARN", "ShardFilter", "ExclusiveStartShardId", "StreamCreationTimestamp")
+
+
+def _shards_listing(stream_arn: str, shard_filter: Any, start: str | None) -> str:
+    """The listing a ListShards token is bound to: the stream, the filter and the start of the first request."""
+    return LIST_SHARDS + json.dumps([stream_arn, shard_filter, start], separators=(",", ":"), default=str)
+
+
+def _shards_scope(token: str) -> tuple[str, str, Any, str | None]:
+    """(listing, stream ARN, filter, start) a ListShards NextToken was given out for."""
+    listing = paging.token_listing(token, LIST_SHARDS)
+    scope = None
+    if listing is not None:
         try:
-            arn, name, start = base64.urlsafe_b64decode(token.encode()).decode().split("|")
-        except (binascii.Error, ValueError, UnicodeDecodeError):
-            raise InvalidInput("NextToken is not valid", code="InvalidArgumentException") from None
-        shard_filter = None
-    shards = backend.filtered_shards(arn or None, name or None, shard_filter, start or None)
-    limit = int(response._get_param("MaxResults") or 1000)
-    page = shards[:limit]
-    result: dict[str, Any] = {"Shards": [s.to_json() for s in page]}
-    if len(shards) > limit:
-        result["NextToken"] = base64.urlsafe_b64encode(
-            f"{arn or ''}|{name or ''}|{page[-1].shard_id}".encode()).decode()
+            scope = json.loads(listing[len(LIST_SHARDS):])
+        except ValueError:
+            pass
+    if not (isinstance(scope, list) and len(scope) == 3 and isinstance(scope[0], str)
+            and isinstance(scope[1], (dict, type(None))) and isinstance(scope[2], (str, type(None)))):
+        raise InvalidInput("NextToken is not valid: pass back the NextToken the previous ListShards call returned, "
+                           "unchanged", code="InvalidArgumentException")
+    return str(listing), scope[0], scope[1], scope[2]
+
+
+def _list_shards(request: Request) -> dict[str, Any]:
+    """ListShards with core paging: the NextToken is bound to the stream, the filter and the start shard of the
+    first call, so the next-page calls carry it alone (with MaxResults), as on AWS."""
+    backend = _backend(request)
+    token = request.get("NextToken")
+    if token:
+        for member in NOT_WITH_NEXT_TOKEN:
+            if request.get(member) is not None:
+                raise InvalidInput(f"NextToken and {member} cannot be provided together.",
+                                   code="InvalidArgumentException")
+        listing, arn, shard_filter, start = _shards_scope(str(token))
+    else:
+        arn = backend.describe_stream(stream_arn=request.get("StreamARN"), stream_name=request.get("StreamName")).arn
+        shard_filter, start = request.get("ShardFilter"), request.get("ExclusiveStartShardId")
+        listing = _shards_listing(arn, shard_filter, start)
+    shards = backend.filtered_shards(arn, None, shard_filter, start or None)
+    max_results = request.get("MaxResults")
+    if isinstance(max_results, int) and max_results > MAX_SHARDS_PER_CALL:
+        max_results = MAX_SHARDS_PER_CALL
+    found, next_token = paging.page(shards, token, max_results, listing=listing, default_size=MAX_SHARDS_PER_CALL,
+                                    token_error="InvalidArgumentException", size_error="InvalidArgumentException")
+    result: dict[str, Any] = {"Shards": [s.to_json() for s in found]}
+    if next_token:
+        result["NextToken"] = next_token
     return result
 
 

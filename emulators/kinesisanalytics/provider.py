@@ -18,6 +18,7 @@ from typing import Any
 
 from emulators.core import clock, moto_coupling, ports
 from emulators.core.errors import InvalidInput, NotEmulated, NotFound
+from emulators.core.moto_coupling import Request
 from emulators.core.server import current_cloud
 from emulators.kinesisanalytics import engine
 
@@ -72,13 +73,13 @@ class SandboxKinesisAnalyticsBackend(KdaBackend):  # type: ignore[misc, valid-ty
         return detail
 
 
-def _backend(response: Any) -> SandboxKinesisAnalyticsBackend:
-    return moto_coupling.backend_for("kinesisanalyticsv2", response.current_account, response.region)
+def _backend(request: Request) -> SandboxKinesisAnalyticsBackend:
+    return moto_coupling.backend_for("kinesisanalyticsv2", request.account_id, request.region)
 
 
-def _start_application(response: Any) -> dict[str, Any]:
-    backend = _backend(response)
-    name = response._get_param("ApplicationName")
+def _start_application(request: Request) -> dict[str, Any]:
+    backend = _backend(request)
+    name = request.get("ApplicationName")
     if name not in backend.applications:
         raise NotFound(f"Application {name} not found")
     app = backend.applications[name]
@@ -96,9 +97,9 @@ def _start_application(response: Any) -> dict[str, Any]:
     return {}
 
 
-def _stop_application(response: Any) -> dict[str, Any]:
-    backend = _backend(response)
-    name = response._get_param("ApplicationName")
+def _stop_application(request: Request) -> dict[str, Any]:
+    backend = _backend(request)
+    name = request.get("ApplicationName")
     if name not in backend.applications:
         raise NotFound(f"Application {name} not found")
     backend.applications[name].application_status = "READY"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from emulators.core import moto_coupling
+from emulators.core.errors import NotEmulated
 
 TRAINED_MODELS = "it needs AWS's trained models"
 
@@ -40,10 +41,10 @@ REFUSED = {
 
 def _refusal(service_title: str, reason: str, operation: str) -> Any:
     def refuse(self: Any, *args: Any, **kwargs: Any) -> NoReturn:
-        raise moto_coupling.AwsError(
-            "NotImplemented",
+        raise NotEmulated(
             f"{service_title} {operation} is not emulated by the offline sandbox: {reason}. "
             "Run `sandbox services` for what each service really executes.",
+            code="NotImplemented",
         )
 
     refuse.__name__ = operation

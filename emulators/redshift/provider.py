@@ -14,6 +14,7 @@ from typing import Any
 
 from emulators.core import clock, moto_coupling, paging, ports
 from emulators.core.errors import InvalidInput, NotFound
+from emulators.core.moto_coupling import Request
 from emulators.core.paths import state_path
 from emulators.core.s3access import s3_access
 from emulators.core.server import current_cloud
@@ -35,8 +36,8 @@ class SandboxRedshiftDataBackend(DataBackend):  # type: ignore[misc, valid-type]
         return self._sandbox_statements
 
 
-def _backend(response: Any) -> SandboxRedshiftDataBackend:
-    return moto_coupling.backend_for("redshift-data", response.current_account, response.region)
+def _backend(request: Request) -> SandboxRedshiftDataBackend:
+    return moto_coupling.backend_for("redshift-data", request.account_id, request.region)
 
 
 def _now() -> dt.datetime:
@@ -56,20 +57,20 @@ def run_sql(account: str, region: str, cluster: str, database: str, sql: str) ->
     _warehouse_for(account, region, {"ClusterIdentifier": cluster, "Database": database}).run(sql)
 
 
-def _validate_target(response: Any) -> dict[str, Any]:
-    cluster = response._get_param("ClusterIdentifier")
-    workgroup = response._get_param("WorkgroupName")
-    database = response._get_param("Database")
+def _validate_target(request: Request) -> dict[str, Any]:
+    cluster = request.get("ClusterIdentifier")
+    workgroup = request.get("WorkgroupName")
+    database = request.get("Database")
     if bool(cluster) == bool(workgroup):
         raise InvalidInput("Either ClusterIdentifier or WorkgroupName must be provided, but not both.")
     if not database:
         raise InvalidInput("Database must be provided.")
     if cluster:
-        redshift = moto_coupling.backend_for("redshift", response.current_account, response.region)
+        redshift = moto_coupling.backend_for("redshift", request.account_id, request.region)
         if cluster not in redshift.clusters:
             raise InvalidInput("Redshift endpoint doesn't exist in this region.")
-    target = {"Database": database, "DbUser": response._get_param("DbUser"),
-              "SecretArn": response._get_param("SecretArn")}
+    target = {"Database": database, "DbUser": request.get("DbUser"),
+              "SecretArn": request.get("SecretArn")}
     target["ClusterIdentifier" if cluster else "WorkgroupName"] = cluster or workgroup
     return target
 
@@ -81,8 +82,8 @@ def _bind(sql: str, parameters: list[dict[str, str]] | None) -> str:
     return sql
 
 
-def _new_statement(response: Any, sqls: list[str], batch: bool) -> dict[str, Any]:
-    target = _validate_target(response)
+def _new_statement(request: Request, sqls: list[str], batch: bool) -> dict[str, Any]:
+    target = _validate_target(request)
     now = _now()
     statement_id = str(uuid.uuid4())
     statement = {
@@ -91,7 +92,7 @@ def _new_statement(response: Any, sqls: list[str], batch: bool) -> dict[str, Any
         "CreatedAt": now,
         "UpdatedAt": now,
         "QueryString": ";\n".join(sqls) if batch else sqls[0],
-        "QueryParameters": response._get_param("Parameters") or [],
+        "QueryParameters": request.get("Parameters") or [],
         "Status": "SUBMITTED",
         "HasResultSet": False,
         "ResultRows": -1,
@@ -99,7 +100,7 @@ def _new_statement(response: Any, sqls: list[str], batch: bool) -> dict[str, Any
         "Duration": -1,
         "RedshiftPid": 1073741824 + (hash(statement_id) % 100000),
         "RedshiftQueryId": 0,
-        "StatementName": response._get_param("StatementName"),
+        "StatementName": request.get("StatementName"),
         "IsBatchStatement": batch,
         "SubStatements": [
             {"Id": f"{statement_id}:{i + 1}", "QueryString": sql, "Status": "SUBMITTED", "CreatedAt": now,
@@ -108,26 +109,26 @@ def _new_statement(response: Any, sqls: list[str], batch: bool) -> dict[str, Any
             for i, sql in enumerate(sqls)
         ] if batch else [],
     }
-    _backend(response).sandbox_statements[statement_id] = statement
-    current_cloud().submit(_run_statement, response.current_account, response.region, statement_id)
+    _backend(request).sandbox_statements[statement_id] = statement
+    current_cloud().submit(_run_statement, request.account_id, request.region, statement_id)
     return statement
 
 
-def _execute_statement(response: Any) -> dict[str, Any]:
-    sql = response._get_param("Sql")
+def _execute_statement(request: Request) -> dict[str, Any]:
+    sql = request.get("Sql")
     if not sql or not sql.strip():
         raise InvalidInput("Sql must not be empty.")
-    statement = _new_statement(response, [sql], batch=False)
+    statement = _new_statement(request, [sql], batch=False)
     return _submission(statement)
 
 
-def _batch_execute_statement(response: Any) -> dict[str, Any]:
-    sqls = response._get_param("Sqls") or []
+def _batch_execute_statement(request: Request) -> dict[str, Any]:
+    sqls = request.get("Sqls") or []
     if not sqls:
         raise InvalidInput("Sqls must contain at least one statement.")
     if len(sqls) > 40:
         raise InvalidInput("Sqls can contain at most 40 statements.")
-    return _submission(_new_statement(response, list(sqls), batch=True))
+    return _submission(_new_statement(request, list(sqls), batch=True))
 
 
 def _submission(statement: dict[str, Any]) -> dict[str, Any]:
@@ -231,12 +232,12 @@ def _finish(target: dict[str, Any], outcome: StatementOutcome, status: str, now:
     target["Duration"] = 1
 
 
-def _find(response: Any, statement_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _find(request: Request, statement_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """(the statement, the part asked for: itself or one of its sub-statements)."""
     if not statement_id:
         raise InvalidInput("Id must be provided.")
     base = statement_id.split(":", 1)[0]
-    statement = _backend(response).sandbox_statements.get(base)
+    statement = _backend(request).sandbox_statements.get(base)
     if statement is None:
         raise NotFound("Query does not exist.")
     if ":" in statement_id:
@@ -247,8 +248,8 @@ def _find(response: Any, statement_id: str) -> tuple[dict[str, Any], dict[str, A
     return statement, statement
 
 
-def _describe_statement(response: Any) -> dict[str, Any]:
-    statement, part = _find(response, response._get_param("Id"))
+def _describe_statement(request: Request) -> dict[str, Any]:
+    statement, part = _find(request, request.get("Id"))
     keys = ("Id", "ClusterIdentifier", "WorkgroupName", "CreatedAt", "Database", "DbUser", "Duration", "Error",
             "HasResultSet", "QueryString", "RedshiftPid", "RedshiftQueryId", "ResultRows", "ResultSize", "SecretArn",
             "Status", "UpdatedAt", "QueryParameters")
@@ -258,8 +259,8 @@ def _describe_statement(response: Any) -> dict[str, Any]:
     return document
 
 
-def _get_statement_result(response: Any) -> dict[str, Any]:
-    statement, part = _find(response, response._get_param("Id"))
+def _get_statement_result(request: Request) -> dict[str, Any]:
+    statement, part = _find(request, request.get("Id"))
     if part["Status"] != "FINISHED" or not part.get("HasResultSet"):
         if statement["IsBatchStatement"] and part is statement:
             raise InvalidInput("Batch statement results are available per sub-statement: use its Id, "
@@ -267,7 +268,7 @@ def _get_statement_result(response: Any) -> dict[str, Any]:
         raise NotFound("Query does not have result. Please check query status with DescribeStatement.")
     data = json.loads(_results_path(part["Id"]).read_text())
     rows = data["rows"]
-    page, next_token = paging.page(rows, response._get_param("NextToken"), None, default_size=PAGE_ROWS,
+    page, next_token = paging.page(rows, request.get("NextToken"), None, default_size=PAGE_ROWS,
                                    listing=f"redshift-data:get_statement_result:{part['Id']}")
     document: dict[str, Any] = {
         "ColumnMetadata": [
@@ -299,10 +300,10 @@ def _field(value: Any, kind: str) -> dict[str, Any]:
     return {"stringValue": str(value)}
 
 
-def _list_statements(response: Any) -> dict[str, Any]:
-    status = response._get_param("Status") or "ALL"
-    name = response._get_param("StatementName")
-    statements = sorted(_backend(response).sandbox_statements.values(), key=lambda s: s["CreatedAt"], reverse=True)
+def _list_statements(request: Request) -> dict[str, Any]:
+    status = request.get("Status") or "ALL"
+    name = request.get("StatementName")
+    statements = sorted(_backend(request).sandbox_statements.values(), key=lambda s: s["CreatedAt"], reverse=True)
     found = []
     for statement in statements:
         if status != "ALL" and statement["Status"] != status:
@@ -314,13 +315,13 @@ def _list_statements(response: Any) -> dict[str, Any]:
                      | ({"StatementName": statement["StatementName"]} if statement.get("StatementName") else {})
                      | ({"QueryStrings": [s["QueryString"] for s in statement["SubStatements"]]}
                         if statement["SubStatements"] else {}))
-    statements, next_token = paging.page(found, response._get_param("NextToken"), response._get_param("MaxResults"),
+    statements, next_token = paging.page(found, request.get("NextToken"), request.get("MaxResults"),
                                          default_size=100, listing="redshift-data:list_statements")
     return {"Statements": statements} | ({"NextToken": next_token} if next_token else {})
 
 
-def _cancel_statement(response: Any) -> dict[str, Any]:
-    statement, _ = _find(response, response._get_param("Id"))
+def _cancel_statement(request: Request) -> dict[str, Any]:
+    statement, _ = _find(request, request.get("Id"))
     if statement["Status"] not in ("SUBMITTED", "PICKED", "STARTED"):
         raise InvalidInput(
             f"Could not cancel a query that is already in {statement['Status']} state with ID: {statement['Id']}")
@@ -329,12 +330,12 @@ def _cancel_statement(response: Any) -> dict[str, Any]:
     return {"Status": True}
 
 
-def _metadata_target(response: Any) -> tuple[dict[str, Any], Warehouse]:
-    target = _validate_target(response)
-    connected = response._get_param("ConnectedDatabase")
+def _metadata_target(request: Request) -> tuple[dict[str, Any], Warehouse]:
+    target = _validate_target(request)
+    connected = request.get("ConnectedDatabase")
     if connected:
         target["Database"] = connected
-    return target, _warehouse_for(response.current_account, response.region, target)
+    return target, _warehouse_for(request.account_id, request.region, target)
 
 
 def _like(pattern: str | None, value: str) -> bool:
@@ -345,41 +346,41 @@ def _like(pattern: str | None, value: str) -> bool:
     return re.fullmatch(regex, value) is not None
 
 
-def _page(response: Any, items: list[Any], key: str) -> dict[str, Any]:
+def _page(request: Request, items: list[Any], key: str) -> dict[str, Any]:
     """One page of a metadata listing (a bad NextToken is a ValidationException, as on AWS)."""
-    found, next_token = paging.page(items, response._get_param("NextToken"), response._get_param("MaxResults"),
+    found, next_token = paging.page(items, request.get("NextToken"), request.get("MaxResults"),
                                     default_size=1000, listing=f"redshift-data:{key}")
     return {key: found} | ({"NextToken": next_token} if next_token else {})
 
 
-def _list_databases(response: Any) -> dict[str, Any]:
-    target = _validate_target(response)
+def _list_databases(request: Request) -> dict[str, Any]:
+    target = _validate_target(request)
     names = {target["Database"], "dev"}
     if target.get("ClusterIdentifier"):
-        cluster = moto_coupling.backend_for("redshift", response.current_account, response.region) \
+        cluster = moto_coupling.backend_for("redshift", request.account_id, request.region) \
             .clusters[target["ClusterIdentifier"]]
         names.add(getattr(cluster, "db_name", None) or "dev")
-    folder = _warehouse_for(response.current_account, response.region, target).path.parent
+    folder = _warehouse_for(request.account_id, request.region, target).path.parent
     names |= {p.stem for p in folder.glob("*.duckdb")}
-    return _page(response, sorted(names), "Databases")
+    return _page(request, sorted(names), "Databases")
 
 
-def _list_schemas(response: Any) -> dict[str, Any]:
-    _, house = _metadata_target(response)
-    pattern = response._get_param("SchemaPattern")
-    return _page(response, [s for s in house.schemas() if _like(pattern, s)], "Schemas")
+def _list_schemas(request: Request) -> dict[str, Any]:
+    _, house = _metadata_target(request)
+    pattern = request.get("SchemaPattern")
+    return _page(request, [s for s in house.schemas() if _like(pattern, s)], "Schemas")
 
 
-def _list_tables(response: Any) -> dict[str, Any]:
-    _, house = _metadata_target(response)
-    schema_pattern, table_pattern = response._get_param("SchemaPattern"), response._get_param("TablePattern")
+def _list_tables(request: Request) -> dict[str, Any]:
+    _, house = _metadata_target(request)
+    schema_pattern, table_pattern = request.get("SchemaPattern"), request.get("TablePattern")
     tables = [t for t in house.tables() if _like(schema_pattern, t["schema"]) and _like(table_pattern, t["name"])]
-    return _page(response, tables, "Tables")
+    return _page(request, tables, "Tables")
 
 
-def _describe_table(response: Any) -> dict[str, Any]:
-    _, house = _metadata_target(response)
-    schema, table = response._get_param("Schema") or "public", response._get_param("Table")
+def _describe_table(request: Request) -> dict[str, Any]:
+    _, house = _metadata_target(request)
+    schema, table = request.get("Schema") or "public", request.get("Table")
     columns = house.columns(schema, table) if table else None
     if columns is None:
         # the Data API answers an unknown table with an empty description, not an error
@@ -391,7 +392,7 @@ def _describe_table(response: Any) -> dict[str, Any]:
          "length": int(c.get("length") or 0), "precision": int(c.get("precision") or 0),
          "scale": int(c.get("scale") or 0), "schemaName": schema, "tableName": table}
         for c in columns]
-    document = _page(response, column_list, "ColumnList")
+    document = _page(request, column_list, "ColumnList")
     document["TableName"] = f"{schema}.{table}"
     return document
 

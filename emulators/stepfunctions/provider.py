@@ -8,6 +8,7 @@ from typing import Any
 
 from emulators.core import clock, moto_coupling
 from emulators.core.errors import InvalidInput, ServiceError
+from emulators.core.moto_coupling import Request
 
 ParserBackend = moto_coupling.backend_class("stepfunctions-parser")
 
@@ -114,9 +115,9 @@ class SandboxStepFunctionsBackend(ParserBackend):  # type: ignore[misc, valid-ty
             raise
 
 
-def _validate_definition(response: Any) -> dict[str, Any]:
+def _validate_definition(request: Request) -> dict[str, Any]:
     """ValidateStateMachineDefinition (moto lacks it): the same checks CreateStateMachine makes."""
-    problem = definition_problem(response._get_param("definition"))
+    problem = definition_problem(request.get("definition"))
     if not problem:
         return {"result": "OK", "diagnostics": [], "truncated": False}
     code, _, message = problem.partition(": ")
@@ -125,11 +126,11 @@ def _validate_definition(response: Any) -> dict[str, Any]:
         {"severity": "ERROR", "code": code, "message": message, **({"location": location} if location else {})}]}
 
 
-def _describe_state_machine_for_execution(response: Any) -> dict[str, Any]:
+def _describe_state_machine_for_execution(request: Request) -> dict[str, Any]:
     """DescribeStateMachineForExecution with its required ``updateDate`` (moto answered DescribeStateMachine's
     members, without it): the machine's last update, its creation when it was never updated."""
-    backend = response.stepfunction_backend
-    machine = backend.describe_state_machine_for_execution(response._get_param("executionArn"))
+    backend = moto_coupling.stepfunctions_backend(request.account_id, request.region)
+    machine = backend.describe_state_machine_for_execution(request.get("executionArn"))
     answer = {"stateMachineArn": machine.arn, "name": machine.name, "definition": machine.definition,
               "roleArn": machine.roleArn,
               "updateDate": getattr(machine, "update_date", None) or machine.creation_date}
@@ -139,11 +140,11 @@ def _describe_state_machine_for_execution(response: Any) -> dict[str, Any]:
     return answer
 
 
-def _describe_execution(response: Any) -> dict[str, Any]:
+def _describe_execution(request: Request) -> dict[str, Any]:
     """DescribeExecution whose ``output`` is always JSON text: moto passed a string result through as it was,
     so a state machine ending with the string "done" answered ``done`` where AWS answers ``"done"``."""
-    arn = response._get_param("executionArn")
-    execution = response.stepfunction_backend.describe_execution(arn)
+    arn = request.get("executionArn")
+    execution = moto_coupling.stepfunctions_backend(request.account_id, request.region).describe_execution(arn)
     answer: dict[str, Any] = {"executionArn": arn, "input": execution.execution_input, "name": execution.name,
                               "startDate": execution.start_date, "stateMachineArn": execution.state_machine_arn,
                               "status": execution.status}

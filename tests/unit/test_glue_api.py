@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from emulators.core import moto_coupling
 from emulators.core.paging import encode_token
 from emulators.glue import catalog_api, job_api, provider
 
 
-class Request:
-    """Stands in for moto's response object: ``_get_param`` reads the request's parameters."""
-
-    def __init__(self, **params):
-        self.params = params
-
-    def _get_param(self, name, default=None):
-        return self.params.get(name, default)
+def Request(**params):  # noqa: N802 - reads like the class it builds
+    """A request with these parameters, as a handler receives it."""
+    return moto_coupling.Request(params=params)
 
 
 def test_pages_follow_each_other_to_the_end():

@@ -21,6 +21,7 @@ from emulators.core.moto_coupling.backends import (
     JsonRESTError,
     MOTO_VERSION,
     PlainStatus,
+    Request,
     S3ClientError,
     ServiceException,
     add_operation,
@@ -37,6 +38,7 @@ from emulators.core.moto_coupling.backends import (
     permission_result,
     replace_model_class,
     replace_response_method,
+    request_of,
     reset_all_backends,
     restore_backend_dict,
     set_error_status,
@@ -73,6 +75,7 @@ from emulators.core.moto_coupling.services import (
     lambda_layer_code,
     make_lambda_storage_picklable,
     replace_s3_lambda_notifications,
+    stepfunctions_backend,
 )
 
 __all__ = [
@@ -84,6 +87,7 @@ __all__ = [
     "JsonRESTError",
     "MOTO_VERSION",
     "PlainStatus",
+    "Request",
     "S3ClientError",
     "ServiceException",
     "access_key_secret",
@@ -111,6 +115,7 @@ __all__ = [
     "replace_model_class",
     "replace_response_method",
     "replace_s3_lambda_notifications",
+    "request_of",
     "reset_all_backends",
     "restore_backend_dict",
     "s3_backend",
@@ -131,5 +136,6 @@ __all__ = [
     "s3_key_versions",
     "s3_set_key_versions",
     "set_error_status",
+    "stepfunctions_backend",
     "stepfunctions_parser_module",
 ]

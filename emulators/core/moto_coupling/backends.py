@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs
 
 import moto
 from moto import backends as _moto_backends
@@ -91,12 +94,148 @@ def replace_model_class(service: str, name: str, cls: type) -> None:
     setattr(module, name, cls)
 
 
-def add_operation(service: str, response_class: str, operation: str, handler: Any) -> None:
-    """Answer an AWS operation moto does not implement.
+@dataclass(frozen=True)
+class Request:
+    """One AWS request as plain values: what a handler added with ``add_operation`` or
+    ``replace_response_method`` receives (never moto's response object).
 
-    ``handler(response)`` receives moto's response object for the request (its
-    ``_get_param``, ``current_account``, ``region``) and returns the result dict,
-    which is serialised in the service's protocol.
+    ``params`` is the operation's input as a plain dict, decoded per protocol: the JSON body for
+    ``json`` services (Glue, Athena, Kinesis, ...); moto's model-driven parse where moto does one
+    (SageMaker, EMR, IAM, CloudWatch: lists are lists, numbers numbers); the form decoded with
+    ``Foo.member.N`` folded into lists for other ``query`` services; the URI, query-string, header
+    and JSON-body members for ``rest-json``/``rest-xml`` (a payload member, such as Invoke's, stays
+    in ``body``). ``get``/``get_int``/``get_bool`` answer as moto's ``_get_param``,
+    ``_get_int_param`` and ``_get_bool_param`` did. ``body`` (bytes, a ``Content-Encoding: gzip``
+    undone), ``headers``, ``path`` and ``query`` (the URL's query string, each name to its list of
+    values) are there for handlers that read the raw request.
+    """
+
+    params: Mapping[str, Any] = field(default_factory=dict)
+    account_id: str = DEFAULT_ACCOUNT_ID
+    region: str = "us-east-1"
+    partition: str = "aws"
+    method: str = "POST"
+    path: str = "/"
+    query: Mapping[str, list[str]] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The parameter ``name``; ``default`` when the request does not have it (an explicit null stays None)."""
+        return self.params.get(name, default)
+
+    def get_int(self, name: str, default: Any = None) -> Any:
+        """The parameter as an ``int`` (``default`` when missing or null; ValueError when it is no number)."""
+        value = self.params.get(name)
+        return default if value is None else int(value)
+
+    def get_bool(self, name: str, default: Any = None) -> Any:
+        """The parameter as a ``bool``: true/false in any case; ``default`` when missing, null or anything else."""
+        value = self.params.get(name)
+        if value is not None:
+            text = str(value).lower()
+            if text == "true":
+                return True
+            if text == "false":
+                return False
+        return default
+
+
+def _as_bytes(body: Any) -> bytes:
+    if body is None:
+        return b""
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    return bytes(body)
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    if not body:
+        return {}
+    try:
+        decoded = json.loads(body)
+    except (TypeError, ValueError):
+        return {}
+    return decoded if isinstance(decoded, dict) else {}
+
+
+def _service_model(response: Any) -> Any:
+    from moto.core.utils import get_service_model
+
+    return get_service_model(response.boto3_service_name)
+
+
+def _protocol(response: Any, model: Any) -> str:
+    protocols = model.metadata.get("protocols") or [model.protocol]
+    if len(protocols) > 1:  # services that take more than one protocol: the request's content type says
+        content_type = str(response.headers.get("Content-Type", ""))
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            return "ec2" if "ec2" in protocols else "query"
+        if content_type.startswith("application/x-amz-json") and "json" in protocols:
+            return "json"
+    return str(model.protocol)
+
+
+def _rest_params(response: Any, model: Any, body: bytes, query: Mapping[str, list[str]]) -> dict[str, Any]:
+    """The input members of a rest-json/rest-xml request by their location in the operation's model."""
+    path_params = dict(response.uri_match or {})  # moto's router: label -> percent-decoded value
+    try:
+        shape = model.operation_model(response._get_action()).input_shape
+    except Exception:  # an operation botocore does not know: the URI and query string only
+        shape = None
+    if shape is None:
+        return {**{k: v[0] for k, v in query.items() if v}, **path_params}
+    params: dict[str, Any] = {}
+    payload = shape.serialization.get("payload")
+    json_body = _json_object(body) if model.protocol == "rest-json" and not payload else {}
+    for name, member in shape.members.items():
+        location = member.serialization.get("location")
+        wire_name = member.serialization.get("name", name)
+        if location == "uri":
+            value = path_params.get(wire_name)
+        elif location == "querystring":
+            values = query.get(wire_name)
+            value = (values if member.type_name == "list" else values[0]) if values else None
+        elif location == "header":
+            value = response.headers.get(wire_name)
+        elif location is None and name != payload:
+            value = json_body.get(name)
+        else:
+            continue
+        if value is not None:
+            params[name] = value
+    return params
+
+
+def _params_of(response: Any, body: bytes, query: Mapping[str, list[str]]) -> Mapping[str, Any]:
+    if getattr(response, "automated_parameter_parsing", False) and isinstance(getattr(response, "params", None),
+                                                                              dict):
+        # moto parsed the request with the service's model (its _get_param also looks at the URI's labels)
+        return {**response.uri_match, **response.params} if response.uri_match else response.params
+    model = _service_model(response)
+    protocol = _protocol(response, model)
+    if protocol in ("query", "ec2"):
+        return response._get_params()  # Foo.member.1, Foo.member.2 -> "Foo": [...]
+    if protocol in ("rest-json", "rest-xml"):
+        return _rest_params(response, model, body, query)
+    return _json_object(body)
+
+
+def request_of(response: Any) -> Request:
+    """The plain :class:`Request` of a moto response object (while moto answers that request)."""
+    body = _as_bytes(response.body)
+    query = parse_qs(response.parsed_url.query, keep_blank_values=True)
+    return Request(params=_params_of(response, body, query), account_id=response.current_account,
+                   region=response.region, partition=response.partition, method=response.method,
+                   path=response.path, query=query, headers=response.headers, body=body)
+
+
+def add_operation(service: str, response_class: str, operation: str, handler: Any) -> None:
+    """Answer an AWS operation moto does not implement (or answers wrongly).
+
+    ``handler(request)`` receives the :class:`Request` (the parameters as a plain dict, the
+    account and region) and returns the result dict, which is serialised in the service's
+    protocol. An :class:`AwsError` it raises becomes the service's error response.
     """
     from moto.core.responses import ActionResult
 
@@ -104,7 +243,7 @@ def add_operation(service: str, response_class: str, operation: str, handler: An
     cls = getattr(module, response_class)
 
     def method(self: Any) -> Any:
-        return ActionResult(handler(self))
+        return ActionResult(handler(request_of(self)))
 
     method.__name__ = operation
     setattr(cls, operation, method)
@@ -112,11 +251,11 @@ def add_operation(service: str, response_class: str, operation: str, handler: An
 
 def replace_response_method(service: str, response_class: str, operation: str, handler: Any,
                             raw_body: bool = False) -> None:
-    """Answer an operation with ``handler(response)`` returning ``(status, headers, body)`` as it is.
+    """Answer an operation with ``handler(request)`` returning ``(status, headers, body)`` as it is.
 
     For operations whose request body or headers moto does not pass on to its
-    backend (SageMaker Runtime's InvokeEndpoint): the handler reads
-    ``response.raw_body`` and ``response.headers`` itself. ``raw_body`` keeps
+    backend (SageMaker Runtime's InvokeEndpoint): the handler reads the
+    :class:`Request`'s ``body``, ``headers``, ``path`` and ``query``. ``raw_body`` keeps
     moto from decoding the request body as UTF-8 for every operation of the
     class (binary payloads such as NumPy arrays).
     """
@@ -124,8 +263,12 @@ def replace_response_method(service: str, response_class: str, operation: str, h
     cls = getattr(module, response_class)
     if raw_body:
         cls.use_raw_body = True
-    handler.__name__ = operation
-    setattr(cls, operation, handler)
+
+    def method(self: Any) -> Any:
+        return handler(request_of(self))
+
+    method.__name__ = operation
+    setattr(cls, operation, method)
 
 
 def default_request_params(service: str, response_class: str, operation: str, defaults: dict[str, Any],
@@ -134,8 +277,6 @@ def default_request_params(service: str, response_class: str, operation: str, de
 
     With ``nested``, the defaults apply inside that (dict) parameter instead.
     """
-    import json
-
     module = importlib.import_module(f"moto.{service}.responses")
     cls = getattr(module, response_class)
     original = getattr(cls, operation)

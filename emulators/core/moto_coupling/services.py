@@ -68,6 +68,14 @@ def enable_stepfunctions_execution() -> None:
 _service_models: dict[str, Any] = {}
 
 
+def stepfunctions_backend(account_id: str, region: str) -> Any:
+    """The backend that answers Step Functions' API for an account and region: the interpreter's
+    (``stepfunctions-parser``) once execution is switched on, moto's plain one before."""
+    from moto.stepfunctions.responses import get_backend
+
+    return get_backend(account_id, region)
+
+
 def _service_model(botocore_session_module: Any, service: str) -> Any:
     if service not in _service_models:
         _service_models[service] = botocore_session_module.get_session().get_service_model(service)

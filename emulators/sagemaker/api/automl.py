@@ -45,6 +45,7 @@ from typing import Any
 from emulators.core import moto_coupling, paging
 from emulators.core.clock import utcnow
 from emulators.core.errors import AlreadyExists, InvalidInput, NotFound
+from emulators.core.moto_coupling import Request
 from emulators.sagemaker.api import automl_run, common
 from emulators.sagemaker.api.automl_job import SandboxAutoMLJob
 from emulators.sagemaker.engines import automl_plan as plan
@@ -154,34 +155,34 @@ class AutoMLBackendMixin:
 
 
 # ===================================================================== operations moto lacks
-def _v1_request(response: Any) -> dict[str, Any]:
+def _v1_request(request: Request) -> dict[str, Any]:
     members = ("AutoMLJobName", "InputDataConfig", "OutputDataConfig", "ProblemType", "AutoMLJobObjective",
                "AutoMLJobConfig", "RoleArn", "GenerateCandidateDefinitionsOnly", "Tags", "ModelDeployConfig")
-    return {m: response._get_param(m) for m in members if response._get_param(m) is not None}
+    return {m: request.get(m) for m in members if request.get(m) is not None}
 
 
-def _create_auto_ml_job(response: Any) -> dict[str, Any]:
-    backend = common.backend_of(response)
-    request = _v1_request(response)
-    return {"AutoMLJobArn": backend._start_auto_ml_job(request.get("AutoMLJobName", ""), 1, request)}
+def _create_auto_ml_job(request: Request) -> dict[str, Any]:
+    backend = common.backend_of(request)
+    job_request = _v1_request(request)
+    return {"AutoMLJobArn": backend._start_auto_ml_job(job_request.get("AutoMLJobName", ""), 1, job_request)}
 
 
-def _describe_auto_ml_job(response: Any) -> dict[str, Any]:
-    backend = common.backend_of(response)
-    return backend._auto_ml_job(response._get_param("AutoMLJobName")).describe_v1()
+def _describe_auto_ml_job(request: Request) -> dict[str, Any]:
+    backend = common.backend_of(request)
+    return backend._auto_ml_job(request.get("AutoMLJobName")).describe_v1()
 
 
-def _list_candidates(response: Any) -> dict[str, Any]:
-    backend = common.backend_of(response)
-    job = backend._auto_ml_job(response._get_param("AutoMLJobName"))
+def _list_candidates(request: Request) -> dict[str, Any]:
+    backend = common.backend_of(request)
+    job = backend._auto_ml_job(request.get("AutoMLJobName"))
     candidates = list(job.candidates)
-    status, name = response._get_param("StatusEquals"), response._get_param("CandidateNameEquals")
+    status, name = request.get("StatusEquals"), request.get("CandidateNameEquals")
     if status:
         candidates = [c for c in candidates if c["CandidateStatus"] == status]
     if name:
         candidates = [c for c in candidates if c["CandidateName"] == name]
-    sort_by = response._get_param("SortBy") or "CreationTime"
-    descending = (response._get_param("SortOrder") or "Descending") == "Descending"
+    sort_by = request.get("SortBy") or "CreationTime"
+    descending = (request.get("SortOrder") or "Descending") == "Descending"
     if sort_by == "FinalObjectiveMetricValue":
         scored = [c for c in candidates if "FinalAutoMLJobObjectiveMetric" in c]
         candidates = sorted(scored, key=lambda c: c["FinalAutoMLJobObjectiveMetric"]["Value"],
@@ -189,7 +190,7 @@ def _list_candidates(response: Any) -> dict[str, Any]:
     else:
         key = "CandidateStatus" if sort_by == "Status" else "CreationTime"
         candidates = sorted(candidates, key=lambda c: c[key], reverse=descending)
-    found, token = paging.page(candidates, response._get_param("NextToken"), response._get_param("MaxResults"),
+    found, token = paging.page(candidates, request.get("NextToken"), request.get("MaxResults"),
                                default_size=10, listing=f"sagemaker:list_candidates:{job.auto_ml_job_name}")
     result: dict[str, Any] = {"Candidates": found}
     if token:

@@ -13,6 +13,7 @@ from typing import Any
 
 from emulators.core import jobs, logs, moto_coupling
 from emulators.core.errors import InvalidInput
+from emulators.core.moto_coupling import Request
 from emulators.core.s3access import s3_access
 from emulators.core.server import current_cloud
 from emulators.sagemaker import container
@@ -57,9 +58,9 @@ def backends() -> list[tuple[str, str, Any]]:
     return list(moto_coupling.backend_dict("sagemaker").iter_backends())
 
 
-def backend_of(response: Any) -> Any:
-    """The SageMaker backend a moto response object answers for."""
-    return moto_coupling.backend_for("sagemaker", response.current_account, response.region)
+def backend_of(request: Request) -> Any:
+    """The SageMaker backend that answers a request (its account and region)."""
+    return moto_coupling.backend_for("sagemaker", request.account_id, request.region)
 
 
 def validate_request(operation: str, arguments: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from emulators.core import moto_coupling
 from emulators.core.clock import utcnow
 from emulators.core.errors import InvalidInput, ServiceError
+from emulators.core.moto_coupling import Request
 from emulators.sagemaker import container
 from emulators.sagemaker.api import common
 from emulators.sagemaker.api.capture import capture_summary, record_exchange
@@ -217,28 +218,25 @@ class SandboxRuntimeBackend(RuntimeBackend):  # type: ignore[misc, valid-type]
         return out, out_type, variant, custom_attributes
 
 
-def describe_endpoint_config_handler(response: Any) -> dict[str, Any]:
+def describe_endpoint_config_handler(request: Request) -> dict[str, Any]:
     # a DataCaptureConfig that was not given is left out, as on AWS (moto answered {})
-    described = response.sagemaker_backend.describe_endpoint_config(response._get_param("EndpointConfigName"))
+    described = common.backend_of(request).describe_endpoint_config(request.get("EndpointConfigName"))
     return {k: v for k, v in described.items() if k != "DataCaptureConfig" or v}
 
 
-def update_endpoint_handler(response: Any) -> dict[str, Any]:
-    if response._get_param("RetainAllVariantProperties") or response._get_param("DeploymentConfig"):
+def update_endpoint_handler(request: Request) -> dict[str, Any]:
+    if request.get("RetainAllVariantProperties") or request.get("DeploymentConfig"):
         pass  # accepted; blue/green traffic shifting is immediate in the sandbox
-    arn = common.backend_of(response).update_endpoint(response._get_param("EndpointName"),
-                                                          response._get_param("EndpointConfigName"))
+    arn = common.backend_of(request).update_endpoint(request.get("EndpointName"), request.get("EndpointConfigName"))
     return {"EndpointArn": arn}
 
 
-def invoke_endpoint_handler(self: Any) -> Any:
+def invoke_endpoint_handler(request: Request) -> Any:
     """sagemaker-runtime InvokeEndpoint with the request's body and headers (moto hands only a digest on)."""
-    params = self._get_params()
-    headers = {k.lower(): v for k, v in self.headers.items()}
-    body = self.raw_body if isinstance(self.raw_body, bytes) else (self.raw_body or "").encode()
-    backend = moto_coupling.backend_for("sagemaker-runtime", self.current_account, self.region)
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    backend = moto_coupling.backend_for("sagemaker-runtime", request.account_id, request.region)
     out, out_type, variant, custom = backend.invoke_endpoint_with_request(
-        params.get("EndpointName") or self.path.split("/")[2], body, headers.get("content-type"),
+        request.get("EndpointName") or request.path.split("/")[2], request.body, headers.get("content-type"),
         headers.get("accept"), headers.get("x-amzn-sagemaker-target-variant"),
         headers.get("x-amzn-sagemaker-custom-attributes"), headers.get("x-amzn-sagemaker-inference-id"))
     response_headers = {"Content-Type": out_type, "x-Amzn-Invoked-Production-Variant": variant}

@@ -52,6 +52,7 @@ from typing import Any
 from emulators.core import moto_coupling
 from emulators.core.clock import utcnow
 from emulators.core.errors import AlreadyExists, InvalidInput
+from emulators.core.moto_coupling import Request
 from emulators.sagemaker.api import common
 from emulators.sagemaker.api import monitoring_executions as executions
 
@@ -242,58 +243,58 @@ def delete_monitoring_schedule(account_id: str, region: str, name: str) -> None:
 
 
 # ===================================================================== operations
-def _params(response: Any, *names: str) -> dict[str, Any]:
-    return {n: response._get_param(n) for n in names if response._get_param(n) is not None}
+def _params(request: Request, *names: str) -> dict[str, Any]:
+    return {n: request.get(n) for n in names if request.get(n) is not None}
 
 
 def install(cloud: Any) -> None:
-    def create(response: Any) -> dict[str, Any]:
-        arn = create_monitoring_schedule(response.current_account, response.region,
-                                         response._get_param("MonitoringScheduleName"),
-                                         response._get_param("MonitoringScheduleConfig"), response._get_param("Tags"))
+    def create(request: Request) -> dict[str, Any]:
+        arn = create_monitoring_schedule(request.account_id, request.region,
+                                         request.get("MonitoringScheduleName"),
+                                         request.get("MonitoringScheduleConfig"), request.get("Tags"))
         return {"MonitoringScheduleArn": arn}
 
-    def describe(response: Any) -> dict[str, Any]:
-        return describe_monitoring_schedule(response.current_account, response.region,
-                                            response._get_param("MonitoringScheduleName"))
+    def describe(request: Request) -> dict[str, Any]:
+        return describe_monitoring_schedule(request.account_id, request.region,
+                                            request.get("MonitoringScheduleName"))
 
-    def update(response: Any) -> dict[str, Any]:
-        arn = update_monitoring_schedule(response.current_account, response.region,
-                                         response._get_param("MonitoringScheduleName"),
-                                         response._get_param("MonitoringScheduleConfig"))
+    def update(request: Request) -> dict[str, Any]:
+        arn = update_monitoring_schedule(request.account_id, request.region,
+                                         request.get("MonitoringScheduleName"),
+                                         request.get("MonitoringScheduleConfig"))
         return {"MonitoringScheduleArn": arn}
 
-    def delete(response: Any) -> dict[str, Any]:
-        delete_monitoring_schedule(response.current_account, response.region,
-                                   response._get_param("MonitoringScheduleName"))
+    def delete(request: Request) -> dict[str, Any]:
+        delete_monitoring_schedule(request.account_id, request.region,
+                                   request.get("MonitoringScheduleName"))
         return {}
 
-    def start(response: Any) -> dict[str, Any]:
-        set_schedule_status(response.current_account, response.region,
-                            response._get_param("MonitoringScheduleName"), "Scheduled")
+    def start(request: Request) -> dict[str, Any]:
+        set_schedule_status(request.account_id, request.region,
+                            request.get("MonitoringScheduleName"), "Scheduled")
         return {}
 
-    def stop(response: Any) -> dict[str, Any]:
-        set_schedule_status(response.current_account, response.region,
-                            response._get_param("MonitoringScheduleName"), "Stopped")
+    def stop(request: Request) -> dict[str, Any]:
+        set_schedule_status(request.account_id, request.region,
+                            request.get("MonitoringScheduleName"), "Stopped")
         return {}
 
-    def list_schedules(response: Any) -> dict[str, Any]:
-        return list_monitoring_schedules(response.current_account, response.region, _params(
-            response, "EndpointName", "SortBy", "SortOrder", "NextToken", "MaxResults", "NameContains",
+    def list_schedules(request: Request) -> dict[str, Any]:
+        return list_monitoring_schedules(request.account_id, request.region, _params(
+            request, "EndpointName", "SortBy", "SortOrder", "NextToken", "MaxResults", "NameContains",
             "CreationTimeBefore", "CreationTimeAfter", "LastModifiedTimeBefore", "LastModifiedTimeAfter",
             "StatusEquals", "MonitoringJobDefinitionName", "MonitoringTypeEquals"))
 
-    def list_executions(response: Any) -> dict[str, Any]:
-        return executions.list_monitoring_executions(response.current_account, response.region, _params(
-            response, "MonitoringScheduleName", "EndpointName", "SortBy", "SortOrder", "NextToken", "MaxResults",
+    def list_executions(request: Request) -> dict[str, Any]:
+        return executions.list_monitoring_executions(request.account_id, request.region, _params(
+            request, "MonitoringScheduleName", "EndpointName", "SortBy", "SortOrder", "NextToken", "MaxResults",
             "ScheduledTimeBefore", "ScheduledTimeAfter", "CreationTimeBefore", "CreationTimeAfter",
             "LastModifiedTimeBefore", "LastModifiedTimeAfter", "StatusEquals", "MonitoringJobDefinitionName",
             "MonitoringTypeEquals"))
 
-    def list_definitions(response: Any) -> dict[str, Any]:
-        return list_data_quality_job_definitions(response.current_account, response.region, _params(
-            response, "EndpointName", "SortBy", "SortOrder", "NextToken", "MaxResults", "NameContains",
+    def list_definitions(request: Request) -> dict[str, Any]:
+        return list_data_quality_job_definitions(request.account_id, request.region, _params(
+            request, "EndpointName", "SortBy", "SortOrder", "NextToken", "MaxResults", "NameContains",
             "CreationTimeBefore", "CreationTimeAfter"))
 
     for operation, handler in (("create_monitoring_schedule", create), ("describe_monitoring_schedule", describe),

@@ -43,6 +43,7 @@ from typing import Any
 from emulators.core import moto_coupling, paging
 from emulators.core.clock import utcnow
 from emulators.core.errors import InvalidInput, NotFound
+from emulators.core.moto_coupling import Request
 from emulators.sagemaker.api import common
 from emulators.sagemaker.api import pipeline_runner as runner
 from emulators.sagemaker.engines import pipeline_definition as documents
@@ -160,8 +161,8 @@ def step_summary(record: dict[str, Any]) -> dict[str, Any]:
 
 
 # ===================================================================== operations moto lacks
-def _page(items: list[dict], response: Any, key: str) -> dict[str, Any]:
-    found, token = paging.page(items, response._get_param("NextToken"), response._get_param("MaxResults"),
+def _page(items: list[dict], request: Request, key: str) -> dict[str, Any]:
+    found, token = paging.page(items, request.get("NextToken"), request.get("MaxResults"),
                                default_size=50, listing=f"sagemaker:{key}")
     result: dict[str, Any] = {key: found}
     if token:
@@ -169,14 +170,14 @@ def _page(items: list[dict], response: Any, key: str) -> dict[str, Any]:
     return result
 
 
-def _list_pipeline_execution_steps(response: Any) -> dict[str, Any]:
-    steps = common.backend_of(response).list_pipeline_execution_steps(response._get_param("PipelineExecutionArn"),
-                                                                response._get_param("SortOrder"))
-    return _page(steps, response, "PipelineExecutionSteps")
+def _list_pipeline_execution_steps(request: Request) -> dict[str, Any]:
+    steps = common.backend_of(request).list_pipeline_execution_steps(request.get("PipelineExecutionArn"),
+                                                                     request.get("SortOrder"))
+    return _page(steps, request, "PipelineExecutionSteps")
 
 
-def _stop_pipeline_execution(response: Any) -> dict[str, Any]:
-    arn = common.backend_of(response).stop_pipeline_execution(response._get_param("PipelineExecutionArn"))
+def _stop_pipeline_execution(request: Request) -> dict[str, Any]:
+    arn = common.backend_of(request).stop_pipeline_execution(request.get("PipelineExecutionArn"))
     return {"PipelineExecutionArn": arn}
 
 
@@ -192,12 +193,12 @@ def _timestamp(value: Any) -> datetime | None:
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def _list_pipeline_executions(response: Any) -> dict[str, Any]:
-    summaries = common.backend_of(response).list_pipeline_execution_summaries(
-        response._get_param("PipelineName"), _timestamp(response._get_param("CreatedAfter")),
-        _timestamp(response._get_param("CreatedBefore")), response._get_param("SortBy"),
-        response._get_param("SortOrder"))
-    return _page(summaries, response, "PipelineExecutionSummaries")
+def _list_pipeline_executions(request: Request) -> dict[str, Any]:
+    summaries = common.backend_of(request).list_pipeline_execution_summaries(
+        request.get("PipelineName"), _timestamp(request.get("CreatedAfter")),
+        _timestamp(request.get("CreatedBefore")), request.get("SortBy"),
+        request.get("SortOrder"))
+    return _page(summaries, request, "PipelineExecutionSummaries")
 
 
 # ===================================================================== restart and install

@@ -14,6 +14,7 @@ from typing import Any
 
 from emulators.core.clock import utcnow
 from emulators.core.errors import AlreadyExists, InvalidInput
+from emulators.core.moto_coupling import Request
 from emulators.sagemaker.api import common, hosting, monitor_metrics
 from emulators.sagemaker.engines import processing
 
@@ -50,20 +51,20 @@ class ProcessingMixin:
         common.STOP_REQUESTS.add(job.arn)
 
 
-def create_processing_job_handler(response: Any) -> dict[str, Any]:
+def create_processing_job_handler(request: Request) -> dict[str, Any]:
     """CreateProcessingJob with Environment and ProcessingResources (moto's handler drops them)."""
-    job = common.backend_of(response).create_processing_job(
-        app_specification=response._get_param("AppSpecification"),
-        experiment_config=response._get_param("ExperimentConfig"),
-        network_config=response._get_param("NetworkConfig"),
-        processing_inputs=response._get_param("ProcessingInputs"),
-        processing_job_name=response._get_param("ProcessingJobName"),
-        processing_output_config=response._get_param("ProcessingOutputConfig"),
-        role_arn=response._get_param("RoleArn"),
-        stopping_condition=response._get_param("StoppingCondition"),
-        tags=response._get_param("Tags"),
-        environment=response._get_param("Environment"),
-        processing_resources=response._get_param("ProcessingResources"),
+    job = common.backend_of(request).create_processing_job(
+        app_specification=request.get("AppSpecification"),
+        experiment_config=request.get("ExperimentConfig"),
+        network_config=request.get("NetworkConfig"),
+        processing_inputs=request.get("ProcessingInputs"),
+        processing_job_name=request.get("ProcessingJobName"),
+        processing_output_config=request.get("ProcessingOutputConfig"),
+        role_arn=request.get("RoleArn"),
+        stopping_condition=request.get("StoppingCondition"),
+        tags=request.get("Tags"),
+        environment=request.get("Environment"),
+        processing_resources=request.get("ProcessingResources"),
     )
     return {"ProcessingJobArn": job.arn}
 

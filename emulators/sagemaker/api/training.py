@@ -15,6 +15,7 @@ from typing import Any
 
 from emulators.core.clock import utcnow
 from emulators.core.errors import AlreadyExists, InvalidInput
+from emulators.core.moto_coupling import Request
 from emulators.sagemaker import container
 from emulators.sagemaker.api import common
 from emulators.sagemaker.api.state import TuningTrial
@@ -107,8 +108,8 @@ class TrainingMixin:
         return job
 
 
-def stop_training_job_handler(response: Any) -> dict[str, Any]:
-    common.backend_of(response).stop_training_job(response._get_param("TrainingJobName"))
+def stop_training_job_handler(request: Request) -> dict[str, Any]:
+    common.backend_of(request).stop_training_job(request.get("TrainingJobName"))
     return {}
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from emulators.core.clock import utcnow
 from emulators.core.errors import AlreadyExists, InvalidInput
+from emulators.core.moto_coupling import Request
 from emulators.sagemaker.api import common, hosting
 from emulators.sagemaker.container import ContainerError
 from emulators.sagemaker.engines import hosting as serving
@@ -51,8 +52,8 @@ class TransformMixin:
             common.STOP_REQUESTS.add(job.arn)
 
 
-def stop_transform_job_handler(response: Any) -> dict[str, Any]:
-    common.backend_of(response).stop_transform_job(response._get_param("TransformJobName"))
+def stop_transform_job_handler(request: Request) -> dict[str, Any]:
+    common.backend_of(request).stop_transform_job(request.get("TransformJobName"))
     return {}
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from emulators.core import paging
 from emulators.core.clock import utcnow
 from emulators.core.errors import InvalidInput, NotFound
+from emulators.core.moto_coupling import Request
 from emulators.sagemaker.api import common
 from emulators.sagemaker.api.state import TuningTrial
 from emulators.sagemaker.engines import tracking
@@ -117,19 +118,19 @@ def training_job_summary(job: Any, tuning_job: Any, trial: TuningTrial) -> dict[
     return summary
 
 
-def stop_tuning_job_handler(response: Any) -> dict[str, Any]:
-    common.backend_of(response).stop_hyper_parameter_tuning_job(
-        response._get_param("HyperParameterTuningJobName"))
+def stop_tuning_job_handler(request: Request) -> dict[str, Any]:
+    common.backend_of(request).stop_hyper_parameter_tuning_job(
+        request.get("HyperParameterTuningJobName"))
     return {}
 
 
-def list_training_jobs_for_tuning_job_handler(response: Any) -> dict[str, Any]:
-    summaries = common.backend_of(response).list_training_jobs_for_hyper_parameter_tuning_job(
-        response._get_param("HyperParameterTuningJobName"), response._get_param("StatusEquals"),
-        response._get_param("SortBy"), response._get_param("SortOrder"))
-    items, token = paging.page(summaries, response._get_param("NextToken"), response._get_param("MaxResults"),
+def list_training_jobs_for_tuning_job_handler(request: Request) -> dict[str, Any]:
+    summaries = common.backend_of(request).list_training_jobs_for_hyper_parameter_tuning_job(
+        request.get("HyperParameterTuningJobName"), request.get("StatusEquals"),
+        request.get("SortBy"), request.get("SortOrder"))
+    items, token = paging.page(summaries, request.get("NextToken"), request.get("MaxResults"),
                                listing=f"sagemaker:list_training_jobs_for_tuning_job:"
-                                       f"{response._get_param('HyperParameterTuningJobName')}")
+                                       f"{request.get('HyperParameterTuningJobName')}")
     result: dict[str, Any] = {"TrainingJobSummaries": items}
     if token:
         result["NextToken"] = token

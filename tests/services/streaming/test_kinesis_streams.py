@@ -146,3 +146,34 @@ def test_consumers_on_a_missing_stream_and_duplicates(aws, unique_name):
     arn = kinesis.describe_stream_summary(StreamName=unique_name)["StreamDescriptionSummary"]["StreamARN"]
     kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="c")
     assert _code(kinesis.register_stream_consumer, StreamARN=arn, ConsumerName="c") == "ResourceInUseException"
+
+
+def test_list_shards_pages_with_a_token_bound_to_the_stream_and_filter(aws, unique_name):
+    kinesis = aws.client("kinesis")
+    kinesis.create_stream(StreamName=unique_name, ShardCount=4)
+    kinesis.split_shard(StreamName=unique_name, ShardToSplit="shardId-000000000002",
+                        NewStartingHashKey=str(2**127 + 2**125))  # shard 2 closes, shards 4 and 5 open
+    open_ids = [f"shardId-00000000000{i}" for i in (0, 1, 3, 4, 5)]
+
+    first = kinesis.list_shards(StreamName=unique_name, ShardFilter={"Type": "AT_LATEST"}, MaxResults=2)
+    pages, token = [first["Shards"]], first["NextToken"]
+    while token:  # the token alone names the stream and the filter, as on AWS
+        page = kinesis.list_shards(NextToken=token, MaxResults=2)
+        pages.append(page["Shards"])
+        token = page.get("NextToken")
+    assert [[s["ShardId"] for s in p] for p in pages] == [open_ids[:2], open_ids[2:4], open_ids[4:]]
+    rest = kinesis.list_shards(StreamName=unique_name, ExclusiveStartShardId="shardId-000000000003")
+    assert [s["ShardId"] for s in rest["Shards"]] == open_ids[3:] and "NextToken" not in rest
+    capped = kinesis.list_shards(StreamName=unique_name, MaxResults=10000)  # up to 1000 a call
+    assert len(capped["Shards"]) == 6 and "NextToken" not in capped
+
+    # the token stands for the stream and the filter: naming them again is refused, as AWS does
+    for extra in ({"StreamName": unique_name}, {"ShardFilter": {"Type": "AT_LATEST"}},
+                  {"ExclusiveStartShardId": "shardId-000000000001"}):
+        assert _code(kinesis.list_shards, NextToken=first["NextToken"], **extra) == "InvalidArgumentException"
+    # tokens ListShards did not give out: garbled, ours with a broken scope, another listing's (Glue's)
+    for bad in ("garbled", "a2luZXNpczpsaXN0X3NoYXJkczp4OjI", "Z2x1ZTpnZXRfZGF0YWJhc2VzOjE"):
+        assert _code(kinesis.list_shards, NextToken=bad) == "InvalidArgumentException"
+    # the token is bound to its stream: once the stream is gone, so is the listing
+    kinesis.delete_stream(StreamName=unique_name)
+    assert _code(kinesis.list_shards, NextToken=first["NextToken"]) == "ResourceNotFoundException"
