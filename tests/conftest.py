@@ -140,6 +140,7 @@ def trained_model(aws):
     return {**data, "job": job, "uri": job["ModelArtifacts"]["S3ModelArtifacts"]}
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: absent where xdist is not installed (.venv-sdk3)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """Under ``pytest -n N --dist loadgroup`` (what ``python3 run.py test`` runs): tests go to workers one by
     one, except that the tests of a module with a module- or class-scoped fixture go to one worker together,
