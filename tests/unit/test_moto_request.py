@@ -58,7 +58,13 @@ def _same_as_moto(request: Any, response: Any, names: list[str]) -> None:
 
 
 @pytest.fixture
-def aws():
+def aws(monkeypatch):
+    import os
+
+    # another test in this worker may have pointed the process at a live sandbox (sagemaker_session() does,
+    # as documented): these clients must reach moto in process
+    for key in [k for k in os.environ if k.startswith("AWS_ENDPOINT_URL")]:
+        monkeypatch.delenv(key)
     with mock_aws():
         yield lambda service: boto3.client(service, region_name="eu-west-1", aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
                                            aws_secret_access_key="secret")
