@@ -88,11 +88,7 @@ class _SnapshotPickler(pickle.Pickler):
         if frozen is not None and frozen[0] is store:  # copied under the lock; pickled after it
             items, chunks = frozen[1], list(frozen[2])
         else:
-            chunks = []
-            if type(store) is LazyKeyStore:
-                store.unpack_stale()
-                chunks = [chunk for chunk in store._chunks if chunk is not None]
-            items = store
+            items, chunks = _store_view(store)
         names = list(dict.keys(items))
         cache = self._store._chunk_cache
         journaled = self._store._chunk_journaled if self._store._chunk_journaled is not None else cache.journaled
@@ -177,17 +173,19 @@ def _restore_s3_key(state: dict[str, Any], blob_id: str) -> Any:
     return key
 
 
+def _store_view(store: Any) -> tuple[dict[str, Any], list[Any]]:
+    """A bucket's key store as it is now: its names -> versions lists, and the chunks a restore left packed
+    (replaced keys unpacked first, so a pickle never writes a replaced version)."""
+    packed: list[Any] = []
+    if type(store) is LazyKeyStore:
+        store.unpack_stale()
+        packed = [chunk for chunk in store._chunks if chunk is not None]
+    return dict(dict.items(store)), packed
+
+
 def _freeze_key_stores() -> dict[int, tuple[Any, dict[str, Any], list[Any]]]:
-    """Under the exclusive lock: each bucket's key store as it is now (names -> versions lists, and the
-    chunks a restore left packed), for pickling after the lock is released."""
-    frozen = {}
-    for store in moto_coupling.s3_key_stores():
-        packed: list[Any] = []
-        if type(store) is LazyKeyStore:
-            store.unpack_stale()
-            packed = [chunk for chunk in store._chunks if chunk is not None]
-        frozen[id(store)] = (store, dict(dict.items(store)), packed)
-    return frozen
+    """Under the exclusive lock: each bucket's key store as it is now, for pickling after the lock is released."""
+    return {id(store): (store, *_store_view(store)) for store in moto_coupling.s3_key_stores()}
 
 
 class _ChunkCache:
