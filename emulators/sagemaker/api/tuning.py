@@ -185,10 +185,17 @@ def run_tuning_job(account_id: str, region: str, name: str) -> None:
         return job.training_job_status, history
 
     def stop_job(job_name: str) -> None:
+        # a job can end on its own between the look at its status and the stop (the lock of mutating() is
+        # shared with the job's runner); StopTrainingJob then refuses it, and the job keeps the end it reached
         job = backend.training_jobs[job_name]
-        if job.training_job_status == "InProgress":
-            with cloud.mutating():
+        if job.training_job_status != "InProgress":
+            return
+        with cloud.mutating():
+            try:
                 backend.stop_training_job(job_name)
+            except InvalidInput:
+                if job.training_job_status == "InProgress":
+                    raise
 
     def on_change(outcome: engine.TuningOutcome) -> None:
         with cloud.mutating():
