@@ -26,6 +26,10 @@ from tests.helpers.waiting import wait_for
 
 __all__ = ["PrivateCloud", "free_port", "repo_root", "wait_for"]
 
+# the suite's Spark jobs are seconds long and run two at a time on small machines: the quick JIT compiler alone
+# starts them about twice as fast under that load (see emulators/core/spark.py); a user's long jobs keep C2
+os.environ.setdefault("SANDBOX_SPARK_JVM_OPTIONS", "-XX:TieredStopAtLevel=1")
+
 
 @pytest.fixture
 def private_cloud(tmp_path: Path):

@@ -12,7 +12,7 @@ the cloud stops is refused, and one that started in that instant is killed at on
 Each service has one :class:`ProcessRegistry` (``registry("glue")``) of what it runs;
 :func:`bind` opens it against a cloud and registers ``stop_all`` for shutdown.
 :func:`child_environment` is the one environment job processes get (the sandbox's
-endpoint, test credentials, the region, no proxy for loopback). :data:`INTERRUPTED`
+endpoint, test credentials, the region, no proxy for loopback, the Spark driver's JVM options). :data:`INTERRUPTED`
 and :func:`settle_interrupted` are the one restart-recovery rule: what was running when
 the sandbox stopped is failed after restore with the same wording in every service.
 
@@ -34,6 +34,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+
+from emulators.core import spark
 
 log = logging.getLogger("emulators.jobs")
 
@@ -506,7 +508,7 @@ def child_environment(endpoint_url: str, region: str, extra: dict[str, str] | No
         "PYTHONDONTWRITEBYTECODE": "1",
     })
     env.update({k: str(v) for k, v in (extra or {}).items()})
-    return env
+    return spark.with_jvm_options(env)
 
 
 # -- restart recovery -------------------------------------------------------------------

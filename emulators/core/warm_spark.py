@@ -44,10 +44,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from emulators.core import spark
+
 log = logging.getLogger(__name__)
 
 SWITCH = "SANDBOX_WARM_SPARK"
-JVM_VARIABLES = ("PYSPARK_SUBMIT_ARGS", "JAVA_HOME", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "SPARK_HOME",
+JVM_VARIABLES = ("PYSPARK_SUBMIT_ARGS", "SPARK_SUBMIT_OPTS", "JAVA_HOME", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "SPARK_HOME",
                  "SPARK_CONF_DIR", "SPARK_LOCAL_IP", "SPARK_LOCAL_DIRS", "PYSPARK_PYTHON", "PYSPARK_DRIVER_PYTHON",
                  "HADOOP_CONF_DIR", "SPARK_MASTER")
 LOOPBACK_SUBMIT_ARGS = ("--master {master} --conf spark.ui.enabled=false --conf spark.driver.bindAddress=127.0.0.1 "
@@ -74,9 +76,9 @@ def idle_seconds() -> float:
 
 def driver_environment(submit_args: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a driver process for ``submit_args`` (what a cold job gets, less the job's own)."""
-    return {**(os.environ if base is None else base), "PYSPARK_SUBMIT_ARGS": submit_args,
-            "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable,
-            "SPARK_LOCAL_IP": "127.0.0.1", "PYTHONUNBUFFERED": "1"}
+    return spark.with_jvm_options({**(os.environ if base is None else base), "PYSPARK_SUBMIT_ARGS": submit_args,
+                                   "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable,
+                                   "SPARK_LOCAL_IP": "127.0.0.1", "PYTHONUNBUFFERED": "1"})
 
 
 class _Driver:
