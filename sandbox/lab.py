@@ -98,21 +98,11 @@ def mlflow(port: int) -> None:
         sandbox mlflow --port 5001
     """
     from sandbox.config import SandboxConfig
+    from sandbox.mlflow_ui import start_mlflow_ui
 
-    config = SandboxConfig.from_env()
-    try:
-        from sandbox.mlflow_ui import start_mlflow_ui
-    except ImportError:
-        start_mlflow_ui = None
     click.echo(f"MLflow UI: http://127.0.0.1:{port} (Ctrl-C stops it)")
     sys.stdout.flush()
-    if start_mlflow_ui is not None:
-        sys.exit(start_mlflow_ui(config, port=port, foreground=True) or 0)
-    folder = Path(config.state_dir) / "services" / "sagemaker" / "mlflow"
-    (folder / "artifacts").mkdir(parents=True, exist_ok=True)
-    sys.exit(subprocess.call([sys.executable, "-m", "mlflow", "ui", "--backend-store-uri",
-                              f"sqlite:///{folder / 'mlflow.db'}", "--default-artifact-root",
-                              (folder / "artifacts").as_uri(), "--host", "127.0.0.1", "--port", str(port)]))
+    sys.exit(start_mlflow_ui(SandboxConfig.from_env(), port=port, foreground=True) or 0)
 
 
 COMMANDS = [lab, mlflow]
