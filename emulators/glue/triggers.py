@@ -4,7 +4,8 @@ ON_DEMAND triggers run their actions on StartTrigger (and when a workflow run
 starts); SCHEDULED ones on their ``cron(...)`` (checked every 10 s); CONDITIONAL
 ones when a job run or crawl reaches the state their predicate names (``Logical``
 AND / ANY). A workflow run is COMPLETED once nothing it started has been running
-for 3 s. moto keeps the triggers and workflows; this module only acts on them.
+for 3 s and every conditional trigger has seen the crawls that ended. moto keeps the triggers and
+workflows; this module only acts on them.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ _trigger_fired: dict[tuple[str, str, str], str] = {}
 _trigger_lock = threading.Lock()
 WORKFLOW_IDLE_CHECKS = 3  # seconds with nothing running before a workflow run is COMPLETED
 WORKFLOW_MAX_SECONDS = 6 * 3600
+CRAWL_ENDED = ("SUCCEEDED", "FAILED", "CANCELLED")  # a crawler's LastCrawl status once a crawl is over
 
 
 class TriggerOperations:
@@ -128,11 +130,29 @@ def fire_conditional_after_crawls() -> None:
                 status = crawler.as_dict().get("LastCrawl", {}).get("Status")
                 key = (account, region, f"{trigger.name}:{crawl.crawl_id}")
                 with _trigger_lock:
-                    if key in _trigger_fired or status not in ("SUCCEEDED", "FAILED", "CANCELLED"):
+                    if key in _trigger_fired or status not in CRAWL_ENDED:
                         continue
                     _trigger_fired[key] = status
                 if status == condition.get("CrawlState", "SUCCEEDED"):
                     start_actions(backend, trigger)
+
+
+def _crawl_conditions_pending(account: str, region: str, backend: Any, triggers: list[Any]) -> bool:
+    """Whether a crawl of the workflow ended that a conditional trigger has not yet looked at (they are looked
+    at every 2 s): until then, what it starts next is not known, and the run is not idle."""
+    for trigger in triggers:
+        if not _conditional(trigger):
+            continue
+        for condition in _predicate(trigger).get("Conditions", []):
+            crawler = backend.crawlers.get(condition.get("CrawlerName") or "")
+            if crawler is None or not crawler.crawls:
+                continue
+            if crawler.as_dict().get("LastCrawl", {}).get("Status") not in CRAWL_ENDED:
+                continue  # running, or an end the trigger check does not act on either
+            with _trigger_lock:
+                if (account, region, f"{trigger.name}:{crawler.crawls[-1].crawl_id}") not in _trigger_fired:
+                    return True
+    return False
 
 
 def check_scheduled_triggers() -> None:
@@ -185,6 +205,7 @@ def follow_workflow_run(account: str, region: str, workflow_name: str, run_id: s
         busy = any(r.status not in FINAL_STATES for j in job_names if j in backend.jobs
                    for r in backend.jobs[j].job_runs)
         busy = busy or any(running(c) for n, c in backend.crawlers.items() if n in crawler_names)
+        busy = busy or _crawl_conditions_pending(account, region, backend, triggers)
         idle_checks = 0 if busy else idle_checks + 1
         if idle_checks >= WORKFLOW_IDLE_CHECKS:  # nothing running for 3 s: conditional triggers had their chance
             break

@@ -77,3 +77,25 @@ def test_arguments_the_sandbox_cannot_honour_are_noted():
     notes = job_api.unsupported_argument_notes({"--additional-python-modules": "scikit-learn==1.5",
                                                 "--enable-metrics": "true"})
     assert len(notes) == 1 and "--additional-python-modules=scikit-learn==1.5 is not installed" in notes[0]
+
+
+def test_a_workflow_run_is_not_idle_while_a_finished_crawl_awaits_its_conditional_trigger():
+    """Crawl conditions are looked at every 2 s; a workflow whose last crawler just finished must not be
+    COMPLETED before its trigger had that look (it failed so once under load: the next crawler never ran)."""
+    from types import SimpleNamespace
+
+    from emulators.glue import triggers
+
+    crawl = SimpleNamespace(crawl_id="c-1", status="COMPLETED")
+    crawler = SimpleNamespace(crawls=[crawl], as_dict=lambda: {"LastCrawl": {"Status": "SUCCEEDED"}})
+    trigger = SimpleNamespace(name="wf-after-raw", trigger_type="CONDITIONAL", state="ACTIVATED",
+                              predicate={"Conditions": [{"CrawlerName": "raw", "CrawlState": "SUCCEEDED"}]})
+    backend = SimpleNamespace(crawlers={"raw": crawler})
+    key = ("123456789012", "us-east-1", "wf-after-raw:c-1")
+    triggers._trigger_fired.pop(key, None)
+    assert triggers._crawl_conditions_pending(key[0], key[1], backend, [trigger])
+    triggers._trigger_fired[key] = "SUCCEEDED"  # what the periodic check records once it has acted
+    try:
+        assert not triggers._crawl_conditions_pending(key[0], key[1], backend, [trigger])
+    finally:
+        triggers._trigger_fired.pop(key, None)
