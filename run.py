@@ -49,13 +49,7 @@ def setup() -> None:
 
 def _spark_class_archive() -> None:
     """Spark drivers start about twice as fast from a class-data sharing archive of this Java and Spark
-    (see ``emulators/core/spark.py``); made once (about a minute), skipped when there is no Java."""
-    archive = subprocess.run([_python(), "-c", "from emulators.core import spark; print(spark.class_archive_path())"],
-                             cwd=ROOT, capture_output=True, text=True)
-    found = archive.stdout.strip()
-    if archive.returncode != 0 or found == "None" or Path(found).is_file():
-        return
-    print("preparing Spark's class archive (once, about a minute) ...", flush=True)
+    (see ``emulators/core/spark.py``): made once, in about a minute; nothing happens when it exists."""
     subprocess.run([_python(), "-m", "emulators.core.spark", "--build-class-archive"], cwd=ROOT)
 
 

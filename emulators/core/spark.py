@@ -46,7 +46,8 @@ def get_spark(app_name: str = "aws-sandbox") -> Any:
         os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # never bind Spark beyond loopback
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # Python UDFs run where pyarrow is installed
-        os.environ.update(with_jvm_options(os.environ, only="SPARK_SUBMIT_OPTS"))
+        if options := with_jvm_options(os.environ).get("SPARK_SUBMIT_OPTS"):
+            os.environ["SPARK_SUBMIT_OPTS"] = options  # the driver JVM PySpark starts for this session
         builder = (
             SparkSession.builder.appName(app_name)
             .master(os.environ.get("SPARK_MASTER", "local[*]"))
@@ -120,14 +121,13 @@ def jvm_options() -> str:
     return " ".join(options)
 
 
-def with_jvm_options(env: Mapping[str, str], only: str | None = None) -> dict[str, str]:
+def with_jvm_options(env: Mapping[str, str]) -> dict[str, str]:
     """``env`` with :func:`jvm_options` added to ``SPARK_SUBMIT_OPTS`` (after a user's own options)."""
     options = jvm_options()
     current = env.get("SPARK_SUBMIT_OPTS", "")
     if not options or options in current:
-        return {} if only else dict(env)
-    value = f"{current} {options}".strip()
-    return {"SPARK_SUBMIT_OPTS": value} if only else {**env, "SPARK_SUBMIT_OPTS": value}
+        return dict(env)
+    return {**env, "SPARK_SUBMIT_OPTS": f"{current} {options}".strip()}
 
 
 # what the archive is made from: a small job touching what Glue and EMR jobs use (SQL, shuffles, joins,
@@ -157,13 +157,14 @@ spark.stop()
 '''
 
 
-def build_class_archive(timeout: float = 600) -> str:
-    """Make the archive for this Java and Spark unless it exists; returns what happened, in words."""
+def build_class_archive(timeout: float = 600) -> str | None:
+    """Make the archive for this Java and Spark unless it exists; what happened, in words (None: it existed)."""
     path = class_archive_path()
     if path is None:
-        return "no class archive: Java or PySpark is not installed"
+        return "no Spark class archive: Java or PySpark is not installed"
     if path.is_file():
-        return f"Spark class archive present: {path}"
+        return None
+    print("making Spark's class archive (once, about a minute) ...", flush=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
     env = {k: v for k, v in os.environ.items() if k not in ("SPARK_SUBMIT_OPTS", "PYSPARK_SUBMIT_ARGS")}
@@ -175,10 +176,10 @@ def build_class_archive(timeout: float = 600) -> str:
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         except subprocess.TimeoutExpired:
             partial.unlink(missing_ok=True)
-            return "no class archive: the Spark run that makes it did not finish"
+            return "no Spark class archive: the Spark run that makes it did not finish"
     if done.returncode != 0 or not partial.is_file():
         partial.unlink(missing_ok=True)
-        return "no class archive: " + ((done.stderr or "").strip().splitlines() or ["Spark did not start"])[-1][:300]
+        return "no Spark class archive: " + ((done.stderr or "").strip().splitlines() or ["Spark did not start"])[-1][:300]
     os.replace(partial, path)
     return f"Spark class archive made: {path} ({path.stat().st_size // 2**20} MiB)"
 
@@ -186,4 +187,6 @@ def build_class_archive(timeout: float = 600) -> str:
 if __name__ == "__main__":
     if sys.argv[1:] != ["--build-class-archive"]:
         sys.exit("usage: python -m emulators.core.spark --build-class-archive")
-    print(build_class_archive(), flush=True)
+    said = build_class_archive()
+    if said:
+        print(said, flush=True)
