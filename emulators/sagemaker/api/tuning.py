@@ -233,14 +233,8 @@ def run_tuning_job(account_id: str, region: str, name: str) -> None:
     except Exception as exc:
         log.exception("tuning job %s failed", name)
         outcome = engine.TuningOutcome(status="Failed", failure_reason=f"InternalServerError: {exc}")
-    with cloud.mutating():
-        now = utcnow()
-        tuning_job.hyper_parameter_tuning_job_status = outcome.status
-        tuning_job.failure_reason = outcome.failure_reason or ""
-        tuning_job.hyper_parameter_tuning_end_time = now
-        tuning_job.last_modified_time = now
-        tuning_job.consumed_resources = {"RuntimeInSeconds": int(time.time() - started)}
-    common.STOP_REQUESTS.discard(tuning_job.arn)
+    # the MLflow parent run is ended (best job tagged) before the job says Completed: a caller that sees
+    # Completed finds the run's outcome in MLflow too
     if parent_run:
         try:
             best = outcome.best
@@ -251,3 +245,11 @@ def run_tuning_job(account_id: str, region: str, name: str) -> None:
                              params={f"best.{k}": v for k, v in (best.hyperparameters if best else {}).items()})
         except Exception:
             log.exception("MLflow parent run end for %s", name)
+    with cloud.mutating():
+        now = utcnow()
+        tuning_job.hyper_parameter_tuning_job_status = outcome.status
+        tuning_job.failure_reason = outcome.failure_reason or ""
+        tuning_job.hyper_parameter_tuning_end_time = now
+        tuning_job.last_modified_time = now
+        tuning_job.consumed_resources = {"RuntimeInSeconds": int(time.time() - started)}
+    common.STOP_REQUESTS.discard(tuning_job.arn)
