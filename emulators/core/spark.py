@@ -139,7 +139,7 @@ spark = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "fal
          .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
          .config("spark.sql.shuffle.partitions", "4")
          .config("spark.sql.execution.arrow.pyspark.enabled", "true").getOrCreate())
-out = tempfile.mkdtemp()
+out = tempfile.mkdtemp(dir=".")  # inside the build's own temporary folder, removed after it
 df = spark.createDataFrame([(i, f"k{i % 7}", i * 1.5, "2024-01-0%d" % (i % 9 + 1)) for i in range(2000)],
                            "id long, k string, v double, d string")
 df = df.withColumn("day", F.to_date("d")).withColumn("rank", F.row_number().over(Window.partitionBy("k").orderBy("v")))
