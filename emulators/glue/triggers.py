@@ -113,33 +113,9 @@ def fire_conditional_triggers(backend: Any, job_name: str, state: str) -> None:
             start_actions(backend, trigger)
 
 
-def fire_conditional_after_crawls() -> None:
-    """Conditional triggers watching crawlers: fire once per finished crawl."""
-    for account, region, backend in list(moto_coupling.backend_dict("glue").iter_backends()):
-        for trigger in list(getattr(backend, "triggers", {}).values()):
-            if not _conditional(trigger):
-                continue
-            for condition in _predicate(trigger).get("Conditions", []):
-                name = condition.get("CrawlerName")
-                if not name or name not in backend.crawlers:
-                    continue
-                crawler = backend.crawlers[name]
-                if not crawler.crawls:
-                    continue
-                crawl = crawler.crawls[-1]
-                status = crawler.as_dict().get("LastCrawl", {}).get("Status")
-                key = (account, region, f"{trigger.name}:{crawl.crawl_id}")
-                with _trigger_lock:
-                    if key in _trigger_fired or status not in CRAWL_ENDED:
-                        continue
-                    _trigger_fired[key] = status
-                if status == condition.get("CrawlState", "SUCCEEDED"):
-                    start_actions(backend, trigger)
-
-
-def _crawl_conditions_pending(account: str, region: str, backend: Any, triggers: list[Any]) -> bool:
-    """Whether a crawl of the workflow ended that a conditional trigger has not yet looked at (they are looked
-    at every 2 s): until then, what it starts next is not known, and the run is not idle."""
+def _ended_crawl_conditions(account: str, region: str, backend: Any, triggers: list[Any]):
+    """(trigger, condition, key, status) for each crawl condition of an active conditional trigger whose
+    crawler's last crawl has ended; ``key`` is what :data:`_trigger_fired` records once the trigger acted."""
     for trigger in triggers:
         if not _conditional(trigger):
             continue
@@ -147,12 +123,30 @@ def _crawl_conditions_pending(account: str, region: str, backend: Any, triggers:
             crawler = backend.crawlers.get(condition.get("CrawlerName") or "")
             if crawler is None or not crawler.crawls:
                 continue
-            if crawler.as_dict().get("LastCrawl", {}).get("Status") not in CRAWL_ENDED:
-                continue  # running, or an end the trigger check does not act on either
+            status = crawler.as_dict().get("LastCrawl", {}).get("Status")
+            if status in CRAWL_ENDED:
+                yield trigger, condition, (account, region, f"{trigger.name}:{crawler.crawls[-1].crawl_id}"), status
+
+
+def fire_conditional_after_crawls() -> None:
+    """Conditional triggers watching crawlers: fire once per finished crawl."""
+    for account, region, backend in list(moto_coupling.backend_dict("glue").iter_backends()):
+        triggers = list(getattr(backend, "triggers", {}).values())
+        for trigger, condition, key, status in _ended_crawl_conditions(account, region, backend, triggers):
             with _trigger_lock:
-                if (account, region, f"{trigger.name}:{crawler.crawls[-1].crawl_id}") not in _trigger_fired:
-                    return True
-    return False
+                if key in _trigger_fired:
+                    continue
+                _trigger_fired[key] = status
+            if status == condition.get("CrawlState", "SUCCEEDED"):
+                start_actions(backend, trigger)
+
+
+def _crawl_conditions_pending(account: str, region: str, backend: Any, triggers: list[Any]) -> bool:
+    """Whether a crawl of the workflow ended that a conditional trigger has not yet looked at (they are looked
+    at every 2 s): until then, what it starts next is not known, and the run is not idle."""
+    ended = _ended_crawl_conditions(account, region, backend, triggers)
+    with _trigger_lock:
+        return any(key not in _trigger_fired for _, _, key, _ in ended)
 
 
 def check_scheduled_triggers() -> None:
