@@ -26,10 +26,13 @@ import os
 import shutil
 import tempfile
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable
 
 S3_SCHEMES = ("s3://", "s3a://", "s3n://")
+TRANSFER_THREADS = 8  # objects moved at once: each PUT waits for its fsync, which the server commits in groups
+WHOLE_PUT_BYTES = 64 * 1024 * 1024  # larger files go up as multipart uploads
 _installed = False
 
 
@@ -53,7 +56,35 @@ def _client() -> Any:
     return boto3.client("s3", endpoint_url=endpoint, region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
                         aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "test"),
                         aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),
-                        config=Config(s3={"addressing_style": "path"}))
+                        config=Config(s3={"addressing_style": "path"}, max_pool_connections=TRANSFER_THREADS))
+
+
+def _each_at_once(work: Callable[[Any], None], items: Iterable[Any]) -> None:
+    """``work`` on every item, :data:`TRANSFER_THREADS` at a time; the first failure is raised."""
+    items = list(items)
+    if len(items) <= 1:
+        for item in items:
+            work(item)
+        return
+    with ThreadPoolExecutor(min(TRANSFER_THREADS, len(items))) as pool:
+        for _ in pool.map(work, items):
+            pass
+
+
+def _download(client: Any, bucket: str, key: str, target: Path) -> None:
+    """One GET streamed to ``target`` (``download_file`` would add a HeadObject and a thread pool per file)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    body = client.get_object(Bucket=bucket, Key=key)["Body"]
+    with open(target, "wb") as out:
+        shutil.copyfileobj(body, out, 1024 * 1024)
+
+
+def _upload(client: Any, path: Path, bucket: str, key: str) -> None:
+    if path.stat().st_size > WHOLE_PUT_BYTES:
+        client.upload_file(str(path), bucket, key)
+        return
+    with open(path, "rb") as body:
+        client.put_object(Bucket=bucket, Key=key, Body=body)
 
 
 def _staging_root() -> Path:
@@ -80,17 +111,16 @@ def stage_in(uri: str) -> str:
         raise FileNotFoundError(f"Path does not exist: {uri}")
     if len(objects) == 1 and objects[0]["Key"] == key:
         target = local_root / Path(key).name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        client.download_file(bucket, key, str(target))
+        _download(client, bucket, key, target)
         return str(target)
     base = key.rstrip("/") + "/" if key else ""
+    wanted = []
     for obj in objects:
         relative = obj["Key"][len(base):]
         if not relative or relative.endswith("/") or ".." in Path(relative).parts:
             continue
-        target = local_root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        client.download_file(bucket, obj["Key"], str(target))
+        wanted.append((obj["Key"], local_root / relative))
+    _each_at_once(lambda item: _download(client, bucket, *item), wanted)
     return str(local_root)
 
 
@@ -110,8 +140,7 @@ def stage_out(local_dir: str, uri: str, mode: str, dynamic_partitions: bool) -> 
         for start in range(0, len(doomed), 1000):
             chunk = doomed[start:start + 1000]
             client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": o["Key"]} for o in chunk]})
-    for path in files:
-        client.upload_file(str(path), bucket, prefix + str(path.relative_to(local_dir)))
+    _each_at_once(lambda path: _upload(client, path, bucket, prefix + str(path.relative_to(local_dir))), files)
 
 
 def install() -> None:
