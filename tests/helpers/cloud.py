@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import random
 import socket
 from pathlib import Path
 
 
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    """A loopback port nothing listens on (now)."""
+    """A loopback port nothing listens on (now), from below the kernel's ephemeral range: the kernel hands
+    ports of that range to every process that binds port 0 or connects (Spark drivers, clients), so one of
+    those could take a port picked there before the test's server binds it."""
+    top = _ephemeral_low()
+    for port in random.sample(range(max(1024, top - 10000), top), 200):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]

@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.cloud import free_port
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -61,11 +63,7 @@ def _sandbox_serves_console(endpoint: str) -> bool:
 
 def free_port_url() -> str:
     """An endpoint on which nothing listens."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+    return f"http://127.0.0.1:{free_port()}"
 
 
 def serve_console(cloud_object: Any) -> tuple[str, Any]:
