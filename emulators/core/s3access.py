@@ -138,7 +138,7 @@ class _InProcessS3(S3Access):
         from emulators.core.lifecycle import _current  # the running cloud, or None
 
         if _current is not None:
-            with _current.mutating():
+            with _current.writing_s3(self.account_id, bucket, key):
                 self._backend().delete_object(bucket, key)
         else:
             self._backend().delete_object(bucket, key)

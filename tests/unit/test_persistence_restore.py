@@ -193,3 +193,16 @@ def test_requests_go_on_while_a_compaction_pickles_s3(tmp_path):
     done = subprocess.run([sys.executable, "-c", PICKLED_OUTSIDE_THE_LOCK, str(tmp_path)], capture_output=True,
                           text=True)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_background_change_marks_the_state_changed_but_leaves_s3s_pickle(tmp_path):
+    """Job, query and catalog changes made off a request (``cloud.mutating()``) are snapshotted without
+    pickling S3 again: S3 objects an engine writes or deletes are journaled (``cloud.writing_s3``)."""
+    from emulators.core.server import EmbeddedCloud
+
+    cloud = EmbeddedCloud(tmp_path / "state", port=0)
+    cloud.store.snapshot()
+    assert not cloud.store.dirty
+    with cloud.mutating():
+        pass
+    assert cloud.store.dirty and not cloud.store._s3_dirty
