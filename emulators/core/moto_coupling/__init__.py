@@ -45,6 +45,7 @@ from emulators.core.moto_coupling.backends import (
     stepfunctions_parser_module,
 )
 from emulators.core.moto_coupling.s3 import (
+    accept_empty_object_tag_sets,
     is_unknown_s3_post,
     s3_backend,
     s3_bucket_exists,
@@ -79,6 +80,7 @@ from emulators.core.moto_coupling.services import (
 )
 
 __all__ = [
+    "accept_empty_object_tag_sets",
     "AwsError",
     "BackendDict",
     "BaseBackend",

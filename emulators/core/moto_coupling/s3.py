@@ -122,6 +122,30 @@ def replace_s3_listing(render: Any) -> None:
     S3Response.list_objects_v2 = lambda self: answer(self, 2)
 
 
+def accept_empty_object_tag_sets() -> None:
+    """PutObjectTagging with an empty ``<TagSet/>`` removes the object's tags, as S3 does (moto fails to read it)."""
+    from moto.s3.responses import S3Response
+
+    original = S3Response._tagging_from_xml
+    if getattr(original, "__sandbox__", False):
+        return
+
+    def tagging_from_xml(self: Any) -> dict[str, str]:
+        import xmltodict
+
+        try:
+            parsed = xmltodict.parse(self.body)
+        except Exception:  # moto answers malformed XML with its own error
+            return original(self)
+        tagging = parsed.get("Tagging") if isinstance(parsed, dict) else None
+        if isinstance(tagging, dict) and "TagSet" in tagging and not tagging["TagSet"]:
+            return {}
+        return original(self)
+
+    tagging_from_xml.__sandbox__ = True  # type: ignore[attr-defined]
+    S3Response._tagging_from_xml = tagging_from_xml
+
+
 def s3_key_stores() -> list[Any]:
     """The key store of every bucket of every account moto holds (a snapshot of the list)."""
     from moto.s3.models import s3_backends

@@ -140,6 +140,16 @@ def test_object_tags_round_trip(aws, s3_bucket):
     s3.put_object(Bucket=s3_bucket, Key="t", Body=b"x", Tagging="project=churn&pii=false")
     s3.put_object_tagging(Bucket=s3_bucket, Key="t", Tagging={"TagSet": [{"Key": "pii", "Value": "true"}]})
     assert s3.get_object_tagging(Bucket=s3_bucket, Key="t")["TagSet"] == [{"Key": "pii", "Value": "true"}]
+    s3.copy_object(Bucket=s3_bucket, Key="t-copy", CopySource={"Bucket": s3_bucket, "Key": "t"})
+    assert s3.get_object_tagging(Bucket=s3_bucket, Key="t-copy")["TagSet"] == [{"Key": "pii", "Value": "true"}]
+    # untagged objects, and tags removed with an empty set, have none (the sandbox keeps no empty sets)
+    s3.put_object(Bucket=s3_bucket, Key="plain", Body=b"x")
+    s3.copy_object(Bucket=s3_bucket, Key="plain-copy", CopySource={"Bucket": s3_bucket, "Key": "plain"})
+    s3.put_object_tagging(Bucket=s3_bucket, Key="t", Tagging={"TagSet": []})
+    for key in ("plain", "plain-copy", "t"):
+        assert s3.get_object_tagging(Bucket=s3_bucket, Key=key)["TagSet"] == []
+    s3.put_object_tagging(Bucket=s3_bucket, Key="plain", Tagging={"TagSet": [{"Key": "a", "Value": "b"}]})
+    assert s3.get_object_tagging(Bucket=s3_bucket, Key="plain")["TagSet"] == [{"Key": "a", "Value": "b"}]
 
 
 @pytest.mark.slow
