@@ -27,6 +27,7 @@ from __future__ import annotations
 import gc
 import io
 import logging
+import mmap
 import os
 import pickle
 import threading
@@ -431,7 +432,8 @@ class StateStore:
         document: dict[str, Any] = {"services": {}}
         if self.snapshot_path.exists():
             try:
-                document = pickle.loads(self.snapshot_path.read_bytes())
+                with open(self.snapshot_path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                    document = pickle.loads(data)  # each service's pickle is copied out once, not the file twice
             except Exception as exc:
                 self._quarantine(f"unreadable snapshot ({exc})")
                 document = {"services": {}}
