@@ -1,12 +1,14 @@
 """Costs that must not grow with stored state: S3 PUTs while the lake fills, against bare moto.
 
 Both fill a bucket with BENCH_SCALE_OBJECTS 1 KiB objects from 4 client threads and report, per block of
-BENCH_SCALE_BLOCK objects, the PUT rate and the p50 / p99 / max latency. The sandbox journals each object
+BENCH_SCALE_BLOCK objects, the PUT rate and the p50 / p99 / max latency. Both servers run at once and fill in
+turns, block by block, so both see the same machine. The sandbox journals each object
 (fsynced before the answer) and does not re-pickle S3 while objects arrive; bare moto keeps nothing.
 
 Then the start with stored state: `sandbox up` to the first answer (HeadObject) and the restore time, with
 the filled bucket and with BENCH_SCALE_RESTORE_OBJECTS objects written straight into a state folder by the
-persistence code (so that figure does not need that many PUTs), against bare moto's start.
+persistence code (so that figure does not need that many PUTs), against bare moto's start: medians of
+BENCH_SCALE_STARTS starts of each, in turns.
 
     BENCH_SCALE_OBJECTS=100000 .venv/bin/python benchmarks/bench_scale.py
 """
@@ -21,13 +23,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import BareMoto, Report, free_port, percentile  # noqa: E402
+from _common import BareMoto, Report, free_port, median, percentile  # noqa: E402
 
 RESTORE_OBJECTS = int(os.environ.get("BENCH_SCALE_RESTORE_OBJECTS", 100_000))
 
 OBJECTS = int(os.environ.get("BENCH_SCALE_OBJECTS", 100_000))
 BLOCK = int(os.environ.get("BENCH_SCALE_BLOCK", 10_000))
 THREADS = 4
+STARTS = int(os.environ.get("BENCH_SCALE_STARTS", 3))  # starts per figure, the median reported
 
 
 def _client(endpoint: str):
@@ -39,26 +42,35 @@ def _client(endpoint: str):
                         config=Config(max_pool_connections=THREADS * 2, retries={"max_attempts": 1}))
 
 
-def fill(endpoint: str) -> list[tuple[float, float, float, float]]:
-    """(rate, p50 ms, p99 ms, max ms) per block."""
-    s3 = _client(endpoint)
-    s3.create_bucket(Bucket="bench-scale")
-    body = os.urandom(1024)
-    blocks = []
+class Filler:
+    """Fills one server's bucket, one block of :data:`BLOCK` objects per call."""
 
-    def put(i: int) -> float:
+    def __init__(self, endpoint: str) -> None:
+        self.s3 = _client(endpoint)
+        self.s3.create_bucket(Bucket="bench-scale")
+        self.body = os.urandom(1024)
+        self.pool = ThreadPoolExecutor(THREADS)
+        self.blocks: list[tuple[float, float, float, float]] = []  # (rate, p50 ms, p99 ms, max ms) per block
+
+    def put(self, i: int) -> float:
         started = time.perf_counter()
-        s3.put_object(Bucket="bench-scale", Key=f"lake/{i // 1000:04d}/{i:07d}.bin", Body=body)
+        self.s3.put_object(Bucket="bench-scale", Key=f"lake/{i // 1000:04d}/{i:07d}.bin", Body=self.body)
         return (time.perf_counter() - started) * 1000
 
-    with ThreadPoolExecutor(THREADS) as pool:
-        for start in range(0, OBJECTS, BLOCK):
-            began = time.perf_counter()
-            latencies = list(pool.map(put, range(start, min(start + BLOCK, OBJECTS))))
-            elapsed = time.perf_counter() - began
-            blocks.append((len(latencies) / elapsed, percentile(latencies, 50), percentile(latencies, 99),
-                           max(latencies)))
-    return blocks
+    def block(self, start: int) -> None:
+        began = time.perf_counter()
+        latencies = list(self.pool.map(self.put, range(start, min(start + BLOCK, OBJECTS))))
+        elapsed = time.perf_counter() - began
+        self.blocks.append((len(latencies) / elapsed, percentile(latencies, 50), percentile(latencies, 99),
+                            max(latencies)))
+
+
+def fill_side_by_side(sandbox: Filler, moto: Filler) -> None:
+    """Both fill block by block in turns, the first of each pair alternating, so a change in the machine's load
+    during the minutes a fill takes falls on both sides alike."""
+    for number, start in enumerate(range(0, OBJECTS, BLOCK)):
+        for side in ((moto, sandbox) if number % 2 == 0 else (sandbox, moto)):
+            side.block(start)
 
 
 def start_with_state(state_dir: Path, key: str) -> tuple[float, float]:
@@ -79,26 +91,39 @@ def start_with_state(state_dir: Path, key: str) -> tuple[float, float]:
     return seconds, health.get("restore_seconds", 0.0)
 
 
+def starts_side_by_side(state_dir: Path, key: str) -> tuple[float, float, float]:
+    """Medians over :data:`STARTS` rounds of (sandbox `up` to its first answer, its restore, bare moto's start to
+    its first answer), the two started in turns so that both see the same machine."""
+    ups, restores, motos = [], [], []
+    for _ in range(STARTS):
+        with BareMoto() as moto:
+            motos.append(moto.ready_seconds)
+        up, restore = start_with_state(state_dir, key)
+        ups.append(up)
+        restores.append(restore)
+    return median(ups), median(restores), median(motos)
+
+
 def main() -> None:
     from sandbox import cloud as cloud_control
     from sandbox.config import SandboxConfig
 
     report = Report("scale")
     print(f"scale: {OBJECTS} objects of 1 KiB, {THREADS} threads, blocks of {BLOCK}; sandbox vs bare moto")
-    with BareMoto() as moto:
-        moto_start = moto.ready_seconds
-        moto_blocks = fill(moto.endpoint)
     with tempfile.TemporaryDirectory() as tmp:
         config = SandboxConfig(state_dir=Path(tmp) / "state", port=free_port())
         cloud_control.up(config)
         try:
-            sandbox_blocks = fill(config.endpoint_url)
+            with BareMoto() as moto:
+                sandbox_filler, moto_filler = Filler(config.endpoint_url), Filler(moto.endpoint)
+                fill_side_by_side(sandbox_filler, moto_filler)
+            sandbox_blocks, moto_blocks = sandbox_filler.blocks, moto_filler.blocks
             started = time.perf_counter()
             cloud_control.down(config)
             down_seconds = time.perf_counter() - started
         finally:
             cloud_control.down(config)
-        up_seconds, restore_seconds = start_with_state(config.state_dir, "lake/0000/0000000.bin")
+        up_seconds, restore_seconds, moto_start = starts_side_by_side(config.state_dir, "lake/0000/0000000.bin")
         import subprocess
 
         stored = Path(tmp) / "stored"
@@ -106,7 +131,7 @@ def main() -> None:
                         "build_stored_state; build_stored_state(sys.argv[2], 'bench-scale', int(sys.argv[3]))",
                         str(Path(__file__).resolve().parent), str(stored), str(RESTORE_OBJECTS)], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        built_up, built_restore = start_with_state(stored, "old/0000123")
+        built_up, built_restore, built_moto_start = starts_side_by_side(stored, "old/0000123")
     for index, (sb, mo) in enumerate(zip(sandbox_blocks, moto_blocks)):
         upto = min((index + 1) * BLOCK, OBJECTS)
         report.add(f"PUT/s, objects {index * BLOCK:,}-{upto:,}", sb[0], mo[0], "ops/s", True,
@@ -114,10 +139,10 @@ def main() -> None:
                    f"{mo[3]:.0f} ms)")
     report.add(f"down with {OBJECTS:,} objects (s)", down_seconds, None, "s")
     report.add(f"up with {OBJECTS:,} objects, to first answer (s)", up_seconds, moto_start, "s",
-               note="baseline: bare moto's start to first answer (it keeps nothing)")
+               note=f"baseline: bare moto's start to first answer (it keeps nothing); medians of {STARTS}")
     report.add(f"restore with {OBJECTS:,} objects (s)", restore_seconds, None, "s")
-    report.add(f"up with {RESTORE_OBJECTS:,} objects written by the persistence code (s)", built_up, moto_start,
-               "s", note="to the first HeadObject answer")
+    report.add(f"up with {RESTORE_OBJECTS:,} objects written by the persistence code (s)", built_up,
+               built_moto_start, "s", note=f"to the first HeadObject answer; medians of {STARTS}")
     report.add(f"restore with {RESTORE_OBJECTS:,} objects (s)", built_restore, None, "s")
     report.save()
 
