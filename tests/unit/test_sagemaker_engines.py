@@ -137,3 +137,25 @@ def test_declared_state_is_made_once_and_pickled_with_its_owner():
     assert restored.extras.tuning_trials["arn:job"].objective_metric == "auc"
     assert restored.extras.model_versions["arn:package"] == ModelVersion(group="churn", version="1")
     assert _Backend().extras.tuning_trials == {}  # each owner has its own
+
+
+# ---------------------------------------------------------------- built-in algorithms
+def test_xgboost_training_trains_without_importing_scikit_learn(tmp_path):
+    """The built-in XGBoost's training process leaves scikit-learn (and SciPy) unimported: xgboost imports them
+    only for its scikit-learn estimators; scikit-learn stays importable afterwards."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "import numpy as np\n"
+        "from pathlib import Path\n"
+        "from emulators.sagemaker.runtime.builtin_algorithms import train_xgboost\n"
+        "rows = np.random.default_rng(0).random((60, 3)); rows[:, 0] = rows[:, 1] > 0.5\n"
+        "train_xgboost({'num_round': '3', 'objective': 'binary:logistic'}, {'train': rows}, Path(sys.argv[1]))\n"
+        "assert 'sklearn' not in sys.modules and 'scipy.stats' not in sys.modules, 'scikit-learn was imported'\n"
+        "assert Path(sys.argv[1], 'xgboost-model').stat().st_size > 0\n"
+        "import sklearn\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -219,8 +219,22 @@ XGB_CAST = {"eta": float, "max_depth": int, "min_child_weight": float, "subsampl
             "seed": int, "max_bin": int, "base_score": float, "nthread": int, "verbosity": int}
 
 
+def _xgboost_without_sklearn() -> Any:
+    """xgboost for a training process: its compatibility module imports scikit-learn (with SciPy, about a
+    second of the job's start) only for xgboost's scikit-learn estimators, which training does not use."""
+    if "xgboost" not in sys.modules and "sklearn" not in sys.modules:
+        sys.modules["sklearn"] = None  # type: ignore[assignment]  # makes `import sklearn` fail inside xgboost
+        try:
+            import xgboost
+        finally:
+            del sys.modules["sklearn"]
+    import xgboost
+
+    return xgboost
+
+
 def train_xgboost(hps: dict[str, str], data: dict[str, Any], model_dir: Path) -> None:
-    import xgboost as xgb
+    xgb = _xgboost_without_sklearn()
 
     rounds = _hp(hps, "num_round", int, required=True)
     early = _hp(hps, "early_stopping_rounds", int)
