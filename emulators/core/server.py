@@ -571,4 +571,11 @@ def main(argv: list[str] | None = None) -> int:
     deadline = time.monotonic() + 30
     while cloud._lock_fh is not None and time.monotonic() < deadline:
         time.sleep(0.05)
+    if cloud._lock_fh is None:  # the final snapshot is written, the engines stopped, the folder released
+        # nothing is left to write: skip the interpreter's teardown, which frees every restored object one by
+        # one (about 2 s of `sandbox down` with 100,000 S3 objects)
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
     return 0
