@@ -131,16 +131,15 @@ def accept_empty_object_tag_sets() -> None:
         return
 
     def tagging_from_xml(self: Any) -> dict[str, str]:
-        import xmltodict
-
         try:
-            parsed = xmltodict.parse(self.body)
-        except Exception:  # moto answers malformed XML with its own error
             return original(self)
-        tagging = parsed.get("Tagging") if isinstance(parsed, dict) else None
-        if isinstance(tagging, dict) and "TagSet" in tagging and not tagging["TagSet"]:
-            return {}
-        return original(self)
+        except TypeError:  # moto reads an empty <TagSet/> as None and fails on it
+            import xmltodict
+
+            tagging = xmltodict.parse(self.body).get("Tagging")
+            if isinstance(tagging, dict) and "TagSet" in tagging and not tagging["TagSet"]:
+                return {}
+            raise
 
     tagging_from_xml.__sandbox__ = True  # type: ignore[attr-defined]
     S3Response._tagging_from_xml = tagging_from_xml
