@@ -18,7 +18,8 @@ def free_port() -> int:
     """A loopback port nothing listens on (now), from below the kernel's ephemeral range: the kernel hands
     ports of that range to every process that binds port 0 or connects (Spark drivers, clients), so one of
     those could take a port picked there before the test's server binds it."""
-    below = range(max(1024, _ephemeral_low() - 10000), _ephemeral_low())
+    low = _ephemeral_low()
+    below = range(max(1024, low - 10000), low)
     for port in random.sample(below, min(200, len(below))):
         with socket.socket() as sock:
             try:
