@@ -256,18 +256,31 @@ def accept(account: str, region: str, name: str, datas: list[bytes]) -> None:
             current_cloud().submit(flush, account, region, name)
 
 
+def _due(buffer: _Buffer, stream: Any) -> bool:
+    """The buffer has reached its size hint or held its oldest record for the interval."""
+    size_limit, interval = _hints(*_destination(stream))
+    with buffer.lock:
+        if buffer.size >= size_limit:
+            return True
+        return buffer.first_arrival is not None and time.monotonic() - buffer.first_arrival >= interval
+
+
 def flush(account: str, region: str, name: str, force: bool = False) -> int:
-    """Deliver what the buffer holds; returns the number of records delivered."""
+    """Deliver what the buffer holds if it is still due (or ``force``); returns the records delivered.
+
+    The due check is made again once the flush has the buffer to itself: a flush decided while
+    another was delivering must not send the records that arrived since as an early object.
+    """
     key = (account, region, name)
     buffer = _buffer(key)
     with buffer.flushing:
+        backend = moto_coupling.backend_for("firehose", account, region)
+        stream = backend.delivery_streams.get(name)
+        if stream is None or not (force or _due(buffer, stream)):
+            return 0
         with buffer.lock:
             records = list(buffer.records)
         if not records:
-            return 0
-        backend = moto_coupling.backend_for("firehose", account, region)
-        stream = backend.delivery_streams.get(name)
-        if stream is None:
             return 0
         try:
             _deliver(account, region, stream, records)
@@ -504,15 +517,13 @@ def _copy_into_redshift(account: str, region: str, config: dict[str, Any], s3_ur
 # -- periodic work ---------------------------------------------------------------------
 
 def _flush_due() -> None:
-    now = time.monotonic()
     for (account, region, name), buffer in list(_buffers.items()):
         if buffer.first_arrival is None:
             continue
         stream = moto_coupling.backend_for("firehose", account, region).delivery_streams.get(name)
         if stream is None:
             continue
-        _, interval = _hints(*_destination(stream))
-        if now - buffer.first_arrival >= interval:
+        if _due(buffer, stream):
             flush(account, region, name)
 
 
