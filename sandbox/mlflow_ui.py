@@ -14,6 +14,7 @@ Example::
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -54,13 +55,18 @@ def start_mlflow_ui(config: SandboxConfig | None = None, port: int = DEFAULT_UI_
                # MLflow's own protections: loopback Host names only (no DNS rebinding), no foreign origins
                "--allowed-hosts", f"127.0.0.1:{port},localhost:{port},127.0.0.1,localhost",
                "--cors-allowed-origins", f"http://127.0.0.1:{port},http://localhost:{port}"]
+    # MLflow 3 starts a job runner beside the server, and it seven huey consumers, each importing all of MLflow
+    # (about 20 s of CPU on 2 cores, while the UI starts), for server-side GenAI jobs (LLM judges, prompt
+    # optimisation, trace roll-ups) that need a model provider an offline sandbox does not have
+    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+           "MLFLOW_SERVER_JOB_ENABLE_PERIODIC_TASKS": "false"}
     if foreground:
         try:
-            return subprocess.call(command)
+            return subprocess.call(command, env=env)
         except KeyboardInterrupt:
             return 0
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               stdin=subprocess.DEVNULL, start_new_session=True)
+                               stdin=subprocess.DEVNULL, start_new_session=True, env=env)
     deadline = time.monotonic() + wait_seconds
     url = f"http://127.0.0.1:{port}/health"
     while time.monotonic() < deadline:
