@@ -74,12 +74,15 @@ class _BlobCache:
 
 
 class _SnapshotPickler(pickle.Pickler):
-    def __init__(self, fh: io.BytesIO, store: StateStore, blobs_used: set[str]) -> None:
+    def __init__(self, fh: io.BytesIO, store: StateStore, blobs_used: set[str], service: str | None = None,
+                 backends: dict[type, str] | None = None) -> None:
         super().__init__(fh, protocol=pickle.HIGHEST_PROTOCOL)
         self._store = store
         self._blobs_used = blobs_used
         self._key_class = moto_coupling.s3_key_class()
         self._key_store_class = moto_coupling.s3_key_store_class()
+        self._service = service  # the service being pickled
+        self._backends = backends or {}  # backend class -> its service
 
     def _key_store_entries(self, store: Any) -> tuple[list[_Chunk]]:
         """A bucket's keys in chunks of :data:`KEYS_PER_CHUNK` names, each its own pickle with the names
@@ -127,6 +130,14 @@ class _SnapshotPickler(pickle.Pickler):
         fresh = _fresh_primitive(obj)
         if fresh is not None:
             return fresh
+        other = self._backends.get(type(obj))
+        if other is not None and other != self._service:
+            # another service's backend (moto's Redshift holds the region's EC2 backend): a reference to the live
+            # one, not a copy (pickling EC2 again with every Redshift pickle cost ~50 ms a snapshot, and the copy
+            # a restore made was no longer the EC2 that EC2's requests change)
+            where = moto_coupling.registered_backend(other, obj)
+            if where is not None:
+                return _live_backend, (other, *where)
         if type(obj).__module__.startswith("cryptography.") and hasattr(obj, "private_bytes"):
             # KMS asymmetric keys: cryptography's key objects do not pickle; PEM does
             from cryptography.hazmat.primitives import serialization
@@ -156,6 +167,10 @@ def _fresh_primitive(obj: Any) -> tuple | None:
 
 def _nothing() -> None:
     return None
+
+
+def _live_backend(service: str, account_id: str, region: str) -> Any:
+    return moto_coupling.backend_for(service, account_id, region)
 
 
 def _restore_private_key(pem: bytes) -> Any:
@@ -247,9 +262,11 @@ class StateStore:
         self._unrestorable: dict[str, bytes] = {}
         self._dirty = threading.Event()
         self._s3_dirty = True  # S3's control plane changed since its last pickle
+        # services only requests change (moto_coupling.CHANGED_ONLY_BY_REQUESTS: EC2), changed since their last pickle
+        self._requested: set[str] = set(moto_coupling.CHANGED_ONLY_BY_REQUESTS)
         self.journal = S3Journal(self.state_dir / "journal")
         self._s3_generation = 0  # the journal generations the stored S3 pickle covers
-        self._snapshot_mutex = threading.Lock()
+        self._snapshot_mutex = threading.RLock()  # snapshot() holds it around _snapshot(), which takes it too
         self._chunk_cache = _ChunkCache()
         self._frozen: dict[int, Any] = {}  # key stores copied under the lock for the S3 pickle in progress
         self._chunk_journaled: dict[str, int] | None = None  # the names journaled before that copy
@@ -257,11 +274,19 @@ class StateStore:
         self.snapshots_written = 0
 
     # -- dirtiness -----------------------------------------------------------
-    def mark_dirty(self, include_s3: bool = True) -> None:
-        """Something changed; ``include_s3=False`` when S3 certainly did not (its objects are journaled)."""
+    def mark_dirty(self, include_s3: bool = True, api: str | None = None, requested: bool = False) -> None:
+        """Something changed; ``include_s3=False`` when S3 certainly did not (its objects are journaled).
+
+        ``requested``: a request for ``api`` (moto's service name; None when it is not known) made the change. Only
+        such a change can reach the services of :data:`moto_coupling.CHANGED_ONLY_BY_REQUESTS` (EC2's default
+        VPCs, AMIs and instance types are most of a small state's pickle); a change the sandbox's engines make
+        never does, so those services keep their last pickle."""
         if include_s3:
             self._s3_dirty = True
             self._chunk_cache.invalidate()
+        if requested:
+            self._requested.update(service for service, apis in moto_coupling.CHANGED_ONLY_BY_REQUESTS.items()
+                                   if api is None or api in apis)
         self._dirty.set()
 
     @property
@@ -321,6 +346,17 @@ class StateStore:
 
     # -- snapshot ------------------------------------------------------------
     def snapshot(self) -> bool:
+        """Write the current state (:meth:`_snapshot`); a request-only service whose pickle did not reach the
+        disk is pickled again next time."""
+        with self._snapshot_mutex:
+            self._taken: set[str] = set()
+            try:
+                return self._snapshot()
+            except BaseException:
+                self._requested |= self._taken
+                raise
+
+    def _snapshot(self) -> bool:
         """Write the current state; returns False when nothing needed writing.
 
         Everything but S3 is pickled under the exclusive lock. S3's key stores are only copied there (a dict
@@ -338,27 +374,33 @@ class StateStore:
                 pickle_s3 = self._s3_dirty or self.journal.compaction_due() or "s3" not in self._service_bytes
                 s3_generation = self._s3_generation
                 s3_dict = None
+                requested, self._requested = self._requested, set()
+                self._taken = requested
+                backends = moto_coupling.backend_classes()
                 if pickle_s3:
                     self._s3_dirty = False
                     s3_generation = self.journal.rotate()  # what follows goes to the next generation
                     mark, journaled = self._chunk_cache.begin()
                     self._frozen = _freeze_key_stores()
                 for service, bdict in moto_coupling.loaded_backend_dicts():
-                    if service == "s3" and not pickle_s3:  # S3 objects are journaled: keep the last pickle
+                    unchanged = ((service == "s3" and not pickle_s3)  # S3 objects are journaled
+                                 or (service in moto_coupling.CHANGED_ONLY_BY_REQUESTS and service not in requested))
+                    if unchanged and service in self._service_bytes:  # keep the last pickle
                         current[service] = self._service_bytes[service]
                         current_blobs[service] = self._service_blobs.get(service, set())
                     elif service == "s3":
                         s3_dict = bdict  # pickled below, once requests go on again
-                    else:
-                        self._pickle_service(service, bdict, current, current_blobs)
+                    elif (not self._pickle_service(service, bdict, current, current_blobs, backends=backends)
+                          and service in moto_coupling.CHANGED_ONLY_BY_REQUESTS):
+                        self._requested.add(service)  # it keeps its previous pickle; again next time
             if s3_dict is not None:
                 self._chunk_journaled = journaled
                 try:
-                    ok = self._pickle_service("s3", s3_dict, current, current_blobs, quiet=True)
+                    ok = self._pickle_service("s3", s3_dict, current, current_blobs, quiet=True, backends=backends)
                     if not ok:  # S3 changed shape under the pickler (a bucket came or went): again, holding the lock
                         with self.lock.exclusive():
                             self._frozen, self._chunk_journaled = {}, None  # the live stores, all names journaled
-                            ok = self._pickle_service("s3", s3_dict, current, current_blobs)
+                            ok = self._pickle_service("s3", s3_dict, current, current_blobs, backends=backends)
                 finally:
                     self._frozen, self._chunk_journaled = {}, None
                 self._chunk_cache.done(ok, mark)
@@ -386,12 +428,13 @@ class StateStore:
             return True
 
     def _pickle_service(self, service: str, bdict: Any, current: dict[str, bytes],
-                        current_blobs: dict[str, set[str]], quiet: bool = False) -> bool:
+                        current_blobs: dict[str, set[str]], quiet: bool = False,
+                        backends: dict[type, str] | None = None) -> bool:
         """Pickle one service into ``current``; on failure keep its previous good copy and retry soon."""
         used: set[str] = set()
         buf = io.BytesIO()
         try:
-            _SnapshotPickler(buf, self, used).dump(bdict)
+            _SnapshotPickler(buf, self, used, service, backends).dump(bdict)
         except Exception as exc:
             if quiet and isinstance(exc, (RuntimeError, KeyError)):
                 return False
@@ -446,7 +489,10 @@ class StateStore:
         collecting = gc.isenabled()
         gc.disable()  # unpickling allocates millions of objects: generational passes would rescan them all
         try:
-            for service, data in document["services"].items():
+            services = document["services"]
+            first = [s for s in moto_coupling.RESTORE_FIRST if s in services]
+            for service in [*first, *(s for s in services if s not in first)]:
+                data = services[service]
                 try:
                     bdict = pickle.loads(data)
                     moto_coupling.restore_backend_dict(service, bdict)

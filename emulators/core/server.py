@@ -395,7 +395,7 @@ class EmbeddedCloud:
         api = self._request_api(environ, path)
         if api:
             self._ensure_api(api)
-        return self._serve_moto(environ, start_response, cors)
+        return self._serve_moto(environ, start_response, cors, api)
 
     def _request_api(self, environ: dict[str, Any], path: str) -> str | None:
         """moto's name of the service a request is for (as its dispatcher will find it)."""
@@ -412,11 +412,11 @@ class EmbeddedCloud:
             self._api_of_host[host] = app.get_backend_for_host(host)
         return self._api_of_host[host]
 
-    def _record_write(self, environ: dict[str, Any], status: str) -> int | None:
+    def _record_write(self, environ: dict[str, Any], status: str, api: str | None) -> int | None:
         """Make a write durable: S3 object writes go to the journal (returns the sequence to sync before the
         answer), everything else marks the state dirty for the next snapshot."""
         if request_protocol(environ) != "s3":
-            self.store.mark_dirty(include_s3=False)
+            self.store.mark_dirty(include_s3=False, api=api, requested=True)
             return None
         if not status.startswith("2"):
             return None
@@ -458,7 +458,8 @@ class EmbeddedCloud:
         if sequence is not None:
             self.store.journal.sync(sequence)
 
-    def _serve_moto(self, environ: dict[str, Any], start_response: Callable, cors: list[tuple[str, str]]) -> Any:
+    def _serve_moto(self, environ: dict[str, Any], start_response: Callable, cors: list[tuple[str, str]],
+                    api: str | None = None) -> Any:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         captured: dict[str, Any] = {}
@@ -477,7 +478,7 @@ class EmbeddedCloud:
                     if hasattr(result, "close"):
                         result.close()
                 if method not in READ_ONLY_METHODS:
-                    durable = self._record_write(environ, captured["status"])
+                    durable = self._record_write(environ, captured["status"], api)
         except AwsRefusal:
             raise
         except NotImplementedError as exc:  # an operation moto does not implement

@@ -206,3 +206,53 @@ def test_a_background_change_marks_the_state_changed_but_leaves_s3s_pickle(tmp_p
     with cloud.mutating():
         pass
     assert cloud.store.dirty and not cloud.store._s3_dirty
+
+
+EC2_AND_REDSHIFT = r"""
+import sys
+from pathlib import Path
+from emulators.core import moto_coupling
+from emulators.core.persistence import StateStore
+
+folder, step = Path(sys.argv[1]), sys.argv[2]
+store = StateStore(folder)
+if step == "write":
+    ec2 = moto_coupling.backend_for("ec2")
+    redshift = moto_coupling.backend_for("redshift")
+    assert redshift.ec2_backend is ec2
+    group = ec2.create_security_group("before-snapshot", "made before the first snapshot")
+    store.snapshot()
+    ec2_bytes, redshift_bytes = store._service_bytes["ec2"], store._service_bytes["redshift"]
+    assert len(redshift_bytes) < len(ec2_bytes) // 10, (len(redshift_bytes), len(ec2_bytes))  # no copy of EC2
+
+    store.mark_dirty(include_s3=False)  # an engine's change (a job's status): EC2 keeps its pickle
+    store.snapshot()
+    assert store._service_bytes["ec2"] is ec2_bytes
+    store.mark_dirty(include_s3=False, api="sagemaker", requested=True)  # a request of a service that leaves EC2 be
+    store.snapshot()
+    assert store._service_bytes["ec2"] is ec2_bytes
+    ec2.create_security_group("by-an-emr-request", "EMR's handlers change EC2 in-process")
+    store.mark_dirty(include_s3=False, api="emr", requested=True)
+    store.snapshot()
+    assert store._service_bytes["ec2"] is not ec2_bytes
+    ec2.create_security_group("by-an-unknown-request", "a request whose service is not known")
+    store.mark_dirty(include_s3=False, api=None, requested=True)
+    store.snapshot()
+else:
+    store.restore()
+    ec2 = moto_coupling.backend_for("ec2")
+    names = {g.name for g in ec2.describe_security_groups()}
+    assert {"before-snapshot", "by-an-emr-request", "by-an-unknown-request"} <= names, names
+    # Redshift's EC2 is the restored EC2 itself (it was a copy of its own, which EC2's requests no longer changed)
+    assert moto_coupling.backend_for("redshift").ec2_backend is ec2
+print("ok")
+"""
+
+
+def test_ec2_is_pickled_once_and_only_after_a_request_that_can_change_it(tmp_path):
+    """EC2's backend (default VPCs, AMIs: ~0.9 MB, ~50 ms a pickle) is pickled again only after a request whose
+    moto handlers can change it, and Redshift's reference to it is stored as a reference, not a second copy."""
+    for step in ("write", "restore"):
+        done = subprocess.run([sys.executable, "-c", EC2_AND_REDSHIFT, str(tmp_path), step], capture_output=True,
+                              text=True)
+        assert done.returncode == 0, done.stderr[-2000:]

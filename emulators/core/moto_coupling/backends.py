@@ -384,6 +384,32 @@ def loaded_backend_dicts() -> Iterator[tuple[str, BackendDict]]:
         yield name, bdict
 
 
+def backend_classes() -> dict[type, str]:
+    """The class of each loaded service's backends -> the service (to recognise one service's backend held by
+    another's objects: moto's Redshift keeps the region's EC2 backend as an attribute)."""
+    return {bdict.backend: service for service, bdict in loaded_backend_dicts()}
+
+
+def registered_backend(service: str, obj: Any) -> tuple[str, str] | None:
+    """(account, region) when ``obj`` is the backend ``service``'s BackendDict holds there; else None."""
+    account, region = getattr(obj, "account_id", None), getattr(obj, "region_name", None)
+    accounts = dict.get(backend_dict(service), account) if isinstance(account, str) else None
+    if accounts is None or dict.get(accounts, region) is not obj:
+        return None
+    return account, region
+
+
+# moto's request handlers of these APIs change these services' backends in-process (found by moto's own
+# imports: which models import ``moto.ec2``); no engine of the sandbox changes them in the background
+CHANGED_ONLY_BY_REQUESTS: dict[str, frozenset[str]] = {
+    "ec2": frozenset({"ec2", "autoscaling", "batch", "cloudformation", "ds", "ebs", "ecs", "efs", "eks",
+                      "elasticache", "elb", "elbv2", "emr", "memorydb", "osis", "rds", "redshift",
+                      "route53resolver", "ssm", "workspaces"}),
+}
+# restored before the others, so a reference to one of their backends finds the restored one
+RESTORE_FIRST = ("ec2",)
+
+
 def restore_backend_dict(service: str, restored: BackendDict) -> None:
     """Put the content of an unpickled ``BackendDict`` into the live one."""
     live = backend_dict(service)
