@@ -2,8 +2,8 @@
 
 StartApplication runs the application every second: the source stream's new
 records (by the input schema's mappings) join the in-application source stream;
-each pump's SELECT runs over it; rows of tumbling windows are emitted once their
-window has closed (rows of other queries once), as JSON lines to the output's
+each pump's SELECT runs over it; the rows of a tumbling window are emitted once, when
+the window has closed (rows of other queries once), as JSON lines to the output's
 Kinesis stream or Firehose delivery stream.
 """
 
@@ -134,6 +134,9 @@ def _run_application(account: str, region: str, backend: Any, name: str) -> None
     kinesis = moto_coupling.backend_for("kinesis", account, region)
     stream = kinesis.describe_stream(stream_arn=stream_arn, stream_name=stream_arn.rsplit("/", 1)[-1])
     positions = state["positions"]
+    # a row enters the in-application stream when the application reads it (ROWTIME, as on AWS): never before
+    # the last run, whose closed windows are already out
+    floor = datetime.fromisoformat(state["rowtime_floor"]) if state.get("rowtime_floor") else None
     for shard_id, shard in stream.shards.items():
         for record in shard.records.values():
             if int(record.sequence_number) <= int(positions.get(shard_id, "0")):
@@ -144,27 +147,44 @@ def _run_application(account: str, region: str, backend: Any, name: str) -> None
             except ValueError:
                 continue
             row = {column: engine.extract(document, mapping) for column, mapping in mappings.items()}
-            row["ROWTIME"] = record.created_at_datetime.replace(tzinfo=None).isoformat()
+            rowtime = record.created_at_datetime.replace(tzinfo=None)
+            row["ROWTIME"] = (max(rowtime, floor) if floor is not None else rowtime).isoformat()
             state["rows"].append(row)
     rows = [{**r, "ROWTIME": datetime.fromisoformat(r["ROWTIME"])} for r in state["rows"]]
     now = clock.utcnow().replace(tzinfo=None)
     outputs = {o.get("Name"): o for o in sql_config.get("Outputs") or []}
-    for pump in engine.parse_application(code, f"{prefix}_001"):
-        usable = rows
-        if pump.window_seconds:
-            cutoff = (int(now.timestamp()) // pump.window_seconds) * pump.window_seconds
-            usable = [r for r in rows if r["ROWTIME"].replace(tzinfo=timezone.utc).timestamp() < cutoff]
-        emitted = set(state["emitted"])
+    # per tumbling-window pump: the end of the last window emitted (its rows are never looked at again)
+    from_before = "closed_until" not in state and bool(state["emitted"])  # a state an earlier version kept
+    closed = state.setdefault("closed_until", {})
+    for number, pump in enumerate(engine.parse_application(code, f"{prefix}_001")):
         fresh = []
-        for out_row in engine.run_pump(pump, usable, columns, f"{prefix}_001"):
-            line = json.dumps(out_row, default=str, sort_keys=True)
-            if line not in emitted:
-                emitted.add(line)
-                state["emitted"].append(line)
-                fresh.append(json.dumps(out_row, default=str))
+        if pump.window_seconds:
+            # the windows that closed since the last run, each emitted once: two windows may well give equal
+            # rows (the same key and count), which are two results, not one
+            cutoff = (int(now.timestamp()) // pump.window_seconds) * pump.window_seconds
+            start = closed.get(str(number), cutoff if from_before else None)
+            usable = [r for r in rows if (start is None or _seconds(r["ROWTIME"]) >= start)
+                      and _seconds(r["ROWTIME"]) < cutoff]
+            closed[str(number)] = cutoff
+            if usable:
+                fresh = [json.dumps(out_row, default=str)
+                         for out_row in engine.run_pump(pump, usable, columns, f"{prefix}_001")]
+        else:
+            emitted = set(state["emitted"])
+            for out_row in engine.run_pump(pump, rows, columns, f"{prefix}_001"):
+                line = json.dumps(out_row, default=str, sort_keys=True)
+                if line not in emitted:
+                    emitted.add(line)
+                    state["emitted"].append(line)
+                    fresh.append(json.dumps(out_row, default=str))
         output = outputs.get(pump.destination)
         if fresh and output:
             _deliver(account, region, output, fresh)
+    state["rowtime_floor"] = now.isoformat()
+
+
+def _seconds(rowtime: datetime) -> float:
+    return rowtime.replace(tzinfo=timezone.utc).timestamp()
 
 
 def _deliver(account: str, region: str, output: dict[str, Any], lines: list[str]) -> None:
