@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import random
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 def _ephemeral_low() -> int:
@@ -30,6 +33,20 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def in_process_cloud(state_dir: Path) -> Iterator[Any]:
+    """An ``EmbeddedCloud`` running in this process on a free port (for tests that call an engine's functions
+    directly while the cloud serves), shut down afterwards."""
+    from emulators.core.server import EmbeddedCloud
+
+    cloud = EmbeddedCloud(state_dir, port=free_port())
+    cloud.start()
+    try:
+        yield cloud
+    finally:
+        cloud.shutdown()
 
 
 def repo_root() -> Path:

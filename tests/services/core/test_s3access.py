@@ -5,16 +5,13 @@ from __future__ import annotations
 import pytest
 
 from emulators.core.s3access import S3Error, _InProcessS3, _RemoteS3, s3_access
-from emulators.core.server import EmbeddedCloud
-from tests.helpers.cloud import free_port
+from tests.helpers.cloud import in_process_cloud
 
 
 @pytest.fixture(scope="module")
 def in_process_cloud(tmp_path_factory):
-    cloud = EmbeddedCloud(tmp_path_factory.mktemp("inproc"), port=free_port())
-    cloud.start()
-    yield cloud
-    cloud.shutdown()
+    with in_process_cloud(tmp_path_factory.mktemp("inproc")) as cloud:
+        yield cloud
 
 
 @pytest.mark.slow

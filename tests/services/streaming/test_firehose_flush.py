@@ -5,19 +5,16 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from emulators.core.server import EmbeddedCloud
 from emulators.firehose import provider as firehose
-from tests.helpers.cloud import free_port
+from tests.helpers.cloud import in_process_cloud
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory):
-    cloud = EmbeddedCloud(tmp_path_factory.mktemp("firehose-flush"), port=free_port())
-    cloud.start()
-    yield cloud
-    cloud.shutdown()
+    with in_process_cloud(tmp_path_factory.mktemp("firehose-flush")) as cloud:
+        yield cloud
 
 
 def test_a_flush_decided_while_another_delivered_sends_nothing_that_is_not_due(cloud):

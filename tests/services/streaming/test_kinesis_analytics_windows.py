@@ -10,9 +10,8 @@ import boto3
 import pytest
 
 from emulators.core import clock, moto_coupling
-from emulators.core.server import EmbeddedCloud
 from emulators.kinesisanalytics import provider as analytics
-from tests.helpers.cloud import free_port
+from tests.helpers.cloud import in_process_cloud
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 CODE = '''
@@ -25,10 +24,8 @@ CODE = '''
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory):
-    cloud = EmbeddedCloud(tmp_path_factory.mktemp("analytics-windows"), port=free_port())
-    cloud.start()
-    yield cloud
-    cloud.shutdown()
+    with in_process_cloud(tmp_path_factory.mktemp("analytics-windows")) as cloud:
+        yield cloud
 
 
 def test_two_windows_with_equal_results_are_two_results(cloud, monkeypatch):
