@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from emulators.core.s3access import S3Error, _InProcessS3, _RemoteS3, s3_access
-from tests.helpers.cloud import in_process_cloud
+from tests.helpers import cloud as cloud_helpers
 
 
 @pytest.fixture(scope="module")
 def in_process_cloud(tmp_path_factory):
-    with in_process_cloud(tmp_path_factory.mktemp("inproc")) as cloud:
+    with cloud_helpers.in_process_cloud(tmp_path_factory.mktemp("inproc")) as cloud:
         yield cloud
 
 
