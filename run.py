@@ -62,6 +62,11 @@ def main(argv: list[str]) -> int:
     _spark_class_archive()
     env = dict(os.environ)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    # the tests start some 400 Python processes (sandboxes, jobs, kernels) that import the project's own modules:
+    # where the environment forbids bytecode files (a container's PYTHONDONTWRITEBYTECODE=1), each of them
+    # compiled those from source again (~0.2 s of CPU apiece) and pytest rewrote every test module in every
+    # worker; the caches go to __pycache__ folders, which git ignores
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if command == "setup":
         return 0
     if command == "demo":
