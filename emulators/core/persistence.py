@@ -376,13 +376,14 @@ class StateStore:
                 s3_dict = None
                 requested, self._requested = self._requested, set()
                 self._taken = requested
-                backends = moto_coupling.backend_classes()
+                loaded = list(moto_coupling.loaded_backend_dicts())
+                backends = moto_coupling.backend_classes(loaded)
                 if pickle_s3:
                     self._s3_dirty = False
                     s3_generation = self.journal.rotate()  # what follows goes to the next generation
                     mark, journaled = self._chunk_cache.begin()
                     self._frozen = _freeze_key_stores()
-                for service, bdict in moto_coupling.loaded_backend_dicts():
+                for service, bdict in loaded:
                     unchanged = ((service == "s3" and not pickle_s3)  # S3 objects are journaled
                                  or (service in moto_coupling.CHANGED_ONLY_BY_REQUESTS and service not in requested))
                     if unchanged and service in self._service_bytes:  # keep the last pickle

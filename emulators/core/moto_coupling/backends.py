@@ -384,10 +384,10 @@ def loaded_backend_dicts() -> Iterator[tuple[str, BackendDict]]:
         yield name, bdict
 
 
-def backend_classes() -> dict[type, str]:
-    """The class of each loaded service's backends -> the service (to recognise one service's backend held by
-    another's objects: moto's Redshift keeps the region's EC2 backend as an attribute)."""
-    return {bdict.backend: service for service, bdict in loaded_backend_dicts()}
+def backend_classes(loaded: list[tuple[str, BackendDict]]) -> dict[type, str]:
+    """The class of each service's backends in ``loaded`` (:func:`loaded_backend_dicts`) -> the service (to
+    recognise one service's backend held by another's objects: moto's Redshift keeps the region's EC2 backend)."""
+    return {bdict.backend: service for service, bdict in loaded}
 
 
 def registered_backend(service: str, obj: Any) -> tuple[str, str] | None:
