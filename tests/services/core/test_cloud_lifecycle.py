@@ -135,8 +135,9 @@ def test_recovery_after_kill_9(own_config):
     assert restarted.pid != status.pid
     assert "s3" in restarted.details["restored_services"]
     _assert_state_is_back(own_config, written)
-    # no temporary files or orphan blobs were left behind
-    leftovers = [p.name for p in own_config.state_dir.rglob("*.tmp")]
+    # no temporary file of the killed server was left behind (each carries its writer's pid; the restarted
+    # server may be writing its first snapshot at this moment, as one run caught it doing)
+    leftovers = [p.name for p in own_config.state_dir.rglob("*.tmp") if f".{status.pid}." in p.name]
     assert leftovers == []
 
 
