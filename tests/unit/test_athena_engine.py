@@ -179,3 +179,35 @@ def test_a_reused_dataset_follows_new_files_partitions_and_counts_each_query(eng
     one = engine.execute("SELECT count(*) FROM events WHERE day = '01'", "default")
     assert one.rows == [["2"]]
     assert one.data_scanned_bytes == len(engine.lake.get("lake", "events/day=01/part-0.parquet"))
+
+
+def test_concurrent_ctas_over_csv_partitions_finishes():
+    """Arrow opens a CSV table's first file while the scan starts; when that start held the GIL, the open
+    (through the lake's Python filesystem) waited for it forever and CTAS queries running side by side hung."""
+    import threading
+
+    lake, catalog = MemoryLake(), DictCatalog()
+    eng = AthenaEngine(catalog, lake)
+    for day in range(1, 21):
+        lake.put("lake", f"clicks/day={day:02d}/part-0.csv",
+                 "\n".join(f"{i},{i % 7}" for i in range(day * 100, day * 100 + 200)).encode())
+    eng.execute("CREATE EXTERNAL TABLE clicks (id bigint, product int) PARTITIONED BY (day string) "
+                "ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' STORED AS TEXTFILE "
+                "LOCATION 's3://lake/clicks/'", "default")
+    eng.execute("MSCK REPAIR TABLE clicks", "default")
+    counts: dict[str, list[list[str]]] = {}
+
+    def run(worker: int) -> None:
+        for i in range(25):  # without the fix, 3 of 3 runs hung within 20 rounds
+            name = f"per_day_{worker}_{i}"
+            eng.execute(f"CREATE TABLE {name} WITH (format = 'PARQUET', external_location = 's3://lake/out/{name}/') "
+                        "AS SELECT day, count(*) AS n, sum(product) AS s FROM clicks WHERE day > '02' GROUP BY day", "default")
+            counts[name] = eng.execute(f"SELECT count(*), sum(n) FROM {name}", "default").rows
+
+    threads = [threading.Thread(target=run, args=(w,), daemon=True) for w in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a CTAS query hung"
+    assert len(counts) == 75 and all(rows == [["18", "3600"]] for rows in counts.values())

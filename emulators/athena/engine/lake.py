@@ -94,45 +94,41 @@ def _lake_filesystem(lake: Any, counter: _ScanCounter) -> Any:
     return pafs.PyFileSystem(LakeHandler())
 
 
-_JSON_DATASET: Any = None
+_LAKE_DATASET: Any = None
 
 
-def _json_dataset_class() -> Any:
-    """A FileSystemDataset whose scans read to a table before streaming.
+def _lake_dataset_class() -> Any:
+    """A ``FileSystemDataset`` whose scanners hand out readers that never wait for I/O holding the GIL.
 
-    pyarrow's JSON scanner opens its first file on an IO thread inside
-    ``Scanner.to_reader()``, which holds the GIL: over our Python filesystem
-    (the in-process S3) that thread waits for the GIL forever and the query
-    hangs. ``to_table()`` releases the GIL, so a JSON scan runs through it
-    (after filter pushdown and column projection, so pruning and the scanned
-    byte count are unchanged).
+    ``Scanner.to_reader()`` holds the GIL while Arrow starts the scan, and Arrow may open the first
+    file on an I/O thread before it returns (always for JSON, under load for CSV and Parquet). Over
+    our Python filesystem that I/O thread needs the GIL too, so the query hangs for good. The reader
+    here iterates ``Scanner.to_batches()``, whose start and every ``next`` release the GIL; it still
+    streams batch by batch, after DuckDB's filter pushdown and column projection, so pruning and the
+    scanned byte count are unchanged.
     """
-    global _JSON_DATASET
-    if _JSON_DATASET is None:
+    global _LAKE_DATASET
+    if _LAKE_DATASET is None:
         import pyarrow as pa
         import pyarrow.dataset as ds
 
-        class _TableScanner:
+        class _StreamingScanner:
             def __init__(self, scanner: Any) -> None:
                 self._scanner = scanner
                 self.projected_schema = scanner.projected_schema
 
             def to_reader(self) -> Any:
-                table = self._scanner.to_table()
-                return pa.RecordBatchReader.from_batches(table.schema, table.to_batches())
-
-            def to_table(self) -> Any:
-                return self._scanner.to_table()
+                return pa.RecordBatchReader.from_batches(self.projected_schema, self._scanner.to_batches())
 
             def __getattr__(self, name: str) -> Any:
                 return getattr(self._scanner, name)
 
-        class JsonLakeDataset(ds.FileSystemDataset):
+        class LakeDataset(ds.FileSystemDataset):
             def scanner(self, *args: Any, **kwargs: Any) -> Any:
-                return _TableScanner(super().scanner(*args, **kwargs))
+                return _StreamingScanner(super().scanner(*args, **kwargs))
 
-        _JSON_DATASET = JsonLakeDataset
-    return _JSON_DATASET
+        _LAKE_DATASET = LakeDataset
+    return _LAKE_DATASET
 
 
 def split_s3(uri: str) -> tuple[str, str]:
@@ -399,6 +395,4 @@ def _build_dataset(lake: Any, table: dict[str, Any], partition_keys: list[tuple[
         fields += [pa.field("$path", pa.string()), pa.field("$file_size", pa.int64()),
                    pa.field("$file_modified_time", pa.timestamp("ms", "UTC"))]
     schema = pa.schema(fields)
-    if kind == "json":
-        return _json_dataset_class()(fragments, schema=schema, format=fmt, filesystem=filesystem)
-    return ds.FileSystemDataset(fragments, schema=schema, format=fmt, filesystem=filesystem)
+    return _lake_dataset_class()(fragments, schema=schema, format=fmt, filesystem=filesystem)
