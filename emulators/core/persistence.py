@@ -510,6 +510,10 @@ class StateStore:
                 self._dirty.set()
                 if "s3" not in restored:
                     restored.append("s3")
+            elif "s3" in self._service_bytes:
+                # the S3 pickle just loaded is the state: the first snapshot after a restart keeps it instead of
+                # pickling every stored object again (seconds with 100,000 objects, while requests wait)
+                self._s3_dirty = False
         finally:
             # stays set: packed S3 keys are unpickled later, when a request first reads them
             if collecting:
