@@ -28,6 +28,8 @@ FIRST_ANSWER_WAIT = 0.5  # seconds StartQueryExecution waits for a query to fini
 # finished results by query id (rebuilt from the CSV in S3 after a restart)
 _results: dict[str, QueryResult] = {}
 _results_lock = threading.Lock()
+# the engine running each query, for StopQueryExecution
+_running: dict[str, AthenaEngine] = {}
 
 
 class SandboxExecution(moto_coupling.PlainStatus, MotoExecution):  # type: ignore[misc, valid-type]
@@ -85,6 +87,10 @@ class SandboxAthenaBackend(AthenaBackend):  # type: ignore[misc, valid-type]
             execution.status = "CANCELLED"
             execution.state_change_reason = "Query was cancelled by the user"
             execution.end_time = time.time()
+            with _results_lock:
+                engine = _running.get(exec_id)
+            if engine is not None:
+                engine.cancel()  # its DuckDB work stops now, and a CTAS or INSERT writes nothing
 
 
 def _statement_type(query: str) -> str:
@@ -122,14 +128,12 @@ def _run_query(account_id: str, region: str, exec_id: str) -> None:
     context = execution.context or {}
     engine = AthenaEngine(ports.glue_catalog(account_id, region), IndexedLake(s3_access(account_id)))
     output = execution.config["OutputLocation"]
+    with _results_lock:
+        _running[exec_id] = engine
     try:
-        if _read_only(execution.query):
-            # a SELECT only reads: it must not hold the state lock, or a long (or stuck) scan would make
-            # the snapshot wait, and every request behind it
-            result = engine.execute(execution.query, context.get("Database"), output, exec_id)
-        else:
-            with cloud.mutating():  # DDL changes the catalog; hold the state lock like a request does
-                result = engine.execute(execution.query, context.get("Database"), output, exec_id)
+        # no state lock around the statement: a long (or stuck) CTAS would make the snapshot wait, and every
+        # request behind it. The catalog takes the lock for each change it makes, the lake for each object.
+        result = engine.execute(execution.query, context.get("Database"), output, exec_id)
         location = output if result.header or result.statement_type == "DML" else output[:-4] + ".txt"
         _store_result_file(location, result)
         manifest = None
@@ -147,6 +151,9 @@ def _run_query(account_id: str, region: str, exec_id: str) -> None:
     except Exception as exc:  # engine bug: the query fails, the sandbox does not
         log.exception("query %s failed", exec_id)
         final, reason, result, manifest = "FAILED", f"GENERIC_INTERNAL_ERROR: {type(exc).__name__}: {exc}", None, None
+    finally:
+        with _results_lock:
+            _running.pop(exec_id, None)
     cutoff = ((execution.workgroup.configuration or {}).get("BytesScannedCutoffPerQuery")
               if execution.workgroup else None)
     if result is not None and cutoff and result.data_scanned_bytes > int(cutoff):

@@ -44,6 +44,11 @@ def current_cloud() -> Any:
     return cloud
 
 
+def running_cloud() -> Any:
+    """The cloud this process serves, or None (engines run without one in unit tests)."""
+    return _current
+
+
 def set_current_cloud(cloud: Any) -> None:
     global _current
     _current = cloud

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from emulators.athena.engine.sql import _clean_error, _discard, athena_column_names
+from emulators.athena.engine.sql import _clean_error, athena_column_names
 from emulators.athena.engine.text import _ddl, _qualified
 from emulators.athena.engine.types import QueryFailed, QueryResult, _ScanCounter, athena_type
 
@@ -66,8 +66,8 @@ class ViewStatements:
         except duckdb.Error as exc:
             raise QueryFailed(_clean_error(exc, query)) from None
         finally:
-            _discard(con)
             counter.release()
+            self._release(con)
         columns = [{"Name": n, "Type": athena_type(d[1])} for n, d in zip(names, description)]
         definition = {"originalSql": query, "catalog": "awsdatacatalog", "schema": db,
                       "columns": [{"name": c["Name"], "type": c["Type"]} for c in columns]}
