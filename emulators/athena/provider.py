@@ -13,7 +13,7 @@ from typing import Any
 
 from emulators.athena.engine import AthenaEngine, QueryFailed, QueryResult, ScanCounter, prepare_connections
 from emulators.athena.listing import IndexedLake
-from emulators.core import moto_coupling, paging, ports
+from emulators.core import lifecycle, moto_coupling, paging, ports
 from emulators.core.errors import Conflict, InvalidInput, NotFound
 from emulators.core.moto_coupling import Request
 from emulators.core.s3access import s3_access
@@ -72,7 +72,7 @@ class SandboxAthenaBackend(AthenaBackend):  # type: ignore[misc, valid-type]
         # FIRST_ANSWER_WAIT) spares the client a round of GetQueryExecution polling (awswrangler and
         # PyAthena wait a second before their second look); longer ones answer QUEUED/RUNNING as on
         # AWS. The request lets go of the state lock meanwhile: the query takes it to set its state.
-        with cloud.store.lock.released(), contextlib.suppress(Exception):
+        with lifecycle.outside_state_lock(), contextlib.suppress(Exception):
             running.result(timeout=FIRST_ANSWER_WAIT)
         return execution.id
 

@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
 from emulators.awslambda import event_sources, runner
-from emulators.core import jobs, logs, moto_coupling, ports
+from emulators.core import jobs, lifecycle, logs, moto_coupling, ports
 from emulators.core.errors import InvalidInput, NotEmulated
 from emulators.core.moto_coupling import AwsError, Request
 from emulators.core.server import current_cloud
@@ -221,7 +221,7 @@ class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
         if invocation_type == "Event":
             cloud.submit(_run, self.account_id, self.region_name, inv, event)
             return None
-        with cloud.store.lock.released():  # the handler may call back into the sandbox
+        with lifecycle.outside_state_lock():  # the handler may call back into the sandbox
             result = _run(self.account_id, self.region_name, inv, event)
         return Outcome(result, str(fn.version))
 
@@ -298,7 +298,7 @@ def invoke(function: str, event: Any, account: str = moto_coupling.DEFAULT_ACCOU
         fn = backend.get_function(name, qualifier)
         inv = _invocation(backend, fn, qualifier)
     data = event if isinstance(event, bytes) else json.dumps(event).encode()
-    with lock.released():
+    with lifecycle.outside_state_lock():
         result = _run(account, region, inv, data)
     return result.payload, result.function_error
 

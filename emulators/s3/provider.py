@@ -8,7 +8,6 @@ header validation and NoSuchUpload for unknown multipart uploads.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from typing import Any
 
@@ -210,11 +209,8 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
         if key is None:
             raise S3Error("NoSuchKey", "The specified key does not exist.")
         body = key.value
-        cloud = lifecycle.running_cloud()
         try:
-            # the SQL runs on a copy of the body, without the request's hold on the state lock: a long scan of a
-            # large object would otherwise make a waiting snapshot hold every other request until it ends
-            with cloud.store.lock.released() if cloud is not None else contextlib.nullcontext():
+            with lifecycle.outside_state_lock():  # the SQL runs on a copy of the body
                 records, processed = run_select(body, select_query, input_details or {}, output_details or {})
         except SelectError as exc:
             raise S3Error(exc.code, exc.message) from None
