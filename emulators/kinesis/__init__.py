@@ -4,7 +4,7 @@ Amazon Kinesis Data Streams
   stand-in: moto (LocalStack in docker compose)
   really executes: shards, hash-key routing, iterators, ordered reads per shard, resharding with
     parent/child shards
-  not emulated: SubscribeToShard push, retention expiry, throughput limits
+  not emulated: SubscribeToShard push, retention expiry, shard iterator expiry, throughput limits
 
 Amazon Kinesis Video Streams
   stand-in: moto control plane
@@ -33,7 +33,8 @@ shard (AWS's are longer and unique per stream).
 
 Not emulated: SubscribeToShard (enhanced fan-out's HTTP/2 push) -- consumers
 register but read with GetRecords; retention never expires records; throughput
-limits (ProvisionedThroughputExceededException) are not enforced. Kinesis Video
+limits (ProvisionedThroughputExceededException) are not enforced; shard iterators
+never expire (AWS: ExpiredIteratorException 5 minutes after GetShardIterator). Kinesis Video
 Streams: control plane only (streams are created and described; no media).
 """
 
@@ -45,7 +46,7 @@ SERVICES = [
         api_names=("kinesis",),
         stand_in="moto (LocalStack in docker compose)",
         executes="shards, hash-key routing, iterators, ordered reads per shard, resharding with parent/child shards",
-        not_emulated="SubscribeToShard push, retention expiry, throughput limits",
+        not_emulated="SubscribeToShard push, retention expiry, shard iterator expiry, throughput limits",
         provider="provider",
     ),
     ServiceInfo(

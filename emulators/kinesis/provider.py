@@ -9,6 +9,8 @@
   arguments, unreadable shard iterators and unknown KMS keys answer the AWS
   error instead of a crash.
 - ``ListShards`` applies ``ShardFilter``; ``PutRecord(s)`` report ``EncryptionType``.
+- ``DescribeStream`` pages by ``ExclusiveStartShardId`` and reports ``StreamModeDetails``; ``DeleteStream``
+  of a stream with consumers needs ``EnforceConsumerDeletion``.
 """
 
 from __future__ import annotations
@@ -363,6 +365,38 @@ def _get_records(request: Request) -> dict[str, Any]:
                                           request.get("Limit"))
 
 
+def _describe_stream(request: Request) -> dict[str, Any]:
+    """DescribeStream as AWS answers it: with StreamModeDetails, and paged by Limit (default 100) and
+    ExclusiveStartShardId (moto ignored the start shard, so a loop over HasMoreShards never ended)."""
+    stream = _backend(request).describe_stream(stream_arn=request.get("StreamARN"),
+                                               stream_name=request.get("StreamName"))
+    limit = request.get("Limit")
+    if limit is not None and not 1 <= int(limit) <= 10000:
+        raise _validation(limit, "limit", "Member must have value less than or equal to 10000")
+    limit = int(limit or 100)
+    start = request.get("ExclusiveStartShardId")
+    shards = sorted(stream.shards.values(), key=lambda s: s._shard_id)
+    if start:
+        shards = [s for s in shards if s.shard_id > start]
+    description = stream.to_json()["StreamDescription"]
+    description.update({"StreamModeDetails": dict(stream.stream_mode or {"StreamMode": "PROVISIONED"}),
+                        "Shards": [s.to_json() for s in shards[:limit]], "HasMoreShards": len(shards) > limit})
+    if description.get("KeyId") is None:
+        description.pop("KeyId", None)
+    return {"StreamDescription": description}
+
+
+def _delete_stream(request: Request) -> dict[str, Any]:
+    """DeleteStream refuses a stream with registered consumers unless EnforceConsumerDeletion is true."""
+    backend = _backend(request)
+    stream = backend.describe_stream(stream_arn=request.get("StreamARN"), stream_name=request.get("StreamName"))
+    if stream.consumers and not request.get("EnforceConsumerDeletion"):
+        raise AlreadyExists(f"Stream {stream.stream_name} under account {backend.account_id} has registered "
+                            "consumers; deregister them first or call DeleteStream with EnforceConsumerDeletion=True")
+    backend.delete_stream(stream.arn, None)
+    return {}
+
+
 def _put_record(request: Request) -> dict[str, Any]:
     backend = _backend(request)
     arn, name = request.get("StreamARN"), request.get("StreamName")
@@ -432,3 +466,5 @@ def install(cloud: Any) -> None:
     moto_coupling.add_operation("kinesis", "KinesisResponse", "get_records", _get_records)
     moto_coupling.add_operation("kinesis", "KinesisResponse", "put_record", _put_record)
     moto_coupling.add_operation("kinesis", "KinesisResponse", "list_shards", _list_shards)
+    moto_coupling.add_operation("kinesis", "KinesisResponse", "describe_stream", _describe_stream)
+    moto_coupling.add_operation("kinesis", "KinesisResponse", "delete_stream", _delete_stream)

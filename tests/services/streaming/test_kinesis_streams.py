@@ -177,3 +177,36 @@ def test_list_shards_pages_with_a_token_bound_to_the_stream_and_filter(aws, uniq
     # the token is bound to its stream: once the stream is gone, so is the listing
     kinesis.delete_stream(StreamName=unique_name)
     assert _code(kinesis.list_shards, NextToken=first["NextToken"]) == "ResourceNotFoundException"
+
+
+def test_describe_stream_pages_by_exclusive_start_shard_id_and_names_the_mode(aws, unique_name):
+    """AWS API reference, Kinesis "DescribeStream": ``StreamModeDetails`` is part of ``StreamDescription``, and a
+    stream with more shards than ``Limit`` is read page by page with ``ExclusiveStartShardId`` (the last shard
+    of the page before) while ``HasMoreShards`` is true. moto ignored the start shard: that loop never ended."""
+    kinesis = aws.client("kinesis")
+    kinesis.create_stream(StreamName=unique_name, ShardCount=5)
+    shards, start, pages = [], None, 0
+    while True:
+        kwargs = {"ExclusiveStartShardId": start} if start else {}
+        page = kinesis.describe_stream(StreamName=unique_name, Limit=2, **kwargs)["StreamDescription"]
+        shards += [s["ShardId"] for s in page["Shards"]]
+        pages += 1
+        assert pages <= 3
+        if not page["HasMoreShards"]:
+            break
+        start = page["Shards"][-1]["ShardId"]
+    assert len(shards) == len(set(shards)) == 5
+    assert page["StreamModeDetails"] == {"StreamMode": "PROVISIONED"}
+
+
+def test_delete_stream_with_consumers_needs_enforce_consumer_deletion(aws, unique_name):
+    """AWS API reference, Kinesis "DeleteStream": with registered consumers and without
+    ``EnforceConsumerDeletion``, the call fails with ResourceInUseException."""
+    kinesis = aws.client("kinesis")
+    kinesis.create_stream(StreamName=unique_name, ShardCount=1)
+    arn = kinesis.describe_stream_summary(StreamName=unique_name)["StreamDescriptionSummary"]["StreamARN"]
+    kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="reader")
+    assert _code(kinesis.delete_stream, StreamName=unique_name) == "ResourceInUseException"
+    assert kinesis.describe_stream_summary(StreamName=unique_name)["StreamDescriptionSummary"]["StreamStatus"]
+    kinesis.delete_stream(StreamName=unique_name, EnforceConsumerDeletion=True)
+    assert _code(kinesis.describe_stream, StreamName=unique_name) == "ResourceNotFoundException"
