@@ -146,6 +146,8 @@ def _as_bytes(body: Any) -> bytes:
         return b""
     if isinstance(body, str):
         return body.encode("utf-8")
+    if isinstance(body, dict):  # moto's DynamoDB handler replaces the body with the parsed parameters
+        return json.dumps(body, default=str).encode("utf-8")
     return bytes(body)
 
 
