@@ -20,7 +20,8 @@ default ``YYYY/MM/DD/HH/`` prefixes and object names
 ``!{timestamp:...}``, ``!{firehose:error-output-type}``,
 ``!{firehose:random-string}``; dynamic partitioning with
 ``!{partitionKeyFromQuery:...}`` from a MetadataExtraction JQ query (object of
-``.path`` fields, ``| tostring``, ``| .[a:b]``); GZIP; record format conversion
+``.path`` fields piped through tostring, tonumber, ``.[a:b]``, ``strftime("%Y")``, todate,
+fromdateiso8601, ascii_downcase/ascii_upcase or floor); GZIP; record format conversion
 to Parquet with a Glue table's schema; records that fail partitioning or
 conversion go to ``ErrorOutputPrefix`` as Firehose's error JSON (nothing else
 is lost); Redshift destinations stage to S3 and COPY into the sandbox's

@@ -83,11 +83,50 @@ def _path_value(document: Any, path: str) -> Any:
     return value
 
 
+def _epoch(value: Any, stage: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise DeliveryError("partitioning-failed", f"jq: {stage} needs a number of epoch seconds, got {value!r}")
+    return float(value)
+
+
+def _jq_stage(value: Any, stage: str) -> Any:
+    """One ``| stage`` of the jq subset: tostring, tonumber, .[a:b], strftime/todate (epoch seconds, as jq 1.6),
+    fromdate/fromdateiso8601, ascii_downcase/ascii_upcase, floor."""
+    slice_match = re.fullmatch(r"\.\[(\d*):(\d*)\]", stage)
+    strftime = re.fullmatch(r"strftime\(\s*\"((?:[^\"\\]|\\.)*)\"\s*\)", stage)
+    if stage == "tostring":
+        return value if isinstance(value, str) else json.dumps(value)
+    if slice_match:
+        start = int(slice_match.group(1) or 0)
+        end = int(slice_match.group(2)) if slice_match.group(2) else None
+        return str(value)[start:end]
+    if strftime:
+        return datetime.fromtimestamp(_epoch(value, stage), tz=timezone.utc).strftime(strftime.group(1))
+    if stage == "todate":
+        return datetime.fromtimestamp(_epoch(value, stage), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if stage in ("fromdate", "fromdateiso8601"):
+        try:
+            return int(datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
+        except ValueError:
+            raise DeliveryError("partitioning-failed", f"jq: {value!r} does not match format "
+                                                       "\"%Y-%m-%dT%H:%M:%SZ\"") from None
+    if stage == "tonumber":
+        try:
+            return json.loads(str(value)) if not isinstance(value, (int, float)) else value
+        except ValueError:
+            raise DeliveryError("partitioning-failed", f"jq: cannot parse {value!r} as a number") from None
+    if stage in ("ascii_downcase", "ascii_upcase") and isinstance(value, str):
+        return value.lower() if stage == "ascii_downcase" else value.upper()
+    if stage == "floor":
+        return int(_epoch(value, stage) // 1)
+    raise DeliveryError("partitioning-failed", f"unsupported jq stage {stage!r}")
+
+
 def extract_keys(record: dict[str, Any], query: str) -> dict[str, str]:
     """Evaluate a MetadataExtractionQuery such as ``{customer: .customer_id, day: .ts | .[0:10]}``.
 
-    Supported: an object of ``name: .path.to.field`` pairs, with an optional
-    ``| tostring`` or ``| .[a:b]`` string slice.
+    Supported: an object of ``name: .path.to.field`` pairs, each followed by any number of ``| stage``
+    (:func:`_jq_stage`: tostring, .[a:b], strftime("%Y") as in AWS's examples, todate, ...).
     """
     body = query.strip()
     if not (body.startswith("{") and body.endswith("}")):
@@ -98,15 +137,7 @@ def extract_keys(record: dict[str, Any], query: str) -> dict[str, str]:
         stages = [s.strip() for s in expression.split("|")]
         value: Any = _path_value(record, stages[0])
         for stage in stages[1:]:
-            slice_match = re.fullmatch(r"\.\[(\d*):(\d*)\]", stage)
-            if stage == "tostring":
-                value = str(value)
-            elif slice_match:
-                start = int(slice_match.group(1) or 0)
-                end = int(slice_match.group(2)) if slice_match.group(2) else None
-                value = str(value)[start:end]
-            else:
-                raise DeliveryError("partitioning-failed", f"unsupported jq stage {stage!r}")
+            value = _jq_stage(value, stage)
         if value is None:
             raise DeliveryError("partitioning-failed", f"partition key {name.strip()} is null")
         keys[name.strip().strip('"')] = value if isinstance(value, str) else json.dumps(value)

@@ -383,3 +383,30 @@ def test_update_destination_is_validated_and_rolled_back(aws, s3_bucket, unique_
     after = firehose.describe_delivery_stream(DeliveryStreamName=unique_name)["DeliveryStreamDescription"]
     assert after["VersionId"] == described["VersionId"]
     assert after["Destinations"][0]["ExtendedS3DestinationDescription"]["Prefix"] == "raw/"
+
+
+def test_dynamic_partitioning_with_the_documented_jq_time_functions(aws, s3_bucket, unique_name):
+    """Firehose Developer Guide, "Understand partitioning keys" (inline parsing, jq 1.6): the sample record and
+    its mapping ``year: .event_timestamp| strftime("%Y")``, ``month``/``day``/``hour`` likewise and
+    ``device: .type.device``. The sandbox's jq subset knew only tostring and slices, so every record of that
+    example went to the error output."""
+    firehose, s3 = aws.client("firehose"), aws.client("s3")
+    query = ('{customer_id: .customer_id, device: .type.device, year: .event_timestamp| strftime("%Y"), '
+             'month: .event_timestamp| strftime("%m"), day: .event_timestamp| strftime("%d"), '
+             'hour: .event_timestamp| strftime("%H")}')
+    create(firehose, unique_name, s3_bucket,
+           Prefix="data/customer_id=!{partitionKeyFromQuery:customer_id}/device=!{partitionKeyFromQuery:device}/"
+                  "year=!{partitionKeyFromQuery:year}/month=!{partitionKeyFromQuery:month}/"
+                  "day=!{partitionKeyFromQuery:day}/hour=!{partitionKeyFromQuery:hour}/",
+           ErrorOutputPrefix="errors/!{firehose:error-output-type}/",
+           BufferingHints={"SizeInMBs": 64, "IntervalInSeconds": 1},
+           DynamicPartitioningConfiguration={"Enabled": True},
+           ProcessingConfiguration={"Enabled": True, "Processors": [{"Type": "MetadataExtraction", "Parameters": [
+               {"ParameterName": "MetadataExtractionQuery", "ParameterValue": query},
+               {"ParameterName": "JsonParsingEngine", "ParameterValue": "JQ-1.6"}]}]})
+    record = {"type": {"device": "mobile", "event": "user_clicked_submit_button"}, "customer_id": "1234567890",
+              "event_timestamp": 1565382027, "region": "sample_region"}
+    firehose.put_record(DeliveryStreamName=unique_name, Record={"Data": json.dumps(record).encode() + b"\n"})
+    keys = wait_for(lambda: objects(s3, s3_bucket, "data/"))
+    assert keys[0].startswith("data/customer_id=1234567890/device=mobile/year=2019/month=08/day=09/hour=20/")
+    assert objects(s3, s3_bucket, "errors/") == []
