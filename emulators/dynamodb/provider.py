@@ -68,6 +68,34 @@ class SandboxDynamoDBBackend(DynamoDBBackend):  # type: ignore[misc, valid-type]
             raise InvalidInput("The provided key element does not match the schema")
         return super().get_keys_value(table, keys)
 
+    def _check_start_key(self, table_name: str, start: dict[str, Any] | None, index_name: str | None) -> None:
+        """AWS refuses an ExclusiveStartKey that is not the table's key (plus the index's key when reading an
+        index); moto answered 500."""
+        if start is None:
+            return
+        table = self.get_table(table_name)
+        names = {table.hash_key_attr} | ({table.range_key_attr} if table.range_key_attr else set())
+        if index_name:
+            index = next((i for i in (table.global_indexes or []) + (table.indexes or []) if i.name == index_name),
+                         None)
+            names |= {k["AttributeName"] for k in (index.schema if index is not None else [])}
+        if not isinstance(start, dict) or set(start) != names or not all(
+                isinstance(v, dict) and len(v) == 1 for v in start.values()):
+            raise InvalidInput("The provided starting key is invalid: The provided key element does not match the "
+                               "schema")
+
+    def query(self, table_name: str, *args: Any, **kwargs: Any) -> Any:
+        start = kwargs.get("exclusive_start_key", args[4] if len(args) > 4 else None)
+        index = kwargs.get("index_name", args[7] if len(args) > 7 else None)
+        self._check_start_key(table_name, start, index)
+        return super().query(table_name, *args, **kwargs)
+
+    def scan(self, table_name: str, *args: Any, **kwargs: Any) -> Any:
+        start = kwargs.get("exclusive_start_key", args[2] if len(args) > 2 else None)
+        index = kwargs.get("index_name", args[6] if len(args) > 6 else None)
+        self._check_start_key(table_name, start, index)
+        return super().scan(table_name, *args, **kwargs)
+
     def create_table(self, name: str, **params: Any) -> Any:
         return _adopt(super().create_table(name, **params))
 
@@ -281,6 +309,7 @@ def _expire_items() -> None:
 
 def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("dynamodb", SandboxDynamoDBBackend)
+    moto_coupling.set_dynamodb_transaction_limit(100)  # TransactGetItems takes 100 items, as TransactWriteItems
     for operation, handler in (("describe_stream", _describe_stream), ("list_streams", _list_streams),
                                ("get_shard_iterator", _get_shard_iterator), ("get_records", _get_records)):
         moto_coupling.add_operation("dynamodbstreams", "DynamoDBStreamsHandler", operation, handler)

@@ -81,6 +81,7 @@ from emulators.core.moto_coupling.services import (
     lambda_function_code,
     lambda_layer_code,
     make_lambda_storage_picklable,
+    set_dynamodb_transaction_limit,
     replace_s3_lambda_notifications,
     stepfunctions_backend,
 )
@@ -123,6 +124,7 @@ __all__ = [
     "lambda_layer_code",
     "loaded_backend_dicts",
     "make_lambda_storage_picklable",
+    "set_dynamodb_transaction_limit",
     "model_class",
     "moto_utcnow",
     "permission_result",

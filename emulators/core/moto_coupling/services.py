@@ -106,6 +106,12 @@ def dynamodb_shard_iterator_class() -> type:
     return model_class("dynamodbstreams", "ShardIterator")
 
 
+def set_dynamodb_transaction_limit(items: int) -> None:
+    """The number of items moto's TransactGetItems accepts (``moto.dynamodb.responses.TRANSACTION_MAX_ITEMS``,
+    25; AWS takes 100)."""
+    importlib.import_module("moto.dynamodb.responses").TRANSACTION_MAX_ITEMS = items
+
+
 def lambda_function_class() -> type:
     """moto's model of one function (version), to subclass."""
     return model_class("awslambda", "LambdaFunction")

@@ -114,14 +114,3 @@ def test_ttl_deletes_expired_items_with_a_service_remove_record(aws, unique_name
     assert removes[0]["userIdentity"] == {"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"}
     assert removes[0]["dynamodb"]["OldImage"]["pk"] == {"S": "expired"}
 
-
-def test_a_key_of_the_wrong_type_or_name_does_not_match_the_schema(aws, unique_name):
-    """DynamoDB API reference, GetItem: a Key whose attributes or types differ from the key schema is a
-    ValidationException "The provided key element does not match the schema" (moto answered an empty item)."""
-    ddb = aws.client("dynamodb")
-    _table(ddb, unique_name)
-    ddb.put_item(TableName=unique_name, Item={"pk": {"S": "1"}})
-    assert _code(ddb.get_item, TableName=unique_name, Key={"pk": {"N": "1"}}) == "ValidationException"
-    assert _code(ddb.get_item, TableName=unique_name, Key={"id": {"S": "1"}}) == "ValidationException"
-    assert _code(ddb.delete_item, TableName=unique_name, Key={"pk": {"S": "1"}, "x": {"S": "2"}}) == "ValidationException"
-    assert ddb.get_item(TableName=unique_name, Key={"pk": {"S": "1"}})["Item"] == {"pk": {"S": "1"}}
