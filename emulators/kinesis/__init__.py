@@ -26,7 +26,8 @@ iterator), ListShards with ShardFilter, paged (the NextToken stands for the
 stream, the filter and the start shard, so a next-page call carries it alone, as
 on AWS), retention period settings, KMS stream
 encryption settings (the key must exist; records are stored unencrypted),
-stream consumers (registration), on-demand and provisioned modes (a stream
+stream consumers (registration, deregistration, ConsumerCount), ListStreams and
+DescribeStream paged as on AWS, on-demand and provisioned modes (a stream
 created without ShardCount is on-demand, 4 shards). Sequence numbers count per
 shard (AWS's are longer and unique per stream).
 ``sandbox.streaming.replay`` feeds a dataset into a stream at a chosen rate.

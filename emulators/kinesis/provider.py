@@ -10,7 +10,8 @@
   error instead of a crash.
 - ``ListShards`` applies ``ShardFilter``; ``PutRecord(s)`` report ``EncryptionType``.
 - ``DescribeStream`` pages by ``ExclusiveStartShardId`` and reports ``StreamModeDetails``; ``DeleteStream``
-  of a stream with consumers needs ``EnforceConsumerDeletion``.
+  of a stream with consumers needs ``EnforceConsumerDeletion``; ``ListStreams`` pages with ``NextToken``;
+  ``DeregisterStreamConsumer`` removes the named consumer only.
 """
 
 from __future__ import annotations
@@ -348,6 +349,18 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
         self._stream_by_arn(stream_arn)
         return super().list_stream_consumers(stream_arn=stream_arn, **kwargs)
 
+    def deregister_stream_consumer(self, stream_arn: str, consumer_name: str, consumer_arn: str) -> None:
+        """Remove exactly the named consumer (moto kept the named one and removed every other), or answer
+        ResourceNotFoundException as AWS does for a consumer that is not registered."""
+        streams = [self._stream_by_arn(stream_arn)] if stream_arn else list(self.streams.values())
+        for stream in streams:
+            for consumer in list(stream.consumers):
+                if (consumer_arn and consumer.consumer_arn == consumer_arn) or (
+                        not consumer_arn and consumer.consumer_name == consumer_name):
+                    stream.consumers.remove(consumer)
+                    return
+        raise NotFound(f"Consumer {consumer_arn or consumer_name}, account {self.account_id} not found.")
+
     def describe_stream_consumer(self, stream_arn: str, consumer_name: str, consumer_arn: str) -> Any:
         if stream_arn:
             self._stream_by_arn(stream_arn)
@@ -384,6 +397,51 @@ def _describe_stream(request: Request) -> dict[str, Any]:
     if description.get("KeyId") is None:
         description.pop("KeyId", None)
     return {"StreamDescription": description}
+
+
+def _describe_stream_summary(request: Request) -> dict[str, Any]:
+    stream = _backend(request).describe_stream(stream_arn=request.get("StreamARN"),
+                                               stream_name=request.get("StreamName"))
+    summary = stream.to_json_summary()["StreamDescriptionSummary"]
+    summary["ConsumerCount"] = len(stream.consumers)
+    summary["OpenShardCount"] = len(_open_shards(stream))
+    if summary.get("KeyId") is None:
+        summary.pop("KeyId", None)
+    return {"StreamDescriptionSummary": summary}
+
+
+LIST_STREAMS = "kinesis:list_streams:"
+
+
+def _list_streams(request: Request) -> dict[str, Any]:
+    """ListStreams in name order, paged by Limit (default 100) with a NextToken or ExclusiveStartStreamName.
+    moto gave no NextToken (boto3's paginator stopped after the first page), summaries of every stream whatever
+    the page, and a 500 for an unknown ExclusiveStartStreamName."""
+    token, start = request.get("NextToken"), request.get("ExclusiveStartStreamName")
+    if token and start:
+        raise InvalidInput("NextToken and ExclusiveStartStreamName cannot be provided together.",
+                           code="InvalidArgumentException")
+    if token:
+        listing = paging.token_listing(str(token), LIST_STREAMS)
+        if listing is None:
+            raise InvalidInput("NextToken is not valid: pass back the NextToken the previous ListStreams call "
+                               "returned, unchanged", code="InvalidArgumentException")
+        start = listing[len(LIST_STREAMS):] or None
+    else:
+        listing = LIST_STREAMS + (start or "")
+    streams = sorted(_backend(request).streams.values(), key=lambda s: s.stream_name)
+    if start:
+        streams = [s for s in streams if s.stream_name > start]
+    found, next_token = paging.page(streams, token, request.get("Limit"), listing=listing, default_size=100,
+                                    max_size=10000, token_error="InvalidArgumentException")
+    result: dict[str, Any] = {
+        "StreamNames": [s.stream_name for s in found], "HasMoreStreams": bool(next_token),
+        "StreamSummaries": [{"StreamName": s.stream_name, "StreamARN": s.arn, "StreamStatus": s.status,
+                             "StreamModeDetails": dict(s.stream_mode or {"StreamMode": "PROVISIONED"}),
+                             "StreamCreationTimestamp": s.creation_datetime} for s in found]}
+    if next_token:
+        result["NextToken"] = next_token
+    return result
 
 
 def _delete_stream(request: Request) -> dict[str, Any]:
@@ -468,3 +526,5 @@ def install(cloud: Any) -> None:
     moto_coupling.add_operation("kinesis", "KinesisResponse", "list_shards", _list_shards)
     moto_coupling.add_operation("kinesis", "KinesisResponse", "describe_stream", _describe_stream)
     moto_coupling.add_operation("kinesis", "KinesisResponse", "delete_stream", _delete_stream)
+    moto_coupling.add_operation("kinesis", "KinesisResponse", "describe_stream_summary", _describe_stream_summary)
+    moto_coupling.add_operation("kinesis", "KinesisResponse", "list_streams", _list_streams)

@@ -210,3 +210,39 @@ def test_delete_stream_with_consumers_needs_enforce_consumer_deletion(aws, uniqu
     assert kinesis.describe_stream_summary(StreamName=unique_name)["StreamDescriptionSummary"]["StreamStatus"]
     kinesis.delete_stream(StreamName=unique_name, EnforceConsumerDeletion=True)
     assert _code(kinesis.describe_stream, StreamName=unique_name) == "ResourceNotFoundException"
+
+
+def test_list_streams_pages_with_next_token_and_the_paginator_reads_them_all(aws, unique_name):
+    """AWS API reference, Kinesis "ListStreams": ``Limit``, ``NextToken`` while ``HasMoreStreams``, and
+    ``StreamSummaries`` of the streams of the page. moto gave no NextToken (boto3's paginator stopped after the
+    first page), summaries of every stream on every page, and a 500 for an ExclusiveStartStreamName it did
+    not know."""
+    kinesis = aws.client("kinesis")
+    names = [f"{unique_name}-{i}" for i in range(5)]
+    for name in names:
+        kinesis.create_stream(StreamName=name, ShardCount=1)
+    listed = []
+    for page in kinesis.get_paginator("list_streams").paginate(PaginationConfig={"PageSize": 2}):
+        assert [s["StreamName"] for s in page["StreamSummaries"]] == page["StreamNames"]
+        listed += page["StreamNames"]
+    assert [n for n in listed if n.startswith(unique_name)] == names
+    after = kinesis.list_streams(ExclusiveStartStreamName=names[1], Limit=2)
+    assert after["StreamNames"][:2] == names[2:4] and after["HasMoreStreams"]
+    rest = kinesis.list_streams(NextToken=after["NextToken"], Limit=100)["StreamNames"]
+    assert rest[:1] == names[4:]
+    assert kinesis.list_streams(ExclusiveStartStreamName=f"{unique_name}-zzz")["StreamNames"] == [
+        n for n in kinesis.list_streams(Limit=10000)["StreamNames"] if n > f"{unique_name}-zzz"]
+
+
+def test_deregistering_a_consumer_removes_only_that_consumer(aws, unique_name):
+    """AWS API reference, Kinesis "DeregisterStreamConsumer" and "DescribeStreamSummary" (``ConsumerCount``):
+    moto, given the stream ARN and a consumer name, removed every *other* consumer and kept that one."""
+    kinesis = aws.client("kinesis")
+    kinesis.create_stream(StreamName=unique_name, ShardCount=1)
+    arn = kinesis.describe_stream_summary(StreamName=unique_name)["StreamDescriptionSummary"]["StreamARN"]
+    for name in ("a", "b", "c"):
+        kinesis.register_stream_consumer(StreamARN=arn, ConsumerName=name)
+    assert kinesis.describe_stream_summary(StreamName=unique_name)["StreamDescriptionSummary"]["ConsumerCount"] == 3
+    kinesis.deregister_stream_consumer(StreamARN=arn, ConsumerName="b")
+    assert sorted(c["ConsumerName"] for c in kinesis.list_stream_consumers(StreamARN=arn)["Consumers"]) == ["a", "c"]
+    assert _code(kinesis.deregister_stream_consumer, StreamARN=arn, ConsumerName="b") == "ResourceNotFoundException"
