@@ -68,6 +68,26 @@ def render_prefix(template: str | None, moment: datetime, keys: dict[str, str] |
     return rendered
 
 
+S3_DESCRIPTION_DEFAULTS = {"BufferingHints": {"SizeInMBs": 5, "IntervalInSeconds": 300},
+                           "CompressionFormat": "UNCOMPRESSED",
+                           "EncryptionConfiguration": {"NoEncryptionConfig": "NoEncryption"}}
+
+
+def with_s3_defaults(description: dict[str, Any]) -> dict[str, Any]:
+    """A DescribeDeliveryStream answer with the members AWS always reports on S3 destination descriptions
+    (BufferingHints, CompressionFormat, EncryptionConfiguration: Firehose's defaults when not configured)."""
+    for destination in description.get("DeliveryStreamDescription", {}).get("Destinations", []):
+        for kind in ("S3DestinationDescription", "ExtendedS3DestinationDescription", "RedshiftDestinationDescription"):
+            s3 = destination.get(kind)
+            if kind == "RedshiftDestinationDescription":
+                s3 = (s3 or {}).get("S3DestinationDescription")
+            if isinstance(s3, dict):
+                for member, default in S3_DESCRIPTION_DEFAULTS.items():
+                    s3.setdefault(member, dict(default) if isinstance(default, dict) else default)
+                s3["BufferingHints"] = {**S3_DESCRIPTION_DEFAULTS["BufferingHints"], **s3["BufferingHints"]}
+    return description
+
+
 def object_name(stream: str, version: str, moment: datetime, suffix: str = "") -> str:
     return f"{stream}-{version}-{moment.strftime('%Y-%m-%d-%H-%M-%S')}-{uuid.uuid4()}{suffix}"
 

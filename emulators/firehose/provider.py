@@ -150,6 +150,11 @@ class SandboxFirehoseBackend(FirehoseBackend):  # type: ignore[misc, valid-type]
                                f"constraint: Member must have length less than or equal to {MAX_RECORD}")
         return super().put_record(delivery_stream_name, record)
 
+    def describe_delivery_stream(self, delivery_stream_name: str) -> dict[str, Any]:
+        import copy
+
+        return delivery.with_s3_defaults(copy.deepcopy(super().describe_delivery_stream(delivery_stream_name)))
+
     def update_destination(self, delivery_stream_name: str, *args: Any, **kwargs: Any) -> None:
         import copy
 

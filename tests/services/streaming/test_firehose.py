@@ -410,3 +410,18 @@ def test_dynamic_partitioning_with_the_documented_jq_time_functions(aws, s3_buck
     keys = wait_for(lambda: objects(s3, s3_bucket, "data/"))
     assert keys[0].startswith("data/customer_id=1234567890/device=mobile/year=2019/month=08/day=09/hour=20/")
     assert objects(s3, s3_bucket, "errors/") == []
+
+
+def test_describe_reports_the_s3_destination_defaults(aws, s3_bucket, unique_name):
+    """AWS API reference, Firehose "DescribeDeliveryStream": an (Extended)S3DestinationDescription always holds
+    BufferingHints, CompressionFormat and EncryptionConfiguration (required members); with none configured they
+    are Firehose's defaults (5 MiB / 300 s, UNCOMPRESSED, NoEncryption). moto left them out."""
+    firehose = aws.client("firehose")
+    create(firehose, unique_name, s3_bucket, BufferingHints={"IntervalInSeconds": 60})
+    destination = firehose.describe_delivery_stream(DeliveryStreamName=unique_name
+                                                    )["DeliveryStreamDescription"]["Destinations"][0]
+    extended = destination["ExtendedS3DestinationDescription"]
+    assert extended["BufferingHints"] == {"SizeInMBs": 5, "IntervalInSeconds": 60}
+    assert extended["CompressionFormat"] == "UNCOMPRESSED"
+    assert extended["EncryptionConfiguration"] == {"NoEncryptionConfig": "NoEncryption"}
+    assert destination["S3DestinationDescription"]["CompressionFormat"] == "UNCOMPRESSED"
