@@ -39,6 +39,8 @@ class SandboxStreamShard(StreamShard):  # type: ignore[misc, valid-type]
             super().add(old, new)
         finally:
             self.table.stream_specification = saved
+        if self.items:
+            self.items[-1].record["awsRegion"] = self.table.region_name  # moto wrote us-east-1 for every region
         if self.removing_as_service and new is None and self.items:
             self.items[-1].record["userIdentity"] = dict(TTL_IDENTITY)
 

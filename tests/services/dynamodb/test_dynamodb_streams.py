@@ -114,3 +114,12 @@ def test_ttl_deletes_expired_items_with_a_service_remove_record(aws, unique_name
     assert removes[0]["userIdentity"] == {"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"}
     assert removes[0]["dynamodb"]["OldImage"]["pk"] == {"S": "expired"}
 
+
+def test_stream_records_name_the_table_region(aws, unique_name):
+    """DynamoDB Streams API reference, "Record": ``awsRegion`` is the region of the table the change happened
+    in (moto wrote us-east-1 whatever the region)."""
+    ddb = aws.client("dynamodb", region_name="eu-west-1")
+    streams = aws.client("dynamodbstreams", region_name="eu-west-1")
+    arn = _table(ddb, unique_name)
+    ddb.put_item(TableName=unique_name, Item={"pk": {"S": "a"}})
+    assert [r["awsRegion"] for r in _records(streams, arn)["Records"]] == ["eu-west-1"]
