@@ -21,6 +21,9 @@ Amazon DynamoDB and DynamoDB Streams on moto, with AWS's behaviour where moto di
   attribute_not_exists/size, IS MISSING), INSERT (DuplicateItemException on an existing key), UPDATE
   (SET/REMOVE, ``+``/``-``, list_append; ConditionalCheckFailedException when the item does not exist)
   and DELETE, with ``?`` parameters, Limit and NextToken.
+- Requests: expression placeholders (``:value``, ``#name``) must be defined and used, sets may not be empty,
+  an ExclusiveStartKey must be the table's key, a Key must match the key schema (ValidationException as on
+  AWS, where moto answered 500 or accepted the request); TransactGetItems takes 100 items.
 - TTL: every few seconds (``SANDBOX_DYNAMODB_TTL_SECONDS``, 5 by default) items whose TTL attribute is a
   number of epoch seconds in the past are deleted, with a REMOVE stream record whose ``userIdentity`` is
   the DynamoDB service, as AWS writes it (AWS takes up to a few days; the sandbox seconds).

@@ -11,7 +11,7 @@ from typing import Any
 from emulators.core import clock, moto_coupling
 from emulators.core.errors import AlreadyExists, InvalidInput, NotFound, ServiceError
 from emulators.core.moto_coupling import Request
-from emulators.dynamodb import statements
+from emulators.dynamodb import expressions, statements
 
 log = logging.getLogger("emulators.dynamodb")
 DynamoDBBackend = moto_coupling.backend_class("dynamodb")
@@ -311,6 +311,8 @@ def _expire_items() -> None:
 
 def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("dynamodb", SandboxDynamoDBBackend)
+    moto_coupling.check_requests("dynamodb", "DynamoHandler", expressions.OPERATIONS,
+                                 lambda operation, request: expressions.check_request(operation, request.params))
     moto_coupling.set_dynamodb_transaction_limit(100)  # TransactGetItems takes 100 items, as TransactWriteItems
     for operation, handler in (("describe_stream", _describe_stream), ("list_streams", _list_streams),
                                ("get_shard_iterator", _get_shard_iterator), ("get_records", _get_records)):

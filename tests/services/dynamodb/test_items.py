@@ -58,3 +58,33 @@ def test_transact_get_items_takes_100_items(aws, unique_name):
     got = ddb.transact_get_items(TransactItems=[{"Get": {"TableName": unique_name, "Key": {"pk": {"S": str(i)}}}}
                                                 for i in range(100)])["Responses"]
     assert len(got) == 100 and got[7]["Item"] == {"pk": {"S": "7"}} and "Item" not in got[8]
+
+
+def test_expression_placeholders_must_be_defined_and_used(aws, unique_name):
+    """DynamoDB Developer Guide, "Using expression attribute names/values": a ``:value`` or ``#name`` the
+    expression uses must be defined (moto answered 500), one that is defined must be used (moto accepted it,
+    so code that ran here failed on AWS), and a set may not be empty."""
+    ddb = aws.client("dynamodb")
+    _table(ddb, unique_name)
+    ddb.put_item(TableName=unique_name, Item={"pk": {"S": "a"}, "v": {"N": "1"}})
+    key = {"pk": {"S": "a"}}
+    cases = [
+        (ddb.put_item, dict(Item=key, ConditionExpression="v = :missing"), "attribute value: :missing"),
+        (ddb.update_item, dict(Key=key, UpdateExpression="SET #n = :v", ExpressionAttributeValues={":v": {"N": "2"}}),
+         "attribute name: #n"),
+        (ddb.update_item, dict(Key=key, UpdateExpression="SET v = :v",
+                               ExpressionAttributeValues={":v": {"N": "2"}, ":unused": {"N": "3"}}), "{:unused}"),
+        (ddb.scan, dict(FilterExpression="v = :v", ExpressionAttributeValues={":v": {"N": "1"}},
+                        ExpressionAttributeNames={"#unused": "x"}), "{#unused}"),
+        (ddb.query, dict(KeyConditionExpression="pk = :p"), "attribute value: :p"),
+        (ddb.update_item, dict(Key=key, UpdateExpression="SET s = :s", ExpressionAttributeValues={":s": {"SS": []}}),
+         "may not be empty"),
+    ]
+    for call, kwargs, wording in cases:
+        with pytest.raises(ClientError) as exc:
+            call(TableName=unique_name, **kwargs)
+        error = exc.value.response["Error"]
+        assert error["Code"] == "ValidationException" and wording in error["Message"], (kwargs, error)
+    ddb.update_item(TableName=unique_name, Key=key, UpdateExpression="SET #v = :v", ExpressionAttributeNames={"#v": "v"},
+                    ExpressionAttributeValues={":v": {"N": "5"}}, ConditionExpression="attribute_exists(pk)")
+    assert ddb.get_item(TableName=unique_name, Key=key)["Item"]["v"] == {"N": "5"}
