@@ -4,7 +4,7 @@ Amazon Kinesis Data Streams
   stand-in: moto (LocalStack in docker compose)
   really executes: shards, hash-key routing, iterators, ordered reads per shard, resharding with
     parent/child shards
-  not emulated: SubscribeToShard push, retention expiry, shard iterator expiry, throughput limits
+  not emulated: SubscribeToShard push, retention expiry, throughput limits
 
 Amazon Kinesis Video Streams
   stand-in: moto control plane
@@ -19,7 +19,8 @@ Emulated (Data Streams): streams with shards and hash-key ranges (a record lands
 on the open shard whose range holds the MD5 of its partition key, or its
 ExplicitHashKey), PutRecord(s) with AWS's size and key validation, shard
 iterators TRIM_HORIZON / LATEST / AT_SEQUENCE_NUMBER / AFTER_SEQUENCE_NUMBER /
-AT_TIMESTAMP, GetRecords in order per shard with MillisBehindLatest,
+AT_TIMESTAMP (they expire after 5 minutes: ExpiredIteratorException;
+``SANDBOX_KINESIS_ITERATOR_SECONDS`` changes that), GetRecords in order per shard with MillisBehindLatest,
 SplitShard / MergeShards / UpdateShardCount (parents close and keep their
 records; reading a closed shard to its end returns ChildShards and no next
 iterator), ListShards with ShardFilter, paged (the NextToken stands for the
@@ -34,8 +35,7 @@ shard (AWS's are longer and unique per stream).
 
 Not emulated: SubscribeToShard (enhanced fan-out's HTTP/2 push) -- consumers
 register but read with GetRecords; retention never expires records; throughput
-limits (ProvisionedThroughputExceededException) are not enforced; shard iterators
-never expire (AWS: ExpiredIteratorException 5 minutes after GetShardIterator). Kinesis Video
+limits (ProvisionedThroughputExceededException) are not enforced. Kinesis Video
 Streams: control plane only (streams are created and described; no media).
 """
 
@@ -47,7 +47,7 @@ SERVICES = [
         api_names=("kinesis",),
         stand_in="moto (LocalStack in docker compose)",
         executes="shards, hash-key routing, iterators, ordered reads per shard, resharding with parent/child shards",
-        not_emulated="SubscribeToShard push, retention expiry, shard iterator expiry, throughput limits",
+        not_emulated="SubscribeToShard push, retention expiry, throughput limits",
         provider="provider",
     ),
     ServiceInfo(

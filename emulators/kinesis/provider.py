@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 import re
 from datetime import timezone
 from typing import Any
@@ -39,6 +40,20 @@ def _validation(value: Any, where: str, constraint: str) -> InvalidInput:
     shown = f"Value '{value}' at" if value is not None else "Value at"
     return InvalidInput(f"1 validation error detected: {shown} '{where}' failed to satisfy constraint: "
                         f"{constraint}")
+
+
+# a shard iterator expires 5 minutes after GetShardIterator or GetRecords handed it out (ExpiredIteratorException)
+ITERATOR_LIFETIME_MS = int(float(os.environ.get("SANDBOX_KINESIS_ITERATOR_SECONDS", "300")) * 1000)
+
+
+def _iterator(stream_name: str, shard_id: str, last: Any) -> str:
+    return base64.b64encode(f"{stream_name}:{shard_id}:{last}:{clock.epoch_millis()}".encode()).decode()
+
+
+def _moment(millis: int) -> str:
+    from datetime import datetime
+
+    return datetime.fromtimestamp(millis / 1000, tz=timezone.utc).strftime("%a %b %d %H:%M:%S UTC %Y")
 
 
 def _now() -> float:
@@ -185,20 +200,30 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
                               "Member must satisfy enum value set: [AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, "
                               "TRIM_HORIZON, LATEST, AT_TIMESTAMP]")
         # the iterator names the stream, also when the caller gave only its ARN
-        return super().get_shard_iterator(None, stream.stream_name, shard_id, shard_iterator_type,
-                                          starting_sequence_number, at_timestamp)
+        plain = super().get_shard_iterator(None, stream.stream_name, shard_id, shard_iterator_type,
+                                           starting_sequence_number, at_timestamp)
+        decompose_shard_iterator = moto_coupling.model_class("kinesis", "decompose_shard_iterator")
+        name, shard, last = decompose_shard_iterator(plain)
+        return _iterator(name, shard, last)
 
     def read_records(self, stream_arn: str | None, shard_iterator: str, limit: int | None) -> dict[str, Any]:
         """GetRecords as AWS answers it: a closed shard read to its end has no next iterator."""
-        compose_shard_iterator = moto_coupling.model_class("kinesis", "compose_shard_iterator")
-        decompose_shard_iterator = moto_coupling.model_class("kinesis", "decompose_shard_iterator")
         try:
-            stream_name, shard_id, last = decompose_shard_iterator(shard_iterator)
+            parts = base64.b64decode(shard_iterator.encode(), validate=False).decode("utf-8").split(":")
+            stream_name, shard_id, last = parts[:3]
             int(last)
+            issued = int(parts[3]) if len(parts) == 4 else None  # iterators from before expiry carry no time
+            if len(parts) > 4:
+                raise ValueError(shard_iterator)
         except (binascii.Error, ValueError, UnicodeDecodeError):
             raise InvalidInput(f"Invalid ShardIterator: {shard_iterator[:64]!r} is not a shard "
                                "iterator returned by GetShardIterator or GetRecords",
                                code="InvalidArgumentException") from None
+        now = clock.epoch_millis()
+        if issued is not None and now - issued > ITERATOR_LIFETIME_MS:
+            raise ServiceError(f"Iterator expired. The iterator was created at time {_moment(issued)} while right now "
+                               f"it is {_moment(now)} which is further in the future than the tolerated delay of "
+                               f"{ITERATOR_LIFETIME_MS} milliseconds.", code="ExpiredIteratorException")
         if limit is not None and not 1 <= int(limit) <= 10000:
             raise _validation(limit, "limit", "Member must have value less than or equal to 10000")
         stream = self.describe_stream(stream_arn=stream_arn, stream_name=stream_name)
@@ -217,7 +242,7 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
                                   "EndingHashKey": str(child.ending_hash)}}
                 for child in stream.shards.values() if shard_id in (child.parent, child.adjacent_parent)]
         else:
-            result["NextShardIterator"] = compose_shard_iterator(stream.stream_name, shard, last_sequence)
+            result["NextShardIterator"] = _iterator(stream.stream_name, shard.shard_id, last_sequence)
         return result
 
     def filtered_shards(self, stream_arn: str | None, stream_name: str | None,

@@ -246,3 +246,30 @@ def test_deregistering_a_consumer_removes_only_that_consumer(aws, unique_name):
     kinesis.deregister_stream_consumer(StreamARN=arn, ConsumerName="b")
     assert sorted(c["ConsumerName"] for c in kinesis.list_stream_consumers(StreamARN=arn)["Consumers"]) == ["a", "c"]
     assert _code(kinesis.deregister_stream_consumer, StreamARN=arn, ConsumerName="b") == "ResourceNotFoundException"
+
+
+def test_a_shard_iterator_expires(tmp_path, monkeypatch):
+    """AWS API reference, Kinesis "GetShardIterator": "A shard iterator expires 5 minutes after it is returned
+    to the requester"; GetRecords then answers ExpiredIteratorException. The lifetime is shortened here
+    (``SANDBOX_KINESIS_ITERATOR_SECONDS``) so the test need not wait 5 minutes; a NextShardIterator is fresh."""
+    import time
+
+    from tests.helpers.cloud import PrivateCloud
+
+    monkeypatch.setenv("SANDBOX_KINESIS_ITERATOR_SECONDS", "1")
+    cloud = PrivateCloud(tmp_path / "state")
+    cloud.up()
+    try:
+        kinesis = cloud.client("kinesis")
+        kinesis.create_stream(StreamName="expiring", ShardCount=1)
+        kinesis.put_record(StreamName="expiring", Data=b"x", PartitionKey="k")
+        iterator = kinesis.get_shard_iterator(StreamName="expiring", ShardId="shardId-000000000000",
+                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        page = kinesis.get_records(ShardIterator=iterator)
+        assert [r["Data"] for r in page["Records"]] == [b"x"]
+        fresh = kinesis.get_records(ShardIterator=page["NextShardIterator"])["NextShardIterator"]
+        time.sleep(1.3)
+        assert _code(kinesis.get_records, ShardIterator=iterator) == "ExpiredIteratorException"
+        assert _code(kinesis.get_records, ShardIterator=fresh) == "ExpiredIteratorException"
+    finally:
+        cloud.down()
