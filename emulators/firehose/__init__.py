@@ -17,7 +17,8 @@ are polled every second); buffering hints (SizeInMBs, IntervalInSeconds -- 0 to
 journalled to disk before PutRecord(Batch) returns and survive a restart;
 default ``YYYY/MM/DD/HH/`` prefixes and object names
 ``<stream>-<version>-YYYY-MM-DD-HH-MM-SS-<uuid>``; custom prefixes with
-``!{timestamp:...}``, ``!{firehose:error-output-type}``,
+``!{timestamp:...}`` (Java DateTimeFormatter patterns with quoted literals, at the arrival of the
+oldest record of the object, in CustomTimeZone; FileExtension replaces the extension), ``!{firehose:error-output-type}``,
 ``!{firehose:random-string}``; dynamic partitioning with
 ``!{partitionKeyFromQuery:...}`` from a MetadataExtraction JQ query (object of
 ``.path`` fields piped through tostring, tonumber, ``.[a:b]``, ``strftime("%Y")``, todate,

@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-JAVA_TO_STRFTIME = [("yyyy", "%Y"), ("YYYY", "%Y"), ("yy", "%y"), ("MM", "%m"), ("dd", "%d"), ("HH", "%H"),
-                    ("mm", "%M"), ("ss", "%S")]
+# Java DateTimeFormatter letters -> strftime (padded forms; a single M/d/H/m/s is printed unpadded)
+JAVA_TO_STRFTIME = {"yyyy": "%Y", "uuuu": "%Y", "YYYY": "%Y", "yy": "%y", "uu": "%y", "MMMM": "%B", "MMM": "%b",
+                    "MM": "%m", "dd": "%d", "HH": "%H", "hh": "%I", "mm": "%M", "ss": "%S", "a": "%p", "EEEE": "%A",
+                    "EEE": "%a", "E": "%a", "DDD": "%j", "Z": "%z", "z": "%Z"}
+UNPADDED = {"M": "month", "d": "day", "H": "hour", "m": "minute", "s": "second", "y": "year"}
 EXPRESSION = re.compile(r"!\{([\w-]+):([^}]*)\}")
 
 
@@ -30,10 +33,55 @@ class DeliveryError(Exception):
 
 
 def _java_format(pattern: str, moment: datetime) -> str:
-    out = pattern
-    for java, strf in JAVA_TO_STRFTIME:
-        out = out.replace(java, strf)
-    return moment.strftime(out)
+    """A Java DateTimeFormatter pattern (what ``!{timestamp:...}`` takes): letter runs are fields,
+    ``'...'`` is literal text (``''`` a quote), anything else is copied."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "'":
+            end = pattern.find("'", i + 1)
+            if end == i + 1:  # '' is one quote
+                out.append("'")
+                i += 2
+                continue
+            end = len(pattern) if end < 0 else end
+            out.append(pattern[i + 1:end])
+            i = end + 1
+            continue
+        if char.isalpha():
+            j = i
+            while j < len(pattern) and pattern[j] == char:
+                j += 1
+            run = pattern[i:j]
+            if run in JAVA_TO_STRFTIME:
+                out.append(moment.strftime(JAVA_TO_STRFTIME[run]))
+            elif run == "SSS":
+                out.append(f"{moment.microsecond // 1000:03d}")
+            elif run in UNPADDED:
+                out.append(str(getattr(moment, UNPADDED[run])))
+            else:
+                raise DeliveryError("partitioning-failed", f"unsupported date-time pattern letters {run!r}")
+            i = j
+            continue
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def batch_moment(records: list[tuple[bytes, int]], time_zone: str | None = None) -> datetime:
+    """The time ``!{timestamp:...}``, the default prefix and object names use: the approximate arrival of the
+    oldest record (Firehose's rule), in the destination's CustomTimeZone (UTC by default)."""
+    moment = datetime.fromtimestamp(min(t for _, t in records) / 1000, tz=timezone.utc) if records \
+        else datetime.now(timezone.utc)
+    if time_zone:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            moment = moment.astimezone(ZoneInfo(time_zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return moment
 
 
 def render_prefix(template: str | None, moment: datetime, keys: dict[str, str] | None = None,

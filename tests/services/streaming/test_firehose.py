@@ -425,3 +425,25 @@ def test_describe_reports_the_s3_destination_defaults(aws, s3_bucket, unique_nam
     assert extended["CompressionFormat"] == "UNCOMPRESSED"
     assert extended["EncryptionConfiguration"] == {"NoEncryptionConfig": "NoEncryption"}
     assert destination["S3DestinationDescription"]["CompressionFormat"] == "UNCOMPRESSED"
+
+
+def test_timestamp_prefixes_take_java_patterns_time_zone_and_file_extension(aws, s3_bucket, unique_name):
+    """Firehose Developer Guide, "Understand custom prefixes for Amazon S3 objects" and "Configure Amazon S3
+    object name format": ``!{timestamp:...}`` takes Java DateTimeFormatter patterns, quoted literals included
+    (``yyyy'-'MM'-'dd``), evaluated at the arrival of the oldest record in the object, in ``CustomTimeZone``;
+    ``FileExtension`` replaces the default extension. The quotes used to land in the key as they were."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    firehose, s3 = aws.client("firehose"), aws.client("s3")
+    create(firehose, unique_name, s3_bucket, Prefix="dt=!{timestamp:yyyy'-'MM'-'dd}/h=!{timestamp:HH}/",
+           ErrorOutputPrefix="errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy'-'MM'-'dd}/",
+           CompressionFormat="GZIP", FileExtension=".json.gz", CustomTimeZone="Asia/Tokyo",
+           BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 1})
+    before = dt.datetime.now(ZoneInfo("Asia/Tokyo"))
+    firehose.put_record(DeliveryStreamName=unique_name, Record={"Data": b'{"a": 1}\n'})
+    key = wait_for(lambda: objects(s3, s3_bucket, "dt="))[0]
+    assert key.startswith(before.strftime("dt=%Y-%m-%d/h=%H/")) or key.startswith(
+        dt.datetime.now(ZoneInfo("Asia/Tokyo")).strftime("dt=%Y-%m-%d/h=%H/")), key
+    assert key.endswith(".json.gz") and not key.endswith(".gz.gz")
+    assert gzip.decompress(s3.get_object(Bucket=s3_bucket, Key=key)["Body"].read()) == b'{"a": 1}\n'
