@@ -16,7 +16,7 @@ Amazon DynamoDB and DynamoDB Streams on moto, with AWS's behaviour where moto di
   stays readable, DISABLED, and its shard ends); a write that changes nothing writes no stream record;
   unknown stream ARNs, shard IDs and iterators answer AWS's errors instead of a crash.
 - PartiQL: ExecuteStatement, BatchExecuteStatement and ExecuteTransaction run on the sandbox's own
-  PartiQL engine (``partiql.py``) over moto's tables: SELECT (from a table or a ``"table"."index"``,
+  PartiQL engine (``partiql.py``) over moto's tables: SELECT (from a table or a ``"table"."index"``, ORDER BY,
   WHERE with comparisons, BETWEEN, IN, AND/OR/NOT, begins_with/contains/attribute_exists/
   attribute_not_exists/size, IS MISSING), INSERT (DuplicateItemException on an existing key), UPDATE
   (SET/REMOVE, ``+``/``-``, list_append; ConditionalCheckFailedException when the item does not exist)

@@ -330,6 +330,14 @@ def _comparable(value: dict[str, Any] | None) -> tuple[str, Any] | None:
     return kind, inner
 
 
+def sort_key(value: Any) -> tuple[int, Any]:
+    """An ORDER BY key: missing values first, then by type and value."""
+    comparable = _comparable(value)
+    if comparable is None:
+        return (0, "")
+    return (1, (comparable[0], comparable[1] if comparable[0] in ("S", "N", "B") else str(comparable[1])))
+
+
 def _compare(op: str, left: Any, right: Any) -> bool:
     a, b = _comparable(left), _comparable(right)
     if a is None or b is None:
@@ -397,9 +405,20 @@ def parse(statement: str) -> dict[str, Any]:
         if tokens.op("."):
             index = tokens.name()
         where = _condition(tokens) if tokens.word("WHERE") else None
+        order: list[tuple[list[Any], bool]] = []
+        if tokens.word("ORDER"):
+            tokens.expect_word("BY")
+            while True:
+                path = _path(tokens)[1]
+                descending = tokens.word("DESC")
+                if not descending:
+                    tokens.word("ASC")
+                order.append((path, descending))
+                if not tokens.op(","):
+                    break
         tokens.done()
         return {"kind": "select", "table": table, "index": index, "projection": projection, "where": where,
-                "count": tokens.parameters}
+                "order": order, "count": tokens.parameters}
     if tokens.word("INSERT"):
         tokens.expect_word("INTO")
         table = tokens.name()

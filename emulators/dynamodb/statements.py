@@ -10,7 +10,7 @@ from typing import Any
 
 from emulators.core.errors import InvalidInput, NotFound, ServiceError
 from emulators.core.moto_coupling import JsonRESTError
-from emulators.dynamodb.partiql import _Context, _get, _set, parse
+from emulators.dynamodb.partiql import _Context, _get, _set, parse, sort_key
 
 
 class _Failed(ServiceError):
@@ -95,6 +95,8 @@ def _items(backend: Any, parsed: dict[str, Any]) -> list[dict[str, Any]]:
 def _select(backend: Any, parsed: dict[str, Any], context: _Context, limit: int | None,
             token: str | None) -> dict[str, Any]:
     items = _items(backend, parsed)
+    for path, descending in reversed(parsed.get("order") or []):
+        items.sort(key=lambda item, _path=path: sort_key(_get(item, _path)), reverse=descending)
     start = 0
     if token:
         try:

@@ -106,3 +106,14 @@ def test_batch_and_transaction(music):
         {"Statement": f'DELETE FROM "{table}" WHERE Artist = \'b\' AND SongTitle = \'0\''}])
     assert "Item" in ddb.get_item(TableName=table, Key={"Artist": {"S": "t"}, "SongTitle": {"S": "1"}})
     assert "Item" not in ddb.get_item(TableName=table, Key={"Artist": {"S": "b"}, "SongTitle": {"S": "0"}})
+
+
+def test_select_order_by_the_sort_key(music):
+    """Developer Guide, "PartiQL select statements for DynamoDB": ``ORDER BY key [ASC|DESC]`` orders the items
+    of a partition by its sort key (the sandbox answered ValidationException)."""
+    ddb, table = music
+    for title in ("b", "c", "a"):
+        ddb.put_item(TableName=table, Item={"Artist": {"S": "x"}, "SongTitle": {"S": title}})
+    newest = ddb.execute_statement(Statement=f'SELECT SongTitle FROM "{table}" WHERE Artist = ? ORDER BY SongTitle DESC',
+                                   Parameters=[{"S": "x"}])["Items"]
+    assert [i["SongTitle"]["S"] for i in newest] == ["c", "b", "a"]
