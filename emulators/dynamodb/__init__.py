@@ -6,7 +6,7 @@ Amazon DynamoDB
     (SELECT/INSERT/UPDATE/DELETE), streams (disable/re-enable, no record for unchanged items), TTL
     deletes expired items with a service REMOVE record
   not emulated: capacity and throttling, global tables replication, PartiQL functions beyond
-    begins_with/contains/attribute_exists/size, stream iterators never expire
+    begins_with/contains/attribute_exists/size and EXISTS conditions, stream iterators never expire
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -43,6 +43,6 @@ SERVICE = ServiceInfo(
              "DELETE), streams (disable/re-enable, no record for unchanged items), TTL deletes expired items "
              "with a service REMOVE record",
     not_emulated="capacity and throttling, global tables replication, PartiQL functions beyond begins_with/"
-                 "contains/attribute_exists/size, stream iterators never expire",
+                 "contains/attribute_exists/size and EXISTS conditions, stream iterators never expire",
     provider="provider",
 )
