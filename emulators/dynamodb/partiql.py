@@ -139,6 +139,9 @@ def _operand(tokens: _Tokens) -> Any:
     if literal is not None:
         return literal
     kind, value = tokens.peek()
+    if kind == "word" and value.upper() == "EXISTS" and tokens.peek(1) == ("op", "("):
+        raise InvalidInput("EXISTS(SELECT ...) conditions are not emulated by the sandbox's PartiQL (see `sandbox "
+                           "services`): check the item with a SELECT first, or use TransactWriteItems' ConditionCheck")
     if kind == "word" and tokens.peek(1) == ("op", "("):
         tokens.at += 2
         args = []
