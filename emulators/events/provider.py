@@ -35,7 +35,7 @@ rule "now": the tests check the schedule arithmetic as pure functions and wait f
 one real ``cron(* * * * ? *)`` fire end to end.
 
 Service events: :func:`emit_event` sends an AWS service's event to the default bus
-of an account and region (matched with moto's pattern matcher, delivered as above);
+of an account and region (matched by :mod:`emulators.events.patterns`, delivered as above);
 other services reach it through the ``ports.emit_event`` port this provider provides:
 the Glue job engine sends "Glue Job State Change" and the Batch engine "Batch Job
 State Change". Lambda targets are invoked through ``ports.invoke_lambda``.
@@ -53,8 +53,11 @@ import uuid
 from typing import Any
 
 from emulators.core import moto_coupling, ports
+from emulators.core.errors import InvalidInput
+from emulators.core.moto_coupling import Request
 from emulators.core.server import current_cloud
 from emulators.events import engine as events
+from emulators.events import patterns
 
 log = logging.getLogger("emulators.events")
 MotoRule = moto_coupling.event_rule_class()
@@ -81,6 +84,10 @@ class SandboxRule(MotoRule):  # type: ignore[misc, valid-type]
     """moto's rule, delivering to every target kind and remembering its schedule."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # AWS's checks before moto's (moto answered a 500 for a pattern that is a JSON array, and accepted
+        # unknown match types, bad numeric ranges and non-boolean exists)
+        _parse_pattern(kwargs["event_pattern"] if "event_pattern" in kwargs else
+                       (args[4] if len(args) > 4 else None))
         super().__init__(*args, **kwargs)
         self.sandbox_anchor: float | None = time.time()
         self.sandbox_last_fire: float | None = None
@@ -96,9 +103,26 @@ class SandboxRule(MotoRule):  # type: ignore[misc, valid-type]
             return
         if not self.event_pattern.get_pattern():  # a schedule-only rule matches no event
             return
-        if not self.event_pattern.matches_event(original_event):
+        if not patterns.matches(self.event_pattern.get_pattern(), original_event):
             return
         deliver(self, dict(original_event), transform_input)
+
+
+def _parse_pattern(text: str | None) -> dict[str, Any]:
+    try:
+        return patterns.parse(text)
+    except patterns.PatternError as exc:
+        raise InvalidInput(f"Event pattern is not valid. Reason: {exc}", code="InvalidEventPatternException") from None
+
+
+def _test_event_pattern(request: Request) -> dict[str, Any]:
+    """TestEventPattern (moto answered an empty body): the pattern checked as PutRule checks it, the event
+    checked for the fields AWS requires, then matched as PutEvents matches."""
+    pattern = _parse_pattern(request.get("EventPattern"))
+    problem = patterns.event_problem(request.get("Event"))
+    if problem:
+        raise InvalidInput(problem, code="ValidationException")
+    return {"Result": patterns.matches(pattern, json.loads(request.get("Event")))}
 
 
 def deliver(rule: Any, moto_event: dict[str, Any], transform_input: bool = True) -> None:
@@ -338,6 +362,7 @@ def emit_event(account: str, region: str, source: str, detail_type: str, detail:
 
 def install(cloud: Any) -> None:
     moto_coupling.replace_model_class("events", "Rule", SandboxRule)
+    moto_coupling.add_operation("events", "EventsHandler", "test_event_pattern", _test_event_pattern)
     cloud.after_restore(_skip_missed_fires)
     seconds = float(os.environ.get("SANDBOX_EVENTS_TICK_SECONDS") or DEFAULT_TICK_SECONDS)
     cloud.every(max(0.5, seconds), tick, name="eventbridge-schedules")
