@@ -1,0 +1,105 @@
+"""Step Functions' execution APIs and definition checks as AWS documents them: the StopExecution and
+GetExecutionHistory API references, "Learning to use AWS service SDK integrations in Step Functions"
+(supported-services-awssdk: errors named ``ServiceName.ErrorName`` in Pascal case), and CreateStateMachine's
+InvalidDefinition for unreachable states."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from emulators.stepfunctions.executions import pascal_service_name
+from tests.helpers.stepfunctions import ROLE, wait_for_execution
+
+
+def _machine(sfn, name, definition):
+    return sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
+
+
+def test_stop_execution_records_error_and_cause(aws, unique_name):
+    sfn = aws.client("stepfunctions")
+    arn = _machine(sfn, unique_name, {"StartAt": "Hold", "States": {"Hold": {"Type": "Wait", "Seconds": 60, "End": True}}})
+    run = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    stopped = sfn.stop_execution(executionArn=run, error="Operator.Cancelled", cause="no longer needed")
+    assert "stopDate" in stopped
+    described = wait_for_execution(sfn, run)
+    assert described["status"] == "ABORTED"
+    assert (described["error"], described["cause"]) == ("Operator.Cancelled", "no longer needed")
+    events = sfn.get_execution_history(executionArn=run)["events"]
+    assert events[-1]["type"] == "ExecutionAborted"
+    assert events[-1]["executionAbortedEventDetails"] == {"error": "Operator.Cancelled", "cause": "no longer needed"}
+    assert [e["previousEventId"] for e in events] == [0] + [e["id"] - 1 for e in events[1:]]
+
+
+def test_execution_history_reverse_order_and_pages(aws, unique_name):
+    sfn = aws.client("stepfunctions")
+    arn = _machine(sfn, unique_name, {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"},
+                                                                 "B": {"Type": "Pass", "End": True}}})
+    run = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+    assert wait_for_execution(sfn, run)["status"] == "SUCCEEDED"
+    forward = sfn.get_execution_history(executionArn=run)["events"]
+    assert [e["type"] for e in forward][:2] == ["ExecutionStarted", "PassStateEntered"]
+    backward = sfn.get_execution_history(executionArn=run, reverseOrder=True)["events"]
+    assert [e["id"] for e in backward] == [e["id"] for e in reversed(forward)]
+    assert backward[0]["type"] == "ExecutionSucceeded"
+    first = sfn.get_execution_history(executionArn=run, maxResults=2)
+    assert [e["id"] for e in first["events"]] == [1, 2] and first["nextToken"]
+    rest = sfn.get_execution_history(executionArn=run, maxResults=100, nextToken=first["nextToken"])
+    assert [e["id"] for e in rest["events"]] == [e["id"] for e in forward[2:]] and "nextToken" not in rest
+    with pytest.raises(ClientError) as exc:
+        sfn.get_execution_history(executionArn=run + "-missing")
+    assert exc.value.response["Error"]["Code"] == "ExecutionDoesNotExist"
+
+
+def test_aws_sdk_errors_are_named_as_the_developer_guide_says(aws, unique_name):
+    sfn = aws.client("stepfunctions")
+    arn = _machine(sfn, unique_name, {"StartAt": "Read", "States": {
+        "Read": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+                 "Parameters": {"Bucket": f"{unique_name}-missing", "Key": "x"},
+                 "Catch": [{"ErrorEquals": ["S3.NoSuchBucketException"], "ResultPath": "$.error", "Next": "Gone"}],
+                 "End": True},
+        "Gone": {"Type": "Pass", "End": True}}})
+    described = wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn)["executionArn"])
+    assert described["status"] == "SUCCEEDED", described
+    error = json.loads(described["output"])["error"]
+    assert error["Error"] == "S3.NoSuchBucketException"
+    assert "(Service: S3, Status Code: 404" in error["Cause"]
+
+
+def test_sdk_service_names_in_pascal_case():
+    assert [pascal_service_name(s) for s in ("S3", "DynamoDB", "ACM PCA", "SFN", "Secrets Manager", "EC2",
+                                             "SageMaker", "CloudWatch Logs")] == [
+        "S3", "DynamoDb", "AcmPca", "Sfn", "SecretsManager", "Ec2", "SageMaker", "CloudWatchLogs"]
+
+
+@pytest.mark.parametrize("definition,message", [
+    ({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}, "B": {"Type": "Pass", "End": True}}},
+     'State "B" is not reachable'),
+    ({"States": {"A": {"Type": "Pass", "End": True}}}, "[StartAt]"),
+    ({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": ["B"]}, "B": {"Type": "Pass", "End": True}}},
+     "MISSING_TRANSITION_TARGET"),
+])
+def test_definition_errors_on_create_and_update(aws, unique_name, definition, message):
+    sfn = aws.client("stepfunctions")
+    with pytest.raises(ClientError) as exc:
+        _machine(sfn, unique_name, definition)
+    assert exc.value.response["Error"]["Code"] == "InvalidDefinition"
+    assert message in exc.value.response["Error"]["Message"]
+    arn = _machine(sfn, unique_name, {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}})
+    with pytest.raises(ClientError) as exc:
+        sfn.update_state_machine(stateMachineArn=arn, definition=json.dumps(definition))
+    assert exc.value.response["Error"]["Code"] == "InvalidDefinition"
+
+
+@pytest.mark.parametrize("definition", [
+    {"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": {"Type": "Pass", "Output": "{% 1 + 1 %}",
+                                                                 "End": True}}},
+    {"StartAt": "A", "States": {"A": {"Type": "Pass", "Assign": {"x": 1}, "End": True}}},
+])
+def test_jsonata_and_variables_are_refused_with_a_clear_message(aws, unique_name, definition):
+    with pytest.raises(ClientError) as exc:
+        _machine(aws.client("stepfunctions"), unique_name, definition)
+    assert exc.value.response["Error"]["Code"] == "InvalidDefinition"
+    assert "does not emulate" in exc.value.response["Error"]["Message"]
