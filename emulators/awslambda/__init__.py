@@ -45,6 +45,11 @@ SQS sources are polled every 0.5 s and delivered in batches with ``BatchSize``,
 AT_TIMESTAMP), ``BisectBatchOnFunctionError``, ``MaximumRetryAttempts``,
 ``FunctionResponseTypes=["ReportBatchItemFailures"]`` and SQS/SNS on-failure
 destinations; checkpoints are in the snapshot, so they survive a restart.
+CreateFunction and UpdateFunctionConfiguration refuse what AWS refuses (``emulators/awslambda/config.py``):
+a Timeout over 900 s or a MemorySize outside 128-10,240 MB (ValidationException), a deprecated runtime
+that AWS no longer creates (python2.7, python3.6, python3.7, ...) and reserved environment variable keys
+(AWS_REGION, AWS_LAMBDA_FUNCTION_NAME, ...) (InvalidParameterValueException). A function invoked by a
+qualified ARN or ``name:alias`` sees that ARN as ``context.invoked_function_arn``.
 
 Not emulated: non-Python runtimes and container images (Invoke answers
 InvalidRuntimeException naming the supported runtimes); the Python version of the

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
-from emulators.awslambda import event_sources, runner
+from emulators.awslambda import config, event_sources, runner
 from emulators.core import jobs, logs, moto_coupling, ports
 from emulators.core.errors import InvalidInput, NotEmulated
 from emulators.core.moto_coupling import AwsError, Request
@@ -165,6 +165,7 @@ def _event_bytes(body: Any) -> bytes:
 
 class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
     def create_function(self, spec: dict[str, Any]) -> Any:
+        config.check_configuration(spec)
         _check_zip_param(spec.get("Code") or {})
         fn = super().create_function(spec)
         if "S3Bucket" in (spec.get("Code") or {}):
@@ -174,6 +175,10 @@ class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
                 self.delete_function(spec["FunctionName"])
                 raise _bad_package(exc) from None
         return fn
+
+    def update_function_configuration(self, function_name: str, qualifier: str, body: dict[str, Any]) -> Any:
+        config.check_configuration(body)
+        return super().update_function_configuration(function_name, qualifier, body)
 
     def publish_layer_version(self, spec: dict[str, Any]) -> Any:
         _check_zip_param(spec.get("Content") or {})
@@ -214,6 +219,9 @@ class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
                         invocation_type: str = "RequestResponse") -> Outcome | None:
         """Run a function (the service's own callers: Firehose, S3 notifications). ``None`` for Event/DryRun."""
         fn = self.get_function(function_name, qualifier)
+        if not qualifier:  # a qualified ARN or name:alias: the context's invoked_function_arn keeps it
+            parts = function_name.split(":")
+            qualifier = parts[7] if len(parts) == 8 and parts[0] == "arn" else parts[1] if len(parts) == 2 else None
         inv = _invocation(self, fn, qualifier)
         if invocation_type == "DryRun":
             return None
