@@ -88,6 +88,10 @@ class SandboxRule(MotoRule):  # type: ignore[misc, valid-type]
         # unknown match types, bad numeric ranges and non-boolean exists)
         _parse_pattern(kwargs["event_pattern"] if "event_pattern" in kwargs else
                        (args[4] if len(args) > 4 else None))
+        problem = events.schedule_problem(kwargs["schedule_exp"] if "schedule_exp" in kwargs else
+                                          (args[5] if len(args) > 5 else None))
+        if problem:
+            raise InvalidInput(problem, code="ValidationException")
         super().__init__(*args, **kwargs)
         self.sandbox_anchor: float | None = time.time()
         self.sandbox_last_fire: float | None = None
@@ -97,6 +101,20 @@ class SandboxRule(MotoRule):  # type: ignore[misc, valid-type]
             self.sandbox_anchor = time.time()
             self.sandbox_last_fire = None
         super().enable()
+
+    def put_targets(self, targets: list[dict[str, Any]]) -> None:
+        for target in targets:  # AWS refuses these for the whole request; moto stored them
+            given = [key for key in ("Input", "InputPath", "InputTransformer") if target.get(key) is not None]
+            if len(given) > 1:
+                raise InvalidInput("Only one of Input, InputPath, or InputTransformer must be provided "
+                                   f"(target {target.get('Id')} has {', '.join(given)}).", code="ValidationException")
+            if target.get("Input") is not None:
+                try:
+                    json.loads(target["Input"])
+                except ValueError:
+                    raise InvalidInput(f"Input for target {target.get('Id')} is not valid JSON text.",
+                                       code="ValidationException") from None
+        super().put_targets(targets)
 
     def send_to_targets(self, original_event: Any, transform_input: bool = True) -> None:
         if self.state != "ENABLED":
