@@ -384,4 +384,7 @@ def install(cloud: Any) -> None:
     cloud.after_restore(_skip_missed_fires)
     seconds = float(os.environ.get("SANDBOX_EVENTS_TICK_SECONDS") or DEFAULT_TICK_SECONDS)
     cloud.every(max(0.5, seconds), tick, name="eventbridge-schedules")
+    from emulators.events import scheduler
+
+    scheduler.install(cloud, max(0.5, seconds))
     ports.emit_event.provide(emit_event)
