@@ -30,7 +30,10 @@ and ValidateStateMachineDefinition); bad execution input is ``InvalidExecutionIn
 
 StopExecution keeps its ``error`` and ``cause`` (DescribeExecution, the ExecutionAborted event);
 GetExecutionHistory pages and reverses; AWS SDK integration errors are named ``S3.NoSuchKeyException`` as the
-developer guide names them; unreachable states are ``InvalidDefinition``.
+developer guide names them; unreachable states are ``InvalidDefinition``. A Choice state with no match and
+no Default fails with ``States.NoChoiceMatched``; ``States.*`` errors of Parallel branches and Map
+iterations reach the Parallel or Map state's Retry and Catch; ``States.ALL`` does not catch
+``States.Runtime``.
 
 Not emulated: JSONata (``QueryLanguage: JSONata``) and workflow variables (``Assign``): moto's interpreter
 evaluates both with a JSONata engine it does not ship, so CreateStateMachine and UpdateStateMachine refuse such

@@ -11,11 +11,20 @@ This module is coupled to moto's Step Functions parser (through ``moto_coupling`
   Pascal case as the Step Functions developer guide names them (``S3.NoSuchKeyException``,
   ``DynamoDb.ResourceNotFoundException``); moto kept the resource's lower-case name (``s3.NoSuchKeyException``),
   which a Retry or Catch written from the guide never matched.
+- A Choice state without Default whose rules all fail fails the execution with ``States.NoChoiceMatched``
+  (the States Language's predefined error); moto failed it with ``States.Runtime`` and a Python tuple.
+- A Parallel branch, Map iteration or nested execution that failed with a predefined ``States.*`` error (``States.TaskFailed``,
+  ``States.Timeout``, ``States.NoChoiceMatched``, ...) crashed moto's interpreter ("Custom Error Names MUST NOT
+  begin with the prefix 'States.'"), so the Parallel or Map state's Retry and Catch never saw the error and
+  the execution failed with ``States.Runtime``; the error now reaches them by its name.
+- ``States.ALL`` no longer catches ``States.Runtime`` (nor ``States.DataLimitExceeded``): the error handling
+  page says a retrier or catcher on States.ALL does not, and such errors always fail the execution.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from functools import lru_cache
 from typing import Any
 
@@ -59,15 +68,106 @@ def _name_sdk_errors_as_aws() -> None:
     cls._sandbox_error_names = True
 
 
+def _no_choice_matched() -> None:
+    choice = moto_coupling.stepfunctions_parser_module("asl.component.state.choice.state_choice")
+    cls = choice.StateChoice
+    if getattr(cls, "_sandbox_no_choice", False):
+        return
+    original = cls._eval_state
+    failure = moto_coupling.stepfunctions_parser_module("asl.component.common.error_name.failure_event")
+    states_error = moto_coupling.stepfunctions_parser_module("asl.component.common.error_name.states_error_name")
+    error_type = moto_coupling.stepfunctions_parser_module(
+        "asl.component.common.error_name.states_error_name_type").StatesErrorNameType.StatesNoChoiceMatched
+    event_detail = moto_coupling.stepfunctions_parser_module("asl.eval.event.event_detail")
+    api = moto_coupling.stepfunctions_parser_module("api")
+
+    def eval_state(self: Any, env: Any) -> None:
+        if self.default_state is not None:
+            return original(self, env)
+        for rule in self.choices_decl.rules:
+            rule.eval(env)
+            if env.stack.pop() is True:
+                env.stack.append(rule.next_stmt.name)
+                return None
+        raise failure.FailureEventException(failure_event=failure.FailureEvent(
+            env=env, error_name=states_error.StatesErrorName(typ=error_type),
+            event_type=api.HistoryEventType.ExecutionFailed,
+            event_details=event_detail.EventDetails(executionFailedEventDetails=api.ExecutionFailedEventDetails(
+                error=error_type.to_name(),
+                cause=f"No Choice rule matched the input of state '{self.name}' and it has no Default"))))
+
+    cls._eval_state = eval_state
+    cls._sandbox_no_choice = True
+
+
+def _error_name_factory() -> Any:
+    custom = moto_coupling.stepfunctions_parser_module("asl.component.common.error_name.custom_error_name")
+    states = moto_coupling.stepfunctions_parser_module("asl.component.common.error_name.states_error_name")
+    base = moto_coupling.stepfunctions_parser_module("asl.component.common.error_name.error_name")
+
+    class UnknownStatesErrorName(base.ErrorName):  # type: ignore[misc, name-defined]
+        """A ``States.*`` name the interpreter does not list (kept by its name)."""
+
+    def error_name(error_name: str | None) -> Any:
+        if error_name is not None and error_name.startswith("States."):
+            try:
+                return states.StatesErrorName.from_name(error_name)
+            except ValueError:
+                return UnknownStatesErrorName(error_name)
+        return custom.CustomErrorName(error_name=error_name)
+
+    return error_name
+
+
+def _branch_errors_keep_their_names() -> None:
+    factory = None
+    for name in ("asl.component.state.exec.state_parallel.branches_decl",
+                 "asl.component.state.exec.state_map.iteration.iteration_worker",
+                 "asl.component.state.fail.state_fail",
+                 "asl.component.state.exec.state_task.service.state_task_service_callback",
+                 "asl.component.state.exec.state_task.service.state_task_service_sfn"):
+        module = moto_coupling.stepfunctions_parser_module(name)
+        if getattr(module, "_sandbox_error_names", False):
+            continue
+        factory = factory or _error_name_factory()
+        module.CustomErrorName = factory
+        module._sandbox_error_names = True
+    decl = moto_coupling.stepfunctions_parser_module("asl.component.common.error_name.error_equals_decl")
+    cls = decl.ErrorEqualsDecl
+    if getattr(cls, "_sandbox_terminal_errors", False):
+        return
+    states = moto_coupling.stepfunctions_parser_module("asl.component.common.error_name.states_error_name")
+    kinds = moto_coupling.stepfunctions_parser_module(
+        "asl.component.common.error_name.states_error_name_type").StatesErrorNameType
+    terminal = {kinds.StatesRuntime.to_name(), kinds.StatesStatesDataLimitExceeded.to_name()}
+    original = cls._eval_body
+
+    def eval_body(self: Any, env: Any) -> None:
+        error = env.stack[-1] if env.stack else None
+        if isinstance(error, states.StatesErrorName) and error.error_name in terminal \
+                and cls._STATE_ALL_ERROR in self.error_names:
+            env.stack.pop()
+            env.stack.append(error in [e for e in self.error_names if e != cls._STATE_ALL_ERROR])
+            return
+        original(self, env)
+
+    cls._eval_body = eval_body
+    cls._sandbox_terminal_errors = True
+
+
 # ------------------------------------------------------------------ API handlers
 def _execution(request: Request) -> Any:
     backend = moto_coupling.stepfunctions_backend(request.account_id, request.region)
     return backend.describe_execution(request.get("executionArn"))  # ExecutionDoesNotExist / InvalidArn
 
 
+def _status(execution: Any) -> str:
+    return str(getattr(execution.status, "value", execution.status))
+
+
 def stop_execution(request: Request) -> dict[str, Any]:
     execution = _execution(request)
-    if str(getattr(execution.status, "value", execution.status)) == "RUNNING":
+    if _status(execution) == "RUNNING":
         error, cause = request.get("error"), request.get("cause")
         now = clock.utcnow()
         execution.stop(stop_date=now, error=error, cause=cause)
@@ -75,6 +175,12 @@ def stop_execution(request: Request) -> dict[str, Any]:
             execution.error = error
         if cause is not None:
             execution.cause = cause
+        # the interpreter's thread records the abort: wait for it, so a DescribeExecution or
+        # GetExecutionHistory right after StopExecution sees it, as on AWS
+        deadline = time.monotonic() + 2.0
+        while _status(execution) == "RUNNING" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        execution.sandbox_stop = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
         return {"stopDate": execution.stop_date or now}
     return {"stopDate": execution.stop_date or clock.utcnow()}
 
@@ -82,6 +188,12 @@ def stop_execution(request: Request) -> dict[str, Any]:
 def get_execution_history(request: Request) -> dict[str, Any]:
     execution = _execution(request)
     events = [dict(event) for event in execution.to_history_output().get("events", [])]
+    if _status(execution) == "ABORTED" and events and events[-1].get("type") != "ExecutionAborted":
+        # stopped before the interpreter's thread began (or while it was winding down): AWS still records it
+        last = events[-1]
+        events.append({"timestamp": execution.stop_date or last.get("timestamp"), "type": "ExecutionAborted",
+                       "id": last.get("id", 0) + 1, "previousEventId": last.get("id", 0),
+                       "executionAbortedEventDetails": dict(getattr(execution, "sandbox_stop", {}) or {})})
     for event in events:
         if event.get("id", 0) > 1 and not event.get("previousEventId"):
             event["previousEventId"] = event["id"] - 1
@@ -104,6 +216,8 @@ def get_execution_history(request: Request) -> dict[str, Any]:
 
 def install() -> None:
     _name_sdk_errors_as_aws()
+    _no_choice_matched()
+    _branch_errors_keep_their_names()
     moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "stop_execution", stop_execution)
     moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "get_execution_history",
                                 get_execution_history)

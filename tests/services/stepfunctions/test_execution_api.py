@@ -103,3 +103,54 @@ def test_jsonata_and_variables_are_refused_with_a_clear_message(aws, unique_name
         _machine(aws.client("stepfunctions"), unique_name, definition)
     assert exc.value.response["Error"]["Code"] == "InvalidDefinition"
     assert "does not emulate" in exc.value.response["Error"]["Message"]
+
+
+def _run(sfn, name, definition, execution_input):
+    arn = _machine(sfn, name, definition)
+    return wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn, input=json.dumps(execution_input))[
+        "executionArn"])
+
+
+def test_no_choice_matched_fails_the_execution_and_is_catchable_around_a_branch(aws, unique_name):
+    """"Error handling in Step Functions" (concepts-error-handling): States.NoChoiceMatched."""
+    sfn = aws.client("stepfunctions")
+    choice = {"StartAt": "Route", "States": {
+        "Route": {"Type": "Choice", "Choices": [{"Variable": "$.kind", "StringEquals": "csv", "Next": "Csv"}]},
+        "Csv": {"Type": "Pass", "End": True}}}
+    failed = _run(sfn, unique_name, choice, {"kind": "xml"})
+    assert (failed["status"], failed["error"]) == ("FAILED", "States.NoChoiceMatched")
+    wrapped = {"StartAt": "Both", "States": {
+        "Both": {"Type": "Parallel", "Branches": [choice], "End": True,
+                 "Catch": [{"ErrorEquals": ["States.NoChoiceMatched"], "ResultPath": "$.error", "Next": "Handled"}]},
+        "Handled": {"Type": "Pass", "End": True}}}
+    caught = _run(sfn, f"{unique_name}-p", wrapped, {"kind": "xml"})
+    assert caught["status"] == "SUCCEEDED", caught
+    assert json.loads(caught["output"])["error"]["Error"] == "States.NoChoiceMatched"
+
+
+def test_states_errors_of_map_iterations_reach_the_maps_catch(aws, unique_name):
+    """"Error handling in Step Functions": a Map state's Catch sees its iterations' States.TaskFailed."""
+    sfn = aws.client("stepfunctions")
+    definition = {"StartAt": "Each", "States": {
+        "Each": {"Type": "Map", "ItemsPath": "$.items", "End": True,
+                 "ItemProcessor": {"StartAt": "Fail", "States": {
+                     "Fail": {"Type": "Fail", "Error": "States.TaskFailed", "Cause": "item rejected"}}},
+                 "Catch": [{"ErrorEquals": ["States.TaskFailed"], "ResultPath": "$.error", "Next": "Handled"}]},
+        "Handled": {"Type": "Pass", "End": True}}}
+    described = _run(sfn, unique_name, definition, {"items": [1, 2]})
+    assert described["status"] == "SUCCEEDED", described
+    assert json.loads(described["output"])["error"] == {"Error": "States.TaskFailed", "Cause": "item rejected"}
+
+
+def test_states_all_does_not_catch_states_runtime(aws, unique_name):
+    """"Error handling in Step Functions": a catcher on States.ALL does not catch States.Runtime."""
+    sfn = aws.client("stepfunctions")
+    definition = {"StartAt": "Both", "States": {
+        "Both": {"Type": "Parallel", "End": True,
+                 "Branches": [{"StartAt": "Read", "States": {"Read": {"Type": "Pass", "InputPath": "$.missing",
+                                                                        "End": True}}}],
+                 "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Handled"}]},
+        "Handled": {"Type": "Pass", "End": True}}}
+    described = _run(sfn, unique_name, definition, {"present": 1})
+    assert (described["status"], described["error"]) == ("FAILED", "States.Runtime")
+    assert "$.missing" in described["cause"] and "Custom Error Names" not in described["cause"]
