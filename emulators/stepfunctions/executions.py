@@ -17,18 +17,23 @@ This module is coupled to moto's Step Functions parser (through ``moto_coupling`
   ``States.Timeout``, ``States.NoChoiceMatched``, ...) crashed moto's interpreter ("Custom Error Names MUST NOT
   begin with the prefix 'States.'"), so the Parallel or Map state's Retry and Catch never saw the error and
   the execution failed with ``States.Runtime``; the error now reaches them by its name.
+- StartSyncExecution (moto answered NotImplemented) runs an Express state machine and answers when it ends,
+  with StartSyncExecution's members; a Standard one is ``StateMachineTypeNotSupported``.
 - ``States.ALL`` no longer catches ``States.Runtime`` (nor ``States.DataLimitExceeded``): the error handling
   page says a retrier or catcher on States.ALL does not, and such errors always fail the execution.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import time
+import uuid
 from functools import lru_cache
 from typing import Any
 
 from emulators.core import clock, moto_coupling, paging
+from emulators.core.errors import InvalidInput
 from emulators.core.moto_coupling import Request
 
 # Step Functions' aws-sdk service names that are not botocore's
@@ -214,10 +219,48 @@ def get_execution_history(request: Request) -> dict[str, Any]:
     return answer
 
 
+SYNC_LIMIT_SECONDS = 300  # an Express execution's maximum duration
+
+
+def start_sync_execution(request: Request) -> dict[str, Any]:
+    from emulators.core.server import current_cloud
+
+    backend = moto_coupling.stepfunctions_backend(request.account_id, request.region)
+    machine = backend.describe_state_machine(request.get("stateMachineArn"))  # StateMachineDoesNotExist
+    if str(getattr(machine, "type", "STANDARD")) != "EXPRESS":
+        raise InvalidInput("This operation is not supported by this type of state machine: StartSyncExecution "
+                           "runs EXPRESS state machines only", code="StateMachineTypeNotSupported")
+    execution = backend.start_execution(machine.arn, request.get("name") or str(uuid.uuid4()),
+                                        request.get("input"), request.get("traceHeader"))
+    deadline = time.monotonic() + SYNC_LIMIT_SECONDS
+    with current_cloud().store.lock.released():  # the execution's tasks call back into the sandbox
+        while _status(execution) == "RUNNING" and time.monotonic() < deadline:
+            time.sleep(0.02)
+    status = _status(execution)
+    if status == "RUNNING":
+        execution.stop(stop_date=clock.utcnow(), error="States.Timeout", cause="the Express execution ran too long")
+        status = "TIMED_OUT"
+    answer: dict[str, Any] = {
+        "executionArn": execution.exec_arn, "stateMachineArn": machine.arn, "name": execution.name,
+        "startDate": execution.start_date, "stopDate": execution.stop_date or clock.utcnow(),
+        "status": status if status in ("SUCCEEDED", "FAILED", "TIMED_OUT") else "FAILED",
+        "input": request.get("input") or "{}", "inputDetails": {"included": True},
+        "billingDetails": {"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": 100}}
+    if status == "SUCCEEDED":
+        answer["output"] = json.dumps(execution.output, separators=(",", ":"), default=str)
+        answer["outputDetails"] = {"included": True}
+    for key in ("error", "cause"):
+        if getattr(execution, key, None) is not None:
+            answer[key] = getattr(execution, key)
+    return answer
+
+
 def install() -> None:
     _name_sdk_errors_as_aws()
     _no_choice_matched()
     _branch_errors_keep_their_names()
     moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "stop_execution", stop_execution)
+    moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "start_sync_execution",
+                                start_sync_execution)
     moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "get_execution_history",
                                 get_execution_history)

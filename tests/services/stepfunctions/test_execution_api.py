@@ -154,3 +154,24 @@ def test_states_all_does_not_catch_states_runtime(aws, unique_name):
     described = _run(sfn, unique_name, definition, {"present": 1})
     assert (described["status"], described["error"]) == ("FAILED", "States.Runtime")
     assert "$.missing" in described["cause"] and "Custom Error Names" not in described["cause"]
+
+
+def test_start_sync_execution_runs_an_express_machine(aws, unique_name):
+    """StartSyncExecution API reference: an EXPRESS state machine's result in the response; a STANDARD one is
+    StateMachineTypeNotSupported. (sandbox.connect() clients do not put the operation's "sync-" host prefix
+    before the sandbox's address.)"""
+    sfn = aws.client("stepfunctions")
+    arn = sfn.create_state_machine(name=unique_name, roleArn=ROLE, type="EXPRESS", definition=json.dumps(
+        {"StartAt": "Add", "States": {"Add": {"Type": "Pass", "Parameters": {"sum.$": "States.MathAdd($.a, $.b)"},
+                                              "End": True}}}))["stateMachineArn"]
+    done = sfn.start_sync_execution(stateMachineArn=arn, input=json.dumps({"a": 2, "b": 3}))
+    assert done["status"] == "SUCCEEDED" and json.loads(done["output"]) == {"sum": 5}
+    assert done["stateMachineArn"] == arn and done["stopDate"] >= done["startDate"]
+    failing = sfn.create_state_machine(name=f"{unique_name}-f", roleArn=ROLE, type="EXPRESS", definition=json.dumps(
+        {"StartAt": "No", "States": {"No": {"Type": "Fail", "Error": "Rejected", "Cause": "bad order"}}}))
+    failed = sfn.start_sync_execution(stateMachineArn=failing["stateMachineArn"])
+    assert (failed["status"], failed["error"], failed["cause"]) == ("FAILED", "Rejected", "bad order")
+    standard = _machine(sfn, f"{unique_name}-s", {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+    with pytest.raises(ClientError) as exc:
+        sfn.start_sync_execution(stateMachineArn=standard)
+    assert exc.value.response["Error"]["Code"] == "StateMachineTypeNotSupported"
