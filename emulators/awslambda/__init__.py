@@ -4,13 +4,14 @@ AWS Lambda
   stand-in: moto's control plane + our local Python runner (a subprocess of the sandbox's own
     interpreter)
   really executes: Python handlers (zip or S3 code, layers) with event, context, environment,
-    timeout; Unhandled errors as on AWS; logs to CloudWatch Logs; Event/DryRun invocations; called
-    by Firehose transformations, Step Functions tasks, S3 notifications and SNS subscriptions; event
-    source mappings poll Kinesis, DynamoDB Streams and SQS (batching, bisect, partial batch
-    responses, on-failure destinations, checkpoints across restarts)
+    timeout; Unhandled errors as on AWS; logs to CloudWatch Logs; Event/DryRun invocations (async
+    retries and OnSuccess/OnFailure destinations); called by Firehose transformations, Step
+    Functions tasks, S3 notifications and SNS subscriptions; event source mappings poll Kinesis,
+    DynamoDB Streams and SQS (batching, bisect, partial batch responses, on-failure destinations,
+    checkpoints across restarts)
   not emulated: non-Python runtimes, container images, the runtime's Python version (the sandbox
-    venv's runs), memory limits, warm starts, concurrency/provisioned concurrency, async retries and
-    destinations, ESM parallelization/record age/filters/tumbling windows, function URLs
+    venv's runs), memory limits, warm starts, concurrency/provisioned concurrency, the delays
+    between async retries, ESM parallelization/record age/filters/tumbling windows, function URLs
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -55,8 +56,10 @@ Not emulated: non-Python runtimes and container images (Invoke answers
 InvalidRuntimeException naming the supported runtimes); the Python version of the
 runtime; memory limits (MemorySize is reported, not enforced); warm starts (every
 invocation is a fresh process, so module-level state is not kept); concurrency
-limits, reserved and provisioned concurrency, throttling; retries and
-destinations of asynchronous invocations; of event source mappings:
+limits, reserved and provisioned concurrency, throttling; the one- and two-minute waits between
+retries of asynchronous invocations (``async_invoke.py`` retries after a second; MaximumRetryAttempts,
+OnSuccess/OnFailure destinations to SQS, SNS, Lambda and the default EventBridge bus are emulated);
+MaximumEventAgeInSeconds; of event source mappings:
 ParallelizationFactor, MaximumRecordAgeInSeconds, tumbling windows, FilterCriteria,
 Kafka/MQ/DocumentDB sources and S3 destinations; function URLs; IAM (the execution
 role is not checked); response streaming.
@@ -69,12 +72,13 @@ SERVICE = ServiceInfo(
     api_names=("lambda",),
     stand_in="moto's control plane + our local Python runner (a subprocess of the sandbox's own interpreter)",
     executes="Python handlers (zip or S3 code, layers) with event, context, environment, timeout; "
-             "Unhandled errors as on AWS; logs to CloudWatch Logs; Event/DryRun invocations; called by "
+             "Unhandled errors as on AWS; logs to CloudWatch Logs; Event/DryRun invocations (async retries and "
+             "OnSuccess/OnFailure destinations); called by "
              "Firehose transformations, Step Functions tasks, S3 notifications and SNS subscriptions; event source "
              "mappings poll Kinesis, DynamoDB Streams and SQS (batching, bisect, partial batch responses, "
              "on-failure destinations, checkpoints across restarts)",
     not_emulated="non-Python runtimes, container images, the runtime's Python version (the sandbox venv's "
-                 "runs), memory limits, warm starts, concurrency/provisioned concurrency, async retries and "
-                 "destinations, ESM parallelization/record age/filters/tumbling windows, function URLs",
+                 "runs), memory limits, warm starts, concurrency/provisioned concurrency, the delays between "
+                 "async retries, ESM parallelization/record age/filters/tumbling windows, function URLs",
     provider="provider",
 )

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
-from emulators.awslambda import config, event_sources, runner
+from emulators.awslambda import async_invoke, config, event_sources, runner
 from emulators.core import jobs, logs, moto_coupling, ports
 from emulators.core.errors import InvalidInput, NotEmulated
 from emulators.core.moto_coupling import AwsError, Request
@@ -226,8 +226,9 @@ class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
         if invocation_type == "DryRun":
             return None
         cloud = current_cloud()
-        if invocation_type == "Event":
-            cloud.submit(_run, self.account_id, self.region_name, inv, event)
+        if invocation_type == "Event":  # retries and destinations as the event invoke config says
+            cloud.submit(async_invoke.run_async, self.account_id, self.region_name, inv, event,
+                         async_invoke.invoke_config(self, fn), _run)
             return None
         with cloud.store.lock.released():  # the handler may call back into the sandbox
             result = _run(self.account_id, self.region_name, inv, event)

@@ -12,7 +12,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers.awslambda import create, package
+from tests.helpers.awslambda import create, package, wait_for
 from tests.services.awslambda.conftest import TRUST
 
 SOURCE = "def handler(event, context):\n    return {'arn': context.invoked_function_arn}\n"
@@ -65,3 +65,35 @@ def test_alias_of_a_function_created_after_a_restart(restart_cloud):
         version = lam.publish_version(FunctionName=name)["Version"]
         lam.create_alias(FunctionName=name, Name="live", FunctionVersion=version)
         assert [a["Name"] for a in lam.list_aliases(FunctionName=name)["Aliases"]] == ["live"]
+
+
+def test_async_retries_and_destinations(aws, unique_name):
+    """"Configuring error handling for asynchronous invocation" and "Capturing records of Lambda asynchronous
+    invocations": MaximumRetryAttempts, then the invocation record on the OnSuccess / OnFailure queue."""
+    lam, sqs = aws.client("lambda"), aws.client("sqs")
+    queues = {}
+    for kind in ("ok", "failed"):
+        url = sqs.create_queue(QueueName=f"{unique_name}-{kind}")["QueueUrl"]
+        queues[kind] = (url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"])
+    create(lam, unique_name, "def handler(event, context):\n    if event.get('fail'):\n"
+                             "        raise ValueError('rejected')\n    return {'seen': event}\n")
+    lam.put_function_event_invoke_config(FunctionName=unique_name, MaximumRetryAttempts=1, DestinationConfig={
+        "OnSuccess": {"Destination": queues["ok"][1]}, "OnFailure": {"Destination": queues["failed"][1]}})
+    assert lam.invoke(FunctionName=unique_name, InvocationType="Event", Payload=b'{"n": 1}')["StatusCode"] == 202
+    lam.invoke(FunctionName=unique_name, InvocationType="Event", Payload=b'{"fail": true}')
+    records = {}
+    for kind, (url, _) in queues.items():
+        def arrived(url=url, kind=kind):
+            messages = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", [])
+            if messages:
+                records[kind] = json.loads(messages[0]["Body"])
+            return bool(messages)
+        wait_for(arrived)
+    ok, failed = records["ok"], records["failed"]
+    assert ok["requestContext"]["condition"] == "Success" and ok["requestContext"]["approximateInvokeCount"] == 1
+    assert ok["requestPayload"] == {"n": 1} and ok["responsePayload"] == {"seen": {"n": 1}}
+    assert failed["requestContext"]["condition"] == "RetriesExhausted"
+    assert failed["requestContext"]["approximateInvokeCount"] == 2  # the first attempt and one retry
+    assert failed["responseContext"]["functionError"] == "Unhandled"
+    assert failed["responsePayload"]["errorType"] == "ValueError"
