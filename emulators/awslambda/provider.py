@@ -241,7 +241,12 @@ class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
         if invocation_type not in ("RequestResponse", "Event", "DryRun"):
             raise InvalidInput(f"Unsupported InvocationType {invocation_type!r}: RequestResponse, Event or DryRun",
                                code="InvalidParameterValueException")
-        outcome = self.invoke_function(function_name, qualifier, _event_bytes(body), invocation_type)
+        event = _event_bytes(body)
+        limit = MAX_REQUEST.get(invocation_type)
+        if limit and len(event) > limit:
+            raise InvalidInput(f"{len(event)} byte payload is too large for the {invocation_type} invocation type "
+                               f"(limit {limit} bytes)", code="RequestTooLargeException")
+        outcome = self.invoke_function(function_name, qualifier, event, invocation_type)
         if outcome is None:
             return b""
         response_headers["x-amz-executed-version"] = outcome.executed_version
@@ -253,6 +258,7 @@ class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
 
 
 MAX_RESPONSE = 6 * 1024 * 1024
+MAX_REQUEST = {"RequestResponse": 6 * 1024 * 1024, "Event": 1024 * 1024}  # Lambda quotas: invocation payload
 
 
 def _invoke_response(request: Request) -> tuple[int, dict[str, str], bytes]:

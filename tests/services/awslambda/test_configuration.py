@@ -97,3 +97,16 @@ def test_async_retries_and_destinations(aws, unique_name):
     assert failed["requestContext"]["approximateInvokeCount"] == 2  # the first attempt and one retry
     assert failed["responseContext"]["functionError"] == "Unhandled"
     assert failed["responsePayload"]["errorType"] == "ValueError"
+
+
+def test_request_payload_quota(aws, unique_name):
+    """"Lambda quotas": 6 MB for a synchronous invocation's request, 1 MB for an asynchronous one; Invoke's
+    RequestTooLargeException (413) beyond them."""
+    lam = aws.client("lambda")
+    create(lam, unique_name, SOURCE)
+    for invocation_type, size in (("RequestResponse", 6 * 1024 * 1024), ("Event", 1024 * 1024)):
+        with pytest.raises(ClientError) as exc:
+            lam.invoke(FunctionName=unique_name, InvocationType=invocation_type,
+                       Payload=json.dumps({"data": "x" * size}).encode())
+        assert exc.value.response["Error"]["Code"] == "RequestTooLargeException"
+        assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
