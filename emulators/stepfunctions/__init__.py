@@ -4,9 +4,9 @@ AWS Step Functions
   stand-in: moto's ASL interpreter (execute_state_machine on); LocalStack in docker compose
   really executes: executions walk Pass/Choice/Wait/Parallel/Map/Task states with history; Lambda
     tasks; Batch, Glue, SageMaker, Athena and EMR .sync integrations
-  not emulated: JSONata and workflow variables (Assign) are refused at CreateStateMachine; EMR on
-    EKS/EMR Serverless/DataBrew .sync; Express behaves as Standard; a restart aborts running
-    executions
+  not emulated: JSONata, workflow variables (Assign) and Distributed Map ItemBatcher are refused at
+    CreateStateMachine; TestState; EMR on EKS/EMR Serverless/DataBrew .sync; Express behaves as
+    Standard; a restart aborts running executions
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -35,7 +35,10 @@ no Default fails with ``States.NoChoiceMatched``; ``States.*`` errors of Paralle
 iterations reach the Parallel or Map state's Retry and Catch; ``States.ALL`` does not catch
 ``States.Runtime``. StartSyncExecution runs an EXPRESS machine and answers with its result (the SDK puts
 "sync-" before the host of that call: clients from ``sandbox.connect()`` turn that off; a plain boto3
-client needs ``Config(inject_host_prefix=False)``). TestState is not emulated (NotImplemented).
+client needs ``Config(inject_host_prefix=False)``). TestState is not emulated (NotImplemented). A Distributed Map fails with
+``States.ExceedToleratedFailureThreshold`` when its failed items exceed ToleratedFailureCount /
+ToleratedFailurePercentage (any failed item by default); its ``ExecutionType: EXPRESS`` child workflows run
+as Standard ones; ``ItemBatcher`` is refused at CreateStateMachine (the interpreter has no batching).
 
 Not emulated: JSONata (``QueryLanguage: JSONata``) and workflow variables (``Assign``): moto's interpreter
 evaluates both with a JSONata engine it does not ship, so CreateStateMachine and UpdateStateMachine refuse such
@@ -53,7 +56,8 @@ SERVICE = ServiceInfo(
     stand_in="moto's ASL interpreter (execute_state_machine on); LocalStack in docker compose",
     executes="executions walk Pass/Choice/Wait/Parallel/Map/Task states with history; Lambda tasks; Batch, Glue, "
              "SageMaker, Athena and EMR .sync integrations",
-    not_emulated="JSONata and workflow variables (Assign) are refused at CreateStateMachine; EMR on EKS/EMR "
-                 "Serverless/DataBrew .sync; Express behaves as Standard; a restart aborts running executions",
+    not_emulated="JSONata, workflow variables (Assign) and Distributed Map ItemBatcher are refused at "
+                 "CreateStateMachine; TestState; EMR on EKS/EMR Serverless/DataBrew .sync; Express behaves as "
+                 "Standard; a restart aborts running executions",
     provider="provider",
 )

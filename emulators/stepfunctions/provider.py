@@ -98,9 +98,15 @@ def unemulated_feature(definition: str) -> str | None:
     def walk(node: Any) -> None:
         if isinstance(node, dict):
             if node.get("QueryLanguage") == "JSONata":
-                found.append("QueryLanguage JSONata")
+                found.append("QueryLanguage JSONata (it needs a JSONata engine the sandbox does not have); write "
+                             "the states with JSONPath (InputPath, Parameters, ResultSelector, ResultPath, "
+                             "OutputPath)")
             if "Assign" in node:
-                found.append("workflow variables (Assign)")
+                found.append("workflow variables (Assign: the interpreter reads them with a JSONata engine the "
+                             "sandbox does not have); pass values along in the state input with ResultPath")
+            if "ItemBatcher" in node:
+                found.append("ItemBatcher (batches of Distributed Map items); let each item be processed on "
+                             "its own")
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
@@ -130,9 +136,7 @@ class SandboxStepFunctionsBackend(ParserBackend):  # type: ignore[misc, valid-ty
             raise InvalidInput(f"Invalid State Machine Definition: '{problem}'", code="InvalidDefinition")
         feature = unemulated_feature(definition)
         if feature:
-            raise NotEmulated(f"The sandbox's Step Functions interpreter does not emulate {feature} (JSONata and "
-                              f"variables need a JSONata engine it does not have); write the states with JSONPath "
-                              f"(InputPath, Parameters, ResultSelector, ResultPath, OutputPath)",
+            raise NotEmulated(f"The sandbox's Step Functions interpreter does not emulate {feature}",
                               code="InvalidDefinition")
 
     def _parsed(self, call: Any, *args: Any, **kwargs: Any) -> Any:
@@ -232,9 +236,10 @@ def _abort_interrupted_executions() -> None:
 
 
 def install(cloud: Any) -> None:
-    from emulators.stepfunctions import executions, integrations
+    from emulators.stepfunctions import asl_compat, executions, integrations
 
     integrations.install()
+    asl_compat.install()
     executions.install()
     moto_coupling.install_backend_class("stepfunctions-parser", SandboxStepFunctionsBackend)
     moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "validate_state_machine_definition",

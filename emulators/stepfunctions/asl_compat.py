@@ -1,0 +1,113 @@
+"""Definitions AWS accepts that moto's ASL grammar refused, rewritten before the interpreter parses them.
+
+This module is coupled to moto's Step Functions parser (through ``moto_coupling``); a moto upgrade checks it.
+
+- A Distributed Map's ``ProcessorConfig.ExecutionType: EXPRESS`` (the grammar knew only STANDARD): its child
+  workflows run as Standard ones, as every Express workflow does in the sandbox.
+- ``ToleratedFailurePercentage`` written as a whole number (``50``; the grammar wanted ``50.0``). The
+  interpreter accepts it but does not apply it: any failed item fails the Map (the fidelity declaration
+  says so).
+
+DescribeStateMachine keeps the definition as it was sent; only the interpreter sees the rewrite.
+
+- A Distributed Map whose items failed succeeded anyway (moto's map run counted the failures and returned
+  ``null`` for them). As the developer guide's "Setting failure thresholds for Distributed Map states" says,
+  the Map now fails with ``States.ExceedToleratedFailureThreshold`` when the failed items exceed
+  ``ToleratedFailureCount`` or ``ToleratedFailurePercentage`` (by default, any failed item).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from emulators.core import moto_coupling
+
+
+def rewrite(definition: str) -> str:
+    """The definition with the spellings above changed; the same text when there is nothing to change."""
+    try:
+        document = json.loads(definition)
+    except (TypeError, ValueError):
+        return definition
+    changed = False
+
+    def walk(node: Any) -> None:
+        nonlocal changed
+        if isinstance(node, dict):
+            config = node.get("ProcessorConfig")
+            if isinstance(config, dict) and config.get("ExecutionType") == "EXPRESS":
+                config["ExecutionType"] = "STANDARD"
+                changed = True
+            percentage = node.get("ToleratedFailurePercentage")
+            if isinstance(percentage, int) and not isinstance(percentage, bool):
+                node["ToleratedFailurePercentage"] = float(percentage)
+                changed = True
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(document)
+    return json.dumps(document) if changed else definition
+
+
+def exceeds_threshold(failed: int, total: int, count: int, percentage: float) -> bool:
+    """Whether ``failed`` of ``total`` items fail the map run (a threshold of 0 is one that was not set)."""
+    if failed <= 0:
+        return False
+    share = 100.0 * failed / max(total, 1)
+    if not count and not percentage:
+        return True
+    return bool((count and failed > count) or (percentage and share > percentage))
+
+
+def _fail_map_runs_over_threshold() -> None:
+    module = moto_coupling.stepfunctions_parser_module(
+        "asl.component.state.exec.state_map.iteration.distributed_iteration_component")
+    cls = module.DistributedIterationComponent
+    if getattr(cls, "_sandbox_threshold", False):
+        return
+    original = cls._map_run
+    failure = moto_coupling.stepfunctions_parser_module("asl.component.common.error_name.failure_event")
+    states_error = moto_coupling.stepfunctions_parser_module("asl.component.common.error_name.states_error_name")
+    kind = moto_coupling.stepfunctions_parser_module(
+        "asl.component.common.error_name.states_error_name_type").StatesErrorNameType.StatesExceedToleratedFailureThreshold
+    event_detail = moto_coupling.stepfunctions_parser_module("asl.eval.event.event_detail")
+    api = moto_coupling.stepfunctions_parser_module("api")
+
+    def map_run(self: Any, env: Any, eval_input: Any) -> None:
+        original(self, env, eval_input)
+        items = eval_input.map_run_record.item_counter
+        failed = items.failed.get() + items.timed_out.get()
+        total = items.total.get()
+        count = int(getattr(eval_input, "tolerated_failure_count", 0) or 0)
+        percentage = float(getattr(eval_input, "tolerated_failure_percentage", 0) or 0)
+        if exceeds_threshold(failed, total, count, percentage):
+            env.stack.pop()
+            raise failure.FailureEventException(failure_event=failure.FailureEvent(
+                env=env, error_name=states_error.StatesErrorName(typ=kind),
+                event_type=api.HistoryEventType.ExecutionFailed,
+                event_details=event_detail.EventDetails(executionFailedEventDetails=api.ExecutionFailedEventDetails(
+                    error=kind.to_name(),
+                    cause=f"The specified tolerated failure threshold was exceeded: {failed} of {total} items "
+                          f"failed"))))
+
+    cls._map_run = map_run
+    cls._sandbox_threshold = True
+
+
+def install() -> None:
+    _fail_map_runs_over_threshold()
+    module = moto_coupling.stepfunctions_parser_module("asl.parse.asl_parser")
+    cls = module.AmazonStateLanguageParser
+    if getattr(cls, "_sandbox_rewrite", False):
+        return
+    original = cls.parse
+
+    def parse(definition: str) -> Any:
+        return original(rewrite(definition))
+
+    cls.parse = staticmethod(parse)
+    cls._sandbox_rewrite = True
