@@ -159,6 +159,13 @@ class SandboxStepFunctionsBackend(ParserBackend):  # type: ignore[misc, valid-ty
             self._check_definition(definition)
         return self._parsed(super().update_state_machine, arn, definition, *args, **kwargs)
 
+    def send_task_success(self, task_token: str, outcome: str) -> Any:
+        try:  # AWS refuses output that is not JSON (moto handed it to the waiting task)
+            json.loads(outcome)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(f"Invalid Output: '{exc}'", code="InvalidOutput") from None
+        return super().send_task_success(task_token, outcome)
+
     def start_execution(self, state_machine_arn: str, name: Any = None, execution_input: Any = None,
                         trace_header: Any = None) -> Any:
         if execution_input is not None:

@@ -175,3 +175,27 @@ def test_start_sync_execution_runs_an_express_machine(aws, unique_name):
     with pytest.raises(ClientError) as exc:
         sfn.start_sync_execution(stateMachineArn=standard)
     assert exc.value.response["Error"]["Code"] == "StateMachineTypeNotSupported"
+
+
+def test_send_task_success_needs_json_output(aws, unique_name):
+    """SendTaskSuccess API reference: output that is not JSON is InvalidOutput; a token no task waits for is
+    InvalidToken."""
+    sfn, sqs = aws.client("stepfunctions"), aws.client("sqs")
+    url = sqs.create_queue(QueueName=unique_name)["QueueUrl"]
+    arn = _machine(sfn, unique_name, {"StartAt": "Approve", "States": {"Approve": {
+        "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {"QueueUrl": url, "MessageBody": {"token.$": "$$.Task.Token"}}, "End": True}}})
+    run = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    messages: list = []
+    while not messages:
+        messages = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", [])
+    token = json.loads(messages[0]["Body"])["token"]
+    with pytest.raises(ClientError) as exc:
+        sfn.send_task_success(taskToken=token, output="{not json")
+    assert exc.value.response["Error"]["Code"] == "InvalidOutput"
+    sfn.send_task_success(taskToken=token, output=json.dumps({"approved": True}))
+    described = wait_for_execution(sfn, run)
+    assert described["status"] == "SUCCEEDED" and json.loads(described["output"]) == {"approved": True}
+    with pytest.raises(ClientError) as exc:
+        sfn.send_task_success(taskToken=token, output="{}")
+    assert exc.value.response["Error"]["Code"] == "InvalidToken"
