@@ -17,6 +17,8 @@ This module is coupled to moto's Step Functions parser (through ``moto_coupling`
   ``States.Timeout``, ``States.NoChoiceMatched``, ...) crashed moto's interpreter ("Custom Error Names MUST NOT
   begin with the prefix 'States.'"), so the Parallel or Map state's Retry and Catch never saw the error and
   the execution failed with ``States.Runtime``; the error now reaches them by its name.
+- A ResultPath that cannot be applied to the state's input (``$.a.b`` when ``a`` is a list) fails the state
+  with ``States.ResultPathMatchFailure``, not ``States.Runtime`` with a Python TypeError.
 - StartSyncExecution (moto answered NotImplemented) runs an Express state machine and answers when it ends,
   with StartSyncExecution's members; a Standard one is ``StateMachineTypeNotSupported``.
 - ``States.ALL`` no longer catches ``States.Runtime`` (nor ``States.DataLimitExceeded``): the error handling
@@ -160,6 +162,35 @@ def _branch_errors_keep_their_names() -> None:
     cls._sandbox_terminal_errors = True
 
 
+def _result_path_match_failure() -> None:
+    module = moto_coupling.stepfunctions_parser_module("asl.component.common.path.result_path")
+    cls = module.ResultPath
+    if getattr(cls, "_sandbox_match_failure", False):
+        return
+    original = cls._eval_body
+    failure = moto_coupling.stepfunctions_parser_module("asl.component.common.error_name.failure_event")
+    states_error = moto_coupling.stepfunctions_parser_module("asl.component.common.error_name.states_error_name")
+    kind = moto_coupling.stepfunctions_parser_module(
+        "asl.component.common.error_name.states_error_name_type").StatesErrorNameType.StatesResultPathMatchFailure
+    event_detail = moto_coupling.stepfunctions_parser_module("asl.eval.event.event_detail")
+    api = moto_coupling.stepfunctions_parser_module("api")
+
+    def eval_body(self: Any, env: Any) -> None:
+        try:
+            original(self, env)
+        except (TypeError, AttributeError, IndexError, KeyError, ValueError):
+            state_input = json.dumps(env.states.get_input(), separators=(",", ":"), default=str)
+            raise failure.FailureEventException(failure_event=failure.FailureEvent(
+                env=env, error_name=states_error.StatesErrorName(typ=kind),
+                event_type=api.HistoryEventType.TaskFailed,
+                event_details=event_detail.EventDetails(taskFailedEventDetails=api.TaskFailedEventDetails(
+                    error=kind.to_name(),
+                    cause=f"Unable to apply ReferencePath {self.result_path_src} to input {state_input[:1000]}"))))
+
+    cls._eval_body = eval_body
+    cls._sandbox_match_failure = True
+
+
 # ------------------------------------------------------------------ API handlers
 def _execution(request: Request) -> Any:
     backend = moto_coupling.stepfunctions_backend(request.account_id, request.region)
@@ -259,6 +290,7 @@ def install() -> None:
     _name_sdk_errors_as_aws()
     _no_choice_matched()
     _branch_errors_keep_their_names()
+    _result_path_match_failure()
     moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "stop_execution", stop_execution)
     moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "start_sync_execution",
                                 start_sync_execution)

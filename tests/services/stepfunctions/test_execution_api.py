@@ -199,3 +199,19 @@ def test_send_task_success_needs_json_output(aws, unique_name):
     with pytest.raises(ClientError) as exc:
         sfn.send_task_success(taskToken=token, output="{}")
     assert exc.value.response["Error"]["Code"] == "InvalidToken"
+
+
+def test_result_path_that_does_not_fit_the_input(aws, unique_name):
+    """"Error handling in Step Functions": States.ResultPathMatchFailure when a ResultPath cannot be applied to
+    the state's input; a Catch on the Task state handles it."""
+    sfn = aws.client("stepfunctions")
+    failing = _run(sfn, unique_name, {"StartAt": "P", "States": {
+        "P": {"Type": "Pass", "Result": 1, "ResultPath": "$.rows.count", "End": True}}}, {"rows": [1, 2]})
+    assert (failing["status"], failing["error"]) == ("FAILED", "States.ResultPathMatchFailure")
+    caught = _run(sfn, f"{unique_name}-c", {"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:listBuckets", "Parameters": {},
+              "ResultPath": "$.rows.count", "End": True,
+              "Catch": [{"ErrorEquals": ["States.ResultPathMatchFailure"], "ResultPath": "$.error", "Next": "H"}]},
+        "H": {"Type": "Pass", "End": True}}}, {"rows": [1, 2]})
+    assert caught["status"] == "SUCCEEDED"
+    assert json.loads(caught["output"])["error"]["Error"] == "States.ResultPathMatchFailure"
