@@ -126,6 +126,24 @@ class SandboxRule(MotoRule):  # type: ignore[misc, valid-type]
         deliver(self, dict(original_event), transform_input)
 
 
+MotoEvents = moto_coupling.backend_class("events")
+
+
+class SandboxEventsBackend(MotoEvents):  # type: ignore[misc, valid-type]
+    """moto's EventBridge, refusing PutEvents entries whose Source AWS keeps for its own services."""
+
+    def put_events(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if len(events) > 10:  # moto's own size check answers
+            return super().put_events(events)
+        refused = {i for i, e in enumerate(events) if str(e.get("Source") or "").startswith("aws.")}
+        if not refused:
+            return super().put_events(events)
+        kept = [e for i, e in enumerate(events) if i not in refused]
+        results = iter(super().put_events(kept) if kept else [])
+        return [{"ErrorCode": "NotAuthorizedForSourceException", "ErrorMessage": "Not authorized for the source."}
+                if i in refused else next(results) for i in range(len(events))]
+
+
 def _parse_pattern(text: str | None) -> dict[str, Any]:
     try:
         return patterns.parse(text)
@@ -380,6 +398,7 @@ def emit_event(account: str, region: str, source: str, detail_type: str, detail:
 
 def install(cloud: Any) -> None:
     moto_coupling.replace_model_class("events", "Rule", SandboxRule)
+    moto_coupling.install_backend_class("events", SandboxEventsBackend)
     moto_coupling.add_operation("events", "EventsHandler", "test_event_pattern", _test_event_pattern)
     cloud.after_restore(_skip_missed_fires)
     seconds = float(os.environ.get("SANDBOX_EVENTS_TICK_SECONDS") or DEFAULT_TICK_SECONDS)

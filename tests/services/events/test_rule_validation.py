@@ -39,3 +39,14 @@ def test_put_targets_refuses_bad_input_settings(aws, unique_name, target):
             {"Id": "t", "Arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:{unique_name}", **target}])
     assert exc.value.response["Error"]["Code"] == "ValidationException"
     assert events.list_targets_by_rule(Rule=unique_name)["Targets"] == []
+
+
+def test_put_events_refuses_aws_sources(aws, unique_name):
+    """PutEvents API reference and "Sending events with PutEvents": sources beginning with "aws." belong to AWS
+    services; such an entry fails with NotAuthorizedForSourceException, the others go through."""
+    out = aws.client("events").put_events(Entries=[
+        {"Source": f"sandbox.{unique_name}", "DetailType": "t", "Detail": "{}"},
+        {"Source": "aws.s3", "DetailType": "Object Created", "Detail": "{}"}])
+    assert out["FailedEntryCount"] == 1
+    assert "EventId" in out["Entries"][0]
+    assert out["Entries"][1]["ErrorCode"] == "NotAuthorizedForSourceException"
