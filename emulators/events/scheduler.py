@@ -7,7 +7,8 @@ attributes" pages describe.
 - A periodic tick fires each ENABLED schedule that is due: ``at(yyyy-mm-ddThh:mm:ss)`` once (a one-time
   schedule with ``ActionAfterCompletion: DELETE`` is then deleted), ``rate(...)`` every period from its
   creation (or StartDate), ``cron(...)`` on each minute it names in its time zone; never before StartDate
-  or after EndDate. Fires missed while the sandbox was down are not replayed.
+  or after EndDate. ``rate``/``cron`` fires missed while the sandbox was down are not replayed; a one-time
+  ``at()`` whose time passed meanwhile fires once when the sandbox is back.
 - The target receives ``Input`` with ``<aws.scheduler.schedule-arn>``, ``<aws.scheduler.scheduled-time>``,
   ``<aws.scheduler.execution-id>`` and ``<aws.scheduler.attempt-number>`` replaced, ``{}`` when there is no
   Input. Templated targets (SQS, Lambda, Step Functions, SNS, Kinesis, Firehose, Batch, SageMaker

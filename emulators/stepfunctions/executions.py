@@ -11,6 +11,8 @@ This module is coupled to moto's Step Functions parser (through ``moto_coupling`
   Pascal case as the Step Functions developer guide names them (``S3.NoSuchKeyException``,
   ``DynamoDb.ResourceNotFoundException``); moto kept the resource's lower-case name (``s3.NoSuchKeyException``),
   which a Retry or Catch written from the guide never matched.
+- AWS SDK integration outputs carry timestamps as ISO 8601 text in UTC (``2024-05-01T10:00:00Z``, as the
+  AWS SDK writes an Instant); moto wrote Python's ``2024-05-01 10:00:00+00:00``.
 - A Choice state without Default whose rules all fail fails the execution with ``States.NoChoiceMatched``
   (the States Language's predefined error); moto failed it with ``States.Runtime`` and a Python tuple.
 - A Parallel branch, Map iteration or nested execution that failed with a predefined ``States.*`` error (``States.TaskFailed``,
@@ -65,6 +67,24 @@ def sdk_error_service_name(name: str) -> str:
     return pascal_service_name(str(service_id))
 
 
+def iso_instant(value: Any) -> Any:
+    """``value`` with every datetime as the AWS SDK's ISO 8601 text of an instant (UTC, ``Z``)."""
+    from datetime import datetime, timezone
+
+    if isinstance(value, datetime):
+        moment = value.astimezone(timezone.utc) if value.tzinfo else value
+        if not moment.microsecond:
+            spec = "seconds"
+        else:
+            spec = "milliseconds" if moment.microsecond % 1000 == 0 else "microseconds"
+        return moment.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+    if isinstance(value, dict):
+        return {k: iso_instant(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [iso_instant(v) for v in value]
+    return value
+
+
 def _name_sdk_errors_as_aws() -> None:
     module = moto_coupling.stepfunctions_parser_module(
         "asl.component.state.exec.state_task.service.state_task_service_aws_sdk")
@@ -72,6 +92,14 @@ def _name_sdk_errors_as_aws() -> None:
     if getattr(cls, "_sandbox_error_names", False):
         return
     cls._normalise_service_error_name = staticmethod(sdk_error_service_name)
+    original = cls._eval_service_task
+
+    def eval_service_task(self: Any, env: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, env, *args, **kwargs)
+        if env.stack:
+            env.stack[-1] = iso_instant(env.stack[-1])
+
+    cls._eval_service_task = eval_service_task
     cls._sandbox_error_names = True
 
 

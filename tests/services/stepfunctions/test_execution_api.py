@@ -215,3 +215,18 @@ def test_result_path_that_does_not_fit_the_input(aws, unique_name):
         "H": {"Type": "Pass", "End": True}}}, {"rows": [1, 2]})
     assert caught["status"] == "SUCCEEDED"
     assert json.loads(caught["output"])["error"]["Error"] == "States.ResultPathMatchFailure"
+
+
+def test_aws_sdk_outputs_carry_iso_timestamps(aws, s3_bucket, unique_name):
+    """"Learning to use AWS service SDK integrations": the output is the service's response; its timestamps are
+    ISO 8601 instants in UTC, as the AWS SDK writes them."""
+    import re
+
+    aws.client("s3").put_object(Bucket=s3_bucket, Key="in.json", Body=b'{"rows": 3}')
+    sfn = aws.client("stepfunctions")
+    described = _run(sfn, unique_name, {"StartAt": "Get", "States": {"Get": {
+        "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+        "Parameters": {"Bucket": s3_bucket, "Key": "in.json"}, "End": True}}}, {})
+    output = json.loads(described["output"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", output["LastModified"]), output["LastModified"]
+    assert json.loads(output["Body"]) == {"rows": 3}
