@@ -180,6 +180,10 @@ class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
         config.check_configuration(body)
         return super().update_function_configuration(function_name, qualifier, body)
 
+    def list_versions_by_function(self, function_name: str) -> Any:
+        self.get_function(function_name, None)  # ResourceNotFoundException, as AWS (moto listed nothing)
+        return super().list_versions_by_function(function_name)
+
     def publish_layer_version(self, spec: dict[str, Any]) -> Any:
         _check_zip_param(spec.get("Content") or {})
         return super().publish_layer_version(spec)

@@ -63,6 +63,7 @@ log = logging.getLogger("emulators.events")
 MotoRule = moto_coupling.event_rule_class()
 DEFAULT_TICK_SECONDS = 2.0
 SYNC_KINDS = ("sqs", "logs")
+MAX_TARGETS = 5  # EventBridge quotas: targets per rule
 ASYNC_KINDS = ("lambda", "states", "batch", "sns", "kinesis", "firehose", "sagemaker")
 
 
@@ -103,6 +104,10 @@ class SandboxRule(MotoRule):  # type: ignore[misc, valid-type]
         super().enable()
 
     def put_targets(self, targets: list[dict[str, Any]]) -> None:
+        ids = {t.get("Id") for t in self.targets} | {t.get("Id") for t in targets}
+        if len(ids) > MAX_TARGETS:
+            raise InvalidInput(f"The requested resource exceeds the maximum number allowed: a rule has at most "
+                               f"{MAX_TARGETS} targets.", code="LimitExceededException")
         for target in targets:  # AWS refuses these for the whole request; moto stored them
             given = [key for key in ("Input", "InputPath", "InputTransformer") if target.get(key) is not None]
             if len(given) > 1:

@@ -110,3 +110,9 @@ def test_request_payload_quota(aws, unique_name):
                        Payload=json.dumps({"data": "x" * size}).encode())
         assert exc.value.response["Error"]["Code"] == "RequestTooLargeException"
         assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+
+
+def test_versions_of_an_unknown_function(aws, unique_name):
+    with pytest.raises(ClientError) as exc:
+        aws.client("lambda").list_versions_by_function(FunctionName=unique_name)
+    assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"

@@ -50,3 +50,15 @@ def test_put_events_refuses_aws_sources(aws, unique_name):
     assert out["FailedEntryCount"] == 1
     assert "EventId" in out["Entries"][0]
     assert out["Entries"][1]["ErrorCode"] == "NotAuthorizedForSourceException"
+
+
+def test_a_rule_has_at_most_five_targets(aws, unique_name):
+    """EventBridge quotas: 5 targets per rule; PutTargets beyond it is LimitExceededException."""
+    events = aws.client("events")
+    events.put_rule(Name=unique_name, EventPattern='{"source": ["sandbox.test"]}')
+    targets = [{"Id": str(i), "Arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:{unique_name}"} for i in range(6)]
+    events.put_targets(Rule=unique_name, Targets=targets[:5])
+    events.put_targets(Rule=unique_name, Targets=targets[:1])  # replacing a target keeps five
+    with pytest.raises(ClientError) as exc:
+        events.put_targets(Rule=unique_name, Targets=targets[5:])
+    assert exc.value.response["Error"]["Code"] == "LimitExceededException"
