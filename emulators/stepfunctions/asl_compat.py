@@ -10,6 +10,11 @@ This module is coupled to moto's Step Functions parser (through ``moto_coupling`
 
 DescribeStateMachine keeps the definition as it was sent; only the interpreter sees the rewrite.
 
+- ``States.Format`` with escaped braces or backslashes in its template (the developer guide's "Intrinsic
+  functions": ``\\{`` and ``\\}`` in the JSON definition are literal braces) failed with a Python KeyError:
+  moto's interpreter handed the template to Python's ``str.format``. Each ``{}`` now takes the next
+  argument and escaped characters are kept literally; too few arguments fail the state with
+  ``States.Runtime`` saying so.
 - A Distributed Map whose items failed succeeded anyway (moto's map run counted the failures and returned
   ``null`` for them). As the developer guide's "Setting failure thresholds for Distributed Map states" says,
   the Map now fails with ``States.ExceedToleratedFailureThreshold`` when the failed items exceed
@@ -51,6 +56,47 @@ def rewrite(definition: str) -> str:
 
     walk(document)
     return json.dumps(document) if changed else definition
+
+
+def format_template(template: str, values: list[str]) -> str:
+    """``States.Format``: each ``{}`` takes the next value; ``\\{``, ``\\}``, ``\\'`` and ``\\\\`` are literal
+    characters. The template is the definition's JSON text as the interpreter keeps it (its ``\\\\`` is one
+    backslash of the intrinsic string)."""
+    text = template.replace("\\\\", "\\")
+    out: list[str] = []
+    pending = iter(values)
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text):
+            out.append(text[i + 1])
+            i += 2
+        elif text.startswith("{}", i):
+            try:
+                out.append(next(pending))
+            except StopIteration:
+                raise ValueError("States.Format has more {} placeholders than arguments") from None
+            i += 2
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
+def _format_without_python_format() -> None:
+    module = moto_coupling.stepfunctions_parser_module(
+        "asl.component.intrinsic.function.statesfunction.generic.string_format")
+    cls = module.StringFormat
+    if getattr(cls, "_sandbox_format", False):
+        return
+
+    def eval_body(self: Any, env: Any) -> None:
+        self.argument_list.eval(env=env)
+        args = env.stack.pop()
+        env.stack.append(format_template(str(args[0]), [cls._to_str_repr(v) for v in args[1:]]))
+
+    cls._eval_body = eval_body
+    cls._sandbox_format = True
 
 
 def exceeds_threshold(failed: int, total: int, count: int, percentage: float) -> bool:
@@ -100,6 +146,7 @@ def _fail_map_runs_over_threshold() -> None:
 
 def install() -> None:
     _fail_map_runs_over_threshold()
+    _format_without_python_format()
     module = moto_coupling.stepfunctions_parser_module("asl.parse.asl_parser")
     cls = module.AmazonStateLanguageParser
     if getattr(cls, "_sandbox_rewrite", False):

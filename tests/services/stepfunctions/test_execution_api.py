@@ -230,3 +230,19 @@ def test_aws_sdk_outputs_carry_iso_timestamps(aws, s3_bucket, unique_name):
     output = json.loads(described["output"])
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", output["LastModified"]), output["LastModified"]
     assert json.loads(output["Body"]) == {"rows": 3}
+
+
+def test_states_format_escapes_and_placeholders(aws, unique_name):
+    """"Intrinsic functions in Amazon States Language": States.Format replaces each {} with the next argument;
+    reserved characters escaped with a backslash (written \\\\{ in the JSON definition) are kept literally."""
+    sfn = aws.client("stepfunctions")
+    definition = ('{"StartAt": "F", "States": {"F": {"Type": "Pass", "End": true, "Parameters": {'
+                  '"text.$": "States.Format(\'{} wrote \\\\{json\\\\} for {}\', $.who, $.count)"}}}}')
+    arn = sfn.create_state_machine(name=unique_name, definition=definition, roleArn=ROLE)["stateMachineArn"]
+    run = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"who": "Ana", "count": 3}))["executionArn"]
+    described = wait_for_execution(sfn, run)
+    assert described["status"] == "SUCCEEDED", described
+    assert json.loads(described["output"]) == {"text": "Ana wrote {json} for 3"}
+    short = _run(sfn, f"{unique_name}-s", {"StartAt": "F", "States": {"F": {
+        "Type": "Pass", "End": True, "Parameters": {"text.$": "States.Format('{} and {}', $.who)"}}}}, {"who": "Ana"})
+    assert (short["status"], short["error"]) == ("FAILED", "States.Runtime")
