@@ -8,6 +8,10 @@ This module is coupled to moto's Step Functions parser (through ``moto_coupling`
   interpreter accepts it but does not apply it: any failed item fails the Map (the fidelity declaration
   says so).
 
+- ``null`` as an intrinsic function argument (``States.Array('Foo', 2020, $.someJson, null)`` in the
+  developer guide; the grammar had no null literal and dropped it): it is passed on as a marker literal that
+  evaluates to null.
+
 DescribeStateMachine keeps the definition as it was sent; only the interpreter sees the rewrite.
 
 - ``States.Format`` with escaped braces or backslashes in its template (the developer guide's "Intrinsic
@@ -24,9 +28,36 @@ DescribeStateMachine keeps the definition as it was sent; only the interpreter s
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from emulators.core import moto_coupling
+
+
+NULL_MARKER = "__sandbox_intrinsic_null__"
+_NULL_WORD = re.compile(r"(?<![A-Za-z0-9_$.])null(?![A-Za-z0-9_])")
+
+
+def intrinsic_nulls(expression: str) -> str:
+    """``expression`` with each ``null`` outside quoted strings replaced by the null marker literal."""
+    parts, start, quoted, i = [], 0, False, 0
+    while i < len(expression):
+        char = expression[i]
+        if quoted and char == "\\":
+            i += 2
+            continue
+        if char == "'":
+            if not quoted:
+                parts.append(_NULL_WORD.sub(f"'{NULL_MARKER}'", expression[start:i]))
+                start = i
+            quoted = not quoted
+            if not quoted:
+                parts.append(expression[start:i + 1])
+                start = i + 1
+        i += 1
+    tail = expression[start:]
+    parts.append(tail if quoted else _NULL_WORD.sub(f"'{NULL_MARKER}'", tail))
+    return "".join(parts)
 
 
 def rewrite(definition: str) -> str:
@@ -44,6 +75,13 @@ def rewrite(definition: str) -> str:
             if isinstance(config, dict) and config.get("ExecutionType") == "EXPRESS":
                 config["ExecutionType"] = "STANDARD"
                 changed = True
+            for key, value in list(node.items()):
+                if key.endswith(".$") and isinstance(value, str) and value.lstrip().startswith("States.") \
+                        and "null" in value:
+                    replaced = intrinsic_nulls(value)
+                    if replaced != value:
+                        node[key] = replaced
+                        changed = True
             percentage = node.get("ToleratedFailurePercentage")
             if isinstance(percentage, int) and not isinstance(percentage, bool):
                 node["ToleratedFailurePercentage"] = float(percentage)
@@ -144,7 +182,23 @@ def _fail_map_runs_over_threshold() -> None:
     cls._sandbox_threshold = True
 
 
+def _null_marker_is_null() -> None:
+    module = moto_coupling.stepfunctions_parser_module("asl.component.intrinsic.argument.argument")
+    cls = module.ArgumentLiteral
+    if getattr(cls, "_sandbox_null", False):
+        return
+    original = cls._eval_argument
+
+    def eval_argument(self: Any, env: Any) -> Any:
+        value = original(self, env)
+        return None if value == NULL_MARKER else value
+
+    cls._eval_argument = eval_argument
+    cls._sandbox_null = True
+
+
 def install() -> None:
+    _null_marker_is_null()
     _fail_map_runs_over_threshold()
     _format_without_python_format()
     module = moto_coupling.stepfunctions_parser_module("asl.parse.asl_parser")

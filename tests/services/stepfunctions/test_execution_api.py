@@ -246,3 +246,15 @@ def test_states_format_escapes_and_placeholders(aws, unique_name):
     short = _run(sfn, f"{unique_name}-s", {"StartAt": "F", "States": {"F": {
         "Type": "Pass", "End": True, "Parameters": {"text.$": "States.Format('{} and {}', $.who)"}}}}, {"who": "Ana"})
     assert (short["status"], short["error"]) == ("FAILED", "States.Runtime")
+
+
+def test_intrinsic_null_argument(aws, unique_name):
+    """"Intrinsic functions in Amazon States Language", States.Array: ``States.Array('Foo', 2020, $.someJson,
+    null)`` gives ``["Foo", 2020, {...}, null]``; the stored definition is left as it was sent."""
+    sfn = aws.client("stepfunctions")
+    definition = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True, "Parameters": {
+        "BuildId.$": "States.Array('Foo', 2020, $.someJson, null)"}}}}
+    described = _run(sfn, unique_name, definition, {"someJson": {"random": "abcdefg"}})
+    assert json.loads(described["output"]) == {"BuildId": ["Foo", 2020, {"random": "abcdefg"}, None]}
+    stored = sfn.describe_state_machine(stateMachineArn=described["stateMachineArn"])["definition"]
+    assert json.loads(stored) == definition
