@@ -10,7 +10,7 @@ This module is coupled to moto's Step Functions parser (through ``moto_coupling`
 
 - ``null`` as an intrinsic function argument (``States.Array('Foo', 2020, $.someJson, null)`` in the
   developer guide; the grammar had no null literal and dropped it): it is passed on as a marker literal that
-  evaluates to null.
+  evaluates to null; an escaped quote inside a string argument (``'It\\'s {}'``) no longer ends the string.
 
 DescribeStateMachine keeps the definition as it was sent; only the interpreter sees the rewrite.
 
@@ -35,29 +35,33 @@ from emulators.core import moto_coupling
 
 
 NULL_MARKER = "__sandbox_intrinsic_null__"
+QUOTE_MARKER = "\ue000"  # a private-use character standing for an escaped quote until the literal is read
 _NULL_WORD = re.compile(r"(?<![A-Za-z0-9_$.])null(?![A-Za-z0-9_])")
 
 
 def intrinsic_nulls(expression: str) -> str:
-    """``expression`` with each ``null`` outside quoted strings replaced by the null marker literal."""
-    parts, start, quoted, i = [], 0, False, 0
+    """``expression`` with each ``null`` outside quoted strings replaced by the null marker literal, and each
+    escaped quote (``\\'``) inside one by :data:`QUOTE_MARKER` (the grammar ended the string there)."""
+    out: list[str] = []
+    outside: list[str] = []
+    quoted, i = False, 0
     while i < len(expression):
         char = expression[i]
-        if quoted and char == "\\":
-            i += 2
-            continue
-        if char == "'":
-            if not quoted:
-                parts.append(_NULL_WORD.sub(f"'{NULL_MARKER}'", expression[start:i]))
-                start = i
-            quoted = not quoted
-            if not quoted:
-                parts.append(expression[start:i + 1])
-                start = i + 1
+        if quoted:
+            if char == "\\" and i + 1 < len(expression):
+                out.append(QUOTE_MARKER if expression[i + 1] == "'" else expression[i:i + 2])
+                i += 2
+                continue
+            out.append(char)
+            if char == "'":
+                quoted = False
+        elif char == "'":
+            out.append(_NULL_WORD.sub(f"'{NULL_MARKER}'", "".join(outside)) + char)
+            outside, quoted = [], True
+        else:
+            outside.append(char)
         i += 1
-    tail = expression[start:]
-    parts.append(tail if quoted else _NULL_WORD.sub(f"'{NULL_MARKER}'", tail))
-    return "".join(parts)
+    return "".join(out) + _NULL_WORD.sub(f"'{NULL_MARKER}'", "".join(outside))
 
 
 def rewrite(definition: str) -> str:
@@ -77,7 +81,7 @@ def rewrite(definition: str) -> str:
                 changed = True
             for key, value in list(node.items()):
                 if key.endswith(".$") and isinstance(value, str) and value.lstrip().startswith("States.") \
-                        and "null" in value:
+                        and ("null" in value or "\\'" in value):
                     replaced = intrinsic_nulls(value)
                     if replaced != value:
                         node[key] = replaced
@@ -93,7 +97,7 @@ def rewrite(definition: str) -> str:
                 walk(value)
 
     walk(document)
-    return json.dumps(document) if changed else definition
+    return json.dumps(document, ensure_ascii=False) if changed else definition
 
 
 def format_template(template: str, values: list[str]) -> str:
@@ -191,7 +195,9 @@ def _null_marker_is_null() -> None:
 
     def eval_argument(self: Any, env: Any) -> Any:
         value = original(self, env)
-        return None if value == NULL_MARKER else value
+        if value == NULL_MARKER:
+            return None
+        return value.replace(QUOTE_MARKER, "'") if isinstance(value, str) else value
 
     cls._eval_argument = eval_argument
     cls._sandbox_null = True

@@ -246,6 +246,9 @@ def test_states_format_escapes_and_placeholders(aws, unique_name):
     short = _run(sfn, f"{unique_name}-s", {"StartAt": "F", "States": {"F": {
         "Type": "Pass", "End": True, "Parameters": {"text.$": "States.Format('{} and {}', $.who)"}}}}, {"who": "Ana"})
     assert (short["status"], short["error"]) == ("FAILED", "States.Runtime")
+    quoted = _run(sfn, f"{unique_name}-q", {"StartAt": "F", "States": {"F": {
+        "Type": "Pass", "End": True, "Parameters": {"text.$": "States.Format('It\\'s {}', $.who)"}}}}, {"who": "Ana"})
+    assert json.loads(quoted["output"]) == {"text": "It's Ana"}
 
 
 def test_intrinsic_null_argument(aws, unique_name):
