@@ -21,6 +21,8 @@ This module is coupled to moto's Step Functions parser (through ``moto_coupling`
   the execution failed with ``States.Runtime``; the error now reaches them by its name.
 - A ResultPath that cannot be applied to the state's input (``$.a.b`` when ``a`` is a list) fails the state
   with ``States.ResultPathMatchFailure``, not ``States.Runtime`` with a Python TypeError.
+- A Task whose HeartbeatSeconds passed without SendTaskHeartbeat fails with ``States.HeartbeatTimeout`` (moto
+  reported ``States.Timeout``, so a Catch on States.HeartbeatTimeout never matched).
 - StartSyncExecution (moto answered NotImplemented) runs an Express state machine and answers when it ends,
   with StartSyncExecution's members; a Standard one is ``StateMachineTypeNotSupported``.
 - ``States.ALL`` no longer catches ``States.Runtime`` (nor ``States.DataLimitExceeded``): the error handling
@@ -219,6 +221,33 @@ def _result_path_match_failure() -> None:
     cls._sandbox_match_failure = True
 
 
+def _heartbeat_timeout() -> None:
+    task = moto_coupling.stepfunctions_parser_module("asl.component.state.exec.state_task.state_task")
+    cls = task.StateTask
+    if getattr(cls, "_sandbox_heartbeat", False):
+        return
+    original = cls._from_error
+    callback = moto_coupling.stepfunctions_parser_module("asl.eval.callback.callback")
+    failure = moto_coupling.stepfunctions_parser_module("asl.component.common.error_name.failure_event")
+    states_error = moto_coupling.stepfunctions_parser_module("asl.component.common.error_name.states_error_name")
+    kind = moto_coupling.stepfunctions_parser_module(
+        "asl.component.common.error_name.states_error_name_type").StatesErrorNameType.StatesHeartbeatTimeout
+    event_detail = moto_coupling.stepfunctions_parser_module("asl.eval.event.event_detail")
+    api = moto_coupling.stepfunctions_parser_module("api")
+
+    def from_error(self: Any, env: Any, ex: Exception) -> Any:
+        if isinstance(ex, callback.HeartbeatTimeoutError):
+            return failure.FailureEvent(
+                env=env, error_name=states_error.StatesErrorName(typ=kind),
+                event_type=api.HistoryEventType.TaskTimedOut,
+                event_details=event_detail.EventDetails(
+                    taskTimedOutEventDetails=api.TaskTimedOutEventDetails(error=kind.to_name())))
+        return original(self, env, ex)
+
+    cls._from_error = from_error
+    cls._sandbox_heartbeat = True
+
+
 # ------------------------------------------------------------------ API handlers
 def _execution(request: Request) -> Any:
     backend = moto_coupling.stepfunctions_backend(request.account_id, request.region)
@@ -319,6 +348,7 @@ def install() -> None:
     _no_choice_matched()
     _branch_errors_keep_their_names()
     _result_path_match_failure()
+    _heartbeat_timeout()
     moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "stop_execution", stop_execution)
     moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "start_sync_execution",
                                 start_sync_execution)

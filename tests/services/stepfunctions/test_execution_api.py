@@ -261,3 +261,20 @@ def test_intrinsic_null_argument(aws, unique_name):
     assert json.loads(described["output"]) == {"BuildId": ["Foo", 2020, {"random": "abcdefg"}, None]}
     stored = sfn.describe_state_machine(stateMachineArn=described["stateMachineArn"])["definition"]
     assert json.loads(stored) == definition
+
+
+def test_heartbeat_timeout_is_its_own_error(aws, unique_name):
+    """"Error handling in Step Functions": a task that sends no heartbeat within HeartbeatSeconds fails with
+    States.HeartbeatTimeout (TimeoutSeconds gives States.Timeout)."""
+    sfn, sqs = aws.client("stepfunctions"), aws.client("sqs")
+    url = sqs.create_queue(QueueName=unique_name)["QueueUrl"]
+    definition = {"StartAt": "Wait", "States": {
+        "Wait": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                 "HeartbeatSeconds": 1, "TimeoutSeconds": 30,
+                 "Parameters": {"QueueUrl": url, "MessageBody": {"token.$": "$$.Task.Token"}},
+                 "Catch": [{"ErrorEquals": ["States.HeartbeatTimeout"], "ResultPath": "$.error", "Next": "Late"}],
+                 "End": True},
+        "Late": {"Type": "Pass", "End": True}}}
+    described = _run(sfn, unique_name, definition, {})
+    assert described["status"] == "SUCCEEDED", described
+    assert json.loads(described["output"])["error"]["Error"] == "States.HeartbeatTimeout"
