@@ -33,7 +33,9 @@ GetExecutionHistory pages and reverses; AWS SDK integration errors are named ``S
 developer guide names them; unreachable states are ``InvalidDefinition``. A Choice state with no match and
 no Default fails with ``States.NoChoiceMatched``; ``States.*`` errors of Parallel branches and Map
 iterations reach the Parallel or Map state's Retry and Catch; ``States.ALL`` does not catch
-``States.Runtime``. StartSyncExecution runs an EXPRESS machine and answers with its result (the SDK puts
+``States.Runtime``; a ResultPath that does not fit the input is ``States.ResultPathMatchFailure`` and a
+missed heartbeat ``States.HeartbeatTimeout``. Intrinsic functions take ``null`` and escaped quotes, braces and
+backslashes in string arguments (``States.Format``). StartSyncExecution runs an EXPRESS machine and answers with its result (the SDK puts
 "sync-" before the host of that call: clients from ``sandbox.connect()`` turn that off; a plain boto3
 client needs ``Config(inject_host_prefix=False)``). TestState is not emulated (NotImplemented). A Distributed Map fails with
 ``States.ExceedToleratedFailureThreshold`` when its failed items exceed ToleratedFailureCount /
