@@ -7,11 +7,14 @@ Pure: the request's values in, an error or None out.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from emulators.core.errors import InvalidInput
 
 MAX_TIMEOUT = 900
+MAX_VARIABLES_BYTES = 4 * 1024  # "the total size of all environment variables doesn't exceed 4 KB"
+VARIABLE_NAME = re.compile(r"[a-zA-Z]([a-zA-Z0-9_])+")
 MEMORY = (128, 10240)
 # "Defined runtime environment variables": Lambda refuses these keys in a function's configuration
 RESERVED_VARIABLES = ("_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
@@ -56,6 +59,17 @@ def check_configuration(spec: dict[str, Any]) -> None:
                            f"Lambda functions. We recommend you use a supported runtime (python3.13, for example) "
                            f"while creating or updating functions.", code="InvalidParameterValueException")
     variables = ((spec.get("Environment") or {}).get("Variables") or {})
+    bad = [key for key in variables if not VARIABLE_NAME.fullmatch(str(key))]
+    if bad:
+        raise InvalidInput("1 validation error detected: Value at 'environment.variables' failed to satisfy "
+                           "constraint: Map keys must satisfy constraint: [Member must satisfy regular expression "
+                           f"pattern: [a-zA-Z]([a-zA-Z0-9_])+] ({', '.join(map(str, bad))})",
+                           code="ValidationException")
+    size = sum(len(str(k).encode()) + len(str(v).encode()) for k, v in variables.items())
+    if size > MAX_VARIABLES_BYTES:
+        raise InvalidInput("Lambda was unable to configure your environment variables because the environment "
+                           f"variables you have provided exceeded the 4KB limit. String measured: {size} bytes",
+                           code="InvalidParameterValueException")
     reserved = [key for key in variables if key in RESERVED_VARIABLES]
     if reserved:
         raise InvalidInput("Lambda was unable to configure your environment variables because the environment "

@@ -23,6 +23,8 @@ SOURCE = "def handler(event, context):\n    return {'arn': context.invoked_funct
     ({"MemorySize": 10241}, "ValidationException"),
     ({"Runtime": "python3.7"}, "InvalidParameterValueException"),
     ({"Environment": {"Variables": {"AWS_REGION": "eu-west-1", "STAGE": "dev"}}}, "InvalidParameterValueException"),
+    ({"Environment": {"Variables": {"BIG": "x" * 5000}}}, "InvalidParameterValueException"),
+    ({"Environment": {"Variables": {"1BAD-NAME": "x"}}}, "ValidationException"),
 ])
 def test_create_and_update_refuse_what_aws_refuses(aws, unique_name, kwargs, code):
     lam = aws.client("lambda")
