@@ -149,7 +149,8 @@ def tick(now: float | None = None) -> int:
     cloud = current_cloud()
     now = time.time() if now is None else now
     fired: list[tuple[str, str, Any, Any, float]] = []
-    with cloud.mutating():
+    changed = False
+    with cloud.store.lock.shared():  # marks the state dirty only when a schedule changed (not every tick)
         for account, region, group, schedule in _schedules():
             if getattr(schedule, "state", "ENABLED") != "ENABLED":
                 continue
@@ -157,6 +158,7 @@ def tick(now: float | None = None) -> int:
             if getattr(schedule, "sandbox_anchor", None) is None:
                 schedule.sandbox_anchor = max(_epoch(schedule.creation_date) or now, start or 0.0)
                 schedule.sandbox_last_fire = None
+                changed = True
             if (start is not None and now < start) or (end is not None and now > end):
                 continue
             try:
@@ -167,9 +169,12 @@ def tick(now: float | None = None) -> int:
             if fire is None:
                 continue
             schedule.sandbox_last_fire = fire
+            changed = True
             fired.append((account, region, group, schedule, fire))
             if AT.fullmatch(schedule.schedule_expression) and schedule.action_after_completion == "DELETE":
                 group.schedules.pop(schedule.name, None)
+    if changed:
+        cloud.mark_dirty()
     for account, region, _, schedule, fire in fired:
         cloud.submit(fire_target, region, schedule.arn, dict(schedule.target), fire)
     return len(fired)
