@@ -160,6 +160,16 @@ def make_lambda_storage_picklable() -> None:
         cls.__getstate__ = getstate
         cls.__setstate__ = setstate
         cls._sandbox_picklable = True
+    # a snapshot restored before this ran (the restore comes before the provider's install) unpickled the
+    # storages without ``setstate``: their aliases became a plain dict, so CreateAlias on a function created
+    # after the restart failed with KeyError (a 500)
+    for _, _, backend in list(backend_dict("lambda").iter_backends()):
+        for storage in (getattr(backend, "_lambdas", None), getattr(backend, "_layers", None)):
+            state = getattr(storage, "__dict__", {})
+            if "_aliases" in state and not isinstance(state["_aliases"], defaultdict):
+                state["_aliases"] = defaultdict(dict, state["_aliases"])
+            if "_arns" in state and not isinstance(state["_arns"], weakref.WeakValueDictionary):
+                state["_arns"] = weakref.WeakValueDictionary(state["_arns"])
 
 
 # -- Batch ----------------------------------------------------------------------------------
