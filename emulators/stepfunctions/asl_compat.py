@@ -151,6 +151,22 @@ def exceeds_threshold(failed: int, total: int, count: int, percentage: float) ->
     return bool((count and failed > count) or (percentage and share > percentage))
 
 
+def states_failure(env: Any, error: str, event: str, cause: str | None = None) -> Any:
+    """The interpreter's ``FailureEvent`` for one of its own ``States.*`` errors: ``error`` names the member of
+    its ``StatesErrorNameType`` (``"StatesNoChoiceMatched"``), ``event`` the history event it ends in
+    (``"ExecutionFailed"``, ``"TaskFailed"``, ``"TaskTimedOut"``)."""
+    module = moto_coupling.stepfunctions_parser_module
+    kind = getattr(module("asl.component.common.error_name.states_error_name_type").StatesErrorNameType, error)
+    api = module("api")
+    fields = {"error": kind.to_name(), **({"cause": cause} if cause is not None else {})}
+    details = getattr(api, f"{event}EventDetails")(**fields)
+    return module("asl.component.common.error_name.failure_event").FailureEvent(
+        env=env, error_name=module("asl.component.common.error_name.states_error_name").StatesErrorName(typ=kind),
+        event_type=getattr(api.HistoryEventType, event),
+        event_details=module("asl.eval.event.event_detail").EventDetails(
+            **{f"{event[0].lower()}{event[1:]}EventDetails": details}))
+
+
 def _fail_map_runs_over_threshold() -> None:
     module = moto_coupling.stepfunctions_parser_module(
         "asl.component.state.exec.state_map.iteration.distributed_iteration_component")
@@ -159,11 +175,6 @@ def _fail_map_runs_over_threshold() -> None:
         return
     original = cls._map_run
     failure = moto_coupling.stepfunctions_parser_module("asl.component.common.error_name.failure_event")
-    states_error = moto_coupling.stepfunctions_parser_module("asl.component.common.error_name.states_error_name")
-    kind = moto_coupling.stepfunctions_parser_module(
-        "asl.component.common.error_name.states_error_name_type").StatesErrorNameType.StatesExceedToleratedFailureThreshold
-    event_detail = moto_coupling.stepfunctions_parser_module("asl.eval.event.event_detail")
-    api = moto_coupling.stepfunctions_parser_module("api")
 
     def map_run(self: Any, env: Any, eval_input: Any) -> None:
         original(self, env, eval_input)
@@ -174,13 +185,9 @@ def _fail_map_runs_over_threshold() -> None:
         percentage = float(getattr(eval_input, "tolerated_failure_percentage", 0) or 0)
         if exceeds_threshold(failed, total, count, percentage):
             env.stack.pop()
-            raise failure.FailureEventException(failure_event=failure.FailureEvent(
-                env=env, error_name=states_error.StatesErrorName(typ=kind),
-                event_type=api.HistoryEventType.ExecutionFailed,
-                event_details=event_detail.EventDetails(executionFailedEventDetails=api.ExecutionFailedEventDetails(
-                    error=kind.to_name(),
-                    cause=f"The specified tolerated failure threshold was exceeded: {failed} of {total} items "
-                          f"failed"))))
+            raise failure.FailureEventException(failure_event=states_failure(
+                env, "StatesExceedToleratedFailureThreshold", "ExecutionFailed",
+                f"The specified tolerated failure threshold was exceeded: {failed} of {total} items failed"))
 
     cls._map_run = map_run
     cls._sandbox_threshold = True

@@ -41,6 +41,7 @@ from typing import Any
 from emulators.core import clock, moto_coupling, paging
 from emulators.core.errors import InvalidInput
 from emulators.core.moto_coupling import Request
+from emulators.stepfunctions.asl_compat import states_failure
 
 # Step Functions' aws-sdk service names that are not botocore's
 _BOTO_NAMES = {"sfn": "stepfunctions", "elasticloadbalancingv2": "elbv2", "mediastoredata": "mediastore-data",
@@ -112,11 +113,6 @@ def _no_choice_matched() -> None:
         return
     original = cls._eval_state
     failure = moto_coupling.stepfunctions_parser_module("asl.component.common.error_name.failure_event")
-    states_error = moto_coupling.stepfunctions_parser_module("asl.component.common.error_name.states_error_name")
-    error_type = moto_coupling.stepfunctions_parser_module(
-        "asl.component.common.error_name.states_error_name_type").StatesErrorNameType.StatesNoChoiceMatched
-    event_detail = moto_coupling.stepfunctions_parser_module("asl.eval.event.event_detail")
-    api = moto_coupling.stepfunctions_parser_module("api")
 
     def eval_state(self: Any, env: Any) -> None:
         if self.default_state is not None:
@@ -126,12 +122,9 @@ def _no_choice_matched() -> None:
             if env.stack.pop() is True:
                 env.stack.append(rule.next_stmt.name)
                 return None
-        raise failure.FailureEventException(failure_event=failure.FailureEvent(
-            env=env, error_name=states_error.StatesErrorName(typ=error_type),
-            event_type=api.HistoryEventType.ExecutionFailed,
-            event_details=event_detail.EventDetails(executionFailedEventDetails=api.ExecutionFailedEventDetails(
-                error=error_type.to_name(),
-                cause=f"No Choice rule matched the input of state '{self.name}' and it has no Default"))))
+        raise failure.FailureEventException(failure_event=states_failure(
+            env, "StatesNoChoiceMatched", "ExecutionFailed",
+            f"No Choice rule matched the input of state '{self.name}' and it has no Default"))
 
     cls._eval_state = eval_state
     cls._sandbox_no_choice = True
@@ -199,23 +192,15 @@ def _result_path_match_failure() -> None:
         return
     original = cls._eval_body
     failure = moto_coupling.stepfunctions_parser_module("asl.component.common.error_name.failure_event")
-    states_error = moto_coupling.stepfunctions_parser_module("asl.component.common.error_name.states_error_name")
-    kind = moto_coupling.stepfunctions_parser_module(
-        "asl.component.common.error_name.states_error_name_type").StatesErrorNameType.StatesResultPathMatchFailure
-    event_detail = moto_coupling.stepfunctions_parser_module("asl.eval.event.event_detail")
-    api = moto_coupling.stepfunctions_parser_module("api")
 
     def eval_body(self: Any, env: Any) -> None:
         try:
             original(self, env)
         except (TypeError, AttributeError, IndexError, KeyError, ValueError):
             state_input = json.dumps(env.states.get_input(), separators=(",", ":"), default=str)
-            raise failure.FailureEventException(failure_event=failure.FailureEvent(
-                env=env, error_name=states_error.StatesErrorName(typ=kind),
-                event_type=api.HistoryEventType.TaskFailed,
-                event_details=event_detail.EventDetails(taskFailedEventDetails=api.TaskFailedEventDetails(
-                    error=kind.to_name(),
-                    cause=f"Unable to apply ReferencePath {self.result_path_src} to input {state_input[:1000]}"))))
+            raise failure.FailureEventException(failure_event=states_failure(
+                env, "StatesResultPathMatchFailure", "TaskFailed",
+                f"Unable to apply ReferencePath {self.result_path_src} to input {state_input[:1000]}"))
 
     cls._eval_body = eval_body
     cls._sandbox_match_failure = True
@@ -228,20 +213,10 @@ def _heartbeat_timeout() -> None:
         return
     original = cls._from_error
     callback = moto_coupling.stepfunctions_parser_module("asl.eval.callback.callback")
-    failure = moto_coupling.stepfunctions_parser_module("asl.component.common.error_name.failure_event")
-    states_error = moto_coupling.stepfunctions_parser_module("asl.component.common.error_name.states_error_name")
-    kind = moto_coupling.stepfunctions_parser_module(
-        "asl.component.common.error_name.states_error_name_type").StatesErrorNameType.StatesHeartbeatTimeout
-    event_detail = moto_coupling.stepfunctions_parser_module("asl.eval.event.event_detail")
-    api = moto_coupling.stepfunctions_parser_module("api")
 
     def from_error(self: Any, env: Any, ex: Exception) -> Any:
         if isinstance(ex, callback.HeartbeatTimeoutError):
-            return failure.FailureEvent(
-                env=env, error_name=states_error.StatesErrorName(typ=kind),
-                event_type=api.HistoryEventType.TaskTimedOut,
-                event_details=event_detail.EventDetails(
-                    taskTimedOutEventDetails=api.TaskTimedOutEventDetails(error=kind.to_name())))
+            return states_failure(env, "StatesHeartbeatTimeout", "TaskTimedOut")
         return original(self, env, ex)
 
     cls._from_error = from_error
