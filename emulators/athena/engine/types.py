@@ -100,13 +100,18 @@ def arrow_type(hive: str) -> Any:
 
 
 def _split_top(text: str) -> list[str]:
-    parts, depth, current = [], 0, ""
+    """``text`` split at its top-level commas (not inside <>, () or a quoted string: ``field_delimiter = ','``)."""
+    parts, depth, current, quote = [], 0, "", ""
     for ch in text:
-        if ch in "<(":
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"`":
+            quote = ch
+        elif ch in "<(":
             depth += 1
         elif ch in ">)":
             depth -= 1
-        if ch == "," and depth == 0:
+        if ch == "," and depth == 0 and not quote:
             parts.append(current.strip())
             current = ""
         else:
