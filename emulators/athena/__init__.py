@@ -2,10 +2,11 @@
 
 Amazon Athena
   stand-in: DuckDB over pyarrow datasets built from the Glue catalog (S3 read in-process)
-  really executes: SELECT/joins/windows/CTEs, DDL, views, MSCK REPAIR, partition projection, CTAS,
-    INSERT INTO, UNLOAD; real bytes scanned
-  not emulated: injected partition projection, federated/Iceberg tables, prepared statements, ORC;
-    DuckDB dialect underneath
+  really executes: SELECT/joins/windows/CTEs, DDL (ALTER TABLE columns, properties, partitions),
+    views, MSCK REPAIR, partition projection, CTAS, INSERT INTO, UNLOAD, prepared statements; real
+    bytes scanned
+  not emulated: injected partition projection, federated/Iceberg tables, ORC, Avro output; DuckDB
+    dialect underneath
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -17,7 +18,13 @@ GetQueryExecution (QUEUED -> RUNNING -> SUCCEEDED / FAILED / CANCELLED with
 StateChangeReason and real Statistics: DataScannedInBytes is the bytes of the
 files actually opened, so partition filters shrink it), GetQueryResults (header
 row, Athena type names, MaxResults/NextToken), StopQueryExecution,
-ListQueryExecutions, BatchGetQueryExecution, workgroups, named queries,
+ListQueryExecutions (per workgroup, newest first, MaxResults/NextToken),
+BatchGetQueryExecution, workgroups (the primary one cannot be deleted; a workgroup
+with named queries or prepared statements needs RecursiveDeleteOption), named
+queries (create, get, update, delete, batch get, list), prepared statements (the
+API, and ``PREPARE name FROM ...``, ``EXECUTE name USING ...``, ``DEALLOCATE
+PREPARE`` in SQL; ``?`` inside string literals are not placeholders),
+GetDataCatalog / ListDataCatalogs (``AwsDataCatalog``), ListEngineVersions,
 GetTableMetadata / ListTableMetadata (MaxResults, Expression) and ListDatabases /
 GetDatabase, all answered from the Glue Data Catalog (``AwsDataCatalog``; other
 catalog names are a MetadataException). Results are written to
@@ -50,9 +57,13 @@ bucket (``listing.py``), so unrelated objects in the bucket cost nothing.
 
 DDL: CREATE/DROP DATABASE, CREATE
 EXTERNAL TABLE (registers in Glue), DROP TABLE, MSCK REPAIR TABLE, ALTER TABLE
-ADD/DROP PARTITION, SHOW DATABASES/TABLES/PARTITIONS/COLUMNS/CREATE TABLE, DESCRIBE; CTAS
-(format, external_location, partitioned_by, field_delimiter, WITH NO DATA), INSERT INTO and
-UNLOAD.
+ADD/DROP PARTITION, ADD/REPLACE COLUMNS, CHANGE COLUMN, SET TBLPROPERTIES, SET LOCATION,
+PARTITION (...) SET LOCATION / RENAME TO PARTITION, SHOW DATABASES/TABLES/PARTITIONS/COLUMNS/
+CREATE TABLE/TBLPROPERTIES, DESCRIBE; CTAS (format PARQUET/JSON/TEXTFILE, external_location,
+partitioned_by, field_delimiter, write_compression, WITH NO DATA; text and JSON GZIP-compressed and
+text \001-delimited by default as on Athena; ORC and AVRO fail with NOT_SUPPORTED), INSERT INTO
+(an optional column list, the others NULL; values cast to the table's types, a type Trino would not
+coerce fails with TYPE_MISMATCH before anything is written) and UNLOAD.
 
 Partition projection (``projection.*`` table properties: enum, integer, date
 ranges with NOW offsets, ``storage.location.template``) computes partitions
@@ -69,7 +80,7 @@ expands it at run time (views over views, across databases); ``DROP VIEW``,
 ``SHOW VIEWS``, ``SHOW CREATE VIEW``, ``DESCRIBE``.
 
 Not emulated: injected partition projection, federated and Iceberg tables,
-prepared statements, ORC, result reuse, query queueing limits, time zones carried by
+ORC (reading and writing), Avro output, result reuse, query queueing limits, time zones carried by
 values (see above); the parser underneath is DuckDB's, so rare Trino syntax may be refused,
 string literals are ``varchar`` (not ``varchar(n)``) and TIMESTAMP literals print with
 milliseconds whatever their written precision.
@@ -85,9 +96,9 @@ SERVICE = ServiceInfo(
     aws="Amazon Athena",
     api_names=("athena",),
     stand_in="DuckDB over pyarrow datasets built from the Glue catalog (S3 read in-process)",
-    executes="SELECT/joins/windows/CTEs, DDL, views, MSCK REPAIR, partition projection, CTAS, INSERT INTO, "
-             "UNLOAD; real bytes scanned",
-    not_emulated="injected partition projection, federated/Iceberg tables, prepared statements, ORC; DuckDB "
-                 "dialect underneath",
+    executes="SELECT/joins/windows/CTEs, DDL (ALTER TABLE columns, properties, partitions), views, MSCK REPAIR, "
+             "partition projection, CTAS, INSERT INTO, UNLOAD, prepared statements; real bytes scanned",
+    not_emulated="injected partition projection, federated/Iceberg tables, ORC, Avro output; DuckDB dialect "
+                 "underneath",
     provider="provider",
 )

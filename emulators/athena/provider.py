@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from emulators.athena.engine import AthenaEngine, QueryFailed, QueryResult, ScanCounter, prepare_connections
+from emulators.athena import saved
 from emulators.athena.listing import IndexedLake
 from emulators.core import moto_coupling, paging, ports
 from emulators.core.errors import Conflict, InvalidInput, NotFound
@@ -53,14 +54,19 @@ class SandboxAthenaBackend(AthenaBackend):  # type: ignore[misc, valid-type]
                 "result configuration setting or as an API input.", code="InvalidRequestException")
         if not query or not query.strip():
             raise InvalidInput("QueryString must not be empty", code="InvalidRequestException")
-        if execution_parameters:
-            query = _bind_parameters(query, execution_parameters)
+        resolved = saved.resolve(self, group or saved.workgroup_of(self, "primary"), query, execution_parameters)
+        if resolved is None and execution_parameters:
+            query = saved.bind(query, execution_parameters)
         execution = SandboxExecution(query=query, context=context, config=config,
                                      workgroup=group, execution_parameters=execution_parameters)
+        # EXECUTE runs its prepared statement (the execution shows the EXECUTE as written); PREPARE and
+        # DEALLOCATE PREPARE are done here, and their execution has nothing to run
+        execution.resolved = resolved
         execution.status = "QUEUED"
         execution.state_change_reason = None
         execution.statistics = {}
-        execution.statement_type = _statement_type(query)
+        execution.statement_type = (resolved.statement_type if resolved and resolved.statement_type
+                                    else _statement_type(resolved.sql if resolved and resolved.sql else query))
         execution.substatement = None
         execution.submitted = time.time()
         self.executions[execution.id] = execution
@@ -94,17 +100,6 @@ def _statement_type(query: str) -> str:
     return "DML"
 
 
-def _bind_parameters(query: str, parameters: list[str]) -> str:
-    parts = query.split("?")
-    if len(parts) - 1 != len(parameters):
-        raise InvalidInput(f"Query has {len(parts) - 1} parameters but {len(parameters)} were given",
-                           code="InvalidRequestException")
-    out = parts[0]
-    for value, rest in zip(parameters, parts[1:]):
-        out += value + rest
-    return out
-
-
 def _read_only(query: str) -> bool:
     words = query.strip().lstrip("(").split(None, 1)
     return bool(words) and words[0].upper() in ("SELECT", "WITH", "VALUES", "SHOW", "DESCRIBE", "EXPLAIN", "TABLE")
@@ -122,14 +117,20 @@ def _run_query(account_id: str, region: str, exec_id: str) -> None:
     context = execution.context or {}
     engine = AthenaEngine(ports.glue_catalog(account_id, region), IndexedLake(s3_access(account_id)))
     output = execution.config["OutputLocation"]
+    resolved = getattr(execution, "resolved", None)
+    sql = resolved.sql if resolved is not None else execution.query
     try:
-        if _read_only(execution.query):
+        if resolved is not None and resolved.error:
+            raise QueryFailed(resolved.error)
+        if sql is None:  # PREPARE / DEALLOCATE PREPARE: done when the query was started
+            result = QueryResult([], [], "DDL", header=False)
+        elif _read_only(sql):
             # a SELECT only reads: it must not hold the state lock, or a long (or stuck) scan would make
             # the snapshot wait, and every request behind it
-            result = engine.execute(execution.query, context.get("Database"), output, exec_id)
+            result = engine.execute(sql, context.get("Database"), output, exec_id)
         else:
             with cloud.mutating():  # DDL changes the catalog; hold the state lock like a request does
-                result = engine.execute(execution.query, context.get("Database"), output, exec_id)
+                result = engine.execute(sql, context.get("Database"), output, exec_id)
         location = output if result.header or result.statement_type == "DML" else output[:-4] + ".txt"
         _store_result_file(location, result)
         manifest = None
@@ -397,7 +398,7 @@ def _get_work_group(request: Request) -> dict[str, Any]:
     group = backend.get_work_group(name)
     if group is None:
         raise NotFound(f"WorkGroup {name} is not found.", code="InvalidRequestException")
-    return {"WorkGroup": group}
+    return {"WorkGroup": {**group, "CreationTime": saved.created(backend.work_groups[name])}}
 
 
 def _update_work_group(request: Request) -> dict[str, Any]:
@@ -461,5 +462,6 @@ def install(cloud: Any) -> None:
                                ("get_work_group", _get_work_group),
                                ("update_work_group", _update_work_group)):
         moto_coupling.add_operation("athena", "AthenaResponse", operation, handler)
+    saved.install()
     cloud.after_restore(_fail_interrupted_queries)
     cloud.after_restore(prepare_connections)  # DuckDB connections ready before the first query

@@ -186,10 +186,15 @@ class DdlStatements:
         return {"Values": values, "StorageDescriptor": descriptor}
 
     def alter_table(self, sql: str, database: str) -> QueryResult:
+        other = self.alter_table_other(sql, database)  # type: ignore[attr-defined]  # AlterStatements
+        if other is not None:
+            return other
         text = " ".join(sql.split())
         match = re.match(r"ALTER\s+TABLE\s+([`\"\w.-]+)\s+(ADD|DROP)\s+(IF\s+(?:NOT\s+)?EXISTS\s+)?(.*)$", text, re.I)
         if not match:
-            raise QueryFailed("line 1:1: only ALTER TABLE ... ADD/DROP PARTITION is supported by the sandbox")
+            raise QueryFailed("line 1:1: this ALTER TABLE form is not supported by the sandbox (supported: ADD/DROP "
+                              "PARTITION, ADD/REPLACE COLUMNS, CHANGE COLUMN, SET TBLPROPERTIES, SET LOCATION, "
+                              "PARTITION ... SET LOCATION / RENAME TO PARTITION)")
         db, name = _qualified(match.group(1), database)
         table = self._require_table(db, name)
         keys = [k["Name"].lower() for k in table.get("PartitionKeys", [])]
@@ -269,6 +274,8 @@ class DdlStatements:
             table = self._require_table(db, name)
             names = [c["Name"] for c in table["StorageDescriptor"]["Columns"]] + [k["Name"] for k in table.get("PartitionKeys", [])]
             return QueryResult([("field", "varchar")], [[n] for n in names], "DDL", header=False)
+        if upper.startswith("SHOW TBLPROPERTIES"):
+            return self.show_tblproperties(text, database)  # type: ignore[attr-defined]  # AlterStatements
         if upper.startswith("SHOW CREATE TABLE"):
             match = re.match(r"SHOW\s+CREATE\s+TABLE\s+([`\"\w.-]+)", text, re.I)
             db, name = _qualified(match.group(1), database)

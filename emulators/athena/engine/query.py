@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from emulators.athena import functions
+from emulators.athena.engine.alter import AlterStatements
 from emulators.athena.engine.ddl import DdlStatements
 from emulators.athena.engine.lake import PSEUDO_COLUMNS, table_dataset
 from emulators.athena.engine.sql import (_clean_error, _ColumnKinds, _discard, _fresh_connection, _referenced_tables,
@@ -22,7 +23,7 @@ from emulators.athena.engine.writes import WriteStatements
 from emulators.core.sqlguard import lock_down, statement_count
 
 
-class AthenaEngine(DdlStatements, ViewStatements, WriteStatements):
+class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatements):
     def __init__(self, catalog: Catalog, lake: Any) -> None:
         self.catalog = catalog
         self.lake = lake
