@@ -55,6 +55,11 @@ DuckDB's timestamps with time zone keep no zone; ``word_stem``,
 A query lists only its tables' folders, once each, from a sorted name index of the
 bucket (``listing.py``), so unrelated objects in the bucket cost nothing.
 
+Metadata from SQL: ``information_schema.schemata``, ``.tables``, ``.columns`` and ``.views``
+and ``"db"."table$partitions"`` are answered from the Glue catalog. ``EXPLAIN [ANALYZE]`` answers a
+``Query Plan`` column with DuckDB's plan (its operators are DuckDB's, not Trino's); ``EXPLAIN (TYPE
+VALIDATE)`` answers ``Valid``. ``TABLESAMPLE BERNOULLI | SYSTEM (p)`` samples p percent of the rows.
+
 DDL: CREATE/DROP DATABASE, CREATE
 EXTERNAL TABLE (registers in Glue), DROP TABLE, MSCK REPAIR TABLE, ALTER TABLE
 ADD/DROP PARTITION, ADD/REPLACE COLUMNS, CHANGE COLUMN, SET TBLPROPERTIES, SET LOCATION,

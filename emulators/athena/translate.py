@@ -534,6 +534,10 @@ def to_duckdb(sql: str, columns: Columns | None = None) -> str:
     sql = _rewrite_calls(sql, "date_add", lambda a: _date_add(a, columns))
     sql = _date_interval(sql, columns)
     sql = re.sub(r"\bvarchar\s*\(\s*\d+\s*\)", "VARCHAR", sql, flags=re.IGNORECASE)
+    # TABLESAMPLE BERNOULLI (10): Trino's number is a percentage (DuckDB would read it as a count of rows)
+    sql = re.sub(r"\bTABLESAMPLE\s+(BERNOULLI|SYSTEM)\s*\(\s*([\d.]+)\s*\)",
+                 lambda m: m.group(0) if _in_string(sql, m.start())
+                 else f"TABLESAMPLE {m.group(2)}% ({m.group(1).lower()})", sql, flags=re.IGNORECASE)
     sql = _rewrite_calls(sql, "try_cast", _cast("try_cast"))
     sql = _rewrite_calls(sql, "cast", _cast("cast"))
     # __duck_f( marks DuckDB's own f where Athena's f of the same name is renamed to trino_f

@@ -262,3 +262,41 @@ def test_data_catalog_and_engine_versions(docs):
     assert {"CatalogName": "AwsDataCatalog", "Type": "GLUE"} in athena.list_data_catalogs()["DataCatalogsSummary"]
     versions = athena.list_engine_versions()["EngineVersions"]
     assert any(v["EffectiveEngineVersion"] == "Athena engine version 3" for v in versions)
+
+
+def test_information_schema_and_partitions_metadata_come_from_glue(docs):
+    """Source: "Query the AWS Glue Data Catalog" (information_schema.schemata, .tables, .columns, .views) and
+    "Query a table's partitions" ("table$partitions"): answered from the Glue catalog, not DuckDB's own schema."""
+    athena, s3, bucket, out = docs["athena"], docs["s3"], docs["bucket"], docs["output"]
+    _, rows = run(athena, "SELECT schema_name FROM information_schema.schemata", out)
+    assert ["docs"] in rows and ["information_schema"] in rows
+    _, rows = run(athena, "SELECT table_name, table_type FROM information_schema.tables "
+                          "WHERE table_schema = 'docs' AND table_name = 'sales'", out)
+    assert rows == [["table_name", "table_type"], ["sales", "BASE TABLE"]]
+    _, rows = run(athena, "SELECT column_name, ordinal_position, data_type FROM information_schema.columns "
+                          "WHERE table_schema = 'docs' AND table_name = 'sales' ORDER BY ordinal_position", out)
+    assert rows[1:] == [["id", "1", "integer"], ["name", "2", "varchar"], ["city", "3", "varchar"],
+                        ["amount", "4", "double"]]
+    for day in ("2024-02-01", "2024-02-02"):
+        s3.put_object(Bucket=bucket, Key=f"clicks/day={day}/c.csv", Body=b"1\n")
+    run(athena, f"CREATE EXTERNAL TABLE clicks (n int) PARTITIONED BY (day string) "
+                f"LOCATION 's3://{bucket}/clicks/'", out)
+    run(athena, "MSCK REPAIR TABLE clicks", out)
+    _, rows = run(athena, 'SELECT * FROM "docs"."clicks$partitions" ORDER BY day', out)
+    assert rows == [["day"], ["2024-02-01"], ["2024-02-02"]]
+
+
+def test_explain_and_tablesample(docs):
+    """Source: "Using EXPLAIN and EXPLAIN ANALYZE in Athena" (a "Query Plan" column; TYPE VALIDATE answers Valid)
+    and "SELECT" (TABLESAMPLE BERNOULLI | SYSTEM (percentage)): the sample's number is a percentage of rows."""
+    athena, out = docs["athena"], docs["output"]
+    execution, rows = run(athena, "EXPLAIN SELECT city FROM sales WHERE id = 1", out)
+    assert rows[0] == ["Query Plan"] and len(rows) > 1
+    _, rows = run(athena, "EXPLAIN (TYPE VALIDATE) SELECT city FROM sales", out)
+    assert rows == [["Valid"], ["true"]]
+    _, rows = run(athena, "EXPLAIN ANALYZE SELECT count(*) FROM sales", out)
+    assert rows[0] == ["Query Plan"]
+    _, rows = run(athena, "SELECT count(*) FROM sales TABLESAMPLE SYSTEM (100)", out)
+    assert rows[1] == ["12"]
+    _, rows = run(athena, "SELECT count(*) FROM sales TABLESAMPLE BERNOULLI (0)", out)
+    assert rows[1] == ["0"]

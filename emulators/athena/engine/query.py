@@ -15,6 +15,7 @@ from emulators.athena import functions
 from emulators.athena.engine.alter import AlterStatements
 from emulators.athena.engine.ddl import DdlStatements
 from emulators.athena.engine.lake import PSEUDO_COLUMNS, table_dataset
+from emulators.athena.engine.metadata import partitions_table, register_information_schema
 from emulators.athena.engine.sql import (_clean_error, _ColumnKinds, _discard, _fresh_connection, _referenced_tables,
                                          _translate, athena_column_names)
 from emulators.athena.engine.types import Catalog, QueryFailed, QueryResult, _format_value, _ScanCounter, athena_type
@@ -70,7 +71,9 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
             return self.insert_into(statement, database)
         if head == "UNLOAD":
             return self.unload(statement, database)
-        known = ("ALTER", "CREATE", "DESCRIBE", "DROP", "INSERT", "MSCK", "SELECT", "SHOW", "UNLOAD", "WITH")
+        if head == "EXPLAIN":
+            return self.explain(statement, database)
+        known = ("ALTER", "CREATE", "DESCRIBE", "DROP", "EXPLAIN", "INSERT", "MSCK", "SELECT", "SHOW", "UNLOAD", "WITH")
         if head not in known:
             raise QueryFailed(f"line 1:1: mismatched input '{words[0]}'. Expecting: "
                               + ", ".join(f"'{k}'" for k in known))
@@ -97,6 +100,7 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
                 self._register(con, db, table, database, counter, (), pseudo, kinds)
             if kinds.any():
                 translated = _translate(sql, kinds.columns())
+            translated = register_information_schema(con, translated, self.catalog)
             functions.install(con, translated)
             lock_down(con)  # the lake is registered: from here the SQL reaches no host file (sqlguard)
         except BaseException:
@@ -115,6 +119,15 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
             raise QueryFailed(f"VIEW_IS_RECURSIVE: line 1:1: View is recursive: awsdatacatalog.{key}")
         table = self.catalog.get_table(db, name)
         schema = f'CREATE SCHEMA IF NOT EXISTS "{db}"; '
+        partitions = partitions_table(self.catalog, db, name) if table is None else None
+        if partitions is not None:  # "table$partitions"
+            alias = f"__{db}__{name}".replace("$", "_")
+            con.register(alias, partitions)
+            schema += f'CREATE OR REPLACE VIEW "{db}"."{name}" AS SELECT * FROM "{alias}"; '
+            if db == database and not within:
+                schema += f'CREATE OR REPLACE VIEW main."{name}" AS SELECT * FROM "{alias}"; '
+            con.execute(schema)
+            return
         if table is not None and table.get("TableType") == "VIRTUAL_VIEW":
             con.execute(schema)
             schema = ""
@@ -165,6 +178,34 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
         if names != table.column_names:
             table = table.rename_columns(names)
         return table, counter.bytes_read
+
+    def explain(self, sql: str, database: str) -> QueryResult:
+        """EXPLAIN [ANALYZE] [(TYPE ..., FORMAT ...)] of a query: DuckDB's plan as the ``Query Plan`` column
+        (the plan's operators are DuckDB's, not Trino's); TYPE VALIDATE answers ``Valid`` = true."""
+        import duckdb
+
+        match = re.match(r"EXPLAIN\s+(ANALYZE\s+(?:VERBOSE\s+)?)?(?:\(([^)]*)\)\s*)?(.+)$", sql, re.I | re.S)
+        if not match:
+            raise QueryFailed("line 1:8: mismatched input '<EOF>'. Expecting: <query>")
+        options = {k.upper(): v.strip().upper() for k, _, v in
+                   (o.strip().partition(" ") for o in (match.group(2) or "").split(",") if o.strip())}
+        inner = match.group(3).strip()
+        if inner.split(None, 1)[0].upper() not in ("SELECT", "WITH", "VALUES", "TABLE", "("):
+            raise QueryFailed("NOT_SUPPORTED: the sandbox explains queries (SELECT, WITH, VALUES) only")
+        counter = _ScanCounter()
+        con, translated = self._connection(inner, database, counter)
+        try:
+            rows = con.execute(("EXPLAIN ANALYZE " if match.group(1) else "EXPLAIN ") + translated).fetchall()
+        except duckdb.Error as exc:
+            raise QueryFailed(_clean_error(exc, inner)) from None
+        finally:
+            _discard(con)
+            counter.release()
+        if options.get("TYPE") == "VALIDATE":
+            return QueryResult([("Valid", "boolean")], [["true"]], "UTILITY", substatement="EXPLAIN")
+        lines = [line for row in rows for line in str(row[-1]).splitlines()]
+        return QueryResult([("Query Plan", "varchar")], [[line] for line in lines], "UTILITY",
+                           counter.bytes_read if match.group(1) else 0, substatement="EXPLAIN")
 
     def select(self, sql: str, database: str) -> QueryResult:
         import duckdb

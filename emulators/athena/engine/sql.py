@@ -229,7 +229,7 @@ def _referenced_tables_cached(translated: str, database: str) -> tuple[tuple[str
     ctes = {m.lower() for m in re.findall(r"(?:\bWITH|,)\s+\"?(\w+)\"?\s+AS\s*\(", translated, re.IGNORECASE)}
     pairs: list[tuple[str, str]] = []
     for name in sorted(names):
-        bare = re.sub(r"\s+AS\s+.*$", "", name, flags=re.IGNORECASE | re.DOTALL)
+        bare = re.sub(r"\s+(AS|TABLESAMPLE)\s+.*$", "", name, flags=re.IGNORECASE | re.DOTALL)
         parts = [(quoted or plain).strip().lower() for quoted, plain in re.findall(r'"([^"]*)"|([^."]+)', bare)]
         if len(parts) == 1 and parts[0] in ctes:
             continue
