@@ -13,7 +13,8 @@ Amazon Athena
 Amazon Athena: moto's control plane; queries really run on DuckDB over the lake.
 
 Emulated: StartQueryExecution (database context, output location from the call
-or the workgroup, EnforceWorkGroupConfiguration, ExecutionParameters),
+or the workgroup, EnforceWorkGroupConfiguration, ExecutionParameters, idempotent per
+ClientRequestToken), GetQueryRuntimeStatistics (the timeline and row counts),
 GetQueryExecution (QUEUED -> RUNNING -> SUCCEEDED / FAILED / CANCELLED with
 StateChangeReason and real Statistics: DataScannedInBytes is the bytes of the
 files actually opened, so partition filters shrink it), GetQueryResults (header

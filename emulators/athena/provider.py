@@ -232,8 +232,7 @@ def _query_execution_document(execution: Any) -> dict[str, Any]:
     if getattr(execution, "state_change_reason", None):
         status["StateChangeReason"] = execution.state_change_reason
     if execution.status == "FAILED":
-        status["AthenaError"] = {"ErrorCategory": 2, "ErrorType": 1006, "Retryable": False,
-                                 "ErrorMessage": execution.state_change_reason}
+        status["AthenaError"] = _athena_error(execution.state_change_reason or "")
     document = {
         "QueryExecutionId": execution.id,
         "Query": execution.query,
@@ -252,6 +251,20 @@ def _query_execution_document(execution: Any) -> dict[str, Any]:
     if execution.execution_parameters:
         document["ExecutionParameters"] = execution.execution_parameters
     return document
+
+
+def _athena_error(reason: str) -> dict[str, Any]:
+    """AthenaError by the "Athena error catalog" page: category 1 SYSTEM / 2 USER; type 200 engine internal
+    error, 401 failed to write query results to S3, 1003 DDL task failed, 1006 for the other user errors."""
+    if reason.startswith("GENERIC_INTERNAL_ERROR") or reason.startswith("the sandbox stopped"):
+        category, kind = 1, 200
+    elif reason.startswith("Unable to write query results"):
+        category, kind = 1, 401
+    elif reason.startswith("FAILED: "):  # Hive DDL
+        category, kind = 2, 1003
+    else:
+        category, kind = 2, 1006
+    return {"ErrorCategory": category, "ErrorType": kind, "Retryable": category == 1, "ErrorMessage": reason}
 
 
 def _get_query_execution(request: Request) -> dict[str, Any]:
@@ -301,6 +314,39 @@ def _get_query_results(request: Request) -> dict[str, Any]:
     if next_token:
         document["NextToken"] = next_token
     return document
+
+
+def _start_query_execution(request: Request) -> dict[str, Any]:
+    """StartQueryExecution, idempotent per ClientRequestToken as on Athena (the same token answers the same id)."""
+    backend = moto_coupling.backend_for("athena", request.account_id, request.region)
+    token = request.get("ClientRequestToken")
+    tokens = backend.__dict__.setdefault("sandbox_request_tokens", {})
+    if token and tokens.get(token) in backend.executions:
+        return {"QueryExecutionId": tokens[token]}
+    exec_id = backend.start_query_execution(
+        query=request.get("QueryString"), context=request.get("QueryExecutionContext"),
+        config=request.get("ResultConfiguration"), workgroup=request.get("WorkGroup"),
+        execution_parameters=request.get("ExecutionParameters"))
+    if token:
+        tokens[token] = exec_id
+    return {"QueryExecutionId": exec_id}
+
+
+def _get_query_runtime_statistics(request: Request) -> dict[str, Any]:
+    """The execution's timeline and row counts (moto answered fixed numbers and a FAILED output stage)."""
+    backend = moto_coupling.backend_for("athena", request.account_id, request.region)
+    execution = backend.get_query_execution(request.get("QueryExecutionId"))
+    statistics = getattr(execution, "statistics", None) or {}
+    timeline = {key: statistics.get(key, 0) for key in (
+        "QueryQueueTimeInMillis", "ServicePreProcessingTimeInMillis", "QueryPlanningTimeInMillis",
+        "EngineExecutionTimeInMillis", "ServiceProcessingTimeInMillis", "TotalExecutionTimeInMillis")}
+    rows: dict[str, Any] = {"InputBytes": statistics.get("DataScannedInBytes", 0)}
+    if execution.status == "SUCCEEDED":
+        with contextlib.suppress(Exception):
+            result = _result_of(execution)
+            rows["OutputRows"] = result.written_rows if result.written_rows is not None else len(result.rows)
+            rows["OutputBytes"] = sum(len(v or "") for row in result.rows for v in row)
+    return {"QueryRuntimeStatistics": {"Timeline": timeline, "Rows": rows}}
 
 
 def _get_table_metadata(request: Request) -> dict[str, Any]:
@@ -453,7 +499,9 @@ def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("athena", SandboxAthenaBackend)
     ports.lake_table_dataset.provide(lake_table_dataset)
     moto_coupling.replace_model_class("athena", "Execution", SandboxExecution)
-    for operation, handler in (("get_query_execution", _get_query_execution),
+    for operation, handler in (("start_query_execution", _start_query_execution),
+                               ("get_query_runtime_statistics", _get_query_runtime_statistics),
+                               ("get_query_execution", _get_query_execution),
                                ("batch_get_query_execution", _batch_get_query_execution),
                                ("get_query_results", _get_query_results),
                                ("get_table_metadata", _get_table_metadata),

@@ -300,3 +300,27 @@ def test_explain_and_tablesample(docs):
     assert rows[1] == ["12"]
     _, rows = run(athena, "SELECT count(*) FROM sales TABLESAMPLE BERNOULLI (0)", out)
     assert rows[1] == ["0"]
+
+
+def test_client_request_token_runtime_statistics_and_athena_error(docs):
+    """Source: API reference, StartQueryExecution (ClientRequestToken: the same token answers the same query, no
+    second one is created), GetQueryRuntimeStatistics (the query's timeline and rows), and the "Athena error
+    catalog" (AthenaError: category 2 USER for a missing table, 1 SYSTEM with type 401 when results cannot be
+    written to S3)."""
+    athena, out = docs["athena"], docs["output"]
+    token = f"token-{uuid.uuid4().hex}"
+    first = athena.start_query_execution(QueryString="SELECT id FROM docs.sales", ClientRequestToken=token,
+                                         ResultConfiguration={"OutputLocation": out})["QueryExecutionId"]
+    again = athena.start_query_execution(QueryString="SELECT id FROM docs.sales", ClientRequestToken=token,
+                                         ResultConfiguration={"OutputLocation": out})["QueryExecutionId"]
+    assert first == again
+    execution = wait(athena, first)
+    statistics = athena.get_query_runtime_statistics(QueryExecutionId=first)["QueryRuntimeStatistics"]
+    assert statistics["Rows"]["OutputRows"] == 12
+    assert statistics["Rows"]["InputBytes"] == execution["Statistics"]["DataScannedInBytes"] > 0
+    assert statistics["Timeline"]["TotalExecutionTimeInMillis"] == execution["Statistics"]["TotalExecutionTimeInMillis"]
+    missing = wait(athena, start(athena, "SELECT * FROM no_such_table", out))["Status"]["AthenaError"]
+    assert missing["ErrorCategory"] == 2 and missing["Retryable"] is False
+    unwritable = wait(athena, start(athena, "SELECT 1", f"s3://no-such-bucket-{uuid.uuid4().hex[:8]}/r/"))
+    assert (unwritable["Status"]["AthenaError"]["ErrorCategory"], unwritable["Status"]["AthenaError"]["ErrorType"]) \
+        == (1, 401)
