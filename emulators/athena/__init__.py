@@ -5,8 +5,7 @@ Amazon Athena
   really executes: SELECT/joins/windows/CTEs, DDL (ALTER TABLE columns, properties, partitions),
     views, MSCK REPAIR, partition projection, CTAS, INSERT INTO, UNLOAD, prepared statements; real
     bytes scanned
-  not emulated: injected partition projection, federated/Iceberg tables, ORC, Avro output; DuckDB
-    dialect underneath
+  not emulated: federated/Iceberg tables, ORC, Avro output; DuckDB dialect underneath
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -73,7 +72,9 @@ coerce fails with TYPE_MISMATCH before anything is written) and UNLOAD.
 
 Partition projection (``projection.*`` table properties: enum, integer, date
 ranges with NOW offsets, ``storage.location.template``) computes partitions
-without the catalog (``projection.py``); ``injected`` columns are refused.
+without the catalog (``projection.py``); ``injected`` columns take their values from the query's
+``col = 'v'`` / ``col IN (...)`` conditions (a query without one fails with CONSTRAINT_VIOLATION, as on
+Athena).
 
 Text tables read as Athena's SerDes do: LazySimpleSerDe does not understand
 quotes (a row with more fields than columns fails with a hint to use
@@ -85,7 +86,7 @@ view in the Glue catalog as Athena does (``TableType`` VIRTUAL_VIEW, the SQL in
 expands it at run time (views over views, across databases); ``DROP VIEW``,
 ``SHOW VIEWS``, ``SHOW CREATE VIEW``, ``DESCRIBE``.
 
-Not emulated: injected partition projection, federated and Iceberg tables,
+Not emulated: federated and Iceberg tables,
 ORC (reading and writing), Avro output, result reuse, query queueing limits, time zones carried by
 values (see above); the parser underneath is DuckDB's, so rare Trino syntax may be refused,
 string literals are ``varchar`` (not ``varchar(n)``) and TIMESTAMP literals print with
@@ -104,7 +105,6 @@ SERVICE = ServiceInfo(
     stand_in="DuckDB over pyarrow datasets built from the Glue catalog (S3 read in-process)",
     executes="SELECT/joins/windows/CTEs, DDL (ALTER TABLE columns, properties, partitions), views, MSCK REPAIR, "
              "partition projection, CTAS, INSERT INTO, UNLOAD, prepared statements; real bytes scanned",
-    not_emulated="injected partition projection, federated/Iceberg tables, ORC, Avro output; DuckDB dialect "
-                 "underneath",
+    not_emulated="federated/Iceberg tables, ORC, Avro output; DuckDB dialect underneath",
     provider="provider",
 )

@@ -324,3 +324,21 @@ def test_client_request_token_runtime_statistics_and_athena_error(docs):
     unwritable = wait(athena, start(athena, "SELECT 1", f"s3://no-such-bucket-{uuid.uuid4().hex[:8]}/r/"))
     assert (unwritable["Status"]["AthenaError"]["ErrorCategory"], unwritable["Status"]["AthenaError"]["ErrorType"]) \
         == (1, 401)
+
+
+def test_injected_partition_projection_takes_values_from_the_where_clause(docs):
+    """Source: "Supported types for partition projection" (injected type): the partition values come from the
+    query's static equality conditions; a query without one fails with CONSTRAINT_VIOLATION."""
+    athena, s3, bucket, out = docs["athena"], docs["s3"], docs["bucket"], docs["output"]
+    for device, n in (("sensor-a", 3), ("sensor-b", 5)):
+        s3.put_object(Bucket=bucket, Key=f"readings/{device}/r.csv", Body="".join(f"{i}\n" for i in range(n)).encode())
+    run(athena, f"""CREATE EXTERNAL TABLE readings (value int) PARTITIONED BY (device string)
+        LOCATION 's3://{bucket}/readings/'
+        TBLPROPERTIES ('projection.enabled' = 'true', 'projection.device.type' = 'injected',
+                       'storage.location.template' = 's3://{bucket}/readings/${{device}}/')""", out)
+    _, rows = run(athena, "SELECT count(*) FROM readings WHERE device = 'sensor-b'", out)
+    assert rows[1] == ["5"]
+    _, rows = run(athena, "SELECT device, count(*) FROM readings WHERE device IN ('sensor-a', 'sensor-b') "
+                          "GROUP BY device ORDER BY device", out)
+    assert rows[1:] == [["sensor-a", "3"], ["sensor-b", "5"]]
+    assert fails(athena, "SELECT count(*) FROM readings", out).startswith("CONSTRAINT_VIOLATION")

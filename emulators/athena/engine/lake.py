@@ -273,7 +273,8 @@ def _remember(key: tuple[Any, ...], fingerprint: Any, dataset: Any, counter: _Sc
 
 
 def _table_files(catalog: Catalog, lake: Any, database: str, name: str, table: dict[str, Any],
-                 partition_keys: list[tuple[str, str]]) -> list[tuple[DataFile, tuple[str, ...]]]:
+                 partition_keys: list[tuple[str, str]],
+                 injected: dict[str, list[str]] | None = None) -> list[tuple[DataFile, tuple[str, ...]]]:
     """Each data file of the table with its partition values: one listing of the table's folder (or of the
     folder above projected partitions), matched to each partition's location; never the bucket."""
     descriptor = table.get("StorageDescriptor", {})
@@ -282,7 +283,7 @@ def _table_files(catalog: Catalog, lake: Any, database: str, name: str, table: d
     if partition_keys and projection.enabled(table_params):
         try:
             projected = projection.projected_partitions([k for k, _ in partition_keys],
-                                                        descriptor.get("Location", ""), table_params)
+                                                        descriptor.get("Location", ""), table_params, injected)
         except projection.ProjectionError as exc:
             raise QueryFailed(str(exc)) from None
         template = table_params.get("storage.location.template")
@@ -307,18 +308,24 @@ def _table_files(catalog: Catalog, lake: Any, database: str, name: str, table: d
 
 
 def table_dataset(catalog: Catalog, lake: Any, database: str, name: str, counter: _ScanCounter,
-                  pseudo: bool = False, table: dict[str, Any] | None = None, reuse: bool = False) -> Any:
+                  pseudo: bool = False, table: dict[str, Any] | None = None, reuse: bool = False,
+                  query: str = "") -> Any:
     """The table as a pyarrow dataset; with ``pseudo``, also Athena's ``"$path"``, ``"$file_size"`` and
     ``"$file_modified_time"`` columns (constant per file, so filters on them prune files too).
 
     With ``reuse``, a dataset built earlier from the same table definition, partitions and files (same
     names, sizes and times) is lent instead of building one (the lake must have a ``cache_key``); the
-    caller gives it back with ``counter.release()`` when its query is done."""
+    caller gives it back with ``counter.release()`` when its query is done. ``query`` (the SQL) gives
+    injected projected partition columns their values."""
     table = table if table is not None else catalog.get_table(database, name)
     if table is None:
         raise QueryFailed(f"TABLE_NOT_FOUND: line 1:1: Table 'awsdatacatalog.{database}.{name}' does not exist")
     partition_keys = [(k["Name"].lower(), k["Type"]) for k in table.get("PartitionKeys", [])]
-    files = _table_files(catalog, lake, database, name, table, partition_keys)
+    injected = None
+    if partition_keys and projection.enabled(table.get("Parameters", {}) or {}):
+        columns = projection.injected_columns([k for k, _ in partition_keys], table.get("Parameters", {}) or {})
+        injected = projection.injected_values(query, columns) if columns else None
+    files = _table_files(catalog, lake, database, name, table, partition_keys, injected)
     lake_key = getattr(lake, "cache_key", None) if reuse else None
     if lake_key is None:
         return _build_dataset(lake, table, partition_keys, files, counter, pseudo)

@@ -89,6 +89,7 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
         import duckdb
 
         translated = _translate(sql)
+        self.query_text = sql  # injected partition projection reads its values from the query
         references = _referenced_tables(translated, database)
         con = _fresh_connection()
         try:
@@ -151,7 +152,8 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
                 kinds.add_schema(con.sql(f'SELECT * FROM "{db}"."{name}" LIMIT 0').to_arrow_table().schema)
         else:
             alias = f"__{db}__{name}"
-            dataset = table_dataset(self.catalog, self.lake, db, name, counter, pseudo, table, reuse=True)
+            dataset = table_dataset(self.catalog, self.lake, db, name, counter, pseudo, table, reuse=True,
+                                    query=getattr(self, "query_text", ""))
             con.register(alias, dataset)
             schema += f'CREATE OR REPLACE VIEW "{db}"."{name}" AS SELECT * FROM "{alias}"; '
             source = f'"{alias}"'
