@@ -5,7 +5,7 @@ Amazon Athena
   really executes: SELECT/joins/windows/CTEs, DDL (ALTER TABLE columns, properties, partitions),
     views, MSCK REPAIR, partition projection, CTAS, INSERT INTO, UNLOAD, prepared statements; real
     bytes scanned
-  not emulated: federated/Iceberg tables, ORC, Avro output; DuckDB dialect underneath
+  not emulated: federated/Iceberg tables, Avro; DuckDB dialect underneath
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -31,7 +31,7 @@ catalog names are a MetadataException). Results are written to
 ``<OutputLocation>/<QueryExecutionId>.csv`` (DDL: ``.txt``).
 
 SQL: SELECT with joins, aggregates, window functions and CTEs over Glue catalog
-tables (Parquet, CSV/TSV text, JSON; hive partitions pruned), with Presto
+tables (Parquet, ORC, CSV/TSV text, JSON; hive partitions pruned), with Presto
 spellings translated (see ``translate.py``; ``"AwsDataCatalog"."db"."table"``
 names the Glue catalog; unnamed result columns are ``_col0``, ``_col1``... as on
 Athena). Trino's functions (engine version 3: math, bitwise, string, regexp, URL,
@@ -64,9 +64,9 @@ DDL: CREATE/DROP DATABASE, CREATE
 EXTERNAL TABLE (registers in Glue), DROP TABLE, MSCK REPAIR TABLE, ALTER TABLE
 ADD/DROP PARTITION, ADD/REPLACE COLUMNS, CHANGE COLUMN, SET TBLPROPERTIES, SET LOCATION,
 PARTITION (...) SET LOCATION / RENAME TO PARTITION, SHOW DATABASES/TABLES/PARTITIONS/COLUMNS/
-CREATE TABLE/TBLPROPERTIES, DESCRIBE; CTAS (format PARQUET/JSON/TEXTFILE, external_location,
+CREATE TABLE/TBLPROPERTIES, DESCRIBE; CTAS (format PARQUET/ORC/JSON/TEXTFILE, external_location,
 partitioned_by, field_delimiter, write_compression, WITH NO DATA; text and JSON GZIP-compressed and
-text \001-delimited by default as on Athena; ORC and AVRO fail with NOT_SUPPORTED), INSERT INTO
+text \001-delimited by default as on Athena; AVRO fails with NOT_SUPPORTED), INSERT INTO
 (an optional column list, the others NULL; values cast to the table's types, a type Trino would not
 coerce fails with TYPE_MISMATCH before anything is written) and UNLOAD.
 
@@ -87,7 +87,7 @@ expands it at run time (views over views, across databases); ``DROP VIEW``,
 ``SHOW VIEWS``, ``SHOW CREATE VIEW``, ``DESCRIBE``.
 
 Not emulated: federated and Iceberg tables,
-ORC (reading and writing), Avro output, result reuse, query queueing limits, time zones carried by
+Avro (tables and output), result reuse, query queueing limits, time zones carried by
 values (see above); the parser underneath is DuckDB's, so rare Trino syntax may be refused,
 string literals are ``varchar`` (not ``varchar(n)``) and TIMESTAMP literals print with
 milliseconds whatever their written precision.
@@ -105,6 +105,6 @@ SERVICE = ServiceInfo(
     stand_in="DuckDB over pyarrow datasets built from the Glue catalog (S3 read in-process)",
     executes="SELECT/joins/windows/CTEs, DDL (ALTER TABLE columns, properties, partitions), views, MSCK REPAIR, "
              "partition projection, CTAS, INSERT INTO, UNLOAD, prepared statements; real bytes scanned",
-    not_emulated="federated/Iceberg tables, ORC, Avro output; DuckDB dialect underneath",
+    not_emulated="federated/Iceberg tables, Avro; DuckDB dialect underneath",
     provider="provider",
 )

@@ -8,8 +8,8 @@ from typing import Any
 
 from emulators.athena.engine.lake import _data_files, split_s3
 from emulators.athena.engine.text import _column_def, _ddl, _like, _parenthesised, _properties, _qualified
-from emulators.athena.engine.types import (JSON_SERDE, LAZY_SERDE, PARQUET_IO, TEXT_IO, QueryFailed, QueryResult,
-                                           _split_top)
+from emulators.athena.engine.types import (JSON_SERDE, LAZY_SERDE, ORC_IO, PARQUET_IO, TEXT_IO, QueryFailed,
+                                           QueryResult, _split_top)
 from emulators.athena.engine.views import view_definition
 
 def _create_statement(table: dict[str, Any]) -> list[str]:
@@ -108,9 +108,23 @@ class DdlStatements:
             if match.group(1):
                 return _ddl()
             raise QueryFailed(f"FAILED: AlreadyExistsException(message:Table {name} already exists)")
+        if stored == "INPUTFORMAT":  # STORED AS INPUTFORMAT '...' OUTPUTFORMAT '...' (SHOW CREATE TABLE's form)
+            named = re.search(r"INPUTFORMAT\s+'([^']+)'", rest, re.I)
+            named_format = named.group(1).lower() if named else ""
+            stored = "PARQUET" if "parquet" in named_format else "ORC" if ".orc." in named_format else "TEXTFILE"
+        if serde and stored == "TEXTFILE" and "parquet" in serde.group(1).lower():
+            stored = "PARQUET"
+        if serde and stored == "TEXTFILE" and "orc" in serde.group(1).lower().rsplit(".", 1)[-1]:
+            stored = "ORC"
         if stored == "PARQUET":
             input_format, output_format, library = PARQUET_IO
             classification = "parquet"
+        elif stored == "ORC":
+            input_format, output_format, library = ORC_IO
+            classification = "orc"
+        elif stored in ("AVRO", "SEQUENCEFILE", "RCFILE", "ION"):
+            raise QueryFailed(f"NOT_SUPPORTED: STORED AS {stored} tables are not emulated by the sandbox's Athena "
+                              "(PARQUET, ORC, TEXTFILE and JSON are)")
         elif serde and "json" in serde.group(1).lower() or stored == "JSON":
             input_format, output_format = TEXT_IO
             library, classification = (serde.group(1) if serde else JSON_SERDE), "json"

@@ -359,6 +359,9 @@ def _build_dataset(lake: Any, table: dict[str, Any], partition_keys: list[tuple[
     if "parquet" in library.lower() or "parquet" in input_format.lower() or classification == "parquet":
         fmt: Any = ds.ParquetFileFormat()
         kind = "parquet"
+    elif ".orc." in input_format.lower() or library.lower().endswith("orcserde") or classification == "orc":
+        fmt = ds.OrcFileFormat()
+        kind = "orc"
     elif "json" in library.lower() or classification == "json":
         fmt = ds.JsonFileFormat(parse_options=pajson.ParseOptions(
             explicit_schema=pa.schema([(n, column_types[n]) for n, _ in columns]),
@@ -388,7 +391,7 @@ def _build_dataset(lake: Any, table: dict[str, Any], partition_keys: list[tuple[
 
     fragments = [fragment(file, values) for file, values in files]
     fields = []
-    if kind == "parquet" and fragments:
+    if kind in ("parquet", "orc") and fragments:
         first = files[0][0]
         physical = _physical_schema(fragments[0], (first.size, first.modified), counter)
         by_name = {f.name.lower(): f for f in physical}

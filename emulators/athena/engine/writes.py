@@ -11,8 +11,8 @@ from typing import Any
 
 from emulators.athena.engine.lake import split_s3
 from emulators.athena.engine.text import _ddl, _parenthesised, _qualified, _with_properties
-from emulators.athena.engine.types import (JSON_SERDE, LAZY_SERDE, PARQUET_IO, TEXT_IO, QueryFailed, QueryResult,
-                                           _format_value, arrow_type, hive_type_of)
+from emulators.athena.engine.types import (JSON_SERDE, LAZY_SERDE, ORC_IO, PARQUET_IO, TEXT_IO, QueryFailed,
+                                           QueryResult, _format_value, arrow_type, hive_type_of)
 
 
 class WriteStatements:
@@ -100,7 +100,8 @@ class WriteStatements:
         data = _insert_columns(data, data_columns + key_columns, match.group(2))
         params = {**table.get("Parameters", {}), **descriptor.get("SerdeInfo", {}).get("Parameters", {})}
         library = descriptor.get("SerdeInfo", {}).get("SerializationLibrary", "").lower()
-        fmt = "PARQUET" if "parquet" in library else "JSON" if "json" in library else "TEXTFILE"
+        fmt = ("PARQUET" if "parquet" in library else "ORC" if library.endswith("orcserde") else
+               "JSON" if "json" in library else "TEXTFILE")
         files: list[str] = []
         written = self._write(data, descriptor["Location"].rstrip("/") + "/", fmt, keys,
                               params.get("field.delim", ","), None, unique=True, files=files)
@@ -178,6 +179,9 @@ class WriteStatements:
             input_format, output_format, library = PARQUET_IO
             serde_params: dict[str, str] = {"serialization.format": "1"}
             classification = "parquet"
+        elif fmt == "ORC":
+            input_format, output_format, library = ORC_IO
+            serde_params, classification = {}, "orc"
         elif fmt == "JSON":
             input_format, output_format = TEXT_IO
             library, serde_params, classification = JSON_SERDE, {}, "json"
@@ -198,7 +202,7 @@ class WriteStatements:
         }
 
 
-FORMATS = ("PARQUET", "JSON", "TEXTFILE")
+FORMATS = ("PARQUET", "ORC", "JSON", "TEXTFILE")
 
 
 def _insert_columns(data: Any, targets: list[tuple[str, str]], column_list: str | None) -> Any:
@@ -284,9 +288,9 @@ def _arrow_trino_name(arrow: Any) -> str:
 def _output_format(props: dict[str, str], default: str) -> str:
     """The ``format`` property of a CTAS or UNLOAD, checked before the query runs."""
     fmt = (props.get("format") or default).upper()
-    if fmt in ("ORC", "AVRO"):
+    if fmt == "AVRO":
         raise QueryFailed(f"NOT_SUPPORTED: format = '{fmt}' is not emulated by the sandbox's Athena (it writes "
-                          "PARQUET, JSON and TEXTFILE)")
+                          "PARQUET, ORC, JSON and TEXTFILE)")
     if fmt not in FORMATS:
         raise QueryFailed(f"INVALID_TABLE_PROPERTY: Unknown format: {props.get('format')} (supported: ORC, PARQUET, "
                           "AVRO, JSON, TEXTFILE)")
@@ -311,9 +315,9 @@ def _delimiter(props: dict[str, str], default: str = "\x01") -> str:
 
 
 def _default_compression(fmt: str) -> str:
-    """CTAS writes GZIP text and JSON files unless told otherwise ("Examples of CTAS queries"; Parquet: the
-    sandbox writes Snappy)."""
-    return "gzip" if fmt in ("TEXTFILE", "JSON") else "snappy"
+    """CTAS writes GZIP text and JSON files and ZLIB ORC unless told otherwise ("Examples of CTAS queries";
+    Parquet: the sandbox writes Snappy)."""
+    return "gzip" if fmt in ("TEXTFILE", "JSON") else "zlib" if fmt == "ORC" else "snappy"
 
 
 def _encode(table: Any, fmt: str, delimiter: str, compression: str | None) -> tuple[bytes, str]:
@@ -325,6 +329,13 @@ def _encode(table: Any, fmt: str, delimiter: str, compression: str | None) -> tu
         buf = io.BytesIO()
         pq.write_table(table, buf, compression=(compression or "snappy").lower())
         return buf.getvalue(), ".parquet"
+    if fmt == "ORC":
+        import pyarrow.orc as orc
+
+        buf = io.BytesIO()
+        kind = (compression or "zlib").lower()
+        orc.write_table(table, buf, compression="uncompressed" if kind == "none" else kind)
+        return buf.getvalue(), ".orc"
     if fmt == "JSON":
         import json
 
