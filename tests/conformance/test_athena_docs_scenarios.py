@@ -369,3 +369,35 @@ def test_injected_partition_projection_takes_values_from_the_where_clause(docs):
                           "GROUP BY device ORDER BY device", out)
     assert rows[1:] == [["sensor-a", "3"], ["sensor-b", "5"]]
     assert fails(athena, "SELECT count(*) FROM readings", out).startswith("CONSTRAINT_VIOLATION")
+
+
+def test_regex_serde_log_table_and_null_format(docs):
+    """Source: "Query Application Load Balancer logs" (ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.RegexSerDe'
+    with 'input.regex', more than nine groups; a line that does not match gives NULLs) and "LazySimpleSerDe for CSV,
+    TSV, and custom-delimited files" ('serialization.null.format'). A RegexSerDe table used to be read as CSV and
+    fail with HIVE_BAD_DATA."""
+    athena, s3, bucket, out = docs["athena"], docs["s3"], docs["bucket"], docs["output"]
+    lines = ["2024-01-05T23:39:43Z 10.0.0.1:2817 GET /index.html 200 512 0.004 a b c d e",
+             "2024-01-05T23:40:01Z 10.0.0.2:3001 POST /api/orders 500 17 0.120 a b c d e",
+             "garbage line"]
+    s3.put_object(Bucket=bucket, Key="weblogs/2024/01/05/log.txt", Body=("\n".join(lines) + "\n").encode())
+    run(athena, f"""CREATE EXTERNAL TABLE weblogs (time string, client_ip string, client_port int, verb string,
+        url string, status int, bytes bigint, duration double, c1 string, c2 string, c3 string, c4 string,
+        c5 string)
+        ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.RegexSerDe'
+        WITH SERDEPROPERTIES ('serialization.format' = '1',
+          'input.regex' = '([^ ]*) ([^ ]*):([0-9]*) ([A-Z]+) ([^ ]*) ([0-9]*) ([0-9]*) ([-.0-9]*) (.) (.) (.) (.) (.)')
+        LOCATION 's3://{bucket}/weblogs/'""", out)
+    _, rows = run(athena, "SELECT client_ip, client_port, verb, url, status, bytes, duration, c5 FROM weblogs "
+                          "ORDER BY time NULLS LAST", out)
+    assert rows[1:] == [["10.0.0.1", "2817", "GET", "/index.html", "200", "512", "0.004", "e"],
+                        ["10.0.0.2", "3001", "POST", "/api/orders", "500", "17", "0.12", "e"],
+                        [None] * 8]
+    _, rows = run(athena, "SELECT count(*) FROM weblogs WHERE status >= 500", out)
+    assert rows[1] == ["1"]
+
+    s3.put_object(Bucket=bucket, Key="scores/s.tsv", Body=b"1\tNA\n2\t7\n")
+    run(athena, f"""CREATE EXTERNAL TABLE scores (id int, score string) ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\t'
+        LOCATION 's3://{bucket}/scores/' TBLPROPERTIES ('serialization.null.format' = 'NA')""", out)
+    _, rows = run(athena, "SELECT id, score FROM scores ORDER BY id", out)
+    assert rows[1:] == [["1", None], ["2", "7"]]

@@ -9,6 +9,7 @@ filters into the dataset, so fragments of partitions that cannot match are never
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -272,6 +273,42 @@ def _remember(key: tuple[Any, ...], fingerprint: Any, dataset: Any, counter: _Sc
     counter.leases.append(entry)
 
 
+REGEX_LINE = "__line"
+_DUCK_TYPES = {"string": "VARCHAR", "varchar": "VARCHAR", "char": "VARCHAR", "int": "INTEGER", "integer": "INTEGER",
+               "bigint": "BIGINT", "smallint": "SMALLINT", "tinyint": "TINYINT", "double": "DOUBLE",
+               "float": "FLOAT", "real": "FLOAT", "boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMP"}
+
+
+def is_regex_table(table: dict[str, Any]) -> bool:
+    library = table.get("StorageDescriptor", {}).get("SerdeInfo", {}).get("SerializationLibrary", "") or ""
+    return library.lower().endswith("regexserde")
+
+
+def regex_select(table: dict[str, Any], source: str, extra: tuple[str, ...] = ()) -> str:
+    """The SELECT that cuts a RegexSerDe table's columns out of each line of ``source``: group i of
+    ``input.regex`` is column i; a line the regex does not match whole gives NULLs (Hive's RegexSerDe).
+    ``extra`` columns (partition keys, pseudo-columns) pass through, so filters on them still prune files."""
+    descriptor = table.get("StorageDescriptor", {})
+    pattern = (descriptor.get("SerdeInfo", {}).get("Parameters", {}) or {}).get("input.regex")
+    if not pattern:
+        raise QueryFailed("HIVE_INVALID_METADATA: a RegexSerDe table needs the SERDEPROPERTIES 'input.regex'")
+    literal = "'" + pattern.replace("'", "''") + "'"
+    columns = descriptor.get("Columns", [])
+    names = ", ".join(f"'g{i}'" for i in range(1, len(columns) + 1))
+    out = []
+    for index, column in enumerate(columns, start=1):
+        kind = column["Type"].strip().lower()
+        duck = _DUCK_TYPES.get(re.split(r"[(<]", kind, maxsplit=1)[0], "VARCHAR")
+        if kind.startswith("decimal"):
+            duck = kind.upper()
+        value = f'CASE WHEN "__matched" THEN "__groups".g{index} END'
+        out.append(f'TRY_CAST({value} AS {duck}) AS "{column["Name"].lower()}"')
+    passed = [f'"{k["Name"].lower()}"' for k in table.get("PartitionKeys", [])] + [f'"{c}"' for c in extra]
+    inner = ", ".join([f'regexp_full_match("{REGEX_LINE}", {literal}) AS "__matched"',
+                       f'regexp_extract("{REGEX_LINE}", {literal}, [{names}]) AS "__groups"', *passed])
+    return f"SELECT {', '.join(out + passed)} FROM (SELECT {inner} FROM {source})"
+
+
 def _table_files(catalog: Catalog, lake: Any, database: str, name: str, table: dict[str, Any],
                  partition_keys: list[tuple[str, str]],
                  injected: dict[str, list[str]] | None = None) -> list[tuple[DataFile, tuple[str, ...]]]:
@@ -354,6 +391,8 @@ def _build_dataset(lake: Any, table: dict[str, Any], partition_keys: list[tuple[
     params = {**table.get("Parameters", {}), **descriptor.get("Parameters", {}), **serde.get("Parameters", {})}
     classification = (params.get("classification") or "").lower()
     filesystem = _lake_filesystem(lake, counter)
+    if is_regex_table(table):  # RegexSerDe: each line whole, the columns are cut out by the query's view
+        columns, params = [(REGEX_LINE, "string")], {**params, "field.delim": "\x1f"}
     column_types = {n: arrow_type(t) for n, t in columns}
 
     if "parquet" in library.lower() or "parquet" in input_format.lower() or classification == "parquet":
@@ -371,11 +410,16 @@ def _build_dataset(lake: Any, table: dict[str, Any], partition_keys: list[tuple[
         delimiter = params.get("field.delim") or params.get("separatorChar") or params.get("delimiter") or ","
         skip = int(params.get("skip.header.line.count", "0") or 0)
         quoted = library == OPEN_CSV_SERDE
+        null_format = params.get("serialization.null.format")
+        nulls = ["", "\\N"] if not quoted else ["\\N"]
+        if null_format is not None:  # the table's NULL spelling is NULL for strings too ('' stays '' elsewhere)
+            nulls = [null_format, ""] if null_format != "" else [""]
         fmt = ds.CsvFileFormat(
             parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"' if quoted else False),
             read_options=pacsv.ReadOptions(column_names=[n for n, _ in columns], skip_rows=skip),
-            convert_options=pacsv.ConvertOptions(column_types=column_types, strings_can_be_null=False,
-                                                 null_values=["", "\\N"] if not quoted else ["\\N"]))
+            convert_options=pacsv.ConvertOptions(column_types=column_types,
+                                                 strings_can_be_null=null_format is not None,
+                                                 null_values=nulls))
         kind = "text"
 
     def fragment(file: DataFile, values: tuple[str, ...]) -> Any:

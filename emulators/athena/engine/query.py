@@ -14,7 +14,7 @@ from typing import Any
 from emulators.athena import functions
 from emulators.athena.engine.alter import AlterStatements
 from emulators.athena.engine.ddl import DdlStatements
-from emulators.athena.engine.lake import PSEUDO_COLUMNS, table_dataset
+from emulators.athena.engine.lake import PSEUDO_COLUMNS, is_regex_table, regex_select, table_dataset
 from emulators.athena.engine.metadata import partitions_table, register_information_schema
 from emulators.athena.engine.sql import (_clean_error, _ColumnKinds, _discard, _fresh_connection, _referenced_tables,
                                          _translate, athena_column_names)
@@ -155,10 +155,18 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
             dataset = table_dataset(self.catalog, self.lake, db, name, counter, pseudo, table, reuse=True,
                                     query=getattr(self, "query_text", ""))
             con.register(alias, dataset)
-            schema += f'CREATE OR REPLACE VIEW "{db}"."{name}" AS SELECT * FROM "{alias}"; '
-            source = f'"{alias}"'
-            if kinds is not None:
-                kinds.add_schema(dataset.schema)
+            if is_regex_table(table):  # RegexSerDe: the columns are the regex's groups of each line
+                select = regex_select(table, f'"{alias}"', PSEUDO_COLUMNS if pseudo else ())
+                schema += f'CREATE OR REPLACE VIEW "{db}"."{name}" AS {select}; '
+                con.execute(schema)
+                schema, source = "", f'"{db}"."{name}"'
+                if kinds is not None:
+                    kinds.add_schema(con.sql(f'SELECT * FROM {source} LIMIT 0').to_arrow_table().schema)
+            else:
+                schema += f'CREATE OR REPLACE VIEW "{db}"."{name}" AS SELECT * FROM "{alias}"; '
+                source = f'"{alias}"'
+                if kinds is not None:
+                    kinds.add_schema(dataset.schema)
         if db == database and not within:
             schema += f'CREATE OR REPLACE VIEW main."{name}" AS SELECT * FROM {source}; '
         if schema:
