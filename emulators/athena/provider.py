@@ -122,6 +122,11 @@ def _run_query(account_id: str, region: str, exec_id: str) -> None:
     try:
         if resolved is not None and resolved.error:
             raise QueryFailed(resolved.error)
+        catalog = context.get("Catalog")
+        if catalog and catalog.lower() != "awsdatacatalog":
+            kind = "is not emulated by the sandbox (federated and other data catalogs are not; AwsDataCatalog, the " \
+                   "Glue Data Catalog, is)" if catalog in backend.data_catalogs else "does not exist"
+            raise QueryFailed(f"CATALOG_NOT_FOUND: line 1:1: Catalog '{catalog.lower()}' {kind}")
         if sql is None:  # PREPARE / DEALLOCATE PREPARE: done when the query was started
             result = QueryResult([], [], "DDL", header=False)
         elif _read_only(sql):

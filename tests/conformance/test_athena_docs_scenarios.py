@@ -401,3 +401,18 @@ def test_regex_serde_log_table_and_null_format(docs):
         LOCATION 's3://{bucket}/scores/' TBLPROPERTIES ('serialization.null.format' = 'NA')""", out)
     _, rows = run(athena, "SELECT id, score FROM scores ORDER BY id", out)
     assert rows[1:] == [["1", None], ["2", "7"]]
+
+
+def test_query_execution_context_catalog(docs):
+    """Source: API reference, QueryExecutionContext (Catalog): AwsDataCatalog is the Glue Data Catalog; a catalog
+    that does not exist fails the query with CATALOG_NOT_FOUND instead of silently reading Glue."""
+    athena, out = docs["athena"], docs["output"]
+    context = {"Database": "docs", "Catalog": "AwsDataCatalog"}
+    qid = athena.start_query_execution(QueryString="SELECT count(*) FROM sales", QueryExecutionContext=context,
+                                       ResultConfiguration={"OutputLocation": out})["QueryExecutionId"]
+    assert wait(athena, qid)["Status"]["State"] == "SUCCEEDED"
+    qid = athena.start_query_execution(QueryString="SELECT count(*) FROM sales",
+                                       QueryExecutionContext={"Database": "docs", "Catalog": "no_such_catalog"},
+                                       ResultConfiguration={"OutputLocation": out})["QueryExecutionId"]
+    status = wait(athena, qid)["Status"]
+    assert status["State"] == "FAILED" and status["StateChangeReason"].startswith("CATALOG_NOT_FOUND")
