@@ -416,3 +416,14 @@ def test_query_execution_context_catalog(docs):
                                        ResultConfiguration={"OutputLocation": out})["QueryExecutionId"]
     status = wait(athena, qid)["Status"]
     assert status["State"] == "FAILED" and status["StateChangeReason"].startswith("CATALOG_NOT_FOUND")
+
+
+def test_row_level_changes_say_iceberg_is_not_emulated(docs):
+    """Source: "UPDATE", "DELETE", "MERGE INTO", "OPTIMIZE" and "VACUUM" (Iceberg tables only): the query fails with
+    NOT_SUPPORTED naming Iceberg, not with a parse error about the first word."""
+    athena, out = docs["athena"], docs["output"]
+    for sql in ("UPDATE sales SET amount = 0 WHERE id = 1", "DELETE FROM sales WHERE id = 1",
+                "MERGE INTO sales t USING sales s ON t.id = s.id WHEN MATCHED THEN DELETE",
+                "OPTIMIZE sales REWRITE DATA USING BIN_PACK", "VACUUM sales"):
+        reason = fails(athena, sql, out)
+        assert reason.startswith("NOT_SUPPORTED") and "Iceberg" in reason, reason

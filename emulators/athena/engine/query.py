@@ -73,6 +73,10 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
             return self.unload(statement, database)
         if head == "EXPLAIN":
             return self.explain(statement, database)
+        if head in ("UPDATE", "DELETE", "MERGE", "OPTIMIZE", "VACUUM"):
+            raise QueryFailed(f"NOT_SUPPORTED: {head} needs an Apache Iceberg table, and the sandbox's Athena does not "
+                              "emulate Iceberg tables (their rows cannot be modified in place here; rewrite the data "
+                              "with CTAS or INSERT INTO instead)")
         known = ("ALTER", "CREATE", "DESCRIBE", "DROP", "EXPLAIN", "INSERT", "MSCK", "SELECT", "SHOW", "UNLOAD", "WITH")
         if head not in known:
             raise QueryFailed(f"line 1:1: mismatched input '{words[0]}'. Expecting: "
