@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from emulators.athena.timezones import at_time_zone
 from emulators.core.sqlguard import DUCKDB_ONLY_FUNCTIONS
 
 # Presto/MySQL date format letters -> strftime
@@ -541,7 +542,7 @@ def to_duckdb(sql: str, columns: Columns | None = None) -> str:
     sql = _rewrite_calls(sql, "try_cast", _cast("try_cast"))
     sql = _rewrite_calls(sql, "cast", _cast("cast"))
     # __duck_f( marks DuckDB's own f where Athena's f of the same name is renamed to trino_f
-    return _rename_calls(sql).replace("__duck_", "")
+    return at_time_zone(_rename_calls(sql).replace("__duck_", ""))
 
 
 def _listagg(sql: str) -> str:

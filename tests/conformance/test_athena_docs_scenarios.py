@@ -427,3 +427,12 @@ def test_row_level_changes_say_iceberg_is_not_emulated(docs):
                 "OPTIMIZE sales REWRITE DATA USING BIN_PACK", "VACUUM sales"):
         reason = fails(athena, sql, out)
         assert reason.startswith("NOT_SUPPORTED") and "Iceberg" in reason, reason
+
+
+def test_at_time_zone_reads_a_timestamp_in_utc(docs):
+    """Source: "Athena engine version 3 functions" / Trino's AT TIME ZONE: a TIMESTAMP without a zone is read in
+    the session zone (UTC) and shown at the wall-clock time of the target zone (10:00 UTC is 05:00 in New York;
+    the sandbox answered 15:00, reading 10:00 as New York time). DuckDB keeps no zone, so no zone is printed."""
+    _, rows = run(docs["athena"], "SELECT TIMESTAMP '2024-01-01 10:00:00' AT TIME ZONE 'America/New_York' AS ny",
+                  docs["output"])
+    assert rows[1][0].startswith("2024-01-01 05:00:00.000")
