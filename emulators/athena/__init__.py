@@ -80,9 +80,10 @@ Text tables read as Athena's SerDes do: LazySimpleSerDe does not understand
 quotes (a row with more fields than columns fails with a hint to use
 OpenCSVSerde, where Athena would silently split it), OpenCSVSerde does;
 ``serialization.null.format`` names the NULL spelling. RegexSerDe tables (the
-load balancer and web log pages) cut each line with ``input.regex`` (DuckDB's RE2
-underneath, so Java-only regex syntax such as possessive quantifiers is refused); a
-line the regex does not match whole gives NULLs.
+load balancer and CloudFront log pages) cut each line with ``input.regex`` (Python's
+``re``, which reads Java's syntax: lookaheads, lazy and possessive quantifiers); a
+line the regex does not match whole gives NULLs. SERDEPROPERTIES may be quoted
+with ' or ".
 
 Views: ``CREATE [OR REPLACE] VIEW`` binds the query once (its columns), stores the
 view in the Glue catalog as Athena does (``TableType`` VIRTUAL_VIEW, the SQL in

@@ -396,6 +396,15 @@ def test_regex_serde_log_table_and_null_format(docs):
     _, rows = run(athena, "SELECT count(*) FROM weblogs WHERE status >= 500", out)
     assert rows[1] == ["1"]
 
+    # "Query Amazon CloudFront logs": double-quoted SERDEPROPERTIES and a Java regex lookahead (RE2 has none)
+    s3.put_object(Bucket=bucket, Key="cf/log", Body=b"#Version: 1.0\n2014-07-05\t20:00:09\tDFW3\t4260\n")
+    run(athena, f"""CREATE EXTERNAL TABLE cf_logs (`Date` DATE, Time STRING, Location STRING, Bytes INT)
+        ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.RegexSerDe'
+        WITH SERDEPROPERTIES ("input.regex" = "^(?!#)([^ ]+)\\\\s+([^ ]+)\\\\s+([^ ]+)\\\\s+([^ ]+)$")
+        LOCATION 's3://{bucket}/cf/'""", out)
+    _, rows = run(athena, "SELECT \"date\", location, bytes FROM cf_logs WHERE \"date\" IS NOT NULL", out)
+    assert rows[1:] == [["2014-07-05", "DFW3", "4260"]]
+
     s3.put_object(Bucket=bucket, Key="scores/s.tsv", Body=b"1\tNA\n2\t7\n")
     run(athena, f"""CREATE EXTERNAL TABLE scores (id int, score string) ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\t'
         LOCATION 's3://{bucket}/scores/' TBLPROPERTIES ('serialization.null.format' = 'NA')""", out)

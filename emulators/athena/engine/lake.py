@@ -284,28 +284,50 @@ def is_regex_table(table: dict[str, Any]) -> bool:
     return library.lower().endswith("regexserde")
 
 
-def regex_select(table: dict[str, Any], source: str, extra: tuple[str, ...] = ()) -> str:
-    """The SELECT that cuts a RegexSerDe table's columns out of each line of ``source``: group i of
-    ``input.regex`` is column i; a line the regex does not match whole gives NULLs (Hive's RegexSerDe).
-    ``extra`` columns (partition keys, pseudo-columns) pass through, so filters on them still prune files."""
+def regex_splitter(table: dict[str, Any]) -> Any:
+    """A vectorised DuckDB function (Arrow strings in, lists of group strings out) for a RegexSerDe table:
+    Python's ``re`` reads Java's regex syntax as Hive does (lookaheads, lazy and possessive quantifiers,
+    which DuckDB's RE2 refuses); a line the regex does not match whole gives NULL."""
     descriptor = table.get("StorageDescriptor", {})
-    pattern = (descriptor.get("SerdeInfo", {}).get("Parameters", {}) or {}).get("input.regex")
+    serde = descriptor.get("SerdeInfo", {}).get("Parameters", {}) or {}
+    pattern = serde.get("input.regex")
     if not pattern:
         raise QueryFailed("HIVE_INVALID_METADATA: a RegexSerDe table needs the SERDEPROPERTIES 'input.regex'")
-    literal = "'" + pattern.replace("'", "''") + "'"
-    columns = descriptor.get("Columns", [])
-    names = ", ".join(f"'g{i}'" for i in range(1, len(columns) + 1))
+    flags = re.IGNORECASE if str(serde.get("input.regex.case.insensitive", "")).lower() == "true" else 0
+    try:
+        compiled = re.compile(pattern, flags)
+    except re.error as exc:
+        raise QueryFailed(f"HIVE_INVALID_METADATA: input.regex {pattern!r} is not a valid regular expression: {exc}")
+    width = len(descriptor.get("Columns", []))
+
+    def split(lines: Any) -> Any:
+        import pyarrow as pa
+
+        out = []
+        for line in lines.to_pylist():
+            match = compiled.fullmatch(line) if line is not None else None
+            if match is None:
+                out.append(None)
+            else:
+                groups = list(match.groups())
+                out.append((groups + [None] * width)[:width])
+        return pa.array(out, pa.list_(pa.string()))
+    return split
+
+
+def regex_select(table: dict[str, Any], source: str, function: str, extra: tuple[str, ...] = ()) -> str:
+    """The SELECT that cuts a RegexSerDe table's columns out of each line of ``source`` with ``function`` (see
+    :func:`regex_splitter`): group i of ``input.regex`` is column i. ``extra`` columns (partition keys,
+    pseudo-columns) pass through, so filters on them still prune files."""
     out = []
-    for index, column in enumerate(columns, start=1):
+    for index, column in enumerate(table.get("StorageDescriptor", {}).get("Columns", []), start=1):
         kind = column["Type"].strip().lower()
         duck = _DUCK_TYPES.get(re.split(r"[(<]", kind, maxsplit=1)[0], "VARCHAR")
         if kind.startswith("decimal"):
             duck = kind.upper()
-        value = f'CASE WHEN "__matched" THEN "__groups".g{index} END'
-        out.append(f'TRY_CAST({value} AS {duck}) AS "{column["Name"].lower()}"')
+        out.append(f'TRY_CAST("__groups"[{index}] AS {duck}) AS "{column["Name"].lower()}"')
     passed = [f'"{k["Name"].lower()}"' for k in table.get("PartitionKeys", [])] + [f'"{c}"' for c in extra]
-    inner = ", ".join([f'regexp_full_match("{REGEX_LINE}", {literal}) AS "__matched"',
-                       f'regexp_extract("{REGEX_LINE}", {literal}, [{names}]) AS "__groups"', *passed])
+    inner = ", ".join([f'{function}("{REGEX_LINE}") AS "__groups"', *passed])
     return f"SELECT {', '.join(out + passed)} FROM (SELECT {inner} FROM {source})"
 
 

@@ -14,7 +14,8 @@ from typing import Any
 from emulators.athena import functions
 from emulators.athena.engine.alter import AlterStatements
 from emulators.athena.engine.ddl import DdlStatements
-from emulators.athena.engine.lake import PSEUDO_COLUMNS, is_regex_table, regex_select, table_dataset
+from emulators.athena.engine.lake import (PSEUDO_COLUMNS, is_regex_table, regex_select, regex_splitter,
+                                           table_dataset)
 from emulators.athena.engine.metadata import partitions_table, register_information_schema
 from emulators.athena.engine.sql import (_clean_error, _ColumnKinds, _discard, _fresh_connection, _referenced_tables,
                                          _translate, athena_column_names)
@@ -160,7 +161,10 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
                                     query=getattr(self, "query_text", ""))
             con.register(alias, dataset)
             if is_regex_table(table):  # RegexSerDe: the columns are the regex's groups of each line
-                select = regex_select(table, f'"{alias}"', PSEUDO_COLUMNS if pseudo else ())
+                function = f"__regex{alias}"
+                con.create_function(function, regex_splitter(table), [duckdb.sqltype("VARCHAR")],
+                                    duckdb.sqltype("VARCHAR[]"), type="arrow", null_handling="special")
+                select = regex_select(table, f'"{alias}"', function, PSEUDO_COLUMNS if pseudo else ())
                 schema += f'CREATE OR REPLACE VIEW "{db}"."{name}" AS {select}; '
                 con.execute(schema)
                 schema, source = "", f'"{db}"."{name}"'
