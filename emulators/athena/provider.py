@@ -95,7 +95,9 @@ class SandboxAthenaBackend(AthenaBackend):  # type: ignore[misc, valid-type]
 
 def _statement_type(query: str) -> str:
     head = query.strip().split(None, 1)[0].upper() if query.strip() else ""
-    if head in ("CREATE", "DROP", "ALTER", "MSCK", "SHOW", "DESCRIBE", "DESC"):
+    if head in ("SHOW", "DESCRIBE", "DESC", "EXPLAIN"):
+        return "UTILITY"
+    if head in ("CREATE", "DROP", "ALTER", "MSCK"):
         return "DDL"
     return "DML"
 
@@ -170,7 +172,7 @@ def _run_query(account_id: str, region: str, exec_id: str) -> None:
         if result is not None:
             execution.substatement = result.substatement
             execution.statement_type = result.statement_type
-            if not result.header and result.statement_type == "DDL":
+            if not result.header and result.statement_type != "DML":  # DDL and UTILITY answers are .txt
                 execution.config["OutputLocation"] = output[:-4] + ".txt"
             execution.result_columns = result.columns
             execution.result_header = result.header

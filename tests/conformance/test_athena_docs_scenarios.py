@@ -445,3 +445,15 @@ def test_at_time_zone_reads_a_timestamp_in_utc(docs):
     _, rows = run(docs["athena"], "SELECT TIMESTAMP '2024-01-01 10:00:00' AT TIME ZONE 'America/New_York' AS ny",
                   docs["output"])
     assert rows[1][0].startswith("2024-01-01 05:00:00.000")
+
+
+def test_show_and_describe_are_utility_statements(docs):
+    """Source: API reference, QueryExecution.StatementType ("UTILITY indicates query statements other than DDL and
+    DML, such as SHOW CREATE TABLE, or DESCRIBE TABLE"): their answers stay header-less .txt files."""
+    athena, out = docs["athena"], docs["output"]
+    for sql in ("SHOW CREATE TABLE sales", "DESCRIBE sales", "SHOW TABLES", "SHOW COLUMNS IN sales"):
+        execution, rows = run(athena, sql, out)
+        assert execution["StatementType"] == "UTILITY", sql
+        assert execution["ResultConfiguration"]["OutputLocation"].endswith(".txt") and rows, sql
+    execution, _ = run(athena, "CREATE EXTERNAL TABLE IF NOT EXISTS sales (id int) LOCATION 's3://x/y/'", out)
+    assert execution["StatementType"] == "DDL"

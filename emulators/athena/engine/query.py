@@ -64,10 +64,12 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
             return self.msck_repair(statement, database)
         if head == "ALTER" and second == "TABLE":
             return self.alter_table(statement, database)
-        if head == "SHOW":
-            return self.show(statement, database)
-        if head in ("DESCRIBE", "DESC"):
-            return self.describe(statement, database)
+        if head in ("SHOW", "DESCRIBE", "DESC"):
+            # UTILITY: "query statements other than DDL and DML, such as SHOW CREATE TABLE, or DESCRIBE TABLE"
+            # (API reference, QueryExecution.StatementType)
+            result = self.show(statement, database) if head == "SHOW" else self.describe(statement, database)
+            result.statement_type = "UTILITY"
+            return result
         if head == "INSERT":
             return self.insert_into(statement, database)
         if head == "UNLOAD":
