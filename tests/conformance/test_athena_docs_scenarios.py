@@ -457,3 +457,15 @@ def test_show_and_describe_are_utility_statements(docs):
         assert execution["ResultConfiguration"]["OutputLocation"].endswith(".txt") and rows, sql
     execution, _ = run(athena, "CREATE EXTERNAL TABLE IF NOT EXISTS sales (id int) LOCATION 's3://x/y/'", out)
     assert execution["StatementType"] == "DDL"
+
+
+def test_describe_view_describe_column_and_missing_schema(docs):
+    """Source: "DESCRIBE VIEW", "DESCRIBE" (DESCRIBE table_name col_name answers that column) and Trino's
+    SCHEMA_NOT_FOUND for a query on a database that does not exist."""
+    athena, out = docs["athena"], docs["output"]
+    run(athena, "CREATE OR REPLACE VIEW city_counts AS SELECT city, count(*) AS n FROM sales GROUP BY city", out)
+    _, rows = run(athena, "DESCRIBE VIEW city_counts", out)
+    assert [r[0].split("\t")[0] for r in rows if r[0]] == ["city", "n"]
+    _, rows = run(athena, "DESCRIBE sales amount", out)
+    assert rows == [["amount\tdouble\t"]]
+    assert fails(athena, "SELECT * FROM no_such_db.sales", out).startswith("SCHEMA_NOT_FOUND")

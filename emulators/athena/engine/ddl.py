@@ -299,9 +299,23 @@ class DdlStatements:
         raise QueryFailed(f"line 1:1: {text[:40]} is not supported by the sandbox")
 
     def describe(self, sql: str, database: str) -> QueryResult:
-        match = re.match(r"(?:DESCRIBE|DESC)\s+(?:FORMATTED\s+|EXTENDED\s+)?([`\"\w.-]+)", sql, re.I)
+        match = re.match(r"(?:DESCRIBE|DESC)\s+(?:FORMATTED\s+|EXTENDED\s+|VIEW\s+)?([`\"\w.-]+)(?:\s+([`\"\w]+))?\s*$",
+                         sql.strip(), re.I)
+        if not match:
+            raise QueryFailed("line 1:1: DESCRIBE needs a table name (and optionally one column)")
         db, name = _qualified(match.group(1), database)
         table = self._require_table(db, name)
+        if re.match(r"(?:DESCRIBE|DESC)\s+VIEW\s", sql.strip(), re.I) and table.get("TableType") != "VIRTUAL_VIEW":
+            raise QueryFailed(f"line 1:1: View 'awsdatacatalog.{db}.{name}' does not exist")
+        if match.group(2):  # DESCRIBE table column: that column alone
+            wanted = match.group(2).strip('`"').lower()
+            found = [c for c in table["StorageDescriptor"]["Columns"] + table.get("PartitionKeys", [])
+                     if c["Name"].lower() == wanted]
+            if not found:
+                raise QueryFailed(f"FAILED: SemanticException [Error 10002]: Invalid column reference {wanted}")
+            return QueryResult([("col_name", "string"), ("data_type", "string"), ("comment", "string")],
+                               [[f"{found[0]['Name']}\t{found[0]['Type']}\t{found[0].get('Comment', '')}"]], "DDL",
+                               header=False)
         rows = [[f"{c['Name']}\t{c['Type']}\t{c.get('Comment', '')}"] for c in table["StorageDescriptor"]["Columns"]]
         keys = table.get("PartitionKeys", [])
         rows += [[f"{k['Name']}\t{k['Type']}\t{k.get('Comment', '')}"] for k in keys]
