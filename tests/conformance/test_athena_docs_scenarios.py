@@ -469,3 +469,19 @@ def test_describe_view_describe_column_and_missing_schema(docs):
     _, rows = run(athena, "DESCRIBE sales amount", out)
     assert rows == [["amount\tdouble\t"]]
     assert fails(athena, "SELECT * FROM no_such_db.sales", out).startswith("SCHEMA_NOT_FOUND")
+
+
+def test_ctas_and_insert_write_at_most_100_partitions(docs):
+    """Source: "Use CTAS and INSERT INTO to work around the 100 partition limit": a CTAS that would write more than
+    100 partitions fails with HIVE_TOO_MANY_OPEN_PARTITIONS (and makes no table); writing them in batches of at most
+    100 with CTAS then INSERT INTO works."""
+    athena, out, glue = docs["athena"], docs["output"], docs["glue"]
+    source = "SELECT n AS value, n AS part FROM UNNEST(sequence(1, 150)) AS t(n)"
+    reason = fails(athena, f"CREATE TABLE many_parts WITH (partitioned_by = ARRAY['part']) AS {source}", out)
+    assert reason.startswith("HIVE_TOO_MANY_OPEN_PARTITIONS")
+    with pytest.raises(ClientError):
+        glue.get_table(DatabaseName="docs", Name="many_parts")
+    run(athena, f"CREATE TABLE many_parts WITH (partitioned_by = ARRAY['part']) AS {source} WHERE n <= 100", out)
+    run(athena, f"INSERT INTO many_parts {source} WHERE n > 100", out)
+    _, rows = run(athena, "SELECT count(*), count(DISTINCT part) FROM many_parts", out)
+    assert rows[1] == ["150", "150"]

@@ -150,6 +150,10 @@ class WriteStatements:
         groups: list[tuple[tuple[str, ...], Any]]
         if partitioned:
             keys = data.select(partitioned).group_by(partitioned).aggregate([]).to_pylist()
+            if len(keys) > MAX_PARTITIONS_WRITTEN:  # checked before any file is written
+                raise QueryFailed(f"HIVE_TOO_MANY_OPEN_PARTITIONS: Exceeded limit of {MAX_PARTITIONS_WRITTEN} open "
+                                  f"writers for partitions/buckets (the query writes {len(keys)} partitions; see "
+                                  "\"Use CTAS and INSERT INTO to work around the 100 partition limit\")")
             groups = []
             for row in keys:
                 mask = None
@@ -197,12 +201,13 @@ class WriteStatements:
                 "SerdeInfo": {"SerializationLibrary": library, "Parameters": serde_params},
                 "Compressed": False, "Parameters": {},
             },
-            "PartitionKeys": [{"Name": f.name, "Type": "string"} for f in keys],
+            "PartitionKeys": [{"Name": f.name, "Type": hive_type_of(f.type)} for f in keys],
             "Parameters": {"EXTERNAL": "TRUE", "classification": classification, "has_encrypted_data": "false"},
         }
 
 
 FORMATS = ("PARQUET", "ORC", "JSON", "TEXTFILE")
+MAX_PARTITIONS_WRITTEN = 100  # CTAS, INSERT INTO and UNLOAD write at most 100 partitions per query
 
 
 def _insert_columns(data: Any, targets: list[tuple[str, str]], column_list: str | None) -> Any:
