@@ -68,7 +68,8 @@ CREATE TABLE/TBLPROPERTIES, DESCRIBE; CTAS (format PARQUET/ORC/JSON/TEXTFILE, ex
 partitioned_by, field_delimiter, write_compression, WITH NO DATA; text and JSON GZIP-compressed and
 text \001-delimited by default as on Athena; AVRO fails with NOT_SUPPORTED), INSERT INTO
 (an optional column list, the others NULL; values cast to the table's types, a type Trino would not
-coerce fails with TYPE_MISMATCH before anything is written) and UNLOAD.
+coerce fails with TYPE_MISMATCH before anything is written) and UNLOAD; each writes at most 100
+partitions (HIVE_TOO_MANY_OPEN_PARTITIONS beyond, as on Athena).
 
 Partition projection (``projection.*`` table properties: enum, integer, date
 ranges with NOW offsets, ``storage.location.template``) computes partitions
