@@ -84,7 +84,9 @@ OpenCSVSerde, where Athena would silently split it), OpenCSVSerde does;
 load balancer and CloudFront log pages) cut each line with ``input.regex`` (Python's
 ``re``, which reads Java's syntax: lookaheads, lazy and possessive quantifiers); a
 line the regex does not match whole gives NULLs. SERDEPROPERTIES may be quoted
-with ' or ".
+with ' or ". The JSON SerDes (OpenX and Hive) match keys ignoring case, read
+``mapping.<column>``, and with ``ignore.malformed.json`` read a malformed line as
+NULLs (without it the query fails with HIVE_CURSOR_ERROR).
 
 Views: ``CREATE [OR REPLACE] VIEW`` binds the query once (its columns), stores the
 view in the Glue catalog as Athena does (``TableType`` VIRTUAL_VIEW, the SQL in

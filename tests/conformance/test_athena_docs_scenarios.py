@@ -485,3 +485,21 @@ def test_ctas_and_insert_write_at_most_100_partitions(docs):
     run(athena, f"INSERT INTO many_parts {source} WHERE n > 100", out)
     _, rows = run(athena, "SELECT count(*), count(DISTINCT part) FROM many_parts", out)
     assert rows[1] == ["150", "150"]
+
+
+def test_json_serde_case_mapping_and_malformed_lines(docs):
+    """Source: "JSON SerDe libraries" / "OpenX JSON SerDe" (keys match columns ignoring case; 'mapping.<column>';
+    'ignore.malformed.json' = 'true' reads a malformed line as NULLs, without it the query fails with
+    HIVE_CURSOR_ERROR instead of a Python traceback)."""
+    athena, s3, bucket, out = docs["athena"], docs["s3"], docs["bucket"], docs["output"]
+    body = b'{"Id": 1, "UserName": "a", "ts_text": "2024-01-01 00:00:00"}\n{not json\n{"ID": 2, "USERNAME": "b"}\n'
+    s3.put_object(Bucket=bucket, Key="events_json/e.json", Body=body)
+    run(athena, f"""CREATE EXTERNAL TABLE events_json (id int, username string, ts timestamp)
+        ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
+        WITH SERDEPROPERTIES ('ignore.malformed.json' = 'true', 'mapping.ts' = 'ts_text')
+        LOCATION 's3://{bucket}/events_json/'""", out)
+    _, rows = run(athena, "SELECT id, username, ts FROM events_json ORDER BY id", out)
+    assert rows[1:] == [["1", "a", "2024-01-01 00:00:00.000"], ["2", "b", None], [None, None, None]]
+    run(athena, f"""CREATE EXTERNAL TABLE events_strict (id int, username string)
+        ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION 's3://{bucket}/events_json/'""", out)
+    assert fails(athena, "SELECT * FROM events_strict", out).startswith("HIVE_CURSOR_ERROR: Row is not a valid JSON")

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulators.athena import projection
+from emulators.athena.engine.jsonserde import json_transform
 from emulators.athena.engine.types import OPEN_CSV_SERDE, Catalog, QueryFailed, _ScanCounter, arrow_type
 
 # -- the lake as a pyarrow filesystem ---------------------------------------------
 
-def _lake_filesystem(lake: Any, counter: _ScanCounter) -> Any:
+def _lake_filesystem(lake: Any, counter: _ScanCounter, transform: Any = None) -> Any:
     import pyarrow as pa
     import pyarrow.fs as pafs
 
@@ -51,10 +52,18 @@ def _lake_filesystem(lake: Any, counter: _ScanCounter) -> Any:
             return data
 
         def open_input_file(self, path: str) -> Any:
+            if transform is not None:
+                return self.open_input_stream(path)
             return pa.BufferReader(self._read(path))
 
         def open_input_stream(self, path: str) -> Any:
             data = self._read(path)
+            if transform is not None:  # the SerDe's view of the file (see jsonserde.py)
+                if path.endswith(".gz"):
+                    import gzip
+
+                    data = gzip.decompress(data)
+                return pa.BufferReader(transform(data, path))
             if path.endswith(".gz"):
                 return pa.CompressedInputStream(pa.BufferReader(data), "gzip")
             return pa.BufferReader(data)
@@ -414,7 +423,8 @@ def _build_dataset(lake: Any, table: dict[str, Any], partition_keys: list[tuple[
     input_format = descriptor.get("InputFormat", "") or ""
     params = {**table.get("Parameters", {}), **descriptor.get("Parameters", {}), **serde.get("Parameters", {})}
     classification = (params.get("classification") or "").lower()
-    filesystem = _lake_filesystem(lake, counter)
+    json_table = "json" in library.lower() or classification == "json"
+    filesystem = _lake_filesystem(lake, counter, json_transform(params) if json_table else None)
     if is_regex_table(table):  # RegexSerDe: each line whole, the columns are cut out by the query's view
         columns, params = [(REGEX_LINE, "string")], {**params, "field.delim": "\x1f"}
     column_types = {n: arrow_type(t) for n, t in columns}
@@ -425,7 +435,7 @@ def _build_dataset(lake: Any, table: dict[str, Any], partition_keys: list[tuple[
     elif ".orc." in input_format.lower() or library.lower().endswith("orcserde") or classification == "orc":
         fmt = ds.OrcFileFormat()
         kind = "orc"
-    elif "json" in library.lower() or classification == "json":
+    elif json_table:
         fmt = ds.JsonFileFormat(parse_options=pajson.ParseOptions(
             explicit_schema=pa.schema([(n, column_types[n]) for n, _ in columns]),
             unexpected_field_behavior="ignore"))

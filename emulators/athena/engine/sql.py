@@ -295,6 +295,13 @@ def _clean_error(exc: Exception, sql: str = "") -> str:
         line, column = position_of(sql, name)
         return (f"FUNCTION_NOT_FOUND: line {line}:{column}: Unexpected parameters ({mismatch.group(2).lower()}) "
                 f"for function {name}")
+    raised = re.search(r"QueryFailed: ([A-Z_]+: [^\n]*)", message)
+    if raised:  # an Athena error raised while Arrow read a file (a SerDe's)
+        return raised.group(1)
+    if "JSON parse error" in message:
+        detail = re.search(r"(JSON parse error[^.\n]*\.?[^\n]*?)(?:\. Detail|$)", message, re.M)
+        return ("HIVE_CURSOR_ERROR: Row is not a valid JSON Object - " + (detail.group(1) if detail else "")
+                + " (the table's 'ignore.malformed.json' = 'true' reads such lines as NULLs)")
     if "Binder Error" in message and "Referenced column" in message:
         column = re.search(r'Referenced column "?([^"\s]+)"? not found', message)
         if column:  # Athena's wording (DuckDB's candidate list kept as a hint)
