@@ -503,3 +503,24 @@ def test_json_serde_case_mapping_and_malformed_lines(docs):
     run(athena, f"""CREATE EXTERNAL TABLE events_strict (id int, username string)
         ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION 's3://{bucket}/events_json/'""", out)
     assert fails(athena, "SELECT * FROM events_strict", out).startswith("HIVE_CURSOR_ERROR: Row is not a valid JSON")
+
+
+def test_parquet_columns_match_ignoring_case_and_widen_to_the_table_type(docs):
+    """Source: "Schema updates and data formats" / Parquet tables (columns are read by name, case-insensitively;
+    the table's type is what queries see): a file written with UserId fills column userid (it read NULL), and files
+    written as int and as bigint both read as the table's bigint (a large value overflowed int)."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    athena, s3, bucket, out = docs["athena"], docs["s3"], docs["bucket"], docs["output"]
+    for key, table in (("a", pa.table({"UserId": pa.array([1], pa.int32()), "EventName": ["view"]})),
+                       ("b", pa.table({"UserId": pa.array([2 ** 40], pa.int64()), "EventName": ["buy"]}))):
+        buf = io.BytesIO()
+        pq.write_table(table, buf)
+        s3.put_object(Bucket=bucket, Key=f"clicks_pq/{key}.parquet", Body=buf.getvalue())
+    run(athena, f"CREATE EXTERNAL TABLE clicks_pq (userid bigint, eventname string) STORED AS PARQUET "
+                f"LOCATION 's3://{bucket}/clicks_pq/'", out)
+    _, rows = run(athena, "SELECT * FROM clicks_pq ORDER BY userid", out)
+    assert rows == [["userid", "eventname"], ["1", "view"], [str(2 ** 40), "buy"]]

@@ -408,6 +408,12 @@ def table_dataset(catalog: Catalog, lake: Any, database: str, name: str, counter
     return dataset
 
 
+def _numeric(arrow: Any) -> bool:
+    import pyarrow.types as pt
+
+    return bool(pt.is_integer(arrow) or pt.is_floating(arrow))
+
+
 def _build_dataset(lake: Any, table: dict[str, Any], partition_keys: list[tuple[str, str]],
                    files: list[tuple[DataFile, tuple[str, ...]]], counter: _ScanCounter, pseudo: bool) -> Any:
     import pyarrow as pa
@@ -475,7 +481,16 @@ def _build_dataset(lake: Any, table: dict[str, Any], partition_keys: list[tuple[
         by_name = {f.name.lower(): f for f in physical}
         for column, _ in columns:
             found = by_name.get(column)
-            fields.append(pa.field(column, found.type if found is not None else column_types[column]))
+            if found is None:
+                fields.append(pa.field(column, column_types[column]))
+                continue
+            kind_of = found.type
+            declared = column_types[column]
+            if _numeric(declared) and _numeric(kind_of):
+                kind_of = declared  # the table's type: files written as int and as bigint read alike
+            # the file's spelling (Parquet and ORC columns match ignoring case, as on Athena); the query's
+            # view names the column in lower case (see AthenaEngine._register)
+            fields.append(pa.field(found.name, kind_of))
     else:
         fields = [pa.field(n, column_types[n]) for n, _ in columns]
     fields += [pa.field(k, arrow_type(t)) for k, t in partition_keys]

@@ -172,6 +172,14 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
                 schema, source = "", f'"{db}"."{name}"'
                 if kinds is not None:
                     kinds.add_schema(con.sql(f'SELECT * FROM {source} LIMIT 0').to_arrow_table().schema)
+            elif any(n != n.lower() for n in dataset.schema.names):  # a file's column spelled UserId
+                columns = ", ".join(f'"{n}" AS "{n.lower()}"' if n != n.lower() else f'"{n}"'
+                                    for n in dataset.schema.names)
+                schema += f'CREATE OR REPLACE VIEW "{db}"."{name}" AS SELECT {columns} FROM "{alias}"; '
+                con.execute(schema)
+                schema, source = "", f'"{db}"."{name}"'
+                if kinds is not None:
+                    kinds.add_schema(con.sql(f'SELECT * FROM {source} LIMIT 0').to_arrow_table().schema)
             else:
                 schema += f'CREATE OR REPLACE VIEW "{db}"."{name}" AS SELECT * FROM "{alias}"; '
                 source = f'"{alias}"'
