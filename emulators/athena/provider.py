@@ -11,7 +11,8 @@ import threading
 import time
 from typing import Any
 
-from emulators.athena.engine import AthenaEngine, QueryFailed, QueryResult, ScanCounter, prepare_connections
+from emulators.athena.engine import (AthenaEngine, QueryFailed, QueryResult, ScanCounter, prepare_connections,
+                                     strip_leading_comments)
 from emulators.athena import saved
 from emulators.athena.listing import IndexedLake
 from emulators.core import moto_coupling, paging, ports
@@ -94,6 +95,7 @@ class SandboxAthenaBackend(AthenaBackend):  # type: ignore[misc, valid-type]
 
 
 def _statement_type(query: str) -> str:
+    query = strip_leading_comments(query)
     head = query.strip().split(None, 1)[0].upper() if query.strip() else ""
     if head in ("SHOW", "DESCRIBE", "DESC", "EXPLAIN"):
         return "UTILITY"
@@ -103,7 +105,7 @@ def _statement_type(query: str) -> str:
 
 
 def _read_only(query: str) -> bool:
-    words = query.strip().lstrip("(").split(None, 1)
+    words = strip_leading_comments(query).strip().lstrip("(").split(None, 1)
     return bool(words) and words[0].upper() in ("SELECT", "WITH", "VALUES", "SHOW", "DESCRIBE", "EXPLAIN", "TABLE")
 
 

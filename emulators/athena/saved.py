@@ -23,6 +23,7 @@ from emulators.core.errors import InvalidInput, NotFound
 from emulators.core.moto_coupling import Request
 
 PreparedStatement = moto_coupling.model_class("athena", "PreparedStatement")
+LEADING_COMMENTS = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.S)
 STATEMENT_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_@:]{0,255}$")
 
 
@@ -127,7 +128,7 @@ class Resolved:
 
 def resolve(backend: Any, group: Any, query: str, parameters: list[str] | None) -> Resolved | None:
     """PREPARE / EXECUTE / DEALLOCATE PREPARE handled against the workgroup's statements; None for other SQL."""
-    text = query.strip().rstrip(";").strip()
+    text = LEADING_COMMENTS.sub("", query, count=1).strip().rstrip(";").strip()
     prepare = re.match(r"PREPARE\s+([A-Za-z_][\w@:]*)\s+FROM\s+(.+)$", text, re.I | re.S)
     if prepare:
         _put(backend, group, prepare.group(1), prepare.group(2).strip(), None)

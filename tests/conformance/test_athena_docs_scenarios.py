@@ -524,3 +524,15 @@ def test_parquet_columns_match_ignoring_case_and_widen_to_the_table_type(docs):
                 f"LOCATION 's3://{bucket}/clicks_pq/'", out)
     _, rows = run(athena, "SELECT * FROM clicks_pq ORDER BY userid", out)
     assert rows == [["userid", "eventname"], ["1", "view"], [str(2 ** 40), "buy"]]
+
+
+def test_queries_may_start_with_comments(docs):
+    """Source: the Athena user guide's sample queries and saved queries, which start with -- or /* */ comments: the
+    statement after them runs (it failed with "mismatched input '--'")."""
+    athena, out = docs["athena"], docs["output"]
+    _, rows = run(athena, "-- how many sales?\n-- per city\nSELECT count(*) FROM sales", out)
+    assert rows[1] == ["12"]
+    execution, _ = run(athena, "/* list them */\nSHOW TABLES", out)
+    assert execution["StatementType"] == "UTILITY"
+    execution, _ = run(athena, "-- a view\nCREATE OR REPLACE VIEW commented AS SELECT 1 AS x", out)
+    assert execution["StatementType"] == "DDL"

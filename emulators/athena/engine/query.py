@@ -19,6 +19,7 @@ from emulators.athena.engine.lake import (PSEUDO_COLUMNS, is_regex_table, regex_
 from emulators.athena.engine.metadata import partitions_table, register_information_schema
 from emulators.athena.engine.sql import (_clean_error, _ColumnKinds, _discard, _fresh_connection, _referenced_tables,
                                          _translate, athena_column_names)
+from emulators.athena.engine.text import strip_leading_comments
 from emulators.athena.engine.types import Catalog, QueryFailed, QueryResult, _format_value, _ScanCounter, athena_type
 from emulators.athena.engine.views import ViewStatements, view_definition
 from emulators.athena.engine.writes import WriteStatements
@@ -37,7 +38,7 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
 
     def execute(self, sql: str, database: str | None, output_location: str | None = None,
                 query_id: str | None = None) -> QueryResult:
-        statement = sql.strip().rstrip(";").strip()
+        statement = strip_leading_comments(sql).strip().rstrip(";").strip()
         if not statement:
             raise QueryFailed("line 1:1: mismatched input '<EOF>'. Expecting: 'ALTER', 'CREATE', 'SELECT', ...")
         database = (database or "default").strip().strip("`\"").lower()  # awswrangler sends `db`

@@ -6,6 +6,15 @@ import re
 
 from emulators.athena.engine.types import QueryFailed, QueryResult, _split_top
 
+LEADING_COMMENTS = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.S)
+
+
+def strip_leading_comments(sql: str) -> str:
+    """``sql`` without the blank lines and ``--`` / ``/* */`` comments before its first word (saved and console
+    queries often start with one)."""
+    return LEADING_COMMENTS.sub("", sql, count=1)
+
+
 def _ddl() -> QueryResult:
     return QueryResult([], [], "DDL", header=False)
 
