@@ -536,3 +536,17 @@ def test_queries_may_start_with_comments(docs):
     assert execution["StatementType"] == "UTILITY"
     execution, _ = run(athena, "-- a view\nCREATE OR REPLACE VIEW commented AS SELECT 1 AS x", out)
     assert execution["StatementType"] == "DDL"
+
+
+def test_ctas_compression_property_spellings(docs):
+    """Source: "CREATE TABLE AS" (write_compression, and the older parquet_compression / orc_compression): each
+    sets the codec of the files written."""
+    import pyarrow.parquet as pq
+    import io
+
+    athena, s3, bucket, out = docs["athena"], docs["s3"], docs["bucket"], docs["output"]
+    run(athena, f"CREATE TABLE sales_zstd WITH (format = 'PARQUET', parquet_compression = 'ZSTD', "
+                f"external_location = 's3://{bucket}/sales_zstd/') AS SELECT id FROM sales", out)
+    key = _objects(s3, bucket, "sales_zstd/")[0]
+    metadata = pq.ParquetFile(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read())).metadata
+    assert metadata.row_group(0).column(0).compression == "ZSTD"

@@ -56,7 +56,8 @@ class WriteStatements:
                               f"'{location}' before CREATE TABLE AS SELECT.")
         fmt = _output_format(props, "PARQUET")
         delimiter = _delimiter(props)
-        compression = props.get("write_compression") or _default_compression(fmt)
+        compression = (props.get("write_compression") or props.get("parquet_compression")
+                       or props.get("orc_compression") or _default_compression(fmt))
         data, scanned = self.query_arrow(select, database)
         partitioned = [c.strip().strip("'\"").lower() for c in
                        re.findall(r"'([^']+)'", props.get("partitioned_by", ""))]
