@@ -247,7 +247,8 @@ def _query_execution_document(execution: Any) -> dict[str, Any]:
         "Query": execution.query,
         "StatementType": getattr(execution, "statement_type", "DML"),
         "ResultConfiguration": execution.config,
-        "ResultReuseConfiguration": {"ResultReuseByAgeConfiguration": {"Enabled": False}},
+        "ResultReuseConfiguration": getattr(execution, "result_reuse", None)
+        or {"ResultReuseByAgeConfiguration": {"Enabled": False}},
         "QueryExecutionContext": execution.context or {},
         "Status": status,
         "Statistics": getattr(execution, "statistics", None) or {"DataScannedInBytes": 0,
@@ -338,6 +339,9 @@ def _start_query_execution(request: Request) -> dict[str, Any]:
         execution_parameters=request.get("ExecutionParameters"))
     if token:
         tokens[token] = exec_id
+    reuse = request.get("ResultReuseConfiguration")
+    if reuse:  # recorded and echoed; every query runs afresh (result reuse is not emulated)
+        backend.executions[exec_id].result_reuse = reuse
     return {"QueryExecutionId": exec_id}
 
 

@@ -346,6 +346,9 @@ def test_client_request_token_runtime_statistics_and_athena_error(docs):
     assert statistics["Rows"]["OutputRows"] == 12
     assert statistics["Rows"]["InputBytes"] == execution["Statistics"]["DataScannedInBytes"] > 0
     assert statistics["Timeline"]["TotalExecutionTimeInMillis"] == execution["Statistics"]["TotalExecutionTimeInMillis"]
+    reuse = {"ResultReuseByAgeConfiguration": {"Enabled": True, "MaxAgeInMinutes": 60}}
+    reused = wait(athena, start(athena, "SELECT 1", out, ResultReuseConfiguration=reuse))
+    assert reused["ResultReuseConfiguration"] == reuse  # echoed (result reuse itself is not emulated)
     missing = wait(athena, start(athena, "SELECT * FROM no_such_table", out))["Status"]["AthenaError"]
     assert missing["ErrorCategory"] == 2 and missing["Retryable"] is False
     unwritable = wait(athena, start(athena, "SELECT 1", f"s3://no-such-bucket-{uuid.uuid4().hex[:8]}/r/"))
@@ -541,8 +544,9 @@ def test_queries_may_start_with_comments(docs):
 def test_ctas_compression_property_spellings(docs):
     """Source: "CREATE TABLE AS" (write_compression, and the older parquet_compression / orc_compression): each
     sets the codec of the files written."""
-    import pyarrow.parquet as pq
     import io
+
+    import pyarrow.parquet as pq
 
     athena, s3, bucket, out = docs["athena"], docs["s3"], docs["bucket"], docs["output"]
     run(athena, f"CREATE TABLE sales_zstd WITH (format = 'PARQUET', parquet_compression = 'ZSTD', "
