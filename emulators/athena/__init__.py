@@ -60,6 +60,9 @@ and ``"db"."table$partitions"`` are answered from the Glue catalog. ``EXPLAIN [A
 ``Query Plan`` column with DuckDB's plan (its operators are DuckDB's, not Trino's); ``EXPLAIN (TYPE
 VALIDATE)`` answers ``Valid``. ``TABLESAMPLE BERNOULLI | SYSTEM (p)`` samples p percent of the rows.
 
+The ``default`` database (Athena's default context) is made in the Glue catalog the first time a
+statement creates a table or view in it; SHOW DATABASES always lists it.
+
 DDL: CREATE/DROP DATABASE, CREATE
 EXTERNAL TABLE (registers in Glue), DROP TABLE, MSCK REPAIR TABLE, ALTER TABLE
 ADD/DROP PARTITION, ADD/REPLACE COLUMNS, CHANGE COLUMN, SET TBLPROPERTIES, SET LOCATION,

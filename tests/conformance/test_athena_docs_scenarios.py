@@ -554,3 +554,18 @@ def test_ctas_compression_property_spellings(docs):
     key = _objects(s3, bucket, "sales_zstd/")[0]
     metadata = pq.ParquetFile(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read())).metadata
     assert metadata.row_group(0).column(0).compression == "ZSTD"
+
+
+def test_the_default_database(aws, docs):
+    """Source: "Create tables in Athena" / the console's default database: without a database named, a table is
+    created in `default` (it failed with "Database does not exist: default"), and SHOW DATABASES lists it."""
+    athena, bucket, out = docs["athena"], docs["bucket"], docs["output"]
+    name = f"t{uuid.uuid4().hex[:8]}"
+    run(athena, f"CREATE EXTERNAL TABLE {name} (id int, name string, city string, amount double) "
+                f"ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' LOCATION 's3://{bucket}/sales/' "
+                "TBLPROPERTIES ('skip.header.line.count'='1')", out, database="default")
+    _, rows = run(athena, f"SELECT count(*) FROM {name}", out, database="default")
+    assert rows[1] == ["12"]
+    _, databases = run(athena, "SHOW DATABASES", out)
+    assert ["default"] in databases and ["docs"] in databases
+    assert aws.client("glue").get_table(DatabaseName="default", Name=name)["Table"]["Name"] == name

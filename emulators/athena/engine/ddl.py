@@ -246,12 +246,15 @@ class DdlStatements:
         upper = text.upper()
         if upper.startswith(("SHOW DATABASES", "SHOW SCHEMAS")):
             like = re.search(r"LIKE\s+'([^']*)'", text, re.I) or re.search(r"'([^']*)'", text)
-            names = [n for n in sorted(self.catalog.list_databases()) if not like or _like(n, like.group(1))]
+            every = {*self.catalog.list_databases(), "default"}  # every account has the default database
+            names = [n for n in sorted(every) if not like or _like(n, like.group(1))]
             return QueryResult([("database_name", "varchar")], [[n] for n in names], "DDL", header=False)
         if upper.startswith("SHOW TABLES"):
             match = re.match(r"SHOW\s+TABLES(?:\s+(?:IN|FROM)\s+([`\"\w-]+))?(?:\s+(?:LIKE\s+)?'([^']*)')?", text, re.I)
             db = (match.group(1) or database).strip('`"').lower()
             if not self.catalog.database_exists(db):
+                if db == "default":  # not made yet: empty
+                    return QueryResult([("tab_name", "varchar")], [], "DDL", header=False)
                 raise QueryFailed(f"FAILED: SemanticException [Error 10072]: Database does not exist: {db}")
             names = [n for n in sorted(self.catalog.list_tables(db)) if not match.group(2) or _like(n, match.group(2))]
             return QueryResult([("tab_name", "varchar")], [[n] for n in names], "DDL", header=False)

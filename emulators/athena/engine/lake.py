@@ -386,7 +386,7 @@ def table_dataset(catalog: Catalog, lake: Any, database: str, name: str, counter
     caller gives it back with ``counter.release()`` when its query is done. ``query`` (the SQL) gives
     injected projected partition columns their values."""
     table = table if table is not None else catalog.get_table(database, name)
-    if table is None and not catalog.database_exists(database):
+    if table is None and database != "default" and not catalog.database_exists(database):
         raise QueryFailed(f"SCHEMA_NOT_FOUND: line 1:1: Schema '{database}' does not exist")
     if table is None:
         raise QueryFailed(f"TABLE_NOT_FOUND: line 1:1: Table 'awsdatacatalog.{database}.{name}' does not exist")

@@ -50,7 +50,7 @@ def _build(kind: str, catalog: Any) -> Any:
     import pyarrow as pa
 
     if kind == "schemata":
-        names = sorted({*catalog.list_databases(), "information_schema"})
+        names = sorted({*catalog.list_databases(), "default", "information_schema"})
         return pa.table({"catalog_name": [CATALOG] * len(names), "schema_name": names})
     tables = _tables(catalog)
     if kind == "tables":

@@ -19,7 +19,7 @@ from emulators.athena.engine.lake import (PSEUDO_COLUMNS, is_regex_table, regex_
 from emulators.athena.engine.metadata import partitions_table, register_information_schema
 from emulators.athena.engine.sql import (_clean_error, _ColumnKinds, _discard, _fresh_connection, _referenced_tables,
                                          _translate, athena_column_names)
-from emulators.athena.engine.text import strip_leading_comments
+from emulators.athena.engine.text import _qualified, strip_leading_comments
 from emulators.athena.engine.types import Catalog, QueryFailed, QueryResult, _format_value, _ScanCounter, athena_type
 from emulators.athena.engine.views import ViewStatements, view_definition
 from emulators.athena.engine.writes import WriteStatements
@@ -45,6 +45,8 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
         words = statement.split(None, 3)
         head = words[0].upper()
         second = words[1].upper() if len(words) > 1 else ""
+        if head == "CREATE" and second not in ("DATABASE", "SCHEMA"):
+            self._default_database(statement, database)
         if head in ("SELECT", "WITH", "VALUES", "(", "TABLE") or statement.startswith("("):
             return self.select(statement, database)
         if head == "CREATE" and re.match(r"CREATE\s+(OR\s+REPLACE\s+)?(PROTECTED\s+)?VIEW\b", statement, re.I):
@@ -89,6 +91,16 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
                           "SELECT/WITH, CREATE/DROP DATABASE, CREATE EXTERNAL TABLE, CTAS, CREATE/DROP VIEW, DROP "
                           "TABLE, MSCK REPAIR TABLE, ALTER TABLE ADD/DROP PARTITION, SHOW, DESCRIBE, INSERT INTO, "
                           "UNLOAD)")
+
+    def _default_database(self, statement: str, database: str) -> None:
+        """Every account's Glue Data Catalog has a ``default`` database (Athena's default context): made the first
+        time a statement creates something in it."""
+        if self.catalog.database_exists("default"):
+            return
+        target = re.match(r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:EXTERNAL\s+|PROTECTED\s+)?(?:TABLE|VIEW)\s+"
+                          r"(?:IF\s+NOT\s+EXISTS\s+)?([`\"\w.-]+)", statement, re.I)
+        if target and _qualified(target.group(1), database)[0] == "default":
+            self.catalog.create_database("default", "Default Hive database", None)
 
     def _connection(self, sql: str, database: str, counter: _ScanCounter) -> tuple[Any, str]:
         """A DuckDB connection with the tables ``sql`` reads registered, and ``sql`` in DuckDB's dialect.
