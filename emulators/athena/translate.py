@@ -506,7 +506,8 @@ def to_duckdb(sql: str, columns: Columns | None = None) -> str:
                          if len(a) == 2 else None)
     sql = _rewrite_calls(sql, "from_iso8601_timestamp", lambda a: f"CAST({a[0]} AS TIMESTAMPTZ)")
     sql = _rewrite_calls(sql, "from_iso8601_date", lambda a: f"CAST({a[0]} AS DATE)")
-    sql = _rewrite_calls(sql, "from_unixtime", lambda a: f"to_timestamp({a[0]})" if len(a) == 1 else None)
+    sql = _rewrite_calls(sql, "from_unixtime", lambda a: f"to_timestamp({a[0]})" if len(a) == 1 else
+                         f"(to_timestamp({a[0]}) AT TIME ZONE {a[1]})" if len(a) == 2 else None)
     sql = _rewrite_calls(sql, "to_unixtime", lambda a: f"epoch({a[0]})")
     sql = _rewrite_calls(sql, "approx_distinct", lambda a: f"approx_count_distinct({a[0]})")
     sql = _rewrite_calls(sql, "approx_percentile", lambda a: f"approx_quantile({a[0]}, {_list_literal(a[1])})"

@@ -569,3 +569,18 @@ def test_the_default_database(aws, docs):
     _, databases = run(athena, "SHOW DATABASES", out)
     assert ["default"] in databases and ["docs"] in databases
     assert aws.client("glue").get_table(DatabaseName="default", Name=name)["Table"]["Name"] == name
+
+
+def test_bucketed_ctas_is_recorded_and_from_unixtime_with_a_zone(docs):
+    """Source: "Examples of CTAS queries" (bucketed_by and bucket_count are recorded on the Glue table) and
+    "Athena engine version 3 functions" (from_unixtime(unixtime, zone) gives that zone's wall-clock time; it was
+    FUNCTION_NOT_FOUND)."""
+    athena, out, glue = docs["athena"], docs["output"], docs["glue"]
+    run(athena, "CREATE TABLE sales_bucketed WITH (format = 'PARQUET', bucketed_by = ARRAY['id'], bucket_count = 4) "
+                "AS SELECT id, city FROM sales", out)
+    descriptor = glue.get_table(DatabaseName="docs", Name="sales_bucketed")["Table"]["StorageDescriptor"]
+    assert (descriptor["BucketColumns"], descriptor["NumberOfBuckets"]) == (["id"], 4)
+    _, rows = run(athena, "SELECT count(*) FROM sales_bucketed", out)
+    assert rows[1] == ["12"]
+    _, rows = run(athena, "SELECT from_unixtime(1704067200, 'America/New_York') AS t", out)
+    assert rows[1][0].startswith("2023-12-31 19:00:00.000")

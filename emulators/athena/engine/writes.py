@@ -56,6 +56,10 @@ class WriteStatements:
                               f"'{location}' before CREATE TABLE AS SELECT.")
         fmt = _output_format(props, "PARQUET")
         delimiter = _delimiter(props)
+        bucketed = [c.lower() for c in re.findall(r"'([^']+)'", props.get("bucketed_by", ""))]
+        if bucketed and not str(props.get("bucket_count", "")).isdigit():
+            raise QueryFailed("INVALID_TABLE_PROPERTY: bucket_count must be set to a positive number when bucketed_by "
+                              "is set")
         compression = (props.get("write_compression") or props.get("parquet_compression")
                        or props.get("orc_compression") or _default_compression(fmt))
         data, scanned = self.query_arrow(select, database)
@@ -75,6 +79,8 @@ class WriteStatements:
         data_columns = [f for f in data.schema if f.name not in partitioned]
         table_input = self._table_input(name, location, fmt, data_columns,
                                         [data.schema.field(p) for p in partitioned], delimiter)
+        if bucketed:  # recorded in Glue as Athena does (the sandbox writes one file per partition, not per bucket)
+            table_input["StorageDescriptor"].update(BucketColumns=bucketed, NumberOfBuckets=int(props["bucket_count"]))
         self.catalog.create_table(db, table_input)
         if partitioned:
             self.catalog.add_partitions(db, name, [self._partition_input(table_input, list(values), where)
