@@ -584,3 +584,21 @@ def test_bucketed_ctas_is_recorded_and_from_unixtime_with_a_zone(docs):
     assert rows[1] == ["12"]
     _, rows = run(athena, "SELECT from_unixtime(1704067200, 'America/New_York') AS t", out)
     assert rows[1][0].startswith("2023-12-31 19:00:00.000")
+
+
+def test_gzip_json_tables_read_back(docs):
+    """Source: "Examples of CTAS queries" (format = 'JSON' is GZIP-compressed by default) and "JSON SerDe
+    libraries" (a .gz file whose keys need the SerDe's case folding): both read back."""
+    import gzip
+
+    athena, s3, bucket, out = docs["athena"], docs["s3"], docs["bucket"], docs["output"]
+    run(athena, f"CREATE TABLE sales_json WITH (format = 'JSON', external_location = 's3://{bucket}/sales_json/') "
+                "AS SELECT id, city FROM sales", out)
+    assert _objects(s3, bucket, "sales_json/")[0].endswith(".json.gz")
+    _, rows = run(athena, "SELECT count(*), max(id) FROM sales_json WHERE city = 'Austin'", out)
+    assert rows[1] == ["4", "11"]
+    s3.put_object(Bucket=bucket, Key="upper_json/u.json.gz", Body=gzip.compress(b'{"Id": 7, "City": "Oslo"}\n'))
+    run(athena, f"CREATE EXTERNAL TABLE upper_json (id int, city string) "
+                f"ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION 's3://{bucket}/upper_json/'", out)
+    _, rows = run(athena, "SELECT id, city FROM upper_json", out)
+    assert rows[1] == ["7", "Oslo"]

@@ -51,19 +51,29 @@ def _lake_filesystem(lake: Any, counter: _ScanCounter, transform: Any = None) ->
                 scan.files.append(path)
             return data
 
+        def _transformed(self, path: str) -> tuple[bytes, bytes, bytes]:
+            """(raw bytes, plain bytes, the SerDe's view of the plain bytes) of a file (see jsonserde.py)."""
+            import gzip
+
+            raw = self._read(path)
+            plain = gzip.decompress(raw) if path.endswith(".gz") else raw
+            return raw, plain, transform(plain, path)
+
         def open_input_file(self, path: str) -> Any:
+            # files are handed over as stored (Arrow decompresses .gz itself), streams decompressed
             if transform is not None:
-                return self.open_input_stream(path)
+                import gzip
+
+                raw, plain, seen = self._transformed(path)
+                if seen is not plain:
+                    raw = gzip.compress(seen, compresslevel=1) if path.endswith(".gz") else seen
+                return pa.BufferReader(raw)
             return pa.BufferReader(self._read(path))
 
         def open_input_stream(self, path: str) -> Any:
+            if transform is not None:
+                return pa.BufferReader(self._transformed(path)[2])
             data = self._read(path)
-            if transform is not None:  # the SerDe's view of the file (see jsonserde.py)
-                if path.endswith(".gz"):
-                    import gzip
-
-                    data = gzip.decompress(data)
-                return pa.BufferReader(transform(data, path))
             if path.endswith(".gz"):
                 return pa.CompressedInputStream(pa.BufferReader(data), "gzip")
             return pa.BufferReader(data)
