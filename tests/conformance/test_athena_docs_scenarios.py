@@ -602,3 +602,16 @@ def test_gzip_json_tables_read_back(docs):
                 f"ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION 's3://{bucket}/upper_json/'", out)
     _, rows = run(athena, "SELECT id, city FROM upper_json", out)
     assert rows[1] == ["7", "Oslo"]
+
+
+def test_describe_formatted_shows_location_and_storage(docs):
+    """Source: "DESCRIBE" (DESCRIBE FORMATTED adds the table's detailed information: location, table type,
+    parameters, SerDe and formats; it answered the plain column list)."""
+    athena, bucket, out = docs["athena"], docs["bucket"], docs["output"]
+    _, rows = run(athena, "DESCRIBE FORMATTED sales", out)
+    lines = [r[0] for r in rows]
+    assert "# Detailed Table Information" in lines and "# Storage Information" in lines
+    assert any(line.startswith("Location:") and line.endswith(f"s3://{bucket}/sales/") for line in lines)
+    assert any(line.startswith("SerDe Library:") and "LazySimpleSerDe" in line for line in lines)
+    _, plain = run(athena, "DESCRIBE sales", out)
+    assert "# Detailed Table Information" not in [r[0] for r in plain]

@@ -325,6 +325,8 @@ class DdlStatements:
         if keys:
             rows += [[""], ["# Partition Information"], ["# col_name\tdata_type\tcomment"], [""]]
             rows += [[f"{k['Name']}\t{k['Type']}\t{k.get('Comment', '')}"] for k in keys]
+        if re.match(r"(?:DESCRIBE|DESC)\s+(?:FORMATTED|EXTENDED)\s", sql.strip(), re.I):
+            rows += _detailed_information(db, table)
         # Athena's metadata names three columns, while each result row is one tab-separated line
         return QueryResult([("col_name", "string"), ("data_type", "string"), ("comment", "string")], rows, "DDL",
                            header=False)
@@ -335,3 +337,25 @@ class DdlStatements:
             raise QueryFailed(f"FAILED: SemanticException [Error 10001]: Table not found {db}.{name}")
         return table
 
+
+def _detailed_information(db: str, table: dict[str, Any]) -> list[list[str]]:
+    """DESCRIBE FORMATTED's table and storage sections (Hive's layout: label, tab, value)."""
+    descriptor = table.get("StorageDescriptor", {})
+    serde = descriptor.get("SerdeInfo", {})
+    created = table.get("CreateTime")
+    when = created.strftime("%a %b %d %H:%M:%S UTC %Y") if hasattr(created, "strftime") else created or ""
+    rows = [[""], ["# Detailed Table Information"], [f"Database:           \t{db}"],
+            [f"Owner:              \t{table.get('Owner') or 'hadoop'}"], [f"CreateTime:         \t{when}"],
+            ["LastAccessTime:     \tUNKNOWN"], [f"Retention:          \t{table.get('Retention', 0)}"],
+            [f"Location:           \t{descriptor.get('Location', '')}"],
+            [f"Table Type:         \t{table.get('TableType', 'EXTERNAL_TABLE')}"], ["Table Parameters:"]]
+    rows += [[f"\t{k:<20}\t{v}"] for k, v in sorted((table.get("Parameters") or {}).items())]
+    rows += [[""], ["# Storage Information"],
+             [f"SerDe Library:      \t{serde.get('SerializationLibrary', '')}"],
+             [f"InputFormat:        \t{descriptor.get('InputFormat', '')}"],
+             [f"OutputFormat:       \t{descriptor.get('OutputFormat', '')}"],
+             [f"Compressed:         \t{'Yes' if descriptor.get('Compressed') else 'No'}"],
+             [f"Num Buckets:        \t{descriptor.get('NumberOfBuckets', -1)}"],
+             [f"Bucket Columns:     \t{descriptor.get('BucketColumns', [])}"], ["Storage Desc Params:"]]
+    rows += [[f"\t{k:<20}\t{v}"] for k, v in sorted((serde.get("Parameters") or {}).items())]
+    return rows
