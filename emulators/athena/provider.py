@@ -410,7 +410,8 @@ def _check_catalog(request: Request) -> None:
 def _list_databases(request: Request) -> dict[str, Any]:
     catalog = ports.glue_catalog(request.account_id, request.region)
     _check_catalog(request)
-    page, token = _metadata_page(request, sorted(catalog.list_databases()), "athena:databases")
+    names = sorted({*catalog.list_databases(), "default"})  # every account's catalog has the default database
+    page, token = _metadata_page(request, names, "athena:databases")
     result: dict[str, Any] = {"DatabaseList": [_database(catalog, name) for name in page]}
     if token:
         result["NextToken"] = token
@@ -421,6 +422,8 @@ def _get_database(request: Request) -> dict[str, Any]:
     catalog = ports.glue_catalog(request.account_id, request.region)
     _check_catalog(request)
     name = request.get("DatabaseName")
+    if (name or "").lower() == "default" and not catalog.database_exists("default"):
+        return {"Database": {"Name": "default", "Description": "Default Hive database", "Parameters": {}}}
     if not catalog.database_exists(name):
         raise NotFound(f"An error occurred (EntityNotFoundException) when calling the GetDatabase operation: "
                        f"Database {name} not found. (Service: AmazonDataCatalog; Status Code: 400; "
@@ -429,6 +432,8 @@ def _get_database(request: Request) -> dict[str, Any]:
 
 
 def _database(catalog: Any, name: str) -> dict[str, Any]:
+    if name == "default" and not catalog.database_exists("default"):  # not made in Glue yet (see the engine)
+        return {"Name": "default", "Description": "Default Hive database", "Parameters": {}}
     data = catalog.get_database(name)
     out: dict[str, Any] = {"Name": data["Name"]}
     if data.get("Description"):

@@ -568,6 +568,9 @@ def test_the_default_database(aws, docs):
     assert rows[1] == ["12"]
     _, databases = run(athena, "SHOW DATABASES", out)
     assert ["default"] in databases and ["docs"] in databases
+    listed = [d["Name"] for d in athena.list_databases(CatalogName="AwsDataCatalog", MaxResults=50)["DatabaseList"]]
+    assert "default" in listed
+    assert athena.get_database(CatalogName="AwsDataCatalog", DatabaseName="default")["Database"]["Name"] == "default"
     assert aws.client("glue").get_table(DatabaseName="default", Name=name)["Table"]["Name"] == name
 
 
