@@ -11,8 +11,8 @@ import threading
 import time
 from typing import Any
 
-from emulators.athena.engine import (AthenaEngine, QueryFailed, QueryResult, ScanCounter, prepare_connections,
-                                     strip_leading_comments)
+from emulators.athena.engine import (AthenaEngine, QueryFailed, QueryResult, ScanCounter, column_precision,
+                                     prepare_connections, strip_leading_comments)
 from emulators.athena import saved
 from emulators.athena.listing import IndexedLake
 from emulators.core import moto_coupling, paging, ports
@@ -316,9 +316,10 @@ def _get_query_results(request: Request) -> dict[str, Any]:
         "ResultSet": {
             "Rows": [{"Data": [{} if v is None else {"VarCharValue": v} for v in row]} for row in page],
             "ResultSetMetadata": {"ColumnInfo": [
-                {"CatalogName": "hive", "SchemaName": "", "TableName": "", "Name": name, "Label": name,
-                 "Type": kind, "Precision": 0, "Scale": 0, "Nullable": "UNKNOWN", "CaseSensitive": kind == "varchar"}
-                for name, kind in result.columns]},
+                {"CatalogName": "hive", "SchemaName": "", "TableName": "", "Name": name, "Label": name, "Type": kind,
+                 **dict(zip(("Precision", "Scale"), column_precision(kind, _declared(result, i)))),
+                 "Nullable": "UNKNOWN", "CaseSensitive": kind == "varchar"}
+                for i, (name, kind) in enumerate(result.columns)]},
         },
     }
     if next_token:
@@ -360,6 +361,11 @@ def _get_query_runtime_statistics(request: Request) -> dict[str, Any]:
             rows["OutputRows"] = result.written_rows if result.written_rows is not None else len(result.rows)
             rows["OutputBytes"] = sum(len(v or "") for row in result.rows for v in row)
     return {"QueryRuntimeStatistics": {"Timeline": timeline, "Rows": rows}}
+
+
+def _declared(result: QueryResult, index: int) -> tuple[int, int] | None:
+    scales = result.scales or []
+    return scales[index] if index < len(scales) and scales[index] != (0, 0) else None
 
 
 def _get_table_metadata(request: Request) -> dict[str, Any]:

@@ -618,3 +618,16 @@ def test_describe_formatted_shows_location_and_storage(docs):
     assert any(line.startswith("SerDe Library:") and "LazySimpleSerDe" in line for line in lines)
     _, plain = run(athena, "DESCRIBE sales", out)
     assert "# Detailed Table Information" not in [r[0] for r in plain]
+
+
+def test_result_column_precision_and_scale(docs):
+    """Source: API reference, ColumnInfo (Precision, Scale) as Athena fills them: varchar 2147483647, bigint 19,
+    integer 10, a DECIMAL(10,2) its precision and scale (all were 0)."""
+    athena, out = docs["athena"], docs["output"]
+    execution, _ = run(athena, "SELECT name, count(*) AS n, id, CAST(amount AS DECIMAL(10,2)) AS price FROM sales "
+                               "GROUP BY name, id, amount", out)
+    info = athena.get_query_results(QueryExecutionId=execution["QueryExecutionId"], MaxResults=1)
+    columns = {c["Name"]: (c["Type"], c["Precision"], c["Scale"])
+               for c in info["ResultSet"]["ResultSetMetadata"]["ColumnInfo"]}
+    assert columns == {"name": ("varchar", 2147483647, 0), "n": ("bigint", 19, 0), "id": ("integer", 10, 0),
+                       "price": ("decimal", 10, 2)}

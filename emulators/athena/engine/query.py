@@ -20,7 +20,8 @@ from emulators.athena.engine.metadata import partitions_table, register_informat
 from emulators.athena.engine.sql import (_clean_error, _ColumnKinds, _discard, _fresh_connection, _referenced_tables,
                                          _translate, athena_column_names)
 from emulators.athena.engine.text import _qualified, strip_leading_comments
-from emulators.athena.engine.types import Catalog, QueryFailed, QueryResult, _format_value, _ScanCounter, athena_type
+from emulators.athena.engine.types import (Catalog, QueryFailed, QueryResult, _format_value, _ScanCounter, athena_type,
+                                           decimal_scale)
 from emulators.athena.engine.views import ViewStatements, view_definition
 from emulators.athena.engine.writes import WriteStatements
 from emulators.core.sqlguard import lock_down, statement_count
@@ -266,5 +267,6 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
         columns = [(name, athena_type(d[1])) for name, d in zip(names, description)]
         kinds = [str(d[1]).upper() for d in description]
         return QueryResult(columns, [[_format_value(v, k) for v, k in zip(row, kinds)] for row in rows],
-                           data_scanned_bytes=counter.bytes_read)
+                           data_scanned_bytes=counter.bytes_read,
+                           scales=[decimal_scale(d[1]) or (0, 0) for d in description])
 

@@ -52,6 +52,7 @@ class QueryResult:
     substatement: str = "SELECT"
     written_rows: int | None = None
     written_files: list[str] = field(default_factory=list)  # s3:// URIs, for the data manifest
+    scales: list[tuple[int, int]] = field(default_factory=list)  # (Precision, Scale) of DECIMAL columns, by position
 
 
 @dataclass
@@ -250,3 +251,20 @@ def _format_value(value: Any, duck_type: str = "") -> str | None:
         return _format_nested(value)
     return str(value)
 
+
+# ColumnInfo's Precision as Athena reports it (varchar: Integer.MAX_VALUE; integers: their decimal digits)
+PRECISIONS = {"varchar": 2147483647, "char": 2147483647, "varbinary": 2147483647, "json": 2147483647,
+              "tinyint": 3, "smallint": 5, "integer": 10, "bigint": 19, "double": 17, "real": 7,
+              "timestamp": 3, "time": 3}
+
+
+def column_precision(kind: str, declared: tuple[int, int] | None = None) -> tuple[int, int]:
+    """(Precision, Scale) of a result column of Athena type ``kind`` (``declared`` for a DECIMAL)."""
+    if kind == "decimal" and declared:
+        return declared
+    return PRECISIONS.get(kind, 0), 0
+
+
+def decimal_scale(duck_type: Any) -> tuple[int, int] | None:
+    match = re.match(r"DECIMAL\((\d+),\s*(\d+)\)", str(duck_type).upper())
+    return (int(match.group(1)), int(match.group(2))) if match else None
