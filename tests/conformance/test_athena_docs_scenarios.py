@@ -398,6 +398,7 @@ def test_regex_serde_log_table_and_null_format(docs):
                         [None] * 8]
     _, rows = run(athena, "SELECT count(*) FROM weblogs WHERE status >= 500", out)
     assert rows[1] == ["1"]
+    assert fails(athena, "INSERT INTO weblogs (time) VALUES ('x')", out).startswith("NOT_SUPPORTED")
 
     # "Query Amazon CloudFront logs": double-quoted SERDEPROPERTIES and a Java regex lookahead (RE2 has none)
     s3.put_object(Bucket=bucket, Key="cf/log", Body=b"#Version: 1.0\n2014-07-05\t20:00:09\tDFW3\t4260\n")

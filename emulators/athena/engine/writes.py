@@ -99,6 +99,10 @@ class WriteStatements:
         if table.get("TableType") == "VIRTUAL_VIEW":
             raise QueryFailed(f"NOT_SUPPORTED: line 1:1: Inserting into views is not supported: "
                               f"awsdatacatalog.{db}.{name}")
+        library = (table["StorageDescriptor"].get("SerdeInfo", {}).get("SerializationLibrary") or "").lower()
+        if library.endswith("regexserde"):
+            raise QueryFailed(f"NOT_SUPPORTED: Inserting into table 'awsdatacatalog.{db}.{name}' is not supported: "
+                              "RegexSerDe tables can be read, not written")
         data, scanned = self.query_arrow(sql[match.end():], database)
         descriptor = table["StorageDescriptor"]
         data_columns = [(c["Name"].lower(), c["Type"]) for c in descriptor["Columns"]]
