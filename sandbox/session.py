@@ -46,6 +46,10 @@ class _SandboxBoto3Session(boto3.Session):
             from botocore.handlers import SERVICE_NAME_ALIASES  # 'runtime.sagemaker' -> 'sagemaker-runtime'
 
             kwargs["endpoint_url"] = self._sandbox_endpoint(SERVICE_NAME_ALIASES.get(service_name, service_name))
+            # an SDK puts some operations' host prefix before the host (Step Functions' StartSyncExecution and
+            # TestState: "sync-"): "sync-127.0.0.1" resolves nowhere, the sandbox answers them on its own host
+            no_prefix = Config(inject_host_prefix=False)
+            kwargs["config"] = no_prefix.merge(kwargs["config"]) if kwargs.get("config") else no_prefix
         return kwargs
 
     def client(self, service_name: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
@@ -84,7 +88,8 @@ class SandboxSession:
 
     def _kwargs(self, service_name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         kwargs.setdefault("endpoint_url", self.endpoint_for(service_name))
-        config = Config(retries={"max_attempts": 2, "mode": "standard"}, s3={"addressing_style": "path"})
+        config = Config(retries={"max_attempts": 2, "mode": "standard"}, s3={"addressing_style": "path"},
+                        inject_host_prefix=False)
         kwargs["config"] = config.merge(kwargs["config"]) if kwargs.get("config") else config
         return kwargs
 

@@ -15,7 +15,7 @@ from emulators.athena.engine import (AthenaEngine, QueryFailed, QueryResult, Sca
                                      prepare_connections, strip_leading_comments)
 from emulators.athena import saved
 from emulators.athena.listing import IndexedLake
-from emulators.core import moto_coupling, paging, ports
+from emulators.core import lifecycle, moto_coupling, paging, ports
 from emulators.core.errors import Conflict, InvalidInput, NotFound
 from emulators.core.moto_coupling import Request
 from emulators.core.s3access import s3_access
@@ -30,6 +30,8 @@ FIRST_ANSWER_WAIT = 0.5  # seconds StartQueryExecution waits for a query to fini
 # finished results by query id (rebuilt from the CSV in S3 after a restart)
 _results: dict[str, QueryResult] = {}
 _results_lock = threading.Lock()
+# the engine running each query, for StopQueryExecution
+_running: dict[str, AthenaEngine] = {}
 
 
 class SandboxExecution(moto_coupling.PlainStatus, MotoExecution):  # type: ignore[misc, valid-type]
@@ -77,7 +79,7 @@ class SandboxAthenaBackend(AthenaBackend):  # type: ignore[misc, valid-type]
         # FIRST_ANSWER_WAIT) spares the client a round of GetQueryExecution polling (awswrangler and
         # PyAthena wait a second before their second look); longer ones answer QUEUED/RUNNING as on
         # AWS. The request lets go of the state lock meanwhile: the query takes it to set its state.
-        with cloud.store.lock.released(), contextlib.suppress(Exception):
+        with lifecycle.outside_state_lock(), contextlib.suppress(Exception):
             running.result(timeout=FIRST_ANSWER_WAIT)
         return execution.id
 
@@ -92,6 +94,10 @@ class SandboxAthenaBackend(AthenaBackend):  # type: ignore[misc, valid-type]
             execution.status = "CANCELLED"
             execution.state_change_reason = "Query was cancelled by the user"
             execution.end_time = time.time()
+            with _results_lock:
+                engine = _running.get(exec_id)
+            if engine is not None:
+                engine.cancel()  # its DuckDB work stops now, and a CTAS or INSERT writes nothing
 
 
 def _statement_type(query: str) -> str:
@@ -123,6 +129,8 @@ def _run_query(account_id: str, region: str, exec_id: str) -> None:
     output = execution.config["OutputLocation"]
     resolved = getattr(execution, "resolved", None)
     sql = resolved.sql if resolved is not None else execution.query
+    with _results_lock:
+        _running[exec_id] = engine
     try:
         if resolved is not None and resolved.error:
             raise QueryFailed(resolved.error)
@@ -133,13 +141,10 @@ def _run_query(account_id: str, region: str, exec_id: str) -> None:
             raise QueryFailed(f"CATALOG_NOT_FOUND: line 1:1: Catalog '{catalog.lower()}' {kind}")
         if sql is None:  # PREPARE / DEALLOCATE PREPARE: done when the query was started
             result = QueryResult([], [], "DDL", header=False)
-        elif _read_only(sql):
-            # a SELECT only reads: it must not hold the state lock, or a long (or stuck) scan would make
-            # the snapshot wait, and every request behind it
-            result = engine.execute(sql, context.get("Database"), output, exec_id)
         else:
-            with cloud.mutating():  # DDL changes the catalog; hold the state lock like a request does
-                result = engine.execute(sql, context.get("Database"), output, exec_id)
+            # no state lock around the statement: a long (or stuck) CTAS would make the snapshot wait, and every
+            # request behind it. The catalog takes the lock for each change it makes, the lake for each object.
+            result = engine.execute(sql, context.get("Database"), output, exec_id)
         location = output if result.header or result.statement_type == "DML" else output[:-4] + ".txt"
         _store_result_file(location, result)
         manifest = None
@@ -157,6 +162,9 @@ def _run_query(account_id: str, region: str, exec_id: str) -> None:
     except Exception as exc:  # engine bug: the query fails, the sandbox does not
         log.exception("query %s failed", exec_id)
         final, reason, result, manifest = "FAILED", f"GENERIC_INTERNAL_ERROR: {type(exc).__name__}: {exc}", None, None
+    finally:
+        with _results_lock:
+            _running.pop(exec_id, None)
     cutoff = ((execution.workgroup.configuration or {}).get("BytesScannedCutoffPerQuery")
               if execution.workgroup else None)
     if result is not None and cutoff and result.data_scanned_bytes > int(cutoff):

@@ -4,13 +4,14 @@ AWS Lambda
   stand-in: moto's control plane + our local Python runner (a subprocess of the sandbox's own
     interpreter)
   really executes: Python handlers (zip or S3 code, layers) with event, context, environment,
-    timeout; Unhandled errors as on AWS; logs to CloudWatch Logs; Event/DryRun invocations; called
-    by Firehose transformations, Step Functions tasks, S3 notifications and SNS subscriptions; event
-    source mappings poll Kinesis, DynamoDB Streams and SQS (batching, bisect, partial batch
-    responses, on-failure destinations, checkpoints across restarts)
+    timeout; Unhandled errors as on AWS; logs to CloudWatch Logs; Event/DryRun invocations (async
+    retries and OnSuccess/OnFailure destinations); called by Firehose transformations, Step
+    Functions tasks, S3 notifications and SNS subscriptions; event source mappings poll Kinesis,
+    DynamoDB Streams and SQS (batching, bisect, partial batch responses, on-failure destinations,
+    checkpoints across restarts)
   not emulated: non-Python runtimes, container images, the runtime's Python version (the sandbox
-    venv's runs), memory limits, warm starts, concurrency/provisioned concurrency, async retries and
-    destinations, ESM parallelization/record age/filters/tumbling windows, function URLs
+    venv's runs), memory limits, warm starts, concurrency/provisioned concurrency, the delays
+    between async retries, ESM parallelization/record age/filters/tumbling windows, function URLs
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -45,13 +46,20 @@ SQS sources are polled every 0.5 s and delivered in batches with ``BatchSize``,
 AT_TIMESTAMP), ``BisectBatchOnFunctionError``, ``MaximumRetryAttempts``,
 ``FunctionResponseTypes=["ReportBatchItemFailures"]`` and SQS/SNS on-failure
 destinations; checkpoints are in the snapshot, so they survive a restart.
+CreateFunction and UpdateFunctionConfiguration refuse what AWS refuses (``emulators/awslambda/config.py``):
+a Timeout over 900 s or a MemorySize outside 128-10,240 MB (ValidationException), a deprecated runtime
+that AWS no longer creates (python2.7, python3.6, python3.7, ...) and reserved environment variable keys
+(AWS_REGION, AWS_LAMBDA_FUNCTION_NAME, ...) (InvalidParameterValueException). A function invoked by a
+qualified ARN or ``name:alias`` sees that ARN as ``context.invoked_function_arn``.
 
 Not emulated: non-Python runtimes and container images (Invoke answers
 InvalidRuntimeException naming the supported runtimes); the Python version of the
 runtime; memory limits (MemorySize is reported, not enforced); warm starts (every
 invocation is a fresh process, so module-level state is not kept); concurrency
-limits, reserved and provisioned concurrency, throttling; retries and
-destinations of asynchronous invocations; of event source mappings:
+limits, reserved and provisioned concurrency, throttling; the one- and two-minute waits between
+retries of asynchronous invocations (``async_invoke.py`` retries after a second; MaximumRetryAttempts,
+OnSuccess/OnFailure destinations to SQS, SNS, Lambda and the default EventBridge bus are emulated);
+MaximumEventAgeInSeconds; of event source mappings:
 ParallelizationFactor, MaximumRecordAgeInSeconds, tumbling windows, FilterCriteria,
 Kafka/MQ/DocumentDB sources and S3 destinations; function URLs; IAM (the execution
 role is not checked); response streaming.
@@ -64,12 +72,13 @@ SERVICE = ServiceInfo(
     api_names=("lambda",),
     stand_in="moto's control plane + our local Python runner (a subprocess of the sandbox's own interpreter)",
     executes="Python handlers (zip or S3 code, layers) with event, context, environment, timeout; "
-             "Unhandled errors as on AWS; logs to CloudWatch Logs; Event/DryRun invocations; called by "
+             "Unhandled errors as on AWS; logs to CloudWatch Logs; Event/DryRun invocations (async retries and "
+             "OnSuccess/OnFailure destinations); called by "
              "Firehose transformations, Step Functions tasks, S3 notifications and SNS subscriptions; event source "
              "mappings poll Kinesis, DynamoDB Streams and SQS (batching, bisect, partial batch responses, "
              "on-failure destinations, checkpoints across restarts)",
     not_emulated="non-Python runtimes, container images, the runtime's Python version (the sandbox venv's "
-                 "runs), memory limits, warm starts, concurrency/provisioned concurrency, async retries and "
-                 "destinations, ESM parallelization/record age/filters/tumbling windows, function URLs",
+                 "runs), memory limits, warm starts, concurrency/provisioned concurrency, the delays between "
+                 "async retries, ESM parallelization/record age/filters/tumbling windows, function URLs",
     provider="provider",
 )

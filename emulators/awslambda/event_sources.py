@@ -174,10 +174,13 @@ def dynamodb_shard_records(table: Any, stream_arn: str, region: str) -> dict[str
         arrival = created.replace(tzinfo=created.tzinfo or timezone.utc).timestamp() \
             if isinstance(created, datetime) else time.time()
         dynamodb["ApproximateCreationDateTime"] = int(arrival)
-        items.append(StreamRecord(str(dynamodb["SequenceNumber"]), arrival, {
-            "eventID": record["eventID"], "eventName": record["eventName"], "eventVersion": record["eventVersion"],
-            "eventSource": "aws:dynamodb", "awsRegion": region, "dynamodb": dynamodb,
-            "eventSourceARN": stream_arn}))
+        event = {"eventID": record["eventID"], "eventName": record["eventName"],
+                 "eventVersion": record["eventVersion"], "eventSource": "aws:dynamodb", "awsRegion": region,
+                 "dynamodb": dynamodb, "eventSourceARN": stream_arn}
+        identity = record.get("userIdentity")
+        if identity:  # TTL deletions: Lambda's event spells it {"type": "Service", "principalId": ...}
+            event["userIdentity"] = {"type": identity.get("Type"), "principalId": identity.get("PrincipalId")}
+        items.append(StreamRecord(str(dynamodb["SequenceNumber"]), arrival, event))
     return {shard.id: items}
 
 

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
-from emulators.awslambda import event_sources, runner
-from emulators.core import jobs, logs, moto_coupling, ports
+from emulators.awslambda import async_invoke, config, event_sources, runner
+from emulators.core import jobs, lifecycle, logs, moto_coupling, ports
 from emulators.core.errors import InvalidInput, NotEmulated
 from emulators.core.moto_coupling import AwsError, Request
 from emulators.core.server import current_cloud
@@ -165,6 +165,7 @@ def _event_bytes(body: Any) -> bytes:
 
 class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
     def create_function(self, spec: dict[str, Any]) -> Any:
+        config.check_configuration(spec)
         _check_zip_param(spec.get("Code") or {})
         fn = super().create_function(spec)
         if "S3Bucket" in (spec.get("Code") or {}):
@@ -174,6 +175,14 @@ class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
                 self.delete_function(spec["FunctionName"])
                 raise _bad_package(exc) from None
         return fn
+
+    def update_function_configuration(self, function_name: str, qualifier: str, body: dict[str, Any]) -> Any:
+        config.check_configuration(body)
+        return super().update_function_configuration(function_name, qualifier, body)
+
+    def list_versions_by_function(self, function_name: str) -> Any:
+        self.get_function(function_name, None)  # ResourceNotFoundException, as AWS (moto listed nothing)
+        return super().list_versions_by_function(function_name)
 
     def publish_layer_version(self, spec: dict[str, Any]) -> Any:
         _check_zip_param(spec.get("Content") or {})
@@ -214,14 +223,18 @@ class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
                         invocation_type: str = "RequestResponse") -> Outcome | None:
         """Run a function (the service's own callers: Firehose, S3 notifications). ``None`` for Event/DryRun."""
         fn = self.get_function(function_name, qualifier)
+        if not qualifier:  # a qualified ARN or name:alias: the context's invoked_function_arn keeps it
+            parts = function_name.split(":")
+            qualifier = parts[7] if len(parts) == 8 and parts[0] == "arn" else parts[1] if len(parts) == 2 else None
         inv = _invocation(self, fn, qualifier)
         if invocation_type == "DryRun":
             return None
         cloud = current_cloud()
-        if invocation_type == "Event":
-            cloud.submit(_run, self.account_id, self.region_name, inv, event)
+        if invocation_type == "Event":  # retries and destinations as the event invoke config says
+            cloud.submit(async_invoke.run_async, self.account_id, self.region_name, inv, event,
+                         async_invoke.invoke_config(self, fn), _run)
             return None
-        with cloud.store.lock.released():  # the handler may call back into the sandbox
+        with lifecycle.outside_state_lock():  # the handler may call back into the sandbox
             result = _run(self.account_id, self.region_name, inv, event)
         return Outcome(result, str(fn.version))
 
@@ -232,7 +245,12 @@ class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
         if invocation_type not in ("RequestResponse", "Event", "DryRun"):
             raise InvalidInput(f"Unsupported InvocationType {invocation_type!r}: RequestResponse, Event or DryRun",
                                code="InvalidParameterValueException")
-        outcome = self.invoke_function(function_name, qualifier, _event_bytes(body), invocation_type)
+        event = _event_bytes(body)
+        limit = MAX_REQUEST.get(invocation_type)
+        if limit and len(event) > limit:
+            raise InvalidInput(f"{len(event)} byte payload is too large for the {invocation_type} invocation type "
+                               f"(limit {limit} bytes)", code="RequestTooLargeException")
+        outcome = self.invoke_function(function_name, qualifier, event, invocation_type)
         if outcome is None:
             return b""
         response_headers["x-amz-executed-version"] = outcome.executed_version
@@ -244,6 +262,7 @@ class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
 
 
 MAX_RESPONSE = 6 * 1024 * 1024
+MAX_REQUEST = {"RequestResponse": 6 * 1024 * 1024, "Event": 1024 * 1024}  # Lambda quotas: invocation payload
 
 
 def _invoke_response(request: Request) -> tuple[int, dict[str, str], bytes]:
@@ -298,7 +317,7 @@ def invoke(function: str, event: Any, account: str = moto_coupling.DEFAULT_ACCOU
         fn = backend.get_function(name, qualifier)
         inv = _invocation(backend, fn, qualifier)
     data = event if isinstance(event, bytes) else json.dumps(event).encode()
-    with lock.released():
+    with lifecycle.outside_state_lock():
         result = _run(account, region, inv, data)
     return result.payload, result.function_error
 

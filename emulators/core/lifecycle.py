@@ -44,6 +44,27 @@ def current_cloud() -> Any:
     return cloud
 
 
+def running_cloud() -> Any:
+    """The cloud this process serves, or None (engines run without one in unit tests)."""
+    return _current
+
+
+@contextmanager
+def outside_state_lock() -> Iterator[None]:
+    """Let go of this thread's hold on the running cloud's state lock for a while (nothing without a cloud).
+
+    For a request that waits on work which takes long or calls back into the sandbox (a Lambda handler, a
+    model's inference code, a query, an S3 Select scan): while a request holds the lock, a snapshot waiting
+    for it holds every new request, so the sandbox stalls for as long as the work runs, or for good when
+    the work itself sends a request."""
+    cloud = _current
+    if cloud is None:
+        yield
+        return
+    with cloud.store.lock.released():
+        yield
+
+
 def set_current_cloud(cloud: Any) -> None:
     global _current
     _current = cloud

@@ -24,6 +24,7 @@ SERVICE_PACKAGES = [
     "kms",
     "iam",
     "kinesis",
+    "dynamodb",
     "awslambda",
     "firehose",
     "kinesisanalytics",

@@ -100,7 +100,9 @@ class _InProcessS3(S3Access):
         return obj.value
 
     def put(self, bucket: str, key: str, body: bytes, content_type: str | None = None) -> None:
-        from emulators.core.lifecycle import _current  # the running cloud, or None
+        from emulators.core.lifecycle import running_cloud
+
+        cloud = running_cloud()
 
         def write() -> None:
             try:
@@ -110,8 +112,8 @@ class _InProcessS3(S3Access):
             if content_type:
                 new_key.set_metadata({"Content-Type": content_type})
 
-        if _current is not None:
-            with _current.writing_s3(self.account_id, bucket, key):
+        if cloud is not None:
+            with cloud.writing_s3(self.account_id, bucket, key):
                 write()
         else:
             write()
@@ -135,10 +137,12 @@ class _InProcessS3(S3Access):
         return True
 
     def delete(self, bucket: str, key: str) -> None:
-        from emulators.core.lifecycle import _current  # the running cloud, or None
+        from emulators.core.lifecycle import running_cloud
 
-        if _current is not None:
-            with _current.writing_s3(self.account_id, bucket, key):
+        cloud = running_cloud()
+
+        if cloud is not None:
+            with cloud.writing_s3(self.account_id, bucket, key):
                 self._backend().delete_object(bucket, key)
         else:
             self._backend().delete_object(bucket, key)

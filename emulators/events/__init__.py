@@ -4,9 +4,10 @@ EventBridge
   stand-in: moto + sandbox EventBridge delivery (LocalStack in docker compose)
   really executes: schedules fire and matched events reach Lambda, Step Functions, Batch, SNS, SQS,
     Kinesis, Firehose, SageMaker Pipelines and Logs targets (Input, InputPath, InputTransformer,
-    dead-letter queues); Glue and Batch send job state-change events
-  not emulated: missed scheduled fires are not replayed; no delivery retries, EventBridge Scheduler
-    or Pipes; only Glue and Batch send service events
+    dead-letter queues); EventBridge Scheduler schedules (at, rate, cron with time zones) invoke
+    templated and universal targets; Glue and Batch send job state-change events
+  not emulated: missed scheduled fires are not replayed; no delivery retries or Pipes; Scheduler's
+    flexible time windows fire at the start; only Glue and Batch send service events
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -21,8 +22,15 @@ Logs targets, with ``Input``/``InputPath``/``InputTransformer`` applied and
 ``DeadLetterConfig`` queues for failed deliveries (see ``provider.py`` and
 ``engine.py``).
 
+EventBridge Scheduler (the ``scheduler`` API): moto keeps the schedules, ``scheduler.py`` checks their
+expressions and fires them (``at()``, ``rate()``, ``cron()`` in ``ScheduleExpressionTimezone``, StartDate,
+EndDate, ``ActionAfterCompletion: DELETE``) to templated targets (delivered as rule targets are) and universal
+``arn:aws:scheduler:::aws-sdk:<service>:<apiAction>`` targets, with the ``<aws.scheduler.*>`` context
+attributes replaced in ``Input``.
+
 Not emulated: scheduled fires missed while the sandbox was down are not replayed;
-EventBridge retries, Scheduler (``scheduler`` API), Pipes and cross-account
+EventBridge and Scheduler retries, flexible time windows (a schedule fires at the window's start), Pipes and
+cross-account
 permissions are not emulated; ``BatchParameters.RetryStrategy`` is not applied (the
 job definition's retry strategy is, as for SubmitJob); other AWS services do not
 send their events.
@@ -32,12 +40,13 @@ from emulators.core.service import ServiceInfo
 
 SERVICE = ServiceInfo(
     aws="EventBridge",
-    api_names=("events",),
+    api_names=("events", "scheduler"),
     stand_in="moto + sandbox EventBridge delivery (LocalStack in docker compose)",
     executes=("schedules fire and matched events reach Lambda, Step Functions, Batch, SNS, SQS, Kinesis, "
               "Firehose, SageMaker Pipelines and Logs targets (Input, InputPath, InputTransformer, dead-letter "
-              "queues); Glue and Batch send job state-change events"),
-    not_emulated=("missed scheduled fires are not replayed; no delivery retries, EventBridge Scheduler or Pipes; "
-                  "only Glue and Batch send service events"),
+              "queues); EventBridge Scheduler schedules (at, rate, cron with time zones) invoke templated and "
+              "universal targets; Glue and Batch send job state-change events"),
+    not_emulated=("missed scheduled fires are not replayed; no delivery retries or Pipes; Scheduler's flexible "
+                  "time windows fire at the start; only Glue and Batch send service events"),
     provider="provider",
 )

@@ -58,6 +58,30 @@ def rate_seconds(expression: str) -> int | None:
     return value * UNIT_SECONDS[unit]
 
 
+def schedule_problem(expression: str | None) -> str | None:
+    """Why PutRule refuses ``expression`` (None when AWS accepts it): ``rate(value unit)`` with a positive
+    whole value and the singular unit exactly when the value is 1; ``cron(...)`` as :mod:`emulators.core.cron`
+    parses it."""
+    if expression is None:
+        return None
+    text = expression.strip()
+    if text.startswith("rate("):
+        match = RATE.fullmatch(text)
+        if not match or int(match.group(1)) <= 0:
+            return "Parameter ScheduleExpression is not valid."
+        if (int(match.group(1)) == 1) != (not match.group(2).endswith("s")):
+            return ("Parameter ScheduleExpression is not valid. The unit must be singular when the value is 1 "
+                    "and plural otherwise (rate(1 hour), rate(5 hours)).")
+        return None
+    if text.startswith("cron("):
+        try:
+            cron.parse(text)
+        except ValueError as exc:
+            return f"Parameter ScheduleExpression is not valid. ({exc})"
+        return None
+    return "Parameter ScheduleExpression is not valid."
+
+
 def due_fire(expression: str, anchor: float, last_fire: float | None, now: float) -> float | None:
     """The time (epoch seconds) of the fire due at ``now``, or None when nothing is due.
 

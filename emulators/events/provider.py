@@ -35,7 +35,7 @@ rule "now": the tests check the schedule arithmetic as pure functions and wait f
 one real ``cron(* * * * ? *)`` fire end to end.
 
 Service events: :func:`emit_event` sends an AWS service's event to the default bus
-of an account and region (matched with moto's pattern matcher, delivered as above);
+of an account and region (matched by :mod:`emulators.events.patterns`, delivered as above);
 other services reach it through the ``ports.emit_event`` port this provider provides:
 the Glue job engine sends "Glue Job State Change" and the Batch engine "Batch Job
 State Change". Lambda targets are invoked through ``ports.invoke_lambda``.
@@ -53,13 +53,17 @@ import uuid
 from typing import Any
 
 from emulators.core import moto_coupling, ports
+from emulators.core.errors import InvalidInput
+from emulators.core.moto_coupling import Request
 from emulators.core.server import current_cloud
 from emulators.events import engine as events
+from emulators.events import patterns
 
 log = logging.getLogger("emulators.events")
 MotoRule = moto_coupling.event_rule_class()
 DEFAULT_TICK_SECONDS = 2.0
 SYNC_KINDS = ("sqs", "logs")
+MAX_TARGETS = 5  # EventBridge quotas: targets per rule
 ASYNC_KINDS = ("lambda", "states", "batch", "sns", "kinesis", "firehose", "sagemaker")
 
 
@@ -81,6 +85,14 @@ class SandboxRule(MotoRule):  # type: ignore[misc, valid-type]
     """moto's rule, delivering to every target kind and remembering its schedule."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # AWS's checks before moto's (moto answered a 500 for a pattern that is a JSON array, and accepted
+        # unknown match types, bad numeric ranges and non-boolean exists)
+        _parse_pattern(kwargs["event_pattern"] if "event_pattern" in kwargs else
+                       (args[4] if len(args) > 4 else None))
+        problem = events.schedule_problem(kwargs["schedule_exp"] if "schedule_exp" in kwargs else
+                                          (args[5] if len(args) > 5 else None))
+        if problem:
+            raise InvalidInput(problem, code="ValidationException")
         super().__init__(*args, **kwargs)
         self.sandbox_anchor: float | None = time.time()
         self.sandbox_last_fire: float | None = None
@@ -91,14 +103,67 @@ class SandboxRule(MotoRule):  # type: ignore[misc, valid-type]
             self.sandbox_last_fire = None
         super().enable()
 
+    def put_targets(self, targets: list[dict[str, Any]]) -> None:
+        ids = {t.get("Id") for t in self.targets} | {t.get("Id") for t in targets}
+        if len(ids) > MAX_TARGETS:
+            raise InvalidInput(f"The requested resource exceeds the maximum number allowed: a rule has at most "
+                               f"{MAX_TARGETS} targets.", code="LimitExceededException")
+        for target in targets:  # AWS refuses these for the whole request; moto stored them
+            given = [key for key in ("Input", "InputPath", "InputTransformer") if target.get(key) is not None]
+            if len(given) > 1:
+                raise InvalidInput("Only one of Input, InputPath, or InputTransformer must be provided "
+                                   f"(target {target.get('Id')} has {', '.join(given)}).", code="ValidationException")
+            if target.get("Input") is not None:
+                try:
+                    json.loads(target["Input"])
+                except ValueError:
+                    raise InvalidInput(f"Input for target {target.get('Id')} is not valid JSON text.",
+                                       code="ValidationException") from None
+        super().put_targets(targets)
+
     def send_to_targets(self, original_event: Any, transform_input: bool = True) -> None:
         if self.state != "ENABLED":
             return
         if not self.event_pattern.get_pattern():  # a schedule-only rule matches no event
             return
-        if not self.event_pattern.matches_event(original_event):
+        if not patterns.matches(self.event_pattern.get_pattern(), original_event):
             return
         deliver(self, dict(original_event), transform_input)
+
+
+MotoEvents = moto_coupling.backend_class("events")
+
+
+class SandboxEventsBackend(MotoEvents):  # type: ignore[misc, valid-type]
+    """moto's EventBridge, refusing PutEvents entries whose Source AWS keeps for its own services."""
+
+    def put_events(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if len(events) > 10:  # moto's own size check answers
+            return super().put_events(events)
+        refused = {i for i, e in enumerate(events) if str(e.get("Source") or "").startswith("aws.")}
+        if not refused:
+            return super().put_events(events)
+        kept = [e for i, e in enumerate(events) if i not in refused]
+        results = iter(super().put_events(kept) if kept else [])
+        return [{"ErrorCode": "NotAuthorizedForSourceException", "ErrorMessage": "Not authorized for the source."}
+                if i in refused else next(results) for i in range(len(events))]
+
+
+def _parse_pattern(text: str | None) -> dict[str, Any]:
+    try:
+        return patterns.parse(text)
+    except patterns.PatternError as exc:
+        raise InvalidInput(f"Event pattern is not valid. Reason: {exc}", code="InvalidEventPatternException") from None
+
+
+def _test_event_pattern(request: Request) -> dict[str, Any]:
+    """TestEventPattern (moto answered an empty body): the pattern checked as PutRule checks it, the event
+    checked for the fields AWS requires, then matched as PutEvents matches."""
+    pattern = _parse_pattern(request.get("EventPattern"))
+    problem = patterns.event_problem(request.get("Event"))
+    if problem:
+        raise InvalidInput(problem, code="ValidationException")
+    return {"Result": patterns.matches(pattern, json.loads(request.get("Event")))}
 
 
 def deliver(rule: Any, moto_event: dict[str, Any], transform_input: bool = True) -> None:
@@ -338,7 +403,12 @@ def emit_event(account: str, region: str, source: str, detail_type: str, detail:
 
 def install(cloud: Any) -> None:
     moto_coupling.replace_model_class("events", "Rule", SandboxRule)
+    moto_coupling.install_backend_class("events", SandboxEventsBackend)
+    moto_coupling.add_operation("events", "EventsHandler", "test_event_pattern", _test_event_pattern)
     cloud.after_restore(_skip_missed_fires)
     seconds = float(os.environ.get("SANDBOX_EVENTS_TICK_SECONDS") or DEFAULT_TICK_SECONDS)
     cloud.every(max(0.5, seconds), tick, name="eventbridge-schedules")
+    from emulators.events import scheduler
+
+    scheduler.install(cloud, max(0.5, seconds))
     ports.emit_event.provide(emit_event)

@@ -17,10 +17,12 @@ are polled every second); buffering hints (SizeInMBs, IntervalInSeconds -- 0 to
 journalled to disk before PutRecord(Batch) returns and survive a restart;
 default ``YYYY/MM/DD/HH/`` prefixes and object names
 ``<stream>-<version>-YYYY-MM-DD-HH-MM-SS-<uuid>``; custom prefixes with
-``!{timestamp:...}``, ``!{firehose:error-output-type}``,
+``!{timestamp:...}`` (Java DateTimeFormatter patterns with quoted literals, at the arrival of the
+oldest record of the object, in CustomTimeZone; FileExtension replaces the extension), ``!{firehose:error-output-type}``,
 ``!{firehose:random-string}``; dynamic partitioning with
 ``!{partitionKeyFromQuery:...}`` from a MetadataExtraction JQ query (object of
-``.path`` fields, ``| tostring``, ``| .[a:b]``); GZIP; record format conversion
+``.path`` fields piped through tostring, tonumber, ``.[a:b]``, ``strftime("%Y")``, todate,
+fromdateiso8601, ascii_downcase/ascii_upcase or floor); GZIP; record format conversion
 to Parquet with a Glue table's schema; records that fail partitioning or
 conversion go to ``ErrorOutputPrefix`` as Firehose's error JSON (nothing else
 is lost); Redshift destinations stage to S3 and COPY into the sandbox's

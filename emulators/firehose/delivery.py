@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-JAVA_TO_STRFTIME = [("yyyy", "%Y"), ("YYYY", "%Y"), ("yy", "%y"), ("MM", "%m"), ("dd", "%d"), ("HH", "%H"),
-                    ("mm", "%M"), ("ss", "%S")]
+# Java DateTimeFormatter letters -> strftime (padded forms; a single M/d/H/m/s is printed unpadded)
+JAVA_TO_STRFTIME = {"yyyy": "%Y", "uuuu": "%Y", "YYYY": "%Y", "yy": "%y", "uu": "%y", "MMMM": "%B", "MMM": "%b",
+                    "MM": "%m", "dd": "%d", "HH": "%H", "hh": "%I", "mm": "%M", "ss": "%S", "a": "%p", "EEEE": "%A",
+                    "EEE": "%a", "E": "%a", "DDD": "%j", "Z": "%z", "z": "%Z"}
+UNPADDED = {"M": "month", "d": "day", "H": "hour", "m": "minute", "s": "second", "y": "year"}
 EXPRESSION = re.compile(r"!\{([\w-]+):([^}]*)\}")
 
 
@@ -30,10 +33,55 @@ class DeliveryError(Exception):
 
 
 def _java_format(pattern: str, moment: datetime) -> str:
-    out = pattern
-    for java, strf in JAVA_TO_STRFTIME:
-        out = out.replace(java, strf)
-    return moment.strftime(out)
+    """A Java DateTimeFormatter pattern (what ``!{timestamp:...}`` takes): letter runs are fields,
+    ``'...'`` is literal text (``''`` a quote), anything else is copied."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "'":
+            end = pattern.find("'", i + 1)
+            if end == i + 1:  # '' is one quote
+                out.append("'")
+                i += 2
+                continue
+            end = len(pattern) if end < 0 else end
+            out.append(pattern[i + 1:end])
+            i = end + 1
+            continue
+        if char.isalpha():
+            j = i
+            while j < len(pattern) and pattern[j] == char:
+                j += 1
+            run = pattern[i:j]
+            if run in JAVA_TO_STRFTIME:
+                out.append(moment.strftime(JAVA_TO_STRFTIME[run]))
+            elif run == "SSS":
+                out.append(f"{moment.microsecond // 1000:03d}")
+            elif run in UNPADDED:
+                out.append(str(getattr(moment, UNPADDED[run])))
+            else:
+                raise DeliveryError("partitioning-failed", f"unsupported date-time pattern letters {run!r}")
+            i = j
+            continue
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def batch_moment(records: list[tuple[bytes, int]], time_zone: str | None = None) -> datetime:
+    """The time ``!{timestamp:...}``, the default prefix and object names use: the approximate arrival of the
+    oldest record (Firehose's rule), in the destination's CustomTimeZone (UTC by default)."""
+    moment = datetime.fromtimestamp(min(t for _, t in records) / 1000, tz=timezone.utc) if records \
+        else datetime.now(timezone.utc)
+    if time_zone:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            moment = moment.astimezone(ZoneInfo(time_zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return moment
 
 
 def render_prefix(template: str | None, moment: datetime, keys: dict[str, str] | None = None,
@@ -68,6 +116,26 @@ def render_prefix(template: str | None, moment: datetime, keys: dict[str, str] |
     return rendered
 
 
+S3_DESCRIPTION_DEFAULTS = {"BufferingHints": {"SizeInMBs": 5, "IntervalInSeconds": 300},
+                           "CompressionFormat": "UNCOMPRESSED",
+                           "EncryptionConfiguration": {"NoEncryptionConfig": "NoEncryption"}}
+
+
+def with_s3_defaults(description: dict[str, Any]) -> dict[str, Any]:
+    """A DescribeDeliveryStream answer with the members AWS always reports on S3 destination descriptions
+    (BufferingHints, CompressionFormat, EncryptionConfiguration: Firehose's defaults when not configured)."""
+    for destination in description.get("DeliveryStreamDescription", {}).get("Destinations", []):
+        for kind in ("S3DestinationDescription", "ExtendedS3DestinationDescription", "RedshiftDestinationDescription"):
+            s3 = destination.get(kind)
+            if kind == "RedshiftDestinationDescription":
+                s3 = (s3 or {}).get("S3DestinationDescription")
+            if isinstance(s3, dict):
+                for member, default in S3_DESCRIPTION_DEFAULTS.items():
+                    s3.setdefault(member, dict(default) if isinstance(default, dict) else default)
+                s3["BufferingHints"] = {**S3_DESCRIPTION_DEFAULTS["BufferingHints"], **s3["BufferingHints"]}
+    return description
+
+
 def object_name(stream: str, version: str, moment: datetime, suffix: str = "") -> str:
     return f"{stream}-{version}-{moment.strftime('%Y-%m-%d-%H-%M-%S')}-{uuid.uuid4()}{suffix}"
 
@@ -83,11 +151,50 @@ def _path_value(document: Any, path: str) -> Any:
     return value
 
 
+def _epoch(value: Any, stage: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise DeliveryError("partitioning-failed", f"jq: {stage} needs a number of epoch seconds, got {value!r}")
+    return float(value)
+
+
+def _jq_stage(value: Any, stage: str) -> Any:
+    """One ``| stage`` of the jq subset: tostring, tonumber, .[a:b], strftime/todate (epoch seconds, as jq 1.6),
+    fromdate/fromdateiso8601, ascii_downcase/ascii_upcase, floor."""
+    slice_match = re.fullmatch(r"\.\[(\d*):(\d*)\]", stage)
+    strftime = re.fullmatch(r"strftime\(\s*\"((?:[^\"\\]|\\.)*)\"\s*\)", stage)
+    if stage == "tostring":
+        return value if isinstance(value, str) else json.dumps(value)
+    if slice_match:
+        start = int(slice_match.group(1) or 0)
+        end = int(slice_match.group(2)) if slice_match.group(2) else None
+        return str(value)[start:end]
+    if strftime:
+        return datetime.fromtimestamp(_epoch(value, stage), tz=timezone.utc).strftime(strftime.group(1))
+    if stage == "todate":
+        return datetime.fromtimestamp(_epoch(value, stage), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if stage in ("fromdate", "fromdateiso8601"):
+        try:
+            return int(datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
+        except ValueError:
+            raise DeliveryError("partitioning-failed", f"jq: {value!r} does not match format "
+                                                       "\"%Y-%m-%dT%H:%M:%SZ\"") from None
+    if stage == "tonumber":
+        try:
+            return json.loads(str(value)) if not isinstance(value, (int, float)) else value
+        except ValueError:
+            raise DeliveryError("partitioning-failed", f"jq: cannot parse {value!r} as a number") from None
+    if stage in ("ascii_downcase", "ascii_upcase") and isinstance(value, str):
+        return value.lower() if stage == "ascii_downcase" else value.upper()
+    if stage == "floor":
+        return int(_epoch(value, stage) // 1)
+    raise DeliveryError("partitioning-failed", f"unsupported jq stage {stage!r}")
+
+
 def extract_keys(record: dict[str, Any], query: str) -> dict[str, str]:
     """Evaluate a MetadataExtractionQuery such as ``{customer: .customer_id, day: .ts | .[0:10]}``.
 
-    Supported: an object of ``name: .path.to.field`` pairs, with an optional
-    ``| tostring`` or ``| .[a:b]`` string slice.
+    Supported: an object of ``name: .path.to.field`` pairs, each followed by any number of ``| stage``
+    (:func:`_jq_stage`: tostring, .[a:b], strftime("%Y") as in AWS's examples, todate, ...).
     """
     body = query.strip()
     if not (body.startswith("{") and body.endswith("}")):
@@ -98,15 +205,7 @@ def extract_keys(record: dict[str, Any], query: str) -> dict[str, str]:
         stages = [s.strip() for s in expression.split("|")]
         value: Any = _path_value(record, stages[0])
         for stage in stages[1:]:
-            slice_match = re.fullmatch(r"\.\[(\d*):(\d*)\]", stage)
-            if stage == "tostring":
-                value = str(value)
-            elif slice_match:
-                start = int(slice_match.group(1) or 0)
-                end = int(slice_match.group(2)) if slice_match.group(2) else None
-                value = str(value)[start:end]
-            else:
-                raise DeliveryError("partitioning-failed", f"unsupported jq stage {stage!r}")
+            value = _jq_stage(value, stage)
         if value is None:
             raise DeliveryError("partitioning-failed", f"partition key {name.strip()} is null")
         keys[name.strip().strip('"')] = value if isinstance(value, str) else json.dumps(value)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulators.core import clock, moto_coupling, ports
+from emulators.core import moto_coupling, ports
 from emulators.core.errors import InvalidInput, NotFound
 from emulators.core.storage import write_atomically
 from emulators.core.s3access import s3_access
@@ -149,6 +149,11 @@ class SandboxFirehoseBackend(FirehoseBackend):  # type: ignore[misc, valid-type]
             raise InvalidInput("1 validation error detected: Value at 'record.data' failed to satisfy "
                                f"constraint: Member must have length less than or equal to {MAX_RECORD}")
         return super().put_record(delivery_stream_name, record)
+
+    def describe_delivery_stream(self, delivery_stream_name: str) -> dict[str, Any]:
+        import copy
+
+        return delivery.with_s3_defaults(copy.deepcopy(super().describe_delivery_stream(delivery_stream_name)))
 
     def update_destination(self, delivery_stream_name: str, *args: Any, **kwargs: Any) -> None:
         import copy
@@ -301,7 +306,7 @@ def _deliver(account: str, region: str, stream: Any, records: list[tuple[bytes, 
     kind, config = _destination(stream)
     s3_conf = _s3_config(kind, config)
     bucket = s3_conf["BucketARN"].split(":")[-1]
-    now = clock.utcnow()
+    now = delivery.batch_moment(records, s3_conf.get("CustomTimeZone"))
     access = s3_access(account)
     compression = s3_conf.get("CompressionFormat", "UNCOMPRESSED") or "UNCOMPRESSED"
     errors: dict[str, list[bytes]] = {}
@@ -354,12 +359,13 @@ def _deliver(account: str, region: str, stream: Any, records: list[tuple[bytes, 
                     delivery.error_record(raw, "DataFormatConversion.MalformedData", reason, arrival))
             if body is None:
                 continue
-            key = prefix + delivery.object_name(stream.delivery_stream_name, stream.version_id, now, suffix)
+            key = prefix + delivery.object_name(stream.delivery_stream_name, stream.version_id, now,
+                                                s3_conf.get("FileExtension") or suffix)
         else:
             name = delivery.object_name(stream.delivery_stream_name, stream.version_id, now)
             joined = b"".join(d + delimiter if delimiter else d for d, _ in group)
             body, suffix = delivery.compress(joined, compression, member_name=name)
-            key = prefix + name + suffix
+            key = prefix + name + (s3_conf.get("FileExtension") or suffix)
         access.put(bucket, key, body)
         written.append(key)
     for code, lines in errors.items():

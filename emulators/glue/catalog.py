@@ -12,11 +12,25 @@ it is updated, and adds or removes entries when partitions are created or delete
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import weakref
 from typing import Any
 
-from emulators.core import moto_coupling
+from emulators.core import lifecycle, moto_coupling
+
+
+@contextlib.contextmanager
+def _changing() -> Any:
+    """Around one change to the catalog: the running cloud's state lock (shared, as a request holds it) and
+    the dirty mark for the next snapshot. Callers such as Athena's engine need not hold the lock for a whole
+    statement, which would hold every request behind a waiting snapshot until the statement ends."""
+    cloud = lifecycle.running_cloud()
+    if cloud is None:
+        yield
+        return
+    with cloud.mutating():
+        yield
 
 
 class _PartitionDicts:
@@ -41,6 +55,11 @@ class GlueCatalog:
         self.region = region
         self.glue = moto_coupling.backend_for("glue", account_id, region)
 
+    def changing(self) -> Any:
+        """Around one change made of several calls: the state lock is held across them, so a snapshot sees
+        all of it or none of it."""
+        return _changing()
+
     def database_exists(self, name: str) -> bool:
         return bool(name) and name.strip('`"').lower() in self.glue.databases
 
@@ -54,10 +73,12 @@ class GlueCatalog:
             database_input["Description"] = description
         if location:
             database_input["LocationUri"] = location
-        self.glue.create_database(name, database_input)
+        with _changing():
+            self.glue.create_database(name, database_input)
 
     def drop_database(self, name: str) -> None:
-        self.glue.delete_database(name)
+        with _changing():
+            self.glue.delete_database(name)
 
     def list_databases(self) -> list[str]:
         return list(self.glue.databases)
@@ -72,10 +93,12 @@ class GlueCatalog:
         return [t.name for t in self.glue.get_tables(database, None)]
 
     def create_table(self, database: str, table_input: dict[str, Any]) -> None:
-        self.glue.create_table(database, table_input["Name"], table_input)
+        with _changing():
+            self.glue.create_table(database, table_input["Name"], table_input)
 
     def delete_table(self, database: str, name: str) -> None:
-        self.glue.delete_table(database, name)
+        with _changing():
+            self.glue.delete_table(database, name)
 
     def get_partitions(self, database: str, name: str) -> list[dict[str, Any]]:
         """The table's partitions (``Values``, ``StorageDescriptor``, ...); callers must not change them."""
@@ -92,12 +115,14 @@ class GlueCatalog:
         return dicts
 
     def add_partitions(self, database: str, name: str, partitions: list[dict[str, Any]]) -> None:
-        table = self.glue.get_table(database, name)
-        for partition in partitions:
-            table.create_partition(partition)
+        with _changing():
+            table = self.glue.get_table(database, name)
+            for partition in partitions:
+                table.create_partition(partition)
 
     def delete_partition(self, database: str, name: str, values: list[str]) -> None:
-        self.glue.get_table(database, name).delete_partition(values)
+        with _changing():
+            self.glue.get_table(database, name).delete_partition(values)
 
 
 def glue_catalog(account_id: str, region: str) -> GlueCatalog:

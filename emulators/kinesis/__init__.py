@@ -19,14 +19,16 @@ Emulated (Data Streams): streams with shards and hash-key ranges (a record lands
 on the open shard whose range holds the MD5 of its partition key, or its
 ExplicitHashKey), PutRecord(s) with AWS's size and key validation, shard
 iterators TRIM_HORIZON / LATEST / AT_SEQUENCE_NUMBER / AFTER_SEQUENCE_NUMBER /
-AT_TIMESTAMP, GetRecords in order per shard with MillisBehindLatest,
+AT_TIMESTAMP (they expire after 5 minutes: ExpiredIteratorException;
+``SANDBOX_KINESIS_ITERATOR_SECONDS`` changes that), GetRecords in order per shard with MillisBehindLatest,
 SplitShard / MergeShards / UpdateShardCount (parents close and keep their
 records; reading a closed shard to its end returns ChildShards and no next
 iterator), ListShards with ShardFilter, paged (the NextToken stands for the
 stream, the filter and the start shard, so a next-page call carries it alone, as
 on AWS), retention period settings, KMS stream
 encryption settings (the key must exist; records are stored unencrypted),
-stream consumers (registration), on-demand and provisioned modes (a stream
+stream consumers (registration, deregistration, ConsumerCount), ListStreams and
+DescribeStream paged as on AWS, on-demand and provisioned modes (a stream
 created without ShardCount is on-demand, 4 shards). Sequence numbers count per
 shard (AWS's are longer and unique per stream).
 ``sandbox.streaming.replay`` feeds a dataset into a stream at a chosen rate.

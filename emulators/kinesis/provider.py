@@ -9,6 +9,9 @@
   arguments, unreadable shard iterators and unknown KMS keys answer the AWS
   error instead of a crash.
 - ``ListShards`` applies ``ShardFilter``; ``PutRecord(s)`` report ``EncryptionType``.
+- ``DescribeStream`` pages by ``ExclusiveStartShardId`` and reports ``StreamModeDetails``; ``DeleteStream``
+  of a stream with consumers needs ``EnforceConsumerDeletion``; ``ListStreams`` pages with ``NextToken``;
+  ``DeregisterStreamConsumer`` removes the named consumer only.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 import re
 from datetime import timezone
 from typing import Any
@@ -36,6 +40,20 @@ def _validation(value: Any, where: str, constraint: str) -> InvalidInput:
     shown = f"Value '{value}' at" if value is not None else "Value at"
     return InvalidInput(f"1 validation error detected: {shown} '{where}' failed to satisfy constraint: "
                         f"{constraint}")
+
+
+# a shard iterator expires 5 minutes after GetShardIterator or GetRecords handed it out (ExpiredIteratorException)
+ITERATOR_LIFETIME_MS = int(float(os.environ.get("SANDBOX_KINESIS_ITERATOR_SECONDS", "300")) * 1000)
+
+
+def _iterator(stream_name: str, shard_id: str, last: Any) -> str:
+    return base64.b64encode(f"{stream_name}:{shard_id}:{last}:{clock.epoch_millis()}".encode()).decode()
+
+
+def _moment(millis: int) -> str:
+    from datetime import datetime
+
+    return datetime.fromtimestamp(millis / 1000, tz=timezone.utc).strftime("%a %b %d %H:%M:%S UTC %Y")
 
 
 def _now() -> float:
@@ -182,20 +200,30 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
                               "Member must satisfy enum value set: [AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, "
                               "TRIM_HORIZON, LATEST, AT_TIMESTAMP]")
         # the iterator names the stream, also when the caller gave only its ARN
-        return super().get_shard_iterator(None, stream.stream_name, shard_id, shard_iterator_type,
-                                          starting_sequence_number, at_timestamp)
+        plain = super().get_shard_iterator(None, stream.stream_name, shard_id, shard_iterator_type,
+                                           starting_sequence_number, at_timestamp)
+        decompose_shard_iterator = moto_coupling.model_class("kinesis", "decompose_shard_iterator")
+        name, shard, last = decompose_shard_iterator(plain)
+        return _iterator(name, shard, last)
 
     def read_records(self, stream_arn: str | None, shard_iterator: str, limit: int | None) -> dict[str, Any]:
         """GetRecords as AWS answers it: a closed shard read to its end has no next iterator."""
-        compose_shard_iterator = moto_coupling.model_class("kinesis", "compose_shard_iterator")
-        decompose_shard_iterator = moto_coupling.model_class("kinesis", "decompose_shard_iterator")
         try:
-            stream_name, shard_id, last = decompose_shard_iterator(shard_iterator)
+            parts = base64.b64decode(shard_iterator.encode(), validate=False).decode("utf-8").split(":")
+            stream_name, shard_id, last = parts[:3]
             int(last)
+            issued = int(parts[3]) if len(parts) == 4 else None  # iterators from before expiry carry no time
+            if len(parts) > 4:
+                raise ValueError(shard_iterator)
         except (binascii.Error, ValueError, UnicodeDecodeError):
             raise InvalidInput(f"Invalid ShardIterator: {shard_iterator[:64]!r} is not a shard "
                                "iterator returned by GetShardIterator or GetRecords",
                                code="InvalidArgumentException") from None
+        now = clock.epoch_millis()
+        if issued is not None and now - issued > ITERATOR_LIFETIME_MS:
+            raise ServiceError(f"Iterator expired. The iterator was created at time {_moment(issued)} while right now "
+                               f"it is {_moment(now)} which is further in the future than the tolerated delay of "
+                               f"{ITERATOR_LIFETIME_MS} milliseconds.", code="ExpiredIteratorException")
         if limit is not None and not 1 <= int(limit) <= 10000:
             raise _validation(limit, "limit", "Member must have value less than or equal to 10000")
         stream = self.describe_stream(stream_arn=stream_arn, stream_name=stream_name)
@@ -214,7 +242,7 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
                                   "EndingHashKey": str(child.ending_hash)}}
                 for child in stream.shards.values() if shard_id in (child.parent, child.adjacent_parent)]
         else:
-            result["NextShardIterator"] = compose_shard_iterator(stream.stream_name, shard, last_sequence)
+            result["NextShardIterator"] = _iterator(stream.stream_name, shard.shard_id, last_sequence)
         return result
 
     def filtered_shards(self, stream_arn: str | None, stream_name: str | None,
@@ -346,6 +374,18 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
         self._stream_by_arn(stream_arn)
         return super().list_stream_consumers(stream_arn=stream_arn, **kwargs)
 
+    def deregister_stream_consumer(self, stream_arn: str, consumer_name: str, consumer_arn: str) -> None:
+        """Remove exactly the named consumer (moto kept the named one and removed every other), or answer
+        ResourceNotFoundException as AWS does for a consumer that is not registered."""
+        streams = [self._stream_by_arn(stream_arn)] if stream_arn else list(self.streams.values())
+        for stream in streams:
+            for consumer in list(stream.consumers):
+                if (consumer_arn and consumer.consumer_arn == consumer_arn) or (
+                        not consumer_arn and consumer.consumer_name == consumer_name):
+                    stream.consumers.remove(consumer)
+                    return
+        raise NotFound(f"Consumer {consumer_arn or consumer_name}, account {self.account_id} not found.")
+
     def describe_stream_consumer(self, stream_arn: str, consumer_name: str, consumer_arn: str) -> Any:
         if stream_arn:
             self._stream_by_arn(stream_arn)
@@ -361,6 +401,83 @@ def _backend(request: Request) -> SandboxKinesisBackend:
 def _get_records(request: Request) -> dict[str, Any]:
     return _backend(request).read_records(request.get("StreamARN"), request.get("ShardIterator"),
                                           request.get("Limit"))
+
+
+def _describe_stream(request: Request) -> dict[str, Any]:
+    """DescribeStream as AWS answers it: with StreamModeDetails, and paged by Limit (default 100) and
+    ExclusiveStartShardId (moto ignored the start shard, so a loop over HasMoreShards never ended)."""
+    stream = _backend(request).describe_stream(stream_arn=request.get("StreamARN"),
+                                               stream_name=request.get("StreamName"))
+    limit = request.get("Limit")
+    if limit is not None and not 1 <= int(limit) <= 10000:
+        raise _validation(limit, "limit", "Member must have value less than or equal to 10000")
+    limit = int(limit or 100)
+    start = request.get("ExclusiveStartShardId")
+    shards = sorted(stream.shards.values(), key=lambda s: s._shard_id)
+    if start:
+        shards = [s for s in shards if s.shard_id > start]
+    description = stream.to_json()["StreamDescription"]
+    description.update({"StreamModeDetails": dict(stream.stream_mode or {"StreamMode": "PROVISIONED"}),
+                        "Shards": [s.to_json() for s in shards[:limit]], "HasMoreShards": len(shards) > limit})
+    if description.get("KeyId") is None:
+        description.pop("KeyId", None)
+    return {"StreamDescription": description}
+
+
+def _describe_stream_summary(request: Request) -> dict[str, Any]:
+    stream = _backend(request).describe_stream(stream_arn=request.get("StreamARN"),
+                                               stream_name=request.get("StreamName"))
+    summary = stream.to_json_summary()["StreamDescriptionSummary"]
+    summary["ConsumerCount"] = len(stream.consumers)
+    summary["OpenShardCount"] = len(_open_shards(stream))
+    if summary.get("KeyId") is None:
+        summary.pop("KeyId", None)
+    return {"StreamDescriptionSummary": summary}
+
+
+LIST_STREAMS = "kinesis:list_streams:"
+
+
+def _list_streams(request: Request) -> dict[str, Any]:
+    """ListStreams in name order, paged by Limit (default 100) with a NextToken or ExclusiveStartStreamName.
+    moto gave no NextToken (boto3's paginator stopped after the first page), summaries of every stream whatever
+    the page, and a 500 for an unknown ExclusiveStartStreamName."""
+    token, start = request.get("NextToken"), request.get("ExclusiveStartStreamName")
+    if token and start:
+        raise InvalidInput("NextToken and ExclusiveStartStreamName cannot be provided together.",
+                           code="InvalidArgumentException")
+    if token:
+        listing = paging.token_listing(str(token), LIST_STREAMS)
+        if listing is None:
+            raise InvalidInput("NextToken is not valid: pass back the NextToken the previous ListStreams call "
+                               "returned, unchanged", code="InvalidArgumentException")
+        start = listing[len(LIST_STREAMS):] or None
+    else:
+        listing = LIST_STREAMS + (start or "")
+    streams = sorted(_backend(request).streams.values(), key=lambda s: s.stream_name)
+    if start:
+        streams = [s for s in streams if s.stream_name > start]
+    found, next_token = paging.page(streams, token, request.get("Limit"), listing=listing, default_size=100,
+                                    max_size=10000, token_error="InvalidArgumentException")
+    result: dict[str, Any] = {
+        "StreamNames": [s.stream_name for s in found], "HasMoreStreams": bool(next_token),
+        "StreamSummaries": [{"StreamName": s.stream_name, "StreamARN": s.arn, "StreamStatus": s.status,
+                             "StreamModeDetails": dict(s.stream_mode or {"StreamMode": "PROVISIONED"}),
+                             "StreamCreationTimestamp": s.creation_datetime} for s in found]}
+    if next_token:
+        result["NextToken"] = next_token
+    return result
+
+
+def _delete_stream(request: Request) -> dict[str, Any]:
+    """DeleteStream refuses a stream with registered consumers unless EnforceConsumerDeletion is true."""
+    backend = _backend(request)
+    stream = backend.describe_stream(stream_arn=request.get("StreamARN"), stream_name=request.get("StreamName"))
+    if stream.consumers and not request.get("EnforceConsumerDeletion"):
+        raise AlreadyExists(f"Stream {stream.stream_name} under account {backend.account_id} has registered "
+                            "consumers; deregister them first or call DeleteStream with EnforceConsumerDeletion=True")
+    backend.delete_stream(stream.arn, None)
+    return {}
 
 
 def _put_record(request: Request) -> dict[str, Any]:
@@ -432,3 +549,7 @@ def install(cloud: Any) -> None:
     moto_coupling.add_operation("kinesis", "KinesisResponse", "get_records", _get_records)
     moto_coupling.add_operation("kinesis", "KinesisResponse", "put_record", _put_record)
     moto_coupling.add_operation("kinesis", "KinesisResponse", "list_shards", _list_shards)
+    moto_coupling.add_operation("kinesis", "KinesisResponse", "describe_stream", _describe_stream)
+    moto_coupling.add_operation("kinesis", "KinesisResponse", "delete_stream", _delete_stream)
+    moto_coupling.add_operation("kinesis", "KinesisResponse", "describe_stream_summary", _describe_stream_summary)
+    moto_coupling.add_operation("kinesis", "KinesisResponse", "list_streams", _list_streams)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from emulators.core import moto_coupling
+from emulators.core import lifecycle, moto_coupling
 from emulators.core.moto_coupling import backend_class, backend_for
 from emulators.s3 import listing
 from emulators.s3 import policy as bucket_policy
@@ -208,12 +208,14 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
         key = self.get_object(bucket_name, key_name)
         if key is None:
             raise S3Error("NoSuchKey", "The specified key does not exist.")
+        body = key.value
         try:
-            records, processed = run_select(key.value, select_query, input_details or {}, output_details or {})
+            with lifecycle.outside_state_lock():  # the SQL runs on a copy of the body
+                records, processed = run_select(body, select_query, input_details or {}, output_details or {})
         except SelectError as exc:
             raise S3Error(exc.code, exc.message) from None
         del processed  # moto reports one figure for scanned and processed: the object's size
-        return [records], len(key.value)
+        return [records], len(body)
 
     def complete_multipart_upload(self, bucket_name: str, multipart_id: str, body: Any) -> Any:
         if multipart_id not in self.get_bucket(bucket_name).multiparts:

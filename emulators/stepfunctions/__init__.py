@@ -4,8 +4,9 @@ AWS Step Functions
   stand-in: moto's ASL interpreter (execute_state_machine on); LocalStack in docker compose
   really executes: executions walk Pass/Choice/Wait/Parallel/Map/Task states with history; Lambda
     tasks; Batch, Glue, SageMaker, Athena and EMR .sync integrations
-  not emulated: EMR on EKS/EMR Serverless/DataBrew .sync; Express behaves as Standard; a restart
-    aborts running executions
+  not emulated: JSONata, workflow variables (Assign) and Distributed Map ItemBatcher are refused at
+    CreateStateMachine; TestState; EMR on EKS/EMR Serverless/DataBrew .sync; Express behaves as
+    Standard; a restart aborts running executions
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -27,7 +28,23 @@ job and failing with ``States.TaskFailed`` when it fails; ``.sync`` outputs carr
 timestamps as epoch milliseconds. Definitions are validated (``InvalidDefinition``,
 and ValidateStateMachineDefinition); bad execution input is ``InvalidExecutionInput``.
 
-Not emulated: the other integrations moto lists as unsupported (EMR on EKS, EMR
+StopExecution keeps its ``error`` and ``cause`` (DescribeExecution, the ExecutionAborted event);
+GetExecutionHistory pages and reverses; AWS SDK integration errors are named ``S3.NoSuchKeyException`` as the
+developer guide names them; unreachable states are ``InvalidDefinition``. A Choice state with no match and
+no Default fails with ``States.NoChoiceMatched``; ``States.*`` errors of Parallel branches and Map
+iterations reach the Parallel or Map state's Retry and Catch; ``States.ALL`` does not catch
+``States.Runtime``; a ResultPath that does not fit the input is ``States.ResultPathMatchFailure`` and a
+missed heartbeat ``States.HeartbeatTimeout``. Intrinsic functions take ``null`` and escaped quotes, braces and
+backslashes in string arguments (``States.Format``). StartSyncExecution runs an EXPRESS machine and answers with its result (the SDK puts
+"sync-" before the host of that call: clients from ``sandbox.connect()`` turn that off; a plain boto3
+client needs ``Config(inject_host_prefix=False)``). TestState is not emulated (NotImplemented). A Distributed Map fails with
+``States.ExceedToleratedFailureThreshold`` when its failed items exceed ToleratedFailureCount /
+ToleratedFailurePercentage (any failed item by default); its ``ExecutionType: EXPRESS`` child workflows run
+as Standard ones; ``ItemBatcher`` is refused at CreateStateMachine (the interpreter has no batching).
+
+Not emulated: JSONata (``QueryLanguage: JSONata``) and workflow variables (``Assign``): moto's interpreter
+evaluates both with a JSONata engine it does not ship, so CreateStateMachine and UpdateStateMachine refuse such
+definitions with ``InvalidDefinition`` saying so, instead of executions failing later. The other integrations moto lists as unsupported (EMR on EKS, EMR
 Serverless, DataBrew, CodeBuild, Bedrock, ...) are forwarded as plain SDK calls
 without ``.sync``; ``.sync:2`` variants; Express workflows behave as Standard ones. A
 restart aborts the executions that were running.
@@ -41,7 +58,8 @@ SERVICE = ServiceInfo(
     stand_in="moto's ASL interpreter (execute_state_machine on); LocalStack in docker compose",
     executes="executions walk Pass/Choice/Wait/Parallel/Map/Task states with history; Lambda tasks; Batch, Glue, "
              "SageMaker, Athena and EMR .sync integrations",
-    not_emulated="EMR on EKS/EMR Serverless/DataBrew .sync; Express behaves as Standard; a restart "
-                 "aborts running executions",
+    not_emulated="JSONata, workflow variables (Assign) and Distributed Map ItemBatcher are refused at "
+                 "CreateStateMachine; TestState; EMR on EKS/EMR Serverless/DataBrew .sync; Express behaves as "
+                 "Standard; a restart aborts running executions",
     provider="provider",
 )

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from emulators.core import clock, moto_coupling
-from emulators.core.errors import InvalidInput, ServiceError
+from emulators.core.errors import InvalidInput, NotEmulated, ServiceError
 from emulators.core.moto_coupling import Request
 
 ParserBackend = moto_coupling.backend_class("stepfunctions-parser")
@@ -32,8 +32,11 @@ def _machine_problem(document: Any, path: str) -> str | None:
     if not isinstance(states, dict) or not states:
         return f"SCHEMA_VALIDATION_FAILED: These fields are required: [States] at {path or '/'}"
     start = document.get("StartAt")
-    if start not in states:
+    if "StartAt" not in document:
+        return f"SCHEMA_VALIDATION_FAILED: These fields are required: [StartAt] at {path or '/'}"
+    if not isinstance(start, str) or start not in states:
         return f"MISSING_TRANSITION_TARGET: Missing 'Next' target: {start} at {path}/StartAt"
+    edges: dict[str, list[str]] = {}
     for name, state in states.items():
         where = f"{path}/States/{name}"
         kind = state.get("Type") if isinstance(state, dict) else None
@@ -51,11 +54,14 @@ def _machine_problem(document: Any, path: str) -> str | None:
         if kind == "Parallel" and not state.get("Branches"):
             return f"SCHEMA_VALIDATION_FAILED: These fields are required: [Branches] at {where}"
         targets = [("Next", state.get("Next"))] if "Next" in state else []
-        targets += [(f"Choices[{i}].Next", c.get("Next")) for i, c in enumerate(state.get("Choices", []))]
+        targets += [(f"Choices[{i}].Next", c.get("Next") if isinstance(c, dict) else None)
+                    for i, c in enumerate(state.get("Choices") or [])]
         targets += [("Default", state.get("Default"))] if "Default" in state else []
-        targets += [(f"Catch[{i}].Next", c.get("Next")) for i, c in enumerate(state.get("Catch", []))]
+        targets += [(f"Catch[{i}].Next", c.get("Next") if isinstance(c, dict) else None)
+                    for i, c in enumerate(state.get("Catch") or [])]
+        edges[name] = [target for _, target in targets if isinstance(target, str)]
         for field, target in targets:
-            if target not in states:
+            if not isinstance(target, str) or target not in states:
                 return f"MISSING_TRANSITION_TARGET: Missing 'Next' target: {target} at {where}/{field}"
         if kind not in ("Choice", "Succeed", "Fail") and "Next" not in state and not state.get("End"):
             return f"MISSING_TRANSITION_TARGET: State {name!r} has neither 'Next' nor 'End': true at {where}"
@@ -68,7 +74,47 @@ def _machine_problem(document: Any, path: str) -> str | None:
                 problem = _machine_problem(state[key], f"{where}/{key}")
                 if problem:
                     return problem
+    reached, pending = {start}, [start]
+    while pending:
+        for target in edges.get(pending.pop(), []):
+            if target not in reached:
+                reached.add(target)
+                pending.append(target)
+    for name in states:
+        if name not in reached:
+            return f'MISSING_TRANSITION_TARGET: State "{name}" is not reachable. at {path}/States/{name}'
     return None
+
+
+def unemulated_feature(definition: str) -> str | None:
+    """The JSONata or workflow-variable feature a (valid) definition uses, or None: moto's interpreter evaluates
+    both with a JSONata engine it does not ship, so executions failed with "'NoneType' object is not callable"."""
+    try:
+        document = json.loads(definition)
+    except (TypeError, ValueError):
+        return None
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("QueryLanguage") == "JSONata":
+                found.append("QueryLanguage JSONata (it needs a JSONata engine the sandbox does not have); write "
+                             "the states with JSONPath (InputPath, Parameters, ResultSelector, ResultPath, "
+                             "OutputPath)")
+            if "Assign" in node:
+                found.append("workflow variables (Assign: the interpreter reads them with a JSONata engine the "
+                             "sandbox does not have); pass values along in the state input with ResultPath")
+            if "ItemBatcher" in node:
+                found.append("ItemBatcher (batches of Distributed Map items); let each item be processed on "
+                             "its own")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(document)
+    return found[0] if found else None
 
 
 def _aws_error(exc: Exception, default_code: str) -> ServiceError:
@@ -83,12 +129,19 @@ def _from_interpreter(exc: Exception) -> bool:
 
 
 class SandboxStepFunctionsBackend(ParserBackend):  # type: ignore[misc, valid-type]
-    def create_state_machine(self, name: str, definition: str, *args: Any, **kwargs: Any) -> Any:
+    @staticmethod
+    def _check_definition(definition: str) -> None:
         problem = definition_problem(definition)
         if problem:
             raise InvalidInput(f"Invalid State Machine Definition: '{problem}'", code="InvalidDefinition")
+        feature = unemulated_feature(definition)
+        if feature:
+            raise NotEmulated(f"The sandbox's Step Functions interpreter does not emulate {feature}",
+                              code="InvalidDefinition")
+
+    def _parsed(self, call: Any, *args: Any, **kwargs: Any) -> Any:
         try:
-            return super().create_state_machine(name, definition, *args, **kwargs)
+            return call(*args, **kwargs)
         except Exception as exc:  # the interpreter could not parse it: AWS says InvalidDefinition
             if _from_interpreter(exc):
                 raise _aws_error(exc, "InvalidDefinition") from None
@@ -96,6 +149,22 @@ class SandboxStepFunctionsBackend(ParserBackend):  # type: ignore[misc, valid-ty
                 raise
             raise InvalidInput(f"Invalid State Machine Definition: '{type(exc).__name__}: {exc}'",
                                code="InvalidDefinition") from None
+
+    def create_state_machine(self, name: str, definition: str, *args: Any, **kwargs: Any) -> Any:
+        self._check_definition(definition)
+        return self._parsed(super().create_state_machine, name, definition, *args, **kwargs)
+
+    def update_state_machine(self, arn: str, definition: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if definition is not None:
+            self._check_definition(definition)
+        return self._parsed(super().update_state_machine, arn, definition, *args, **kwargs)
+
+    def send_task_success(self, task_token: str, outcome: str) -> Any:
+        try:  # AWS refuses output that is not JSON (moto handed it to the waiting task)
+            json.loads(outcome)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(f"Invalid Output: '{exc}'", code="InvalidOutput") from None
+        return super().send_task_success(task_token, outcome)
 
     def start_execution(self, state_machine_arn: str, name: Any = None, execution_input: Any = None,
                         trace_header: Any = None) -> Any:
@@ -174,9 +243,11 @@ def _abort_interrupted_executions() -> None:
 
 
 def install(cloud: Any) -> None:
-    from emulators.stepfunctions import integrations
+    from emulators.stepfunctions import asl_compat, executions, integrations
 
     integrations.install()
+    asl_compat.install()
+    executions.install()
     moto_coupling.install_backend_class("stepfunctions-parser", SandboxStepFunctionsBackend)
     moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "validate_state_machine_definition",
                                 _validate_definition)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import io
 from dataclasses import dataclass
@@ -72,6 +73,9 @@ class DictCatalog:
 
     def add_partitions(self, database, name, partitions):
         self.partitions.setdefault((database, name), []).extend(partitions)
+
+    def changing(self):
+        return contextlib.nullcontext()
 
     def delete_partition(self, database, name, values):
         self.partitions[(database, name)] = [p for p in self.get_partitions(database, name) if p["Values"] != values]
@@ -211,3 +215,33 @@ def test_concurrent_ctas_over_csv_partitions_finishes():
         thread.join(timeout=60)
     assert not any(thread.is_alive() for thread in threads), "a CTAS query hung"
     assert len(counts) == 75 and all(rows == [["18", "3600"]] for rows in counts.values())
+
+
+def test_cancel_interrupts_a_running_statement_and_a_cancelled_ctas_writes_nothing():
+    """StopQueryExecution: the engine's DuckDB work stops (a 10^10-row cross join would run for minutes)."""
+    import threading
+
+    lake, catalog = MemoryLake(), DictCatalog()
+    eng = AthenaEngine(catalog, lake)
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            eng.execute("CREATE TABLE big WITH (external_location = 's3://lake/big/') AS SELECT sum(x * y) AS s "
+                        "FROM UNNEST(sequence(1, 100000)) AS a(x) CROSS JOIN UNNEST(sequence(1, 100000)) AS b(y)",
+                        "default")
+        except BaseException as exc:  # noqa: BLE001 - the outcome is what the test checks
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    while not eng._running and worker.is_alive():
+        worker.join(0.01)
+    worker.join(0.3)  # well inside the statement
+    eng.cancel()
+    worker.join(30)
+    assert not worker.is_alive(), "the statement went on after cancel()"
+    assert len(outcome) == 1 and isinstance(outcome[0], QueryFailed) and "cancelled" in str(outcome[0])
+    assert catalog.get_table("default", "big") is None and not lake.list("lake", "big/")
+    with pytest.raises(QueryFailed, match="cancelled"):  # a cancelled engine runs nothing more
+        eng.execute("SELECT 1", "default")

@@ -108,10 +108,11 @@ class AlterStatements:
         change(table_input)
         partitions = [{k: copy.deepcopy(v) for k, v in p.items() if k in PARTITION_INPUT_KEYS}
                       for p in self.catalog.get_partitions(db, name)]
-        self.catalog.delete_table(db, name)
-        self.catalog.create_table(db, table_input)
-        if partitions:
-            self.catalog.add_partitions(db, name, partitions)
+        with self.catalog.changing():
+            self.catalog.delete_table(db, name)
+            self.catalog.create_table(db, table_input)
+            if partitions:
+                self.catalog.add_partitions(db, name, partitions)
         return _ddl()
 
     def _alter_columns(self, db: str, name: str, add: bool, columns: list[dict[str, str]]) -> QueryResult:
@@ -174,6 +175,7 @@ class AlterStatements:
             if any(list(p["Values"]) == new_values for p in self.catalog.get_partitions(db, name)):
                 raise QueryFailed(f"FAILED: AlreadyExistsException: Partition already exists: {new_values}")
             partition["Values"] = new_values
-        self.catalog.delete_partition(db, name, values)
-        self.catalog.add_partitions(db, name, [partition])
+        with self.catalog.changing():
+            self.catalog.delete_partition(db, name, values)
+            self.catalog.add_partitions(db, name, [partition])
         return _ddl()

@@ -9,6 +9,7 @@ user's SQL runs.
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 from emulators.athena import functions
@@ -31,6 +32,25 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
     def __init__(self, catalog: Catalog, lake: Any) -> None:
         self.catalog = catalog
         self.lake = lake
+        self.cancelled = False
+        self._running: set[Any] = set()  # DuckDB connections running this engine's statement
+        self._running_lock = threading.Lock()
+
+    def cancel(self) -> None:
+        """Stop the statement this engine runs (StopQueryExecution): its DuckDB work is interrupted and it ends
+        with :class:`QueryFailed`; a CTAS, INSERT or UNLOAD stopped while it reads writes nothing."""
+        with self._running_lock:
+            self.cancelled = True
+            running = list(self._running)
+        for con in running:
+            con.interrupt()
+
+    def _release(self, con: Any) -> None:
+        with self._running_lock:
+            self._running.discard(con)
+        _discard(con)
+        if self.cancelled:
+            raise QueryFailed("Query was cancelled by the user")
 
     def table_dataset(self, database: str, name: str, counter: _ScanCounter, pseudo: bool = False,
                       table: dict[str, Any] | None = None) -> Any:
@@ -113,7 +133,11 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
         self.query_text = sql  # injected partition projection reads its values from the query
         references = _referenced_tables(translated, database)
         con = _fresh_connection()
+        with self._running_lock:
+            self._running.add(con)
         try:
+            if self.cancelled:
+                raise QueryFailed("Query was cancelled by the user")
             if statement_count(con, translated) > 1:
                 raise QueryFailed(f"line 1:1: Only one sql statement is allowed. Got: {sql[:500]}")
             pseudo = any(column in sql for column in PSEUDO_COLUMNS)
@@ -126,8 +150,8 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
             functions.install(con, translated)
             lock_down(con)  # the lake is registered: from here the SQL reaches no host file (sqlguard)
         except BaseException:
-            _discard(con)
             counter.release()
+            self._release(con)
             raise
         return con, translated
 
@@ -213,10 +237,12 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
             table = con.sql(translated).to_arrow_table()
             names = athena_column_names(con, translated, table.column_names)
         except duckdb.Error as exc:
+            if self.cancelled:
+                raise QueryFailed("Query was cancelled by the user") from None
             raise QueryFailed(_clean_error(exc, sql)) from None
         finally:
-            _discard(con)
             counter.release()
+            self._release(con)
         if names != table.column_names:
             table = table.rename_columns(names)
         return table, counter.bytes_read
@@ -260,10 +286,12 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
             rows = cursor.fetchall()
             names = athena_column_names(con, translated, [d[0] for d in description])
         except duckdb.Error as exc:
+            if self.cancelled:
+                raise QueryFailed("Query was cancelled by the user") from None
             raise QueryFailed(_clean_error(exc, sql)) from None
         finally:
-            _discard(con)
             counter.release()
+            self._release(con)
         columns = [(name, athena_type(d[1])) for name, d in zip(names, description)]
         kinds = [str(d[1]).upper() for d in description]
         return QueryResult(columns, [[_format_value(v, k) for v, k in zip(row, kinds)] for row in rows],

@@ -10,6 +10,7 @@ import datetime
 import functools
 import re
 import threading
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -40,6 +41,10 @@ class Catalog(Protocol):
     def get_partitions(self, database: str, name: str) -> list[dict[str, Any]]: ...
     def add_partitions(self, database: str, name: str, partitions: list[dict[str, Any]]) -> None: ...
     def delete_partition(self, database: str, name: str, values: list[str]) -> None: ...
+    def changing(self) -> AbstractContextManager[None]:
+        """Around one change made of several calls (replace a table with its partitions): a snapshot sees all of it
+        or none of it."""
+        ...
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from emulators.athena.engine.sql import _clean_error, _discard, athena_column_names
+from emulators.athena.engine.sql import _clean_error, athena_column_names
 from emulators.athena.engine.text import _ddl, _qualified
 from emulators.athena.engine.types import QueryFailed, QueryResult, _ScanCounter, athena_type
 
@@ -66,21 +66,23 @@ class ViewStatements:
         except duckdb.Error as exc:
             raise QueryFailed(_clean_error(exc, query)) from None
         finally:
-            _discard(con)
             counter.release()
+            self._release(con)
         columns = [{"Name": n, "Type": athena_type(d[1])} for n, d in zip(names, description)]
         definition = {"originalSql": query, "catalog": "awsdatacatalog", "schema": db,
                       "columns": [{"name": c["Name"], "type": c["Type"]} for c in columns]}
         encoded = base64.b64encode(json.dumps(definition).encode()).decode()
-        if existing is not None:
-            self.catalog.delete_table(db, name)
-        self.catalog.create_table(db, {
-            "Name": name, "TableType": "VIRTUAL_VIEW", "Parameters": {"presto_view": "true", "comment": "Presto View"},
-            "ViewOriginalText": f"{VIEW_PREFIX}{encoded}{VIEW_SUFFIX}", "ViewExpandedText": "/* Presto View */",
-            "PartitionKeys": [],
-            "StorageDescriptor": {"Columns": [{"Name": c["Name"], "Type": _hive_view_type(c["Type"])}
-                                              for c in columns],
-                                  "Location": "", "SerdeInfo": {}, "Parameters": {}}})
+        with self.catalog.changing():
+            if existing is not None:
+                self.catalog.delete_table(db, name)
+            self.catalog.create_table(db, {
+                "Name": name, "TableType": "VIRTUAL_VIEW",
+                "Parameters": {"presto_view": "true", "comment": "Presto View"},
+                "ViewOriginalText": f"{VIEW_PREFIX}{encoded}{VIEW_SUFFIX}", "ViewExpandedText": "/* Presto View */",
+                "PartitionKeys": [],
+                "StorageDescriptor": {"Columns": [{"Name": c["Name"], "Type": _hive_view_type(c["Type"])}
+                                                  for c in columns],
+                                      "Location": "", "SerdeInfo": {}, "Parameters": {}}})
         return _ddl()
 
     def drop_view(self, sql: str, database: str) -> QueryResult:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -146,6 +146,8 @@ def _as_bytes(body: Any) -> bytes:
         return b""
     if isinstance(body, str):
         return body.encode("utf-8")
+    if isinstance(body, dict):  # moto's DynamoDB handler replaces the body with the parsed parameters
+        return json.dumps(body, default=str).encode("utf-8")
     return bytes(body)
 
 
@@ -297,6 +299,22 @@ def default_request_params(service: str, response_class: str, operation: str, de
 
     method.__name__ = operation
     setattr(cls, operation, method)
+
+
+def check_requests(service: str, response_class: str, operations: Iterable[str], check: Any) -> None:
+    """Call ``check(operation, request)`` (a :class:`Request`) before moto answers each of ``operations``; an
+    :class:`AwsError` it raises is the answer (AWS's request validation where moto has none)."""
+    module = importlib.import_module(f"moto.{service}.responses")
+    cls = getattr(module, response_class)
+    for operation in operations:
+        original = getattr(cls, operation)
+
+        def method(self: Any, _original: Any = original, _operation: str = operation) -> Any:
+            check(_operation, request_of(self))
+            return _original(self)
+
+        method.__name__ = operation
+        setattr(cls, operation, method)
 
 
 _ERROR_STATUS: dict[tuple[str, str], int] = {}

@@ -95,6 +95,23 @@ def lambda_layer_code(account_id: str, region: str, layer_version_arn: str) -> b
     return getattr(layer, "code_bytes", b"") or b"" if layer is not None else b""
 
 
+def dynamodb_stream_shard_class() -> type:
+    """moto's model of a DynamoDB table's stream shard (``moto.dynamodb.models.table.StreamShard``), to
+    subclass; a table builds it when a stream is enabled."""
+    return importlib.import_module("moto.dynamodb.models.table").StreamShard
+
+
+def dynamodb_shard_iterator_class() -> type:
+    """moto's DynamoDB Streams shard iterator (``moto.dynamodbstreams.models.ShardIterator``)."""
+    return model_class("dynamodbstreams", "ShardIterator")
+
+
+def set_dynamodb_transaction_limit(items: int) -> None:
+    """The number of items moto's TransactGetItems accepts (``moto.dynamodb.responses.TRANSACTION_MAX_ITEMS``,
+    25; AWS takes 100)."""
+    importlib.import_module("moto.dynamodb.responses").TRANSACTION_MAX_ITEMS = items
+
+
 def lambda_function_class() -> type:
     """moto's model of one function (version), to subclass."""
     return model_class("awslambda", "LambdaFunction")
@@ -143,6 +160,16 @@ def make_lambda_storage_picklable() -> None:
         cls.__getstate__ = getstate
         cls.__setstate__ = setstate
         cls._sandbox_picklable = True
+    # a snapshot restored before this ran (the restore comes before the provider's install) unpickled the
+    # storages without ``setstate``: their aliases became a plain dict, so CreateAlias on a function created
+    # after the restart failed with KeyError (a 500)
+    for _, _, backend in list(backend_dict("lambda").iter_backends()):
+        for storage in (getattr(backend, "_lambdas", None), getattr(backend, "_layers", None)):
+            state = getattr(storage, "__dict__", {})
+            if "_aliases" in state and not isinstance(state["_aliases"], defaultdict):
+                state["_aliases"] = defaultdict(dict, state["_aliases"])
+            if "_arns" in state and not isinstance(state["_arns"], weakref.WeakValueDictionary):
+                state["_arns"] = weakref.WeakValueDictionary(state["_arns"])
 
 
 # -- Batch ----------------------------------------------------------------------------------

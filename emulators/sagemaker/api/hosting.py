@@ -14,7 +14,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from emulators.core import moto_coupling
+from emulators.core import lifecycle, moto_coupling
 from emulators.core.clock import utcnow
 from emulators.core.errors import InvalidInput, ServiceError
 from emulators.core.moto_coupling import Request
@@ -184,8 +184,9 @@ class SandboxRuntimeBackend(RuntimeBackend):  # type: ignore[misc, valid-type]
                                f"InService (status {endpoint.endpoint_status}).", code="ValidationError")
         key = serving.endpoint_key(self.account_id, self.region_name, endpoint_name)
         models = serving.LOADED.get(key)
-        if models is None:  # after a restart: reload lazily
-            with serving.LOAD_LOCK:
+        if models is None:  # after a restart: reload lazily (model_fn is the user's code; the state lock is let go
+            # of before LOAD_LOCK is taken, so no thread waits for the state lock while holding LOAD_LOCK)
+            with lifecycle.outside_state_lock(), serving.LOAD_LOCK:
                 models = serving.LOADED.get(key)
                 if models is None:
                     try:
@@ -206,7 +207,9 @@ class SandboxRuntimeBackend(RuntimeBackend):  # type: ignore[misc, valid-type]
                                    code="ValidationError")
             variant = random.choices([v["VariantName"] for v in variants], weights=weights)[0]
         try:
-            out, out_type = models[variant].invoke(body, content_type, accept)
+            # the user's inference code may take long or call back into the sandbox (read S3, a DynamoDB table)
+            with lifecycle.outside_state_lock():
+                out, out_type = models[variant].invoke(body, content_type, accept)
         except serving.ModelError as exc:
             raise ServiceError(f"Received client error (400) from primary with message \"{exc}\". "
                                f"See CloudWatch Logs /aws/sagemaker/Endpoints/{endpoint_name}.",

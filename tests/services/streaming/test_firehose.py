@@ -383,3 +383,67 @@ def test_update_destination_is_validated_and_rolled_back(aws, s3_bucket, unique_
     after = firehose.describe_delivery_stream(DeliveryStreamName=unique_name)["DeliveryStreamDescription"]
     assert after["VersionId"] == described["VersionId"]
     assert after["Destinations"][0]["ExtendedS3DestinationDescription"]["Prefix"] == "raw/"
+
+
+def test_dynamic_partitioning_with_the_documented_jq_time_functions(aws, s3_bucket, unique_name):
+    """Firehose Developer Guide, "Understand partitioning keys" (inline parsing, jq 1.6): the sample record and
+    its mapping ``year: .event_timestamp| strftime("%Y")``, ``month``/``day``/``hour`` likewise and
+    ``device: .type.device``. The sandbox's jq subset knew only tostring and slices, so every record of that
+    example went to the error output."""
+    firehose, s3 = aws.client("firehose"), aws.client("s3")
+    query = ('{customer_id: .customer_id, device: .type.device, year: .event_timestamp| strftime("%Y"), '
+             'month: .event_timestamp| strftime("%m"), day: .event_timestamp| strftime("%d"), '
+             'hour: .event_timestamp| strftime("%H")}')
+    create(firehose, unique_name, s3_bucket,
+           Prefix="data/customer_id=!{partitionKeyFromQuery:customer_id}/device=!{partitionKeyFromQuery:device}/"
+                  "year=!{partitionKeyFromQuery:year}/month=!{partitionKeyFromQuery:month}/"
+                  "day=!{partitionKeyFromQuery:day}/hour=!{partitionKeyFromQuery:hour}/",
+           ErrorOutputPrefix="errors/!{firehose:error-output-type}/",
+           BufferingHints={"SizeInMBs": 64, "IntervalInSeconds": 1},
+           DynamicPartitioningConfiguration={"Enabled": True},
+           ProcessingConfiguration={"Enabled": True, "Processors": [{"Type": "MetadataExtraction", "Parameters": [
+               {"ParameterName": "MetadataExtractionQuery", "ParameterValue": query},
+               {"ParameterName": "JsonParsingEngine", "ParameterValue": "JQ-1.6"}]}]})
+    record = {"type": {"device": "mobile", "event": "user_clicked_submit_button"}, "customer_id": "1234567890",
+              "event_timestamp": 1565382027, "region": "sample_region"}
+    firehose.put_record(DeliveryStreamName=unique_name, Record={"Data": json.dumps(record).encode() + b"\n"})
+    keys = wait_for(lambda: objects(s3, s3_bucket, "data/"))
+    assert keys[0].startswith("data/customer_id=1234567890/device=mobile/year=2019/month=08/day=09/hour=20/")
+    assert objects(s3, s3_bucket, "errors/") == []
+
+
+def test_describe_reports_the_s3_destination_defaults(aws, s3_bucket, unique_name):
+    """AWS API reference, Firehose "DescribeDeliveryStream": an (Extended)S3DestinationDescription always holds
+    BufferingHints, CompressionFormat and EncryptionConfiguration (required members); with none configured they
+    are Firehose's defaults (5 MiB / 300 s, UNCOMPRESSED, NoEncryption). moto left them out."""
+    firehose = aws.client("firehose")
+    create(firehose, unique_name, s3_bucket, BufferingHints={"IntervalInSeconds": 60})
+    destination = firehose.describe_delivery_stream(DeliveryStreamName=unique_name
+                                                    )["DeliveryStreamDescription"]["Destinations"][0]
+    extended = destination["ExtendedS3DestinationDescription"]
+    assert extended["BufferingHints"] == {"SizeInMBs": 5, "IntervalInSeconds": 60}
+    assert extended["CompressionFormat"] == "UNCOMPRESSED"
+    assert extended["EncryptionConfiguration"] == {"NoEncryptionConfig": "NoEncryption"}
+    assert destination["S3DestinationDescription"]["CompressionFormat"] == "UNCOMPRESSED"
+
+
+def test_timestamp_prefixes_take_java_patterns_time_zone_and_file_extension(aws, s3_bucket, unique_name):
+    """Firehose Developer Guide, "Understand custom prefixes for Amazon S3 objects" and "Configure Amazon S3
+    object name format": ``!{timestamp:...}`` takes Java DateTimeFormatter patterns, quoted literals included
+    (``yyyy'-'MM'-'dd``), evaluated at the arrival of the oldest record in the object, in ``CustomTimeZone``;
+    ``FileExtension`` replaces the default extension. The quotes used to land in the key as they were."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    firehose, s3 = aws.client("firehose"), aws.client("s3")
+    create(firehose, unique_name, s3_bucket, Prefix="dt=!{timestamp:yyyy'-'MM'-'dd}/h=!{timestamp:HH}/",
+           ErrorOutputPrefix="errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy'-'MM'-'dd}/",
+           CompressionFormat="GZIP", FileExtension=".json.gz", CustomTimeZone="Asia/Tokyo",
+           BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 1})
+    before = dt.datetime.now(ZoneInfo("Asia/Tokyo"))
+    firehose.put_record(DeliveryStreamName=unique_name, Record={"Data": b'{"a": 1}\n'})
+    key = wait_for(lambda: objects(s3, s3_bucket, "dt="))[0]
+    assert key.startswith(before.strftime("dt=%Y-%m-%d/h=%H/")) or key.startswith(
+        dt.datetime.now(ZoneInfo("Asia/Tokyo")).strftime("dt=%Y-%m-%d/h=%H/")), key
+    assert key.endswith(".json.gz") and not key.endswith(".gz.gz")
+    assert gzip.decompress(s3.get_object(Bucket=s3_bucket, Key=key)["Body"].read()) == b'{"a": 1}\n'

@@ -177,3 +177,99 @@ def test_list_shards_pages_with_a_token_bound_to_the_stream_and_filter(aws, uniq
     # the token is bound to its stream: once the stream is gone, so is the listing
     kinesis.delete_stream(StreamName=unique_name)
     assert _code(kinesis.list_shards, NextToken=first["NextToken"]) == "ResourceNotFoundException"
+
+
+def test_describe_stream_pages_by_exclusive_start_shard_id_and_names_the_mode(aws, unique_name):
+    """AWS API reference, Kinesis "DescribeStream": ``StreamModeDetails`` is part of ``StreamDescription``, and a
+    stream with more shards than ``Limit`` is read page by page with ``ExclusiveStartShardId`` (the last shard
+    of the page before) while ``HasMoreShards`` is true. moto ignored the start shard: that loop never ended."""
+    kinesis = aws.client("kinesis")
+    kinesis.create_stream(StreamName=unique_name, ShardCount=5)
+    shards, start, pages = [], None, 0
+    while True:
+        kwargs = {"ExclusiveStartShardId": start} if start else {}
+        page = kinesis.describe_stream(StreamName=unique_name, Limit=2, **kwargs)["StreamDescription"]
+        shards += [s["ShardId"] for s in page["Shards"]]
+        pages += 1
+        assert pages <= 3
+        if not page["HasMoreShards"]:
+            break
+        start = page["Shards"][-1]["ShardId"]
+    assert len(shards) == len(set(shards)) == 5
+    assert page["StreamModeDetails"] == {"StreamMode": "PROVISIONED"}
+
+
+def test_delete_stream_with_consumers_needs_enforce_consumer_deletion(aws, unique_name):
+    """AWS API reference, Kinesis "DeleteStream": with registered consumers and without
+    ``EnforceConsumerDeletion``, the call fails with ResourceInUseException."""
+    kinesis = aws.client("kinesis")
+    kinesis.create_stream(StreamName=unique_name, ShardCount=1)
+    arn = kinesis.describe_stream_summary(StreamName=unique_name)["StreamDescriptionSummary"]["StreamARN"]
+    kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="reader")
+    assert _code(kinesis.delete_stream, StreamName=unique_name) == "ResourceInUseException"
+    assert kinesis.describe_stream_summary(StreamName=unique_name)["StreamDescriptionSummary"]["StreamStatus"]
+    kinesis.delete_stream(StreamName=unique_name, EnforceConsumerDeletion=True)
+    assert _code(kinesis.describe_stream, StreamName=unique_name) == "ResourceNotFoundException"
+
+
+def test_list_streams_pages_with_next_token_and_the_paginator_reads_them_all(aws, unique_name):
+    """AWS API reference, Kinesis "ListStreams": ``Limit``, ``NextToken`` while ``HasMoreStreams``, and
+    ``StreamSummaries`` of the streams of the page. moto gave no NextToken (boto3's paginator stopped after the
+    first page), summaries of every stream on every page, and a 500 for an ExclusiveStartStreamName it did
+    not know."""
+    kinesis = aws.client("kinesis")
+    names = [f"{unique_name}-{i}" for i in range(5)]
+    for name in names:
+        kinesis.create_stream(StreamName=name, ShardCount=1)
+    listed = []
+    for page in kinesis.get_paginator("list_streams").paginate(PaginationConfig={"PageSize": 2}):
+        assert [s["StreamName"] for s in page["StreamSummaries"]] == page["StreamNames"]
+        listed += page["StreamNames"]
+    assert [n for n in listed if n.startswith(unique_name)] == names
+    after = kinesis.list_streams(ExclusiveStartStreamName=names[1], Limit=2)
+    assert after["StreamNames"][:2] == names[2:4] and after["HasMoreStreams"]
+    rest = kinesis.list_streams(NextToken=after["NextToken"], Limit=100)["StreamNames"]
+    assert rest[:1] == names[4:]
+    assert kinesis.list_streams(ExclusiveStartStreamName=f"{unique_name}-zzz")["StreamNames"] == [
+        n for n in kinesis.list_streams(Limit=10000)["StreamNames"] if n > f"{unique_name}-zzz"]
+
+
+def test_deregistering_a_consumer_removes_only_that_consumer(aws, unique_name):
+    """AWS API reference, Kinesis "DeregisterStreamConsumer" and "DescribeStreamSummary" (``ConsumerCount``):
+    moto, given the stream ARN and a consumer name, removed every *other* consumer and kept that one."""
+    kinesis = aws.client("kinesis")
+    kinesis.create_stream(StreamName=unique_name, ShardCount=1)
+    arn = kinesis.describe_stream_summary(StreamName=unique_name)["StreamDescriptionSummary"]["StreamARN"]
+    for name in ("a", "b", "c"):
+        kinesis.register_stream_consumer(StreamARN=arn, ConsumerName=name)
+    assert kinesis.describe_stream_summary(StreamName=unique_name)["StreamDescriptionSummary"]["ConsumerCount"] == 3
+    kinesis.deregister_stream_consumer(StreamARN=arn, ConsumerName="b")
+    assert sorted(c["ConsumerName"] for c in kinesis.list_stream_consumers(StreamARN=arn)["Consumers"]) == ["a", "c"]
+    assert _code(kinesis.deregister_stream_consumer, StreamARN=arn, ConsumerName="b") == "ResourceNotFoundException"
+
+
+def test_a_shard_iterator_expires(tmp_path, monkeypatch):
+    """AWS API reference, Kinesis "GetShardIterator": "A shard iterator expires 5 minutes after it is returned
+    to the requester"; GetRecords then answers ExpiredIteratorException. The lifetime is shortened here
+    (``SANDBOX_KINESIS_ITERATOR_SECONDS``) so the test need not wait 5 minutes; a NextShardIterator is fresh."""
+    import time
+
+    from tests.helpers.cloud import PrivateCloud
+
+    monkeypatch.setenv("SANDBOX_KINESIS_ITERATOR_SECONDS", "1")
+    cloud = PrivateCloud(tmp_path / "state")
+    cloud.up()
+    try:
+        kinesis = cloud.client("kinesis")
+        kinesis.create_stream(StreamName="expiring", ShardCount=1)
+        kinesis.put_record(StreamName="expiring", Data=b"x", PartitionKey="k")
+        iterator = kinesis.get_shard_iterator(StreamName="expiring", ShardId="shardId-000000000000",
+                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        page = kinesis.get_records(ShardIterator=iterator)
+        assert [r["Data"] for r in page["Records"]] == [b"x"]
+        fresh = kinesis.get_records(ShardIterator=page["NextShardIterator"])["NextShardIterator"]
+        time.sleep(1.3)
+        assert _code(kinesis.get_records, ShardIterator=iterator) == "ExpiredIteratorException"
+        assert _code(kinesis.get_records, ShardIterator=fresh) == "ExpiredIteratorException"
+    finally:
+        cloud.down()
