@@ -2,29 +2,36 @@
 
 Amazon Athena
   stand-in: DuckDB over pyarrow datasets built from the Glue catalog (S3 read in-process)
-  really executes: SELECT/joins/windows/CTEs, DDL, views, MSCK REPAIR, partition projection, CTAS,
-    INSERT INTO, UNLOAD; real bytes scanned
-  not emulated: injected partition projection, federated/Iceberg tables, prepared statements, ORC;
-    DuckDB dialect underneath
+  really executes: SELECT/joins/windows/CTEs, DDL (ALTER TABLE columns, properties, partitions),
+    views, MSCK REPAIR, partition projection, CTAS, INSERT INTO, UNLOAD, prepared statements; real
+    bytes scanned
+  not emulated: federated/Iceberg tables, Avro; DuckDB dialect underneath
 
 (end of the generated fidelity summary; the text below is written by hand)
 
 Amazon Athena: moto's control plane; queries really run on DuckDB over the lake.
 
 Emulated: StartQueryExecution (database context, output location from the call
-or the workgroup, EnforceWorkGroupConfiguration, ExecutionParameters),
+or the workgroup, EnforceWorkGroupConfiguration, ExecutionParameters, idempotent per
+ClientRequestToken), GetQueryRuntimeStatistics (the timeline and row counts),
 GetQueryExecution (QUEUED -> RUNNING -> SUCCEEDED / FAILED / CANCELLED with
 StateChangeReason and real Statistics: DataScannedInBytes is the bytes of the
 files actually opened, so partition filters shrink it), GetQueryResults (header
 row, Athena type names, MaxResults/NextToken), StopQueryExecution,
-ListQueryExecutions, BatchGetQueryExecution, workgroups, named queries,
+ListQueryExecutions (per workgroup, newest first, MaxResults/NextToken),
+BatchGetQueryExecution, workgroups (the primary one cannot be deleted; a workgroup
+with named queries or prepared statements needs RecursiveDeleteOption), named
+queries (create, get, update, delete, batch get, list), prepared statements (the
+API, and ``PREPARE name FROM ...``, ``EXECUTE name USING ...``, ``DEALLOCATE
+PREPARE`` in SQL; ``?`` inside string literals are not placeholders),
+GetDataCatalog / ListDataCatalogs (``AwsDataCatalog``), ListEngineVersions,
 GetTableMetadata / ListTableMetadata (MaxResults, Expression) and ListDatabases /
 GetDatabase, all answered from the Glue Data Catalog (``AwsDataCatalog``; other
 catalog names are a MetadataException). Results are written to
 ``<OutputLocation>/<QueryExecutionId>.csv`` (DDL: ``.txt``).
 
 SQL: SELECT with joins, aggregates, window functions and CTEs over Glue catalog
-tables (Parquet, CSV/TSV text, JSON; hive partitions pruned), with Presto
+tables (Parquet, ORC, CSV/TSV text, JSON; hive partitions pruned), with Presto
 spellings translated (see ``translate.py``; ``"AwsDataCatalog"."db"."table"``
 names the Glue catalog; unnamed result columns are ``_col0``, ``_col1``... as on
 Athena). Trino's functions (engine version 3: math, bitwise, string, regexp, URL,
@@ -48,19 +55,41 @@ DuckDB's timestamps with time zone keep no zone; ``word_stem``,
 A query lists only its tables' folders, once each, from a sorted name index of the
 bucket (``listing.py``), so unrelated objects in the bucket cost nothing.
 
+Metadata from SQL: ``information_schema.schemata``, ``.tables``, ``.columns`` and ``.views``
+and ``"db"."table$partitions"`` are answered from the Glue catalog. ``EXPLAIN [ANALYZE]`` answers a
+``Query Plan`` column with DuckDB's plan (its operators are DuckDB's, not Trino's); ``EXPLAIN (TYPE
+VALIDATE)`` answers ``Valid``. ``TABLESAMPLE BERNOULLI | SYSTEM (p)`` samples p percent of the rows.
+
+The ``default`` database (Athena's default context) is made in the Glue catalog the first time a
+statement creates a table or view in it; SHOW DATABASES always lists it.
+
 DDL: CREATE/DROP DATABASE, CREATE
 EXTERNAL TABLE (registers in Glue), DROP TABLE, MSCK REPAIR TABLE, ALTER TABLE
-ADD/DROP PARTITION, SHOW DATABASES/TABLES/PARTITIONS/COLUMNS/CREATE TABLE, DESCRIBE; CTAS
-(format, external_location, partitioned_by, field_delimiter, WITH NO DATA), INSERT INTO and
-UNLOAD.
+ADD/DROP PARTITION, ADD/REPLACE COLUMNS, CHANGE COLUMN, SET TBLPROPERTIES, SET LOCATION,
+PARTITION (...) SET LOCATION / RENAME TO PARTITION, SHOW DATABASES/TABLES/PARTITIONS/COLUMNS/
+CREATE TABLE/TBLPROPERTIES, DESCRIBE; CTAS (format PARQUET/ORC/JSON/TEXTFILE, external_location,
+partitioned_by, field_delimiter, write_compression, WITH NO DATA; text and JSON GZIP-compressed and
+text \001-delimited by default as on Athena; AVRO fails with NOT_SUPPORTED), INSERT INTO
+(an optional column list, the others NULL; values cast to the table's types, a type Trino would not
+coerce fails with TYPE_MISMATCH before anything is written) and UNLOAD; each writes at most 100
+partitions (HIVE_TOO_MANY_OPEN_PARTITIONS beyond, as on Athena).
 
 Partition projection (``projection.*`` table properties: enum, integer, date
 ranges with NOW offsets, ``storage.location.template``) computes partitions
-without the catalog (``projection.py``); ``injected`` columns are refused.
+without the catalog (``projection.py``); ``injected`` columns take their values from the query's
+``col = 'v'`` / ``col IN (...)`` conditions (a query without one fails with CONSTRAINT_VIOLATION, as on
+Athena).
 
 Text tables read as Athena's SerDes do: LazySimpleSerDe does not understand
 quotes (a row with more fields than columns fails with a hint to use
-OpenCSVSerde, where Athena would silently split it), OpenCSVSerde does.
+OpenCSVSerde, where Athena would silently split it), OpenCSVSerde does;
+``serialization.null.format`` names the NULL spelling. RegexSerDe tables (the
+load balancer and CloudFront log pages) cut each line with ``input.regex`` (Python's
+``re``, which reads Java's syntax: lookaheads, lazy and possessive quantifiers); a
+line the regex does not match whole gives NULLs. SERDEPROPERTIES may be quoted
+with ' or ". The JSON SerDes (OpenX and Hive) match keys ignoring case, read
+``mapping.<column>``, and with ``ignore.malformed.json`` read a malformed line as
+NULLs (without it the query fails with HIVE_CURSOR_ERROR).
 
 Views: ``CREATE [OR REPLACE] VIEW`` binds the query once (its columns), stores the
 view in the Glue catalog as Athena does (``TableType`` VIRTUAL_VIEW, the SQL in
@@ -68,8 +97,8 @@ view in the Glue catalog as Athena does (``TableType`` VIRTUAL_VIEW, the SQL in
 expands it at run time (views over views, across databases); ``DROP VIEW``,
 ``SHOW VIEWS``, ``SHOW CREATE VIEW``, ``DESCRIBE``.
 
-Not emulated: injected partition projection, federated and Iceberg tables,
-prepared statements, ORC, result reuse, query queueing limits, time zones carried by
+Not emulated: federated and Iceberg tables,
+Avro (tables and output), result reuse, query queueing limits, time zones carried by
 values (see above); the parser underneath is DuckDB's, so rare Trino syntax may be refused,
 string literals are ``varchar`` (not ``varchar(n)``) and TIMESTAMP literals print with
 milliseconds whatever their written precision.
@@ -85,9 +114,8 @@ SERVICE = ServiceInfo(
     aws="Amazon Athena",
     api_names=("athena",),
     stand_in="DuckDB over pyarrow datasets built from the Glue catalog (S3 read in-process)",
-    executes="SELECT/joins/windows/CTEs, DDL, views, MSCK REPAIR, partition projection, CTAS, INSERT INTO, "
-             "UNLOAD; real bytes scanned",
-    not_emulated="injected partition projection, federated/Iceberg tables, prepared statements, ORC; DuckDB "
-                 "dialect underneath",
+    executes="SELECT/joins/windows/CTEs, DDL (ALTER TABLE columns, properties, partitions), views, MSCK REPAIR, "
+             "partition projection, CTAS, INSERT INTO, UNLOAD, prepared statements; real bytes scanned",
+    not_emulated="federated/Iceberg tables, Avro; DuckDB dialect underneath",
     provider="provider",
 )

@@ -5,9 +5,9 @@ Supported ``projection.<column>.type`` values: ``enum`` (``.values``), ``integer
 ``NOW-3DAYS`` style offsets, ``.format`` in Java date pattern letters,
 ``.interval``, ``.interval.unit``). ``storage.location.template`` places each
 partition (``s3://bucket/${year}/${month}/``); without it the partitions are
-``key=value`` folders under the table location. ``injected`` columns need a value
-in the query, which the sandbox does not read from the SQL: they are refused
-with a clear message.
+``key=value`` folders under the table location. ``injected`` columns take their
+values from the query's WHERE clause (``col = 'v'`` or ``col IN ('a', 'b')``); a
+query without such a condition fails with Athena's CONSTRAINT_VIOLATION.
 """
 
 from __future__ import annotations
@@ -63,7 +63,24 @@ def _step(moment: datetime, interval: int, unit: str) -> datetime:
     return moment + timedelta(**{UNITS[unit]: interval})
 
 
-def column_values(column: str, parameters: dict[str, str]) -> list[str]:
+def injected_columns(keys: list[str], parameters: dict[str, str]) -> list[str]:
+    return [k for k in keys if parameters.get(f"projection.{k}.type", "").lower() == "injected"]
+
+
+def injected_values(sql: str, columns: list[str]) -> dict[str, list[str]]:
+    """The values the query's static equality conditions give each injected column."""
+    found: dict[str, list[str]] = {}
+    for column in columns:
+        name = rf'(?<![\w."])(?:\w+\.)?"?{re.escape(column)}"?'
+        values = re.findall(name + r"\s*=\s*'((?:[^']|'')*)'", sql, re.I)
+        for listed in re.findall(name + r"\s+IN\s*\(([^)]*)\)", sql, re.I):
+            values += re.findall(r"'((?:[^']|'')*)'", listed)
+        if values:
+            found[column] = list(dict.fromkeys(v.replace("''", "'") for v in values))
+    return found
+
+
+def column_values(column: str, parameters: dict[str, str], injected: dict[str, list[str]] | None = None) -> list[str]:
     prefix = f"projection.{column}."
     kind = parameters.get(prefix + "type", "").lower()
     if kind == "enum":
@@ -86,14 +103,18 @@ def column_values(column: str, parameters: dict[str, str]) -> list[str]:
             moment = _step(moment, interval, unit)
         return values
     if kind == "injected":
-        raise ProjectionError(f"HIVE_INVALID_METADATA: injected projection of column {column} is not supported "
-                              "by the sandbox (use enum, integer or date)")
+        if injected and injected.get(column):
+            return injected[column]
+        raise ProjectionError(f"CONSTRAINT_VIOLATION: For the injected projected partition column {column}, the "
+                              "WHERE clause must contain only static equality conditions, and at least one such "
+                              "condition must be present.")
     raise ProjectionError(f"HIVE_INVALID_METADATA: projection.{column}.type is missing or unknown ({kind!r})")
 
 
-def projected_partitions(keys: list[str], location: str, parameters: dict[str, str]) -> list[tuple[list[str], str]]:
-    """(values, location) for every projected partition."""
-    domains = [column_values(key, parameters) for key in keys]
+def projected_partitions(keys: list[str], location: str, parameters: dict[str, str],
+                         injected: dict[str, list[str]] | None = None) -> list[tuple[list[str], str]]:
+    """(values, location) for every projected partition (``injected``: the query's values of injected columns)."""
+    domains = [column_values(key, parameters, injected) for key in keys]
     total = 1
     for domain in domains:
         total *= max(1, len(domain))

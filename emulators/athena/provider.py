@@ -11,7 +11,9 @@ import threading
 import time
 from typing import Any
 
-from emulators.athena.engine import AthenaEngine, QueryFailed, QueryResult, ScanCounter, prepare_connections
+from emulators.athena.engine import (AthenaEngine, QueryFailed, QueryResult, ScanCounter, column_precision,
+                                     prepare_connections, strip_leading_comments)
+from emulators.athena import saved
 from emulators.athena.listing import IndexedLake
 from emulators.core import lifecycle, moto_coupling, paging, ports
 from emulators.core.errors import Conflict, InvalidInput, NotFound
@@ -55,14 +57,19 @@ class SandboxAthenaBackend(AthenaBackend):  # type: ignore[misc, valid-type]
                 "result configuration setting or as an API input.", code="InvalidRequestException")
         if not query or not query.strip():
             raise InvalidInput("QueryString must not be empty", code="InvalidRequestException")
-        if execution_parameters:
-            query = _bind_parameters(query, execution_parameters)
+        resolved = saved.resolve(self, group or saved.workgroup_of(self, "primary"), query, execution_parameters)
+        if resolved is None and execution_parameters:
+            query = saved.bind(query, execution_parameters)
         execution = SandboxExecution(query=query, context=context, config=config,
                                      workgroup=group, execution_parameters=execution_parameters)
+        # EXECUTE runs its prepared statement (the execution shows the EXECUTE as written); PREPARE and
+        # DEALLOCATE PREPARE are done here, and their execution has nothing to run
+        execution.resolved = resolved
         execution.status = "QUEUED"
         execution.state_change_reason = None
         execution.statistics = {}
-        execution.statement_type = _statement_type(query)
+        execution.statement_type = (resolved.statement_type if resolved and resolved.statement_type
+                                    else _statement_type(resolved.sql if resolved and resolved.sql else query))
         execution.substatement = None
         execution.submitted = time.time()
         self.executions[execution.id] = execution
@@ -94,25 +101,17 @@ class SandboxAthenaBackend(AthenaBackend):  # type: ignore[misc, valid-type]
 
 
 def _statement_type(query: str) -> str:
+    query = strip_leading_comments(query)
     head = query.strip().split(None, 1)[0].upper() if query.strip() else ""
-    if head in ("CREATE", "DROP", "ALTER", "MSCK", "SHOW", "DESCRIBE", "DESC"):
+    if head in ("SHOW", "DESCRIBE", "DESC", "EXPLAIN"):
+        return "UTILITY"
+    if head in ("CREATE", "DROP", "ALTER", "MSCK"):
         return "DDL"
     return "DML"
 
 
-def _bind_parameters(query: str, parameters: list[str]) -> str:
-    parts = query.split("?")
-    if len(parts) - 1 != len(parameters):
-        raise InvalidInput(f"Query has {len(parts) - 1} parameters but {len(parameters)} were given",
-                           code="InvalidRequestException")
-    out = parts[0]
-    for value, rest in zip(parameters, parts[1:]):
-        out += value + rest
-    return out
-
-
 def _read_only(query: str) -> bool:
-    words = query.strip().lstrip("(").split(None, 1)
+    words = strip_leading_comments(query).strip().lstrip("(").split(None, 1)
     return bool(words) and words[0].upper() in ("SELECT", "WITH", "VALUES", "SHOW", "DESCRIBE", "EXPLAIN", "TABLE")
 
 
@@ -128,12 +127,24 @@ def _run_query(account_id: str, region: str, exec_id: str) -> None:
     context = execution.context or {}
     engine = AthenaEngine(ports.glue_catalog(account_id, region), IndexedLake(s3_access(account_id)))
     output = execution.config["OutputLocation"]
+    resolved = getattr(execution, "resolved", None)
+    sql = resolved.sql if resolved is not None else execution.query
     with _results_lock:
         _running[exec_id] = engine
     try:
-        # no state lock around the statement: a long (or stuck) CTAS would make the snapshot wait, and every
-        # request behind it. The catalog takes the lock for each change it makes, the lake for each object.
-        result = engine.execute(execution.query, context.get("Database"), output, exec_id)
+        if resolved is not None and resolved.error:
+            raise QueryFailed(resolved.error)
+        catalog = context.get("Catalog")
+        if catalog and catalog.lower() != "awsdatacatalog":
+            kind = "is not emulated by the sandbox (federated and other data catalogs are not; AwsDataCatalog, the " \
+                   "Glue Data Catalog, is)" if catalog in backend.data_catalogs else "does not exist"
+            raise QueryFailed(f"CATALOG_NOT_FOUND: line 1:1: Catalog '{catalog.lower()}' {kind}")
+        if sql is None:  # PREPARE / DEALLOCATE PREPARE: done when the query was started
+            result = QueryResult([], [], "DDL", header=False)
+        else:
+            # no state lock around the statement: a long (or stuck) CTAS would make the snapshot wait, and every
+            # request behind it. The catalog takes the lock for each change it makes, the lake for each object.
+            result = engine.execute(sql, context.get("Database"), output, exec_id)
         location = output if result.header or result.statement_type == "DML" else output[:-4] + ".txt"
         _store_result_file(location, result)
         manifest = None
@@ -171,7 +182,7 @@ def _run_query(account_id: str, region: str, exec_id: str) -> None:
         if result is not None:
             execution.substatement = result.substatement
             execution.statement_type = result.statement_type
-            if not result.header and result.statement_type == "DDL":
+            if not result.header and result.statement_type != "DML":  # DDL and UTILITY answers are .txt
                 execution.config["OutputLocation"] = output[:-4] + ".txt"
             execution.result_columns = result.columns
             execution.result_header = result.header
@@ -238,14 +249,14 @@ def _query_execution_document(execution: Any) -> dict[str, Any]:
     if getattr(execution, "state_change_reason", None):
         status["StateChangeReason"] = execution.state_change_reason
     if execution.status == "FAILED":
-        status["AthenaError"] = {"ErrorCategory": 2, "ErrorType": 1006, "Retryable": False,
-                                 "ErrorMessage": execution.state_change_reason}
+        status["AthenaError"] = _athena_error(execution.state_change_reason or "")
     document = {
         "QueryExecutionId": execution.id,
         "Query": execution.query,
         "StatementType": getattr(execution, "statement_type", "DML"),
         "ResultConfiguration": execution.config,
-        "ResultReuseConfiguration": {"ResultReuseByAgeConfiguration": {"Enabled": False}},
+        "ResultReuseConfiguration": getattr(execution, "result_reuse", None)
+        or {"ResultReuseByAgeConfiguration": {"Enabled": False}},
         "QueryExecutionContext": execution.context or {},
         "Status": status,
         "Statistics": getattr(execution, "statistics", None) or {"DataScannedInBytes": 0,
@@ -258,6 +269,20 @@ def _query_execution_document(execution: Any) -> dict[str, Any]:
     if execution.execution_parameters:
         document["ExecutionParameters"] = execution.execution_parameters
     return document
+
+
+def _athena_error(reason: str) -> dict[str, Any]:
+    """AthenaError by the "Athena error catalog" page: category 1 SYSTEM / 2 USER; type 200 engine internal
+    error, 401 failed to write query results to S3, 1003 DDL task failed, 1006 for the other user errors."""
+    if reason.startswith("GENERIC_INTERNAL_ERROR") or reason.startswith("the sandbox stopped"):
+        category, kind = 1, 200
+    elif reason.startswith("Unable to write query results"):
+        category, kind = 1, 401
+    elif reason.startswith("FAILED: "):  # Hive DDL
+        category, kind = 2, 1003
+    else:
+        category, kind = 2, 1006
+    return {"ErrorCategory": category, "ErrorType": kind, "Retryable": category == 1, "ErrorMessage": reason}
 
 
 def _get_query_execution(request: Request) -> dict[str, Any]:
@@ -299,14 +324,56 @@ def _get_query_results(request: Request) -> dict[str, Any]:
         "ResultSet": {
             "Rows": [{"Data": [{} if v is None else {"VarCharValue": v} for v in row]} for row in page],
             "ResultSetMetadata": {"ColumnInfo": [
-                {"CatalogName": "hive", "SchemaName": "", "TableName": "", "Name": name, "Label": name,
-                 "Type": kind, "Precision": 0, "Scale": 0, "Nullable": "UNKNOWN", "CaseSensitive": kind == "varchar"}
-                for name, kind in result.columns]},
+                {"CatalogName": "hive", "SchemaName": "", "TableName": "", "Name": name, "Label": name, "Type": kind,
+                 **dict(zip(("Precision", "Scale"), column_precision(kind, _declared(result, i)))),
+                 "Nullable": "UNKNOWN", "CaseSensitive": kind == "varchar"}
+                for i, (name, kind) in enumerate(result.columns)]},
         },
     }
     if next_token:
         document["NextToken"] = next_token
     return document
+
+
+def _start_query_execution(request: Request) -> dict[str, Any]:
+    """StartQueryExecution, idempotent per ClientRequestToken as on Athena (the same token answers the same id)."""
+    backend = moto_coupling.backend_for("athena", request.account_id, request.region)
+    token = request.get("ClientRequestToken")
+    tokens = backend.__dict__.setdefault("sandbox_request_tokens", {})
+    if token and tokens.get(token) in backend.executions:
+        return {"QueryExecutionId": tokens[token]}
+    exec_id = backend.start_query_execution(
+        query=request.get("QueryString"), context=request.get("QueryExecutionContext"),
+        config=request.get("ResultConfiguration"), workgroup=request.get("WorkGroup"),
+        execution_parameters=request.get("ExecutionParameters"))
+    if token:
+        tokens[token] = exec_id
+    reuse = request.get("ResultReuseConfiguration")
+    if reuse:  # recorded and echoed; every query runs afresh (result reuse is not emulated)
+        backend.executions[exec_id].result_reuse = reuse
+    return {"QueryExecutionId": exec_id}
+
+
+def _get_query_runtime_statistics(request: Request) -> dict[str, Any]:
+    """The execution's timeline and row counts (moto answered fixed numbers and a FAILED output stage)."""
+    backend = moto_coupling.backend_for("athena", request.account_id, request.region)
+    execution = backend.get_query_execution(request.get("QueryExecutionId"))
+    statistics = getattr(execution, "statistics", None) or {}
+    timeline = {key: statistics.get(key, 0) for key in (
+        "QueryQueueTimeInMillis", "ServicePreProcessingTimeInMillis", "QueryPlanningTimeInMillis",
+        "EngineExecutionTimeInMillis", "ServiceProcessingTimeInMillis", "TotalExecutionTimeInMillis")}
+    rows: dict[str, Any] = {"InputBytes": statistics.get("DataScannedInBytes", 0)}
+    if execution.status == "SUCCEEDED":
+        with contextlib.suppress(Exception):
+            result = _result_of(execution)
+            rows["OutputRows"] = result.written_rows if result.written_rows is not None else len(result.rows)
+            rows["OutputBytes"] = sum(len(v or "") for row in result.rows for v in row)
+    return {"QueryRuntimeStatistics": {"Timeline": timeline, "Rows": rows}}
+
+
+def _declared(result: QueryResult, index: int) -> tuple[int, int] | None:
+    scales = result.scales or []
+    return scales[index] if index < len(scales) and scales[index] != (0, 0) else None
 
 
 def _get_table_metadata(request: Request) -> dict[str, Any]:
@@ -357,7 +424,8 @@ def _check_catalog(request: Request) -> None:
 def _list_databases(request: Request) -> dict[str, Any]:
     catalog = ports.glue_catalog(request.account_id, request.region)
     _check_catalog(request)
-    page, token = _metadata_page(request, sorted(catalog.list_databases()), "athena:databases")
+    names = sorted({*catalog.list_databases(), "default"})  # every account's catalog has the default database
+    page, token = _metadata_page(request, names, "athena:databases")
     result: dict[str, Any] = {"DatabaseList": [_database(catalog, name) for name in page]}
     if token:
         result["NextToken"] = token
@@ -368,6 +436,8 @@ def _get_database(request: Request) -> dict[str, Any]:
     catalog = ports.glue_catalog(request.account_id, request.region)
     _check_catalog(request)
     name = request.get("DatabaseName")
+    if (name or "").lower() == "default" and not catalog.database_exists("default"):
+        return {"Database": {"Name": "default", "Description": "Default Hive database", "Parameters": {}}}
     if not catalog.database_exists(name):
         raise NotFound(f"An error occurred (EntityNotFoundException) when calling the GetDatabase operation: "
                        f"Database {name} not found. (Service: AmazonDataCatalog; Status Code: 400; "
@@ -376,6 +446,8 @@ def _get_database(request: Request) -> dict[str, Any]:
 
 
 def _database(catalog: Any, name: str) -> dict[str, Any]:
+    if name == "default" and not catalog.database_exists("default"):  # not made in Glue yet (see the engine)
+        return {"Name": "default", "Description": "Default Hive database", "Parameters": {}}
     data = catalog.get_database(name)
     out: dict[str, Any] = {"Name": data["Name"]}
     if data.get("Description"):
@@ -404,7 +476,7 @@ def _get_work_group(request: Request) -> dict[str, Any]:
     group = backend.get_work_group(name)
     if group is None:
         raise NotFound(f"WorkGroup {name} is not found.", code="InvalidRequestException")
-    return {"WorkGroup": group}
+    return {"WorkGroup": {**group, "CreationTime": saved.created(backend.work_groups[name])}}
 
 
 def _update_work_group(request: Request) -> dict[str, Any]:
@@ -459,7 +531,9 @@ def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("athena", SandboxAthenaBackend)
     ports.lake_table_dataset.provide(lake_table_dataset)
     moto_coupling.replace_model_class("athena", "Execution", SandboxExecution)
-    for operation, handler in (("get_query_execution", _get_query_execution),
+    for operation, handler in (("start_query_execution", _start_query_execution),
+                               ("get_query_runtime_statistics", _get_query_runtime_statistics),
+                               ("get_query_execution", _get_query_execution),
                                ("batch_get_query_execution", _batch_get_query_execution),
                                ("get_query_results", _get_query_results),
                                ("get_table_metadata", _get_table_metadata),
@@ -468,5 +542,6 @@ def install(cloud: Any) -> None:
                                ("get_work_group", _get_work_group),
                                ("update_work_group", _update_work_group)):
         moto_coupling.add_operation("athena", "AthenaResponse", operation, handler)
+    saved.install()
     cloud.after_restore(_fail_interrupted_queries)
     cloud.after_restore(prepare_connections)  # DuckDB connections ready before the first query

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from emulators.athena.timezones import at_time_zone
 from emulators.core.sqlguard import DUCKDB_ONLY_FUNCTIONS
 
 # Presto/MySQL date format letters -> strftime
@@ -505,7 +506,8 @@ def to_duckdb(sql: str, columns: Columns | None = None) -> str:
                          if len(a) == 2 else None)
     sql = _rewrite_calls(sql, "from_iso8601_timestamp", lambda a: f"CAST({a[0]} AS TIMESTAMPTZ)")
     sql = _rewrite_calls(sql, "from_iso8601_date", lambda a: f"CAST({a[0]} AS DATE)")
-    sql = _rewrite_calls(sql, "from_unixtime", lambda a: f"to_timestamp({a[0]})" if len(a) == 1 else None)
+    sql = _rewrite_calls(sql, "from_unixtime", lambda a: f"to_timestamp({a[0]})" if len(a) == 1 else
+                         f"(to_timestamp({a[0]}) AT TIME ZONE {a[1]})" if len(a) == 2 else None)
     sql = _rewrite_calls(sql, "to_unixtime", lambda a: f"epoch({a[0]})")
     sql = _rewrite_calls(sql, "approx_distinct", lambda a: f"approx_count_distinct({a[0]})")
     sql = _rewrite_calls(sql, "approx_percentile", lambda a: f"approx_quantile({a[0]}, {_list_literal(a[1])})"
@@ -534,10 +536,14 @@ def to_duckdb(sql: str, columns: Columns | None = None) -> str:
     sql = _rewrite_calls(sql, "date_add", lambda a: _date_add(a, columns))
     sql = _date_interval(sql, columns)
     sql = re.sub(r"\bvarchar\s*\(\s*\d+\s*\)", "VARCHAR", sql, flags=re.IGNORECASE)
+    # TABLESAMPLE BERNOULLI (10): Trino's number is a percentage (DuckDB would read it as a count of rows)
+    sql = re.sub(r"\bTABLESAMPLE\s+(BERNOULLI|SYSTEM)\s*\(\s*([\d.]+)\s*\)",
+                 lambda m: m.group(0) if _in_string(sql, m.start())
+                 else f"TABLESAMPLE {m.group(2)}% ({m.group(1).lower()})", sql, flags=re.IGNORECASE)
     sql = _rewrite_calls(sql, "try_cast", _cast("try_cast"))
     sql = _rewrite_calls(sql, "cast", _cast("cast"))
     # __duck_f( marks DuckDB's own f where Athena's f of the same name is renamed to trino_f
-    return _rename_calls(sql).replace("__duck_", "")
+    return at_time_zone(_rename_calls(sql).replace("__duck_", ""))
 
 
 def _listagg(sql: str) -> str:

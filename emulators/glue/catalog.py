@@ -55,6 +55,11 @@ class GlueCatalog:
         self.region = region
         self.glue = moto_coupling.backend_for("glue", account_id, region)
 
+    def changing(self) -> Any:
+        """Around one change made of several calls: the state lock is held across them, so a snapshot sees
+        all of it or none of it."""
+        return _changing()
+
     def database_exists(self, name: str) -> bool:
         return bool(name) and name.strip('`"').lower() in self.glue.databases
 

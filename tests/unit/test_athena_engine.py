@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import io
 from dataclasses import dataclass
@@ -72,6 +73,9 @@ class DictCatalog:
 
     def add_partitions(self, database, name, partitions):
         self.partitions.setdefault((database, name), []).extend(partitions)
+
+    def changing(self):
+        return contextlib.nullcontext()
 
     def delete_partition(self, database, name, values):
         self.partitions[(database, name)] = [p for p in self.get_partitions(database, name) if p["Values"] != values]

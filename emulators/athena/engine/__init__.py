@@ -23,12 +23,14 @@ Modules: ``types`` (errors, results, the catalog protocol, type mapping and valu
 from emulators.athena.engine.lake import DataFile, split_s3, table_dataset
 from emulators.athena.engine.query import AthenaEngine
 from emulators.athena.engine.sql import SESSION_SETTINGS, athena_column_names, prepare_connections
+from emulators.athena.engine.text import strip_leading_comments
 from emulators.athena.engine.types import (Catalog, QueryFailed, QueryResult, _ScanCounter, arrow_type, athena_type,
-                                           hive_type_of, java_double)
+                                           column_precision, hive_type_of, java_double)
 from emulators.athena.engine.views import VIEW_PREFIX, VIEW_SUFFIX, view_definition
 
 ScanCounter = _ScanCounter
 
 __all__ = ["AthenaEngine", "Catalog", "DataFile", "QueryFailed", "QueryResult", "ScanCounter", "SESSION_SETTINGS",
-           "VIEW_PREFIX", "VIEW_SUFFIX", "arrow_type", "athena_column_names", "athena_type", "hive_type_of",
-           "java_double", "prepare_connections", "split_s3", "table_dataset", "view_definition"]
+           "VIEW_PREFIX", "VIEW_SUFFIX", "arrow_type", "athena_column_names", "athena_type", "column_precision",
+           "hive_type_of", "java_double", "prepare_connections", "split_s3", "strip_leading_comments", "table_dataset",
+           "view_definition"]

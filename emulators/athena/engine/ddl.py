@@ -8,8 +8,8 @@ from typing import Any
 
 from emulators.athena.engine.lake import _data_files, split_s3
 from emulators.athena.engine.text import _column_def, _ddl, _like, _parenthesised, _properties, _qualified
-from emulators.athena.engine.types import (JSON_SERDE, LAZY_SERDE, PARQUET_IO, TEXT_IO, QueryFailed, QueryResult,
-                                           _split_top)
+from emulators.athena.engine.types import (JSON_SERDE, LAZY_SERDE, ORC_IO, PARQUET_IO, TEXT_IO, QueryFailed,
+                                           QueryResult, _split_top)
 from emulators.athena.engine.views import view_definition
 
 def _create_statement(table: dict[str, Any]) -> list[str]:
@@ -108,9 +108,23 @@ class DdlStatements:
             if match.group(1):
                 return _ddl()
             raise QueryFailed(f"FAILED: AlreadyExistsException(message:Table {name} already exists)")
+        if stored == "INPUTFORMAT":  # STORED AS INPUTFORMAT '...' OUTPUTFORMAT '...' (SHOW CREATE TABLE's form)
+            named = re.search(r"INPUTFORMAT\s+'([^']+)'", rest, re.I)
+            named_format = named.group(1).lower() if named else ""
+            stored = "PARQUET" if "parquet" in named_format else "ORC" if ".orc." in named_format else "TEXTFILE"
+        if serde and stored == "TEXTFILE" and "parquet" in serde.group(1).lower():
+            stored = "PARQUET"
+        if serde and stored == "TEXTFILE" and "orc" in serde.group(1).lower().rsplit(".", 1)[-1]:
+            stored = "ORC"
         if stored == "PARQUET":
             input_format, output_format, library = PARQUET_IO
             classification = "parquet"
+        elif stored == "ORC":
+            input_format, output_format, library = ORC_IO
+            classification = "orc"
+        elif stored in ("AVRO", "SEQUENCEFILE", "RCFILE", "ION"):
+            raise QueryFailed(f"NOT_SUPPORTED: STORED AS {stored} tables are not emulated by the sandbox's Athena "
+                              "(PARQUET, ORC, TEXTFILE and JSON are)")
         elif serde and "json" in serde.group(1).lower() or stored == "JSON":
             input_format, output_format = TEXT_IO
             library, classification = (serde.group(1) if serde else JSON_SERDE), "json"
@@ -186,10 +200,15 @@ class DdlStatements:
         return {"Values": values, "StorageDescriptor": descriptor}
 
     def alter_table(self, sql: str, database: str) -> QueryResult:
+        other = self.alter_table_other(sql, database)  # type: ignore[attr-defined]  # AlterStatements
+        if other is not None:
+            return other
         text = " ".join(sql.split())
         match = re.match(r"ALTER\s+TABLE\s+([`\"\w.-]+)\s+(ADD|DROP)\s+(IF\s+(?:NOT\s+)?EXISTS\s+)?(.*)$", text, re.I)
         if not match:
-            raise QueryFailed("line 1:1: only ALTER TABLE ... ADD/DROP PARTITION is supported by the sandbox")
+            raise QueryFailed("line 1:1: this ALTER TABLE form is not supported by the sandbox (supported: ADD/DROP "
+                              "PARTITION, ADD/REPLACE COLUMNS, CHANGE COLUMN, SET TBLPROPERTIES, SET LOCATION, "
+                              "PARTITION ... SET LOCATION / RENAME TO PARTITION)")
         db, name = _qualified(match.group(1), database)
         table = self._require_table(db, name)
         keys = [k["Name"].lower() for k in table.get("PartitionKeys", [])]
@@ -227,12 +246,15 @@ class DdlStatements:
         upper = text.upper()
         if upper.startswith(("SHOW DATABASES", "SHOW SCHEMAS")):
             like = re.search(r"LIKE\s+'([^']*)'", text, re.I) or re.search(r"'([^']*)'", text)
-            names = [n for n in sorted(self.catalog.list_databases()) if not like or _like(n, like.group(1))]
+            every = {*self.catalog.list_databases(), "default"}  # every account has the default database
+            names = [n for n in sorted(every) if not like or _like(n, like.group(1))]
             return QueryResult([("database_name", "varchar")], [[n] for n in names], "DDL", header=False)
         if upper.startswith("SHOW TABLES"):
             match = re.match(r"SHOW\s+TABLES(?:\s+(?:IN|FROM)\s+([`\"\w-]+))?(?:\s+(?:LIKE\s+)?'([^']*)')?", text, re.I)
             db = (match.group(1) or database).strip('`"').lower()
             if not self.catalog.database_exists(db):
+                if db == "default":  # not made yet: empty
+                    return QueryResult([("tab_name", "varchar")], [], "DDL", header=False)
                 raise QueryFailed(f"FAILED: SemanticException [Error 10072]: Database does not exist: {db}")
             names = [n for n in sorted(self.catalog.list_tables(db)) if not match.group(2) or _like(n, match.group(2))]
             return QueryResult([("tab_name", "varchar")], [[n] for n in names], "DDL", header=False)
@@ -269,6 +291,8 @@ class DdlStatements:
             table = self._require_table(db, name)
             names = [c["Name"] for c in table["StorageDescriptor"]["Columns"]] + [k["Name"] for k in table.get("PartitionKeys", [])]
             return QueryResult([("field", "varchar")], [[n] for n in names], "DDL", header=False)
+        if upper.startswith("SHOW TBLPROPERTIES"):
+            return self.show_tblproperties(text, database)  # type: ignore[attr-defined]  # AlterStatements
         if upper.startswith("SHOW CREATE TABLE"):
             match = re.match(r"SHOW\s+CREATE\s+TABLE\s+([`\"\w.-]+)", text, re.I)
             db, name = _qualified(match.group(1), database)
@@ -278,15 +302,31 @@ class DdlStatements:
         raise QueryFailed(f"line 1:1: {text[:40]} is not supported by the sandbox")
 
     def describe(self, sql: str, database: str) -> QueryResult:
-        match = re.match(r"(?:DESCRIBE|DESC)\s+(?:FORMATTED\s+|EXTENDED\s+)?([`\"\w.-]+)", sql, re.I)
+        match = re.match(r"(?:DESCRIBE|DESC)\s+(?:FORMATTED\s+|EXTENDED\s+|VIEW\s+)?([`\"\w.-]+)(?:\s+([`\"\w]+))?\s*$",
+                         sql.strip(), re.I)
+        if not match:
+            raise QueryFailed("line 1:1: DESCRIBE needs a table name (and optionally one column)")
         db, name = _qualified(match.group(1), database)
         table = self._require_table(db, name)
+        if re.match(r"(?:DESCRIBE|DESC)\s+VIEW\s", sql.strip(), re.I) and table.get("TableType") != "VIRTUAL_VIEW":
+            raise QueryFailed(f"line 1:1: View 'awsdatacatalog.{db}.{name}' does not exist")
+        if match.group(2):  # DESCRIBE table column: that column alone
+            wanted = match.group(2).strip('`"').lower()
+            found = [c for c in table["StorageDescriptor"]["Columns"] + table.get("PartitionKeys", [])
+                     if c["Name"].lower() == wanted]
+            if not found:
+                raise QueryFailed(f"FAILED: SemanticException [Error 10002]: Invalid column reference {wanted}")
+            return QueryResult([("col_name", "string"), ("data_type", "string"), ("comment", "string")],
+                               [[f"{found[0]['Name']}\t{found[0]['Type']}\t{found[0].get('Comment', '')}"]], "DDL",
+                               header=False)
         rows = [[f"{c['Name']}\t{c['Type']}\t{c.get('Comment', '')}"] for c in table["StorageDescriptor"]["Columns"]]
         keys = table.get("PartitionKeys", [])
         rows += [[f"{k['Name']}\t{k['Type']}\t{k.get('Comment', '')}"] for k in keys]
         if keys:
             rows += [[""], ["# Partition Information"], ["# col_name\tdata_type\tcomment"], [""]]
             rows += [[f"{k['Name']}\t{k['Type']}\t{k.get('Comment', '')}"] for k in keys]
+        if re.match(r"(?:DESCRIBE|DESC)\s+(?:FORMATTED|EXTENDED)\s", sql.strip(), re.I):
+            rows += _detailed_information(db, table)
         # Athena's metadata names three columns, while each result row is one tab-separated line
         return QueryResult([("col_name", "string"), ("data_type", "string"), ("comment", "string")], rows, "DDL",
                            header=False)
@@ -297,3 +337,25 @@ class DdlStatements:
             raise QueryFailed(f"FAILED: SemanticException [Error 10001]: Table not found {db}.{name}")
         return table
 
+
+def _detailed_information(db: str, table: dict[str, Any]) -> list[list[str]]:
+    """DESCRIBE FORMATTED's table and storage sections (Hive's layout: label, tab, value)."""
+    descriptor = table.get("StorageDescriptor", {})
+    serde = descriptor.get("SerdeInfo", {})
+    created = table.get("CreateTime")
+    when = created.strftime("%a %b %d %H:%M:%S UTC %Y") if hasattr(created, "strftime") else created or ""
+    rows = [[""], ["# Detailed Table Information"], [f"Database:           \t{db}"],
+            [f"Owner:              \t{table.get('Owner') or 'hadoop'}"], [f"CreateTime:         \t{when}"],
+            ["LastAccessTime:     \tUNKNOWN"], [f"Retention:          \t{table.get('Retention', 0)}"],
+            [f"Location:           \t{descriptor.get('Location', '')}"],
+            [f"Table Type:         \t{table.get('TableType', 'EXTERNAL_TABLE')}"], ["Table Parameters:"]]
+    rows += [[f"\t{k:<20}\t{v}"] for k, v in sorted((table.get("Parameters") or {}).items())]
+    rows += [[""], ["# Storage Information"],
+             [f"SerDe Library:      \t{serde.get('SerializationLibrary', '')}"],
+             [f"InputFormat:        \t{descriptor.get('InputFormat', '')}"],
+             [f"OutputFormat:       \t{descriptor.get('OutputFormat', '')}"],
+             [f"Compressed:         \t{'Yes' if descriptor.get('Compressed') else 'No'}"],
+             [f"Num Buckets:        \t{descriptor.get('NumberOfBuckets', -1)}"],
+             [f"Bucket Columns:     \t{descriptor.get('BucketColumns', [])}"], ["Storage Desc Params:"]]
+    rows += [[f"\t{k:<20}\t{v}"] for k, v in sorted((serde.get("Parameters") or {}).items())]
+    return rows

@@ -9,16 +9,18 @@ filters into the dataset, so fragments of partitions that cannot match are never
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
 
 from emulators.athena import projection
+from emulators.athena.engine.jsonserde import json_transform
 from emulators.athena.engine.types import OPEN_CSV_SERDE, Catalog, QueryFailed, _ScanCounter, arrow_type
 
 # -- the lake as a pyarrow filesystem ---------------------------------------------
 
-def _lake_filesystem(lake: Any, counter: _ScanCounter) -> Any:
+def _lake_filesystem(lake: Any, counter: _ScanCounter, transform: Any = None) -> Any:
     import pyarrow as pa
     import pyarrow.fs as pafs
 
@@ -49,10 +51,28 @@ def _lake_filesystem(lake: Any, counter: _ScanCounter) -> Any:
                 scan.files.append(path)
             return data
 
+        def _transformed(self, path: str) -> tuple[bytes, bytes, bytes]:
+            """(raw bytes, plain bytes, the SerDe's view of the plain bytes) of a file (see jsonserde.py)."""
+            import gzip
+
+            raw = self._read(path)
+            plain = gzip.decompress(raw) if path.endswith(".gz") else raw
+            return raw, plain, transform(plain, path)
+
         def open_input_file(self, path: str) -> Any:
+            # files are handed over as stored (Arrow decompresses .gz itself), streams decompressed
+            if transform is not None:
+                import gzip
+
+                raw, plain, seen = self._transformed(path)
+                if seen is not plain:
+                    raw = gzip.compress(seen, compresslevel=1) if path.endswith(".gz") else seen
+                return pa.BufferReader(raw)
             return pa.BufferReader(self._read(path))
 
         def open_input_stream(self, path: str) -> Any:
+            if transform is not None:
+                return pa.BufferReader(self._transformed(path)[2])
             data = self._read(path)
             if path.endswith(".gz"):
                 return pa.CompressedInputStream(pa.BufferReader(data), "gzip")
@@ -272,8 +292,67 @@ def _remember(key: tuple[Any, ...], fingerprint: Any, dataset: Any, counter: _Sc
     counter.leases.append(entry)
 
 
+REGEX_LINE = "__line"
+_DUCK_TYPES = {"string": "VARCHAR", "varchar": "VARCHAR", "char": "VARCHAR", "int": "INTEGER", "integer": "INTEGER",
+               "bigint": "BIGINT", "smallint": "SMALLINT", "tinyint": "TINYINT", "double": "DOUBLE",
+               "float": "FLOAT", "real": "FLOAT", "boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMP"}
+
+
+def is_regex_table(table: dict[str, Any]) -> bool:
+    library = table.get("StorageDescriptor", {}).get("SerdeInfo", {}).get("SerializationLibrary", "") or ""
+    return library.lower().endswith("regexserde")
+
+
+def regex_splitter(table: dict[str, Any]) -> Any:
+    """A vectorised DuckDB function (Arrow strings in, lists of group strings out) for a RegexSerDe table:
+    Python's ``re`` reads Java's regex syntax as Hive does (lookaheads, lazy and possessive quantifiers,
+    which DuckDB's RE2 refuses); a line the regex does not match whole gives NULL."""
+    descriptor = table.get("StorageDescriptor", {})
+    serde = descriptor.get("SerdeInfo", {}).get("Parameters", {}) or {}
+    pattern = serde.get("input.regex")
+    if not pattern:
+        raise QueryFailed("HIVE_INVALID_METADATA: a RegexSerDe table needs the SERDEPROPERTIES 'input.regex'")
+    flags = re.IGNORECASE if str(serde.get("input.regex.case.insensitive", "")).lower() == "true" else 0
+    try:
+        compiled = re.compile(pattern, flags)
+    except re.error as exc:
+        raise QueryFailed(f"HIVE_INVALID_METADATA: input.regex {pattern!r} is not a valid regular expression: {exc}")
+    width = len(descriptor.get("Columns", []))
+
+    def split(lines: Any) -> Any:
+        import pyarrow as pa
+
+        out = []
+        for line in lines.to_pylist():
+            match = compiled.fullmatch(line) if line is not None else None
+            if match is None:
+                out.append(None)
+            else:
+                groups = list(match.groups())
+                out.append((groups + [None] * width)[:width])
+        return pa.array(out, pa.list_(pa.string()))
+    return split
+
+
+def regex_select(table: dict[str, Any], source: str, function: str, extra: tuple[str, ...] = ()) -> str:
+    """The SELECT that cuts a RegexSerDe table's columns out of each line of ``source`` with ``function`` (see
+    :func:`regex_splitter`): group i of ``input.regex`` is column i. ``extra`` columns (partition keys,
+    pseudo-columns) pass through, so filters on them still prune files."""
+    out = []
+    for index, column in enumerate(table.get("StorageDescriptor", {}).get("Columns", []), start=1):
+        kind = column["Type"].strip().lower()
+        duck = _DUCK_TYPES.get(re.split(r"[(<]", kind, maxsplit=1)[0], "VARCHAR")
+        if kind.startswith("decimal"):
+            duck = kind.upper()
+        out.append(f'TRY_CAST("__groups"[{index}] AS {duck}) AS "{column["Name"].lower()}"')
+    passed = [f'"{k["Name"].lower()}"' for k in table.get("PartitionKeys", [])] + [f'"{c}"' for c in extra]
+    inner = ", ".join([f'{function}("{REGEX_LINE}") AS "__groups"', *passed])
+    return f"SELECT {', '.join(out + passed)} FROM (SELECT {inner} FROM {source})"
+
+
 def _table_files(catalog: Catalog, lake: Any, database: str, name: str, table: dict[str, Any],
-                 partition_keys: list[tuple[str, str]]) -> list[tuple[DataFile, tuple[str, ...]]]:
+                 partition_keys: list[tuple[str, str]],
+                 injected: dict[str, list[str]] | None = None) -> list[tuple[DataFile, tuple[str, ...]]]:
     """Each data file of the table with its partition values: one listing of the table's folder (or of the
     folder above projected partitions), matched to each partition's location; never the bucket."""
     descriptor = table.get("StorageDescriptor", {})
@@ -282,7 +361,7 @@ def _table_files(catalog: Catalog, lake: Any, database: str, name: str, table: d
     if partition_keys and projection.enabled(table_params):
         try:
             projected = projection.projected_partitions([k for k, _ in partition_keys],
-                                                        descriptor.get("Location", ""), table_params)
+                                                        descriptor.get("Location", ""), table_params, injected)
         except projection.ProjectionError as exc:
             raise QueryFailed(str(exc)) from None
         template = table_params.get("storage.location.template")
@@ -307,18 +386,26 @@ def _table_files(catalog: Catalog, lake: Any, database: str, name: str, table: d
 
 
 def table_dataset(catalog: Catalog, lake: Any, database: str, name: str, counter: _ScanCounter,
-                  pseudo: bool = False, table: dict[str, Any] | None = None, reuse: bool = False) -> Any:
+                  pseudo: bool = False, table: dict[str, Any] | None = None, reuse: bool = False,
+                  query: str = "") -> Any:
     """The table as a pyarrow dataset; with ``pseudo``, also Athena's ``"$path"``, ``"$file_size"`` and
     ``"$file_modified_time"`` columns (constant per file, so filters on them prune files too).
 
     With ``reuse``, a dataset built earlier from the same table definition, partitions and files (same
     names, sizes and times) is lent instead of building one (the lake must have a ``cache_key``); the
-    caller gives it back with ``counter.release()`` when its query is done."""
+    caller gives it back with ``counter.release()`` when its query is done. ``query`` (the SQL) gives
+    injected projected partition columns their values."""
     table = table if table is not None else catalog.get_table(database, name)
+    if table is None and database != "default" and not catalog.database_exists(database):
+        raise QueryFailed(f"SCHEMA_NOT_FOUND: line 1:1: Schema '{database}' does not exist")
     if table is None:
         raise QueryFailed(f"TABLE_NOT_FOUND: line 1:1: Table 'awsdatacatalog.{database}.{name}' does not exist")
     partition_keys = [(k["Name"].lower(), k["Type"]) for k in table.get("PartitionKeys", [])]
-    files = _table_files(catalog, lake, database, name, table, partition_keys)
+    injected = None
+    if partition_keys and projection.enabled(table.get("Parameters", {}) or {}):
+        columns = projection.injected_columns([k for k, _ in partition_keys], table.get("Parameters", {}) or {})
+        injected = projection.injected_values(query, columns) if columns else None
+    files = _table_files(catalog, lake, database, name, table, partition_keys, injected)
     lake_key = getattr(lake, "cache_key", None) if reuse else None
     if lake_key is None:
         return _build_dataset(lake, table, partition_keys, files, counter, pseudo)
@@ -329,6 +416,12 @@ def table_dataset(catalog: Catalog, lake: Any, database: str, name: str, counter
         dataset = _build_dataset(lake, table, partition_keys, files, counter, pseudo)
         _remember(key, fingerprint, dataset, counter)
     return dataset
+
+
+def _numeric(arrow: Any) -> bool:
+    import pyarrow.types as pt
+
+    return bool(pt.is_integer(arrow) or pt.is_floating(arrow))
 
 
 def _build_dataset(lake: Any, table: dict[str, Any], partition_keys: list[tuple[str, str]],
@@ -346,13 +439,19 @@ def _build_dataset(lake: Any, table: dict[str, Any], partition_keys: list[tuple[
     input_format = descriptor.get("InputFormat", "") or ""
     params = {**table.get("Parameters", {}), **descriptor.get("Parameters", {}), **serde.get("Parameters", {})}
     classification = (params.get("classification") or "").lower()
-    filesystem = _lake_filesystem(lake, counter)
+    json_table = "json" in library.lower() or classification == "json"
+    filesystem = _lake_filesystem(lake, counter, json_transform(params) if json_table else None)
+    if is_regex_table(table):  # RegexSerDe: each line whole, the columns are cut out by the query's view
+        columns, params = [(REGEX_LINE, "string")], {**params, "field.delim": "\x1f"}
     column_types = {n: arrow_type(t) for n, t in columns}
 
     if "parquet" in library.lower() or "parquet" in input_format.lower() or classification == "parquet":
         fmt: Any = ds.ParquetFileFormat()
         kind = "parquet"
-    elif "json" in library.lower() or classification == "json":
+    elif ".orc." in input_format.lower() or library.lower().endswith("orcserde") or classification == "orc":
+        fmt = ds.OrcFileFormat()
+        kind = "orc"
+    elif json_table:
         fmt = ds.JsonFileFormat(parse_options=pajson.ParseOptions(
             explicit_schema=pa.schema([(n, column_types[n]) for n, _ in columns]),
             unexpected_field_behavior="ignore"))
@@ -361,11 +460,16 @@ def _build_dataset(lake: Any, table: dict[str, Any], partition_keys: list[tuple[
         delimiter = params.get("field.delim") or params.get("separatorChar") or params.get("delimiter") or ","
         skip = int(params.get("skip.header.line.count", "0") or 0)
         quoted = library == OPEN_CSV_SERDE
+        null_format = params.get("serialization.null.format")
+        nulls = ["", "\\N"] if not quoted else ["\\N"]
+        if null_format is not None:  # the table's NULL spelling is NULL for strings too ('' stays '' elsewhere)
+            nulls = [null_format, ""] if null_format != "" else [""]
         fmt = ds.CsvFileFormat(
             parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"' if quoted else False),
             read_options=pacsv.ReadOptions(column_names=[n for n, _ in columns], skip_rows=skip),
-            convert_options=pacsv.ConvertOptions(column_types=column_types, strings_can_be_null=False,
-                                                 null_values=["", "\\N"] if not quoted else ["\\N"]))
+            convert_options=pacsv.ConvertOptions(column_types=column_types,
+                                                 strings_can_be_null=null_format is not None,
+                                                 null_values=nulls))
         kind = "text"
 
     def fragment(file: DataFile, values: tuple[str, ...]) -> Any:
@@ -381,13 +485,22 @@ def _build_dataset(lake: Any, table: dict[str, Any], partition_keys: list[tuple[
 
     fragments = [fragment(file, values) for file, values in files]
     fields = []
-    if kind == "parquet" and fragments:
+    if kind in ("parquet", "orc") and fragments:
         first = files[0][0]
         physical = _physical_schema(fragments[0], (first.size, first.modified), counter)
         by_name = {f.name.lower(): f for f in physical}
         for column, _ in columns:
             found = by_name.get(column)
-            fields.append(pa.field(column, found.type if found is not None else column_types[column]))
+            if found is None:
+                fields.append(pa.field(column, column_types[column]))
+                continue
+            kind_of = found.type
+            declared = column_types[column]
+            if _numeric(declared) and _numeric(kind_of):
+                kind_of = declared  # the table's type: files written as int and as bigint read alike
+            # the file's spelling (Parquet and ORC columns match ignoring case, as on Athena); the query's
+            # view names the column in lower case (see AthenaEngine._register)
+            fields.append(pa.field(found.name, kind_of))
     else:
         fields = [pa.field(n, column_types[n]) for n, _ in columns]
     fields += [pa.field(k, arrow_type(t)) for k, t in partition_keys]

@@ -13,17 +13,22 @@ import threading
 from typing import Any
 
 from emulators.athena import functions
+from emulators.athena.engine.alter import AlterStatements
 from emulators.athena.engine.ddl import DdlStatements
-from emulators.athena.engine.lake import PSEUDO_COLUMNS, table_dataset
+from emulators.athena.engine.lake import (PSEUDO_COLUMNS, is_regex_table, regex_select, regex_splitter,
+                                           table_dataset)
+from emulators.athena.engine.metadata import partitions_table, register_information_schema
 from emulators.athena.engine.sql import (_clean_error, _ColumnKinds, _discard, _fresh_connection, _referenced_tables,
                                          _translate, athena_column_names)
-from emulators.athena.engine.types import Catalog, QueryFailed, QueryResult, _format_value, _ScanCounter, athena_type
+from emulators.athena.engine.text import _qualified, strip_leading_comments
+from emulators.athena.engine.types import (Catalog, QueryFailed, QueryResult, _format_value, _ScanCounter, athena_type,
+                                           decimal_scale)
 from emulators.athena.engine.views import ViewStatements, view_definition
 from emulators.athena.engine.writes import WriteStatements
 from emulators.core.sqlguard import lock_down, statement_count
 
 
-class AthenaEngine(DdlStatements, ViewStatements, WriteStatements):
+class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatements):
     def __init__(self, catalog: Catalog, lake: Any) -> None:
         self.catalog = catalog
         self.lake = lake
@@ -54,13 +59,15 @@ class AthenaEngine(DdlStatements, ViewStatements, WriteStatements):
 
     def execute(self, sql: str, database: str | None, output_location: str | None = None,
                 query_id: str | None = None) -> QueryResult:
-        statement = sql.strip().rstrip(";").strip()
+        statement = strip_leading_comments(sql).strip().rstrip(";").strip()
         if not statement:
             raise QueryFailed("line 1:1: mismatched input '<EOF>'. Expecting: 'ALTER', 'CREATE', 'SELECT', ...")
         database = (database or "default").strip().strip("`\"").lower()  # awswrangler sends `db`
         words = statement.split(None, 3)
         head = words[0].upper()
         second = words[1].upper() if len(words) > 1 else ""
+        if head == "CREATE" and second not in ("DATABASE", "SCHEMA"):
+            self._default_database(statement, database)
         if head in ("SELECT", "WITH", "VALUES", "(", "TABLE") or statement.startswith("("):
             return self.select(statement, database)
         if head == "CREATE" and re.match(r"CREATE\s+(OR\s+REPLACE\s+)?(PROTECTED\s+)?VIEW\b", statement, re.I):
@@ -81,15 +88,23 @@ class AthenaEngine(DdlStatements, ViewStatements, WriteStatements):
             return self.msck_repair(statement, database)
         if head == "ALTER" and second == "TABLE":
             return self.alter_table(statement, database)
-        if head == "SHOW":
-            return self.show(statement, database)
-        if head in ("DESCRIBE", "DESC"):
-            return self.describe(statement, database)
+        if head in ("SHOW", "DESCRIBE", "DESC"):
+            # UTILITY: "query statements other than DDL and DML, such as SHOW CREATE TABLE, or DESCRIBE TABLE"
+            # (API reference, QueryExecution.StatementType)
+            result = self.show(statement, database) if head == "SHOW" else self.describe(statement, database)
+            result.statement_type = "UTILITY"
+            return result
         if head == "INSERT":
             return self.insert_into(statement, database)
         if head == "UNLOAD":
             return self.unload(statement, database)
-        known = ("ALTER", "CREATE", "DESCRIBE", "DROP", "INSERT", "MSCK", "SELECT", "SHOW", "UNLOAD", "WITH")
+        if head == "EXPLAIN":
+            return self.explain(statement, database)
+        if head in ("UPDATE", "DELETE", "MERGE", "OPTIMIZE", "VACUUM"):
+            raise QueryFailed(f"NOT_SUPPORTED: {head} needs an Apache Iceberg table, and the sandbox's Athena does not "
+                              "emulate Iceberg tables (their rows cannot be modified in place here; rewrite the data "
+                              "with CTAS or INSERT INTO instead)")
+        known = ("ALTER", "CREATE", "DESCRIBE", "DROP", "EXPLAIN", "INSERT", "MSCK", "SELECT", "SHOW", "UNLOAD", "WITH")
         if head not in known:
             raise QueryFailed(f"line 1:1: mismatched input '{words[0]}'. Expecting: "
                               + ", ".join(f"'{k}'" for k in known))
@@ -98,6 +113,16 @@ class AthenaEngine(DdlStatements, ViewStatements, WriteStatements):
                           "TABLE, MSCK REPAIR TABLE, ALTER TABLE ADD/DROP PARTITION, SHOW, DESCRIBE, INSERT INTO, "
                           "UNLOAD)")
 
+    def _default_database(self, statement: str, database: str) -> None:
+        """Every account's Glue Data Catalog has a ``default`` database (Athena's default context): made the first
+        time a statement creates something in it."""
+        if self.catalog.database_exists("default"):
+            return
+        target = re.match(r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:EXTERNAL\s+|PROTECTED\s+)?(?:TABLE|VIEW)\s+"
+                          r"(?:IF\s+NOT\s+EXISTS\s+)?([`\"\w.-]+)", statement, re.I)
+        if target and _qualified(target.group(1), database)[0] == "default":
+            self.catalog.create_database("default", "Default Hive database", None)
+
     def _connection(self, sql: str, database: str, counter: _ScanCounter) -> tuple[Any, str]:
         """A DuckDB connection with the tables ``sql`` reads registered, and ``sql`` in DuckDB's dialect.
 
@@ -105,6 +130,7 @@ class AthenaEngine(DdlStatements, ViewStatements, WriteStatements):
         import duckdb
 
         translated = _translate(sql)
+        self.query_text = sql  # injected partition projection reads its values from the query
         references = _referenced_tables(translated, database)
         con = _fresh_connection()
         with self._running_lock:
@@ -120,6 +146,7 @@ class AthenaEngine(DdlStatements, ViewStatements, WriteStatements):
                 self._register(con, db, table, database, counter, (), pseudo, kinds)
             if kinds.any():
                 translated = _translate(sql, kinds.columns())
+            translated = register_information_schema(con, translated, self.catalog)
             functions.install(con, translated)
             lock_down(con)  # the lake is registered: from here the SQL reaches no host file (sqlguard)
         except BaseException:
@@ -138,6 +165,15 @@ class AthenaEngine(DdlStatements, ViewStatements, WriteStatements):
             raise QueryFailed(f"VIEW_IS_RECURSIVE: line 1:1: View is recursive: awsdatacatalog.{key}")
         table = self.catalog.get_table(db, name)
         schema = f'CREATE SCHEMA IF NOT EXISTS "{db}"; '
+        partitions = partitions_table(self.catalog, db, name) if table is None else None
+        if partitions is not None:  # "table$partitions"
+            alias = f"__{db}__{name}".replace("$", "_")
+            con.register(alias, partitions)
+            schema += f'CREATE OR REPLACE VIEW "{db}"."{name}" AS SELECT * FROM "{alias}"; '
+            if db == database and not within:
+                schema += f'CREATE OR REPLACE VIEW main."{name}" AS SELECT * FROM "{alias}"; '
+            con.execute(schema)
+            return
         if table is not None and table.get("TableType") == "VIRTUAL_VIEW":
             con.execute(schema)
             schema = ""
@@ -161,12 +197,32 @@ class AthenaEngine(DdlStatements, ViewStatements, WriteStatements):
                 kinds.add_schema(con.sql(f'SELECT * FROM "{db}"."{name}" LIMIT 0').to_arrow_table().schema)
         else:
             alias = f"__{db}__{name}"
-            dataset = table_dataset(self.catalog, self.lake, db, name, counter, pseudo, table, reuse=True)
+            dataset = table_dataset(self.catalog, self.lake, db, name, counter, pseudo, table, reuse=True,
+                                    query=getattr(self, "query_text", ""))
             con.register(alias, dataset)
-            schema += f'CREATE OR REPLACE VIEW "{db}"."{name}" AS SELECT * FROM "{alias}"; '
-            source = f'"{alias}"'
-            if kinds is not None:
-                kinds.add_schema(dataset.schema)
+            if is_regex_table(table):  # RegexSerDe: the columns are the regex's groups of each line
+                function = f"__regex{alias}"
+                con.create_function(function, regex_splitter(table), [duckdb.sqltype("VARCHAR")],
+                                    duckdb.sqltype("VARCHAR[]"), type="arrow", null_handling="special")
+                select = regex_select(table, f'"{alias}"', function, PSEUDO_COLUMNS if pseudo else ())
+                schema += f'CREATE OR REPLACE VIEW "{db}"."{name}" AS {select}; '
+                con.execute(schema)
+                schema, source = "", f'"{db}"."{name}"'
+                if kinds is not None:
+                    kinds.add_schema(con.sql(f'SELECT * FROM {source} LIMIT 0').to_arrow_table().schema)
+            elif any(n != n.lower() for n in dataset.schema.names):  # a file's column spelled UserId
+                columns = ", ".join(f'"{n}" AS "{n.lower()}"' if n != n.lower() else f'"{n}"'
+                                    for n in dataset.schema.names)
+                schema += f'CREATE OR REPLACE VIEW "{db}"."{name}" AS SELECT {columns} FROM "{alias}"; '
+                con.execute(schema)
+                schema, source = "", f'"{db}"."{name}"'
+                if kinds is not None:
+                    kinds.add_schema(con.sql(f'SELECT * FROM {source} LIMIT 0').to_arrow_table().schema)
+            else:
+                schema += f'CREATE OR REPLACE VIEW "{db}"."{name}" AS SELECT * FROM "{alias}"; '
+                source = f'"{alias}"'
+                if kinds is not None:
+                    kinds.add_schema(dataset.schema)
         if db == database and not within:
             schema += f'CREATE OR REPLACE VIEW main."{name}" AS SELECT * FROM {source}; '
         if schema:
@@ -191,6 +247,34 @@ class AthenaEngine(DdlStatements, ViewStatements, WriteStatements):
             table = table.rename_columns(names)
         return table, counter.bytes_read
 
+    def explain(self, sql: str, database: str) -> QueryResult:
+        """EXPLAIN [ANALYZE] [(TYPE ..., FORMAT ...)] of a query: DuckDB's plan as the ``Query Plan`` column
+        (the plan's operators are DuckDB's, not Trino's); TYPE VALIDATE answers ``Valid`` = true."""
+        import duckdb
+
+        match = re.match(r"EXPLAIN\s+(ANALYZE\s+(?:VERBOSE\s+)?)?(?:\(([^)]*)\)\s*)?(.+)$", sql, re.I | re.S)
+        if not match:
+            raise QueryFailed("line 1:8: mismatched input '<EOF>'. Expecting: <query>")
+        options = {k.upper(): v.strip().upper() for k, _, v in
+                   (o.strip().partition(" ") for o in (match.group(2) or "").split(",") if o.strip())}
+        inner = match.group(3).strip()
+        if inner.split(None, 1)[0].upper() not in ("SELECT", "WITH", "VALUES", "TABLE", "("):
+            raise QueryFailed("NOT_SUPPORTED: the sandbox explains queries (SELECT, WITH, VALUES) only")
+        counter = _ScanCounter()
+        con, translated = self._connection(inner, database, counter)
+        try:
+            rows = con.execute(("EXPLAIN ANALYZE " if match.group(1) else "EXPLAIN ") + translated).fetchall()
+        except duckdb.Error as exc:
+            raise QueryFailed(_clean_error(exc, inner)) from None
+        finally:
+            _discard(con)
+            counter.release()
+        if options.get("TYPE") == "VALIDATE":
+            return QueryResult([("Valid", "boolean")], [["true"]], "UTILITY", substatement="EXPLAIN")
+        lines = [line for row in rows for line in str(row[-1]).splitlines()]
+        return QueryResult([("Query Plan", "varchar")], [[line] for line in lines], "UTILITY",
+                           counter.bytes_read if match.group(1) else 0, substatement="EXPLAIN")
+
     def select(self, sql: str, database: str) -> QueryResult:
         import duckdb
 
@@ -211,5 +295,6 @@ class AthenaEngine(DdlStatements, ViewStatements, WriteStatements):
         columns = [(name, athena_type(d[1])) for name, d in zip(names, description)]
         kinds = [str(d[1]).upper() for d in description]
         return QueryResult(columns, [[_format_value(v, k) for v, k in zip(row, kinds)] for row in rows],
-                           data_scanned_bytes=counter.bytes_read)
+                           data_scanned_bytes=counter.bytes_read,
+                           scales=[decimal_scale(d[1]) or (0, 0) for d in description])
 

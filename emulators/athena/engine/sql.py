@@ -229,7 +229,7 @@ def _referenced_tables_cached(translated: str, database: str) -> tuple[tuple[str
     ctes = {m.lower() for m in re.findall(r"(?:\bWITH|,)\s+\"?(\w+)\"?\s+AS\s*\(", translated, re.IGNORECASE)}
     pairs: list[tuple[str, str]] = []
     for name in sorted(names):
-        bare = re.sub(r"\s+AS\s+.*$", "", name, flags=re.IGNORECASE | re.DOTALL)
+        bare = re.sub(r"\s+(AS|TABLESAMPLE)\s+.*$", "", name, flags=re.IGNORECASE | re.DOTALL)
         parts = [(quoted or plain).strip().lower() for quoted, plain in re.findall(r'"([^"]*)"|([^."]+)', bare)]
         if len(parts) == 1 and parts[0] in ctes:
             continue
@@ -272,6 +272,15 @@ def _parsed_table_names(sql: str) -> set[str]:
     return names
 
 
+def _word_position(sql: str, word: str) -> tuple[int, int]:
+    """(line, column), 1-based, of ``word``'s first appearance in ``sql`` (1:1 if none)."""
+    match = re.search(rf"(?<!\w){re.escape(word)}\b", sql, re.I)
+    if not match:
+        return 1, 1
+    before = sql[:match.start()]
+    return before.count("\n") + 1, match.start() - (before.rfind("\n") + 1) + 1
+
+
 def _clean_error(exc: Exception, sql: str = "") -> str:
     message = str(exc).strip()
     message = re.sub(r'"__\w+__(\w+)"', r'"\1"', message)
@@ -286,7 +295,21 @@ def _clean_error(exc: Exception, sql: str = "") -> str:
         line, column = position_of(sql, name)
         return (f"FUNCTION_NOT_FOUND: line {line}:{column}: Unexpected parameters ({mismatch.group(2).lower()}) "
                 f"for function {name}")
+    raised = re.search(r"QueryFailed: ([A-Z_]+: [^\n]*)", message)
+    if raised:  # an Athena error raised while Arrow read a file (a SerDe's)
+        return raised.group(1)
+    if "JSON parse error" in message:
+        detail = re.search(r"(JSON parse error[^.\n]*\.?[^\n]*?)(?:\. Detail|$)", message, re.M)
+        return ("HIVE_CURSOR_ERROR: Row is not a valid JSON Object - " + (detail.group(1) if detail else "")
+                + " (the table's 'ignore.malformed.json' = 'true' reads such lines as NULLs)")
     if "Binder Error" in message and "Referenced column" in message:
+        column = re.search(r'Referenced column "?([^"\s]+)"? not found', message)
+        if column:  # Athena's wording (DuckDB's candidate list kept as a hint)
+            line, position = _word_position(sql, column.group(1))
+            hint = re.search(r"Candidate bindings: (.+)", message)
+            return (f"COLUMN_NOT_FOUND: line {line}:{position}: Column '{column.group(1)}' cannot be resolved or "
+                    "requester is not authorized to access requested resources"
+                    + (f" (candidates: {hint.group(1).strip()})" if hint else ""))
         return "COLUMN_NOT_FOUND: " + message
     if "Catalog Error" in message and "does not exist" in message:
         return "TABLE_NOT_FOUND: " + message

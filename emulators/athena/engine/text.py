@@ -6,6 +6,15 @@ import re
 
 from emulators.athena.engine.types import QueryFailed, QueryResult, _split_top
 
+LEADING_COMMENTS = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.S)
+
+
+def strip_leading_comments(sql: str) -> str:
+    """``sql`` without the blank lines and ``--`` / ``/* */`` comments before its first word (saved and console
+    queries often start with one)."""
+    return LEADING_COMMENTS.sub("", sql, count=1)
+
+
 def _ddl() -> QueryResult:
     return QueryResult([], [], "DDL", header=False)
 
@@ -18,14 +27,18 @@ def _qualified(name: str, database: str) -> tuple[str, str]:
 
 
 def _parenthesised(text: str, open_index: int) -> tuple[str, str]:
-    depth, quote = 0, ""
+    depth, quote, escaped = 0, "", False
     for i in range(open_index, len(text)):
         ch = text[i]
         if quote:
-            if ch == quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\" and quote == '"':  # Hive's "..." strings escape with a backslash
+                escaped = True
+            elif ch == quote:
                 quote = ""
             continue
-        if ch == "'":
+        if ch in "'\"":
             quote = ch
         elif ch == "(":
             depth += 1
@@ -49,7 +62,9 @@ def _properties(text: str, keyword: str) -> dict[str, str]:
     if not match:
         return {}
     body, _ = _parenthesised(text, match.end() - 1)
-    return {k: v.encode().decode("unicode_escape") for k, v in re.findall(r"'([^']*)'\s*=\s*'((?:\\.|[^'])*)'", body)}
+    # 'key' = 'value' or "key" = "value" (the Hive DDL of the CloudFront log pages quotes with ")
+    pairs = re.findall(r"""(['"])(.*?)\1\s*=\s*(['"])((?:\\.|(?!\3).)*)\3""", body, re.S)
+    return {k: v.encode().decode("unicode_escape") for _, k, _, v in pairs}
 
 
 def _with_properties(body: str) -> dict[str, str]:

@@ -10,12 +10,15 @@ import datetime
 import functools
 import re
 import threading
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 PARQUET_IO = ("org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
               "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
               "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe")
+ORC_IO = ("org.apache.hadoop.hive.ql.io.orc.OrcInputFormat", "org.apache.hadoop.hive.ql.io.orc.OrcOutputFormat",
+          "org.apache.hadoop.hive.ql.io.orc.OrcSerde")
 TEXT_IO = ("org.apache.hadoop.mapred.TextInputFormat", "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat")
 JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe"
 LAZY_SERDE = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"
@@ -38,6 +41,10 @@ class Catalog(Protocol):
     def get_partitions(self, database: str, name: str) -> list[dict[str, Any]]: ...
     def add_partitions(self, database: str, name: str, partitions: list[dict[str, Any]]) -> None: ...
     def delete_partition(self, database: str, name: str, values: list[str]) -> None: ...
+    def changing(self) -> AbstractContextManager[None]:
+        """Around one change made of several calls (replace a table with its partitions): a snapshot sees all of it
+        or none of it."""
+        ...
 
 
 @dataclass
@@ -50,6 +57,7 @@ class QueryResult:
     substatement: str = "SELECT"
     written_rows: int | None = None
     written_files: list[str] = field(default_factory=list)  # s3:// URIs, for the data manifest
+    scales: list[tuple[int, int]] = field(default_factory=list)  # (Precision, Scale) of DECIMAL columns, by position
 
 
 @dataclass
@@ -100,13 +108,18 @@ def arrow_type(hive: str) -> Any:
 
 
 def _split_top(text: str) -> list[str]:
-    parts, depth, current = [], 0, ""
+    """``text`` split at its top-level commas (not inside <>, () or a quoted string: ``field_delimiter = ','``)."""
+    parts, depth, current, quote = [], 0, "", ""
     for ch in text:
-        if ch in "<(":
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"`":
+            quote = ch
+        elif ch in "<(":
             depth += 1
         elif ch in ">)":
             depth -= 1
-        if ch == "," and depth == 0:
+        if ch == "," and depth == 0 and not quote:
             parts.append(current.strip())
             current = ""
         else:
@@ -243,3 +256,20 @@ def _format_value(value: Any, duck_type: str = "") -> str | None:
         return _format_nested(value)
     return str(value)
 
+
+# ColumnInfo's Precision as Athena reports it (varchar: Integer.MAX_VALUE; integers: their decimal digits)
+PRECISIONS = {"varchar": 2147483647, "char": 2147483647, "varbinary": 2147483647, "json": 2147483647,
+              "tinyint": 3, "smallint": 5, "integer": 10, "bigint": 19, "double": 17, "real": 7,
+              "timestamp": 3, "time": 3}
+
+
+def column_precision(kind: str, declared: tuple[int, int] | None = None) -> tuple[int, int]:
+    """(Precision, Scale) of a result column of Athena type ``kind`` (``declared`` for a DECIMAL)."""
+    if kind == "decimal" and declared:
+        return declared
+    return PRECISIONS.get(kind, 0), 0
+
+
+def decimal_scale(duck_type: Any) -> tuple[int, int] | None:
+    match = re.match(r"DECIMAL\((\d+),\s*(\d+)\)", str(duck_type).upper())
+    return (int(match.group(1)), int(match.group(2))) if match else None

@@ -72,15 +72,17 @@ class ViewStatements:
         definition = {"originalSql": query, "catalog": "awsdatacatalog", "schema": db,
                       "columns": [{"name": c["Name"], "type": c["Type"]} for c in columns]}
         encoded = base64.b64encode(json.dumps(definition).encode()).decode()
-        if existing is not None:
-            self.catalog.delete_table(db, name)
-        self.catalog.create_table(db, {
-            "Name": name, "TableType": "VIRTUAL_VIEW", "Parameters": {"presto_view": "true", "comment": "Presto View"},
-            "ViewOriginalText": f"{VIEW_PREFIX}{encoded}{VIEW_SUFFIX}", "ViewExpandedText": "/* Presto View */",
-            "PartitionKeys": [],
-            "StorageDescriptor": {"Columns": [{"Name": c["Name"], "Type": _hive_view_type(c["Type"])}
-                                              for c in columns],
-                                  "Location": "", "SerdeInfo": {}, "Parameters": {}}})
+        with self.catalog.changing():
+            if existing is not None:
+                self.catalog.delete_table(db, name)
+            self.catalog.create_table(db, {
+                "Name": name, "TableType": "VIRTUAL_VIEW",
+                "Parameters": {"presto_view": "true", "comment": "Presto View"},
+                "ViewOriginalText": f"{VIEW_PREFIX}{encoded}{VIEW_SUFFIX}", "ViewExpandedText": "/* Presto View */",
+                "PartitionKeys": [],
+                "StorageDescriptor": {"Columns": [{"Name": c["Name"], "Type": _hive_view_type(c["Type"])}
+                                                  for c in columns],
+                                      "Location": "", "SerdeInfo": {}, "Parameters": {}}})
         return _ddl()
 
     def drop_view(self, sql: str, database: str) -> QueryResult:

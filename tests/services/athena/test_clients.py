@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 import pytest
 
 from sandbox import datasets
+
+
+CUSTOMERS_DDL = """CREATE EXTERNAL TABLE IF NOT EXISTS clients.customers (
+        customer_id bigint, name string, email string, country string, segment string, signup_date string,
+        age int, tenure_months int, monthly_spend double, support_calls int, churned int)
+        ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' LOCATION 's3://clients-lake/raw/customers/'
+        TBLPROPERTIES ('skip.header.line.count'='1')"""
 
 
 @pytest.fixture(scope="module")
@@ -17,6 +26,17 @@ def client_env(aws):
     os.environ.update(aws.environment())
     datasets.load_into_lake(aws, "clients-lake", size="tiny")
     aws.client("s3").create_bucket(Bucket="clients-results")
+    # the `clients` database is there whichever test of the module runs first (xdist may split the module)
+    athena = aws.client("athena")
+    for sql in ("CREATE DATABASE IF NOT EXISTS clients", CUSTOMERS_DDL):
+        qid = athena.start_query_execution(QueryString=sql, ResultConfiguration={
+            "OutputLocation": "s3://clients-results/setup/"})["QueryExecutionId"]
+        for _ in range(600):
+            state = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"]["State"]
+            if state not in ("QUEUED", "RUNNING"):
+                break
+            time.sleep(0.05)
+        assert state == "SUCCEEDED", sql
     yield aws
     for key, value in saved.items():
         if value is None:
@@ -31,11 +51,7 @@ def test_pyathena_cursors(client_env):
 
     cursor = connect(s3_staging_dir="s3://clients-results/pyathena/", region_name="us-east-1").cursor()
     cursor.execute("CREATE DATABASE IF NOT EXISTS clients")
-    cursor.execute("""CREATE EXTERNAL TABLE IF NOT EXISTS clients.customers (
-        customer_id bigint, name string, email string, country string, segment string, signup_date string,
-        age int, tenure_months int, monthly_spend double, support_calls int, churned int)
-        ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' LOCATION 's3://clients-lake/raw/customers/'
-        TBLPROPERTIES ('skip.header.line.count'='1')""")
+    cursor.execute(CUSTOMERS_DDL)
     cursor.execute("SELECT segment, count(*) AS n FROM clients.customers GROUP BY segment ORDER BY segment")
     assert [d[0] for d in cursor.description] == ["segment", "n"]
     want = datasets.customers(200, seed=42).groupby("segment").size()
