@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from emulators.core import moto_coupling
@@ -64,6 +65,17 @@ def intrinsic_nulls(expression: str) -> str:
     return "".join(out) + _NULL_WORD.sub(f"'{NULL_MARKER}'", "".join(outside))
 
 
+def json_objects(node: Any) -> Iterator[dict[str, Any]]:
+    """Every JSON object of a parsed definition, each before the ones inside it (a caller may change its values)."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from json_objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from json_objects(value)
+
+
 def rewrite(definition: str) -> str:
     """The definition with the spellings above changed; the same text when there is nothing to change."""
     try:
@@ -71,32 +83,22 @@ def rewrite(definition: str) -> str:
     except (TypeError, ValueError):
         return definition
     changed = False
-
-    def walk(node: Any) -> None:
-        nonlocal changed
-        if isinstance(node, dict):
-            config = node.get("ProcessorConfig")
-            if isinstance(config, dict) and config.get("ExecutionType") == "EXPRESS":
-                config["ExecutionType"] = "STANDARD"
-                changed = True
-            for key, value in list(node.items()):
-                if key.endswith(".$") and isinstance(value, str) and value.lstrip().startswith("States.") \
-                        and ("null" in value or "\\'" in value):
-                    replaced = intrinsic_nulls(value)
-                    if replaced != value:
-                        node[key] = replaced
-                        changed = True
-            percentage = node.get("ToleratedFailurePercentage")
-            if isinstance(percentage, int) and not isinstance(percentage, bool):
-                node["ToleratedFailurePercentage"] = float(percentage)
-                changed = True
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(document)
+    for node in json_objects(document):
+        config = node.get("ProcessorConfig")
+        if isinstance(config, dict) and config.get("ExecutionType") == "EXPRESS":
+            config["ExecutionType"] = "STANDARD"
+            changed = True
+        for key, value in list(node.items()):
+            if key.endswith(".$") and isinstance(value, str) and value.lstrip().startswith("States.") \
+                    and ("null" in value or "\\'" in value):
+                replaced = intrinsic_nulls(value)
+                if replaced != value:
+                    node[key] = replaced
+                    changed = True
+        percentage = node.get("ToleratedFailurePercentage")
+        if isinstance(percentage, int) and not isinstance(percentage, bool):
+            node["ToleratedFailurePercentage"] = float(percentage)
+            changed = True
     return json.dumps(document, ensure_ascii=False) if changed else definition
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from emulators.core import clock, moto_coupling
 from emulators.core.errors import InvalidInput, NotEmulated, ServiceError
 from emulators.core.moto_coupling import Request
+from emulators.stepfunctions.asl_compat import json_objects
 
 ParserBackend = moto_coupling.backend_class("stepfunctions-parser")
 
@@ -93,28 +94,16 @@ def unemulated_feature(definition: str) -> str | None:
         document = json.loads(definition)
     except (TypeError, ValueError):
         return None
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("QueryLanguage") == "JSONata":
-                found.append("QueryLanguage JSONata (it needs a JSONata engine the sandbox does not have); write "
-                             "the states with JSONPath (InputPath, Parameters, ResultSelector, ResultPath, "
-                             "OutputPath)")
-            if "Assign" in node:
-                found.append("workflow variables (Assign: the interpreter reads them with a JSONata engine the "
-                             "sandbox does not have); pass values along in the state input with ResultPath")
-            if "ItemBatcher" in node:
-                found.append("ItemBatcher (batches of Distributed Map items); let each item be processed on "
-                             "its own")
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(document)
-    return found[0] if found else None
+    for node in json_objects(document):
+        if node.get("QueryLanguage") == "JSONata":
+            return ("QueryLanguage JSONata (it needs a JSONata engine the sandbox does not have); write the states "
+                    "with JSONPath (InputPath, Parameters, ResultSelector, ResultPath, OutputPath)")
+        if "Assign" in node:
+            return ("workflow variables (Assign: the interpreter reads them with a JSONata engine the sandbox does "
+                    "not have); pass values along in the state input with ResultPath")
+        if "ItemBatcher" in node:
+            return "ItemBatcher (batches of Distributed Map items); let each item be processed on its own"
+    return None
 
 
 def _aws_error(exc: Exception, default_code: str) -> ServiceError:
