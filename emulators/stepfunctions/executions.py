@@ -38,7 +38,7 @@ import uuid
 from functools import lru_cache
 from typing import Any
 
-from emulators.core import clock, moto_coupling, paging
+from emulators.core import clock, lifecycle, moto_coupling, paging
 from emulators.core.errors import InvalidInput
 from emulators.core.moto_coupling import Request
 from emulators.stepfunctions.asl_compat import states_failure
@@ -286,8 +286,6 @@ SYNC_LIMIT_SECONDS = 300  # an Express execution's maximum duration
 
 
 def start_sync_execution(request: Request) -> dict[str, Any]:
-    from emulators.core.server import current_cloud
-
     backend = moto_coupling.stepfunctions_backend(request.account_id, request.region)
     machine = backend.describe_state_machine(request.get("stateMachineArn"))  # StateMachineDoesNotExist
     if str(getattr(machine, "type", "STANDARD")) != "EXPRESS":
@@ -296,7 +294,7 @@ def start_sync_execution(request: Request) -> dict[str, Any]:
     execution = backend.start_execution(machine.arn, request.get("name") or str(uuid.uuid4()),
                                         request.get("input"), request.get("traceHeader"))
     deadline = time.monotonic() + SYNC_LIMIT_SECONDS
-    with current_cloud().store.lock.released():  # the execution's tasks call back into the sandbox
+    with lifecycle.outside_state_lock():  # the execution's tasks call back into the sandbox
         while _status(execution) == "RUNNING" and time.monotonic() < deadline:
             time.sleep(0.02)
     status = _status(execution)
