@@ -174,8 +174,11 @@ class EmbeddedCloud:
     def _bind(self) -> None:
         from werkzeug.serving import make_server
 
+        from emulators.core.keepalive import KeepAliveRequestHandler
+
         try:
-            self._server = make_server(self.host, self.port, self.wsgi_app, threaded=True)
+            self._server = make_server(self.host, self.port, self.wsgi_app, threaded=True,
+                                       request_handler=KeepAliveRequestHandler)
         except OSError as exc:
             raise PortBusy(f"port {self.port} on {self.host} is already in use ({exc.strerror})") from None
         self._server.daemon_threads = True
