@@ -487,8 +487,12 @@ def install(con: Any, sql: str) -> None:
     for name in _needed(sql):
         if name in UDFS:
             fn, params, returns = UDFS[name]
-            con.create_function(f"trino_{name}", fn, [duckdb.sqltype(p) for p in params], duckdb.sqltype(returns),
-                                exception_handling="return_null" if name in _NULL_ON_ERROR else "default")
+            try:
+                con.create_function(f"trino_{name}", fn, [duckdb.sqltype(p) for p in params],
+                                    duckdb.sqltype(returns),
+                                    exception_handling="return_null" if name in _NULL_ON_ERROR else "default")
+            except duckdb.NotImplementedException:  # defined by an earlier statement on this pooled connection
+                pass
         else:
             con.execute(f"CREATE OR REPLACE TEMP MACRO trino_{name}{MACROS[name]}")
 

@@ -496,6 +496,9 @@ def to_duckdb(sql: str, columns: Columns | None = None) -> str:
     # "AwsDataCatalog"."db"."table": the Glue catalog is the only catalog
     sql = re.sub(r'(?<![\w."])"?awsdatacatalog"?\s*\.\s*(?=["\w])', lambda m: "" if not _in_string(sql, m.start())
                  else m.group(0), sql, flags=re.IGNORECASE)
+    # default.table: `default` (every Glue catalog's first database) is reserved in DuckDB, not in Trino
+    sql = re.sub(r'(?<![\w."])default(?=\s*\.\s*["\w])', lambda m: m.group(0) if _in_string(sql, m.start())
+                 else '"default"', sql, flags=re.IGNORECASE)
     sql = _lambda_calls(sql)
     sql = _listagg(sql)
     sql = _rewrite_calls(sql, "date_parse", lambda a: f"strptime({a[0]}, {_literal_format(a[1])})" if len(a) == 2 else None)

@@ -245,3 +245,33 @@ def test_cancel_interrupts_a_running_statement_and_a_cancelled_ctas_writes_nothi
     assert catalog.get_table("default", "big") is None and not lake.list("lake", "big/")
     with pytest.raises(QueryFailed, match="cancelled"):  # a cancelled engine runs nothing more
         eng.execute("SELECT 1", "default")
+
+
+def test_a_pooled_connection_keeps_nothing_of_the_statement_before(engine):
+    """Connections are reused between statements (opening a DuckDB database costs more than a small query):
+    the next statement must not see the tables, views or schemas the last one registered, and a connection
+    is locked down before any statement runs on it."""
+    import duckdb
+
+    from emulators.athena.engine import sql
+
+    engine.catalog.create_database("other", "", None)
+    assert rows(engine, "SELECT count(*) FROM events") == [["6"]]  # registers default.events and main.events
+    with pytest.raises(QueryFailed, match="events"):  # unqualified in another database: not found
+        engine.execute("SELECT count(*) FROM events", "other")
+    assert rows(engine, "SELECT count(*) FROM default.events WHERE day = '01'") == [["2"]]
+    con = sql._fresh_connection()
+    try:
+        assert con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchall() == [(0,)]
+        assert con.execute("SELECT count(*) FROM duckdb_schemas() WHERE NOT internal AND schema_name <> 'main'"
+                           ).fetchall() == [(0,)]
+        with pytest.raises(duckdb.Error, match="(?i)permission|external access|disabled"):
+            con.execute("SELECT * FROM read_csv('/etc/hostname')").fetchall()
+        con.execute('CREATE SCHEMA "leftover"; CREATE TABLE "leftover".t AS SELECT 1 AS x').fetchall()
+    finally:
+        sql._discard(con)
+    con = sql._fresh_connection()  # emptied on the way back (or closed and replaced)
+    try:
+        assert con.execute("SELECT count(*) FROM duckdb_schemas() WHERE schema_name = 'leftover'").fetchall() == [(0,)]
+    finally:
+        sql._discard(con)

@@ -25,7 +25,7 @@ from emulators.athena.engine.types import (Catalog, QueryFailed, QueryResult, _f
                                            decimal_scale)
 from emulators.athena.engine.views import ViewStatements, view_definition
 from emulators.athena.engine.writes import WriteStatements
-from emulators.core.sqlguard import lock_down, statement_count
+from emulators.core.sqlguard import statement_count
 
 
 class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatements):
@@ -48,7 +48,7 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
     def _release(self, con: Any) -> None:
         with self._running_lock:
             self._running.discard(con)
-        _discard(con)
+        _discard(con, reusable=not self.cancelled)
         if self.cancelled:
             raise QueryFailed("Query was cancelled by the user")
 
@@ -147,8 +147,7 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
             if kinds.any():
                 translated = _translate(sql, kinds.columns())
             translated = register_information_schema(con, translated, self.catalog)
-            functions.install(con, translated)
-            lock_down(con)  # the lake is registered: from here the SQL reaches no host file (sqlguard)
+            functions.install(con, translated)  # the connection was locked down when opened (sqlguard)
         except BaseException:
             counter.release()
             self._release(con)
@@ -202,6 +201,10 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
             con.register(alias, dataset)
             if is_regex_table(table):  # RegexSerDe: the columns are the regex's groups of each line
                 function = f"__regex{alias}"
+                try:
+                    con.remove_function(function)  # an earlier statement's, for this table's regex then
+                except duckdb.InvalidInputException:
+                    pass
                 con.create_function(function, regex_splitter(table), [duckdb.sqltype("VARCHAR")],
                                     duckdb.sqltype("VARCHAR[]"), type="arrow", null_handling="special")
                 select = regex_select(table, f'"{alias}"', function, PSEUDO_COLUMNS if pseudo else ())
@@ -267,8 +270,8 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
         except duckdb.Error as exc:
             raise QueryFailed(_clean_error(exc, inner)) from None
         finally:
-            _discard(con)
             counter.release()
+            self._release(con)
         if options.get("TYPE") == "VALIDATE":
             return QueryResult([("Valid", "boolean")], [["true"]], "UTILITY", substatement="EXPLAIN")
         lines = [line for row in rows for line in str(row[-1]).splitlines()]

@@ -1,4 +1,4 @@
-"""The DuckDB side of a query: fresh connections, Presto-to-DuckDB translation, the tables a
+"""The DuckDB side of a query: pooled locked-down connections, Presto-to-DuckDB translation, the tables a
 statement reads, Athena's result column names, and DuckDB errors worded as Athena's."""
 
 from __future__ import annotations
@@ -16,19 +16,27 @@ SESSION_SETTINGS = ("SET TimeZone='UTC'", "SET lambda_syntax='ENABLE_SINGLE_ARRO
 
 
 class _ConnectionPool:
-    """New DuckDB connections made ahead of need, each handed out once, and closed after use.
+    """Locked-down DuckDB connections, each used by one statement at a time and emptied after it.
 
-    Opening an in-memory DuckDB database costs more than a small query (10-100 ms on this class
-    of machine) and closing one 10-20 ms, so a query takes a connection opened earlier and hands it
-    back to be closed; one background thread opens the next ones (first) and closes the used ones,
-    after the query (never while it runs). Nothing is reused between queries. Four are kept ready, so
-    a burst of queries (a dashboard, a notebook cell running several) rarely opens one inline.
+    Opening an in-memory DuckDB database costs more than a small query (15-25 ms of CPU on this class of
+    machine, 50-100 ms of wall time under load; closing one 2-4 ms), and opening one per statement made
+    that the biggest part of a small query's CPU. So a statement takes an idle connection and gives it
+    back; giving back empties it (:func:`_emptied`): the registered Arrow objects, schemas, views and
+    tables the statement made are dropped and the connection must then hold nothing but the engine's own
+    ``trino_*`` functions, which are the same for every statement. A connection that is not empty
+    afterwards, or whose statement was cancelled or broke it, is closed (in the background) instead.
+
+    Every connection is locked down (:func:`emulators.core.sqlguard.lock_down`) when it is opened, before
+    any statement sees it. At most :attr:`size` idle connections are kept; :meth:`warm` opens the first
+    ones ahead of the first query, on a background thread that also closes discarded ones.
     """
 
-    def __init__(self, size: int = 4) -> None:
+    def __init__(self, size: int = 4, spare: int = 2) -> None:
         self.size = size
+        self.spare = spare  # how many :meth:`warm` opens ahead
         self.ready: list[Any] = []
-        self.used: list[Any] = []
+        self.to_close: list[Any] = []
+        self.wanted = 0  # connections the worker still has to open
         self.lock = threading.Lock()
         self.closed = False
         self.worker: threading.Thread | None = None
@@ -44,18 +52,20 @@ class _ConnectionPool:
         if worker is not None:
             worker.join(timeout=10)
         with self.lock:
-            spare, self.ready, used, self.used = self.ready, [], self.used, []
-        for con in spare + used:
+            idle, self.ready, used, self.to_close = self.ready, [], self.to_close, []
+        for con in idle + used:
             con.close()
 
     @staticmethod
     def _new() -> Any:
         import duckdb
 
+        from emulators.core.sqlguard import lock_down
+
         con = duckdb.connect()
         con.execute("; ".join(SESSION_SETTINGS))
         con.execute("SELECT 1").fetchall()  # a new database's first statement pays its set-up: pay it here
-        return con
+        return lock_down(con)
 
     def _start(self) -> None:
         """Start the worker unless it runs (the lock is held)."""
@@ -65,8 +75,9 @@ class _ConnectionPool:
         self.worker.start()
 
     def warm(self) -> None:
-        """Open the first connections now (so that even the first query finds one ready)."""
+        """Open the first connections now, in the background (so that even the first query finds one)."""
         with self.lock:
+            self.wanted = max(self.wanted, self.spare - len(self.ready))
             self._start()
 
     def take(self) -> Any:
@@ -74,23 +85,29 @@ class _ConnectionPool:
             con = self.ready.pop() if self.ready else None
         return con if con is not None else self._new()
 
-    def discard(self, con: Any) -> None:
-        """A used connection: closed, and replaced, in the background."""
+    def give_back(self, con: Any, reusable: bool) -> None:
+        """A statement is done with ``con``: kept for the next one when it empties cleanly, else closed."""
+        if reusable and not self.closed and _emptied(con):
+            with self.lock:
+                if not self.closed and len(self.ready) < self.size:
+                    self.ready.append(con)
+                    return
         with self.lock:
             if self.closed:
                 con.close()
                 return
-            self.used.append(con)
+            self.to_close.append(con)
             self._start()
 
     def _work(self) -> None:
-        while True:  # refilling comes first (the next query waits for it); closing used ones can wait
+        while True:  # opening comes first (a query may wait for it); closing can wait
             with self.lock:
                 if self.closed:
                     return
-                short = len(self.ready) < self.size
-                used = None if short or not self.used else self.used.pop()
-                if not short and used is None:
+                opening = self.wanted > 0 and len(self.ready) < self.size
+                used = None if opening or not self.to_close else self.to_close.pop()
+                if not opening and used is None:
+                    self.wanted = 0
                     self.worker = None
                     return
             if used is not None:
@@ -99,19 +116,62 @@ class _ConnectionPool:
             con = self._new()
             with self.lock:
                 self.ready.append(con)
+                self.wanted -= 1
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _emptied(con: Any) -> bool:
+    """Drop what a statement left in ``con`` (registered objects, schemas, views, tables); True when nothing
+    but the engine's macros and functions is left, so that the next statement starts from an empty database."""
+    import duckdb
+
+    try:
+        con.abort()  # the rest of a result the statement did not fetch (DuckDB refuses other work until then)
+        drops = []
+        for database, schema, name, temporary in con.execute(
+                "SELECT database_name, schema_name, view_name, temporary FROM duckdb_views() WHERE NOT internal"
+                ).fetchall():
+            if temporary:
+                try:
+                    con.unregister(name)  # a registered Arrow object (its dataset is let go of)
+                except duckdb.Error:
+                    pass
+                drops.append(f"DROP VIEW IF EXISTS temp.main.{_quoted(name)}")
+            elif schema == "main":
+                drops.append(f"DROP VIEW IF EXISTS {_quoted(database)}.main.{_quoted(name)}")
+        for database, schema, name in con.execute(
+                "SELECT database_name, schema_name, table_name FROM duckdb_tables()").fetchall():
+            if schema == "main":
+                drops.append(f"DROP TABLE IF EXISTS {_quoted(database)}.main.{_quoted(name)}")
+        for database, schema in con.execute(
+                "SELECT database_name, schema_name FROM duckdb_schemas() WHERE NOT internal AND schema_name <> 'main'"
+                ).fetchall():
+            drops.append(f"DROP SCHEMA IF EXISTS {_quoted(database)}.{_quoted(schema)} CASCADE")
+        if drops:
+            con.execute("; ".join(drops)).fetchall()
+        left = con.execute(
+            "SELECT (SELECT count(*) FROM duckdb_views() WHERE NOT internal) + (SELECT count(*) FROM duckdb_tables())"
+            " + (SELECT count(*) FROM duckdb_schemas() WHERE NOT internal AND schema_name <> 'main')").fetchall()[0][0]
+        return left == 0
+    except duckdb.Error:
+        return False
 
 
 _POOL = _ConnectionPool()
 
 
 def _fresh_connection() -> Any:
-    """A DuckDB connection no other query has used, with :data:`SESSION_SETTINGS` applied."""
+    """A locked-down DuckDB connection holding no other statement's objects, with :data:`SESSION_SETTINGS`."""
     return _POOL.take()
 
 
-def _discard(con: Any) -> None:
-    """Done with a connection from :func:`_fresh_connection` (closed in the background)."""
-    _POOL.discard(con)
+def _discard(con: Any, reusable: bool = True) -> None:
+    """Done with a connection from :func:`_fresh_connection`: emptied for the next statement, or closed (in
+    the background) when it cannot be (``reusable`` False: the statement was cancelled)."""
+    _POOL.give_back(con, reusable)
 
 
 def prepare_connections() -> None:
