@@ -123,39 +123,37 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+# what a statement can leave in a connection: views (registered Arrow objects are temporary views), tables
+# and schemas; one query lists them all (each call into DuckDB costs more than the listing)
+_LEFT_BEHIND = (
+    "SELECT 'view', database_name, schema_name, view_name, temporary FROM duckdb_views() WHERE NOT internal "
+    "UNION ALL SELECT 'table', database_name, schema_name, table_name, temporary FROM duckdb_tables() "
+    "UNION ALL SELECT 'schema', database_name, schema_name, NULL, false FROM duckdb_schemas() "
+    "WHERE NOT internal AND schema_name <> 'main'")
+
+
 def _emptied(con: Any) -> bool:
-    """Drop what a statement left in ``con`` (registered objects, schemas, views, tables); True when nothing
-    but the engine's macros and functions is left, so that the next statement starts from an empty database."""
+    """Drop what a statement left in ``con``; True when nothing is left but the engine's macros and
+    functions (the same for every statement), so that the next statement starts from an empty database."""
     import duckdb
 
     try:
         con.abort()  # the rest of a result the statement did not fetch (DuckDB refuses other work until then)
         drops = []
-        for database, schema, name, temporary in con.execute(
-                "SELECT database_name, schema_name, view_name, temporary FROM duckdb_views() WHERE NOT internal"
-                ).fetchall():
-            if temporary:
+        for kind, database, schema, name, temporary in con.execute(_LEFT_BEHIND).fetchall():
+            if kind == "schema":
+                drops.append(f"DROP SCHEMA IF EXISTS {_quoted(database)}.{_quoted(schema)} CASCADE")
+                continue
+            if kind == "view" and temporary:
                 try:
                     con.unregister(name)  # a registered Arrow object (its dataset is let go of)
                 except duckdb.Error:
                     pass
-                drops.append(f"DROP VIEW IF EXISTS temp.main.{_quoted(name)}")
-            elif schema == "main":
-                drops.append(f"DROP VIEW IF EXISTS {_quoted(database)}.main.{_quoted(name)}")
-        for database, schema, name in con.execute(
-                "SELECT database_name, schema_name, table_name FROM duckdb_tables()").fetchall():
-            if schema == "main":
-                drops.append(f"DROP TABLE IF EXISTS {_quoted(database)}.main.{_quoted(name)}")
-        for database, schema in con.execute(
-                "SELECT database_name, schema_name FROM duckdb_schemas() WHERE NOT internal AND schema_name <> 'main'"
-                ).fetchall():
-            drops.append(f"DROP SCHEMA IF EXISTS {_quoted(database)}.{_quoted(schema)} CASCADE")
-        if drops:
-            con.execute("; ".join(drops)).fetchall()
-        left = con.execute(
-            "SELECT (SELECT count(*) FROM duckdb_views() WHERE NOT internal) + (SELECT count(*) FROM duckdb_tables())"
-            " + (SELECT count(*) FROM duckdb_schemas() WHERE NOT internal AND schema_name <> 'main')").fetchall()[0][0]
-        return left == 0
+            drops.insert(0, f"DROP {kind.upper()} IF EXISTS {_quoted(database)}.{_quoted(schema)}.{_quoted(name)}")
+        if not drops:
+            return True
+        con.execute("; ".join(drops)).fetchall()
+        return not con.execute(_LEFT_BEHIND).fetchall()
     except duckdb.Error:
         return False
 
