@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import socket
+import threading
 from typing import Any
 
 from werkzeug.serving import DechunkedInput, WSGIRequestHandler
@@ -25,6 +26,29 @@ from werkzeug.serving import DechunkedInput, WSGIRequestHandler
 IDLE_SECONDS = 60.0  # an idle kept-alive connection is closed after this (botocore reconnects by itself)
 MAX_DRAIN_BYTES = 1 << 20  # an unread rest of a body larger than this closes the connection instead
 _DIGITS = re.compile(r"^\s*\d{1,19}\s*$")
+
+
+_OPEN_LOCK = threading.Lock()
+
+
+def _open_connections(server: Any) -> set[Any]:
+    connections = getattr(server, "sandbox_connections", None)
+    if connections is None:
+        connections = server.sandbox_connections = set()
+    return connections
+
+
+def close_connections(server: Any) -> None:
+    """The server stops: answers from now on close their connection, and connections waiting for their next
+    request are closed (a client's next call connects again and finds the server gone, as before keep-alive)."""
+    server.sandbox_closing = True
+    with _OPEN_LOCK:
+        connections = list(_open_connections(server))
+    for connection in connections:
+        try:
+            connection.shutdown(socket.SHUT_RD)
+        except OSError:
+            pass
 
 
 class _RequestBody:
@@ -118,6 +142,13 @@ class KeepAliveRequestHandler(WSGIRequestHandler):
         # the head and the body of an answer are two writes: without this the body of a kept-alive answer
         # waits for the client's delayed ACK of the head (Nagle), about 40 ms
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with _OPEN_LOCK:
+            _open_connections(self.server).add(self.connection)
+
+    def finish(self) -> None:
+        with _OPEN_LOCK:
+            _open_connections(self.server).discard(self.connection)
+        super().finish()
 
     def make_environ(self) -> dict[str, Any]:
         environ = super().make_environ()
@@ -140,7 +171,8 @@ class KeepAliveRequestHandler(WSGIRequestHandler):
 
     def send_header(self, keyword: str, value: str) -> None:
         if keyword.lower() == "connection" and value.lower() == "close" and not self.close_connection \
-                and self._body is not None and self._body.reusable():
+                and self._body is not None and self._body.reusable() \
+                and not getattr(self.server, "sandbox_closing", False):
             return  # werkzeug closes every connection; this one's request ends where we know
         super().send_header(keyword, value)
 

@@ -256,7 +256,10 @@ class EmbeddedCloud:
             return
         self._stopping.set()
         if self._server is not None:
+            from emulators.core.keepalive import close_connections
+
             threading.Thread(target=self._server.shutdown, daemon=True).start()
+            close_connections(self._server)  # kept-alive connections carry no request to a stopped cloud
         self.lifecycle.run_shutdown()
         self.executor.shutdown(wait=False, cancel_futures=True)
         if self._restored:  # before the restore finished, the files on disk are still the truth

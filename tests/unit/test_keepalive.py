@@ -85,3 +85,19 @@ def test_a_client_asking_to_close_is_answered_and_closed(port):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     response, data = _ask(conn, "PUT", "/echo", b"bye", {"Connection": "close"})
     assert data == b"bye" and response.getheader("Connection") == "close"
+
+
+def test_a_stopping_server_closes_kept_alive_connections():
+    from emulators.core.keepalive import close_connections
+
+    server = make_server("127.0.0.1", 0, _app, threaded=True, request_handler=KeepAliveRequestHandler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=10)
+    _, data = _ask(conn, "PUT", "/echo", b"before")
+    assert data == b"before"
+    server.shutdown()
+    close_connections(server)
+    server.server_close()
+    conn.sock.settimeout(5)
+    assert conn.sock.recv(1) == b""  # the server closed the idle connection: no answer can come from it
