@@ -118,8 +118,10 @@ class _RequestBody:
         return self.remaining in (None, 0)
 
     def reusable(self) -> bool:
-        """Whether the connection can carry another request after this one (known end, small rest)."""
-        return self.finished or self.remaining is None or self.remaining <= MAX_DRAIN_BYTES
+        """Whether the connection can carry another request after this one: the body was read to its end, or
+        what is left of it has a known, small length (an unread chunked body closes the connection: where
+        its end is cannot be trusted before reading it)."""
+        return self.finished or (self.remaining is not None and self.remaining <= MAX_DRAIN_BYTES)
 
 
 class _Exhausted:

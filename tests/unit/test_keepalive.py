@@ -61,15 +61,18 @@ def test_requests_share_one_connection_and_unread_bodies_do_not_leak_into_the_ne
     assert conn.sock is sock  # every answer came over the first connection
 
 
-def test_a_chunked_body_is_read_to_its_end_before_the_next_request(port):
+def test_a_chunked_body_read_to_its_end_keeps_the_connection_an_unread_one_closes_it(port):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     _, data = _ask(conn, "PUT", "/echo", iter([b"ab", b"cd"]), {"Transfer-Encoding": "chunked"})
     assert data == b"abcd"
-    _, data = _ask(conn, "PUT", "/ignore", iter([b"12345", b"678"]), {"Transfer-Encoding": "chunked"})
-    assert data == b"ignored"
     sock = conn.sock
     _, data = _ask(conn, "PUT", "/echo", b"next")
     assert data == b"next" and conn.sock is sock
+    # a chunked body left unread: the connection closes rather than trust where the body ends
+    response, data = _ask(conn, "PUT", "/ignore", iter([b"12345", b"678"]), {"Transfer-Encoding": "chunked"})
+    assert data == b"ignored" and response.getheader("Connection") == "close"
+    _, data = _ask(conn, "PUT", "/echo", b"again")
+    assert data == b"again"
 
 
 def test_a_large_unread_body_closes_the_connection_instead_of_reading_it(port):
