@@ -9,8 +9,8 @@ paid it three times. boto3, the AWS CLI and the SDKs all keep connections open a
 :class:`KeepAliveRequestHandler` keeps the connection when it can find the end of the request: the body
 reaches the application through :class:`_RequestBody`, which counts what was read; after the answer the
 rest of the body is read and dropped, and the next request is read from a clean stream. A body whose
-end is not known (no ``Content-Length``, not chunked) or whose unread rest is large (a big upload
-refused before it was read) closes the connection as werkzeug always did. An idle connection is closed
+end cannot be trusted (a chunked body left unread, an invalid ``Content-Length``) or whose unread rest
+is large (a big upload refused before it was read) closes the connection as werkzeug always did. An idle connection is closed
 after :data:`IDLE_SECONDS`.
 """
 
