@@ -43,12 +43,16 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
             self.cancelled = True
             running = list(self._running)
         for con in running:
-            con.interrupt()
+            try:
+                con.interrupt()
+            except Exception:  # the statement ended and its connection closed meanwhile
+                pass
 
     def _release(self, con: Any) -> None:
-        with self._running_lock:
+        with self._running_lock:  # decided under the lock cancel() takes: a connection it may interrupt is closed
             self._running.discard(con)
-        _discard(con, reusable=not self.cancelled)
+            reusable = not self.cancelled
+        _discard(con, reusable=reusable)
         if self.cancelled:
             raise QueryFailed("Query was cancelled by the user")
 
