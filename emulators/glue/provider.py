@@ -8,6 +8,7 @@ lacks are added from the same modules:
 - :mod:`~emulators.glue.job_api` -- job runs (the script runs in :mod:`emulators.glue.jobs`), UpdateJob
 - :mod:`~emulators.glue.triggers` -- triggers and workflow runs
 - :mod:`~emulators.glue.bookmarks` -- job bookmarks
+- :mod:`~emulators.glue.data_quality` -- Data Quality rulesets and evaluation runs (DQDL in :mod:`emulators.glue.dqdl`)
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from emulators.core import jobs, moto_coupling, ports
-from emulators.glue import bookmarks, catalog, catalog_api, crawl_runs, crawler_api, job_api, triggers
+from emulators.glue import (bookmarks, catalog, catalog_api, crawl_runs, crawler_api, data_quality, job_api,
+                            triggers)
 
 GlueBackend = moto_coupling.backend_class("glue")
 
@@ -26,7 +28,7 @@ class SandboxGlueBackend(triggers.TriggerOperations, job_api.JobRunOperations, c
 
 
 OPERATIONS = {**catalog_api.OPERATIONS, **crawler_api.OPERATIONS, **job_api.OPERATIONS, **triggers.OPERATIONS,
-              **bookmarks.OPERATIONS}
+              **bookmarks.OPERATIONS, **data_quality.OPERATIONS}
 
 
 def install(cloud: Any) -> None:
@@ -43,6 +45,7 @@ def install(cloud: Any) -> None:
     jobs.bind(cloud, "glue")  # shutdown ends running scripts' process groups; none start while stopping
     cloud.after_restore(crawl_runs.fail_interrupted_crawls)
     cloud.after_restore(job_api.fail_interrupted_runs)
+    cloud.after_restore(data_quality.fail_interrupted_runs)
     cloud.every(10.0, crawl_runs.check_schedules, name="glue-crawler-schedules")
     cloud.every(10.0, triggers.check_scheduled_triggers, name="glue-scheduled-triggers")
     cloud.every(2.0, triggers.fire_conditional_after_crawls, name="glue-crawler-conditions")
