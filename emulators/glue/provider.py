@@ -4,6 +4,8 @@ The backend class is moto's, with one mixin per API area; the operations moto
 lacks are added from the same modules:
 
 - :mod:`~emulators.glue.catalog_api` -- databases, tables, partitions, versions, SearchTables, paging
+- :mod:`~emulators.glue.catalog_statistics` -- partition indexes, column statistics (computed in
+  :mod:`emulators.glue.statistics_engine`)
 - :mod:`~emulators.glue.crawler_api` -- crawlers and classifiers; :mod:`~emulators.glue.crawl_runs` runs a crawl
 - :mod:`~emulators.glue.job_api` -- job runs (the script runs in :mod:`emulators.glue.jobs`), UpdateJob
 - :mod:`~emulators.glue.triggers` -- triggers and workflow runs
@@ -16,8 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from emulators.core import jobs, moto_coupling, ports
-from emulators.glue import (bookmarks, catalog, catalog_api, crawl_runs, crawler_api, data_quality, job_api,
-                            triggers)
+from emulators.glue import (bookmarks, catalog, catalog_api, catalog_statistics, crawl_runs, crawler_api, data_quality,
+                            job_api, triggers)
 
 GlueBackend = moto_coupling.backend_class("glue")
 
@@ -28,7 +30,7 @@ class SandboxGlueBackend(triggers.TriggerOperations, job_api.JobRunOperations, c
 
 
 OPERATIONS = {**catalog_api.OPERATIONS, **crawler_api.OPERATIONS, **job_api.OPERATIONS, **triggers.OPERATIONS,
-              **bookmarks.OPERATIONS, **data_quality.OPERATIONS}
+              **bookmarks.OPERATIONS, **data_quality.OPERATIONS, **catalog_statistics.OPERATIONS}
 
 
 def install(cloud: Any) -> None:
