@@ -16,6 +16,7 @@ import logging
 from typing import Any
 
 from emulators.core import jobs, logs, moto_coupling, ports, s3uri
+from emulators.core.errors import Conflict
 from emulators.core.clock import utcnow
 from emulators.core.moto_coupling import Request
 from emulators.core.s3access import S3Error, s3_access, safe_file_name
@@ -56,8 +57,50 @@ class SandboxJobRun(moto_coupling.PlainStatus, MotoJobRun):  # type: ignore[misc
         return data
 
 
+class GlueIdempotentMismatch(Conflict):
+    code = "IdempotentParameterMismatchException"
+
+
+def check_job_capacity(command: dict[str, Any] | None, worker_type: Any, number_of_workers: Any,
+                       max_capacity: Any, allocated_capacity: Any) -> None:
+    """AWS's rules for sizing a job: WorkerType with NumberOfWorkers, or MaxCapacity, never both."""
+    kind = (command or {}).get("Name", "glueetl")
+    if (worker_type is None) != (number_of_workers is None):
+        raise GlueInvalidInput("Please set both Worker Type and Number of Workers (or neither, to use Max Capacity)")
+    if worker_type is not None and max_capacity is not None:
+        raise GlueInvalidInput("Please do not set Max Capacity if using Worker Type and Number of Workers")
+    if allocated_capacity is not None and max_capacity is not None:
+        raise GlueInvalidInput("Please set only Allocated Capacity or Max Capacity")
+    if kind == "pythonshell":
+        if worker_type is not None:
+            raise GlueInvalidInput("Worker Type is not supported for Job Command pythonshell: set MaxCapacity "
+                                   "(0.0625 or 1)")
+        if max_capacity is not None and float(max_capacity) not in (0.0625, 1.0):
+            raise GlueInvalidInput(f"MaxCapacity {max_capacity} is not valid for a pythonshell job: it must be "
+                                   "0.0625 or 1")
+    elif number_of_workers is not None and int(number_of_workers) < (1 if kind == "gluestreaming" else 2):
+        raise GlueInvalidInput(f"NumberOfWorkers {number_of_workers} is too small: a {kind} job needs at least 2 "
+                               "workers")
+    elif max_capacity is not None and float(max_capacity) < 2:
+        raise GlueInvalidInput(f"MaxCapacity {max_capacity} is too small: a {kind} job needs at least 2 DPUs")
+
+
 class JobRunOperations:
     """Mixin for the Glue backend (see :mod:`emulators.glue.provider`): runs that really run."""
+
+    def create_job(self, name: str, **kwargs: Any) -> Any:
+        check_job_capacity(kwargs.get("command"), kwargs.get("worker_type"), kwargs.get("number_of_workers"),
+                           kwargs.get("max_capacity"), kwargs.get("allocated_capacity"))
+        existing = self.jobs.get(name)  # type: ignore[attr-defined]
+        if existing is not None:
+            same = all(getattr(existing, key, None) == value for key, value in kwargs.items()
+                       if key in ("role", "command", "default_arguments", "glue_version", "worker_type",
+                                  "number_of_workers", "timeout", "max_retries", "description"))
+            if same:
+                return None  # the same definition again: CreateJob is idempotent
+            raise GlueIdempotentMismatch(f"Job with name {name} already exists with a different definition; "
+                                         "change it with UpdateJob or delete it first")
+        return super().create_job(name=name, **kwargs)  # type: ignore[misc]
 
     def start_job_run(self, name: str, arguments: dict[str, str] | None, *args: Any, **kwargs: Any) -> str:
         job = self.get_job(name)  # type: ignore[attr-defined]
@@ -222,6 +265,8 @@ def update_job(request: Request) -> dict[str, Any]:
     if not update.get("Role") or not (update.get("Command") or {}).get("ScriptLocation"):
         raise GlueInvalidInput("JobUpdate replaces the whole job definition: Role and Command "
                                "(with ScriptLocation) are required")
+    check_job_capacity(update.get("Command"), update.get("WorkerType"), update.get("NumberOfWorkers"),
+                       update.get("MaxCapacity"), update.get("AllocatedCapacity"))
     for param, (field, default) in JOB_FIELDS.items():
         setattr(job, field, update.get(param, default))
     job.last_modified_on = utcnow().replace(tzinfo=None)

@@ -20,6 +20,7 @@ from emulators.core.clock import utcnow
 from emulators.core.cron import cron_matches
 from emulators.core.moto_coupling import Request
 from emulators.core.server import current_cloud
+from emulators.core.errors import AlreadyExists
 from emulators.glue.catalog_api import GlueInvalidInput
 from emulators.glue.crawl_runs import running
 from emulators.glue.job_api import FINAL_STATES
@@ -32,8 +33,32 @@ WORKFLOW_MAX_SECONDS = 6 * 3600
 CRAWL_ENDED = ("SUCCEEDED", "FAILED", "CANCELLED")  # a crawler's LastCrawl status once a crawl is over
 
 
+class TriggerExists(AlreadyExists):
+    code = "AlreadyExistsException"
+
+
 class TriggerOperations:
     """Mixin for the Glue backend (see :mod:`emulators.glue.provider`): workflow runs and trigger conditions."""
+
+    def create_trigger(self, name: str, **kwargs: Any) -> None:
+        """moto's CreateTrigger with AWS's checks: a name once, a valid schedule, a predicate."""
+        if name in self.triggers:  # type: ignore[attr-defined]
+            raise TriggerExists(f"Trigger with name {name} already exists")
+        kind, schedule = kwargs.get("trigger_type"), kwargs.get("schedule")
+        if kind == "SCHEDULED":
+            if not schedule:
+                raise GlueInvalidInput("A SCHEDULED trigger needs a Schedule (a cron(...) expression)")
+            try:
+                cron_matches(schedule, utcnow())
+            except ValueError as exc:
+                raise GlueInvalidInput(f"Schedule expression {schedule!r} is not valid: {exc}") from None
+        elif schedule:
+            raise GlueInvalidInput(f"Only SCHEDULED triggers take a Schedule; this trigger is {kind}")
+        if kind == "CONDITIONAL" and not getattr(kwargs.get("predicate"), "conditions", None):
+            raise GlueInvalidInput("A CONDITIONAL trigger needs a Predicate with at least one condition")
+        if kind == "ON_DEMAND" and kwargs.get("start_on_creation"):
+            raise GlueInvalidInput("StartOnCreation is not supported for ON_DEMAND triggers")
+        super().create_trigger(name=name, **kwargs)  # type: ignore[misc]
 
     def start_workflow_run(self, workflow_name: str, properties: dict[str, str] | None) -> str:
         run_id = super().start_workflow_run(workflow_name, properties)  # type: ignore[misc]
