@@ -23,7 +23,7 @@ from emulators.core.s3access import S3Error, s3_access, safe_file_name
 from emulators.core.server import current_cloud
 from emulators.glue import jobs as job_engine
 from emulators.glue.bookmarks import bookmark_file
-from emulators.glue.catalog_api import GlueInvalidInput
+from emulators.glue.catalog_api import GlueInvalidInput, page, with_token
 
 log = logging.getLogger("emulators.glue.jobs")
 MotoJobRun = moto_coupling.model_class("glue", "FakeJobRun")
@@ -273,6 +273,15 @@ def update_job(request: Request) -> dict[str, Any]:
     return {"JobName": name}
 
 
+def get_job_runs(request: Request) -> dict[str, Any]:
+    """GetJobRuns newest first, as AWS lists them (moto answered oldest first), paged with MaxResults."""
+    name = request.get("JobName")
+    job = _glue(request).get_job(name)
+    runs = sorted(job.job_runs, key=lambda r: r.started_on, reverse=True)
+    found, token = page(request, [r.as_dict() for r in runs], f"get_job_runs:{name}")
+    return with_token({"JobRuns": found}, token)
+
+
 def batch_stop_job_run(request: Request) -> dict[str, Any]:
     stopped, errors = _glue(request).batch_stop_job_run(request.get("JobName"), request.get("JobRunIds") or [])
     return {"SuccessfulSubmissions": stopped, "Errors": errors}
@@ -292,4 +301,5 @@ def fail_interrupted_runs() -> None:
 OPERATIONS = {
     "update_job": update_job,
     "batch_stop_job_run": batch_stop_job_run,
+    "get_job_runs": get_job_runs,
 }

@@ -33,7 +33,7 @@ WORKFLOW_MAX_SECONDS = 6 * 3600
 CRAWL_ENDED = ("SUCCEEDED", "FAILED", "CANCELLED")  # a crawler's LastCrawl status once a crawl is over
 
 
-class TriggerExists(AlreadyExists):
+class NameTaken(AlreadyExists):
     code = "AlreadyExistsException"
 
 
@@ -43,7 +43,7 @@ class TriggerOperations:
     def create_trigger(self, name: str, **kwargs: Any) -> None:
         """moto's CreateTrigger with AWS's checks: a name once, a valid schedule, a predicate."""
         if name in self.triggers:  # type: ignore[attr-defined]
-            raise TriggerExists(f"Trigger with name {name} already exists")
+            raise NameTaken(f"Trigger with name {name} already exists")
         kind, schedule = kwargs.get("trigger_type"), kwargs.get("schedule")
         if kind == "SCHEDULED":
             if not schedule:
@@ -59,6 +59,11 @@ class TriggerOperations:
         if kind == "ON_DEMAND" and kwargs.get("start_on_creation"):
             raise GlueInvalidInput("StartOnCreation is not supported for ON_DEMAND triggers")
         super().create_trigger(name=name, **kwargs)  # type: ignore[misc]
+
+    def create_workflow(self, name: str, *args: Any, **kwargs: Any) -> str:
+        if name in self.workflows:  # type: ignore[attr-defined]
+            raise NameTaken(f"Workflow with name {name} already exists")
+        return super().create_workflow(name, *args, **kwargs)  # type: ignore[misc]
 
     def start_workflow_run(self, workflow_name: str, properties: dict[str, str] | None) -> str:
         run_id = super().start_workflow_run(workflow_name, properties)  # type: ignore[misc]
