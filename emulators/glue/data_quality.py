@@ -26,7 +26,7 @@ from emulators.core.clock import utcnow
 from emulators.core.errors import AlreadyExists, NotEmulated
 from emulators.core.moto_coupling import Request
 from emulators.core.server import current_cloud
-from emulators.glue import dqdl
+from emulators.glue import dqdl, dqdl_eval
 from emulators.glue.catalog_api import GlueInvalidInput, GlueNotFound, catalog_name, page, with_token
 
 log = logging.getLogger("emulators.glue.data_quality")
@@ -182,8 +182,8 @@ def run_evaluation(account: str, region: str, run_id: str) -> None:
                       for alias, source in (run.get("AdditionalDataSources") or {}).items()}
         for name in run["RulesetNames"]:
             rules = dqdl.parse_ruleset(store["rulesets"][name]["Ruleset"])
-            rule_results = dqdl.evaluate(rules, primary, references)
-            results.append({"ResultId": "dqresult-" + secrets.token_hex(20), "Score": dqdl.score(rule_results),
+            rule_results = dqdl_eval.evaluate(rules, primary, references)
+            results.append({"ResultId": "dqresult-" + secrets.token_hex(20), "Score": dqdl_eval.score(rule_results),
                             "DataSource": run["DataSource"], "RulesetName": name, "EvaluationContext": name,
                             "StartedOn": started, "CompletedOn": _now(), "RulesetEvaluationRunId": run_id,
                             "RuleResults": rule_results, "AnalyzerResults": [], "Observations": [],
