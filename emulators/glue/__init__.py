@@ -2,10 +2,10 @@
 
 AWS Glue (Data Catalog, crawlers)
   stand-in: moto's catalog + pyarrow schema inference over S3 objects
-  really executes: catalog with table versions; crawlers infer schemas and partitions, re-crawls,
-    cron schedules
+  really executes: catalog with table versions, partition indexes and column statistics (computed
+    from the data); crawlers infer schemas and partitions, re-crawls, cron schedules
   not emulated: only S3 crawler targets; only CSV custom classifiers apply; Lake Formation
-    permissions not enforced
+    permissions not enforced; partition indexes do not change how GetPartitions runs
 
 AWS Glue (ETL jobs, bookmarks, triggers)
   stand-in: local PySpark per job run + our own awsglue library (GlueContext, DynamicFrame,
@@ -14,6 +14,14 @@ AWS Glue (ETL jobs, bookmarks, triggers)
     triggers
   not emulated: Ray/streaming jobs, JDBC connections, --additional-python-modules, workflows' run
     graph, Glue Studio's visual editor (its generated scripts run)
+
+AWS Glue Data Quality
+  stand-in: our own DQDL parser and evaluator on DuckDB (emulators/glue/dqdl*.py, awsgluedq)
+  really executes: DQDL rulesets over catalog tables (evaluation runs, results, scores, rule
+    metrics) and EvaluateDataQuality in job scripts (rule and row-level outcomes)
+  not emulated: rule recommendation runs, dynamic rules (last(n)),
+    DataFreshness/DatasetMatch/AggregateMatch/SchemaMatch/DetectAnomalies (ERROR outcome),
+    publishing to CloudWatch or S3, job-script results in ListDataQualityResults
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -74,6 +82,32 @@ objects a committed run already read; ``GetJobBookmark``/``ResetJobBookmark``.
 Triggers: ON_DEMAND (StartTrigger runs the actions), SCHEDULED (cron),
 CONDITIONAL (on a job's or crawler's final state) start jobs and crawlers.
 
+Partition indexes (``catalog_statistics.py``): CreatePartitionIndex (and CreateTable's
+``PartitionIndexes``) checks that the keys are partition keys, at most 3 a table, a
+name once; an index is ACTIVE at once. Column statistics: Update/Get/Delete for tables
+and partitions store what is sent; StartColumnStatisticsTaskRun computes them from the
+table's data (``statistics_engine.py``, DuckDB over the files Athena would read).
+UpdateTable honours ``SkipArchive`` and ``VersionId``. CreateJob checks WorkerType with
+NumberOfWorkers or MaxCapacity (pythonshell: 0.0625 or 1); the same name with another
+definition is ``IdempotentParameterMismatchException``. CreateTrigger and CreateWorkflow
+refuse a taken name; a SCHEDULED trigger needs a valid ``cron(...)``. GetJobRuns lists the
+newest run first.
+
+Data Quality (``data_quality.py``, ``dqdl.py``, ``dqdl_eval.py``): CreateDataQualityRuleset
+parses the DQDL (``InvalidInputException`` for a syntax error or an unknown rule type);
+StartDataQualityRulesetEvaluationRun reads the table as Athena does and evaluates each
+ruleset in DuckDB: RowCount, ColumnCount, IsComplete, Completeness, IsUnique, Uniqueness,
+IsPrimaryKey, DistinctValuesCount, UniqueValueRatio, Entropy, Mean, StandardDeviation,
+Sum, ColumnLength, ColumnValues (``in``, ``matches``, comparisons, ``with threshold``),
+ColumnExists, ColumnCorrelation, ColumnDataType, ColumnNamesMatchPattern, CustomSql
+(``primary``), ReferentialIntegrity and RowCountMatch (``AdditionalDataSources``),
+composite ``and``/``or`` rules and ``where`` filters. ``between`` excludes its ends, as
+DQDL's does. Results carry Rule_N names, PASS/FAIL/ERROR, AWS's metric names and the
+Score. In job scripts ``awsgluedq.transforms.EvaluateDataQuality`` (``apply``,
+``process_rows``) evaluates a DynamicFrame. Not emulated: rule recommendation runs,
+dynamic rules, DataFreshness, DatasetMatch, AggregateMatch, SchemaMatch and
+DetectAnomalies (their outcome is ERROR with the reason), CloudWatch and S3 publishing.
+
 Not emulated: JDBC, DynamoDB and catalog targets (only S3), grok/XML/JSON-path
 classifiers, sampling settings, Lake Formation permissions; a crawl
 reads each sampled object whole. Jobs: each run starts its own Spark (10-15 s);
@@ -92,8 +126,10 @@ SERVICES = [
         aws="AWS Glue (Data Catalog, crawlers)",
         api_names=("glue",),
         stand_in="moto's catalog + pyarrow schema inference over S3 objects",
-        executes="catalog with table versions; crawlers infer schemas and partitions, re-crawls, cron schedules",
-        not_emulated="only S3 crawler targets; only CSV custom classifiers apply; Lake Formation permissions not enforced",
+        executes="catalog with table versions, partition indexes and column statistics (computed from the data); "
+                 "crawlers infer schemas and partitions, re-crawls, cron schedules",
+        not_emulated="only S3 crawler targets; only CSV custom classifiers apply; Lake Formation permissions not "
+                     "enforced; partition indexes do not change how GetPartitions runs",
         provider="provider",
     ),
     ServiceInfo(
@@ -103,6 +139,17 @@ SERVICES = [
         executes="job scripts written for AWS Glue, S3/catalog reads and writes, bookmarks, triggers",
         not_emulated="Ray/streaming jobs, JDBC connections, --additional-python-modules, workflows' run "
                      "graph, Glue Studio's visual editor (its generated scripts run)",
+        provider="provider",
+    ),
+    ServiceInfo(
+        aws="AWS Glue Data Quality",
+        api_names=("glue",),
+        stand_in="our own DQDL parser and evaluator on DuckDB (emulators/glue/dqdl*.py, awsgluedq)",
+        executes="DQDL rulesets over catalog tables (evaluation runs, results, scores, rule metrics) and "
+                 "EvaluateDataQuality in job scripts (rule and row-level outcomes)",
+        not_emulated="rule recommendation runs, dynamic rules (last(n)), DataFreshness/DatasetMatch/"
+                     "AggregateMatch/SchemaMatch/DetectAnomalies (ERROR outcome), publishing to CloudWatch or S3, "
+                     "job-script results in ListDataQualityResults",
         provider="provider",
     ),
 ]
