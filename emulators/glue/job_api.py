@@ -93,7 +93,7 @@ class JobRunOperations:
                            kwargs.get("max_capacity"), kwargs.get("allocated_capacity"))
         existing = self.jobs.get(name)  # type: ignore[attr-defined]
         if existing is not None:
-            same = all(getattr(existing, key, None) == value for key, value in kwargs.items()
+            same = all((getattr(existing, key, None) or None) == (value or None) for key, value in kwargs.items()
                        if key in ("role", "command", "default_arguments", "glue_version", "worker_type",
                                   "number_of_workers", "timeout", "max_retries", "description"))
             if same:
