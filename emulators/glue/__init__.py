@@ -18,8 +18,9 @@ AWS Glue (ETL jobs, bookmarks, triggers)
 AWS Glue Data Quality
   stand-in: our own DQDL parser and evaluator on DuckDB (emulators/glue/dqdl*.py, awsgluedq)
   really executes: DQDL rulesets over catalog tables (evaluation runs, results, scores, rule
-    metrics) and EvaluateDataQuality in job scripts (rule and row-level outcomes)
-  not emulated: rule recommendation runs, dynamic rules (last(n)),
+    metrics), rule recommendations profiled from the data, EvaluateDataQuality in job scripts (rule
+    and row-level outcomes)
+  not emulated: dynamic rules (last(n)),
     DataFreshness/DatasetMatch/AggregateMatch/SchemaMatch/DetectAnomalies (ERROR outcome),
     publishing to CloudWatch or S3, job-script results in ListDataQualityResults
 
@@ -104,8 +105,9 @@ ColumnExists, ColumnCorrelation, ColumnDataType, ColumnNamesMatchPattern, Custom
 composite ``and``/``or`` rules and ``where`` filters. ``between`` excludes its ends, as
 DQDL's does. Results carry Rule_N names, PASS/FAIL/ERROR, AWS's metric names and the
 Score. In job scripts ``awsgluedq.transforms.EvaluateDataQuality`` (``apply``,
-``process_rows``) evaluates a DynamicFrame. Not emulated: rule recommendation runs,
-dynamic rules, DataFreshness, DatasetMatch, AggregateMatch, SchemaMatch and
+``process_rows``) evaluates a DynamicFrame. StartDataQualityRuleRecommendationRun profiles
+the data and recommends rules that pass on it (``dqdl_recommend.py``; ``CreatedRulesetName``
+stores them). Not emulated: dynamic rules, DataFreshness, DatasetMatch, AggregateMatch, SchemaMatch and
 DetectAnomalies (their outcome is ERROR with the reason), CloudWatch and S3 publishing.
 
 Not emulated: JDBC, DynamoDB and catalog targets (only S3), grok/XML/JSON-path
@@ -145,9 +147,10 @@ SERVICES = [
         aws="AWS Glue Data Quality",
         api_names=("glue",),
         stand_in="our own DQDL parser and evaluator on DuckDB (emulators/glue/dqdl*.py, awsgluedq)",
-        executes="DQDL rulesets over catalog tables (evaluation runs, results, scores, rule metrics) and "
-                 "EvaluateDataQuality in job scripts (rule and row-level outcomes)",
-        not_emulated="rule recommendation runs, dynamic rules (last(n)), DataFreshness/DatasetMatch/"
+        executes="DQDL rulesets over catalog tables (evaluation runs, results, scores, rule metrics), rule "
+                 "recommendations profiled from the data, EvaluateDataQuality in job scripts (rule and row-level "
+                 "outcomes)",
+        not_emulated="dynamic rules (last(n)), DataFreshness/DatasetMatch/"
                      "AggregateMatch/SchemaMatch/DetectAnomalies (ERROR outcome), publishing to CloudWatch or S3, "
                      "job-script results in ListDataQualityResults",
         provider="provider",

@@ -9,7 +9,9 @@ and each ruleset gives one result (``dqresult-...``) with the rule outcomes and
 the Score (the share of rules that passed). The run goes RUNNING -> SUCCEEDED
 (``ResultIds``) or FAILED (``ErrorString``). GetDataQualityResult,
 BatchGetDataQualityResult, ListDataQualityResults and the run listings page as
-AWS does. Not emulated: rule recommendation runs, CloudWatch metrics and
+AWS does. StartDataQualityRuleRecommendationRun profiles the data and recommends a
+ruleset (:mod:`emulators.glue.dqdl_recommend`; ``CreatedRulesetName`` stores it). Not
+emulated: CloudWatch metrics and
 ``ResultsS3Prefix`` output, dynamic rules (``last(n)``) and the other rule types
 :mod:`emulators.glue.dqdl` names.
 """
@@ -265,7 +267,79 @@ def list_data_quality_results(request: Request) -> dict[str, Any]:
     return with_token({"Results": listed}, token)
 
 
+def start_data_quality_rule_recommendation_run(request: Request) -> dict[str, Any]:
+    backend = _glue(request)
+    store = _store(backend)
+    table = _glue_table(request.get("DataSource"))
+    backend.get_table(table["DatabaseName"], table["TableName"])  # EntityNotFoundException, as on AWS
+    created = request.get("CreatedRulesetName")
+    if created and created in store["rulesets"]:
+        raise DqAlreadyExists(f"Ruleset {created} already exists")
+    run_id = "dqrun-" + secrets.token_hex(20)
+    now = _now()
+    store.setdefault("recommendations", {})[run_id] = {
+        "RunId": run_id, "DataSource": request.get("DataSource"), "Role": request.get("Role"),
+        "NumberOfWorkers": request.get("NumberOfWorkers") or 5, "Timeout": request.get("Timeout") or 2880,
+        "Status": "RUNNING", "StartedOn": now, "LastModifiedOn": now, "CreatedRulesetName": created,
+        "RecommendationMode": request.get("RecommendationMode")}
+    current_cloud().submit(run_recommendation, request.account_id, request.region, run_id)
+    return {"RunId": run_id}
+
+
+def run_recommendation(account: str, region: str, run_id: str) -> None:
+    """Profile the table's data and recommend a ruleset (in the background); create it when asked to."""
+    from emulators.glue import dqdl_recommend
+
+    cloud = current_cloud()
+    store = _store(moto_coupling.backend_for("glue", account, region))
+    run = store["recommendations"][run_id]
+    started = _now()
+    try:
+        table = _glue_table(run["DataSource"])
+        ruleset, error = dqdl_recommend.recommend(_arrow_table(account, region, table)), None
+    except Exception as exc:  # the data could not be read: the run fails with the reason
+        log.info("Data Quality recommendation run %s failed: %s", run_id, exc)
+        ruleset, error = None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    with cloud.mutating():
+        now = _now()
+        run.update(Status="FAILED" if error else "SUCCEEDED", CompletedOn=now, LastModifiedOn=now,
+                   ExecutionTime=max(1, int((now - started).total_seconds())))
+        if error:
+            run["ErrorString"] = error
+            return
+        run["RecommendedRuleset"] = ruleset
+        name = run.get("CreatedRulesetName")
+        if name and name not in store["rulesets"]:
+            store["rulesets"][name] = {"Name": name, "Ruleset": ruleset, "CreatedOn": now, "LastModifiedOn": now,
+                                       "TargetTable": {"DatabaseName": table["DatabaseName"],
+                                                       "TableName": table["TableName"]},
+                                       "RecommendationRunId": run_id, "RuleCount": len(dqdl.parse_ruleset(ruleset)),
+                                       "Tags": {}}
+
+
+def get_data_quality_rule_recommendation_run(request: Request) -> dict[str, Any]:
+    run = _store(_glue(request)).get("recommendations", {}).get(request.get("RunId"))
+    if run is None:
+        raise GlueNotFound(f"Cannot find Data Quality rule recommendation run {request.get('RunId')}")
+    return {k: v for k, v in run.items() if v is not None}
+
+
+def list_data_quality_rule_recommendation_runs(request: Request) -> dict[str, Any]:
+    wanted = request.get("Filter") or {}
+    runs = sorted(_store(_glue(request)).get("recommendations", {}).values(), key=lambda r: r["StartedOn"],
+                  reverse=True)
+    found = [{k: r[k] for k in ("RunId", "Status", "StartedOn", "DataSource", "CreatedRulesetName",
+                                "RecommendationMode") if r.get(k) is not None} for r in runs
+             if (not wanted.get("DataSource") or _same_source(r["DataSource"], wanted["DataSource"]))
+             and _started_between(r, wanted)]
+    listed, token = page(request, found, "list_data_quality_rule_recommendation_runs")
+    return with_token({"Runs": listed}, token)
+
+
 OPERATIONS = {
+    "start_data_quality_rule_recommendation_run": start_data_quality_rule_recommendation_run,
+    "get_data_quality_rule_recommendation_run": get_data_quality_rule_recommendation_run,
+    "list_data_quality_rule_recommendation_runs": list_data_quality_rule_recommendation_runs,
     "create_data_quality_ruleset": create_data_quality_ruleset,
     "get_data_quality_ruleset": get_data_quality_ruleset,
     "update_data_quality_ruleset": update_data_quality_ruleset,
@@ -283,7 +357,8 @@ OPERATIONS = {
 def fail_interrupted_runs() -> None:
     """After a restart, an evaluation run that was RUNNING is FAILED: its worker is gone."""
     for _, _, backend in moto_coupling.backend_dict("glue").iter_backends():
-        for run in (getattr(backend, "sandbox_data_quality", None) or {}).get("runs", {}).values():
+        store = getattr(backend, "sandbox_data_quality", None) or {}
+        for run in [*store.get("runs", {}).values(), *store.get("recommendations", {}).values()]:
             if run.get("Status") == "RUNNING":
                 run.update(Status="FAILED", ErrorString="The sandbox restarted while the run was evaluating; start "
                                                         "it again")

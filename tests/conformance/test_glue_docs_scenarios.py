@@ -135,6 +135,30 @@ def test_data_quality_ruleset_evaluation_run(aws, shop):
         "EntityNotFoundException"
 
 
+def test_rule_recommendation_run(aws, shop):
+    """Glue Developer Guide, "Getting started with AWS Glue Data Quality for the Data Catalog" (Recommend rules);
+    API StartDataQualityRuleRecommendationRun with CreatedRulesetName, GetDataQualityRuleRecommendationRun."""
+    glue = aws.client("glue")
+    source = {"GlueTable": {"DatabaseName": shop["database"], "TableName": "orders"}}
+    name = f"{shop['database']}-recommended"
+    run_id = glue.start_data_quality_rule_recommendation_run(DataSource=source, Role=ROLE,
+                                                             CreatedRulesetName=name)["RunId"]
+    run = wait(lambda: glue.get_data_quality_rule_recommendation_run(RunId=run_id))
+    assert run["Status"] == "SUCCEEDED", run.get("ErrorString")
+    recommended = dqdl.parse_ruleset(run["RecommendedRuleset"])
+    kinds = {(r.kind, tuple(r.parameters)) for r in recommended}
+    assert {("RowCount", ()), ("IsComplete", ("customer",)), ("ColumnValues", ("status",))} <= kinds
+    stored = glue.get_data_quality_ruleset(Name=name)
+    assert stored["RecommendationRunId"] == run_id and stored["Ruleset"] == run["RecommendedRuleset"]
+    assert [r["RunId"] for r in glue.list_data_quality_rule_recommendation_runs(
+        Filter={"DataSource": source})["Runs"]] == [run_id]
+    # the recommendations describe the data they came from: each of them passes on it
+    evaluation = glue.start_data_quality_ruleset_evaluation_run(DataSource=source, Role=ROLE,
+                                                                RulesetNames=[name])["RunId"]
+    finished = wait(lambda: glue.get_data_quality_ruleset_evaluation_run(RunId=evaluation))
+    assert glue.get_data_quality_result(ResultId=finished["ResultIds"][0])["Score"] == 1.0
+
+
 def test_dqdl_operators_follow_the_reference():
     """DQDL reference, "Expressions", "Keywords for NULL, EMPTY and WHITESPACES_ONLY", "Composite rules" and the
     rule type pages (IsComplete, ColumnValues, ColumnLength, CustomSql, DataFreshness): the evaluator alone."""
