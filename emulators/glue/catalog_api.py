@@ -56,6 +56,18 @@ def with_token(result: dict[str, Any], token: str | None) -> dict[str, Any]:
     return result
 
 
+MotoTable = moto_coupling.model_class("glue", "FakeTable")
+
+
+class SandboxTable(MotoTable):  # type: ignore[misc, valid-type]
+    """moto's table, answering the fields AWS always sends (``IsRegisteredWithLakeFormation``)."""
+
+    def as_dict(self, version: Any = None) -> dict[str, Any]:
+        data = super().as_dict(version)
+        data.setdefault("IsRegisteredWithLakeFormation", False)
+        return data
+
+
 class CatalogOperations:
     """Mixin for the Glue backend (see :mod:`emulators.glue.provider`): catalog writes with AWS's checks."""
 

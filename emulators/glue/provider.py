@@ -36,6 +36,7 @@ OPERATIONS = {**catalog_api.OPERATIONS, **crawler_api.OPERATIONS, **job_api.OPER
 def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("glue", SandboxGlueBackend)
     ports.glue_catalog.provide(catalog.glue_catalog)  # the engines' view (Athena, Spectrum)
+    moto_coupling.replace_model_class("glue", "FakeTable", catalog_api.SandboxTable)
     moto_coupling.replace_model_class("glue", "FakeCrawl", crawler_api.SandboxCrawl)
     moto_coupling.replace_model_class("glue", "FakeCrawler", crawler_api.SandboxCrawler)
     moto_coupling.replace_model_class("glue", "FakeJobRun", job_api.SandboxJobRun)

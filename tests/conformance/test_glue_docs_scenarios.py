@@ -274,7 +274,8 @@ def test_update_table_skip_archive_and_version_id(aws, shop):
     assert code(lambda: glue.update_table(DatabaseName=database, VersionId="1",
                                           TableInput=table_input)) == "ConcurrentModificationException"
     glue.update_table(DatabaseName=database, VersionId="2", TableInput=table_input)
-    assert glue.get_table(DatabaseName=database, Name="versions")["Table"]["VersionId"] == "3"
+    table = glue.get_table(DatabaseName=database, Name="versions")["Table"]
+    assert table["VersionId"] == "3" and table["IsRegisteredWithLakeFormation"] is False
 
 
 def test_job_trigger_and_workflow_definitions_are_checked(aws, shop, unique_name):
