@@ -4,8 +4,9 @@ AWS Glue (Data Catalog, crawlers)
   stand-in: moto's catalog + pyarrow schema inference over S3 objects
   really executes: catalog with table versions, partition indexes and column statistics (computed
     from the data); crawlers infer schemas and partitions, re-crawls, cron schedules
-  not emulated: only S3 crawler targets; only CSV custom classifiers apply; Lake Formation
-    permissions not enforced; partition indexes do not change how GetPartitions runs
+  not emulated: only S3 crawler targets; grok and XML custom classifiers are not applied (CSV and
+    JSON ones are); Lake Formation permissions not enforced; partition indexes do not change how
+    GetPartitions runs
 
 AWS Glue (ETL jobs, bookmarks, triggers)
   stand-in: local PySpark per job run + our own awsglue library (GlueContext, DynamicFrame,
@@ -43,7 +44,10 @@ over rows with some non-string column is a header, otherwise the columns are
 ``col0``, ``col1``...; JSON lines with nested ``struct<...>``/``array<...>``;
 gzip), honour ``Exclusions`` as Glue globs (``*`` within a folder, ``**``
 across), custom CSV classifiers (CreateClassifier with Delimiter, QuoteSymbol,
-ContainsHeader, Header; other classifier kinds are stored but not applied),
+ContainsHeader, Header), custom JSON classifiers (JsonPath such as ``$[*]`` or
+``$.records[*]`` selects the records; without one a file holding one top-level array
+is a single ``array`` column, as the built-in classifier makes it; grok and XML
+classifiers are stored but not applied),
 check role, targets, schedule and the CRAWL_NEW_FOLDERS_ONLY schema policy, and
 can be changed with UpdateCrawler / UpdateCrawlerSchedule (not while running:
 ``CrawlerRunningException``, as for DeleteCrawler); they turn ``key=value`` folders into
@@ -110,7 +114,7 @@ the data and recommends rules that pass on it (``dqdl_recommend.py``; ``CreatedR
 stores them). Not emulated: dynamic rules, DataFreshness, DatasetMatch, AggregateMatch, SchemaMatch and
 DetectAnomalies (their outcome is ERROR with the reason), CloudWatch and S3 publishing.
 
-Not emulated: JDBC, DynamoDB and catalog targets (only S3), grok/XML/JSON-path
+Not emulated: JDBC, DynamoDB and catalog targets (only S3), grok and XML
 classifiers, sampling settings, Lake Formation permissions; a crawl
 reads each sampled object whole. Jobs: each run starts its own Spark (10-15 s);
 Python shell jobs run their script as a local Python process (the sandbox's
@@ -130,8 +134,9 @@ SERVICES = [
         stand_in="moto's catalog + pyarrow schema inference over S3 objects",
         executes="catalog with table versions, partition indexes and column statistics (computed from the data); "
                  "crawlers infer schemas and partitions, re-crawls, cron schedules",
-        not_emulated="only S3 crawler targets; only CSV custom classifiers apply; Lake Formation permissions not "
-                     "enforced; partition indexes do not change how GetPartitions runs",
+        not_emulated="only S3 crawler targets; grok and XML custom classifiers are not applied (CSV and JSON "
+                     "ones are); Lake Formation permissions not enforced; partition indexes do not change how "
+                     "GetPartitions runs",
         provider="provider",
     ),
     ServiceInfo(

@@ -70,12 +70,14 @@ def _targets(crawler: Any) -> list[tuple[str, str, list[str]]]:
 
 
 def _csv_classifier(backend: Any, crawler: Any) -> dict[str, Any] | None:
-    """The first CSV classifier the crawler lists (custom classifiers run before the built-in ones)."""
+    """The first CSV or JSON classifier the crawler lists (custom classifiers run before the built-in ones)."""
     known = stored_classifiers(backend)
     for name in crawler.classifiers or []:
         entry = known.get(name, {})
         if "CsvClassifier" in entry:
             return entry["CsvClassifier"]
+        if "JsonClassifier" in entry:
+            return entry["JsonClassifier"]
         if entry:
             _log(backend, crawler, f"Classifier {name} ({next(iter(entry))}) is not emulated in the sandbox; "
                                    "the built-in classifiers decide")

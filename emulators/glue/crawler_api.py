@@ -4,7 +4,7 @@ Create/Delete/StartCrawler check what AWS checks (a role, at least one target, a
 valid ``cron(...)`` schedule, known classifiers, the CRAWL_NEW_FOLDERS_ONLY
 policy; no change while a crawl runs: ``CrawlerRunningException``). Added
 operations: UpdateCrawler, UpdateCrawlerSchedule, GetCrawlerMetrics, the
-classifier operations (only CSV classifiers steer a crawl) and GetCrawlers with
+classifier operations (CSV and JSON classifiers steer a crawl) and GetCrawlers with
 paging. The crawl itself runs in :mod:`emulators.glue.crawl_runs`.
 """
 
@@ -189,7 +189,7 @@ def update_crawler_schedule(request: Request) -> dict[str, Any]:
     return {}
 
 
-# -- classifiers (moto has none); CSV classifiers steer the crawler ----------------------
+# -- classifiers (moto has none); CSV and JSON classifiers steer the crawler -----------------
 
 def _classifier_input(request: Request) -> tuple[str, dict[str, Any]]:
     given = [(kind, request.get(kind)) for kind in CLASSIFIER_KINDS if request.get(kind)]

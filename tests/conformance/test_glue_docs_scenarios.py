@@ -257,6 +257,32 @@ def test_column_statistics(aws, shop):
         DatabaseName=database, TableName="orders")["ColumnStatisticsTaskRuns"]] == [run_id]
 
 
+def test_json_custom_classifier_selects_the_records(aws, shop, unique_name):
+    """Glue Developer Guide, "Writing JSON custom classifiers": a file holding one JSON array is a single
+    ``array`` column for the built-in classifier; a custom classifier with JsonPath ``$[*]`` makes each
+    element a row."""
+    import json
+
+    s3, glue = aws.client("s3"), aws.client("glue")
+    body = json.dumps([{"id": 1, "name": "ann"}, {"id": 2, "name": "bob"}]).encode()
+    for folder in ("plain", "classified"):
+        s3.put_object(Bucket=shop["bucket"], Key=f"arrays/{folder}/data.json", Body=body)
+    glue.create_classifier(JsonClassifier={"Name": unique_name, "JsonPath": "$[*]"})
+    for folder, classifiers in (("plain", []), ("classified", [unique_name])):
+        glue.create_crawler(Name=f"{unique_name}-{folder}", Role=ROLE, DatabaseName=shop["database"],
+                            Classifiers=classifiers, TablePrefix=f"{unique_name}_",
+                            Targets={"S3Targets": [{"Path": f"s3://{shop['bucket']}/arrays/{folder}/"}]})
+        glue.start_crawler(Name=f"{unique_name}-{folder}")
+    for folder in ("plain", "classified"):
+        crawl = wait(lambda: {"Status": "RUNNING", **glue.get_crawler(Name=f"{unique_name}-{folder}")["Crawler"].get(
+            "LastCrawl", {})})
+        assert crawl["Status"] == "SUCCEEDED", crawl.get("ErrorMessage")
+    columns = {t["Name"]: [(c["Name"], c["Type"]) for c in t["StorageDescriptor"]["Columns"]]
+               for t in glue.get_tables(DatabaseName=shop["database"], Expression=f"{unique_name}_.*")["TableList"]}
+    assert columns == {f"{unique_name}_plain": [("array", "array<struct<id:bigint,name:string>>")],
+                       f"{unique_name}_classified": [("id", "bigint"), ("name", "string")]}
+
+
 def test_update_table_skip_archive_and_version_id(aws, shop):
     """API UpdateTable: "SkipArchive -- By default, UpdateTable always creates an archived version of the table
     before updating it. However, if skipArchive is set to true, UpdateTable does not create the archived version";
