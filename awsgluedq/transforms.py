@@ -7,12 +7,18 @@ answers a DynamicFrameCollection with ``ruleOutcomes`` and ``rowLevelOutcomes`` 
 frame's rows plus ``DataQualityRulesPass``, ``DataQualityRulesFail``,
 ``DataQualityRulesSkip`` and ``DataQualityEvaluationResult``). ``additional_data_sources``
 (``{"reference": frame}``) serve ReferentialIntegrity and RowCountMatch. The frame is
-collected to the driver: meant for the sandbox's data sizes. Results are not published
-to the Data Quality API (``ListDataQualityResults``) nor to CloudWatch.
+collected to the driver: meant for the sandbox's data sizes. Unless
+``publishing_options`` says ``"enableDataQualityResultsPublishing": False``, the result is
+published as on AWS: GetDataQualityResult / ListDataQualityResults show it (with the
+job's name and run id, and ``dataQualityEvaluationContext`` as EvaluationContext) once
+the run ends. Nothing is sent to CloudWatch.
 """
 
 from __future__ import annotations
 
+import json
+import os
+from datetime import datetime, timezone
 from typing import Any
 
 from awsglue.dynamicframe import DynamicFrame, DynamicFrameCollection
@@ -43,6 +49,21 @@ def _evaluate(frame: DynamicFrame, ruleset: str, additional_data_sources: dict[s
     return rules, dqdl_eval.evaluate(rules, table, references), table, rows
 
 
+def _publish(results: list[dict[str, Any]], rows: int, publishing_options: dict[str, Any] | None,
+             started: datetime) -> None:
+    """Hand the result to the sandbox (a JSON line in the run's folder), which stores it when the run ends."""
+    options = publishing_options or {}
+    enabled = options.get("enableDataQualityResultsPublishing", True)
+    path = os.environ.get("SANDBOX_GLUE_DQ_RESULTS_FILE")
+    if not path or enabled is False or str(enabled).lower() == "false":
+        return
+    record = {"EvaluationContext": options.get("dataQualityEvaluationContext", "EvaluateDataQuality"),
+              "StartedOn": started.isoformat(), "CompletedOn": datetime.now(timezone.utc).isoformat(),
+              "RuleResults": results, "Rows": rows}
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(json.dumps(record) + "\n")
+
+
 def _rule_outcomes(frame: DynamicFrame, results: list[dict[str, Any]]) -> DynamicFrame:
     from pyspark.sql.types import DoubleType, MapType, StringType, StructField, StructType
 
@@ -62,7 +83,9 @@ class EvaluateDataQuality:
     def apply(cls, frame: DynamicFrame, ruleset: str, publishing_options: dict[str, Any] | None = None,
               additional_options: dict[str, Any] | None = None, transformation_ctx: str = "",
               additional_data_sources: dict[str, DynamicFrame] | None = None, **kwargs: Any) -> DynamicFrame:
-        _, results, _, _ = _evaluate(frame, ruleset, additional_data_sources)
+        started = datetime.now(timezone.utc)
+        _, results, table, _ = _evaluate(frame, ruleset, additional_data_sources)
+        _publish(results, table.num_rows, publishing_options, started)
         return _rule_outcomes(frame, results)
 
     def process_rows(self, frame: DynamicFrame, ruleset: str, publishing_options: dict[str, Any] | None = None,
@@ -71,7 +94,9 @@ class EvaluateDataQuality:
                      transformation_ctx: str = "", **kwargs: Any) -> DynamicFrameCollection:
         from pyspark.sql.types import ArrayType, StringType, StructField, StructType
 
+        started = datetime.now(timezone.utc)
         rules, results, table, rows = _evaluate(frame, ruleset, additional_data_sources)
+        _publish(results, table.num_rows, publishing_options, started)
         df = frame.toDF()
         outcomes = dqdl_eval.row_outcomes(rules, table, results)
         schema = StructType(list(df.schema.fields) + [

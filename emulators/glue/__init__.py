@@ -23,7 +23,7 @@ AWS Glue Data Quality
     and row-level outcomes)
   not emulated: dynamic rules (last(n)),
     DataFreshness/DatasetMatch/AggregateMatch/SchemaMatch/DetectAnomalies (ERROR outcome),
-    publishing to CloudWatch or S3, job-script results in ListDataQualityResults
+    publishing to CloudWatch or S3
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -109,7 +109,8 @@ ColumnExists, ColumnCorrelation, ColumnDataType, ColumnNamesMatchPattern, Custom
 composite ``and``/``or`` rules and ``where`` filters. ``between`` excludes its ends, as
 DQDL's does. Results carry Rule_N names, PASS/FAIL/ERROR, AWS's metric names and the
 Score. In job scripts ``awsgluedq.transforms.EvaluateDataQuality`` (``apply``,
-``process_rows``) evaluates a DynamicFrame. StartDataQualityRuleRecommendationRun profiles
+``process_rows``) evaluates a DynamicFrame and publishes its result (ListDataQualityResults
+with the job's name and run id). StartDataQualityRuleRecommendationRun profiles
 the data and recommends rules that pass on it (``dqdl_recommend.py``; ``CreatedRulesetName``
 stores them). Not emulated: dynamic rules, DataFreshness, DatasetMatch, AggregateMatch, SchemaMatch and
 DetectAnomalies (their outcome is ERROR with the reason), CloudWatch and S3 publishing.
@@ -156,8 +157,7 @@ SERVICES = [
                  "recommendations profiled from the data, EvaluateDataQuality in job scripts (rule and row-level "
                  "outcomes)",
         not_emulated="dynamic rules (last(n)), DataFreshness/DatasetMatch/"
-                     "AggregateMatch/SchemaMatch/DetectAnomalies (ERROR outcome), publishing to CloudWatch or S3, "
-                     "job-script results in ListDataQualityResults",
+                     "AggregateMatch/SchemaMatch/DetectAnomalies (ERROR outcome), publishing to CloudWatch or S3",
         provider="provider",
     ),
 ]

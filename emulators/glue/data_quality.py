@@ -9,7 +9,8 @@ and each ruleset gives one result (``dqresult-...``) with the rule outcomes and
 the Score (the share of rules that passed). The run goes RUNNING -> SUCCEEDED
 (``ResultIds``) or FAILED (``ErrorString``). GetDataQualityResult,
 BatchGetDataQualityResult, ListDataQualityResults and the run listings page as
-AWS does. StartDataQualityRuleRecommendationRun profiles the data and recommends a
+AWS does; results EvaluateDataQuality publishes from a job script are stored with the
+job's name and run id when the run ends. StartDataQualityRuleRecommendationRun profiles the data and recommends a
 ruleset (:mod:`emulators.glue.dqdl_recommend`; ``CreatedRulesetName`` stores it). Not
 emulated: CloudWatch metrics and
 ``ResultsS3Prefix`` output, dynamic rules (``last(n)``) and the other rule types
@@ -246,23 +247,25 @@ def get_data_quality_result(request: Request) -> dict[str, Any]:
     result = _store(_glue(request))["results"].get(request.get("ResultId"))
     if result is None:
         raise GlueNotFound(f"Cannot find Data Quality result {request.get('ResultId')}")
-    return dict(result)
+    return {k: v for k, v in result.items() if v is not None}
 
 
 def batch_get_data_quality_result(request: Request) -> dict[str, Any]:
     results = _store(_glue(request))["results"]
     ids = request.get("ResultIds") or []
-    return {"Results": [results[i] for i in ids if i in results],
+    return {"Results": [{k: v for k, v in results[i].items() if v is not None} for i in ids if i in results],
             "ResultsNotFound": [i for i in ids if i not in results]}
 
 
 def list_data_quality_results(request: Request) -> dict[str, Any]:
     wanted = request.get("Filter") or {}
     results = sorted(_store(_glue(request))["results"].values(), key=lambda r: r["StartedOn"], reverse=True)
-    found = [{k: r[k] for k in ("ResultId", "DataSource", "StartedOn") if k in r} for r in results
-             if (not wanted.get("DataSource") or _same_source(r["DataSource"], wanted["DataSource"]))
+    found = [{k: r[k] for k in ("ResultId", "DataSource", "JobName", "JobRunId", "StartedOn") if k in r}
+             for r in results
+             if (not wanted.get("DataSource") or _same_source(r.get("DataSource"), wanted["DataSource"]))
              and _started_between(r, wanted)
-             and (not wanted.get("JobName") or r.get("JobName") == wanted["JobName"])]
+             and (not wanted.get("JobName") or r.get("JobName") == wanted["JobName"])
+             and (not wanted.get("JobRunId") or r.get("JobRunId") == wanted["JobRunId"])]
     listed, token = page(request, found, "list_data_quality_results")
     return with_token({"Results": listed}, token)
 
@@ -352,6 +355,35 @@ OPERATIONS = {
     "batch_get_data_quality_result": batch_get_data_quality_result,
     "list_data_quality_results": list_data_quality_results,
 }
+
+
+def record_job_results(backend: Any, job_name: str, run_id: str, path: Any) -> None:
+    """Store the results EvaluateDataQuality published from a job run (one JSON line each, written by
+    ``awsgluedq``) as Data Quality results with the job's name and run id."""
+    import json
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.exists():
+        return
+    store = _store(backend)
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            published = json.loads(line)
+            started = datetime.fromisoformat(published["StartedOn"])
+            completed = datetime.fromisoformat(published["CompletedOn"])
+        except (ValueError, KeyError, TypeError):
+            log.warning("job %s run %s: a Data Quality result line cannot be read", job_name, run_id)
+            continue
+        result_id = "dqresult-" + secrets.token_hex(20)
+        rule_results = published.get("RuleResults") or []
+        store["results"][result_id] = {
+            "ResultId": result_id, "Score": dqdl_eval.score(rule_results), "JobName": job_name, "JobRunId": run_id,
+            "EvaluationContext": published.get("EvaluationContext"), "StartedOn": started, "CompletedOn": completed,
+            "RuleResults": rule_results, "AnalyzerResults": [], "Observations": [],
+            "AggregatedMetrics": _aggregated(int(published.get("Rows") or 0), rule_results)}
+        if published.get("DataSource"):
+            store["results"][result_id]["DataSource"] = published["DataSource"]
 
 
 def fail_interrupted_runs() -> None:

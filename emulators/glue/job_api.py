@@ -21,6 +21,7 @@ from emulators.core.clock import utcnow
 from emulators.core.moto_coupling import Request
 from emulators.core.s3access import S3Error, s3_access, safe_file_name
 from emulators.core.server import current_cloud
+from emulators.glue import data_quality
 from emulators.glue import jobs as job_engine
 from emulators.glue.bookmarks import bookmark_file
 from emulators.glue.catalog_api import GlueInvalidInput, page, with_token
@@ -173,6 +174,7 @@ def run_job(account: str, region: str, job_name: str, run_id: str) -> None:
         "AWS_DEFAULT_REGION": region,
         "AWS_REGION": region,
         "SANDBOX_GLUE_BOOKMARK_FILE": str(bookmark_file(cloud, account, region, job_name)),
+        "SANDBOX_GLUE_DQ_RESULTS_FILE": str(workdir / "data-quality-results.jsonl"),
         "SANDBOX_GLUE_BOOKMARK_OPTION": arguments.get("--job-bookmark-option", "job-bookmark-disable"),
     }
     notes = unsupported_argument_notes(arguments)
@@ -191,6 +193,8 @@ def run_job(account: str, region: str, job_name: str, run_id: str) -> None:
         state, message = "SUCCEEDED", None
     else:
         state, message = "FAILED", outcome.error_message
+    with cloud.mutating():  # EvaluateDataQuality results the script published (ListDataQualityResults)
+        data_quality.record_job_results(backend, job_name, run_id, workdir / "data-quality-results.jsonl")
     _finish(cloud, backend, job, run, state, message, outcome.seconds)
 
 

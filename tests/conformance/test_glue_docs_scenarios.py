@@ -358,7 +358,7 @@ ruleset = """Rules = [ RowCount > 3, IsComplete "customer", ColumnValues "amount
 outcomes = EvaluateDataQuality().process_rows(
     frame=orders, ruleset=ruleset,
     publishing_options={"dataQualityEvaluationContext": "orders_checks", "enableDataQualityCloudWatchMetrics": False,
-                        "enableDataQualityResultsPublishing": False})
+                        "enableDataQualityResultsPublishing": True})
 rule_outcomes = SelectFromCollection.apply(dfc=outcomes, key="ruleOutcomes").toDF()
 rows = SelectFromCollection.apply(dfc=outcomes, key="rowLevelOutcomes").toDF()
 rule_outcomes.coalesce(1).write.mode("overwrite").json(f"s3://{args['bucket']}/dq/rules/")
@@ -371,7 +371,7 @@ job.commit()
 @pytest.mark.slow
 def test_evaluate_data_quality_in_a_job_script(aws, shop, unique_name):
     """Glue Developer Guide, "Evaluating data quality for ETL jobs" (the EvaluateDataQuality transform in a
-    script, process_rows with ruleOutcomes and rowLevelOutcomes)."""
+    script, process_rows with ruleOutcomes and rowLevelOutcomes; published results in ListDataQualityResults)."""
     import json
 
     s3, glue = aws.client("s3"), aws.client("glue")
@@ -397,3 +397,8 @@ def test_evaluate_data_quality_in_a_job_script(aws, shop, unique_name):
         "RowCount > 3": "Passed", 'IsComplete "customer"': "Passed", 'ColumnValues "amount" > 0': "Failed"}
     assert rules['ColumnValues "amount" > 0']["FailureReason"] == "Value: -1.0 does not meet the constraint requirement!"
     assert [r["order_id"] for r in lines("dq/failed_rows/")] == [4]
+    published = glue.list_data_quality_results(Filter={"JobName": unique_name})["Results"]
+    assert [r["JobRunId"] for r in published] == [run_id]
+    result = glue.get_data_quality_result(ResultId=published[0]["ResultId"])
+    assert (result["EvaluationContext"], result["JobName"]) == ("orders_checks", unique_name)
+    assert result["Score"] == pytest.approx(2 / 3) and len(result["RuleResults"]) == 3
