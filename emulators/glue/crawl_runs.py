@@ -211,7 +211,7 @@ def check_schedules() -> None:
     for account_id, region, backend in list(moto_coupling.backend_dict("glue").iter_backends()):
         for name, crawler in list(backend.crawlers.items()):
             expression = crawler.schedule
-            if not expression:
+            if not expression or getattr(crawler, "schedule_state", "SCHEDULED") != "SCHEDULED":
                 continue
             key = (account_id, region, name)
             with _schedule_lock:

@@ -281,6 +281,27 @@ def test_json_custom_classifier_selects_the_records(aws, shop, unique_name):
                for t in glue.get_tables(DatabaseName=shop["database"], Expression=f"{unique_name}_.*")["TableList"]}
     assert columns == {f"{unique_name}_plain": [("array", "array<struct<id:bigint,name:string>>")],
                        f"{unique_name}_classified": [("id", "bigint"), ("name", "string")]}
+    assert code(lambda: glue.create_classifier(JsonClassifier={"Name": f"{unique_name}-bad",
+                                                               "JsonPath": "records"})) == "InvalidInputException"
+
+
+def test_crawler_schedule_can_be_paused_and_resumed(aws, shop, unique_name):
+    """API StartCrawlerSchedule / StopCrawlerSchedule ("Changes the schedule state of the specified crawler to
+    SCHEDULED / NOT_SCHEDULED"; NoScheduleException, SchedulerRunningException, SchedulerNotRunningException)."""
+    glue = aws.client("glue")
+    targets = {"S3Targets": [{"Path": f"s3://{shop['bucket']}/orders/"}]}
+    glue.create_crawler(Name=unique_name, Role=ROLE, DatabaseName=shop["database"], Targets=targets,
+                        Schedule="cron(15 12 * * ? *)")
+    state = lambda: glue.get_crawler(Name=unique_name)["Crawler"]["Schedule"]["State"]  # noqa: E731
+    assert state() == "SCHEDULED"
+    assert code(lambda: glue.start_crawler_schedule(CrawlerName=unique_name)) == "SchedulerRunningException"
+    glue.stop_crawler_schedule(CrawlerName=unique_name)
+    assert state() == "NOT_SCHEDULED"
+    assert code(lambda: glue.stop_crawler_schedule(CrawlerName=unique_name)) == "SchedulerNotRunningException"
+    glue.start_crawler_schedule(CrawlerName=unique_name)
+    assert state() == "SCHEDULED"
+    glue.create_crawler(Name=f"{unique_name}-x", Role=ROLE, DatabaseName=shop["database"], Targets=targets)
+    assert code(lambda: glue.start_crawler_schedule(CrawlerName=f"{unique_name}-x")) == "NoScheduleException"
 
 
 def test_update_table_skip_archive_and_version_id(aws, shop):
