@@ -106,7 +106,7 @@ IsPrimaryKey, DistinctValuesCount, UniqueValueRatio, Entropy, Mean, StandardDevi
 Sum, ColumnLength, ColumnValues (``in``, ``matches``, comparisons, ``with threshold``),
 ColumnExists, ColumnCorrelation, ColumnDataType, ColumnNamesMatchPattern, CustomSql
 (``primary``), ReferentialIntegrity and RowCountMatch (``AdditionalDataSources``),
-composite ``and``/``or`` rules and ``where`` filters. ``between`` excludes its ends, as
+composite ``and``/``or`` rules and ``where`` filters; ``Analyzers = [ ... ]`` give AnalyzerResults. ``between`` excludes its ends, as
 DQDL's does. Results carry Rule_N names, PASS/FAIL/ERROR, AWS's metric names and the
 Score. In job scripts ``awsgluedq.transforms.EvaluateDataQuality`` (``apply``,
 ``process_rows``) evaluates a DynamicFrame and publishes its result (ListDataQualityResults

@@ -184,12 +184,13 @@ def run_evaluation(account: str, region: str, run_id: str) -> None:
         references = {alias: _arrow_table(account, region, _glue_table(source))
                       for alias, source in (run.get("AdditionalDataSources") or {}).items()}
         for name in run["RulesetNames"]:
-            rules = dqdl.parse_ruleset(store["rulesets"][name]["Ruleset"])
-            rule_results = dqdl_eval.evaluate(rules, primary, references)
+            text = store["rulesets"][name]["Ruleset"]
+            rule_results = dqdl_eval.evaluate(dqdl.parse_ruleset(text), primary, references)
+            analyzer_results = dqdl_eval.analyze(dqdl.parse_analyzers(text), primary)
             results.append({"ResultId": "dqresult-" + secrets.token_hex(20), "Score": dqdl_eval.score(rule_results),
                             "DataSource": run["DataSource"], "RulesetName": name, "EvaluationContext": name,
                             "StartedOn": started, "CompletedOn": _now(), "RulesetEvaluationRunId": run_id,
-                            "RuleResults": rule_results, "AnalyzerResults": [], "Observations": [],
+                            "RuleResults": rule_results, "AnalyzerResults": analyzer_results, "Observations": [],
                             "AggregatedMetrics": _aggregated(primary.num_rows, rule_results)})
         status, error = "SUCCEEDED", None
     except Exception as exc:  # the data could not be read, a ruleset vanished: the run fails, as on AWS

@@ -168,16 +168,45 @@ def _section(text: str, name: str) -> str | None:
     raise DqdlError(f"Parsing Error: the {name} list is not closed with ']'")
 
 
+ANALYZER_TYPES = {"RowCount", "ColumnCount", "Completeness", "Uniqueness", "DistinctValuesCount",
+                  "UniqueValueRatio", "Entropy", "Mean", "StandardDeviation", "Sum", "ColumnLength",
+                  "ColumnCorrelation", "CustomSql"}
+ANY_VALUE = Condition("between", [float("-inf"), float("inf")], text="(any value)")
+
+
+def _document(text: str) -> str:
+    return "\n".join(line for line in (text or "").splitlines() if not line.strip().startswith("#"))
+
+
 def parse_ruleset(text: str) -> list[Rule]:
-    """The rules of a DQDL document (``Rules = [ ... ]``; ``#`` comment lines are ignored)."""
-    lines = [line for line in (text or "").splitlines() if not line.strip().startswith("#")]
-    body = _section("\n".join(lines), "Rules")
+    """The rules of a DQDL document (``Rules = [ ... ]``; ``#`` comment lines are ignored). A document may
+    hold only ``Analyzers = [ ... ]`` (no rules)."""
+    document = _document(text)
+    body = _section(document, "Rules")
     if body is None:
+        if _section(document, "Analyzers") is not None:
+            return []
         raise DqdlError("Parsing Error: a ruleset starts with Rules = [ ... ]")
     rules = [parse_rule(item) for item in _split_top_level(body)]
     if not rules:
         raise DqdlError("Parsing Error: the ruleset holds no rules")
+    parse_analyzers(text)  # a bad Analyzers section makes the whole document invalid
     return rules
+
+
+def parse_analyzers(text: str) -> list[Rule]:
+    """The analyzers of a DQDL document (``Analyzers = [ RowCount, Completeness "col", ... ]``): statistics
+    gathered without a pass or fail."""
+    body = _section(_document(text), "Analyzers")
+    analyzers = []
+    for item in _split_top_level(body or ""):
+        tokens = _tokens(item)
+        kind = tokens[0][1] if tokens else ""
+        if kind not in ANALYZER_TYPES:
+            raise DqdlError(f"Parsing Error: '{kind}' is not a DQDL analyzer (analyzer: {item})")
+        analyzers.append(Rule(" ".join(item.split()), kind, [_unquote(v) for k, v in tokens[1:] if k == "string"],
+                              ANY_VALUE))
+    return analyzers
 
 
 def parse_rule(text: str) -> Rule:

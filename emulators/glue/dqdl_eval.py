@@ -62,6 +62,23 @@ def evaluate(rules: list[Rule], primary: Any, references: dict[str, Any] | None 
         evaluation.close()
 
 
+def analyze(analyzers: list[Rule], primary: Any) -> list[dict[str, Any]]:
+    """AWS's ``AnalyzerResults``: each analyzer's statistics (no outcome)."""
+    evaluation = Evaluation(primary)
+    try:
+        found = []
+        for analyzer in analyzers:
+            result = _result(evaluation, analyzer, analyzer.kind)
+            entry = {"Name": analyzer.kind, "Description": analyzer.text,
+                     "EvaluatedMetrics": result["EvaluatedMetrics"]}
+            if result["Result"] == "ERROR":
+                entry["EvaluationMessage"] = result["EvaluationMessage"]
+            found.append(entry)
+        return found
+    finally:
+        evaluation.close()
+
+
 def score(results: list[dict[str, Any]]) -> float:
     return sum(r["Result"] == "PASS" for r in results) / len(results) if results else 0.0
 

@@ -71,7 +71,7 @@ def shop(aws):
 
 def test_data_quality_ruleset_evaluation_run(aws, shop):
     """Glue Developer Guide, "Getting started with AWS Glue Data Quality for the Data Catalog" and the DQDL
-    reference (docs.aws.amazon.com/glue/latest/dg/dqdl.html); API: CreateDataQualityRuleset,
+    reference (docs.aws.amazon.com/glue/latest/dg/dqdl.html, rules and Analyzers); API: CreateDataQualityRuleset,
     StartDataQualityRulesetEvaluationRun, GetDataQualityRulesetEvaluationRun, GetDataQualityResult."""
     glue = aws.client("glue")
     table = {"DatabaseName": shop["database"], "TableName": "orders"}
@@ -86,7 +86,8 @@ def test_data_quality_ruleset_evaluation_run(aws, shop):
         CustomSql "select count(*) from primary where amount < 0" = 0,
         ReferentialIntegrity "customer" "reference.customer" >= 0.8,
         (IsComplete "order_id") and (ColumnLength "status" <= 7)
-    ]"""
+    ]
+    Analyzers = [ RowCount, Completeness "customer", DistinctValuesCount "status" ]"""
     glue.create_data_quality_ruleset(Name=f"{shop['database']}-orders", Ruleset=ruleset, TargetTable=table,
                                      Description="orders checks")
     assert code(lambda: glue.create_data_quality_ruleset(Name=f"{shop['database']}-orders",
@@ -122,6 +123,8 @@ def test_data_quality_ruleset_evaluation_run(aws, shop):
     assert outcomes["ReferentialIntegrity8"]["EvaluatedMetrics"] == {"Column.reference.ReferentialIntegrity": 0.8}
     assert "EvaluationMessage" not in outcomes["RowCount1"]
     assert result["Score"] == pytest.approx(6 / 9)
+    assert [a["EvaluatedMetrics"] for a in result["AnalyzerResults"]] == [
+        {"Dataset.*.RowCount": 5.0}, {"Column.customer.Completeness": 1.0}, {"Column.status.DistinctValuesCount": 3.0}]
 
     found = glue.list_data_quality_results(Filter={"DataSource": source})["Results"]
     assert [r["ResultId"] for r in found] == run["ResultIds"]
