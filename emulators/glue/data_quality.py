@@ -197,6 +197,8 @@ def run_evaluation(account: str, region: str, run_id: str) -> None:
         log.info("Data Quality run %s failed: %s", run_id, exc)
         status, error = "FAILED", str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     with cloud.mutating():
+        if run["Status"] == "STOPPED":  # cancelled while it evaluated: its results are dropped
+            return
         for result in results:
             store["results"][result["ResultId"]] = result
         now = _now()
@@ -305,6 +307,8 @@ def run_recommendation(account: str, region: str, run_id: str) -> None:
         log.info("Data Quality recommendation run %s failed: %s", run_id, exc)
         ruleset, error = None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     with cloud.mutating():
+        if run["Status"] == "STOPPED":  # cancelled while it profiled the data
+            return
         now = _now()
         run.update(Status="FAILED" if error else "SUCCEEDED", CompletedOn=now, LastModifiedOn=now,
                    ExecutionTime=max(1, int((now - started).total_seconds())))
@@ -340,7 +344,26 @@ def list_data_quality_rule_recommendation_runs(request: Request) -> dict[str, An
     return with_token({"Runs": listed}, token)
 
 
+def _cancel(runs: dict[str, Any], run_id: Any, what: str) -> dict[str, Any]:
+    run = runs.get(run_id)
+    if run is None:
+        raise GlueNotFound(f"Cannot find Data Quality {what} run {run_id}")
+    if run["Status"] in ("STARTING", "RUNNING"):
+        run.update(Status="STOPPED", LastModifiedOn=_now(), CompletedOn=_now())
+    return {}
+
+
+def cancel_data_quality_ruleset_evaluation_run(request: Request) -> dict[str, Any]:
+    return _cancel(_store(_glue(request))["runs"], request.get("RunId"), "ruleset evaluation")
+
+
+def cancel_data_quality_rule_recommendation_run(request: Request) -> dict[str, Any]:
+    return _cancel(_store(_glue(request)).get("recommendations", {}), request.get("RunId"), "rule recommendation")
+
+
 OPERATIONS = {
+    "cancel_data_quality_ruleset_evaluation_run": cancel_data_quality_ruleset_evaluation_run,
+    "cancel_data_quality_rule_recommendation_run": cancel_data_quality_rule_recommendation_run,
     "start_data_quality_rule_recommendation_run": start_data_quality_rule_recommendation_run,
     "get_data_quality_rule_recommendation_run": get_data_quality_rule_recommendation_run,
     "list_data_quality_rule_recommendation_runs": list_data_quality_rule_recommendation_runs,

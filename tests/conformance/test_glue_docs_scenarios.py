@@ -133,6 +133,8 @@ def test_data_quality_ruleset_evaluation_run(aws, shop):
     runs = glue.list_data_quality_ruleset_evaluation_runs(Filter={"DataSource": source})["Runs"]
     assert [r["RunId"] for r in runs] == [run_id]
     assert code(lambda: glue.get_data_quality_result(ResultId="dqresult-missing")) == "EntityNotFoundException"
+    assert code(lambda: glue.cancel_data_quality_ruleset_evaluation_run(RunId="dqrun-missing")) == \
+        "EntityNotFoundException"
     glue.delete_data_quality_ruleset(Name=f"{shop['database']}-orders")
     assert code(lambda: glue.get_data_quality_ruleset(Name=f"{shop['database']}-orders")) == \
         "EntityNotFoundException"
