@@ -79,10 +79,10 @@ def check_job_capacity(command: dict[str, Any] | None, worker_type: Any, number_
         if max_capacity is not None and float(max_capacity) not in (0.0625, 1.0):
             raise GlueInvalidInput(f"MaxCapacity {max_capacity} is not valid for a pythonshell job: it must be "
                                    "0.0625 or 1")
-    elif number_of_workers is not None and int(number_of_workers) < (1 if kind == "gluestreaming" else 2):
+    elif kind == "glueetl" and number_of_workers is not None and int(number_of_workers) < 2:
         raise GlueInvalidInput(f"NumberOfWorkers {number_of_workers} is too small: a {kind} job needs at least 2 "
                                "workers")
-    elif max_capacity is not None and float(max_capacity) < 2:
+    elif kind == "glueetl" and max_capacity is not None and float(max_capacity) < 2:
         raise GlueInvalidInput(f"MaxCapacity {max_capacity} is too small: a {kind} job needs at least 2 DPUs")
 
 
