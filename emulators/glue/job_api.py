@@ -86,12 +86,29 @@ def check_job_capacity(command: dict[str, Any] | None, worker_type: Any, number_
         raise GlueInvalidInput(f"MaxCapacity {max_capacity} is too small: a {kind} job needs at least 2 DPUs")
 
 
+MAX_BATCH_TIMEOUT = 10080  # minutes (7 days)
+DEFAULT_BATCH_TIMEOUT = 2880
+
+
+def job_timeout(command: dict[str, Any] | None, timeout: Any) -> Any:
+    """A batch job's Timeout as AWS keeps it: 2880 minutes when left blank, less than 7 days (10080 minutes)."""
+    if (command or {}).get("Name", "glueetl") not in ("glueetl", "pythonshell"):
+        return timeout
+    if timeout is None:
+        return DEFAULT_BATCH_TIMEOUT
+    if int(timeout) > MAX_BATCH_TIMEOUT:
+        raise GlueInvalidInput(f"Timeout {timeout} is not valid: jobs must have timeout values less than 7 days "
+                               f"({MAX_BATCH_TIMEOUT} minutes)")
+    return timeout
+
+
 class JobRunOperations:
     """Mixin for the Glue backend (see :mod:`emulators.glue.provider`): runs that really run."""
 
     def create_job(self, name: str, **kwargs: Any) -> Any:
         check_job_capacity(kwargs.get("command"), kwargs.get("worker_type"), kwargs.get("number_of_workers"),
                            kwargs.get("max_capacity"), kwargs.get("allocated_capacity"))
+        kwargs["timeout"] = job_timeout(kwargs.get("command"), kwargs.get("timeout"))
         existing = self.jobs.get(name)  # type: ignore[attr-defined]
         if existing is not None:
             same = all((getattr(existing, key, None) or None) == (value or None) for key, value in kwargs.items()
@@ -105,6 +122,9 @@ class JobRunOperations:
 
     def start_job_run(self, name: str, arguments: dict[str, str] | None, *args: Any, **kwargs: Any) -> str:
         job = self.get_job(name)  # type: ignore[attr-defined]
+        timeout = kwargs.get("timeout", args[2] if len(args) > 2 else None)
+        if timeout is not None:
+            job_timeout(job.command, timeout)
         script = (job.command or {}).get("ScriptLocation", "")
         if not script:
             raise GlueInvalidInput(f"Job {name} has no Command.ScriptLocation")
@@ -271,6 +291,7 @@ def update_job(request: Request) -> dict[str, Any]:
                                "(with ScriptLocation) are required")
     check_job_capacity(update.get("Command"), update.get("WorkerType"), update.get("NumberOfWorkers"),
                        update.get("MaxCapacity"), update.get("AllocatedCapacity"))
+    update = {**update, "Timeout": job_timeout(update.get("Command"), update.get("Timeout"))}
     for param, (field, default) in JOB_FIELDS.items():
         setattr(job, field, update.get(param, default))
     job.last_modified_on = utcnow().replace(tzinfo=None)

@@ -332,7 +332,7 @@ def test_update_table_skip_archive_and_version_id(aws, shop):
 
 def test_job_trigger_and_workflow_definitions_are_checked(aws, shop, unique_name):
     """API CreateJob ("WorkerType", "NumberOfWorkers", "MaxCapacity": "Do not set Max Capacity if using
-    WorkerType and NumberOfWorkers"), GetJobRuns, CreateTrigger ("StartOnCreation ... True is not supported for
+    WorkerType and NumberOfWorkers"; "Timeout"), GetJobRuns, CreateTrigger ("StartOnCreation ... True is not supported for
     ON_DEMAND triggers"; Schedule as a cron expression) and CreateWorkflow."""
     glue = aws.client("glue")
     command = {"Name": "glueetl", "ScriptLocation": f"s3://{shop['bucket']}/scripts/missing.py"}
@@ -349,7 +349,11 @@ def test_job_trigger_and_workflow_definitions_are_checked(aws, shop, unique_name
     glue.create_job(**definition)  # the same definition again is accepted
     assert code(lambda: glue.create_job(**{**definition, "NumberOfWorkers": 5})) == \
         "IdempotentParameterMismatchException"
-    assert glue.get_job(JobName=unique_name)["Job"]["NumberOfWorkers"] == 2
+    job = glue.get_job(JobName=unique_name)["Job"]
+    assert (job["NumberOfWorkers"], job["Timeout"]) == (2, 2880)  # "When the value is left blank, ... 2880 minutes"
+    assert code(lambda: glue.create_job(**{**definition, "Name": f"{unique_name}-long", "Timeout": 20000})) == \
+        "InvalidInputException"  # "Jobs must have timeout values less than 7 days or 10080 minutes"
+    assert code(lambda: glue.start_job_run(JobName=unique_name, Timeout=20000)) == "InvalidInputException"
 
     first = glue.start_job_run(JobName=unique_name, Arguments={"--n": "1"})["JobRunId"]
     second = glue.start_job_run(JobName=unique_name, Arguments={"--n": "2"})["JobRunId"]
