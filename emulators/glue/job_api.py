@@ -32,6 +32,29 @@ FINAL_STATES = ("SUCCEEDED", "FAILED", "STOPPED", "TIMEOUT", "ERROR")
 ACTIVE_STATES = ("STARTING", "RUNNING", "STOPPING")
 
 
+MotoJob = moto_coupling.model_class("glue", "FakeJob")
+DPU_PER_WORKER = {"G.025X": 0.25, "G.1X": 1, "G.2X": 2, "G.4X": 4, "G.8X": 8, "G.12X": 12, "G.16X": 16, "R.1X": 1,
+                  "R.2X": 2, "R.4X": 4, "R.8X": 8, "Z.2X": 2, "Standard": 1}
+
+
+class SandboxJob(MotoJob):  # type: ignore[misc, valid-type]
+    """moto's job, answering the capacity AWS reports: MaxCapacity from the workers (or the default DPUs)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        data = super().as_dict()
+        if data.get("MaxRetries") is None:
+            data["MaxRetries"] = 0
+        if data.get("MaxCapacity") is None and data.get("AllocatedCapacity") is None:
+            kind = (self.command or {}).get("Name", "glueetl")
+            if self.worker_type and self.number_of_workers:
+                data["MaxCapacity"] = float(DPU_PER_WORKER.get(self.worker_type, 1) * int(self.number_of_workers))
+            elif kind == "glueetl":
+                data["MaxCapacity"] = 10.0
+            elif kind == "pythonshell":
+                data["MaxCapacity"] = 0.0625
+        return data
+
+
 class SandboxJobRun(moto_coupling.PlainStatus, MotoJobRun):  # type: ignore[misc, valid-type]
     """A job run whose state the runner sets, with AWS's fields (ErrorMessage, ExecutionTime, ...)."""
 

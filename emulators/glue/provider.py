@@ -40,6 +40,7 @@ def install(cloud: Any) -> None:
     moto_coupling.replace_model_class("glue", "FakeCrawl", crawler_api.SandboxCrawl)
     moto_coupling.replace_model_class("glue", "FakeCrawler", crawler_api.SandboxCrawler)
     moto_coupling.replace_model_class("glue", "FakeJobRun", job_api.SandboxJobRun)
+    moto_coupling.replace_model_class("glue", "FakeJob", job_api.SandboxJob)
     for operation, handler in OPERATIONS.items():
         moto_coupling.add_operation("glue", "GlueResponse", operation, handler)
     # AWS lets a one-condition predicate omit Logical; moto insists on it

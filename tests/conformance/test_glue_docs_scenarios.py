@@ -351,6 +351,7 @@ def test_job_trigger_and_workflow_definitions_are_checked(aws, shop, unique_name
         "IdempotentParameterMismatchException"
     job = glue.get_job(JobName=unique_name)["Job"]
     assert (job["NumberOfWorkers"], job["Timeout"]) == (2, 2880)  # "When the value is left blank, ... 2880 minutes"
+    assert (job["MaxCapacity"], job["MaxRetries"]) == (2.0, 0)  # two G.1X workers of 1 DPU each
     assert code(lambda: glue.create_job(**{**definition, "Name": f"{unique_name}-long", "Timeout": 20000})) == \
         "InvalidInputException"  # "Jobs must have timeout values less than 7 days or 10080 minutes"
     assert code(lambda: glue.start_job_run(JobName=unique_name, Timeout=20000)) == "InvalidInputException"
