@@ -93,8 +93,10 @@ name once; an index is ACTIVE at once. Column statistics: Update/Get/Delete for 
 and partitions store what is sent; StartColumnStatisticsTaskRun computes them from the
 table's data (``statistics_engine.py``, DuckDB over the files Athena would read).
 UpdateTable honours ``SkipArchive`` and ``VersionId``. CreateJob checks WorkerType with
-NumberOfWorkers or MaxCapacity (pythonshell: 0.0625 or 1); the same name with another
-definition is ``IdempotentParameterMismatchException``. CreateTrigger and CreateWorkflow
+NumberOfWorkers or MaxCapacity (pythonshell: 0.0625 or 1) and a batch job's Timeout
+(2880 minutes when blank, under 10080); GetJob reports MaxCapacity from the workers; the
+same name with another definition is ``IdempotentParameterMismatchException``.
+StartCrawlerSchedule / StopCrawlerSchedule pause and resume a crawler's schedule. CreateTrigger and CreateWorkflow
 refuse a taken name; a SCHEDULED trigger needs a valid ``cron(...)``. GetJobRuns lists the
 newest run first.
 
