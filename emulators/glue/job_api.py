@@ -44,6 +44,8 @@ class SandboxJob(MotoJob):  # type: ignore[misc, valid-type]
         data = super().as_dict()
         if data.get("MaxRetries") is None:
             data["MaxRetries"] = 0
+        if not data.get("ExecutionProperty"):
+            data["ExecutionProperty"] = {"MaxConcurrentRuns": 1}
         if data.get("MaxCapacity") is None and data.get("AllocatedCapacity") is None:
             kind = (self.command or {}).get("Name", "glueetl")
             if self.worker_type and self.number_of_workers:
@@ -167,9 +169,11 @@ class JobRunOperations:
         for run_id in job_run_ids:
             run = next((r for r in job.job_runs if r.job_run_id == run_id), None)
             if run is None or run.status in FINAL_STATES:
-                errors.append({"JobName": job_name, "JobRunId": run_id,
-                               "ErrorDetail": {"ErrorCode": "InvalidInputException",
-                                               "ErrorMessage": f"Job run {run_id} is not running"}})
+                detail = ({"ErrorCode": "EntityNotFoundException", "ErrorMessage": f"Job run {run_id} not found"}
+                          if run is None else
+                          {"ErrorCode": "InvalidInputException",
+                           "ErrorMessage": f"Job run {run_id} is {run.status}: only a running job run can be stopped"})
+                errors.append({"JobName": job_name, "JobRunId": run_id, "ErrorDetail": detail})
                 continue
             run.status = "STOPPING"
             jobs.registry("glue").stop(run_id)  # the runtime ends the run's whole process group

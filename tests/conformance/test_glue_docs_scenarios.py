@@ -359,6 +359,8 @@ def test_job_trigger_and_workflow_definitions_are_checked(aws, shop, unique_name
     first = glue.start_job_run(JobName=unique_name, Arguments={"--n": "1"})["JobRunId"]
     second = glue.start_job_run(JobName=unique_name, Arguments={"--n": "2"})["JobRunId"]
     assert [r["Id"] for r in glue.get_job_runs(JobName=unique_name)["JobRuns"]] == [second, first]
+    stopped = glue.batch_stop_job_run(JobName=unique_name, JobRunIds=["jr_missing"])
+    assert stopped["Errors"][0]["ErrorDetail"]["ErrorCode"] == "EntityNotFoundException"
 
     assert code(lambda: glue.create_trigger(Name=f"{unique_name}-t", Type="SCHEDULED", Schedule="cron(0 12 * * *)",
                                             Actions=[{"JobName": unique_name}])) == "InvalidInputException"
