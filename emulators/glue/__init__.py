@@ -21,9 +21,8 @@ AWS Glue Data Quality
   really executes: DQDL rulesets over catalog tables (evaluation runs, results, scores, rule
     metrics), rule recommendations profiled from the data, EvaluateDataQuality in job scripts (rule
     and row-level outcomes)
-  not emulated: dynamic rules (last(n)),
-    DataFreshness/DatasetMatch/AggregateMatch/SchemaMatch/DetectAnomalies (ERROR outcome),
-    publishing to CloudWatch or S3
+  not emulated: dynamic rules (last(n)), DatasetMatch/AggregateMatch/SchemaMatch/DetectAnomalies
+    (ERROR outcome), publishing to CloudWatch or S3
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -108,13 +107,14 @@ IsPrimaryKey, DistinctValuesCount, UniqueValueRatio, Entropy, Mean, StandardDevi
 Sum, ColumnLength, ColumnValues (``in``, ``matches``, comparisons, ``with threshold``),
 ColumnExists, ColumnCorrelation, ColumnDataType, ColumnNamesMatchPattern, CustomSql
 (``primary``), ReferentialIntegrity and RowCountMatch (``AdditionalDataSources``),
-composite ``and``/``or`` rules and ``where`` filters; ``Analyzers = [ ... ]`` give AnalyzerResults. ``between`` excludes its ends, as
-DQDL's does. Results carry Rule_N names, PASS/FAIL/ERROR, AWS's metric names and the
+DataFreshness and date conditions (``> (now() - 3 days)``), composite ``and``/``or``
+rules and ``where`` filters; ``Analyzers = [ ... ]`` give AnalyzerResults. ``between``
+excludes its ends, as DQDL's does. Results carry Rule_N names, PASS/FAIL/ERROR, AWS's metric names and the
 Score. In job scripts ``awsgluedq.transforms.EvaluateDataQuality`` (``apply``,
 ``process_rows``) evaluates a DynamicFrame and publishes its result (ListDataQualityResults
 with the job's name and run id). StartDataQualityRuleRecommendationRun profiles
 the data and recommends rules that pass on it (``dqdl_recommend.py``; ``CreatedRulesetName``
-stores them). Not emulated: dynamic rules, DataFreshness, DatasetMatch, AggregateMatch, SchemaMatch and
+stores them). Not emulated: dynamic rules, DatasetMatch, AggregateMatch, SchemaMatch and
 DetectAnomalies (their outcome is ERROR with the reason), CloudWatch and S3 publishing.
 
 Not emulated: JDBC, DynamoDB and catalog targets (only S3), grok and XML
@@ -158,8 +158,8 @@ SERVICES = [
         executes="DQDL rulesets over catalog tables (evaluation runs, results, scores, rule metrics), rule "
                  "recommendations profiled from the data, EvaluateDataQuality in job scripts (rule and row-level "
                  "outcomes)",
-        not_emulated="dynamic rules (last(n)), DataFreshness/DatasetMatch/"
-                     "AggregateMatch/SchemaMatch/DetectAnomalies (ERROR outcome), publishing to CloudWatch or S3",
+        not_emulated="dynamic rules (last(n)), DatasetMatch/AggregateMatch/SchemaMatch/DetectAnomalies "
+                     "(ERROR outcome), publishing to CloudWatch or S3",
         provider="provider",
     ),
 ]

@@ -10,9 +10,9 @@ the Score (the share of rules that passed). The run goes RUNNING -> SUCCEEDED
 (``ResultIds``) or FAILED (``ErrorString``). GetDataQualityResult,
 BatchGetDataQualityResult, ListDataQualityResults and the run listings page as
 AWS does; results EvaluateDataQuality publishes from a job script are stored with the
-job's name and run id when the run ends. StartDataQualityRuleRecommendationRun profiles the data and recommends a
-ruleset (:mod:`emulators.glue.dqdl_recommend`; ``CreatedRulesetName`` stores it). Not
-emulated: CloudWatch metrics and
+job's name and run id when the run ends. StartDataQualityRuleRecommendationRun profiles
+the data and recommends a ruleset (:mod:`emulators.glue.dqdl_recommend`;
+``CreatedRulesetName`` stores it). Not emulated: CloudWatch metrics and
 ``ResultsS3Prefix`` output, dynamic rules (``last(n)``) and the other rule types
 :mod:`emulators.glue.dqdl` names.
 """

@@ -13,8 +13,9 @@ Glue names them (``Dataset.*.RowCount``, ``Column.<col>.Completeness``...).
 Operators follow the DQDL reference: ``between a and b`` excludes both ends,
 ``in [...]`` accepts ``NULL``, ``EMPTY`` and ``WHITESPACES_ONLY``, ``matches``
 is a whole-value regular expression, ``with threshold`` compares the share of
-rows that pass, ``where "..."`` filters rows first. Rule types the sandbox does
-not evaluate (dynamic rules with ``last(n)``, DataFreshness, DatasetMatch,
+rows that pass, ``where "..."`` filters rows first, ``now()``, ``(now() - 3 days)``
+and durations (``24 hours``, for DataFreshness) are taken at evaluation time. Rule
+types the sandbox does not evaluate (dynamic rules with ``last(n)``, DatasetMatch,
 AggregateMatch, SchemaMatch, DetectAnomalies) parse, and answer ERROR saying so.
 This module takes Arrow tables and plain values; it never touches moto or boto3.
 """
@@ -23,13 +24,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 EVALUATED = {"RowCount", "ColumnCount", "IsComplete", "Completeness", "IsUnique", "Uniqueness", "IsPrimaryKey",
              "DistinctValuesCount", "UniqueValueRatio", "Entropy", "Mean", "StandardDeviation", "Sum",
              "ColumnLength", "ColumnValues", "ColumnExists", "ColumnCorrelation", "CustomSql", "ColumnDataType",
-             "ReferentialIntegrity", "RowCountMatch", "ColumnNamesMatchPattern"}
-NOT_EVALUATED = {"DataFreshness", "DatasetMatch", "AggregateMatch", "SchemaMatch", "DetectAnomalies", "FileFreshness",
+             "ReferentialIntegrity", "RowCountMatch", "ColumnNamesMatchPattern", "DataFreshness"}
+NOT_EVALUATED = {"DatasetMatch", "AggregateMatch", "SchemaMatch", "DetectAnomalies", "FileFreshness",
                  "FileMatch", "FileUniqueness", "FileSize"}
 # how many quoted parameters each rule type takes before its condition
 PARAMETER_COUNT = {"RowCount": 0, "ColumnCount": 0, "CustomSql": 1, "ColumnCorrelation": 2,
@@ -55,8 +57,8 @@ class Condition:
 
     def holds(self, value: Any) -> bool:
         if self.operator == "unsupported":
-            raise DqdlError(f"The condition '{self.text}' (dynamic or date expressions) is not evaluated by the "
-                            "sandbox")
+            raise DqdlError(f"The condition '{self.text}' (a dynamic rule: last(n), avg, min, max) is not "
+                            "evaluated by the sandbox")
         result = _compare(self.operator, value, self.operands)
         return not result if self.negated else result
 
@@ -72,20 +74,71 @@ class Rule:
     parts: list[Rule] = field(default_factory=list)
 
 
+UNIT_SECONDS = {"minutes": 60, "hours": 3600, "days": 86400}
+
+
+@dataclass(frozen=True)
+class Duration:
+    """``24 hours``, ``3 days``: compared with an age in seconds (DataFreshness)."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class NowOffset:
+    """``now()``, ``(now() - 3 days)``: a moment, taken when the rule is evaluated."""
+
+    seconds: float
+
+    def moment(self) -> datetime:
+        return datetime.now(timezone.utc) + timedelta(seconds=self.seconds)
+
+
+def as_datetime(value: Any) -> datetime:
+    """A date, timestamp or ISO text as an aware UTC datetime (naive values are UTC)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    try:
+        return as_datetime(datetime.fromisoformat(str(value).strip()))
+    except ValueError:
+        raise DqdlError(f"'{value}' is not a date or timestamp") from None
+
+
+def _ordered(value: Any, operand: Any) -> tuple[Any, Any]:
+    """``value`` and ``operand`` as two things that compare: moments, seconds, numbers or text."""
+    if isinstance(operand, NowOffset):
+        return as_datetime(value), operand.moment()
+    if isinstance(operand, Duration):
+        return _num(value), operand.seconds
+    if isinstance(value, (date, datetime)):
+        return as_datetime(value), as_datetime(operand)
+    if is_number(value) and is_number(operand):
+        return float(value), float(operand)
+    if isinstance(value, str) and isinstance(operand, str):
+        try:
+            return as_datetime(value), as_datetime(operand)
+        except DqdlError:
+            return value, operand
+    return _num(value), _num(operand)
+
+
 def _compare(operator: str, value: Any, operands: list[Any]) -> bool:
     if value is None:
         return False
     if operator == "between":
-        return _num(operands[0]) < _num(value) < _num(operands[1])
+        low, high = _ordered(value, operands[0]), _ordered(value, operands[1])
+        return low[1] < low[0] and high[0] < high[1]
     if operator == "in":
         return any(_same(value, o) for o in operands)
     if operator == "matches":
         return re.fullmatch(str(operands[0]), str(value)) is not None
-    if operator in ("=", "!="):
+    if operator in ("=", "!=") and not isinstance(operands[0], (Duration, NowOffset)):
         equal = _same(value, operands[0])
         return equal if operator == "=" else not equal
-    a, b = _num(value), _num(operands[0])
-    return {">": a > b, ">=": a >= b, "<": a < b, "<=": a <= b}[operator]
+    a, b = _ordered(value, operands[0])
+    return {">": a > b, ">=": a >= b, "<": a < b, "<=": a <= b, "=": a == b, "!=": a != b}[operator]
 
 
 def _num(value: Any) -> float:
@@ -285,20 +338,56 @@ def _parse_condition(tokens: list[tuple[str, str]], rule: str) -> Condition:
     negated = tokens[0] == ("word", "not")
     if negated:
         tokens = tokens[1:]
-    if any(value in ("now", "last", "avg", "min", "max", "std", "(", "days", "hours", "minutes") for _, value in tokens):
-        return Condition("unsupported", [], negated, text)
+    if any(value in ("last", "avg", "min", "max", "std") for _, value in tokens):
+        return Condition("unsupported", [], negated, text)  # dynamic rules compare with earlier runs
     kind, value = tokens[0]
-    if kind == "op" and len(tokens) == 2:
-        operator = "!=" if value == "<>" else value
-        return Condition(operator, [_literal(tokens[1], rule)], negated, text)
-    if value == "between" and len(tokens) == 4 and tokens[2] == ("word", "and"):
-        return Condition("between", [_literal(tokens[1], rule), _literal(tokens[3], rule)], negated, text)
+    if kind == "op":
+        operand, end = _operand(tokens, 1, rule)
+        if end == len(tokens):
+            return Condition("!=" if value == "<>" else value, [operand], negated, text)
+    if value == "between":
+        low, end = _operand(tokens, 1, rule)
+        if end < len(tokens) and tokens[end] == ("word", "and"):
+            high, end = _operand(tokens, end + 1, rule)
+            if end == len(tokens):
+                return Condition("between", [low, high], negated, text)
     if value == "matches" and len(tokens) == 2 and tokens[1][0] == "string":
         return Condition("matches", [_unquote(tokens[1][1])], negated, text)
     if value == "in" and len(tokens) >= 3 and tokens[1] == ("punct", "[") and tokens[-1] == ("punct", "]"):
         items = [t for t in tokens[2:-1] if t != ("punct", ",")]
         return Condition("in", [_literal(t, rule) for t in items], negated, text)
     raise DqdlError(f"Parsing Error: the condition '{text}' of rule '{rule}' is not valid DQDL")
+
+
+def _operand(tokens: list[tuple[str, str]], start: int, rule: str) -> tuple[Any, int]:
+    """One operand from ``tokens[start]``: a literal, ``N days|hours|minutes``, ``now()`` or
+    ``(now() - N days)``; answers it and the index after it."""
+    def at(i: int) -> tuple[str, str]:
+        return tokens[i] if i < len(tokens) else ("end", "")
+
+    def now_offset(i: int) -> tuple[NowOffset, int]:
+        if (at(i), at(i + 1), at(i + 2)) != (("word", "now"), ("punct", "("), ("punct", ")")):
+            raise DqdlError(f"Parsing Error: expected now() in rule '{rule}'")
+        i += 3
+        sign = 1
+        if at(i) in (("punct", "-"), ("punct", "+")):
+            sign, i = (-1 if at(i)[1] == "-" else 1), i + 1
+        if at(i)[0] == "number" and at(i + 1)[0] == "word" and at(i + 1)[1] in UNIT_SECONDS:
+            return NowOffset(sign * float(at(i)[1]) * UNIT_SECONDS[at(i + 1)[1]]), i + 2
+        return NowOffset(0.0), i
+
+    if at(start) == ("punct", "("):
+        offset, end = now_offset(start + 1)
+        if at(end) != ("punct", ")"):
+            raise DqdlError(f"Parsing Error: unbalanced parentheses in rule '{rule}'")
+        return offset, end + 1
+    if at(start) == ("word", "now"):
+        return now_offset(start)
+    if at(start)[0] == "number" and at(start + 1)[0] == "word" and at(start + 1)[1] in UNIT_SECONDS:
+        return Duration(float(at(start)[1]) * UNIT_SECONDS[at(start + 1)[1]]), start + 2
+    if start >= len(tokens):
+        raise DqdlError(f"Parsing Error: missing value in rule '{rule}'")
+    return _literal(tokens[start], rule), start + 1
 
 
 def _literal(token: tuple[str, str], rule: str) -> Any:

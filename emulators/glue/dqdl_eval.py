@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import datetime, timezone
 from typing import Any
 
 from emulators.core import sqlguard
-from emulators.glue.dqdl import NOT_EVALUATED, DqdlError, Rule, is_number
+from emulators.glue.dqdl import NOT_EVALUATED, DqdlError, Rule, as_datetime, is_number
 
 
 def _q(name: str) -> str:
@@ -323,6 +324,18 @@ def _names_match(e: Evaluation, rule: Rule, source: str) -> Any:
         f"Columns {', '.join(n for n in names if n not in matching)} do not match {pattern}"
 
 
+def _data_freshness(e: Evaluation, rule: Rule, source: str) -> Any:
+    """Each value's age (now minus the value) against ``<= 24 hours``, ``between 2 days and 5 days``..."""
+    col, name = e.column(rule.parameters[0]), rule.parameters[0]
+    now = datetime.now(timezone.utc)
+    ages = []
+    for (value,) in e.con.execute(f"SELECT {col} FROM {source}").fetchall():
+        ages.append(None if value is None else (now - as_datetime(value)).total_seconds())
+    compliance = _ratio(sum(age is not None and rule.condition.holds(age) for age in ages),  # type: ignore[union-attr]
+                        len(ages))
+    return _with_threshold(rule, compliance, {f"Column.{name}.DataFreshness.Compliance": compliance})
+
+
 RULE_CHECKS = {"RowCount": _row_count, "ColumnCount": _column_count, "IsComplete": _completeness,
                "Completeness": _completeness, "IsUnique": _uniqueness, "Uniqueness": _uniqueness,
                "IsPrimaryKey": _primary_key, "DistinctValuesCount": _distinct, "UniqueValueRatio": _unique_ratio,
@@ -331,7 +344,7 @@ RULE_CHECKS = {"RowCount": _row_count, "ColumnCount": _column_count, "IsComplete
                "ColumnLength": _column_length, "ColumnValues": _column_values, "ColumnExists": _column_exists,
                "ColumnCorrelation": _correlation, "CustomSql": _custom_sql, "ColumnDataType": _column_data_type,
                "ReferentialIntegrity": _referential_integrity, "RowCountMatch": _row_count_match,
-               "ColumnNamesMatchPattern": _names_match}
+               "ColumnNamesMatchPattern": _names_match, "DataFreshness": _data_freshness}
 
 
 ROW_LEVEL = ("IsComplete", "Completeness", "ColumnValues", "ColumnLength", "IsUnique", "Uniqueness")

@@ -166,7 +166,8 @@ def test_rule_recommendation_run(aws, shop):
 
 def test_dqdl_operators_follow_the_reference():
     """DQDL reference, "Expressions", "Keywords for NULL, EMPTY and WHITESPACES_ONLY", "Composite rules" and the
-    rule type pages (IsComplete, ColumnValues, ColumnLength, CustomSql, DataFreshness): the evaluator alone."""
+    rule type pages (IsComplete, ColumnValues with now(), ColumnLength, CustomSql, DataFreshness): the evaluator
+    alone."""
     data = pa.table({"id": [1, 2, 3, 4], "code": ["A", "B", None, ""], "price": [1.0, 2.0, 3.0, 10.0]})
     rules = dqdl.parse_ruleset("""Rules = [
         # between excludes both ends
@@ -180,11 +181,17 @@ def test_dqdl_operators_follow_the_reference():
         (RowCount > 100) or (IsComplete "id"),
         CustomSql "select id from primary where price < 5" with threshold > 0.7,
         IsComplete "missing",
-        DataFreshness "updated" <= 24 hours
+        DatasetMatch "reference" "id" >= 0.9
     ]""")
     outcomes = [r["Result"] for r in dqdl_eval.evaluate(rules, data)]
     assert outcomes == ["FAIL", "PASS", "FAIL", "PASS", "PASS", "PASS", "PASS", "PASS", "FAIL", "PASS", "PASS",
                         "ERROR", "ERROR"]
+    now = datetime.datetime.now(datetime.timezone.utc)
+    stamps = pa.table({"updated": [now - datetime.timedelta(hours=h) for h in (1, 30, 100)]})
+    fresh = dqdl.parse_ruleset("""Rules = [ DataFreshness "updated" <= 24 hours, DataFreshness "updated" <= 5 days,
+        DataFreshness "updated" <= 24 hours with threshold > 0.3, ColumnValues "updated" > (now() - 2 days),
+        ColumnValues "updated" <= now(), Completeness "updated" > avg(last(3)) ]""")
+    assert [r["Result"] for r in dqdl_eval.evaluate(fresh, stamps)] == ["FAIL", "PASS", "PASS", "FAIL", "PASS", "ERROR"]
     for bad in ('Rules = [ RowCount >> 3 ]', 'Rules = [ Completeness "a" ]', 'RowCount > 1', 'Rules = [ Unknown ]'):
         with pytest.raises(dqdl.DqdlError):
             dqdl.parse_ruleset(bad)
