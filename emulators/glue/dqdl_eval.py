@@ -267,14 +267,28 @@ ARROW_TYPES = {"INTEGER": ("int8", "int16", "int32", "int64", "uint"), "STRING":
                "TIMESTAMP": ("timestamp",), "LONG": ("int64",), "DECIMAL": ("decimal",)}
 
 
+DUCKDB_CASTS = {"INTEGER": "BIGINT", "LONG": "BIGINT", "DOUBLE": "DOUBLE", "FLOAT": "DOUBLE", "DECIMAL": "DOUBLE",
+                "BOOLEAN": "BOOLEAN", "DATE": "DATE", "TIMESTAMP": "TIMESTAMP", "STRING": "VARCHAR"}
+
+
 def _column_data_type(e: Evaluation, rule: Rule, source: str) -> Any:
-    e.column(rule.parameters[0])
-    actual = e.types[rule.parameters[0].lower()]
-    wanted = [str(o).upper() for o in (rule.condition.operands if rule.condition else [])]
-    passed = any(actual.startswith(ARROW_TYPES.get(w, (w.lower(),))) for w in wanted)
-    if rule.condition and rule.condition.negated:
-        passed = not passed
-    return passed, {}, f"Column {rule.parameters[0]} has type {actual}"
+    """A column whose type is the one named passes; a text column passes by the share of its values that read
+    as that type (``ColumnDataType "colA" = "DATE" with threshold > 0.9``)."""
+    col, name = e.column(rule.parameters[0]), rule.parameters[0]
+    actual = e.types[name.lower()]
+    condition = rule.condition
+    wanted = [str(o).upper() for o in (condition.operands if condition else [])]
+    negated = bool(condition and condition.negated)
+    if any(actual.startswith(ARROW_TYPES.get(w, (w.lower(),))) for w in wanted):
+        return not negated, {}, f"Column {name} has type {actual}"
+    if not actual.startswith(("string", "large_string")) or not all(w in DUCKDB_CASTS for w in wanted):
+        return negated, {}, f"Column {name} has type {actual}"
+    casts = " OR ".join(f"TRY_CAST({col} AS {DUCKDB_CASTS[w]}) IS NOT NULL" for w in wanted)
+    total, matching = e.con.execute(f"SELECT count({col}), count(*) FILTER (WHERE {casts}) FROM {source}").fetchone()
+    compliance = _ratio(matching, total)
+    if negated and compliance is not None:
+        compliance = 1.0 - compliance
+    return _with_threshold(rule, compliance, {f"Column.{name}.ColumnDataType.Compliance": compliance})
 
 
 _PRIMARY = re.compile(r"'(?:[^']|'')*'|(?<![\w\".])primary(?![\w\"])", re.IGNORECASE)

@@ -192,6 +192,10 @@ def test_dqdl_operators_follow_the_reference():
         DataFreshness "updated" <= 24 hours with threshold > 0.3, ColumnValues "updated" > (now() - 2 days),
         ColumnValues "updated" <= now(), Completeness "updated" > avg(last(3)) ]""")
     assert [r["Result"] for r in dqdl_eval.evaluate(fresh, stamps)] == ["FAIL", "PASS", "PASS", "FAIL", "PASS", "ERROR"]
+    typed = pa.table({"n": ["1", "2", "x", "4"], "i": [1, 2, 3, 4]})
+    types = dqdl.parse_ruleset("""Rules = [ ColumnDataType "n" = "INTEGER", ColumnDataType "n" = "INTEGER" with threshold
+        > 0.7, ColumnDataType "i" = "INTEGER" ]""")
+    assert [r["Result"] for r in dqdl_eval.evaluate(types, typed)] == ["FAIL", "PASS", "PASS"]
     for bad in ('Rules = [ RowCount >> 3 ]', 'Rules = [ Completeness "a" ]', 'RowCount > 1', 'Rules = [ Unknown ]'):
         with pytest.raises(dqdl.DqdlError):
             dqdl.parse_ruleset(bad)
