@@ -46,6 +46,8 @@ def install(cloud: Any) -> None:
     # AWS lets a one-condition predicate omit Logical; moto insists on it
     moto_coupling.default_request_params("glue", "GlueResponse", "create_trigger", {"Logical": "AND"},
                                          nested="Predicate")
+    # CreateSchema's Compatibility is optional (BACKWARD); moto refused a request without it
+    moto_coupling.default_request_params("glue", "GlueResponse", "create_schema", {"Compatibility": "BACKWARD"})
     jobs.bind(cloud, "glue")  # shutdown ends running scripts' process groups; none start while stopping
     cloud.after_restore(crawl_runs.fail_interrupted_crawls)
     cloud.after_restore(job_api.fail_interrupted_runs)

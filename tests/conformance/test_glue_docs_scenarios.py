@@ -446,3 +446,14 @@ def test_evaluate_data_quality_in_a_job_script(aws, shop, unique_name):
     result = glue.get_data_quality_result(ResultId=published[0]["ResultId"])
     assert (result["EvaluationContext"], result["JobName"]) == ("orders_checks", unique_name)
     assert result["Score"] == pytest.approx(2 / 3) and len(result["RuleResults"]) == 3
+
+
+def test_schema_registry_compatibility_defaults_to_backward(aws, unique_name):
+    """Glue Developer Guide, "AWS Glue Schema registry" (schema versioning and compatibility: BACKWARD is the
+    default mode); API CreateSchema without Compatibility."""
+    glue = aws.client("glue")
+    glue.create_registry(RegistryName=unique_name)
+    definition = '{"type": "record", "name": "order", "fields": [{"name": "id", "type": "int"}]}'
+    schema = glue.create_schema(RegistryId={"RegistryName": unique_name}, SchemaName="orders", DataFormat="AVRO",
+                                SchemaDefinition=definition)
+    assert (schema["Compatibility"], schema["LatestSchemaVersion"]) == ("BACKWARD", 1)
