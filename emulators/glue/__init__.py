@@ -95,7 +95,9 @@ UpdateTable honours ``SkipArchive`` and ``VersionId``. CreateJob checks WorkerTy
 NumberOfWorkers or MaxCapacity (pythonshell: 0.0625 or 1) and a batch job's Timeout
 (2880 minutes when blank, under 10080); GetJob reports MaxCapacity from the workers; the
 same name with another definition is ``IdempotentParameterMismatchException``.
-StartCrawlerSchedule / StopCrawlerSchedule pause and resume a crawler's schedule. CreateTrigger and CreateWorkflow
+StartCrawlerSchedule / StopCrawlerSchedule pause and resume a crawler's schedule.
+GetWorkflow with ``IncludeGraph`` draws the workflow's triggers, jobs and crawlers
+(``workflow_graph.py``; the nodes carry no run details). CreateTrigger and CreateWorkflow
 refuse a taken name; a SCHEDULED trigger needs a valid ``cron(...)``. GetJobRuns lists the
 newest run first.
 

@@ -8,7 +8,7 @@ lacks are added from the same modules:
   :mod:`emulators.glue.statistics_engine`)
 - :mod:`~emulators.glue.crawler_api` -- crawlers and classifiers; :mod:`~emulators.glue.crawl_runs` runs a crawl
 - :mod:`~emulators.glue.job_api` -- job runs (the script runs in :mod:`emulators.glue.jobs`), UpdateJob
-- :mod:`~emulators.glue.triggers` -- triggers and workflow runs
+- :mod:`~emulators.glue.triggers` -- triggers and workflow runs; :mod:`~emulators.glue.workflow_graph` -- GetWorkflow's graph
 - :mod:`~emulators.glue.bookmarks` -- job bookmarks
 - :mod:`~emulators.glue.data_quality` -- Data Quality rulesets and evaluation runs (DQDL in :mod:`emulators.glue.dqdl`)
 """
@@ -19,7 +19,7 @@ from typing import Any
 
 from emulators.core import jobs, moto_coupling, ports
 from emulators.glue import (bookmarks, catalog, catalog_api, catalog_statistics, crawl_runs, crawler_api, data_quality,
-                            job_api, triggers)
+                            job_api, triggers, workflow_graph)
 
 GlueBackend = moto_coupling.backend_class("glue")
 
@@ -30,7 +30,8 @@ class SandboxGlueBackend(triggers.TriggerOperations, job_api.JobRunOperations, c
 
 
 OPERATIONS = {**catalog_api.OPERATIONS, **crawler_api.OPERATIONS, **job_api.OPERATIONS, **triggers.OPERATIONS,
-              **bookmarks.OPERATIONS, **data_quality.OPERATIONS, **catalog_statistics.OPERATIONS}
+              **bookmarks.OPERATIONS, **data_quality.OPERATIONS, **catalog_statistics.OPERATIONS,
+              **workflow_graph.OPERATIONS}
 
 
 def install(cloud: Any) -> None:

@@ -344,7 +344,7 @@ def test_update_table_skip_archive_and_version_id(aws, shop):
 def test_job_trigger_and_workflow_definitions_are_checked(aws, shop, unique_name):
     """API CreateJob ("WorkerType", "NumberOfWorkers", "MaxCapacity": "Do not set Max Capacity if using
     WorkerType and NumberOfWorkers"; "Timeout"), GetJobRuns, CreateTrigger ("StartOnCreation ... True is not supported for
-    ON_DEMAND triggers"; Schedule as a cron expression) and CreateWorkflow."""
+    ON_DEMAND triggers"; Schedule as a cron expression), CreateWorkflow and GetWorkflow with IncludeGraph."""
     glue = aws.client("glue")
     command = {"Name": "glueetl", "ScriptLocation": f"s3://{shop['bucket']}/scripts/missing.py"}
     for sizing in ({"WorkerType": "G.1X"}, {"NumberOfWorkers": 2},
@@ -383,6 +383,20 @@ def test_job_trigger_and_workflow_definitions_are_checked(aws, shop, unique_name
                                             Actions=[{"JobName": unique_name}])) == "AlreadyExistsException"
     glue.create_workflow(Name=unique_name)
     assert code(lambda: glue.create_workflow(Name=unique_name)) == "AlreadyExistsException"
+    glue.create_trigger(Name=f"{unique_name}-start", WorkflowName=unique_name, Type="ON_DEMAND",
+                        Actions=[{"JobName": unique_name}])
+    glue.create_trigger(Name=f"{unique_name}-then", WorkflowName=unique_name, Type="CONDITIONAL",
+                        Predicate={"Conditions": [{"LogicalOperator": "EQUALS", "JobName": unique_name,
+                                                   "State": "SUCCEEDED"}]},
+                        Actions=[{"CrawlerName": f"{unique_name}-crawler"}])
+    graph = glue.get_workflow(Name=unique_name, IncludeGraph=True)["Workflow"]["Graph"]
+    names = {n["UniqueId"]: (n["Type"], n["Name"]) for n in graph["Nodes"]}
+    assert sorted(names.values()) == sorted([("TRIGGER", f"{unique_name}-start"), ("TRIGGER", f"{unique_name}-then"),
+                                             ("JOB", unique_name), ("CRAWLER", f"{unique_name}-crawler")])
+    assert sorted((names[e["SourceId"]][1], names[e["DestinationId"]][1]) for e in graph["Edges"]) == sorted([
+        (f"{unique_name}-start", unique_name), (unique_name, f"{unique_name}-then"),
+        (f"{unique_name}-then", f"{unique_name}-crawler")])
+    assert "Graph" not in glue.get_workflow(Name=unique_name)["Workflow"]
 
 
 DQ_SCRIPT = '''import sys
