@@ -52,8 +52,6 @@ class TriggerOperations:
                 cron_matches(schedule, utcnow())
             except ValueError as exc:
                 raise GlueInvalidInput(f"Schedule expression {schedule!r} is not valid: {exc}") from None
-        elif schedule:
-            raise GlueInvalidInput(f"Only SCHEDULED triggers take a Schedule; this trigger is {kind}")
         if kind == "CONDITIONAL" and not getattr(kwargs.get("predicate"), "conditions", None):
             raise GlueInvalidInput("A CONDITIONAL trigger needs a Predicate with at least one condition")
         if kind == "ON_DEMAND" and kwargs.get("start_on_creation"):
