@@ -267,6 +267,8 @@ def parse_rule(text: str) -> Rule:
     if text.startswith("("):
         return _parse_composite(text)
     tokens = _tokens(text)
+    if not tokens:
+        raise DqdlError("Parsing Error: an empty rule")
     kind_token = tokens[0]
     if kind_token[0] != "word" or kind_token[1] not in EVALUATED | NOT_EVALUATED:
         raise DqdlError(f"Parsing Error: '{kind_token[1]}' is not a DQDL rule type (rule: {text})")
@@ -338,6 +340,8 @@ def _parse_condition(tokens: list[tuple[str, str]], rule: str) -> Condition:
     negated = tokens[0] == ("word", "not")
     if negated:
         tokens = tokens[1:]
+    if not tokens:
+        raise DqdlError(f"Parsing Error: missing condition after 'not' in '{rule}'")
     if any(value in ("last", "avg", "min", "max", "std") for _, value in tokens):
         return Condition("unsupported", [], negated, text)  # dynamic rules compare with earlier runs
     kind, value = tokens[0]
