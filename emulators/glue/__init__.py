@@ -98,8 +98,9 @@ same name with another definition is ``IdempotentParameterMismatchException``.
 StartCrawlerSchedule / StopCrawlerSchedule pause and resume a crawler's schedule.
 GetWorkflow with ``IncludeGraph`` draws the workflow's triggers, jobs and crawlers
 (``workflow_graph.py``; the nodes carry no run details). CreateTrigger and CreateWorkflow
-refuse a taken name; a SCHEDULED trigger needs a valid ``cron(...)``. GetJobRuns lists the
-newest run first.
+refuse a taken name; a SCHEDULED trigger needs a valid ``cron(...)``; UpdateTrigger changes
+a trigger's schedule, predicate, actions or description. GetJobRuns lists the newest run
+first.
 
 Data Quality (``data_quality.py``, ``dqdl.py``, ``dqdl_eval.py``): CreateDataQualityRuleset
 parses the DQDL (``InvalidInputException`` for a syntax error or an unknown rule type);

@@ -199,6 +199,43 @@ def check_scheduled_triggers() -> None:
                 start_actions(backend, trigger)
 
 
+def update_trigger(request: Request) -> dict[str, Any]:
+    """UpdateTrigger (moto lacks it): TriggerUpdate's settings replace the trigger's (omitted ones are kept;
+    the type and workflow cannot change)."""
+    backend = moto_coupling.backend_for("glue", request.account_id, request.region)
+    trigger = backend.get_trigger(request.get("Name"))
+    update = request.get("TriggerUpdate") or {}
+    if update.get("Name") and update["Name"] != trigger.name:
+        raise GlueInvalidInput("TriggerUpdate.Name must be the trigger's name: a trigger cannot be renamed")
+    schedule = update.get("Schedule")
+    if schedule is not None:
+        if trigger.trigger_type != "SCHEDULED":
+            raise GlueInvalidInput(f"Trigger {trigger.name} is {trigger.trigger_type}: only SCHEDULED triggers "
+                                   "have a Schedule")
+        try:
+            cron_matches(schedule, utcnow())
+        except ValueError as exc:
+            raise GlueInvalidInput(f"Schedule expression {schedule!r} is not valid: {exc}") from None
+        trigger.schedule = schedule
+    if update.get("Predicate") is not None:
+        if trigger.trigger_type != "CONDITIONAL":
+            raise GlueInvalidInput(f"Trigger {trigger.name} is {trigger.trigger_type}: only CONDITIONAL triggers "
+                                   "have a Predicate")
+        predicate = {"Logical": "AND", **update["Predicate"]}
+        if not predicate.get("Conditions"):
+            raise GlueInvalidInput("A CONDITIONAL trigger needs a Predicate with at least one condition")
+        trigger.predicate = moto_coupling.model_class("glue", "Predicate")(predicate)
+    if update.get("Actions") is not None:
+        if not update["Actions"]:
+            raise GlueInvalidInput("A trigger needs at least one action")
+        trigger.actions = [moto_coupling.model_class("glue", "Action")(a) for a in update["Actions"]]
+    if update.get("Description") is not None:
+        trigger.description = update["Description"]
+    if update.get("EventBatchingCondition") is not None:
+        trigger.event_batching_condition = update["EventBatchingCondition"]
+    return {"Trigger": trigger.as_dict()}
+
+
 def start_trigger(request: Request) -> dict[str, Any]:
     """ON_DEMAND triggers run their actions now; others become ACTIVATED (as on AWS)."""
     backend = moto_coupling.backend_for("glue", request.account_id, request.region)
@@ -241,5 +278,6 @@ def follow_workflow_run(account: str, region: str, workflow_name: str, run_id: s
 
 
 OPERATIONS = {
+    "update_trigger": update_trigger,
     "start_trigger": start_trigger,
 }

@@ -344,7 +344,8 @@ def test_update_table_skip_archive_and_version_id(aws, shop):
 def test_job_trigger_and_workflow_definitions_are_checked(aws, shop, unique_name):
     """API CreateJob ("WorkerType", "NumberOfWorkers", "MaxCapacity": "Do not set Max Capacity if using
     WorkerType and NumberOfWorkers"; "Timeout"), GetJobRuns, CreateTrigger ("StartOnCreation ... True is not supported for
-    ON_DEMAND triggers"; Schedule as a cron expression), CreateWorkflow and GetWorkflow with IncludeGraph."""
+    ON_DEMAND triggers"; Schedule as a cron expression), UpdateTrigger, CreateWorkflow and GetWorkflow with
+    IncludeGraph."""
     glue = aws.client("glue")
     command = {"Name": "glueetl", "ScriptLocation": f"s3://{shop['bucket']}/scripts/missing.py"}
     for sizing in ({"WorkerType": "G.1X"}, {"NumberOfWorkers": 2},
@@ -381,6 +382,13 @@ def test_job_trigger_and_workflow_definitions_are_checked(aws, shop, unique_name
                         Actions=[{"JobName": unique_name}])
     assert code(lambda: glue.create_trigger(Name=f"{unique_name}-t", Type="ON_DEMAND",
                                             Actions=[{"JobName": unique_name}])) == "AlreadyExistsException"
+    updated = glue.update_trigger(Name=f"{unique_name}-t", TriggerUpdate={"Schedule": "cron(30 6 * * ? *)",
+                                                                           "Description": "mornings"})["Trigger"]
+    assert (updated["Schedule"], updated["Description"], updated["Actions"]) == (
+        "cron(30 6 * * ? *)", "mornings", [{"JobName": unique_name}])
+    assert glue.get_trigger(Name=f"{unique_name}-t")["Trigger"]["Schedule"] == "cron(30 6 * * ? *)"
+    assert code(lambda: glue.update_trigger(Name=f"{unique_name}-t", TriggerUpdate={
+        "Schedule": "every day"})) == "InvalidInputException"
     glue.create_workflow(Name=unique_name)
     assert code(lambda: glue.create_workflow(Name=unique_name)) == "AlreadyExistsException"
     glue.create_trigger(Name=f"{unique_name}-start", WorkflowName=unique_name, Type="ON_DEMAND",
