@@ -97,7 +97,8 @@ NumberOfWorkers or MaxCapacity (pythonshell: 0.0625 or 1) and a batch job's Time
 same name with another definition is ``IdempotentParameterMismatchException``.
 StartCrawlerSchedule / StopCrawlerSchedule pause and resume a crawler's schedule.
 GetWorkflow with ``IncludeGraph`` draws the workflow's triggers, jobs and crawlers
-(``workflow_graph.py``; the nodes carry no run details). CreateTrigger and CreateWorkflow
+(``workflow_graph.py``; the nodes carry no run details). Connections (metadata only) can be
+updated and deleted (``connections.py``) and GetConnection answers their ConnectionType. CreateTrigger and CreateWorkflow
 refuse a taken name; a SCHEDULED trigger needs a valid ``cron(...)``; UpdateTrigger changes
 a trigger's schedule, predicate, actions or description. GetJobRuns lists the newest run
 first.

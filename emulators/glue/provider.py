@@ -9,7 +9,7 @@ lacks are added from the same modules:
 - :mod:`~emulators.glue.crawler_api` -- crawlers and classifiers; :mod:`~emulators.glue.crawl_runs` runs a crawl
 - :mod:`~emulators.glue.job_api` -- job runs (the script runs in :mod:`emulators.glue.jobs`), UpdateJob
 - :mod:`~emulators.glue.triggers` -- triggers and workflow runs; :mod:`~emulators.glue.workflow_graph` -- GetWorkflow's graph
-- :mod:`~emulators.glue.bookmarks` -- job bookmarks
+- :mod:`~emulators.glue.bookmarks` -- job bookmarks; :mod:`~emulators.glue.connections` -- connection updates and deletes
 - :mod:`~emulators.glue.data_quality` -- Data Quality rulesets and evaluation runs (DQDL in :mod:`emulators.glue.dqdl`)
 """
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from emulators.core import jobs, moto_coupling, ports
-from emulators.glue import (bookmarks, catalog, catalog_api, catalog_statistics, crawl_runs, crawler_api, data_quality,
-                            job_api, triggers, workflow_graph)
+from emulators.glue import (bookmarks, catalog, catalog_api, catalog_statistics, connections, crawl_runs, crawler_api,
+                            data_quality, job_api, triggers, workflow_graph)
 
 GlueBackend = moto_coupling.backend_class("glue")
 
@@ -31,7 +31,7 @@ class SandboxGlueBackend(triggers.TriggerOperations, job_api.JobRunOperations, c
 
 OPERATIONS = {**catalog_api.OPERATIONS, **crawler_api.OPERATIONS, **job_api.OPERATIONS, **triggers.OPERATIONS,
               **bookmarks.OPERATIONS, **data_quality.OPERATIONS, **catalog_statistics.OPERATIONS,
-              **workflow_graph.OPERATIONS}
+              **workflow_graph.OPERATIONS, **connections.OPERATIONS}
 
 
 def install(cloud: Any) -> None:
@@ -42,6 +42,7 @@ def install(cloud: Any) -> None:
     moto_coupling.replace_model_class("glue", "FakeCrawler", crawler_api.SandboxCrawler)
     moto_coupling.replace_model_class("glue", "FakeJobRun", job_api.SandboxJobRun)
     moto_coupling.replace_model_class("glue", "FakeJob", job_api.SandboxJob)
+    moto_coupling.replace_model_class("glue", "FakeConnection", connections.SandboxConnection)
     for operation, handler in OPERATIONS.items():
         moto_coupling.add_operation("glue", "GlueResponse", operation, handler)
     # AWS lets a one-condition predicate omit Logical; moto insists on it

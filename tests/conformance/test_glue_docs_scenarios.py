@@ -479,3 +479,21 @@ def test_schema_registry_compatibility_defaults_to_backward(aws, unique_name):
     schema = glue.create_schema(RegistryId={"RegistryName": unique_name}, SchemaName="orders", DataFormat="AVRO",
                                 SchemaDefinition=definition)
     assert (schema["Compatibility"], schema["LatestSchemaVersion"]) == ("BACKWARD", 1)
+
+
+def test_connections_can_be_updated_and_deleted(aws, unique_name):
+    """API CreateConnection, GetConnection (ConnectionType), UpdateConnection, DeleteConnection and
+    BatchDeleteConnection, as the teardown steps of aws-glue-samples use them."""
+    glue = aws.client("glue")
+    connection = {"Name": unique_name, "ConnectionType": "JDBC", "ConnectionProperties": {
+        "JDBC_CONNECTION_URL": "jdbc:postgresql://db.example.com:5432/sales", "USERNAME": "etl", "PASSWORD": "x"}}
+    glue.create_connection(ConnectionInput=connection)
+    glue.create_connection(ConnectionInput={**connection, "Name": f"{unique_name}-2"})
+    glue.update_connection(Name=unique_name, ConnectionInput={**connection, "Description": "sales replica"})
+    found = glue.get_connection(Name=unique_name, HidePassword=True)["Connection"]
+    assert (found["ConnectionType"], found["Description"]) == ("JDBC", "sales replica")
+    assert "PASSWORD" not in found["ConnectionProperties"]
+    glue.delete_connection(ConnectionName=unique_name)
+    assert code(lambda: glue.get_connection(Name=unique_name)) == "EntityNotFoundException"
+    answer = glue.batch_delete_connection(ConnectionNameList=[f"{unique_name}-2", f"{unique_name}-3"])
+    assert answer["Succeeded"] == [f"{unique_name}-2"] and list(answer["Errors"]) == [f"{unique_name}-3"]
