@@ -98,7 +98,10 @@ same name with another definition is ``IdempotentParameterMismatchException``.
 StartCrawlerSchedule / StopCrawlerSchedule pause and resume a crawler's schedule.
 GetWorkflow with ``IncludeGraph`` draws the workflow's triggers, jobs and crawlers
 (``workflow_graph.py``; the nodes carry no run details). Connections (metadata only) can be
-updated and deleted (``connections.py``) and GetConnection answers their ConnectionType. CreateTrigger and CreateWorkflow
+updated and deleted (``connections.py``) and GetConnection answers their ConnectionType.
+Schema registry: moto's registries, schemas and versions (CreateSchema's Compatibility
+defaults to BACKWARD; compatibility is not checked), with ListSchemas and
+ListSchemaVersions (``schema_registry.py``). CreateTrigger and CreateWorkflow
 refuse a taken name; a SCHEDULED trigger needs a valid ``cron(...)``; UpdateTrigger changes
 a trigger's schedule, predicate, actions or description. GetJobRuns lists the newest run
 first.

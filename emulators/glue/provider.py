@@ -10,6 +10,7 @@ lacks are added from the same modules:
 - :mod:`~emulators.glue.job_api` -- job runs (the script runs in :mod:`emulators.glue.jobs`), UpdateJob
 - :mod:`~emulators.glue.triggers` -- triggers and workflow runs; :mod:`~emulators.glue.workflow_graph` -- GetWorkflow's graph
 - :mod:`~emulators.glue.bookmarks` -- job bookmarks; :mod:`~emulators.glue.connections` -- connection updates and deletes
+- :mod:`~emulators.glue.schema_registry` -- ListSchemas, ListSchemaVersions
 - :mod:`~emulators.glue.data_quality` -- Data Quality rulesets and evaluation runs (DQDL in :mod:`emulators.glue.dqdl`)
 """
 
@@ -19,7 +20,7 @@ from typing import Any
 
 from emulators.core import jobs, moto_coupling, ports
 from emulators.glue import (bookmarks, catalog, catalog_api, catalog_statistics, connections, crawl_runs, crawler_api,
-                            data_quality, job_api, triggers, workflow_graph)
+                            data_quality, job_api, schema_registry, triggers, workflow_graph)
 
 GlueBackend = moto_coupling.backend_class("glue")
 
@@ -31,7 +32,8 @@ class SandboxGlueBackend(triggers.TriggerOperations, job_api.JobRunOperations, c
 
 OPERATIONS = {**catalog_api.OPERATIONS, **crawler_api.OPERATIONS, **job_api.OPERATIONS, **triggers.OPERATIONS,
               **bookmarks.OPERATIONS, **data_quality.OPERATIONS, **catalog_statistics.OPERATIONS,
-              **workflow_graph.OPERATIONS, **connections.OPERATIONS}
+              **workflow_graph.OPERATIONS, **connections.OPERATIONS,
+              **schema_registry.OPERATIONS}
 
 
 def install(cloud: Any) -> None:

@@ -472,13 +472,22 @@ def test_evaluate_data_quality_in_a_job_script(aws, shop, unique_name):
 
 def test_schema_registry_compatibility_defaults_to_backward(aws, unique_name):
     """Glue Developer Guide, "AWS Glue Schema registry" (schema versioning and compatibility: BACKWARD is the
-    default mode); API CreateSchema without Compatibility."""
+    default mode); API CreateSchema without Compatibility, RegisterSchemaVersion, ListSchemas, ListSchemaVersions."""
     glue = aws.client("glue")
     glue.create_registry(RegistryName=unique_name)
     definition = '{"type": "record", "name": "order", "fields": [{"name": "id", "type": "int"}]}'
     schema = glue.create_schema(RegistryId={"RegistryName": unique_name}, SchemaName="orders", DataFormat="AVRO",
                                 SchemaDefinition=definition)
     assert (schema["Compatibility"], schema["LatestSchemaVersion"]) == ("BACKWARD", 1)
+    glue.register_schema_version(SchemaId={"RegistryName": unique_name, "SchemaName": "orders"},
+                                 SchemaDefinition=definition.replace('"int"}]', '"int"}, {"name": "note", '
+                                                                     '"type": ["null", "string"], "default": null}]'))
+    listed = glue.list_schemas(RegistryId={"RegistryName": unique_name})["Schemas"]
+    assert [(s["SchemaName"], s["SchemaStatus"]) for s in listed] == [("orders", "AVAILABLE")]
+    versions = glue.list_schema_versions(SchemaId={"RegistryName": unique_name, "SchemaName": "orders"})["Schemas"]
+    assert [v["VersionNumber"] for v in versions] == [1, 2]
+    assert code(lambda: glue.list_schemas(RegistryId={"RegistryName": f"{unique_name}-none"})) == \
+        "EntityNotFoundException"
 
 
 def test_connections_can_be_updated_and_deleted(aws, unique_name):
