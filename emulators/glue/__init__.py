@@ -6,7 +6,7 @@ AWS Glue (Data Catalog, crawlers)
     from the data); crawlers infer schemas and partitions, re-crawls, cron schedules
   not emulated: only S3 crawler targets; grok and XML custom classifiers are not applied (CSV and
     JSON ones are); Lake Formation permissions not enforced; partition indexes do not change how
-    GetPartitions runs
+    GetPartitions runs; schema registry versions are not checked for compatibility
 
 AWS Glue (ETL jobs, bookmarks, triggers)
   stand-in: local PySpark per job run + our own awsglue library (GlueContext, DynamicFrame,
@@ -146,7 +146,7 @@ SERVICES = [
                  "crawlers infer schemas and partitions, re-crawls, cron schedules",
         not_emulated="only S3 crawler targets; grok and XML custom classifiers are not applied (CSV and JSON "
                      "ones are); Lake Formation permissions not enforced; partition indexes do not change how "
-                     "GetPartitions runs",
+                     "GetPartitions runs; schema registry versions are not checked for compatibility",
         provider="provider",
     ),
     ServiceInfo(
