@@ -232,6 +232,8 @@ def run_statistics_task(account: str, region: str, run_id: str) -> None:
         log.info("column statistics run %s failed: %s", run_id, exc)
         computed, status, error = [], "FAILED", str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     with cloud.mutating():
+        if run["Status"] == "STOPPED":  # stopped while it computed: nothing is stored
+            return
         if computed:
             store = _stats(table)
             for statistics in computed:
@@ -241,6 +243,21 @@ def run_statistics_task(account: str, region: str, run_id: str) -> None:
                    DPUSeconds=max(1.0, (now - run["StartTime"]).total_seconds()))
         if error:
             run["ErrorMessage"] = error
+
+
+class TaskNotRunning(Conflict):
+    code = "ColumnStatisticsTaskNotRunningException"
+
+
+def stop_column_statistics_task_run(request: Request) -> dict[str, Any]:
+    table = _table(request)
+    running = [r for r in _task_runs(_glue(request)).values() if r["Status"] in ("STARTING", "RUNNING")
+               and (r["DatabaseName"], r["TableName"]) == (table.database_name, table.name)]
+    if not running:
+        raise TaskNotRunning(f"No column statistics task run is running for table {table.name}")
+    for run in running:
+        run.update(Status="STOPPED", LastUpdated=utcnow(), EndTime=utcnow())
+    return {}
 
 
 def _run(request: Request) -> dict[str, Any]:
@@ -285,6 +302,7 @@ OPERATIONS = {
     "get_column_statistics_for_partition": lambda r: get_column_statistics(r, partition=True),
     "delete_column_statistics_for_partition": lambda r: delete_column_statistics(r, partition=True),
     "start_column_statistics_task_run": start_column_statistics_task_run,
+    "stop_column_statistics_task_run": stop_column_statistics_task_run,
     "get_column_statistics_task_run": get_column_statistics_task_run,
     "get_column_statistics_task_runs": get_column_statistics_task_runs,
     "list_column_statistics_task_runs": list_column_statistics_task_runs,

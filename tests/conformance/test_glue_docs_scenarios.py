@@ -271,6 +271,8 @@ def test_column_statistics(aws, shop):
     assert stats["status"]["StringColumnStatisticsData"]["MaximumLength"] == 7
     assert [r["ColumnStatisticsTaskRunId"] for r in glue.get_column_statistics_task_runs(
         DatabaseName=database, TableName="orders")["ColumnStatisticsTaskRuns"]] == [run_id]
+    assert code(lambda: glue.stop_column_statistics_task_run(DatabaseName=database, TableName="orders")) == \
+        "ColumnStatisticsTaskNotRunningException"
 
 
 def test_json_custom_classifier_selects_the_records(aws, shop, unique_name):
