@@ -119,8 +119,7 @@ def list_data_quality_rulesets(request: Request) -> dict[str, Any]:
         if wanted.get("Name") and wanted["Name"] != ruleset["Name"]:
             continue
         target, wanted_target = ruleset.get("TargetTable") or {}, wanted.get("TargetTable")
-        if wanted_target and (catalog_name(wanted_target.get("DatabaseName")) != catalog_name(target.get("DatabaseName"))
-                              or catalog_name(wanted_target.get("TableName")) != catalog_name(target.get("TableName"))):
+        if wanted_target and not _same_source({"GlueTable": wanted_target}, {"GlueTable": target}):
             continue
         if any(ruleset["Tags"].get(k) != v for k, v in tags.items()):
             continue

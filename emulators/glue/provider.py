@@ -8,10 +8,12 @@ lacks are added from the same modules:
   :mod:`emulators.glue.statistics_engine`)
 - :mod:`~emulators.glue.crawler_api` -- crawlers and classifiers; :mod:`~emulators.glue.crawl_runs` runs a crawl
 - :mod:`~emulators.glue.job_api` -- job runs (the script runs in :mod:`emulators.glue.jobs`), UpdateJob
-- :mod:`~emulators.glue.triggers` -- triggers and workflow runs; :mod:`~emulators.glue.workflow_graph` -- GetWorkflow's graph
-- :mod:`~emulators.glue.bookmarks` -- job bookmarks; :mod:`~emulators.glue.connections` -- connection updates and deletes
+- :mod:`~emulators.glue.triggers` -- triggers and workflow runs
+- :mod:`~emulators.glue.workflow_graph` -- GetWorkflow's graph
+- :mod:`~emulators.glue.bookmarks` -- job bookmarks
+- :mod:`~emulators.glue.connections` -- connection updates and deletes
 - :mod:`~emulators.glue.schema_registry` -- ListSchemas, ListSchemaVersions
-- :mod:`~emulators.glue.data_quality` -- Data Quality rulesets and evaluation runs (DQDL in :mod:`emulators.glue.dqdl`)
+- :mod:`~emulators.glue.data_quality` -- Data Quality rulesets and runs (DQDL: :mod:`emulators.glue.dqdl`)
 """
 
 from __future__ import annotations

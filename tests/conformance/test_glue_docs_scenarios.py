@@ -193,8 +193,8 @@ def test_dqdl_operators_follow_the_reference():
         ColumnValues "updated" <= now(), Completeness "updated" > avg(last(3)) ]""")
     assert [r["Result"] for r in dqdl_eval.evaluate(fresh, stamps)] == ["FAIL", "PASS", "PASS", "FAIL", "PASS", "ERROR"]
     typed = pa.table({"n": ["1", "2", "x", "4"], "i": [1, 2, 3, 4]})
-    types = dqdl.parse_ruleset("""Rules = [ ColumnDataType "n" = "INTEGER", ColumnDataType "n" = "INTEGER" with threshold
-        > 0.7, ColumnDataType "i" = "INTEGER" ]""")
+    types = dqdl.parse_ruleset("""Rules = [ ColumnDataType "n" = "INTEGER",
+        ColumnDataType "n" = "INTEGER" with threshold > 0.7, ColumnDataType "i" = "INTEGER" ]""")
     assert [r["Result"] for r in dqdl_eval.evaluate(types, typed)] == ["FAIL", "PASS", "PASS"]
     for bad in ('Rules = [ RowCount >> 3 ]', 'Rules = [ Completeness "a" ]', 'RowCount > 1', 'Rules = [ Unknown ]'):
         with pytest.raises(dqdl.DqdlError):
@@ -262,8 +262,9 @@ def test_column_statistics(aws, shop):
                                                    Role=ROLE)["ColumnStatisticsTaskRunId"]
     run = wait(lambda: glue.get_column_statistics_task_run(ColumnStatisticsTaskRunId=run_id)["ColumnStatisticsTaskRun"])
     assert run["Status"] == "SUCCEEDED", run.get("ErrorMessage")
-    stats = {s["ColumnName"]: s["StatisticsData"] for s in glue.get_column_statistics_for_table(
-        DatabaseName=database, TableName="orders", ColumnNames=["order_id", "amount", "status"])["ColumnStatisticsList"]}
+    computed = glue.get_column_statistics_for_table(DatabaseName=database, TableName="orders",
+                                                    ColumnNames=["order_id", "amount", "status"])
+    stats = {s["ColumnName"]: s["StatisticsData"] for s in computed["ColumnStatisticsList"]}
     assert stats["order_id"]["LongColumnStatisticsData"] == {"MinimumValue": 1, "MaximumValue": 4, "NumberOfNulls": 0,
                                                              "NumberOfDistinctValues": 4}
     assert (stats["amount"]["DoubleColumnStatisticsData"]["MinimumValue"],
@@ -345,9 +346,9 @@ def test_update_table_skip_archive_and_version_id(aws, shop):
 
 def test_job_trigger_and_workflow_definitions_are_checked(aws, shop, unique_name):
     """API CreateJob ("WorkerType", "NumberOfWorkers", "MaxCapacity": "Do not set Max Capacity if using
-    WorkerType and NumberOfWorkers"; "Timeout"), GetJobRuns, CreateTrigger ("StartOnCreation ... True is not supported for
-    ON_DEMAND triggers"; Schedule as a cron expression), UpdateTrigger, CreateWorkflow and GetWorkflow with
-    IncludeGraph."""
+    WorkerType and NumberOfWorkers"; "Timeout"), GetJobRuns, CreateTrigger ("StartOnCreation ... True is not
+    supported for ON_DEMAND triggers"; Schedule as a cron expression), UpdateTrigger, CreateWorkflow and
+    GetWorkflow with IncludeGraph."""
     glue = aws.client("glue")
     command = {"Name": "glueetl", "ScriptLocation": f"s3://{shop['bucket']}/scripts/missing.py"}
     for sizing in ({"WorkerType": "G.1X"}, {"NumberOfWorkers": 2},
@@ -463,7 +464,8 @@ def test_evaluate_data_quality_in_a_job_script(aws, shop, unique_name):
     rules = {r["Rule"]: r for r in lines("dq/rules/")}
     assert {k: r["Outcome"] for k, r in rules.items()} == {
         "RowCount > 3": "Passed", 'IsComplete "customer"': "Passed", 'ColumnValues "amount" > 0': "Failed"}
-    assert rules['ColumnValues "amount" > 0']["FailureReason"] == "Value: -1.0 does not meet the constraint requirement!"
+    assert rules['ColumnValues "amount" > 0']["FailureReason"] == \
+        "Value: -1.0 does not meet the constraint requirement!"
     assert [r["order_id"] for r in lines("dq/failed_rows/")] == [4]
     published = glue.list_data_quality_results(Filter={"JobName": unique_name})["Results"]
     assert [r["JobRunId"] for r in published] == [run_id]
