@@ -93,7 +93,8 @@ and partitions store what is sent; StartColumnStatisticsTaskRun computes them fr
 table's data (``statistics_engine.py``, DuckDB over the files Athena would read).
 UpdateTable honours ``SkipArchive`` and ``VersionId``. CreateJob checks WorkerType with
 NumberOfWorkers or MaxCapacity (pythonshell: 0.0625 or 1) and a batch job's Timeout
-(2880 minutes when blank, under 10080); GetJob reports MaxCapacity from the workers; the
+(2880 minutes when blank, under 10080); StartJobRun refuses fewer than 2 workers of a
+G.* type; GetJob reports MaxCapacity from the workers; the
 same name with another definition is ``IdempotentParameterMismatchException``.
 StartCrawlerSchedule / StopCrawlerSchedule pause and resume a crawler's schedule.
 GetWorkflow with ``IncludeGraph`` draws the workflow's triggers, jobs and crawlers

@@ -104,11 +104,6 @@ def check_job_capacity(command: dict[str, Any] | None, worker_type: Any, number_
         if max_capacity is not None and float(max_capacity) not in (0.0625, 1.0):
             raise GlueInvalidInput(f"MaxCapacity {max_capacity} is not valid for a pythonshell job: it must be "
                                    "0.0625 or 1")
-    elif kind == "glueetl" and number_of_workers is not None and int(number_of_workers) < 2:
-        raise GlueInvalidInput(f"NumberOfWorkers {number_of_workers} is too small: a {kind} job needs at least 2 "
-                               "workers")
-    elif kind == "glueetl" and max_capacity is not None and float(max_capacity) < 2:
-        raise GlueInvalidInput(f"MaxCapacity {max_capacity} is too small: a {kind} job needs at least 2 DPUs")
 
 
 MAX_BATCH_TIMEOUT = 10080  # minutes (7 days)
@@ -150,6 +145,12 @@ class JobRunOperations:
         timeout = kwargs.get("timeout", args[2] if len(args) > 2 else None)
         if timeout is not None:
             job_timeout(job.command, timeout)
+        worker_type = kwargs.get("worker_type", args[3] if len(args) > 3 else None) or job.worker_type
+        workers = kwargs.get("number_of_workers", args[5] if len(args) > 5 else None) or job.number_of_workers
+        if (job.command or {}).get("Name", "glueetl") == "glueetl" and str(worker_type or "").startswith("G.") \
+                and workers is not None and int(workers) < 2:
+            raise GlueInvalidInput(f"To use Worker Type {worker_type}, minimum allowed value of Number of Workers "
+                                   "is 2.")
         script = (job.command or {}).get("ScriptLocation", "")
         if not script:
             raise GlueInvalidInput(f"Job {name} has no Command.ScriptLocation")

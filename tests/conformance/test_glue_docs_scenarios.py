@@ -352,8 +352,7 @@ def test_job_trigger_and_workflow_definitions_are_checked(aws, shop, unique_name
     glue = aws.client("glue")
     command = {"Name": "glueetl", "ScriptLocation": f"s3://{shop['bucket']}/scripts/missing.py"}
     for sizing in ({"WorkerType": "G.1X"}, {"NumberOfWorkers": 2},
-                   {"WorkerType": "G.1X", "NumberOfWorkers": 2, "MaxCapacity": 10.0},
-                   {"WorkerType": "G.1X", "NumberOfWorkers": 1}):
+                   {"WorkerType": "G.1X", "NumberOfWorkers": 2, "MaxCapacity": 10.0}):
         assert code(lambda: glue.create_job(Name=unique_name, Role=ROLE, Command=command, **sizing)) == \
             "InvalidInputException", sizing
     assert code(lambda: glue.create_job(Name=unique_name, Role=ROLE, MaxCapacity=2.0, Command={
@@ -370,6 +369,8 @@ def test_job_trigger_and_workflow_definitions_are_checked(aws, shop, unique_name
     assert code(lambda: glue.create_job(**{**definition, "Name": f"{unique_name}-long", "Timeout": 20000})) == \
         "InvalidInputException"  # "Jobs must have timeout values less than 7 days or 10080 minutes"
     assert code(lambda: glue.start_job_run(JobName=unique_name, Timeout=20000)) == "InvalidInputException"
+    # "To use Worker Type G.1X, minimum allowed value of Number of Workers is 2" comes from StartJobRun
+    assert code(lambda: glue.start_job_run(JobName=unique_name, NumberOfWorkers=1)) == "InvalidInputException"
 
     first = glue.start_job_run(JobName=unique_name, Arguments={"--n": "1"})["JobRunId"]
     second = glue.start_job_run(JobName=unique_name, Arguments={"--n": "2"})["JobRunId"]
