@@ -2,10 +2,11 @@
 
 AWS Glue (Data Catalog, crawlers)
   stand-in: moto's catalog + pyarrow schema inference over S3 objects
-  really executes: catalog with table versions; crawlers infer schemas and partitions, re-crawls,
-    cron schedules
-  not emulated: only S3 crawler targets; only CSV custom classifiers apply; Lake Formation
-    permissions not enforced
+  really executes: catalog with table versions, partition indexes and column statistics (computed
+    from the data); crawlers infer schemas and partitions, re-crawls, cron schedules
+  not emulated: only S3 crawler targets; grok and XML custom classifiers are not applied (CSV and
+    JSON ones are); Lake Formation permissions not enforced; partition indexes do not change how
+    GetPartitions runs; schema registry versions are not checked for compatibility
 
 AWS Glue (ETL jobs, bookmarks, triggers)
   stand-in: local PySpark per job run + our own awsglue library (GlueContext, DynamicFrame,
@@ -14,6 +15,14 @@ AWS Glue (ETL jobs, bookmarks, triggers)
     triggers
   not emulated: Ray/streaming jobs, JDBC connections, --additional-python-modules, workflows' run
     graph, Glue Studio's visual editor (its generated scripts run)
+
+AWS Glue Data Quality
+  stand-in: our own DQDL parser and evaluator on DuckDB (emulators/glue/dqdl*.py, awsgluedq)
+  really executes: DQDL rulesets over catalog tables (evaluation runs, results, scores, rule
+    metrics), rule recommendations profiled from the data, EvaluateDataQuality in job scripts (rule
+    and row-level outcomes)
+  not emulated: dynamic rules (last(n)), DatasetMatch/AggregateMatch/SchemaMatch/DetectAnomalies
+    (ERROR outcome), publishing to CloudWatch or S3
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -34,7 +43,10 @@ over rows with some non-string column is a header, otherwise the columns are
 ``col0``, ``col1``...; JSON lines with nested ``struct<...>``/``array<...>``;
 gzip), honour ``Exclusions`` as Glue globs (``*`` within a folder, ``**``
 across), custom CSV classifiers (CreateClassifier with Delimiter, QuoteSymbol,
-ContainsHeader, Header; other classifier kinds are stored but not applied),
+ContainsHeader, Header), custom JSON classifiers (JsonPath such as ``$[*]`` or
+``$.records[*]`` selects the records; without one a file holding one top-level array
+is a single ``array`` column, as the built-in classifier makes it; grok and XML
+classifiers are stored but not applied),
 check role, targets, schedule and the CRAWL_NEW_FOLDERS_ONLY schema policy, and
 can be changed with UpdateCrawler / UpdateCrawlerSchedule (not while running:
 ``CrawlerRunningException``, as for DeleteCrawler); they turn ``key=value`` folders into
@@ -74,7 +86,46 @@ objects a committed run already read; ``GetJobBookmark``/``ResetJobBookmark``.
 Triggers: ON_DEMAND (StartTrigger runs the actions), SCHEDULED (cron),
 CONDITIONAL (on a job's or crawler's final state) start jobs and crawlers.
 
-Not emulated: JDBC, DynamoDB and catalog targets (only S3), grok/XML/JSON-path
+Partition indexes (``catalog_statistics.py``): CreatePartitionIndex (and CreateTable's
+``PartitionIndexes``) checks that the keys are partition keys, at most 3 a table, a
+name once; an index is ACTIVE at once. Column statistics: Update/Get/Delete for tables
+and partitions store what is sent; StartColumnStatisticsTaskRun computes them from the
+table's data (``statistics_engine.py``, DuckDB over the files Athena would read).
+UpdateTable honours ``SkipArchive`` and ``VersionId``. CreateJob checks WorkerType with
+NumberOfWorkers or MaxCapacity (pythonshell: 0.0625 or 1) and a batch job's Timeout
+(2880 minutes when blank, under 10080); StartJobRun refuses fewer than 2 workers of a
+G.* type; GetJob reports MaxCapacity from the workers; the
+same name with another definition is ``IdempotentParameterMismatchException``.
+StartCrawlerSchedule / StopCrawlerSchedule pause and resume a crawler's schedule.
+GetWorkflow with ``IncludeGraph`` draws the workflow's triggers, jobs and crawlers
+(``workflow_graph.py``; the nodes carry no run details). Connections (metadata only) can be
+updated and deleted (``connections.py``) and GetConnection answers their ConnectionType.
+Schema registry: moto's registries, schemas and versions (CreateSchema's Compatibility
+defaults to BACKWARD; compatibility is not checked), with ListSchemas and
+ListSchemaVersions (``schema_registry.py``). CreateTrigger and CreateWorkflow
+refuse a taken name; a SCHEDULED trigger needs a valid ``cron(...)``; UpdateTrigger changes
+a trigger's schedule, predicate, actions or description. GetJobRuns lists the newest run
+first.
+
+Data Quality (``data_quality.py``, ``dqdl.py``, ``dqdl_eval.py``): CreateDataQualityRuleset
+parses the DQDL (``InvalidInputException`` for a syntax error or an unknown rule type);
+StartDataQualityRulesetEvaluationRun reads the table as Athena does and evaluates each
+ruleset in DuckDB: RowCount, ColumnCount, IsComplete, Completeness, IsUnique, Uniqueness,
+IsPrimaryKey, DistinctValuesCount, UniqueValueRatio, Entropy, Mean, StandardDeviation,
+Sum, ColumnLength, ColumnValues (``in``, ``matches``, comparisons, ``with threshold``),
+ColumnExists, ColumnCorrelation, ColumnDataType, ColumnNamesMatchPattern, CustomSql
+(``primary``), ReferentialIntegrity and RowCountMatch (``AdditionalDataSources``),
+DataFreshness and date conditions (``> (now() - 3 days)``), composite ``and``/``or``
+rules and ``where`` filters; ``Analyzers = [ ... ]`` give AnalyzerResults. ``between``
+excludes its ends, as DQDL's does. Results carry Rule_N names, PASS/FAIL/ERROR, AWS's metric names and the
+Score. In job scripts ``awsgluedq.transforms.EvaluateDataQuality`` (``apply``,
+``process_rows``) evaluates a DynamicFrame and publishes its result (ListDataQualityResults
+with the job's name and run id). StartDataQualityRuleRecommendationRun profiles
+the data and recommends rules that pass on it (``dqdl_recommend.py``; ``CreatedRulesetName``
+stores them). Not emulated: dynamic rules, DatasetMatch, AggregateMatch, SchemaMatch and
+DetectAnomalies (their outcome is ERROR with the reason), CloudWatch and S3 publishing.
+
+Not emulated: JDBC, DynamoDB and catalog targets (only S3), grok and XML
 classifiers, sampling settings, Lake Formation permissions; a crawl
 reads each sampled object whole. Jobs: each run starts its own Spark (10-15 s);
 Python shell jobs run their script as a local Python process (the sandbox's
@@ -92,8 +143,11 @@ SERVICES = [
         aws="AWS Glue (Data Catalog, crawlers)",
         api_names=("glue",),
         stand_in="moto's catalog + pyarrow schema inference over S3 objects",
-        executes="catalog with table versions; crawlers infer schemas and partitions, re-crawls, cron schedules",
-        not_emulated="only S3 crawler targets; only CSV custom classifiers apply; Lake Formation permissions not enforced",
+        executes="catalog with table versions, partition indexes and column statistics (computed from the data); "
+                 "crawlers infer schemas and partitions, re-crawls, cron schedules",
+        not_emulated="only S3 crawler targets; grok and XML custom classifiers are not applied (CSV and JSON "
+                     "ones are); Lake Formation permissions not enforced; partition indexes do not change how "
+                     "GetPartitions runs; schema registry versions are not checked for compatibility",
         provider="provider",
     ),
     ServiceInfo(
@@ -103,6 +157,17 @@ SERVICES = [
         executes="job scripts written for AWS Glue, S3/catalog reads and writes, bookmarks, triggers",
         not_emulated="Ray/streaming jobs, JDBC connections, --additional-python-modules, workflows' run "
                      "graph, Glue Studio's visual editor (its generated scripts run)",
+        provider="provider",
+    ),
+    ServiceInfo(
+        aws="AWS Glue Data Quality",
+        api_names=("glue",),
+        stand_in="our own DQDL parser and evaluator on DuckDB (emulators/glue/dqdl*.py, awsgluedq)",
+        executes="DQDL rulesets over catalog tables (evaluation runs, results, scores, rule metrics), rule "
+                 "recommendations profiled from the data, EvaluateDataQuality in job scripts (rule and row-level "
+                 "outcomes)",
+        not_emulated="dynamic rules (last(n)), DatasetMatch/AggregateMatch/SchemaMatch/DetectAnomalies "
+                     "(ERROR outcome), publishing to CloudWatch or S3",
         provider="provider",
     ),
 ]

@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from emulators.core import moto_coupling, paging
-from emulators.core.errors import InvalidInput, NotFound
+from emulators.core.clock import utcnow
+from emulators.core.errors import Conflict, InvalidInput, NotFound
 from emulators.core.moto_coupling import Request
 
 PARTITION_COUNT_MISMATCH = "The number of partition keys do not match the number of partition values"
@@ -26,6 +27,10 @@ class GlueInvalidInput(InvalidInput):
 
 class GlueNotFound(NotFound):
     code = "EntityNotFoundException"
+
+
+class GlueConcurrentModification(Conflict):
+    code = "ConcurrentModificationException"
 
 
 def catalog_name(value: Any) -> Any:
@@ -49,6 +54,18 @@ def with_token(result: dict[str, Any], token: str | None) -> dict[str, Any]:
     if token:
         result["NextToken"] = token
     return result
+
+
+MotoTable = moto_coupling.model_class("glue", "FakeTable")
+
+
+class SandboxTable(MotoTable):  # type: ignore[misc, valid-type]
+    """moto's table, answering the fields AWS always sends (``IsRegisteredWithLakeFormation``)."""
+
+    def as_dict(self, version: Any = None) -> dict[str, Any]:
+        data = super().as_dict(version)
+        data.setdefault("IsRegisteredWithLakeFormation", False)
+        return data
 
 
 class CatalogOperations:
@@ -200,6 +217,25 @@ def batch_delete_table_version(request: Request) -> dict[str, Any]:
     return {"Errors": errors}
 
 
+def update_table(request: Request) -> dict[str, Any]:
+    """UpdateTable with AWS's ``SkipArchive`` (no new version: the current one is replaced) and ``VersionId``
+    (the update applies only while that version is current: ``ConcurrentModificationException``)."""
+    backend = _glue(request)
+    database, table_input = request.get("DatabaseName"), request.get("TableInput") or {}
+    name = request.get("Name") or table_input.get("Name")
+    table = backend.get_table(database, name)
+    expected = request.get("VersionId")
+    if expected not in (None, "") and str(expected) != str(table._current_version):
+        raise GlueConcurrentModification(f"Update table failed: version {expected} is not the current version "
+                                         f"({table._current_version}) of table {table.name}")
+    if request.get("SkipArchive"):
+        table.versions[str(table._current_version)] = {**table_input, "Name": catalog_name(name)}
+        table.updated_time = utcnow().replace(tzinfo=None)  # moto keeps naive UTC times
+    else:
+        backend.update_table(database, name, table_input)
+    return {}
+
+
 def search_tables(request: Request) -> dict[str, Any]:
     backend = _glue(request)
     text = (request.get("SearchText") or "").strip()
@@ -256,4 +292,5 @@ OPERATIONS = {
     "get_table_versions": get_table_versions,
     "batch_delete_table_version": batch_delete_table_version,
     "search_tables": search_tables,
+    "update_table": update_table,
 }

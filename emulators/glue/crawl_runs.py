@@ -70,12 +70,14 @@ def _targets(crawler: Any) -> list[tuple[str, str, list[str]]]:
 
 
 def _csv_classifier(backend: Any, crawler: Any) -> dict[str, Any] | None:
-    """The first CSV classifier the crawler lists (custom classifiers run before the built-in ones)."""
+    """The first CSV or JSON classifier the crawler lists (custom classifiers run before the built-in ones)."""
     known = stored_classifiers(backend)
     for name in crawler.classifiers or []:
         entry = known.get(name, {})
         if "CsvClassifier" in entry:
             return entry["CsvClassifier"]
+        if "JsonClassifier" in entry:
+            return entry["JsonClassifier"]
         if entry:
             _log(backend, crawler, f"Classifier {name} ({next(iter(entry))}) is not emulated in the sandbox; "
                                    "the built-in classifiers decide")
@@ -209,7 +211,7 @@ def check_schedules() -> None:
     for account_id, region, backend in list(moto_coupling.backend_dict("glue").iter_backends()):
         for name, crawler in list(backend.crawlers.items()):
             expression = crawler.schedule
-            if not expression:
+            if not expression or getattr(crawler, "schedule_state", "SCHEDULED") != "SCHEDULED":
                 continue
             key = (account_id, region, name)
             with _schedule_lock:

@@ -4,7 +4,7 @@ Create/Delete/StartCrawler check what AWS checks (a role, at least one target, a
 valid ``cron(...)`` schedule, known classifiers, the CRAWL_NEW_FOLDERS_ONLY
 policy; no change while a crawl runs: ``CrawlerRunningException``). Added
 operations: UpdateCrawler, UpdateCrawlerSchedule, GetCrawlerMetrics, the
-classifier operations (only CSV classifiers steer a crawl) and GetCrawlers with
+classifier operations (CSV and JSON classifiers steer a crawl) and GetCrawlers with
 paging. The crawl itself runs in :mod:`emulators.glue.crawl_runs`.
 """
 
@@ -38,6 +38,18 @@ class GlueAlreadyExists(AlreadyExists):
     code = "AlreadyExistsException"
 
 
+class NoSchedule(Conflict):
+    code = "NoScheduleException"
+
+
+class SchedulerRunning(Conflict):
+    code = "SchedulerRunningException"
+
+
+class SchedulerNotRunning(Conflict):
+    code = "SchedulerNotRunningException"
+
+
 class SandboxCrawl(moto_coupling.PlainStatus, MotoCrawl):  # type: ignore[misc, valid-type]
     """One crawl; its status is set by the crawl worker (no time-based progression)."""
 
@@ -48,6 +60,7 @@ class SandboxCrawler(MotoCrawler):  # type: ignore[misc, valid-type]
     """moto's crawler, with AWS's LastCrawl statuses, error message and metrics."""
 
     last_metrics: dict[str, int] = NO_COUNTS  # tables the last crawl created/updated/deleted (replaced, never mutated)
+    schedule_state: str = "SCHEDULED"  # StopCrawlerSchedule makes it NOT_SCHEDULED, StartCrawlerSchedule again
 
     def start_crawler(self) -> None:
         if running(self):
@@ -56,6 +69,8 @@ class SandboxCrawler(MotoCrawler):  # type: ignore[misc, valid-type]
 
     def as_dict(self) -> dict[str, Any]:
         data = super().as_dict()
+        if data.get("Schedule"):
+            data["Schedule"]["State"] = self.schedule_state
         if self.crawls:
             crawl = self.crawls[-1]
             data["LastCrawl"]["Status"] = LAST_CRAWL_STATUS.get(crawl.status, crawl.status)
@@ -189,7 +204,25 @@ def update_crawler_schedule(request: Request) -> dict[str, Any]:
     return {}
 
 
-# -- classifiers (moto has none); CSV classifiers steer the crawler ----------------------
+def start_crawler_schedule(request: Request) -> dict[str, Any]:
+    crawler = _glue(request).get_crawler(request.get("CrawlerName"))
+    if not crawler.schedule:
+        raise NoSchedule(f"Crawler {crawler.name} has no schedule: set one with UpdateCrawlerSchedule")
+    if getattr(crawler, "schedule_state", "SCHEDULED") == "SCHEDULED":
+        raise SchedulerRunning(f"The schedule of crawler {crawler.name} is already running")
+    crawler.schedule_state = "SCHEDULED"
+    return {}
+
+
+def stop_crawler_schedule(request: Request) -> dict[str, Any]:
+    crawler = _glue(request).get_crawler(request.get("CrawlerName"))
+    if not crawler.schedule or getattr(crawler, "schedule_state", "SCHEDULED") != "SCHEDULED":
+        raise SchedulerNotRunning(f"The schedule of crawler {crawler.name} is not running")
+    crawler.schedule_state = "NOT_SCHEDULED"
+    return {}
+
+
+# -- classifiers (moto has none); CSV and JSON classifiers steer the crawler -----------------
 
 def _classifier_input(request: Request) -> tuple[str, dict[str, Any]]:
     given = [(kind, request.get(kind)) for kind in CLASSIFIER_KINDS if request.get(kind)]
@@ -201,6 +234,11 @@ def _classifier_input(request: Request) -> tuple[str, dict[str, Any]]:
         raise GlueInvalidInput(f"{kind}.Name is required")
     if kind == "CsvClassifier" and body.get("ContainsHeader", "UNKNOWN") not in ("UNKNOWN", "PRESENT", "ABSENT"):
         raise GlueInvalidInput("ContainsHeader must be UNKNOWN, PRESENT or ABSENT")
+    if kind == "CsvClassifier" and body.get("Delimiter") and body.get("Delimiter") == body.get("QuoteSymbol"):
+        raise GlueInvalidInput("The Delimiter and the QuoteSymbol of a CSV classifier must differ")
+    if kind == "JsonClassifier" and not str(body.get("JsonPath", "")).startswith("$"):
+        raise GlueInvalidInput(f"JsonPath {body.get('JsonPath')!r} is not valid: a JSON path starts with $ "
+                               "(for example $[*])")
     return kind, dict(body)
 
 
@@ -254,6 +292,8 @@ OPERATIONS = {
     "get_crawler_metrics": get_crawler_metrics,
     "update_crawler": update_crawler,
     "update_crawler_schedule": update_crawler_schedule,
+    "start_crawler_schedule": start_crawler_schedule,
+    "stop_crawler_schedule": stop_crawler_schedule,
     "create_classifier": create_classifier,
     "update_classifier": update_classifier,
     "get_classifier": get_classifier,

@@ -16,18 +16,45 @@ import logging
 from typing import Any
 
 from emulators.core import jobs, logs, moto_coupling, ports, s3uri
+from emulators.core.errors import Conflict
 from emulators.core.clock import utcnow
 from emulators.core.moto_coupling import Request
 from emulators.core.s3access import S3Error, s3_access, safe_file_name
 from emulators.core.server import current_cloud
+from emulators.glue import data_quality
 from emulators.glue import jobs as job_engine
 from emulators.glue.bookmarks import bookmark_file
-from emulators.glue.catalog_api import GlueInvalidInput
+from emulators.glue.catalog_api import GlueInvalidInput, page, with_token
 
 log = logging.getLogger("emulators.glue.jobs")
 MotoJobRun = moto_coupling.model_class("glue", "FakeJobRun")
 FINAL_STATES = ("SUCCEEDED", "FAILED", "STOPPED", "TIMEOUT", "ERROR")
 ACTIVE_STATES = ("STARTING", "RUNNING", "STOPPING")
+
+
+MotoJob = moto_coupling.model_class("glue", "FakeJob")
+DPU_PER_WORKER = {"G.025X": 0.25, "G.1X": 1, "G.2X": 2, "G.4X": 4, "G.8X": 8, "G.12X": 12, "G.16X": 16, "R.1X": 1,
+                  "R.2X": 2, "R.4X": 4, "R.8X": 8, "Z.2X": 2, "Standard": 1}
+
+
+class SandboxJob(MotoJob):  # type: ignore[misc, valid-type]
+    """moto's job, answering the capacity AWS reports: MaxCapacity from the workers (or the default DPUs)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        data = super().as_dict()
+        if data.get("MaxRetries") is None:
+            data["MaxRetries"] = 0
+        if not data.get("ExecutionProperty"):
+            data["ExecutionProperty"] = {"MaxConcurrentRuns": 1}
+        if data.get("MaxCapacity") is None and data.get("AllocatedCapacity") is None:
+            kind = (self.command or {}).get("Name", "glueetl")
+            if self.worker_type and self.number_of_workers:
+                data["MaxCapacity"] = float(DPU_PER_WORKER.get(self.worker_type, 1) * int(self.number_of_workers))
+            elif kind == "glueetl":
+                data["MaxCapacity"] = 10.0
+            elif kind == "pythonshell":
+                data["MaxCapacity"] = 0.0625
+        return data
 
 
 class SandboxJobRun(moto_coupling.PlainStatus, MotoJobRun):  # type: ignore[misc, valid-type]
@@ -56,11 +83,74 @@ class SandboxJobRun(moto_coupling.PlainStatus, MotoJobRun):  # type: ignore[misc
         return data
 
 
+class GlueIdempotentMismatch(Conflict):
+    code = "IdempotentParameterMismatchException"
+
+
+def check_job_capacity(command: dict[str, Any] | None, worker_type: Any, number_of_workers: Any,
+                       max_capacity: Any, allocated_capacity: Any) -> None:
+    """AWS's rules for sizing a job: WorkerType with NumberOfWorkers, or MaxCapacity, never both."""
+    kind = (command or {}).get("Name", "glueetl")
+    if (worker_type is None) != (number_of_workers is None):
+        raise GlueInvalidInput("Please set both Worker Type and Number of Workers (or neither, to use Max Capacity)")
+    if worker_type is not None and max_capacity is not None:
+        raise GlueInvalidInput("Please do not set Max Capacity if using Worker Type and Number of Workers")
+    if allocated_capacity is not None and max_capacity is not None:
+        raise GlueInvalidInput("Please set only Allocated Capacity or Max Capacity")
+    if kind == "pythonshell":
+        if worker_type is not None:
+            raise GlueInvalidInput("Worker Type is not supported for Job Command pythonshell: set MaxCapacity "
+                                   "(0.0625 or 1)")
+        if max_capacity is not None and float(max_capacity) not in (0.0625, 1.0):
+            raise GlueInvalidInput(f"MaxCapacity {max_capacity} is not valid for a pythonshell job: it must be "
+                                   "0.0625 or 1")
+
+
+MAX_BATCH_TIMEOUT = 10080  # minutes (7 days)
+DEFAULT_BATCH_TIMEOUT = 2880
+
+
+def job_timeout(command: dict[str, Any] | None, timeout: Any) -> Any:
+    """A batch job's Timeout as AWS keeps it: 2880 minutes when left blank, less than 7 days (10080 minutes)."""
+    if (command or {}).get("Name", "glueetl") not in ("glueetl", "pythonshell"):
+        return timeout
+    if timeout is None:
+        return DEFAULT_BATCH_TIMEOUT
+    if int(timeout) > MAX_BATCH_TIMEOUT:
+        raise GlueInvalidInput(f"Timeout {timeout} is not valid: jobs must have timeout values less than 7 days "
+                               f"({MAX_BATCH_TIMEOUT} minutes)")
+    return timeout
+
+
 class JobRunOperations:
     """Mixin for the Glue backend (see :mod:`emulators.glue.provider`): runs that really run."""
 
+    def create_job(self, name: str, **kwargs: Any) -> Any:
+        check_job_capacity(kwargs.get("command"), kwargs.get("worker_type"), kwargs.get("number_of_workers"),
+                           kwargs.get("max_capacity"), kwargs.get("allocated_capacity"))
+        kwargs["timeout"] = job_timeout(kwargs.get("command"), kwargs.get("timeout"))
+        existing = self.jobs.get(name)  # type: ignore[attr-defined]
+        if existing is not None:
+            same = all((getattr(existing, key, None) or None) == (value or None) for key, value in kwargs.items()
+                       if key in ("role", "command", "default_arguments", "glue_version", "worker_type",
+                                  "number_of_workers", "timeout", "max_retries", "description"))
+            if same:
+                return None  # the same definition again: CreateJob is idempotent
+            raise GlueIdempotentMismatch(f"Job with name {name} already exists with a different definition; "
+                                         "change it with UpdateJob or delete it first")
+        return super().create_job(name=name, **kwargs)  # type: ignore[misc]
+
     def start_job_run(self, name: str, arguments: dict[str, str] | None, *args: Any, **kwargs: Any) -> str:
         job = self.get_job(name)  # type: ignore[attr-defined]
+        timeout = kwargs.get("timeout", args[2] if len(args) > 2 else None)
+        if timeout is not None:
+            job_timeout(job.command, timeout)
+        worker_type = kwargs.get("worker_type", args[3] if len(args) > 3 else None) or job.worker_type
+        workers = kwargs.get("number_of_workers", args[5] if len(args) > 5 else None) or job.number_of_workers
+        if (job.command or {}).get("Name", "glueetl") == "glueetl" and str(worker_type or "").startswith("G.") \
+                and workers is not None and int(workers) < 2:
+            raise GlueInvalidInput(f"To use Worker Type {worker_type}, minimum allowed value of Number of Workers "
+                                   "is 2.")
         script = (job.command or {}).get("ScriptLocation", "")
         if not script:
             raise GlueInvalidInput(f"Job {name} has no Command.ScriptLocation")
@@ -80,9 +170,11 @@ class JobRunOperations:
         for run_id in job_run_ids:
             run = next((r for r in job.job_runs if r.job_run_id == run_id), None)
             if run is None or run.status in FINAL_STATES:
-                errors.append({"JobName": job_name, "JobRunId": run_id,
-                               "ErrorDetail": {"ErrorCode": "InvalidInputException",
-                                               "ErrorMessage": f"Job run {run_id} is not running"}})
+                detail = ({"ErrorCode": "EntityNotFoundException", "ErrorMessage": f"Job run {run_id} not found"}
+                          if run is None else
+                          {"ErrorCode": "InvalidInputException",
+                           "ErrorMessage": f"Job run {run_id} is {run.status}: only a running job run can be stopped"})
+                errors.append({"JobName": job_name, "JobRunId": run_id, "ErrorDetail": detail})
                 continue
             run.status = "STOPPING"
             jobs.registry("glue").stop(run_id)  # the runtime ends the run's whole process group
@@ -130,6 +222,7 @@ def run_job(account: str, region: str, job_name: str, run_id: str) -> None:
         "AWS_DEFAULT_REGION": region,
         "AWS_REGION": region,
         "SANDBOX_GLUE_BOOKMARK_FILE": str(bookmark_file(cloud, account, region, job_name)),
+        "SANDBOX_GLUE_DQ_RESULTS_FILE": str(workdir / "data-quality-results.jsonl"),
         "SANDBOX_GLUE_BOOKMARK_OPTION": arguments.get("--job-bookmark-option", "job-bookmark-disable"),
     }
     notes = unsupported_argument_notes(arguments)
@@ -148,6 +241,8 @@ def run_job(account: str, region: str, job_name: str, run_id: str) -> None:
         state, message = "SUCCEEDED", None
     else:
         state, message = "FAILED", outcome.error_message
+    with cloud.mutating():  # EvaluateDataQuality results the script published (ListDataQualityResults)
+        data_quality.record_job_results(backend, job_name, run_id, workdir / "data-quality-results.jsonl")
     _finish(cloud, backend, job, run, state, message, outcome.seconds)
 
 
@@ -222,10 +317,22 @@ def update_job(request: Request) -> dict[str, Any]:
     if not update.get("Role") or not (update.get("Command") or {}).get("ScriptLocation"):
         raise GlueInvalidInput("JobUpdate replaces the whole job definition: Role and Command "
                                "(with ScriptLocation) are required")
+    check_job_capacity(update.get("Command"), update.get("WorkerType"), update.get("NumberOfWorkers"),
+                       update.get("MaxCapacity"), update.get("AllocatedCapacity"))
+    update = {**update, "Timeout": job_timeout(update.get("Command"), update.get("Timeout"))}
     for param, (field, default) in JOB_FIELDS.items():
         setattr(job, field, update.get(param, default))
     job.last_modified_on = utcnow().replace(tzinfo=None)
     return {"JobName": name}
+
+
+def get_job_runs(request: Request) -> dict[str, Any]:
+    """GetJobRuns newest first, as AWS lists them (moto answered oldest first), paged with MaxResults."""
+    name = request.get("JobName")
+    job = _glue(request).get_job(name)
+    runs = sorted(job.job_runs, key=lambda r: r.started_on, reverse=True)
+    found, token = page(request, [r.as_dict() for r in runs], f"get_job_runs:{name}")
+    return with_token({"JobRuns": found}, token)
 
 
 def batch_stop_job_run(request: Request) -> dict[str, Any]:
@@ -247,4 +354,5 @@ def fail_interrupted_runs() -> None:
 OPERATIONS = {
     "update_job": update_job,
     "batch_stop_job_run": batch_stop_job_run,
+    "get_job_runs": get_job_runs,
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,6 +89,49 @@ def _first_records(data: bytes, count: int) -> bytes:
     return data[: end + 1]
 
 
+_JSON_PATH_STEP = re.compile(r"\.([A-Za-z_][\w-]*)|\[\*\]|\[(\d+)\]|\['([^']*)'\]")
+
+
+def json_path_records(document: Any, path: str) -> list[Any]:
+    """The values a JSON classifier's ``JsonPath`` selects (``$[*]``, ``$.records[*]``, ``$.a.b``, ``$['a']``)."""
+    path = path.strip()
+    if not path.startswith("$"):
+        raise ValueError(f"JsonPath {path!r} must start with $")
+    nodes, position = [document], 1
+    while position < len(path):
+        step = _JSON_PATH_STEP.match(path, position)
+        if not step:
+            raise ValueError(f"JsonPath {path!r} is not supported by the sandbox's JSON classifier")
+        name, index, quoted = step.group(1), step.group(2), step.group(3)
+        if step.group(0) == "[*]":
+            nodes = [item for node in nodes if isinstance(node, list) for item in node]
+        elif index is not None:
+            nodes = [node[int(index)] for node in nodes if isinstance(node, list) and int(index) < len(node)]
+        else:
+            key = name if name is not None else quoted
+            nodes = [node[key] for node in nodes if isinstance(node, dict) and key in node]
+        position = step.end()
+    return nodes
+
+
+def _json_document_table(text: bytes, json_path: str | None) -> Any:
+    """A JSON document as the crawler types it: the records a custom classifier's JsonPath selects, or (the
+    built-in classifier, for a document that is one top-level array) a single column ``array``."""
+    import json
+
+    import pyarrow as pa
+
+    body = text.decode("utf-8")
+    if not json_path:
+        return pa.Table.from_pylist([{"array": json.loads(body)}])
+    try:
+        documents = [json.loads(body)]
+    except ValueError:  # JSON lines: the path applies to each document
+        documents = [json.loads(line) for line in body.splitlines() if line.strip()]
+    records = [r for document in documents for r in json_path_records(document, json_path) if isinstance(r, dict)]
+    return pa.Table.from_pylist(records) if records else None
+
+
 def infer_file_schema(key: str, data: bytes, csv_classifier: dict[str, Any] | None = None) -> FileSchema | None:
     """Schema of one object, or None when it holds no data the crawler understands."""
     import pyarrow as pa
@@ -104,9 +148,13 @@ def infer_file_schema(key: str, data: bytes, csv_classifier: dict[str, Any] | No
     if not stripped:
         return None
     if stripped[:1] in (b"{", b"["):
+        json_path = (csv_classifier or {}).get("JsonPath")
         try:
-            table = pajson.read_json(io.BytesIO(text))
-        except pa.ArrowInvalid:
+            table = _json_document_table(text, json_path) if json_path else None  # the custom classifier first
+            if table is None:
+                table = _json_document_table(text, None) if stripped[:1] == b"[" else \
+                    pajson.read_json(io.BytesIO(text))
+        except (pa.ArrowInvalid, ValueError, TypeError):
             return None
         return FileSchema("json", [(f.name, glue_type(f.type, text_format=True)) for f in table.schema],
                           compression)

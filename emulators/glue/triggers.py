@@ -20,6 +20,7 @@ from emulators.core.clock import utcnow
 from emulators.core.cron import cron_matches
 from emulators.core.moto_coupling import Request
 from emulators.core.server import current_cloud
+from emulators.core.errors import AlreadyExists
 from emulators.glue.catalog_api import GlueInvalidInput
 from emulators.glue.crawl_runs import running
 from emulators.glue.job_api import FINAL_STATES
@@ -32,8 +33,35 @@ WORKFLOW_MAX_SECONDS = 6 * 3600
 CRAWL_ENDED = ("SUCCEEDED", "FAILED", "CANCELLED")  # a crawler's LastCrawl status once a crawl is over
 
 
+class NameTaken(AlreadyExists):
+    code = "AlreadyExistsException"
+
+
 class TriggerOperations:
     """Mixin for the Glue backend (see :mod:`emulators.glue.provider`): workflow runs and trigger conditions."""
+
+    def create_trigger(self, name: str, **kwargs: Any) -> None:
+        """moto's CreateTrigger with AWS's checks: a name once, a valid schedule, a predicate."""
+        if name in self.triggers:  # type: ignore[attr-defined]
+            raise NameTaken(f"Trigger with name {name} already exists")
+        kind, schedule = kwargs.get("trigger_type"), kwargs.get("schedule")
+        if kind == "SCHEDULED":
+            if not schedule:
+                raise GlueInvalidInput("A SCHEDULED trigger needs a Schedule (a cron(...) expression)")
+            try:
+                cron_matches(schedule, utcnow())
+            except ValueError as exc:
+                raise GlueInvalidInput(f"Schedule expression {schedule!r} is not valid: {exc}") from None
+        if kind == "CONDITIONAL" and not getattr(kwargs.get("predicate"), "conditions", None):
+            raise GlueInvalidInput("A CONDITIONAL trigger needs a Predicate with at least one condition")
+        if kind == "ON_DEMAND" and kwargs.get("start_on_creation"):
+            raise GlueInvalidInput("StartOnCreation is not supported for ON_DEMAND triggers")
+        super().create_trigger(name=name, **kwargs)  # type: ignore[misc]
+
+    def create_workflow(self, name: str, *args: Any, **kwargs: Any) -> str:
+        if name in self.workflows:  # type: ignore[attr-defined]
+            raise NameTaken(f"Workflow with name {name} already exists")
+        return super().create_workflow(name, *args, **kwargs)  # type: ignore[misc]
 
     def start_workflow_run(self, workflow_name: str, properties: dict[str, str] | None) -> str:
         run_id = super().start_workflow_run(workflow_name, properties)  # type: ignore[misc]
@@ -171,6 +199,43 @@ def check_scheduled_triggers() -> None:
                 start_actions(backend, trigger)
 
 
+def update_trigger(request: Request) -> dict[str, Any]:
+    """UpdateTrigger (moto lacks it): TriggerUpdate's settings replace the trigger's (omitted ones are kept;
+    the type and workflow cannot change)."""
+    backend = moto_coupling.backend_for("glue", request.account_id, request.region)
+    trigger = backend.get_trigger(request.get("Name"))
+    update = request.get("TriggerUpdate") or {}
+    if update.get("Name") and update["Name"] != trigger.name:
+        raise GlueInvalidInput("TriggerUpdate.Name must be the trigger's name: a trigger cannot be renamed")
+    schedule = update.get("Schedule")
+    if schedule is not None:
+        if trigger.trigger_type != "SCHEDULED":
+            raise GlueInvalidInput(f"Trigger {trigger.name} is {trigger.trigger_type}: only SCHEDULED triggers "
+                                   "have a Schedule")
+        try:
+            cron_matches(schedule, utcnow())
+        except ValueError as exc:
+            raise GlueInvalidInput(f"Schedule expression {schedule!r} is not valid: {exc}") from None
+        trigger.schedule = schedule
+    if update.get("Predicate") is not None:
+        if trigger.trigger_type != "CONDITIONAL":
+            raise GlueInvalidInput(f"Trigger {trigger.name} is {trigger.trigger_type}: only CONDITIONAL triggers "
+                                   "have a Predicate")
+        predicate = {"Logical": "AND", **update["Predicate"]}
+        if not predicate.get("Conditions"):
+            raise GlueInvalidInput("A CONDITIONAL trigger needs a Predicate with at least one condition")
+        trigger.predicate = moto_coupling.model_class("glue", "Predicate")(predicate)
+    if update.get("Actions") is not None:
+        if not update["Actions"]:
+            raise GlueInvalidInput("A trigger needs at least one action")
+        trigger.actions = [moto_coupling.model_class("glue", "Action")(a) for a in update["Actions"]]
+    if update.get("Description") is not None:
+        trigger.description = update["Description"]
+    if update.get("EventBatchingCondition") is not None:
+        trigger.event_batching_condition = update["EventBatchingCondition"]
+    return {"Trigger": trigger.as_dict()}
+
+
 def start_trigger(request: Request) -> dict[str, Any]:
     """ON_DEMAND triggers run their actions now; others become ACTIVATED (as on AWS)."""
     backend = moto_coupling.backend_for("glue", request.account_id, request.region)
@@ -213,5 +278,6 @@ def follow_workflow_run(account: str, region: str, workflow_name: str, run_id: s
 
 
 OPERATIONS = {
+    "update_trigger": update_trigger,
     "start_trigger": start_trigger,
 }
