@@ -103,6 +103,17 @@ def _model_archive(model_data_url: str | None) -> bytes | None:
         raise ContainerError(f"Could not access model data at {model_data_url}: {exc}") from None
 
 
+def _package_container(backend: Any, name: str) -> dict[str, Any]:
+    """The first inference container of a model package (named by ARN, or by name when unversioned)."""
+    for package in backend.model_packages.values():
+        if name in (package.arn, package.model_package_name):
+            containers = (package.inference_specification or {}).get("Containers") or []
+            if containers:
+                return dict(containers[0])
+            break
+    raise ContainerError(f"Could not find an inference container of model package {name}")
+
+
 def load_model_for_serving(backend: Any, model_name: str, work_dir: Path) -> serving.InferenceModel:
     model = backend._models.get(model_name)
     if model is None:
@@ -110,6 +121,9 @@ def load_model_for_serving(backend: Any, model_name: str, work_dir: Path) -> ser
     primary = model.primary_container or (model.containers[0] if model.containers else {})
     if not primary:
         raise ContainerError(f"model {model_name} has no PrimaryContainer")
+    if primary.get("ModelPackageName"):  # a model of the registry: the package's inference container
+        primary = {**_package_container(backend, primary["ModelPackageName"]),
+                   **{k: v for k, v in primary.items() if k in ("Environment",) and v}}
     image = primary.get("Image", "")
     return serving.load_model(image, primary.get("Environment") or {}, _model_archive(primary.get("ModelDataUrl")),
                               work_dir, common.s3())

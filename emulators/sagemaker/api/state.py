@@ -4,9 +4,9 @@ moto's backend holds the resources AWS describes (jobs, models, endpoints...).
 The sandbox needs a little more per backend: the MLflow run of each training
 and tuning job, the model version each model package is, the endpoint
 configuration an update is loading, what a tuning job's training job was asked
-to optimise, monitoring schedules (which moto does not have), and the steps of
-each pipeline execution. :class:`SageMakerExtras` is that state, typed; one
-instance lives on each backend (``backend.extras``), is created the first time
+to optimise, monitoring schedules (which moto does not have), the steps of
+each pipeline execution, and Feature Store's feature groups and online records.
+:class:`SageMakerExtras` is that state, typed; one instance lives on each backend (``backend.extras``), is created the first time
 it is used and is pickled with the backend, so it survives a restart.
 """
 
@@ -49,6 +49,9 @@ class SageMakerExtras:
     tuning_trials: dict[str, TuningTrial] = field(default_factory=dict)     # training job ARN -> trial
     monitoring_schedules: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> schedule record
     pipeline_steps: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # execution ARN -> steps
+    feature_groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # lower-cased name -> group
+    # lower-cased group name -> record identifier -> the online store's record
+    feature_records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
 
 class DeclaredState(Generic[T]):
