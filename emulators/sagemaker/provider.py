@@ -17,8 +17,9 @@ from typing import Any
 
 from emulators.core import moto_coupling
 from emulators.core.errors import NotEmulated
-from emulators.sagemaker.api import (automl, capture, common, feature_groups, feature_records, hosting, monitoring,
-                                     pipelines, processing, recovery, registry, training, transform, tuning)
+from emulators.sagemaker.api import (async_inference, automl, capture, common, feature_groups, feature_records,
+                                     hosting, monitoring, pipelines, processing, recovery, registry, training,
+                                     transform, tuning)
 from emulators.sagemaker.api.hosting import SandboxRuntimeBackend
 from emulators.sagemaker.api.state import DeclaredState, SageMakerExtras
 from emulators.sagemaker.engines import hosting as serving
@@ -81,5 +82,6 @@ def install(cloud: Any) -> None:
     pipelines.install(cloud)
     automl.install(cloud)
     feature_records.install(cloud)
+    async_inference.install()
     cloud.on_reset(_on_reset)
     cloud.on_shutdown(_on_shutdown)

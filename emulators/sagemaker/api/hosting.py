@@ -47,6 +47,11 @@ class HostingMixin:
                    f"{kwargs['endpoint_config_name']}")
             raise InvalidInput(f"Cannot create already existing endpoint configuration "
                                f"\"{arn}\".")
+        names = [v.get("VariantName") for v in kwargs.get("production_variants") or []]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise InvalidInput(f"The variant name(s) \"{', '.join(map(str, repeated))}\" is/are not unique within "
+                               "the ProductionVariants of the endpoint configuration.")
         return super().create_endpoint_config(**kwargs)
 
     def create_endpoint(self, endpoint_name: str, endpoint_config_name: str, tags: Any) -> Any:
@@ -60,7 +65,7 @@ class HostingMixin:
             raise InvalidInput(f"Could not find endpoint configuration \"{arn}\".")
         endpoint = super().create_endpoint(endpoint_name, endpoint_config_name, tags)
         endpoint.endpoint_status = "Creating"
-        endpoint.data_capture_config = capture_summary(endpoint.data_capture_config)
+        describe_config(endpoint, self.endpoint_configs[endpoint_config_name])
         common.cloud().submit(load_endpoint, self.account_id, self.region_name, endpoint_name, endpoint_config_name)
         return endpoint
 
@@ -77,6 +82,37 @@ class HostingMixin:
         common.cloud().submit(load_endpoint, self.account_id, self.region_name, endpoint_name, endpoint_config_name)
         return endpoint.arn
 
+    def update_endpoint_weights_and_capacities(self, endpoint_name: str,
+                                               desired_weights_and_capacities: list[dict[str, Any]]) -> str:
+        """Desired weights/counts now, current ones once the update is done (Updating -> InService)."""
+        endpoint = self._endpoint(endpoint_name)
+        if endpoint.endpoint_status != "InService":
+            raise InvalidInput(f"Cannot update in-progress endpoint \"{endpoint.arn}\".")
+        seen: set[str] = set()
+        by_name = {v["VariantName"]: v for v in endpoint.production_variants}
+        for desired in desired_weights_and_capacities or []:
+            name = desired.get("VariantName")
+            if name in seen:
+                raise InvalidInput(f"The variant name \"{name}\" was non-unique within the request.")
+            if name not in by_name:
+                raise InvalidInput(f"The variant name(s) \"{name}\" is/are not present within endpoint "
+                                   f"configuration \"{endpoint.endpoint_config_name}\".")
+            if desired.get("DesiredWeight") is None and desired.get("DesiredInstanceCount") is None:
+                raise InvalidInput(f"Variant {name}: give a DesiredWeight, a DesiredInstanceCount or both.")
+            if desired.get("DesiredInstanceCount") is not None and "CurrentServerlessConfig" in by_name[name]:
+                raise InvalidInput(f"Variant {name} is serverless: it has no instance count to update.")
+            seen.add(name)
+        for desired in desired_weights_and_capacities or []:
+            variant = by_name[desired["VariantName"]]
+            if desired.get("DesiredWeight") is not None:
+                variant["DesiredWeight"] = float(desired["DesiredWeight"])
+            if desired.get("DesiredInstanceCount") is not None:
+                variant["DesiredInstanceCount"] = int(desired["DesiredInstanceCount"])
+        endpoint.endpoint_status = "Updating"
+        endpoint.last_modified_time = utcnow()
+        common.cloud().submit(_apply_desired_weights, self.account_id, self.region_name, endpoint_name)
+        return endpoint.arn
+
     def delete_endpoint(self, endpoint_name: str) -> None:
         endpoint = self.endpoints.get(endpoint_name)  # type: ignore[attr-defined]
         super().delete_endpoint(endpoint_name)  # type: ignore[misc]
@@ -90,6 +126,46 @@ class HostingMixin:
             arn = f"arn:aws:sagemaker:{self.region_name}:{self.account_id}:endpoint/{name}"
             raise InvalidInput(f"Could not find endpoint \"{arn}\".")
         return endpoint
+
+
+def variant_summaries(config_variants: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """DescribeEndpoint's ProductionVariants of an endpoint config's variants (moto drops a weight of 0, which
+    then took traffic, and the instance counts once weights are updated)."""
+    summaries = []
+    for variant in config_variants or []:
+        summary: dict[str, Any] = {"VariantName": variant["VariantName"]}
+        if variant.get("ServerlessConfig"):
+            summary["CurrentServerlessConfig"] = dict(variant["ServerlessConfig"])
+            summary["DesiredServerlessConfig"] = dict(variant["ServerlessConfig"])
+        else:
+            count = int(variant.get("InitialInstanceCount") or 1)
+            summary.update(CurrentInstanceCount=count, DesiredInstanceCount=count)
+        weight = variant.get("InitialVariantWeight")
+        weight = 1.0 if weight is None else float(weight)
+        summary.update(CurrentWeight=weight, DesiredWeight=weight)
+        summaries.append(summary)
+    return summaries
+
+
+def describe_config(endpoint: Any, config: Any) -> None:
+    """What DescribeEndpoint repeats of the endpoint config it runs: variants, data capture, async inference."""
+    endpoint.production_variants = variant_summaries(config.production_variants)
+    endpoint.data_capture_config = capture_summary(config.data_capture_config)
+    endpoint.async_inference_config = getattr(config, "async_inference_config", None) or None
+
+
+def _apply_desired_weights(account_id: str, region: str, endpoint_name: str) -> None:
+    endpoint = common.backend(account_id, region).endpoints.get(endpoint_name)
+    if endpoint is None:
+        return
+    with common.cloud().mutating():
+        for variant in endpoint.production_variants:
+            if "DesiredWeight" in variant:
+                variant["CurrentWeight"] = variant["DesiredWeight"]
+            if "DesiredInstanceCount" in variant:
+                variant["CurrentInstanceCount"] = variant["DesiredInstanceCount"]
+        endpoint.endpoint_status = "InService"
+        endpoint.last_modified_time = utcnow()
 
 
 # ===================================================================== loading models
@@ -172,10 +248,8 @@ def load_endpoint(account_id: str, region: str, endpoint_name: str, config_name:
             endpoint.endpoint_status = "InService" if updating else "Failed"
             endpoint.failure_reason = (f"Update failed: {failure}" if updating else failure)[:1024]
         else:
-            config = backend.endpoint_configs[config_name]
             endpoint.endpoint_config_name = config_name
-            endpoint.production_variants = endpoint._process_production_variants(config.production_variants)
-            endpoint.data_capture_config = capture_summary(config.data_capture_config)
+            describe_config(endpoint, backend.endpoint_configs[config_name])
             endpoint.endpoint_status = "InService"
             endpoint.failure_reason = None
         endpoint.last_modified_time = now
