@@ -70,7 +70,9 @@ def invoke_endpoint_async_handler(request: Request) -> Any:
                           headers.get("x-amzn-sagemaker-content-type"), headers.get("x-amzn-sagemaker-accept"),
                           headers.get("x-amzn-sagemaker-custom-attributes"), inference_id,
                           output_location, failure_location)
-    return 202, {"Content-Type": "application/json", "X-Amzn-SageMaker-OutputLocation": output_location,
+    # moto takes the status of a response method's answer from its "status" header
+    return 202, {"status": "202", "Content-Type": "application/json",
+                 "X-Amzn-SageMaker-OutputLocation": output_location,
                  "X-Amzn-SageMaker-FailureLocation": failure_location}, json.dumps({"InferenceId": inference_id})
 
 
