@@ -6,13 +6,16 @@ Amazon SageMaker
   really executes: training (scikit-learn/XGBoost script mode; built-in XGBoost, Linear Learner,
     K-Means, PCA, Random Cut Forest as IsolationForest), processing, tuning (optuna), endpoints,
     batch transform with DataProcessing filters/join, model registry in MLflow (models from a model
-    package are served), serverless endpoints (served like instance ones), Pipelines executions
+    package are served), serverless endpoints (served like instance ones), Experiments (the SDK's
+    Run, list_runs, ExperimentAnalytics; Search over trial components), Pipelines executions
     (Processing, Training, Transform, Model, RegisterModel, Condition, Fail steps); the SageMaker
     Python SDK v2 and v3 work
   not emulated: Docker/BYO images, GPUs, multi-host training, Pipe mode, autoscaling, serverless
     memory limits and cold starts, multi-model endpoints, warm-start tuning, RCF's own scores
     (IsolationForest stands in), other Pipelines step types (Lambda, Callback, EMR, Tuning...), step
-    caching/retries, parallel steps, Neo compilation (CreateCompilationJob answers NotImplemented)
+    caching/retries, parallel steps, lineage entities (CreateArtifact, so Run's
+    log_confusion_matrix/log_precision_recall/log_roc_curve answer NotImplemented), Neo compilation
+    (CreateCompilationJob answers NotImplemented)
   note: MLflow UI: `sandbox mlflow` (the store is <state>/services/sagemaker/mlflow/mlflow.db)
 
 SageMaker Model Monitor and Clarify
@@ -133,6 +136,10 @@ processes. What the sandbox keeps beyond moto's resources is declared in
   served on SageMaker's app; offline rows are written as Parquet under the group's
   ``ResolvedOutputS3Uri`` within a second and its Glue table in ``sagemaker_featurestore``
   makes them queryable with Athena.
+- **Experiments** (:mod:`.api.experiments`): experiments, trials and trial components with
+  AWS's name checks; ListTrialComponents filters and Search over trial components (parents,
+  tags, parameters, metric summaries), so the SDK's ``Run``, ``list_runs``, ``load_run`` and
+  ``ExperimentAnalytics`` work. Lineage entities (artifacts, actions, contexts) are not emulated.
 - **Serverless and asynchronous inference**: a serverless variant is served like an instance
   one; ``InvokeEndpointAsync`` (:mod:`.api.async_inference`) runs the model on the
   ``InputLocation`` object in the background and writes ``<uuid>.out`` to ``S3OutputPath``.
@@ -163,14 +170,16 @@ SERVICES = [
         executes="training (scikit-learn/XGBoost script mode; built-in XGBoost, Linear Learner, K-Means, PCA, "
                  "Random Cut Forest as IsolationForest), processing, tuning (optuna), endpoints, batch transform "
                  "with DataProcessing filters/join, model registry in MLflow (models from a model package are "
-                 "served), serverless endpoints (served like instance ones), Pipelines executions (Processing, "
+                 "served), serverless endpoints (served like instance ones), Experiments (the SDK's Run, list_runs, "
+                 "ExperimentAnalytics; Search over trial components), Pipelines executions (Processing, "
                  "Training, Transform, Model, RegisterModel, Condition, Fail steps); the SageMaker Python SDK v2 and "
                  "v3 work",
         not_emulated="Docker/BYO images, GPUs, multi-host training, Pipe mode, autoscaling, serverless memory "
                      "limits and cold starts, multi-model endpoints, warm-start tuning, RCF's own scores "
                      "(IsolationForest stands in), other Pipelines step types (Lambda, Callback, EMR, Tuning...), "
-                     "step caching/retries, parallel steps, Neo compilation (CreateCompilationJob answers "
-                     "NotImplemented)",
+                     "step caching/retries, parallel steps, lineage entities (CreateArtifact, so Run's "
+                     "log_confusion_matrix/log_precision_recall/log_roc_curve answer NotImplemented), Neo compilation "
+                     "(CreateCompilationJob answers NotImplemented)",
         provider="provider",
         notes=("MLflow UI: `sandbox mlflow` (the store is <state>/services/sagemaker/mlflow/mlflow.db)",),
     ),

@@ -281,3 +281,45 @@ def test_production_variants_async_and_serverless_inference(aws, trained_model, 
     assert error_of(runtime.invoke_endpoint_async, EndpointName=serverless, ContentType="text/csv",
                     InputLocation=f"s3://{lake}/async-in/payload.csv")[0] == "ValidationError"
     sm.delete_endpoint(EndpointName=serverless)
+
+
+@pytest.mark.slow
+def test_experiments_runs_with_the_sdk_and_boto3(aws, lake, unique_name):
+    """Source: Developer Guide "Create an Amazon SageMaker Experiment" (sagemaker.experiments.Run: log_parameter,
+    log_metric, list_runs, load_run), amazon-sagemaker-examples "sagemaker-experiments/local_experiment_tracking"
+    (ExperimentAnalytics over the experiment) and the API reference of CreateExperiment, CreateTrial and Search
+    (Filters on Parents.ExperimentName and Metrics.<name>.<stat>)."""
+    from sagemaker.analytics import ExperimentAnalytics
+    from sagemaker.experiments.run import Run, list_runs, load_run
+
+    session = aws.sagemaker_session(default_bucket=lake)
+    experiment = f"{unique_name}-exp"
+    for run_name, rate in (("run-a", 0.1), ("run-b", 0.3)):
+        with Run(experiment_name=experiment, run_name=run_name, sagemaker_session=session) as run:
+            run.log_parameters({"learning_rate": rate, "kind": "tree"})
+            for step in range(3):
+                run.log_metric(name="loss", value=rate / (step + 1), step=step)
+    assert sorted(r.run_name for r in list_runs(experiment_name=experiment, sagemaker_session=session)) == [
+        "run-a", "run-b"]
+    with load_run(experiment_name=experiment, run_name="run-b", sagemaker_session=session) as loaded:
+        assert loaded._trial_component.parameters == {"learning_rate": 0.3, "kind": "tree"}
+    frame = ExperimentAnalytics(experiment_name=experiment, sagemaker_session=session).dataframe()
+    by_name = frame.set_index("DisplayName")
+    assert by_name.loc[f"{experiment}-run-a", "learning_rate"] == 0.1
+    assert by_name.loc[f"{experiment}-run-b", "loss - Count"] == 3
+    assert by_name.loc[f"{experiment}-run-b", "loss - Last"] == pytest.approx(0.1)
+
+    sm = aws.client("sagemaker")
+    found = sm.search(Resource="ExperimentTrialComponent", SearchExpression={"Filters": [
+        {"Name": "Parents.ExperimentName", "Operator": "Equals", "Value": experiment},
+        {"Name": "Metrics.loss.Max", "Operator": "GreaterThan", "Value": "0.2"}]})["Results"]
+    assert [r["TrialComponent"]["TrialComponentName"] for r in found] == [f"{experiment}-run-b"]
+    assert found[0]["TrialComponent"]["Parents"][0]["ExperimentName"] == experiment
+    code, _, message = error_of(sm.create_experiment, ExperimentName=experiment)
+    assert code == "ValidationException" and "already exists" in message
+    assert error_of(sm.describe_experiment, ExperimentName=f"{unique_name}-none")[0] == "ResourceNotFound"
+    assert error_of(sm.create_trial, TrialName=f"{unique_name}-t", ExperimentName=f"{unique_name}-none")[0] == \
+        "ResourceNotFound"
+    sm.create_experiment(ExperimentName=f"{unique_name}-doc", DisplayName="Churn", Description="churn runs")
+    described = sm.describe_experiment(ExperimentName=f"{unique_name}-doc")
+    assert (described["DisplayName"], described["Description"]) == ("Churn", "churn runs")
