@@ -88,6 +88,9 @@ def test_feature_store_records_online_and_offline_with_boto3(aws, lake):
     assert sm.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "ml"}]
     summaries = sm.list_feature_groups(NameContains=name)["FeatureGroupSummaries"]
     assert [s["FeatureGroupName"] for s in summaries] == [name]
+    found = sm.search(Resource="FeatureGroup", SearchExpression={"Filters": [
+        {"Name": "FeatureGroupName", "Operator": "Contains", "Value": name}]})["Results"]
+    assert [r["FeatureGroup"]["FeatureGroupArn"] for r in found] == [arn]
 
     fs.put_record(FeatureGroupName=name, Record=[feature("customer_id", "1"), feature("event_time",
                   "2024-05-01T10:00:00Z"), feature("age", "31.5"), feature("city", "Seattle")])

@@ -8,6 +8,7 @@ moto keeps the resources; the sandbox adds AWS's checks and what the SageMaker P
   DescribeExperiment of one are ResourceNotFound (moto answered a KeyError, a 500);
 - ListTrialComponents honours ``ExperimentName``, ``TrialName``, ``SourceArn``, the creation-time
   bounds and the sort (moto ignored all but ``TrialName``, so ``list_runs`` saw every run);
+- Search over ``FeatureGroup`` finds the sandbox's feature groups (:mod:`.feature_groups`);
 - Search over ``ExperimentTrialComponent`` answers each component with its ``Parents`` (trial and
   experiment), ``Tags``, ``Parameters`` and metric summaries, and evaluates ``Filters`` on any of
   them (``Parents.ExperimentName``, ``Tags.<key>``, ``Parameters.<name>``, ``Metrics.<name>.<stat>``)
@@ -169,12 +170,16 @@ def _sort_key(document: dict[str, Any], sort_by: str) -> tuple[int, Any]:
 
 
 def search_handler(request: Request) -> dict[str, Any]:
-    """Search: ExperimentTrialComponent answered here, other resources by moto."""
+    """Search: ExperimentTrialComponent and FeatureGroup answered here, other resources by moto."""
     backend = common.backend_of(request)
     resource = request.get("Resource")
-    if resource != "ExperimentTrialComponent":
+    if resource == "ExperimentTrialComponent":
+        documents = [trial_component_document(backend, c) for c in backend.trial_components.values()]
+    elif resource == "FeatureGroup":  # the sandbox's feature groups (moto's own stay empty)
+        documents = [{k: copy.deepcopy(v) for k, v in g.items() if k not in ("Tags", "ThroughputConfig")}
+                     | {"Tags": list(g.get("Tags") or [])} for g in backend.extras.feature_groups.values()]
+    else:
         return backend.search(resource=resource, search_expression=request.get("SearchExpression"))
-    documents = [trial_component_document(backend, c) for c in backend.trial_components.values()]
     documents = [d for d in documents if expression_matches(d, request.get("SearchExpression"))]
     sort_by = request.get("SortBy") or "CreationTime"
     present = [d for d in documents if _sort_key(d, sort_by)[0] == 0]
@@ -183,7 +188,8 @@ def search_handler(request: Request) -> dict[str, Any]:
     documents = present + [d for d in documents if _sort_key(d, sort_by)[0] == 1]
     page, token = paging.page(documents, request.get("NextToken"), request.get("MaxResults"),
                               listing=f"sagemaker:search:{resource}:{sort_by}", max_size=100)
-    return {"Results": [{"TrialComponent": d} for d in page], **({"NextToken": token} if token else {})}
+    member = "TrialComponent" if resource == "ExperimentTrialComponent" else resource
+    return {"Results": [{member: d} for d in page], **({"NextToken": token} if token else {})}
 
 
 def list_trial_components_handler(request: Request) -> dict[str, Any]:
