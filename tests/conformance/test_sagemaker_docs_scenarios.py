@@ -123,6 +123,11 @@ def test_feature_store_records_online_and_offline_with_boto3(aws, lake):
                     feature("event_time", "2024-05-01T10:00:00Z")])[0] == "ValidationError"
     assert error_of(fs.get_record, FeatureGroupName="no-such-group",
                     RecordIdentifierValueAsString="1")[0] == "ResourceNotFound"
+    code, _, message = error_of(fs.put_record, FeatureGroupName="no-such-group", Record=[feature("customer_id", "1")])
+    assert code == "ValidationError" and message.startswith("Resource Not Found")  # PutRecord's model has no 404
+    assert "cannot be both disabled" in error_of(sm.create_feature_group, FeatureGroupName=f"{name}-none",
+                                                 RecordIdentifierFeatureName="customer_id",
+                                                 EventTimeFeatureName="event_time", FeatureDefinitions=definitions)[2]
     assert error_of(sm.describe_feature_group, FeatureGroupName="no-such-group")[0] == "ResourceNotFound"
     assert error_of(sm.create_feature_group, FeatureGroupName=name, RecordIdentifierFeatureName="customer_id",
                     EventTimeFeatureName="event_time", FeatureDefinitions=definitions,

@@ -155,8 +155,8 @@ def create_feature_group(request: Request) -> dict[str, Any]:
     definitions = _check_definitions(params)
     online = copy.deepcopy(params.get("OnlineStoreConfig") or {})
     if not online.get("EnableOnlineStore") and not params.get("OfflineStoreConfig"):
-        raise InvalidInput("At least one of OnlineStoreConfig (with EnableOnlineStore true) and OfflineStoreConfig "
-                           "must be given.")
+        raise InvalidInput("Validation Error: OnlineStore and OfflineStore cannot be both disabled. Please enable at "
+                           "least one of them and retry the request.")
     if online.get("StorageType", "Standard") != "Standard":
         raise InvalidInput("The online store's InMemory storage type is not emulated by the offline sandbox: use "
                            "Standard (the default).")

@@ -44,13 +44,14 @@ def invalid(message: str) -> InvalidInput:
     return InvalidInput(message, code="ValidationError")
 
 
-def _group(request: Request, name: Any) -> tuple[Any, dict[str, Any]]:
+def _group(request: Request, name: Any, missing: str = "ResourceNotFound") -> tuple[Any, dict[str, Any]]:
+    """The backend and the feature group; a missing group is ``missing`` (PutRecord, DeleteRecord and
+    BatchGetRecord have no ResourceNotFound in their model: AWS answers them ValidationError, same wording)."""
     backend = common.backend_of(request)
     try:
         return backend, feature_groups.find(backend, name)
-    except NotFound:
-        raise NotFound(f"Resource Not Found: Amazon SageMaker can't find a FeatureGroup with name {name}",
-                       code="ResourceNotFound") from None
+    except NotFound as exc:
+        raise NotFound(exc.message, code=missing) from None
 
 
 def _stores(group: dict[str, Any], requested: Any) -> list[str]:
@@ -121,8 +122,9 @@ def _buffer_offline(group: dict[str, Any], values: dict[str, str | None], delete
         OFFLINE[key].append(row)
 
 
-def put_record(request: Request, name: Any, record: Any, target_stores: Any) -> None:
-    backend, group = _group(request, name)
+def put_record(request: Request, name: Any, record: Any, target_stores: Any,
+               missing: str = "ValidationError") -> None:
+    backend, group = _group(request, name, missing)
     values = _checked_record(group, record)
     stores = _stores(group, target_stores)
     if "OnlineStore" in stores:
@@ -175,7 +177,7 @@ def batch_get_record(request: Request) -> dict[str, Any]:
         name = identifier.get("FeatureGroupName")
         for value in identifier.get("RecordIdentifiersValueAsString") or []:
             try:
-                backend, group = _group(request, name)
+                backend, group = _group(request, name, "ValidationError")
                 record = _online_record(backend, group, value, identifier.get("FeatureNames"))
             except (InvalidInput, NotFound) as exc:
                 errors.append({"FeatureGroupName": name, "RecordIdentifierValueAsString": value,
@@ -187,7 +189,7 @@ def batch_get_record(request: Request) -> dict[str, Any]:
 
 
 def delete_record(request: Request) -> None:
-    backend, group = _group(request, request.get("FeatureGroupName"))
+    backend, group = _group(request, request.get("FeatureGroupName"), "ValidationError")
     mode = request.get("DeletionMode") or "SoftDelete"
     if mode not in ("SoftDelete", "HardDelete"):
         raise invalid(f"DeletionMode {mode} is not one of SoftDelete, HardDelete.")
@@ -214,7 +216,8 @@ def batch_write_record(request: Request) -> dict[str, Any]:
     errors = []
     for entry in request.get("Entries") or []:
         try:
-            put_record(request, entry.get("FeatureGroupName"), entry.get("Record"), entry.get("TargetStores"))
+            put_record(request, entry.get("FeatureGroupName"), entry.get("Record"), entry.get("TargetStores"),
+                       "ResourceNotFound")
         except (InvalidInput, NotFound) as exc:
             errors.append({"FeatureGroupName": entry.get("FeatureGroupName"), "Record": entry.get("Record"),
                            "ErrorCode": exc.code, "ErrorMessage": exc.message})
