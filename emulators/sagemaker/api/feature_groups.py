@@ -218,6 +218,14 @@ def _finish_creation(account: str, region: str, key: str) -> None:
             group.pop("OfflineStoreStatus", None)
 
 
+def resume_creation() -> None:
+    """After a restart: finish the groups a stop left Creating (their Glue table may not exist yet)."""
+    for account, region, backend in common.backends():
+        for key, group in list(backend.extras.feature_groups.items()):
+            if group["FeatureGroupStatus"] == "Creating":
+                common.cloud().submit(_finish_creation, account, region, key)
+
+
 def describe_feature_group(request: Request) -> dict[str, Any]:
     group = find(common.backend_of(request), request.get("FeatureGroupName"))
     backend = common.backend_of(request)

@@ -25,7 +25,7 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from emulators.core import moto_coupling, s3uri
+from emulators.core import moto_coupling, paging, s3uri
 from emulators.core.clock import utcnow
 from emulators.core.errors import InvalidInput, NotEmulated, NotFound
 from emulators.core.moto_coupling import Request
@@ -225,8 +225,6 @@ def batch_write_record(request: Request) -> dict[str, Any]:
 
 
 def list_records(request: Request) -> dict[str, Any]:
-    from emulators.core import paging
-
     backend, group = _group(request, request.get("FeatureGroupName"))
     online = backend.extras.feature_records.get(group["FeatureGroupName"].lower(), {})
     keep_deleted = bool(request.get("IncludeSoftDeletedRecords"))
@@ -295,3 +293,4 @@ def install(cloud: Any) -> None:
     cloud.every(1.0, flush_offline_store, name="sagemaker-feature-store-offline")
     cloud.on_shutdown(flush_offline_store)
     cloud.on_reset(forget_offline_rows)
+    cloud.after_restore(feature_groups.resume_creation)

@@ -13,7 +13,7 @@ it is used and is pickled with the backend, so it survives a restart.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, Generic, TypeVar, overload
 
 T = TypeVar("T")
@@ -52,6 +52,13 @@ class SageMakerExtras:
     feature_groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # lower-cased name -> group
     # lower-cased group name -> record identifier -> the online store's record
     feature_records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """A snapshot written before a field was added restores with that field empty."""
+        self.__dict__.update(state)
+        for declared in fields(self):
+            if declared.name not in self.__dict__ and declared.default_factory is not MISSING:
+                setattr(self, declared.name, declared.default_factory())
 
 
 class DeclaredState(Generic[T]):
