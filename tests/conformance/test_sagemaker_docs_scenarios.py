@@ -13,6 +13,7 @@ import uuid
 from collections import Counter
 
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.helpers.sagemaker import ROLE, SKLEARN_IMAGE, csv_bytes, wait_endpoint
@@ -108,6 +109,9 @@ def test_feature_store_records_online_and_offline_with_boto3(aws, lake):
     assert sorted(r["RecordIdentifierValueAsString"] for r in batch["Records"]) == ["1", "2"]
     assert batch["Errors"] == [] and batch["UnprocessedIdentifiers"] == []
     assert "Record" not in fs.get_record(FeatureGroupName=name, RecordIdentifierValueAsString="99")
+    unchecked = aws.client("sagemaker-featurestore-runtime", config=Config(parameter_validation=False))
+    code, status, message = error_of(unchecked.get_record, FeatureGroupName=name)
+    assert (code, status) == ("ValidationException", 400) and "recordIdentifierValueAsString" in message
 
     fs.delete_record(FeatureGroupName=name, RecordIdentifierValueAsString="2", EventTime="2024-05-02T00:00:00Z")
     assert "Record" not in fs.get_record(FeatureGroupName=name, RecordIdentifierValueAsString="2")

@@ -291,8 +291,7 @@ def add_rest_api(service: str, api: str, url_path: str, handler: Any) -> None:
         operation = response._get_action()
         try:
             if operation is None:
-                raise AwsError("UnknownOperationException", f"No {api} operation answers {response.method} "
-                                                             f"{response.path}")
+                raise _unrouted(api, response)
             return handler(operation, request_of(response))
         except ServiceException as exc:
             try:
@@ -305,6 +304,31 @@ def add_rest_api(service: str, api: str, url_path: str, handler: Any) -> None:
 
     route.__name__ = f"{api.replace('-', '_')}_route"
     module.url_paths[url_path] = route
+
+
+def _unrouted(api: str, response: Any) -> AwsError:
+    """The error of a request botocore's router could not place: a required query-string member is missing
+    (AWS's ValidationException), or no operation has that method and path."""
+    import re
+
+    model = _service_model(response)
+    query = parse_qs(response.parsed_url.query, keep_blank_values=True)
+    for name in model.operation_names:
+        operation = model.operation_model(name)
+        uri = operation.http.get("requestUri", "/").split("?", 1)[0]
+        pattern = re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(uri))
+        if operation.http.get("method") != response.method or not re.fullmatch(pattern, response.path):
+            continue
+        shape = operation.input_shape
+        missing = [member.serialization.get("name", member_name) for member_name, member in shape.members.items()
+                   if member_name in shape.required_members and member.serialization.get("location") == "querystring"
+                   and member.serialization.get("name", member_name) not in query]
+        if missing:
+            count = f"{len(missing)} validation error{'s' if len(missing) > 1 else ''}"
+            return AwsError("ValidationException", f"{count} detected: " + "; ".join(
+                f"Value null at '{m[:1].lower() + m[1:]}' failed to satisfy constraint: Member must not be null"
+                for m in missing))
+    return AwsError("UnknownOperationException", f"No {api} operation answers {response.method} {response.path}")
 
 
 def default_request_params(service: str, response_class: str, operation: str, defaults: dict[str, Any],
