@@ -335,3 +335,33 @@ def test_experiments_runs_with_the_sdk_and_boto3(aws, lake, unique_name):
     sm.create_experiment(ExperimentName=f"{unique_name}-doc", DisplayName="Churn", Description="churn runs")
     described = sm.describe_experiment(ExperimentName=f"{unique_name}-doc")
     assert (described["DisplayName"], described["Description"]) == ("Churn", "churn runs")
+
+
+def test_training_job_with_an_experiment_config_has_its_trial_component(aws, lake, unique_name, trained_model):
+    """Source: Developer Guide "Experiments: associate a training job" (CreateTrainingJob's ExperimentConfig):
+    SageMaker makes the job's trial component <job>-aws-training-job, Source the job, in the config's trial,
+    with the job's hyperparameters and, once the job ends, its status (a job whose channel is empty fails at
+    once, which keeps this test cheap; ``trained_model`` is asked for so MLflow, which tracks every job, is
+    warm)."""
+    from tests.helpers.sagemaker import training_request, wait_training
+
+    sm = aws.client("sagemaker")
+    sm.create_experiment(ExperimentName=f"{unique_name}-exp")
+    sm.create_trial(TrialName=f"{unique_name}-trial", ExperimentName=f"{unique_name}-exp")
+    request = training_request(unique_name, lake)
+    request["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] = f"s3://{lake}/{unique_name}-empty/"
+    request["HyperParameters"]["C"] = "0.5"
+    request["ExperimentConfig"] = {"ExperimentName": f"{unique_name}-exp", "TrialName": f"{unique_name}-trial",
+                                   "TrialComponentDisplayName": "training"}
+    sm.create_training_job(**request)
+    name = f"{unique_name}-aws-training-job"
+    assert sm.describe_trial_component(TrialComponentName=name)["Status"]["PrimaryStatus"] in ("InProgress",
+                                                                                               "Failed")
+    job = wait_training(sm, unique_name)
+    assert job["TrainingJobStatus"] == "Failed"
+    component = sm.describe_trial_component(TrialComponentName=name)
+    assert component["Source"] == {"SourceArn": job["TrainingJobArn"], "SourceType": "SageMakerTrainingJob"}
+    assert component["DisplayName"] == "training" and component["Status"]["PrimaryStatus"] == "Failed"
+    assert component["Parameters"]["C"] == {"StringValue": "0.5"} and "EndTime" in component
+    listed = sm.list_trial_components(TrialName=f"{unique_name}-trial")["TrialComponentSummaries"]
+    assert [c["TrialComponentName"] for c in listed] == [name]

@@ -3,6 +3,9 @@
 moto keeps the resources; the sandbox adds AWS's checks and what the SageMaker Python SDK's
 ``sagemaker.experiments`` (``Run``, ``load_run``, ``list_runs``, ``ExperimentAnalytics``) reads:
 
+- a training job started with an ``ExperimentConfig`` gets AWS's trial component
+  ``<job>-aws-training-job`` (Source the job, the hyperparameters as parameters, the final metrics
+  and status when it ends), associated with the config's trial;
 - a name used twice is a ValidationException ``... with name (x) already exists.`` (the SDK's
   load-or-create reads that wording), a trial of an experiment that does not exist and a
   DescribeExperiment of one are ResourceNotFound (moto answered a KeyError, a 500);
@@ -22,6 +25,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from emulators.core import paging
+from emulators.core.clock import utcnow
 from emulators.core.errors import InvalidInput, NotFound
 from emulators.core.moto_coupling import Request
 from emulators.sagemaker.api import common
@@ -60,6 +64,42 @@ class ExperimentsMixin:
         return super().create_trial_component(trial_component_name, *args, **kwargs)  # type: ignore[misc]
 
 
+def start_job_component(backend: Any, job: Any, kind: str, parameters: dict[str, Any] | None) -> None:
+    """The trial component AWS makes for a job started with an ExperimentConfig (``<job>-aws-<kind>-job``),
+    its Source the job, associated with the config's trial (made for the experiment when it does not exist)."""
+    config = getattr(job, "experiment_config", None) or {}
+    if not config.get("ExperimentName") and not config.get("TrialName"):
+        return
+    name = f"{getattr(job, f'{kind}_job_name')}-aws-{kind}-job"
+    if name not in backend.trial_components:
+        backend.create_trial_component(
+            name, start_time=utcnow(), end_time=None, display_name=config.get("TrialComponentDisplayName") or name,
+            input_artifacts=None,
+            parameters={k: {"StringValue": str(v)} for k, v in (parameters or {}).items()} or None,
+            output_artifacts=None, metadata_properties=None, status={"PrimaryStatus": "InProgress"}, trial_name=None)
+    component = backend.trial_components[name]
+    component.source = {"SourceArn": job.arn, "SourceType": f"SageMaker{kind.capitalize()}Job"}
+    trial = config.get("TrialName")
+    if trial and trial not in backend.trials and config.get("ExperimentName") in backend.experiments:
+        backend.create_trial(trial, config["ExperimentName"])
+    if trial in backend.trials:
+        backend.associate_trial_component(trial, name)
+
+
+def finish_job_component(backend: Any, job: Any, kind: str, status: str, message: str | None,
+                         metrics: list[dict[str, Any]] | None) -> None:
+    """Close the job's trial component: its status, end time and the job's final metrics."""
+    component = backend.trial_components.get(f"{getattr(job, f'{kind}_job_name')}-aws-{kind}-job")
+    if component is None:
+        return
+    now = utcnow()
+    component.status = {"PrimaryStatus": status, **({"Message": message} if message else {})}
+    component.end_time = component.last_modified_time = now
+    for metric in metrics or []:
+        component.metrics[metric["MetricName"]] = {"MetricName": metric["MetricName"], "Timestamp": now.timestamp(),
+                                                   "Values": {0: {"Value": metric["Value"]}}}
+
+
 def _arn(backend: Any, kind: str, name: str) -> str:
     return f"arn:aws:sagemaker:{backend.region_name}:{backend.account_id}:{kind}/{name}"
 
@@ -71,7 +111,10 @@ def _parents(backend: Any, component: Any) -> list[dict[str, str]]:
 
 def trial_component_document(backend: Any, component: Any) -> dict[str, Any]:
     """The Search answer's ``TrialComponent`` (botocore's TrialComponent shape)."""
-    described = component.response_object
+    described = dict(component.response_object)
+    described.pop("Source", None)
+    if getattr(component, "source", None):
+        described["Source"] = component.source
     document = {k: copy.deepcopy(v) for k, v in described.items()
                 if k in ("TrialComponentName", "DisplayName", "TrialComponentArn", "Source", "Status", "StartTime",
                          "EndTime", "CreationTime", "LastModifiedTime", "Parameters", "InputArtifacts",
