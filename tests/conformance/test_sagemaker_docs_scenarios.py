@@ -326,6 +326,11 @@ def test_experiments_runs_with_the_sdk_and_boto3(aws, lake, unique_name):
         {"Name": "Parents.ExperimentName", "Operator": "Equals", "Value": experiment},
         {"Name": "Metrics.loss.Max", "Operator": "GreaterThan", "Value": "0.2"}]})["Results"]
     assert [r["TrialComponent"]["TrialComponentName"] for r in found] == [f"{experiment}-run-b"]
+    recent = sm.search(Resource="ExperimentTrialComponent", SearchExpression={"Filters": [
+        {"Name": "Parents.ExperimentName", "Operator": "Equals", "Value": experiment},
+        {"Name": "CreationTime", "Operator": "GreaterThan", "Value": "2020-01-01T00:00:00Z"}]},
+        SortBy="Parameters.learning_rate", SortOrder="Ascending")["Results"]
+    assert [r["TrialComponent"]["TrialComponentName"] for r in recent] == [f"{experiment}-run-a", f"{experiment}-run-b"]
     assert found[0]["TrialComponent"]["Parents"][0]["ExperimentName"] == experiment
     code, _, message = error_of(sm.create_experiment, ExperimentName=experiment)
     assert code == "ValidationException" and "already exists" in message

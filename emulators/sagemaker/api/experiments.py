@@ -150,7 +150,7 @@ def _comparable(actual: Any, expected: Any) -> tuple[Any, Any]:
             bound = datetime.fromisoformat(str(expected).replace("Z", "+00:00"))
         except ValueError:
             bound = datetime.fromtimestamp(float(expected), timezone.utc)
-        return actual, bound if bound.tzinfo else bound.replace(tzinfo=timezone.utc)
+        return _aware(actual), bound if bound.tzinfo else bound.replace(tzinfo=timezone.utc)
     if isinstance(actual, (int, float)) and not isinstance(actual, bool):
         try:
             return float(actual), float(expected)
