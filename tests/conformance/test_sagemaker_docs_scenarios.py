@@ -8,6 +8,7 @@ shape (``checked_responses``). The session's one trained model (``trained_model`
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections import Counter
@@ -47,6 +48,23 @@ def athena_rows(athena, sql: str, output: str) -> list[list[str | None]]:
     assert status["State"] == "SUCCEEDED", status
     rows = athena.get_query_results(QueryExecutionId=qid)["ResultSet"]["Rows"]
     return [[d.get("VarCharValue") for d in r["Data"]] for r in rows[1:]]
+
+
+def event_queue(aws, name: str, pattern: dict) -> str:
+    """An SQS queue that an EventBridge rule with ``pattern`` delivers to (its URL)."""
+    sqs, events = aws.client("sqs"), aws.client("events")
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name=name, EventPattern=json.dumps(pattern))
+    events.put_targets(Rule=name, Targets=[{"Id": "queue", "Arn": arn}])
+    return url
+
+
+def received_events(aws, url: str, count: int = 1) -> list[dict]:
+    sqs, got = aws.client("sqs"), []
+    poll(lambda: got.extend(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []))
+         or len(got) >= count, lambda done: done, 20)
+    return [json.loads(m["Body"]) for m in got]
 
 
 @pytest.fixture(scope="module")
@@ -190,7 +208,8 @@ def test_feature_store_sdk_ingest_and_athena_query(aws, lake):
 
 def test_model_registry_approve_deploy_and_delete(aws, trained_model, unique_name):
     """Source: Developer Guide "Model Registry": "Create a Model Group", "Register a Model Version", "Update the
-    Approval Status of a Model", "Deploy a Model from the Registry with Boto3" (CreateModel with Containers
+    Approval Status of a Model" (with "Amazon SageMaker events sent to EventBridge": an approval is a "SageMaker
+    Model Package State Change" event), "Deploy a Model from the Registry with Boto3" (CreateModel with Containers
     [{ModelPackageName: arn}]) and "Delete a Model Group" (its versions first)."""
     sm, runtime = aws.client("sagemaker"), aws.client("sagemaker-runtime")
     group = f"{unique_name}-group"
@@ -201,7 +220,12 @@ def test_model_registry_approve_deploy_and_delete(aws, trained_model, unique_nam
             "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]}
     arns = [sm.create_model_package(ModelPackageGroupName=group, InferenceSpecification=spec,
                                     ModelApprovalStatus="PendingManualApproval")["ModelPackageArn"] for _ in range(2)]
+    queue = event_queue(aws, f"{unique_name}-approved", {
+        "source": ["aws.sagemaker"], "detail-type": ["SageMaker Model Package State Change"],
+        "detail": {"ModelPackageGroupName": [group], "ModelApprovalStatus": ["Approved"]}})
     sm.update_model_package(ModelPackageArn=arns[1], ModelApprovalStatus="Approved", ApprovalDescription="AUC ok")
+    (approval,) = received_events(aws, queue)  # the MLOps trigger: "SageMaker Model Package State Change"
+    assert approval["resources"] == [arns[1]] and approval["detail"]["ModelPackageArn"] == arns[1]
     approved = sm.list_model_packages(ModelPackageGroupName=group, ModelApprovalStatus="Approved",
                                       SortBy="CreationTime", SortOrder="Descending")["ModelPackageSummaryList"]
     assert [p["ModelPackageArn"] for p in approved] == [arns[1]]
@@ -228,7 +252,7 @@ def test_model_registry_approve_deploy_and_delete(aws, trained_model, unique_nam
 
 def test_production_variants_async_and_serverless_inference(aws, trained_model, unique_name, lake):
     """Source: Developer Guide "Test models in production" (two variants, TargetVariant,
-    UpdateEndpointWeightsAndCapacities), "Asynchronous inference" ("Create", "Invoke": InvokeEndpointAsync with
+    UpdateEndpointWeightsAndCapacities; the "SageMaker Endpoint State Change" event when it is InService), "Asynchronous inference" ("Create", "Invoke": InvokeEndpointAsync with
     an InputLocation, the answer at OutputLocation) and "Serverless Inference" (a ServerlessConfig variant)."""
     sm, runtime, s3 = aws.client("sagemaker"), aws.client("sagemaker-runtime"), aws.client("s3")
     body = csv_bytes(trained_model["x"][:2])
@@ -240,8 +264,12 @@ def test_production_variants_async_and_serverless_inference(aws, trained_model, 
     sm.create_endpoint_config(EndpointConfigName=unique_name, ProductionVariants=[
         {**variant, "VariantName": "A", "InitialVariantWeight": 1.0},
         {**variant, "VariantName": "B", "InitialVariantWeight": 0.0}])
+    queue = event_queue(aws, f"{unique_name}-in-service", {
+        "source": ["aws.sagemaker"], "detail-type": ["SageMaker Endpoint State Change"],
+        "detail": {"EndpointName": [unique_name], "EndpointStatus": ["InService"]}})
     sm.create_endpoint(EndpointName=unique_name, EndpointConfigName=unique_name)
     described = wait_endpoint(sm, unique_name)
+    assert received_events(aws, queue)[0]["resources"] == [described["EndpointArn"]]
     assert [(v["VariantName"], v["CurrentWeight"], v["CurrentInstanceCount"])
             for v in described["ProductionVariants"]] == [("A", 1.0, 1), ("B", 0.0, 1)]
     invoked = Counter(runtime.invoke_endpoint(EndpointName=unique_name, ContentType="text/csv", Body=body)[
@@ -345,7 +373,8 @@ def test_experiments_runs_with_the_sdk_and_boto3(aws, lake, unique_name):
 def test_training_job_with_an_experiment_config_has_its_trial_component(aws, lake, unique_name, trained_model):
     """Source: Developer Guide "Experiments: associate a training job" (CreateTrainingJob's ExperimentConfig):
     SageMaker makes the job's trial component <job>-aws-training-job, Source the job, in the config's trial,
-    with the job's hyperparameters and, once the job ends, its status (a job whose channel is empty fails at
+    with the job's hyperparameters and, once the job ends, its status; the end is a "SageMaker Training Job State
+    Change" event on EventBridge (a job whose channel is empty fails at
     once, which keeps this test cheap; ``trained_model`` is asked for so MLflow, which tracks every job, is
     warm)."""
     from tests.helpers.sagemaker import training_request, wait_training
@@ -358,6 +387,9 @@ def test_training_job_with_an_experiment_config_has_its_trial_component(aws, lak
     request["HyperParameters"]["C"] = "0.5"
     request["ExperimentConfig"] = {"ExperimentName": f"{unique_name}-exp", "TrialName": f"{unique_name}-trial",
                                    "TrialComponentDisplayName": "training"}
+    queue = event_queue(aws, f"{unique_name}-ended", {
+        "source": ["aws.sagemaker"], "detail-type": ["SageMaker Training Job State Change"],
+        "detail": {"TrainingJobName": [unique_name], "TrainingJobStatus": ["Completed", "Failed", "Stopped"]}})
     sm.create_training_job(**request)
     name = f"{unique_name}-aws-training-job"
     assert sm.describe_trial_component(TrialComponentName=name)["Status"]["PrimaryStatus"] in ("InProgress",
@@ -370,3 +402,5 @@ def test_training_job_with_an_experiment_config_has_its_trial_component(aws, lak
     assert component["Parameters"]["C"] == {"StringValue": "0.5"} and "EndTime" in component
     listed = sm.list_trial_components(TrialName=f"{unique_name}-trial")["TrialComponentSummaries"]
     assert [c["TrialComponentName"] for c in listed] == [name]
+    (ended,) = received_events(aws, queue)
+    assert ended["detail"]["TrainingJobStatus"] == "Failed" and ended["resources"] == [job["TrainingJobArn"]]

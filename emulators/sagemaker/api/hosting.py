@@ -19,7 +19,7 @@ from emulators.core.clock import utcnow
 from emulators.core.errors import InvalidInput, ServiceError
 from emulators.core.moto_coupling import Request
 from emulators.sagemaker import container
-from emulators.sagemaker.api import common
+from emulators.sagemaker.api import common, events
 from emulators.sagemaker.api.capture import capture_summary, record_exchange
 from emulators.sagemaker.container import ContainerError
 from emulators.sagemaker.engines import hosting as serving
@@ -67,6 +67,7 @@ class HostingMixin:
         endpoint.endpoint_status = "Creating"
         describe_config(endpoint, self.endpoint_configs[endpoint_config_name])
         common.cloud().submit(load_endpoint, self.account_id, self.region_name, endpoint_name, endpoint_config_name)
+        events.endpoint_changed(self, endpoint_name)
         return endpoint
 
     def update_endpoint(self, endpoint_name: str, endpoint_config_name: str) -> str:
@@ -80,6 +81,7 @@ class HostingMixin:
         endpoint.last_modified_time = utcnow()
         self.extras.pending_endpoint_configs[endpoint.arn] = endpoint_config_name
         common.cloud().submit(load_endpoint, self.account_id, self.region_name, endpoint_name, endpoint_config_name)
+        events.endpoint_changed(self, endpoint_name)
         return endpoint.arn
 
     def update_endpoint_weights_and_capacities(self, endpoint_name: str,
@@ -166,6 +168,7 @@ def _apply_desired_weights(account_id: str, region: str, endpoint_name: str) -> 
                 variant["CurrentInstanceCount"] = variant["DesiredInstanceCount"]
         endpoint.endpoint_status = "InService"
         endpoint.last_modified_time = utcnow()
+    events.endpoint_changed(common.backend(account_id, region), endpoint_name)
 
 
 # ===================================================================== loading models
@@ -253,6 +256,7 @@ def load_endpoint(account_id: str, region: str, endpoint_name: str, config_name:
             endpoint.endpoint_status = "InService"
             endpoint.failure_reason = None
         endpoint.last_modified_time = now
+    events.endpoint_changed(backend, endpoint_name)
 
 
 class SandboxRuntimeBackend(RuntimeBackend):  # type: ignore[misc, valid-type]

@@ -12,7 +12,7 @@ from typing import Any
 
 from emulators.core.errors import Conflict, InvalidInput
 from emulators.core.moto_coupling import Request
-from emulators.sagemaker.api import common
+from emulators.sagemaker.api import common, events
 from emulators.sagemaker.api.state import ModelVersion
 from emulators.sagemaker.engines import tracking
 
@@ -56,6 +56,7 @@ class RegistryMixin:
                 self.extras.model_versions[arn] = ModelVersion(group=group, version=version)
             except Exception:
                 log.exception("MLflow model version for %s", arn)
+        events.model_package_changed(self, arn)
         return arn
 
     def update_model_package(self, model_package_arn: str, model_approval_status: str | None, **kwargs: Any) -> str:
@@ -70,6 +71,7 @@ class RegistryMixin:
                                              model_approval_status)
             except Exception:
                 log.exception("MLflow approval status for %s", arn)
+        events.model_package_changed(self, arn)
         return arn
 
     def _run_for_artifact(self, model_data_url: str) -> str | None:
