@@ -7,9 +7,10 @@ Amazon SageMaker
     K-Means, PCA, Random Cut Forest as IsolationForest), processing, tuning (optuna), endpoints,
     batch transform with DataProcessing filters/join, model registry in MLflow (models from a model
     package are served), serverless endpoints (served like instance ones), EventBridge events (Model
-    Package, Training Job and Endpoint State Change), Experiments (the SDK's Run, list_runs,
-    ExperimentAnalytics; Search over trial components), Pipelines executions (Processing, Training,
-    Transform, Model, RegisterModel, Condition, Fail steps); the SageMaker Python SDK v2 and v3 work
+    Package, Training Job, Endpoint State Change, Pipeline Execution Status Change), Experiments
+    (the SDK's Run, list_runs, ExperimentAnalytics; Search over trial components), Pipelines
+    executions (Processing, Training, Transform, Model, RegisterModel, Condition, Fail steps); the
+    SageMaker Python SDK v2 and v3 work
   not emulated: Docker/BYO images, GPUs, multi-host training, Pipe mode, autoscaling, serverless
     memory limits and cold starts, multi-model endpoints, warm-start tuning, RCF's own scores
     (IsolationForest stands in), other Pipelines step types (Lambda, Callback, EMR, Tuning...), step
@@ -141,8 +142,8 @@ processes. What the sandbox keeps beyond moto's resources is declared in
   tags, parameters, metric summaries), so the SDK's ``Run``, ``list_runs``, ``load_run`` and
   ``ExperimentAnalytics`` work. Lineage entities (artifacts, actions, contexts) are not emulated.
 - **EventBridge** (:mod:`.api.events`): ``SageMaker Model Package State Change`` (creation and
-  approval), ``SageMaker Training Job State Change`` and ``SageMaker Endpoint State Change`` reach
-  the default bus with the resource's description as detail.
+  approval), ``SageMaker Training Job State Change``, ``SageMaker Endpoint State Change`` and
+  ``SageMaker Model Building Pipeline Execution Status Change`` reach the default bus.
 - **Serverless and asynchronous inference**: a serverless variant is served like an instance
   one; ``InvokeEndpointAsync`` (:mod:`.api.async_inference`) runs the model on the
   ``InputLocation`` object in the background and writes ``<uuid>.out`` to ``S3OutputPath``.
@@ -174,7 +175,8 @@ SERVICES = [
                  "Random Cut Forest as IsolationForest), processing, tuning (optuna), endpoints, batch transform "
                  "with DataProcessing filters/join, model registry in MLflow (models from a model package are "
                  "served), serverless endpoints (served like instance ones), EventBridge events (Model Package, "
-                 "Training Job and Endpoint State Change), Experiments (the SDK's Run, list_runs, "
+                 "Training Job, Endpoint State Change, Pipeline Execution Status Change), Experiments (the SDK's "
+                 "Run, list_runs, "
                  "ExperimentAnalytics; Search over trial components), Pipelines executions (Processing, "
                  "Training, Transform, Model, RegisterModel, Condition, Fail steps); the SageMaker Python SDK v2 and "
                  "v3 work",

@@ -404,3 +404,35 @@ def test_training_job_with_an_experiment_config_has_its_trial_component(aws, lak
     assert [c["TrialComponentName"] for c in listed] == [name]
     (ended,) = received_events(aws, queue)
     assert ended["detail"]["TrainingJobStatus"] == "Failed" and ended["resources"] == [job["TrainingJobArn"]]
+
+
+def test_pipeline_condition_fail_step_and_status_change_event(aws, unique_name):
+    """Source: Developer Guide "Pipelines steps" (ConditionStep on a parameter, FailStep whose ErrorMessage joins
+    Execution.PipelineExecutionId), ListPipelineExecutionSteps, and "Amazon SageMaker events sent to
+    EventBridge" ("SageMaker Model Building Pipeline Execution Status Change" when an execution ends)."""
+    sm = aws.client("sagemaker")
+    definition = {"Version": "2020-12-01", "Parameters": [{"Name": "Threshold", "Type": "Float", "DefaultValue": 0.5}],
+                  "Steps": [{"Name": "CheckThreshold", "Type": "Condition", "Arguments": {
+                      "Conditions": [{"Type": "GreaterThanOrEqualTo", "LeftValue": {"Get": "Parameters.Threshold"},
+                                      "RightValue": 0.7}],
+                      "IfSteps": [{"Name": "TooHigh", "Type": "Fail", "Arguments": {"ErrorMessage": {"Std:Join": {
+                          "On": " ", "Values": ["threshold too high in", {"Get": "Execution.PipelineExecutionId"}]}}}}],
+                      "ElseSteps": []}}]}
+    sm.create_pipeline(PipelineName=unique_name, PipelineDefinition=json.dumps(definition), RoleArn=ROLE)
+    queue = event_queue(aws, f"{unique_name}-status", {
+        "source": ["aws.sagemaker"], "detail-type": ["SageMaker Model Building Pipeline Execution Status Change"],
+        "detail": {"currentPipelineExecutionStatus": ["Succeeded", "Failed"],
+                   "pipelineArn": [{"suffix": f"pipeline/{unique_name}"}]}})
+    passed = sm.start_pipeline_execution(PipelineName=unique_name)["PipelineExecutionArn"]
+    failed = sm.start_pipeline_execution(PipelineName=unique_name, PipelineParameters=[
+        {"Name": "Threshold", "Value": "0.9"}])["PipelineExecutionArn"]
+    ended = {e["detail"]["pipelineExecutionArn"]: e["detail"] for e in received_events(aws, queue, count=2)}
+    assert ended[passed]["currentPipelineExecutionStatus"] == "Succeeded"
+    assert ended[failed]["currentPipelineExecutionStatus"] == "Failed"
+    assert ended[failed]["previousPipelineExecutionStatus"] == "Executing"
+    execution = sm.describe_pipeline_execution(PipelineExecutionArn=failed)
+    assert execution["FailureReason"] == f"threshold too high in {failed.rsplit('/', 1)[1]}"
+    steps = sm.list_pipeline_execution_steps(PipelineExecutionArn=failed)["PipelineExecutionSteps"]
+    assert {s["StepName"]: s["StepStatus"] for s in steps} == {"CheckThreshold": "Succeeded", "TooHigh": "Failed"}
+    check = next(s for s in steps if s["StepName"] == "CheckThreshold")
+    assert check["Metadata"]["Condition"]["Outcome"] == "True"

@@ -6,9 +6,11 @@ provider delivers them to matching rules in the background):
 - ``SageMaker Model Package State Change`` when a model package is created and when it is updated
   (an approval turns ``PendingManualApproval`` into ``Approved``: the usual trigger of a deployment);
 - ``SageMaker Training Job State Change`` when a training job starts and when it ends;
-- ``SageMaker Endpoint State Change`` when an endpoint is being created and when it is InService or Failed.
+- ``SageMaker Endpoint State Change`` when an endpoint is being created and when it is InService or Failed;
+- ``SageMaker Model Building Pipeline Execution Status Change`` when an execution starts and ends.
 
-The detail is the resource's Describe answer, times as epoch milliseconds as AWS sends them.
+The detail is the resource's Describe answer, times as epoch milliseconds as AWS sends them (the
+pipeline event has its own lower-camel detail).
 """
 
 from __future__ import annotations
@@ -68,3 +70,23 @@ def endpoint_changed(backend: Any, name: str) -> None:
         return
     emit(backend.account_id, backend.region_name, "SageMaker Endpoint State Change", detail,
          detail.get("EndpointArn", ""))
+
+
+def pipeline_execution_changed(backend: Any, pipeline_arn: str, execution: Any, previous: str | None) -> None:
+    """``SageMaker Model Building Pipeline Execution Status Change`` (AWS's lower-camel detail)."""
+    detail = {"pipelineExecutionDisplayName": getattr(execution, "pipeline_execution_display_name", None),
+              "currentPipelineExecutionStatus": execution.pipeline_execution_status,
+              "previousPipelineExecutionStatus": previous,
+              "executionStartTime": _iso(getattr(execution, "start_time", None)),
+              "executionEndTime": _iso(getattr(execution, "last_modified_time", None))
+              if execution.pipeline_execution_status in ("Succeeded", "Failed", "Stopped") else None,
+              "pipelineExecutionDescription": getattr(execution, "pipeline_execution_description", None),
+              "pipelineArn": pipeline_arn, "pipelineExecutionArn": execution.arn}
+    emit(backend.account_id, backend.region_name, "SageMaker Model Building Pipeline Execution Status Change",
+         detail, execution.arn)
+
+
+def _iso(moment: Any) -> str | None:
+    if not isinstance(moment, datetime):
+        return None
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
