@@ -310,6 +310,10 @@ def test_production_variants_async_and_serverless_inference(aws, trained_model, 
     sm.delete_endpoint(EndpointName=asynchronous)
 
     serverless = f"{unique_name}-sls"
+    for wrong in ({"ServerlessConfig": {"MemorySizeInMB": 2048, "MaxConcurrency": 5}, "InstanceType": "ml.m5.large"},
+                  {"ServerlessConfig": {"MemorySizeInMB": 1500, "MaxConcurrency": 5}}, {}):
+        assert error_of(sm.create_endpoint_config, EndpointConfigName=f"{serverless}-bad", ProductionVariants=[
+            {"VariantName": "AllTraffic", "ModelName": unique_name, **wrong}])[0] == "ValidationException"
     sm.create_endpoint_config(EndpointConfigName=serverless, ProductionVariants=[{
         "VariantName": "AllTraffic", "ModelName": unique_name,
         "ServerlessConfig": {"MemorySizeInMB": 2048, "MaxConcurrency": 5}}])

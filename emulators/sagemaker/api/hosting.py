@@ -47,6 +47,8 @@ class HostingMixin:
                    f"{kwargs['endpoint_config_name']}")
             raise InvalidInput(f"Cannot create already existing endpoint configuration "
                                f"\"{arn}\".")
+        for variant in kwargs.get("production_variants") or []:
+            _check_variant_compute(variant, bool(kwargs.get("async_inference_config")))
         names = [v.get("VariantName") for v in kwargs.get("production_variants") or []]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
@@ -128,6 +130,22 @@ class HostingMixin:
             arn = f"arn:aws:sagemaker:{self.region_name}:{self.account_id}:endpoint/{name}"
             raise InvalidInput(f"Could not find endpoint \"{arn}\".")
         return endpoint
+
+
+def _check_variant_compute(variant: dict[str, Any], asynchronous: bool) -> None:
+    """A variant runs on instances or serverless, never both or neither (AWS's checks of CreateEndpointConfig)."""
+    name, serverless = variant.get("VariantName"), variant.get("ServerlessConfig")
+    if serverless and (variant.get("InstanceType") or variant.get("InitialInstanceCount")):
+        raise InvalidInput(f"Variant {name}: ServerlessConfig cannot be given with InstanceType or "
+                           "InitialInstanceCount; a variant is either serverless or on instances.")
+    if not serverless and not variant.get("InstanceType"):
+        raise InvalidInput(f"Variant {name}: give an InstanceType (with InitialInstanceCount) or a ServerlessConfig.")
+    if serverless and int(serverless.get("MemorySizeInMB") or 0) % 1024:
+        raise InvalidInput(f"Variant {name}: ServerlessConfig.MemorySizeInMB must be 1024, 2048, 3072, 4096, 5120 "
+                           f"or 6144 (got {serverless.get('MemorySizeInMB')}).")
+    if serverless and asynchronous:
+        raise InvalidInput(f"Variant {name}: asynchronous inference (AsyncInferenceConfig) needs instances; "
+                           "serverless variants do not support it.")
 
 
 def variant_summaries(config_variants: list[dict[str, Any]]) -> list[dict[str, Any]]:
