@@ -307,6 +307,8 @@ def test_production_variants_async_and_serverless_inference(aws, trained_model, 
     assert len(s3.get_object(Bucket=lake, Key=key)["Body"].read().split()) == 2
     assert error_of(runtime.invoke_endpoint_async, EndpointName=asynchronous, ContentType="text/csv",
                     InputLocation=f"s3://{lake}/async-in/missing.csv")[0] == "ValidationError"
+    assert error_of(runtime.invoke_endpoint, EndpointName=asynchronous, ContentType="text/csv", Body=body)[0] == \
+        "ValidationError"  # an asynchronous endpoint answers InvokeEndpointAsync only
     sm.delete_endpoint(EndpointName=asynchronous)
 
     serverless = f"{unique_name}-sls"

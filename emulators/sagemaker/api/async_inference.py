@@ -82,7 +82,7 @@ def _run(account_id: str, region: str, endpoint_name: str, body: bytes, content_
     runtime = moto_coupling.backend_for("sagemaker-runtime", account_id, region)
     try:
         out, _, _, _ = runtime.invoke_endpoint_with_request(endpoint_name, body, content_type, accept, None,
-                                                            custom_attributes, inference_id)
+                                                            custom_attributes, inference_id, asynchronous=True)
         target, data = s3uri.parse(output_location), out
     except Exception as exc:
         message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"

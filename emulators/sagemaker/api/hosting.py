@@ -282,12 +282,16 @@ class SandboxRuntimeBackend(RuntimeBackend):  # type: ignore[misc, valid-type]
 
     def invoke_endpoint_with_request(self, endpoint_name: str, body: bytes, content_type: str | None,
                                      accept: str | None, target_variant: str | None,
-                                     custom_attributes: str | None, inference_id: str | None
-                                     ) -> tuple[bytes, str, str, str | None]:
+                                     custom_attributes: str | None, inference_id: str | None,
+                                     asynchronous: bool = False) -> tuple[bytes, str, str, str | None]:
         backend = common.backend(self.account_id, self.region_name)
         endpoint = backend.endpoints.get(endpoint_name)
         if endpoint is None:
             raise InvalidInput(f"Endpoint {endpoint_name} of account {self.account_id} not found.",
+                               code="ValidationError")
+        if not asynchronous and getattr(endpoint, "async_inference_config", None):
+            raise InvalidInput(f"Endpoint {endpoint_name} is an asynchronous inference endpoint: call "
+                               "InvokeEndpointAsync with the request in S3 (InputLocation) instead of InvokeEndpoint.",
                                code="ValidationError")
         if endpoint.endpoint_status not in ("InService", "Updating"):
             raise InvalidInput(f"Endpoint {endpoint_name} of account {self.account_id} is not "
