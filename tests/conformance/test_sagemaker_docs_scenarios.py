@@ -218,8 +218,9 @@ def test_model_registry_approve_deploy_and_delete(aws, trained_model, unique_nam
     assert code == "ValidationException" and "already exists" in message
     spec = {"Containers": [{"Image": SKLEARN_IMAGE, "ModelDataUrl": trained_model["uri"]}],
             "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]}
-    arns = [sm.create_model_package(ModelPackageGroupName=group, InferenceSpecification=spec,
-                                    ModelApprovalStatus="PendingManualApproval")["ModelPackageArn"] for _ in range(2)]
+    arns = [sm.create_model_package(ModelPackageGroupName=group, InferenceSpecification=spec)["ModelPackageArn"]
+            for _ in range(2)]
+    assert sm.describe_model_package(ModelPackageName=arns[0])["ModelApprovalStatus"] == "PendingManualApproval"
     queue = event_queue(aws, f"{unique_name}-approved", {
         "source": ["aws.sagemaker"], "detail-type": ["SageMaker Model Package State Change"],
         "detail": {"ModelPackageGroupName": [group], "ModelApprovalStatus": ["Approved"]}})

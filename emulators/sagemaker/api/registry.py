@@ -46,6 +46,8 @@ class RegistryMixin:
         arn = super().create_model_package(**kwargs)
         if group:
             package = next(p for p in self.model_packages.values() if p.arn == arn)
+            if not package.model_approval_status:  # a versioned package waits for approval unless told otherwise
+                package.model_approval_status = "PendingManualApproval"
             containers = ((kwargs.get("inference_specification") or {}).get("Containers") or [{}])
             source = containers[0].get("ModelDataUrl") or ""
             run_id = self._run_for_artifact(source)
