@@ -72,6 +72,7 @@ def install(cloud: Any) -> None:
             ("list_training_jobs_for_hyper_parameter_tuning_job", tuning.list_training_jobs_for_tuning_job_handler),
             ("delete_model_package", registry.delete_model_package),
             ("delete_model_package_group", registry.delete_model_package_group),
+            ("describe_model_package", registry.describe_model_package),
             *experiments.OPERATIONS.items()):
         moto_coupling.add_operation("sagemaker", "SageMakerResponse", operation, handler)
     # moto's InvokeEndpoint hands the backend a digest of the request; ours needs the body and headers

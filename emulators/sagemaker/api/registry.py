@@ -121,3 +121,11 @@ def delete_model_package_group(request: Request) -> dict[str, Any]:
     except Exception:
         log.exception("MLflow registered model of %s", name)
     return {}
+
+
+def describe_model_package(request: Request) -> dict[str, Any]:
+    """DescribeModelPackage with its required ModelPackageName (a versioned package's is its group's; moto drops it)."""
+    package = common.backend_of(request).describe_model_package(request.get("ModelPackageName"))
+    answer = package.gen_response_object()
+    answer.setdefault("ModelPackageName", package.model_package_name or package.model_package_group_name)
+    return answer
