@@ -253,7 +253,8 @@ def test_model_registry_approve_deploy_and_delete(aws, trained_model, unique_nam
 
 def test_production_variants_async_and_serverless_inference(aws, trained_model, unique_name, lake):
     """Source: Developer Guide "Test models in production" (two variants, TargetVariant,
-    UpdateEndpointWeightsAndCapacities; the "SageMaker Endpoint State Change" event when it is InService), "Asynchronous inference" ("Create", "Invoke": InvokeEndpointAsync with
+    UpdateEndpointWeightsAndCapacities; the "SageMaker Endpoint State Change" event when it is InService),
+    "Asynchronous inference" ("Create", "Invoke": InvokeEndpointAsync with
     an InputLocation, the answer at OutputLocation) and "Serverless Inference" (a ServerlessConfig variant)."""
     sm, runtime, s3 = aws.client("sagemaker"), aws.client("sagemaker-runtime"), aws.client("s3")
     body = csv_bytes(trained_model["x"][:2])
@@ -286,8 +287,8 @@ def test_production_variants_async_and_serverless_inference(aws, trained_model, 
             for v in described["ProductionVariants"]] == [("A", 0.0, 0.0, 1), ("B", 1.0, 1.0, 1)]
     assert runtime.invoke_endpoint(EndpointName=unique_name, ContentType="text/csv", Body=body)[
         "InvokedProductionVariant"] == "B"
-    assert error_of(sm.update_endpoint_weights_and_capacities, EndpointName=unique_name,
-                    DesiredWeightsAndCapacities=[{"VariantName": "C", "DesiredWeight": 1.0}])[0] == "ValidationException"
+    assert error_of(sm.update_endpoint_weights_and_capacities, EndpointName=unique_name, DesiredWeightsAndCapacities=[
+        {"VariantName": "C", "DesiredWeight": 1.0}])[0] == "ValidationException"
     sm.delete_endpoint(EndpointName=unique_name)
 
     asynchronous = f"{unique_name}-async"

@@ -6,8 +6,9 @@ and tuning job, the model version each model package is, the endpoint
 configuration an update is loading, what a tuning job's training job was asked
 to optimise, monitoring schedules (which moto does not have), the steps of
 each pipeline execution, and Feature Store's feature groups and online records.
-:class:`SageMakerExtras` is that state, typed; one instance lives on each backend (``backend.extras``), is created the first time
-it is used and is pickled with the backend, so it survives a restart.
+:class:`SageMakerExtras` is that state, typed; one instance lives on each backend
+(``backend.extras``), is created the first time it is used and is pickled with the
+backend, so it survives a restart.
 """
 
 from __future__ import annotations
