@@ -56,9 +56,9 @@ SageMaker Feature Store
     sagemaker_featurestore), Describe/List/Update/DeleteFeatureGroup, PutRecord, GetRecord,
     BatchGetRecord, DeleteRecord (soft and hard), BatchWriteRecord, ListRecords; offline rows
     (write_time, api_invocation_time, is_deleted) written within a second, queryable with Athena;
-    the SDK's FeatureGroup.ingest and athena_query work
+    Describe/UpdateFeatureMetadata; the SDK's FeatureGroup.ingest and athena_query work
   not emulated: Iceberg offline tables, InMemory online stores, record TTL (TtlDuration),
-    UpdateRecord, collection-type features, feature metadata and Feature Store search
+    UpdateRecord, collection-type features, Search over FeatureMetadata
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -233,10 +233,10 @@ SERVICES = [
         executes="CreateFeatureGroup (Creating -> Created, the offline store's Glue table in sagemaker_featurestore), "
                  "Describe/List/Update/DeleteFeatureGroup, PutRecord, GetRecord, BatchGetRecord, DeleteRecord "
                  "(soft and hard), BatchWriteRecord, ListRecords; offline rows (write_time, api_invocation_time, "
-                 "is_deleted) written within a second, queryable with Athena; the SDK's FeatureGroup.ingest and "
-                 "athena_query work",
+                 "is_deleted) written within a second, queryable with Athena; Describe/UpdateFeatureMetadata; the "
+                 "SDK's FeatureGroup.ingest and athena_query work",
         not_emulated="Iceberg offline tables, InMemory online stores, record TTL (TtlDuration), UpdateRecord, "
-                     "collection-type features, feature metadata and Feature Store search",
+                     "collection-type features, Search over FeatureMetadata",
         provider="provider",
     ),
 ]

@@ -175,7 +175,8 @@ def test_feature_store_records_online_and_offline_with_boto3(aws, lake):
 def test_feature_store_sdk_ingest_and_athena_query(aws, lake):
     """Source: amazon-sagemaker-examples "Introduction to SageMaker Feature Store" (feature_store_introduction):
     FeatureGroup.load_feature_definitions from a DataFrame, create, wait while Creating, ingest, get_record
-    through the runtime client, then athena_query() over the offline store."""
+    through the runtime client, then athena_query() over the offline store and a feature's metadata
+    (update_feature_metadata / describe_feature_metadata)."""
     import pandas as pd
     from sagemaker.feature_store.feature_group import FeatureGroup
 
@@ -204,6 +205,13 @@ def test_feature_store_sdk_ingest_and_athena_query(aws, lake):
 
     rows = poll(offline_rows, lambda df: len(df) == 3)
     assert rows.values.tolist() == [[10, "new"], [11, "paid"], [12, "paid"]]
+
+    from sagemaker.feature_store.inputs import FeatureParameter
+    group.update_feature_metadata(feature_name="amount", description="order total in USD",
+                                  parameter_additions=[FeatureParameter(key="unit", value="USD")])
+    metadata = group.describe_feature_metadata(feature_name="amount")
+    assert (metadata["Description"], metadata["Parameters"]) == ("order total in USD", [{"Key": "unit",
+                                                                                          "Value": "USD"}])
 
 
 def test_model_registry_approve_deploy_and_delete(aws, trained_model, unique_name):

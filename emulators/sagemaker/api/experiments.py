@@ -219,7 +219,8 @@ def search_handler(request: Request) -> dict[str, Any]:
     if resource == "ExperimentTrialComponent":
         documents = [trial_component_document(backend, c) for c in backend.trial_components.values()]
     elif resource == "FeatureGroup":  # the sandbox's feature groups (moto's own stay empty)
-        documents = [{k: copy.deepcopy(v) for k, v in g.items() if k not in ("Tags", "ThroughputConfig")}
+        documents = [{k: copy.deepcopy(v) for k, v in g.items() if k not in ("Tags", "ThroughputConfig",
+                                                                              "_FeatureMetadata")}
                      | {"Tags": list(g.get("Tags") or [])} for g in backend.extras.feature_groups.values()]
     else:
         return backend.search(resource=resource, search_expression=request.get("SearchExpression"))

@@ -10,6 +10,7 @@ group is ``Creating``; in the background its offline store's Glue table is creat
 ``DataCatalogConfig`` uses the table the user names instead. Records are :mod:`.feature_records`.
 
 Deleting a group deletes its online store; as on AWS, the offline store's files and Glue table stay.
+Describe/UpdateFeatureMetadata keep a feature's description and parameters with the group.
 """
 
 from __future__ import annotations
@@ -229,8 +230,7 @@ def resume_creation() -> None:
 def describe_feature_group(request: Request) -> dict[str, Any]:
     group = find(common.backend_of(request), request.get("FeatureGroupName"))
     backend = common.backend_of(request)
-    answer = copy.deepcopy(group)
-    answer.pop("Tags", None)
+    answer = {k: copy.deepcopy(v) for k, v in group.items() if k not in ("Tags", "_FeatureMetadata")}
     if "OnlineStoreConfig" in group:
         records = backend.extras.feature_records.get(group["FeatureGroupName"].lower(), {})
         answer["OnlineStoreTotalSizeBytes"] = sum(len(str(r)) for r in records.values())
@@ -342,7 +342,47 @@ def delete_feature_group(request: Request) -> dict[str, Any]:
     return {}
 
 
+def _feature(group: dict[str, Any], name: Any) -> dict[str, str]:
+    for definition in group["FeatureDefinitions"]:
+        if definition["FeatureName"] == name:
+            return definition
+    raise NotFound(f"Resource Not Found: Amazon SageMaker can't find a Feature with name {name} in FeatureGroup "
+                   f"{group['FeatureGroupName']}", code="ResourceNotFound")
+
+
+def describe_feature_metadata(request: Request) -> dict[str, Any]:
+    group = find(common.backend_of(request), request.get("FeatureGroupName"))
+    definition = _feature(group, request.get("FeatureName"))
+    metadata = (group.get("_FeatureMetadata") or {}).get(definition["FeatureName"]) or {}
+    answer = {"FeatureGroupArn": group["FeatureGroupArn"], "FeatureGroupName": group["FeatureGroupName"],
+              "FeatureName": definition["FeatureName"], "FeatureType": definition["FeatureType"],
+              "CreationTime": group["CreationTime"],
+              "LastModifiedTime": metadata.get("LastModifiedTime") or group["CreationTime"]}
+    if metadata.get("Description"):
+        answer["Description"] = metadata["Description"]
+    if metadata.get("Parameters"):
+        answer["Parameters"] = [{"Key": k, "Value": v} for k, v in metadata["Parameters"].items()]
+    return answer
+
+
+def update_feature_metadata(request: Request) -> dict[str, Any]:
+    """A feature's Description and Parameters (key/value pairs), as the SDK's update_feature_metadata sets them."""
+    group = find(common.backend_of(request), request.get("FeatureGroupName"))
+    name = _feature(group, request.get("FeatureName"))["FeatureName"]
+    metadata = group.setdefault("_FeatureMetadata", {}).setdefault(name, {"Parameters": {}})
+    if request.get("Description") is not None:
+        metadata["Description"] = request.get("Description")
+    for parameter in request.get("ParameterAdditions") or []:
+        metadata["Parameters"][parameter["Key"]] = parameter["Value"]
+    for key in request.get("ParameterRemovals") or []:
+        metadata["Parameters"].pop(key, None)
+    metadata["LastModifiedTime"] = utcnow()
+    return {}
+
+
 OPERATIONS = {
+    "describe_feature_metadata": describe_feature_metadata,
+    "update_feature_metadata": update_feature_metadata,
     "create_feature_group": create_feature_group,
     "describe_feature_group": describe_feature_group,
     "list_feature_groups": list_feature_groups,
