@@ -68,8 +68,8 @@ class HostingMixin:
         endpoint = super().create_endpoint(endpoint_name, endpoint_config_name, tags)
         endpoint.endpoint_status = "Creating"
         describe_config(endpoint, self.endpoint_configs[endpoint_config_name])
+        events.endpoint_changed(self, endpoint_name)  # before the load, which could end first
         common.cloud().submit(load_endpoint, self.account_id, self.region_name, endpoint_name, endpoint_config_name)
-        events.endpoint_changed(self, endpoint_name)
         return endpoint
 
     def update_endpoint(self, endpoint_name: str, endpoint_config_name: str) -> str:
@@ -82,8 +82,8 @@ class HostingMixin:
         endpoint.endpoint_status = "Updating"
         endpoint.last_modified_time = utcnow()
         self.extras.pending_endpoint_configs[endpoint.arn] = endpoint_config_name
+        events.endpoint_changed(self, endpoint_name)  # before the load, which could end first
         common.cloud().submit(load_endpoint, self.account_id, self.region_name, endpoint_name, endpoint_config_name)
-        events.endpoint_changed(self, endpoint_name)
         return endpoint.arn
 
     def update_endpoint_weights_and_capacities(self, endpoint_name: str,

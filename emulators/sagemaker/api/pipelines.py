@@ -83,8 +83,9 @@ class PipelineBackendMixin:
         execution.pipeline_execution_status = "Executing"
         execution.pipeline_execution_failure_reason = None
         self.extras.pipeline_steps[arn] = []  # type: ignore[attr-defined]
-        common.cloud().submit(runner.run_execution, self.account_id, self.region_name, name, arn)  # type: ignore
+        # the event is built before the run starts: a short execution could otherwise end first
         events.pipeline_execution_changed(self, pipeline.arn, execution, None)
+        common.cloud().submit(runner.run_execution, self.account_id, self.region_name, name, arn)  # type: ignore
         return result
 
     def _pipeline_execution(self, arn: str) -> Any:
