@@ -28,8 +28,8 @@ SERVICES_BY_SIGNING_NAME = {
     "firehose": ["firehose"], "glue": ["glue"], "iam": ["iam"], "kinesis": ["kinesis"],
     "kinesisanalytics": ["kinesisanalyticsv2", "kinesisanalytics"], "kms": ["kms"], "lambda": ["lambda"],
     "logs": ["logs"], "redshift": ["redshift"], "redshift-data": ["redshift-data"],
-    "sagemaker": ["sagemaker", "sagemaker-runtime"], "sns": ["sns"], "sqs": ["sqs"], "states": ["stepfunctions"],
-    "sts": ["sts"],
+    "sagemaker": ["sagemaker", "sagemaker-runtime", "sagemaker-featurestore-runtime"], "sns": ["sns"],
+    "sqs": ["sqs"], "states": ["stepfunctions"], "sts": ["sts"],
 }
 MAX_ERRORS = 10
 MAX_KEY_BYTES = 1024

@@ -5,13 +5,18 @@ Amazon SageMaker
     tracking
   really executes: training (scikit-learn/XGBoost script mode; built-in XGBoost, Linear Learner,
     K-Means, PCA, Random Cut Forest as IsolationForest), processing, tuning (optuna), endpoints,
-    batch transform with DataProcessing filters/join, model registry in MLflow, Pipelines executions
-    (Processing, Training, Transform, Model, RegisterModel, Condition, Fail steps); the SageMaker
-    Python SDK v2 and v3 work
-  not emulated: Docker/BYO images, GPUs, multi-host training, Pipe mode, autoscaling,
-    serverless/async inference, multi-model endpoints, warm-start tuning, RCF's own scores
+    batch transform with DataProcessing filters/join, model registry in MLflow (models from a model
+    package are served), serverless endpoints (served like instance ones), EventBridge events (Model
+    Package, Training Job, Endpoint State Change, Pipeline Execution Status Change), Experiments
+    (the SDK's Run, list_runs, ExperimentAnalytics; Search over trial components), Pipelines
+    executions (Processing, Training, Transform, Model, RegisterModel, Condition, Fail steps); the
+    SageMaker Python SDK v2 and v3 work
+  not emulated: Docker/BYO images, GPUs, multi-host training, Pipe mode, autoscaling, serverless
+    memory limits and cold starts, multi-model endpoints, warm-start tuning, RCF's own scores
     (IsolationForest stands in), other Pipelines step types (Lambda, Callback, EMR, Tuning...), step
-    caching/retries, parallel steps, Neo compilation (CreateCompilationJob answers NotImplemented)
+    caching/retries, parallel steps, lineage entities (CreateArtifact, so Run's
+    log_confusion_matrix/log_precision_recall/log_roc_curve answer NotImplemented), Neo compilation
+    (CreateCompilationJob answers NotImplemented)
   note: MLflow UI: `sandbox mlflow` (the store is <state>/services/sagemaker/mlflow/mlflow.db)
 
 SageMaker Model Monitor and Clarify
@@ -38,8 +43,22 @@ SageMaker Autopilot (AutoML)
 
 Amazon SageMaker Runtime
   stand-in: models loaded in-process (the framework's model_fn/input_fn/predict_fn/output_fn)
-  really executes: invoke_endpoint with real predictions, weighted production variants, data capture
-  not emulated: invoke_endpoint_async, invoke_endpoint_with_response_stream
+  really executes: invoke_endpoint with real predictions, weighted production variants, data
+    capture; invoke_endpoint_async reads InputLocation and writes the answer to S3OutputPath (or the
+    error to S3FailurePath)
+  not emulated: invoke_endpoint_with_response_stream, async inference's SNS notifications and
+    queueing
+
+SageMaker Feature Store
+  stand-in: feature groups and the online store kept by the sandbox; the offline store as Parquet in
+    S3 with a Glue table
+  really executes: CreateFeatureGroup (Creating -> Created, the offline store's Glue table in
+    sagemaker_featurestore), Describe/List/Update/DeleteFeatureGroup, PutRecord, GetRecord,
+    BatchGetRecord, DeleteRecord (soft and hard), BatchWriteRecord, ListRecords; offline rows
+    (write_time, api_invocation_time, is_deleted) written within a second, queryable with Athena;
+    Describe/UpdateFeatureMetadata; the SDK's FeatureGroup.ingest and athena_query work
+  not emulated: Iceberg offline tables, InMemory online stores, record TTL (TtlDuration),
+    UpdateRecord, collection-type features, Search over FeatureMetadata
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -113,11 +132,27 @@ processes. What the sandbox keeps beyond moto's resources is declared in
   endpoints and batch transform serve; ``ListCandidatesForAutoMLJob``, ``StopAutoMLJob``,
   ``ModelDeployConfig``. The SDK's ``AutoML`` works.
 
+- **Feature Store** (:mod:`.api.feature_groups`, :mod:`.api.feature_records`): feature groups
+  and their online records live on the backend; the Feature Store Runtime's REST routes are
+  served on SageMaker's app; offline rows are written as Parquet under the group's
+  ``ResolvedOutputS3Uri`` within a second and its Glue table in ``sagemaker_featurestore``
+  makes them queryable with Athena.
+- **Experiments** (:mod:`.api.experiments`): experiments, trials and trial components with
+  AWS's name checks; ListTrialComponents filters and Search over trial components (parents,
+  tags, parameters, metric summaries), so the SDK's ``Run``, ``list_runs``, ``load_run`` and
+  ``ExperimentAnalytics`` work. Lineage entities (artifacts, actions, contexts) are not emulated.
+- **EventBridge** (:mod:`.api.events`): ``SageMaker Model Package State Change`` (creation and
+  approval), ``SageMaker Training Job State Change``, ``SageMaker Endpoint State Change`` and
+  ``SageMaker Model Building Pipeline Execution Status Change`` reach the default bus.
+- **Serverless and asynchronous inference**: a serverless variant is served like an instance
+  one; ``InvokeEndpointAsync`` (:mod:`.api.async_inference`) runs the model on the
+  ``InputLocation`` object in the background and writes ``<uuid>.out`` to ``S3OutputPath``.
+
 Not emulated: Docker images (only the images above run; bring-your-own containers
 need Docker), GPUs, distributed training (one host, ``algo-1``), Pipe mode (File
 mode is used), instance types/counts and autoscaling (one in-process model per
-variant), serverless and asynchronous inference, multi-model and multi-container
-endpoints, warm-start tuning,
+variant), serverless memory limits and cold starts, async inference's SNS notifications,
+multi-model and multi-container endpoints, warm-start tuning,
 ``TrainingJobDefinitions`` (several algorithms in one tuning job), model artifacts
 of the built-in Linear Learner / K-Means / PCA in AWS's MXNet format (ours are
 joblib files), Studio/notebook instances, Pipelines step types other than the seven
@@ -138,13 +173,19 @@ SERVICES = [
         stand_in="moto's control plane; jobs run as local processes in /opt/ml-shaped folders; MLflow tracking",
         executes="training (scikit-learn/XGBoost script mode; built-in XGBoost, Linear Learner, K-Means, PCA, "
                  "Random Cut Forest as IsolationForest), processing, tuning (optuna), endpoints, batch transform "
-                 "with DataProcessing filters/join, model registry in MLflow, Pipelines executions (Processing, "
+                 "with DataProcessing filters/join, model registry in MLflow (models from a model package are "
+                 "served), serverless endpoints (served like instance ones), EventBridge events (Model Package, "
+                 "Training Job, Endpoint State Change, Pipeline Execution Status Change), Experiments (the SDK's "
+                 "Run, list_runs, "
+                 "ExperimentAnalytics; Search over trial components), Pipelines executions (Processing, "
                  "Training, Transform, Model, RegisterModel, Condition, Fail steps); the SageMaker Python SDK v2 and "
                  "v3 work",
-        not_emulated="Docker/BYO images, GPUs, multi-host training, Pipe mode, autoscaling, serverless/async "
-                     "inference, multi-model endpoints, warm-start tuning, RCF's own scores (IsolationForest stands "
-                     "in), other Pipelines step types (Lambda, Callback, EMR, Tuning...), step caching/retries, "
-                     "parallel steps, Neo compilation (CreateCompilationJob answers NotImplemented)",
+        not_emulated="Docker/BYO images, GPUs, multi-host training, Pipe mode, autoscaling, serverless memory "
+                     "limits and cold starts, multi-model endpoints, warm-start tuning, RCF's own scores "
+                     "(IsolationForest stands in), other Pipelines step types (Lambda, Callback, EMR, Tuning...), "
+                     "step caching/retries, parallel steps, lineage entities (CreateArtifact, so Run's "
+                     "log_confusion_matrix/log_precision_recall/log_roc_curve answer NotImplemented), Neo compilation "
+                     "(CreateCompilationJob answers NotImplemented)",
         provider="provider",
         notes=("MLflow UI: `sandbox mlflow` (the store is <state>/services/sagemaker/mlflow/mlflow.db)",),
     ),
@@ -178,8 +219,24 @@ SERVICES = [
         aws="Amazon SageMaker Runtime",
         api_names=("sagemaker-runtime",),
         stand_in="models loaded in-process (the framework's model_fn/input_fn/predict_fn/output_fn)",
-        executes="invoke_endpoint with real predictions, weighted production variants, data capture",
-        not_emulated="invoke_endpoint_async, invoke_endpoint_with_response_stream",
+        executes="invoke_endpoint with real predictions, weighted production variants, data capture; "
+                 "invoke_endpoint_async reads InputLocation and writes the answer to S3OutputPath (or the error "
+                 "to S3FailurePath)",
+        not_emulated="invoke_endpoint_with_response_stream, async inference's SNS notifications and queueing",
+        provider="provider",
+    ),
+    ServiceInfo(
+        aws="SageMaker Feature Store",
+        api_names=("sagemaker", "sagemaker-featurestore-runtime"),
+        stand_in="feature groups and the online store kept by the sandbox; the offline store as Parquet in S3 with "
+                 "a Glue table",
+        executes="CreateFeatureGroup (Creating -> Created, the offline store's Glue table in sagemaker_featurestore), "
+                 "Describe/List/Update/DeleteFeatureGroup, PutRecord, GetRecord, BatchGetRecord, DeleteRecord "
+                 "(soft and hard), BatchWriteRecord, ListRecords; offline rows (write_time, api_invocation_time, "
+                 "is_deleted) written within a second, queryable with Athena; Describe/UpdateFeatureMetadata; the "
+                 "SDK's FeatureGroup.ingest and athena_query work",
+        not_emulated="Iceberg offline tables, InMemory online stores, record TTL (TtlDuration), UpdateRecord, "
+                     "collection-type features, Search over FeatureMetadata",
         provider="provider",
     ),
 ]

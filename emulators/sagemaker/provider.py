@@ -17,8 +17,9 @@ from typing import Any
 
 from emulators.core import moto_coupling
 from emulators.core.errors import NotEmulated
-from emulators.sagemaker.api import (automl, capture, common, hosting, monitoring, pipelines, processing, recovery,
-                                     registry, training, transform, tuning)
+from emulators.sagemaker.api import (async_inference, automl, capture, common, experiments, feature_groups,
+                                     feature_records, hosting, monitoring, pipelines, processing, recovery, registry,
+                                     training, transform, tuning)
 from emulators.sagemaker.api.hosting import SandboxRuntimeBackend
 from emulators.sagemaker.api.state import DeclaredState, SageMakerExtras
 from emulators.sagemaker.engines import hosting as serving
@@ -29,7 +30,8 @@ SageMakerBackend = moto_coupling.backend_class("sagemaker")
 
 class SandboxSageMakerBackend(training.TrainingMixin, processing.ProcessingMixin,  # type: ignore[misc, valid-type]
                               hosting.HostingMixin, transform.TransformMixin, tuning.TuningMixin,
-                              registry.RegistryMixin, monitoring.MonitoringMixin,
+                              registry.RegistryMixin, feature_groups.FeatureStoreMixin, experiments.ExperimentsMixin,
+                              monitoring.MonitoringMixin,
                               pipelines.PipelineBackendMixin, automl.AutoMLBackendMixin, SageMakerBackend):
     """moto's SageMaker backend with training, processing, tuning, AutoML, transform, hosting and pipelines executed."""
 
@@ -67,7 +69,11 @@ def install(cloud: Any) -> None:
             ("create_processing_job", processing.create_processing_job_handler),
             ("update_endpoint", hosting.update_endpoint_handler),
             ("stop_hyper_parameter_tuning_job", tuning.stop_tuning_job_handler),
-            ("list_training_jobs_for_hyper_parameter_tuning_job", tuning.list_training_jobs_for_tuning_job_handler)):
+            ("list_training_jobs_for_hyper_parameter_tuning_job", tuning.list_training_jobs_for_tuning_job_handler),
+            ("delete_model_package", registry.delete_model_package),
+            ("delete_model_package_group", registry.delete_model_package_group),
+            ("describe_model_package", registry.describe_model_package),
+            *experiments.OPERATIONS.items()):
         moto_coupling.add_operation("sagemaker", "SageMakerResponse", operation, handler)
     # moto's InvokeEndpoint hands the backend a digest of the request; ours needs the body and headers
     moto_coupling.replace_response_method("sagemakerruntime", "SageMakerRuntimeResponse", "invoke_endpoint",
@@ -77,5 +83,7 @@ def install(cloud: Any) -> None:
     monitoring.install(cloud)
     pipelines.install(cloud)
     automl.install(cloud)
+    feature_records.install(cloud)
+    async_inference.install()
     cloud.on_reset(_on_reset)
     cloud.on_shutdown(_on_shutdown)

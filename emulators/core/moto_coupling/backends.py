@@ -273,6 +273,64 @@ def replace_response_method(service: str, response_class: str, operation: str, h
     setattr(cls, operation, method)
 
 
+def add_rest_api(service: str, api: str, url_path: str, handler: Any) -> None:
+    """Serve a REST API moto lacks on the app of moto's ``service`` (the one its signing name reaches).
+
+    Requests whose path matches ``url_path`` (a moto URL pattern, ``{0}`` standing for the base) are parsed
+    with botocore's ``api`` model (SageMaker Feature Store Runtime on ``sagemaker``'s app) and answered by
+    ``handler(operation, request)``, which returns ``(status, headers, body)``; an :class:`AwsError` it
+    raises is that API's error response (rest-json, the status of the error's shape in the model).
+    """
+    from moto.core.responses import BaseResponse
+
+    module = importlib.import_module(f"moto.{service}.urls")
+
+    def route(request: Any, full_url: str, headers: Any) -> Any:
+        response = BaseResponse(api)
+        response.setup_class(request, full_url, headers, use_raw_body=True)
+        operation = response._get_action()
+        try:
+            if operation is None:
+                raise _unrouted(api, response)
+            return handler(operation, request_of(response))
+        except ServiceException as exc:
+            try:
+                shape = _service_model(response).shape_for(exc.code)
+                status = int(shape.metadata.get("error", {}).get("httpStatusCode", 400))
+            except Exception:  # an error the model does not declare
+                status = 400
+            body = json.dumps({"__type": exc.code, "message": exc.message}).encode()
+            return status, {"Content-Type": "application/json", "x-amzn-ErrorType": exc.code}, body
+
+    route.__name__ = f"{api.replace('-', '_')}_route"
+    module.url_paths[url_path] = route
+
+
+def _unrouted(api: str, response: Any) -> AwsError:
+    """The error of a request botocore's router could not place: a required query-string member is missing
+    (AWS's ValidationException), or no operation has that method and path."""
+    import re
+
+    model = _service_model(response)
+    query = parse_qs(response.parsed_url.query, keep_blank_values=True)
+    for name in model.operation_names:
+        operation = model.operation_model(name)
+        uri = operation.http.get("requestUri", "/").split("?", 1)[0]
+        pattern = re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(uri))
+        if operation.http.get("method") != response.method or not re.fullmatch(pattern, response.path):
+            continue
+        shape = operation.input_shape
+        missing = [member.serialization.get("name", member_name) for member_name, member in shape.members.items()
+                   if member_name in shape.required_members and member.serialization.get("location") == "querystring"
+                   and member.serialization.get("name", member_name) not in query]
+        if missing:
+            count = f"{len(missing)} validation error{'s' if len(missing) > 1 else ''}"
+            return AwsError("ValidationException", f"{count} detected: " + "; ".join(
+                f"Value null at '{m[:1].lower() + m[1:]}' failed to satisfy constraint: Member must not be null"
+                for m in missing))
+    return AwsError("UnknownOperationException", f"No {api} operation answers {response.method} {response.path}")
+
+
 def default_request_params(service: str, response_class: str, operation: str, defaults: dict[str, Any],
                            nested: str | None = None) -> None:
     """Fill in request parameters AWS treats as optional but moto requires.

@@ -19,7 +19,7 @@ from emulators.core.clock import utcnow
 from emulators.core.errors import InvalidInput, ServiceError
 from emulators.core.moto_coupling import Request
 from emulators.sagemaker import container
-from emulators.sagemaker.api import common
+from emulators.sagemaker.api import common, events
 from emulators.sagemaker.api.capture import capture_summary, record_exchange
 from emulators.sagemaker.container import ContainerError
 from emulators.sagemaker.engines import hosting as serving
@@ -47,6 +47,13 @@ class HostingMixin:
                    f"{kwargs['endpoint_config_name']}")
             raise InvalidInput(f"Cannot create already existing endpoint configuration "
                                f"\"{arn}\".")
+        for variant in kwargs.get("production_variants") or []:
+            _check_variant_compute(variant, bool(kwargs.get("async_inference_config")))
+        names = [v.get("VariantName") for v in kwargs.get("production_variants") or []]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise InvalidInput(f"The variant name(s) \"{', '.join(map(str, repeated))}\" is/are not unique within "
+                               "the ProductionVariants of the endpoint configuration.")
         return super().create_endpoint_config(**kwargs)
 
     def create_endpoint(self, endpoint_name: str, endpoint_config_name: str, tags: Any) -> Any:
@@ -60,7 +67,8 @@ class HostingMixin:
             raise InvalidInput(f"Could not find endpoint configuration \"{arn}\".")
         endpoint = super().create_endpoint(endpoint_name, endpoint_config_name, tags)
         endpoint.endpoint_status = "Creating"
-        endpoint.data_capture_config = capture_summary(endpoint.data_capture_config)
+        describe_config(endpoint, self.endpoint_configs[endpoint_config_name])
+        events.endpoint_changed(self, endpoint_name)  # before the load, which could end first
         common.cloud().submit(load_endpoint, self.account_id, self.region_name, endpoint_name, endpoint_config_name)
         return endpoint
 
@@ -74,7 +82,39 @@ class HostingMixin:
         endpoint.endpoint_status = "Updating"
         endpoint.last_modified_time = utcnow()
         self.extras.pending_endpoint_configs[endpoint.arn] = endpoint_config_name
+        events.endpoint_changed(self, endpoint_name)  # before the load, which could end first
         common.cloud().submit(load_endpoint, self.account_id, self.region_name, endpoint_name, endpoint_config_name)
+        return endpoint.arn
+
+    def update_endpoint_weights_and_capacities(self, endpoint_name: str,
+                                               desired_weights_and_capacities: list[dict[str, Any]]) -> str:
+        """Desired weights/counts now, current ones once the update is done (Updating -> InService)."""
+        endpoint = self._endpoint(endpoint_name)
+        if endpoint.endpoint_status != "InService":
+            raise InvalidInput(f"Cannot update in-progress endpoint \"{endpoint.arn}\".")
+        seen: set[str] = set()
+        by_name = {v["VariantName"]: v for v in endpoint.production_variants}
+        for desired in desired_weights_and_capacities or []:
+            name = desired.get("VariantName")
+            if name in seen:
+                raise InvalidInput(f"The variant name \"{name}\" was non-unique within the request.")
+            if name not in by_name:
+                raise InvalidInput(f"The variant name(s) \"{name}\" is/are not present within endpoint "
+                                   f"configuration \"{endpoint.endpoint_config_name}\".")
+            if desired.get("DesiredWeight") is None and desired.get("DesiredInstanceCount") is None:
+                raise InvalidInput(f"Variant {name}: give a DesiredWeight, a DesiredInstanceCount or both.")
+            if desired.get("DesiredInstanceCount") is not None and "CurrentServerlessConfig" in by_name[name]:
+                raise InvalidInput(f"Variant {name} is serverless: it has no instance count to update.")
+            seen.add(name)
+        for desired in desired_weights_and_capacities or []:
+            variant = by_name[desired["VariantName"]]
+            if desired.get("DesiredWeight") is not None:
+                variant["DesiredWeight"] = float(desired["DesiredWeight"])
+            if desired.get("DesiredInstanceCount") is not None:
+                variant["DesiredInstanceCount"] = int(desired["DesiredInstanceCount"])
+        endpoint.endpoint_status = "Updating"
+        endpoint.last_modified_time = utcnow()
+        common.cloud().submit(_apply_desired_weights, self.account_id, self.region_name, endpoint_name)
         return endpoint.arn
 
     def delete_endpoint(self, endpoint_name: str) -> None:
@@ -92,6 +132,63 @@ class HostingMixin:
         return endpoint
 
 
+def _check_variant_compute(variant: dict[str, Any], asynchronous: bool) -> None:
+    """A variant runs on instances or serverless, never both or neither (AWS's checks of CreateEndpointConfig)."""
+    name, serverless = variant.get("VariantName"), variant.get("ServerlessConfig")
+    if serverless and (variant.get("InstanceType") or variant.get("InitialInstanceCount")):
+        raise InvalidInput(f"Variant {name}: ServerlessConfig cannot be given with InstanceType or "
+                           "InitialInstanceCount; a variant is either serverless or on instances.")
+    if not serverless and not variant.get("InstanceType"):
+        raise InvalidInput(f"Variant {name}: give an InstanceType (with InitialInstanceCount) or a ServerlessConfig.")
+    if serverless and int(serverless.get("MemorySizeInMB") or 0) % 1024:
+        raise InvalidInput(f"Variant {name}: ServerlessConfig.MemorySizeInMB must be 1024, 2048, 3072, 4096, 5120 "
+                           f"or 6144 (got {serverless.get('MemorySizeInMB')}).")
+    if serverless and asynchronous:
+        raise InvalidInput(f"Variant {name}: asynchronous inference (AsyncInferenceConfig) needs instances; "
+                           "serverless variants do not support it.")
+
+
+def variant_summaries(config_variants: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """DescribeEndpoint's ProductionVariants of an endpoint config's variants (moto drops a weight of 0, which
+    then took traffic, and the instance counts once weights are updated)."""
+    summaries = []
+    for variant in config_variants or []:
+        summary: dict[str, Any] = {"VariantName": variant["VariantName"]}
+        if variant.get("ServerlessConfig"):
+            summary["CurrentServerlessConfig"] = dict(variant["ServerlessConfig"])
+            summary["DesiredServerlessConfig"] = dict(variant["ServerlessConfig"])
+        else:
+            count = int(variant.get("InitialInstanceCount") or 1)
+            summary.update(CurrentInstanceCount=count, DesiredInstanceCount=count)
+        weight = variant.get("InitialVariantWeight")
+        weight = 1.0 if weight is None else float(weight)
+        summary.update(CurrentWeight=weight, DesiredWeight=weight)
+        summaries.append(summary)
+    return summaries
+
+
+def describe_config(endpoint: Any, config: Any) -> None:
+    """What DescribeEndpoint repeats of the endpoint config it runs: variants, data capture, async inference."""
+    endpoint.production_variants = variant_summaries(config.production_variants)
+    endpoint.data_capture_config = capture_summary(config.data_capture_config)
+    endpoint.async_inference_config = getattr(config, "async_inference_config", None) or None
+
+
+def _apply_desired_weights(account_id: str, region: str, endpoint_name: str) -> None:
+    endpoint = common.backend(account_id, region).endpoints.get(endpoint_name)
+    if endpoint is None:
+        return
+    with common.cloud().mutating():
+        for variant in endpoint.production_variants:
+            if "DesiredWeight" in variant:
+                variant["CurrentWeight"] = variant["DesiredWeight"]
+            if "DesiredInstanceCount" in variant:
+                variant["CurrentInstanceCount"] = variant["DesiredInstanceCount"]
+        endpoint.endpoint_status = "InService"
+        endpoint.last_modified_time = utcnow()
+    events.endpoint_changed(common.backend(account_id, region), endpoint_name)
+
+
 # ===================================================================== loading models
 def _model_archive(model_data_url: str | None) -> bytes | None:
     if not model_data_url:
@@ -103,6 +200,17 @@ def _model_archive(model_data_url: str | None) -> bytes | None:
         raise ContainerError(f"Could not access model data at {model_data_url}: {exc}") from None
 
 
+def _package_container(backend: Any, name: str) -> dict[str, Any]:
+    """The first inference container of a model package (named by ARN, or by name when unversioned)."""
+    for package in backend.model_packages.values():
+        if name in (package.arn, package.model_package_name):
+            containers = (package.inference_specification or {}).get("Containers") or []
+            if containers:
+                return dict(containers[0])
+            break
+    raise ContainerError(f"Could not find an inference container of model package {name}")
+
+
 def load_model_for_serving(backend: Any, model_name: str, work_dir: Path) -> serving.InferenceModel:
     model = backend._models.get(model_name)
     if model is None:
@@ -110,6 +218,9 @@ def load_model_for_serving(backend: Any, model_name: str, work_dir: Path) -> ser
     primary = model.primary_container or (model.containers[0] if model.containers else {})
     if not primary:
         raise ContainerError(f"model {model_name} has no PrimaryContainer")
+    if primary.get("ModelPackageName"):  # a model of the registry: the package's inference container
+        primary = {**_package_container(backend, primary["ModelPackageName"]),
+                   **{k: v for k, v in primary.items() if k in ("Environment",) and v}}
     image = primary.get("Image", "")
     return serving.load_model(image, primary.get("Environment") or {}, _model_archive(primary.get("ModelDataUrl")),
                               work_dir, common.s3())
@@ -158,13 +269,12 @@ def load_endpoint(account_id: str, region: str, endpoint_name: str, config_name:
             endpoint.endpoint_status = "InService" if updating else "Failed"
             endpoint.failure_reason = (f"Update failed: {failure}" if updating else failure)[:1024]
         else:
-            config = backend.endpoint_configs[config_name]
             endpoint.endpoint_config_name = config_name
-            endpoint.production_variants = endpoint._process_production_variants(config.production_variants)
-            endpoint.data_capture_config = capture_summary(config.data_capture_config)
+            describe_config(endpoint, backend.endpoint_configs[config_name])
             endpoint.endpoint_status = "InService"
             endpoint.failure_reason = None
         endpoint.last_modified_time = now
+    events.endpoint_changed(backend, endpoint_name)
 
 
 class SandboxRuntimeBackend(RuntimeBackend):  # type: ignore[misc, valid-type]
@@ -172,12 +282,16 @@ class SandboxRuntimeBackend(RuntimeBackend):  # type: ignore[misc, valid-type]
 
     def invoke_endpoint_with_request(self, endpoint_name: str, body: bytes, content_type: str | None,
                                      accept: str | None, target_variant: str | None,
-                                     custom_attributes: str | None, inference_id: str | None
-                                     ) -> tuple[bytes, str, str, str | None]:
+                                     custom_attributes: str | None, inference_id: str | None,
+                                     asynchronous: bool = False) -> tuple[bytes, str, str, str | None]:
         backend = common.backend(self.account_id, self.region_name)
         endpoint = backend.endpoints.get(endpoint_name)
         if endpoint is None:
             raise InvalidInput(f"Endpoint {endpoint_name} of account {self.account_id} not found.",
+                               code="ValidationError")
+        if not asynchronous and getattr(endpoint, "async_inference_config", None):
+            raise InvalidInput(f"Endpoint {endpoint_name} is an asynchronous inference endpoint: call "
+                               "InvokeEndpointAsync with the request in S3 (InputLocation) instead of InvokeEndpoint.",
                                code="ValidationError")
         if endpoint.endpoint_status not in ("InService", "Updating"):
             raise InvalidInput(f"Endpoint {endpoint_name} of account {self.account_id} is not "

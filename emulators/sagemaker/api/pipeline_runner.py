@@ -21,7 +21,7 @@ from typing import Any
 
 from emulators.core.clock import utcnow
 from emulators.core.moto_coupling import AwsError
-from emulators.sagemaker.api import common
+from emulators.sagemaker.api import common, events
 from emulators.sagemaker.engines import pipeline_definition as documents
 
 log = logging.getLogger("emulators.sagemaker.pipelines")
@@ -85,10 +85,12 @@ def run_execution(account_id: str, region: str, pipeline_name: str, arn: str) ->
     if common.cloud().stopping and status != "Succeeded":  # its job was killed by the shutdown
         status, reason = "Failed", INTERRUPTED
     with common.cloud().mutating():
+        previous = execution.pipeline_execution_status
         execution.pipeline_execution_status = status
         execution.pipeline_execution_failure_reason = reason[:1300] if reason else None
         execution.last_modified_time = utcnow()
     STOP_REQUESTS.discard(arn)
+    events.pipeline_execution_changed(backend, pipeline.arn, execution, previous)
 
 
 class ExecutionRunner:

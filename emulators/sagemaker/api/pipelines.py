@@ -44,7 +44,7 @@ from emulators.core import moto_coupling, paging
 from emulators.core.clock import utcnow
 from emulators.core.errors import InvalidInput, NotFound
 from emulators.core.moto_coupling import Request
-from emulators.sagemaker.api import common
+from emulators.sagemaker.api import common, events
 from emulators.sagemaker.api import pipeline_runner as runner
 from emulators.sagemaker.engines import pipeline_definition as documents
 
@@ -83,6 +83,8 @@ class PipelineBackendMixin:
         execution.pipeline_execution_status = "Executing"
         execution.pipeline_execution_failure_reason = None
         self.extras.pipeline_steps[arn] = []  # type: ignore[attr-defined]
+        # the event is built before the run starts: a short execution could otherwise end first
+        events.pipeline_execution_changed(self, pipeline.arn, execution, None)
         common.cloud().submit(runner.run_execution, self.account_id, self.region_name, name, arn)  # type: ignore
         return result
 

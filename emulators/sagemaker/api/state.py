@@ -4,16 +4,17 @@ moto's backend holds the resources AWS describes (jobs, models, endpoints...).
 The sandbox needs a little more per backend: the MLflow run of each training
 and tuning job, the model version each model package is, the endpoint
 configuration an update is loading, what a tuning job's training job was asked
-to optimise, monitoring schedules (which moto does not have), and the steps of
-each pipeline execution. :class:`SageMakerExtras` is that state, typed; one
-instance lives on each backend (``backend.extras``), is created the first time
-it is used and is pickled with the backend, so it survives a restart.
+to optimise, monitoring schedules (which moto does not have), the steps of
+each pipeline execution, and Feature Store's feature groups and online records.
+:class:`SageMakerExtras` is that state, typed; one instance lives on each backend
+(``backend.extras``), is created the first time it is used and is pickled with the
+backend, so it survives a restart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, Generic, TypeVar, overload
 
 T = TypeVar("T")
@@ -49,6 +50,16 @@ class SageMakerExtras:
     tuning_trials: dict[str, TuningTrial] = field(default_factory=dict)     # training job ARN -> trial
     monitoring_schedules: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> schedule record
     pipeline_steps: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # execution ARN -> steps
+    feature_groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # lower-cased name -> group
+    # lower-cased group name -> record identifier -> the online store's record
+    feature_records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """A snapshot written before a field was added restores with that field empty."""
+        self.__dict__.update(state)
+        for declared in fields(self):
+            if declared.name not in self.__dict__ and declared.default_factory is not MISSING:
+                setattr(self, declared.name, declared.default_factory())
 
 
 class DeclaredState(Generic[T]):

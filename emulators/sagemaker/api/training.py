@@ -17,7 +17,7 @@ from emulators.core.clock import utcnow
 from emulators.core.errors import AlreadyExists, InvalidInput
 from emulators.core.moto_coupling import Request
 from emulators.sagemaker import container
-from emulators.sagemaker.api import common
+from emulators.sagemaker.api import common, events, experiments
 from emulators.sagemaker.api.state import TuningTrial
 from emulators.sagemaker.container import ContainerError
 from emulators.sagemaker.engines import tracking, training
@@ -86,6 +86,8 @@ class TrainingMixin:
         job.tuning_job_arn = tuning_trial.tuning_job_arn if tuning_trial is not None else None
         if tuning_trial is not None:
             self.extras.tuning_trials[job.arn] = tuning_trial  # type: ignore[attr-defined]
+        experiments.start_job_component(self, job, "training", job.hyper_parameters)
+        events.training_job_changed(self, training_job_name)
         warm_tracking()
         common.cloud().submit(run_training_job, self.account_id, self.region_name,  # type: ignore[attr-defined]
                               training_job_name)
@@ -199,7 +201,10 @@ def run_training_job(account_id: str, region: str, name: str) -> None:
                                       for k, v in result.final_metrics().items()] or None
         backend.extras.mlflow_runs[job.arn] = run_id
         backend.extras.script_seconds[job.arn] = result.script_seconds
+        experiments.finish_job_component(backend, job, "training", result.status, result.failure_reason,
+                                         job.final_metric_data_list)
     common.STOP_REQUESTS.discard(job.arn)
+    events.training_job_changed(backend, name)
 
 
 def _track_training_job(backend: Any, job: Any, result: training.TrainingResult) -> str | None:

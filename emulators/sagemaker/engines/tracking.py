@@ -151,3 +151,20 @@ def set_approval_status(root: Path, group: str, version: str, approval_status: s
     c = client(root)
     with _LOCK:
         c.set_model_version_tag(group, version, "ModelApprovalStatus", approval_status)
+
+
+def delete_model_version(root: Path, group: str, version: str) -> None:
+    c = client(root)
+    with _LOCK:
+        c.delete_model_version(group, version)
+
+
+def delete_registered_model(root: Path, group: str) -> None:
+    c = client(root)
+    from mlflow.exceptions import MlflowException
+
+    with _LOCK:
+        try:
+            c.delete_registered_model(group)
+        except MlflowException:  # never registered (MLflow was unavailable when the group was made)
+            pass
