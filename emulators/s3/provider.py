@@ -13,7 +13,7 @@ from typing import Any
 
 from emulators.core import lifecycle, moto_coupling
 from emulators.core.moto_coupling import backend_class, backend_for
-from emulators.s3 import listing
+from emulators.s3 import checks, listing
 from emulators.s3 import policy as bucket_policy
 
 S3Backend = backend_class("s3")
@@ -179,15 +179,6 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
             return super().list_objects_v2(bucket, prefix, delimiter, continuation_token, start_after, max_keys)
         return listing.list_objects_v2(bucket, prefix, delimiter, continuation_token, start_after, max_keys)
 
-    def put_object_tagging(self, key: Any, tags: dict[str, str] | None) -> Any:
-        """moto keeps an empty tag set for every object written without tags; none is kept here, since an
-        empty set and no set answer alike (100,000 objects held 100,000 dicts, pickled with S3 at each
-        compaction and unpickled at each start)."""
-        tagged = super().put_object_tagging(key, tags)
-        if not self.tagger.get_tag_dict_for_resource(key.arn):
-            self.tagger.delete_all_tags_for_resource(key.arn)
-        return tagged
-
     def put_bucket_policy(self, bucket_name: str, policy: bytes) -> None:
         self.get_bucket(bucket_name)
         try:
@@ -196,8 +187,22 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
             raise S3Error("MalformedPolicy", str(problem)) from None
         super().put_bucket_policy(bucket_name, policy)
 
+    def put_bucket_notification_configuration(self, bucket_name: str, notification_config: dict[str, Any]) -> None:
+        """S3 checks each destination when the configuration is written: a queue, topic or function that does
+        not exist is InvalidArgument (moto stored it and dropped every event sent to it)."""
+        self.get_bucket(bucket_name)
+        missing = [arn for arn in _destination_arns(notification_config or {}) if not _destination_exists(arn)]
+        if missing:
+            error = S3Error("InvalidArgument", "Unable to validate the following destination configurations")
+            error.argument_name, error.argument_value = missing[0], "The destination does not exist"
+            raise error
+        super().put_bucket_notification_configuration(bucket_name, notification_config)
+
     def put_bucket_lifecycle(self, bucket_name: str, rules: list[dict[str, Any]]) -> None:
         for rule in rules:
+            problem = checks.lifecycle_rule_problem(rule)
+            if problem:
+                raise S3Error(*problem)
             _check_lifecycle_rule(rule)
         super().put_bucket_lifecycle(bucket_name, rules)
 
@@ -220,12 +225,51 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
     def complete_multipart_upload(self, bucket_name: str, multipart_id: str, body: Any) -> Any:
         if multipart_id not in self.get_bucket(bucket_name).multiparts:
             raise _no_such_upload()
-        return super().complete_multipart_upload(bucket_name, multipart_id, body)
+        # the whole part list first: parts out of ascending order are InvalidPartOrder before any part's size
+        # is judged (moto's order check never advanced, so it answered EntityTooSmall or joined them unordered)
+        parts = list(body)
+        numbers = [number for number, _ in parts]
+        if any(later <= earlier for earlier, later in zip(numbers, numbers[1:])):
+            raise moto_coupling.s3_error("InvalidPartOrder")
+        return super().complete_multipart_upload(bucket_name, multipart_id, parts)
 
     def upload_part(self, bucket_name: str, multipart_id: str, part_id: int, value: bytes) -> Any:
+        if not 1 <= int(part_id) <= 10000:
+            raise moto_coupling.s3_error("InvalidMaxPartNumberArgument", part_id)
         if multipart_id not in self.get_bucket(bucket_name).multiparts:
             raise _no_such_upload()
+        request = _flask_request()
+        if request is not None:
+            _check_content_md5(request.headers, value)
+        sent = checks.sent_checksum(request.headers) if request is not None else None
+        if sent and checks.checksum_mismatch(sent[0], sent[1], value):
+            raise _bad_digest(sent[0])
         return super().upload_part(bucket_name, multipart_id, part_id, value)
+
+    def delete_objects(self, bucket_name: str, objects: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
+        if len(objects) > checks.MAX_DELETE_KEYS:  # DeleteObjects takes at most 1,000 keys a request
+            raise moto_coupling.s3_error("MalformedXML")
+        return super().delete_objects(bucket_name, objects, *args, **kwargs)
+
+    def put_bucket_versioning(self, bucket_name: str, status: str) -> None:
+        if status is not None and status not in ("Enabled", "Suspended"):
+            raise moto_coupling.s3_error("MalformedXML")
+        super().put_bucket_versioning(bucket_name, status)
+
+    def put_object_tagging(self, key: Any, tags: dict[str, str] | None) -> Any:
+        """Duplicate keys in a PutObjectTagging document are InvalidTag (the parsed dict kept the last one).
+
+        moto keeps an empty tag set for every object written without tags; none is kept here, since an
+        empty set and no set answer alike (100,000 objects held 100,000 dicts, pickled with S3 at each
+        compaction and unpickled at each start)."""
+        request = _flask_request()
+        if request is not None and request.method == "PUT" and "tagging" in request.args \
+                and checks.has_duplicate_tag_keys(request.get_data()):
+            raise moto_coupling.s3_error("DuplicateTagKeys")
+        tagged = super().put_object_tagging(key, tags)
+        if not self.tagger.get_tag_dict_for_resource(key.arn):
+            self.tagger.delete_all_tags_for_resource(key.arn)
+        return tagged
 
     def upload_part_copy(self, dest_bucket_name: str, multipart_id: str, *args: Any, **kwargs: Any) -> Any:
         if multipart_id not in self.get_bucket(dest_bucket_name).multiparts:
@@ -257,10 +301,15 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
     def put_object(self, bucket_name: str, key_name: str, value: bytes, storage: str | None = None,
                    etag: str | None = None, multipart: Any = None, encryption: str | None = None,
                    kms_key_id: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        sent = None
         if multipart is None:  # completing a multipart upload was checked when it was created
             encryption, kms_key_id = self._effective_sse(bucket_name, encryption, kms_key_id)
-        return super().put_object(bucket_name, key_name, value, storage, etag, multipart, encryption,
-                                  kms_key_id, *args, **kwargs)
+            sent = _checksum_sent_with_body(value)
+        key = super().put_object(bucket_name, key_name, value, storage, etag, multipart, encryption,
+                                 kms_key_id, *args, **kwargs)
+        if sent and not key.checksum_value:  # a checksum the client computed itself: S3 keeps and answers it
+            key.checksum_algorithm, key.checksum_value = sent
+        return key
 
     def create_multipart_upload(self, bucket_name: str, key_name: str, metadata: Any, storage_type: str,
                                 tags: Any, acl: Any, sse_encryption: str, kms_key_id: str, *args: Any,
@@ -271,11 +320,76 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
 
     def copy_object(self, src_key: Any, dest_bucket_name: str, dest_key_name: str, storage: str | None = None,
                     encryption: str | None = None, kms_key_id: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        request = _flask_request()
+        if request is not None and src_key is not None:
+            problem = checks.bad_directive(request.headers)
+            if problem:
+                raise S3Error("InvalidArgument", problem)
+            failed = checks.failed_copy_source_condition(request.headers, src_key.etag, src_key.last_modified)
+            if failed:
+                raise moto_coupling.s3_error("PreconditionFailed", failed)
         _check_sse_headers(encryption, kms_key_id)
         if encryption in ("aws:kms", "aws:kms:dsse"):
             kms_key_id = resolve_sse_kms_key(self.account_id, self._bucket_region(dest_bucket_name), kms_key_id)
         return super().copy_object(src_key, dest_bucket_name, dest_key_name, storage, encryption, kms_key_id,
                                    *args, **kwargs)
+
+
+def _bad_digest(algorithm: str) -> S3Error:
+    return S3Error("BadDigest", f"The {algorithm} you specified did not match the calculated checksum.")
+
+
+def _checksum_sent_with_body(value: bytes) -> tuple[str, str] | None:
+    """The ``x-amz-checksum-*`` header of a PutObject request, verified against the body (BadDigest when it
+    does not match, as S3 answers); None for other writes (copies, engines, POST uploads)."""
+    request = _flask_request()
+    if request is None or request.method != "PUT" or "x-amz-copy-source" in request.headers:
+        return None
+    _check_content_md5(request.headers, value)
+    sent = checks.sent_checksum(request.headers)
+    if sent and checks.checksum_mismatch(sent[0], sent[1], value):
+        raise _bad_digest(sent[0])
+    return sent
+
+
+def _check_content_md5(headers: Any, value: bytes) -> None:
+    md5 = headers.get("Content-MD5")
+    if md5 is not None and checks.md5_mismatch(md5, value):
+        raise S3Error("BadDigest", "The Content-MD5 you specified did not match what we received.")
+
+
+_DESTINATIONS = (("QueueConfiguration", "Queue"), ("TopicConfiguration", "Topic"),
+                 ("CloudFunctionConfiguration", "CloudFunction"))
+
+
+def _destination_arns(config: dict[str, Any]) -> list[str]:
+    arns = []
+    for section, field in _DESTINATIONS:
+        for item in _as_list(config.get(section)):
+            if isinstance(item, dict) and isinstance(item.get(field), str):
+                arns.append(item[field])
+    return arns
+
+
+def _destination_exists(arn: str) -> bool:
+    """Whether the SQS queue, SNS topic or Lambda function an ARN names exists (a malformed ARN is left
+    to moto's own ``InvalidArgument``)."""
+    parts = arn.split(":")
+    if len(parts) < 6:
+        return True
+    service, region, account = parts[2], parts[3], parts[4]
+    try:
+        backend = backend_for(service, account, region)
+        if service == "sqs":
+            return parts[5] in backend.queues
+        if service == "sns":
+            return arn in backend.topics
+        if service == "lambda":
+            backend.get_function(arn)
+            return True
+    except Exception:  # noqa: BLE001 - an unknown function or region: the destination cannot be validated
+        return False
+    return True
 
 
 def _no_such_upload() -> S3Error:
@@ -338,6 +452,7 @@ def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("s3", SandboxS3Backend)
     moto_coupling.replace_s3_listing(listing.render)
     moto_coupling.accept_empty_object_tag_sets()
+    moto_coupling.repair_s3_notifications()
     cloud.gate.s3_cors_rules = bucket_cors_rules
     cloud.gate.s3_anonymous_allowed = anonymous_access_allowed
     moto_coupling.set_error_status("S3", "AccessDenied", 403)
