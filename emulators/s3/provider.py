@@ -13,7 +13,7 @@ from typing import Any
 
 from emulators.core import lifecycle, moto_coupling
 from emulators.core.moto_coupling import backend_class, backend_for
-from emulators.s3 import checks, listing
+from emulators.s3 import checks, eventbridge, listing
 from emulators.s3 import policy as bucket_policy
 
 S3Backend = backend_class("s3")
@@ -453,6 +453,7 @@ def install(cloud: Any) -> None:
     moto_coupling.replace_s3_listing(listing.render)
     moto_coupling.accept_empty_object_tag_sets()
     moto_coupling.repair_s3_notifications()
+    moto_coupling.route_s3_eventbridge(eventbridge.send)
     cloud.gate.s3_cors_rules = bucket_cors_rules
     cloud.gate.s3_anonymous_allowed = anonymous_access_allowed
     moto_coupling.set_error_status("S3", "AccessDenied", 403)

@@ -256,3 +256,24 @@ def repair_s3_notifications() -> None:
         return status, headers, body
 
     S3Response.get_bucket_notification = get_bucket_notification
+
+
+def route_s3_eventbridge(send: Any) -> None:
+    """Send S3's EventBridge notifications through ``send(account, region, detail_type, facts)`` instead of
+    moto's sender (which put a fixed sample detail on every rule of every bus). ``facts`` is a plain dict:
+    ``event`` ("s3:ObjectCreated:Put", ...), ``bucket``, ``bucket_arn``, ``key``, ``size``, ``etag`` (no
+    quotes), ``version_id`` (None in a bucket that never had versioning), ``storage_class``."""
+    from moto.s3 import notifications
+
+    def send_event_bridge_message(account_id: str, bucket: Any, event_name: str, key: Any) -> None:
+        version_id = getattr(key, "version_id", None)
+        facts = {
+            "event": str(getattr(event_name, "value", event_name)), "bucket": bucket.name,
+            "bucket_arn": bucket.arn, "key": key.name, "size": getattr(key, "size", 0),
+            "etag": str(getattr(key, "etag", "") or "").strip('"'),
+            "version_id": None if version_id in (None, "null") and not bucket.versioning_status else version_id,
+            "storage_class": getattr(key, "storage_class", None) or "STANDARD",
+        }
+        send(account_id, bucket.region_name, notifications._detail_type(event_name), facts)
+
+    notifications._send_event_bridge_message = send_event_bridge_message

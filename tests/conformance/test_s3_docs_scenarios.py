@@ -1,0 +1,208 @@
+"""S3 as the S3 User Guide and the S3 API reference describe it, written the way a new user follows those
+pages with boto3: multipart uploads, conditional copies, checksums, tagging, versioning, lifecycle and
+event notifications. Each test's docstring names the page it follows."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.helpers.waiting import wait_for
+
+MIB = 1024 * 1024
+
+
+def error_of(call, *args, **kwargs) -> tuple[str, int, dict]:
+    with pytest.raises(ClientError) as caught:
+        call(*args, **kwargs)
+    response = caught.value.response
+    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]
+
+
+def test_multipart_upload_part_numbers_and_part_order(aws, s3_bucket):
+    """"Uploading and copying objects using multipart upload" (S3 User Guide) and the API reference of
+    UploadPart and CompleteMultipartUpload: part numbers run from 1 to 10,000, the part list must be in
+    ascending order (InvalidPartOrder), ListParts shows what was uploaded, AbortMultipartUpload ends it.
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html"""
+    s3 = aws.client("s3")
+    upload = s3.create_multipart_upload(Bucket=s3_bucket, Key="big.bin")["UploadId"]
+    for number in (0, 10001):
+        code, status, error = error_of(s3.upload_part, Bucket=s3_bucket, Key="big.bin", UploadId=upload,
+                                       PartNumber=number, Body=b"x")
+        assert (code, status) == ("InvalidArgument", 400) and error["ArgumentName"] == "partNumber"
+    first = s3.upload_part(Bucket=s3_bucket, Key="big.bin", UploadId=upload, PartNumber=1, Body=b"a" * (5 * MIB))
+    last = s3.upload_part(Bucket=s3_bucket, Key="big.bin", UploadId=upload, PartNumber=2, Body=b"b" * 10)
+    parts = s3.list_parts(Bucket=s3_bucket, Key="big.bin", UploadId=upload)["Parts"]
+    assert [(p["PartNumber"], p["Size"]) for p in parts] == [(1, 5 * MIB), (2, 10)]
+    backwards = [{"PartNumber": 2, "ETag": last["ETag"]}, {"PartNumber": 1, "ETag": first["ETag"]}]
+    code, status, _ = error_of(s3.complete_multipart_upload, Bucket=s3_bucket, Key="big.bin", UploadId=upload,
+                               MultipartUpload={"Parts": backwards})
+    assert (code, status) == ("InvalidPartOrder", 400)
+    done = s3.complete_multipart_upload(Bucket=s3_bucket, Key="big.bin", UploadId=upload, MultipartUpload={
+        "Parts": [{"PartNumber": 1, "ETag": first["ETag"]}, {"PartNumber": 2, "ETag": last["ETag"]}]})
+    assert done["ETag"].endswith('-2"')
+    assert s3.head_object(Bucket=s3_bucket, Key="big.bin")["ContentLength"] == 5 * MIB + 10
+
+    aborted = s3.create_multipart_upload(Bucket=s3_bucket, Key="gone.bin")["UploadId"]
+    s3.abort_multipart_upload(Bucket=s3_bucket, Key="gone.bin", UploadId=aborted)
+    code, status, _ = error_of(s3.list_parts, Bucket=s3_bucket, Key="gone.bin", UploadId=aborted)
+    assert (code, status) == ("NoSuchUpload", 404)
+
+
+def test_copy_object_conditions_and_metadata_directive(aws, s3_bucket):
+    """CopyObject in the S3 API reference: x-amz-copy-source-if-match / -if-none-match /
+    -if-modified-since / -if-unmodified-since answer 412 PreconditionFailed when they do not hold, and the
+    metadata directive is COPY or REPLACE. https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html"""
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="src.csv", Body=b"a,b\n", ContentType="text/csv", Metadata={"team": "de"})
+    etag = s3.head_object(Bucket=s3_bucket, Key="src.csv")["ETag"]
+    source = {"Bucket": s3_bucket, "Key": "src.csv"}
+    refused = {
+        "x-amz-copy-source-If-Match": {"CopySourceIfMatch": '"0123456789abcdef0123456789abcdef"'},
+        "x-amz-copy-source-If-None-Match": {"CopySourceIfNoneMatch": etag},
+        "x-amz-copy-source-If-Modified-Since": {"CopySourceIfModifiedSince": dt.datetime(2100, 1, 1)},
+        "x-amz-copy-source-If-Unmodified-Since": {"CopySourceIfUnmodifiedSince": dt.datetime(2000, 1, 1)},
+    }
+    for condition, arguments in refused.items():
+        code, status, error = error_of(s3.copy_object, Bucket=s3_bucket, Key="dst.csv", CopySource=source,
+                                       **arguments)
+        assert (code, status, error.get("Condition")) == ("PreconditionFailed", 412, condition)
+    s3.copy_object(Bucket=s3_bucket, Key="dst.csv", CopySource=source, CopySourceIfMatch=etag,
+                   CopySourceIfModifiedSince=dt.datetime(2000, 1, 1))
+    assert s3.head_object(Bucket=s3_bucket, Key="dst.csv")["Metadata"] == {"team": "de"}
+    s3.copy_object(Bucket=s3_bucket, Key="dst.csv", CopySource=source, MetadataDirective="REPLACE",
+                   Metadata={"team": "ml"})
+    assert s3.head_object(Bucket=s3_bucket, Key="dst.csv")["Metadata"] == {"team": "ml"}
+    code, status, error = error_of(s3.copy_object, Bucket=s3_bucket, Key="dst.csv", CopySource=source,
+                                   MetadataDirective="KEEP")
+    assert (code, status) == ("InvalidArgument", 400) and "metadata directive" in error["Message"]
+
+
+def test_checksums_are_verified_and_kept(aws, s3_bucket):
+    """"Checking object integrity" (S3 User Guide): a checksum or Content-MD5 the client sends must match
+    the body (BadDigest), and GetObjectAttributes answers the checksum the object was stored with.
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html"""
+    s3 = aws.client("s3")
+    body = b"id,amount\n1,9.99\n"
+
+    def b64(digest: bytes) -> str:
+        return base64.b64encode(digest).decode()
+
+    code, status, error = error_of(s3.put_object, Bucket=s3_bucket, Key="bad.csv", Body=body,
+                                   ChecksumSHA256=b64(hashlib.sha256(b"other").digest()))
+    assert (code, status) == ("BadDigest", 400) and "SHA256" in error["Message"]
+    code, _, _ = error_of(s3.put_object, Bucket=s3_bucket, Key="bad.csv", Body=body,
+                          ContentMD5=b64(hashlib.md5(b"other").digest()))
+    assert code == "BadDigest"
+    s3.put_object(Bucket=s3_bucket, Key="good.csv", Body=body, ChecksumSHA256=b64(hashlib.sha256(body).digest()))
+    attributes = s3.get_object_attributes(Bucket=s3_bucket, Key="good.csv", ObjectAttributes=["Checksum", "ObjectSize"])
+    assert attributes["Checksum"]["ChecksumSHA256"] == b64(hashlib.sha256(body).digest())
+    assert attributes["ObjectSize"] == len(body)
+    put = s3.put_object(Bucket=s3_bucket, Key="crc.csv", Body=body, ChecksumAlgorithm="CRC32")
+    assert put["ChecksumCRC32"]
+    assert "bad.csv" not in [o["Key"] for o in s3.list_objects_v2(Bucket=s3_bucket).get("Contents", [])]
+
+    upload = s3.create_multipart_upload(Bucket=s3_bucket, Key="parts.bin", ChecksumAlgorithm="SHA256")["UploadId"]
+    code, _, _ = error_of(s3.upload_part, Bucket=s3_bucket, Key="parts.bin", UploadId=upload, PartNumber=1,
+                          Body=b"abc", ChecksumSHA256=b64(hashlib.sha256(b"xyz").digest()))
+    assert code == "BadDigest"
+    s3.abort_multipart_upload(Bucket=s3_bucket, Key="parts.bin", UploadId=upload)
+
+
+def test_tagging_versioning_delete_objects_and_lifecycle_validation(aws, s3_bucket):
+    """The S3 API reference of PutObjectTagging (a key once per tag set), PutBucketVersioning (Enabled or
+    Suspended), DeleteObjects (at most 1,000 keys) and PutBucketLifecycleConfiguration (Status Enabled or
+    Disabled, expiration days positive), with "Using versioning in S3 buckets" (User Guide) for delete
+    markers. https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectTagging.html"""
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="data.csv", Body=b"1")
+    code, status, _ = error_of(s3.put_object_tagging, Bucket=s3_bucket, Key="data.csv", Tagging={
+        "TagSet": [{"Key": "stage", "Value": "raw"}, {"Key": "stage", "Value": "clean"}]})
+    assert (code, status) == ("InvalidTag", 400)
+    s3.put_object_tagging(Bucket=s3_bucket, Key="data.csv", Tagging={"TagSet": [{"Key": "stage", "Value": "raw"}]})
+    assert s3.get_object_tagging(Bucket=s3_bucket, Key="data.csv")["TagSet"] == [{"Key": "stage", "Value": "raw"}]
+
+    code, _, _ = error_of(s3.put_bucket_versioning, Bucket=s3_bucket, VersioningConfiguration={"Status": "On"})
+    assert code == "MalformedXML"
+    s3.put_bucket_versioning(Bucket=s3_bucket, VersioningConfiguration={"Status": "Enabled"})
+    first = s3.put_object(Bucket=s3_bucket, Key="data.csv", Body=b"2")["VersionId"]
+    marker = s3.delete_object(Bucket=s3_bucket, Key="data.csv")
+    assert marker["DeleteMarker"] is True
+    assert error_of(s3.get_object, Bucket=s3_bucket, Key="data.csv")[:2] == ("NoSuchKey", 404)
+    assert s3.get_object(Bucket=s3_bucket, Key="data.csv", VersionId=first)["Body"].read() == b"2"
+    s3.delete_object(Bucket=s3_bucket, Key="data.csv", VersionId=marker["VersionId"])
+    assert s3.get_object(Bucket=s3_bucket, Key="data.csv")["Body"].read() == b"2"
+
+    code, status, _ = error_of(s3.delete_objects, Bucket=s3_bucket,
+                               Delete={"Objects": [{"Key": f"k{i}"} for i in range(1001)]})
+    assert (code, status) == ("MalformedXML", 400)
+
+    def lifecycle(**rule):
+        return s3.put_bucket_lifecycle_configuration(Bucket=s3_bucket, LifecycleConfiguration={
+            "Rules": [{"ID": "expire-raw", "Filter": {"Prefix": "raw/"}, **rule}]})
+
+    assert error_of(lifecycle, Status="On", Expiration={"Days": 30})[0] == "MalformedXML"
+    code, _, error = error_of(lifecycle, Status="Enabled", Expiration={"Days": 0})
+    assert code == "InvalidArgument" and "positive integer" in error["Message"]
+    lifecycle(Status="Enabled", Expiration={"Days": 30})
+    rule = s3.get_bucket_lifecycle_configuration(Bucket=s3_bucket)["Rules"][0]
+    assert rule["Expiration"] == {"Days": 30} and rule["Status"] == "Enabled"
+
+
+def test_event_notifications_to_sqs_and_eventbridge(aws, s3_bucket, unique_name):
+    """"Amazon S3 Event Notifications" and "EventBridge event message structure" (S3 User Guide): a
+    destination that does not exist is refused when the configuration is written; the SQS record carries
+    the key URL-encoded with its slashes kept; EventBridge receives "Object Created" with the detail S3
+    sends (reason PutObject, lower-case etag), and the configuration answers EventBridgeConfiguration.
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html#eventbridge-event-message-structure"""
+    s3, sqs, events = aws.client("s3"), aws.client("sqs"), aws.client("events")
+    queue = sqs.create_queue(QueueName=unique_name)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    missing = queue_arn + "-missing"
+    code, status, error = error_of(s3.put_bucket_notification_configuration, Bucket=s3_bucket,
+                                   NotificationConfiguration={"QueueConfigurations": [
+                                       {"QueueArn": missing, "Events": ["s3:ObjectCreated:*"]}]})
+    assert (code, status) == ("InvalidArgument", 400)
+    assert error["Message"] == "Unable to validate the following destination configurations"
+
+    rule = f"{unique_name}-created"
+    events.put_rule(Name=rule, EventPattern=json.dumps({
+        "source": ["aws.s3"], "detail-type": ["Object Created"], "detail": {"bucket": {"name": [s3_bucket]}}}))
+    events.put_targets(Rule=rule, Targets=[{"Id": "queue", "Arn": queue_arn}])
+    s3.put_bucket_notification_configuration(Bucket=s3_bucket, NotificationConfiguration={
+        "QueueConfigurations": [{"Id": "csv", "QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"],
+                                 "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": ".csv"}]}}}],
+        "EventBridgeConfiguration": {}})
+    config = s3.get_bucket_notification_configuration(Bucket=s3_bucket)
+    assert config["EventBridgeConfiguration"] == {} and config["QueueConfigurations"][0]["Id"] == "csv"
+    sqs.purge_queue(QueueUrl=queue)  # the s3:TestEvent sent when the configuration was written
+    s3.put_object(Bucket=s3_bucket, Key="raw/day 1.csv", Body=b"a,b\n")
+
+    bodies: list[dict] = []
+
+    def both_arrived() -> bool:
+        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        bodies.extend(json.loads(m["Body"]) for m in messages.get("Messages", []))
+        return any("Records" in b for b in bodies) and any("detail" in b for b in bodies)
+
+    wait_for(both_arrived, timeout=20)
+    record = next(b for b in bodies if "Records" in b)["Records"][0]
+    assert record["eventName"] == "ObjectCreated:Put" and record["s3"]["configurationId"] == "csv"
+    assert record["s3"]["object"]["key"] == "raw/day+1.csv"
+    assert {"userIdentity", "requestParameters", "responseElements"} <= set(record)
+    assert "sequencer" in record["s3"]["object"] and "ownerIdentity" in record["s3"]["bucket"]
+    event = next(b for b in bodies if "detail" in b)
+    assert event["source"] == "aws.s3" and event["detail-type"] == "Object Created"
+    assert event["resources"] == [f"arn:aws:s3:::{s3_bucket}"]
+    detail = event["detail"]
+    assert detail["reason"] == "PutObject" and detail["bucket"] == {"name": s3_bucket}
+    assert detail["object"]["key"] == "raw/day 1.csv" and detail["object"]["size"] == 4
+    assert detail["object"]["etag"] == hashlib.md5(b"a,b\n").hexdigest()
+    assert "version-id" not in detail["object"]  # the bucket never had versioning
+    s3.put_bucket_notification_configuration(Bucket=s3_bucket, NotificationConfiguration={})
