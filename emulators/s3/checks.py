@@ -86,12 +86,16 @@ def sent_checksum(headers: Mapping[str, str]) -> tuple[str, str] | None:
     return None
 
 
+def checksum_of(algorithm: str, body: bytes) -> str | None:
+    """The base64 ``algorithm`` checksum of ``body`` (None for algorithms not computed here)."""
+    compute = _CHECKSUMS.get(algorithm.upper())
+    return base64.b64encode(compute(body)).decode("ascii") if compute is not None else None
+
+
 def checksum_mismatch(algorithm: str, value: str, body: bytes) -> bool:
     """Whether ``value`` is not the body's ``algorithm`` checksum (False for algorithms not computed here)."""
-    compute = _CHECKSUMS.get(algorithm)
-    if compute is None:
-        return False
-    return base64.b64encode(compute(body)).decode("ascii") != value.strip()
+    expected = checksum_of(algorithm, body)
+    return expected is not None and expected != value.strip()
 
 
 def md5_mismatch(content_md5: str, body: bytes) -> bool:
@@ -123,5 +127,6 @@ def lifecycle_rule_problem(rule: Mapping[str, Any]) -> tuple[str, str] | None:
     if isinstance(noncurrent, dict) and noncurrent.get("NoncurrentDays") is not None:
         value = str(noncurrent["NoncurrentDays"])
         if not value.lstrip("-").isdigit() or int(value) <= 0:
-            return "InvalidArgument", "'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer"
+            return ("InvalidArgument",
+                    "'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer")
     return None

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from emulators.core import lifecycle, moto_coupling
+from emulators.core import clock, lifecycle, moto_coupling
 from emulators.core.moto_coupling import backend_class, backend_for
-from emulators.s3 import checks, eventbridge, listing
+from emulators.s3 import checks, eventbridge, listing, uploads
 from emulators.s3 import policy as bucket_policy
 
 S3Backend = backend_class("s3")
@@ -244,7 +244,11 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
         sent = checks.sent_checksum(request.headers) if request is not None else None
         if sent and checks.checksum_mismatch(sent[0], sent[1], value):
             raise _bad_digest(sent[0])
-        return super().upload_part(bucket_name, multipart_id, part_id, value)
+        part = super().upload_part(bucket_name, multipart_id, part_id, value)
+        algorithm = self.get_bucket(bucket_name).multiparts[multipart_id].metadata.get("x-amz-checksum-algorithm")
+        if algorithm:  # GetObjectAttributes' ObjectParts answers each part's checksum after completion
+            part.sandbox_checksum = checks.checksum_of(algorithm, value)
+        return part
 
     def delete_objects(self, bucket_name: str, objects: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
         if len(objects) > checks.MAX_DELETE_KEYS:  # DeleteObjects takes at most 1,000 keys a request
@@ -315,8 +319,10 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
                                 tags: Any, acl: Any, sse_encryption: str, kms_key_id: str, *args: Any,
                                 **kwargs: Any) -> Any:
         sse_encryption, kms_key_id = self._effective_sse(bucket_name, sse_encryption, kms_key_id)
-        return super().create_multipart_upload(bucket_name, key_name, metadata, storage_type, tags, acl,
-                                               sse_encryption, kms_key_id, *args, **kwargs)
+        multipart = super().create_multipart_upload(bucket_name, key_name, metadata, storage_type, tags, acl,
+                                                    sse_encryption, kms_key_id, *args, **kwargs)
+        multipart.sandbox_initiated = clock.utcnow()  # ListMultipartUploads' Initiated (moto has none)
+        return multipart
 
     def copy_object(self, src_key: Any, dest_bucket_name: str, dest_key_name: str, storage: str | None = None,
                     encryption: str | None = None, kms_key_id: str | None = None, *args: Any, **kwargs: Any) -> Any:
@@ -451,6 +457,8 @@ def _check_lifecycle_rule(rule: dict[str, Any]) -> None:
 def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("s3", SandboxS3Backend)
     moto_coupling.replace_s3_listing(listing.render)
+    moto_coupling.replace_s3_upload_listing(uploads.list_uploads)
+    moto_coupling.add_s3_object_parts(uploads.object_parts)
     moto_coupling.accept_empty_object_tag_sets()
     moto_coupling.repair_s3_notifications()
     moto_coupling.route_s3_eventbridge(eventbridge.send)

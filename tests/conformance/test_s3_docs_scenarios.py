@@ -24,34 +24,62 @@ def error_of(call, *args, **kwargs) -> tuple[str, int, dict]:
     return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]
 
 
-def test_multipart_upload_part_numbers_and_part_order(aws, s3_bucket):
+def test_multipart_upload_part_numbers_order_listing_and_attributes(aws, s3_bucket):
     """"Uploading and copying objects using multipart upload" (S3 User Guide) and the API reference of
-    UploadPart and CompleteMultipartUpload: part numbers run from 1 to 10,000, the part list must be in
-    ascending order (InvalidPartOrder), ListParts shows what was uploaded, AbortMultipartUpload ends it.
-    https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html"""
+    UploadPart, CompleteMultipartUpload, ListMultipartUploads and GetObjectAttributes: part numbers run
+    from 1 to 10,000, the part list must be in ascending order (InvalidPartOrder), in-progress uploads are
+    listed with their initiation time, by prefix and delimiter and a page at a time, and the object's
+    ObjectParts gives each part's size and checksum.
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html
+    https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributes.html"""
     s3 = aws.client("s3")
-    upload = s3.create_multipart_upload(Bucket=s3_bucket, Key="big.bin")["UploadId"]
+    before = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    upload = s3.create_multipart_upload(Bucket=s3_bucket, Key="big.bin", ChecksumAlgorithm="SHA256")["UploadId"]
     for number in (0, 10001):
         code, status, error = error_of(s3.upload_part, Bucket=s3_bucket, Key="big.bin", UploadId=upload,
                                        PartNumber=number, Body=b"x")
         assert (code, status) == ("InvalidArgument", 400) and error["ArgumentName"] == "partNumber"
-    first = s3.upload_part(Bucket=s3_bucket, Key="big.bin", UploadId=upload, PartNumber=1, Body=b"a" * (5 * MIB))
-    last = s3.upload_part(Bucket=s3_bucket, Key="big.bin", UploadId=upload, PartNumber=2, Body=b"b" * 10)
-    parts = s3.list_parts(Bucket=s3_bucket, Key="big.bin", UploadId=upload)["Parts"]
-    assert [(p["PartNumber"], p["Size"]) for p in parts] == [(1, 5 * MIB), (2, 10)]
-    backwards = [{"PartNumber": 2, "ETag": last["ETag"]}, {"PartNumber": 1, "ETag": first["ETag"]}]
-    code, status, _ = error_of(s3.complete_multipart_upload, Bucket=s3_bucket, Key="big.bin", UploadId=upload,
-                               MultipartUpload={"Parts": backwards})
-    assert (code, status) == ("InvalidPartOrder", 400)
-    done = s3.complete_multipart_upload(Bucket=s3_bucket, Key="big.bin", UploadId=upload, MultipartUpload={
-        "Parts": [{"PartNumber": 1, "ETag": first["ETag"]}, {"PartNumber": 2, "ETag": last["ETag"]}]})
-    assert done["ETag"].endswith('-2"')
-    assert s3.head_object(Bucket=s3_bucket, Key="big.bin")["ContentLength"] == 5 * MIB + 10
+    bodies = {1: b"a" * (5 * MIB), 2: b"b" * 10}
+    parts = []
+    for number, body in bodies.items():
+        part = s3.upload_part(Bucket=s3_bucket, Key="big.bin", UploadId=upload, PartNumber=number, Body=body,
+                              ChecksumAlgorithm="SHA256")
+        parts.append({"PartNumber": number, "ETag": part["ETag"], "ChecksumSHA256": part["ChecksumSHA256"]})
+    listed = s3.list_parts(Bucket=s3_bucket, Key="big.bin", UploadId=upload)["Parts"]
+    assert [(p["PartNumber"], p["Size"]) for p in listed] == [(1, 5 * MIB), (2, 10)]
 
-    aborted = s3.create_multipart_upload(Bucket=s3_bucket, Key="gone.bin")["UploadId"]
-    s3.abort_multipart_upload(Bucket=s3_bucket, Key="gone.bin", UploadId=aborted)
-    code, status, _ = error_of(s3.list_parts, Bucket=s3_bucket, Key="gone.bin", UploadId=aborted)
+    for key in ("logs/a.gz", "logs/b.gz", "tmp/c.gz"):
+        s3.create_multipart_upload(Bucket=s3_bucket, Key=key)
+    everything = s3.list_multipart_uploads(Bucket=s3_bucket)
+    assert [u["Key"] for u in everything["Uploads"]] == ["big.bin", "logs/a.gz", "logs/b.gz", "tmp/c.gz"]
+    assert all(u["Initiated"] >= before for u in everything["Uploads"])
+    rolled = s3.list_multipart_uploads(Bucket=s3_bucket, Delimiter="/")
+    assert [u["Key"] for u in rolled["Uploads"]] == ["big.bin"]
+    assert [p["Prefix"] for p in rolled["CommonPrefixes"]] == ["logs/", "tmp/"]
+    first = s3.list_multipart_uploads(Bucket=s3_bucket, Prefix="logs/", MaxUploads=1)
+    assert [u["Key"] for u in first["Uploads"]] == ["logs/a.gz"] and first["IsTruncated"]
+    rest = s3.list_multipart_uploads(Bucket=s3_bucket, Prefix="logs/", KeyMarker=first["NextKeyMarker"],
+                                     UploadIdMarker=first["NextUploadIdMarker"])
+    assert [u["Key"] for u in rest["Uploads"]] == ["logs/b.gz"] and not rest["IsTruncated"]
+
+    code, status, _ = error_of(s3.complete_multipart_upload, Bucket=s3_bucket, Key="big.bin", UploadId=upload,
+                               MultipartUpload={"Parts": parts[::-1]})
+    assert (code, status) == ("InvalidPartOrder", 400)
+    done = s3.complete_multipart_upload(Bucket=s3_bucket, Key="big.bin", UploadId=upload,
+                                        MultipartUpload={"Parts": parts})
+    assert done["ETag"].endswith('-2"')
+    attributes = s3.get_object_attributes(Bucket=s3_bucket, Key="big.bin",
+                                          ObjectAttributes=["ObjectParts", "ObjectSize"], MaxParts=1)
+    assert attributes["ObjectSize"] == 5 * MIB + 10
+    object_parts = attributes["ObjectParts"]
+    assert object_parts["TotalPartsCount"] == 2 and object_parts["IsTruncated"] is True
+    assert object_parts["Parts"] == [{"PartNumber": 1, "Size": 5 * MIB, "ChecksumSHA256": parts[0]["ChecksumSHA256"]}]
+
+    for item in s3.list_multipart_uploads(Bucket=s3_bucket)["Uploads"]:
+        s3.abort_multipart_upload(Bucket=s3_bucket, Key=item["Key"], UploadId=item["UploadId"])
+    code, status, _ = error_of(s3.list_parts, Bucket=s3_bucket, Key="tmp/c.gz", UploadId=item["UploadId"])
     assert (code, status) == ("NoSuchUpload", 404)
+    assert "Uploads" not in s3.list_multipart_uploads(Bucket=s3_bucket)
 
 
 def test_copy_object_conditions_and_metadata_directive(aws, s3_bucket):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from emulators.core.moto_coupling.backends import DEFAULT_ACCOUNT_ID, backend_for
@@ -277,3 +278,80 @@ def route_s3_eventbridge(send: Any) -> None:
         send(account_id, bucket.region_name, notifications._detail_type(event_name), facts)
 
     notifications._send_event_bridge_message = send_event_bridge_message
+
+
+def replace_s3_upload_listing(render: Any) -> None:
+    """Answer ListMultipartUploads with ``render(bucket_name, uploads, params, account_id)`` returning the
+    result dict (serialized by moto): ``uploads`` are the bucket's in-progress upload objects, ``params``
+    the query values by their wire names (``prefix``, ``delimiter``, ``max-uploads``, ``key-marker``,
+    ``upload-id-marker``, ``encoding-type``)."""
+    from moto.core.responses import ActionResult
+    from moto.s3.responses import S3Response
+
+    def list_multipart_uploads(self: Any) -> Any:
+        uploads = list(self.backend.list_multipart_uploads(self.bucket_name).values())
+        params = {name: values[0] for name, values in self.querystring.items()
+                  if name in ("prefix", "delimiter", "max-uploads", "key-marker", "upload-id-marker",
+                              "encoding-type") and values}
+        result = render(self.bucket_name, uploads, params, self.current_account)
+        self.data["Action"] = "ListMultipartUploads"
+        return self.serialized(ActionResult(result))
+
+    S3Response.list_multipart_uploads = list_multipart_uploads
+
+
+def add_s3_object_parts(render: Any) -> None:
+    """GetObjectAttributes answers ``ObjectParts`` for an object made by a multipart upload (moto left it out).
+
+    ``render(parts, algorithm, max_parts, part_number_marker)`` gets the upload's parts as
+    ``(part number, size, checksum)`` in order (``checksum`` is a part's ``sandbox_checksum``, set by the
+    provider when the part was uploaded: moto closes the parts' bodies once the upload completes) and the
+    upload's checksum algorithm (or None), and returns the
+    ``<ObjectParts>`` children by their XML names in order (a list value repeats its element)."""
+    from xml.sax.saxutils import escape
+
+    from moto.s3.responses import S3Response
+
+    original = S3Response.get_object_attributes
+    if getattr(original, "__sandbox__", False):
+        return
+
+    def xml_of(values: dict[str, Any]) -> str:
+        out = []
+        for name, value in values.items():
+            for item in value if isinstance(value, list) else [value]:
+                inner = xml_of(item) if isinstance(item, dict) else escape(
+                    str(item).lower() if isinstance(item, bool) else str(item))
+                out.append(f"<{name}>{inner}</{name}>")
+        return "".join(out)
+
+    def get_object_attributes(self: Any) -> Any:
+        status, headers, body = original(self)
+        wanted = [a.strip() for a in str(self.headers.get("x-amz-object-attributes", "")).split(",")]
+        if status != 200 or "ObjectParts" not in wanted:
+            return status, headers, body
+        version_id = self.querystring.get("versionId", [None])[0]
+        key = self.backend.get_object(self.bucket_name, self.parse_key_name(), version_id=version_id)
+        multipart = getattr(key, "multipart", None)
+        if multipart is None:
+            return status, headers, body
+        parts = [(number, multipart.parts[number].size, getattr(multipart.parts[number], "sandbox_checksum", None))
+                 for number in sorted(multipart.parts)]
+        algorithm = getattr(key, "checksum_algorithm", None) or multipart.metadata.get("x-amz-checksum-algorithm")
+        fields = render(parts, algorithm, self.headers.get("x-amz-max-parts"),
+                        self.headers.get("x-amz-part-number-marker"))
+        text = body.decode("utf-8") if isinstance(body, bytes) else str(body)
+        parts_xml = f"<ObjectParts>{xml_of(fields)}</ObjectParts>"
+        root = re.search(r"<(GetObjectAttributes(?:Output|Response|Result))([^>]*?)(/?)>", text)
+        if root is None:
+            return status, headers, body
+        if root.group(3):  # nothing else was asked for: moto wrote an empty element
+            text = text[:root.start()] + f"<{root.group(1)}{root.group(2)}>{parts_xml}</{root.group(1)}>" \
+                + text[root.end():]
+        else:
+            text = text.replace(f"</{root.group(1)}>", f"{parts_xml}</{root.group(1)}>")
+        headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+        return status, headers, text.encode("utf-8") if isinstance(body, bytes) else text
+
+    get_object_attributes.__sandbox__ = True  # type: ignore[attr-defined]
+    S3Response.get_object_attributes = get_object_attributes
