@@ -18,6 +18,7 @@ from typing import Any
 
 DIRECTIVES = ("COPY", "REPLACE")
 MAX_DELETE_KEYS = 1000
+MAX_USER_METADATA = 2048  # bytes of x-amz-meta-* names and values a PUT may carry
 # the x-amz-checksum-* headers S3 verifies against the body, by algorithm (CRC32C and CRC64NVME need a
 # native library botocore does not always have: those values are stored unverified)
 _CHECKSUMS = {
@@ -102,6 +103,16 @@ def md5_mismatch(content_md5: str, body: bytes) -> bool:
     """Whether a ``Content-MD5`` header is not the body's MD5 (base64 of the digest)."""
     digest = hashlib.md5(body).digest()  # noqa: S324 - the integrity check HTTP defines, not security
     return base64.b64encode(digest).decode("ascii") != content_md5.strip()
+
+
+def user_metadata_size(headers: Mapping[str, str]) -> int:
+    """The size S3 counts against the 2 KB user-defined metadata limit: each ``x-amz-meta-`` name (without
+    the prefix) and value, in UTF-8 bytes."""
+    total = 0
+    for name, value in headers.items():
+        if name.lower().startswith("x-amz-meta-"):
+            total += len(name[len("x-amz-meta-"):].encode()) + len(str(value).encode())
+    return total
 
 
 def has_duplicate_tag_keys(body: bytes | str) -> bool:

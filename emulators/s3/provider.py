@@ -20,6 +20,9 @@ S3Backend = backend_class("s3")
 FakeBucket = moto_coupling.model_class("s3", "FakeBucket")
 FakeTableStorageBucket = moto_coupling.model_class("s3", "FakeTableStorageBucket")
 _SSE_ALGORITHMS = ("AES256", "aws:kms", "aws:kms:dsse")
+# the base level of encryption every bucket has (S3 User Guide, "Setting default server-side encryption")
+_DEFAULT_ENCRYPTION = {"Rule": {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+                                "BucketKeyEnabled": "false"}}
 # transitions S3 refuses before an object is 30 days old (and 30 days in the previous class)
 _MIN_30_DAYS = ("STANDARD_IA", "ONEZONE_IA")
 AWS_MANAGED_S3_ALIAS = "alias/aws/s3"
@@ -291,11 +294,17 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
     def _bucket_region(self, bucket_name: str) -> str:
         return self.get_bucket(bucket_name).region_name
 
-    def _effective_sse(self, bucket_name: str, encryption: str | None, kms_key_id: str | None) -> tuple[str | None, str | None]:
+    def get_bucket_encryption(self, bucket_name: str) -> dict[str, Any] | None:
+        """Every bucket encrypts new objects with SSE-S3 unless configured otherwise (since January 2023), so
+        GetBucketEncryption answers that default rather than ServerSideEncryptionConfigurationNotFoundError."""
+        return super().get_bucket_encryption(bucket_name) or _DEFAULT_ENCRYPTION
+
+    def _effective_sse(self, bucket_name: str, encryption: str | None,
+                       kms_key_id: str | None) -> tuple[str | None, str | None]:
         _check_sse_headers(encryption, kms_key_id)
         bucket = self.get_bucket(bucket_name)
-        if not encryption and bucket.encryption:
-            default = bucket.encryption["Rule"]["ApplyServerSideEncryptionByDefault"]
+        if not encryption:  # the bucket's default encryption, SSE-S3 when it has none of its own
+            default = (bucket.encryption or _DEFAULT_ENCRYPTION)["Rule"]["ApplyServerSideEncryptionByDefault"]
             encryption = default["SSEAlgorithm"]
             kms_key_id = kms_key_id or default.get("KMSMasterKeyID")
         if encryption in ("aws:kms", "aws:kms:dsse"):
@@ -352,6 +361,8 @@ def _checksum_sent_with_body(value: bytes) -> tuple[str, str] | None:
     if request is None or request.method != "PUT" or "x-amz-copy-source" in request.headers:
         return None
     _check_content_md5(request.headers, value)
+    if checks.user_metadata_size(request.headers) > checks.MAX_USER_METADATA:
+        raise S3Error("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.")
     sent = checks.sent_checksum(request.headers)
     if sent and checks.checksum_mismatch(sent[0], sent[1], value):
         raise _bad_digest(sent[0])
@@ -459,6 +470,7 @@ def install(cloud: Any) -> None:
     moto_coupling.replace_s3_listing(listing.render)
     moto_coupling.replace_s3_upload_listing(uploads.list_uploads)
     moto_coupling.add_s3_object_parts(uploads.object_parts)
+    moto_coupling.accept_null_version_heads()
     moto_coupling.accept_empty_object_tag_sets()
     moto_coupling.repair_s3_notifications()
     moto_coupling.route_s3_eventbridge(eventbridge.send)

@@ -234,3 +234,88 @@ def test_event_notifications_to_sqs_and_eventbridge(aws, s3_bucket, unique_name)
     assert detail["object"]["etag"] == hashlib.md5(b"a,b\n").hexdigest()
     assert "version-id" not in detail["object"]  # the bucket never had versioning
     s3.put_bucket_notification_configuration(Bucket=s3_bucket, NotificationConfiguration={})
+
+
+def test_presigned_urls_and_browser_post_policies_over_plain_http(aws, s3_bucket):
+    """"Sharing objects with presigned URLs" and "Uploading objects with presigned URLs" (S3 User Guide), and
+    "Creating a POST policy" (S3 API reference, browser-based uploads): a presigned GET and PUT work with any
+    HTTP client; a POST is held to its policy's conditions (content-length-range, exact and starts-with
+    matches, no form field the policy does not name).
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/ShareObjectPreSignedURL.html
+    https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html"""
+    import requests
+    from botocore.config import Config
+
+    s3 = aws.client("s3")
+    v4 = aws.client("s3", config=Config(signature_version="s3v4"))
+    put_url = v4.generate_presigned_url("put_object", Params={"Bucket": s3_bucket, "Key": "in/report.csv"},
+                                        ExpiresIn=300)
+    assert requests.put(put_url, data=b"a,b\n1,2\n", timeout=10).status_code == 200
+    get_url = v4.generate_presigned_url("get_object", Params={"Bucket": s3_bucket, "Key": "in/report.csv"},
+                                        ExpiresIn=300)
+    assert requests.get(get_url, timeout=10).content == b"a,b\n1,2\n"
+
+    post = v4.generate_presigned_post(s3_bucket, "uploads/${filename}", Fields={"Content-Type": "text/csv"},
+                                      Conditions=[["content-length-range", 1, 64], {"Content-Type": "text/csv"}],
+                                      ExpiresIn=300)
+
+    def upload(fields: dict, body: bytes) -> requests.Response:
+        return requests.post(post["url"], data=fields, files={"file": ("day1.csv", body)}, timeout=10)
+
+    assert upload(post["fields"], b"x" * 65).status_code == 400  # EntityTooLarge
+    assert b"EntityTooLarge" in upload(post["fields"], b"x" * 65).content
+    wrong_type = upload(dict(post["fields"], **{"Content-Type": "text/plain"}), b"a,b\n")
+    assert wrong_type.status_code == 403 and b"Policy Condition failed" in wrong_type.content
+    extra = upload(dict(post["fields"], acl="public-read"), b"a,b\n")
+    assert extra.status_code == 403 and b"Extra input fields: acl" in extra.content
+    assert upload(post["fields"], b"a,b\n").status_code == 204
+    head = s3.head_object(Bucket=s3_bucket, Key="uploads/day1.csv")
+    assert head["ContentType"] == "text/csv" and head["ContentLength"] == 4
+
+
+def test_default_encryption_metadata_limit_and_null_versions(aws, s3_bucket):
+    """"Setting default server-side encryption behavior for Amazon S3 buckets" (S3 User Guide: every bucket
+    encrypts new objects with SSE-S3 unless configured otherwise), "Working with object metadata" (user
+    metadata is limited to 2 KB) and "Working with objects in a versioning-suspended bucket" (an object
+    stored before versioning has the version id null).
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-bucket-encryption.html"""
+    s3 = aws.client("s3")
+    rules = s3.get_bucket_encryption(Bucket=s3_bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+    put = s3.put_object(Bucket=s3_bucket, Key="plain.txt", Body=b"x")
+    assert put["ServerSideEncryption"] == "AES256"
+    assert s3.head_object(Bucket=s3_bucket, Key="plain.txt")["ServerSideEncryption"] == "AES256"
+    code, status, _ = error_of(s3.put_object, Bucket=s3_bucket, Key="meta.txt", Body=b"x",
+                               Metadata={"notes": "n" * 2100})
+    assert (code, status) == ("MetadataTooLarge", 400)
+    s3.put_object(Bucket=s3_bucket, Key="meta.txt", Body=b"x", Metadata={"notes": "n" * 1000})
+    versions = s3.list_object_versions(Bucket=s3_bucket, Prefix="plain.txt")["Versions"]
+    assert [v["VersionId"] for v in versions] == ["null"]
+    assert s3.head_object(Bucket=s3_bucket, Key="plain.txt", VersionId="null")["ContentLength"] == 1
+    assert s3.get_object(Bucket=s3_bucket, Key="plain.txt", VersionId="null")["Body"].read() == b"x"
+
+
+def test_s3_select_json_paths_in_from(aws, s3_bucket):
+    """"SELECT command" and "FROM clause" of the S3 Select SQL reference: a JSON document's nested records
+    are reached with a path in FROM (``S3Object[*].Rules[*].id`` yields one record per rule, empty where
+    the rule has no id), and array positions count from 0.
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-select-sql-reference-from.html"""
+    s3 = aws.client("s3")
+    document = {"Rules": [{"id": "1"}, {"expr": "y > x"}, {"id": "2", "expr": "z = DEBUG"}]}
+    s3.put_object(Bucket=s3_bucket, Key="rules.json", Body=json.dumps(document).encode())
+
+    def select(expression: str) -> list[dict]:
+        response = s3.select_object_content(
+            Bucket=s3_bucket, Key="rules.json", Expression=expression, ExpressionType="SQL",
+            InputSerialization={"JSON": {"Type": "DOCUMENT"}}, OutputSerialization={"JSON": {}})
+        payload = b"".join(e["Records"]["Payload"] for e in response["Payload"] if "Records" in e)
+        return [json.loads(line) for line in payload.decode().splitlines()]
+
+    assert select("SELECT id FROM S3Object[*].Rules[*].id") == [{"id": "1"}, {}, {"id": "2"}]
+    assert select("SELECT r.expr FROM S3Object[*].Rules[*] r WHERE r.id = '2'") == [{"expr": "z = DEBUG"}]
+    assert select("SELECT s.Rules[1].expr AS e FROM S3Object s") == [{"e": "y > x"}]
+    s3.put_object(Bucket=s3_bucket, Key="plain.csv", Body=b"a,b\n1,2\n")
+    code, status, _ = error_of(s3.select_object_content, Bucket=s3_bucket, Key="plain.csv",
+                               Expression="SELECT * FROM S3Object[*].a s", ExpressionType="SQL",
+                               InputSerialization={"CSV": {}}, OutputSerialization={"CSV": {}})
+    assert (code, status) == ("UnsupportedSyntax", 400)

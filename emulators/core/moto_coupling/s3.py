@@ -355,3 +355,24 @@ def add_s3_object_parts(render: Any) -> None:
 
     get_object_attributes.__sandbox__ = True  # type: ignore[attr-defined]
     S3Response.get_object_attributes = get_object_attributes
+
+
+def accept_null_version_heads() -> None:
+    """HeadObject with ``versionId=null`` in a bucket that never had versioning answers the object (its one
+    version is the null version, as GetObject already answered); moto refused every version id there with
+    a bodiless 400."""
+    from moto.s3.responses import S3Response
+
+    original = S3Response.head_object
+    if getattr(original, "__sandbox__", False):
+        return
+
+    def head_object(self: Any, bucket_name: str, query: dict[str, Any], key_name: str, headers: Any) -> Any:
+        if query.get("versionId", [None])[0] == "null":
+            bucket = self.backend.get_bucket(bucket_name)
+            if not bucket.versioning_status:
+                query = {name: values for name, values in query.items() if name != "versionId"}
+        return original(self, bucket_name, query, key_name, headers)
+
+    head_object.__sandbox__ = True  # type: ignore[attr-defined]
+    S3Response.head_object = head_object
