@@ -253,6 +253,15 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
             part.sandbox_checksum = checks.checksum_of(algorithm, value)
         return part
 
+    def delete_object(self, bucket_name: str, key_name: str, version_id: str | None = None,
+                      *args: Any, **kwargs: Any) -> Any:
+        deleted, meta = super().delete_object(bucket_name, key_name, version_id, *args, **kwargs)
+        if deleted and version_id is None and meta.get("delete-marker") == "true":
+            # a delete in a versioned bucket adds a marker: S3 notifies ObjectRemoved:DeleteMarkerCreated
+            moto_coupling.s3_notify(self.account_id, "s3:ObjectRemoved:DeleteMarkerCreated", bucket_name,
+                                    key_name, meta.get("version-id"))
+        return deleted, meta
+
     def delete_objects(self, bucket_name: str, objects: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
         if len(objects) > checks.MAX_DELETE_KEYS:  # DeleteObjects takes at most 1,000 keys a request
             raise moto_coupling.s3_error("MalformedXML")
@@ -270,10 +279,14 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
         empty set and no set answer alike (100,000 objects held 100,000 dicts, pickled with S3 at each
         compaction and unpickled at each start)."""
         request = _flask_request()
-        if request is not None and request.method == "PUT" and "tagging" in request.args \
-                and checks.has_duplicate_tag_keys(request.get_data()):
+        tagging_request = request is not None and request.method == "PUT" and "tagging" in request.args
+        if tagging_request and checks.has_duplicate_tag_keys(request.get_data()):
             raise moto_coupling.s3_error("DuplicateTagKeys")
-        tagged = super().put_object_tagging(key, tags)
+        if tagging_request:
+            tagged = super().put_object_tagging(key, tags)
+        else:  # tags of a PutObject, copy or completed upload: S3 sends no s3:ObjectTagging:Put for them
+            with moto_coupling.s3_notifications_muted():
+                tagged = super().put_object_tagging(key, tags)
         if not self.tagger.get_tag_dict_for_resource(key.arn):
             self.tagger.delete_all_tags_for_resource(key.arn)
         return tagged
@@ -318,6 +331,8 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
         if multipart is None:  # completing a multipart upload was checked when it was created
             encryption, kms_key_id = self._effective_sse(bucket_name, encryption, kms_key_id)
             sent = _checksum_sent_with_body(value)
+        else:  # the completed upload sends s3:ObjectCreated:CompleteMultipartUpload, not a Put as well
+            kwargs["disable_notification"] = True
         key = super().put_object(bucket_name, key_name, value, storage, etag, multipart, encryption,
                                  kms_key_id, *args, **kwargs)
         if sent and not key.checksum_value:  # a checksum the client computed itself: S3 keeps and answers it

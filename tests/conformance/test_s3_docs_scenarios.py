@@ -319,3 +319,100 @@ def test_s3_select_json_paths_in_from(aws, s3_bucket):
                                Expression="SELECT * FROM S3Object[*].a s", ExpressionType="SQL",
                                InputSerialization={"CSV": {}}, OutputSerialization={"CSV": {}})
     assert (code, status) == ("UnsupportedSyntax", 400)
+
+
+
+def test_one_event_per_operation_with_the_operations_event_type(aws, s3_bucket, unique_name):
+    """"Event notification types and destinations" (S3 User Guide): a PutObject sends ObjectCreated:Put only
+    (its tags send no ObjectTagging event), a completed multipart upload CompleteMultipartUpload only, a
+    copy Copy, PutObjectTagging ObjectTagging:Put, and a delete in a versioned bucket
+    ObjectRemoved:DeleteMarkerCreated; removal records carry no size.
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-event-types-and-destinations.html"""
+    s3, sqs = aws.client("s3"), aws.client("sqs")
+    queue = sqs.create_queue(QueueName=unique_name)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_versioning(Bucket=s3_bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_notification_configuration(Bucket=s3_bucket, NotificationConfiguration={"QueueConfigurations": [
+        {"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*", "s3:ObjectRemoved:*", "s3:ObjectTagging:*"]}]})
+    sqs.purge_queue(QueueUrl=queue)
+    s3.put_object(Bucket=s3_bucket, Key="a.csv", Body=b"1", Tagging="stage=raw")
+    s3.copy_object(Bucket=s3_bucket, Key="b.csv", CopySource={"Bucket": s3_bucket, "Key": "a.csv"})
+    upload = s3.create_multipart_upload(Bucket=s3_bucket, Key="c.csv", Tagging="stage=raw")["UploadId"]
+    part = s3.upload_part(Bucket=s3_bucket, Key="c.csv", UploadId=upload, PartNumber=1, Body=b"x")["ETag"]
+    s3.complete_multipart_upload(Bucket=s3_bucket, Key="c.csv", UploadId=upload,
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part}]})
+    s3.put_object_tagging(Bucket=s3_bucket, Key="c.csv", Tagging={"TagSet": [{"Key": "stage", "Value": "clean"}]})
+    s3.delete_object(Bucket=s3_bucket, Key="a.csv")
+    expected = [("ObjectCreated:Put", "a.csv"), ("ObjectCreated:Copy", "b.csv"),
+                ("ObjectCreated:CompleteMultipartUpload", "c.csv"), ("ObjectTagging:Put", "c.csv"),
+                ("ObjectRemoved:DeleteMarkerCreated", "a.csv")]
+    records: list[dict] = []
+
+    def all_arrived() -> bool:
+        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        for message in messages.get("Messages", []):
+            records.extend(json.loads(message["Body"]).get("Records", []))
+        return len(records) >= len(expected)
+
+    wait_for(all_arrived, timeout=20)
+    assert sorted((r["eventName"], r["s3"]["object"]["key"]) for r in records) == sorted(expected)
+    removal = next(r for r in records if r["eventName"].startswith("ObjectRemoved"))
+    assert "size" not in removal["s3"]["object"] and removal["s3"]["object"]["versionId"]
+    s3.put_bucket_notification_configuration(Bucket=s3_bucket, NotificationConfiguration={})
+
+@pytest.fixture(scope="module")
+def client_libraries(aws):
+    """The environment the AWS SDK for pandas and PyAthena read their endpoint and credentials from."""
+    import os
+
+    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                            "AWS_DEFAULT_REGION")}
+    os.environ.update(aws.environment())
+    yield aws
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def test_awswrangler_to_iceberg_appends_and_pyathena_parameters(client_libraries, s3_bucket, unique_name):
+    """AWS SDK for pandas tutorial "Athena Iceberg" (wr.athena.to_iceberg creates the table, then appends,
+    partition_cols and schema_evolution) and PyAthena's README (pyformat and qmark parameters).
+    https://aws-sdk-pandas.readthedocs.io/en/stable/tutorials/039%20-%20Athena%20Iceberg.html"""
+    import awswrangler as wr
+    import pandas as pd
+    from pyathena import connect
+
+    endpoint = client_libraries.client("s3").meta.endpoint_url
+    for name in ("s3", "athena", "glue"):
+        setattr(wr.config, f"{name}_endpoint_url", endpoint)
+    database, output = unique_name, f"s3://{s3_bucket}/athena/"
+    wr.catalog.create_database(database)
+    try:
+        frame = pd.DataFrame({"id": [1, 2, 3], "name": ["a", "b", "c"], "year": [2023, 2024, 2024]})
+        common = {"database": database, "s3_output": output}
+        wr.athena.to_iceberg(frame, table="events", table_location=f"s3://{s3_bucket}/iceberg/events/",
+                             temp_path=f"s3://{s3_bucket}/tmp/1/", partition_cols=["year"], **common)
+        wr.athena.to_iceberg(frame, table="events", table_location=f"s3://{s3_bucket}/iceberg/events/",
+                             temp_path=f"s3://{s3_bucket}/tmp/2/", partition_cols=["year"], **common)
+        wr.athena.to_iceberg(frame.assign(source="web"), table="events", schema_evolution=True,
+                             table_location=f"s3://{s3_bucket}/iceberg/events/", temp_path=f"s3://{s3_bucket}/tmp/3/",
+                             **common)
+        counted = wr.athena.read_sql_query("SELECT year, count(*) AS n, count(source) AS web FROM events "
+                                           "GROUP BY year ORDER BY year", ctas_approach=False, **common)
+        assert counted.to_dict("list") == {"year": [2023, 2024], "n": [3, 6], "web": [1, 2]}
+        assert wr.catalog.get_table_types(database=database, table="events") == {
+            "id": "bigint", "name": "string", "year": "bigint", "source": "string"}
+
+        cursor = connect(s3_staging_dir=output, schema_name=database).cursor()
+        cursor.execute("SELECT name FROM events WHERE id = %(id)d AND name = %(name)s LIMIT 1",
+                       {"id": 2, "name": "b"})
+        assert cursor.fetchall() == [("b",)] and cursor.description[0][:2] == ("name", "varchar")
+        cursor.execute("SELECT count(*) FROM events WHERE year = ? AND name = ?", ["2024", "'c'"],
+                       paramstyle="qmark")
+        assert cursor.fetchall() == [(3,)]
+    finally:
+        wr.catalog.delete_database(database)
+        for name in ("s3", "athena", "glue"):
+            setattr(wr.config, f"{name}_endpoint_url", None)

@@ -73,6 +73,8 @@ from emulators.core.moto_coupling.s3 import (
     s3_key_stores,
     s3_key_store_class,
     s3_error,
+    s3_notifications_muted,
+    s3_notify,
     s3_key_versions,
     s3_set_key_versions,
 )
@@ -163,6 +165,8 @@ __all__ = [
     "s3_key_stores",
     "s3_key_store_class",
     "s3_error",
+    "s3_notifications_muted",
+    "s3_notify",
     "s3_key_versions",
     "s3_set_key_versions",
     "set_error_status",

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from emulators.core.moto_coupling.backends import DEFAULT_ACCOUNT_ID, backend_for
@@ -231,6 +234,9 @@ def repair_s3_notifications() -> None:
             record["s3"]["bucket"]["ownerIdentity"] = {"principalId": bucket.account_id}
             s3_object = record["s3"]["object"]
             s3_object["key"] = quote_plus(key.name, safe="/")
+            if str(getattr(event_name, "value", event_name)).startswith("s3:ObjectRemoved"):
+                s3_object.pop("size", None)  # a removal names the key and version only
+                s3_object.pop("eTag", None)
             if getattr(key, "version_id", None) not in (None, "null"):
                 s3_object["versionId"] = key.version_id
             s3_object["sequencer"] = f"{time.time_ns():X}"
@@ -376,3 +382,48 @@ def accept_null_version_heads() -> None:
 
     head_object.__sandbox__ = True  # type: ignore[attr-defined]
     S3Response.head_object = head_object
+
+
+def s3_notify(account_id: str, event: str, bucket_name: str, key_name: str, version_id: str | None) -> None:
+    """Send one S3 event notification (``s3:ObjectRemoved:DeleteMarkerCreated``, ...) for a key moto does not
+    notify about itself, to the bucket's configured destinations."""
+    from types import SimpleNamespace
+
+    from moto.s3 import notifications
+
+    bucket = s3_backend(account_id).buckets.get(bucket_name)
+    if bucket is None or not bucket.notification_configuration:
+        return
+    subject = SimpleNamespace(name=key_name, etag="", size=0, version_id=version_id, storage_class="STANDARD")
+    notifications.send_event(account_id, notifications.S3NotificationEvent(event), bucket, subject)
+
+
+_MUTED = threading.local()
+
+
+@contextmanager
+def s3_notifications_muted() -> Iterator[None]:
+    """No S3 event notification leaves moto's code while this thread is inside (S3 sends none for the
+    tags a PutObject, copy or completed upload sets: those writes have their own ObjectCreated event)."""
+    _install_mutable_send()
+    _MUTED.on = True
+    try:
+        yield
+    finally:
+        _MUTED.on = False
+
+
+def _install_mutable_send() -> None:
+    from moto.s3 import notifications
+
+    original = notifications.send_event
+    if getattr(original, "__sandbox__", False):
+        return
+
+    def send_event(*args: Any, **kwargs: Any) -> None:
+        if getattr(_MUTED, "on", False):
+            return
+        original(*args, **kwargs)
+
+    send_event.__sandbox__ = True  # type: ignore[attr-defined]
+    notifications.send_event = send_event
