@@ -8,6 +8,7 @@ header validation and NoSuchUpload for unknown multipart uploads.
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -208,6 +209,8 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
                 raise S3Error(*problem)
             _check_lifecycle_rule(rule)
         super().put_bucket_lifecycle(bucket_name, rules)
+        # kept as written, for GetBucketLifecycleConfiguration (moto's rule objects drop size filters)
+        self.get_bucket(bucket_name).sandbox_lifecycle_rules = copy.deepcopy(rules)
 
     def select_object_content(self, bucket_name: str, key_name: str, select_query: str,
                               input_details: dict[str, Any], output_details: dict[str, Any]) -> Any:
@@ -486,6 +489,7 @@ def install(cloud: Any) -> None:
     moto_coupling.replace_s3_upload_listing(uploads.list_uploads)
     moto_coupling.add_s3_object_parts(uploads.object_parts)
     moto_coupling.accept_null_version_heads()
+    moto_coupling.answer_s3_lifecycle_as_written(lambda bucket: getattr(bucket, "sandbox_lifecycle_rules", None))
     moto_coupling.accept_empty_object_tag_sets()
     moto_coupling.repair_s3_notifications()
     moto_coupling.route_s3_eventbridge(eventbridge.send)

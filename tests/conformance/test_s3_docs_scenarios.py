@@ -180,6 +180,18 @@ def test_tagging_versioning_delete_objects_and_lifecycle_validation(aws, s3_buck
     lifecycle(Status="Enabled", Expiration={"Days": 30})
     rule = s3.get_bucket_lifecycle_configuration(Bucket=s3_bucket)["Rules"][0]
     assert rule["Expiration"] == {"Days": 30} and rule["Status"] == "Enabled"
+    # "Examples of S3 Lifecycle configurations": filtering by object size, keeping noncurrent versions
+    sized = {"ID": "large-logs", "Status": "Enabled", "Expiration": {"Days": 90},
+             "Filter": {"And": {"Prefix": "logs/", "Tags": [{"Key": "tier", "Value": "cold"}],
+                                "ObjectSizeGreaterThan": 1024, "ObjectSizeLessThan": 10485760}},
+             "NoncurrentVersionExpiration": {"NoncurrentDays": 30, "NewerNoncurrentVersions": 2}}
+    small = {"ID": "tiny", "Status": "Disabled", "Filter": {"ObjectSizeLessThan": 128},
+             "Transitions": [{"Days": 30, "StorageClass": "STANDARD_IA"}]}
+    s3.put_bucket_lifecycle_configuration(Bucket=s3_bucket, LifecycleConfiguration={"Rules": [sized, small]})
+    assert s3.get_bucket_lifecycle_configuration(Bucket=s3_bucket)["Rules"] == [sized, small]
+    s3.delete_bucket_lifecycle(Bucket=s3_bucket)
+    assert error_of(s3.get_bucket_lifecycle_configuration, Bucket=s3_bucket)[:2] == (
+        "NoSuchLifecycleConfiguration", 404)
 
 
 def test_event_notifications_to_sqs_and_eventbridge(aws, s3_bucket, unique_name):

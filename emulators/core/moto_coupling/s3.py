@@ -427,3 +427,29 @@ def _install_mutable_send() -> None:
 
     send_event.__sandbox__ = True  # type: ignore[attr-defined]
     notifications.send_event = send_event
+
+
+def answer_s3_lifecycle_as_written(rules_of: Any) -> None:
+    """GetBucketLifecycleConfiguration answers the rules as they were written, from ``rules_of(bucket)`` (the
+    parsed ``<Rule>`` elements the provider kept, or None): moto rebuilt them from its rule objects and lost
+    what those do not hold (``ObjectSizeGreaterThan``/``ObjectSizeLessThan`` filters,
+    ``NewerNoncurrentVersions``)."""
+    import xmltodict
+    from moto.s3.responses import S3Response
+
+    original = S3Response.get_bucket_lifecycle
+    if getattr(original, "__sandbox__", False):
+        return
+
+    def get_bucket_lifecycle(self: Any) -> Any:
+        status, headers, body = original(self)  # NoSuchLifecycleConfiguration when there are no rules
+        rules = rules_of(self.backend.get_bucket(self.bucket_name))
+        if status != 200 or not rules:
+            return status, headers, body
+        document = {"LifecycleConfiguration": {"@xmlns": "http://s3.amazonaws.com/doc/2006-03-01/", "Rule": rules}}
+        text = xmltodict.unparse(document)
+        headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+        return status, headers, text.encode("utf-8") if isinstance(body, bytes) else text
+
+    get_bucket_lifecycle.__sandbox__ = True  # type: ignore[attr-defined]
+    S3Response.get_bucket_lifecycle = get_bucket_lifecycle
