@@ -9,7 +9,10 @@ by position (``s._1``), and an output column that is not a plain column or an
 alias is named ``_1``, ``_2``... in JSON output. A JSON path in FROM
 (``S3Object[*].Rules[*]``, ``S3Object[*].a.b``) is followed in Python first: its
 records are what DuckDB reads (a scalar at the end of the path is a record of that
-one field); array positions in the expression count from 0, as in S3 Select.
+one field); array positions in the expression count from 0, as in S3 Select. The
+reference's date functions (TO_TIMESTAMP, UTCNOW, DATE_ADD, DATE_DIFF, TO_STRING) and
+``IS [NOT] MISSING`` are rewritten by ``select_functions.py``; timestamps are written
+in UTC with a ``Z``.
 
 Engines take bytes and plain values; errors are :class:`SelectError` carrying
 the S3 Select error code.
@@ -24,12 +27,13 @@ import io
 import json
 import re
 import tempfile
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from emulators.core.sqlguard import lock_down, statement_count
+from emulators.s3 import select_functions
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _FROM = re.compile(r"\bFROM\s+S3Object\b((?:\[(?:\*|\d+)\]|\.\*|\.[A-Za-z_]\w*|\.\"[^\"]+\")*)"
@@ -220,8 +224,8 @@ def _translate(expression: str, positional: bool) -> str:
         raise SelectError("ParseSelectMissingFrom", "The FROM clause must name S3Object (FROM S3Object s).")
     alias = match.group(3) or "S3Object"
     source = "S3Object_positional" if positional else "S3Object"
-    return _zero_based_indexes(sql[: match.start()]) + f"FROM {source} AS {alias}" \
-        + _zero_based_indexes(sql[match.end():])
+    return select_functions.rewrite(_zero_based_indexes(sql[: match.start()]) + f"FROM {source} AS {alias}"
+                                    + _zero_based_indexes(sql[match.end():]))
 
 
 _INDEX = re.compile(r"([\w\])\"])\[(\d+)\]")
@@ -238,7 +242,11 @@ def _zero_based_indexes(sql: str) -> str:
 def _json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
-    if isinstance(value, (datetime, date)):
+    if isinstance(value, datetime):  # S3 Select writes timestamps in UTC with a Z
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.isoformat() + "Z"
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
@@ -257,6 +265,8 @@ def run_select(body: bytes, expression: str, input_details: dict[str, Any],
     with tempfile.TemporaryDirectory(prefix="s3select-") as tmp:
         con = duckdb.connect()
         try:
+            for macro in select_functions.MACROS:
+                con.execute(macro)
             match = _FROM.search(expression)
             names = _load_relation(con, body, input_details, Path(tmp), match.group(1) if match else None)
             lock_down(con)  # the object is loaded: the expression reaches no host file (sqlguard)

@@ -428,3 +428,28 @@ def test_awswrangler_to_iceberg_appends_and_pyathena_parameters(client_libraries
         wr.catalog.delete_database(database)
         for name in ("s3", "athena", "glue"):
             setattr(wr.config, f"{name}_endpoint_url", None)
+
+
+def test_s3_select_date_functions_and_missing(aws, s3_bucket):
+    """"Date functions" and "Conditional functions" of the S3 Select SQL reference, over the user guide's
+    sample CSV of people: TO_TIMESTAMP, EXTRACT, DATE_ADD, DATE_DIFF, TO_STRING, UTCNOW and IS NOT MISSING.
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-select-sql-reference-date.html"""
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="people.csv", Body=b"Name,City,Born\nSam,Irvine,2001-03-04T10:00:00Z\n"
+                                                          b"Jeff,Seattle,1990-01-01T00:00:00Z\n")
+
+    def select(expression: str) -> list[str]:
+        response = s3.select_object_content(
+            Bucket=s3_bucket, Key="people.csv", Expression=expression, ExpressionType="SQL",
+            InputSerialization={"CSV": {"FileHeaderInfo": "USE"}}, OutputSerialization={"CSV": {}})
+        payload = b"".join(e["Records"]["Payload"] for e in response["Payload"] if "Records" in e)
+        return payload.decode().splitlines()
+
+    assert select("SELECT EXTRACT(YEAR FROM TO_TIMESTAMP(s.Born)) FROM S3Object s") == ["2001", "1990"]
+    assert select("SELECT DATE_ADD(day, 1, TO_TIMESTAMP(s.Born)) FROM S3Object s LIMIT 1") == ["2001-03-05T10:00:00Z"]
+    assert select("SELECT DATE_DIFF(year, TO_TIMESTAMP('2010-01-01T'), TO_TIMESTAMP('2011-01-01T')) "
+                  "FROM S3Object s LIMIT 1") == ["1"]
+    assert select("SELECT TO_STRING(TO_TIMESTAMP(s.Born), 'MMMM d, y') FROM S3Object s LIMIT 1") == [
+        '"March 4, 2001"']
+    assert select("SELECT s.Name FROM S3Object s WHERE s.City IS NOT MISSING AND "
+                  "TO_TIMESTAMP(s.Born) < UTCNOW()") == ["Sam", "Jeff"]
