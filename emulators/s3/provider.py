@@ -20,6 +20,7 @@ from emulators.s3 import policy as bucket_policy
 S3Backend = backend_class("s3")
 FakeBucket = moto_coupling.model_class("s3", "FakeBucket")
 FakeTableStorageBucket = moto_coupling.model_class("s3", "FakeTableStorageBucket")
+FakeDeleteMarker = moto_coupling.model_class("s3", "FakeDeleteMarker")
 _SSE_ALGORITHMS = ("AES256", "aws:kms", "aws:kms:dsse")
 # the base level of encryption every bucket has (S3 User Guide, "Setting default server-side encryption")
 _DEFAULT_ENCRYPTION = {"Rule": {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
@@ -258,12 +259,30 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
 
     def delete_object(self, bucket_name: str, key_name: str, version_id: str | None = None,
                       *args: Any, **kwargs: Any) -> Any:
-        deleted, meta = super().delete_object(bucket_name, key_name, version_id, *args, **kwargs)
+        bucket = self.get_bucket(bucket_name)
+        if version_id is None and bucket.versioning_status == "Suspended" and key_name in bucket.keys:
+            return self._suspended_delete(bucket, key_name)
+        if bucket.versioning_status == "Suspended":  # one version goes, not the key with all of them
+            with moto_coupling.s3_suspended_versions_kept():
+                deleted, meta = super().delete_object(bucket_name, key_name, version_id, *args, **kwargs)
+        else:
+            deleted, meta = super().delete_object(bucket_name, key_name, version_id, *args, **kwargs)
         if deleted and version_id is None and meta.get("delete-marker") == "true":
             # a delete in a versioned bucket adds a marker: S3 notifies ObjectRemoved:DeleteMarkerCreated
             moto_coupling.s3_notify(self.account_id, "s3:ObjectRemoved:DeleteMarkerCreated", bucket_name,
                                     key_name, meta.get("version-id"))
         return deleted, meta
+
+    def _suspended_delete(self, bucket: Any, key_name: str) -> tuple[bool, dict[str, Any]]:
+        """A delete while versioning is suspended: the null version (if any) gives way to a delete marker whose
+        version id is null; the other versions stay (moto removed the key with every version)."""
+        versions = bucket.keys.getlist(key_name, [])
+        marker = FakeDeleteMarker(key=bucket.keys[key_name])
+        marker._version_id = "null"
+        bucket.keys.setlist(key_name, [v for v in versions if str(v.version_id) != "null"] + [marker])
+        moto_coupling.s3_notify(self.account_id, "s3:ObjectRemoved:DeleteMarkerCreated", bucket.name, key_name,
+                                "null")
+        return True, {"version-id": "null", "delete-marker": "true"}
 
     def delete_objects(self, bucket_name: str, objects: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
         if len(objects) > checks.MAX_DELETE_KEYS:  # DeleteObjects takes at most 1,000 keys a request
@@ -330,14 +349,24 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
     def put_object(self, bucket_name: str, key_name: str, value: bytes, storage: str | None = None,
                    etag: str | None = None, multipart: Any = None, encryption: str | None = None,
                    kms_key_id: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        bucket = self.get_bucket(bucket_name)
+        suspended = bucket.versioning_status == "Suspended"
         sent = None
         if multipart is None:  # completing a multipart upload was checked when it was created
             encryption, kms_key_id = self._effective_sse(bucket_name, encryption, kms_key_id)
             sent = _checksum_sent_with_body(value)
         else:  # the completed upload sends s3:ObjectCreated:CompleteMultipartUpload, not a Put as well
             kwargs["disable_notification"] = True
-        key = super().put_object(bucket_name, key_name, value, storage, etag, multipart, encryption,
-                                 kms_key_id, *args, **kwargs)
+        if suspended:  # the write replaces the null version only (moto dropped every version)
+            with moto_coupling.s3_suspended_versions_kept():
+                key = super().put_object(bucket_name, key_name, value, storage, etag, multipart, encryption,
+                                         kms_key_id, *args, **kwargs)
+            key._version_id, key._is_versioned = "null", False
+            bucket.keys.setlist(key_name, [v for v in bucket.keys.getlist(key_name, [])
+                                           if v is key or str(v.version_id) != "null"])
+        else:
+            key = super().put_object(bucket_name, key_name, value, storage, etag, multipart, encryption,
+                                     kms_key_id, *args, **kwargs)
         if sent and not key.checksum_value:  # a checksum the client computed itself: S3 keeps and answers it
             key.checksum_algorithm, key.checksum_value = sent
         return key

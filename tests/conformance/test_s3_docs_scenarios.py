@@ -453,3 +453,31 @@ def test_s3_select_date_functions_and_missing(aws, s3_bucket):
         '"March 4, 2001"']
     assert select("SELECT s.Name FROM S3Object s WHERE s.City IS NOT MISSING AND "
                   "TO_TIMESTAMP(s.Born) < UTCNOW()") == ["Sam", "Jeff"]
+
+
+def test_versioning_suspended_bucket_keeps_its_versions(aws, s3_bucket):
+    """"Working with objects in a versioning-suspended bucket" (S3 User Guide): a PUT replaces only the null
+    version, a DELETE puts a delete marker whose version id is null, and the versions made while versioning
+    was enabled stay readable (HeadObject and GetObject by version id).
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/VersionSuspendedBehavior.html"""
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="k.txt", Body=b"0")
+    s3.put_bucket_versioning(Bucket=s3_bucket, VersioningConfiguration={"Status": "Enabled"})
+    kept = s3.put_object(Bucket=s3_bucket, Key="k.txt", Body=b"11")["VersionId"]
+    s3.put_bucket_versioning(Bucket=s3_bucket, VersioningConfiguration={"Status": "Suspended"})
+    s3.put_object(Bucket=s3_bucket, Key="k.txt", Body=b"222")
+
+    def versions() -> tuple[list, list]:
+        listed = s3.list_object_versions(Bucket=s3_bucket, Prefix="k.txt")
+        return ([(v["VersionId"], v["IsLatest"], v["Size"]) for v in listed.get("Versions", [])],
+                [(d["VersionId"], d["IsLatest"]) for d in listed.get("DeleteMarkers", [])])
+
+    assert versions() == ([("null", True, 3), (kept, False, 2)], [])
+    assert s3.head_object(Bucket=s3_bucket, Key="k.txt", VersionId=kept)["ContentLength"] == 2
+    deleted = s3.delete_object(Bucket=s3_bucket, Key="k.txt")
+    assert deleted["DeleteMarker"] is True and deleted["VersionId"] == "null"
+    assert versions() == ([(kept, False, 2)], [("null", True)])
+    assert s3.get_object(Bucket=s3_bucket, Key="k.txt", VersionId=kept)["Body"].read() == b"11"
+    s3.delete_object(Bucket=s3_bucket, Key="k.txt", VersionId="null")  # removing the marker brings it back
+    assert versions() == ([(kept, True, 2)], [])
+    assert s3.get_object(Bucket=s3_bucket, Key="k.txt")["Body"].read() == b"11"

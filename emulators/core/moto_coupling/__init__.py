@@ -76,6 +76,7 @@ from emulators.core.moto_coupling.s3 import (
     s3_error,
     s3_notifications_muted,
     s3_notify,
+    s3_suspended_versions_kept,
     s3_key_versions,
     s3_set_key_versions,
 )
@@ -169,6 +170,7 @@ __all__ = [
     "s3_error",
     "s3_notifications_muted",
     "s3_notify",
+    "s3_suspended_versions_kept",
     "s3_key_versions",
     "s3_set_key_versions",
     "set_error_status",

@@ -363,22 +363,59 @@ def add_s3_object_parts(render: Any) -> None:
     S3Response.get_object_attributes = get_object_attributes
 
 
+_VERSIONED_HEAD = threading.local()
+
+
+def _install_suspended_as_versioned() -> None:
+    """Buckets with suspended versioning count as versioned while this thread's flag is on (moto's code
+    takes "not Enabled" for "never versioned" and drops or refuses the versions such a bucket keeps)."""
+    from moto.s3.models import FakeBucket
+
+    plain = FakeBucket.is_versioned
+    if getattr(plain.fget, "__sandbox__", False):
+        return
+
+    def is_versioned(bucket: Any) -> bool:
+        if getattr(_VERSIONED_HEAD, "on", False) and bucket.versioning_status == "Suspended":
+            return True
+        return bool(plain.fget(bucket))
+
+    is_versioned.__sandbox__ = True  # type: ignore[attr-defined]
+    FakeBucket.is_versioned = property(is_versioned)
+
+
+@contextmanager
+def s3_suspended_versions_kept() -> Iterator[None]:
+    """Inside, moto appends a write to a versioning-suspended bucket to the key's versions instead of replacing
+    them all (the caller then gives the new version the id null and drops the old null version)."""
+    _install_suspended_as_versioned()
+    _VERSIONED_HEAD.on = True
+    try:
+        yield
+    finally:
+        _VERSIONED_HEAD.on = False
+
+
 def accept_null_version_heads() -> None:
-    """HeadObject with ``versionId=null`` in a bucket that never had versioning answers the object (its one
-    version is the null version, as GetObject already answered); moto refused every version id there with
-    a bodiless 400."""
+    """HeadObject with a version id answers that version as GetObject does: ``null`` in a bucket that never
+    had versioning is its one object, and a bucket whose versioning is suspended keeps its versions (moto
+    refused every version id unless versioning was Enabled, with a bodiless 400)."""
     from moto.s3.responses import S3Response
 
     original = S3Response.head_object
     if getattr(original, "__sandbox__", False):
         return
+    _install_suspended_as_versioned()
 
     def head_object(self: Any, bucket_name: str, query: dict[str, Any], key_name: str, headers: Any) -> Any:
-        if query.get("versionId", [None])[0] == "null":
-            bucket = self.backend.get_bucket(bucket_name)
-            if not bucket.versioning_status:
-                query = {name: values for name, values in query.items() if name != "versionId"}
-        return original(self, bucket_name, query, key_name, headers)
+        version_id = query.get("versionId", [None])[0]
+        if version_id == "null" and not self.backend.get_bucket(bucket_name).versioning_status:
+            query = {name: values for name, values in query.items() if name != "versionId"}
+        _VERSIONED_HEAD.on = bool(version_id)
+        try:
+            return original(self, bucket_name, query, key_name, headers)
+        finally:
+            _VERSIONED_HEAD.on = False
 
     head_object.__sandbox__ = True  # type: ignore[attr-defined]
     S3Response.head_object = head_object
