@@ -125,6 +125,51 @@ def has_duplicate_tag_keys(body: bytes | str) -> bool:
     return len(keys) != len(set(keys))
 
 
+# transitions S3 refuses before an object is 30 days old (and 30 days in the previous class)
+_MIN_30_DAYS = ("STANDARD_IA", "ONEZONE_IA")
+
+
+def as_list(value: Any) -> list[Any]:
+    """A parsed XML element that may repeat, as a list (xmltodict gives one element as itself)."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _days(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _transition_problem(rule: Mapping[str, Any]) -> str | None:
+    """S3's InvalidArgument message for a rule's transition and expiration days, or None."""
+    rule_filter = rule.get("Filter") or {}
+    prefix = (rule_filter.get("Prefix") if isinstance(rule_filter, dict) else None) or rule.get("Prefix") or ""
+    where = f"filter '(prefix={prefix})'"
+    by_class: dict[str, int] = {}
+    for transition in (t for t in as_list(rule.get("Transition")) if isinstance(t, dict)):
+        days, storage = _days(transition.get("Days")), transition.get("StorageClass")
+        if days is None:
+            continue
+        if storage in _MIN_30_DAYS and days < 30:
+            return f"'Days' in Transition action must be greater than or equal to 30 for storageClass '{storage}'"
+        by_class[str(storage)] = days
+    for ia in _MIN_30_DAYS:
+        if ia not in by_class:
+            continue
+        for later in ("GLACIER", "DEEP_ARCHIVE", "GLACIER_IR"):
+            if later in by_class and by_class[later] - by_class[ia] < 30:
+                return (f"'Days' in the Transition action for StorageClass '{later}' for {where} must be 30 days "
+                        f"more than {where}'s 'Days' in the Transition action for StorageClass '{ia}'")
+    expiration = rule.get("Expiration") if isinstance(rule.get("Expiration"), dict) else {}
+    expire_days = _days(expiration.get("Days"))
+    if expire_days is not None and by_class and expire_days <= max(by_class.values()):
+        return f"'Days' in the Expiration action for {where} must be greater than 'Days' in the Transition action"
+    return None
+
+
 def lifecycle_rule_problem(rule: Mapping[str, Any]) -> tuple[str, str] | None:
     """(error code, message) for a lifecycle rule S3 refuses on its status or its day counts, or None."""
     if rule.get("Status") not in ("Enabled", "Disabled"):
@@ -140,4 +185,5 @@ def lifecycle_rule_problem(rule: Mapping[str, Any]) -> tuple[str, str] | None:
         if not value.lstrip("-").isdigit() or int(value) <= 0:
             return ("InvalidArgument",
                     "'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer")
-    return None
+    transition = _transition_problem(rule)
+    return ("InvalidArgument", transition) if transition else None

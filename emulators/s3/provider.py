@@ -25,8 +25,6 @@ _SSE_ALGORITHMS = ("AES256", "aws:kms", "aws:kms:dsse")
 # the base level of encryption every bucket has (S3 User Guide, "Setting default server-side encryption")
 _DEFAULT_ENCRYPTION = {"Rule": {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
                                 "BucketKeyEnabled": "false"}}
-# transitions S3 refuses before an object is 30 days old (and 30 days in the previous class)
-_MIN_30_DAYS = ("STANDARD_IA", "ONEZONE_IA")
 AWS_MANAGED_S3_ALIAS = "alias/aws/s3"
 # AWS's general purpose bucket naming rules
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -208,7 +206,6 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
             problem = checks.lifecycle_rule_problem(rule)
             if problem:
                 raise S3Error(*problem)
-            _check_lifecycle_rule(rule)
         super().put_bucket_lifecycle(bucket_name, rules)
         # kept as written, for GetBucketLifecycleConfiguration (moto's rule objects drop size filters)
         self.get_bucket(bucket_name).sandbox_lifecycle_rules = copy.deepcopy(rules)
@@ -429,7 +426,7 @@ _DESTINATIONS = (("QueueConfiguration", "Queue"), ("TopicConfiguration", "Topic"
 def _destination_arns(config: dict[str, Any]) -> list[str]:
     arns = []
     for section, field in _DESTINATIONS:
-        for item in _as_list(config.get(section)):
+        for item in checks.as_list(config.get(section)):
             if isinstance(item, dict) and isinstance(item.get(field), str):
                 arns.append(item[field])
     return arns
@@ -467,49 +464,6 @@ def _check_sse_headers(encryption: str | None, kms_key_id: str | None) -> None:
     if kms_key_id and encryption and encryption not in ("aws:kms", "aws:kms:dsse"):
         raise S3Error("InvalidArgument", "Server Side Encryption with AWS KMS managed key requires HTTP header "
                                          "x-amz-server-side-encryption : aws:kms")
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _days(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _check_lifecycle_rule(rule: dict[str, Any]) -> None:
-    """S3's checks on one lifecycle rule's transition and expiration days (InvalidArgument)."""
-    rule_filter = rule.get("Filter") or {}
-    prefix = (rule_filter.get("Prefix") if isinstance(rule_filter, dict) else None) or rule.get("Prefix") or ""
-    where = f"filter '(prefix={prefix})'"
-    transitions = [t for t in _as_list(rule.get("Transition")) if isinstance(t, dict)]
-    by_class: dict[str, int] = {}
-    for transition in transitions:
-        days, storage = _days(transition.get("Days")), transition.get("StorageClass")
-        if days is None:
-            continue
-        if storage in _MIN_30_DAYS and days < 30:
-            raise S3Error("InvalidArgument", f"'Days' in Transition action must be greater than or equal to 30 "
-                                             f"for storageClass '{storage}'")
-        by_class[str(storage)] = days
-    for ia in _MIN_30_DAYS:
-        if ia not in by_class:
-            continue
-        for later in ("GLACIER", "DEEP_ARCHIVE", "GLACIER_IR"):
-            if later in by_class and by_class[later] - by_class[ia] < 30:
-                raise S3Error("InvalidArgument", f"'Days' in the Transition action for StorageClass '{later}' for "
-                                                 f"{where} must be 30 days more than {where}'s 'Days' in the "
-                                                 f"Transition action for StorageClass '{ia}'")
-    expiration = rule.get("Expiration") if isinstance(rule.get("Expiration"), dict) else {}
-    expire_days = _days(expiration.get("Days"))
-    if expire_days is not None and by_class and expire_days <= max(by_class.values()):
-        raise S3Error("InvalidArgument", f"'Days' in the Expiration action for {where} must be greater than "
-                                         f"'Days' in the Transition action")
 
 
 def install(cloud: Any) -> None:
