@@ -126,14 +126,28 @@ def render(backend: Any, bucket: Any, params: dict[str, Any], version: int) -> t
     if url:
         out.append("<EncodingType>url</EncodingType>")
     owner_xml = f"<Owner><ID>{OWNER_ID}</ID><DisplayName>{OWNER_NAME}</DisplayName></Owner>" if owner else ""
+    restore_wanted = "RestoreStatus" in params.get("optional-object-attributes", "")
     for key in keys:
         checksum = getattr(key, "checksum_algorithm", None)
         out.append(f"<Contents><Key>{text(key.name)}</Key><LastModified>{key.last_modified_ISO8601}</LastModified>"
                    f"<ETag>{escape(key.etag)}</ETag>"
                    + (f"<ChecksumAlgorithm>{escape(checksum)}</ChecksumAlgorithm>" if checksum else "")
                    + f"<Size>{key.size}</Size><StorageClass>{escape(key.storage_class)}</StorageClass>"
-                   f"{owner_xml}</Contents>")
+                   f"{owner_xml}{_restore_status(key) if restore_wanted else ''}</Contents>")
     for folder in folders:
         out.append(f"<CommonPrefixes><Prefix>{text(folder)}</Prefix></CommonPrefixes>")
     out.append("</ListBucketResult>")
     return 200, {"Content-Type": "application/xml"}, "".join(out).encode("utf-8")
+
+
+def _restore_status(key: Any) -> str:
+    """``<RestoreStatus>`` of an archived object that was restored or is being restored (OptionalObjectAttributes
+    RestoreStatus); nothing for other objects."""
+    restore = moto_coupling.s3_key_restore(key)
+    if restore is None:
+        return ""
+    in_progress, expiry = restore
+    expiry_xml = "" if in_progress else \
+        f"<RestoreExpiryDate>{expiry.strftime('%Y-%m-%dT%H:%M:%S.000Z')}</RestoreExpiryDate>"
+    return (f"<RestoreStatus><IsRestoreInProgress>{'true' if in_progress else 'false'}</IsRestoreInProgress>"
+            f"{expiry_xml}</RestoreStatus>")

@@ -481,3 +481,27 @@ def test_versioning_suspended_bucket_keeps_its_versions(aws, s3_bucket):
     s3.delete_object(Bucket=s3_bucket, Key="k.txt", VersionId="null")  # removing the marker brings it back
     assert versions() == ([(kept, True, 2)], [])
     assert s3.get_object(Bucket=s3_bucket, Key="k.txt")["Body"].read() == b"11"
+
+
+def test_archived_objects_restore_and_list_with_restore_status(aws, s3_bucket):
+    """"Restoring an archived object" and "Working with archived objects" (S3 User Guide), with
+    ListObjectsV2's OptionalObjectAttributes=RestoreStatus (S3 API reference): an object in GLACIER cannot be
+    read until restored (InvalidObjectState 403), RestoreObject answers 202, then HeadObject's Restore and the
+    listing's RestoreStatus show the restored copy and its expiry; storage classes appear in listings.
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/restoring-objects.html"""
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=s3_bucket, Key="archive/2019.csv", Body=b"old", StorageClass="GLACIER")
+    s3.put_object(Bucket=s3_bucket, Key="hot.csv", Body=b"new")
+    code, status, error = error_of(s3.get_object, Bucket=s3_bucket, Key="archive/2019.csv")
+    assert (code, status) == ("InvalidObjectState", 403) and error["StorageClass"] == "GLACIER"
+    restore = s3.restore_object(Bucket=s3_bucket, Key="archive/2019.csv",
+                                RestoreRequest={"Days": 2, "GlacierJobParameters": {"Tier": "Standard"}})
+    assert restore["ResponseMetadata"]["HTTPStatusCode"] == 202
+    assert 'ongoing-request="false"' in s3.head_object(Bucket=s3_bucket, Key="archive/2019.csv")["Restore"]
+    listed = s3.list_objects_v2(Bucket=s3_bucket, OptionalObjectAttributes=["RestoreStatus"])["Contents"]
+    by_key = {o["Key"]: o for o in listed}
+    assert by_key["archive/2019.csv"]["StorageClass"] == "GLACIER"
+    assert by_key["archive/2019.csv"]["RestoreStatus"]["IsRestoreInProgress"] is False
+    assert "RestoreExpiryDate" in by_key["archive/2019.csv"]["RestoreStatus"]
+    assert "RestoreStatus" not in by_key["hot.csv"] and by_key["hot.csv"]["StorageClass"] == "STANDARD"
+    assert s3.get_object(Bucket=s3_bucket, Key="archive/2019.csv")["Body"].read() == b"old"
