@@ -472,6 +472,7 @@ def install(cloud: Any) -> None:
     moto_coupling.replace_s3_upload_listing(uploads.list_uploads)
     moto_coupling.add_s3_object_parts(uploads.object_parts)
     moto_coupling.accept_null_version_heads()
+    moto_coupling.echo_s3_checksums()
     moto_coupling.answer_s3_lifecycle_as_written(lambda bucket: getattr(bucket, "sandbox_lifecycle_rules", None))
     moto_coupling.accept_empty_object_tag_sets()
     moto_coupling.repair_s3_notifications()

@@ -127,7 +127,8 @@ def test_checksums_are_verified_and_kept(aws, s3_bucket):
     code, _, _ = error_of(s3.put_object, Bucket=s3_bucket, Key="bad.csv", Body=body,
                           ContentMD5=b64(hashlib.md5(b"other").digest()))
     assert code == "BadDigest"
-    s3.put_object(Bucket=s3_bucket, Key="good.csv", Body=body, ChecksumSHA256=b64(hashlib.sha256(body).digest()))
+    good = s3.put_object(Bucket=s3_bucket, Key="good.csv", Body=body, ChecksumSHA256=b64(hashlib.sha256(body).digest()))
+    assert good["ChecksumSHA256"] == b64(hashlib.sha256(body).digest())
     attributes = s3.get_object_attributes(Bucket=s3_bucket, Key="good.csv", ObjectAttributes=["Checksum", "ObjectSize"])
     assert attributes["Checksum"]["ChecksumSHA256"] == b64(hashlib.sha256(body).digest())
     assert attributes["ObjectSize"] == len(body)
