@@ -470,6 +470,7 @@ def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("s3", SandboxS3Backend)
     moto_coupling.replace_s3_listing(listing.render)
     moto_coupling.replace_s3_upload_listing(uploads.list_uploads)
+    moto_coupling.replace_s3_bucket_listing(listing.list_buckets)
     moto_coupling.add_s3_object_parts(uploads.object_parts)
     moto_coupling.accept_null_version_heads()
     moto_coupling.echo_s3_checksums()

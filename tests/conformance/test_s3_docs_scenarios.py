@@ -506,3 +506,27 @@ def test_archived_objects_restore_and_list_with_restore_status(aws, s3_bucket):
     assert "RestoreExpiryDate" in by_key["archive/2019.csv"]["RestoreStatus"]
     assert "RestoreStatus" not in by_key["hot.csv"] and by_key["hot.csv"]["StorageClass"] == "STANDARD"
     assert s3.get_object(Bucket=s3_bucket, Key="archive/2019.csv")["Body"].read() == b"old"
+
+
+def test_list_buckets_pages_with_prefix_and_region(aws, unique_name):
+    """ListBuckets in the S3 API reference: MaxBuckets pages with a ContinuationToken, Prefix and
+    BucketRegion filter, each bucket names its region.
+    https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html"""
+    s3 = aws.client("s3")
+    names = [f"{unique_name}-{n}" for n in ("a", "b", "c")]
+    for name in names[:2]:
+        s3.create_bucket(Bucket=name)
+    s3.create_bucket(Bucket=names[2], CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    try:
+        first = s3.list_buckets(Prefix=unique_name, MaxBuckets=2)
+        assert [b["Name"] for b in first["Buckets"]] == names[:2] and first["Prefix"] == unique_name
+        rest = s3.list_buckets(Prefix=unique_name, MaxBuckets=2, ContinuationToken=first["ContinuationToken"])
+        assert [(b["Name"], b["BucketRegion"]) for b in rest["Buckets"]] == [(names[2], "eu-west-1")]
+        assert "ContinuationToken" not in rest
+        pages = s3.get_paginator("list_buckets").paginate(Prefix=unique_name, PaginationConfig={"PageSize": 1})
+        assert [b["Name"] for page in pages for b in page["Buckets"]] == names
+        in_ireland = s3.list_buckets(Prefix=unique_name, BucketRegion="eu-west-1")["Buckets"]
+        assert [b["Name"] for b in in_ireland] == [names[2]]
+    finally:
+        for name in names:
+            s3.delete_bucket(Bucket=name)

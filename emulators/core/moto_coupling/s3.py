@@ -527,3 +527,24 @@ def echo_s3_checksums() -> None:
         answer.__sandbox__ = True  # type: ignore[attr-defined]
         answer.__name__ = operation
         setattr(S3Response, operation, answer)
+
+
+def replace_s3_bucket_listing(render: Any) -> None:
+    """Answer ListBuckets with ``render(buckets, params)`` returning the result dict (serialized by moto):
+    ``buckets`` are moto's bucket objects (``name``, ``creation_date_ISO8601``, ``region_name``), ``params``
+    the query values by their wire names (``prefix``, ``bucket-region``, ``max-buckets``,
+    ``continuation-token``). moto cut the list at MaxBuckets without a ContinuationToken, so paging stopped
+    after the first page."""
+    from moto.core.responses import ActionResult
+    from moto.s3.responses import S3Response
+
+    def all_buckets(self: Any) -> Any:
+        self.data["Action"] = "ListAllMyBuckets"
+        self._authenticate_and_authorize_s3_action()
+        params = {name: values[0] for name, values in self.querystring.items()
+                  if name in ("prefix", "bucket-region", "max-buckets", "continuation-token") and values}
+        result = render(list(self.backend.buckets.values()), params)
+        self.data["Action"] = "ListBuckets"
+        return self.serialized(ActionResult(result))
+
+    S3Response.all_buckets = all_buckets
