@@ -37,10 +37,14 @@ the body (BadDigest), part numbers 1-10,000 and ascending part lists
 (InvalidPartOrder), 1,000 keys per DeleteObjects, 2 KB of user metadata, duplicate
 tag keys, versioning and lifecycle rule values, notification destinations that must
 exist; browser POST uploads are held to their policy's conditions (the security
-gate). New objects get the SSE-S3 default encryption every bucket has.
-ListMultipartUploads pages by prefix/delimiter/markers (``uploads.py``);
-GetObjectAttributes answers ObjectParts; EventBridge notifications carry the
-detail S3 sends (``eventbridge.py``) through the ``emit_event`` port.
+gate). New objects get the SSE-S3 default encryption every bucket has. A bucket
+whose versioning is suspended keeps its versions (PUT replaces the null version,
+DELETE adds a null delete marker). ListBuckets and ListMultipartUploads page with
+their tokens and markers (``listing.py``, ``uploads.py``); GetObjectAttributes
+answers ObjectParts; listings answer RestoreStatus when asked; lifecycle rules are
+answered as written. Event notifications send one event per operation with its
+type (DeleteMarkerCreated included); EventBridge receives the detail S3 sends
+(``eventbridge.py``) through the ``emit_event`` port.
 """
 
 from emulators.core.service import ServiceInfo
