@@ -20,7 +20,6 @@ from emulators.s3 import policy as bucket_policy
 S3Backend = backend_class("s3")
 FakeBucket = moto_coupling.model_class("s3", "FakeBucket")
 FakeTableStorageBucket = moto_coupling.model_class("s3", "FakeTableStorageBucket")
-FakeDeleteMarker = moto_coupling.model_class("s3", "FakeDeleteMarker")
 _SSE_ALGORITHMS = ("AES256", "aws:kms", "aws:kms:dsse")
 # the base level of encryption every bucket has (S3 User Guide, "Setting default server-side encryption")
 _DEFAULT_ENCRYPTION = {"Rule": {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
@@ -273,10 +272,7 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
     def _suspended_delete(self, bucket: Any, key_name: str) -> tuple[bool, dict[str, Any]]:
         """A delete while versioning is suspended: the null version (if any) gives way to a delete marker whose
         version id is null; the other versions stay (moto removed the key with every version)."""
-        versions = bucket.keys.getlist(key_name, [])
-        marker = FakeDeleteMarker(key=bucket.keys[key_name])
-        marker._version_id = "null"
-        bucket.keys.setlist(key_name, [v for v in versions if str(v.version_id) != "null"] + [marker])
+        moto_coupling.s3_put_null_delete_marker(bucket, key_name)
         moto_coupling.s3_notify(self.account_id, "s3:ObjectRemoved:DeleteMarkerCreated", bucket.name, key_name,
                                 "null")
         return True, {"version-id": "null", "delete-marker": "true"}
@@ -358,9 +354,7 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
             with moto_coupling.s3_suspended_versions_kept():
                 key = super().put_object(bucket_name, key_name, value, storage, etag, multipart, encryption,
                                          kms_key_id, *args, **kwargs)
-            key._version_id, key._is_versioned = "null", False
-            bucket.keys.setlist(key_name, [v for v in bucket.keys.getlist(key_name, [])
-                                           if v is key or str(v.version_id) != "null"])
+            moto_coupling.s3_make_null_version(bucket, key_name, key)
         else:
             key = super().put_object(bucket_name, key_name, value, storage, etag, multipart, encryption,
                                      kms_key_id, *args, **kwargs)

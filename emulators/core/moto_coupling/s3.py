@@ -548,3 +548,22 @@ def replace_s3_bucket_listing(render: Any) -> None:
         return self.serialized(ActionResult(result))
 
     S3Response.all_buckets = all_buckets
+
+
+def s3_make_null_version(bucket: Any, key_name: str, key: Any) -> None:
+    """Turn ``key`` (just appended while versioning is suspended) into the key's null version, replacing the
+    old null version and keeping every other version."""
+    key._version_id, key._is_versioned = "null", False
+    bucket.keys.setlist(key_name, [v for v in bucket.keys.getlist(key_name, [])
+                                   if v is key or str(v.version_id) != "null"])
+
+
+def s3_put_null_delete_marker(bucket: Any, key_name: str) -> None:
+    """A delete while versioning is suspended: a delete marker with the version id null takes the null
+    version's place; the other versions stay."""
+    from moto.s3.models import FakeDeleteMarker
+
+    versions = bucket.keys.getlist(key_name, [])
+    marker = FakeDeleteMarker(key=bucket.keys[key_name])
+    marker._version_id = "null"
+    bucket.keys.setlist(key_name, [v for v in versions if str(v.version_id) != "null"] + [marker])
