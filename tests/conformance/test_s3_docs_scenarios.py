@@ -74,6 +74,8 @@ def test_multipart_upload_part_numbers_order_listing_and_attributes(aws, s3_buck
     object_parts = attributes["ObjectParts"]
     assert object_parts["TotalPartsCount"] == 2 and object_parts["IsTruncated"] is True
     assert object_parts["Parts"] == [{"PartNumber": 1, "Size": 5 * MIB, "ChecksumSHA256": parts[0]["ChecksumSHA256"]}]
+    head = s3.head_object(Bucket=s3_bucket, Key="big.bin", ChecksumMode="ENABLED")  # "<checksum>-<parts>"
+    assert head["ChecksumSHA256"].endswith("-2") and head["ChecksumType"] == "COMPOSITE"
 
     for item in s3.list_multipart_uploads(Bucket=s3_bucket)["Uploads"]:
         s3.abort_multipart_upload(Bucket=s3_bucket, Key=item["Key"], UploadId=item["UploadId"])
@@ -133,7 +135,8 @@ def test_checksums_are_verified_and_kept(aws, s3_bucket):
     assert attributes["Checksum"]["ChecksumSHA256"] == b64(hashlib.sha256(body).digest())
     assert attributes["ObjectSize"] == len(body)
     put = s3.put_object(Bucket=s3_bucket, Key="crc.csv", Body=body, ChecksumAlgorithm="CRC32")
-    assert put["ChecksumCRC32"]
+    head = s3.head_object(Bucket=s3_bucket, Key="crc.csv", ChecksumMode="ENABLED")
+    assert head["ChecksumCRC32"] == put["ChecksumCRC32"] and head["ChecksumType"] == "FULL_OBJECT"
     assert "bad.csv" not in [o["Key"] for o in s3.list_objects_v2(Bucket=s3_bucket).get("Contents", [])]
 
     upload = s3.create_multipart_upload(Bucket=s3_bucket, Key="parts.bin", ChecksumAlgorithm="SHA256")["UploadId"]

@@ -400,6 +400,25 @@ def s3_suspended_versions_kept() -> Iterator[None]:
         _VERSIONED_HEAD.on = False
 
 
+def _qualify_composite_checksum(backend: Any, bucket_name: str, key_name: str, query: dict[str, Any],
+                                headers: dict[str, Any]) -> None:
+    """HeadObject names a multipart object's composite checksum as GetObject does (``<value>-<parts>``, with
+    ``x-amz-checksum-type``); moto's HEAD left the part count off, so it looked like a full-object checksum."""
+    key = backend.get_object(bucket_name, key_name, version_id=query.get("versionId", [None])[0])
+    algorithm = getattr(key, "checksum_algorithm", None)
+    if key is None or not algorithm:
+        return
+    if getattr(key, "checksum_type", None) != "COMPOSITE":
+        if f"x-amz-checksum-{algorithm.lower()}" in headers:
+            headers.setdefault("x-amz-checksum-type", key.checksum_type or "FULL_OBJECT")
+        return
+    header = f"x-amz-checksum-{algorithm.lower()}"
+    value = headers.get(header)
+    if value and "-" not in str(value) and key.checksum_parts:
+        headers[header] = f"{value}-{key.checksum_parts}"
+    headers["x-amz-checksum-type"] = "COMPOSITE"
+
+
 def accept_null_version_heads() -> None:
     """HeadObject with a version id answers that version as GetObject does: ``null`` in a bucket that never
     had versioning is its one object, and a bucket whose versioning is suspended keeps its versions (moto
@@ -417,9 +436,12 @@ def accept_null_version_heads() -> None:
             query = {name: values for name, values in query.items() if name != "versionId"}
         _VERSIONED_HEAD.on = bool(version_id)
         try:
-            return original(self, bucket_name, query, key_name, headers)
+            status, answer_headers, body = original(self, bucket_name, query, key_name, headers)
         finally:
             _VERSIONED_HEAD.on = False
+        if status == 200 and headers.get("x-amz-checksum-mode") == "ENABLED":
+            _qualify_composite_checksum(self.backend, bucket_name, key_name, query, answer_headers)
+        return status, answer_headers, body
 
     head_object.__sandbox__ = True  # type: ignore[attr-defined]
     S3Response.head_object = head_object
