@@ -187,3 +187,36 @@ def lifecycle_rule_problem(rule: Mapping[str, Any]) -> tuple[str, str] | None:
                     "'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer")
     transition = _transition_problem(rule)
     return ("InvalidArgument", transition) if transition else None
+
+
+def _filter_value(item: Mapping[str, Any], name: str) -> str:
+    rules = as_list(((item.get("Filter") or {}).get("S3Key") or {}).get("FilterRule"))
+    return next((str(r.get("Value") or "") for r in rules
+                 if isinstance(r, dict) and str(r.get("Name", "")).lower() == name), "")
+
+
+def _events_meet(first: list[str], second: list[str]) -> bool:
+    for one in first:
+        for other in second:
+            if one == other or (one.endswith("*") and other.startswith(one[:-1])) or \
+                    (other.endswith("*") and one.startswith(other[:-1])):
+                return True
+    return False
+
+
+def notification_configurations_overlap(config: Mapping[str, Any]) -> bool:
+    """Whether two destinations of a notification configuration share an event type for keys both filters
+    match (S3 refuses that: "Configurations overlap")."""
+    entries = []
+    for section in ("QueueConfiguration", "TopicConfiguration", "CloudFunctionConfiguration"):
+        for item in as_list(config.get(section)):
+            if isinstance(item, dict):
+                entries.append(([str(e) for e in as_list(item.get("Event"))], _filter_value(item, "prefix"),
+                                _filter_value(item, "suffix")))
+    for index, (events, prefix, suffix) in enumerate(entries):
+        for other_events, other_prefix, other_suffix in entries[index + 1:]:
+            if _events_meet(events, other_events) \
+                    and (prefix.startswith(other_prefix) or other_prefix.startswith(prefix)) \
+                    and (suffix.endswith(other_suffix) or other_suffix.endswith(suffix)):
+                return True
+    return False

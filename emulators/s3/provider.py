@@ -193,6 +193,9 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
         """S3 checks each destination when the configuration is written: a queue, topic or function that does
         not exist is InvalidArgument (moto stored it and dropped every event sent to it)."""
         self.get_bucket(bucket_name)
+        if checks.notification_configurations_overlap(notification_config or {}):
+            raise S3Error("InvalidArgument", "Configurations overlap. Configurations on the same bucket cannot "
+                                             "share a common event type.")
         missing = [arn for arn in _destination_arns(notification_config or {}) if not _destination_exists(arn)]
         if missing:
             error = S3Error("InvalidArgument", "Unable to validate the following destination configurations")

@@ -214,6 +214,12 @@ def test_event_notifications_to_sqs_and_eventbridge(aws, s3_bucket, unique_name)
                                        {"QueueArn": missing, "Events": ["s3:ObjectCreated:*"]}]})
     assert (code, status) == ("InvalidArgument", 400)
     assert error["Message"] == "Unable to validate the following destination configurations"
+    overlapping = [{"QueueArn": queue_arn, "Events": events, "Filter": {"Key": {"FilterRules": [
+        {"Name": "prefix", "Value": prefix}]}}} for events, prefix in ((["s3:ObjectCreated:*"], "raw/"),
+                                                                       (["s3:ObjectCreated:Put"], "raw/2024/"))]
+    code, _, error = error_of(s3.put_bucket_notification_configuration, Bucket=s3_bucket,
+                              NotificationConfiguration={"QueueConfigurations": overlapping})
+    assert code == "InvalidArgument" and error["Message"].startswith("Configurations overlap")
 
     rule = f"{unique_name}-created"
     events.put_rule(Name=rule, EventPattern=json.dumps({
