@@ -398,6 +398,7 @@ def client_libraries(aws):
             os.environ[key] = value
 
 
+@pytest.mark.slow
 def test_awswrangler_to_iceberg_appends_and_pyathena_parameters(client_libraries, s3_bucket, unique_name):
     """AWS SDK for pandas tutorial "Athena Iceberg" (wr.athena.to_iceberg creates the table, then appends,
     partition_cols and schema_evolution) and PyAthena's README (pyformat and qmark parameters).
