@@ -220,3 +220,16 @@ def notification_configurations_overlap(config: Mapping[str, Any]) -> bool:
                     and (suffix.endswith(other_suffix) or other_suffix.endswith(suffix)):
                 return True
     return False
+
+
+def repeated_filter_rule(config: Mapping[str, Any]) -> str | None:
+    """``prefix`` or ``suffix`` when one destination's filter names it twice (S3 allows one of each)."""
+    for section in ("QueueConfiguration", "TopicConfiguration", "CloudFunctionConfiguration"):
+        for item in as_list(config.get(section)):
+            rules = as_list(((item.get("Filter") or {}).get("S3Key") or {}).get("FilterRule")) \
+                if isinstance(item, dict) else []
+            names = [str(r.get("Name", "")).lower() for r in rules if isinstance(r, dict)]
+            for name in ("prefix", "suffix"):
+                if names.count(name) > 1:
+                    return name
+    return None

@@ -193,6 +193,9 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
         """S3 checks each destination when the configuration is written: a queue, topic or function that does
         not exist is InvalidArgument (moto stored it and dropped every event sent to it)."""
         self.get_bucket(bucket_name)
+        repeated = checks.repeated_filter_rule(notification_config or {})
+        if repeated:
+            raise S3Error("InvalidArgument", f"Cannot specify more than one {repeated} rule in a filter.")
         if checks.notification_configurations_overlap(notification_config or {}):
             raise S3Error("InvalidArgument", "Configurations overlap. Configurations on the same bucket cannot "
                                              "share a common event type.")
@@ -474,6 +477,7 @@ def install(cloud: Any) -> None:
     moto_coupling.answer_s3_lifecycle_as_written(lambda bucket: getattr(bucket, "sandbox_lifecycle_rules", None))
     moto_coupling.accept_empty_object_tag_sets()
     moto_coupling.repair_s3_notifications()
+    moto_coupling.refuse_bad_notification_filters()
     moto_coupling.route_s3_eventbridge(eventbridge.send)
     cloud.gate.s3_cors_rules = bucket_cors_rules
     cloud.gate.s3_anonymous_allowed = anonymous_access_allowed

@@ -220,6 +220,13 @@ def test_event_notifications_to_sqs_and_eventbridge(aws, s3_bucket, unique_name)
     code, _, error = error_of(s3.put_bucket_notification_configuration, Bucket=s3_bucket,
                               NotificationConfiguration={"QueueConfigurations": overlapping})
     assert code == "InvalidArgument" and error["Message"].startswith("Configurations overlap")
+    for rules in ([{"Name": "prefix", "Value": "a/"}, {"Name": "prefix", "Value": "b/"}],
+                  [{"Name": "middle", "Value": "a"}], [{"Name": "suffix", "Value": ""}]):
+        code, status, _ = error_of(s3.put_bucket_notification_configuration, Bucket=s3_bucket,
+                                   NotificationConfiguration={"QueueConfigurations": [{
+                                       "QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"],
+                                       "Filter": {"Key": {"FilterRules": rules}}}]})
+        assert (code, status) == ("InvalidArgument", 400), rules
 
     rule = f"{unique_name}-created"
     events.put_rule(Name=rule, EventPattern=json.dumps({
