@@ -5,7 +5,8 @@ Amazon Athena
   really executes: SELECT/joins/windows/CTEs, DDL (ALTER TABLE columns, properties, partitions),
     views, MSCK REPAIR, partition projection, CTAS, INSERT INTO, UNLOAD, prepared statements; real
     bytes scanned
-  not emulated: federated/Iceberg tables, Avro; DuckDB dialect underneath
+  not emulated: federated tables; Iceberg tables are plain Parquet (no row-level changes, no time
+    travel); Avro; DuckDB dialect underneath
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -97,8 +98,13 @@ view in the Glue catalog as Athena does (``TableType`` VIRTUAL_VIEW, the SQL in
 expands it at run time (views over views, across databases); ``DROP VIEW``,
 ``SHOW VIEWS``, ``SHOW CREATE VIEW``, ``DESCRIBE``.
 
-Not emulated: federated and Iceberg tables,
-Avro (tables and output), result reuse, query queueing limits, time zones carried by
+Iceberg tables (``CREATE TABLE ... TBLPROPERTIES ('table_type'='ICEBERG')``, awswrangler's
+``to_iceberg``) are kept as plain Parquet tables whose Glue columns carry Athena's
+``iceberg.field.*`` parameters: INSERT INTO, SELECT and ADD COLUMNS work; a partition spec
+(``PARTITIONED BY (day(ts))``) is accepted but does not lay the data out.
+
+Not emulated: federated tables, Iceberg's row-level changes (UPDATE, DELETE, MERGE,
+OPTIMIZE, VACUUM: NOT_SUPPORTED) and time travel, Avro (tables and output), result reuse, query queueing limits, time zones carried by
 values (see above); the parser underneath is DuckDB's, so rare Trino syntax may be refused,
 string literals are ``varchar`` (not ``varchar(n)``) and TIMESTAMP literals print with
 milliseconds whatever their written precision.
@@ -116,6 +122,7 @@ SERVICE = ServiceInfo(
     stand_in="DuckDB over pyarrow datasets built from the Glue catalog (S3 read in-process)",
     executes="SELECT/joins/windows/CTEs, DDL (ALTER TABLE columns, properties, partitions), views, MSCK REPAIR, "
              "partition projection, CTAS, INSERT INTO, UNLOAD, prepared statements; real bytes scanned",
-    not_emulated="federated/Iceberg tables, Avro; DuckDB dialect underneath",
+    not_emulated="federated tables; Iceberg tables are plain Parquet (no row-level changes, no time travel); "
+                 "Avro; DuckDB dialect underneath",
     provider="provider",
 )

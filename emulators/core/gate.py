@@ -168,8 +168,9 @@ class SecurityGate:
             if is_s3 and environ.get("REQUEST_METHOD") == "POST" and \
                     environ.get("CONTENT_TYPE", "").startswith("multipart/form-data"):
                 body = self._read_body(environ)
-                verify_post_policy(_form_fields(environ, body), self._lookup_quietly,
-                                   self.settings.strict_auth)
+                fields, file_size = _form_fields(environ, body)
+                verify_post_policy(fields, self._lookup_quietly, self.settings.strict_auth,
+                                   s3_bucket_of(environ), file_size)
                 return
             if is_s3 and self.s3_anonymous_allowed(environ):
                 return
@@ -225,13 +226,19 @@ class SecurityGate:
         return body
 
 
-def _form_fields(environ: dict[str, Any], body: bytes) -> dict[str, str]:
+def _form_fields(environ: dict[str, Any], body: bytes) -> tuple[dict[str, str], int | None]:
+    """A browser POST's form fields and the size of its ``file`` (None without one)."""
     from werkzeug.formparser import parse_form_data
 
     copy = dict(environ)
     copy["wsgi.input"] = io.BytesIO(body)
-    _, form, _ = parse_form_data(copy)
-    return {key: form.get(key) for key in form}
+    _, form, files = parse_form_data(copy)
+    upload = files.get("file")
+    size = None
+    if upload is not None:
+        upload.stream.seek(0, io.SEEK_END)
+        size = upload.stream.tell()
+    return {key: form.get(key) for key in form}, size
 
 
 def _unsigned_operation(environ: dict[str, Any]) -> bool:

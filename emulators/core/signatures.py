@@ -306,8 +306,10 @@ def verify_signature(environ: dict[str, Any], signed: SignedRequest, secret: str
 # ---- S3 browser POST uploads -------------------------------------------------------------------------
 
 
-def verify_post_policy(fields: dict[str, str], secret_for: Callable[[str], str | None], strict: bool) -> None:
-    """An S3 POST (browser form) upload must carry a policy signed with SigV4, as on AWS."""
+def verify_post_policy(fields: dict[str, str], secret_for: Callable[[str], str | None], strict: bool,
+                       bucket: str | None = None, file_size: int | None = None) -> None:
+    """An S3 POST (browser form) upload must carry a policy signed with SigV4 (or V2), as on AWS, and the
+    form must meet the policy's conditions (with ``bucket`` and the file's size when they are given)."""
     policy = fields.get("policy") or fields.get("Policy")
     credential = fields.get("x-amz-credential") or fields.get("X-Amz-Credential")
     signature = fields.get("x-amz-signature") or fields.get("X-Amz-Signature")
@@ -323,7 +325,8 @@ def verify_post_policy(fields: dict[str, str], secret_for: Callable[[str], str |
             expected = base64.b64encode(hmac.new(secret.encode(), policy.encode(), hashlib.sha1).digest()).decode()
             if not hmac.compare_digest(expected, v2_signature):
                 raise signature_mismatch("s3", "s3")
-        _check_policy_expiry(policy)
+        document = _check_policy_expiry(policy)
+        check_post_policy_conditions(document, fields, bucket, file_size)
         return
     if not (policy and credential and signature):
         raise AwsRefusal(403, "AccessDenied", "Bucket POST must contain a field named 'policy' signed with "
@@ -340,10 +343,73 @@ def verify_post_policy(fields: dict[str, str], secret_for: Callable[[str], str |
     expected = hmac.new(key, policy.encode(), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, signature.lower()):
         raise signature_mismatch("s3", "s3")
-    _check_policy_expiry(policy)
+    document = _check_policy_expiry(policy)
+    check_post_policy_conditions(document, fields, bucket, file_size)
 
 
-def _check_policy_expiry(policy: str) -> None:
+# form fields a POST policy need not name ("Creating a POST policy", S3 API reference)
+_POST_FIELDS_WITHOUT_CONDITION = ("policy", "x-amz-signature", "signature", "awsaccesskeyid", "file")
+
+
+def _policy_failed(condition: Any) -> AwsRefusal:
+    return AwsRefusal(403, "AccessDenied", "Invalid according to Policy: Policy Condition failed: "
+                      + json.dumps(condition), "s3")
+
+
+def check_post_policy_conditions(document: dict[str, Any], fields: dict[str, str], bucket: str | None,
+                                 file_size: int | None) -> None:
+    """The conditions of a POST policy against the form: exact matches (``{"key": "a"}``, ``["eq", "$key",
+    "a"]``), ``starts-with``, ``content-length-range``; every form field but the signature, the policy, the
+    file and ``x-ignore-*`` must be named by a condition."""
+    values = {name.lower(): str(value) for name, value in fields.items() if value is not None}
+    if bucket is not None:
+        values["bucket"] = bucket
+    covered: set[str] = set()
+    conditions = document.get("conditions")
+    if not isinstance(conditions, list):
+        raise AwsRefusal(400, "InvalidPolicyDocument", "Invalid Policy: Invalid 'conditions' value.", "s3")
+    for condition in conditions:
+        if isinstance(condition, dict):
+            for name, wanted in condition.items():
+                covered.add(name.lower())
+                if values.get(name.lower()) != str(wanted):
+                    raise _policy_failed(["eq", f"${name}", wanted])
+            continue
+        if not isinstance(condition, list) or len(condition) != 3:
+            raise AwsRefusal(400, "InvalidPolicyDocument", "Invalid Policy: Invalid Condition: "
+                             + json.dumps(condition), "s3")
+        operator = str(condition[0]).lower()
+        if operator == "content-length-range":
+            try:
+                low, high = int(condition[1]), int(condition[2])
+            except (TypeError, ValueError):
+                raise AwsRefusal(400, "InvalidPolicyDocument", "Invalid Policy: Invalid content-length-range "
+                                 "values.", "s3") from None
+            if file_size is not None and file_size > high:
+                raise AwsRefusal(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size",
+                                 "s3")
+            if file_size is not None and file_size < low:
+                raise AwsRefusal(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum "
+                                 "allowed size", "s3")
+            continue
+        name = str(condition[1]).lstrip("$").lower()
+        covered.add(name)
+        value = values.get(name, "")
+        if operator == "eq" and value != str(condition[2]):
+            raise _policy_failed(condition)
+        if operator == "starts-with" and not value.startswith(str(condition[2])):
+            raise _policy_failed(condition)
+        if operator not in ("eq", "starts-with"):
+            raise AwsRefusal(400, "InvalidPolicyDocument", f"Invalid Policy: Invalid Condition operator: "
+                             f"{condition[0]}", "s3")
+    extra = sorted(name for name in values if name not in covered and name != "bucket"
+                   and name not in _POST_FIELDS_WITHOUT_CONDITION and not name.startswith("x-ignore-"))
+    if extra:
+        raise AwsRefusal(403, "AccessDenied", "Invalid according to Policy: Extra input fields: "
+                         + ", ".join(extra), "s3")
+
+
+def _check_policy_expiry(policy: str) -> dict[str, Any]:
     try:
         import base64
 
@@ -353,3 +419,4 @@ def _check_policy_expiry(policy: str) -> None:
         raise AwsRefusal(400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.", "s3") from None
     if dt.datetime.now(dt.timezone.utc) > expiration:
         raise AwsRefusal(403, "AccessDenied", "Invalid according to Policy: Policy expired.", "s3")
+    return document if isinstance(document, dict) else {}

@@ -28,7 +28,23 @@ Not emulated: bytes are not really encrypted at rest (the state folder holds the
 in clear); policies naming specific IAM principals and bucket-level actions
 (ListBucket) are not evaluated; ACLs are stored but not enforced; lifecycle rules
 never expire objects, storage classes do not change retrieval; S3 Select's SQL is
-DuckDB's underneath and JSON paths in FROM (``S3Object[*].a``) are refused.
+DuckDB's underneath (JSON paths in FROM, ``S3Object[*].Rules[*]``, are followed in
+Python before DuckDB reads the records).
+
+Checked as S3 checks them (``checks.py``): CopyObject's ``x-amz-copy-source-if-*``
+preconditions (412) and directives, ``x-amz-checksum-*`` and ``Content-MD5`` against
+the body (BadDigest), part numbers 1-10,000 and ascending part lists
+(InvalidPartOrder), 1,000 keys per DeleteObjects, 2 KB of user metadata, duplicate
+tag keys, versioning and lifecycle rule values, notification destinations that must
+exist; browser POST uploads are held to their policy's conditions (the security
+gate). New objects get the SSE-S3 default encryption every bucket has. A bucket
+whose versioning is suspended keeps its versions (PUT replaces the null version,
+DELETE adds a null delete marker). ListBuckets and ListMultipartUploads page with
+their tokens and markers (``listing.py``, ``uploads.py``); GetObjectAttributes
+answers ObjectParts; listings answer RestoreStatus when asked; lifecycle rules are
+answered as written. Event notifications send one event per operation with its
+type (DeleteMarkerCreated included); EventBridge receives the detail S3 sends
+(``eventbridge.py``) through the ``emit_event`` port.
 """
 
 from emulators.core.service import ServiceInfo

@@ -126,14 +126,57 @@ def render(backend: Any, bucket: Any, params: dict[str, Any], version: int) -> t
     if url:
         out.append("<EncodingType>url</EncodingType>")
     owner_xml = f"<Owner><ID>{OWNER_ID}</ID><DisplayName>{OWNER_NAME}</DisplayName></Owner>" if owner else ""
+    restore_wanted = "RestoreStatus" in params.get("optional-object-attributes", "")
     for key in keys:
         checksum = getattr(key, "checksum_algorithm", None)
         out.append(f"<Contents><Key>{text(key.name)}</Key><LastModified>{key.last_modified_ISO8601}</LastModified>"
                    f"<ETag>{escape(key.etag)}</ETag>"
                    + (f"<ChecksumAlgorithm>{escape(checksum)}</ChecksumAlgorithm>" if checksum else "")
                    + f"<Size>{key.size}</Size><StorageClass>{escape(key.storage_class)}</StorageClass>"
-                   f"{owner_xml}</Contents>")
+                   f"{owner_xml}{_restore_status(key) if restore_wanted else ''}</Contents>")
     for folder in folders:
         out.append(f"<CommonPrefixes><Prefix>{text(folder)}</Prefix></CommonPrefixes>")
     out.append("</ListBucketResult>")
     return 200, {"Content-Type": "application/xml"}, "".join(out).encode("utf-8")
+
+
+def _restore_status(key: Any) -> str:
+    """``<RestoreStatus>`` of an archived object that was restored or is being restored (OptionalObjectAttributes
+    RestoreStatus); nothing for other objects."""
+    restore = moto_coupling.s3_key_restore(key)
+    if restore is None:
+        return ""
+    in_progress, expiry = restore
+    expiry_xml = "" if in_progress else \
+        f"<RestoreExpiryDate>{expiry.strftime('%Y-%m-%dT%H:%M:%S.000Z')}</RestoreExpiryDate>"
+    return (f"<RestoreStatus><IsRestoreInProgress>{'true' if in_progress else 'false'}</IsRestoreInProgress>"
+            f"{expiry_xml}</RestoreStatus>")
+
+
+MAX_BUCKETS = 10000
+
+
+def list_buckets(buckets: list[Any], params: dict[str, str]) -> dict[str, Any]:
+    """The ListBuckets result: buckets by name (``Prefix``, ``BucketRegion`` filters), ``MaxBuckets`` a page,
+    an opaque ``ContinuationToken`` while more follow."""
+    prefix, region = params.get("prefix") or "", params.get("bucket-region")
+    try:
+        limit = int(params.get("max-buckets") or MAX_BUCKETS)
+    except ValueError:
+        raise ListingError("InvalidArgument", "Provided max-buckets not an integer or within integer range") from None
+    if not 1 <= limit <= MAX_BUCKETS:
+        raise ListingError("InvalidArgument", f"Argument max-buckets must be an integer between 1 and {MAX_BUCKETS}")
+    after = _resume_after("", params["continuation-token"]) if params.get("continuation-token") else ""
+    chosen = sorted((b for b in buckets if b.name.startswith(prefix) and b.name > after
+                     and (not region or b.region_name == region)), key=lambda b: b.name)
+    page_of = chosen[:limit]
+    result: dict[str, Any] = {
+        "Buckets": [{"Name": b.name, "CreationDate": b.creation_date_ISO8601, "BucketRegion": b.region_name}
+                    for b in page_of],
+        "Owner": {"ID": "bcaf1ffd86f41161ca5fb16fd081034f", "DisplayName": "webfile"},
+    }
+    if len(chosen) > limit:
+        result["ContinuationToken"] = continuation_token("", page_of[-1].name)
+    if params.get("prefix") is not None:
+        result["Prefix"] = prefix
+    return result

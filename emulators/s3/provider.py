@@ -8,20 +8,22 @@ header validation and NoSuchUpload for unknown multipart uploads.
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
-from emulators.core import lifecycle, moto_coupling
+from emulators.core import clock, lifecycle, moto_coupling
 from emulators.core.moto_coupling import backend_class, backend_for
-from emulators.s3 import listing
+from emulators.s3 import checks, eventbridge, listing, uploads
 from emulators.s3 import policy as bucket_policy
 
 S3Backend = backend_class("s3")
 FakeBucket = moto_coupling.model_class("s3", "FakeBucket")
 FakeTableStorageBucket = moto_coupling.model_class("s3", "FakeTableStorageBucket")
 _SSE_ALGORITHMS = ("AES256", "aws:kms", "aws:kms:dsse")
-# transitions S3 refuses before an object is 30 days old (and 30 days in the previous class)
-_MIN_30_DAYS = ("STANDARD_IA", "ONEZONE_IA")
+# the base level of encryption every bucket has (S3 User Guide, "Setting default server-side encryption")
+_DEFAULT_ENCRYPTION = {"Rule": {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+                                "BucketKeyEnabled": "false"}}
 AWS_MANAGED_S3_ALIAS = "alias/aws/s3"
 # AWS's general purpose bucket naming rules
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -179,15 +181,6 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
             return super().list_objects_v2(bucket, prefix, delimiter, continuation_token, start_after, max_keys)
         return listing.list_objects_v2(bucket, prefix, delimiter, continuation_token, start_after, max_keys)
 
-    def put_object_tagging(self, key: Any, tags: dict[str, str] | None) -> Any:
-        """moto keeps an empty tag set for every object written without tags; none is kept here, since an
-        empty set and no set answer alike (100,000 objects held 100,000 dicts, pickled with S3 at each
-        compaction and unpickled at each start)."""
-        tagged = super().put_object_tagging(key, tags)
-        if not self.tagger.get_tag_dict_for_resource(key.arn):
-            self.tagger.delete_all_tags_for_resource(key.arn)
-        return tagged
-
     def put_bucket_policy(self, bucket_name: str, policy: bytes) -> None:
         self.get_bucket(bucket_name)
         try:
@@ -196,10 +189,31 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
             raise S3Error("MalformedPolicy", str(problem)) from None
         super().put_bucket_policy(bucket_name, policy)
 
+    def put_bucket_notification_configuration(self, bucket_name: str, notification_config: dict[str, Any]) -> None:
+        """S3 checks each destination when the configuration is written: a queue, topic or function that does
+        not exist is InvalidArgument (moto stored it and dropped every event sent to it)."""
+        self.get_bucket(bucket_name)
+        repeated = checks.repeated_filter_rule(notification_config or {})
+        if repeated:
+            raise S3Error("InvalidArgument", f"Cannot specify more than one {repeated} rule in a filter.")
+        if checks.notification_configurations_overlap(notification_config or {}):
+            raise S3Error("InvalidArgument", "Configurations overlap. Configurations on the same bucket cannot "
+                                             "share a common event type.")
+        missing = [arn for arn in _destination_arns(notification_config or {}) if not _destination_exists(arn)]
+        if missing:
+            error = S3Error("InvalidArgument", "Unable to validate the following destination configurations")
+            error.argument_name, error.argument_value = missing[0], "The destination does not exist"
+            raise error
+        super().put_bucket_notification_configuration(bucket_name, notification_config)
+
     def put_bucket_lifecycle(self, bucket_name: str, rules: list[dict[str, Any]]) -> None:
         for rule in rules:
-            _check_lifecycle_rule(rule)
+            problem = checks.lifecycle_rule_problem(rule)
+            if problem:
+                raise S3Error(*problem)
         super().put_bucket_lifecycle(bucket_name, rules)
+        # kept as written, for GetBucketLifecycleConfiguration (moto's rule objects drop size filters)
+        self.get_bucket(bucket_name).sandbox_lifecycle_rules = copy.deepcopy(rules)
 
     def select_object_content(self, bucket_name: str, key_name: str, select_query: str,
                               input_details: dict[str, Any], output_details: dict[str, Any]) -> Any:
@@ -220,12 +234,83 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
     def complete_multipart_upload(self, bucket_name: str, multipart_id: str, body: Any) -> Any:
         if multipart_id not in self.get_bucket(bucket_name).multiparts:
             raise _no_such_upload()
-        return super().complete_multipart_upload(bucket_name, multipart_id, body)
+        # the whole part list first: parts out of ascending order are InvalidPartOrder before any part's size
+        # is judged (moto's order check never advanced, so it answered EntityTooSmall or joined them unordered)
+        parts = list(body)
+        numbers = [number for number, _ in parts]
+        if any(later <= earlier for earlier, later in zip(numbers, numbers[1:])):
+            raise moto_coupling.s3_error("InvalidPartOrder")
+        return super().complete_multipart_upload(bucket_name, multipart_id, parts)
 
     def upload_part(self, bucket_name: str, multipart_id: str, part_id: int, value: bytes) -> Any:
+        if not 1 <= int(part_id) <= 10000:
+            raise moto_coupling.s3_error("InvalidMaxPartNumberArgument", part_id)
         if multipart_id not in self.get_bucket(bucket_name).multiparts:
             raise _no_such_upload()
-        return super().upload_part(bucket_name, multipart_id, part_id, value)
+        request = _flask_request()
+        if request is not None:
+            _check_content_md5(request.headers, value)
+        sent = checks.sent_checksum(request.headers) if request is not None else None
+        if sent and checks.checksum_mismatch(sent[0], sent[1], value):
+            raise _bad_digest(sent[0])
+        part = super().upload_part(bucket_name, multipart_id, part_id, value)
+        algorithm = self.get_bucket(bucket_name).multiparts[multipart_id].metadata.get("x-amz-checksum-algorithm")
+        if algorithm:  # GetObjectAttributes' ObjectParts answers each part's checksum after completion
+            part.sandbox_checksum = checks.checksum_of(algorithm, value)
+        return part
+
+    def delete_object(self, bucket_name: str, key_name: str, version_id: str | None = None,
+                      *args: Any, **kwargs: Any) -> Any:
+        bucket = self.get_bucket(bucket_name)
+        if version_id is None and bucket.versioning_status == "Suspended" and key_name in bucket.keys:
+            return self._suspended_delete(bucket, key_name)
+        if bucket.versioning_status == "Suspended":  # one version goes, not the key with all of them
+            with moto_coupling.s3_suspended_versions_kept():
+                deleted, meta = super().delete_object(bucket_name, key_name, version_id, *args, **kwargs)
+        else:
+            deleted, meta = super().delete_object(bucket_name, key_name, version_id, *args, **kwargs)
+        if deleted and version_id is None and meta.get("delete-marker") == "true":
+            # a delete in a versioned bucket adds a marker: S3 notifies ObjectRemoved:DeleteMarkerCreated
+            moto_coupling.s3_notify(self.account_id, "s3:ObjectRemoved:DeleteMarkerCreated", bucket_name,
+                                    key_name, meta.get("version-id"))
+        return deleted, meta
+
+    def _suspended_delete(self, bucket: Any, key_name: str) -> tuple[bool, dict[str, Any]]:
+        """A delete while versioning is suspended: the null version (if any) gives way to a delete marker whose
+        version id is null; the other versions stay (moto removed the key with every version)."""
+        moto_coupling.s3_put_null_delete_marker(bucket, key_name)
+        moto_coupling.s3_notify(self.account_id, "s3:ObjectRemoved:DeleteMarkerCreated", bucket.name, key_name,
+                                "null")
+        return True, {"version-id": "null", "delete-marker": "true"}
+
+    def delete_objects(self, bucket_name: str, objects: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
+        if len(objects) > checks.MAX_DELETE_KEYS:  # DeleteObjects takes at most 1,000 keys a request
+            raise moto_coupling.s3_error("MalformedXML")
+        return super().delete_objects(bucket_name, objects, *args, **kwargs)
+
+    def put_bucket_versioning(self, bucket_name: str, status: str) -> None:
+        if status is not None and status not in ("Enabled", "Suspended"):
+            raise moto_coupling.s3_error("MalformedXML")
+        super().put_bucket_versioning(bucket_name, status)
+
+    def put_object_tagging(self, key: Any, tags: dict[str, str] | None) -> Any:
+        """Duplicate keys in a PutObjectTagging document are InvalidTag (the parsed dict kept the last one).
+
+        moto keeps an empty tag set for every object written without tags; none is kept here, since an
+        empty set and no set answer alike (100,000 objects held 100,000 dicts, pickled with S3 at each
+        compaction and unpickled at each start)."""
+        request = _flask_request()
+        tagging_request = request is not None and request.method == "PUT" and "tagging" in request.args
+        if tagging_request and checks.has_duplicate_tag_keys(request.get_data()):
+            raise moto_coupling.s3_error("DuplicateTagKeys")
+        if tagging_request:
+            tagged = super().put_object_tagging(key, tags)
+        else:  # tags of a PutObject, copy or completed upload: S3 sends no s3:ObjectTagging:Put for them
+            with moto_coupling.s3_notifications_muted():
+                tagged = super().put_object_tagging(key, tags)
+        if not self.tagger.get_tag_dict_for_resource(key.arn):
+            self.tagger.delete_all_tags_for_resource(key.arn)
+        return tagged
 
     def upload_part_copy(self, dest_bucket_name: str, multipart_id: str, *args: Any, **kwargs: Any) -> Any:
         if multipart_id not in self.get_bucket(dest_bucket_name).multiparts:
@@ -243,11 +328,17 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
     def _bucket_region(self, bucket_name: str) -> str:
         return self.get_bucket(bucket_name).region_name
 
-    def _effective_sse(self, bucket_name: str, encryption: str | None, kms_key_id: str | None) -> tuple[str | None, str | None]:
+    def get_bucket_encryption(self, bucket_name: str) -> dict[str, Any] | None:
+        """Every bucket encrypts new objects with SSE-S3 unless configured otherwise (since January 2023), so
+        GetBucketEncryption answers that default rather than ServerSideEncryptionConfigurationNotFoundError."""
+        return super().get_bucket_encryption(bucket_name) or _DEFAULT_ENCRYPTION
+
+    def _effective_sse(self, bucket_name: str, encryption: str | None,
+                       kms_key_id: str | None) -> tuple[str | None, str | None]:
         _check_sse_headers(encryption, kms_key_id)
         bucket = self.get_bucket(bucket_name)
-        if not encryption and bucket.encryption:
-            default = bucket.encryption["Rule"]["ApplyServerSideEncryptionByDefault"]
+        if not encryption:  # the bucket's default encryption, SSE-S3 when it has none of its own
+            default = (bucket.encryption or _DEFAULT_ENCRYPTION)["Rule"]["ApplyServerSideEncryptionByDefault"]
             encryption = default["SSEAlgorithm"]
             kms_key_id = kms_key_id or default.get("KMSMasterKeyID")
         if encryption in ("aws:kms", "aws:kms:dsse"):
@@ -257,25 +348,109 @@ class SandboxS3Backend(S3Backend):  # type: ignore[misc, valid-type]
     def put_object(self, bucket_name: str, key_name: str, value: bytes, storage: str | None = None,
                    etag: str | None = None, multipart: Any = None, encryption: str | None = None,
                    kms_key_id: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        bucket = self.get_bucket(bucket_name)
+        suspended = bucket.versioning_status == "Suspended"
+        sent = None
         if multipart is None:  # completing a multipart upload was checked when it was created
             encryption, kms_key_id = self._effective_sse(bucket_name, encryption, kms_key_id)
-        return super().put_object(bucket_name, key_name, value, storage, etag, multipart, encryption,
-                                  kms_key_id, *args, **kwargs)
+            sent = _checksum_sent_with_body(value)
+        else:  # the completed upload sends s3:ObjectCreated:CompleteMultipartUpload, not a Put as well
+            kwargs["disable_notification"] = True
+        if suspended:  # the write replaces the null version only (moto dropped every version)
+            with moto_coupling.s3_suspended_versions_kept():
+                key = super().put_object(bucket_name, key_name, value, storage, etag, multipart, encryption,
+                                         kms_key_id, *args, **kwargs)
+            moto_coupling.s3_make_null_version(bucket, key_name, key)
+        else:
+            key = super().put_object(bucket_name, key_name, value, storage, etag, multipart, encryption,
+                                     kms_key_id, *args, **kwargs)
+        if sent and not key.checksum_value:  # a checksum the client computed itself: S3 keeps and answers it
+            key.checksum_algorithm, key.checksum_value = sent
+        return key
 
     def create_multipart_upload(self, bucket_name: str, key_name: str, metadata: Any, storage_type: str,
                                 tags: Any, acl: Any, sse_encryption: str, kms_key_id: str, *args: Any,
                                 **kwargs: Any) -> Any:
         sse_encryption, kms_key_id = self._effective_sse(bucket_name, sse_encryption, kms_key_id)
-        return super().create_multipart_upload(bucket_name, key_name, metadata, storage_type, tags, acl,
-                                               sse_encryption, kms_key_id, *args, **kwargs)
+        multipart = super().create_multipart_upload(bucket_name, key_name, metadata, storage_type, tags, acl,
+                                                    sse_encryption, kms_key_id, *args, **kwargs)
+        multipart.sandbox_initiated = clock.utcnow()  # ListMultipartUploads' Initiated (moto has none)
+        return multipart
 
     def copy_object(self, src_key: Any, dest_bucket_name: str, dest_key_name: str, storage: str | None = None,
                     encryption: str | None = None, kms_key_id: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        request = _flask_request()
+        if request is not None and src_key is not None:
+            problem = checks.bad_directive(request.headers)
+            if problem:
+                raise S3Error("InvalidArgument", problem)
+            failed = checks.failed_copy_source_condition(request.headers, src_key.etag, src_key.last_modified)
+            if failed:
+                raise moto_coupling.s3_error("PreconditionFailed", failed)
         _check_sse_headers(encryption, kms_key_id)
         if encryption in ("aws:kms", "aws:kms:dsse"):
             kms_key_id = resolve_sse_kms_key(self.account_id, self._bucket_region(dest_bucket_name), kms_key_id)
         return super().copy_object(src_key, dest_bucket_name, dest_key_name, storage, encryption, kms_key_id,
                                    *args, **kwargs)
+
+
+def _bad_digest(algorithm: str) -> S3Error:
+    return S3Error("BadDigest", f"The {algorithm} you specified did not match the calculated checksum.")
+
+
+def _checksum_sent_with_body(value: bytes) -> tuple[str, str] | None:
+    """The ``x-amz-checksum-*`` header of a PutObject request, verified against the body (BadDigest when it
+    does not match, as S3 answers); None for other writes (copies, engines, POST uploads)."""
+    request = _flask_request()
+    if request is None or request.method != "PUT" or "x-amz-copy-source" in request.headers:
+        return None
+    _check_content_md5(request.headers, value)
+    if checks.user_metadata_size(request.headers) > checks.MAX_USER_METADATA:
+        raise S3Error("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.")
+    sent = checks.sent_checksum(request.headers)
+    if sent and checks.checksum_mismatch(sent[0], sent[1], value):
+        raise _bad_digest(sent[0])
+    return sent
+
+
+def _check_content_md5(headers: Any, value: bytes) -> None:
+    md5 = headers.get("Content-MD5")
+    if md5 is not None and checks.md5_mismatch(md5, value):
+        raise S3Error("BadDigest", "The Content-MD5 you specified did not match what we received.")
+
+
+_DESTINATIONS = (("QueueConfiguration", "Queue"), ("TopicConfiguration", "Topic"),
+                 ("CloudFunctionConfiguration", "CloudFunction"))
+
+
+def _destination_arns(config: dict[str, Any]) -> list[str]:
+    arns = []
+    for section, field in _DESTINATIONS:
+        for item in checks.as_list(config.get(section)):
+            if isinstance(item, dict) and isinstance(item.get(field), str):
+                arns.append(item[field])
+    return arns
+
+
+def _destination_exists(arn: str) -> bool:
+    """Whether the SQS queue, SNS topic or Lambda function an ARN names exists (a malformed ARN is left
+    to moto's own ``InvalidArgument``)."""
+    parts = arn.split(":")
+    if len(parts) < 6:
+        return True
+    service, region, account = parts[2], parts[3], parts[4]
+    try:
+        backend = backend_for(service, account, region)
+        if service == "sqs":
+            return parts[5] in backend.queues
+        if service == "sns":
+            return arn in backend.topics
+        if service == "lambda":
+            backend.get_function(arn)
+            return True
+    except Exception:  # noqa: BLE001 - an unknown function or region: the destination cannot be validated
+        return False
+    return True
 
 
 def _no_such_upload() -> S3Error:
@@ -291,53 +466,19 @@ def _check_sse_headers(encryption: str | None, kms_key_id: str | None) -> None:
                                          "x-amz-server-side-encryption : aws:kms")
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _days(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _check_lifecycle_rule(rule: dict[str, Any]) -> None:
-    """S3's checks on one lifecycle rule's transition and expiration days (InvalidArgument)."""
-    rule_filter = rule.get("Filter") or {}
-    prefix = (rule_filter.get("Prefix") if isinstance(rule_filter, dict) else None) or rule.get("Prefix") or ""
-    where = f"filter '(prefix={prefix})'"
-    transitions = [t for t in _as_list(rule.get("Transition")) if isinstance(t, dict)]
-    by_class: dict[str, int] = {}
-    for transition in transitions:
-        days, storage = _days(transition.get("Days")), transition.get("StorageClass")
-        if days is None:
-            continue
-        if storage in _MIN_30_DAYS and days < 30:
-            raise S3Error("InvalidArgument", f"'Days' in Transition action must be greater than or equal to 30 "
-                                             f"for storageClass '{storage}'")
-        by_class[str(storage)] = days
-    for ia in _MIN_30_DAYS:
-        if ia not in by_class:
-            continue
-        for later in ("GLACIER", "DEEP_ARCHIVE", "GLACIER_IR"):
-            if later in by_class and by_class[later] - by_class[ia] < 30:
-                raise S3Error("InvalidArgument", f"'Days' in the Transition action for StorageClass '{later}' for "
-                                                 f"{where} must be 30 days more than {where}'s 'Days' in the "
-                                                 f"Transition action for StorageClass '{ia}'")
-    expiration = rule.get("Expiration") if isinstance(rule.get("Expiration"), dict) else {}
-    expire_days = _days(expiration.get("Days"))
-    if expire_days is not None and by_class and expire_days <= max(by_class.values()):
-        raise S3Error("InvalidArgument", f"'Days' in the Expiration action for {where} must be greater than "
-                                         f"'Days' in the Transition action")
-
-
 def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("s3", SandboxS3Backend)
     moto_coupling.replace_s3_listing(listing.render)
+    moto_coupling.replace_s3_upload_listing(uploads.list_uploads)
+    moto_coupling.replace_s3_bucket_listing(listing.list_buckets)
+    moto_coupling.add_s3_object_parts(uploads.object_parts)
+    moto_coupling.accept_null_version_heads()
+    moto_coupling.echo_s3_checksums()
+    moto_coupling.answer_s3_lifecycle_as_written(lambda bucket: getattr(bucket, "sandbox_lifecycle_rules", None))
     moto_coupling.accept_empty_object_tag_sets()
+    moto_coupling.repair_s3_notifications()
+    moto_coupling.refuse_bad_notification_filters()
+    moto_coupling.route_s3_eventbridge(eventbridge.send)
     cloud.gate.s3_cors_rules = bucket_cors_rules
     cloud.gate.s3_anonymous_allowed = anonymous_access_allowed
     moto_coupling.set_error_status("S3", "AccessDenied", 403)

@@ -6,7 +6,13 @@ record delimiters, quote character, comments), JSON (LINES or DOCUMENT) and
 Parquet inputs, GZIP/BZIP2 compression; CSV or JSON output. As on S3, CSV
 fields are strings (CAST them to compare numbers), columns are also reachable
 by position (``s._1``), and an output column that is not a plain column or an
-alias is named ``_1``, ``_2``... in JSON output.
+alias is named ``_1``, ``_2``... in JSON output. A JSON path in FROM
+(``S3Object[*].Rules[*]``, ``S3Object[*].a.b``) is followed in Python first: its
+records are what DuckDB reads (a scalar at the end of the path is a record of that
+one field); array positions in the expression count from 0, as in S3 Select. The
+reference's date functions (TO_TIMESTAMP, UTCNOW, DATE_ADD, DATE_DIFF, TO_STRING) and
+``IS [NOT] MISSING`` are rewritten by ``select_functions.py``; timestamps are written
+in UTC with a ``Z``.
 
 Engines take bytes and plain values; errors are :class:`SelectError` carrying
 the S3 Select error code.
@@ -21,16 +27,17 @@ import io
 import json
 import re
 import tempfile
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from emulators.core.sqlguard import lock_down, statement_count
+from emulators.s3 import select_functions
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_FROM = re.compile(r"\bFROM\s+S3Object\b(\[\*\][\w.\[\]*]*)?(\s+(?:AS\s+)?(?!WHERE\b|LIMIT\b)([A-Za-z_]\w*))?",
-                   re.IGNORECASE)
+_FROM = re.compile(r"\bFROM\s+S3Object\b((?:\[(?:\*|\d+)\]|\.\*|\.[A-Za-z_]\w*|\.\"[^\"]+\")*)"
+                   r"(\s+(?:AS\s+)?(?!WHERE\b|LIMIT\b)([A-Za-z_]\w*))?", re.IGNORECASE)
 
 
 class SelectError(Exception):
@@ -80,8 +87,77 @@ def _csv_rows(text: str, settings: dict[str, Any]) -> tuple[list[str] | None, li
     return header, rows
 
 
-def _load_relation(con: Any, body: bytes, input_details: dict[str, Any], work: Path) -> list[str]:
-    """Create the view ``S3Object``; the names of its columns."""
+_PATH_STEP = re.compile(r"\[\*\]|\[(\d+)\]|\.\*|\.([A-Za-z_]\w*)|\.\"([^\"]+)\"")
+
+
+def _json_documents(text: str) -> list[Any]:
+    """Every top-level JSON value of the object (one document, or one per line, or several in a row)."""
+    decoder = json.JSONDecoder()
+    values, at = [], 0
+    while True:
+        while at < len(text) and text[at] in " \t\r\n,":
+            at += 1
+        if at >= len(text):
+            return values
+        try:
+            value, at = decoder.raw_decode(text, at)
+        except json.JSONDecodeError as exc:
+            raise SelectError("JSONParsingError", f"Error parsing JSON file: {exc}") from None
+        values.append(value)
+
+
+_MISSING = object()
+
+
+def _follow(values: list[Any], path: str) -> tuple[list[Any], str | None]:
+    """The records a FROM path (``[*].rows[*]``, ``[*].a.b``, ``[0]``) reaches from the top-level values, and
+    the name of its last field (a scalar found at the end of the path is a record of that one field)."""
+    steps = list(_PATH_STEP.finditer(path))
+    if "".join(step.group(0) for step in steps) != path:
+        raise SelectError("ParseInvalidPathComponent", f"Invalid path in FROM: S3Object{path}")
+    current, last_name = values, None
+    for position, step in enumerate(steps):
+        text = step.group(0)
+        following: list[Any] = []
+        for value in current:
+            if text == "[*]" and position == 0:
+                following.extend(value if isinstance(value, list) else [value])
+            elif text in ("[*]", ".*"):
+                if isinstance(value, list):
+                    following.extend(value)
+                elif isinstance(value, dict):
+                    following.extend(value.values())
+            elif step.group(1) is not None:
+                index = int(step.group(1))
+                following.append(value[index] if isinstance(value, list) and index < len(value) else _MISSING)
+            else:
+                name = step.group(2) or step.group(3)
+                last_name = name
+                following.append(value.get(name, _MISSING) if isinstance(value, dict) else _MISSING)
+        current = following
+        if text in ("[*]", ".*") or step.group(1) is not None:
+            last_name = None
+    return current, last_name
+
+
+def _json_records(data: bytes, path: str) -> list[dict[str, Any]]:
+    found, name = _follow(_json_documents(data.decode("utf-8", "replace")), path)
+    records = []
+    for value in found:
+        if isinstance(value, dict):
+            records.append(value)
+        elif value is _MISSING:
+            records.append({name or "_1": None})
+        else:
+            records.append({name or "_1": value})
+    return records
+
+
+def _load_relation(con: Any, body: bytes, input_details: dict[str, Any], work: Path,
+                   path: str | None = None) -> list[str]:
+    """Create the view ``S3Object`` (the records ``path`` reaches, for JSON); the names of its columns."""
+    if path and "JSON" not in input_details:
+        raise SelectError("UnsupportedSyntax", "A path in FROM (S3Object[*]...) is only valid for JSON input.")
     if "Parquet" in input_details:
         if (_text(input_details.get("CompressionType")) or "NONE").upper() != "NONE":
             raise SelectError("InvalidCompressionFormat", "Parquet input supports only CompressionType NONE.")
@@ -98,11 +174,18 @@ def _load_relation(con: Any, body: bytes, input_details: dict[str, Any], work: P
             kind = (_text(settings.get("Type")) or "DOCUMENT").upper()
             if kind not in ("LINES", "DOCUMENT"):
                 raise SelectError("InvalidJsonType", f"JSON Type {kind} is invalid; use LINES or DOCUMENT.")
-            path = work / "object.json"
-            path.write_bytes(data)
+            target = work / "object.json"
             fmt = "newline_delimited" if kind == "LINES" else "auto"
+            if path:  # the records the FROM path reaches, one JSON object a line
+                records = _json_records(data, path)
+                if not records:
+                    con.execute("CREATE TABLE S3Object (_1 VARCHAR)")
+                    return ["_1"]
+                data = "\n".join(json.dumps(r) for r in records).encode()
+                fmt = "newline_delimited"
+            target.write_bytes(data)
             try:
-                con.execute(f"CREATE TABLE S3Object AS SELECT * FROM read_json('{path}', format='{fmt}')")
+                con.execute(f"CREATE TABLE S3Object AS SELECT * FROM read_json('{target}', format='{fmt}')")
             except Exception as exc:  # noqa: BLE001
                 raise SelectError("JSONParsingError", f"Error parsing JSON file: {exc}") from None
         elif "CSV" in input_details:
@@ -139,18 +222,31 @@ def _translate(expression: str, positional: bool) -> str:
     match = _FROM.search(sql)
     if not match:
         raise SelectError("ParseSelectMissingFrom", "The FROM clause must name S3Object (FROM S3Object s).")
-    if match.group(1):
-        raise SelectError("UnsupportedSyntax", "JSON paths in FROM (S3Object[*].path) are not supported by the "
-                                               "sandbox; select the nested fields with s.a.b instead.")
     alias = match.group(3) or "S3Object"
     source = "S3Object_positional" if positional else "S3Object"
-    return sql[: match.start()] + f"FROM {source} AS {alias}" + sql[match.end():]
+    return select_functions.rewrite(_zero_based_indexes(sql[: match.start()]) + f"FROM {source} AS {alias}"
+                                    + _zero_based_indexes(sql[match.end():]))
+
+
+_INDEX = re.compile(r"([\w\])\"])\[(\d+)\]")
+
+
+def _zero_based_indexes(sql: str) -> str:
+    """S3 Select counts array positions from 0 (``s.Rules[0]`` is the first rule), DuckDB from 1; string
+    literals are left as they are."""
+    pieces = re.split(r"('(?:[^']|'')*')", sql)
+    return "".join(piece if index % 2 else _INDEX.sub(lambda m: f"{m.group(1)}[{int(m.group(2)) + 1}]", piece)
+                   for index, piece in enumerate(pieces))
 
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
-    if isinstance(value, (datetime, date)):
+    if isinstance(value, datetime):  # S3 Select writes timestamps in UTC with a Z
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.isoformat() + "Z"
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
@@ -169,7 +265,10 @@ def run_select(body: bytes, expression: str, input_details: dict[str, Any],
     with tempfile.TemporaryDirectory(prefix="s3select-") as tmp:
         con = duckdb.connect()
         try:
-            names = _load_relation(con, body, input_details, Path(tmp))
+            for macro in select_functions.MACROS:
+                con.execute(macro)
+            match = _FROM.search(expression)
+            names = _load_relation(con, body, input_details, Path(tmp), match.group(1) if match else None)
             lock_down(con)  # the object is loaded: the expression reaches no host file (sqlguard)
             if statement_count(con, expression.strip().rstrip(";")) > 1:
                 raise SelectError("UnsupportedSyntax", "S3 Select runs exactly one SELECT expression.")

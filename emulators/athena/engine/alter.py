@@ -125,9 +125,17 @@ class AlterStatements:
                 raise QueryFailed(f"FAILED: SemanticException [Error 10036]: Duplicate column name: {column['Name']}")
             taken.add(column["Name"])
 
+        iceberg = str((table.get("Parameters") or {}).get("table_type", "")).upper() == "ICEBERG"
+
         def apply(table_input: dict[str, Any]) -> None:
             descriptor = table_input["StorageDescriptor"]
-            descriptor["Columns"] = (descriptor.get("Columns", []) if add else []) + columns
+            kept = descriptor.get("Columns", []) if add else []
+            added = [dict(column) for column in columns]
+            if iceberg:  # Athena marks an Iceberg table's columns as its current schema fields
+                for number, column in enumerate(added, len(kept) + 1):
+                    column["Parameters"] = {"iceberg.field.id": str(number), "iceberg.field.optional": "true",
+                                            "iceberg.field.current": "true"}
+            descriptor["Columns"] = kept + added
         return self._rewrite(db, name, apply)
 
     def _change_column(self, db: str, name: str, change: Any) -> QueryResult:

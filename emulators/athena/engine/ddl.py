@@ -89,9 +89,11 @@ class DdlStatements:
         db, name = _qualified(match.group(2), database)
         body, rest = _parenthesised(text, match.end() - 1)
         columns = [_column_def(c) for c in _split_top(body)]
+        table_props = _properties(rest, "TBLPROPERTIES")
+        iceberg = str(table_props.get("table_type", "")).upper() == "ICEBERG"
         partition_keys: list[tuple[str, str]] = []
         part = re.search(r"PARTITIONED\s+BY\s*\(", rest, re.I)
-        if part:
+        if part and not iceberg:  # an Iceberg spec names columns of the list (or transforms of them)
             pbody, _ = _parenthesised(rest, part.end() - 1)
             partition_keys = [_column_def(c) for c in _split_top(pbody)]
         location = re.search(r"LOCATION\s+'([^']+)'", rest, re.I)
@@ -101,7 +103,8 @@ class DdlStatements:
         delim = re.search(r"FIELDS\s+TERMINATED\s+BY\s+'((?:\\.|[^'])*)'", rest, re.I)
         serde = re.search(r"ROW\s+FORMAT\s+SERDE\s+'([^']+)'", rest, re.I)
         serde_props = _properties(rest, "WITH\\s+SERDEPROPERTIES")
-        table_props = _properties(rest, "TBLPROPERTIES")
+        if iceberg:  # kept as a plain Parquet table: INSERT and SELECT work, row-level changes are refused
+            stored = str(table_props.get("format") or "PARQUET").upper()
         if not self.catalog.database_exists(db):
             raise QueryFailed(f"FAILED: SemanticException [Error 10072]: Database does not exist: {db}")
         if self.catalog.get_table(db, name) is not None:
@@ -135,7 +138,10 @@ class DdlStatements:
             if delim:
                 serde_props.setdefault("field.delim", delim.group(1).encode().decode("unicode_escape"))
         descriptor = {
-            "Columns": [{"Name": n, "Type": t} for n, t in columns],
+            # Athena marks an Iceberg table's columns as its current schema fields (clients read them)
+            "Columns": [{"Name": n, "Type": t, **({"Parameters": {
+                "iceberg.field.id": str(i), "iceberg.field.optional": "true", "iceberg.field.current": "true"}}
+                if iceberg else {})} for i, (n, t) in enumerate(columns, 1)],
             "Location": location.group(1),
             "InputFormat": input_format,
             "OutputFormat": output_format,

@@ -95,7 +95,8 @@ def replace_s3_listing(render: Any) -> None:
     """Answer ListObjects and ListObjectsV2 with ``render(backend, bucket, params, version)`` returning
     ``(status, headers, body)``; ``params`` holds the request's query values by their wire names
     (``prefix``, ``delimiter``, ``max-keys``, ``marker``, ``continuation-token``, ``start-after``,
-    ``encoding-type``, ``fetch-owner``), decoded; ``bucket`` is moto's bucket (NoSuchBucket raised as moto does)."""
+    ``encoding-type``, ``fetch-owner``, and the ``x-amz-optional-object-attributes`` header as
+    ``optional-object-attributes``), decoded; ``bucket`` is moto's bucket (NoSuchBucket raised as moto does)."""
     from moto.s3.exceptions import InvalidContinuationToken
     from moto.s3.responses import S3Response
 
@@ -108,6 +109,9 @@ def replace_s3_listing(render: Any) -> None:
             value = self.querystring.get(name, [None])[0]
             if value is not None:
                 params[name] = value
+        optional = self.headers.get("x-amz-optional-object-attributes")
+        if optional:
+            params["optional-object-attributes"] = str(optional)
         prefix = raw.get("prefix", [None])[0]
         if prefix is not None:
             params["prefix"] = prefix.decode("utf-8") if isinstance(prefix, bytes) else prefix
@@ -191,3 +195,19 @@ def s3_bucket_notifies(account_id: str, bucket_name: str) -> bool:
 
 def s3_create_bucket(account_id: str, bucket_name: str, region: str) -> None:
     s3_backend(account_id).create_bucket(bucket_name, region)
+
+
+def s3_error(name: str, *args: Any) -> Exception:
+    """moto's S3 exception class ``name`` (``PreconditionFailed``, ``MalformedXML``, ``InvalidPartOrder``, ...)
+    built with ``args``: it carries the HTTP status and extra XML fields (``Condition``) S3 answers with."""
+    from moto.s3 import exceptions
+
+    return getattr(exceptions, name)(*args)
+
+
+def s3_key_restore(key: Any) -> tuple[bool, Any] | None:
+    """An archived object's restore: (still in progress, expiry datetime), or None when none was asked for."""
+    expiry = getattr(key, "_expiry", None)
+    if expiry is None:
+        return None
+    return getattr(key, "status", None) == "IN_PROGRESS", expiry
