@@ -5,9 +5,10 @@ EventBridge
   really executes: schedules fire and matched events reach Lambda, Step Functions, Batch, SNS, SQS,
     Kinesis, Firehose, SageMaker Pipelines and Logs targets (Input, InputPath, InputTransformer,
     dead-letter queues); EventBridge Scheduler schedules (at, rate, cron with time zones) invoke
-    templated and universal targets; Glue and Batch send job state-change events
+    templated and universal targets; Glue, Batch, SageMaker and S3 (EventBridge notifications) send
+    their events
   not emulated: missed scheduled fires are not replayed; no delivery retries or Pipes; Scheduler's
-    flexible time windows fire at the start; only Glue and Batch send service events
+    flexible time windows fire at the start; other services send no events
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -15,8 +16,9 @@ EventBridge (CloudWatch Events), on moto with the sandbox's own delivery and sch
 
 Emulated: rules and targets are kept by moto; scheduled rules (``rate(...)``,
 ``cron(...)``) on the default bus fire while the sandbox runs, and events matched
-by PutEvents or sent by the Glue and Batch engines ("Glue Job State Change",
-"Batch Job State Change", through the ``emit_event`` port) reach Lambda, Step
+by PutEvents or sent by the sandbox's engines through the ``emit_event`` port ("Glue Job State Change",
+"Batch Job State Change", SageMaker's training job, endpoint, model package and pipeline execution
+changes, S3's "Object Created"/"Object Deleted" for buckets with EventBridge notifications) reach Lambda, Step
 Functions, Batch, SNS, SQS, Kinesis, Firehose, SageMaker Pipelines and CloudWatch
 Logs targets, with ``Input``/``InputPath``/``InputTransformer`` applied and
 ``DeadLetterConfig`` queues for failed deliveries (see ``provider.py`` and
@@ -32,8 +34,8 @@ Not emulated: scheduled fires missed while the sandbox was down are not replayed
 EventBridge and Scheduler retries, flexible time windows (a schedule fires at the window's start), Pipes and
 cross-account
 permissions are not emulated; ``BatchParameters.RetryStrategy`` is not applied (the
-job definition's retry strategy is, as for SubmitJob); other AWS services do not
-send their events.
+job definition's retry strategy is, as for SubmitJob); the other AWS services do
+not send their events.
 """
 
 from emulators.core.service import ServiceInfo
@@ -45,8 +47,8 @@ SERVICE = ServiceInfo(
     executes=("schedules fire and matched events reach Lambda, Step Functions, Batch, SNS, SQS, Kinesis, "
               "Firehose, SageMaker Pipelines and Logs targets (Input, InputPath, InputTransformer, dead-letter "
               "queues); EventBridge Scheduler schedules (at, rate, cron with time zones) invoke templated and "
-              "universal targets; Glue and Batch send job state-change events"),
+              "universal targets; Glue, Batch, SageMaker and S3 (EventBridge notifications) send their events"),
     not_emulated=("missed scheduled fires are not replayed; no delivery retries or Pipes; Scheduler's flexible "
-                  "time windows fire at the start; only Glue and Batch send service events"),
+                  "time windows fire at the start; other services send no events"),
     provider="provider",
 )
