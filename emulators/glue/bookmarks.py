@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from emulators.core import moto_coupling
 from emulators.core.moto_coupling import Request
 from emulators.core.paths import state_path
 from emulators.core.server import current_cloud
+from emulators.glue.backend import glue_backend as _glue
 
 
 def bookmark_file(cloud: Any, account: str, region: str, job_name: str) -> Path:
@@ -30,9 +30,6 @@ def bookmark_entry(backend: Any, job_name: str, cloud: Any) -> dict[str, Any]:
             "PreviousRunId": runs[-2].job_run_id if len(runs) > 1 else "",
             "JobBookmark": path.read_text() if path.exists() else "{}"}
 
-
-def _glue(request: Request) -> Any:
-    return moto_coupling.backend_for("glue", request.account_id, request.region)
 
 
 def get_job_bookmark(request: Request) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from emulators.core import moto_coupling, paging
 from emulators.core.clock import utcnow
 from emulators.core.errors import Conflict, InvalidInput, NotFound
 from emulators.core.moto_coupling import Request
+from emulators.glue.backend import glue_backend as _glue
 
 PARTITION_COUNT_MISMATCH = "The number of partition keys do not match the number of partition values"
 
@@ -155,9 +156,6 @@ def check_deletable_version(table: Any, version_id: str) -> None:
 
 
 # -- reads with AWS's paging (moto returns everything at once) ----------------------------
-
-def _glue(request: Request) -> Any:
-    return moto_coupling.backend_for("glue", request.account_id, request.region)
 
 
 def get_databases(request: Request) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from emulators.core.errors import AlreadyExists, Conflict, LimitExceeded
 from emulators.core.moto_coupling import Request
 from emulators.core.server import current_cloud
 from emulators.glue.catalog_api import GlueInvalidInput, GlueNotFound, page, with_token
+from emulators.glue.backend import glue_backend as _glue
 
 log = logging.getLogger("emulators.glue.statistics")
 MAX_PARTITION_INDEXES = 3
@@ -41,9 +42,6 @@ class TooManyIndexes(LimitExceeded):
 class TaskRunning(Conflict):
     code = "ColumnStatisticsTaskRunningException"
 
-
-def _glue(request: Request) -> Any:
-    return moto_coupling.backend_for("glue", request.account_id, request.region)
 
 
 def _table(request: Request) -> Any:

@@ -10,6 +10,7 @@ from emulators.core import moto_coupling
 from emulators.core.clock import utcnow
 from emulators.core.moto_coupling import Request
 from emulators.glue.catalog_api import GlueInvalidInput, GlueNotFound
+from emulators.glue.backend import glue_backend as _glue
 
 
 MotoConnection = moto_coupling.model_class("glue", "FakeConnection")
@@ -25,9 +26,6 @@ class SandboxConnection(MotoConnection):  # type: ignore[misc, valid-type]
                 data[key] = self.connection_input[key]
         return data
 
-
-def _glue(request: Request) -> Any:
-    return moto_coupling.backend_for("glue", request.account_id, request.region)
 
 
 def update_connection(request: Request) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from emulators.core.moto_coupling import Request
 from emulators.core.server import current_cloud
 from emulators.glue.catalog_api import GlueInvalidInput, GlueNotFound, page, with_token
 from emulators.glue.crawl_runs import NO_COUNTS, run_crawl, running, stored_classifiers
+from emulators.glue.backend import glue_backend as _glue
 
 MotoCrawl = moto_coupling.model_class("glue", "FakeCrawl")
 MotoCrawler = moto_coupling.model_class("glue", "FakeCrawler")
@@ -148,9 +149,6 @@ def check_schedule(schedule: str) -> None:
     except ValueError as exc:
         raise GlueInvalidInput(f"Schedule expression {schedule!r} is not valid: {exc}") from None
 
-
-def _glue(request: Request) -> Any:
-    return moto_coupling.backend_for("glue", request.account_id, request.region)
 
 
 def _now() -> Any:

@@ -31,6 +31,7 @@ from emulators.core.moto_coupling import Request
 from emulators.core.server import current_cloud
 from emulators.glue import dqdl, dqdl_eval
 from emulators.glue.catalog_api import GlueInvalidInput, GlueNotFound, catalog_name, page, with_token
+from emulators.glue.backend import glue_backend as _glue
 
 log = logging.getLogger("emulators.glue.data_quality")
 
@@ -38,9 +39,6 @@ log = logging.getLogger("emulators.glue.data_quality")
 class DqAlreadyExists(AlreadyExists):
     code = "AlreadyExistsException"
 
-
-def _glue(request: Request) -> Any:
-    return moto_coupling.backend_for("glue", request.account_id, request.region)
 
 
 def _store(backend: Any) -> dict[str, dict[str, Any]]:

@@ -25,6 +25,7 @@ from emulators.glue import data_quality
 from emulators.glue import jobs as job_engine
 from emulators.glue.bookmarks import bookmark_file
 from emulators.glue.catalog_api import GlueInvalidInput, page, with_token
+from emulators.glue.backend import glue_backend as _glue
 
 log = logging.getLogger("emulators.glue.jobs")
 MotoJobRun = moto_coupling.model_class("glue", "FakeJobRun")
@@ -304,9 +305,6 @@ JOB_FIELDS = {"Description": ("description", None), "LogUri": ("log_uri", None),
               "NotificationProperty": ("notification_property", None), "GlueVersion": ("glue_version", None),
               "ExecutionClass": ("execution_class", "STANDARD")}
 
-
-def _glue(request: Request) -> Any:
-    return moto_coupling.backend_for("glue", request.account_id, request.region)
 
 
 def update_job(request: Request) -> dict[str, Any]:

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulators.core import moto_coupling
 from emulators.core.moto_coupling import Request
 from emulators.glue.catalog_api import GlueNotFound, page, with_token
+from emulators.glue.backend import glue_backend as _glue
 
-
-def _glue(request: Request) -> Any:
-    return moto_coupling.backend_for("glue", request.account_id, request.region)
 
 
 def _registry(backend: Any, registry_id: dict[str, Any] | None) -> Any:
