@@ -7,6 +7,7 @@
   an otherwise empty bucket and again once the same bucket also holds ``BENCH_ATHENA_UNRELATED``
   (default 100,000) unrelated small objects
 - bytes scanned with and without a partition filter
+- the server process's CPU per query (all threads, background work included) against DuckDB's CPU
 - where an API query's time goes: EngineExecutionTime (listing, datasets, DuckDB, result file) against
   the whole latency, and what one API call costs by itself (S3 ListBuckets)
 - what else reads the lake and must cost what it reads, not what the bucket holds: a crawl of the
@@ -103,7 +104,19 @@ def served(config):
         cloud_control.down(config)
 
 
-def measure(report: Report, athena, con, local_glob: str, label: str, s3=None) -> None:
+def server_cpu_seconds(state_dir: Path) -> float | None:
+    """CPU time (user + system) the sandbox's server process has used so far (Linux's /proc), or None."""
+    import json
+
+    try:
+        pid = json.loads((state_dir / "server.json").read_text())["pid"]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, KeyError, ValueError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(report: Report, athena, con, local_glob: str, label: str, s3=None, state_dir: Path | None = None) -> None:
     if s3 is not None:  # what any one API call costs here (signing, the security gate, HTTP): the floor under 3 calls
         calls = []
         for _ in range(RUNS):
@@ -116,13 +129,22 @@ def measure(report: Report, athena, con, local_glob: str, label: str, s3=None) -
         athena_query(athena, QUERY.format(table="orders", where=where))  # warm-up
         con.execute(QUERY.format(table=local_glob, where=where)).fetchall()
         api, direct = [], []
+        cpu, duck_cpu = 0.0, 0.0
         for _ in range(RUNS):  # alternating, so that both see the same load of a shared machine
+            before = server_cpu_seconds(state_dir) if state_dir else None
             api.append(athena_query(athena, QUERY.format(table="orders", where=where)))
-            started = time.perf_counter()
+            after = server_cpu_seconds(state_dir) if state_dir else None
+            if before is not None and after is not None:
+                cpu += after - before
+            started, started_cpu = time.perf_counter(), time.process_time()
             con.execute(QUERY.format(table=local_glob, where=where)).fetchall()
             direct.append(time.perf_counter() - started)
+            duck_cpu += time.process_time() - started_cpu
         report.add(f"{name}{label}: query latency (s)", median([a[0] for a in api]), median(direct), "s",
                    note="API vs DuckDB on local files")
+        if state_dir is not None and cpu:
+            report.add(f"{name}{label}: server CPU per query (s)", cpu / RUNS, duck_cpu / RUNS, "s",
+                       note="the server process's CPU (all its threads, incl. background work) vs DuckDB's")
         report.add(f"{name}{label}: engine time (s)", median([a[3] for a in api]), median(direct), "s",
                    note="EngineExecutionTime vs DuckDB")
         report.add(f"{name}{label}: done at the first GetQueryExecution (%)",
@@ -226,7 +248,7 @@ def main() -> None:
                 athena_query(athena, ddl)
             print(f"athena: {summary['orders']['rows']:,} orders in {summary['orders']['files']} daily Parquet "
                   f"files ({SIZE}); {RUNS} runs each, median; the sandbox in its own process")
-            measure(report, athena, con, local_glob, "", s3)
+            measure(report, athena, con, local_glob, "", s3, Path(state))
         # the in-process readers, and the unrelated objects, on the same state folder while the server is down
         cloud = EmbeddedCloud(state, port=free_port(), snapshot_interval=3600)
         cloud.start()
@@ -245,7 +267,7 @@ def main() -> None:
         if UNRELATED:
             with served(config):  # restored from the state folder, as after any restart
                 athena = client(config.endpoint_url, "athena")
-                measure(report, athena, con, local_glob, f", +{UNRELATED // 1000}k objects")
+                measure(report, athena, con, local_glob, f", +{UNRELATED // 1000}k objects", state_dir=Path(state))
         scanned = [r["sandbox"] for r in report.rows if r["metric"].endswith("DataScannedInBytes")]
         print(f"  partition filter scans {scanned[0] / max(scanned[1], 1):.0f}x fewer bytes "
               f"({scanned[1]:,.0f} vs {scanned[0]:,.0f})")
