@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import csv
 import datetime as dt
 import decimal
+import io
 import json
 import logging
 import re
@@ -19,7 +21,7 @@ from emulators.core.paths import state_path
 from emulators.core.s3access import s3_access
 from emulators.core.server import current_cloud
 from emulators.redshift import warehouse
-from emulators.redshift.warehouse import StatementFailed, StatementOutcome, Warehouse
+from emulators.redshift.warehouse import BatchFailed, StatementFailed, StatementOutcome, Warehouse
 
 log = logging.getLogger("emulators.redshift")
 DataBackend = moto_coupling.backend_class("redshift-data")
@@ -101,6 +103,7 @@ def _new_statement(request: Request, sqls: list[str], batch: bool) -> dict[str, 
         "RedshiftPid": 1073741824 + (hash(statement_id) % 100000),
         "RedshiftQueryId": 0,
         "StatementName": request.get("StatementName"),
+        "ResultFormat": request.get("ResultFormat") or "JSON",
         "IsBatchStatement": batch,
         "SubStatements": [
             {"Id": f"{statement_id}:{i + 1}", "QueryString": sql, "Status": "SUBMITTED", "CreatedAt": now,
@@ -178,25 +181,18 @@ def _run_statement(account: str, region: str, statement_id: str) -> None:
     sqls = [_bind(p["QueryString"], statement.get("QueryParameters")) for p in parts]
     outcomes: list[StatementOutcome] = []
     error = None
-    if statement["IsBatchStatement"]:
-        sqls = ["BEGIN TRANSACTION", *sqls, "COMMIT"]
-    for index, sql in enumerate(sqls):
-        try:
-            outcomes.append(store.run(sql))
-        except StatementFailed as exc:
-            error = str(exc)
-        except Exception as exc:
-            log.exception("statement %s failed", statement_id)
-            error = f"ERROR: {type(exc).__name__}: {exc}"
-        if error:
-            if statement["IsBatchStatement"]:
-                try:
-                    store.run("ROLLBACK")
-                except StatementFailed:
-                    pass
-            break
-    if statement["IsBatchStatement"]:
-        outcomes = outcomes[1:len(parts) + 1]
+    try:
+        if statement["IsBatchStatement"]:  # one transaction, under the warehouse's lock from BEGIN to COMMIT
+            outcomes = store.run_batch(sqls)
+        else:
+            outcomes = [store.run(sqls[0])]
+    except BatchFailed as exc:
+        error, outcomes = str(exc), [StatementOutcome()] * exc.index
+    except StatementFailed as exc:
+        error = str(exc)
+    except Exception as exc:
+        log.exception("statement %s failed", statement_id)
+        error = f"ERROR: {type(exc).__name__}: {exc}"
     duration = int((time.perf_counter() - started) * 1e9)
     with cloud.mutating():
         if statement["Status"] == "ABORTED":
@@ -252,33 +248,64 @@ def _describe_statement(request: Request) -> dict[str, Any]:
     statement, part = _find(request, request.get("Id"))
     keys = ("Id", "ClusterIdentifier", "WorkgroupName", "CreatedAt", "Database", "DbUser", "Duration", "Error",
             "HasResultSet", "QueryString", "RedshiftPid", "RedshiftQueryId", "ResultRows", "ResultSize", "SecretArn",
-            "Status", "UpdatedAt", "QueryParameters")
+            "Status", "UpdatedAt", "QueryParameters", "ResultFormat")
     document = {k: statement[k] for k in keys if statement.get(k) not in (None, [])}
     if statement["SubStatements"]:
         document["SubStatements"] = statement["SubStatements"]
     return document
 
 
-def _get_statement_result(request: Request) -> dict[str, Any]:
+def _result_page(request: Request, wanted: str) -> tuple[dict[str, Any], list[Any], int, str | None]:
+    """(the stored result, this page's rows, all rows, the next token) of a finished statement in ``wanted``
+    format (JSON: GetStatementResult, CSV: GetStatementResultV2)."""
     statement, part = _find(request, request.get("Id"))
     if part["Status"] != "FINISHED" or not part.get("HasResultSet"):
         if statement["IsBatchStatement"] and part is statement:
             raise InvalidInput("Batch statement results are available per sub-statement: use its Id, "
                                "e.g. <id>:1.")
         raise NotFound("Query does not have result. Please check query status with DescribeStatement.")
+    fmt = statement.get("ResultFormat") or "JSON"
+    if fmt != wanted:
+        other = "GetStatementResultV2" if fmt == "CSV" else "GetStatementResult"
+        raise InvalidInput(f"The statement's ResultFormat is {fmt}: fetch its results with {other}.")
     data = json.loads(_results_path(part["Id"]).read_text())
     rows = data["rows"]
     page, next_token = paging.page(rows, request.get("NextToken"), None, default_size=PAGE_ROWS,
                                    listing=f"redshift-data:get_statement_result:{part['Id']}")
-    document: dict[str, Any] = {
-        "ColumnMetadata": [
-            {"name": name, "label": name, "typeName": kind, "isCaseSensitive": kind == "varchar",
+    return data, page, len(rows), next_token
+
+
+def _column_metadata(columns: list[list[str]]) -> list[dict[str, Any]]:
+    return [{"name": name, "label": name, "typeName": kind, "isCaseSensitive": kind == "varchar",
              "isCurrency": False, "isSigned": kind.startswith(("int", "float", "numeric")), "nullable": 1,
              "precision": 0, "scale": 0, "schemaName": "", "tableName": "", "columnDefault": None}
-            for name, kind in data["columns"]],
+            for name, kind in columns]
+
+
+def _get_statement_result(request: Request) -> dict[str, Any]:
+    data, page, total, next_token = _result_page(request, "JSON")
+    document: dict[str, Any] = {
+        "ColumnMetadata": _column_metadata(data["columns"]),
         "Records": [[_field(value, kind) for value, (_, kind) in zip(row, data["columns"])] for row in page],
-        "TotalNumRows": len(rows),
+        "TotalNumRows": total,
     }
+    if next_token:
+        document["NextToken"] = next_token
+    return document
+
+
+def _get_statement_result_v2(request: Request) -> dict[str, Any]:
+    """The CSV result of a statement run with ResultFormat CSV: the header line, then the page's rows."""
+    data, page, total, next_token = _result_page(request, "CSV")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if not request.get("NextToken"):
+        writer.writerow([name for name, _ in data["columns"]])
+    for row in page:
+        writer.writerow(["" if v is None else v["v"] if isinstance(v, dict) else v for v in row])
+    document: dict[str, Any] = {"ColumnMetadata": _column_metadata(data["columns"]),
+                                "Records": [{"CSVRecords": out.getvalue()}], "TotalNumRows": total,
+                                "ResultFormat": "CSV"}
     if next_token:
         document["NextToken"] = next_token
     return document
@@ -311,7 +338,7 @@ def _list_statements(request: Request) -> dict[str, Any]:
         if name and not (statement.get("StatementName") or "").startswith(name):
             continue
         found.append({k: statement[k] for k in ("Id", "CreatedAt", "QueryString", "Status", "UpdatedAt",
-                                                "IsBatchStatement") if k in statement}
+                                                "IsBatchStatement", "ResultFormat") if k in statement}
                      | ({"StatementName": statement["StatementName"]} if statement.get("StatementName") else {})
                      | ({"QueryStrings": [s["QueryString"] for s in statement["SubStatements"]]}
                         if statement["SubStatements"] else {}))
@@ -436,6 +463,7 @@ def install(cloud: Any) -> None:
                                ("batch_execute_statement", _batch_execute_statement),
                                ("describe_statement", _describe_statement),
                                ("get_statement_result", _get_statement_result),
+                               ("get_statement_result_v2", _get_statement_result_v2),
                                ("list_statements", _list_statements),
                                ("cancel_statement", _cancel_statement),
                                ("list_databases", _list_databases),

@@ -23,6 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from emulators.core.sqlguard import duckdb_only_call, lock_down, statement_count
+from emulators.redshift import copy_load, system_tables
+from emulators.redshift.dialect import (
+    create_table_like,
+    identity_columns,
+    redshift_column_name,
+    redshift_type,
+    strip_table_attributes,
+    translate,
+)
 
 _connections: dict[str, Any] = {}
 _locks: dict[str, threading.Lock] = {}
@@ -31,6 +40,14 @@ _registry_lock = threading.Lock()
 
 class StatementFailed(Exception):
     """The statement failed; the message is what the Data API reports as Error."""
+
+
+class BatchFailed(StatementFailed):
+    """A statement of a batch failed (``index``: which one); the whole batch was rolled back."""
+
+    def __init__(self, message: str, index: int) -> None:
+        super().__init__(message)
+        self.index = index
 
 
 @dataclass
@@ -62,6 +79,7 @@ def _connection(path: Path) -> tuple[Any, threading.Lock]:
                         "diststyle VARCHAR, distkey VARCHAR, sortkey VARCHAR)")
             con.execute("CREATE TABLE IF NOT EXISTS main.sandbox_external_schemas (schema_name VARCHAR PRIMARY KEY, "
                         "glue_database VARCHAR, iam_role VARCHAR)")
+            system_tables.install(con)
             lock_down(con)  # the warehouse file is open: the SQL reaches no other host file (sqlguard)
             _connections[key] = con
             _locks[key] = threading.Lock()
@@ -79,75 +97,6 @@ def close_all() -> None:
         _locks.clear()
 
 
-REDSHIFT_TYPES = {"BIGINT": "int8", "INTEGER": "int4", "SMALLINT": "int2", "TINYINT": "int2", "HUGEINT": "numeric",
-                  "DOUBLE": "float8", "FLOAT": "float4", "VARCHAR": "varchar", "BOOLEAN": "bool", "DATE": "date",
-                  "TIMESTAMP": "timestamp", "TIMESTAMP WITH TIME ZONE": "timestamptz", "TIME": "time",
-                  "BLOB": "varbyte", "UBIGINT": "int8", "UINTEGER": "int8"}
-
-
-def redshift_type(duck_type: Any) -> str:
-    text = str(duck_type).upper()
-    if text.startswith("DECIMAL"):
-        return "numeric"
-    return REDSHIFT_TYPES.get(text, "varchar")
-
-
-def redshift_column_name(name: str) -> str:
-    """The name Redshift gives a result column DuckDB named ``name``.
-
-    Redshift names an unaliased aggregate or function call after the function
-    (``count(*)`` -> ``count``), a cast after its column, other expressions ``?column?``.
-    """
-    if re.fullmatch(r"[A-Za-z_][\w$]*", name):
-        return name
-    cast = re.fullmatch(r"CAST\((\w+) AS .*\)", name)
-    if cast and cast.group(1).upper() != "NULL":
-        return cast.group(1)
-    call = re.fullmatch(r"(\w+)\(.*\)", name, re.S)
-    if call:
-        return {"count_star": "count"}.get(call.group(1), call.group(1)).lower()
-    return "?column?"
-
-
-def translate(sql: str) -> str:
-    """Redshift spellings DuckDB writes differently."""
-    sql = re.sub(r"\bGETDATE\s*\(\s*\)", "current_timestamp", sql, flags=re.I)
-    sql = re.sub(r"\bSYSDATE\b", "current_timestamp", sql, flags=re.I)
-    sql = re.sub(r"\bNVL\s*\(", "coalesce(", sql, flags=re.I)
-    sql = re.sub(r"\bLISTAGG\s*\(", "string_agg(", sql, flags=re.I)
-    sql = re.sub(r"\bWITHIN\s+GROUP\s*\(\s*ORDER\s+BY[^)]*\)", "", sql, flags=re.I)
-    sql = re.sub(r"\b(DATEADD)\s*\(\s*(\w+)\s*,\s*([^,]+?)\s*,\s*", r"date_add_rs('\2', \3, ", sql, flags=re.I)
-    sql = re.sub(r"\bDATEDIFF\s*\(\s*(\w+)\s*,", r"date_diff('\1',", sql, flags=re.I)
-    sql = re.sub(r"\bSUPER\b", "VARCHAR", sql, flags=re.I)
-    sql = re.sub(r"\bDOUBLE\s+PRECISION\b", "DOUBLE", sql, flags=re.I)
-    sql = re.sub(r"\bTIMESTAMPTZ\b", "TIMESTAMP WITH TIME ZONE", sql, flags=re.I)
-    sql = re.sub(r"\bBPCHAR\b", "VARCHAR", sql, flags=re.I)
-    return sql
-
-
-TABLE_ATTRIBUTES = [
-    (r"\bDISTSTYLE\s+(EVEN|KEY|ALL|AUTO)\b", "diststyle"),
-    (r"\bDISTKEY\s*\(\s*([\w\"]+)\s*\)", "distkey"),
-    (r"\b(?:COMPOUND\s+|INTERLEAVED\s+)?SORTKEY\s*\(([^)]*)\)", "sortkey"),
-]
-
-
-def strip_table_attributes(sql: str) -> tuple[str, dict[str, str]]:
-    attributes: dict[str, str] = {}
-    for pattern, name in TABLE_ATTRIBUTES:
-        match = re.search(pattern, sql, re.I)
-        if match:
-            attributes[name] = match.group(1).strip().strip('"').lower()
-            sql = sql[:match.start()] + sql[match.end():]
-    sql = re.sub(r"\bSORTKEY\s+AUTO\b", "", sql, flags=re.I)
-    sql = re.sub(r"\s+DISTKEY\b", "", sql, flags=re.I)  # column-level DISTKEY
-    sql = re.sub(r"\s+SORTKEY\b", "", sql, flags=re.I)
-    sql = re.sub(r"\s+ENCODE\s+\w+", "", sql, flags=re.I)
-    sql = re.sub(r"\s+IDENTITY\s*\(\s*\d+\s*,\s*\d+\s*\)", "", sql, flags=re.I)
-    sql = re.sub(r"\bBACKUP\s+(YES|NO)\b", "", sql, flags=re.I)
-    return sql, attributes
-
-
 class Warehouse:
     """One Redshift database (a DuckDB file) with the lake and the Glue catalog beside it."""
 
@@ -157,25 +106,53 @@ class Warehouse:
         self.catalog = catalog
 
     def run(self, sql: str) -> StatementOutcome:
+        con, lock = _connection(self.path)
+        with lock:
+            return self._run_locked(con, sql)
+
+    def run_batch(self, sqls: list[str]) -> list[StatementOutcome]:
+        """BatchExecuteStatement: every statement in one transaction, no other statement in between.
+
+        A failure rolls the whole batch back and raises :class:`BatchFailed` with the failed statement's index.
+        """
+        con, lock = _connection(self.path)
+        outcomes: list[StatementOutcome] = []
+        with lock:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for sql in sqls:
+                    outcomes.append(self._run_locked(con, sql))
+            except StatementFailed as exc:
+                con.execute("ROLLBACK")
+                raise BatchFailed(str(exc), len(outcomes)) from None
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+        return outcomes
+
+    def _run_locked(self, con: Any, sql: str) -> StatementOutcome:
         import duckdb
 
-        con, lock = _connection(self.path)
         text = sql.strip().rstrip(";").strip()
         if not text:
             raise StatementFailed("ERROR: syntax error at end of input")
-        with lock:
-            host_function = duckdb_only_call(text)
-            if host_function:  # Redshift's answer for a function it does not have
-                raise StatementFailed(f"ERROR: function {host_function.lower()} does not exist")
-            if statement_count(con, text) > 1:
-                raise StatementFailed("ERROR: ExecuteStatement runs one SQL statement; use BatchExecuteStatement "
-                                      "for several (the text holds more than one statement)")
-            try:
-                return self._dispatch(con, text)
-            except duckdb.Error as exc:
-                raise StatementFailed(f"ERROR: {_clean(exc)}") from None
+        host_function = duckdb_only_call(text)
+        if host_function:  # Redshift's answer for a function it does not have
+            raise StatementFailed(f"ERROR: function {host_function.lower()} does not exist")
+        if statement_count(con, text) > 1:
+            raise StatementFailed("ERROR: ExecuteStatement runs one SQL statement; use BatchExecuteStatement "
+                                  "for several (the text holds more than one statement)")
+        try:
+            return self._dispatch(con, text)
+        except duckdb.Error as exc:
+            raise StatementFailed(f"ERROR: {_clean(exc)}") from None
+        except ValueError as exc:  # the sandbox's own parsing of a Redshift-only statement
+            raise StatementFailed(f"ERROR: {exc}") from None
 
     def _dispatch(self, con: Any, text: str) -> StatementOutcome:
+        import duckdb
+
         upper = " ".join(text.split()[:4]).upper()
         if upper.startswith("COPY "):
             return self.copy(con, text)
@@ -183,10 +160,33 @@ class Warehouse:
             return self.unload(con, text)
         if upper.startswith("CREATE EXTERNAL SCHEMA"):
             return self.create_external_schema(con, text)
+        kind = system_tables.materialized_view_statement(text)
+        if kind:
+            prepare = lambda query: self._bind_external_tables(con, translate(query))  # noqa: E731
+            if kind == "create":
+                system_tables.create_materialized_view(con, text, prepare)
+            elif kind == "refresh":
+                system_tables.refresh_materialized_view(con, text, prepare)
+            else:
+                system_tables.drop_materialized_view(con, text)
+            return StatementOutcome()
         if upper.startswith("CREATE TABLE") or upper.startswith("CREATE TEMP") or upper.startswith("CREATE TEMPORARY"):
-            stripped, attributes = strip_table_attributes(text)
+            like = create_table_like(text)
+            if like:  # CREATE TABLE t (LIKE other): other's columns, no rows
+                table, source, if_not_exists = like
+                exists = "IF NOT EXISTS " if if_not_exists else ""
+                con.execute(f"CREATE TABLE {exists}{table} AS SELECT * FROM {source} LIMIT 0")
+                return StatementOutcome()
+            match = re.match(r"CREATE\s+(?:TEMP\w*\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([\w.\"]+)", text, re.I)
+            stripped, sequences = identity_columns(text, match.group(1).strip('"').lower()) if match else (text, [])
+            stripped, attributes = strip_table_attributes(stripped)
+            if sequences:
+                for sequence, seed, step in sequences:
+                    try:
+                        con.execute(f"CREATE OR REPLACE SEQUENCE {sequence} START WITH {seed} INCREMENT BY {step}")
+                    except duckdb.Error:
+                        pass  # the table already exists and uses it: CREATE TABLE says so
             outcome = self.execute(con, stripped)
-            match = re.match(r"CREATE\s+(?:TEMP\w*\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([\w.\"]+)", stripped, re.I)
             if match and attributes:
                 con.execute("INSERT OR REPLACE INTO main.sandbox_table_attributes VALUES (?, ?, ?, ?)",
                             [match.group(1).strip('"').lower(), attributes.get("diststyle"),
@@ -316,59 +316,7 @@ class Warehouse:
 
     # ---- COPY / UNLOAD ----
     def copy(self, con: Any, text: str) -> StatementOutcome:
-        import pyarrow as pa
-        import pyarrow.csv as pacsv
-        import pyarrow.json as pajson
-        import pyarrow.parquet as pq
-
-        flat = " ".join(text.split())
-        match = re.match(r"COPY\s+([\w.\"]+)\s*(\([^)]*\))?\s+FROM\s+'([^']+)'(.*)$", flat, re.I)
-        if not match:
-            raise StatementFailed("ERROR: syntax error in COPY: expected COPY table FROM 's3://...' ...")
-        table, column_list, source, options = match.group(1), match.group(2), match.group(3), match.group(4)
-        if not source.startswith("s3://"):
-            raise StatementFailed("ERROR: COPY in the sandbox reads from s3:// only")
-        bucket, _, prefix = source[len("s3://"):].partition("/")
-        try:
-            objects = [o for o in self.lake.list(bucket, prefix) if not o.key.endswith("/")]
-        except Exception as exc:
-            raise StatementFailed(f"ERROR: S3ServiceException: {exc}") from None
-        if not objects:
-            raise StatementFailed(f"ERROR: The specified S3 prefix '{prefix}' does not exist")
-        fmt = "parquet" if re.search(r"FORMAT\s+(AS\s+)?PARQUET", options, re.I) else \
-            "json" if re.search(r"\bJSON\b", options, re.I) else "csv"
-        delimiter = (re.search(r"DELIMITER\s+(?:AS\s+)?'((?:\\.|[^'])*)'", options, re.I) or [None, ","])[1]
-        delimiter = delimiter.encode().decode("unicode_escape")
-        ignore = int((re.search(r"IGNOREHEADER\s+(?:AS\s+)?(\d+)", options, re.I) or [None, "0"])[1])
-        target_cols = [c.strip().strip('"') for c in column_list[1:-1].split(",")] if column_list else None
-        described = con.execute(f"DESCRIBE {table}").fetchall()
-        columns = target_cols or [row[0] for row in described]
-        loaded = 0
-        for obj in objects:
-            data = self.lake.get(bucket, obj.key)
-            if obj.key.endswith(".gz") or re.search(r"\bGZIP\b", options, re.I):
-                data = gzip.decompress(data)
-            if fmt == "parquet":
-                arrow = pq.read_table(io.BytesIO(data))
-            elif fmt == "json":
-                arrow = pajson.read_json(io.BytesIO(data))
-                arrow = arrow.select([c for c in columns if c in arrow.column_names])
-            else:
-                arrow = pacsv.read_csv(io.BytesIO(data), read_options=pacsv.ReadOptions(
-                    skip_rows=ignore, autogenerate_column_names=True),
-                    parse_options=pacsv.ParseOptions(delimiter=delimiter),
-                    convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
-            if arrow.num_columns != len(columns) and fmt != "json":
-                raise StatementFailed(f"ERROR: Load into table '{table}' failed. Check 'sys_load_error_detail' "
-                                      f"system table for details. (file {obj.key} has {arrow.num_columns} columns, "
-                                      f"the table {len(columns)})")
-            arrow = arrow.rename_columns(columns[: arrow.num_columns]) if fmt != "json" else arrow
-            con.register("__copy_source", pa.Table.from_batches(arrow.to_batches(), arrow.schema))
-            cols = ", ".join(f'"{c}"' for c in arrow.column_names)
-            con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM __copy_source")
-            con.unregister("__copy_source")
-            loaded += arrow.num_rows
-        return StatementOutcome(rows_affected=loaded)
+        return StatementOutcome(rows_affected=copy_load.copy(con, text, self.lake))
 
     def unload(self, con: Any, text: str) -> StatementOutcome:
         import pyarrow.parquet as pq

@@ -1,0 +1,219 @@
+"""Redshift's COPY from S3 into a warehouse table (DuckDB), with Redshift's load errors.
+
+Text input (CSV, or the default pipe-delimited text) and JSON (``'auto'``, ``'auto ignorecase'`` or a
+JSONPaths file on S3) are read as strings first, one row per input line or object, then cast to the
+table's column types: a row with the wrong number of fields or a value that does not cast is rejected
+and recorded in ``stl_load_errors`` / ``sys_load_error_detail`` (:mod:`.system_tables`). With more
+rejected rows than ``MAXERROR`` (0 unless given) nothing is loaded and the COPY fails with Redshift's
+message; otherwise the good rows are loaded. Parquet is loaded as it is typed. Options that only tune
+Redshift's loader (COMPUPDATE, STATUPDATE, REGION, TIMEFORMAT 'auto', ...) are accepted.
+
+Raises ``ValueError`` with the message the Data API reports (the warehouse adds ``ERROR:``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import re
+from typing import Any
+
+from emulators.redshift import system_tables
+
+INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")
+
+
+def copy(con: Any, text: str, lake: Any) -> int:
+    """Run one COPY statement; the number of rows loaded."""
+    flat = " ".join(text.split())
+    match = re.match(r"COPY\s+([\w.\"]+)\s*(\([^)]*\))?\s+FROM\s+'([^']+)'(.*)$", flat, re.I)
+    if not match:
+        raise ValueError("syntax error in COPY: expected COPY table FROM 's3://...' ...")
+    table, column_list, source, options = match.group(1), match.group(2), match.group(3), match.group(4)
+    if not source.startswith("s3://"):
+        raise ValueError("COPY in the sandbox reads from s3:// only")
+    bucket, _, prefix = source[len("s3://"):].partition("/")
+    try:
+        objects = [o for o in lake.list(bucket, prefix) if not o.key.endswith("/")]
+    except Exception as exc:
+        raise ValueError(f"S3ServiceException: {exc}") from None
+    if not objects:
+        raise ValueError(f"The specified S3 prefix '{prefix}' does not exist")
+    described = {row[0]: row[1] for row in con.execute(f"DESCRIBE {table}").fetchall()}
+    columns = [c.strip().strip('"').lower() for c in column_list[1:-1].split(",")] if column_list else list(described)
+    unknown = [c for c in columns if c not in described]
+    if unknown:
+        raise ValueError(f'column "{unknown[0]}" of relation "{table}" does not exist')
+    fmt = "parquet" if re.search(r"FORMAT\s+(AS\s+)?PARQUET", options, re.I) else \
+        "json" if re.search(r"\bJSON\b", options, re.I) else "text"
+    compressed = re.search(r"\bGZIP\b", options, re.I) is not None
+    if fmt == "parquet":
+        return _copy_parquet(con, table, columns, bucket, objects, lake)
+    jsonpaths = None
+    json_option = re.search(r"\bJSON\s+(?:AS\s+)?'([^']*)'", options, re.I)
+    if fmt == "json" and json_option and json_option.group(1).startswith("s3://"):
+        paths_bucket, _, paths_key = json_option.group(1)[len("s3://"):].partition("/")
+        try:
+            jsonpaths = json.loads(lake.get(paths_bucket, paths_key))["jsonpaths"]
+        except Exception as exc:
+            raise ValueError(f"Manifest file is not in correct json format or jsonpaths file {json_option.group(1)} "
+                             f"could not be read: {exc}") from None
+        if len(jsonpaths) != len(columns):
+            raise ValueError(f"Number of jsonpaths and the number of columns should match. JSONPath size: "
+                             f"{len(jsonpaths)}, Number of columns in table or column list: {len(columns)}")
+    ignorecase = bool(json_option and "ignorecase" in json_option.group(1).lower())
+    rows: list[list[Any]] = []
+    errors: list[dict[str, Any]] = []
+    for obj in objects:
+        data = lake.get(bucket, obj.key)
+        if obj.key.endswith(".gz") or compressed:
+            data = gzip.decompress(data)
+        filename = f"s3://{bucket}/{obj.key}"
+        if fmt == "json":
+            _json_rows(data.decode("utf-8", errors="replace"), columns, jsonpaths, ignorecase, filename, rows, errors)
+        else:
+            _text_rows(data.decode("utf-8", errors="replace"), columns, options, filename, rows, errors)
+    return _load_strings(con, table, columns, described, rows, errors, options)
+
+
+def _text_rows(text: str, columns: list[str], options: str, filename: str, rows: list[list[Any]],
+               errors: list[dict[str, Any]]) -> None:
+    import csv
+
+    is_csv = re.search(r"\bCSV\b", options, re.I) is not None
+    delimiter = (re.search(r"DELIMITER\s+(?:AS\s+)?'((?:\\.|[^'])*)'", options, re.I) or [None, "," if is_csv else "|"])[1]
+    delimiter = delimiter.encode().decode("unicode_escape")
+    ignore = int((re.search(r"IGNOREHEADER\s+(?:AS\s+)?(\d+)", options, re.I) or [None, "0"])[1])
+    blanks = re.search(r"\bBLANKSASNULL\b", options, re.I) is not None
+    lines = text.splitlines()
+    reader = csv.reader(lines[ignore:], delimiter=delimiter, quoting=csv.QUOTE_MINIMAL if is_csv else csv.QUOTE_NONE)
+    for offset, fields in enumerate(reader):
+        number = ignore + offset + 1
+        if not fields or (len(fields) == 1 and not fields[0].strip() and len(columns) > 1):
+            continue  # a blank line
+        raw = lines[number - 1] if number - 1 < len(lines) else delimiter.join(fields)
+        if len(fields) != len(columns):
+            fewer = len(fields) < len(columns)
+            errors.append({"filename": filename, "line_number": number, "raw_line": raw,
+                           "colname": columns[len(fields)] if fewer else "", "err_code": 1214 if fewer else 1202,
+                           "err_reason": "Delimiter not found" if fewer else "Extra column(s) found"})
+            continue
+        rows.append([(filename, number)] + [None if f == "" or (blanks and not f.strip()) else f for f in fields])
+
+
+def _json_rows(text: str, columns: list[str], jsonpaths: list[str] | None, ignorecase: bool, filename: str,
+               rows: list[list[Any]], errors: list[dict[str, Any]]) -> None:
+    decoder = json.JSONDecoder()
+    position, number = 0, 0
+    while True:
+        while position < len(text) and text[position].isspace():
+            position += 1
+        if position >= len(text):
+            return
+        number += 1
+        line = text.count("\n", 0, position) + 1
+        try:
+            document, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            errors.append({"filename": filename, "line_number": line, "raw_line": text[position:position + 200],
+                           "err_code": 1216, "err_reason": f"Invalid JSON: {exc.msg}"})
+            return
+        if not isinstance(document, dict):
+            errors.append({"filename": filename, "line_number": line, "raw_line": json.dumps(document)[:1024],
+                           "err_code": 1224, "err_reason": "Top level element is not an object"})
+            continue
+        if jsonpaths is not None:
+            values = [_json_path(document, path) for path in jsonpaths]
+        else:
+            fields = {k.lower(): v for k, v in document.items()} if ignorecase else document
+            values = [fields.get(column) for column in columns]
+        rows.append([(filename, line)] + [None if v is None else v if isinstance(v, str) else json.dumps(v) for v in values])
+
+
+def _json_path(document: Any, path: str) -> Any:
+    """A JSONPaths expression (``$.a.b``, ``$['a']['b']``, ``$.a[0]``) applied to one object."""
+    steps = re.findall(r"\.(\w+)|\[\s*'([^']*)'\s*\]|\[\s*\"([^\"]*)\"\s*\]|\[\s*(\d+)\s*\]", path.strip()[1:])
+    value = document
+    for name, quoted, double_quoted, index in steps:
+        key = name or quoted or double_quoted
+        if index:
+            value = value[int(index)] if isinstance(value, list) and int(index) < len(value) else None
+        else:
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is None:
+            return None
+    return value
+
+
+def _reason(kind: str, value: str) -> tuple[int, str]:
+    if kind.startswith(INTEGER_TYPES) or kind.startswith(("DECIMAL", "DOUBLE", "FLOAT", "REAL")):
+        return 1207, f"Invalid digit, Value '{value[:20]}', Pos 0, Type: {kind.title()}"
+    if kind == "DATE":
+        return 1205, f"Invalid Date Format - length must be 10 or more: {value[:20]}"
+    if kind.startswith("TIMESTAMP"):
+        return 1206, f"Invalid timestamp format or value [YYYY-MM-DD HH24:MI:SS]: {value[:20]}"
+    if kind == "BOOLEAN":
+        return 1216, f"Invalid boolean value: {value[:20]}"
+    return 1216, f"Invalid input: {value[:20]}"
+
+
+def _load_strings(con: Any, table: str, columns: list[str], described: dict[str, str], rows: list[list[Any]],
+                  errors: list[dict[str, Any]], options: str) -> int:
+    """Cast the rows' strings to the table's types; load them, or fail with the load errors recorded."""
+    import pyarrow as pa
+
+    names = ["__row"] + [f"c{i}" for i in range(len(columns))]
+    arrow = pa.table({name: pa.array([n if i == 0 else row[i] for n, row in enumerate(rows)],
+                                     type=pa.int64() if i == 0 else pa.string())
+                      for i, name in enumerate(names)})
+    casts = [f"TRY_CAST(c{i} AS {described[c]})" for i, c in enumerate(columns)]
+    checks = [f"(c{i} IS NOT NULL AND {cast} IS NULL)" for i, cast in enumerate(casts)]
+    con.register("__copy_source", arrow)
+    try:
+        bad_rows = set()
+        for row_number, *values in con.execute(f"SELECT __row, {', '.join(names[1:])} FROM __copy_source "
+                                         f"WHERE {' OR '.join(checks)}").fetchall():
+            for i, value in enumerate(values):
+                ok = con.execute(f"SELECT TRY_CAST(? AS {described[columns[i]]}) IS NOT NULL", [value]).fetchone()[0]
+                if value is not None and not ok:
+                    code, reason = _reason(described[columns[i]].upper(), value)
+                    filename, line = rows[row_number][0]
+                    errors.append({"filename": filename, "line_number": line, "colname": columns[i],
+                                   "type": described[columns[i]].lower(), "raw_field_value": value,
+                                   "raw_line": "|".join("" if v is None else str(v) for v in values),
+                                   "err_code": code, "err_reason": reason})
+                    break
+            bad_rows.add(row_number)
+        max_errors = int((re.search(r"MAXERROR\s+(?:AS\s+)?(\d+)", options, re.I) or [None, "0"])[1])
+        system_tables.record_load_errors(con, table, errors)
+        if len(errors) > max_errors:
+            raise ValueError(f"Load into table '{table.strip(chr(34)).lower()}' failed. Check 'stl_load_errors' "
+                             f"system table for details.")
+        target = ", ".join(f'"{c}"' for c in columns)
+        keep = f"WHERE __row NOT IN ({', '.join(str(n) for n in bad_rows)})" if bad_rows else ""
+        con.execute(f"INSERT INTO {table} ({target}) SELECT {', '.join(casts)} FROM __copy_source {keep}")
+        return len(rows) - len(bad_rows)
+    finally:
+        con.unregister("__copy_source")
+
+
+def _copy_parquet(con: Any, table: str, columns: list[str], bucket: str, objects: list[Any], lake: Any) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    loaded = 0
+    for obj in objects:
+        arrow = pq.read_table(io.BytesIO(lake.get(bucket, obj.key)))
+        if arrow.num_columns != len(columns):
+            raise ValueError(f"Load into table '{table}' failed. File s3://{bucket}/{obj.key} has {arrow.num_columns} "
+                             f"columns, the table {len(columns)} (Parquet columns are matched by position)")
+        arrow = arrow.rename_columns(columns)
+        con.register("__copy_source", pa.Table.from_batches(arrow.to_batches(), arrow.schema))
+        try:
+            cols = ", ".join(f'"{c}"' for c in columns)
+            con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM __copy_source")
+        finally:
+            con.unregister("__copy_source")
+        loaded += arrow.num_rows
+    return loaded

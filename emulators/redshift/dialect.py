@@ -1,0 +1,199 @@
+"""Redshift's SQL spellings that DuckDB writes differently, rewritten before DuckDB sees a statement.
+
+Plain text in, plain text out: result type and column names (``redshift_type``,
+``redshift_column_name``), function spellings (GETDATE, NVL, NVL2, DECODE,
+CONVERT, DATEADD, DATEDIFF, LISTAGG), ``SELECT TOP n``, and CREATE TABLE's
+Redshift-only clauses (DISTSTYLE, DISTKEY, SORTKEY, ENCODE, BACKUP: recorded,
+then removed; ``IDENTITY(seed, step)``: a sequence behind the column's default;
+``(LIKE other)``: the other table's columns).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+REDSHIFT_TYPES = {"BIGINT": "int8", "INTEGER": "int4", "SMALLINT": "int2", "TINYINT": "int2", "HUGEINT": "numeric",
+                  "DOUBLE": "float8", "FLOAT": "float4", "VARCHAR": "varchar", "BOOLEAN": "bool", "DATE": "date",
+                  "TIMESTAMP": "timestamp", "TIMESTAMP WITH TIME ZONE": "timestamptz", "TIME": "time",
+                  "BLOB": "varbyte", "UBIGINT": "int8", "UINTEGER": "int8"}
+
+
+def redshift_type(duck_type: Any) -> str:
+    text = str(duck_type).upper()
+    if text.startswith("DECIMAL"):
+        return "numeric"
+    return REDSHIFT_TYPES.get(text, "varchar")
+
+
+def redshift_column_name(name: str) -> str:
+    """The name Redshift gives a result column DuckDB named ``name``.
+
+    Redshift names an unaliased aggregate or function call after the function
+    (``count(*)`` -> ``count``), a cast after its column, other expressions ``?column?``.
+    """
+    if re.fullmatch(r"[A-Za-z_][\w$]*", name):
+        return name
+    if re.match(r"\(?CASE\b", name, re.I):  # CASE (and DECODE, NVL2, written as CASE)
+        return "case"
+    cast = re.fullmatch(r"CAST\((\w+) AS .*\)", name)
+    if cast and cast.group(1).upper() != "NULL":
+        return cast.group(1)
+    call = re.fullmatch(r"(\w+)\(.*\)", name, re.S)
+    if call:
+        return {"count_star": "count"}.get(call.group(1), call.group(1)).lower()
+    return "?column?"
+
+
+def translate(sql: str) -> str:
+    """Redshift spellings DuckDB writes differently."""
+    sql = re.sub(r"\bGETDATE\s*\(\s*\)", "current_timestamp", sql, flags=re.I)
+    sql = re.sub(r"\bSYSDATE\b", "current_timestamp", sql, flags=re.I)
+    sql = re.sub(r"\bNVL\s*\(", "coalesce(", sql, flags=re.I)
+    sql = re.sub(r"\bLISTAGG\s*\(", "string_agg(", sql, flags=re.I)
+    sql = re.sub(r"\bWITHIN\s+GROUP\s*\(\s*ORDER\s+BY[^)]*\)", "", sql, flags=re.I)
+    sql = re.sub(r"\b(DATEADD)\s*\(\s*(\w+)\s*,\s*([^,]+?)\s*,\s*", r"date_add_rs('\2', \3, ", sql, flags=re.I)
+    sql = re.sub(r"\bDATEDIFF\s*\(\s*(\w+)\s*,", r"date_diff('\1',", sql, flags=re.I)
+    sql = re.sub(r"\bSUPER\b", "VARCHAR", sql, flags=re.I)
+    sql = re.sub(r"\bDOUBLE\s+PRECISION\b", "DOUBLE", sql, flags=re.I)
+    sql = re.sub(r"\bTIMESTAMPTZ\b", "TIMESTAMP WITH TIME ZONE", sql, flags=re.I)
+    sql = re.sub(r"\bBPCHAR\b", "VARCHAR", sql, flags=re.I)
+    sql = rewrite_calls(sql, "DECODE", _decode)
+    sql = rewrite_calls(sql, "NVL2", _nvl2)
+    sql = rewrite_calls(sql, "CONVERT", _convert)
+    return select_top(sql)
+
+
+def _masked(sql: str) -> str:
+    """``sql`` with the insides of string literals and quoted names blanked (same length, same positions)."""
+    return re.sub(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", lambda m: m.group(0)[0] + "_" * (len(m.group(0)) - 2)
+                  + m.group(0)[-1], sql)
+
+
+def _call_arguments(sql: str, open_paren: int) -> tuple[list[str], int] | None:
+    """The top-level arguments of the call whose ``(`` is at ``open_paren``, and the index after its ``)``."""
+    masked = _masked(sql)
+    depth, start, args = 0, open_paren + 1, []
+    for i in range(open_paren, len(sql)):
+        ch = masked[i]
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                args.append(sql[start:i].strip())
+                return args, i + 1
+        elif ch == "," and depth == 1:
+            args.append(sql[start:i].strip())
+            start = i + 1
+    return None
+
+
+def rewrite_calls(sql: str, name: str, build: Callable[[list[str]], str | None]) -> str:
+    """Every call ``name(...)`` outside string literals replaced by ``build(arguments)`` (None keeps it)."""
+    starts = [m for m in re.finditer(rf"(?<![\w.]){name}\s*\(", _masked(sql), re.I)]
+    for match in reversed(starts):  # the innermost (last) first: earlier positions stay valid
+        found = _call_arguments(sql, match.end() - 1)
+        if found is None:
+            continue
+        args, end = found
+        replacement = build(args)
+        if replacement is not None:
+            sql = sql[:match.start()] + replacement + sql[end:]
+    return sql
+
+
+def _decode(args: list[str]) -> str | None:
+    """Redshift's DECODE(expr, search, result [, search, result]... [, default]) (DuckDB's decode is for blobs)."""
+    if len(args) < 3:
+        return None
+    expr, rest = args[0], args[1:]
+    default = rest.pop() if len(rest) % 2 else None
+    whens = " ".join(f"WHEN {rest[i]} THEN {rest[i + 1]}" for i in range(0, len(rest), 2))
+    return f"(CASE {expr} {whens}{f' ELSE {default}' if default is not None else ''} END)"
+
+
+def _nvl2(args: list[str]) -> str | None:
+    if len(args) != 3:
+        return None
+    return f"(CASE WHEN {args[0]} IS NOT NULL THEN {args[1]} ELSE {args[2]} END)"
+
+
+def _convert(args: list[str]) -> str | None:
+    """CONVERT(type, expression) is CAST(expression AS type)."""
+    if len(args) != 2 or not re.fullmatch(r"[A-Za-z][\w ]*(\(\s*\d+(\s*,\s*\d+)?\s*\))?", args[0]):
+        return None
+    return f"CAST({args[1]} AS {args[0]})"
+
+
+def select_top(sql: str) -> str:
+    """``SELECT [DISTINCT] TOP n ...`` is ``SELECT ... LIMIT n`` (the outermost SELECT only)."""
+    match = re.match(r"(\s*SELECT\s+(?:DISTINCT\s+)?)TOP\s+(\d+)\s+", sql, re.I)
+    if not match:
+        return sql
+    return f"{match.group(1)}{sql[match.end():].rstrip().rstrip(';')} LIMIT {match.group(2)}"
+
+
+IDENTITY = re.compile(r"(\"[^\"]+\"|\w+)(\s+\w+(?:\s*\([^)]*\))?(?:\s+\w+)*?)\s+(?:GENERATED\s+BY\s+DEFAULT\s+AS\s+)?"
+                      r"IDENTITY\s*\(\s*(-?\d+)\s*,\s*(-?\d+)\s*\)", re.I)
+
+
+def identity_columns(sql: str, table: str) -> tuple[str, list[tuple[str, int, int]]]:
+    """CREATE TABLE text whose ``IDENTITY(seed, step)`` columns take ``nextval`` of a sequence each, and
+    ``[(sequence name, seed, step)]`` to create first (Redshift numbers such a column by itself)."""
+    sequences: list[tuple[str, int, int]] = []
+
+    def column(match: re.Match[str]) -> str:
+        name = match.group(1).strip('"').lower()
+        sequence = "sandbox_identity_" + re.sub(r"\W", "_", f"{table}_{name}")
+        sequences.append((sequence, int(match.group(3)), int(match.group(4))))
+        return f"{match.group(1)}{match.group(2)} DEFAULT nextval('{sequence}')"
+
+    return IDENTITY.sub(column, sql), sequences
+
+
+def create_table_like(sql: str) -> tuple[str, str, bool] | None:
+    """``CREATE TABLE t (LIKE other [INCLUDING|EXCLUDING DEFAULTS])``: (new table, source table, if not exists)."""
+    match = re.match(r"\s*CREATE\s+(?:TEMP\w*\s+)?TABLE\s+(IF\s+NOT\s+EXISTS\s+)?([\w.\"]+)\s*\(\s*LIKE\s+([\w.\"]+)"
+                     r"(?:\s+(?:INCLUDING|EXCLUDING)\s+DEFAULTS)?\s*\)", sql, re.I)
+    if not match:
+        return None
+    return match.group(2), match.group(3), bool(match.group(1))
+
+
+TABLE_ATTRIBUTES = [
+    (r"\bDISTSTYLE\s+(EVEN|KEY|ALL|AUTO)\b", "diststyle"),
+    (r"\bDISTKEY\s*\(\s*([\w\"]+)\s*\)", "distkey"),
+    (r"\b(?:COMPOUND\s+|INTERLEAVED\s+)?SORTKEY\s*\(([^)]*)\)", "sortkey"),
+]
+
+
+def _column_attributes(sql: str) -> dict[str, str]:
+    """Column-level ``DISTKEY`` / ``SORTKEY`` of a CREATE TABLE (``id INT NOT NULL DISTKEY SORTKEY``)."""
+    opening = re.match(r"\s*CREATE\s+(?:TEMP\w*\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?[\w.\"]+\s*\(", sql, re.I)
+    found = _call_arguments(sql, opening.end() - 1) if opening else None
+    attributes: dict[str, str] = {}
+    for definition in found[0] if found else []:
+        name = definition.split(None, 1)[0].strip('"').lower() if definition else ""
+        if re.search(r"\bDISTKEY\b(?!\s*\()", definition, re.I):
+            attributes["distkey"] = name
+        if re.search(r"\bSORTKEY\b(?!\s*\()", definition, re.I):
+            attributes["sortkey"] = name
+    return attributes
+
+
+def strip_table_attributes(sql: str) -> tuple[str, dict[str, str]]:
+    attributes: dict[str, str] = _column_attributes(sql)
+    for pattern, name in TABLE_ATTRIBUTES:
+        match = re.search(pattern, sql, re.I)
+        if match:
+            attributes[name] = match.group(1).strip().strip('"').lower()
+            sql = sql[:match.start()] + sql[match.end():]
+    sql = re.sub(r"\bSORTKEY\s+AUTO\b", "", sql, flags=re.I)
+    sql = re.sub(r"\s+DISTKEY\b", "", sql, flags=re.I)  # column-level DISTKEY
+    sql = re.sub(r"\s+SORTKEY\b", "", sql, flags=re.I)
+    sql = re.sub(r"\s+ENCODE\s+\w+", "", sql, flags=re.I)
+    sql = re.sub(r"\s+IDENTITY\s*\(\s*\d+\s*,\s*\d+\s*\)", "", sql, flags=re.I)
+    sql = re.sub(r"\bBACKUP\s+(YES|NO)\b", "", sql, flags=re.I)
+    return sql, attributes
