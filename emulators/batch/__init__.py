@@ -18,7 +18,7 @@ job definition and ``containerOverrides``, plus ``AWS_BATCH_JOB_ID``,
 machine in a job folder, with the sandbox's Python first on ``PATH`` -- so
 ``python script.py`` commands of ``python:*`` images behave as in the container.
 Statuses go SUBMITTED -> PENDING -> RUNNABLE -> STARTING -> RUNNING -> SUCCEEDED /
-FAILED; ``dependsOn``, array jobs, ``retryStrategy.attempts``, ``timeout`` and
+FAILED; ``dependsOn``, array jobs, ``retryStrategy`` (attempts, evaluateOnExit), ``timeout`` and
 ``terminate_job``/``cancel_job`` are honoured (a timeout or a terminate stops the
 attempt's whole process group: SIGTERM, then SIGKILL after 2 s; the exit code is
 128 + the signal, as a container reports it); output streams to CloudWatch Logs

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from emulators.core import jobs, logs, moto_coupling, ports
+from emulators.core.errors import InvalidInput
 from emulators.core.server import current_cloud
 
 log = logging.getLogger("emulators.batch")
@@ -27,8 +28,10 @@ MotoJob = moto_coupling.model_class("batch", "Job")
 FINAL = ("SUCCEEDED", "FAILED")
 LOG_GROUP = "/aws/batch/job"
 MAX_ATTEMPTS = 10  # AWS's bound for retryStrategy.attempts
+MIN_ARRAY_SIZE, MAX_ARRAY_SIZE = 2, 10_000  # arrayProperties.size
 ESSENTIAL_EXITED = "Essential container in task exited"
 TIMED_OUT = "Job attempt duration exceeded timeout"
+SERVICE_LINKED_ROLE = "AWSServiceRoleForBatch"
 # attributes every threading.Thread has: a job is pickled without them and gets fresh ones back
 _THREAD_FIELDS = frozenset(vars(threading.Thread()))
 # not pickled: moto's reference to the CloudWatch Logs backend (a second copy of every log group in
@@ -104,7 +107,8 @@ class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc,
             self.job_stopped_reason = "only container jobs run in the sandbox (multi-node and EKS jobs need a cluster)"
             self._finish(False)
             return
-        attempts = int((getattr(self.job_definition, "retry_strategy", None) or {}).get("attempts", 1) or 1)
+        strategy = getattr(self.job_definition, "retry_strategy", None) or {}
+        attempts = int(strategy.get("attempts", 1) or 1)
         reason = None
         for attempt in range(1, max(1, min(attempts, MAX_ATTEMPTS)) + 1):
             self.job_started_at = datetime.now()
@@ -122,6 +126,9 @@ class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc,
                 break
             self.job_stopped_at = datetime.now()
             self._stop_attempt()
+            if not should_retry(strategy.get("evaluateOnExit") or [], code, reason or ESSENTIAL_EXITED,
+                                reason or ""):
+                break
         if not self.job_stopped_reason:
             self.job_stopped_reason = reason or ESSENTIAL_EXITED
         self._finish(False)
@@ -204,6 +211,23 @@ class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc,
             emit_state_change(self, detail)
 
 
+def _glob(pattern: str | None, value: str) -> bool:
+    """retryStrategy's patterns: exact text, or a prefix ending in ``*`` (``*`` alone matches anything)."""
+    if pattern is None:
+        return True
+    return value.startswith(pattern[:-1]) if pattern.endswith("*") else value == pattern
+
+
+def should_retry(rules: list[dict[str, str]], exit_code: int, status_reason: str, reason: str) -> bool:
+    """Whether a failed attempt is retried: the first ``evaluateOnExit`` rule whose ``onExitCode``,
+    ``onStatusReason`` and ``onReason`` all match decides (RETRY or EXIT); none matching means retry."""
+    for rule in rules:
+        if _glob(rule.get("onExitCode"), str(exit_code)) and _glob(rule.get("onStatusReason"), status_reason) \
+                and _glob(rule.get("onReason"), reason):
+            return str(rule.get("action", "")).upper() == "RETRY"
+    return True
+
+
 def _exit_code(outcome: jobs.ProcessOutcome) -> int:
     """The container's exit code as Batch reports it (a signal N is 128 + N, as a shell says)."""
     code = outcome.exit_code
@@ -237,7 +261,53 @@ def fail_interrupted_jobs() -> None:
     jobs.settle_interrupted(moto_coupling.batch_jobs(), unfinished, fail, what="job")
 
 
+class SandboxBatchBackend(moto_coupling.backend_class("batch")):  # type: ignore[misc]
+    """moto's Batch, with the service-linked role AWS Batch uses when CreateComputeEnvironment names no
+    serviceRole (moto required one; AWS creates ``AWSServiceRoleForBatch`` once per account)."""
+
+    def create_compute_environment(self, compute_environment_name: str, _type: str, state: str,
+                                   compute_resources: dict[str, Any], service_role: str,
+                                   tags: dict[str, str] | None = None) -> Any:
+        return super().create_compute_environment(compute_environment_name, _type, state, compute_resources,
+                                                  service_role or self._service_linked_role(), tags)
+
+    def register_job_definition(self, def_name: str, parameters: dict[str, Any], _type: str, tags: dict[str, str],
+                                retry_strategy: dict[str, Any], container_properties: dict[str, Any] | None,
+                                *args: Any, **kwargs: Any) -> Any:
+        attempts = (retry_strategy or {}).get("attempts")
+        if attempts is not None and not 1 <= int(attempts) <= MAX_ATTEMPTS:
+            raise InvalidInput(f"retryStrategy.attempts must be between 1 and {MAX_ATTEMPTS}, got {attempts}.",
+                               code="ClientException")
+        return super().register_job_definition(def_name, parameters, _type, tags, retry_strategy,
+                                               container_properties, *args, **kwargs)
+
+    def submit_job(self, job_name: str, job_def_id: str, job_queue: str, array_properties: dict[str, int],
+                   *args: Any, **kwargs: Any) -> Any:
+        size = (array_properties or {}).get("size")
+        if size is not None and not MIN_ARRAY_SIZE <= int(size) <= MAX_ARRAY_SIZE:
+            raise InvalidInput(f"arrayProperties.size must be between {MIN_ARRAY_SIZE} and {MAX_ARRAY_SIZE}, "
+                               f"got {size}.", code="ClientException")
+        job_def = self.get_job_definition(job_def_id)
+        if job_def is not None and job_def.status == "INACTIVE":
+            raise InvalidInput(f"Job definition {job_def_id} is INACTIVE (deregistered): register a new revision.",
+                               code="ClientException")
+        return super().submit_job(job_name, job_def_id, job_queue, array_properties or {}, *args, **kwargs)
+
+    def _service_linked_role(self) -> str:
+        iam = self.iam_backend
+        found = [role for role in iam.get_roles() if role.name == SERVICE_LINKED_ROLE]
+        if found:
+            return found[0].arn
+        trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Action": ["sts:AssumeRole"], "Effect": "Allow", "Principal": {"Service": ["batch.amazonaws.com"]}}]})
+        return iam.create_role(SERVICE_LINKED_ROLE, trust, "/aws-service-role/batch.amazonaws.com/",
+                               permissions_boundary=None, description="Allows Batch to create and manage AWS "
+                               "resources on your behalf.", tags=[], max_session_duration="3600",
+                               linked_service="batch.amazonaws.com").arn
+
+
 def install(cloud: Any) -> None:
+    moto_coupling.install_backend_class("batch", SandboxBatchBackend)
     moto_coupling.replace_model_class("batch", "Job", SandboxBatchJob)
     jobs.bind(cloud, "batch")
     cloud.after_restore(fail_interrupted_jobs)
