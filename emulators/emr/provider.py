@@ -72,6 +72,60 @@ class SandboxEmrBackend(EmrBackend):  # type: ignore[misc, valid-type]
             raise NotFound(f"Step id '{step_id}' is not valid.", code="InvalidRequestException")
         return step
 
+    def list_steps(self, cluster_id: str, step_ids: list[str] | None = None,
+                   step_states: list[str] | None = None) -> list[Any]:
+        self.describe_cluster(cluster_id)  # an unknown cluster is InvalidRequestException, not a crash
+        return super().list_steps(cluster_id, step_ids, step_states)
+
+    # operations on a cluster by id: an unknown id is InvalidRequestException (moto crashed with a KeyError)
+    def list_bootstrap_actions(self, cluster_id: str) -> Any:
+        self.describe_cluster(cluster_id)
+        return super().list_bootstrap_actions(cluster_id)
+
+    def list_instance_groups(self, cluster_id: str) -> Any:
+        self.describe_cluster(cluster_id)
+        return super().list_instance_groups(cluster_id)
+
+    def list_instances(self, cluster_id: str, *args: Any, **kwargs: Any) -> Any:
+        self.describe_cluster(cluster_id)
+        return super().list_instances(cluster_id, *args, **kwargs)
+
+    def modify_cluster(self, cluster_id: str, step_concurrency_level: int) -> Any:
+        self.describe_cluster(cluster_id)
+        return super().modify_cluster(cluster_id, step_concurrency_level)
+
+    def add_instance_groups(self, cluster_id: str, instance_groups: list[dict[str, Any]]) -> Any:
+        self.describe_cluster(cluster_id)
+        return super().add_instance_groups(cluster_id, instance_groups)
+
+    def set_visible_to_all_users(self, job_flow_ids: list[str], visible_to_all_users: bool) -> None:
+        for job_flow_id in job_flow_ids:
+            self.describe_cluster(job_flow_id)
+        super().set_visible_to_all_users(job_flow_ids, visible_to_all_users)
+
+    def set_termination_protection(self, job_flow_ids: list[str], value: bool) -> None:
+        for job_flow_id in job_flow_ids:
+            self.describe_cluster(job_flow_id)
+        super().set_termination_protection(job_flow_ids, value)
+
+    def terminate_job_flows(self, job_flow_ids: list[str]) -> list[Any]:
+        """TerminateJobFlows: the cluster's PENDING steps are CANCELLED and a RUNNING step's processes end."""
+        for job_flow_id in job_flow_ids:
+            self.describe_cluster(job_flow_id)
+        terminated = super().terminate_job_flows(job_flow_ids)
+        for cluster in terminated:
+            cluster.last_state_change_reason = "Terminated by user request"
+            for step in cluster.steps:
+                if step.state == "PENDING":
+                    step.__class__ = SandboxStep
+                    step.state = "CANCELLED"
+                    step.last_state_change_reason = "Cluster terminated"
+                elif step.state == "RUNNING":
+                    step.__class__ = SandboxStep
+                    step.state = "CANCEL_PENDING"
+                    PROCESSES.stop(step.id, grace=0.0)
+        return terminated
+
     def cancel_steps(self, cluster_id: str, step_ids: list[str],
                      cancellation_option: str | None = None) -> list[dict[str, str]]:
         """CancelSteps: PENDING steps are cancelled at once; RUNNING ones have their process group ended."""
