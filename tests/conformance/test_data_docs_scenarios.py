@@ -1,0 +1,285 @@
+"""Redshift, EMR and AWS Batch pages and samples, followed as a new user would, where the sandbox used to differ.
+
+Each test names the AWS page it follows (Redshift Database Developer Guide, the Data API guide, the EMR and
+EMR Serverless guides, the AWS Batch user guide and API reference) and checks what AWS answers: rows loaded
+and returned, system tables, response shapes and error codes. No Spark job runs here.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import time
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+ROLE = "arn:aws:iam::123456789012:role/RedshiftCopyUnload"
+
+
+def wait(data, statement_id, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        described = data.describe_statement(Id=statement_id)
+        if described["Status"] in ("FINISHED", "FAILED", "ABORTED"):
+            return described
+        time.sleep(0.05)
+    raise AssertionError(f"statement {statement_id} still {described['Status']}")
+
+
+def submit(data, cluster, sql, **extra):
+    return data.execute_statement(ClusterIdentifier=cluster, Database="dev", DbUser="awsuser", Sql=sql,
+                                  **extra)["Id"]
+
+
+def run(data, cluster, sql, **extra):
+    described = wait(data, submit(data, cluster, sql, **extra))
+    assert described["Status"] == "FINISHED", (described.get("Error"), sql)
+    return described
+
+
+def rows(data, cluster, sql):
+    described = run(data, cluster, sql)
+    result = data.get_statement_result(Id=described["Id"])
+    names = [c["name"] for c in result["ColumnMetadata"]]
+    return [dict(zip(names, [None if f.get("isNull") else next(iter(f.values())) for f in record]))
+            for record in result["Records"]]
+
+
+def fails(data, cluster, sql):
+    described = wait(data, submit(data, cluster, sql))
+    assert described["Status"] == "FAILED", sql
+    return described["Error"]
+
+
+@pytest.fixture(scope="module")
+def redshift(aws):
+    """A provisioned cluster ``docs`` and a bucket with the tutorial's small input files."""
+    s3 = aws.client("s3")
+    cluster = f"docs-{uuid.uuid4().hex[:6]}"
+    aws.client("redshift").create_cluster(ClusterIdentifier=cluster, NodeType="ra3.xlplus", MasterUsername="awsuser",
+                                          MasterUserPassword="Sandbox-Passw0rd", DBName="dev",
+                                          ClusterType="single-node")
+    bucket = f"redshift-docs-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    files = {
+        "tickit/category_pipe.txt": "1|Sports|MLB|Major League Baseball\n2|Sports|NHL|National Hockey League\n"
+                                    "3|Sports|NFL|National Football League\n",
+        "tickit/category.csv": "catid,catgroup,catname,catdesc\n4|x\n4,Sports,NBA,\"Basketball, pro\"\n",
+        "json/category_auto.json": '{"catdesc": "Major League Soccer", "catid": 5, "catgroup": "Sports", '
+                                   '"catname": "MLS"}\n{"CatId": 6, "CatGroup": "Shows", "CatName": "Musicals"}',
+        "json/category_paths.json": '{"id": 7, "info": {"group": "Concerts", "name": "Pop"}}',
+        "json/jsonpaths.json": json.dumps({"jsonpaths": ["$.id", "$.info.group", "$['info']['name']",
+                                                         "$.missing"]}),
+        "bad/venue.txt": "1|Toyota Park|Bridgeview|IL|0\nx2|Columbus Crew Stadium|Columbus|OH|0\n"
+                         "3|RFK Stadium|Washington|DC|0\n4|CommunityAmerica Ballpark|Kansas City\n",
+    }
+    for key, body in files.items():
+        s3.put_object(Bucket=bucket, Key=key, Body=body.encode())
+    return {"data": aws.client("redshift-data"), "cluster": cluster, "bucket": bucket}
+
+
+def test_tickit_load_tutorial_copy_formats_and_table_design(redshift):
+    """Source: Redshift Database Developer Guide, "Tutorial: Loading data from Amazon S3" and "COPY examples"
+    (pipe-delimited text with REGION, CSV with IGNOREHEADER, JSON 'auto' / 'auto ignorecase', a JSONPaths file),
+    "CREATE TABLE" (column-level DISTKEY SORTKEY, IDENTITY) and the PG_TABLE_DEF / SVV_TABLE_INFO pages."""
+    data, cluster, bucket = redshift["data"], redshift["cluster"], redshift["bucket"]
+    run(data, cluster, "create table category(catid smallint not null distkey sortkey, catgroup varchar(10), "
+                       "catname varchar(10), catdesc varchar(50))")
+    loaded = run(data, cluster, f"copy category from 's3://{bucket}/tickit/category_pipe.txt' iam_role '{ROLE}' "
+                                "delimiter '|' region 'us-east-1' compupdate off statupdate off")
+    assert loaded["ResultRows"] == 3
+    # a CSV whose first data line lacks fields: MAXERROR 1 lets the good line load
+    csv_copy = run(data, cluster, f"copy category from 's3://{bucket}/tickit/category.csv' iam_role '{ROLE}' "
+                                  "csv ignoreheader 1 maxerror 1")
+    assert csv_copy["ResultRows"] == 1
+    run(data, cluster, f"copy category from 's3://{bucket}/json/category_auto.json' iam_role '{ROLE}' "
+                       "format as json 'auto ignorecase'")
+    run(data, cluster, f"copy category from 's3://{bucket}/json/category_paths.json' iam_role '{ROLE}' "
+                       f"json 's3://{bucket}/json/jsonpaths.json'")
+    found = rows(data, cluster, "select catid, catgroup, catname, catdesc from category order by catid")
+    assert [(r["catid"], r["catname"]) for r in found] == [(1, "MLB"), (2, "NHL"), (3, "NFL"), (4, "NBA"),
+                                                           (5, "MLS"), (6, "Musicals"), (7, "Pop")]
+    assert found[3]["catdesc"] == "Basketball, pro" and found[6]["catgroup"] == "Concerts"
+    assert found[6]["catdesc"] is None
+    definition = rows(data, cluster, "select \"column\", type, distkey, sortkey, \"notnull\" from pg_table_def "
+                                     "where tablename = 'category'")
+    assert definition[0] == {"column": "catid", "type": "smallint", "distkey": True, "sortkey": 1, "notnull": True}
+    assert definition[1]["type"] == "character varying" and definition[1]["distkey"] is False
+    info = rows(data, cluster, "select \"table\", diststyle, sortkey1, tbl_rows from svv_table_info "
+                               "where \"table\" = 'category'")
+    assert info == [{"table": "category", "diststyle": "KEY(catid)", "sortkey1": "catid", "tbl_rows": 7}]
+    run(data, cluster, "create table event (eventid integer identity(1,1), eventname varchar(200), "
+                       "starttime timestamp default getdate()) diststyle even")
+    run(data, cluster, "insert into event (eventname) values ('Hamlet'), ('Carmen')")
+    assert [r["eventid"] for r in rows(data, cluster, "select eventid from event order by eventid")] == [1, 2]
+    run(data, cluster, "create table event_copy (like event)")
+    assert rows(data, cluster, "select count(*) from event_copy") == [{"count": 0}]
+
+
+def test_copy_load_errors_are_in_stl_load_errors(redshift):
+    """Source: Redshift Database Developer Guide, "Troubleshooting data loads" / "STL_LOAD_ERRORS" and
+    "SYS_LOAD_ERROR_DETAIL": a COPY with bad rows fails (nothing loaded) and the system tables say which line,
+    column and why; with MAXERROR the good rows load."""
+    data, cluster, bucket = redshift["data"], redshift["cluster"], redshift["bucket"]
+    run(data, cluster, "create table venue (venueid smallint not null, venuename varchar(100), "
+                       "venuecity varchar(30), venuestate char(2), venueseats integer)")
+    error = fails(data, cluster, f"copy venue from 's3://{bucket}/bad/venue.txt' iam_role '{ROLE}' delimiter '|'")
+    assert error == "ERROR: Load into table 'venue' failed. Check 'stl_load_errors' system table for details."
+    assert rows(data, cluster, "select count(*) from venue") == [{"count": 0}]
+    logged = rows(data, cluster, "select filename, line_number, colname, err_code, err_reason, raw_field_value "
+                                 "from stl_load_errors where filename like '%venue.txt' order by line_number")
+    assert [(r["line_number"], r["colname"], r["err_code"]) for r in logged] == [(2, "venueid", 1207),
+                                                                                (4, "venuestate", 1214)]
+    assert logged[0]["raw_field_value"] == "x2" and logged[0]["err_reason"].startswith("Invalid digit")
+    assert logged[1]["err_reason"] == "Delimiter not found"
+    assert logged[0]["filename"] == f"s3://{bucket}/bad/venue.txt"
+    detail = rows(data, cluster, "select line_number, column_name, error_code from sys_load_error_detail "
+                                 "where file_name like '%venue.txt' order by line_number")
+    assert detail[0] == {"line_number": 2, "column_name": "venueid", "error_code": 1207}
+    loaded = run(data, cluster, f"copy venue from 's3://{bucket}/bad/venue.txt' iam_role '{ROLE}' "
+                                "delimiter '|' maxerror 5")
+    assert loaded["ResultRows"] == 2
+    assert [r["venueid"] for r in rows(data, cluster, "select venueid from venue order by 1")] == [1, 3]
+
+
+def test_materialized_views_and_redshift_functions(redshift):
+    """Source: Redshift Database Developer Guide, "Creating materialized views" (CREATE / REFRESH / DROP
+    MATERIALIZED VIEW) and the SQL reference pages for TOP, DECODE, NVL2 and CONVERT."""
+    data, cluster = redshift["data"], redshift["cluster"]
+    run(data, cluster, "create table sales (salesid int, region varchar(10), qty int)")
+    run(data, cluster, "insert into sales values (1, 'east', 2), (2, 'west', 5), (3, 'east', 1)")
+    run(data, cluster, "create materialized view mv_region distkey(region) sortkey(region) auto refresh no as "
+                       "select region, sum(qty) as total from sales group by region")
+    run(data, cluster, "insert into sales values (4, 'west', 10)")
+    assert rows(data, cluster, "select total from mv_region where region = 'west'") == [{"total": 5}]
+    run(data, cluster, "refresh materialized view mv_region")
+    assert rows(data, cluster, "select total from mv_region where region = 'west'") == [{"total": 15}]
+    assert "not a materialized view" in fails(data, cluster, "refresh materialized view sales")
+    run(data, cluster, "drop materialized view mv_region")
+    assert "does not exist" in fails(data, cluster, "select * from mv_region")
+    top = rows(data, cluster, "select top 2 salesid, decode(region, 'east', 'E', 'west', 'W', '?') as code, "
+                              "nvl2(qty, 'has qty', 'none') as has, convert(varchar(5), qty) as q "
+                              "from sales order by salesid")
+    assert top == [{"salesid": 1, "code": "E", "has": "has qty", "q": "2"},
+                   {"salesid": 2, "code": "W", "has": "has qty", "q": "5"}]
+
+
+def test_batch_statements_are_transactions_and_results_come_as_csv(redshift):
+    """Source: Redshift Management Guide, "Using the Amazon Redshift Data API" (BatchExecuteStatement runs its
+    statements as one transaction; ResultFormat CSV is fetched with GetStatementResultV2) and the Data API
+    reference for GetStatementResult / GetStatementResultV2 / DescribeTable."""
+    data, cluster = redshift["data"], redshift["cluster"]
+    target = {"ClusterIdentifier": cluster, "Database": "dev", "DbUser": "awsuser"}
+    run(data, cluster, "create table ledger (id int, note varchar(20))")
+
+    def batch(n):
+        return data.batch_execute_statement(**target, Sqls=[f"insert into ledger values ({n}, 'a')",
+                                                             f"insert into ledger values ({n}, 'b')",
+                                                             "select count(*) from ledger"])["Id"]
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        ids = list(pool.map(batch, range(6)))
+    assert [wait(data, i)["Status"] for i in ids] == ["FINISHED"] * 6
+    failed = wait(data, data.batch_execute_statement(**target, Sqls=[
+        "insert into ledger values (99, 'kept?')", "insert into no_such_table values (1)"])["Id"])
+    assert failed["Status"] == "FAILED"
+    assert [s["Status"] for s in failed["SubStatements"]] == ["ABORTED", "FAILED"]
+    assert rows(data, cluster, "select count(*) from ledger where id = 99") == [{"count": 0}]
+    assert [c["name"] for c in data.describe_table(**target, Table="ledger")["ColumnList"]] == ["id", "note"]
+    csv_id = wait(data, submit(data, cluster, "select id, note from ledger where id = 0 order by note",
+                               ResultFormat="CSV"))["Id"]
+    assert data.describe_statement(Id=csv_id)["ResultFormat"] == "CSV"
+    result = data.get_statement_result_v2(Id=csv_id)
+    assert result["ResultFormat"] == "CSV" and result["TotalNumRows"] == 2
+    assert result["Records"] == [{"CSVRecords": "id,note\n0,a\n0,b\n"}]
+    with pytest.raises(ClientError) as exc:
+        data.get_statement_result(Id=csv_id)
+    assert exc.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_emr_unknown_cluster_and_serverless_application_lifecycle(aws):
+    """Source: Amazon EMR API reference (ListSteps, ListInstanceGroups, TerminateJobFlows: an unknown cluster id
+    is InvalidRequestException) and the EMR Serverless user guide, "Interacting with an application" (a new
+    application is CREATED; StartApplication -> STARTED; StopApplication -> STOPPED; unknown ids are 404s)."""
+    emr, serverless = aws.client("emr"), aws.client("emr-serverless")
+    for call in (lambda: emr.list_steps(ClusterId="j-NOSUCHCLUSTER"),
+                 lambda: emr.list_instance_groups(ClusterId="j-NOSUCHCLUSTER"),
+                 lambda: emr.list_bootstrap_actions(ClusterId="j-NOSUCHCLUSTER"),
+                 lambda: emr.terminate_job_flows(JobFlowIds=["j-NOSUCHCLUSTER"])):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert exc.value.response["Error"]["Code"] == "InvalidRequestException"
+    app = serverless.create_application(name="docs-app", releaseLabel="emr-7.1.0", type="SPARK")["applicationId"]
+    assert serverless.get_application(applicationId=app)["application"]["state"] == "CREATED"
+    assert serverless.list_job_runs(applicationId=app)["jobRuns"] == []
+    serverless.start_application(applicationId=app)
+    assert serverless.get_application(applicationId=app)["application"]["state"] == "STARTED"
+    serverless.stop_application(applicationId=app)
+    assert serverless.get_application(applicationId=app)["application"]["state"] == "STOPPED"
+    for call in (lambda: serverless.get_application(applicationId="00nosuchapp00000"),
+                 lambda: serverless.get_job_run(applicationId=app, jobRunId="00nosuchrun00000")):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
+        assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    serverless.delete_application(applicationId=app)
+
+
+def _batch_job(batch, job_id, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = batch.describe_jobs(jobs=[job_id])["jobs"][0]
+        if job["status"] in ("SUCCEEDED", "FAILED"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} still {job['status']}")
+
+
+def test_batch_fargate_environment_retry_rules_and_limits(aws):
+    """Source: AWS Batch user guide, "Getting started with AWS Batch on Fargate" (a compute environment without
+    serviceRole uses the AWSServiceRoleForBatch service-linked role), "Automated job retries"
+    (retryStrategy.evaluateOnExit: the first matching rule says RETRY or EXIT) and the SubmitJob /
+    RegisterJobDefinition references (array size 2-10,000, attempts 1-10)."""
+    batch, ec2 = aws.client("batch"), aws.client("ec2")
+    name = f"docs-{uuid.uuid4().hex[:6]}"
+    subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+    group = ec2.describe_security_groups()["SecurityGroups"][0]["GroupId"]
+    batch.create_compute_environment(computeEnvironmentName=name, type="MANAGED", state="ENABLED",
+                                     computeResources={"type": "FARGATE", "maxvCpus": 4, "subnets": [subnet],
+                                                       "securityGroupIds": [group]})
+    environment = batch.describe_compute_environments(computeEnvironments=[name])["computeEnvironments"][0]
+    assert environment["serviceRole"].endswith(":role/aws-service-role/batch.amazonaws.com/AWSServiceRoleForBatch")
+    batch.create_job_queue(jobQueueName=name, state="ENABLED", priority=1,
+                           computeEnvironmentOrder=[{"order": 1, "computeEnvironment": name}])
+    definition = batch.register_job_definition(
+        jobDefinitionName=name, type="container", platformCapabilities=["FARGATE"],
+        containerProperties={"image": "public.ecr.aws/docker/library/busybox:latest", "command": ["sh", "-c", "exit 0"],
+                             "resourceRequirements": [{"type": "VCPU", "value": "0.25"},
+                                                      {"type": "MEMORY", "value": "512"}]},
+        retryStrategy={"attempts": 3, "evaluateOnExit": [{"onExitCode": "3", "action": "EXIT"},
+                                                         {"onExitCode": "4*", "action": "RETRY"},
+                                                         {"onReason": "*", "action": "EXIT"}]})["jobDefinitionArn"]
+
+    def submit_exit(code):
+        return batch.submit_job(jobName=f"exit{code}", jobQueue=name, jobDefinition=definition,
+                                containerOverrides={"command": ["sh", "-c", f"exit {code}"]})["jobId"]
+
+    stops, retries, other = (_batch_job(batch, j) for j in [submit_exit(3), submit_exit(42), submit_exit(5)])
+    assert (stops["status"], len(stops["attempts"])) == ("FAILED", 1)
+    assert (retries["status"], len(retries["attempts"])) == ("FAILED", 3)
+    assert len(other["attempts"]) == 1
+    for call in (lambda: batch.submit_job(jobName="too-small", jobQueue=name, jobDefinition=definition,
+                                          arrayProperties={"size": 1}),
+                 lambda: batch.register_job_definition(jobDefinitionName=name, type="container",
+                                                       containerProperties={"image": "busybox", "vcpus": 1,
+                                                                            "memory": 128, "command": ["true"]},
+                                                       retryStrategy={"attempts": 11})):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert exc.value.response["Error"]["Code"] == "ClientException"
+    batch.deregister_job_definition(jobDefinition=definition)
+    with pytest.raises(ClientError) as exc:
+        batch.submit_job(jobName="late", jobQueue=name, jobDefinition=definition)
+    assert exc.value.response["Error"]["Code"] == "ClientException"
