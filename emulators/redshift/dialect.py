@@ -53,8 +53,11 @@ def translate(sql: str) -> str:
     sql = re.sub(r"\bNVL\s*\(", "coalesce(", sql, flags=re.I)
     sql = re.sub(r"\bLISTAGG\s*\(", "string_agg(", sql, flags=re.I)
     sql = re.sub(r"\bWITHIN\s+GROUP\s*\(\s*ORDER\s+BY[^)]*\)", "", sql, flags=re.I)
-    sql = re.sub(r"\b(DATEADD)\s*\(\s*(\w+)\s*,\s*([^,]+?)\s*,\s*", r"date_add_rs('\2', \3, ", sql, flags=re.I)
-    sql = re.sub(r"\bDATEDIFF\s*\(\s*(\w+)\s*,", r"date_diff('\1',", sql, flags=re.I)
+    sql = rewrite_calls(sql, "DATEADD", _dateadd)
+    sql = rewrite_calls(sql, "DATEDIFF", _datediff)
+    sql = rewrite_calls(sql, "CHARINDEX", lambda a: f"strpos({a[1]}, {a[0]})" if len(a) == 2 else None)
+    sql = rewrite_calls(sql, "JSON_EXTRACT_PATH_TEXT", _json_path_text)
+    sql = re.sub(r"\bAPPROXIMATE\s+COUNT\s*\(\s*DISTINCT\s+", "approx_count_distinct(", sql, flags=re.I)
     sql = re.sub(r"\bSUPER\b", "VARCHAR", sql, flags=re.I)
     sql = re.sub(r"\bDOUBLE\s+PRECISION\b", "DOUBLE", sql, flags=re.I)
     sql = re.sub(r"\bTIMESTAMPTZ\b", "TIMESTAMP WITH TIME ZONE", sql, flags=re.I)
@@ -71,7 +74,7 @@ def _masked(sql: str) -> str:
                   + m.group(0)[-1], sql)
 
 
-def _call_arguments(sql: str, open_paren: int) -> tuple[list[str], int] | None:
+def call_arguments(sql: str, open_paren: int) -> tuple[list[str], int] | None:
     """The top-level arguments of the call whose ``(`` is at ``open_paren``, and the index after its ``)``."""
     masked = _masked(sql)
     depth, start, args = 0, open_paren + 1, []
@@ -94,7 +97,7 @@ def rewrite_calls(sql: str, name: str, build: Callable[[list[str]], str | None])
     """Every call ``name(...)`` outside string literals replaced by ``build(arguments)`` (None keeps it)."""
     starts = [m for m in re.finditer(rf"(?<![\w.]){name}\s*\(", _masked(sql), re.I)]
     for match in reversed(starts):  # the innermost (last) first: earlier positions stay valid
-        found = _call_arguments(sql, match.end() - 1)
+        found = call_arguments(sql, match.end() - 1)
         if found is None:
             continue
         args, end = found
@@ -102,6 +105,31 @@ def rewrite_calls(sql: str, name: str, build: Callable[[list[str]], str | None])
         if replacement is not None:
             sql = sql[:match.start()] + replacement + sql[end:]
     return sql
+
+
+def _datepart(part: str) -> str:
+    return part.strip().strip("'").lower()
+
+
+def _dateadd(args: list[str]) -> str | None:
+    """DATEADD(part, n, date): a string literal date is cast, as Redshift casts it."""
+    if len(args) != 3:
+        return None
+    return f"date_add_rs('{_datepart(args[0])}', {args[1]}, CAST({args[2]} AS TIMESTAMP))"
+
+
+def _datediff(args: list[str]) -> str | None:
+    if len(args) != 3:
+        return None
+    return f"date_diff('{_datepart(args[0])}', CAST({args[1]} AS TIMESTAMP), CAST({args[2]} AS TIMESTAMP))"
+
+
+def _json_path_text(args: list[str]) -> str | None:
+    """JSON_EXTRACT_PATH_TEXT(json, 'a', 'b') is the text at $.a.b (NULL when absent)."""
+    if len(args) < 2 or not all(re.fullmatch(r"'[^'.\\\"]*'", a) for a in args[1:]):
+        return None
+    path = "$" + "".join(f'."{a[1:-1]}"' for a in args[1:])
+    return f"json_extract_string({args[0]}, '{path}')"
 
 
 def _decode(args: list[str]) -> str | None:
@@ -172,7 +200,7 @@ TABLE_ATTRIBUTES = [
 def _column_attributes(sql: str) -> dict[str, str]:
     """Column-level ``DISTKEY`` / ``SORTKEY`` of a CREATE TABLE (``id INT NOT NULL DISTKEY SORTKEY``)."""
     opening = re.match(r"\s*CREATE\s+(?:TEMP\w*\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?[\w.\"]+\s*\(", sql, re.I)
-    found = _call_arguments(sql, opening.end() - 1) if opening else None
+    found = call_arguments(sql, opening.end() - 1) if opening else None
     attributes: dict[str, str] = {}
     for definition in found[0] if found else []:
         name = definition.split(None, 1)[0].strip('"').lower() if definition else ""

@@ -5,6 +5,7 @@ System tables are temporary views of each connection (never in the warehouse fil
 - ``svv_table_info``: one row per user table that holds rows (as on Redshift, empty tables are not shown),
   with its DISTSTYLE and first SORTKEY column as CREATE TABLE declared them and ``tbl_rows``;
 - ``pg_table_def``: the columns of user tables, with Redshift's type names, ``distkey`` and ``sortkey``;
+- ``svv_external_schemas``: the Spectrum schemas and their Glue databases;
 - ``stl_load_errors`` and ``sys_load_error_detail``: the rows COPY rejected (recorded by COPY in
   ``sandbox_load_errors``, kept across failures like Redshift's log).
 
@@ -56,6 +57,10 @@ VIEWS = [
     "AS sortkey, NOT c.is_nullable AS notnull FROM duckdb_columns() c LEFT JOIN main.sandbox_table_attributes a "
     "ON a.table_name = c.table_name WHERE c.database_name = current_database() AND NOT c.internal "
     "AND c.schema_name <> 'temp' AND c.table_name NOT LIKE 'sandbox\\_%' ESCAPE '\\'",
+    "CREATE OR REPLACE TEMP VIEW svv_external_schemas AS SELECT row_number() OVER (ORDER BY schema_name) AS esoid, "
+    "1 AS eskind, schema_name AS schemaname, 100 AS esowner, glue_database AS databasename, "
+    "CASE WHEN iam_role IS NULL THEN NULL ELSE '{\"IAM_ROLE\":\"' || iam_role || '\"}' END AS esoptions "
+    "FROM main.sandbox_external_schemas",
     "CREATE OR REPLACE TEMP VIEW stl_load_errors AS SELECT 100 AS userid, 0 AS slice, tbl, starttime, 0 AS session, "
     "query, filename, line_number, colname, type, col_length, position, raw_line, raw_field_value, err_code, "
     "err_reason, false AS is_partial, 0 AS start_offset FROM main.sandbox_load_errors",

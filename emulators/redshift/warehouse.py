@@ -12,9 +12,6 @@ engine never imports boto3 or moto.
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 import json
 import re
 import threading
@@ -23,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from emulators.core.sqlguard import duckdb_only_call, lock_down, statement_count
-from emulators.redshift import copy_load, system_tables
+from emulators.redshift import copy_load, spectrum, system_tables, unload
 from emulators.redshift.dialect import (
     create_table_like,
     identity_columns,
@@ -160,6 +157,11 @@ class Warehouse:
             return self.unload(con, text)
         if upper.startswith("CREATE EXTERNAL SCHEMA"):
             return self.create_external_schema(con, text)
+        if upper.startswith("CREATE EXTERNAL TABLE"):
+            return self.create_external_table(con, text)
+        external = re.match(r"(DROP|ALTER)\s+TABLE\s+(IF\s+EXISTS\s+)?([\w\"]+)\s*\.\s*([\w\"]+)", text, re.I)
+        if external and external.group(3).strip('"').lower() in self._external_schemas(con):
+            return self.change_external_table(con, text, external)
         kind = system_tables.materialized_view_statement(text)
         if kind:
             prepare = lambda query: self._bind_external_tables(con, translate(query))  # noqa: E731
@@ -314,88 +316,50 @@ class Warehouse:
                     [schema, database, role.group(1) if role else None])
         return StatementOutcome()
 
+    def create_external_table(self, con: Any, text: str) -> StatementOutcome:
+        schema, table, table_input, if_not_exists = spectrum.external_table_input(text)
+        database = self._external_schemas(con).get(schema)
+        if database is None:
+            raise StatementFailed(f'ERROR: External schema "{schema}" does not exist (CREATE EXTERNAL SCHEMA first)')
+        if self.catalog.get_table(database, table) is not None:
+            if if_not_exists:
+                return StatementOutcome()
+            raise StatementFailed(f'ERROR: relation "{table}" already exists')
+        self.catalog.create_table(database, table_input)
+        return StatementOutcome()
+
+    def change_external_table(self, con: Any, text: str, match: re.Match[str]) -> StatementOutcome:
+        """DROP TABLE / ALTER TABLE ... ADD PARTITION of a Spectrum table: a change to its Glue table."""
+        schema, table = match.group(3).strip('"').lower(), match.group(4).strip('"').lower()
+        database = self._external_schemas(con)[schema]
+        found = self.catalog.get_table(database, table)
+        if found is None:
+            if match.group(2):
+                return StatementOutcome()
+            raise StatementFailed(f'ERROR: relation "{schema}.{table}" does not exist')
+        if match.group(1).upper() == "DROP":
+            self.catalog.delete_table(database, table)
+            return StatementOutcome()
+        if not re.search(r"\bADD\s+(IF\s+NOT\s+EXISTS\s+)?PARTITION\b", text, re.I):
+            raise StatementFailed("ERROR: the sandbox's ALTER TABLE of an external table supports ADD PARTITION only")
+        partitions, if_not_exists = spectrum.added_partitions(text, found)
+        existing = {tuple(p["Values"]) for p in self.catalog.get_partitions(database, table)}
+        new = [p for p in partitions if tuple(p["Values"]) not in existing]
+        if len(new) < len(partitions) and not if_not_exists:
+            raise StatementFailed("ERROR: Partition already exists.")
+        if new:
+            self.catalog.add_partitions(database, table, new)
+        return StatementOutcome()
+
     # ---- COPY / UNLOAD ----
     def copy(self, con: Any, text: str) -> StatementOutcome:
         return StatementOutcome(rows_affected=copy_load.copy(con, text, self.lake))
 
     def unload(self, con: Any, text: str) -> StatementOutcome:
-        import pyarrow.parquet as pq
+        def run_query(query: str) -> Any:
+            return con.sql(self._bind_external_tables(con, translate(query))).to_arrow_table()
 
-        flat = " ".join(text.split())
-        match = re.match(r"UNLOAD\s*\(\s*'((?:''|[^'])*)'\s*\)\s+TO\s+'([^']+)'(.*)$", flat, re.I)
-        if not match:
-            raise StatementFailed("ERROR: syntax error in UNLOAD: expected UNLOAD ('select ...') TO 's3://...' ...")
-        query, target, options = match.group(1).replace("''", "'"), match.group(2), match.group(3)
-        bucket, _, prefix = target[len("s3://"):].partition("/")
-        existing = self.lake.list(bucket, prefix)
-        if existing and not re.search(r"\bALLOWOVERWRITE\b", options, re.I):
-            raise StatementFailed(f"ERROR: Specified unload destination on S3 is not empty. Consider using a "
-                                  f"different bucket / prefix, manually removing the target files in S3, or using "
-                                  f"the ALLOWOVERWRITE option.")
-        arrow = con.sql(self._bind_external_tables(con, translate(query))).to_arrow_table()
-        partition = re.search(r"PARTITION\s+BY\s*\(([^)]*)\)\s*(INCLUDE)?", options, re.I)
-        if partition:
-            return self._unload_partitioned(arrow, bucket, prefix, options,
-                                            [c.strip().strip('"') for c in partition.group(1).split(",") if c.strip()],
-                                            bool(partition.group(2)))
-        if re.search(r"FORMAT\s+(AS\s+)?PARQUET", options, re.I):
-            buf = io.BytesIO()
-            pq.write_table(arrow, buf)
-            body, suffix = buf.getvalue(), ".parquet"
-        else:
-            delimiter = (re.search(r"DELIMITER\s+(?:AS\s+)?'((?:\\.|[^'])*)'", options, re.I) or [None, "|"])[1]
-            if re.search(r"FORMAT\s+(AS\s+)?CSV", options, re.I):
-                delimiter = ","
-            out = io.StringIO()
-            writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-            if re.search(r"\bHEADER\b", options, re.I):
-                writer.writerow(arrow.column_names)
-            for row in arrow.to_pylist():
-                writer.writerow(["" if v is None else v for v in row.values()])
-            body, suffix = out.getvalue().encode(), ""
-            if re.search(r"\bGZIP\b", options, re.I):
-                body, suffix = gzip.compress(body), ".gz"
-        self.lake.put(bucket, f"{prefix}0000_part_00{suffix}", body)
-        return StatementOutcome(rows_affected=arrow.num_rows)
-
-
-    def _unload_partitioned(self, arrow: Any, bucket: str, prefix: str, options: str, keys: list[str],
-                            include: bool) -> StatementOutcome:
-        """UNLOAD ... PARTITION BY (cols): one ``col=value/`` folder per partition, Hive style."""
-        import pyarrow.compute as pc
-        import pyarrow.parquet as pq
-
-        missing = [k for k in keys if k not in arrow.column_names]
-        if missing:
-            raise StatementFailed(f"ERROR: Partition column \"{missing[0]}\" is not in the UNLOAD query's columns")
-        folder = prefix if not prefix or prefix.endswith("/") else prefix + "/"
-        parquet = re.search(r"FORMAT\s+(AS\s+)?PARQUET", options, re.I) is not None
-        combos = arrow.select(keys).group_by(keys).aggregate([]).to_pylist()
-        for combo in combos:
-            mask = None
-            for key in keys:
-                column = arrow[key]
-                test = pc.is_null(column) if combo[key] is None else pc.equal(column, combo[key])
-                mask = test if mask is None else pc.and_(mask, test)
-            part = arrow.filter(mask)
-            if not include:
-                part = part.drop_columns(keys)
-            path = "".join(f"{k}={'__HIVE_DEFAULT_PARTITION__' if combo[k] is None else combo[k]}/" for k in keys)
-            if parquet:
-                buf = io.BytesIO()
-                pq.write_table(part, buf)
-                body, suffix = buf.getvalue(), ".parquet"
-            else:
-                out = io.StringIO()
-                writer = csv.writer(out, delimiter="," if re.search(r"\bCSV\b", options, re.I) else "|",
-                                    lineterminator="\n")
-                if re.search(r"\bHEADER\b", options, re.I):
-                    writer.writerow(part.column_names)
-                for row in part.to_pylist():
-                    writer.writerow(["" if v is None else v for v in row.values()])
-                body, suffix = out.getvalue().encode(), ""
-            self.lake.put(bucket, f"{folder}{path}0000_part_00{suffix}", body)
-        return StatementOutcome(rows_affected=arrow.num_rows)
+        return StatementOutcome(rows_affected=unload.unload(text, self.lake, run_query))
 
 
 def _clean(exc: Exception) -> str:

@@ -283,3 +283,77 @@ def test_batch_fargate_environment_retry_rules_and_limits(aws):
     with pytest.raises(ClientError) as exc:
         batch.submit_job(jobName="late", jobQueue=name, jobDefinition=definition)
     assert exc.value.response["Error"]["Code"] == "ClientException"
+
+
+def test_spectrum_tutorial_external_tables_in_the_glue_catalog(aws, redshift):
+    """Source: Redshift Database Developer Guide, "Getting started with Amazon Redshift Spectrum" (CREATE EXTERNAL
+    SCHEMA ... CREATE EXTERNAL DATABASE IF NOT EXISTS, CREATE EXTERNAL TABLE ... ROW FORMAT DELIMITED FIELDS
+    TERMINATED BY '\\t' STORED AS TEXTFILE LOCATION, a join with a local table) and "Partitioning Redshift
+    Spectrum external tables" (ALTER TABLE ... ADD PARTITION); the table lands in the Glue Data Catalog."""
+    data, cluster, bucket = redshift["data"], redshift["cluster"], redshift["bucket"]
+    s3, glue = aws.client("s3"), aws.client("glue")
+    s3.put_object(Bucket=bucket, Key="spectrum/sales/part-0.txt", Body=b"1\t10\t2008-01-05\n2\t3\t2008-02-11\n")
+    s3.put_object(Bucket=bucket, Key="spectrum/sales_part/saledate=2008-01/p.txt", Body=b"1\t4\n2\t6\n")
+    database = f"spectrumdb_{uuid.uuid4().hex[:6]}"
+    run(data, cluster, f"create external schema spectrum from data catalog database '{database}' "
+                       f"iam_role '{ROLE}' create external database if not exists")
+    run(data, cluster, f"create external table spectrum.sales(salesid integer, qtysold smallint, saletime date) "
+                       f"row format delimited fields terminated by '\\t' stored as textfile "
+                       f"location 's3://{bucket}/spectrum/sales/' table properties ('numRows'='2')")
+    table = glue.get_table(DatabaseName=database, Name="sales")["Table"]
+    assert table["TableType"] == "EXTERNAL_TABLE" and table["Parameters"]["numRows"] == "2"
+    assert [(c["Name"], c["Type"]) for c in table["StorageDescriptor"]["Columns"]] == [
+        ("salesid", "int"), ("qtysold", "smallint"), ("saletime", "date")]
+    assert table["StorageDescriptor"]["SerdeInfo"]["Parameters"]["field.delim"] == "\t"
+    run(data, cluster, "create table local_sales_target (salesid int, target int)")
+    run(data, cluster, "insert into local_sales_target values (1, 12), (2, 1)")
+    joined = rows(data, cluster, "select s.salesid, s.qtysold, t.target from spectrum.sales s "
+                                 "join local_sales_target t on s.salesid = t.salesid order by 1")
+    assert joined == [{"salesid": 1, "qtysold": 10, "target": 12}, {"salesid": 2, "qtysold": 3, "target": 1}]
+    run(data, cluster, f"create external table spectrum.sales_part(salesid integer, qtysold smallint) "
+                       f"partitioned by (saledate char(7)) row format delimited fields terminated by '\\t' "
+                       f"location 's3://{bucket}/spectrum/sales_part/'")
+    run(data, cluster, f"alter table spectrum.sales_part add if not exists partition (saledate='2008-01') "
+                       f"location 's3://{bucket}/spectrum/sales_part/saledate=2008-01/'")
+    assert [p["Values"] for p in glue.get_partitions(DatabaseName=database, TableName="sales_part")["Partitions"]] \
+        == [["2008-01"]]
+    assert rows(data, cluster, "select sum(qtysold) as qty from spectrum.sales_part where saledate = '2008-01'") \
+        == [{"qty": 10}]
+    schemas = rows(data, cluster, "select schemaname, databasename from svv_external_schemas")
+    assert {"schemaname": "spectrum", "databasename": database} in schemas
+    run(data, cluster, "drop table spectrum.sales")
+    with pytest.raises(ClientError) as exc:
+        glue.get_table(DatabaseName=database, Name="sales")
+    assert exc.value.response["Error"]["Code"] == "EntityNotFoundException"
+
+
+def test_unload_formats_manifest_and_cleanpath(aws, redshift):
+    """Source: Redshift Database Developer Guide, "UNLOAD" and "UNLOAD examples" (FORMAT JSON, CSV HEADER with
+    MANIFEST VERBOSE, ADDQUOTES, CLEANPATH, EXTENSION) and the date function pages (DATEADD / DATEDIFF on
+    literals, CHARINDEX, JSON_EXTRACT_PATH_TEXT)."""
+    data, cluster, bucket = redshift["data"], redshift["cluster"], redshift["bucket"]
+    s3 = aws.client("s3")
+    run(data, cluster, "create table unload_src (id int, name varchar(10), sold date)")
+    run(data, cluster, "insert into unload_src values (1, 'a', '2024-01-31'), (2, null, '2024-02-29')")
+    run(data, cluster, f"unload ('select * from unload_src order by id') to 's3://{bucket}/unload/json/' "
+                       f"iam_role '{ROLE}' format json")
+    body = s3.get_object(Bucket=bucket, Key="unload/json/0000_part_00")["Body"].read().decode()
+    assert [json.loads(line) for line in body.splitlines()] == [{"id": 1, "name": "a", "sold": "2024-01-31"},
+                                                                {"id": 2, "name": None, "sold": "2024-02-29"}]
+    run(data, cluster, f"unload ('select id, name from unload_src order by id') to 's3://{bucket}/unload/csv/src_' "
+                       f"iam_role '{ROLE}' csv header extension 'csv' parallel off manifest verbose")
+    assert s3.get_object(Bucket=bucket, Key="unload/csv/src_0000_part_00.csv")["Body"].read() == b"id,name\n1,a\n2,\n"
+    manifest = json.loads(s3.get_object(Bucket=bucket, Key="unload/csv/src_manifest")["Body"].read())
+    assert manifest["entries"][0]["url"] == f"s3://{bucket}/unload/csv/src_0000_part_00.csv"
+    assert manifest["entries"][0]["meta"]["record_count"] == 2 and manifest["meta"]["record_count"] == 2
+    assert [e["name"] for e in manifest["schema"]["elements"]] == ["id", "name"]
+    run(data, cluster, f"unload ('select id from unload_src where id = 1') to 's3://{bucket}/unload/json/' "
+                       f"iam_role '{ROLE}' delimiter ',' addquotes cleanpath")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="unload/json/")["Contents"]]
+    assert keys == ["unload/json/0000_part_00"]
+    assert s3.get_object(Bucket=bucket, Key=keys[0])["Body"].read() == b'"1"\n'
+    dates = rows(data, cluster, "select dateadd(day, 1, '2024-02-28')::date as next_day, "
+                                "datediff(day, '2024-01-01', '2024-03-01') as days, charindex('b', 'abc') as pos, "
+                                "json_extract_path_text('{\"a\": {\"b\": \"x\"}}', 'a', 'b') as path")
+    assert [{k: str(v) for k, v in r.items()} for r in dates] == [
+        {"next_day": "2024-02-29", "days": "60", "pos": "2", "path": "x"}]
