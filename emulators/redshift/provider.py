@@ -14,13 +14,13 @@ import time
 import uuid
 from typing import Any
 
-from emulators.core import clock, moto_coupling, paging, ports
+from emulators.core import clock, moto_coupling, native_api, paging, ports
 from emulators.core.errors import InvalidInput, NotFound
 from emulators.core.moto_coupling import Request
 from emulators.core.paths import state_path
 from emulators.core.s3access import s3_access
 from emulators.core.server import current_cloud
-from emulators.redshift import warehouse
+from emulators.redshift import serverless, warehouse
 from emulators.redshift.warehouse import BatchFailed, StatementFailed, StatementOutcome, Warehouse
 
 log = logging.getLogger("emulators.redshift")
@@ -71,6 +71,9 @@ def _validate_target(request: Request) -> dict[str, Any]:
         redshift = moto_coupling.backend_for("redshift", request.account_id, request.region)
         if cluster not in redshift.clusters:
             raise InvalidInput("Redshift endpoint doesn't exist in this region.")
+    elif not serverless.workgroup_exists(request.account_id, request.region, workgroup):
+        raise InvalidInput(f"Workgroup {workgroup} doesn't exist in this region (create it with the "
+                           "redshift-serverless CreateWorkgroup operation).")
     target = {"Database": database, "DbUser": request.get("DbUser"),
               "SecretArn": request.get("SecretArn")}
     target["ClusterIdentifier" if cluster else "WorkgroupName"] = cluster or workgroup
@@ -459,6 +462,7 @@ def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("redshift", SandboxRedshiftBackend)
     moto_coupling.install_backend_class("redshift-data", SandboxRedshiftDataBackend)
     ports.redshift_sql.provide(run_sql)
+    native_api.register("redshift-serverless", serverless.OPERATIONS)
     for operation, handler in (("execute_statement", _execute_statement),
                                ("batch_execute_statement", _batch_execute_statement),
                                ("describe_statement", _describe_statement),

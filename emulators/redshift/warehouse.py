@@ -151,6 +151,11 @@ class Warehouse:
         import duckdb
 
         upper = " ".join(text.split()[:4]).upper()
+        if re.match(r"(GRANT|REVOKE|(CREATE|ALTER|DROP) (USER|GROUP|ROLE))\b", upper):
+            raise StatementFailed("ERROR: users, groups, roles and privileges are not emulated by the sandbox (one "
+                                  "user owns every object): leave this statement out")
+        if re.match(r"(CALL|CREATE (OR REPLACE )?PROCEDURE)\b", upper):
+            raise StatementFailed("ERROR: stored procedures are not emulated by the sandbox")
         if upper.startswith("COPY "):
             return self.copy(con, text)
         if upper.startswith("UNLOAD"):

@@ -357,3 +357,41 @@ def test_unload_formats_manifest_and_cleanpath(aws, redshift):
                                 "json_extract_path_text('{\"a\": {\"b\": \"x\"}}', 'a', 'b') as path")
     assert [{k: str(v) for k, v in r.items()} for r in dates] == [
         {"next_day": "2024-02-29", "days": "60", "pos": "2", "path": "x"}]
+
+
+def test_redshift_serverless_namespace_workgroup_and_data_api(aws):
+    """Source: Amazon Redshift Management Guide, "Amazon Redshift Serverless" getting started with the API
+    (CreateNamespace, CreateWorkgroup, GetWorkgroup's endpoint, GetCredentials) and "Using the Amazon Redshift
+    Data API" with WorkgroupName; a namespace holds one workgroup and cannot be deleted while it has one."""
+    serverless, data = aws.client("redshift-serverless"), aws.client("redshift-data")
+    suffix = uuid.uuid4().hex[:6]
+    namespace, workgroup = f"docs-ns-{suffix}", f"docs-wg-{suffix}"
+    created = serverless.create_namespace(namespaceName=namespace, adminUsername="admin",
+                                          adminUserPassword="Sandbox-Passw0rd1", dbName="dev")["namespace"]
+    assert created["status"] == "AVAILABLE" and created["namespaceArn"].startswith("arn:aws:redshift-serverless:")
+    group = serverless.create_workgroup(workgroupName=workgroup, namespaceName=namespace,
+                                        baseCapacity=8)["workgroup"]
+    assert group["endpoint"]["port"] == 5439 and group["baseCapacity"] == 8
+    assert serverless.get_workgroup(workgroupName=workgroup)["workgroup"]["status"] == "AVAILABLE"
+    assert workgroup in [w["workgroupName"] for w in serverless.list_workgroups()["workgroups"]]
+    assert serverless.get_credentials(workgroupName=workgroup, dbName="dev")["dbPassword"]
+    statement = data.execute_statement(WorkgroupName=workgroup, Database="dev", Sql="select 40 + 2 as answer")
+    assert wait(data, statement["Id"])["Status"] == "FINISHED"
+    assert data.get_statement_result(Id=statement["Id"])["Records"] == [[{"longValue": 42}]]
+    for call, code in ((lambda: serverless.create_namespace(namespaceName=namespace), "ConflictException"),
+                       (lambda: serverless.create_workgroup(workgroupName=f"other-{suffix}", namespaceName=namespace),
+                        "ConflictException"),
+                       (lambda: serverless.create_workgroup(workgroupName=f"odd-{suffix}", namespaceName=namespace,
+                                                            baseCapacity=10), "ValidationException"),
+                       (lambda: serverless.delete_namespace(namespaceName=namespace), "ConflictException"),
+                       (lambda: serverless.get_workgroup(workgroupName=f"none-{suffix}"), "ResourceNotFoundException"),
+                       (lambda: data.execute_statement(WorkgroupName=f"none-{suffix}", Database="dev", Sql="select 1"),
+                        "ValidationException")):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert exc.value.response["Error"]["Code"] == code
+    assert serverless.delete_workgroup(workgroupName=workgroup)["workgroup"]["status"] == "DELETING"
+    serverless.delete_namespace(namespaceName=namespace)
+    with pytest.raises(ClientError) as exc:
+        serverless.get_namespace(namespaceName=namespace)
+    assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
