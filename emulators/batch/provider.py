@@ -76,11 +76,61 @@ class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc,
 
     def _container_details(self) -> dict[str, Any]:
         details = super()._container_details()
+        requirements = self._get_container_property("resourceRequirements", [])
+        if requirements:  # a Fargate-style definition: AWS shows its resourceRequirements, not vcpus/memory
+            details["resourceRequirements"] = requirements
+            details.pop("vcpus", None)
+            details.pop("memory", None)
         if self.exit_code is not None:
             details["exitCode"] = self.exit_code
         if self.latest_attempt and self.latest_attempt.get("statusReason"):
             details["reason"] = self.latest_attempt["statusReason"]
         return details
+
+    def _get_container_property(self, p: str, default: Any) -> Any:
+        if p != "environment":
+            return super()._get_container_property(p, default)
+        # the overrides' variables, then the definition's others (moto appended AWS_BATCH_JOB_ID to the
+        # overrides' own list at every call; Batch's reserved variables are set when the command runs)
+        overrides = list(self.container_overrides.get("environment") or [])
+        named = {e["name"] for e in overrides}
+        defined = (self.job_definition.container_properties or {}).get("environment") or []
+        return overrides + [e for e in defined if e["name"] not in named]
+
+    def describe_short(self) -> dict[str, Any]:
+        result = super().describe_short()
+        if "index" in (self.array_properties or {}):  # ListJobs(arrayJobId=...) names each child's index
+            result["arrayProperties"] = {"index": self.array_properties["index"]}
+        return result
+
+    def describe(self) -> dict[str, Any]:
+        result = super().describe()
+        if "index" in (self.array_properties or {}):  # a child of an array job
+            result["arrayProperties"] = {"index": self.array_properties["index"]}
+        elif self._child_jobs:
+            result["status"] = self.status = _array_status([c.status for c in self._child_jobs], self.status)
+        return result
+
+    def _parent(self) -> Any:
+        if "index" not in (self.array_properties or {}):
+            return None
+        return self.backend.get_job_by_id(self.job_id.rsplit(":", 1)[0])
+
+    def _dependency_ids(self) -> list[str]:
+        """The jobs this one waits for: ``jobId`` entries, an array child's ``N_TO_N`` partner (the same index of
+        the other array job) and ``SEQUENTIAL`` predecessor (the previous index of its own array job)."""
+        index = (self.array_properties or {}).get("index")
+        wanted = []
+        for dependency in self.depends_on or []:
+            kind = str(dependency.get("type") or "").upper()
+            if kind == "SEQUENTIAL":
+                if index is not None and index > 0:
+                    wanted.append(f"{self.job_id.rsplit(':', 1)[0]}:{index - 1}")
+            elif kind == "N_TO_N" and index is not None and dependency.get("jobId"):
+                wanted.append(f"{dependency['jobId']}:{index}")
+            elif dependency.get("jobId"):
+                wanted.append(dependency["jobId"])
+        return wanted
 
     def terminate(self, reason: str) -> None:
         """TerminateJob / CancelJob: mark the job, and stop its running attempt's whole process group."""
@@ -99,7 +149,7 @@ class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc,
 
     def _run_attempts(self) -> None:
         self.status = "PENDING"
-        if self.depends_on and not self._dependencies_succeeded():
+        if self._dependency_ids() and not self._dependencies_succeeded():
             return
         self.status = "RUNNABLE"
         self.status = "STARTING"
@@ -134,13 +184,14 @@ class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc,
         self._finish(False)
 
     def _dependencies_succeeded(self) -> bool:
-        wanted = [d["jobId"] for d in self.depends_on]
+        wanted = self._dependency_ids()
         cloud = current_cloud()
         while not self.stop:
             if cloud.stopping:  # left as it is: a restart fails it with the runtime's wording
                 return False
             found = [self.backend.get_job_by_id(j) for j in wanted]
-            states = [job.status if job is not None else "FAILED" for job in found]
+            states = [(_array_status([c.status for c in job._child_jobs], job.status) if job is not None and
+                       job._child_jobs else job.status if job is not None else "FAILED") for job in found]
             if any(s == "FAILED" for s in states):
                 self.job_stopped_reason = "Dependent Job failed"
                 self._finish(False)
@@ -206,9 +257,22 @@ class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc,
         with current_cloud().mutating():
             already = self.job_stopped
             self._mark_stopped(success=success)
+            parent = self._parent()
+            if parent is not None and parent._child_jobs:  # ListJobs(jobStatus=...) sees the array job's status
+                parent.status = _array_status([c.status for c in parent._child_jobs], parent.status)
             detail = None if already else self.describe()
         if detail is not None:
             emit_state_change(self, detail)
+
+
+def _array_status(children: list[str | None], current: str) -> str:
+    """An array job's status from its children's: SUCCEEDED when all succeeded, FAILED when all finished and one
+    failed, RUNNING once one started, else as it is (SUBMITTED / PENDING)."""
+    if children and all(c in FINAL for c in children):
+        return "SUCCEEDED" if all(c == "SUCCEEDED" for c in children) else "FAILED"
+    if any(c in ("STARTING", "RUNNING", "SUCCEEDED", "FAILED") for c in children):
+        return "RUNNING"
+    return "PENDING" if current == "SUBMITTED" and any(c for c in children) else current
 
 
 def _glob(pattern: str | None, value: str) -> bool:

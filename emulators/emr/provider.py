@@ -225,10 +225,7 @@ def _run_one(cloud: Any, backend: Any, cluster_id: str, step: Any, log_uri: str 
     failure: dict[str, Any] | None = None
     cancelled = interrupted = False
     try:
-        if step.jar != "command-runner.jar":
-            raise step_engine.StepNotSupported(
-                f"custom JAR steps ({step.jar}) are not emulated: use command-runner.jar with spark-submit")
-        command = step_engine.build_command(list(step.args), workdir, fetch_step_file)
+        command = step_engine.step_command(step.jar, list(step.args), workdir, fetch_step_file)
         result = step_engine.run_step(command, workdir, env, timeout=STEP_TIMEOUT_SECONDS,
                                       registry=PROCESSES, key=step.id)
         if result.timed_out:
@@ -240,7 +237,7 @@ def _run_one(cloud: Any, backend: Any, cluster_id: str, step: Any, log_uri: str 
             interrupted = True  # the sandbox is stopping: after restore the step is failed as interrupted
         elif result.stopped:
             cancelled = True
-        elif result.exit_code != 0:
+        elif result.exit_code != 0 or result.start_error:
             failure = {"Reason": "Unknown Error.", "Message": result.failure_message}
     except step_engine.StepNotSupported as exc:
         failure = {"Reason": "Step not supported by the sandbox.", "Message": str(exc)}

@@ -395,3 +395,89 @@ def test_redshift_serverless_namespace_workgroup_and_data_api(aws):
     with pytest.raises(ClientError) as exc:
         serverless.get_namespace(namespaceName=namespace)
     assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def _step(emr, cluster_id, step_id, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        step = emr.describe_step(ClusterId=cluster_id, StepId=step_id)["Step"]
+        if step["Status"]["State"] in ("COMPLETED", "FAILED", "CANCELLED", "INTERRUPTED"):
+            return step
+        time.sleep(0.1)
+    raise AssertionError(f"step {step_id} still {step['Status']['State']}")
+
+
+def test_emr_script_runner_command_runner_and_termination(aws):
+    """Source: Amazon EMR Management Guide, "Run commands and scripts on an Amazon EMR cluster" (script-runner.jar
+    with a script from S3, command-runner.jar with bash), "Step failure" (ActionOnFailure CONTINUE, FailureDetails)
+    and "Terminate a cluster" (TerminateJobFlows ends the running step and cancels the pending ones)."""
+    emr, s3 = aws.client("emr"), aws.client("s3")
+    bucket = f"emr-docs-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="scripts/my-script.sh",
+                  Body=b"#!/bin/bash\necho \"processing $1\"\naws s3 cp - s3://$2/output/done.txt <<< \"done $1\"\n")
+    cluster = emr.run_job_flow(
+        Name="docs-scripts", ReleaseLabel="emr-7.1.0", LogUri=f"s3://{bucket}/logs/", Applications=[{"Name": "Spark"}],
+        JobFlowRole="EMR_EC2_DefaultRole", ServiceRole="EMR_DefaultRole",
+        Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1, "KeepJobFlowAliveWhenNoSteps": True})[
+        "JobFlowId"]
+    script_step, failing_step = emr.add_job_flow_steps(JobFlowId=cluster, Steps=[
+        {"Name": "script", "ActionOnFailure": "CONTINUE",
+         "HadoopJarStep": {"Jar": "s3://us-east-1.elasticmapreduce/libs/script-runner/script-runner.jar",
+                           "Args": [f"s3://{bucket}/scripts/my-script.sh", "batch-7", bucket]}},
+        {"Name": "failing", "ActionOnFailure": "CONTINUE",
+         "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["bash", "-c", "echo oops >&2; exit 3"]}}])["StepIds"]
+    assert _step(emr, cluster, script_step)["Status"]["State"] == "COMPLETED"
+    assert s3.get_object(Bucket=bucket, Key="output/done.txt")["Body"].read() == b"done batch-7\n"
+    failed = _step(emr, cluster, failing_step)["Status"]
+    assert failed["State"] == "FAILED" and failed["FailureDetails"]["LogFile"].endswith("/stderr.gz")
+    running, pending = emr.add_job_flow_steps(JobFlowId=cluster, Steps=[
+        {"Name": "long", "ActionOnFailure": "CONTINUE",
+         "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["bash", "-c", "sleep 60"]}},
+        {"Name": "never", "ActionOnFailure": "CONTINUE",
+         "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["bash", "-c", "true"]}}])["StepIds"]
+    deadline = time.monotonic() + 30
+    while emr.describe_step(ClusterId=cluster, StepId=running)["Step"]["Status"]["State"] != "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    emr.terminate_job_flows(JobFlowIds=[cluster])
+    assert _step(emr, cluster, running)["Status"]["State"] == "CANCELLED"
+    assert _step(emr, cluster, pending)["Status"]["State"] == "CANCELLED"
+    assert emr.describe_cluster(ClusterId=cluster)["Cluster"]["Status"]["State"] == "TERMINATED"
+
+
+def test_batch_array_job_dependencies(aws):
+    """Source: AWS Batch user guide, "Array jobs" and "Tutorial: Using the array job index to control job
+    differentiation": a SEQUENTIAL array job runs its children one after another, an N_TO_N dependency makes
+    child i wait for child i of the other array job, each child knows AWS_BATCH_JOB_ARRAY_INDEX and shows
+    arrayProperties.index, and the parent's status follows its children."""
+    batch, logs = aws.client("batch"), aws.client("logs")
+    name = f"arrays-{uuid.uuid4().hex[:6]}"
+    batch.create_compute_environment(computeEnvironmentName=name, type="UNMANAGED")
+    batch.create_job_queue(jobQueueName=name, state="ENABLED", priority=1,
+                           computeEnvironmentOrder=[{"order": 1, "computeEnvironment": name}])
+    definition = batch.register_job_definition(
+        jobDefinitionName=name, type="container",
+        containerProperties={"image": "busybox", "vcpus": 1, "memory": 128,
+                             "environment": [{"name": "STAGE", "value": "defined"}],
+                             "command": ["sh", "-c", "echo $STAGE $AWS_BATCH_JOB_ARRAY_INDEX"]})["jobDefinitionArn"]
+    first = batch.submit_job(jobName="first", jobQueue=name, jobDefinition=definition, arrayProperties={"size": 3},
+                             dependsOn=[{"type": "SEQUENTIAL"}],
+                             containerOverrides={"environment": [{"name": "STAGE", "value": "first"}]})["jobId"]
+    second = batch.submit_job(jobName="second", jobQueue=name, jobDefinition=definition, arrayProperties={"size": 3},
+                              dependsOn=[{"jobId": first, "type": "N_TO_N"}])["jobId"]
+    assert _batch_job(batch, second)["status"] == "SUCCEEDED"
+    parent = _batch_job(batch, first)
+    assert parent["arrayProperties"]["statusSummary"]["SUCCEEDED"] == 3
+    children = {f"{first}:{i}": batch.describe_jobs(jobs=[f"{first}:{i}"])["jobs"][0] for i in range(3)}
+    assert [c["arrayProperties"] for c in children.values()] == [{"index": 0}, {"index": 1}, {"index": 2}]
+    started = [c["startedAt"] for c in children.values()]
+    assert started[0] <= children[f"{first}:0"]["stoppedAt"] <= started[1] <= started[2]
+    for i in range(3):
+        assert batch.describe_jobs(jobs=[f"{second}:{i}"])["jobs"][0]["startedAt"] >= children[f"{first}:{i}"]["stoppedAt"]
+    child = children[f"{first}:1"]
+    assert child["container"]["environment"] == [{"name": "STAGE", "value": "first"}]
+    events = logs.get_log_events(logGroupName="/aws/batch/job", logStreamName=child["container"]["logStreamName"])
+    assert [e["message"] for e in events["events"]] == ["first 1"]
+    summaries = batch.list_jobs(arrayJobId=first)["jobSummaryList"]
+    assert sorted(s["arrayProperties"]["index"] for s in summaries) == [0, 1, 2]
