@@ -58,6 +58,7 @@ class SandboxEMRServerlessBackend(EMRServerlessBackend):  # type: ignore[misc, v
     def create_application(self, *args: Any, **kwargs: Any) -> Any:
         application = super().create_application(*args, **kwargs)
         application.state = "CREATED"
+        application.created_at = application.updated_at = utcnow()  # moto kept the date only
         self.job_runs.setdefault(application.id, [])  # ListJobRuns of a new application: an empty list
         return application
 
@@ -76,10 +77,12 @@ class SandboxEMRServerlessBackend(EMRServerlessBackend):  # type: ignore[misc, v
     def start_application(self, application_id: str) -> None:
         self._known_application(application_id)
         super().start_application(application_id)
+        self.applications[application_id].updated_at = utcnow()
 
     def stop_application(self, application_id: str) -> None:
         self._known_application(application_id)
         super().stop_application(application_id)
+        self.applications[application_id].updated_at = utcnow()
 
     def get_job_run(self, application_id: str, job_run_id: str) -> Any:
         self._known_application(application_id)

@@ -83,6 +83,34 @@ def _connection(path: Path) -> tuple[Any, threading.Lock]:
         return _connections[key], _locks[key]
 
 
+def copy_databases(source: Path, target: Path) -> None:
+    """Copy every database file of a cluster's folder (a snapshot, a restore): each checkpointed first."""
+    import shutil
+
+    if not source.is_dir():
+        return
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(source.glob("*.duckdb")):
+        con, lock = _connection(path)
+        with lock:
+            con.execute("CHECKPOINT")
+            shutil.copyfile(path, target / path.name)
+
+
+def drop_databases(folder: Path) -> None:
+    """Close and delete every database file of a folder (a deleted cluster or snapshot)."""
+    import shutil
+
+    with _registry_lock:
+        for key in [k for k in _connections if Path(k).parent == folder]:
+            try:
+                _connections.pop(key).close()
+            except Exception:
+                pass
+            _locks.pop(key, None)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def close_all() -> None:
     with _registry_lock:
         for con in _connections.values():

@@ -481,3 +481,35 @@ def test_batch_array_job_dependencies(aws):
     assert [e["message"] for e in events["events"]] == ["first 1"]
     summaries = batch.list_jobs(arrayJobId=first)["jobSummaryList"]
     assert sorted(s["arrayProperties"]["index"] for s in summaries) == [0, 1, 2]
+
+
+def test_cluster_snapshots_hold_the_data_and_cluster_rules(aws):
+    """Source: Amazon Redshift Management Guide, "Amazon Redshift snapshots and backups" (a cluster restored from
+    a manual snapshot has the snapshot's tables; DeleteCluster needs FinalClusterSnapshotIdentifier unless
+    SkipFinalClusterSnapshot) and the CreateCluster reference (MasterUserPassword rules, multi-node needs
+    NumberOfNodes >= 2)."""
+    redshift, data = aws.client("redshift"), aws.client("redshift-data")
+    suffix = uuid.uuid4().hex[:6]
+    source, restored = f"snap-src-{suffix}", f"snap-dst-{suffix}"
+    redshift.create_cluster(ClusterIdentifier=source, NodeType="ra3.xlplus", ClusterType="single-node",
+                            MasterUsername="awsuser", MasterUserPassword="Sandbox-Passw0rd")
+    run(data, source, "create table kept (id int)")
+    run(data, source, "insert into kept values (1), (2), (3)")
+    redshift.create_cluster_snapshot(SnapshotIdentifier=f"manual-{suffix}", ClusterIdentifier=source)
+    run(data, source, "insert into kept values (4)")
+    redshift.restore_from_cluster_snapshot(ClusterIdentifier=restored, SnapshotIdentifier=f"manual-{suffix}")
+    assert rows(data, restored, "select count(*) from kept") == [{"count": 3}]
+    with pytest.raises(ClientError) as exc:
+        redshift.delete_cluster(ClusterIdentifier=restored)
+    assert exc.value.response["Error"]["Code"] == "InvalidParameterCombination"
+    deleted = redshift.delete_cluster(ClusterIdentifier=restored, SkipFinalClusterSnapshot=True)["Cluster"]
+    assert deleted["ClusterStatus"] == "deleting"
+    redshift.create_cluster(ClusterIdentifier=restored, NodeType="ra3.xlplus", ClusterType="single-node",
+                            MasterUsername="awsuser", MasterUserPassword="Sandbox-Passw0rd")
+    assert "does not exist" in fails(data, restored, "select count(*) from kept")
+    for extra in ({"ClusterType": "single-node", "MasterUserPassword": "short"},
+                  {"ClusterType": "multi-node", "MasterUserPassword": "Sandbox-Passw0rd"}):
+        with pytest.raises(ClientError) as exc:
+            redshift.create_cluster(ClusterIdentifier=f"bad-{suffix}", NodeType="ra3.xlplus", MasterUsername="awsuser",
+                                    **extra)
+        assert exc.value.response["Error"]["Code"] == "InvalidParameterValue"
