@@ -32,11 +32,12 @@ a staging layer (``emulators.core.spark_s3``), since the s3a connector cannot be
 downloaded offline. Step states go PENDING -> RUNNING -> COMPLETED / FAILED
 (with ``FailureDetails``) / CANCELLED; ``ActionOnFailure`` (CONTINUE,
 CANCEL_AND_WAIT, TERMINATE_CLUSTER) is honoured, and a cluster without
-``KeepJobFlowAliveWhenNoSteps`` terminates after its last step. Another ``command-runner.jar`` command (``bash -c ...``, ``python3 ...``, ``aws s3 cp ...``) runs on this
-machine as it would on the primary node (the sandbox's endpoint in its environment), and a
-``script-runner.jar`` step downloads its script from S3 and runs it with the step's arguments;
-Hadoop's tools (hive-script, pig-script, s3-dist-cp, hadoop-streaming, ...) fail saying so.
-TerminateJobFlows cancels the cluster's PENDING steps and ends a RUNNING one. Step stdout and
+``KeepJobFlowAliveWhenNoSteps`` terminates after its last step. Another ``command-runner.jar``
+command (``bash -c ...``, ``python3 ...``, ``aws s3 cp ...``) runs on this machine as it would on
+the primary node (the sandbox's endpoint in its environment), and a ``script-runner.jar`` step
+downloads its script from S3 and runs it with the step's arguments; Hadoop's tools (hive-script,
+pig-script, s3-dist-cp, hadoop-streaming, ...) fail saying so. TerminateJobFlows cancels the
+cluster's PENDING steps and ends a RUNNING one. Step stdout and
 stderr go to ``<LogUri>/<cluster-id>/steps/<step-id>/stdout.gz`` as on EMR.
 Sandbox limit: a step that runs longer than 2 hours (``SANDBOX_EMR_STEP_TIMEOUT_SECONDS``;
 EMR has no step timeout) is ended and FAILED with ``FailureDetails`` saying so. A

@@ -82,7 +82,8 @@ def _text_rows(text: str, columns: list[str], options: str, filename: str, rows:
     import csv
 
     is_csv = re.search(r"\bCSV\b", options, re.I) is not None
-    delimiter = (re.search(r"DELIMITER\s+(?:AS\s+)?'((?:\\.|[^'])*)'", options, re.I) or [None, "," if is_csv else "|"])[1]
+    given = re.search(r"DELIMITER\s+(?:AS\s+)?'((?:\\.|[^'])*)'", options, re.I)
+    delimiter = given.group(1) if given else "," if is_csv else "|"
     delimiter = delimiter.encode().decode("unicode_escape")
     ignore = int((re.search(r"IGNOREHEADER\s+(?:AS\s+)?(\d+)", options, re.I) or [None, "0"])[1])
     blanks = re.search(r"\bBLANKSASNULL\b", options, re.I) is not None
@@ -128,7 +129,8 @@ def _json_rows(text: str, columns: list[str], jsonpaths: list[str] | None, ignor
         else:
             fields = {k.lower(): v for k, v in document.items()} if ignorecase else document
             values = [fields.get(column) for column in columns]
-        rows.append([(filename, line)] + [None if v is None else v if isinstance(v, str) else json.dumps(v) for v in values])
+        rows.append([(filename, line)] + [None if v is None else v if isinstance(v, str) else json.dumps(v)
+                                          for v in values])
 
 
 def _json_path(document: Any, path: str) -> Any:

@@ -46,13 +46,18 @@ def redshift_column_name(name: str) -> str:
     return "?column?"
 
 
-def translate(sql: str) -> str:
-    """Redshift spellings DuckDB writes differently."""
+def translate(sql: str, user: str | None = None) -> str:
+    """Redshift spellings DuckDB writes differently (``user``: who CURRENT_USER is)."""
     sql = re.sub(r"\bGETDATE\s*\(\s*\)", "current_timestamp", sql, flags=re.I)
     sql = re.sub(r"\bSYSDATE\b", "current_timestamp", sql, flags=re.I)
     sql = re.sub(r"\bNVL\s*\(", "coalesce(", sql, flags=re.I)
-    sql = re.sub(r"\bLISTAGG\s*\(", "string_agg(", sql, flags=re.I)
-    sql = re.sub(r"\bWITHIN\s+GROUP\s*\(\s*ORDER\s+BY[^)]*\)", "", sql, flags=re.I)
+    if user:
+        masked = _masked(sql)
+        for match in reversed(list(re.finditer(r"(?<![\w.\"])(CURRENT_USER|SESSION_USER)\b(?!\s*\()", masked, re.I))):
+            sql = sql[:match.start()] + "'" + user.replace("'", "''") + "'" + sql[match.end():]
+    sql = _listagg(sql)
+    sql = rewrite_calls(sql, "TO_CHAR", _to_char)
+    sql = rewrite_calls(sql, "REGEXP_SUBSTR", lambda a: f"regexp_extract({a[0]}, {a[1]})" if len(a) == 2 else None)
     sql = rewrite_calls(sql, "DATEADD", _dateadd)
     sql = rewrite_calls(sql, "DATEDIFF", _datediff)
     sql = rewrite_calls(sql, "CHARINDEX", lambda a: f"strpos({a[1]}, {a[0]})" if len(a) == 2 else None)
@@ -105,6 +110,55 @@ def rewrite_calls(sql: str, name: str, build: Callable[[list[str]], str | None])
         if replacement is not None:
             sql = sql[:match.start()] + replacement + sql[end:]
     return sql
+
+
+def _listagg(sql: str) -> str:
+    """LISTAGG(expr [, delimiter]) [WITHIN GROUP (ORDER BY ...)] is string_agg(expr, delimiter ORDER BY ...)."""
+    for match in reversed(list(re.finditer(r"(?<![\w.])LISTAGG\s*\(", _masked(sql), re.I))):
+        found = call_arguments(sql, match.end() - 1)
+        if found is None:
+            continue
+        args, end = found
+        order = ""
+        within = re.match(r"\s*WITHIN\s+GROUP\s*\(", sql[end:], re.I)
+        if within:
+            ordered = call_arguments(sql, end + within.end() - 1)
+            if ordered is not None:
+                order, end = " " + ", ".join(ordered[0]), ordered[1]
+        if len(args) == 1:  # Redshift's LISTAGG has no delimiter unless given
+            args.append("''")
+        sql = sql[:match.start()] + f"string_agg({', '.join(args)}{order})" + sql[end:]
+    return sql
+
+
+DATE_FORMAT = [("YYYY", "%Y"), ("YY", "%y"), ("MONTH", "%B"), ("MON", "%b"), ("MM", "%m"), ("DDD", "%j"),
+               ("DD", "%d"), ("DAY", "%A"), ("DY", "%a"), ("HH24", "%H"), ("HH12", "%I"), ("HH", "%I"),
+               ("MI", "%M"), ("SS", "%S"), ("MS", "%g"), ("US", "%f"), ("AM", "%p"), ("PM", "%p"), ("IW", "%V"),
+               ("WW", "%U")]
+
+
+def _to_char(args: list[str]) -> str | None:
+    """TO_CHAR(datetime, 'YYYY-MM-DD HH24:MI:SS') is strftime with the same fields; numeric formats stay."""
+    if len(args) != 2 or not re.fullmatch(r"'[^']*'", args[1]):
+        return None
+    text, out, i = args[1][1:-1], [], 0
+    while i < len(text):
+        if text[i] == '"':  # quoted literal text
+            close = text.find('"', i + 1)
+            out.append(text[i + 1:close if close > 0 else len(text)].replace("%", "%%"))
+            i = close + 1 if close > 0 else len(text)
+            continue
+        for token, code in DATE_FORMAT:
+            if text[i:i + len(token)].upper() == token:
+                out.append(code)
+                i += len(token)
+                break
+        else:
+            if text[i].isalnum():  # a field strftime has no spelling for (Q, D, J, 9, 0, FM, ...): left as it is
+                return None
+            out.append(text[i].replace("%", "%%"))
+            i += 1
+    return f"strftime({args[0]}, '{''.join(out)}')"
 
 
 def _datepart(part: str) -> str:

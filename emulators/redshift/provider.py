@@ -51,7 +51,17 @@ def _warehouse_for(account: str, region: str, statement: dict[str, Any]) -> Ware
     owner = statement.get("ClusterIdentifier") or f"workgroup-{statement.get('WorkgroupName')}"
     # one file per cluster and database, whatever their names: never a shared or an outside file
     path = state_path(cloud.data_dir("redshift"), f"{account}-{region}", owner, f"{statement['Database']}.duckdb")
-    return Warehouse(path, s3_access(account), ports.glue_catalog(account, region))
+    return Warehouse(path, s3_access(account), ports.glue_catalog(account, region), _user(account, region, statement))
+
+
+def _user(account: str, region: str, statement: dict[str, Any]) -> str:
+    """Who the statement runs as: its DbUser, else the cluster's master user or the namespace's admin user."""
+    if statement.get("DbUser"):
+        return str(statement["DbUser"])
+    if statement.get("ClusterIdentifier"):
+        cluster = moto_coupling.backend_for("redshift", account, region).clusters.get(statement["ClusterIdentifier"])
+        return getattr(cluster, "master_username", None) or "awsuser"
+    return serverless.admin_user(account, region, statement.get("WorkgroupName")) or "admin"
 
 
 def run_sql(account: str, region: str, cluster: str, database: str, sql: str) -> None:

@@ -37,6 +37,14 @@ def workgroup_exists(account_id: str, region: str, name: str) -> bool:
     return name in getattr(backend, "_sandbox_workgroups", {})
 
 
+def admin_user(account_id: str, region: str, workgroup: str | None) -> str | None:
+    """The admin user of a workgroup's namespace (who the Data API's statements run as without a DbUser)."""
+    backend = moto_coupling.backend_for("redshift", account_id, region)
+    found = getattr(backend, "_sandbox_workgroups", {}).get(workgroup)
+    namespace = getattr(backend, "_sandbox_namespaces", {}).get(found["namespaceName"]) if found else None
+    return namespace.get("adminUsername") if namespace else None
+
+
 def _arn(request: Request, kind: str) -> tuple[str, str]:
     identifier = str(uuid.uuid4())
     return identifier, f"arn:aws:redshift-serverless:{request.region}:{request.account_id}:{kind}/{identifier}"

@@ -68,7 +68,8 @@ def _properties(text: str) -> dict[str, str]:
 
 def external_table_input(text: str) -> tuple[str, str, dict[str, Any], bool]:
     """(schema, table, Glue TableInput, IF NOT EXISTS) of a CREATE EXTERNAL TABLE statement."""
-    head = re.match(r"\s*CREATE\s+EXTERNAL\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?([\w\"]+)\s*\.\s*([\w\"]+)\s*\(", text, re.I)
+    head = re.match(r"\s*CREATE\s+EXTERNAL\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?([\w\"]+)\s*\.\s*([\w\"]+)\s*\(",
+                    text, re.I)
     if not head:
         raise ValueError("syntax error in CREATE EXTERNAL TABLE: expected CREATE EXTERNAL TABLE schema.table (...)")
     found = call_arguments(text, head.end() - 1)

@@ -29,6 +29,7 @@ TABLES = [
 _USER_TABLES = ("FROM duckdb_tables() t WHERE t.database_name = current_database() AND NOT t.temporary "
                 "AND t.table_name NOT LIKE 'sandbox\\_%' ESCAPE '\\'")
 
+_WITH_ATTRIBUTES = "FROM duckdb_tables() t LEFT JOIN main.sandbox_table_attributes a ON a.table_name = t.table_name"
 _TYPE_NAME = ("CASE WHEN c.data_type = 'INTEGER' THEN 'integer' WHEN c.data_type = 'SMALLINT' THEN 'smallint' "
               "WHEN c.data_type = 'BIGINT' THEN 'bigint' WHEN c.data_type = 'DOUBLE' THEN 'double precision' "
               "WHEN c.data_type IN ('FLOAT', 'REAL') THEN 'real' WHEN c.data_type = 'BOOLEAN' THEN 'boolean' "
@@ -48,12 +49,13 @@ VIEWS = [
     "CASE WHEN a.sortkey IS NULL THEN 0 ELSE len(string_split(a.sortkey, ',')) END AS sortkey_num, "
     "t.estimated_size AS tbl_rows, t.estimated_size AS estimated_visible_rows, t.column_count AS max_varchar_columns, "
     "0.0 AS unsorted, 0.0 AS stats_off, NULL AS skew_rows, NULL AS skew_sortkey1 "
-    f"{_USER_TABLES.replace('FROM duckdb_tables() t', 'FROM duckdb_tables() t LEFT JOIN main.sandbox_table_attributes a ON a.table_name = t.table_name')} "
+    f"{_USER_TABLES.replace('FROM duckdb_tables() t', _WITH_ATTRIBUTES)} "
     "AND t.estimated_size > 0",
     "CREATE OR REPLACE TEMP VIEW pg_table_def AS SELECT CASE c.schema_name WHEN 'main' THEN 'public' "
     "ELSE c.schema_name END AS schemaname, c.table_name AS tablename, c.column_name AS \"column\", "
     f"{_TYPE_NAME} AS type, 'none' AS encoding, coalesce(lower(a.distkey) = lower(c.column_name), false) AS distkey, "
-    "coalesce(list_position(list_transform(string_split(a.sortkey, ','), lambda x: lower(trim(x))), lower(c.column_name)), 0) "
+    "coalesce(list_position(list_transform(string_split(a.sortkey, ','), lambda x: lower(trim(x))), "
+    "lower(c.column_name)), 0) "
     "AS sortkey, NOT c.is_nullable AS notnull FROM duckdb_columns() c LEFT JOIN main.sandbox_table_attributes a "
     "ON a.table_name = c.table_name WHERE c.database_name = current_database() AND NOT c.internal "
     "AND c.schema_name <> 'temp' AND c.table_name NOT LIKE 'sandbox\\_%' ESCAPE '\\'",

@@ -125,10 +125,11 @@ def close_all() -> None:
 class Warehouse:
     """One Redshift database (a DuckDB file) with the lake and the Glue catalog beside it."""
 
-    def __init__(self, path: Path, lake: Any, catalog: Any) -> None:
+    def __init__(self, path: Path, lake: Any, catalog: Any, user: str | None = None) -> None:
         self.path = path
         self.lake = lake
         self.catalog = catalog
+        self.user = user  # who CURRENT_USER is
 
     def run(self, sql: str) -> StatementOutcome:
         con, lock = _connection(self.path)
@@ -197,7 +198,7 @@ class Warehouse:
             return self.change_external_table(con, text, external)
         kind = system_tables.materialized_view_statement(text)
         if kind:
-            prepare = lambda query: self._bind_external_tables(con, translate(query))  # noqa: E731
+            prepare = lambda query: self._bind_external_tables(con, translate(query, self.user))  # noqa: E731
             if kind == "create":
                 system_tables.create_materialized_view(con, text, prepare)
             elif kind == "refresh":
@@ -230,7 +231,7 @@ class Warehouse:
         return self.execute(con, text)
 
     def execute(self, con: Any, text: str) -> StatementOutcome:
-        sql = self._bind_external_tables(con, translate(text))
+        sql = self._bind_external_tables(con, translate(text, self.user))
         cursor = con.execute(sql)
         if cursor.description is None:
             return StatementOutcome()
@@ -390,7 +391,7 @@ class Warehouse:
 
     def unload(self, con: Any, text: str) -> StatementOutcome:
         def run_query(query: str) -> Any:
-            return con.sql(self._bind_external_tables(con, translate(query))).to_arrow_table()
+            return con.sql(self._bind_external_tables(con, translate(query, self.user))).to_arrow_table()
 
         return StatementOutcome(rows_affected=unload.unload(text, self.lake, run_query))
 

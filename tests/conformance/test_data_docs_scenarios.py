@@ -146,7 +146,8 @@ def test_copy_load_errors_are_in_stl_load_errors(redshift):
 
 def test_materialized_views_and_redshift_functions(redshift):
     """Source: Redshift Database Developer Guide, "Creating materialized views" (CREATE / REFRESH / DROP
-    MATERIALIZED VIEW) and the SQL reference pages for TOP, DECODE, NVL2 and CONVERT."""
+    MATERIALIZED VIEW) and the SQL reference pages for TOP, DECODE, NVL2, CONVERT, LISTAGG ... WITHIN GROUP,
+    TO_CHAR and CURRENT_USER."""
     data, cluster = redshift["data"], redshift["cluster"]
     run(data, cluster, "create table sales (salesid int, region varchar(10), qty int)")
     run(data, cluster, "insert into sales values (1, 'east', 2), (2, 'west', 5), (3, 'east', 1)")
@@ -164,6 +165,10 @@ def test_materialized_views_and_redshift_functions(redshift):
                               "from sales order by salesid")
     assert top == [{"salesid": 1, "code": "E", "has": "has qty", "q": "2"},
                    {"salesid": 2, "code": "W", "has": "has qty", "q": "5"}]
+    spelled = rows(data, cluster, "select listagg(region, ',') within group (order by salesid desc) as regions, "
+                                  "to_char('2024-03-05 10:11:12'::timestamp, 'YYYY-MM-DD HH24:MI') as stamp, "
+                                  "current_user as who from sales")
+    assert spelled == [{"regions": "west,east,west,east", "stamp": "2024-03-05 10:11", "who": "awsuser"}]
 
 
 def test_batch_statements_are_transactions_and_results_come_as_csv(redshift):
@@ -474,7 +479,8 @@ def test_batch_array_job_dependencies(aws):
     started = [c["startedAt"] for c in children.values()]
     assert started[0] <= children[f"{first}:0"]["stoppedAt"] <= started[1] <= started[2]
     for i in range(3):
-        assert batch.describe_jobs(jobs=[f"{second}:{i}"])["jobs"][0]["startedAt"] >= children[f"{first}:{i}"]["stoppedAt"]
+        partner = batch.describe_jobs(jobs=[f"{second}:{i}"])["jobs"][0]
+        assert partner["startedAt"] >= children[f"{first}:{i}"]["stoppedAt"]
     child = children[f"{first}:1"]
     assert child["container"]["environment"] == [{"name": "STAGE", "value": "first"}]
     events = logs.get_log_events(logGroupName="/aws/batch/job", logStreamName=child["container"]["logStreamName"])
