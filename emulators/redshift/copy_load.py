@@ -1,12 +1,14 @@
 """Redshift's COPY from S3 into a warehouse table (DuckDB), with Redshift's load errors.
 
-Text input (CSV, or the default pipe-delimited text) and JSON (``'auto'``, ``'auto ignorecase'`` or a
-JSONPaths file on S3) are read as strings first, one row per input line or object, then cast to the
-table's column types: a row with the wrong number of fields or a value that does not cast is rejected
-and recorded in ``stl_load_errors`` / ``sys_load_error_detail`` (:mod:`.system_tables`). With more
-rejected rows than ``MAXERROR`` (0 unless given) nothing is loaded and the COPY fails with Redshift's
-message; otherwise the good rows are loaded. Parquet is loaded as it is typed. Options that only tune
-Redshift's loader (COMPUPDATE, STATUPDATE, REGION, TIMEFORMAT 'auto', ...) are accepted.
+The files are the objects under the FROM prefix, or the entries of a MANIFEST file. Text input (CSV, or
+the default pipe-delimited text with FILLRECORD, NULL AS, REMOVEQUOTES, ESCAPE) and JSON (``'auto'``,
+``'auto ignorecase'`` or a JSONPaths file on S3) are read as strings first, one row per input line or
+object, then cast to the table's column types: a row with the wrong number of fields or a value that does
+not cast is rejected and recorded in ``stl_load_errors`` / ``sys_load_error_detail``
+(:mod:`.system_tables`). With more rejected rows than ``MAXERROR`` (0 unless given) nothing is loaded and
+the COPY fails with Redshift's message; otherwise the good rows are loaded. Parquet and ORC are loaded as
+they are typed, columns by position; Avro is not emulated. Options that only tune Redshift's loader
+(COMPUPDATE, STATUPDATE, REGION, TIMEFORMAT 'auto', ...) are accepted.
 
 Raises ``ValueError`` with the message the Data API reports (the warehouse adds ``ERROR:``).
 """
@@ -33,23 +35,19 @@ def copy(con: Any, text: str, lake: Any) -> int:
     table, column_list, source, options = match.group(1), match.group(2), match.group(3), match.group(4)
     if not source.startswith("s3://"):
         raise ValueError("COPY in the sandbox reads from s3:// only")
-    bucket, _, prefix = source[len("s3://"):].partition("/")
-    try:
-        objects = [o for o in lake.list(bucket, prefix) if not o.key.endswith("/")]
-    except Exception as exc:
-        raise ValueError(f"S3ServiceException: {exc}") from None
-    if not objects:
-        raise ValueError(f"The specified S3 prefix '{prefix}' does not exist")
+    files = _source_files(source, options, lake)
     described = {row[0]: row[1] for row in con.execute(f"DESCRIBE {table}").fetchall()}
     columns = [c.strip().strip('"').lower() for c in column_list[1:-1].split(",")] if column_list else list(described)
     unknown = [c for c in columns if c not in described]
     if unknown:
         raise ValueError(f'column "{unknown[0]}" of relation "{table}" does not exist')
-    fmt = "parquet" if re.search(r"FORMAT\s+(AS\s+)?PARQUET", options, re.I) else \
-        "json" if re.search(r"\bJSON\b", options, re.I) else "text"
+    columnar = re.search(r"\b(?:FORMAT\s+(?:AS\s+)?)?(PARQUET|ORC|AVRO)\b", options, re.I)
+    fmt = columnar.group(1).lower() if columnar else "json" if re.search(r"\bJSON\b", options, re.I) else "text"
     compressed = re.search(r"\bGZIP\b", options, re.I) is not None
-    if fmt == "parquet":
-        return _copy_parquet(con, table, columns, bucket, objects, lake)
+    if fmt == "avro":
+        raise ValueError("COPY from Avro is not emulated by the sandbox (CSV, JSON, Parquet and ORC are)")
+    if fmt in ("parquet", "orc"):
+        return _copy_columnar(con, table, columns, files, lake, fmt)
     jsonpaths = None
     json_option = re.search(r"\bJSON\s+(?:AS\s+)?'([^']*)'", options, re.I)
     if fmt == "json" and json_option and json_option.group(1).startswith("s3://"):
@@ -65,16 +63,46 @@ def copy(con: Any, text: str, lake: Any) -> int:
     ignorecase = bool(json_option and "ignorecase" in json_option.group(1).lower())
     rows: list[list[Any]] = []
     errors: list[dict[str, Any]] = []
-    for obj in objects:
-        data = lake.get(bucket, obj.key)
-        if obj.key.endswith(".gz") or compressed:
+    for bucket, key in files:
+        data = lake.get(bucket, key)
+        if key.endswith(".gz") or compressed:
             data = gzip.decompress(data)
-        filename = f"s3://{bucket}/{obj.key}"
+        filename = f"s3://{bucket}/{key}"
         if fmt == "json":
             _json_rows(data.decode("utf-8", errors="replace"), columns, jsonpaths, ignorecase, filename, rows, errors)
         else:
             _text_rows(data.decode("utf-8", errors="replace"), columns, options, filename, rows, errors)
     return _load_strings(con, table, columns, described, rows, errors, options)
+
+
+def _source_files(source: str, options: str, lake: Any) -> list[tuple[str, str]]:
+    """(bucket, key) of every file COPY reads: the objects under the prefix, or a MANIFEST's entries."""
+    bucket, _, prefix = source[len("s3://"):].partition("/")
+    if re.search(r"\bMANIFEST\b", options, re.I):
+        try:
+            entries = json.loads(lake.get(bucket, prefix))["entries"]
+        except Exception as exc:
+            raise ValueError(f"Manifest file is not in correct json format or could not be read: {source} ({exc})") \
+                from None
+        files = []
+        for entry in entries:
+            entry_bucket, _, key = str(entry.get("url", "")).replace("s3://", "", 1).partition("/")
+            try:
+                lake.get(entry_bucket, key)
+            except Exception:
+                if entry.get("mandatory"):
+                    raise ValueError(f"Problem reading manifest file - S3ServiceException: The specified key does not "
+                                     f"exist., url: {entry.get('url')}") from None
+                continue
+            files.append((entry_bucket, key))
+        return files
+    try:
+        objects = [o.key for o in lake.list(bucket, prefix) if not o.key.endswith("/")]
+    except Exception as exc:
+        raise ValueError(f"S3ServiceException: {exc}") from None
+    if not objects:
+        raise ValueError(f"The specified S3 prefix '{prefix}' does not exist")
+    return [(bucket, key) for key in objects]
 
 
 def _text_rows(text: str, columns: list[str], options: str, filename: str, rows: list[list[Any]],
@@ -87,20 +115,29 @@ def _text_rows(text: str, columns: list[str], options: str, filename: str, rows:
     delimiter = delimiter.encode().decode("unicode_escape")
     ignore = int((re.search(r"IGNOREHEADER\s+(?:AS\s+)?(\d+)", options, re.I) or [None, "0"])[1])
     blanks = re.search(r"\bBLANKSASNULL\b", options, re.I) is not None
+    fill = re.search(r"\bFILLRECORD\b", options, re.I) is not None
+    null = re.search(r"\bNULL\s+(?:AS\s+)?'((?:''|[^'])*)'", options, re.I)
+    null_text = null.group(1).encode().decode("unicode_escape") if null else None
+    quoted = is_csv or re.search(r"\bREMOVEQUOTES\b", options, re.I) is not None
+    escape = "\\" if not is_csv and re.search(r"\bESCAPE\b", options, re.I) else None
     lines = text.splitlines()
-    reader = csv.reader(lines[ignore:], delimiter=delimiter, quoting=csv.QUOTE_MINIMAL if is_csv else csv.QUOTE_NONE)
+    reader = csv.reader(lines[ignore:], delimiter=delimiter, quoting=csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE,
+                        escapechar=escape)
     for offset, fields in enumerate(reader):
         number = ignore + offset + 1
         if not fields or (len(fields) == 1 and not fields[0].strip() and len(columns) > 1):
             continue  # a blank line
         raw = lines[number - 1] if number - 1 < len(lines) else delimiter.join(fields)
+        if fill and len(fields) < len(columns):  # FILLRECORD: missing trailing columns are NULL
+            fields = fields + [""] * (len(columns) - len(fields))
         if len(fields) != len(columns):
             fewer = len(fields) < len(columns)
             errors.append({"filename": filename, "line_number": number, "raw_line": raw,
                            "colname": columns[len(fields)] if fewer else "", "err_code": 1214 if fewer else 1202,
                            "err_reason": "Delimiter not found" if fewer else "Extra column(s) found"})
             continue
-        rows.append([(filename, number)] + [None if f == "" or (blanks and not f.strip()) else f for f in fields])
+        rows.append([(filename, number)] + [None if f == "" or f == null_text or (blanks and not f.strip()) else f
+                                            for f in fields])
 
 
 def _json_rows(text: str, columns: list[str], jsonpaths: list[str] | None, ignorecase: bool, filename: str,
@@ -200,16 +237,20 @@ def _load_strings(con: Any, table: str, columns: list[str], described: dict[str,
         con.unregister("__copy_source")
 
 
-def _copy_parquet(con: Any, table: str, columns: list[str], bucket: str, objects: list[Any], lake: Any) -> int:
+def _copy_columnar(con: Any, table: str, columns: list[str], files: list[tuple[str, str]], lake: Any,
+                   fmt: str) -> int:
+    """Parquet or ORC, columns matched by position as Redshift matches them."""
     import pyarrow as pa
+    import pyarrow.orc as orc
     import pyarrow.parquet as pq
 
     loaded = 0
-    for obj in objects:
-        arrow = pq.read_table(io.BytesIO(lake.get(bucket, obj.key)))
+    for bucket, key in files:
+        body = io.BytesIO(lake.get(bucket, key))
+        arrow = pq.read_table(body) if fmt == "parquet" else orc.read_table(body)
         if arrow.num_columns != len(columns):
-            raise ValueError(f"Load into table '{table}' failed. File s3://{bucket}/{obj.key} has {arrow.num_columns} "
-                             f"columns, the table {len(columns)} (Parquet columns are matched by position)")
+            raise ValueError(f"Load into table '{table}' failed. File s3://{bucket}/{key} has {arrow.num_columns} "
+                             f"columns, the table {len(columns)} ({fmt.title()} columns are matched by position)")
         arrow = arrow.rename_columns(columns)
         con.register("__copy_source", pa.Table.from_batches(arrow.to_batches(), arrow.schema))
         try:

@@ -519,3 +519,29 @@ def test_cluster_snapshots_hold_the_data_and_cluster_rules(aws):
             redshift.create_cluster(ClusterIdentifier=f"bad-{suffix}", NodeType="ra3.xlplus", MasterUsername="awsuser",
                                     **extra)
         assert exc.value.response["Error"]["Code"] == "InvalidParameterValue"
+
+
+def test_copy_with_a_manifest_and_text_options(aws, redshift):
+    """Source: Redshift Database Developer Guide, "Using a manifest to specify data files" (COPY ... MANIFEST, a
+    missing mandatory file fails) and "Data conversion parameters" (FILLRECORD, NULL AS, REMOVEQUOTES)."""
+    data, cluster, bucket = redshift["data"], redshift["cluster"], redshift["bucket"]
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=bucket, Key="manifest/part-a.txt", Body=b'1|"Anna"|NA\n2|Ben\n')
+    s3.put_object(Bucket=bucket, Key="manifest/part-b.txt", Body=b'3|"Cleo"|9\n')
+    s3.put_object(Bucket=bucket, Key="manifest/ignored.txt", Body=b"99|never|0\n")
+    entries = [{"url": f"s3://{bucket}/manifest/part-a.txt", "mandatory": True},
+               {"url": f"s3://{bucket}/manifest/part-b.txt", "mandatory": True},
+               {"url": f"s3://{bucket}/manifest/optional-missing.txt", "mandatory": False}]
+    s3.put_object(Bucket=bucket, Key="manifest/load.manifest", Body=json.dumps({"entries": entries}).encode())
+    run(data, cluster, "create table people (id int, name varchar(20), score int)")
+    loaded = run(data, cluster, f"copy people from 's3://{bucket}/manifest/load.manifest' iam_role '{ROLE}' "
+                                "manifest delimiter '|' fillrecord null as 'NA' removequotes")
+    assert loaded["ResultRows"] == 3
+    assert rows(data, cluster, "select id, name, score from people order by id") == [
+        {"id": 1, "name": "Anna", "score": None}, {"id": 2, "name": "Ben", "score": None},
+        {"id": 3, "name": "Cleo", "score": 9}]
+    entries[2]["mandatory"] = True
+    s3.put_object(Bucket=bucket, Key="manifest/strict.manifest", Body=json.dumps({"entries": entries}).encode())
+    error = fails(data, cluster, f"copy people from 's3://{bucket}/manifest/strict.manifest' iam_role '{ROLE}' "
+                                 "manifest delimiter '|' fillrecord")
+    assert "optional-missing.txt" in error
