@@ -351,11 +351,34 @@ class SandboxBatchBackend(moto_coupling.backend_class("batch")):  # type: ignore
         if size is not None and not MIN_ARRAY_SIZE <= int(size) <= MAX_ARRAY_SIZE:
             raise InvalidInput(f"arrayProperties.size must be between {MIN_ARRAY_SIZE} and {MAX_ARRAY_SIZE}, "
                                f"got {size}.", code="ClientException")
+        queue = self.get_job_queue(job_queue)
+        if queue is not None and queue.state != "ENABLED":
+            raise InvalidInput(f"Job queue {queue.name} is DISABLED: it accepts no new jobs.", code="ClientException")
         job_def = self.get_job_definition(job_def_id)
         if job_def is not None and job_def.status == "INACTIVE":
             raise InvalidInput(f"Job definition {job_def_id} is INACTIVE (deregistered): register a new revision.",
                                code="ClientException")
         return super().submit_job(job_name, job_def_id, job_queue, array_properties or {}, *args, **kwargs)
+
+    def delete_compute_environment(self, compute_environment_name: str) -> None:
+        """AWS deletes only a DISABLED compute environment that no job queue uses (moto deleted any)."""
+        environment = self.get_compute_environment(compute_environment_name) if compute_environment_name else None
+        if environment is not None:
+            if environment.state != "DISABLED":
+                raise InvalidInput(f"Cannot delete compute environment {environment.name}: its state must be "
+                                   "DISABLED (UpdateComputeEnvironment) first.", code="ClientException")
+            users = [q.name for q in self._job_queues.values() if environment in q.environments]
+            if users:
+                raise InvalidInput(f"Cannot delete, found existing JobQueue relationship: compute environment "
+                                   f"{environment.name} is used by job queue {users[0]}.", code="ClientException")
+        super().delete_compute_environment(compute_environment_name)
+
+    def delete_job_queue(self, queue_name: str) -> None:
+        queue = self.get_job_queue(queue_name)
+        if queue is not None and queue.state != "DISABLED":
+            raise InvalidInput(f"Cannot delete job queue {queue.name}: its state must be DISABLED (UpdateJobQueue) "
+                               "first.", code="ClientException")
+        super().delete_job_queue(queue_name)
 
     def _service_linked_role(self) -> str:
         iam = self.iam_backend

@@ -545,3 +545,30 @@ def test_copy_with_a_manifest_and_text_options(aws, redshift):
     error = fails(data, cluster, f"copy people from 's3://{bucket}/manifest/strict.manifest' iam_role '{ROLE}' "
                                  "manifest delimiter '|' fillrecord")
     assert "optional-missing.txt" in error
+
+
+def test_batch_queue_and_environment_teardown_order(aws):
+    """Source: AWS Batch API reference, UpdateJobQueue / DeleteJobQueue / DeleteComputeEnvironment (a DISABLED
+    queue accepts no new jobs; a queue is deleted once DISABLED; a compute environment once DISABLED and no
+    longer in a queue)."""
+    batch = aws.client("batch")
+    name = f"teardown-{uuid.uuid4().hex[:6]}"
+    batch.create_compute_environment(computeEnvironmentName=name, type="UNMANAGED")
+    batch.create_job_queue(jobQueueName=name, state="ENABLED", priority=1,
+                           computeEnvironmentOrder=[{"order": 1, "computeEnvironment": name}])
+    definition = batch.register_job_definition(jobDefinitionName=name, type="container", containerProperties={
+        "image": "busybox", "vcpus": 1, "memory": 128, "command": ["true"]})["jobDefinitionArn"]
+
+    def refused(call):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert exc.value.response["Error"]["Code"] == "ClientException"
+
+    refused(lambda: batch.delete_job_queue(jobQueue=name))
+    batch.update_job_queue(jobQueue=name, state="DISABLED")
+    refused(lambda: batch.submit_job(jobName="late", jobQueue=name, jobDefinition=definition))
+    batch.update_compute_environment(computeEnvironment=name, state="DISABLED")
+    refused(lambda: batch.delete_compute_environment(computeEnvironment=name))  # still in the queue
+    batch.delete_job_queue(jobQueue=name)
+    batch.delete_compute_environment(computeEnvironment=name)
+    assert batch.describe_compute_environments(computeEnvironments=[name])["computeEnvironments"] == []
