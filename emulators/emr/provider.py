@@ -27,6 +27,7 @@ from emulators.emr import steps as step_engine
 log = logging.getLogger("emulators.emr")
 EmrBackend = backend_class("emr")
 MotoStep = model_class("emr", "Step")
+MotoCluster = model_class("emr", "Cluster")
 FINISHED_CLUSTER_STATES = ("TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS")
 STEP_TIMEOUT_SECONDS = float(os.environ.get("SANDBOX_EMR_STEP_TIMEOUT_SECONDS") or 2 * 3600)
 INTERRUPT_GRACE_SECONDS = 10.0  # SEND_INTERRUPT: time between SIGTERM and SIGKILL
@@ -49,9 +50,31 @@ class SandboxStep(MotoStep):  # type: ignore[misc, valid-type]
         return status
 
 
+class SandboxCluster(MotoCluster):  # type: ignore[misc, valid-type]
+    """moto's cluster, plus the StateChangeReason Code AWS gives (USER_REQUEST, ALL_STEPS_COMPLETED, STEP_FAILURE)."""
+
+    @property
+    def status(self) -> dict[str, Any]:
+        status = super().status
+        code = getattr(self, "state_change_code", None)
+        if code:
+            status["StateChangeReason"]["Code"] = code
+        return status
+
+
+def end_cluster(cluster: Any, code: str, message: str, state: str = "TERMINATED") -> None:
+    """Terminate a cluster with AWS's reason (``code``/``message``) and final state."""
+    cluster.terminate()
+    cluster.__class__ = SandboxCluster
+    cluster.state = state
+    cluster.state_change_code = code
+    cluster.last_state_change_reason = message
+
+
 class SandboxEmrBackend(EmrBackend):  # type: ignore[misc, valid-type]
     def run_job_flow(self, **kwargs: Any) -> Any:
         cluster = super().run_job_flow(**kwargs)
+        cluster.__class__ = SandboxCluster
         if cluster.steps:
             self._queue_steps(cluster, cluster.steps)
         return cluster
@@ -114,7 +137,7 @@ class SandboxEmrBackend(EmrBackend):  # type: ignore[misc, valid-type]
             self.describe_cluster(job_flow_id)
         terminated = super().terminate_job_flows(job_flow_ids)
         for cluster in terminated:
-            cluster.last_state_change_reason = "Terminated by user request"
+            end_cluster(cluster, "USER_REQUEST", "Terminated by user request")
             for step in cluster.steps:
                 if step.state == "PENDING":
                     step.__class__ = SandboxStep
@@ -202,8 +225,7 @@ def _drain_steps(account_id: str, region: str, cluster_id: str) -> None:
                         if cluster.keep_job_flow_alive_when_no_steps:
                             cluster.state = "WAITING"
                         else:
-                            cluster.terminate()
-                            cluster.last_state_change_reason = "Steps completed"
+                            end_cluster(cluster, "ALL_STEPS_COMPLETED", "Steps completed")
                     return
                 step.state = "RUNNING"
                 step.start()
@@ -274,9 +296,7 @@ def _run_one(cloud: Any, backend: Any, cluster_id: str, step: Any, log_uri: str 
                 if later.state == "PENDING":
                     later.state = "CANCELLED"
         if step.action_on_failure in ("TERMINATE_CLUSTER", "TERMINATE_JOB_FLOW"):
-            cluster.terminate()
-            cluster.state = "TERMINATED_WITH_ERRORS"
-            cluster.last_state_change_reason = f"Step {step.id} failed"
+            end_cluster(cluster, "STEP_FAILURE", "Shut down as step failed", state="TERMINATED_WITH_ERRORS")
 
 
 def upload_step_logs(log_uri: str, cluster_id: str, step_id: str, workdir: Path) -> str | None:

@@ -415,7 +415,8 @@ def _step(emr, cluster_id, step_id, timeout=60):
 def test_emr_script_runner_command_runner_and_termination(aws):
     """Source: Amazon EMR Management Guide, "Run commands and scripts on an Amazon EMR cluster" (script-runner.jar
     with a script from S3, command-runner.jar with bash), "Step failure" (ActionOnFailure CONTINUE, FailureDetails)
-    and "Terminate a cluster" (TerminateJobFlows ends the running step and cancels the pending ones)."""
+    and "Terminate a cluster" (TerminateJobFlows ends the running step and cancels the pending ones; the cluster's
+    StateChangeReason Code says why it ended: USER_REQUEST, STEP_FAILURE with TERMINATE_CLUSTER)."""
     emr, s3 = aws.client("emr"), aws.client("s3")
     bucket = f"emr-docs-{uuid.uuid4().hex[:8]}"
     s3.create_bucket(Bucket=bucket)
@@ -448,7 +449,21 @@ def test_emr_script_runner_command_runner_and_termination(aws):
     emr.terminate_job_flows(JobFlowIds=[cluster])
     assert _step(emr, cluster, running)["Status"]["State"] == "CANCELLED"
     assert _step(emr, cluster, pending)["Status"]["State"] == "CANCELLED"
-    assert emr.describe_cluster(ClusterId=cluster)["Cluster"]["Status"]["State"] == "TERMINATED"
+    status = emr.describe_cluster(ClusterId=cluster)["Cluster"]["Status"]
+    assert status["State"] == "TERMINATED" and status["StateChangeReason"]["Code"] == "USER_REQUEST"
+    transient = emr.run_job_flow(
+        Name="docs-transient", ReleaseLabel="emr-7.1.0", Applications=[{"Name": "Spark"}],
+        JobFlowRole="EMR_EC2_DefaultRole", ServiceRole="EMR_DefaultRole",
+        Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1, "KeepJobFlowAliveWhenNoSteps": False},
+        Steps=[{"Name": "only", "ActionOnFailure": "TERMINATE_CLUSTER",
+                "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["bash", "-c", "exit 1"]}}])["JobFlowId"]
+    deadline = time.monotonic() + 30
+    while emr.describe_cluster(ClusterId=transient)["Cluster"]["Status"]["State"] not in ("TERMINATED",
+                                                                                         "TERMINATED_WITH_ERRORS"):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    status = emr.describe_cluster(ClusterId=transient)["Cluster"]["Status"]
+    assert (status["State"], status["StateChangeReason"]["Code"]) == ("TERMINATED_WITH_ERRORS", "STEP_FAILURE")
 
 
 def test_batch_array_job_dependencies(aws):
