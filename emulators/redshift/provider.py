@@ -116,6 +116,7 @@ def _new_statement(request: Request, sqls: list[str], batch: bool) -> dict[str, 
         "RedshiftPid": 1073741824 + (hash(statement_id) % 100000),
         "RedshiftQueryId": 0,
         "StatementName": request.get("StatementName"),
+        "WithEvent": bool(request.get_bool("WithEvent", False)),
         "ResultFormat": request.get("ResultFormat") or "JSON",
         "IsBatchStatement": batch,
         "SubStatements": [
@@ -230,6 +231,25 @@ def _run_statement(account: str, region: str, statement_id: str) -> None:
             statement["Error"] = error
         statement["Duration"] = duration
         statement["UpdatedAt"] = now
+    if statement.get("WithEvent"):
+        _send_status_event(account, region, statement)
+
+
+def _send_status_event(account: str, region: str, statement: dict[str, Any]) -> None:
+    """WithEvent: "Redshift Data Statement Status Change" on the default EventBridge bus when the statement ends."""
+    if statement.get("ClusterIdentifier"):
+        resource = f"arn:aws:redshift:{region}:{account}:cluster:{statement['ClusterIdentifier']}"
+    else:
+        resource = serverless.workgroup_arn(account, region, statement.get("WorkgroupName"))
+    detail = {"principal": f"arn:aws:iam::{account}:root", "statementName": statement.get("StatementName") or "",
+              "statementId": statement["Id"], "redshiftQueryId": statement.get("RedshiftQueryId", -1),
+              "state": statement["Status"], "rows": statement.get("ResultRows", -1),
+              "expireAt": int(clock.epoch_seconds()) + 24 * 3600}
+    try:
+        ports.emit_event(account, region, "aws.redshift-data", "Redshift Data Statement Status Change", detail,
+                         [resource])
+    except ports.PortUnavailable:
+        log.debug("statement %s: no EventBridge in this sandbox, no status event", statement["Id"])
 
 
 def _finish(target: dict[str, Any], outcome: StatementOutcome, status: str, now: dt.datetime) -> None:

@@ -37,6 +37,12 @@ def workgroup_exists(account_id: str, region: str, name: str) -> bool:
     return name in getattr(backend, "_sandbox_workgroups", {})
 
 
+def workgroup_arn(account_id: str, region: str, workgroup: str | None) -> str:
+    backend = moto_coupling.backend_for("redshift", account_id, region)
+    found = getattr(backend, "_sandbox_workgroups", {}).get(workgroup)
+    return found["workgroupArn"] if found else f"arn:aws:redshift-serverless:{region}:{account_id}:workgroup/{workgroup}"
+
+
 def admin_user(account_id: str, region: str, workgroup: str | None) -> str | None:
     """The admin user of a workgroup's namespace (who the Data API's statements run as without a DbUser)."""
     backend = moto_coupling.backend_for("redshift", account_id, region)

@@ -587,3 +587,28 @@ def test_batch_queue_and_environment_teardown_order(aws):
     batch.delete_job_queue(jobQueue=name)
     batch.delete_compute_environment(computeEnvironment=name)
     assert batch.describe_compute_environments(computeEnvironments=[name])["computeEnvironments"] == []
+
+
+def test_data_api_with_event_reaches_eventbridge(aws, redshift):
+    """Source: Amazon Redshift Management Guide, "Monitoring events for the Amazon Redshift Data API": with
+    WithEvent=True a "Redshift Data Statement Status Change" event (source aws.redshift-data) goes to the default
+    event bus when the statement ends, naming its id and state."""
+    events, sqs = aws.client("events"), aws.client("sqs")
+    queue = sqs.create_queue(QueueName=f"statement-events-{uuid.uuid4().hex[:6]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    rule = f"statements-{uuid.uuid4().hex[:6]}"
+    events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["aws.redshift-data"],
+                                                        "detail-type": ["Redshift Data Statement Status Change"]}))
+    events.put_targets(Rule=rule, Targets=[{"Id": "queue", "Arn": arn}])
+    statement = run(redshift["data"], redshift["cluster"], "select 1 as one", WithEvent=True,
+                    StatementName="with-event")
+    deadline, received = time.monotonic() + 20, []
+    while not received and time.monotonic() < deadline:
+        received = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages", [])
+    assert received, "no status change event"
+    event = json.loads(received[0]["Body"])
+    assert event["source"] == "aws.redshift-data" and event["resources"][0].endswith(f":cluster:{redshift['cluster']}")
+    assert event["detail"]["statementId"] == statement["Id"] and event["detail"]["state"] == "FINISHED"
+    assert event["detail"]["statementName"] == "with-event"
+    events.remove_targets(Rule=rule, Ids=["queue"])
+    events.delete_rule(Name=rule)
