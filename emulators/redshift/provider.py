@@ -370,8 +370,12 @@ def _list_statements(request: Request) -> dict[str, Any]:
             continue
         if name and not (statement.get("StatementName") or "").startswith(name):
             continue
+        if any(request.get(key) and statement.get(key) != request.get(key)
+               for key in ("ClusterIdentifier", "WorkgroupName", "Database")):
+            continue
         found.append({k: statement[k] for k in ("Id", "CreatedAt", "QueryString", "Status", "UpdatedAt",
-                                                "IsBatchStatement", "ResultFormat") if k in statement}
+                                                "IsBatchStatement", "ResultFormat", "QueryParameters")
+                      if statement.get(k) not in (None, [])}
                      | ({"StatementName": statement["StatementName"]} if statement.get("StatementName") else {})
                      | ({"QueryStrings": [s["QueryString"] for s in statement["SubStatements"]]}
                         if statement["SubStatements"] else {}))

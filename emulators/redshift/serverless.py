@@ -40,7 +40,9 @@ def workgroup_exists(account_id: str, region: str, name: str) -> bool:
 def workgroup_arn(account_id: str, region: str, workgroup: str | None) -> str:
     backend = moto_coupling.backend_for("redshift", account_id, region)
     found = getattr(backend, "_sandbox_workgroups", {}).get(workgroup)
-    return found["workgroupArn"] if found else f"arn:aws:redshift-serverless:{region}:{account_id}:workgroup/{workgroup}"
+    if found:
+        return found["workgroupArn"]
+    return f"arn:aws:redshift-serverless:{region}:{account_id}:workgroup/{workgroup}"
 
 
 def admin_user(account_id: str, region: str, workgroup: str | None) -> str | None:

@@ -383,6 +383,7 @@ def test_redshift_serverless_namespace_workgroup_and_data_api(aws):
     statement = data.execute_statement(WorkgroupName=workgroup, Database="dev", Sql="select 40 + 2 as answer")
     assert wait(data, statement["Id"])["Status"] == "FINISHED"
     assert data.get_statement_result(Id=statement["Id"])["Records"] == [[{"longValue": 42}]]
+    assert [s["Id"] for s in data.list_statements(WorkgroupName=workgroup)["Statements"]] == [statement["Id"]]
     for call, code in ((lambda: serverless.create_namespace(namespaceName=namespace), "ConflictException"),
                        (lambda: serverless.create_workgroup(workgroupName=f"other-{suffix}", namespaceName=namespace),
                         "ConflictException"),
