@@ -8,7 +8,7 @@ Amazon Redshift (+ Data API, Serverless, Spectrum)
     views, serverless namespaces and workgroups
   not emulated: no JDBC/ODBC endpoint; DISTKEY/SORTKEY recorded only; no WLM, users/grants, stored
     procedures; system tables: svv_table_info, pg_table_def, stl_load_errors, sys_load_error_detail
-    and svv_external_schemas only
+    and svv_external_schemas/tables/columns/partitions only
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -35,12 +35,16 @@ DATEDIFF, CHARINDEX, LISTAGG, JSON_EXTRACT_PATH_TEXT, APPROXIMATE COUNT and
 ``SELECT TOP n``; materialized views (CREATE, REFRESH recomputes, DROP;
 :mod:`.system_tables`); ``COPY`` (:mod:`.copy_load`) from S3 as text, CSV, JSON
 ('auto', 'auto ignorecase', a JSONPaths file) or Parquet with rejected rows in
-``stl_load_errors`` / ``sys_load_error_detail`` and MAXERROR; ``UNLOAD``
+``stl_load_errors`` / ``sys_load_error_detail``, MAXERROR, MANIFEST, FILLRECORD, NULL AS,
+REMOVEQUOTES (ORC too; Avro is refused); ``UNLOAD``
 (:mod:`.unload`) as text, CSV, JSON or Parquet with HEADER, ADDQUOTES, GZIP,
 PARTITION BY, MANIFEST, ALLOWOVERWRITE and CLEANPATH; Spectrum
 (:mod:`.spectrum`): ``CREATE EXTERNAL SCHEMA ... FROM DATA CATALOG``, ``CREATE
 EXTERNAL TABLE`` / ``ALTER TABLE ... ADD PARTITION`` / ``DROP TABLE`` written to
-the Glue catalog, its tables read from S3 at query time and joinable with local tables.
+the Glue catalog (``svv_external_schemas`` / ``_tables`` / ``_columns`` / ``_partitions``
+show them), its tables read from S3 at query time and joinable with local tables. WithEvent
+sends "Redshift Data Statement Status Change" to EventBridge. Cluster snapshots copy the
+cluster's databases (a restore starts from them); a deleted cluster's databases are dropped.
 
 Not emulated: JDBC/ODBC connections (use the Data API), distribution and sort keys
 affecting anything, WLM, concurrency scaling, automatic or incremental refresh of
@@ -61,6 +65,6 @@ SERVICE = ServiceInfo(
              "serverless namespaces and workgroups",
     not_emulated="no JDBC/ODBC endpoint; DISTKEY/SORTKEY recorded only; no WLM, users/grants, stored procedures; "
                  "system tables: svv_table_info, pg_table_def, stl_load_errors, sys_load_error_detail and "
-                 "svv_external_schemas only",
+                 "svv_external_schemas/tables/columns/partitions only",
     provider="provider",
 )

@@ -5,7 +5,9 @@ System tables are temporary views of each connection (never in the warehouse fil
 - ``svv_table_info``: one row per user table that holds rows (as on Redshift, empty tables are not shown),
   with its DISTSTYLE and first SORTKEY column as CREATE TABLE declared them and ``tbl_rows``;
 - ``pg_table_def``: the columns of user tables, with Redshift's type names, ``distkey`` and ``sortkey``;
-- ``svv_external_schemas``: the Spectrum schemas and their Glue databases;
+- ``svv_external_schemas``: the Spectrum schemas and their Glue databases; ``svv_external_tables``,
+  ``svv_external_columns`` and ``svv_external_partitions``: their Glue tables, read from the catalog when a
+  query names them;
 - ``stl_load_errors`` and ``sys_load_error_detail``: the rows COPY rejected (recorded by COPY in
   ``sandbox_load_errors``, kept across failures like Redshift's log).
 
@@ -16,6 +18,7 @@ and incremental refresh are not emulated (a refresh always recomputes).
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -78,6 +81,49 @@ def install(con: Any) -> None:
     """The system tables on a newly opened warehouse connection (before it is locked down)."""
     for statement in TABLES + VIEWS:
         con.execute(statement)
+
+
+EXTERNAL_VIEWS = re.compile(r"\bsvv_external_(tables|columns|partitions)\b", re.I)
+
+
+def refresh_external_views(con: Any, sql: str, externals: dict[str, str], catalog: Any) -> None:
+    """Before a query that reads svv_external_tables / _columns / _partitions: those tables from the Glue catalog
+    (the Spectrum schemas' databases), as they are now."""
+    wanted = {m.lower() for m in EXTERNAL_VIEWS.findall(sql)}
+    if not wanted:
+        return
+    tables, columns, partitions = [], [], []
+    for schema, database in sorted(externals.items()):
+        if not catalog.database_exists(database):
+            continue
+        for name in sorted(catalog.list_tables(database)):
+            table = catalog.get_table(database, name) or {}
+            descriptor = table.get("StorageDescriptor", {})
+            serde = descriptor.get("SerdeInfo", {})
+            tables.append([schema, name, descriptor.get("Location"), descriptor.get("InputFormat"),
+                           descriptor.get("OutputFormat"), serde.get("SerializationLibrary"),
+                           json.dumps(serde.get("Parameters") or {}), 0,
+                           json.dumps(table.get("Parameters") or {}), table.get("TableType") or "EXTERNAL_TABLE"])
+            keys = table.get("PartitionKeys") or []
+            for position, column in enumerate(descriptor.get("Columns", []) + keys, start=1):
+                partition_key = keys.index(column) + 1 if column in keys else 0
+                columns.append([schema, name, column["Name"], column["Type"], position, partition_key, True])
+            if "partitions" in wanted and keys:
+                for part in catalog.get_partitions(database, name):
+                    partitions.append([schema, name, json.dumps(part.get("Values", [])),
+                                       part.get("StorageDescriptor", {}).get("Location"), 0])
+    con.execute("CREATE OR REPLACE TEMP TABLE svv_external_tables (schemaname VARCHAR, tablename VARCHAR, "
+                "location VARCHAR, input_format VARCHAR, output_format VARCHAR, serialization_lib VARCHAR, "
+                "serde_parameters VARCHAR, compressed INTEGER, parameters VARCHAR, tabletype VARCHAR)")
+    con.execute("CREATE OR REPLACE TEMP TABLE svv_external_columns (schemaname VARCHAR, tablename VARCHAR, "
+                "columnname VARCHAR, external_type VARCHAR, columnnum INTEGER, part_key INTEGER, is_nullable BOOLEAN)")
+    con.execute("CREATE OR REPLACE TEMP TABLE svv_external_partitions (schemaname VARCHAR, tablename VARCHAR, "
+                "\"values\" VARCHAR, location VARCHAR, compressed INTEGER)")
+    for table, rows in (("svv_external_tables", tables), ("svv_external_columns", columns),
+                        ("svv_external_partitions", partitions)):
+        if rows:
+            marks = ", ".join("?" * len(rows[0]))
+            con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
 
 
 def next_query_id(con: Any) -> int:

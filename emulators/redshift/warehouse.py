@@ -232,6 +232,7 @@ class Warehouse:
 
     def execute(self, con: Any, text: str) -> StatementOutcome:
         sql = self._bind_external_tables(con, translate(text, self.user))
+        system_tables.refresh_external_views(con, sql, self._external_schemas(con), self.catalog)
         cursor = con.execute(sql)
         if cursor.description is None:
             return StatementOutcome()

@@ -294,7 +294,8 @@ def test_spectrum_tutorial_external_tables_in_the_glue_catalog(aws, redshift):
     """Source: Redshift Database Developer Guide, "Getting started with Amazon Redshift Spectrum" (CREATE EXTERNAL
     SCHEMA ... CREATE EXTERNAL DATABASE IF NOT EXISTS, CREATE EXTERNAL TABLE ... ROW FORMAT DELIMITED FIELDS
     TERMINATED BY '\\t' STORED AS TEXTFILE LOCATION, a join with a local table) and "Partitioning Redshift
-    Spectrum external tables" (ALTER TABLE ... ADD PARTITION); the table lands in the Glue Data Catalog."""
+    Spectrum external tables" (ALTER TABLE ... ADD PARTITION); the table lands in the Glue Data Catalog and
+    SVV_EXTERNAL_SCHEMAS / SVV_EXTERNAL_TABLES / SVV_EXTERNAL_COLUMNS show it."""
     data, cluster, bucket = redshift["data"], redshift["cluster"], redshift["bucket"]
     s3, glue = aws.client("s3"), aws.client("glue")
     s3.put_object(Bucket=bucket, Key="spectrum/sales/part-0.txt", Body=b"1\t10\t2008-01-05\n2\t3\t2008-02-11\n")
@@ -326,6 +327,14 @@ def test_spectrum_tutorial_external_tables_in_the_glue_catalog(aws, redshift):
         == [{"qty": 10}]
     schemas = rows(data, cluster, "select schemaname, databasename from svv_external_schemas")
     assert {"schemaname": "spectrum", "databasename": database} in schemas
+    tables = rows(data, cluster, "select tablename, location from svv_external_tables where schemaname = 'spectrum' "
+                                 "order by tablename")
+    assert tables == [{"tablename": "sales", "location": f"s3://{bucket}/spectrum/sales/"},
+                      {"tablename": "sales_part", "location": f"s3://{bucket}/spectrum/sales_part/"}]
+    keys = rows(data, cluster, "select columnname, part_key from svv_external_columns "
+                               "where tablename = 'sales_part' order by columnnum")
+    assert keys == [{"columnname": "salesid", "part_key": 0}, {"columnname": "qtysold", "part_key": 0},
+                    {"columnname": "saledate", "part_key": 1}]
     run(data, cluster, "drop table spectrum.sales")
     with pytest.raises(ClientError) as exc:
         glue.get_table(DatabaseName=database, Name="sales")
