@@ -311,8 +311,11 @@ class Warehouse:
 
         try:
             names = duckdb.get_table_names(sql, qualified=True)
-        except duckdb.Error:
-            return sql
+        except duckdb.Error:  # DuckDB binds INSERT/UPDATE targets to list names: the external ones by their schema
+            without_strings = re.sub(r"'(?:[^']|'')*'", "''", sql)
+            names = {f"{m.group(1)}.{m.group(2)}" for m in re.finditer(
+                r'"?\b(' + "|".join(re.escape(e) for e in externals) + r')\b"?\s*\.\s*"?(\w+)"?', without_strings,
+                re.I)}
         for name in names:
             bare = re.sub(r"\s+AS\s+.*$", "", name, flags=re.I)
             parts = [p.strip('"').lower() for p in bare.split(".")]

@@ -316,6 +316,10 @@ def test_spectrum_tutorial_external_tables_in_the_glue_catalog(aws, redshift):
     joined = rows(data, cluster, "select s.salesid, s.qtysold, t.target from spectrum.sales s "
                                  "join local_sales_target t on s.salesid = t.salesid order by 1")
     assert joined == [{"salesid": 1, "qtysold": 10, "target": 12}, {"salesid": 2, "qtysold": 3, "target": 1}]
+    run(data, cluster, "create table local_sales (salesid int, qtysold int)")
+    copied = run(data, cluster, "insert into local_sales select salesid, qtysold from spectrum.sales")
+    assert copied["ResultRows"] == 2
+    assert rows(data, cluster, "select sum(qtysold) as qty from local_sales") == [{"qty": 13}]
     run(data, cluster, f"create external table spectrum.sales_part(salesid integer, qtysold smallint) "
                        f"partitioned by (saledate char(7)) row format delimited fields terminated by '\\t' "
                        f"location 's3://{bucket}/spectrum/sales_part/'")
