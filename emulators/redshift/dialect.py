@@ -46,8 +46,24 @@ def redshift_column_name(name: str) -> str:
     return "?column?"
 
 
+def public_schema(sql: str) -> str:
+    """Redshift's default schema ``public`` is DuckDB's ``main`` (``public.t`` outside string literals);
+    ``information_schema.tables`` / ``.columns`` are read through ``svv_tables`` / ``svv_columns``, which show it
+    as ``public``."""
+    masked = _masked(sql)
+    for match in reversed(list(re.finditer(r'(?<![\w."])("?)public\1\s*\.(?=\s*"?\w)', masked, re.I))):
+        sql = sql[:match.start()] + "main." + sql[match.end():]
+    masked = _masked(sql)
+    for match in reversed(list(re.finditer(r"(?<![\w.\"])information_schema\s*\.\s*(tables|columns)\b", masked,
+                                           re.I))):
+        sql = sql[:match.start()] + f"svv_{match.group(1).lower()}" + sql[match.end():]
+    sql = re.sub(r"(?<![\w.\"])pg_catalog\s*\.\s*pg_tables\b", "pg_tables", sql, flags=re.I)
+    return re.sub(r"\bcurrent_schema\s*\(\s*\)", "'public'", sql, flags=re.I)
+
+
 def translate(sql: str, user: str | None = None) -> str:
     """Redshift spellings DuckDB writes differently (``user``: who CURRENT_USER is)."""
+    sql = public_schema(sql)
     sql = re.sub(r"\bGETDATE\s*\(\s*\)", "current_timestamp", sql, flags=re.I)
     sql = re.sub(r"\bSYSDATE\b", "current_timestamp", sql, flags=re.I)
     sql = re.sub(r"\bNVL\s*\(", "coalesce(", sql, flags=re.I)

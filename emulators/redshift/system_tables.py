@@ -2,6 +2,8 @@
 
 System tables are temporary views of each connection (never in the warehouse file, never in ListTables):
 
+- ``svv_tables``, ``svv_columns`` (also what ``information_schema.tables`` / ``.columns`` read) and
+  ``pg_tables``: user tables with DuckDB's ``main`` schema shown as ``public``;
 - ``svv_table_info``: one row per user table that holds rows (as on Redshift, empty tables are not shown),
   with its DISTSTYLE and first SORTKEY column as CREATE TABLE declared them and ``tbl_rows``;
 - ``pg_table_def``: the columns of user tables, with Redshift's type names, ``distkey`` and ``sortkey``;
@@ -62,6 +64,19 @@ VIEWS = [
     "AS sortkey, NOT c.is_nullable AS notnull FROM duckdb_columns() c LEFT JOIN main.sandbox_table_attributes a "
     "ON a.table_name = c.table_name WHERE c.database_name = current_database() AND NOT c.internal "
     "AND c.schema_name <> 'temp' AND c.table_name NOT LIKE 'sandbox\\_%' ESCAPE '\\'",
+    "CREATE OR REPLACE TEMP VIEW svv_tables AS SELECT t.table_catalog, CASE t.table_schema WHEN 'main' THEN 'public' "
+    "ELSE t.table_schema END AS table_schema, t.table_name, t.table_type, NULL AS remarks "
+    "FROM information_schema.tables t WHERE t.table_catalog = current_database() "
+    "AND t.table_name NOT LIKE 'sandbox\\_%' ESCAPE '\\'",
+    "CREATE OR REPLACE TEMP VIEW svv_columns AS SELECT c.table_catalog, CASE c.table_schema WHEN 'main' "
+    "THEN 'public' ELSE c.table_schema END AS table_schema, c.table_name, c.column_name, c.ordinal_position, "
+    f"c.column_default, c.is_nullable, {_TYPE_NAME} AS data_type, c.character_maximum_length, "
+    "c.numeric_precision, c.numeric_scale, NULL AS remarks FROM information_schema.columns c "
+    "WHERE c.table_catalog = current_database() AND c.table_name NOT LIKE 'sandbox\\_%' ESCAPE '\\'",
+    "CREATE OR REPLACE TEMP VIEW pg_tables AS SELECT CASE t.schema_name WHEN 'main' THEN 'public' "
+    "ELSE t.schema_name END AS schemaname, t.table_name AS tablename, 'awsuser' AS tableowner, NULL AS tablespace, "
+    "false AS hasindexes, false AS hasrules, false AS hastriggers "
+    f"{_USER_TABLES}",
     "CREATE OR REPLACE TEMP VIEW svv_external_schemas AS SELECT row_number() OVER (ORDER BY schema_name) AS esoid, "
     "1 AS eskind, schema_name AS schemaname, 100 AS esowner, glue_database AS databasename, "
     "CASE WHEN iam_role IS NULL THEN NULL ELSE '{\"IAM_ROLE\":\"' || iam_role || '\"}' END AS esoptions "

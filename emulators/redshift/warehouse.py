@@ -24,6 +24,7 @@ from emulators.redshift import copy_load, spectrum, system_tables, unload
 from emulators.redshift.dialect import (
     create_table_like,
     identity_columns,
+    public_schema,
     redshift_column_name,
     redshift_type,
     strip_table_attributes,
@@ -170,7 +171,7 @@ class Warehouse:
             raise StatementFailed("ERROR: ExecuteStatement runs one SQL statement; use BatchExecuteStatement "
                                   "for several (the text holds more than one statement)")
         try:
-            return self._dispatch(con, text)
+            return self._dispatch(con, public_schema(text))
         except duckdb.Error as exc:
             raise StatementFailed(f"ERROR: {_clean(exc)}") from None
         except ValueError as exc:  # the sandbox's own parsing of a Redshift-only statement
@@ -224,9 +225,9 @@ class Warehouse:
                         pass  # the table already exists and uses it: CREATE TABLE says so
             outcome = self.execute(con, stripped)
             if match and attributes:
+                table = re.sub(r"^main\.", "", match.group(1).replace('"', "").lower())  # public.t is t
                 con.execute("INSERT OR REPLACE INTO main.sandbox_table_attributes VALUES (?, ?, ?, ?)",
-                            [match.group(1).strip('"').lower(), attributes.get("diststyle"),
-                             attributes.get("distkey"), attributes.get("sortkey")])
+                            [table, attributes.get("diststyle"), attributes.get("distkey"), attributes.get("sortkey")])
             return outcome
         return self.execute(con, text)
 

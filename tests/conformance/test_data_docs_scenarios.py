@@ -83,9 +83,10 @@ def redshift(aws):
 def test_tickit_load_tutorial_copy_formats_and_table_design(redshift):
     """Source: Redshift Database Developer Guide, "Tutorial: Loading data from Amazon S3" and "COPY examples"
     (pipe-delimited text with REGION, CSV with IGNOREHEADER, JSON 'auto' / 'auto ignorecase', a JSONPaths file),
-    "CREATE TABLE" (column-level DISTKEY SORTKEY, IDENTITY) and the PG_TABLE_DEF / SVV_TABLE_INFO pages."""
+    "CREATE TABLE" (column-level DISTKEY SORTKEY, IDENTITY; the public schema) and the PG_TABLE_DEF /
+    SVV_TABLE_INFO / PG_TABLES / information_schema pages."""
     data, cluster, bucket = redshift["data"], redshift["cluster"], redshift["bucket"]
-    run(data, cluster, "create table category(catid smallint not null distkey sortkey, catgroup varchar(10), "
+    run(data, cluster, "create table public.category(catid smallint not null distkey sortkey, catgroup varchar(10), "
                        "catname varchar(10), catdesc varchar(50))")
     loaded = run(data, cluster, f"copy category from 's3://{bucket}/tickit/category_pipe.txt' iam_role '{ROLE}' "
                                 "delimiter '|' region 'us-east-1' compupdate off statupdate off")
@@ -107,6 +108,11 @@ def test_tickit_load_tutorial_copy_formats_and_table_design(redshift):
                                      "where tablename = 'category'")
     assert definition[0] == {"column": "catid", "type": "smallint", "distkey": True, "sortkey": 1, "notnull": True}
     assert definition[1]["type"] == "character varying" and definition[1]["distkey"] is False
+    assert rows(data, cluster, "select count(*) from public.category") == [{"count": 7}]
+    assert rows(data, cluster, "select table_name from information_schema.tables where table_schema = 'public' "
+                               "and table_name = 'category'") == [{"table_name": "category"}]
+    assert rows(data, cluster, "select schemaname from pg_tables where tablename = 'category'") == [
+        {"schemaname": "public"}]
     info = rows(data, cluster, "select \"table\", diststyle, sortkey1, tbl_rows from svv_table_info "
                                "where \"table\" = 'category'")
     assert info == [{"table": "category", "diststyle": "KEY(catid)", "sortkey1": "catid", "tbl_rows": 7}]
