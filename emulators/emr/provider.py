@@ -75,6 +75,8 @@ class SandboxEmrBackend(EmrBackend):  # type: ignore[misc, valid-type]
     def run_job_flow(self, **kwargs: Any) -> Any:
         cluster = super().run_job_flow(**kwargs)
         cluster.__class__ = SandboxCluster
+        if cluster.state == "TERMINATED":  # no steps and not kept alive: moto ended it at once, as EMR does
+            cluster.state_change_code, cluster.last_state_change_reason = "ALL_STEPS_COMPLETED", "Steps completed"
         if cluster.steps:
             self._queue_steps(cluster, cluster.steps)
         return cluster

@@ -7,8 +7,8 @@ Amazon Redshift (+ Data API, Serverless, Spectrum)
     S3 with stl_load_errors and MAXERROR, UNLOAD to S3, external schemas and tables, materialized
     views, serverless namespaces and workgroups
   not emulated: no JDBC/ODBC endpoint; DISTKEY/SORTKEY recorded only; no WLM, users/grants, stored
-    procedures; system tables: svv_table_info, pg_table_def, stl_load_errors, sys_load_error_detail
-    and svv_external_schemas/tables/columns/partitions only
+    procedures; system tables: svv_table_info, svv_tables/columns, pg_tables, pg_table_def,
+    stl_load_errors, sys_load_error_detail and svv_external_schemas/tables/columns/partitions only
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -26,7 +26,9 @@ CSV, ListStatements, CancelStatement, ListDatabases, ListSchemas (``public``),
 ListTables and DescribeTable. ``WorkgroupName`` must name a workgroup. Each
 cluster's (or workgroup's) database is a persistent DuckDB file under the state folder.
 
-SQL (:mod:`.dialect` rewrites Redshift spellings): CREATE TABLE with DISTSTYLE /
+SQL (:mod:`.dialect` rewrites Redshift spellings; DuckDB's ``main`` schema is Redshift's
+``public``, so ``public.t``, ``information_schema``, ``pg_tables`` and ``current_schema()`` read
+as on Redshift): CREATE TABLE with DISTSTYLE /
 DISTKEY / SORTKEY (table or column level) / ENCODE accepted (recorded for
 ``svv_table_info`` and ``pg_table_def``, no effect on storage), ``IDENTITY(seed,
 step)`` columns numbered by a sequence, ``CREATE TABLE t (LIKE other)``,
@@ -64,7 +66,7 @@ SERVICE = ServiceInfo(
              "stl_load_errors and MAXERROR, UNLOAD to S3, external schemas and tables, materialized views, "
              "serverless namespaces and workgroups",
     not_emulated="no JDBC/ODBC endpoint; DISTKEY/SORTKEY recorded only; no WLM, users/grants, stored procedures; "
-                 "system tables: svv_table_info, pg_table_def, stl_load_errors, sys_load_error_detail and "
-                 "svv_external_schemas/tables/columns/partitions only",
+                 "system tables: svv_table_info, svv_tables/columns, pg_tables, pg_table_def, stl_load_errors, "
+                 "sys_load_error_detail and svv_external_schemas/tables/columns/partitions only",
     provider="provider",
 )
