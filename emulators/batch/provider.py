@@ -360,6 +360,13 @@ class SandboxBatchBackend(moto_coupling.backend_class("batch")):  # type: ignore
                                code="ClientException")
         return super().submit_job(job_name, job_def_id, job_queue, array_properties or {}, *args, **kwargs)
 
+    def list_jobs(self, job_queue_name: str | None, array_job_id: str | None, job_status: str | None = None,
+                  filters: list[dict[str, Any]] | None = None) -> list[Any]:
+        """ListJobs without jobStatus or filters lists RUNNING jobs only, as AWS does (moto listed every job)."""
+        if job_status is None and not filters:
+            job_status = "RUNNING"
+        return super().list_jobs(job_queue_name, array_job_id, job_status, filters or None)
+
     def delete_compute_environment(self, compute_environment_name: str) -> None:
         """AWS deletes only a DISABLED compute environment that no job queue uses (moto deleted any)."""
         environment = self.get_compute_environment(compute_environment_name) if compute_environment_name else None

@@ -490,7 +490,8 @@ def test_batch_array_job_dependencies(aws):
     """Source: AWS Batch user guide, "Array jobs" and "Tutorial: Using the array job index to control job
     differentiation": a SEQUENTIAL array job runs its children one after another, an N_TO_N dependency makes
     child i wait for child i of the other array job, each child knows AWS_BATCH_JOB_ARRAY_INDEX and shows
-    arrayProperties.index, and the parent's status follows its children."""
+    arrayProperties.index, and the parent's status follows its children; ListJobs without jobStatus lists
+    RUNNING jobs only (ListJobs API reference)."""
     batch, logs = aws.client("batch"), aws.client("logs")
     name = f"arrays-{uuid.uuid4().hex[:6]}"
     batch.create_compute_environment(computeEnvironmentName=name, type="UNMANAGED")
@@ -520,8 +521,9 @@ def test_batch_array_job_dependencies(aws):
     assert child["container"]["environment"] == [{"name": "STAGE", "value": "first"}]
     events = logs.get_log_events(logGroupName="/aws/batch/job", logStreamName=child["container"]["logStreamName"])
     assert [e["message"] for e in events["events"]] == ["first 1"]
-    summaries = batch.list_jobs(arrayJobId=first)["jobSummaryList"]
+    summaries = batch.list_jobs(arrayJobId=first, jobStatus="SUCCEEDED")["jobSummaryList"]
     assert sorted(s["arrayProperties"]["index"] for s in summaries) == [0, 1, 2]
+    assert batch.list_jobs(arrayJobId=first)["jobSummaryList"] == []  # without jobStatus: RUNNING jobs only
 
 
 def test_cluster_snapshots_hold_the_data_and_cluster_rules(aws):
