@@ -37,6 +37,13 @@ class SandboxRedshiftDataBackend(DataBackend):  # type: ignore[misc, valid-type]
             self._sandbox_statements = {}
         return self._sandbox_statements
 
+    @property
+    def sandbox_sessions(self) -> dict[str, dict[str, Any]]:
+        """SessionId -> {"target", "keep" (seconds), "expires" (epoch seconds)}."""
+        if "_sandbox_sessions" not in self.__dict__:
+            self._sandbox_sessions = {}
+        return self._sandbox_sessions
+
 
 def _backend(request: Request) -> SandboxRedshiftDataBackend:
     return moto_coupling.backend_for("redshift-data", request.account_id, request.region)
@@ -69,7 +76,36 @@ def run_sql(account: str, region: str, cluster: str, database: str, sql: str) ->
     _warehouse_for(account, region, {"ClusterIdentifier": cluster, "Database": database}).run(sql)
 
 
+def _session_target(request: Request) -> dict[str, Any] | None:
+    """The target of ``SessionId`` (a session an earlier statement kept alive with SessionKeepAliveSeconds)."""
+    session_id = request.get("SessionId")
+    if not session_id:
+        return None
+    if request.get("ClusterIdentifier") or request.get("WorkgroupName") or request.get("Database"):
+        raise InvalidInput("SessionId cannot be combined with ClusterIdentifier, WorkgroupName or Database: the "
+                           "session already names them.")
+    session = _backend(request).sandbox_sessions.get(session_id)
+    if session is None or session["expires"] < clock.epoch_seconds():
+        raise InvalidInput(f"Session {session_id} is not available: it expired or does not exist.")
+    return dict(session["target"])
+
+
+def _keep_session(request: Request, target: dict[str, Any], session_id: str | None) -> str | None:
+    """SessionKeepAliveSeconds: keep (or renew) the session for statements that name its SessionId."""
+    seconds = request.get_int("SessionKeepAliveSeconds")
+    if not seconds and not session_id:
+        return None
+    session_id = session_id or str(uuid.uuid4())
+    sessions = _backend(request).sandbox_sessions
+    keep = seconds if seconds is not None else sessions.get(session_id, {}).get("keep", 0)
+    sessions[session_id] = {"target": target, "keep": keep, "expires": clock.epoch_seconds() + (keep or 0) + 3600}
+    return session_id
+
+
 def _validate_target(request: Request) -> dict[str, Any]:
+    from_session = _session_target(request)
+    if from_session is not None:
+        return from_session
     cluster = request.get("ClusterIdentifier")
     workgroup = request.get("WorkgroupName")
     database = request.get("Database")
@@ -99,6 +135,7 @@ def _bind(sql: str, parameters: list[dict[str, str]] | None) -> str:
 
 def _new_statement(request: Request, sqls: list[str], batch: bool) -> dict[str, Any]:
     target = _validate_target(request)
+    session_id = _keep_session(request, target, request.get("SessionId"))
     now = _now()
     statement_id = str(uuid.uuid4())
     statement = {
@@ -117,6 +154,7 @@ def _new_statement(request: Request, sqls: list[str], batch: bool) -> dict[str, 
         "RedshiftQueryId": 0,
         "StatementName": request.get("StatementName"),
         "WithEvent": bool(request.get_bool("WithEvent", False)),
+        "SessionId": session_id,
         "ResultFormat": request.get("ResultFormat") or "JSON",
         "IsBatchStatement": batch,
         "SubStatements": [
@@ -150,7 +188,7 @@ def _batch_execute_statement(request: Request) -> dict[str, Any]:
 
 def _submission(statement: dict[str, Any]) -> dict[str, Any]:
     out = {k: statement[k] for k in ("Id", "CreatedAt", "Database") if statement.get(k) is not None}
-    for key in ("ClusterIdentifier", "WorkgroupName", "DbUser", "SecretArn"):
+    for key in ("ClusterIdentifier", "WorkgroupName", "DbUser", "SecretArn", "SessionId"):
         if statement.get(key):
             out[key] = statement[key]
     return out
@@ -281,7 +319,7 @@ def _describe_statement(request: Request) -> dict[str, Any]:
     statement, part = _find(request, request.get("Id"))
     keys = ("Id", "ClusterIdentifier", "WorkgroupName", "CreatedAt", "Database", "DbUser", "Duration", "Error",
             "HasResultSet", "QueryString", "RedshiftPid", "RedshiftQueryId", "ResultRows", "ResultSize", "SecretArn",
-            "Status", "UpdatedAt", "QueryParameters", "ResultFormat")
+            "Status", "UpdatedAt", "QueryParameters", "ResultFormat", "SessionId")
     document = {k: statement[k] for k in keys if statement.get(k) not in (None, [])}
     if statement["SubStatements"]:
         document["SubStatements"] = statement["SubStatements"]

@@ -634,3 +634,23 @@ def test_data_api_with_event_reaches_eventbridge(aws, redshift):
     assert event["detail"]["statementName"] == "with-event"
     events.remove_targets(Rule=rule, Ids=["queue"])
     events.delete_rule(Name=rule)
+
+
+def test_data_api_sessions_keep_temporary_tables(redshift):
+    """Source: Amazon Redshift Management Guide, "Using the Amazon Redshift Data API" (SessionKeepAliveSeconds
+    returns a SessionId; later statements name only the SessionId and see the session's temporary table)."""
+    data, cluster = redshift["data"], redshift["cluster"]
+    first = data.execute_statement(ClusterIdentifier=cluster, Database="dev", DbUser="awsuser",
+                                   Sql="create temp table session_scratch (id int)", SessionKeepAliveSeconds=300)
+    assert first["SessionId"] and wait(data, first["Id"])["Status"] == "FINISHED"
+    insert = data.execute_statement(SessionId=first["SessionId"], Sql="insert into session_scratch values (7)")
+    assert wait(data, insert["Id"])["Status"] == "FINISHED"
+    select = data.execute_statement(SessionId=first["SessionId"], Sql="select id from session_scratch")
+    described = wait(data, select["Id"])
+    assert described["Status"] == "FINISHED" and described["SessionId"] == first["SessionId"]
+    assert data.get_statement_result(Id=select["Id"])["Records"] == [[{"longValue": 7}]]
+    for extra in ({"SessionId": "00000000-0000-0000-0000-000000000000"},
+                  {"SessionId": first["SessionId"], "ClusterIdentifier": cluster}):
+        with pytest.raises(ClientError) as exc:
+            data.execute_statement(Sql="select 1", **extra)
+        assert exc.value.response["Error"]["Code"] == "ValidationException"
