@@ -64,8 +64,11 @@ def public_schema(sql: str) -> str:
 def translate(sql: str, user: str | None = None) -> str:
     """Redshift spellings DuckDB writes differently (``user``: who CURRENT_USER is)."""
     sql = public_schema(sql)
-    sql = re.sub(r"\bGETDATE\s*\(\s*\)", "current_timestamp", sql, flags=re.I)
-    sql = re.sub(r"\bSYSDATE\b", "current_timestamp", sql, flags=re.I)
+    # GETDATE() and SYSDATE are timestamps without time zone (UTC) on Redshift
+    sql = re.sub(r"\bGETDATE\s*\(\s*\)", "current_localtimestamp()", sql, flags=re.I)
+    sql = re.sub(r"\bSYSDATE\b", "current_localtimestamp()", sql, flags=re.I)
+    sql = rewrite_calls(sql, "DATE_PART", lambda a: f"date_part('{_datepart(a[0])}', {a[1]})"
+                        if len(a) == 2 and re.fullmatch(r"'?\w+'?", a[0]) else None)
     sql = re.sub(r"\bNVL\s*\(", "coalesce(", sql, flags=re.I)
     if user:
         masked = _masked(sql)

@@ -197,6 +197,9 @@ class Warehouse:
         external = re.match(r"(DROP|ALTER)\s+TABLE\s+(IF\s+EXISTS\s+)?([\w\"]+)\s*\.\s*([\w\"]+)", text, re.I)
         if external and external.group(3).strip('"').lower() in self._external_schemas(con):
             return self.change_external_table(con, text, external)
+        maintenance = self.maintenance(con, text)
+        if maintenance is not None:
+            return maintenance
         kind = system_tables.materialized_view_statement(text)
         if kind:
             prepare = lambda query: self._bind_external_tables(con, translate(query, self.user))  # noqa: E731
@@ -230,6 +233,53 @@ class Warehouse:
                             [table, attributes.get("diststyle"), attributes.get("distkey"), attributes.get("sortkey")])
             return outcome
         return self.execute(con, text)
+
+    def maintenance(self, con: Any, text: str) -> StatementOutcome | None:
+        """Redshift's table maintenance: VACUUM [FULL | SORT ONLY | DELETE ONLY | REINDEX | RECLUSTER] and ANALYZE
+        [PREDICATE COLUMNS] have nothing to sort or sample in DuckDB (done, no effect); ALTER TABLE ... ALTER
+        DISTSTYLE / DISTKEY / SORTKEY / ENCODE records the new design for svv_table_info and pg_table_def."""
+        flat = " ".join(text.split())
+        if re.match(r"VACUUM\b", flat, re.I):
+            return StatementOutcome()
+        if re.match(r"ANALYZE\s+COMPRESSION\b", flat, re.I):
+            raise StatementFailed("ERROR: ANALYZE COMPRESSION is not emulated by the sandbox (column encodings have "
+                                  "no effect on DuckDB's storage)")
+        if re.match(r"ANALYZE\b", flat, re.I):
+            return StatementOutcome()
+        renamed = re.match(r"ALTER\s+TABLE\s+([\w.\"]+)\s+RENAME\s+TO\s+([\w\"]+)$", flat, re.I)
+        dropped = re.match(r"DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?([\w.\"]+)(?:\s+(?:CASCADE|RESTRICT))?$", flat, re.I)
+        if renamed or dropped:  # the design recorded for the table follows it
+            outcome = self.execute(con, text)
+            name = re.sub(r"^main\.", "", (renamed or dropped).group(1).replace('"', "").lower())
+            if renamed:
+                con.execute("UPDATE main.sandbox_table_attributes SET table_name = ? WHERE table_name = ?",
+                            [renamed.group(2).replace('"', "").lower(), name])
+            else:
+                con.execute("DELETE FROM main.sandbox_table_attributes WHERE table_name = ?", [name])
+            return outcome
+        alter = re.match(r"ALTER\s+TABLE\s+([\w.\"]+)\s+ALTER\s+(.*)$", flat, re.I)
+        if not alter or not re.match(r"(DISTSTYLE|DISTKEY|(COMPOUND\s+|INTERLEAVED\s+)?SORTKEY|ENCODE)\b",
+                                     alter.group(2), re.I):
+            return None
+        table = re.sub(r"^main\.", "", alter.group(1).replace('"', "").lower())
+        if not con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = ?", [table.split(".")[-1]]).fetchone():
+            raise StatementFailed(f'ERROR: relation "{table}" does not exist')
+        _, changes = strip_table_attributes(f"CREATE TABLE x () {alter.group(2)}")
+        style = re.match(r"DISTSTYLE\s+(\w+)", alter.group(2), re.I)
+        if style:
+            changes["diststyle"] = style.group(1).lower()
+        key = re.search(r"\bDISTKEY\s+\(?\s*([\w\"]+)", alter.group(2), re.I)
+        if key:
+            changes["distkey"] = key.group(1).strip('"').lower()
+            changes.setdefault("diststyle", "key")
+        if re.search(r"\bSORTKEY\s+(AUTO|NONE)\b", alter.group(2), re.I):
+            changes["sortkey"] = None
+        con.execute("INSERT OR IGNORE INTO main.sandbox_table_attributes (table_name) VALUES (?)", [table])
+        for column in ("diststyle", "distkey", "sortkey"):
+            if column in changes:
+                con.execute(f"UPDATE main.sandbox_table_attributes SET {column} = ? WHERE table_name = ?",
+                            [changes[column], table])
+        return StatementOutcome()
 
     def execute(self, con: Any, text: str) -> StatementOutcome:
         sql = self._bind_external_tables(con, translate(text, self.user))

@@ -654,3 +654,24 @@ def test_data_api_sessions_keep_temporary_tables(redshift):
         with pytest.raises(ClientError) as exc:
             data.execute_statement(Sql="select 1", **extra)
         assert exc.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_table_design_changes_and_maintenance(redshift):
+    """Source: Redshift Database Developer Guide, "ALTER TABLE" (ALTER DISTSTYLE KEY DISTKEY, ALTER SORTKEY,
+    RENAME TO), "VACUUM" (FULL ... TO 99 PERCENT, DELETE ONLY, SORT ONLY), "ANALYZE" (PREDICATE COLUMNS) and
+    "DATE_PART" (an unquoted date part); GETDATE() is a timestamp without time zone."""
+    data, cluster = redshift["data"], redshift["cluster"]
+    run(data, cluster, "create table design (a int, b varchar(10)) diststyle even")
+    run(data, cluster, "insert into design values (1, 'x'), (2, 'y')")
+    run(data, cluster, "alter table design alter diststyle key distkey a")
+    run(data, cluster, "alter table design alter compound sortkey (b, a)")
+    for sql in ("vacuum full design to 99 percent", "vacuum delete only design", "vacuum sort only design",
+                "analyze design predicate columns"):
+        run(data, cluster, sql)
+    run(data, cluster, "alter table design rename to design_v2")
+    assert rows(data, cluster, "select diststyle, sortkey1, sortkey_num from svv_table_info "
+                               "where \"table\" = 'design_v2'") == [{"diststyle": "KEY(a)", "sortkey1": "b",
+                                                                      "sortkey_num": 2}]
+    assert "not emulated" in fails(data, cluster, "analyze compression design_v2")
+    stamp = rows(data, cluster, "select date_part(year, '2024-05-06'::date) as y, getdate()::varchar as now")[0]
+    assert stamp["y"] == 2024 and "+" not in stamp["now"]
