@@ -23,6 +23,12 @@ FAILED; ``dependsOn``, array jobs, ``retryStrategy`` (attempts, evaluateOnExit),
 attempt's whole process group: SIGTERM, then SIGKILL after 2 s; the exit code is
 128 + the signal, as a container reports it); output streams to CloudWatch Logs
 ``/aws/batch/job`` (stream ``<job-definition>/default/<job-id>``) while it runs.
+Array jobs (2 to 10,000 children) honour ``SEQUENTIAL`` and ``N_TO_N`` dependencies, each child
+shows ``arrayProperties.index`` and the parent's status follows its children. ListJobs
+without ``jobStatus`` lists RUNNING jobs only, as on AWS. CreateComputeEnvironment without
+``serviceRole`` uses the ``AWSServiceRoleForBatch`` service-linked role; a job queue is
+deleted once DISABLED (a DISABLED queue takes no new jobs), a compute environment once
+DISABLED and in no queue.
 
 Not emulated: images (anything the command needs must be installed locally),
 vCPU/memory limits and compute-environment scheduling (jobs start at once),
