@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import decimal
 import io
+import itertools
 import json
 import logging
 import re
@@ -26,6 +27,7 @@ from emulators.redshift.warehouse import BatchFailed, StatementFailed, Statement
 log = logging.getLogger("emulators.redshift")
 DataBackend = moto_coupling.backend_class("redshift-data")
 PAGE_ROWS = 1000
+_QUERY_IDS = itertools.count(int(time.time()) % 1_000_000 * 10)  # increasing, like Redshift's query ids
 
 
 class SandboxRedshiftDataBackend(DataBackend):  # type: ignore[misc, valid-type]
@@ -297,6 +299,7 @@ def _finish(target: dict[str, Any], outcome: StatementOutcome, status: str, now:
     target["ResultRows"] = outcome.rows_affected if outcome.rows_affected >= 0 else 0
     target["ResultSize"] = _save_result(target["Id"], outcome) if outcome.has_result_set else 0
     target["Duration"] = 1
+    target["RedshiftQueryId"] = next(_QUERY_IDS)  # the id Redshift's system tables would know the query by
 
 
 def _find(request: Request, statement_id: str) -> tuple[dict[str, Any], dict[str, Any]]:

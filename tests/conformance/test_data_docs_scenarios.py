@@ -648,6 +648,7 @@ def test_data_api_sessions_keep_temporary_tables(redshift):
     select = data.execute_statement(SessionId=first["SessionId"], Sql="select id from session_scratch")
     described = wait(data, select["Id"])
     assert described["Status"] == "FINISHED" and described["SessionId"] == first["SessionId"]
+    assert described["RedshiftQueryId"] > wait(data, insert["Id"])["RedshiftQueryId"] > 0
     assert data.get_statement_result(Id=select["Id"])["Records"] == [[{"longValue": 7}]]
     for extra in ({"SessionId": "00000000-0000-0000-0000-000000000000"},
                   {"SessionId": first["SessionId"], "ClusterIdentifier": cluster}):
