@@ -676,3 +676,39 @@ def test_table_design_changes_and_maintenance(redshift):
     assert "not emulated" in fails(data, cluster, "analyze compression design_v2")
     stamp = rows(data, cluster, "select date_part(year, '2024-05-06'::date) as y, getdate()::varchar as now")[0]
     assert stamp["y"] == 2024 and "+" not in stamp["now"]
+
+
+def test_serverless_quick_start_sample_flow(aws):
+    """Source: aws-samples/getting-started-with-amazon-redshift-data-api, quick-start RedShiftServerlessDataAPI.py
+    (CREATE TABLE IF NOT EXISTS public.region (...)diststyle all; COPY public.region ... delimiter '|' COMPUPDATE
+    PRESET from a compressed file; UPDATE; DELETE; SELECT, all through WorkgroupName), with BZIP2 input; LZOP input
+    fails saying so."""
+    import bz2
+
+    serverless, data, s3 = aws.client("redshift-serverless"), aws.client("redshift-data"), aws.client("s3")
+    suffix = uuid.uuid4().hex[:6]
+    serverless.create_namespace(namespaceName=f"qs-{suffix}", dbName="dev")
+    serverless.create_workgroup(workgroupName=f"qs-{suffix}", namespaceName=f"qs-{suffix}")
+    bucket = f"quick-start-{suffix}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="data/region/region.tbl.bz2", Body=bz2.compress(
+        b"0|AFRICA|lar deposits\n1|AMERICA|hs use ironic\n2|ASIA|ges. thinly\n3|EUROPE|ly final courts\n"
+        b"4|MIDDLE EAST|uickly special\n"))
+
+    def statement(sql):
+        described = wait(data, data.execute_statement(Database="dev", WorkgroupName=f"qs-{suffix}", Sql=sql)["Id"])
+        return described
+
+    for sql in ("CREATE TABLE IF NOT EXISTS public.region (R_REGIONKEY bigint NOT NULL,R_NAME varchar(25),"
+                "R_COMMENT varchar(152))diststyle all;",
+                f"COPY public.region FROM 's3://{bucket}/data/region/region.tbl.bz2' iam_role '{ROLE}' "
+                "region 'us-east-1' bzip2 delimiter '|' COMPUPDATE PRESET;",
+                "UPDATE public.region set r_regionkey = 5 where r_name ='AFRICA';",
+                "DELETE From public.region where r_name = 'MIDDLE EAST';"):
+        assert statement(sql)["Status"] == "FINISHED", sql
+    selected = statement("SELECT r_regionkey,r_name from public.region;")
+    records = data.get_statement_result(Id=selected["Id"])["Records"]
+    assert sorted((r[0]["longValue"], r[1]["stringValue"]) for r in records) == [
+        (1, "AMERICA"), (2, "ASIA"), (3, "EUROPE"), (5, "AFRICA")]
+    failed = statement(f"COPY public.region FROM 's3://{bucket}/data/region/' iam_role '{ROLE}' lzop delimiter '|'")
+    assert failed["Status"] == "FAILED" and "LZOP" in failed["Error"]
