@@ -73,7 +73,9 @@ def _files(arrow: Any, options: str) -> list[tuple[str, Any]]:
     partition = _option(options, r"PARTITION\s+BY\s*\(([^)]*)\)\s*(INCLUDE)?")
     if not partition:
         return [("", arrow)]
-    keys = [c.strip().strip('"') for c in partition.group(1).split(",") if c.strip()]
+    by_lower = {name.lower(): name for name in arrow.column_names}  # unquoted names are case-insensitive
+    keys = [c.strip().strip('"') if c.strip().startswith('"') else by_lower.get(c.strip().lower(), c.strip())
+            for c in partition.group(1).split(",") if c.strip()]
     missing = [k for k in keys if k not in arrow.column_names]
     if missing:
         raise ValueError(f"Partition column \"{missing[0]}\" is not in the UNLOAD query's columns")

@@ -193,6 +193,9 @@ def test_batch_statements_are_transactions_and_results_come_as_csv(redshift):
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         ids = list(pool.map(batch, range(6)))
     assert [wait(data, i)["Status"] for i in ids] == ["FINISHED"] * 6
+    script = "insert into ledger values (50, 'x');\n insert into ledger values (51, 'y');\n"
+    split = wait(data, data.batch_execute_statement(**target, Sqls=list(filter(None, script.split(";"))))["Id"])
+    assert split["Status"] == "FINISHED"  # the sample's script.split(';') leaves a whitespace-only statement
     failed = wait(data, data.batch_execute_statement(**target, Sqls=[
         "insert into ledger values (99, 'kept?')", "insert into no_such_table values (1)"])["Id"])
     assert failed["Status"] == "FAILED"
@@ -353,8 +356,9 @@ def test_spectrum_tutorial_external_tables_in_the_glue_catalog(aws, redshift):
 
 def test_unload_formats_manifest_and_cleanpath(aws, redshift):
     """Source: Redshift Database Developer Guide, "UNLOAD" and "UNLOAD examples" (FORMAT JSON, CSV HEADER with
-    MANIFEST VERBOSE, ADDQUOTES, CLEANPATH, EXTENSION) and the date function pages (DATEADD / DATEDIFF on
-    literals, CHARINDEX, JSON_EXTRACT_PATH_TEXT)."""
+    MANIFEST VERBOSE, ADDQUOTES, CLEANPATH, EXTENSION), the Data API sample's UNLOAD ... FORMAT PARQUET
+    ALLOWOVERWRITE PARTITION BY (PICKUP_MONTH) with an upper-case column name, and the date function pages (DATEADD /
+    DATEDIFF on literals, CHARINDEX, JSON_EXTRACT_PATH_TEXT)."""
     data, cluster, bucket = redshift["data"], redshift["cluster"], redshift["bucket"]
     s3 = aws.client("s3")
     run(data, cluster, "create table unload_src (id int, name varchar(10), sold date)")
@@ -376,6 +380,10 @@ def test_unload_formats_manifest_and_cleanpath(aws, redshift):
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="unload/json/")["Contents"]]
     assert keys == ["unload/json/0000_part_00"]
     assert s3.get_object(Bucket=bucket, Key=keys[0])["Body"].read() == b'"1"\n'
+    run(data, cluster, f"unload ('select * from unload_src where sold = ''2024-01-31'' ') to 's3://{bucket}/unload/by/' "
+                       f"iam_role '{ROLE}' FORMAT PARQUET ALLOWOVERWRITE PARTITION BY (SOLD); ")
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="unload/by/")["Contents"]] == [
+        "unload/by/sold=2024-01-31/0000_part_00.parquet"]
     dates = rows(data, cluster, "select dateadd(day, 1, '2024-02-28')::date as next_day, "
                                 "datediff(day, '2024-01-01', '2024-03-01') as days, charindex('b', 'abc') as pos, "
                                 "json_extract_path_text('{\"a\": {\"b\": \"x\"}}', 'a', 'b') as path")
