@@ -380,8 +380,9 @@ def test_unload_formats_manifest_and_cleanpath(aws, redshift):
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="unload/json/")["Contents"]]
     assert keys == ["unload/json/0000_part_00"]
     assert s3.get_object(Bucket=bucket, Key=keys[0])["Body"].read() == b'"1"\n'
-    run(data, cluster, f"unload ('select * from unload_src where sold = ''2024-01-31'' ') to 's3://{bucket}/unload/by/' "
-                       f"iam_role '{ROLE}' FORMAT PARQUET ALLOWOVERWRITE PARTITION BY (SOLD); ")
+    run(data, cluster, "unload ('select * from unload_src where sold = ''2024-01-31'' ') "
+                       f"to 's3://{bucket}/unload/by/' iam_role '{ROLE}' FORMAT PARQUET ALLOWOVERWRITE "
+                       "PARTITION BY (SOLD); ")
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="unload/by/")["Contents"]] == [
         "unload/by/sold=2024-01-31/0000_part_00.parquet"]
     dates = rows(data, cluster, "select dateadd(day, 1, '2024-02-28')::date as next_day, "
