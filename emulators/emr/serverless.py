@@ -11,8 +11,9 @@ writes in the script work. States go SUBMITTED -> PENDING -> SCHEDULED -> RUNNIN
 ``executionTimeoutMinutes`` is honoured. With
 ``monitoringConfiguration.s3MonitoringConfiguration.logUri`` the driver's output goes
 to ``<logUri>/applications/<app>/jobs/<run>/SPARK_DRIVER/stdout.gz`` (and
-``stderr.gz``) as on AWS. A job run starts a CREATED or STOPPED application, as
-auto-start does.
+``stderr.gz``) as on AWS. A new application is CREATED; a job run starts a CREATED or
+STOPPED application, as auto-start does; StopApplication waits for no job: it is refused
+while a run has not finished. Unknown applications and job runs are 404s.
 
 Not emulated: Hive job drivers, pre-initialised capacity and worker sizing (one
 local Spark), custom images, the Spark UI / persistent app UI, billed resource
@@ -81,6 +82,10 @@ class SandboxEMRServerlessBackend(EMRServerlessBackend):  # type: ignore[misc, v
 
     def stop_application(self, application_id: str) -> None:
         self._known_application(application_id)
+        busy = [run.id for run in self.job_runs.get(application_id, []) if run.state not in FINAL_STATES]
+        if busy:  # AWS: scheduled and running jobs must complete or be cancelled first
+            raise Conflict(f"Application {application_id} has job runs that have not finished ({busy[0]}): cancel "
+                           "them or let them finish before stopping the application.", code="ValidationException")
         super().stop_application(application_id)
         self.applications[application_id].updated_at = utcnow()
 
