@@ -23,6 +23,7 @@ import re
 from typing import Any
 
 from emulators.redshift import system_tables
+from emulators.redshift.dialect import strftime_format
 
 INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")
 
@@ -219,6 +220,42 @@ def _reason(kind: str, value: str) -> tuple[int, str]:
     return 1216, f"Invalid input: {value[:20]}"
 
 
+AUTO_DATES = ["%Y-%m-%d", "%m/%d/%Y", "%Y/%m/%d", "%d-%b-%Y", "%b %d %Y", "%Y%m%d", "%d.%m.%Y"]
+AUTO_TIMES = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%m/%d/%Y %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d"]
+
+
+def _cast(value: str, kind: str, options: str) -> str:
+    """SQL that turns the text ``value`` into ``kind``, or NULL: DATE and TIMESTAMP columns follow DATEFORMAT /
+    TIMEFORMAT ('auto' or absent: ISO and the common spellings Redshift recognises; 'epochsecs',
+    'epochmillisecs')."""
+    upper = kind.upper()
+    if upper == "DATE":
+        given = re.search(r"\bDATEFORMAT\s+(?:AS\s+)?'([^']*)'", options, re.I)
+        fmt = given.group(1) if given else "auto"
+        if fmt.lower() != "auto":
+            codes = strftime_format(fmt, hour="%H")
+            if codes is None:
+                raise ValueError(f"DATEFORMAT '{fmt}' is not supported by the sandbox")
+            return f"CAST(try_strptime({value}, '{codes}') AS DATE)"
+        formats = ", ".join(f"'{f}'" for f in AUTO_DATES)
+        return f"coalesce(TRY_CAST({value} AS DATE), CAST(try_strptime({value}, [{formats}]) AS DATE))"
+    if upper.startswith("TIMESTAMP"):
+        given = re.search(r"\bTIMEFORMAT\s+(?:AS\s+)?'([^']*)'", options, re.I)
+        fmt = given.group(1) if given else "auto"
+        if fmt.lower() == "epochsecs":
+            return f"CAST(to_timestamp(TRY_CAST({value} AS DOUBLE)) AS {kind})"
+        if fmt.lower() == "epochmillisecs":
+            return f"CAST(to_timestamp(TRY_CAST({value} AS DOUBLE) / 1000) AS {kind})"
+        if fmt.lower() != "auto":
+            codes = strftime_format(fmt, hour="%H")
+            if codes is None:
+                raise ValueError(f"TIMEFORMAT '{fmt}' is not supported by the sandbox")
+            return f"CAST(try_strptime({value}, '{codes}') AS {kind})"
+        formats = ", ".join(f"'{f}'" for f in AUTO_TIMES)
+        return f"coalesce(TRY_CAST({value} AS {kind}), CAST(try_strptime({value}, [{formats}]) AS {kind}))"
+    return f"TRY_CAST({value} AS {kind})"
+
+
 def _load_strings(con: Any, table: str, columns: list[str], described: dict[str, str], rows: list[list[Any]],
                   errors: list[dict[str, Any]], options: str) -> int:
     """Cast the rows' strings to the table's types; load them, or fail with the load errors recorded."""
@@ -228,7 +265,7 @@ def _load_strings(con: Any, table: str, columns: list[str], described: dict[str,
     arrow = pa.table({name: pa.array([n if i == 0 else row[i] for n, row in enumerate(rows)],
                                      type=pa.int64() if i == 0 else pa.string())
                       for i, name in enumerate(names)})
-    casts = [f"TRY_CAST(c{i} AS {described[c]})" for i, c in enumerate(columns)]
+    casts = [_cast(f"c{i}", described[c], options) for i, c in enumerate(columns)]
     checks = [f"(c{i} IS NOT NULL AND {cast} IS NULL)" for i, cast in enumerate(casts)]
     con.register("__copy_source", arrow)
     try:
@@ -236,7 +273,8 @@ def _load_strings(con: Any, table: str, columns: list[str], described: dict[str,
         for row_number, *values in con.execute(f"SELECT __row, {', '.join(names[1:])} FROM __copy_source "
                                          f"WHERE {' OR '.join(checks)}").fetchall():
             for i, value in enumerate(values):
-                ok = con.execute(f"SELECT TRY_CAST(? AS {described[columns[i]]}) IS NOT NULL", [value]).fetchone()[0]
+                ok = con.execute(f"SELECT {_cast('$1', described[columns[i]], options)} IS NOT NULL",
+                                 [value]).fetchone()[0]
                 if value is not None and not ok:
                     code, reason = _reason(described[columns[i]].upper(), value)
                     filename, line = rows[row_number][0]

@@ -156,11 +156,10 @@ DATE_FORMAT = [("YYYY", "%Y"), ("YY", "%y"), ("MONTH", "%B"), ("MON", "%b"), ("M
                ("WW", "%U")]
 
 
-def _to_char(args: list[str]) -> str | None:
-    """TO_CHAR(datetime, 'YYYY-MM-DD HH24:MI:SS') is strftime with the same fields; numeric formats stay."""
-    if len(args) != 2 or not re.fullmatch(r"'[^']*'", args[1]):
-        return None
-    text, out, i = args[1][1:-1], [], 0
+def strftime_format(text: str, hour: str = "%I") -> str | None:
+    """A Redshift datetime format ('YYYY-MM-DD HH24:MI:SS') as strftime/strptime codes; None when it has a field
+    strftime has no spelling for. ``hour``: what a bare HH means (12-hour in TO_CHAR, 24-hour in COPY)."""
+    out, i = [], 0
     while i < len(text):
         if text[i] == '"':  # quoted literal text
             close = text.find('"', i + 1)
@@ -169,15 +168,23 @@ def _to_char(args: list[str]) -> str | None:
             continue
         for token, code in DATE_FORMAT:
             if text[i:i + len(token)].upper() == token:
-                out.append(code)
+                out.append(hour if token == "HH" else code)
                 i += len(token)
                 break
         else:
-            if text[i].isalnum():  # a field strftime has no spelling for (Q, D, J, 9, 0, FM, ...): left as it is
+            if text[i].isalnum():  # a field strftime has no spelling for (Q, D, J, 9, 0, FM, ...)
                 return None
             out.append(text[i].replace("%", "%%"))
             i += 1
-    return f"strftime({args[0]}, '{''.join(out)}')"
+    return "".join(out)
+
+
+def _to_char(args: list[str]) -> str | None:
+    """TO_CHAR(datetime, 'YYYY-MM-DD HH24:MI:SS') is strftime with the same fields; numeric formats stay."""
+    if len(args) != 2 or not re.fullmatch(r"'[^']*'", args[1]):
+        return None
+    converted = strftime_format(args[1][1:-1])
+    return None if converted is None else f"strftime({args[0]}, '{converted}')"
 
 
 def _datepart(part: str) -> str:
