@@ -29,6 +29,10 @@ TABLES = [
     "table_name VARCHAR, filename VARCHAR, line_number BIGINT, colname VARCHAR, type VARCHAR, col_length INTEGER, "
     "position INTEGER, raw_line VARCHAR, raw_field_value VARCHAR, err_code INTEGER, err_reason VARCHAR)",
     "CREATE TABLE IF NOT EXISTS main.sandbox_materialized_views (name VARCHAR PRIMARY KEY, query VARCHAR)",
+    "CREATE TABLE IF NOT EXISTS main.sandbox_last_copy (id INTEGER PRIMARY KEY, loaded BIGINT)",
+    # PG_LAST_COPY_COUNT(): the rows the last COPY into this database loaded
+    "CREATE OR REPLACE TEMP MACRO pg_last_copy_count() AS (SELECT coalesce(max(loaded), 0) "
+    "FROM main.sandbox_last_copy)",
 ]
 
 _USER_TABLES = ("FROM duckdb_tables() t WHERE t.database_name = current_database() AND NOT t.temporary "
@@ -139,6 +143,10 @@ def refresh_external_views(con: Any, sql: str, externals: dict[str, str], catalo
         if rows:
             marks = ", ".join("?" * len(rows[0]))
             con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+
+
+def record_copy(con: Any, loaded: int) -> None:
+    con.execute("INSERT OR REPLACE INTO main.sandbox_last_copy VALUES (1, ?)", [loaded])
 
 
 def next_query_id(con: Any) -> int:

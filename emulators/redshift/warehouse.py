@@ -442,7 +442,9 @@ class Warehouse:
 
     # ---- COPY / UNLOAD ----
     def copy(self, con: Any, text: str) -> StatementOutcome:
-        return StatementOutcome(rows_affected=copy_load.copy(con, text, self.lake))
+        loaded = copy_load.copy(con, text, self.lake)
+        system_tables.record_copy(con, loaded)
+        return StatementOutcome(rows_affected=loaded)
 
     def unload(self, con: Any, text: str) -> StatementOutcome:
         def run_query(query: str) -> Any:

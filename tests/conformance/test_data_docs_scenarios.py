@@ -738,6 +738,7 @@ def test_tickit_sales_copy_with_timeformat(aws, redshift):
                        "commission decimal(8,2), saletime timestamp)")
     run(data, cluster, f"copy sales from 's3://{bucket}/tickit/sales_tab.txt' iam_role '{ROLE}' "
                        "delimiter '\\t' timeformat 'MM/DD/YYYY HH:MI:SS' region 'us-east-1'")
+    assert rows(data, cluster, "select pg_last_copy_count()") == [{"pg_last_copy_count": 2}]
     loaded = rows(data, cluster, "select salesid, pricepaid, saletime from sales order by salesid")
     assert [(r["salesid"], r["pricepaid"], r["saletime"]) for r in loaded] == [
         (1, "728.00", "2008-02-18 02:36:48"), (2, "76.00", "2008-06-06 05:00:16")]
