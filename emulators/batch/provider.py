@@ -53,6 +53,11 @@ class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc,
 
     __sandbox_persist__ = True  # pickled with its state, not as a thread
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # SubmitJob's retryStrategy (moto drops it): built in the request's thread, before the job's thread starts
+        self.retry_strategy_override = getattr(_SUBMITTING, "retry_strategy", None)
+
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k not in _THREAD_FIELDS and k not in _TRANSIENT}
 
@@ -105,6 +110,10 @@ class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc,
 
     def describe(self) -> dict[str, Any]:
         result = super().describe()
+        strategy = getattr(self, "retry_strategy_override", None) or getattr(self.job_definition, "retry_strategy",
+                                                                               None)
+        if strategy:
+            result["retryStrategy"] = strategy
         if "index" in (self.array_properties or {}):  # a child of an array job
             result["arrayProperties"] = {"index": self.array_properties["index"]}
         elif self._child_jobs:
@@ -157,7 +166,8 @@ class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc,
             self.job_stopped_reason = "only container jobs run in the sandbox (multi-node and EKS jobs need a cluster)"
             self._finish(False)
             return
-        strategy = getattr(self.job_definition, "retry_strategy", None) or {}
+        strategy = getattr(self, "retry_strategy_override", None) or \
+            getattr(self.job_definition, "retry_strategy", None) or {}
         attempts = int(strategy.get("attempts", 1) or 1)
         reason = None
         for attempt in range(1, max(1, min(attempts, MAX_ATTEMPTS)) + 1):
@@ -275,6 +285,22 @@ def _array_status(children: list[str | None], current: str) -> str:
     return "PENDING" if current == "SUBMITTED" and any(c for c in children) else current
 
 
+_SUBMITTING = threading.local()  # the SubmitJob request being answered in this thread
+
+
+def _check_submission(operation: str, request: Any) -> None:
+    """SubmitJob: keep its retryStrategy for the jobs the backend builds next in this thread (bounds checked)."""
+    try:  # moto names Batch's operations in lower case, so the request's JSON body is read here
+        strategy = request.get("retryStrategy") or (json.loads(request.body or b"{}") or {}).get("retryStrategy")
+    except ValueError:
+        strategy = None
+    attempts = (strategy or {}).get("attempts")
+    if attempts is not None and not 1 <= int(attempts) <= MAX_ATTEMPTS:
+        raise InvalidInput(f"retryStrategy.attempts must be between 1 and {MAX_ATTEMPTS}, got {attempts}.",
+                           code="ClientException")
+    _SUBMITTING.retry_strategy = strategy or None
+
+
 def _glob(pattern: str | None, value: str) -> bool:
     """retryStrategy's patterns: exact text, or a prefix ending in ``*`` (``*`` alone matches anything)."""
     if pattern is None:
@@ -358,7 +384,10 @@ class SandboxBatchBackend(moto_coupling.backend_class("batch")):  # type: ignore
         if job_def is not None and job_def.status == "INACTIVE":
             raise InvalidInput(f"Job definition {job_def_id} is INACTIVE (deregistered): register a new revision.",
                                code="ClientException")
-        return super().submit_job(job_name, job_def_id, job_queue, array_properties or {}, *args, **kwargs)
+        try:
+            return super().submit_job(job_name, job_def_id, job_queue, array_properties or {}, *args, **kwargs)
+        finally:
+            _SUBMITTING.retry_strategy = None
 
     def list_jobs(self, job_queue_name: str | None, array_job_id: str | None, job_status: str | None = None,
                   filters: list[dict[str, Any]] | None = None) -> list[Any]:
@@ -403,5 +432,6 @@ class SandboxBatchBackend(moto_coupling.backend_class("batch")):  # type: ignore
 def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("batch", SandboxBatchBackend)
     moto_coupling.replace_model_class("batch", "Job", SandboxBatchJob)
+    moto_coupling.check_requests("batch", "BatchResponse", ["submitjob"], _check_submission)
     jobs.bind(cloud, "batch")
     cloud.after_restore(fail_interrupted_jobs)

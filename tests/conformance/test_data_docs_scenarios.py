@@ -254,7 +254,8 @@ def _batch_job(batch, job_id, timeout=30):
 def test_batch_fargate_environment_retry_rules_and_limits(aws):
     """Source: AWS Batch user guide, "Getting started with AWS Batch on Fargate" (a compute environment without
     serviceRole uses the AWSServiceRoleForBatch service-linked role), "Automated job retries"
-    (retryStrategy.evaluateOnExit: the first matching rule says RETRY or EXIT) and the SubmitJob /
+    (retryStrategy.evaluateOnExit: the first matching rule says RETRY or EXIT; SubmitJob's retryStrategy replaces
+    the definition's) and the SubmitJob /
     RegisterJobDefinition references (array size 2-10,000, attempts 1-10)."""
     batch, ec2 = aws.client("batch"), aws.client("ec2")
     name = f"docs-{uuid.uuid4().hex[:6]}"
@@ -284,6 +285,10 @@ def test_batch_fargate_environment_retry_rules_and_limits(aws):
     assert (stops["status"], len(stops["attempts"])) == ("FAILED", 1)
     assert (retries["status"], len(retries["attempts"])) == ("FAILED", 3)
     assert len(other["attempts"]) == 1
+    overridden = _batch_job(batch, batch.submit_job(jobName="override", jobQueue=name, jobDefinition=definition,
+                                                    retryStrategy={"attempts": 2},
+                                                    containerOverrides={"command": ["sh", "-c", "exit 3"]})["jobId"])
+    assert len(overridden["attempts"]) == 2 and overridden["retryStrategy"] == {"attempts": 2}
     for call in (lambda: batch.submit_job(jobName="too-small", jobQueue=name, jobDefinition=definition,
                                           arrayProperties={"size": 1}),
                  lambda: batch.register_job_definition(jobDefinitionName=name, type="container",
