@@ -7,8 +7,9 @@ Amazon Redshift (+ Data API, Serverless, Spectrum)
     S3 with stl_load_errors and MAXERROR, UNLOAD to S3, external schemas and tables, materialized
     views, serverless namespaces and workgroups
   not emulated: no JDBC/ODBC endpoint; DISTKEY/SORTKEY recorded only; no WLM, users/grants, stored
-    procedures; system tables: svv_table_info, svv_tables/columns, pg_tables, pg_table_def,
-    stl_load_errors, sys_load_error_detail and svv_external_schemas/tables/columns/partitions only
+    procedures; COPY reads S3 only (not DynamoDB, EMR or SSH), not Avro or LZOP; system tables:
+    svv_table_info, svv_tables/columns, pg_tables, pg_table_def, stl_load_errors,
+    sys_load_error_detail and svv_external_schemas/tables/columns/partitions only
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -66,6 +67,7 @@ SERVICE = ServiceInfo(
              "stl_load_errors and MAXERROR, UNLOAD to S3, external schemas and tables, materialized views, "
              "serverless namespaces and workgroups",
     not_emulated="no JDBC/ODBC endpoint; DISTKEY/SORTKEY recorded only; no WLM, users/grants, stored procedures; "
+                 "COPY reads S3 only (not DynamoDB, EMR or SSH), not Avro or LZOP; "
                  "system tables: svv_table_info, svv_tables/columns, pg_tables, pg_table_def, stl_load_errors, "
                  "sys_load_error_detail and svv_external_schemas/tables/columns/partitions only",
     provider="provider",

@@ -36,7 +36,9 @@ def copy(con: Any, text: str, lake: Any) -> int:
         raise ValueError("syntax error in COPY: expected COPY table FROM 's3://...' ...")
     table, column_list, source, options = match.group(1), match.group(2), match.group(3), match.group(4)
     if not source.startswith("s3://"):
-        raise ValueError("COPY in the sandbox reads from s3:// only")
+        kind = source.split("://", 1)[0].upper() if "://" in source else "a local path"
+        raise ValueError(f"COPY from {kind} is not emulated by the sandbox: COPY reads s3:// objects (export the "
+                         "data to S3 first)")
     files = _source_files(source, options, lake)
     described = {row[0]: row[1] for row in con.execute(f"DESCRIBE {table}").fetchall()}
     columns = [c.strip().strip('"').lower() for c in column_list[1:-1].split(",")] if column_list else list(described)
