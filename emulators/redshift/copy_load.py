@@ -146,8 +146,9 @@ def _text_rows(text: str, columns: list[str], options: str, filename: str, rows:
     quoted = is_csv or re.search(r"\bREMOVEQUOTES\b", options, re.I) is not None
     escape = "\\" if not is_csv and re.search(r"\bESCAPE\b", options, re.I) else None
     lines = text.splitlines()
+    quote = re.search(r"\bQUOTE\s+(?:AS\s+)?'([^']|'')'", options, re.I)  # CSV QUOTE AS 'c'
     reader = csv.reader(lines[ignore:], delimiter=delimiter, quoting=csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE,
-                        escapechar=escape)
+                        escapechar=escape, quotechar=quote.group(1)[0] if quote else '"')
     for offset, fields in enumerate(reader):
         number = ignore + offset + 1
         if not fields or (len(fields) == 1 and not fields[0].strip() and len(columns) > 1):
