@@ -57,6 +57,8 @@ class SandboxEMRServerlessBackend(EMRServerlessBackend):  # type: ignore[misc, v
     """
 
     def create_application(self, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(kwargs.get("application_type"), str):  # AWS takes Spark or SPARK (moto only SPARK)
+            kwargs["application_type"] = kwargs["application_type"].upper()
         application = super().create_application(*args, **kwargs)
         application.state = "CREATED"
         application.created_at = application.updated_at = utcnow()  # moto kept the date only

@@ -225,7 +225,7 @@ def test_emr_unknown_cluster_and_serverless_application_lifecycle(aws):
         with pytest.raises(ClientError) as exc:
             call()
         assert exc.value.response["Error"]["Code"] == "InvalidRequestException"
-    app = serverless.create_application(name="docs-app", releaseLabel="emr-7.1.0", type="SPARK")["applicationId"]
+    app = serverless.create_application(name="docs-app", releaseLabel="emr-7.1.0", type="Spark")["applicationId"]
     assert serverless.get_application(applicationId=app)["application"]["state"] == "CREATED"
     assert serverless.list_job_runs(applicationId=app)["jobRuns"] == []
     serverless.start_application(applicationId=app)
