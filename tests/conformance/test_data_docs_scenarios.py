@@ -737,14 +737,14 @@ def test_tickit_sales_copy_with_timeformat(aws, redshift):
         "1\t1\t36861\t21191\t7872\t1875\t4\t728.00\t109.20\t2/18/2008 02:36:48\n"
         "2\t4\t8117\t11498\t4337\t1983\t2\t76.00\t11.40\t6/6/2008 05:00:16\n").encode())
     aws.client("s3").put_object(Bucket=bucket, Key="tickit/dates.txt", Body=b"1|31.01.2024|1700000000\n")
-    run(data, cluster, "create table sales(salesid integer not null, listid integer not null distkey, "
+    run(data, cluster, "create table tickit_sales(salesid integer not null, listid integer not null distkey, "
                        "sellerid integer not null, buyerid integer not null, eventid integer not null, "
                        "dateid smallint not null sortkey, qtysold smallint not null, pricepaid decimal(8,2), "
                        "commission decimal(8,2), saletime timestamp)")
-    run(data, cluster, f"copy sales from 's3://{bucket}/tickit/sales_tab.txt' iam_role '{ROLE}' "
+    run(data, cluster, f"copy tickit_sales from 's3://{bucket}/tickit/sales_tab.txt' iam_role '{ROLE}' "
                        "delimiter '\\t' timeformat 'MM/DD/YYYY HH:MI:SS' region 'us-east-1'")
     assert rows(data, cluster, "select pg_last_copy_count()") == [{"pg_last_copy_count": 2}]
-    loaded = rows(data, cluster, "select salesid, pricepaid, saletime from sales order by salesid")
+    loaded = rows(data, cluster, "select salesid, pricepaid, saletime from tickit_sales order by salesid")
     assert [(r["salesid"], r["pricepaid"], r["saletime"]) for r in loaded] == [
         (1, "728.00", "2008-02-18 02:36:48"), (2, "76.00", "2008-06-06 05:00:16")]
     run(data, cluster, "create table stamps (id int, day date, seen timestamp)")
