@@ -128,10 +128,26 @@ def _validate_target(request: Request) -> dict[str, Any]:
     return target
 
 
+_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
+
+
 def _bind(sql: str, parameters: list[dict[str, str]] | None) -> str:
+    """The Data API's ``:name`` parameters as literals: text, as Redshift receives them (it infers their type),
+    except a number next to an arithmetic operator or after LIMIT/OFFSET, where DuckDB needs it typed."""
     for parameter in parameters or []:
-        literal = "'" + str(parameter["value"]).replace("'", "''") + "'"
-        sql = re.sub(rf":{re.escape(parameter['name'])}\b", literal, sql)
+        value = str(parameter["value"])
+        quoted = "'" + value.replace("'", "''") + "'"
+
+        def literal(match: re.Match[str], value: str = value, quoted: str = quoted) -> str:
+            before, after = match.string[:match.start()].rstrip(), match.string[match.end():].lstrip()
+            numeric_place = (before[-1:] in ("+", "-", "*", "/", "%") and before[-1:] != "") or \
+                (after[:1] in ("+", "-", "*", "/", "%") and after[:1] != "") or \
+                re.search(r"\b(LIMIT|OFFSET)$", before, re.I) is not None
+            return value if numeric_place and _NUMBER.fullmatch(value) else quoted
+
+        pattern = re.compile(rf"(?<!:):{re.escape(parameter['name'])}\b")
+        pieces = re.split(r"('(?:[^']|'')*')", sql)  # string literals (odd pieces) keep their text
+        sql = "".join(piece if i % 2 else pattern.sub(literal, piece) for i, piece in enumerate(pieces))
     return sql
 
 

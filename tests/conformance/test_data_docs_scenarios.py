@@ -652,7 +652,8 @@ def test_data_api_with_event_reaches_eventbridge(aws, redshift):
 
 def test_data_api_sessions_keep_temporary_tables(redshift):
     """Source: Amazon Redshift Management Guide, "Using the Amazon Redshift Data API" (SessionKeepAliveSeconds
-    returns a SessionId; later statements name only the SessionId and see the session's temporary table)."""
+    returns a SessionId; later statements name only the SessionId and see the session's temporary table;
+    Parameters are :name placeholders outside string literals, usable in arithmetic and LIMIT)."""
     data, cluster = redshift["data"], redshift["cluster"]
     first = data.execute_statement(ClusterIdentifier=cluster, Database="dev", DbUser="awsuser",
                                    Sql="create temp table session_scratch (id int)", SessionKeepAliveSeconds=300)
@@ -664,6 +665,11 @@ def test_data_api_sessions_keep_temporary_tables(redshift):
     assert described["Status"] == "FINISHED" and described["SessionId"] == first["SessionId"]
     assert described["RedshiftQueryId"] > wait(data, insert["Id"])["RedshiftQueryId"] > 0
     assert data.get_statement_result(Id=select["Id"])["Records"] == [[{"longValue": 7}]]
+    bound = run(data, cluster, "select :amount + 1 as total, ':amount' as text, :code as code limit :n",
+                Parameters=[{"name": "amount", "value": "41"}, {"name": "code", "value": "02134"},
+                            {"name": "n", "value": "1"}])
+    assert data.get_statement_result(Id=bound["Id"])["Records"] == [
+        [{"longValue": 42}, {"stringValue": ":amount"}, {"stringValue": "02134"}]]
     for extra in ({"SessionId": "00000000-0000-0000-0000-000000000000"},
                   {"SessionId": first["SessionId"], "ClusterIdentifier": cluster}):
         with pytest.raises(ClientError) as exc:
