@@ -61,8 +61,44 @@ def public_schema(sql: str) -> str:
     return re.sub(r"\bcurrent_schema\s*\(\s*\)", "'public'", sql, flags=re.I)
 
 
+def show_statement(sql: str) -> str | None:
+    """SHOW TABLES FROM SCHEMA db.schema / SHOW COLUMNS FROM TABLE db.schema.table / SHOW SCHEMAS FROM DATABASE db
+    [LIKE 'pattern'] as a query of svv_tables / svv_columns / information_schema (None for other statements)."""
+    like = re.search(r"\s+LIKE\s+('(?:[^']|'')*')\s*(?:LIMIT\s+(\d+))?\s*$", sql, re.I)
+    body = sql[:like.start()] if like else sql
+    tail = ""
+    tables = re.fullmatch(r"\s*SHOW\s+TABLES\s+FROM\s+SCHEMA\s+(\w+)\.(\w+)\s*", body, re.I)
+    if tables:
+        tail = f" AND table_name LIKE {like.group(1)}" if like else ""
+        return ("SELECT table_catalog AS database_name, table_schema AS schema_name, table_name, "
+                "CASE table_type WHEN 'BASE TABLE' THEN 'TABLE' ELSE table_type END AS table_type, "
+                "NULL AS table_acl, remarks FROM svv_tables "
+                f"WHERE table_schema = '{tables.group(2).lower()}'{tail} ORDER BY table_name")
+    columns = re.fullmatch(r"\s*SHOW\s+COLUMNS\s+FROM\s+TABLE\s+(\w+)\.(\w+)\.(\w+)\s*", body, re.I)
+    if columns:
+        tail = f" AND column_name LIKE {like.group(1)}" if like else ""
+        return ("SELECT table_catalog AS database_name, table_schema AS schema_name, table_name, column_name, "
+                "ordinal_position, column_default, is_nullable, data_type, character_maximum_length, "
+                "numeric_precision, numeric_scale, remarks FROM svv_columns "
+                f"WHERE table_schema = '{columns.group(2).lower()}' AND table_name = '{columns.group(3).lower()}'"
+                f"{tail} ORDER BY ordinal_position")
+    if re.fullmatch(r"\s*SHOW\s+(TABLES|COLUMNS|SCHEMAS)\s*", body, re.I):  # Redshift needs the FROM part
+        raise ValueError("syntax error at end of input: SHOW TABLES FROM SCHEMA database.schema, SHOW COLUMNS FROM "
+                         "TABLE database.schema.table or SHOW SCHEMAS FROM DATABASE database")
+    schemas = re.fullmatch(r"\s*SHOW\s+SCHEMAS\s+FROM\s+DATABASE\s+(\w+)\s*", body, re.I)
+    if schemas:
+        tail = f" AND schema_name LIKE {like.group(1)}" if like else ""
+        return ("SELECT * FROM (SELECT DISTINCT catalog_name AS database_name, CASE schema_name WHEN 'main' THEN "
+                "'public' ELSE schema_name END AS schema_name, 'awsuser' AS schema_owner, 'local' AS schema_type, "
+                "NULL AS schema_acl, NULL AS source_database, NULL AS schema_option FROM information_schema.schemata "
+                "WHERE catalog_name = current_database() AND schema_name NOT IN ('pg_catalog')) s "
+                f"WHERE true{tail} ORDER BY schema_name")
+    return None
+
+
 def translate(sql: str, user: str | None = None) -> str:
     """Redshift spellings DuckDB writes differently (``user``: who CURRENT_USER is)."""
+    sql = show_statement(sql) or sql
     sql = public_schema(sql)
     # GETDATE() and SYSDATE are timestamps without time zone (UTC) on Redshift
     sql = re.sub(r"\bGETDATE\s*\(\s*\)", "current_localtimestamp()", sql, flags=re.I)

@@ -84,7 +84,7 @@ def test_tickit_load_tutorial_copy_formats_and_table_design(redshift):
     """Source: Redshift Database Developer Guide, "Tutorial: Loading data from Amazon S3" and "COPY examples"
     (pipe-delimited text with REGION, CSV with IGNOREHEADER, JSON 'auto' / 'auto ignorecase', a JSONPaths file),
     "CREATE TABLE" (column-level DISTKEY SORTKEY, IDENTITY; the public schema) and the PG_TABLE_DEF /
-    SVV_TABLE_INFO / PG_TABLES / information_schema pages."""
+    SVV_TABLE_INFO / PG_TABLES / information_schema / SHOW TABLES / SHOW COLUMNS pages."""
     data, cluster, bucket = redshift["data"], redshift["cluster"], redshift["bucket"]
     run(data, cluster, "create table public.category(catid smallint not null distkey sortkey, catgroup varchar(10), "
                        "catname varchar(10), catdesc varchar(50))")
@@ -113,6 +113,10 @@ def test_tickit_load_tutorial_copy_formats_and_table_design(redshift):
                                "and table_name = 'category'") == [{"table_name": "category"}]
     assert rows(data, cluster, "select schemaname from pg_tables where tablename = 'category'") == [
         {"schemaname": "public"}]
+    shown = rows(data, cluster, "show tables from schema dev.public like 'categ%'")
+    assert [(r["schema_name"], r["table_name"], r["table_type"]) for r in shown] == [("public", "category", "TABLE")]
+    assert [r["column_name"] for r in rows(data, cluster, "show columns from table dev.public.category")] == [
+        "catid", "catgroup", "catname", "catdesc"]
     info = rows(data, cluster, "select \"table\", diststyle, sortkey1, tbl_rows from svv_table_info "
                                "where \"table\" = 'category'")
     assert info == [{"table": "category", "diststyle": "KEY(catid)", "sortkey1": "catid", "tbl_rows": 7}]
