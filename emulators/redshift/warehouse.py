@@ -223,7 +223,9 @@ class Warehouse:
             if sequences:
                 for sequence, seed, step in sequences:
                     try:
-                        con.execute(f"CREATE OR REPLACE SEQUENCE {sequence} START WITH {seed} INCREMENT BY {step}")
+                        con.execute(f"CREATE OR REPLACE SEQUENCE {sequence} START WITH {seed} INCREMENT BY {step} "
+                                    f"MINVALUE {min(seed, 0) - 1 if step > 0 else -(2 ** 62)} "
+                                    f"MAXVALUE {2 ** 62 if step > 0 else max(seed, 0) + 1}")
                     except duckdb.Error:
                         pass  # the table already exists and uses it: CREATE TABLE says so
             outcome = self.execute(con, stripped)

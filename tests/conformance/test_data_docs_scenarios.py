@@ -124,6 +124,9 @@ def test_tickit_load_tutorial_copy_formats_and_table_design(redshift):
                        "starttime timestamp default getdate()) diststyle even")
     run(data, cluster, "insert into event (eventname) values ('Hamlet'), ('Carmen')")
     assert [r["eventid"] for r in rows(data, cluster, "select eventid from event order by eventid")] == [1, 2]
+    run(data, cluster, "create table event_zero (id bigint identity(0, 1), name varchar(10))")
+    run(data, cluster, "insert into event_zero (name) values ('a'), ('b')")
+    assert [r["id"] for r in rows(data, cluster, "select id from event_zero order by id")] == [0, 1]
     run(data, cluster, "create table event_copy (like event)")
     assert rows(data, cluster, "select count(*) from event_copy") == [{"count": 0}]
 
