@@ -27,6 +27,7 @@ from emulators.redshift.warehouse import BatchFailed, StatementFailed, Statement
 log = logging.getLogger("emulators.redshift")
 DataBackend = moto_coupling.backend_class("redshift-data")
 PAGE_ROWS = 1000
+_RUNNING: set[str] = set()  # ids of the statements whose SQL is running now (CancelStatement interrupts them)
 _QUERY_IDS = itertools.count(int(time.time()) % 1_000_000 * 10)  # increasing, like Redshift's query ids
 
 
@@ -242,16 +243,17 @@ def _run_statement(account: str, region: str, statement_id: str) -> None:
     statement = backend.sandbox_statements[statement_id]
     if statement["Status"] == "ABORTED":
         return
+    _RUNNING.add(statement_id)  # before STARTED shows: a CancelStatement from then on interrupts the run
     with cloud.mutating():
         statement["Status"] = "STARTED"
         statement["UpdatedAt"] = _now()
-    store = _warehouse_for(account, region, statement)
-    started = time.perf_counter()
-    parts = statement["SubStatements"] or [statement]
-    sqls = [_bind(p["QueryString"], statement.get("QueryParameters")) for p in parts]
     outcomes: list[StatementOutcome] = []
     error = None
+    started = time.perf_counter()
     try:
+        store = _warehouse_for(account, region, statement)
+        parts = statement["SubStatements"] or [statement]
+        sqls = [_bind(p["QueryString"], statement.get("QueryParameters")) for p in parts]
         if statement["IsBatchStatement"]:  # one transaction, under the warehouse's lock from BEGIN to COMMIT
             outcomes = store.run_batch(sqls)
         else:
@@ -263,6 +265,8 @@ def _run_statement(account: str, region: str, statement_id: str) -> None:
     except Exception as exc:
         log.exception("statement %s failed", statement_id)
         error = f"ERROR: {type(exc).__name__}: {exc}"
+    finally:
+        _RUNNING.discard(statement_id)
     duration = int((time.perf_counter() - started) * 1e9)
     with cloud.mutating():
         if statement["Status"] == "ABORTED":
@@ -446,9 +450,21 @@ def _cancel_statement(request: Request) -> dict[str, Any]:
     if statement["Status"] not in ("SUBMITTED", "PICKED", "STARTED"):
         raise InvalidInput(
             f"Could not cancel a query that is already in {statement['Status']} state with ID: {statement['Id']}")
+    started = statement["Status"] == "STARTED"
     statement["Status"] = "ABORTED"
     statement["UpdatedAt"] = _now()
+    if started:  # the query stops now (a batch rolls back), not when it would have finished
+        current_cloud().submit(_interrupt_while_running, statement["Id"],
+                               _warehouse_for(request.account_id, request.region, statement).path)
     return {"Status": True}
+
+
+def _interrupt_while_running(statement_id: str, path: Any) -> None:
+    """Interrupt the database until the cancelled statement's run returns (it may not have reached DuckDB yet)."""
+    deadline = time.monotonic() + 60
+    while statement_id in _RUNNING and time.monotonic() < deadline:
+        warehouse.interrupt(path)
+        time.sleep(0.05)
 
 
 def _metadata_target(request: Request) -> tuple[dict[str, Any], Warehouse]:

@@ -112,6 +112,14 @@ def drop_databases(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+def interrupt(path: Path) -> None:
+    """Stop the statement running on a database file, if any (CancelStatement)."""
+    with _registry_lock:
+        con = _connections.get(str(path))
+    if con is not None:
+        con.interrupt()
+
+
 def close_all() -> None:
     with _registry_lock:
         for con in _connections.values():

@@ -765,3 +765,17 @@ def test_tickit_sales_copy_with_timeformat(aws, redshift):
                        "dateformat 'DD.MM.YYYY' timeformat 'epochsecs'")
     assert rows(data, cluster, "select day, seen from stamps") == [{"day": "2024-01-31",
                                                                    "seen": "2023-11-14 22:13:20"}]
+
+
+def test_cancel_statement_stops_a_running_query(redshift):
+    """Source: Redshift Data API reference, CancelStatement: a running statement is ABORTED and stops; the
+    database takes the next statement at once."""
+    data, cluster = redshift["data"], redshift["cluster"]
+    long_running = submit(data, cluster, "select count(*) from range(100000000000) a, range(10) b")
+    deadline = time.monotonic() + 30
+    while data.describe_statement(Id=long_running)["Status"] != "STARTED":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert data.cancel_statement(Id=long_running)["Status"] is True
+    assert wait(data, long_running, timeout=20)["Status"] == "ABORTED"
+    assert rows(data, cluster, "select 1 as one") == [{"one": 1}]
