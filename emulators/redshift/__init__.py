@@ -24,7 +24,9 @@ STARTED -> FINISHED / FAILED / ABORTED, Error, SubStatements), GetStatementResul
 (typed Records, ColumnMetadata with Redshift's column names such as ``count``,
 ``case`` and ``?column?``, paging) and GetStatementResultV2 for ``ResultFormat``
 CSV, ListStatements, CancelStatement, ListDatabases, ListSchemas (``public``),
-ListTables and DescribeTable. ``WorkgroupName`` must name a workgroup. Each
+ListTables and DescribeTable. ``WorkgroupName`` must name a workgroup. ``SessionKeepAliveSeconds``
+returns a SessionId later statements can name; CancelStatement interrupts the running query;
+``:name`` Parameters are bound outside string literals. Each
 cluster's (or workgroup's) database is a persistent DuckDB file under the state folder.
 
 SQL (:mod:`.dialect` rewrites Redshift spellings; DuckDB's ``main`` schema is Redshift's
@@ -33,13 +35,16 @@ as on Redshift): CREATE TABLE with DISTSTYLE /
 DISTKEY / SORTKEY (table or column level) / ENCODE accepted (recorded for
 ``svv_table_info`` and ``pg_table_def``, no effect on storage), ``IDENTITY(seed,
 step)`` columns numbered by a sequence, ``CREATE TABLE t (LIKE other)``,
-INSERT/UPDATE/DELETE, SELECT with GETDATE, NVL, NVL2, DECODE, CONVERT, DATEADD,
+INSERT/UPDATE/DELETE, SHOW TABLES/COLUMNS/SCHEMAS, PG_LAST_COPY_COUNT(), ALTER TABLE ... ALTER
+DISTSTYLE/DISTKEY/SORTKEY (recorded), VACUUM and ANALYZE (accepted, nothing to do), SELECT with
+GETDATE, NVL, NVL2, DECODE, CONVERT, DATEADD,
 DATEDIFF, CHARINDEX, LISTAGG, JSON_EXTRACT_PATH_TEXT, APPROXIMATE COUNT and
 ``SELECT TOP n``; materialized views (CREATE, REFRESH recomputes, DROP;
 :mod:`.system_tables`); ``COPY`` (:mod:`.copy_load`) from S3 as text, CSV, JSON
 ('auto', 'auto ignorecase', a JSONPaths file) or Parquet with rejected rows in
 ``stl_load_errors`` / ``sys_load_error_detail``, MAXERROR, MANIFEST, FILLRECORD, NULL AS,
-REMOVEQUOTES (ORC too; Avro is refused); ``UNLOAD``
+REMOVEQUOTES, QUOTE AS, DATEFORMAT / TIMEFORMAT, GZIP / BZIP2 / ZSTD (ORC too; Avro and LZOP are
+refused); ``UNLOAD``
 (:mod:`.unload`) as text, CSV, JSON or Parquet with HEADER, ADDQUOTES, GZIP,
 PARTITION BY, MANIFEST, ALLOWOVERWRITE and CLEANPATH; Spectrum
 (:mod:`.spectrum`): ``CREATE EXTERNAL SCHEMA ... FROM DATA CATALOG``, ``CREATE
@@ -53,7 +58,9 @@ Not emulated: JDBC/ODBC connections (use the Data API), distribution and sort ke
 affecting anything, WLM, concurrency scaling, automatic or incremental refresh of
 materialized views, users, groups and GRANT/REVOKE, stored procedures (each such
 statement fails saying so), system tables other than those named above; serverless
-capacity (RPUs are recorded only), snapshots and recovery points; the SQL underneath is DuckDB's.
+capacity (RPUs are recorded only), snapshots and recovery points; session isolation (one
+connection per database: a temporary table is visible to every statement on it); the SQL
+underneath is DuckDB's.
 """
 
 from emulators.core.service import ServiceInfo
