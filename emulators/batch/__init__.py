@@ -18,11 +18,17 @@ job definition and ``containerOverrides``, plus ``AWS_BATCH_JOB_ID``,
 machine in a job folder, with the sandbox's Python first on ``PATH`` -- so
 ``python script.py`` commands of ``python:*`` images behave as in the container.
 Statuses go SUBMITTED -> PENDING -> RUNNABLE -> STARTING -> RUNNING -> SUCCEEDED /
-FAILED; ``dependsOn``, array jobs, ``retryStrategy.attempts``, ``timeout`` and
+FAILED; ``dependsOn``, array jobs, ``retryStrategy`` (attempts, evaluateOnExit), ``timeout`` and
 ``terminate_job``/``cancel_job`` are honoured (a timeout or a terminate stops the
 attempt's whole process group: SIGTERM, then SIGKILL after 2 s; the exit code is
 128 + the signal, as a container reports it); output streams to CloudWatch Logs
 ``/aws/batch/job`` (stream ``<job-definition>/default/<job-id>``) while it runs.
+Array jobs (2 to 10,000 children) honour ``SEQUENTIAL`` and ``N_TO_N`` dependencies, each child
+shows ``arrayProperties.index`` and the parent's status follows its children. ListJobs
+without ``jobStatus`` lists RUNNING jobs only, as on AWS. CreateComputeEnvironment without
+``serviceRole`` uses the ``AWSServiceRoleForBatch`` service-linked role; a job queue is
+deleted once DISABLED (a DISABLED queue takes no new jobs), a compute environment once
+DISABLED and in no queue.
 
 Not emulated: images (anything the command needs must be installed locally),
 vCPU/memory limits and compute-environment scheduling (jobs start at once),

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from emulators.core import jobs, logs, moto_coupling, ports
+from emulators.core.errors import InvalidInput
 from emulators.core.server import current_cloud
 
 log = logging.getLogger("emulators.batch")
@@ -27,8 +28,10 @@ MotoJob = moto_coupling.model_class("batch", "Job")
 FINAL = ("SUCCEEDED", "FAILED")
 LOG_GROUP = "/aws/batch/job"
 MAX_ATTEMPTS = 10  # AWS's bound for retryStrategy.attempts
+MIN_ARRAY_SIZE, MAX_ARRAY_SIZE = 2, 10_000  # arrayProperties.size
 ESSENTIAL_EXITED = "Essential container in task exited"
 TIMED_OUT = "Job attempt duration exceeded timeout"
+SERVICE_LINKED_ROLE = "AWSServiceRoleForBatch"
 # attributes every threading.Thread has: a job is pickled without them and gets fresh ones back
 _THREAD_FIELDS = frozenset(vars(threading.Thread()))
 # not pickled: moto's reference to the CloudWatch Logs backend (a second copy of every log group in
@@ -49,6 +52,11 @@ class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc,
     """A Batch job whose container command runs as a local process, attempt by attempt."""
 
     __sandbox_persist__ = True  # pickled with its state, not as a thread
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # SubmitJob's retryStrategy (moto drops it): built in the request's thread, before the job's thread starts
+        self.retry_strategy_override = getattr(_SUBMITTING, "retry_strategy", None)
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k not in _THREAD_FIELDS and k not in _TRANSIENT}
@@ -73,11 +81,65 @@ class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc,
 
     def _container_details(self) -> dict[str, Any]:
         details = super()._container_details()
+        requirements = self._get_container_property("resourceRequirements", [])
+        if requirements:  # a Fargate-style definition: AWS shows its resourceRequirements, not vcpus/memory
+            details["resourceRequirements"] = requirements
+            details.pop("vcpus", None)
+            details.pop("memory", None)
         if self.exit_code is not None:
             details["exitCode"] = self.exit_code
         if self.latest_attempt and self.latest_attempt.get("statusReason"):
             details["reason"] = self.latest_attempt["statusReason"]
         return details
+
+    def _get_container_property(self, p: str, default: Any) -> Any:
+        if p != "environment":
+            return super()._get_container_property(p, default)
+        # the overrides' variables, then the definition's others (moto appended AWS_BATCH_JOB_ID to the
+        # overrides' own list at every call; Batch's reserved variables are set when the command runs)
+        overrides = list(self.container_overrides.get("environment") or [])
+        named = {e["name"] for e in overrides}
+        defined = (self.job_definition.container_properties or {}).get("environment") or []
+        return overrides + [e for e in defined if e["name"] not in named]
+
+    def describe_short(self) -> dict[str, Any]:
+        result = super().describe_short()
+        if "index" in (self.array_properties or {}):  # ListJobs(arrayJobId=...) names each child's index
+            result["arrayProperties"] = {"index": self.array_properties["index"]}
+        return result
+
+    def describe(self) -> dict[str, Any]:
+        result = super().describe()
+        strategy = getattr(self, "retry_strategy_override", None) or getattr(self.job_definition, "retry_strategy",
+                                                                               None)
+        if strategy:
+            result["retryStrategy"] = strategy
+        if "index" in (self.array_properties or {}):  # a child of an array job
+            result["arrayProperties"] = {"index": self.array_properties["index"]}
+        elif self._child_jobs:
+            result["status"] = self.status = _array_status([c.status for c in self._child_jobs], self.status)
+        return result
+
+    def _parent(self) -> Any:
+        if "index" not in (self.array_properties or {}):
+            return None
+        return self.backend.get_job_by_id(self.job_id.rsplit(":", 1)[0])
+
+    def _dependency_ids(self) -> list[str]:
+        """The jobs this one waits for: ``jobId`` entries, an array child's ``N_TO_N`` partner (the same index of
+        the other array job) and ``SEQUENTIAL`` predecessor (the previous index of its own array job)."""
+        index = (self.array_properties or {}).get("index")
+        wanted = []
+        for dependency in self.depends_on or []:
+            kind = str(dependency.get("type") or "").upper()
+            if kind == "SEQUENTIAL":
+                if index is not None and index > 0:
+                    wanted.append(f"{self.job_id.rsplit(':', 1)[0]}:{index - 1}")
+            elif kind == "N_TO_N" and index is not None and dependency.get("jobId"):
+                wanted.append(f"{dependency['jobId']}:{index}")
+            elif dependency.get("jobId"):
+                wanted.append(dependency["jobId"])
+        return wanted
 
     def terminate(self, reason: str) -> None:
         """TerminateJob / CancelJob: mark the job, and stop its running attempt's whole process group."""
@@ -96,7 +158,7 @@ class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc,
 
     def _run_attempts(self) -> None:
         self.status = "PENDING"
-        if self.depends_on and not self._dependencies_succeeded():
+        if self._dependency_ids() and not self._dependencies_succeeded():
             return
         self.status = "RUNNABLE"
         self.status = "STARTING"
@@ -104,7 +166,9 @@ class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc,
             self.job_stopped_reason = "only container jobs run in the sandbox (multi-node and EKS jobs need a cluster)"
             self._finish(False)
             return
-        attempts = int((getattr(self.job_definition, "retry_strategy", None) or {}).get("attempts", 1) or 1)
+        strategy = getattr(self, "retry_strategy_override", None) or \
+            getattr(self.job_definition, "retry_strategy", None) or {}
+        attempts = int(strategy.get("attempts", 1) or 1)
         reason = None
         for attempt in range(1, max(1, min(attempts, MAX_ATTEMPTS)) + 1):
             self.job_started_at = datetime.now()
@@ -122,18 +186,22 @@ class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc,
                 break
             self.job_stopped_at = datetime.now()
             self._stop_attempt()
+            if not should_retry(strategy.get("evaluateOnExit") or [], code, reason or ESSENTIAL_EXITED,
+                                reason or ""):
+                break
         if not self.job_stopped_reason:
             self.job_stopped_reason = reason or ESSENTIAL_EXITED
         self._finish(False)
 
     def _dependencies_succeeded(self) -> bool:
-        wanted = [d["jobId"] for d in self.depends_on]
+        wanted = self._dependency_ids()
         cloud = current_cloud()
         while not self.stop:
             if cloud.stopping:  # left as it is: a restart fails it with the runtime's wording
                 return False
             found = [self.backend.get_job_by_id(j) for j in wanted]
-            states = [job.status if job is not None else "FAILED" for job in found]
+            states = [(_array_status([c.status for c in job._child_jobs], job.status) if job is not None and
+                       job._child_jobs else job.status if job is not None else "FAILED") for job in found]
             if any(s == "FAILED" for s in states):
                 self.job_stopped_reason = "Dependent Job failed"
                 self._finish(False)
@@ -199,9 +267,55 @@ class SandboxBatchJob(moto_coupling.PlainStatus, MotoJob):  # type: ignore[misc,
         with current_cloud().mutating():
             already = self.job_stopped
             self._mark_stopped(success=success)
+            parent = self._parent()
+            if parent is not None and parent._child_jobs:  # ListJobs(jobStatus=...) sees the array job's status
+                parent.status = _array_status([c.status for c in parent._child_jobs], parent.status)
             detail = None if already else self.describe()
         if detail is not None:
             emit_state_change(self, detail)
+
+
+def _array_status(children: list[str | None], current: str) -> str:
+    """An array job's status from its children's: SUCCEEDED when all succeeded, FAILED when all finished and one
+    failed, RUNNING once one started, else as it is (SUBMITTED / PENDING)."""
+    if children and all(c in FINAL for c in children):
+        return "SUCCEEDED" if all(c == "SUCCEEDED" for c in children) else "FAILED"
+    if any(c in ("STARTING", "RUNNING", "SUCCEEDED", "FAILED") for c in children):
+        return "RUNNING"
+    return "PENDING" if current == "SUBMITTED" and any(c for c in children) else current
+
+
+_SUBMITTING = threading.local()  # the SubmitJob request being answered in this thread
+
+
+def _check_submission(operation: str, request: Any) -> None:
+    """SubmitJob: keep its retryStrategy for the jobs the backend builds next in this thread (bounds checked)."""
+    try:  # moto names Batch's operations in lower case, so the request's JSON body is read here
+        strategy = request.get("retryStrategy") or (json.loads(request.body or b"{}") or {}).get("retryStrategy")
+    except ValueError:
+        strategy = None
+    attempts = (strategy or {}).get("attempts")
+    if attempts is not None and not 1 <= int(attempts) <= MAX_ATTEMPTS:
+        raise InvalidInput(f"retryStrategy.attempts must be between 1 and {MAX_ATTEMPTS}, got {attempts}.",
+                           code="ClientException")
+    _SUBMITTING.retry_strategy = strategy or None
+
+
+def _glob(pattern: str | None, value: str) -> bool:
+    """retryStrategy's patterns: exact text, or a prefix ending in ``*`` (``*`` alone matches anything)."""
+    if pattern is None:
+        return True
+    return value.startswith(pattern[:-1]) if pattern.endswith("*") else value == pattern
+
+
+def should_retry(rules: list[dict[str, str]], exit_code: int, status_reason: str, reason: str) -> bool:
+    """Whether a failed attempt is retried: the first ``evaluateOnExit`` rule whose ``onExitCode``,
+    ``onStatusReason`` and ``onReason`` all match decides (RETRY or EXIT); none matching means retry."""
+    for rule in rules:
+        if _glob(rule.get("onExitCode"), str(exit_code)) and _glob(rule.get("onStatusReason"), status_reason) \
+                and _glob(rule.get("onReason"), reason):
+            return str(rule.get("action", "")).upper() == "RETRY"
+    return True
 
 
 def _exit_code(outcome: jobs.ProcessOutcome) -> int:
@@ -237,7 +351,87 @@ def fail_interrupted_jobs() -> None:
     jobs.settle_interrupted(moto_coupling.batch_jobs(), unfinished, fail, what="job")
 
 
+class SandboxBatchBackend(moto_coupling.backend_class("batch")):  # type: ignore[misc]
+    """moto's Batch, with the service-linked role AWS Batch uses when CreateComputeEnvironment names no
+    serviceRole (moto required one; AWS creates ``AWSServiceRoleForBatch`` once per account)."""
+
+    def create_compute_environment(self, compute_environment_name: str, _type: str, state: str,
+                                   compute_resources: dict[str, Any], service_role: str,
+                                   tags: dict[str, str] | None = None) -> Any:
+        return super().create_compute_environment(compute_environment_name, _type, state, compute_resources,
+                                                  service_role or self._service_linked_role(), tags)
+
+    def register_job_definition(self, def_name: str, parameters: dict[str, Any], _type: str, tags: dict[str, str],
+                                retry_strategy: dict[str, Any], container_properties: dict[str, Any] | None,
+                                *args: Any, **kwargs: Any) -> Any:
+        attempts = (retry_strategy or {}).get("attempts")
+        if attempts is not None and not 1 <= int(attempts) <= MAX_ATTEMPTS:
+            raise InvalidInput(f"retryStrategy.attempts must be between 1 and {MAX_ATTEMPTS}, got {attempts}.",
+                               code="ClientException")
+        return super().register_job_definition(def_name, parameters, _type, tags, retry_strategy,
+                                               container_properties, *args, **kwargs)
+
+    def submit_job(self, job_name: str, job_def_id: str, job_queue: str, array_properties: dict[str, int],
+                   *args: Any, **kwargs: Any) -> Any:
+        size = (array_properties or {}).get("size")
+        if size is not None and not MIN_ARRAY_SIZE <= int(size) <= MAX_ARRAY_SIZE:
+            raise InvalidInput(f"arrayProperties.size must be between {MIN_ARRAY_SIZE} and {MAX_ARRAY_SIZE}, "
+                               f"got {size}.", code="ClientException")
+        queue = self.get_job_queue(job_queue)
+        if queue is not None and queue.state != "ENABLED":
+            raise InvalidInput(f"Job queue {queue.name} is DISABLED: it accepts no new jobs.", code="ClientException")
+        job_def = self.get_job_definition(job_def_id)
+        if job_def is not None and job_def.status == "INACTIVE":
+            raise InvalidInput(f"Job definition {job_def_id} is INACTIVE (deregistered): register a new revision.",
+                               code="ClientException")
+        try:
+            return super().submit_job(job_name, job_def_id, job_queue, array_properties or {}, *args, **kwargs)
+        finally:
+            _SUBMITTING.retry_strategy = None
+
+    def list_jobs(self, job_queue_name: str | None, array_job_id: str | None, job_status: str | None = None,
+                  filters: list[dict[str, Any]] | None = None) -> list[Any]:
+        """ListJobs without jobStatus or filters lists RUNNING jobs only, as AWS does (moto listed every job)."""
+        if job_status is None and not filters:
+            job_status = "RUNNING"
+        return super().list_jobs(job_queue_name, array_job_id, job_status, filters or None)
+
+    def delete_compute_environment(self, compute_environment_name: str) -> None:
+        """AWS deletes only a DISABLED compute environment that no job queue uses (moto deleted any)."""
+        environment = self.get_compute_environment(compute_environment_name) if compute_environment_name else None
+        if environment is not None:
+            if environment.state != "DISABLED":
+                raise InvalidInput(f"Cannot delete compute environment {environment.name}: its state must be "
+                                   "DISABLED (UpdateComputeEnvironment) first.", code="ClientException")
+            users = [q.name for q in self._job_queues.values() if environment in q.environments]
+            if users:
+                raise InvalidInput(f"Cannot delete, found existing JobQueue relationship: compute environment "
+                                   f"{environment.name} is used by job queue {users[0]}.", code="ClientException")
+        super().delete_compute_environment(compute_environment_name)
+
+    def delete_job_queue(self, queue_name: str) -> None:
+        queue = self.get_job_queue(queue_name)
+        if queue is not None and queue.state != "DISABLED":
+            raise InvalidInput(f"Cannot delete job queue {queue.name}: its state must be DISABLED (UpdateJobQueue) "
+                               "first.", code="ClientException")
+        super().delete_job_queue(queue_name)
+
+    def _service_linked_role(self) -> str:
+        iam = self.iam_backend
+        found = [role for role in iam.get_roles() if role.name == SERVICE_LINKED_ROLE]
+        if found:
+            return found[0].arn
+        trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Action": ["sts:AssumeRole"], "Effect": "Allow", "Principal": {"Service": ["batch.amazonaws.com"]}}]})
+        return iam.create_role(SERVICE_LINKED_ROLE, trust, "/aws-service-role/batch.amazonaws.com/",
+                               permissions_boundary=None, description="Allows Batch to create and manage AWS "
+                               "resources on your behalf.", tags=[], max_session_duration="3600",
+                               linked_service="batch.amazonaws.com").arn
+
+
 def install(cloud: Any) -> None:
+    moto_coupling.install_backend_class("batch", SandboxBatchBackend)
     moto_coupling.replace_model_class("batch", "Job", SandboxBatchJob)
+    moto_coupling.check_requests("batch", "BatchResponse", ["submitjob"], _check_submission)
     jobs.bind(cloud, "batch")
     cloud.after_restore(fail_interrupted_jobs)

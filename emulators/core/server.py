@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from emulators.core import moto_coupling, ports
+from emulators.core import moto_coupling, native_api, ports
 from emulators.core.errors import AwsRefusal, input_refusal
 from emulators.core.gate import SecurityGate
 from emulators.core.lifecycle import Lifecycle, Periodic, clear_current_cloud, current_cloud, set_current_cloud
@@ -398,6 +398,11 @@ class EmbeddedCloud:
             return [b""]
         cors = self.gate.check_origin(environ)
         self.gate.authenticate(environ)
+        signing = native_api.signing_name(environ)
+        if signing and self.installer.for_api(signing):
+            self._ensure_api(signing)
+        if native_api.handles(signing):  # a service moto does not have (native_api)
+            return self._serve_native(environ, start_response, cors)
         api = self._request_api(environ, path)
         if api:
             self._ensure_api(api)
@@ -463,6 +468,15 @@ class EmbeddedCloud:
             sequence = self.journal_s3_keys(account, bucket, [key])
         if sequence is not None:
             self.store.journal.sync(sequence)
+
+    def _serve_native(self, environ: dict[str, Any], start_response: Callable, cors: list[tuple[str, str]]) -> Any:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        with self.store.lock.shared():
+            status, headers, data = native_api.serve(environ, body, moto_coupling.DEFAULT_ACCOUNT_ID)
+            self.store.mark_dirty(include_s3=False)
+        start_response(status, headers + cors)
+        return [data]
 
     def _serve_moto(self, environ: dict[str, Any], start_response: Callable, cors: list[tuple[str, str]],
                     api: str | None = None) -> Any:

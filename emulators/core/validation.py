@@ -28,6 +28,7 @@ SERVICES_BY_SIGNING_NAME = {
     "firehose": ["firehose"], "glue": ["glue"], "iam": ["iam"], "kinesis": ["kinesis"],
     "kinesisanalytics": ["kinesisanalyticsv2", "kinesisanalytics"], "kms": ["kms"], "lambda": ["lambda"],
     "logs": ["logs"], "redshift": ["redshift"], "redshift-data": ["redshift-data"],
+    "redshift-serverless": ["redshift-serverless"],
     "sagemaker": ["sagemaker", "sagemaker-runtime", "sagemaker-featurestore-runtime"], "sns": ["sns"],
     "sqs": ["sqs"], "states": ["stepfunctions"], "sts": ["sts"],
 }

@@ -2,10 +2,11 @@
 
 Amazon EMR
   stand-in: moto's control plane + spark-submit on local Spark (SPARK_MASTER for a cluster)
-  really executes: spark-submit steps (PySpark scripts from S3) with s3:// reads/writes, step
-    states, logs to LogUri
-  not emulated: no EC2/YARN/HDFS; Hive/Pig/custom-JAR steps and --packages fail; bootstrap actions
-    not run
+  really executes: spark-submit steps (PySpark scripts from S3) with s3:// reads/writes,
+    script-runner scripts and command-runner commands run locally (bash, python3, aws), step states,
+    logs to LogUri
+  not emulated: no EC2/YARN/HDFS; Hive/Pig/Hadoop-tool/custom-JAR steps and --packages fail;
+    bootstrap actions not run
 
 Amazon EMR Serverless
   stand-in: moto's control plane + the same local spark-submit as EMR steps
@@ -31,14 +32,19 @@ a staging layer (``emulators.core.spark_s3``), since the s3a connector cannot be
 downloaded offline. Step states go PENDING -> RUNNING -> COMPLETED / FAILED
 (with ``FailureDetails``) / CANCELLED; ``ActionOnFailure`` (CONTINUE,
 CANCEL_AND_WAIT, TERMINATE_CLUSTER) is honoured, and a cluster without
-``KeepJobFlowAliveWhenNoSteps`` terminates after its last step. Step stdout and
+``KeepJobFlowAliveWhenNoSteps`` terminates after its last step. Another ``command-runner.jar``
+command (``bash -c ...``, ``python3 ...``, ``aws s3 cp ...``) runs on this machine as it would on
+the primary node (the sandbox's endpoint in its environment), and a ``script-runner.jar`` step
+downloads its script from S3 and runs it with the step's arguments; Hadoop's tools (hive-script,
+pig-script, s3-dist-cp, hadoop-streaming, ...) fail saying so. TerminateJobFlows cancels the
+cluster's PENDING steps and ends a RUNNING one. Step stdout and
 stderr go to ``<LogUri>/<cluster-id>/steps/<step-id>/stdout.gz`` as on EMR.
 Sandbox limit: a step that runs longer than 2 hours (``SANDBOX_EMR_STEP_TIMEOUT_SECONDS``;
 EMR has no step timeout) is ended and FAILED with ``FailureDetails`` saying so. A
 restart fails the step that was RUNNING (the sandbox's one wording) and resumes PENDING ones.
 
-Not emulated: instances are not real (no EC2, no YARN, no HDFS), Hive/Pig/HBase
-steps, custom JAR steps and ``--packages`` (no Maven offline) fail with a message
+Not emulated: instances are not real (no EC2, no YARN, no HDFS), Hive/Pig/HBase and
+other Hadoop-tool steps, custom JAR steps and ``--packages`` (no Maven offline) fail with a message
 saying so; bootstrap actions are recorded but not run; ``--deploy-mode cluster``
 runs in client mode.
 
@@ -53,8 +59,10 @@ SERVICES = [
         aws="Amazon EMR",
         api_names=("emr",),
         stand_in="moto's control plane + spark-submit on local Spark (SPARK_MASTER for a cluster)",
-        executes="spark-submit steps (PySpark scripts from S3) with s3:// reads/writes, step states, logs to LogUri",
-        not_emulated="no EC2/YARN/HDFS; Hive/Pig/custom-JAR steps and --packages fail; bootstrap actions not run",
+        executes="spark-submit steps (PySpark scripts from S3) with s3:// reads/writes, script-runner scripts and "
+                 "command-runner commands run locally (bash, python3, aws), step states, logs to LogUri",
+        not_emulated="no EC2/YARN/HDFS; Hive/Pig/Hadoop-tool/custom-JAR steps and --packages fail; bootstrap "
+                     "actions not run",
         provider="provider",
     ),
     ServiceInfo(

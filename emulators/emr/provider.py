@@ -27,6 +27,7 @@ from emulators.emr import steps as step_engine
 log = logging.getLogger("emulators.emr")
 EmrBackend = backend_class("emr")
 MotoStep = model_class("emr", "Step")
+MotoCluster = model_class("emr", "Cluster")
 FINISHED_CLUSTER_STATES = ("TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS")
 STEP_TIMEOUT_SECONDS = float(os.environ.get("SANDBOX_EMR_STEP_TIMEOUT_SECONDS") or 2 * 3600)
 INTERRUPT_GRACE_SECONDS = 10.0  # SEND_INTERRUPT: time between SIGTERM and SIGKILL
@@ -49,9 +50,33 @@ class SandboxStep(MotoStep):  # type: ignore[misc, valid-type]
         return status
 
 
+class SandboxCluster(MotoCluster):  # type: ignore[misc, valid-type]
+    """moto's cluster, plus the StateChangeReason Code AWS gives (USER_REQUEST, ALL_STEPS_COMPLETED, STEP_FAILURE)."""
+
+    @property
+    def status(self) -> dict[str, Any]:
+        status = super().status
+        code = getattr(self, "state_change_code", None)
+        if code:
+            status["StateChangeReason"]["Code"] = code
+        return status
+
+
+def end_cluster(cluster: Any, code: str, message: str, state: str = "TERMINATED") -> None:
+    """Terminate a cluster with AWS's reason (``code``/``message``) and final state."""
+    cluster.terminate()
+    cluster.__class__ = SandboxCluster
+    cluster.state = state
+    cluster.state_change_code = code
+    cluster.last_state_change_reason = message
+
+
 class SandboxEmrBackend(EmrBackend):  # type: ignore[misc, valid-type]
     def run_job_flow(self, **kwargs: Any) -> Any:
         cluster = super().run_job_flow(**kwargs)
+        cluster.__class__ = SandboxCluster
+        if cluster.state == "TERMINATED":  # no steps and not kept alive: moto ended it at once, as EMR does
+            cluster.state_change_code, cluster.last_state_change_reason = "ALL_STEPS_COMPLETED", "Steps completed"
         if cluster.steps:
             self._queue_steps(cluster, cluster.steps)
         return cluster
@@ -71,6 +96,60 @@ class SandboxEmrBackend(EmrBackend):  # type: ignore[misc, valid-type]
         if step is None:
             raise NotFound(f"Step id '{step_id}' is not valid.", code="InvalidRequestException")
         return step
+
+    def list_steps(self, cluster_id: str, step_ids: list[str] | None = None,
+                   step_states: list[str] | None = None) -> list[Any]:
+        self.describe_cluster(cluster_id)  # an unknown cluster is InvalidRequestException, not a crash
+        return super().list_steps(cluster_id, step_ids, step_states)
+
+    # operations on a cluster by id: an unknown id is InvalidRequestException (moto crashed with a KeyError)
+    def list_bootstrap_actions(self, cluster_id: str) -> Any:
+        self.describe_cluster(cluster_id)
+        return super().list_bootstrap_actions(cluster_id)
+
+    def list_instance_groups(self, cluster_id: str) -> Any:
+        self.describe_cluster(cluster_id)
+        return super().list_instance_groups(cluster_id)
+
+    def list_instances(self, cluster_id: str, *args: Any, **kwargs: Any) -> Any:
+        self.describe_cluster(cluster_id)
+        return super().list_instances(cluster_id, *args, **kwargs)
+
+    def modify_cluster(self, cluster_id: str, step_concurrency_level: int) -> Any:
+        self.describe_cluster(cluster_id)
+        return super().modify_cluster(cluster_id, step_concurrency_level)
+
+    def add_instance_groups(self, cluster_id: str, instance_groups: list[dict[str, Any]]) -> Any:
+        self.describe_cluster(cluster_id)
+        return super().add_instance_groups(cluster_id, instance_groups)
+
+    def set_visible_to_all_users(self, job_flow_ids: list[str], visible_to_all_users: bool) -> None:
+        for job_flow_id in job_flow_ids:
+            self.describe_cluster(job_flow_id)
+        super().set_visible_to_all_users(job_flow_ids, visible_to_all_users)
+
+    def set_termination_protection(self, job_flow_ids: list[str], value: bool) -> None:
+        for job_flow_id in job_flow_ids:
+            self.describe_cluster(job_flow_id)
+        super().set_termination_protection(job_flow_ids, value)
+
+    def terminate_job_flows(self, job_flow_ids: list[str]) -> list[Any]:
+        """TerminateJobFlows: the cluster's PENDING steps are CANCELLED and a RUNNING step's processes end."""
+        for job_flow_id in job_flow_ids:
+            self.describe_cluster(job_flow_id)
+        terminated = super().terminate_job_flows(job_flow_ids)
+        for cluster in terminated:
+            end_cluster(cluster, "USER_REQUEST", "Terminated by user request")
+            for step in cluster.steps:
+                if step.state == "PENDING":
+                    step.__class__ = SandboxStep
+                    step.state = "CANCELLED"
+                    step.last_state_change_reason = "Cluster terminated"
+                elif step.state == "RUNNING":
+                    step.__class__ = SandboxStep
+                    step.state = "CANCEL_PENDING"
+                    PROCESSES.stop(step.id, grace=0.0)
+        return terminated
 
     def cancel_steps(self, cluster_id: str, step_ids: list[str],
                      cancellation_option: str | None = None) -> list[dict[str, str]]:
@@ -148,8 +227,7 @@ def _drain_steps(account_id: str, region: str, cluster_id: str) -> None:
                         if cluster.keep_job_flow_alive_when_no_steps:
                             cluster.state = "WAITING"
                         else:
-                            cluster.terminate()
-                            cluster.last_state_change_reason = "Steps completed"
+                            end_cluster(cluster, "ALL_STEPS_COMPLETED", "Steps completed")
                     return
                 step.state = "RUNNING"
                 step.start()
@@ -171,10 +249,7 @@ def _run_one(cloud: Any, backend: Any, cluster_id: str, step: Any, log_uri: str 
     failure: dict[str, Any] | None = None
     cancelled = interrupted = False
     try:
-        if step.jar != "command-runner.jar":
-            raise step_engine.StepNotSupported(
-                f"custom JAR steps ({step.jar}) are not emulated: use command-runner.jar with spark-submit")
-        command = step_engine.build_command(list(step.args), workdir, fetch_step_file)
+        command = step_engine.step_command(step.jar, list(step.args), workdir, fetch_step_file)
         result = step_engine.run_step(command, workdir, env, timeout=STEP_TIMEOUT_SECONDS,
                                       registry=PROCESSES, key=step.id)
         if result.timed_out:
@@ -186,7 +261,7 @@ def _run_one(cloud: Any, backend: Any, cluster_id: str, step: Any, log_uri: str 
             interrupted = True  # the sandbox is stopping: after restore the step is failed as interrupted
         elif result.stopped:
             cancelled = True
-        elif result.exit_code != 0:
+        elif result.exit_code != 0 or result.start_error:
             failure = {"Reason": "Unknown Error.", "Message": result.failure_message}
     except step_engine.StepNotSupported as exc:
         failure = {"Reason": "Step not supported by the sandbox.", "Message": str(exc)}
@@ -223,9 +298,7 @@ def _run_one(cloud: Any, backend: Any, cluster_id: str, step: Any, log_uri: str 
                 if later.state == "PENDING":
                     later.state = "CANCELLED"
         if step.action_on_failure in ("TERMINATE_CLUSTER", "TERMINATE_JOB_FLOW"):
-            cluster.terminate()
-            cluster.state = "TERMINATED_WITH_ERRORS"
-            cluster.last_state_change_reason = f"Step {step.id} failed"
+            end_cluster(cluster, "STEP_FAILURE", "Shut down as step failed", state="TERMINATED_WITH_ERRORS")
 
 
 def upload_step_logs(log_uri: str, cluster_id: str, step_id: str, workdir: Path) -> str | None:

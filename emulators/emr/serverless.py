@@ -11,8 +11,9 @@ writes in the script work. States go SUBMITTED -> PENDING -> SCHEDULED -> RUNNIN
 ``executionTimeoutMinutes`` is honoured. With
 ``monitoringConfiguration.s3MonitoringConfiguration.logUri`` the driver's output goes
 to ``<logUri>/applications/<app>/jobs/<run>/SPARK_DRIVER/stdout.gz`` (and
-``stderr.gz``) as on AWS. A job run starts a CREATED or STOPPED application, as
-auto-start does.
+``stderr.gz``) as on AWS. A new application is CREATED; a job run starts a CREATED or
+STOPPED application, as auto-start does; StopApplication waits for no job: it is refused
+while a run has not finished. Unknown applications and job runs are 404s.
 
 Not emulated: Hive job drivers, pre-initialised capacity and worker sizing (one
 local Spark), custom images, the Spark UI / persistent app UI, billed resource
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from emulators.core import jobs, logs, moto_coupling, s3uri
-from emulators.core.errors import Conflict, NotEmulated
+from emulators.core.errors import Conflict, NotEmulated, NotFound
 from emulators.core.server import current_cloud
 from emulators.emr import steps as step_engine
 from emulators.emr.provider import fetch_step_file
@@ -49,7 +50,57 @@ def utcnow() -> Any:
 
 
 class SandboxEMRServerlessBackend(EMRServerlessBackend):  # type: ignore[misc, valid-type]
-    """moto's EMR Serverless backend whose Spark job runs really run."""
+    """moto's EMR Serverless backend whose Spark job runs really run.
+
+    A new application is CREATED (moto said STARTED: on AWS only StartApplication or a job run's auto-start
+    starts it), and an unknown application or job run is a 404 ResourceNotFoundException, as on AWS.
+    """
+
+    def create_application(self, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(kwargs.get("application_type"), str):  # AWS takes Spark or SPARK (moto only SPARK)
+            kwargs["application_type"] = kwargs["application_type"].upper()
+        application = super().create_application(*args, **kwargs)
+        application.state = "CREATED"
+        application.created_at = application.updated_at = utcnow()  # moto kept the date only
+        self.job_runs.setdefault(application.id, [])  # ListJobRuns of a new application: an empty list
+        return application
+
+    def _known_application(self, application_id: str) -> None:
+        if application_id not in self.applications:
+            raise NotFound(f"Application {application_id} does not exist")
+
+    def get_application(self, application_id: str) -> Any:
+        self._known_application(application_id)
+        return super().get_application(application_id)
+
+    def delete_application(self, application_id: str) -> None:
+        self._known_application(application_id)
+        super().delete_application(application_id)
+
+    def start_application(self, application_id: str) -> None:
+        self._known_application(application_id)
+        super().start_application(application_id)
+        self.applications[application_id].updated_at = utcnow()
+
+    def stop_application(self, application_id: str) -> None:
+        self._known_application(application_id)
+        busy = [run.id for run in self.job_runs.get(application_id, []) if run.state not in FINAL_STATES]
+        if busy:  # AWS: scheduled and running jobs must complete or be cancelled first
+            raise Conflict(f"Application {application_id} has job runs that have not finished ({busy[0]}): cancel "
+                           "them or let them finish before stopping the application.", code="ValidationException")
+        super().stop_application(application_id)
+        self.applications[application_id].updated_at = utcnow()
+
+    def get_job_run(self, application_id: str, job_run_id: str) -> Any:
+        self._known_application(application_id)
+        if job_run_id not in [run.id for run in self.job_runs.get(application_id, [])]:
+            raise NotFound(f"Job run {job_run_id} does not exist")
+        return super().get_job_run(application_id, job_run_id)
+
+    def list_job_runs(self, application_id: str, *args: Any, **kwargs: Any) -> Any:
+        self._known_application(application_id)
+        self.job_runs.setdefault(application_id, [])
+        return super().list_job_runs(application_id, *args, **kwargs)
 
     def start_job_run(self, application_id: str, client_token: str, execution_role_arn: str,
                       job_driver: dict[str, Any] | None, configuration_overrides: dict[str, Any] | None,

@@ -1,4 +1,5 @@
-"""Run one EMR step: turn its command-runner arguments into a local spark-submit.
+"""Run one EMR step: its command-runner arguments as a local spark-submit (or local command), or a
+script-runner script.
 
 The engine works on plain values (the step's Args, a working folder, a function
 that fetches S3 objects) and never touches moto. The spark-submit runs on the job
@@ -44,6 +45,7 @@ class StepResult:
     timed_out: bool = False
     stopped: bool = False  # cancelled, or ended because the sandbox stopped
     refused: bool = False  # not started: the sandbox was stopping
+    start_error: str | None = None  # the command could not be started (not installed on this machine)
 
     @property
     def failure_message(self) -> str:
@@ -52,6 +54,9 @@ class StepResult:
         lines = [ln.rstrip() for ln in (self.stderr + "\n" + self.stdout).splitlines() if ln.strip()]
         raised = [ln for ln in lines if _RAISED.match(ln)]
         errors = [ln for ln in lines if " ERROR " in ln or "Exception" in ln]
+        if self.start_error:
+            return (f"the step's command could not be started on this machine (the sandbox runs it locally): "
+                    f"{self.start_error}")[:1024]
         chosen = raised[-1] if raised else errors[-1] if errors else f"the step exited with code {self.exit_code}"
         return chosen[:1024]
 
@@ -68,6 +73,40 @@ def _s3_only(location: str, what: str) -> str:
         raise StepNotSupported(f"{what} must be an s3:// URI in the sandbox, not {location!r}: a step cannot run "
                                "files from the host's file system (upload it to S3 first)")
     return "s3://" + location.split("://", 1)[1]
+
+
+# EMR tools that need the cluster's Hadoop installation: no stand-in on this machine
+CLUSTER_TOOLS = {"hive-script", "pig-script", "hadoop-streaming", "s3-dist-cp", "hadoop", "hdfs", "yarn", "hive",
+                 "pig", "hbase", "flink", "flink-yarn-session", "presto-cli", "trino-cli", "beeline", "sqoop"}
+
+
+def step_command(jar: str, args: list[str], workdir: Path, fetch: Callable[[str, Path], Path]) -> list[str]:
+    """The local command line of an EMR step (its HadoopJarStep's Jar and Args).
+
+    ``command-runner.jar`` with ``spark-submit`` runs Spark (:func:`build_command`); with another command
+    (``bash -c ...``, ``python3 ...``, ``aws s3 cp ...``) runs that command on this machine, as on the
+    cluster's primary node; ``script-runner.jar`` downloads the script its first argument names from S3 and
+    runs it with the other arguments. Hadoop's own tools and custom JARs are not emulated.
+    """
+    if jar == "command-runner.jar":
+        if args and args[0] == "spark-submit":
+            return build_command(args, workdir, fetch)
+        if not args:
+            raise StepNotSupported("the step has no arguments")
+        if args[0] in CLUSTER_TOOLS:
+            raise StepNotSupported(f"command-runner.jar step '{args[0]}' is not emulated: it needs the cluster's "
+                                   "Hadoop installation (spark-submit and local commands such as bash, python3 "
+                                   "or aws run in the sandbox)")
+        return list(args)
+    if jar.rsplit("/", 1)[-1] == "script-runner.jar":
+        if not args:
+            raise StepNotSupported("script-runner.jar needs the script's s3:// URI as its first argument")
+        script = fetch(_s3_only(args[0], "script-runner.jar's script"), workdir / "script")
+        script.chmod(0o755)
+        shebang = script.read_bytes()[:2] == b"#!"
+        return ([str(script)] if shebang else ["/bin/bash", str(script)]) + list(args[1:])
+    raise StepNotSupported(f"custom JAR steps ({jar}) are not emulated: use command-runner.jar with spark-submit "
+                           "or a local command, or script-runner.jar")
 
 
 def build_command(args: list[str], workdir: Path, fetch: Callable[[str, Path], Path]) -> list[str]:
@@ -138,7 +177,7 @@ def run_step(command: list[str], workdir: Path, env: dict[str, str], timeout: fl
                             launcher=launcher or warm_spark.launch_spec, on_line=on_line)
     outcome = jobs.run(spec, registry, key)
     return StepResult(outcome.exit_code, _read(workdir / "stdout"), _read(workdir / "stderr"), outcome.seconds,
-                      outcome.timed_out, outcome.stopped, outcome.refused)
+                      outcome.timed_out, outcome.stopped, outcome.refused, outcome.start_error)
 
 
 def _read(path: Path) -> str:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import csv
 import datetime as dt
 import decimal
+import io
+import itertools
 import json
 import logging
 import re
@@ -12,18 +15,20 @@ import time
 import uuid
 from typing import Any
 
-from emulators.core import clock, moto_coupling, paging, ports
+from emulators.core import clock, moto_coupling, native_api, paging, ports
 from emulators.core.errors import InvalidInput, NotFound
 from emulators.core.moto_coupling import Request
 from emulators.core.paths import state_path
 from emulators.core.s3access import s3_access
 from emulators.core.server import current_cloud
-from emulators.redshift import warehouse
-from emulators.redshift.warehouse import StatementFailed, StatementOutcome, Warehouse
+from emulators.redshift import clusters, serverless, warehouse
+from emulators.redshift.warehouse import BatchFailed, StatementFailed, StatementOutcome, Warehouse
 
 log = logging.getLogger("emulators.redshift")
 DataBackend = moto_coupling.backend_class("redshift-data")
 PAGE_ROWS = 1000
+_RUNNING: set[str] = set()  # ids of the statements whose SQL is running now (CancelStatement interrupts them)
+_QUERY_IDS = itertools.count(int(time.time()) % 1_000_000 * 10)  # increasing, like Redshift's query ids
 
 
 class SandboxRedshiftDataBackend(DataBackend):  # type: ignore[misc, valid-type]
@@ -34,6 +39,13 @@ class SandboxRedshiftDataBackend(DataBackend):  # type: ignore[misc, valid-type]
         if "_sandbox_statements" not in self.__dict__:
             self._sandbox_statements = {}
         return self._sandbox_statements
+
+    @property
+    def sandbox_sessions(self) -> dict[str, dict[str, Any]]:
+        """SessionId -> {"target", "keep" (seconds), "expires" (epoch seconds)}."""
+        if "_sandbox_sessions" not in self.__dict__:
+            self._sandbox_sessions = {}
+        return self._sandbox_sessions
 
 
 def _backend(request: Request) -> SandboxRedshiftDataBackend:
@@ -49,7 +61,17 @@ def _warehouse_for(account: str, region: str, statement: dict[str, Any]) -> Ware
     owner = statement.get("ClusterIdentifier") or f"workgroup-{statement.get('WorkgroupName')}"
     # one file per cluster and database, whatever their names: never a shared or an outside file
     path = state_path(cloud.data_dir("redshift"), f"{account}-{region}", owner, f"{statement['Database']}.duckdb")
-    return Warehouse(path, s3_access(account), ports.glue_catalog(account, region))
+    return Warehouse(path, s3_access(account), ports.glue_catalog(account, region), _user(account, region, statement))
+
+
+def _user(account: str, region: str, statement: dict[str, Any]) -> str:
+    """Who the statement runs as: its DbUser, else the cluster's master user or the namespace's admin user."""
+    if statement.get("DbUser"):
+        return str(statement["DbUser"])
+    if statement.get("ClusterIdentifier"):
+        cluster = moto_coupling.backend_for("redshift", account, region).clusters.get(statement["ClusterIdentifier"])
+        return getattr(cluster, "master_username", None) or "awsuser"
+    return serverless.admin_user(account, region, statement.get("WorkgroupName")) or "admin"
 
 
 def run_sql(account: str, region: str, cluster: str, database: str, sql: str) -> None:
@@ -57,7 +79,36 @@ def run_sql(account: str, region: str, cluster: str, database: str, sql: str) ->
     _warehouse_for(account, region, {"ClusterIdentifier": cluster, "Database": database}).run(sql)
 
 
+def _session_target(request: Request) -> dict[str, Any] | None:
+    """The target of ``SessionId`` (a session an earlier statement kept alive with SessionKeepAliveSeconds)."""
+    session_id = request.get("SessionId")
+    if not session_id:
+        return None
+    if request.get("ClusterIdentifier") or request.get("WorkgroupName") or request.get("Database"):
+        raise InvalidInput("SessionId cannot be combined with ClusterIdentifier, WorkgroupName or Database: the "
+                           "session already names them.")
+    session = _backend(request).sandbox_sessions.get(session_id)
+    if session is None or session["expires"] < clock.epoch_seconds():
+        raise InvalidInput(f"Session {session_id} is not available: it expired or does not exist.")
+    return dict(session["target"])
+
+
+def _keep_session(request: Request, target: dict[str, Any], session_id: str | None) -> str | None:
+    """SessionKeepAliveSeconds: keep (or renew) the session for statements that name its SessionId."""
+    seconds = request.get_int("SessionKeepAliveSeconds")
+    if not seconds and not session_id:
+        return None
+    session_id = session_id or str(uuid.uuid4())
+    sessions = _backend(request).sandbox_sessions
+    keep = seconds if seconds is not None else sessions.get(session_id, {}).get("keep", 0)
+    sessions[session_id] = {"target": target, "keep": keep, "expires": clock.epoch_seconds() + (keep or 0) + 3600}
+    return session_id
+
+
 def _validate_target(request: Request) -> dict[str, Any]:
+    from_session = _session_target(request)
+    if from_session is not None:
+        return from_session
     cluster = request.get("ClusterIdentifier")
     workgroup = request.get("WorkgroupName")
     database = request.get("Database")
@@ -69,21 +120,41 @@ def _validate_target(request: Request) -> dict[str, Any]:
         redshift = moto_coupling.backend_for("redshift", request.account_id, request.region)
         if cluster not in redshift.clusters:
             raise InvalidInput("Redshift endpoint doesn't exist in this region.")
+    elif not serverless.workgroup_exists(request.account_id, request.region, workgroup):
+        raise InvalidInput(f"Workgroup {workgroup} doesn't exist in this region (create it with the "
+                           "redshift-serverless CreateWorkgroup operation).")
     target = {"Database": database, "DbUser": request.get("DbUser"),
               "SecretArn": request.get("SecretArn")}
     target["ClusterIdentifier" if cluster else "WorkgroupName"] = cluster or workgroup
     return target
 
 
+_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
+
+
 def _bind(sql: str, parameters: list[dict[str, str]] | None) -> str:
+    """The Data API's ``:name`` parameters as literals: text, as Redshift receives them (it infers their type),
+    except a number next to an arithmetic operator or after LIMIT/OFFSET, where DuckDB needs it typed."""
     for parameter in parameters or []:
-        literal = "'" + str(parameter["value"]).replace("'", "''") + "'"
-        sql = re.sub(rf":{re.escape(parameter['name'])}\b", literal, sql)
+        value = str(parameter["value"])
+        quoted = "'" + value.replace("'", "''") + "'"
+
+        def literal(match: re.Match[str], value: str = value, quoted: str = quoted) -> str:
+            before, after = match.string[:match.start()].rstrip(), match.string[match.end():].lstrip()
+            numeric_place = (before[-1:] in ("+", "-", "*", "/", "%") and before[-1:] != "") or \
+                (after[:1] in ("+", "-", "*", "/", "%") and after[:1] != "") or \
+                re.search(r"\b(LIMIT|OFFSET)$", before, re.I) is not None
+            return value if numeric_place and _NUMBER.fullmatch(value) else quoted
+
+        pattern = re.compile(rf"(?<!:):{re.escape(parameter['name'])}\b")
+        pieces = re.split(r"('(?:[^']|'')*')", sql)  # string literals (odd pieces) keep their text
+        sql = "".join(piece if i % 2 else pattern.sub(literal, piece) for i, piece in enumerate(pieces))
     return sql
 
 
 def _new_statement(request: Request, sqls: list[str], batch: bool) -> dict[str, Any]:
     target = _validate_target(request)
+    session_id = _keep_session(request, target, request.get("SessionId"))
     now = _now()
     statement_id = str(uuid.uuid4())
     statement = {
@@ -101,6 +172,9 @@ def _new_statement(request: Request, sqls: list[str], batch: bool) -> dict[str, 
         "RedshiftPid": 1073741824 + (hash(statement_id) % 100000),
         "RedshiftQueryId": 0,
         "StatementName": request.get("StatementName"),
+        "WithEvent": bool(request.get_bool("WithEvent", False)),
+        "SessionId": session_id,
+        "ResultFormat": request.get("ResultFormat") or "JSON",
         "IsBatchStatement": batch,
         "SubStatements": [
             {"Id": f"{statement_id}:{i + 1}", "QueryString": sql, "Status": "SUBMITTED", "CreatedAt": now,
@@ -133,7 +207,7 @@ def _batch_execute_statement(request: Request) -> dict[str, Any]:
 
 def _submission(statement: dict[str, Any]) -> dict[str, Any]:
     out = {k: statement[k] for k in ("Id", "CreatedAt", "Database") if statement.get(k) is not None}
-    for key in ("ClusterIdentifier", "WorkgroupName", "DbUser", "SecretArn"):
+    for key in ("ClusterIdentifier", "WorkgroupName", "DbUser", "SecretArn", "SessionId"):
         if statement.get(key):
             out[key] = statement[key]
     return out
@@ -169,34 +243,30 @@ def _run_statement(account: str, region: str, statement_id: str) -> None:
     statement = backend.sandbox_statements[statement_id]
     if statement["Status"] == "ABORTED":
         return
+    _RUNNING.add(statement_id)  # before STARTED shows: a CancelStatement from then on interrupts the run
     with cloud.mutating():
         statement["Status"] = "STARTED"
         statement["UpdatedAt"] = _now()
-    store = _warehouse_for(account, region, statement)
-    started = time.perf_counter()
-    parts = statement["SubStatements"] or [statement]
-    sqls = [_bind(p["QueryString"], statement.get("QueryParameters")) for p in parts]
     outcomes: list[StatementOutcome] = []
     error = None
-    if statement["IsBatchStatement"]:
-        sqls = ["BEGIN TRANSACTION", *sqls, "COMMIT"]
-    for index, sql in enumerate(sqls):
-        try:
-            outcomes.append(store.run(sql))
-        except StatementFailed as exc:
-            error = str(exc)
-        except Exception as exc:
-            log.exception("statement %s failed", statement_id)
-            error = f"ERROR: {type(exc).__name__}: {exc}"
-        if error:
-            if statement["IsBatchStatement"]:
-                try:
-                    store.run("ROLLBACK")
-                except StatementFailed:
-                    pass
-            break
-    if statement["IsBatchStatement"]:
-        outcomes = outcomes[1:len(parts) + 1]
+    started = time.perf_counter()
+    try:
+        store = _warehouse_for(account, region, statement)
+        parts = statement["SubStatements"] or [statement]
+        sqls = [_bind(p["QueryString"], statement.get("QueryParameters")) for p in parts]
+        if statement["IsBatchStatement"]:  # one transaction, under the warehouse's lock from BEGIN to COMMIT
+            outcomes = store.run_batch(sqls)
+        else:
+            outcomes = [store.run(sqls[0])]
+    except BatchFailed as exc:
+        error, outcomes = str(exc), [StatementOutcome()] * exc.index
+    except StatementFailed as exc:
+        error = str(exc)
+    except Exception as exc:
+        log.exception("statement %s failed", statement_id)
+        error = f"ERROR: {type(exc).__name__}: {exc}"
+    finally:
+        _RUNNING.discard(statement_id)
     duration = int((time.perf_counter() - started) * 1e9)
     with cloud.mutating():
         if statement["Status"] == "ABORTED":
@@ -221,6 +291,25 @@ def _run_statement(account: str, region: str, statement_id: str) -> None:
             statement["Error"] = error
         statement["Duration"] = duration
         statement["UpdatedAt"] = now
+    if statement.get("WithEvent"):
+        _send_status_event(account, region, statement)
+
+
+def _send_status_event(account: str, region: str, statement: dict[str, Any]) -> None:
+    """WithEvent: "Redshift Data Statement Status Change" on the default EventBridge bus when the statement ends."""
+    if statement.get("ClusterIdentifier"):
+        resource = f"arn:aws:redshift:{region}:{account}:cluster:{statement['ClusterIdentifier']}"
+    else:
+        resource = serverless.workgroup_arn(account, region, statement.get("WorkgroupName"))
+    detail = {"principal": f"arn:aws:iam::{account}:root", "statementName": statement.get("StatementName") or "",
+              "statementId": statement["Id"], "redshiftQueryId": statement.get("RedshiftQueryId", -1),
+              "state": statement["Status"], "rows": statement.get("ResultRows", -1),
+              "expireAt": int(clock.epoch_seconds()) + 24 * 3600}
+    try:
+        ports.emit_event(account, region, "aws.redshift-data", "Redshift Data Statement Status Change", detail,
+                         [resource])
+    except ports.PortUnavailable:
+        log.debug("statement %s: no EventBridge in this sandbox, no status event", statement["Id"])
 
 
 def _finish(target: dict[str, Any], outcome: StatementOutcome, status: str, now: dt.datetime) -> None:
@@ -230,6 +319,7 @@ def _finish(target: dict[str, Any], outcome: StatementOutcome, status: str, now:
     target["ResultRows"] = outcome.rows_affected if outcome.rows_affected >= 0 else 0
     target["ResultSize"] = _save_result(target["Id"], outcome) if outcome.has_result_set else 0
     target["Duration"] = 1
+    target["RedshiftQueryId"] = next(_QUERY_IDS)  # the id Redshift's system tables would know the query by
 
 
 def _find(request: Request, statement_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -252,33 +342,64 @@ def _describe_statement(request: Request) -> dict[str, Any]:
     statement, part = _find(request, request.get("Id"))
     keys = ("Id", "ClusterIdentifier", "WorkgroupName", "CreatedAt", "Database", "DbUser", "Duration", "Error",
             "HasResultSet", "QueryString", "RedshiftPid", "RedshiftQueryId", "ResultRows", "ResultSize", "SecretArn",
-            "Status", "UpdatedAt", "QueryParameters")
+            "Status", "UpdatedAt", "QueryParameters", "ResultFormat", "SessionId")
     document = {k: statement[k] for k in keys if statement.get(k) not in (None, [])}
     if statement["SubStatements"]:
         document["SubStatements"] = statement["SubStatements"]
     return document
 
 
-def _get_statement_result(request: Request) -> dict[str, Any]:
+def _result_page(request: Request, wanted: str) -> tuple[dict[str, Any], list[Any], int, str | None]:
+    """(the stored result, this page's rows, all rows, the next token) of a finished statement in ``wanted``
+    format (JSON: GetStatementResult, CSV: GetStatementResultV2)."""
     statement, part = _find(request, request.get("Id"))
     if part["Status"] != "FINISHED" or not part.get("HasResultSet"):
         if statement["IsBatchStatement"] and part is statement:
             raise InvalidInput("Batch statement results are available per sub-statement: use its Id, "
                                "e.g. <id>:1.")
         raise NotFound("Query does not have result. Please check query status with DescribeStatement.")
+    fmt = statement.get("ResultFormat") or "JSON"
+    if fmt != wanted:
+        other = "GetStatementResultV2" if fmt == "CSV" else "GetStatementResult"
+        raise InvalidInput(f"The statement's ResultFormat is {fmt}: fetch its results with {other}.")
     data = json.loads(_results_path(part["Id"]).read_text())
     rows = data["rows"]
     page, next_token = paging.page(rows, request.get("NextToken"), None, default_size=PAGE_ROWS,
                                    listing=f"redshift-data:get_statement_result:{part['Id']}")
-    document: dict[str, Any] = {
-        "ColumnMetadata": [
-            {"name": name, "label": name, "typeName": kind, "isCaseSensitive": kind == "varchar",
+    return data, page, len(rows), next_token
+
+
+def _column_metadata(columns: list[list[str]]) -> list[dict[str, Any]]:
+    return [{"name": name, "label": name, "typeName": kind, "isCaseSensitive": kind == "varchar",
              "isCurrency": False, "isSigned": kind.startswith(("int", "float", "numeric")), "nullable": 1,
              "precision": 0, "scale": 0, "schemaName": "", "tableName": "", "columnDefault": None}
-            for name, kind in data["columns"]],
+            for name, kind in columns]
+
+
+def _get_statement_result(request: Request) -> dict[str, Any]:
+    data, page, total, next_token = _result_page(request, "JSON")
+    document: dict[str, Any] = {
+        "ColumnMetadata": _column_metadata(data["columns"]),
         "Records": [[_field(value, kind) for value, (_, kind) in zip(row, data["columns"])] for row in page],
-        "TotalNumRows": len(rows),
+        "TotalNumRows": total,
     }
+    if next_token:
+        document["NextToken"] = next_token
+    return document
+
+
+def _get_statement_result_v2(request: Request) -> dict[str, Any]:
+    """The CSV result of a statement run with ResultFormat CSV: the header line, then the page's rows."""
+    data, page, total, next_token = _result_page(request, "CSV")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if not request.get("NextToken"):
+        writer.writerow([name for name, _ in data["columns"]])
+    for row in page:
+        writer.writerow(["" if v is None else v["v"] if isinstance(v, dict) else v for v in row])
+    document: dict[str, Any] = {"ColumnMetadata": _column_metadata(data["columns"]),
+                                "Records": [{"CSVRecords": out.getvalue()}], "TotalNumRows": total,
+                                "ResultFormat": "CSV"}
     if next_token:
         document["NextToken"] = next_token
     return document
@@ -310,8 +431,12 @@ def _list_statements(request: Request) -> dict[str, Any]:
             continue
         if name and not (statement.get("StatementName") or "").startswith(name):
             continue
+        if any(request.get(key) and statement.get(key) != request.get(key)
+               for key in ("ClusterIdentifier", "WorkgroupName", "Database")):
+            continue
         found.append({k: statement[k] for k in ("Id", "CreatedAt", "QueryString", "Status", "UpdatedAt",
-                                                "IsBatchStatement") if k in statement}
+                                                "IsBatchStatement", "ResultFormat", "QueryParameters")
+                      if statement.get(k) not in (None, [])}
                      | ({"StatementName": statement["StatementName"]} if statement.get("StatementName") else {})
                      | ({"QueryStrings": [s["QueryString"] for s in statement["SubStatements"]]}
                         if statement["SubStatements"] else {}))
@@ -325,9 +450,21 @@ def _cancel_statement(request: Request) -> dict[str, Any]:
     if statement["Status"] not in ("SUBMITTED", "PICKED", "STARTED"):
         raise InvalidInput(
             f"Could not cancel a query that is already in {statement['Status']} state with ID: {statement['Id']}")
+    started = statement["Status"] == "STARTED"
     statement["Status"] = "ABORTED"
     statement["UpdatedAt"] = _now()
+    if started:  # the query stops now (a batch rolls back), not when it would have finished
+        current_cloud().submit(_interrupt_while_running, statement["Id"],
+                               _warehouse_for(request.account_id, request.region, statement).path)
     return {"Status": True}
+
+
+def _interrupt_while_running(statement_id: str, path: Any) -> None:
+    """Interrupt the database until the cancelled statement's run returns (it may not have reached DuckDB yet)."""
+    deadline = time.monotonic() + 60
+    while statement_id in _RUNNING and time.monotonic() < deadline:
+        warehouse.interrupt(path)
+        time.sleep(0.05)
 
 
 def _metadata_target(request: Request) -> tuple[dict[str, Any], Warehouse]:
@@ -405,37 +542,16 @@ def _abort_interrupted() -> None:
                 statement["Error"] = "ERROR: the sandbox stopped while this statement ran"
 
 
-def cluster_identifier_problem(identifier: Any) -> str | None:
-    """Why Redshift refuses a cluster identifier (Redshift management guide, "Managing clusters": 1-63
-    lowercase letters, digits or hyphens, starting with a letter, no two hyphens in a row, no hyphen at the end)."""
-    if not isinstance(identifier, str) or not identifier:
-        return "ClusterIdentifier is required."
-    if not re.fullmatch(r"[A-Za-z](?:[A-Za-z0-9]|-(?!-))*", identifier) or len(identifier) > 63 \
-            or identifier.endswith("-"):
-        return (f"Cluster identifier {identifier!r} is not valid: it must contain from 1 to 63 alphanumeric "
-                "characters or hyphens, start with a letter, and cannot end with a hyphen or contain two "
-                "consecutive hyphens.")
-    return None
-
-
-class SandboxRedshiftBackend(moto_coupling.backend_class("redshift")):  # type: ignore[misc]
-    """moto's Redshift with the cluster identifier rules Redshift enforces (moto accepted '..')."""
-
-    def create_cluster(self, **cluster_kwargs: Any) -> Any:
-        problem = cluster_identifier_problem(cluster_kwargs.get("cluster_identifier"))
-        if problem:
-            raise InvalidInput(problem, code="InvalidParameterValue")
-        return super().create_cluster(**cluster_kwargs)
-
-
 def install(cloud: Any) -> None:
-    moto_coupling.install_backend_class("redshift", SandboxRedshiftBackend)
+    moto_coupling.install_backend_class("redshift", clusters.SandboxRedshiftBackend)
     moto_coupling.install_backend_class("redshift-data", SandboxRedshiftDataBackend)
     ports.redshift_sql.provide(run_sql)
+    native_api.register("redshift-serverless", serverless.OPERATIONS)
     for operation, handler in (("execute_statement", _execute_statement),
                                ("batch_execute_statement", _batch_execute_statement),
                                ("describe_statement", _describe_statement),
                                ("get_statement_result", _get_statement_result),
+                               ("get_statement_result_v2", _get_statement_result_v2),
                                ("list_statements", _list_statements),
                                ("cancel_statement", _cancel_statement),
                                ("list_databases", _list_databases),

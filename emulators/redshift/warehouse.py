@@ -12,9 +12,6 @@ engine never imports boto3 or moto.
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 import json
 import re
 import threading
@@ -23,6 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from emulators.core.sqlguard import duckdb_only_call, lock_down, statement_count
+from emulators.redshift import copy_load, spectrum, system_tables, unload
+from emulators.redshift.dialect import (
+    create_table_like,
+    identity_columns,
+    public_schema,
+    redshift_column_name,
+    redshift_type,
+    strip_table_attributes,
+    translate,
+)
 
 _connections: dict[str, Any] = {}
 _locks: dict[str, threading.Lock] = {}
@@ -31,6 +38,14 @@ _registry_lock = threading.Lock()
 
 class StatementFailed(Exception):
     """The statement failed; the message is what the Data API reports as Error."""
+
+
+class BatchFailed(StatementFailed):
+    """A statement of a batch failed (``index``: which one); the whole batch was rolled back."""
+
+    def __init__(self, message: str, index: int) -> None:
+        super().__init__(message)
+        self.index = index
 
 
 @dataclass
@@ -62,10 +77,47 @@ def _connection(path: Path) -> tuple[Any, threading.Lock]:
                         "diststyle VARCHAR, distkey VARCHAR, sortkey VARCHAR)")
             con.execute("CREATE TABLE IF NOT EXISTS main.sandbox_external_schemas (schema_name VARCHAR PRIMARY KEY, "
                         "glue_database VARCHAR, iam_role VARCHAR)")
+            system_tables.install(con)
             lock_down(con)  # the warehouse file is open: the SQL reaches no other host file (sqlguard)
             _connections[key] = con
             _locks[key] = threading.Lock()
         return _connections[key], _locks[key]
+
+
+def copy_databases(source: Path, target: Path) -> None:
+    """Copy every database file of a cluster's folder (a snapshot, a restore): each checkpointed first."""
+    import shutil
+
+    if not source.is_dir():
+        return
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(source.glob("*.duckdb")):
+        con, lock = _connection(path)
+        with lock:
+            con.execute("CHECKPOINT")
+            shutil.copyfile(path, target / path.name)
+
+
+def drop_databases(folder: Path) -> None:
+    """Close and delete every database file of a folder (a deleted cluster or snapshot)."""
+    import shutil
+
+    with _registry_lock:
+        for key in [k for k in _connections if Path(k).parent == folder]:
+            try:
+                _connections.pop(key).close()
+            except Exception:
+                pass
+            _locks.pop(key, None)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def interrupt(path: Path) -> None:
+    """Stop the statement running on a database file, if any (CancelStatement)."""
+    with _registry_lock:
+        con = _connections.get(str(path))
+    if con is not None:
+        con.interrupt()
 
 
 def close_all() -> None:
@@ -79,123 +131,169 @@ def close_all() -> None:
         _locks.clear()
 
 
-REDSHIFT_TYPES = {"BIGINT": "int8", "INTEGER": "int4", "SMALLINT": "int2", "TINYINT": "int2", "HUGEINT": "numeric",
-                  "DOUBLE": "float8", "FLOAT": "float4", "VARCHAR": "varchar", "BOOLEAN": "bool", "DATE": "date",
-                  "TIMESTAMP": "timestamp", "TIMESTAMP WITH TIME ZONE": "timestamptz", "TIME": "time",
-                  "BLOB": "varbyte", "UBIGINT": "int8", "UINTEGER": "int8"}
-
-
-def redshift_type(duck_type: Any) -> str:
-    text = str(duck_type).upper()
-    if text.startswith("DECIMAL"):
-        return "numeric"
-    return REDSHIFT_TYPES.get(text, "varchar")
-
-
-def redshift_column_name(name: str) -> str:
-    """The name Redshift gives a result column DuckDB named ``name``.
-
-    Redshift names an unaliased aggregate or function call after the function
-    (``count(*)`` -> ``count``), a cast after its column, other expressions ``?column?``.
-    """
-    if re.fullmatch(r"[A-Za-z_][\w$]*", name):
-        return name
-    cast = re.fullmatch(r"CAST\((\w+) AS .*\)", name)
-    if cast and cast.group(1).upper() != "NULL":
-        return cast.group(1)
-    call = re.fullmatch(r"(\w+)\(.*\)", name, re.S)
-    if call:
-        return {"count_star": "count"}.get(call.group(1), call.group(1)).lower()
-    return "?column?"
-
-
-def translate(sql: str) -> str:
-    """Redshift spellings DuckDB writes differently."""
-    sql = re.sub(r"\bGETDATE\s*\(\s*\)", "current_timestamp", sql, flags=re.I)
-    sql = re.sub(r"\bSYSDATE\b", "current_timestamp", sql, flags=re.I)
-    sql = re.sub(r"\bNVL\s*\(", "coalesce(", sql, flags=re.I)
-    sql = re.sub(r"\bLISTAGG\s*\(", "string_agg(", sql, flags=re.I)
-    sql = re.sub(r"\bWITHIN\s+GROUP\s*\(\s*ORDER\s+BY[^)]*\)", "", sql, flags=re.I)
-    sql = re.sub(r"\b(DATEADD)\s*\(\s*(\w+)\s*,\s*([^,]+?)\s*,\s*", r"date_add_rs('\2', \3, ", sql, flags=re.I)
-    sql = re.sub(r"\bDATEDIFF\s*\(\s*(\w+)\s*,", r"date_diff('\1',", sql, flags=re.I)
-    sql = re.sub(r"\bSUPER\b", "VARCHAR", sql, flags=re.I)
-    sql = re.sub(r"\bDOUBLE\s+PRECISION\b", "DOUBLE", sql, flags=re.I)
-    sql = re.sub(r"\bTIMESTAMPTZ\b", "TIMESTAMP WITH TIME ZONE", sql, flags=re.I)
-    sql = re.sub(r"\bBPCHAR\b", "VARCHAR", sql, flags=re.I)
-    return sql
-
-
-TABLE_ATTRIBUTES = [
-    (r"\bDISTSTYLE\s+(EVEN|KEY|ALL|AUTO)\b", "diststyle"),
-    (r"\bDISTKEY\s*\(\s*([\w\"]+)\s*\)", "distkey"),
-    (r"\b(?:COMPOUND\s+|INTERLEAVED\s+)?SORTKEY\s*\(([^)]*)\)", "sortkey"),
-]
-
-
-def strip_table_attributes(sql: str) -> tuple[str, dict[str, str]]:
-    attributes: dict[str, str] = {}
-    for pattern, name in TABLE_ATTRIBUTES:
-        match = re.search(pattern, sql, re.I)
-        if match:
-            attributes[name] = match.group(1).strip().strip('"').lower()
-            sql = sql[:match.start()] + sql[match.end():]
-    sql = re.sub(r"\bSORTKEY\s+AUTO\b", "", sql, flags=re.I)
-    sql = re.sub(r"\s+DISTKEY\b", "", sql, flags=re.I)  # column-level DISTKEY
-    sql = re.sub(r"\s+SORTKEY\b", "", sql, flags=re.I)
-    sql = re.sub(r"\s+ENCODE\s+\w+", "", sql, flags=re.I)
-    sql = re.sub(r"\s+IDENTITY\s*\(\s*\d+\s*,\s*\d+\s*\)", "", sql, flags=re.I)
-    sql = re.sub(r"\bBACKUP\s+(YES|NO)\b", "", sql, flags=re.I)
-    return sql, attributes
-
-
 class Warehouse:
     """One Redshift database (a DuckDB file) with the lake and the Glue catalog beside it."""
 
-    def __init__(self, path: Path, lake: Any, catalog: Any) -> None:
+    def __init__(self, path: Path, lake: Any, catalog: Any, user: str | None = None) -> None:
         self.path = path
         self.lake = lake
         self.catalog = catalog
+        self.user = user  # who CURRENT_USER is
 
     def run(self, sql: str) -> StatementOutcome:
+        con, lock = _connection(self.path)
+        with lock:
+            return self._run_locked(con, sql)
+
+    def run_batch(self, sqls: list[str]) -> list[StatementOutcome]:
+        """BatchExecuteStatement: every statement in one transaction, no other statement in between.
+
+        A failure rolls the whole batch back and raises :class:`BatchFailed` with the failed statement's index.
+        """
+        con, lock = _connection(self.path)
+        outcomes: list[StatementOutcome] = []
+        with lock:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for sql in sqls:
+                    outcomes.append(self._run_locked(con, sql))
+            except StatementFailed as exc:
+                con.execute("ROLLBACK")
+                raise BatchFailed(str(exc), len(outcomes)) from None
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+        return outcomes
+
+    def _run_locked(self, con: Any, sql: str) -> StatementOutcome:
         import duckdb
 
-        con, lock = _connection(self.path)
         text = sql.strip().rstrip(";").strip()
-        if not text:
-            raise StatementFailed("ERROR: syntax error at end of input")
-        with lock:
-            host_function = duckdb_only_call(text)
-            if host_function:  # Redshift's answer for a function it does not have
-                raise StatementFailed(f"ERROR: function {host_function.lower()} does not exist")
-            if statement_count(con, text) > 1:
-                raise StatementFailed("ERROR: ExecuteStatement runs one SQL statement; use BatchExecuteStatement "
-                                      "for several (the text holds more than one statement)")
-            try:
-                return self._dispatch(con, text)
-            except duckdb.Error as exc:
-                raise StatementFailed(f"ERROR: {_clean(exc)}") from None
+        if not text or statement_count(con, text) == 0:  # whitespace or comments only (a script split on ';')
+            return StatementOutcome()
+        host_function = duckdb_only_call(text)
+        if host_function:  # Redshift's answer for a function it does not have
+            raise StatementFailed(f"ERROR: function {host_function.lower()} does not exist")
+        if statement_count(con, text) > 1:
+            raise StatementFailed("ERROR: ExecuteStatement runs one SQL statement; use BatchExecuteStatement "
+                                  "for several (the text holds more than one statement)")
+        try:
+            return self._dispatch(con, public_schema(text))
+        except duckdb.Error as exc:
+            raise StatementFailed(f"ERROR: {_clean(exc)}") from None
+        except ValueError as exc:  # the sandbox's own parsing of a Redshift-only statement
+            raise StatementFailed(f"ERROR: {exc}") from None
 
     def _dispatch(self, con: Any, text: str) -> StatementOutcome:
+        import duckdb
+
         upper = " ".join(text.split()[:4]).upper()
+        if re.match(r"(GRANT|REVOKE|(CREATE|ALTER|DROP) (USER|GROUP|ROLE))\b", upper):
+            raise StatementFailed("ERROR: users, groups, roles and privileges are not emulated by the sandbox (one "
+                                  "user owns every object): leave this statement out")
+        if re.match(r"(CALL|CREATE (OR REPLACE )?PROCEDURE)\b", upper):
+            raise StatementFailed("ERROR: stored procedures are not emulated by the sandbox")
         if upper.startswith("COPY "):
             return self.copy(con, text)
         if upper.startswith("UNLOAD"):
             return self.unload(con, text)
         if upper.startswith("CREATE EXTERNAL SCHEMA"):
             return self.create_external_schema(con, text)
+        if upper.startswith("CREATE EXTERNAL TABLE"):
+            return self.create_external_table(con, text)
+        external = re.match(r"(DROP|ALTER)\s+TABLE\s+(IF\s+EXISTS\s+)?([\w\"]+)\s*\.\s*([\w\"]+)", text, re.I)
+        if external and external.group(3).strip('"').lower() in self._external_schemas(con):
+            return self.change_external_table(con, text, external)
+        maintenance = self.maintenance(con, text)
+        if maintenance is not None:
+            return maintenance
+        kind = system_tables.materialized_view_statement(text)
+        if kind:
+            prepare = lambda query: self._bind_external_tables(con, translate(query, self.user))  # noqa: E731
+            if kind == "create":
+                system_tables.create_materialized_view(con, text, prepare)
+            elif kind == "refresh":
+                system_tables.refresh_materialized_view(con, text, prepare)
+            else:
+                system_tables.drop_materialized_view(con, text)
+            return StatementOutcome()
         if upper.startswith("CREATE TABLE") or upper.startswith("CREATE TEMP") or upper.startswith("CREATE TEMPORARY"):
-            stripped, attributes = strip_table_attributes(text)
+            like = create_table_like(text)
+            if like:  # CREATE TABLE t (LIKE other): other's columns, no rows
+                table, source, if_not_exists = like
+                exists = "IF NOT EXISTS " if if_not_exists else ""
+                con.execute(f"CREATE TABLE {exists}{table} AS SELECT * FROM {source} LIMIT 0")
+                return StatementOutcome()
+            match = re.match(r"CREATE\s+(?:TEMP\w*\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([\w.\"]+)", text, re.I)
+            stripped, sequences = identity_columns(text, match.group(1).strip('"').lower()) if match else (text, [])
+            stripped, attributes = strip_table_attributes(stripped)
+            if sequences:
+                for sequence, seed, step in sequences:
+                    try:
+                        con.execute(f"CREATE OR REPLACE SEQUENCE {sequence} START WITH {seed} INCREMENT BY {step} "
+                                    f"MINVALUE {min(seed, 0) - 1 if step > 0 else -(2 ** 62)} "
+                                    f"MAXVALUE {2 ** 62 if step > 0 else max(seed, 0) + 1}")
+                    except duckdb.Error:
+                        pass  # the table already exists and uses it: CREATE TABLE says so
             outcome = self.execute(con, stripped)
-            match = re.match(r"CREATE\s+(?:TEMP\w*\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([\w.\"]+)", stripped, re.I)
             if match and attributes:
+                table = re.sub(r"^main\.", "", match.group(1).replace('"', "").lower())  # public.t is t
                 con.execute("INSERT OR REPLACE INTO main.sandbox_table_attributes VALUES (?, ?, ?, ?)",
-                            [match.group(1).strip('"').lower(), attributes.get("diststyle"),
-                             attributes.get("distkey"), attributes.get("sortkey")])
+                            [table, attributes.get("diststyle"), attributes.get("distkey"), attributes.get("sortkey")])
             return outcome
         return self.execute(con, text)
 
+    def maintenance(self, con: Any, text: str) -> StatementOutcome | None:
+        """Redshift's table maintenance: VACUUM [FULL | SORT ONLY | DELETE ONLY | REINDEX | RECLUSTER] and ANALYZE
+        [PREDICATE COLUMNS] have nothing to sort or sample in DuckDB (done, no effect); ALTER TABLE ... ALTER
+        DISTSTYLE / DISTKEY / SORTKEY / ENCODE records the new design for svv_table_info and pg_table_def."""
+        flat = " ".join(text.split())
+        if re.match(r"VACUUM\b", flat, re.I):
+            return StatementOutcome()
+        if re.match(r"ANALYZE\s+COMPRESSION\b", flat, re.I):
+            raise StatementFailed("ERROR: ANALYZE COMPRESSION is not emulated by the sandbox (column encodings have "
+                                  "no effect on DuckDB's storage)")
+        if re.match(r"ANALYZE\b", flat, re.I):
+            return StatementOutcome()
+        renamed = re.match(r"ALTER\s+TABLE\s+([\w.\"]+)\s+RENAME\s+TO\s+([\w\"]+)$", flat, re.I)
+        dropped = re.match(r"DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?([\w.\"]+)(?:\s+(?:CASCADE|RESTRICT))?$", flat, re.I)
+        if renamed or dropped:  # the design recorded for the table follows it
+            outcome = self.execute(con, text)
+            name = re.sub(r"^main\.", "", (renamed or dropped).group(1).replace('"', "").lower())
+            if renamed:
+                con.execute("UPDATE main.sandbox_table_attributes SET table_name = ? WHERE table_name = ?",
+                            [renamed.group(2).replace('"', "").lower(), name])
+            else:
+                con.execute("DELETE FROM main.sandbox_table_attributes WHERE table_name = ?", [name])
+            return outcome
+        alter = re.match(r"ALTER\s+TABLE\s+([\w.\"]+)\s+ALTER\s+(.*)$", flat, re.I)
+        if not alter or not re.match(r"(DISTSTYLE|DISTKEY|(COMPOUND\s+|INTERLEAVED\s+)?SORTKEY|ENCODE)\b",
+                                     alter.group(2), re.I):
+            return None
+        table = re.sub(r"^main\.", "", alter.group(1).replace('"', "").lower())
+        if not con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = ?", [table.split(".")[-1]]).fetchone():
+            raise StatementFailed(f'ERROR: relation "{table}" does not exist')
+        _, changes = strip_table_attributes(f"CREATE TABLE x () {alter.group(2)}")
+        style = re.match(r"DISTSTYLE\s+(\w+)", alter.group(2), re.I)
+        if style:
+            changes["diststyle"] = style.group(1).lower()
+        key = re.search(r"\bDISTKEY\s+\(?\s*([\w\"]+)", alter.group(2), re.I)
+        if key:
+            changes["distkey"] = key.group(1).strip('"').lower()
+            changes.setdefault("diststyle", "key")
+        if re.search(r"\bSORTKEY\s+(AUTO|NONE)\b", alter.group(2), re.I):
+            changes["sortkey"] = None
+        con.execute("INSERT OR IGNORE INTO main.sandbox_table_attributes (table_name) VALUES (?)", [table])
+        for column in ("diststyle", "distkey", "sortkey"):
+            if column in changes:
+                con.execute(f"UPDATE main.sandbox_table_attributes SET {column} = ? WHERE table_name = ?",
+                            [changes[column], table])
+        return StatementOutcome()
+
     def execute(self, con: Any, text: str) -> StatementOutcome:
-        sql = self._bind_external_tables(con, translate(text))
+        sql = self._bind_external_tables(con, translate(text, self.user))
+        system_tables.refresh_external_views(con, sql, self._external_schemas(con), self.catalog)
         cursor = con.execute(sql)
         if cursor.description is None:
             return StatementOutcome()
@@ -274,8 +372,11 @@ class Warehouse:
 
         try:
             names = duckdb.get_table_names(sql, qualified=True)
-        except duckdb.Error:
-            return sql
+        except duckdb.Error:  # DuckDB binds INSERT/UPDATE targets to list names: the external ones by their schema
+            without_strings = re.sub(r"'(?:[^']|'')*'", "''", sql)
+            names = {f"{m.group(1)}.{m.group(2)}" for m in re.finditer(
+                r'"?\b(' + "|".join(re.escape(e) for e in externals) + r')\b"?\s*\.\s*"?(\w+)"?', without_strings,
+                re.I)}
         for name in names:
             bare = re.sub(r"\s+AS\s+.*$", "", name, flags=re.I)
             parts = [p.strip('"').lower() for p in bare.split(".")]
@@ -314,140 +415,52 @@ class Warehouse:
                     [schema, database, role.group(1) if role else None])
         return StatementOutcome()
 
+    def create_external_table(self, con: Any, text: str) -> StatementOutcome:
+        schema, table, table_input, if_not_exists = spectrum.external_table_input(text)
+        database = self._external_schemas(con).get(schema)
+        if database is None:
+            raise StatementFailed(f'ERROR: External schema "{schema}" does not exist (CREATE EXTERNAL SCHEMA first)')
+        if self.catalog.get_table(database, table) is not None:
+            if if_not_exists:
+                return StatementOutcome()
+            raise StatementFailed(f'ERROR: relation "{table}" already exists')
+        self.catalog.create_table(database, table_input)
+        return StatementOutcome()
+
+    def change_external_table(self, con: Any, text: str, match: re.Match[str]) -> StatementOutcome:
+        """DROP TABLE / ALTER TABLE ... ADD PARTITION of a Spectrum table: a change to its Glue table."""
+        schema, table = match.group(3).strip('"').lower(), match.group(4).strip('"').lower()
+        database = self._external_schemas(con)[schema]
+        found = self.catalog.get_table(database, table)
+        if found is None:
+            if match.group(2):
+                return StatementOutcome()
+            raise StatementFailed(f'ERROR: relation "{schema}.{table}" does not exist')
+        if match.group(1).upper() == "DROP":
+            self.catalog.delete_table(database, table)
+            return StatementOutcome()
+        if not re.search(r"\bADD\s+(IF\s+NOT\s+EXISTS\s+)?PARTITION\b", text, re.I):
+            raise StatementFailed("ERROR: the sandbox's ALTER TABLE of an external table supports ADD PARTITION only")
+        partitions, if_not_exists = spectrum.added_partitions(text, found)
+        existing = {tuple(p["Values"]) for p in self.catalog.get_partitions(database, table)}
+        new = [p for p in partitions if tuple(p["Values"]) not in existing]
+        if len(new) < len(partitions) and not if_not_exists:
+            raise StatementFailed("ERROR: Partition already exists.")
+        if new:
+            self.catalog.add_partitions(database, table, new)
+        return StatementOutcome()
+
     # ---- COPY / UNLOAD ----
     def copy(self, con: Any, text: str) -> StatementOutcome:
-        import pyarrow as pa
-        import pyarrow.csv as pacsv
-        import pyarrow.json as pajson
-        import pyarrow.parquet as pq
-
-        flat = " ".join(text.split())
-        match = re.match(r"COPY\s+([\w.\"]+)\s*(\([^)]*\))?\s+FROM\s+'([^']+)'(.*)$", flat, re.I)
-        if not match:
-            raise StatementFailed("ERROR: syntax error in COPY: expected COPY table FROM 's3://...' ...")
-        table, column_list, source, options = match.group(1), match.group(2), match.group(3), match.group(4)
-        if not source.startswith("s3://"):
-            raise StatementFailed("ERROR: COPY in the sandbox reads from s3:// only")
-        bucket, _, prefix = source[len("s3://"):].partition("/")
-        try:
-            objects = [o for o in self.lake.list(bucket, prefix) if not o.key.endswith("/")]
-        except Exception as exc:
-            raise StatementFailed(f"ERROR: S3ServiceException: {exc}") from None
-        if not objects:
-            raise StatementFailed(f"ERROR: The specified S3 prefix '{prefix}' does not exist")
-        fmt = "parquet" if re.search(r"FORMAT\s+(AS\s+)?PARQUET", options, re.I) else \
-            "json" if re.search(r"\bJSON\b", options, re.I) else "csv"
-        delimiter = (re.search(r"DELIMITER\s+(?:AS\s+)?'((?:\\.|[^'])*)'", options, re.I) or [None, ","])[1]
-        delimiter = delimiter.encode().decode("unicode_escape")
-        ignore = int((re.search(r"IGNOREHEADER\s+(?:AS\s+)?(\d+)", options, re.I) or [None, "0"])[1])
-        target_cols = [c.strip().strip('"') for c in column_list[1:-1].split(",")] if column_list else None
-        described = con.execute(f"DESCRIBE {table}").fetchall()
-        columns = target_cols or [row[0] for row in described]
-        loaded = 0
-        for obj in objects:
-            data = self.lake.get(bucket, obj.key)
-            if obj.key.endswith(".gz") or re.search(r"\bGZIP\b", options, re.I):
-                data = gzip.decompress(data)
-            if fmt == "parquet":
-                arrow = pq.read_table(io.BytesIO(data))
-            elif fmt == "json":
-                arrow = pajson.read_json(io.BytesIO(data))
-                arrow = arrow.select([c for c in columns if c in arrow.column_names])
-            else:
-                arrow = pacsv.read_csv(io.BytesIO(data), read_options=pacsv.ReadOptions(
-                    skip_rows=ignore, autogenerate_column_names=True),
-                    parse_options=pacsv.ParseOptions(delimiter=delimiter),
-                    convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
-            if arrow.num_columns != len(columns) and fmt != "json":
-                raise StatementFailed(f"ERROR: Load into table '{table}' failed. Check 'sys_load_error_detail' "
-                                      f"system table for details. (file {obj.key} has {arrow.num_columns} columns, "
-                                      f"the table {len(columns)})")
-            arrow = arrow.rename_columns(columns[: arrow.num_columns]) if fmt != "json" else arrow
-            con.register("__copy_source", pa.Table.from_batches(arrow.to_batches(), arrow.schema))
-            cols = ", ".join(f'"{c}"' for c in arrow.column_names)
-            con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM __copy_source")
-            con.unregister("__copy_source")
-            loaded += arrow.num_rows
+        loaded = copy_load.copy(con, text, self.lake)
+        system_tables.record_copy(con, loaded)
         return StatementOutcome(rows_affected=loaded)
 
     def unload(self, con: Any, text: str) -> StatementOutcome:
-        import pyarrow.parquet as pq
+        def run_query(query: str) -> Any:
+            return con.sql(self._bind_external_tables(con, translate(query, self.user))).to_arrow_table()
 
-        flat = " ".join(text.split())
-        match = re.match(r"UNLOAD\s*\(\s*'((?:''|[^'])*)'\s*\)\s+TO\s+'([^']+)'(.*)$", flat, re.I)
-        if not match:
-            raise StatementFailed("ERROR: syntax error in UNLOAD: expected UNLOAD ('select ...') TO 's3://...' ...")
-        query, target, options = match.group(1).replace("''", "'"), match.group(2), match.group(3)
-        bucket, _, prefix = target[len("s3://"):].partition("/")
-        existing = self.lake.list(bucket, prefix)
-        if existing and not re.search(r"\bALLOWOVERWRITE\b", options, re.I):
-            raise StatementFailed(f"ERROR: Specified unload destination on S3 is not empty. Consider using a "
-                                  f"different bucket / prefix, manually removing the target files in S3, or using "
-                                  f"the ALLOWOVERWRITE option.")
-        arrow = con.sql(self._bind_external_tables(con, translate(query))).to_arrow_table()
-        partition = re.search(r"PARTITION\s+BY\s*\(([^)]*)\)\s*(INCLUDE)?", options, re.I)
-        if partition:
-            return self._unload_partitioned(arrow, bucket, prefix, options,
-                                            [c.strip().strip('"') for c in partition.group(1).split(",") if c.strip()],
-                                            bool(partition.group(2)))
-        if re.search(r"FORMAT\s+(AS\s+)?PARQUET", options, re.I):
-            buf = io.BytesIO()
-            pq.write_table(arrow, buf)
-            body, suffix = buf.getvalue(), ".parquet"
-        else:
-            delimiter = (re.search(r"DELIMITER\s+(?:AS\s+)?'((?:\\.|[^'])*)'", options, re.I) or [None, "|"])[1]
-            if re.search(r"FORMAT\s+(AS\s+)?CSV", options, re.I):
-                delimiter = ","
-            out = io.StringIO()
-            writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-            if re.search(r"\bHEADER\b", options, re.I):
-                writer.writerow(arrow.column_names)
-            for row in arrow.to_pylist():
-                writer.writerow(["" if v is None else v for v in row.values()])
-            body, suffix = out.getvalue().encode(), ""
-            if re.search(r"\bGZIP\b", options, re.I):
-                body, suffix = gzip.compress(body), ".gz"
-        self.lake.put(bucket, f"{prefix}0000_part_00{suffix}", body)
-        return StatementOutcome(rows_affected=arrow.num_rows)
-
-
-    def _unload_partitioned(self, arrow: Any, bucket: str, prefix: str, options: str, keys: list[str],
-                            include: bool) -> StatementOutcome:
-        """UNLOAD ... PARTITION BY (cols): one ``col=value/`` folder per partition, Hive style."""
-        import pyarrow.compute as pc
-        import pyarrow.parquet as pq
-
-        missing = [k for k in keys if k not in arrow.column_names]
-        if missing:
-            raise StatementFailed(f"ERROR: Partition column \"{missing[0]}\" is not in the UNLOAD query's columns")
-        folder = prefix if not prefix or prefix.endswith("/") else prefix + "/"
-        parquet = re.search(r"FORMAT\s+(AS\s+)?PARQUET", options, re.I) is not None
-        combos = arrow.select(keys).group_by(keys).aggregate([]).to_pylist()
-        for combo in combos:
-            mask = None
-            for key in keys:
-                column = arrow[key]
-                test = pc.is_null(column) if combo[key] is None else pc.equal(column, combo[key])
-                mask = test if mask is None else pc.and_(mask, test)
-            part = arrow.filter(mask)
-            if not include:
-                part = part.drop_columns(keys)
-            path = "".join(f"{k}={'__HIVE_DEFAULT_PARTITION__' if combo[k] is None else combo[k]}/" for k in keys)
-            if parquet:
-                buf = io.BytesIO()
-                pq.write_table(part, buf)
-                body, suffix = buf.getvalue(), ".parquet"
-            else:
-                out = io.StringIO()
-                writer = csv.writer(out, delimiter="," if re.search(r"\bCSV\b", options, re.I) else "|",
-                                    lineterminator="\n")
-                if re.search(r"\bHEADER\b", options, re.I):
-                    writer.writerow(part.column_names)
-                for row in part.to_pylist():
-                    writer.writerow(["" if v is None else v for v in row.values()])
-                body, suffix = out.getvalue().encode(), ""
-            self.lake.put(bucket, f"{folder}{path}0000_part_00{suffix}", body)
-        return StatementOutcome(rows_affected=arrow.num_rows)
+        return StatementOutcome(rows_affected=unload.unload(text, self.lake, run_query))
 
 
 def _clean(exc: Exception) -> str:

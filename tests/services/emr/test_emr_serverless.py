@@ -48,6 +48,9 @@ def test_spark_job_run_reads_and_writes_s3_and_a_failing_script_fails(aws, s3_bu
 
     run_id = start(f"s3://{s3_bucket}/code/job.py", f"s3://{s3_bucket}/in/", f"s3://{s3_bucket}/out/")
     assert client.get_job_run(applicationId=app, jobRunId=run_id)["jobRun"]["state"] != "SUCCESS"
+    with pytest.raises(ClientError) as exc:  # running jobs must finish (or be cancelled) before StopApplication
+        client.stop_application(applicationId=app)
+    assert exc.value.response["Error"]["Code"] == "ValidationException"
     run, seen = wait_for_run(client, app, run_id)
     assert run["state"] == "SUCCESS", run.get("stateDetails")
     assert "RUNNING" in seen
