@@ -85,3 +85,17 @@ def serve(environ: dict[str, Any], body: bytes, account_id: str) -> tuple[str, l
     data = json.dumps(_plain(result)).encode()
     return "200 OK", [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", str(uuid.uuid4())),
                       ("Content-Length", str(len(data)))], data
+
+
+def answer(store: Any, environ: dict[str, Any], start_response: Callable, cors: list[tuple[str, str]]) -> list[bytes]:
+    """The WSGI answer to a request :func:`handles` (the server's state ``store`` is held shared around it and
+    marked changed after it)."""
+    from emulators.core import moto_coupling
+
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    with store.lock.shared():
+        status, headers, data = serve(environ, body, moto_coupling.DEFAULT_ACCOUNT_ID)
+        store.mark_dirty(include_s3=False)
+    start_response(status, headers + cors)
+    return [data]

@@ -402,7 +402,7 @@ class EmbeddedCloud:
         if signing and self.installer.for_api(signing):
             self._ensure_api(signing)
         if native_api.handles(signing):  # a service moto does not have (native_api)
-            return self._serve_native(environ, start_response, cors)
+            return native_api.answer(self.store, environ, start_response, cors)
         api = self._request_api(environ, path)
         if api:
             self._ensure_api(api)
@@ -468,15 +468,6 @@ class EmbeddedCloud:
             sequence = self.journal_s3_keys(account, bucket, [key])
         if sequence is not None:
             self.store.journal.sync(sequence)
-
-    def _serve_native(self, environ: dict[str, Any], start_response: Callable, cors: list[tuple[str, str]]) -> Any:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
-        with self.store.lock.shared():
-            status, headers, data = native_api.serve(environ, body, moto_coupling.DEFAULT_ACCOUNT_ID)
-            self.store.mark_dirty(include_s3=False)
-        start_response(status, headers + cors)
-        return [data]
 
     def _serve_moto(self, environ: dict[str, Any], start_response: Callable, cors: list[tuple[str, str]],
                     api: str | None = None) -> Any:
