@@ -14,18 +14,11 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
+from tests.helpers.waiting import wait_for_statement as wait
 
 ROLE = "arn:aws:iam::123456789012:role/RedshiftCopyUnload"
 
 
-def wait(data, statement_id, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        described = data.describe_statement(Id=statement_id)
-        if described["Status"] in ("FINISHED", "FAILED", "ABORTED"):
-            return described
-        time.sleep(0.05)
-    raise AssertionError(f"statement {statement_id} still {described['Status']}")
 
 
 def submit(data, cluster, sql, **extra):

@@ -50,3 +50,9 @@ def wait_with_waiter(client: Any, waiter_name: str, timeout: float = 120, delay:
         if "terminal failure" not in str(err):
             raise AssertionError(f"{waiter_name} not reached in {timeout} s: {err.last_response}") from None
     return describe(**params)
+
+
+def wait_for_statement(data: Any, statement_id: str, timeout: float = 60) -> dict:
+    """The Redshift Data API statement ``statement_id`` once FINISHED, FAILED or ABORTED (DescribeStatement)."""
+    return wait_for_status(lambda: data.describe_statement(Id=statement_id), "Status",
+                           ("FINISHED", "FAILED", "ABORTED"), timeout, interval=0.05)

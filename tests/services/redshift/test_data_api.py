@@ -10,18 +10,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from sandbox import datasets
+from tests.helpers.waiting import wait_for_statement as wait
 
 ROLE = "arn:aws:iam::123456789012:role/redshift-s3"
 
 
-def wait(data, statement_id, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        described = data.describe_statement(Id=statement_id)
-        if described["Status"] in ("FINISHED", "FAILED", "ABORTED"):
-            return described
-        time.sleep(0.1)
-    raise AssertionError(f"statement still {described['Status']}")
 
 
 def run(data, cluster, sql, **extra):
