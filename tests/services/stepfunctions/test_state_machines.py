@@ -191,8 +191,7 @@ def test_emr_cluster_and_step_sync_with_step_failure_caught(aws, unique_name):
     assert result["status"] == "SUCCEEDED", (result.get("error"), result.get("cause"))
     output = json.loads(result["output"])
     step = json.loads(output["error"]["Cause"])["Step"]
-    assert step["Status"]["State"] == "FAILED" and "only spark-submit steps run" in step["Status"]["FailureDetails"][
-        "Message"]
+    assert step["Status"]["State"] == "FAILED" and "is not emulated" in step["Status"]["FailureDetails"]["Message"]
     cluster = aws.client("emr").describe_cluster(ClusterId=output["cluster"]["ClusterId"])["Cluster"]
     assert cluster["Status"]["State"] == "TERMINATED"
 
