@@ -105,17 +105,11 @@ class _RequestBody:
         """Read and drop what the application left unread; False when the connection cannot be reused."""
         if self.finished:
             return True
-        if self.remaining is not None and self.remaining > MAX_DRAIN_BYTES:
+        if not self.reusable():
             return False
-        budget = MAX_DRAIN_BYTES
-        while not self.finished:
-            data = self.read(min(65536, budget + 1))
-            budget -= len(data)
-            if budget < 0:
-                return False
-            if not data:
-                break
-        return self.remaining in (None, 0)
+        while self.remaining and self.read(min(65536, self.remaining)):
+            pass
+        return self.remaining == 0
 
     def reusable(self) -> bool:
         """Whether the connection can carry another request after this one: the body was read to its end, or

@@ -21,20 +21,23 @@ class _ConnectionPool:
     Opening an in-memory DuckDB database costs more than a small query (15-25 ms of CPU on this class of
     machine, 50-100 ms of wall time under load; closing one 2-4 ms), and opening one per statement made
     that the biggest part of a small query's CPU. So a statement takes an idle connection and gives it
-    back; giving back empties it (:func:`_emptied`): the registered Arrow objects, schemas, views and
-    tables the statement made are dropped and the connection must then hold nothing but the engine's own
-    ``trino_*`` functions, which are the same for every statement. A connection that is not empty
-    afterwards, or whose statement was cancelled or broke it, is closed (in the background) instead.
+    back, and the connection is emptied before it serves again (:func:`_emptied`): the registered Arrow
+    objects, schemas, views and tables the statement made are dropped, and the connection must then hold
+    nothing but the engine's own ``trino_*`` functions, which are the same for every statement. A
+    connection that is not empty afterwards, or whose statement was cancelled or broke it, is closed.
 
     Every connection is locked down (:func:`emulators.core.sqlguard.lock_down`) when it is opened, before
-    any statement sees it. At most :attr:`size` idle connections are kept; :meth:`warm` opens the first
-    ones ahead of the first query, on a background thread that also closes discarded ones.
+    any statement sees it. One background thread opens the first connections ahead of the first query
+    (:meth:`warm`), empties given-back ones (after the statement has answered, not before) and closes
+    discarded ones; a statement that finds none ready empties a given-back one itself, and opens one only
+    when there is none. At most :attr:`size` idle connections are kept.
     """
 
     def __init__(self, size: int = 4, spare: int = 2) -> None:
         self.size = size
         self.spare = spare  # how many :meth:`warm` opens ahead
-        self.ready: list[Any] = []
+        self.ready: list[Any] = []  # emptied, for the next statement
+        self.to_empty: list[Any] = []  # given back, not emptied yet
         self.to_close: list[Any] = []
         self.wanted = 0  # connections the worker still has to open
         self.lock = threading.Lock()
@@ -52,7 +55,8 @@ class _ConnectionPool:
         if worker is not None:
             worker.join(timeout=10)
         with self.lock:
-            idle, self.ready, used, self.to_close = self.ready, [], self.to_close, []
+            idle, self.ready, used, self.to_close = self.ready + self.to_empty, [], self.to_close, []
+            self.to_empty = []
         for con in idle + used:
             con.close()
 
@@ -83,33 +87,55 @@ class _ConnectionPool:
     def take(self) -> Any:
         with self.lock:
             con = self.ready.pop() if self.ready else None
-        return con if con is not None else self._new()
+            given_back = self.to_empty.pop() if con is None and self.to_empty else None
+        if con is not None:
+            return con
+        if given_back is not None:
+            if _emptied(given_back):
+                return given_back
+            self._close_later(given_back)
+        return self._new()
 
     def give_back(self, con: Any, reusable: bool) -> None:
-        """A statement is done with ``con``: kept for the next one when it empties cleanly, else closed."""
-        if reusable and not self.closed and _emptied(con):
-            with self.lock:
-                if not self.closed and len(self.ready) < self.size:
-                    self.ready.append(con)
-                    return
+        """A statement is done with ``con``: emptied in the background for the next one, or closed."""
+        if not reusable:
+            self._close_later(con)
+            return
         with self.lock:
-            if self.closed:
-                con.close()
+            if not self.closed:
+                self.to_empty.append(con)
+                self._start()
                 return
-            self.to_close.append(con)
-            self._start()
+        con.close()
+
+    def _close_later(self, con: Any) -> None:
+        with self.lock:
+            if not self.closed:
+                self.to_close.append(con)
+                self._start()
+                return
+        con.close()
 
     def _work(self) -> None:
-        while True:  # opening comes first (a query may wait for it); closing can wait
+        while True:  # opening first (a query may wait for it), then emptying; closing can wait
             with self.lock:
                 if self.closed:
                     return
                 opening = self.wanted > 0 and len(self.ready) < self.size
-                used = None if opening or not self.to_close else self.to_close.pop()
-                if not opening and used is None:
+                dirty = None if opening or not self.to_empty else self.to_empty.pop()
+                used = None if opening or dirty is not None or not self.to_close else self.to_close.pop()
+                if not opening and dirty is None and used is None:
                     self.wanted = 0
                     self.worker = None
                     return
+            if dirty is not None:
+                emptied = _emptied(dirty)
+                with self.lock:
+                    if emptied and not self.closed and len(self.ready) < self.size:
+                        self.ready.append(dirty)
+                        continue
+                    self.to_close.append(dirty)
+                continue
             if used is not None:
                 used.close()
                 continue
