@@ -14,6 +14,7 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
+from tests.helpers.waiting import wait_for_emr_step as _step
 from tests.helpers.waiting import wait_for_statement as wait
 
 ROLE = "arn:aws:iam::123456789012:role/RedshiftCopyUnload"
@@ -435,15 +436,6 @@ def test_redshift_serverless_namespace_workgroup_and_data_api(aws):
         serverless.get_namespace(namespaceName=namespace)
     assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
-
-def _step(emr, cluster_id, step_id, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        step = emr.describe_step(ClusterId=cluster_id, StepId=step_id)["Step"]
-        if step["Status"]["State"] in ("COMPLETED", "FAILED", "CANCELLED", "INTERRUPTED"):
-            return step
-        time.sleep(0.1)
-    raise AssertionError(f"step {step_id} still {step['Status']['State']}")
 
 
 def test_emr_script_runner_command_runner_and_termination(aws):

@@ -56,3 +56,14 @@ def wait_for_statement(data: Any, statement_id: str, timeout: float = 60) -> dic
     """The Redshift Data API statement ``statement_id`` once FINISHED, FAILED or ABORTED (DescribeStatement)."""
     return wait_for_status(lambda: data.describe_statement(Id=statement_id), "Status",
                            ("FINISHED", "FAILED", "ABORTED"), timeout, interval=0.05)
+
+
+def wait_for_emr_step(emr: Any, cluster_id: str, step_id: str, timeout: float = 180, interval: float = 0.2) -> dict:
+    """The EMR step once COMPLETED, FAILED, CANCELLED or INTERRUPTED (DescribeStep)."""
+    ended = ("COMPLETED", "FAILED", "CANCELLED", "INTERRUPTED")
+
+    def check() -> dict | None:
+        step = emr.describe_step(ClusterId=cluster_id, StepId=step_id)["Step"]
+        return step if step["Status"]["State"] in ended else None
+
+    return wait_for(check, timeout, interval)

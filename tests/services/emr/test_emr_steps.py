@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from tests.helpers.waiting import wait_for_emr_step as wait_for_step
 
 pytestmark = pytest.mark.slow
 
@@ -31,15 +32,6 @@ spark = SparkSession.builder.getOrCreate()
 raise ValueError("bad input data: no amount column")
 """
 
-
-def wait_for_step(emr, cluster_id, step_id, timeout=180):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        step = emr.describe_step(ClusterId=cluster_id, StepId=step_id)["Step"]
-        if step["Status"]["State"] in ("COMPLETED", "FAILED", "CANCELLED", "INTERRUPTED"):
-            return step
-        time.sleep(0.5)
-    raise AssertionError(f"step {step_id} still {step['Status']['State']} after {timeout} s")
 
 
 def spark_step(name, script_uri, *args, on_failure="CONTINUE"):

@@ -6,7 +6,9 @@ import time
 
 import pytest
 
-from .test_emr_steps import spark_step, wait_for_step
+from tests.helpers.waiting import wait_for_emr_step as wait_for_step
+
+from .test_emr_steps import spark_step
 
 pytestmark = pytest.mark.slow
 
