@@ -190,12 +190,41 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 
     class SharedFixtureScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            if "@" in nodeid.rsplit("]", 1)[-1]:  # an explicit xdist_group suffix
-                return nodeid.rsplit("@", 1)[-1]
-            module = nodeid.split("::", 1)[0]
-            return module if module in pinned else nodeid
+            return work_unit(nodeid, pinned)
 
+    config.option.loadscopereorder = False  # the workers' collection is already longest first (below)
     return SharedFixtureScheduling(config, log)
+
+
+def work_unit(nodeid: str, pinned: set[str]) -> str:
+    """The unit a test goes to a worker in: its module when the module shares a fixture, else the test alone."""
+    if "@" in nodeid.rsplit("]", 1)[-1]:  # an explicit xdist_group suffix
+        return nodeid.rsplit("@", 1)[-1]
+    module = nodeid.split("::", 1)[0]
+    return module if module in pinned else nodeid
+
+
+# what a test costs the scheduler, roughly: a ``slow`` one takes seconds to a minute, the others well under one
+_SLOW_COST, _QUICK_COST = 15.0, 0.3
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist's ``loadgroup`` (what ``python3 run.py test`` runs): the work units longest first.
+
+    Workers take units one by one in the order they were collected. A minute-long notebook taken last ran
+    alone at the end while the other workers idled; longest first, the short units fill the gaps at the end.
+    A unit's length is guessed from its tests' ``slow`` marks. The order is the same in every worker, as xdist
+    requires: it depends on the collection only."""
+    if getattr(config.option, "dist", "no") != "loadgroup" or not items:
+        return
+    pinned = modules_with_shared_fixtures(config.rootpath)
+    units: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        units.setdefault(work_unit(item.nodeid, pinned), []).append(item)
+    cost = {name: sum(_SLOW_COST if item.get_closest_marker("slow") else _QUICK_COST for item in tests)
+            for name, tests in units.items()}
+    items[:] = [item for name in sorted(units, key=lambda n: -cost[n]) for item in units[name]]
 
 
 def modules_with_shared_fixtures(root: Path) -> set[str]:
