@@ -232,8 +232,9 @@ def _abort_interrupted_executions() -> None:
 
 
 def install(cloud: Any) -> None:
-    from emulators.stepfunctions import asl_compat, executions, integrations
+    from emulators.stepfunctions import asl_compat, executions, integrations, json_path
 
+    json_path.install()
     integrations.install()
     asl_compat.install()
     executions.install()
