@@ -232,9 +232,10 @@ def _abort_interrupted_executions() -> None:
 
 
 def install(cloud: Any) -> None:
-    from emulators.stepfunctions import asl_compat, executions, integrations, json_path
+    from emulators.stepfunctions import asl_compat, executions, integrations, json_path, outputs
 
     json_path.install()
+    outputs.install()
     integrations.install()
     asl_compat.install()
     executions.install()
