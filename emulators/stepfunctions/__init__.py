@@ -21,12 +21,18 @@ the sandbox's Lambda; a handler's exception is the state's error, its type the
 error name, catchable with Retry/Catch), ``aws-sdk:*``,
 ``batch:submitJob.sync``, ``glue:startJobRun.sync``, SageMaker
 (``createTrainingJob`` / ``createTransformJob`` / ``createProcessingJob`` /
-``createHyperParameterTuningJob``), Athena (``startQueryExecution``, and any Athena
-action as a plain call) and EMR (``createCluster``, ``addStep``, ``terminateCluster``,
+``createHyperParameterTuningJob``, plus ``createModel``, ``createEndpointConfig``, ``createEndpoint``,
+``updateEndpoint``), Athena (``startQueryExecution``, ``stopQueryExecution``, ``getQueryExecution``,
+``getQueryResults``) and EMR (``createCluster``, ``addStep``, ``terminateCluster``,
 ``cancelStep``, ``setClusterTerminationProtection``), with ``.sync`` waiting for the
 job and failing with ``States.TaskFailed`` when it fails; ``.sync`` outputs carry
-timestamps as epoch milliseconds. Definitions are validated (``InvalidDefinition``,
-and ValidateStateMachineDefinition); bad execution input is ``InvalidExecutionInput``.
+timestamps as epoch milliseconds. A Task whose optimised resource or integration pattern Step Functions
+does not offer (``sagemaker:createEndpoint.sync``, ``glue:startJobRun.waitForTaskToken``) is refused at
+CreateStateMachine (``resources.py``). Request-response outputs of Lambda, DynamoDB, SNS, SQS, Batch and Glue carry
+``SdkHttpMetadata`` and ``SdkResponseMetadata``; ``lambda:invoke`` takes ``InvocationType`` (``outputs.py``).
+A definite reference path (``$.a[0].b``) gives its value, other JsonPaths a list (``json_path.py``).
+Definitions are validated (``InvalidDefinition``, and ValidateStateMachineDefinition); bad execution input is
+``InvalidExecutionInput``.
 
 StopExecution keeps its ``error`` and ``cause`` (DescribeExecution, the ExecutionAborted event);
 GetExecutionHistory pages and reverses; AWS SDK integration errors are named ``S3.NoSuchKeyException`` as the

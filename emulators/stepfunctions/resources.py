@@ -1,0 +1,59 @@
+"""Which optimised integrations and integration patterns Step Functions offers ("Integrating optimized services
+with Step Functions" in the developer guide, one page per service).
+
+CreateStateMachine refuses a Task whose ``arn:aws:states:::<service>:<action>[.sync|.waitForTaskToken]`` is not
+one of them (``sagemaker:createEndpoint.sync``, ``glue:startJobRun.waitForTaskToken``, ``athena:listQueryExecutions``)
+with ``InvalidDefinition``, as AWS does; before, such a state failed only when an execution reached it.
+AWS SDK integrations (``aws-sdk:<service>:<action>``) are not checked here: the interpreter resolves them.
+"""
+
+from __future__ import annotations
+
+RR, SYNC, WAIT = "", "sync", "waitForTaskToken"
+
+# service -> action -> the patterns it supports (RR: request-response)
+OPTIMISED: dict[str, dict[str, set[str]]] = {
+    "lambda": {"invoke": {RR, WAIT}},
+    "batch": {"submitJob": {RR, SYNC}},
+    "dynamodb": {action: {RR} for action in ("getItem", "putItem", "updateItem", "deleteItem")},
+    "sns": {"publish": {RR, WAIT}},
+    "sqs": {"sendMessage": {RR, WAIT}},
+    "events": {"putEvents": {RR, WAIT}},
+    "glue": {"startJobRun": {RR, SYNC}},
+    "athena": {"startQueryExecution": {RR, SYNC}, "stopQueryExecution": {RR}, "getQueryExecution": {RR},
+               "getQueryResults": {RR}},
+    "sagemaker": {**{action: {RR, SYNC} for action in (
+        "createTrainingJob", "createTransformJob", "createProcessingJob", "createHyperParameterTuningJob",
+        "createLabelingJob")},
+                  **{action: {RR} for action in ("createModel", "createEndpointConfig", "createEndpoint",
+                                                 "updateEndpoint")}},
+    "elasticmapreduce": {**{action: {RR, SYNC} for action in (
+        "createCluster", "terminateCluster", "addStep", "modifyInstanceFleetByName", "modifyInstanceGroupByName")},
+                         "cancelStep": {RR}, "setClusterTerminationProtection": {RR}},
+    "states": {"startExecution": {RR, SYNC, "sync:2", WAIT}},
+    "ecs": {"runTask": {RR, SYNC, WAIT}},
+}
+
+PREFIX = "arn:aws:states:::"
+
+
+def resource_problem(resource: str) -> str | None:
+    """Why Step Functions does not recognise an optimised integration's resource, or None."""
+    if not resource.startswith(PREFIX) or resource.startswith(PREFIX + "aws-sdk:"):
+        return None
+    service, _, rest = resource[len(PREFIX):].partition(":")
+    actions = OPTIMISED.get(service)
+    if actions is None:
+        return None  # a service this table does not describe: the interpreter decides
+    action, _, pattern = rest.partition(".")
+    patterns = actions.get(action)
+    if patterns is not None and pattern in patterns:
+        return None
+    if patterns is None:
+        offered = ", ".join(sorted(actions))
+        why = f"{service} offers the optimised actions {offered} (other actions: arn:aws:states:::aws-sdk:{service}:<action>)"
+    else:
+        offered = ", ".join(f"{action}.{p}" if p else action for p in sorted(patterns))
+        why = f"the integration patterns of {service}:{action} are {offered}"
+    return (f"SCHEMA_VALIDATION_FAILED: The resource provided {resource} is not recognized. The value is not a "
+            f"valid resource ARN, or the resource is not available in this region ({why}).")
