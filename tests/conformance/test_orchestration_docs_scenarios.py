@@ -1,0 +1,250 @@
+"""Step Functions service integrations as the developer guide's "Integrating services with Step Functions" pages
+show them: what each optimised integration hands to the next state, the error names it fails with, and the
+resources and integration patterns Step Functions offers. Our own state machines, functions and data.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+import zipfile
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.helpers.stepfunctions import ROLE, wait_for_execution
+
+from .response_shapes import checked_responses  # noqa: F401  (autouse)
+
+TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                  "Principal": {"Service": "lambda.amazonaws.com"}}]}
+HANDLERS = """
+import json
+
+class OrderRejected(Exception):
+    pass
+
+def main(event, context):
+    if event.get("reject"):
+        raise OrderRejected("order " + str(event.get("order")) + " is over the limit")
+    return {"order": event.get("order"), "items": [{"sku": "A-1", "qty": 2}, {"sku": "B-7", "qty": 1}]}
+"""
+
+
+@pytest.fixture(scope="module")
+def world(aws):
+    """One Lambda function, one DynamoDB table, one SNS topic with an SQS subscription, one bucket."""
+    tag = uuid.uuid4().hex[:8]
+    iam, lam = aws.client("iam"), aws.client("lambda")
+    role = iam.create_role(RoleName=f"orch-{tag}", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("orders.py", HANDLERS)
+    function = lam.create_function(FunctionName=f"orders-{tag}", Runtime="python3.12", Role=role,
+                                   Handler="orders.main", Code={"ZipFile": buffer.getvalue()},
+                                   Timeout=30)["FunctionArn"]
+    table = f"orders-{tag}"
+    aws.client("dynamodb").create_table(
+        TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    sqs, sns = aws.client("sqs"), aws.client("sns")
+    queue = sqs.create_queue(QueueName=f"orders-{tag}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = sns.create_topic(Name=f"orders-{tag}")["TopicArn"]
+    bucket = f"orch-{tag}"
+    aws.client("s3").create_bucket(Bucket=bucket)
+    batch = aws.client("batch")
+    environment = batch.create_compute_environment(computeEnvironmentName=f"orch-{tag}", type="UNMANAGED",
+                                                   serviceRole=role)["computeEnvironmentArn"]
+    job_queue = batch.create_job_queue(jobQueueName=f"orch-{tag}", state="ENABLED", priority=1, computeEnvironmentOrder=[
+        {"order": 1, "computeEnvironment": environment}])["jobQueueArn"]
+    return {"tag": tag, "function": function, "table": table, "queue": queue, "queue_arn": queue_arn,
+            "topic": topic, "bucket": bucket, "job_queue": job_queue}
+
+
+def run(aws, definition: dict, execution_input: dict | None = None, timeout: float = 60) -> dict:
+    sfn = aws.client("stepfunctions")
+    arn = sfn.create_state_machine(name=f"orch-{uuid.uuid4().hex[:10]}", definition=json.dumps(definition),
+                                   roleArn=ROLE)["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps(execution_input or {}))["executionArn"]
+    return wait_for_execution(sfn, execution, timeout=timeout)
+
+
+def output(described: dict):
+    assert described["status"] == "SUCCEEDED", (described.get("error"), described.get("cause"))
+    return json.loads(described["output"])
+
+
+def task(resource: str, parameters: dict, **fields) -> dict:
+    return {"StartAt": "Task", "States": {"Task": {"Type": "Task", "Resource": resource,
+                                                   "Parameters": parameters, "End": True, **fields}}}
+
+
+def assert_sdk_metadata(result: dict, status: int = 200) -> None:
+    assert result["SdkHttpMetadata"]["HttpStatusCode"] == status
+    request_id = result["SdkResponseMetadata"]["RequestId"]
+    assert result["SdkHttpMetadata"]["HttpHeaders"]["x-amzn-RequestId"] == request_id
+
+
+def test_lambda_invoke_payload_event_invocation_and_errors(aws, world):
+    """"Invoke an AWS Lambda function with Step Functions" (connect-lambda.html): the task's output is Invoke's
+    response (StatusCode, ExecutedVersion, Payload, SdkHttpMetadata, SdkResponseMetadata), so tutorials select
+    ``$.Payload``; ``InvocationType: Event`` answers 202 at once; a function's exception is the state's error,
+    named after its type, and a missing function is ``Lambda.ResourceNotFoundException``. With "Reference
+    paths" (amazon-states-language-paths.html): ``$.Payload.items[0].sku`` is a single value."""
+    invoke = "arn:aws:states:::lambda:invoke"
+    result = output(run(aws, task(invoke, {"FunctionName": world["function"], "Payload.$": "$"}), {"order": 7}))
+    assert result["StatusCode"] == 200 and result["ExecutedVersion"] == "$LATEST"
+    assert result["Payload"]["order"] == 7
+    assert_sdk_metadata(result)
+
+    flow = {"StartAt": "Price", "States": {
+        "Price": {"Type": "Task", "Resource": invoke, "OutputPath": "$.Payload", "Next": "FirstItem",
+                  "Parameters": {"FunctionName": world["function"], "Payload": {"order.$": "$.order"}}},
+        "FirstItem": {"Type": "Choice", "Default": "Other",
+                      "Choices": [{"Variable": "$.items[0].sku", "StringEquals": "A-1", "Next": "Summary"}]},
+        "Other": {"Type": "Fail", "Error": "UnexpectedItem"},
+        "Summary": {"Type": "Pass", "End": True, "Parameters": {
+            "first.$": "$.items[0].sku", "skus.$": "$.items[*].sku", "big.$": "$.items[?(@.qty > 1)].sku"}}}}
+    assert output(run(aws, flow, {"order": 8})) == {"first": "A-1", "skus": ["A-1", "B-7"], "big": ["A-1"]}
+
+    queued = output(run(aws, task(invoke, {"FunctionName": world["function"], "InvocationType": "Event",
+                                           "Payload": {"order": 9}})))
+    assert queued["StatusCode"] == 202 and queued["Payload"] == ""
+    assert_sdk_metadata(queued, 202)
+
+    caught = {"StartAt": "Price", "States": {
+        "Price": {"Type": "Task", "Resource": invoke, "End": True,
+                  "Parameters": {"FunctionName": world["function"], "Payload.$": "$"},
+                  "Catch": [{"ErrorEquals": ["OrderRejected"], "ResultPath": "$.error", "Next": "Rejected"}]},
+        "Rejected": {"Type": "Pass", "End": True}}}
+    error = output(run(aws, caught, {"order": 10, "reject": True}))["error"]
+    assert error["Error"] == "OrderRejected"
+    cause = json.loads(error["Cause"])
+    assert cause["errorType"] == "OrderRejected" and cause["errorMessage"] == "order 10 is over the limit"
+
+    missing = run(aws, task(invoke, {"FunctionName": f"no-such-function-{world['tag']}", "Payload": {}}))
+    assert missing["status"] == "FAILED" and missing["error"] == "Lambda.ResourceNotFoundException"
+
+
+def test_dynamodb_put_get_and_a_failed_condition(aws, world):
+    """"Call DynamoDB APIs with Step Functions" (connect-ddb.html): putItem then getItem, whose ``Item`` the next
+    state reads by path; a failed ConditionExpression is ``DynamoDB.ConditionalCheckFailedException``."""
+    ddb = "arn:aws:states:::dynamodb:"
+    flow = {"StartAt": "Put", "States": {
+        "Put": {"Type": "Task", "Resource": ddb + "putItem", "ResultPath": "$.put", "Next": "Get",
+                "Parameters": {"TableName": world["table"],
+                               "Item": {"id": {"S.$": "$.id"}, "total": {"N.$": "States.Format('{}', $.total)"}}}},
+        "Get": {"Type": "Task", "Resource": ddb + "getItem", "ResultPath": "$.got", "End": True,
+                "Parameters": {"TableName": world["table"], "Key": {"id": {"S.$": "$.id"}}}}}}
+    result = output(run(aws, flow, {"id": "order-1", "total": 42}))
+    assert result["got"]["Item"] == {"id": {"S": "order-1"}, "total": {"N": "42"}}
+    assert_sdk_metadata(result["put"])
+    assert_sdk_metadata(result["got"])
+
+    again = run(aws, task(ddb + "putItem", {"TableName": world["table"], "Item": {"id": {"S": "order-1"}},
+                                            "ConditionExpression": "attribute_not_exists(id)"}))
+    assert again["status"] == "FAILED" and again["error"] == "DynamoDB.ConditionalCheckFailedException"
+
+
+def test_sns_sqs_and_eventbridge_put_events(aws, world):
+    """"Publish to SNS", "Send messages to SQS" and "Send custom events to EventBridge" with Step Functions
+    (connect-sns.html, connect-sqs.html, connect-eventbridge.html): each answers its service's response; a JSON
+    ``Detail`` is sent as text with the state machine and execution ARNs added to ``Resources``; a failed entry
+    fails the task with ``EventBridge.FailedEntry`` and the PutEvents response as JSON in the cause."""
+    sqs, events = aws.client("sqs"), aws.client("events")
+    published = output(run(aws, task("arn:aws:states:::sns:publish",
+                                     {"TopicArn": world["topic"], "Message.$": "$"}), {"order": 1}))
+    assert published["MessageId"]
+    assert_sdk_metadata(published)
+
+    sent = output(run(aws, task("arn:aws:states:::sqs:sendMessage",
+                                {"QueueUrl": world["queue"], "MessageBody.$": "$"}), {"order": 2}))
+    assert sent["MessageId"] and sent["MD5OfMessageBody"]
+    assert_sdk_metadata(sent)
+    body = sqs.receive_message(QueueUrl=world["queue"], WaitTimeSeconds=2)["Messages"][0]
+    assert json.loads(body["Body"]) == {"order": 2}
+    sqs.delete_message(QueueUrl=world["queue"], ReceiptHandle=body["ReceiptHandle"])
+
+    source = f"com.example.orders.{world['tag']}"
+    events.put_rule(Name=f"orders-{world['tag']}", EventPattern=json.dumps({"source": [source]}))
+    events.put_targets(Rule=f"orders-{world['tag']}", Targets=[{"Id": "queue", "Arn": world["queue_arn"]}])
+    put = run(aws, task("arn:aws:states:::events:putEvents", {"Entries": [
+        {"Source": source, "DetailType": "OrderPlaced", "Detail": {"order.$": "$.order"}}]}), {"order": 3})
+    result = output(put)
+    assert result["FailedEntryCount"] == 0 and result["Entries"][0]["EventId"]
+    event = json.loads(sqs.receive_message(QueueUrl=world["queue"], WaitTimeSeconds=5)["Messages"][0]["Body"])
+    assert event["detail"] == {"order": 3} and event["detail-type"] == "OrderPlaced"
+    assert put["executionArn"] in event["resources"]
+
+    refused = run(aws, task("arn:aws:states:::events:putEvents", {"Entries": [
+        {"Source": "aws.orders", "DetailType": "OrderPlaced", "Detail": {}}]}))
+    assert refused["status"] == "FAILED" and refused["error"] == "EventBridge.FailedEntry"
+    assert json.loads(refused["cause"])["FailedEntryCount"] == 1
+
+
+def test_request_response_outputs_of_batch_glue_and_athena(aws, world):
+    """"Run AWS Batch workloads", "Start AWS Glue jobs" and "Run Athena queries" with Step Functions
+    (connect-batch.html, connect-glue.html, connect-athena.html), request-response pattern: submitJob answers the
+    job's id and name, a Glue job that does not exist is ``Glue.EntityNotFoundException``, getQueryExecution's
+    times are epoch milliseconds as in the ``.sync`` output."""
+    batch = aws.client("batch")
+    definition = batch.register_job_definition(
+        jobDefinitionName=f"orch-{world['tag']}", type="container",
+        containerProperties={"image": "python:3.12", "command": ["python", "-c", "print('ok')"], "vcpus": 1,
+                             "memory": 128})["jobDefinitionArn"]
+    submitted = output(run(aws, task("arn:aws:states:::batch:submitJob", {
+        "JobName": "nightly-report", "JobQueue": world["job_queue"], "JobDefinition": definition})))
+    assert submitted["JobName"] == "nightly-report" and submitted["JobId"] in submitted["JobArn"]
+    assert_sdk_metadata(submitted)
+
+    missing = run(aws, task("arn:aws:states:::glue:startJobRun", {"JobName": f"no-such-job-{world['tag']}"}))
+    assert missing["status"] == "FAILED" and missing["error"] == "Glue.EntityNotFoundException"
+
+    athena = "arn:aws:states:::athena:"
+    flow = {"StartAt": "Query", "States": {
+        "Query": {"Type": "Task", "Resource": athena + "startQueryExecution.sync", "Next": "Execution",
+                  "Parameters": {"QueryString": "SELECT 6 * 7 AS answer",
+                                 "ResultConfiguration": {"OutputLocation": f"s3://{world['bucket']}/athena/"}}},
+        "Execution": {"Type": "Task", "Resource": athena + "getQueryExecution", "ResultPath": "$.again",
+                      "Parameters": {"QueryExecutionId.$": "$.QueryExecution.QueryExecutionId"}, "Next": "Rows"},
+        "Rows": {"Type": "Task", "Resource": athena + "getQueryResults", "ResultPath": "$.rows", "Next": "Answer",
+                 "Parameters": {"QueryExecutionId.$": "$.QueryExecution.QueryExecutionId"}},
+        "Answer": {"Type": "Pass", "End": True, "Parameters": {
+            "answer.$": "$.rows.ResultSet.Rows[1].Data[0].VarCharValue",
+            "submitted.$": "$.again.QueryExecution.Status.SubmissionDateTime"}}}}
+    result = output(run(aws, flow))
+    assert result["answer"] == "42"
+    assert isinstance(result["submitted"], int)
+
+
+@pytest.mark.parametrize("resource", [
+    "arn:aws:states:::sagemaker:createEndpoint.sync",
+    "arn:aws:states:::glue:startJobRun.waitForTaskToken",
+    "arn:aws:states:::dynamodb:query",
+    "arn:aws:states:::lambda:invoke.sync",
+])
+def test_integrations_step_functions_does_not_offer_are_refused(aws, resource):
+    """"Integrating optimized services with Step Functions" (integrate-optimized.html): each optimised
+    integration lists its actions and patterns (SageMaker createEndpoint has no .sync, Glue no
+    .waitForTaskToken, DynamoDB offers getItem/putItem/updateItem/deleteItem): others are not valid resources."""
+    sfn = aws.client("stepfunctions")
+    definition = json.dumps(task(resource, {}))
+    with pytest.raises(ClientError) as refused:
+        sfn.create_state_machine(name=f"orch-{uuid.uuid4().hex[:10]}", definition=definition, roleArn=ROLE)
+    assert refused.value.response["Error"]["Code"] == "InvalidDefinition"
+    assert resource in refused.value.response["Error"]["Message"]
+    verdict = sfn.validate_state_machine_definition(definition=definition)
+    assert verdict["result"] == "FAIL"
+
+
+def test_aws_sdk_integration_covers_other_actions(aws, world):
+    """"AWS SDK integrations" (supported-services-awssdk.html): an action the optimised integration lacks
+    (DynamoDB Query) is called through ``arn:aws:states:::aws-sdk:dynamodb:query``."""
+    ddb = aws.client("dynamodb")
+    ddb.put_item(TableName=world["table"], Item={"id": {"S": "order-sdk"}, "total": {"N": "5"}})
+    result = output(run(aws, task("arn:aws:states:::aws-sdk:dynamodb:query", {
+        "TableName": world["table"], "KeyConditionExpression": "id = :id",
+        "ExpressionAttributeValues": {":id": {"S": "order-sdk"}}}, OutputPath="$.Items[0].total.N")))
+    assert result == "5"
