@@ -9,11 +9,13 @@ import io
 import json
 import uuid
 import zipfile
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from botocore.exceptions import ClientError
 
 from tests.helpers.stepfunctions import ROLE, wait_for_execution
+from tests.helpers.waiting import wait_for
 
 from .response_shapes import checked_responses  # noqa: F401  (autouse)
 
@@ -248,3 +250,35 @@ def test_aws_sdk_integration_covers_other_actions(aws, world):
         "TableName": world["table"], "KeyConditionExpression": "id = :id",
         "ExpressionAttributeValues": {":id": {"S": "order-sdk"}}}, OutputPath="$.Items[0].total.N")))
     assert result == "5"
+
+
+def test_scheduler_targets_start_executions_and_submit_batch_jobs(aws, world):
+    """EventBridge Scheduler user guide, "Managing targets": a templated Step Functions target and the universal
+    targets ``arn:aws:scheduler:::aws-sdk:sfn:startExecution`` (the SDK's service name ``sfn``) and
+    ``arn:aws:scheduler:::aws-sdk:batch:submitJob``, whose Input holds the API's parameters in PascalCase."""
+    sfn, batch, scheduler = aws.client("stepfunctions"), aws.client("batch"), aws.client("scheduler")
+    machine = sfn.create_state_machine(name=f"orch-sched-{world['tag']}", roleArn=ROLE, definition=json.dumps(
+        {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}))["stateMachineArn"]
+    definition = batch.register_job_definition(
+        jobDefinitionName=f"orch-sched-{world['tag']}", type="container",
+        containerProperties={"image": "python:3.12", "command": ["python", "-c", "print('ok')"], "vcpus": 1,
+                             "memory": 128})["jobDefinitionArn"]
+    at = (datetime.now(timezone.utc) + timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%S")
+    targets = {
+        "templated": {"Arn": machine, "Input": json.dumps({"via": "templated"})},
+        "universal": {"Arn": "arn:aws:scheduler:::aws-sdk:sfn:startExecution", "Input": json.dumps(
+            {"StateMachineArn": machine, "Input": json.dumps({"via": "universal"})})},
+        "batch": {"Arn": "arn:aws:scheduler:::aws-sdk:batch:submitJob", "Input": json.dumps(
+            {"JobName": f"scheduled-{world['tag']}", "JobQueue": world["job_queue"], "JobDefinition": definition})},
+    }
+    for name, target in targets.items():
+        scheduler.create_schedule(Name=f"orch-{name}-{world['tag']}", ScheduleExpression=f"at({at})",
+                                  FlexibleTimeWindow={"Mode": "OFF"}, Target={**target, "RoleArn": ROLE})
+    executions = wait_for(lambda: len(runs := sfn.list_executions(stateMachineArn=machine)["executions"]) == 2
+                          and runs, timeout=30)
+    inputs = sorted(json.loads(sfn.describe_execution(executionArn=e["executionArn"])["input"])["via"]
+                    for e in executions)
+    assert inputs == ["templated", "universal"]
+    jobs = wait_for(lambda: batch.list_jobs(jobQueue=world["job_queue"], filters=[
+        {"name": "JOB_NAME", "values": [f"scheduled-{world['tag']}"]}])["jobSummaryList"], timeout=30)
+    assert jobs[0]["jobName"] == f"scheduled-{world['tag']}"
