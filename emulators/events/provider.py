@@ -13,7 +13,8 @@ Its rule class is replaced (``moto_coupling.replace_model_class``) by
   (StartExecution), Batch (SubmitJob from ``BatchParameters``; a JSON input's
   ``Parameters`` and ``ContainerOverrides`` (``Command``, ``Environment``) are passed
   on), SNS (Publish), Kinesis (PutRecord, ``KinesisParameters.PartitionKeyPath`` or the
-  event id), Firehose (PutRecord) and SageMaker Pipelines (StartPipelineExecution with
+  event id), Firehose (PutRecord), Glue workflows (the event joins the batch of the workflow's EVENT
+  trigger, through the ``start_workflow_for_event`` port) and SageMaker Pipelines (StartPipelineExecution with
   ``SageMakerPipelineParameters``) in the background, through each backend's own
   methods in-process (under ``cloud.mutating()``; never an HTTP call to ourselves).
 
@@ -64,7 +65,7 @@ MotoRule = moto_coupling.event_rule_class()
 DEFAULT_TICK_SECONDS = 2.0
 SYNC_KINDS = ("sqs", "logs")
 MAX_TARGETS = 5  # EventBridge quotas: targets per rule
-ASYNC_KINDS = ("lambda", "states", "batch", "sns", "kinesis", "firehose", "sagemaker")
+ASYNC_KINDS = ("lambda", "states", "batch", "sns", "kinesis", "firehose", "sagemaker", "glue")
 
 
 class DeliveryError(Exception):
@@ -284,6 +285,13 @@ def _deliver_async(target: dict[str, Any], event: dict[str, Any], payload: str) 
         elif service == "firehose":
             name = resource.split("/", 1)[-1]
             moto_coupling.backend_for("firehose", account, region).put_record(name, {"Data": payload.encode()})
+        elif service == "glue":
+            if not resource.startswith("workflow/"):
+                raise DeliveryError("InvalidTarget", f"{arn} is not a Glue workflow")
+            try:
+                ports.start_workflow_for_event(account, region, resource.split("/", 1)[1], event["id"])
+            except ports.NotFoundThroughPort as exc:
+                raise DeliveryError("ResourceNotFoundException", str(exc)) from None
         elif service == "sagemaker":
             if not resource.startswith("pipeline/"):
                 raise DeliveryError("InvalidTarget", f"{arn} is not a SageMaker pipeline")

@@ -282,3 +282,30 @@ def test_scheduler_targets_start_executions_and_submit_batch_jobs(aws, world):
     jobs = wait_for(lambda: batch.list_jobs(jobQueue=world["job_queue"], filters=[
         {"name": "JOB_NAME", "values": [f"scheduled-{world['tag']}"]}])["jobSummaryList"], timeout=30)
     assert jobs[0]["jobName"] == f"scheduled-{world['tag']}"
+
+
+def test_eventbridge_rule_starts_a_glue_workflow_with_an_event_trigger(aws, world):
+    """Glue developer guide, "Starting an AWS Glue workflow with an Amazon EventBridge event": the workflow's
+    starting trigger has type EVENT and an EventBatchingCondition; a rule targets the workflow's ARN; a run
+    starts once BatchSize events arrived, and its ``aws:eventIds`` run property lists them."""
+    glue, events = aws.client("glue"), aws.client("events")
+    name = f"orders-{world['tag']}"
+    aws.client("s3").put_object(Bucket=world["bucket"], Key="jobs/load.py", Body=b"print('loaded')\n")
+    glue.create_job(Name=name, Role=ROLE, Command={"Name": "pythonshell", "PythonVersion": "3.9",
+                                                   "ScriptLocation": f"s3://{world['bucket']}/jobs/load.py"})
+    glue.create_workflow(Name=name)
+    glue.create_trigger(Name=f"{name}-files", WorkflowName=name, Type="EVENT", Actions=[{"JobName": name}],
+                        EventBatchingCondition={"BatchSize": 2, "BatchWindow": 900})
+    source = f"com.example.files.{world['tag']}"
+    events.put_rule(Name=f"{name}-files", EventPattern=json.dumps({"source": [source]}))
+    events.put_targets(Rule=f"{name}-files", Targets=[
+        {"Id": "workflow", "Arn": f"arn:aws:glue:us-east-1:123456789012:workflow/{name}", "RoleArn": ROLE}])
+    ids = [events.put_events(Entries=[{"Source": source, "DetailType": "File Arrived",
+                                       "Detail": json.dumps({"key": f"raw/{i}.csv"})}])["Entries"][0]["EventId"]
+           for i in range(3)]
+    runs = wait_for(lambda: glue.get_workflow_runs(Name=name)["Runs"], timeout=20)
+    properties = glue.get_workflow_run_properties(Name=name, RunId=runs[0]["WorkflowRunId"])["RunProperties"]
+    assert json.loads(properties["aws:eventIds"]) == ids[:2]
+    job_run = wait_for(lambda: glue.get_job_runs(JobName=name)["JobRuns"], timeout=20)[0]
+    assert job_run["TriggerName"] == f"{name}-files"
+    assert len(glue.get_workflow_runs(Name=name)["Runs"]) == 1  # the third event waits for its batch
