@@ -28,7 +28,8 @@ error name, catchable with Retry/Catch), ``aws-sdk:*``,
 job and failing with ``States.TaskFailed`` when it fails; ``.sync`` outputs carry
 timestamps as epoch milliseconds. A Task whose optimised resource or integration pattern Step Functions
 does not offer (``sagemaker:createEndpoint.sync``, ``glue:startJobRun.waitForTaskToken``) is refused at
-CreateStateMachine (``resources.py``). Request-response outputs of Lambda, DynamoDB, SNS, SQS, Batch and Glue carry
+CreateStateMachine (``resources.py``), and so is a ``.sync`` or ``.waitForTaskToken`` task in an EXPRESS state
+machine (Express workflows offer request-response integrations only). Request-response outputs of Lambda, DynamoDB, SNS, SQS, Batch and Glue carry
 ``SdkHttpMetadata`` and ``SdkResponseMetadata``; ``lambda:invoke`` takes ``InvocationType`` (``outputs.py``).
 A definite reference path (``$.a[0].b``) gives its value, other JsonPaths a list (``json_path.py``).
 Definitions are validated (``InvalidDefinition``, and ValidateStateMachineDefinition); bad execution input is

@@ -10,7 +10,7 @@ from emulators.core import clock, moto_coupling
 from emulators.core.errors import InvalidInput, NotEmulated, ServiceError
 from emulators.core.moto_coupling import Request
 from emulators.stepfunctions.asl_compat import json_objects
-from emulators.stepfunctions.resources import resource_problem
+from emulators.stepfunctions.resources import express_problem, resource_problem
 
 ParserBackend = moto_coupling.backend_class("stepfunctions-parser")
 
@@ -144,6 +144,8 @@ class SandboxStepFunctionsBackend(ParserBackend):  # type: ignore[misc, valid-ty
 
     def create_state_machine(self, name: str, definition: str, *args: Any, **kwargs: Any) -> Any:
         self._check_definition(definition)
+        if kwargs.get("sm_type") == "EXPRESS" and (problem := express_problem(definition)):
+            raise InvalidInput(f"Invalid State Machine Definition: '{problem}'", code="InvalidDefinition")
         return self._parsed(super().create_state_machine, name, definition, *args, **kwargs)
 
     def update_state_machine(self, arn: str, definition: Any = None, *args: Any, **kwargs: Any) -> Any:

@@ -57,3 +57,30 @@ def resource_problem(resource: str) -> str | None:
         why = f"the integration patterns of {service}:{action} are {offered}"
     return (f"SCHEMA_VALIDATION_FAILED: The resource provided {resource} is not recognized. The value is not a "
             f"valid resource ARN, or the resource is not available in this region ({why}).")
+
+
+def express_problem(definition: str) -> str | None:
+    """Why an EXPRESS state machine cannot have this definition: Express workflows support request-response
+    integrations only ("Choosing workflow type": no ``.sync``, no ``.waitForTaskToken``), or None."""
+    import json
+
+    try:
+        document = json.loads(definition)
+    except ValueError:
+        return None
+    pending = [(document, "")]
+    while pending:
+        node, path = pending.pop()
+        for name, state in (node.get("States") or {}).items() if isinstance(node, dict) else ():
+            if not isinstance(state, dict):
+                continue
+            where = f"{path}/States/{name}"
+            resource = state.get("Resource")
+            if isinstance(resource, str) and resource.startswith(PREFIX):
+                pattern = resource[len(PREFIX):].partition(".")[2]
+                if pattern:
+                    return (f"SCHEMA_VALIDATION_FAILED: Express state machine does not support '.{pattern}' service "
+                            f"integration at {where}/Resource")
+            pending.extend((branch, f"{where}/Branches[{i}]") for i, branch in enumerate(state.get("Branches") or []))
+            pending.extend((state[key], f"{where}/{key}") for key in ("Iterator", "ItemProcessor") if key in state)
+    return None

@@ -309,3 +309,21 @@ def test_eventbridge_rule_starts_a_glue_workflow_with_an_event_trigger(aws, worl
     job_run = wait_for(lambda: glue.get_job_runs(JobName=name)["JobRuns"], timeout=20)[0]
     assert job_run["TriggerName"] == f"{name}-files"
     assert len(glue.get_workflow_runs(Name=name)["Runs"]) == 1  # the third event waits for its batch
+
+
+def test_express_workflows_offer_request_response_only(aws, world):
+    """"Choosing workflow type in Step Functions" and "Integrating optimized services": Express workflows support
+    the request-response pattern only, so a ``.sync`` task in an EXPRESS state machine is an invalid definition;
+    a request-response task runs, and StartSyncExecution answers its result."""
+    sfn = aws.client("stepfunctions")
+    with pytest.raises(ClientError) as refused:
+        sfn.create_state_machine(name=f"orch-express-{world['tag']}", roleArn=ROLE, type="EXPRESS",
+                                 definition=json.dumps(task("arn:aws:states:::glue:startJobRun.sync", {"JobName": "x"})))
+    assert refused.value.response["Error"]["Code"] == "InvalidDefinition"
+    assert ".sync" in refused.value.response["Error"]["Message"]
+    machine = sfn.create_state_machine(
+        name=f"orch-express-{world['tag']}", roleArn=ROLE, type="EXPRESS", definition=json.dumps(task(
+            "arn:aws:states:::lambda:invoke", {"FunctionName": world["function"], "Payload.$": "$"},
+            OutputPath="$.Payload.items[1].sku")))["stateMachineArn"]
+    answer = sfn.start_sync_execution(stateMachineArn=machine, input=json.dumps({"order": 11}))
+    assert answer["status"] == "SUCCEEDED" and json.loads(answer["output"]) == "B-7"
