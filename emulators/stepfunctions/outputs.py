@@ -14,6 +14,9 @@ This module is coupled to moto's Step Functions parser (through ``moto_coupling`
   text for its cause (moto wrote a Python dict's repr, which ``States.StringToJson`` cannot read).
 - The cause of a failed Glue ``startJobRun.sync`` (GetJobRun's run) has its timestamps as epoch milliseconds, as
   the task's output on success has (moto wrote Python's text of a datetime).
+- The context object's ``$$.Execution.StartTime`` and ``$$.State.EnteredTime`` are ISO 8601 text in UTC with
+  milliseconds (``2024-05-01T10:00:00.123Z``), as the "Context object" page shows; moto wrote Python's text of a
+  datetime (``2024-05-01 10:00:00.123456+00:00``).
 - Timestamps in the output of the sandbox's own integrations (Athena, SageMaker, EMR) are epoch milliseconds
   for request-response calls too (``getQueryExecution``), not only for ``.sync`` ones.
 """
@@ -118,7 +121,48 @@ def _json_causes() -> None:
         glue._sandbox_json_cause = True
 
 
+def iso_millis(value: Any) -> Any:
+    """A time as the context object writes it: ``2024-05-01T10:00:00.123Z`` (other values unchanged)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if not isinstance(value, datetime):
+        return value
+    moment = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _context_object_times() -> None:
+    worker = _module("backend.execution_worker").ExecutionWorker
+    if not getattr(worker, "_sandbox_context_times", False):
+        original = worker._get_evaluation_environment
+
+        def get_evaluation_environment(self: Any) -> Any:
+            env = original(self)
+            execution = env.states.context_object.context_object_data.get("Execution") or {}
+            if "StartTime" in execution:
+                execution["StartTime"] = iso_millis(execution["StartTime"])
+            return env
+
+        worker._get_evaluation_environment = get_evaluation_environment
+        worker._sandbox_context_times = True
+    state = _module("asl.component.state.state")
+    if not getattr(state, "_sandbox_context_times", False):
+        state_data = state.StateData
+
+        def entered(**fields: Any) -> Any:
+            if "EnteredTime" in fields:
+                fields["EnteredTime"] = iso_millis(fields["EnteredTime"])
+            return state_data(**fields)
+
+        state.StateData = entered
+        state._sandbox_context_times = True
+
+
 def install() -> None:
+    _context_object_times()
     _add_sdk_metadata()
     _lambda_invocation_type()
     _json_causes()

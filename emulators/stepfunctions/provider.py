@@ -203,6 +203,13 @@ def _describe_state_machine_for_execution(request: Request) -> dict[str, Any]:
     return answer
 
 
+def _send_task_failure(request: Request) -> dict[str, Any]:
+    """SendTaskFailure with its ``cause`` (moto's handler passed only the error, so a Catch saw ``Cause: null``)."""
+    backend = moto_coupling.stepfunctions_backend(request.account_id, request.region)
+    backend.send_task_failure(request.get("taskToken"), error=request.get("error"), cause=request.get("cause"))
+    return {}
+
+
 def _describe_execution(request: Request) -> dict[str, Any]:
     """DescribeExecution whose ``output`` is always JSON text: moto passed a string result through as it was,
     so a state machine ending with the string "done" answered ``done`` where AWS answers ``"done"``."""
@@ -248,6 +255,7 @@ def install(cloud: Any) -> None:
     moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "validate_state_machine_definition",
                                 _validate_definition)
     moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "describe_execution", _describe_execution)
+    moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "send_task_failure", _send_task_failure)
     moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "describe_state_machine_for_execution",
                                 _describe_state_machine_for_execution)
     cloud.after_restore(_abort_interrupted_executions)

@@ -24,6 +24,8 @@ TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s
 HANDLERS = """
 import json
 
+import boto3
+
 class OrderRejected(Exception):
     pass
 
@@ -31,6 +33,13 @@ def main(event, context):
     if event.get("reject"):
         raise OrderRejected("order " + str(event.get("order")) + " is over the limit")
     return {"order": event.get("order"), "items": [{"sku": "A-1", "qty": 2}, {"sku": "B-7", "qty": 1}]}
+
+def review(event, context):
+    sfn = boto3.client("stepfunctions")
+    if event["approve"]:
+        sfn.send_task_success(taskToken=event["token"], output=json.dumps({"approved": event["order"]}))
+    else:
+        sfn.send_task_failure(taskToken=event["token"], error="ReviewRejected", cause="order needs a manager")
 """
 
 
@@ -46,6 +55,9 @@ def world(aws):
     function = lam.create_function(FunctionName=f"orders-{tag}", Runtime="python3.12", Role=role,
                                    Handler="orders.main", Code={"ZipFile": buffer.getvalue()},
                                    Timeout=30)["FunctionArn"]
+    review = lam.create_function(FunctionName=f"review-{tag}", Runtime="python3.12", Role=role,
+                                 Handler="orders.review", Code={"ZipFile": buffer.getvalue()},
+                                 Timeout=30)["FunctionArn"]
     table = f"orders-{tag}"
     aws.client("dynamodb").create_table(
         TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
@@ -61,7 +73,7 @@ def world(aws):
                                                    serviceRole=role)["computeEnvironmentArn"]
     job_queue = batch.create_job_queue(jobQueueName=f"orch-{tag}", state="ENABLED", priority=1, computeEnvironmentOrder=[
         {"order": 1, "computeEnvironment": environment}])["jobQueueArn"]
-    return {"tag": tag, "function": function, "table": table, "queue": queue, "queue_arn": queue_arn,
+    return {"tag": tag, "function": function, "review": review, "table": table, "queue": queue, "queue_arn": queue_arn,
             "topic": topic, "bucket": bucket, "job_queue": job_queue}
 
 
@@ -327,3 +339,24 @@ def test_express_workflows_offer_request_response_only(aws, world):
             OutputPath="$.Payload.items[1].sku")))["stateMachineArn"]
     answer = sfn.start_sync_execution(stateMachineArn=machine, input=json.dumps({"order": 11}))
     assert answer["status"] == "SUCCEEDED" and json.loads(answer["output"]) == "B-7"
+
+
+def test_wait_for_task_token_callbacks_and_context_object(aws, world):
+    """"Wait for a Callback with Task Token" (connect-to-resource.html#connect-wait-token) through
+    ``lambda:invoke.waitForTaskToken``: SendTaskSuccess's output is the task's result, SendTaskFailure's error and
+    cause reach the Catch; "Context object" (input-output-contextobject.html): ``$$.Task.Token`` in the payload,
+    ``$$.Execution.StartTime`` and ``$$.State.EnteredTime`` as ISO 8601 text with milliseconds and ``Z``."""
+    flow = {"StartAt": "Review", "States": {
+        "Review": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                   "Parameters": {"FunctionName": world["review"], "Payload": {
+                       "token.$": "$$.Task.Token", "order.$": "$.order", "approve.$": "$.approve"}},
+                   "ResultPath": "$.review", "Next": "Times",
+                   "Catch": [{"ErrorEquals": ["ReviewRejected"], "ResultPath": "$.review", "Next": "Times"}]},
+        "Times": {"Type": "Pass", "End": True, "Parameters": {
+            "review.$": "$.review", "started.$": "$$.Execution.StartTime", "entered.$": "$$.State.EnteredTime"}}}}
+    approved = output(run(aws, flow, {"order": 12, "approve": True}))
+    assert approved["review"] == {"approved": 12}
+    rejected = output(run(aws, flow, {"order": 13, "approve": False}))
+    assert rejected["review"] == {"Error": "ReviewRejected", "Cause": "order needs a manager"}
+    for moment in (rejected["started"], rejected["entered"]):
+        assert datetime.strptime(moment, "%Y-%m-%dT%H:%M:%S.%fZ") and len(moment) == 24
