@@ -17,8 +17,9 @@ This module is coupled to moto's Step Functions parser (through ``moto_coupling`
 - The context object's ``$$.Execution.StartTime`` and ``$$.State.EnteredTime`` are ISO 8601 text in UTC with
   milliseconds (``2024-05-01T10:00:00.123Z``), as the "Context object" page shows; moto wrote Python's text of a
   datetime (``2024-05-01 10:00:00.123456+00:00``).
-- Timestamps in the output of the sandbox's own integrations (Athena, SageMaker, EMR) are epoch milliseconds
-  for request-response calls too (``getQueryExecution``), not only for ``.sync`` ones.
+- Timestamps in the output of every optimised integration are epoch milliseconds, for request-response calls
+  (``states:startExecution``'s StartDate, ``athena:getQueryExecution``) as for ``.sync`` ones; moto left
+  Python's text of a datetime. (AWS SDK integrations write ISO 8601 text: ``executions.py``.)
 """
 
 from __future__ import annotations
@@ -161,7 +162,23 @@ def _context_object_times() -> None:
         state._sandbox_context_times = True
 
 
+def _epoch_millis_outputs() -> None:
+    cls = _module(f"{_SERVICE}.state_task_service").StateTaskService
+    if getattr(cls, "_sandbox_epoch_millis", False):
+        return
+    original = cls._after_eval_execution
+
+    def after_eval_execution(self: Any, env: Any, *args: Any, **kwargs: Any) -> None:
+        if env.stack:
+            env.stack[-1] = epoch_millis(env.stack[-1])
+        original(self, env, *args, **kwargs)
+
+    cls._after_eval_execution = after_eval_execution
+    cls._sandbox_epoch_millis = True
+
+
 def install() -> None:
+    _epoch_millis_outputs()
     _context_object_times()
     _add_sdk_metadata()
     _lambda_invocation_type()

@@ -199,10 +199,11 @@ def test_sns_sqs_and_eventbridge_put_events(aws, world):
 
 
 def test_request_response_outputs_of_batch_glue_and_athena(aws, world):
-    """"Run AWS Batch workloads", "Start AWS Glue jobs" and "Run Athena queries" with Step Functions
-    (connect-batch.html, connect-glue.html, connect-athena.html), request-response pattern: submitJob answers the
-    job's id and name, a Glue job that does not exist is ``Glue.EntityNotFoundException``, getQueryExecution's
-    times are epoch milliseconds as in the ``.sync`` output."""
+    """"Run AWS Batch workloads", "Start AWS Glue jobs", "Run Athena queries" and "Start a new state machine
+    execution" with Step Functions (connect-batch.html, connect-glue.html, connect-athena.html,
+    connect-stepfunctions.html), request-response pattern: submitJob answers the job's id and name, a Glue job
+    that does not exist is ``Glue.EntityNotFoundException``, getQueryExecution's and startExecution's times are
+    epoch milliseconds as in ``.sync`` outputs."""
     batch = aws.client("batch")
     definition = batch.register_job_definition(
         jobDefinitionName=f"orch-{world['tag']}", type="container",
@@ -231,6 +232,13 @@ def test_request_response_outputs_of_batch_glue_and_athena(aws, world):
     result = output(run(aws, flow))
     assert result["answer"] == "42"
     assert isinstance(result["submitted"], int)
+
+    child = aws.client("stepfunctions").create_state_machine(
+        name=f"orch-child-{world['tag']}", roleArn=ROLE,
+        definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}))["stateMachineArn"]
+    started = output(run(aws, task("arn:aws:states:::states:startExecution", {"StateMachineArn": child})))
+    assert started["ExecutionArn"].startswith(child.replace(":stateMachine:", ":execution:"))
+    assert isinstance(started["StartDate"], int)
 
 
 @pytest.mark.parametrize("resource", [
