@@ -368,3 +368,37 @@ def test_wait_for_task_token_callbacks_and_context_object(aws, world):
     assert rejected["review"] == {"Error": "ReviewRejected", "Cause": "order needs a manager"}
     for moment in (rejected["started"], rejected["entered"]):
         assert datetime.strptime(moment, "%Y-%m-%dT%H:%M:%S.%fZ") and len(moment) == 24
+
+
+def test_sagemaker_model_config_and_a_failing_transform_job(aws, world):
+    """"Create and manage Amazon SageMaker AI jobs with Step Functions" (connect-sagemaker.html): createModel and
+    createEndpointConfig answer the new resource's ARN; ``createTransformJob.sync`` waits for the job, and a job
+    that fails (here its model's artifacts are missing) fails the task with ``States.TaskFailed`` and
+    DescribeTransformJob's answer, FailureReason included, as the cause."""
+    name = f"orders-{world['tag']}"
+    image = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+    aws.client("s3").put_object(Bucket=world["bucket"], Key="batch/in/orders.csv", Body=b"1,2\n3,4\n")
+    flow = {"StartAt": "Model", "States": {
+        "Model": {"Type": "Task", "Resource": "arn:aws:states:::sagemaker:createModel", "ResultPath": "$.model",
+                  "Next": "Config", "Parameters": {"ModelName": name, "ExecutionRoleArn": ROLE, "PrimaryContainer": {
+                      "Image": image, "ModelDataUrl": f"s3://{world['bucket']}/missing/model.tar.gz"}}},
+        "Config": {"Type": "Task", "Resource": "arn:aws:states:::sagemaker:createEndpointConfig",
+                   "ResultPath": "$.config", "Next": "Transform", "Parameters": {
+                       "EndpointConfigName": name, "ProductionVariants": [{
+                           "VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": 1,
+                           "InstanceType": "ml.m5.large"}]}},
+        "Transform": {"Type": "Task", "Resource": "arn:aws:states:::sagemaker:createTransformJob.sync", "End": True,
+                      "Catch": [{"ErrorEquals": ["States.TaskFailed"], "ResultPath": "$.failure", "Next": "Failed"}],
+                      "Parameters": {"TransformJobName": name, "ModelName": name, "TransformInput": {
+                          "ContentType": "text/csv", "DataSource": {"S3DataSource": {
+                              "S3DataType": "S3Prefix", "S3Uri": f"s3://{world['bucket']}/batch/in/"}}},
+                          "TransformOutput": {"S3OutputPath": f"s3://{world['bucket']}/batch/out/"},
+                          "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1}}},
+        "Failed": {"Type": "Pass", "End": True}}}
+    result = output(run(aws, flow))
+    assert result["model"]["ModelArn"].endswith(f":model/{name}")
+    assert result["config"]["EndpointConfigArn"].endswith(f":endpoint-config/{name}")
+    assert result["failure"]["Error"] == "States.TaskFailed"
+    described = json.loads(result["failure"]["Cause"])
+    assert described["TransformJobStatus"] == "Failed" and "model.tar.gz" in described["FailureReason"]
+    assert isinstance(described["CreationTime"], int)
