@@ -14,6 +14,9 @@ This module is coupled to moto's Step Functions parser (through ``moto_coupling`
   text for its cause (moto wrote a Python dict's repr, which ``States.StringToJson`` cannot read).
 - The cause of a failed Glue ``startJobRun.sync`` (GetJobRun's run) has its timestamps as epoch milliseconds, as
   the task's output on success has (moto wrote Python's text of a datetime).
+- A Lambda function's error whose payload names no ``errorType`` (a timeout, running out of memory) is
+  ``Lambda.Unknown``, as the developer guide's "Handle Lambda service exceptions" says; moto named it
+  ``Exception``.
 - The context object's ``$$.Execution.StartTime`` and ``$$.State.EnteredTime`` are ISO 8601 text in UTC with
   milliseconds (``2024-05-01T10:00:00.123Z``), as the "Context object" page shows; moto wrote Python's text of a
   datetime (``2024-05-01 10:00:00.123456+00:00``).
@@ -177,7 +180,39 @@ def _epoch_millis_outputs() -> None:
     cls._sandbox_epoch_millis = True
 
 
+def _lambda_unknown() -> None:
+    utils = _module("asl.component.state.exec.state_task.lambda_eval_utils")
+    custom = _module("asl.component.common.error_name.custom_error_name")
+    for cls in (_module(f"{_SERVICE}.state_task_service_lambda").StateTaskServiceLambda,
+                _module("asl.component.state.exec.state_task.state_task_lambda").StateTaskLambda):
+        if getattr(cls, "_sandbox_lambda_unknown", False):
+            continue
+        original = cls._from_error
+
+        def from_error(self: Any, env: Any, ex: Exception, _original: Any = original) -> Any:
+            event = _original(self, env, ex)
+            if isinstance(ex, utils.LambdaFunctionErrorException) and not _error_type(ex.payload):
+                event.error_name = custom.CustomErrorName("Lambda.Unknown")
+                for details in (event.event_details or {}).values():
+                    if isinstance(details, dict) and "error" in details:
+                        details["error"] = "Lambda.Unknown"
+            return event
+
+        cls._from_error = from_error
+        cls._sandbox_lambda_unknown = True
+
+
+def _error_type(payload: Any) -> Any:
+    import json
+
+    try:
+        return json.loads(payload).get("errorType")
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
 def install() -> None:
+    _lambda_unknown()
     _epoch_millis_outputs()
     _context_object_times()
     _add_sdk_metadata()

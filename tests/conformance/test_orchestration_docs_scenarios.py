@@ -34,6 +34,10 @@ def main(event, context):
         raise OrderRejected("order " + str(event.get("order")) + " is over the limit")
     return {"order": event.get("order"), "items": [{"sku": "A-1", "qty": 2}, {"sku": "B-7", "qty": 1}]}
 
+def slow(event, context):
+    import time
+    time.sleep(3)
+
 def review(event, context):
     sfn = boto3.client("stepfunctions")
     if event["approve"]:
@@ -58,6 +62,8 @@ def world(aws):
     review = lam.create_function(FunctionName=f"review-{tag}", Runtime="python3.12", Role=role,
                                  Handler="orders.review", Code={"ZipFile": buffer.getvalue()},
                                  Timeout=30)["FunctionArn"]
+    slow = lam.create_function(FunctionName=f"slow-{tag}", Runtime="python3.12", Role=role, Handler="orders.slow",
+                               Code={"ZipFile": buffer.getvalue()}, Timeout=1)["FunctionArn"]
     table = f"orders-{tag}"
     aws.client("dynamodb").create_table(
         TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
@@ -73,7 +79,7 @@ def world(aws):
                                                    serviceRole=role)["computeEnvironmentArn"]
     job_queue = batch.create_job_queue(jobQueueName=f"orch-{tag}", state="ENABLED", priority=1, computeEnvironmentOrder=[
         {"order": 1, "computeEnvironment": environment}])["jobQueueArn"]
-    return {"tag": tag, "function": function, "review": review, "table": table, "queue": queue, "queue_arn": queue_arn,
+    return {"tag": tag, "function": function, "review": review, "slow": slow, "table": table, "queue": queue, "queue_arn": queue_arn,
             "topic": topic, "bucket": bucket, "job_queue": job_queue}
 
 
@@ -140,6 +146,11 @@ def test_lambda_invoke_payload_event_invocation_and_errors(aws, world):
 
     missing = run(aws, task(invoke, {"FunctionName": f"no-such-function-{world['tag']}", "Payload": {}}))
     assert missing["status"] == "FAILED" and missing["error"] == "Lambda.ResourceNotFoundException"
+
+    # "Handle Lambda service exceptions" (sfn-best-practices.html): a function that times out is Lambda.Unknown
+    timed_out = run(aws, task(invoke, {"FunctionName": world["slow"], "Payload": {}}))
+    assert timed_out["status"] == "FAILED" and timed_out["error"] == "Lambda.Unknown"
+    assert "timed out" in json.loads(timed_out["cause"])["errorMessage"]
 
 
 def test_dynamodb_put_get_and_a_failed_condition(aws, world):
