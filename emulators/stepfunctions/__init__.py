@@ -29,7 +29,8 @@ job and failing with ``States.TaskFailed`` when it fails; ``.sync`` outputs carr
 timestamps as epoch milliseconds. A Task whose optimised resource or integration pattern Step Functions
 does not offer (``sagemaker:createEndpoint.sync``, ``glue:startJobRun.waitForTaskToken``) is refused at
 CreateStateMachine (``resources.py``), and so is a ``.sync`` or ``.waitForTaskToken`` task in an EXPRESS state
-machine (Express workflows offer request-response integrations only). Request-response outputs of Lambda, DynamoDB, SNS, SQS, Batch and Glue carry
+machine (Express workflows offer request-response integrations only), and a ``Parameters`` field the
+integration's API does not have (``FunctionNam``: moto's interpreter dropped it when the task ran). Request-response outputs of Lambda, DynamoDB, SNS, SQS, Batch and Glue carry
 ``SdkHttpMetadata`` and ``SdkResponseMetadata``; ``lambda:invoke`` takes ``InvocationType`` (``outputs.py``).
 A definite reference path (``$.a[0].b``) gives its value, other JsonPaths a list (``json_path.py``).
 Definitions are validated (``InvalidDefinition``, and ValidateStateMachineDefinition); bad execution input is

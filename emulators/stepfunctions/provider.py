@@ -10,7 +10,7 @@ from emulators.core import clock, moto_coupling
 from emulators.core.errors import InvalidInput, NotEmulated, ServiceError
 from emulators.core.moto_coupling import Request
 from emulators.stepfunctions.asl_compat import json_objects
-from emulators.stepfunctions.resources import express_problem, resource_problem
+from emulators.stepfunctions.resources import express_problem, parameters_problem, resource_problem
 
 ParserBackend = moto_coupling.backend_class("stepfunctions-parser")
 
@@ -48,6 +48,8 @@ def _machine_problem(document: Any, path: str) -> str | None:
             return f"SCHEMA_VALIDATION_FAILED: These fields are required: [Resource] at {where}"
         if kind == "Task" and (problem := resource_problem(state["Resource"])):
             return f"{problem} at {where}/Resource"
+        if kind == "Task" and (problem := parameters_problem(state["Resource"], state.get("Parameters"))):
+            return f"{problem} at {where}/Parameters"
         if kind == "Choice" and not state.get("Choices"):
             return f"SCHEMA_VALIDATION_FAILED: These fields are required: [Choices] at {where}"
         if kind == "Wait" and not any(k in state for k in ("Seconds", "Timestamp", "SecondsPath", "TimestampPath")):

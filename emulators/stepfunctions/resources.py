@@ -35,6 +35,10 @@ OPTIMISED: dict[str, dict[str, set[str]]] = {
 }
 
 PREFIX = "arn:aws:states:::"
+# the botocore service of an optimised integration whose actions are the API's own (EMR's are not: addStep, ...)
+_BOTO_SERVICES = {"lambda": "lambda", "batch": "batch", "dynamodb": "dynamodb", "sns": "sns", "sqs": "sqs",
+                  "events": "events", "glue": "glue", "athena": "athena", "sagemaker": "sagemaker",
+                  "states": "stepfunctions", "ecs": "ecs"}
 
 
 def resource_problem(resource: str) -> str | None:
@@ -84,3 +88,45 @@ def express_problem(definition: str) -> str | None:
             pending.extend((branch, f"{where}/Branches[{i}]") for i, branch in enumerate(state.get("Branches") or []))
             pending.extend((state[key], f"{where}/{key}") for key in ("Iterator", "ItemProcessor") if key in state)
     return None
+
+
+def parameters_problem(resource: str, parameters: object) -> str | None:
+    """The first field of an optimised integration's ``Parameters`` that its API does not have (``FunctionNam``),
+    as Step Functions refuses it at CreateStateMachine ("The field ... is not supported by Step Functions"); moto's
+    interpreter dropped such fields when the task ran. Field names match the API's members whatever their case."""
+    if not isinstance(parameters, dict) or not resource.startswith(PREFIX):
+        return None
+    service, _, rest = resource[len(PREFIX):].partition(":")
+    boto_service = _BOTO_SERVICES.get(service)
+    if boto_service is None or resource_problem(resource):
+        return None
+    members = _input_members(boto_service, rest.partition(".")[0])
+    if members is None:
+        return None
+    for key in parameters:
+        name = key[:-2] if key.endswith(".$") else key
+        if name.lower() not in members:
+            return f'SCHEMA_VALIDATION_FAILED: The field "{name}" is not supported by Step Functions'
+    return None
+
+
+_MEMBERS: dict[tuple[str, str], frozenset[str] | None] = {}
+
+
+def _input_members(service: str, action: str) -> frozenset[str] | None:
+    if (service, action) not in _MEMBERS:
+        import botocore.session
+        from botocore import xform_name
+
+        members = None
+        try:
+            model = botocore.session.get_session().get_service_model(service)
+            wanted = xform_name(action[:1].upper() + action[1:])
+            operation = next((n for n in model.operation_names if xform_name(n) == wanted), None)
+            if operation is not None:
+                shape = model.operation_model(operation).input_shape
+                members = frozenset(m.lower() for m in (shape.members if shape is not None else {}))
+        except Exception:  # a service botocore does not know: nothing to check against
+            members = None
+        _MEMBERS[(service, action)] = members
+    return _MEMBERS[(service, action)]

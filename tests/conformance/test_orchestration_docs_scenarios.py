@@ -252,22 +252,23 @@ def test_request_response_outputs_of_batch_glue_and_athena(aws, world):
     assert isinstance(started["StartDate"], int)
 
 
-@pytest.mark.parametrize("resource", [
-    "arn:aws:states:::sagemaker:createEndpoint.sync",
-    "arn:aws:states:::glue:startJobRun.waitForTaskToken",
-    "arn:aws:states:::dynamodb:query",
-    "arn:aws:states:::lambda:invoke.sync",
+@pytest.mark.parametrize("resource, parameters, named", [
+    ("arn:aws:states:::sagemaker:createEndpoint.sync", {}, "arn:aws:states:::sagemaker:createEndpoint.sync"),
+    ("arn:aws:states:::glue:startJobRun.waitForTaskToken", {}, "arn:aws:states:::glue:startJobRun.waitForTaskToken"),
+    ("arn:aws:states:::dynamodb:query", {}, "arn:aws:states:::dynamodb:query"),
+    ("arn:aws:states:::lambda:invoke.sync", {}, "arn:aws:states:::lambda:invoke.sync"),
+    ("arn:aws:states:::lambda:invoke", {"FunctionNam": "orders", "Payload.$": "$"}, '"FunctionNam"'),
 ])
-def test_integrations_step_functions_does_not_offer_are_refused(aws, resource):
+def test_integrations_step_functions_does_not_offer_are_refused(aws, resource, parameters, named):
     """"Integrating optimized services with Step Functions" (integrate-optimized.html): each optimised
-    integration lists its actions and patterns (SageMaker createEndpoint has no .sync, Glue no
-    .waitForTaskToken, DynamoDB offers getItem/putItem/updateItem/deleteItem): others are not valid resources."""
+    integration lists its actions, patterns and parameters (SageMaker createEndpoint has no .sync, Glue no
+    .waitForTaskToken, DynamoDB offers getItem/putItem/updateItem/deleteItem): others are not valid definitions."""
     sfn = aws.client("stepfunctions")
-    definition = json.dumps(task(resource, {}))
+    definition = json.dumps(task(resource, parameters))
     with pytest.raises(ClientError) as refused:
         sfn.create_state_machine(name=f"orch-{uuid.uuid4().hex[:10]}", definition=definition, roleArn=ROLE)
     assert refused.value.response["Error"]["Code"] == "InvalidDefinition"
-    assert resource in refused.value.response["Error"]["Message"]
+    assert named in refused.value.response["Error"]["Message"]
     verdict = sfn.validate_state_machine_definition(definition=definition)
     assert verdict["result"] == "FAIL"
 
