@@ -9,7 +9,8 @@ This module is coupled to moto's Step Functions parser (through ``moto_coupling`
   moto answered the response alone. The ``.sync`` outputs (DescribeJobs' job, GetJobRun's run) carry neither.
 - Lambda ``invoke`` takes ``InvocationType`` (``Event``: the function runs asynchronously, the state gets
   ``StatusCode`` 202 and an empty ``Payload``); moto's interpreter dropped the parameter and waited for the
-  function.
+  function. Batch ``submitJob`` keeps ``PropagateTags``, ``ShareIdentifier``, ``SchedulingPriorityOverride``
+  and the node/ECS/EKS overrides, which it dropped too.
 - EventBridge ``putEvents`` with failed entries fails with ``EventBridge.FailedEntry`` and the response as JSON
   text for its cause (moto wrote a Python dict's repr, which ``States.StringToJson`` cannot read).
 - The cause of a failed Glue ``startJobRun.sync`` (GetJobRun's run) has its timestamps as epoch milliseconds, as
@@ -101,9 +102,18 @@ def _add_sdk_metadata() -> None:
         cls._sandbox_sdk_metadata = True
 
 
-def _lambda_invocation_type() -> None:
-    bindings = _module(f"{_SERVICE}.state_task_service_lambda")._SUPPORTED_API_PARAM_BINDINGS
-    bindings.setdefault("invoke", set()).add("InvocationType")
+# parameters the developer guide lists for an integration that moto's interpreter dropped before the call
+MORE_PARAMETERS = {
+    "state_task_service_lambda": ("invoke", {"InvocationType"}),
+    "state_task_service_batch": ("submitjob", {"EcsPropertiesOverride", "EksPropertiesOverride", "NodeOverrides",
+                                               "PropagateTags", "SchedulingPriorityOverride", "ShareIdentifier"}),
+}
+
+
+def _more_parameters() -> None:
+    for name, (action, parameters) in MORE_PARAMETERS.items():
+        bindings = _module(f"{_SERVICE}.{name}")._SUPPORTED_API_PARAM_BINDINGS
+        bindings.setdefault(action, set()).update(parameters)
 
 
 def _json_causes() -> None:
@@ -216,5 +226,5 @@ def install() -> None:
     _epoch_millis_outputs()
     _context_object_times()
     _add_sdk_metadata()
-    _lambda_invocation_type()
+    _more_parameters()
     _json_causes()
