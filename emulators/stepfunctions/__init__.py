@@ -3,7 +3,8 @@
 AWS Step Functions
   stand-in: moto's ASL interpreter (execute_state_machine on); LocalStack in docker compose
   really executes: executions walk Pass/Choice/Wait/Parallel/Map/Task states with history; Lambda
-    tasks; Batch, Glue, SageMaker, Athena and EMR .sync integrations
+    tasks; Batch, Glue, SageMaker, Athena and EMR .sync integrations; Standard executions send their
+    status changes to EventBridge
   not emulated: JSONata, workflow variables (Assign) and Distributed Map ItemBatcher are refused at
     CreateStateMachine; TestState; EMR on EKS/EMR Serverless/DataBrew .sync; Express behaves as
     Standard; a restart aborts running executions
@@ -36,7 +37,8 @@ A definite reference path (``$.a[0].b``) gives its value, other JsonPaths a list
 Definitions are validated (``InvalidDefinition``, and ValidateStateMachineDefinition); bad execution input is
 ``InvalidExecutionInput``.
 
-StopExecution keeps its ``error`` and ``cause`` (DescribeExecution, the ExecutionAborted event);
+Standard executions send "Step Functions Execution Status Change" events (source ``aws.states``) to the default
+EventBridge bus when they start and end (``status_events.py``). StopExecution keeps its ``error`` and ``cause`` (DescribeExecution, the ExecutionAborted event);
 GetExecutionHistory pages and reverses; AWS SDK integration errors are named ``S3.NoSuchKeyException`` as the
 developer guide names them; unreachable states are ``InvalidDefinition``. A Choice state with no match and
 no Default fails with ``States.NoChoiceMatched``; ``States.*`` errors of Parallel branches and Map
@@ -65,7 +67,8 @@ SERVICE = ServiceInfo(
     api_names=("stepfunctions",),
     stand_in="moto's ASL interpreter (execute_state_machine on); LocalStack in docker compose",
     executes="executions walk Pass/Choice/Wait/Parallel/Map/Task states with history; Lambda tasks; Batch, Glue, "
-             "SageMaker, Athena and EMR .sync integrations",
+             "SageMaker, Athena and EMR .sync integrations; Standard executions send their status changes to "
+             "EventBridge",
     not_emulated="JSONata, workflow variables (Assign) and Distributed Map ItemBatcher are refused at "
                  "CreateStateMachine; TestState; EMR on EKS/EMR Serverless/DataBrew .sync; Express behaves as "
                  "Standard; a restart aborts running executions",

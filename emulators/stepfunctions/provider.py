@@ -9,6 +9,7 @@ from typing import Any
 from emulators.core import clock, moto_coupling
 from emulators.core.errors import InvalidInput, NotEmulated, ServiceError
 from emulators.core.moto_coupling import Request
+from emulators.stepfunctions import status_events
 from emulators.stepfunctions.asl_compat import json_objects
 from emulators.stepfunctions.resources import express_problem, parameters_problem, resource_problem
 
@@ -172,12 +173,16 @@ class SandboxStepFunctionsBackend(ParserBackend):  # type: ignore[misc, valid-ty
                                    code="InvalidExecutionInput") from None
         try:
             # AWS names an unnamed execution with a UUID (moto would reuse "None")
-            return super().start_execution(state_machine_arn, name or str(uuid.uuid4()), execution_input,
-                                           trace_header)
+            execution = super().start_execution(state_machine_arn, name or str(uuid.uuid4()), execution_input,
+                                                trace_header)
         except Exception as exc:
             if _from_interpreter(exc):
                 raise _aws_error(exc, "ValidationException") from None
             raise
+        if not getattr(execution, "sandbox_start_sent", False):  # not the idempotent answer of a running one
+            execution.sandbox_start_sent = True
+            status_events.send_status_event(execution, "RUNNING")
+        return execution
 
 
 def _validate_definition(request: Request) -> dict[str, Any]:
@@ -251,6 +256,7 @@ def install(cloud: Any) -> None:
     json_path.install()
     outputs.install()
     integrations.install()
+    status_events.install()  # after integrations: the end event sees the output stored
     asl_compat.install()
     executions.install()
     moto_coupling.install_backend_class("stepfunctions-parser", SandboxStepFunctionsBackend)

@@ -414,3 +414,33 @@ def test_sagemaker_model_config_and_a_failing_transform_job(aws, world):
     described = json.loads(result["failure"]["Cause"])
     assert described["TransformJobStatus"] == "Failed" and "model.tar.gz" in described["FailureReason"]
     assert isinstance(described["CreationTime"], int)
+
+
+def test_execution_status_changes_reach_eventbridge_rules(aws, world):
+    """"Automating Step Functions event delivery with EventBridge" (eventbridge-integration.html): a Standard
+    execution sends "Step Functions Execution Status Change" events (source aws.states) when it starts and when
+    it ends; a rule on FAILED executions forwards them to a queue, with the error and cause in the detail."""
+    sqs, events = aws.client("sqs"), aws.client("events")
+    alerts = sqs.create_queue(QueueName=f"failed-executions-{world['tag']}")["QueueUrl"]
+    alerts_arn = sqs.get_queue_attributes(QueueUrl=alerts, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name=f"failed-executions-{world['tag']}", EventPattern=json.dumps({
+        "source": ["aws.states"], "detail-type": ["Step Functions Execution Status Change"],
+        "detail": {"status": ["FAILED"], "stateMachineArn": [{"prefix": f"arn:aws:states:us-east-1:123456789012:"
+                                                                        f"stateMachine:orch-watched-{world['tag']}"}]}}))
+    events.put_targets(Rule=f"failed-executions-{world['tag']}", Targets=[{"Id": "alerts", "Arn": alerts_arn}])
+    sfn = aws.client("stepfunctions")
+    machine = sfn.create_state_machine(name=f"orch-watched-{world['tag']}", roleArn=ROLE, definition=json.dumps(
+        {"StartAt": "Check", "States": {"Check": {"Type": "Choice", "Default": "Reject", "Choices": [
+            {"Variable": "$.total", "NumericLessThan": 100, "Next": "Accept"}]},
+            "Accept": {"Type": "Succeed"}, "Reject": {"Type": "Fail", "Error": "OrderTooLarge", "Cause": "total"}}}))
+    ok = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input=json.dumps({"total": 5}))
+    bad = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input=json.dumps({"total": 500}))
+    for started in (ok, bad):
+        wait_for_execution(sfn, started["executionArn"])
+    message = wait_for(lambda: sqs.receive_message(QueueUrl=alerts, WaitTimeSeconds=1).get("Messages"), timeout=20)
+    event = json.loads(message[0]["Body"])
+    assert event["source"] == "aws.states" and event["resources"] == [bad["executionArn"]]
+    detail = event["detail"]
+    assert detail["status"] == "FAILED" and detail["error"] == "OrderTooLarge" and detail["cause"] == "total"
+    assert json.loads(detail["input"]) == {"total": 500} and detail["stopDate"] >= detail["startDate"]
+    assert not sqs.receive_message(QueueUrl=alerts, WaitTimeSeconds=1).get("Messages")  # SUCCEEDED/RUNNING not
