@@ -14,7 +14,8 @@ EventBridge
 
 EventBridge (CloudWatch Events), on moto with the sandbox's own delivery and schedules.
 
-Emulated: rules and targets are kept by moto; scheduled rules (``rate(...)``,
+Emulated: rules and targets are kept by moto (PutTargets refuses a Step Functions, Kinesis, ECS, CodeBuild or
+CodePipeline target without ``RoleArn``, as EventBridge does); scheduled rules (``rate(...)``,
 ``cron(...)``) on the default bus fire while the sandbox runs, and events matched
 by PutEvents or sent by the sandbox's engines through the ``emit_event`` port ("Glue Job State Change",
 "Batch Job State Change", SageMaker's training job, endpoint, model package and pipeline execution

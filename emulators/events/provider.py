@@ -65,6 +65,9 @@ MotoRule = moto_coupling.event_rule_class()
 DEFAULT_TICK_SECONDS = 2.0
 SYNC_KINDS = ("sqs", "logs")
 MAX_TARGETS = 5  # EventBridge quotas: targets per rule
+# targets EventBridge reaches with the role given in RoleArn ("Amazon EventBridge targets": Step Functions state
+# machines, Kinesis streams, ECS tasks, CodeBuild projects, CodePipeline pipelines): PutTargets refuses them without
+ROLE_REQUIRED = ("states", "kinesis", "ecs", "codebuild", "codepipeline")
 ASYNC_KINDS = ("lambda", "states", "batch", "sns", "kinesis", "firehose", "sagemaker", "glue")
 
 
@@ -110,6 +113,9 @@ class SandboxRule(MotoRule):  # type: ignore[misc, valid-type]
             raise InvalidInput(f"The requested resource exceeds the maximum number allowed: a rule has at most "
                                f"{MAX_TARGETS} targets.", code="LimitExceededException")
         for target in targets:  # AWS refuses these for the whole request; moto stored them
+            service = str(target.get("Arn", "")).split(":")[2:3]
+            if service and service[0] in ROLE_REQUIRED and not target.get("RoleArn"):
+                raise InvalidInput(f"RoleArn is required for target {target.get('Arn')}.", code="ValidationException")
             given = [key for key in ("Input", "InputPath", "InputTransformer") if target.get(key) is not None]
             if len(given) > 1:
                 raise InvalidInput("Only one of Input, InputPath, or InputTransformer must be provided "

@@ -429,6 +429,12 @@ def test_execution_status_changes_reach_eventbridge_rules(aws, world):
                                                                         f"stateMachine:orch-watched-{world['tag']}"}]}}))
     events.put_targets(Rule=f"failed-executions-{world['tag']}", Targets=[{"Id": "alerts", "Arn": alerts_arn}])
     sfn = aws.client("stepfunctions")
+    # "Amazon EventBridge targets": a state machine target is started with the role given in RoleArn
+    with pytest.raises(ClientError) as refused:
+        events.put_targets(Rule=f"failed-executions-{world['tag']}", Targets=[
+            {"Id": "rerun", "Arn": f"arn:aws:states:us-east-1:123456789012:stateMachine:orch-{world['tag']}"}])
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert "RoleArn is required" in refused.value.response["Error"]["Message"]
     machine = sfn.create_state_machine(name=f"orch-watched-{world['tag']}", roleArn=ROLE, definition=json.dumps(
         {"StartAt": "Check", "States": {"Check": {"Type": "Choice", "Default": "Reject", "Choices": [
             {"Variable": "$.total", "NumericLessThan": 100, "Next": "Accept"}]},
