@@ -154,6 +154,10 @@ class SandboxStepFunctionsBackend(ParserBackend):  # type: ignore[misc, valid-ty
     def update_state_machine(self, arn: str, definition: Any = None, *args: Any, **kwargs: Any) -> Any:
         if definition is not None:
             self._check_definition(definition)
+            machine = self.describe_state_machine(arn)  # StateMachineDoesNotExist first, as on AWS
+            if str(getattr(machine, "type", "")).upper().endswith("EXPRESS") and (
+                    problem := express_problem(definition)):
+                raise InvalidInput(f"Invalid State Machine Definition: '{problem}'", code="InvalidDefinition")
         return self._parsed(super().update_state_machine, arn, definition, *args, **kwargs)
 
     def send_task_success(self, task_token: str, outcome: str) -> Any:

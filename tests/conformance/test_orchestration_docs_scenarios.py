@@ -359,6 +359,10 @@ def test_express_workflows_offer_request_response_only(aws, world):
             OutputPath="$.Payload.items[1].sku")))["stateMachineArn"]
     answer = sfn.start_sync_execution(stateMachineArn=machine, input=json.dumps({"order": 11}))
     assert answer["status"] == "SUCCEEDED" and json.loads(answer["output"]) == "B-7"
+    with pytest.raises(ClientError) as refused:
+        sfn.update_state_machine(stateMachineArn=machine, definition=json.dumps(task(
+            "arn:aws:states:::lambda:invoke.waitForTaskToken", {"FunctionName": world["function"]})))
+    assert refused.value.response["Error"]["Code"] == "InvalidDefinition"
 
 
 def test_wait_for_task_token_callbacks_and_context_object(aws, world):
