@@ -106,6 +106,13 @@ class LakeTableDataset(Protocol):
         does not exist or cannot be read."""
 
 
+class StartWorkflowForEvent(Protocol):
+    def __call__(self, account: str, region: str, workflow: str, event_id: str) -> str | None:
+        """Hand an EventBridge event to a Glue workflow whose starting trigger is of type EVENT: the new run's id
+        when the event completes the trigger's batch (``EventBatchingCondition.BatchSize``), None while the batch
+        waits; raises :class:`NotFoundThroughPort` when there is no such workflow or it has no EVENT trigger."""
+
+
 invoke_lambda: Port[InvokeLambda] = Port("invoke_lambda", "Lambda", InvokeLambda.__call__.__doc__ or "")
 emit_event: Port[EmitEvent] = Port("emit_event", "EventBridge", EmitEvent.__call__.__doc__ or "")
 accept_firehose_records: Port[AcceptFirehoseRecords] = Port(
@@ -114,9 +121,11 @@ redshift_sql: Port[RedshiftSql] = Port("redshift_sql", "Redshift", RedshiftSql._
 glue_catalog: Port[GlueCatalogPort] = Port("glue_catalog", "Glue", GlueCatalogPort.__call__.__doc__ or "")
 lake_table_dataset: Port[LakeTableDataset] = Port("lake_table_dataset", "Athena",
                                                   LakeTableDataset.__call__.__doc__ or "")
+start_workflow_for_event: Port[StartWorkflowForEvent] = Port("start_workflow_for_event", "Glue",
+                                                             StartWorkflowForEvent.__call__.__doc__ or "")
 
 ALL_PORTS: list[Port[Any]] = [invoke_lambda, emit_event, accept_firehose_records, redshift_sql,
-                              glue_catalog, lake_table_dataset]
+                              glue_catalog, lake_table_dataset, start_workflow_for_event]
 
 
 def register(port: Port[Any]) -> Port[Any]:

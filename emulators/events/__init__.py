@@ -2,11 +2,11 @@
 
 EventBridge
   stand-in: moto + sandbox EventBridge delivery (LocalStack in docker compose)
-  really executes: schedules fire and matched events reach Lambda, Step Functions, Batch, SNS, SQS,
-    Kinesis, Firehose, SageMaker Pipelines and Logs targets (Input, InputPath, InputTransformer,
-    dead-letter queues); EventBridge Scheduler schedules (at, rate, cron with time zones) invoke
-    templated and universal targets; Glue, Batch, SageMaker and S3 (EventBridge notifications) send
-    their events
+  really executes: schedules fire and matched events reach Lambda, Step Functions, Batch, Glue
+    workflow (EVENT trigger), SNS, SQS, Kinesis, Firehose, SageMaker Pipelines and Logs targets
+    (Input, InputPath, InputTransformer, dead-letter queues); EventBridge Scheduler schedules (at,
+    rate, cron with time zones) invoke templated and universal targets; Glue, Batch, SageMaker, Step
+    Functions and S3 (EventBridge notifications) send their events
   not emulated: missed scheduled fires are not replayed; no delivery retries or Pipes; Scheduler's
     flexible time windows fire at the start; other services send no events
 
@@ -14,12 +14,13 @@ EventBridge
 
 EventBridge (CloudWatch Events), on moto with the sandbox's own delivery and schedules.
 
-Emulated: rules and targets are kept by moto; scheduled rules (``rate(...)``,
+Emulated: rules and targets are kept by moto (PutTargets refuses a Step Functions, Kinesis, ECS, CodeBuild or
+CodePipeline target without ``RoleArn``, as EventBridge does); scheduled rules (``rate(...)``,
 ``cron(...)``) on the default bus fire while the sandbox runs, and events matched
 by PutEvents or sent by the sandbox's engines through the ``emit_event`` port ("Glue Job State Change",
 "Batch Job State Change", SageMaker's training job, endpoint, model package and pipeline execution
-changes, S3's "Object Created"/"Object Deleted" for buckets with EventBridge notifications) reach Lambda, Step
-Functions, Batch, SNS, SQS, Kinesis, Firehose, SageMaker Pipelines and CloudWatch
+changes, "Step Functions Execution Status Change" of Standard executions, S3's "Object Created"/"Object Deleted" for buckets with EventBridge notifications) reach Lambda, Step
+Functions, Batch, Glue workflows (whose EVENT trigger batches them), SNS, SQS, Kinesis, Firehose, SageMaker Pipelines and CloudWatch
 Logs targets, with ``Input``/``InputPath``/``InputTransformer`` applied and
 ``DeadLetterConfig`` queues for failed deliveries (see ``provider.py`` and
 ``engine.py``).
@@ -44,10 +45,11 @@ SERVICE = ServiceInfo(
     aws="EventBridge",
     api_names=("events", "scheduler"),
     stand_in="moto + sandbox EventBridge delivery (LocalStack in docker compose)",
-    executes=("schedules fire and matched events reach Lambda, Step Functions, Batch, SNS, SQS, Kinesis, "
-              "Firehose, SageMaker Pipelines and Logs targets (Input, InputPath, InputTransformer, dead-letter "
-              "queues); EventBridge Scheduler schedules (at, rate, cron with time zones) invoke templated and "
-              "universal targets; Glue, Batch, SageMaker and S3 (EventBridge notifications) send their events"),
+    executes=("schedules fire and matched events reach Lambda, Step Functions, Batch, Glue workflow (EVENT "
+              "trigger), SNS, SQS, Kinesis, Firehose, SageMaker Pipelines and Logs targets (Input, InputPath, "
+              "InputTransformer, dead-letter queues); EventBridge Scheduler schedules (at, rate, cron with time "
+              "zones) invoke templated and universal targets; Glue, Batch, SageMaker, Step Functions and S3 "
+              "(EventBridge notifications) send their events"),
     not_emulated=("missed scheduled fires are not replayed; no delivery retries or Pipes; Scheduler's flexible "
                   "time windows fire at the start; other services send no events"),
     provider="provider",

@@ -13,7 +13,8 @@ Its rule class is replaced (``moto_coupling.replace_model_class``) by
   (StartExecution), Batch (SubmitJob from ``BatchParameters``; a JSON input's
   ``Parameters`` and ``ContainerOverrides`` (``Command``, ``Environment``) are passed
   on), SNS (Publish), Kinesis (PutRecord, ``KinesisParameters.PartitionKeyPath`` or the
-  event id), Firehose (PutRecord) and SageMaker Pipelines (StartPipelineExecution with
+  event id), Firehose (PutRecord), Glue workflows (the event joins the batch of the workflow's EVENT
+  trigger, through the ``start_workflow_for_event`` port) and SageMaker Pipelines (StartPipelineExecution with
   ``SageMakerPipelineParameters``) in the background, through each backend's own
   methods in-process (under ``cloud.mutating()``; never an HTTP call to ourselves).
 
@@ -64,7 +65,10 @@ MotoRule = moto_coupling.event_rule_class()
 DEFAULT_TICK_SECONDS = 2.0
 SYNC_KINDS = ("sqs", "logs")
 MAX_TARGETS = 5  # EventBridge quotas: targets per rule
-ASYNC_KINDS = ("lambda", "states", "batch", "sns", "kinesis", "firehose", "sagemaker")
+# targets EventBridge reaches with the role given in RoleArn ("Amazon EventBridge targets": Step Functions state
+# machines, Kinesis streams, ECS tasks, CodeBuild projects, CodePipeline pipelines): PutTargets refuses them without
+ROLE_REQUIRED = ("states", "kinesis", "ecs", "codebuild", "codepipeline")
+ASYNC_KINDS = ("lambda", "states", "batch", "sns", "kinesis", "firehose", "sagemaker", "glue")
 
 
 class DeliveryError(Exception):
@@ -109,6 +113,9 @@ class SandboxRule(MotoRule):  # type: ignore[misc, valid-type]
             raise InvalidInput(f"The requested resource exceeds the maximum number allowed: a rule has at most "
                                f"{MAX_TARGETS} targets.", code="LimitExceededException")
         for target in targets:  # AWS refuses these for the whole request; moto stored them
+            service = str(target.get("Arn", "")).split(":")[2:3]
+            if service and service[0] in ROLE_REQUIRED and not target.get("RoleArn"):
+                raise InvalidInput(f"RoleArn is required for target {target.get('Arn')}.", code="ValidationException")
             given = [key for key in ("Input", "InputPath", "InputTransformer") if target.get(key) is not None]
             if len(given) > 1:
                 raise InvalidInput("Only one of Input, InputPath, or InputTransformer must be provided "
@@ -284,6 +291,13 @@ def _deliver_async(target: dict[str, Any], event: dict[str, Any], payload: str) 
         elif service == "firehose":
             name = resource.split("/", 1)[-1]
             moto_coupling.backend_for("firehose", account, region).put_record(name, {"Data": payload.encode()})
+        elif service == "glue":
+            if not resource.startswith("workflow/"):
+                raise DeliveryError("InvalidTarget", f"{arn} is not a Glue workflow")
+            try:
+                ports.start_workflow_for_event(account, region, resource.split("/", 1)[1], event["id"])
+            except ports.NotFoundThroughPort as exc:
+                raise DeliveryError("ResourceNotFoundException", str(exc)) from None
         elif service == "sagemaker":
             if not resource.startswith("pipeline/"):
                 raise DeliveryError("InvalidTarget", f"{arn} is not a SageMaker pipeline")

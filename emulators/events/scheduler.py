@@ -13,8 +13,9 @@ attributes" pages describe.
   ``<aws.scheduler.execution-id>`` and ``<aws.scheduler.attempt-number>`` replaced, ``{}`` when there is no
   Input. Templated targets (SQS, Lambda, Step Functions, SNS, Kinesis, Firehose, Batch, SageMaker
   Pipelines) are delivered as EventBridge rule targets are; a universal target
-  (``arn:aws:scheduler:::aws-sdk:<service>:<apiAction>``) calls that action of the sandbox with the Input
-  as its parameters. A failed delivery goes to the target's ``DeadLetterConfig`` queue. No retries.
+  (``arn:aws:scheduler:::aws-sdk:<service>:<apiAction>``, with the SDK's service names such as ``sfn``) calls
+  that action of the sandbox with the Input as its parameters, matched to the API's member names whatever
+  their case (``JobName`` for Batch's ``jobName``). A failed delivery goes to the target's ``DeadLetterConfig`` queue. No retries.
 """
 
 from __future__ import annotations
@@ -205,8 +206,33 @@ def fire_target(region: str, schedule_arn: str, target: dict[str, Any], fire: fl
         provider._failed(schedule_arn, target, event, *provider._error(exc))
 
 
+# the AWS SDK service names of universal targets that are not botocore's (the Scheduler user guide's "sfn")
+_BOTO_NAMES = {"sfn": "stepfunctions", "elasticloadbalancingv2": "elbv2", "eventbridge": "events"}
+
+
+def _member_names(value: Any, shape: Any) -> Any:
+    """``value`` with each key matched to the member of ``shape`` it names, whatever its case: the Scheduler
+    user guide writes universal targets' Input in PascalCase (``JobName``) while some APIs' members are camel case
+    (Batch's ``jobName``)."""
+    if shape is None:
+        return value
+    if shape.type_name == "structure" and isinstance(value, dict):
+        members = {name.lower(): name for name in shape.members}
+        out = {}
+        for key, item in value.items():
+            name = members.get(str(key).lower(), key)
+            out[name] = _member_names(item, shape.members.get(name))
+        return out
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_member_names(item, shape.member) for item in value]
+    if shape.type_name == "map" and isinstance(value, dict):
+        return {key: _member_names(item, shape.value) for key, item in value.items()}
+    return value
+
+
 def _universal(arn: str, payload: str, region: str) -> None:
     import boto3
+    from botocore import xform_name
     from botocore.config import Config
 
     service, action = arn[len(UNIVERSAL):].split(":", 1)
@@ -214,11 +240,16 @@ def _universal(arn: str, payload: str, region: str) -> None:
         parameters = json.loads(payload)
     except ValueError:
         raise InvalidInput(f"the Input of universal target {arn} must be JSON") from None
-    client = boto3.client(service, endpoint_url=current_cloud().endpoint_url, region_name=region,
-                          aws_access_key_id="test", aws_secret_access_key="test",
+    client = boto3.client(_BOTO_NAMES.get(service.lower(), service), endpoint_url=current_cloud().endpoint_url,
+                          region_name=region, aws_access_key_id="test", aws_secret_access_key="test",
                           config=Config(retries={"total_max_attempts": 1}))
-    method = re.sub(r"(?<!^)(?=[A-Z])", "_", action).lower()
-    getattr(client, method)(**(parameters if isinstance(parameters, dict) else {}))
+    method = xform_name(action[:1].upper() + action[1:])
+    operation = next((name for name in client.meta.service_model.operation_names if xform_name(name) == method),
+                     None)
+    if operation is None:
+        raise InvalidInput(f"{service} has no API action {action} (universal target {arn})")
+    shape = client.meta.service_model.operation_model(operation).input_shape
+    getattr(client, method)(**_member_names(parameters if isinstance(parameters, dict) else {}, shape))
 
 
 def _skip_missed_fires() -> None:

@@ -104,8 +104,10 @@ Schema registry: moto's registries, schemas and versions (CreateSchema's Compati
 defaults to BACKWARD; compatibility is not checked), with ListSchemas and
 ListSchemaVersions (``schema_registry.py``). CreateTrigger and CreateWorkflow
 refuse a taken name; a SCHEDULED trigger needs a valid ``cron(...)``; UpdateTrigger changes
-a trigger's schedule, predicate, actions or description. GetJobRuns lists the newest run
-first.
+a trigger's schedule, predicate, actions or description. A workflow whose starting trigger is of type
+EVENT is started by EventBridge rules that target it (``EventBatchingCondition``: BatchSize events, or
+BatchWindow seconds after the first; the run's ``aws:eventIds`` property lists them). GetJobRuns lists the
+newest run first.
 
 Data Quality (``data_quality.py``, ``dqdl.py``, ``dqdl_eval.py``): CreateDataQualityRuleset
 parses the DQDL (``InvalidInputException`` for a syntax error or an unknown rule type);

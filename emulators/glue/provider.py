@@ -61,6 +61,8 @@ def install(cloud: Any) -> None:
     cloud.every(10.0, crawl_runs.check_schedules, name="glue-crawler-schedules")
     cloud.every(10.0, triggers.check_scheduled_triggers, name="glue-scheduled-triggers")
     cloud.every(2.0, triggers.fire_conditional_after_crawls, name="glue-crawler-conditions")
+    cloud.every(10.0, triggers.check_event_batches, name="glue-event-batches")
+    ports.start_workflow_for_event.provide(triggers.workflow_event)  # EventBridge rules targeting workflows
     from emulators.core import warm_spark  # job runs start on a pre-started Spark driver (warms on first run)
 
     warm_spark.pool_for(cloud)

@@ -3,19 +3,23 @@
 ON_DEMAND triggers run their actions on StartTrigger (and when a workflow run
 starts); SCHEDULED ones on their ``cron(...)`` (checked every 10 s); CONDITIONAL
 ones when a job run or crawl reaches the state their predicate names (``Logical``
-AND / ANY). A workflow run is COMPLETED once nothing it started has been running
+AND / ANY); a workflow's EVENT trigger when an EventBridge rule targeting the workflow has delivered
+``EventBatchingCondition.BatchSize`` events (default 1), or ``BatchWindow`` seconds (default 900) after the
+first of a smaller batch: the run's properties hold the events' ids as ``aws:eventIds`` (the batches waiting
+are not kept across a restart). A workflow run is COMPLETED once nothing it started has been running
 for 3 s and every conditional trigger has seen the crawls that ended. moto keeps the triggers and
 workflows; this module only acts on them.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 from typing import Any
 
-from emulators.core import moto_coupling
+from emulators.core import moto_coupling, ports
 from emulators.core.clock import utcnow
 from emulators.core.cron import cron_matches
 from emulators.core.moto_coupling import Request
@@ -66,9 +70,9 @@ class TriggerOperations:
     def start_workflow_run(self, workflow_name: str, properties: dict[str, str] | None) -> str:
         run_id = super().start_workflow_run(workflow_name, properties)  # type: ignore[misc]
         triggers = [t for t in self.triggers.values() if t.workflow_name == workflow_name]  # type: ignore[attr-defined]
-        starters = [t for t in triggers if t.trigger_type == "ON_DEMAND"]
+        starters = [t for t in triggers if t.trigger_type in ("ON_DEMAND", "EVENT")]
         if not starters:
-            raise GlueInvalidInput(f"Workflow {workflow_name} has no ON_DEMAND trigger to start it")
+            raise GlueInvalidInput(f"Workflow {workflow_name} has no ON_DEMAND or EVENT trigger to start it")
         for trigger in triggers:
             if trigger.trigger_type == "CONDITIONAL":
                 trigger.state = "ACTIVATED"  # a workflow's conditional triggers follow its run
@@ -275,6 +279,61 @@ def follow_workflow_run(account: str, region: str, workflow_name: str, run_id: s
             run.status = "COMPLETED"
             run.completed_on = utcnow().replace(tzinfo=None)
     log.info("workflow %s run %s completed (started %s)", workflow_name, run_id, started_at)
+
+
+_event_batches: dict[tuple[str, str, str], tuple[float, list[str]]] = {}  # (account, region, workflow)
+
+
+def _event_trigger(backend: Any, workflow: str) -> Any:
+    if workflow not in backend.workflows:
+        raise ports.NotFoundThroughPort(f"Workflow {workflow} not found")
+    trigger = next((t for t in backend.triggers.values()
+                    if t.workflow_name == workflow and t.trigger_type == "EVENT"), None)
+    if trigger is None:
+        raise ports.NotFoundThroughPort(f"Workflow {workflow} has no trigger of type EVENT to start it")
+    return trigger
+
+
+def _batching(trigger: Any) -> tuple[int, int]:
+    condition = getattr(trigger, "event_batching_condition", None) or {}
+    return int(condition.get("BatchSize") or 1), int(condition.get("BatchWindow") or 900)
+
+
+def workflow_event(account: str, region: str, workflow: str, event_id: str) -> str | None:
+    """An EventBridge event for a workflow (the ``start_workflow_for_event`` port): it joins the EVENT trigger's
+    batch, and a full batch starts a run."""
+    backend = moto_coupling.backend_for("glue", account, region)
+    trigger = _event_trigger(backend, workflow)
+    if trigger.state == "DEACTIVATED":
+        return None
+    size, _ = _batching(trigger)
+    with _trigger_lock:
+        first, ids = _event_batches.pop((account, region, workflow), (time.time(), []))
+        ids = [*ids, event_id]
+        if len(ids) < size:
+            _event_batches[(account, region, workflow)] = (first, ids)
+            return None
+    return backend.start_workflow_run(workflow, {"aws:eventIds": json.dumps(ids)})
+
+
+def check_event_batches() -> None:
+    """Start the runs of EVENT triggers whose BatchWindow passed before their batch filled."""
+    now = time.time()
+    for (account, region, workflow), (first, ids) in list(_event_batches.items()):
+        backend = moto_coupling.backend_for("glue", account, region)
+        try:
+            _, window = _batching(_event_trigger(backend, workflow))
+        except ports.NotFoundThroughPort:
+            window = 0
+        if now - first < window:
+            continue
+        with _trigger_lock:
+            if _event_batches.get((account, region, workflow), (None, None))[0] != first:
+                continue
+            del _event_batches[(account, region, workflow)]
+        if workflow in backend.workflows:
+            with current_cloud().mutating():
+                backend.start_workflow_run(workflow, {"aws:eventIds": json.dumps(ids)})
 
 
 OPERATIONS = {

@@ -3,7 +3,8 @@
 AWS Step Functions
   stand-in: moto's ASL interpreter (execute_state_machine on); LocalStack in docker compose
   really executes: executions walk Pass/Choice/Wait/Parallel/Map/Task states with history; Lambda
-    tasks; Batch, Glue, SageMaker, Athena and EMR .sync integrations
+    tasks; Batch, Glue, SageMaker, Athena and EMR .sync integrations; Standard executions send their
+    status changes to EventBridge
   not emulated: JSONata, workflow variables (Assign) and Distributed Map ItemBatcher are refused at
     CreateStateMachine; TestState; EMR on EKS/EMR Serverless/DataBrew .sync; Express behaves as
     Standard; a restart aborts running executions
@@ -21,14 +22,23 @@ the sandbox's Lambda; a handler's exception is the state's error, its type the
 error name, catchable with Retry/Catch), ``aws-sdk:*``,
 ``batch:submitJob.sync``, ``glue:startJobRun.sync``, SageMaker
 (``createTrainingJob`` / ``createTransformJob`` / ``createProcessingJob`` /
-``createHyperParameterTuningJob``), Athena (``startQueryExecution``, and any Athena
-action as a plain call) and EMR (``createCluster``, ``addStep``, ``terminateCluster``,
+``createHyperParameterTuningJob``, plus ``createModel``, ``createEndpointConfig``, ``createEndpoint``,
+``updateEndpoint``), Athena (``startQueryExecution``, ``stopQueryExecution``, ``getQueryExecution``,
+``getQueryResults``) and EMR (``createCluster``, ``addStep``, ``terminateCluster``,
 ``cancelStep``, ``setClusterTerminationProtection``), with ``.sync`` waiting for the
 job and failing with ``States.TaskFailed`` when it fails; ``.sync`` outputs carry
-timestamps as epoch milliseconds. Definitions are validated (``InvalidDefinition``,
-and ValidateStateMachineDefinition); bad execution input is ``InvalidExecutionInput``.
+timestamps as epoch milliseconds. A Task whose optimised resource or integration pattern Step Functions
+does not offer (``sagemaker:createEndpoint.sync``, ``glue:startJobRun.waitForTaskToken``) is refused at
+CreateStateMachine (``resources.py``), and so is a ``.sync`` or ``.waitForTaskToken`` task in an EXPRESS state
+machine (Express workflows offer request-response integrations only), and a ``Parameters`` field the
+integration's API does not have (``FunctionNam``: moto's interpreter dropped it when the task ran). Request-response outputs of Lambda, DynamoDB, SNS, SQS, Batch and Glue carry
+``SdkHttpMetadata`` and ``SdkResponseMetadata``; ``lambda:invoke`` takes ``InvocationType`` (``outputs.py``).
+A definite reference path (``$.a[0].b``) gives its value, other JsonPaths a list (``json_path.py``).
+Definitions are validated (``InvalidDefinition``, and ValidateStateMachineDefinition); bad execution input is
+``InvalidExecutionInput``.
 
-StopExecution keeps its ``error`` and ``cause`` (DescribeExecution, the ExecutionAborted event);
+Standard executions send "Step Functions Execution Status Change" events (source ``aws.states``) to the default
+EventBridge bus when they start and end (``status_events.py``). StopExecution keeps its ``error`` and ``cause`` (DescribeExecution, the ExecutionAborted event);
 GetExecutionHistory pages and reverses; AWS SDK integration errors are named ``S3.NoSuchKeyException`` as the
 developer guide names them; unreachable states are ``InvalidDefinition``. A Choice state with no match and
 no Default fails with ``States.NoChoiceMatched``; ``States.*`` errors of Parallel branches and Map
@@ -57,7 +67,8 @@ SERVICE = ServiceInfo(
     api_names=("stepfunctions",),
     stand_in="moto's ASL interpreter (execute_state_machine on); LocalStack in docker compose",
     executes="executions walk Pass/Choice/Wait/Parallel/Map/Task states with history; Lambda tasks; Batch, Glue, "
-             "SageMaker, Athena and EMR .sync integrations",
+             "SageMaker, Athena and EMR .sync integrations; Standard executions send their status changes to "
+             "EventBridge",
     not_emulated="JSONata, workflow variables (Assign) and Distributed Map ItemBatcher are refused at "
                  "CreateStateMachine; TestState; EMR on EKS/EMR Serverless/DataBrew .sync; Express behaves as "
                  "Standard; a restart aborts running executions",

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulators.core import moto_coupling
+from emulators.stepfunctions.outputs import epoch_millis
 
 _PARSER = "asl"  # under moto.stepfunctions.parser, reached through moto_coupling
 _SERVICE = f"{_PARSER}.component.state.exec.state_task.service"
@@ -106,18 +107,6 @@ INTEGRATIONS = {
 }
 
 
-def _json_ready(value: Any) -> Any:
-    from datetime import datetime
-
-    if isinstance(value, datetime):
-        return int(value.timestamp() * 1000)
-    if isinstance(value, dict):
-        return {k: _json_ready(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_ready(v) for v in value]
-    return value
-
-
 def _module(name: str) -> Any:
     return moto_coupling.stepfunctions_parser_module(name)
 
@@ -148,7 +137,7 @@ def _give_sync_tasks_a_callback_endpoint() -> None:
         if env.stack:
             # a .sync result is a Describe*/Get* response: its timestamps become epoch milliseconds,
             # as in Step Functions' output (datetimes would not even serialise)
-            env.stack[-1] = _json_ready(env.stack[-1])
+            env.stack[-1] = epoch_millis(env.stack[-1])
 
     cls._eval_integration_pattern = eval_integration_pattern
     cls._sandbox_sync_endpoint = True
@@ -188,7 +177,7 @@ def _integration_task_class(integration: ServiceIntegration) -> type:
             method, build_request, build_response = integration.calls.get(action, (action, _same, _same))
             response = getattr(client, method)(**build_request(normalised_parameters))
             response.pop("ResponseMetadata", None)
-            env.stack.append(build_response(response))
+            env.stack.append(epoch_millis(build_response(response)))
 
         def _from_error(self, env: Any, ex: Exception) -> Any:
             from botocore.exceptions import ClientError
@@ -229,7 +218,7 @@ def _integration_task_class(integration: ServiceIntegration) -> type:
                     event_details=event_detail.EventDetails(taskFailedEventDetails=history.TaskFailedEventDetails(
                         resource=self._get_sfn_resource(), resourceType=self._get_sfn_resource_type(),
                         error=states_error_type.StatesErrorNameType.StatesTaskFailed.to_name(),
-                        cause=encoding.to_json_str(_json_ready(described))))))
+                        cause=encoding.to_json_str(epoch_millis(described))))))
 
             return resolve
 

@@ -9,7 +9,9 @@ from typing import Any
 from emulators.core import clock, moto_coupling
 from emulators.core.errors import InvalidInput, NotEmulated, ServiceError
 from emulators.core.moto_coupling import Request
+from emulators.stepfunctions import status_events
 from emulators.stepfunctions.asl_compat import json_objects
+from emulators.stepfunctions.resources import express_problem, parameters_problem, resource_problem
 
 ParserBackend = moto_coupling.backend_class("stepfunctions-parser")
 
@@ -45,6 +47,10 @@ def _machine_problem(document: Any, path: str) -> str | None:
             return f"SCHEMA_VALIDATION_FAILED: {kind!r} is not a valid state type at {where}/Type"
         if kind == "Task" and not isinstance(state.get("Resource"), str):
             return f"SCHEMA_VALIDATION_FAILED: These fields are required: [Resource] at {where}"
+        if kind == "Task" and (problem := resource_problem(state["Resource"])):
+            return f"{problem} at {where}/Resource"
+        if kind == "Task" and (problem := parameters_problem(state["Resource"], state.get("Parameters"))):
+            return f"{problem} at {where}/Parameters"
         if kind == "Choice" and not state.get("Choices"):
             return f"SCHEMA_VALIDATION_FAILED: These fields are required: [Choices] at {where}"
         if kind == "Wait" and not any(k in state for k in ("Seconds", "Timestamp", "SecondsPath", "TimestampPath")):
@@ -141,11 +147,17 @@ class SandboxStepFunctionsBackend(ParserBackend):  # type: ignore[misc, valid-ty
 
     def create_state_machine(self, name: str, definition: str, *args: Any, **kwargs: Any) -> Any:
         self._check_definition(definition)
+        if kwargs.get("sm_type") == "EXPRESS" and (problem := express_problem(definition)):
+            raise InvalidInput(f"Invalid State Machine Definition: '{problem}'", code="InvalidDefinition")
         return self._parsed(super().create_state_machine, name, definition, *args, **kwargs)
 
     def update_state_machine(self, arn: str, definition: Any = None, *args: Any, **kwargs: Any) -> Any:
         if definition is not None:
             self._check_definition(definition)
+            machine = self.describe_state_machine(arn)  # StateMachineDoesNotExist first, as on AWS
+            if str(getattr(machine, "type", "")).upper().endswith("EXPRESS") and (
+                    problem := express_problem(definition)):
+                raise InvalidInput(f"Invalid State Machine Definition: '{problem}'", code="InvalidDefinition")
         return self._parsed(super().update_state_machine, arn, definition, *args, **kwargs)
 
     def send_task_success(self, task_token: str, outcome: str) -> Any:
@@ -165,12 +177,16 @@ class SandboxStepFunctionsBackend(ParserBackend):  # type: ignore[misc, valid-ty
                                    code="InvalidExecutionInput") from None
         try:
             # AWS names an unnamed execution with a UUID (moto would reuse "None")
-            return super().start_execution(state_machine_arn, name or str(uuid.uuid4()), execution_input,
-                                           trace_header)
+            execution = super().start_execution(state_machine_arn, name or str(uuid.uuid4()), execution_input,
+                                                trace_header)
         except Exception as exc:
             if _from_interpreter(exc):
                 raise _aws_error(exc, "ValidationException") from None
             raise
+        if not getattr(execution, "sandbox_start_sent", False):  # not the idempotent answer of a running one
+            execution.sandbox_start_sent = True
+            status_events.send_status_event(execution, "RUNNING")
+        return execution
 
 
 def _validate_definition(request: Request) -> dict[str, Any]:
@@ -196,6 +212,13 @@ def _describe_state_machine_for_execution(request: Request) -> dict[str, Any]:
         if getattr(machine, key, None):
             answer[key] = getattr(machine, key)
     return answer
+
+
+def _send_task_failure(request: Request) -> dict[str, Any]:
+    """SendTaskFailure with its ``cause`` (moto's handler passed only the error, so a Catch saw ``Cause: null``)."""
+    backend = moto_coupling.stepfunctions_backend(request.account_id, request.region)
+    backend.send_task_failure(request.get("taskToken"), error=request.get("error"), cause=request.get("cause"))
+    return {}
 
 
 def _describe_execution(request: Request) -> dict[str, Any]:
@@ -232,15 +255,19 @@ def _abort_interrupted_executions() -> None:
 
 
 def install(cloud: Any) -> None:
-    from emulators.stepfunctions import asl_compat, executions, integrations
+    from emulators.stepfunctions import asl_compat, executions, integrations, json_path, outputs
 
+    json_path.install()
+    outputs.install()
     integrations.install()
+    status_events.install()  # after integrations: the end event sees the output stored
     asl_compat.install()
     executions.install()
     moto_coupling.install_backend_class("stepfunctions-parser", SandboxStepFunctionsBackend)
     moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "validate_state_machine_definition",
                                 _validate_definition)
     moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "describe_execution", _describe_execution)
+    moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "send_task_failure", _send_task_failure)
     moto_coupling.add_operation("stepfunctions", "StepFunctionResponse", "describe_state_machine_for_execution",
                                 _describe_state_machine_for_execution)
     cloud.after_restore(_abort_interrupted_executions)

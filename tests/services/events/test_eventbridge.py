@@ -152,7 +152,7 @@ def test_missing_target_goes_to_the_dead_letter_queue(aws, unique_name):
     missing = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{unique_name}-missing"
     machine = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{unique_name}-none"
     rule(aws, unique_name, [{"Id": "fn", "Arn": missing, "DeadLetterConfig": {"Arn": dlq}},
-                            {"Id": "sfn", "Arn": machine, "DeadLetterConfig": {"Arn": dlq}}])
+                            {"Id": "sfn", "Arn": machine, "RoleArn": ROLE, "DeadLetterConfig": {"Arn": dlq}}])
     event_id = put(aws, unique_name, {"x": 1})
     messages = receive(aws, url, count=2)
     assert {json.loads(m["Body"])["id"] for m in messages} == {event_id}
@@ -226,7 +226,7 @@ def test_kinesis_target_record_is_readable(aws, unique_name):
     kinesis = aws.client("kinesis")
     kinesis.create_stream(StreamName=unique_name, ShardCount=1)
     stream = kinesis.describe_stream(StreamName=unique_name)["StreamDescription"]
-    rule(aws, unique_name, [{"Id": "k", "Arn": stream["StreamARN"], "InputPath": "$.detail",
+    rule(aws, unique_name, [{"Id": "k", "Arn": stream["StreamARN"], "RoleArn": ROLE, "InputPath": "$.detail",
                              "KinesisParameters": {"PartitionKeyPath": "$.detail.customer"}}])
     put(aws, unique_name, {"customer": "c-7", "amount": 12.5})
     iterator = kinesis.get_shard_iterator(StreamName=unique_name, ShardId=stream["Shards"][0]["ShardId"],
