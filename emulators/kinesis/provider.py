@@ -27,6 +27,7 @@ from typing import Any
 from emulators.core import clock, moto_coupling, paging
 from emulators.core.errors import AlreadyExists, InvalidInput, LimitExceeded, NotFound, ServiceError
 from emulators.core.moto_coupling import Request
+from emulators.kinesis import tagging
 
 KinesisBackend = moto_coupling.backend_class("kinesis")
 Shard = moto_coupling.model_class("kinesis", "Shard")
@@ -553,3 +554,4 @@ def install(cloud: Any) -> None:
     moto_coupling.add_operation("kinesis", "KinesisResponse", "delete_stream", _delete_stream)
     moto_coupling.add_operation("kinesis", "KinesisResponse", "describe_stream_summary", _describe_stream_summary)
     moto_coupling.add_operation("kinesis", "KinesisResponse", "list_streams", _list_streams)
+    tagging.install()
