@@ -11,7 +11,7 @@ from typing import Any
 from emulators.core import clock, moto_coupling
 from emulators.core.errors import AlreadyExists, InvalidInput, NotFound, ServiceError
 from emulators.core.moto_coupling import Request
-from emulators.dynamodb import expressions, statements
+from emulators.dynamodb import exports, expressions, statements
 
 log = logging.getLogger("emulators.dynamodb")
 DynamoDBBackend = moto_coupling.backend_class("dynamodb")
@@ -321,4 +321,5 @@ def install(cloud: Any) -> None:
                                ("batch_execute_statement", _batch_execute_statement),
                                ("execute_transaction", _execute_transaction)):
         moto_coupling.add_operation("dynamodb", "DynamoHandler", operation, handler)
+    exports.install()
     cloud.every(float(os.environ.get("SANDBOX_DYNAMODB_TTL_SECONDS", "5")), _expire_items, name="dynamodb-ttl")
