@@ -21,8 +21,15 @@ push and this module polls every ``SANDBOX_ESM_TICK_SECONDS`` (0.5 s) instead:
 Checkpoints (last sequence number per shard), retry counts and the LATEST starting points are attributes of
 moto's mapping object, so they are in the snapshot and survive a restart.
 
+**FilterCriteria** (the Lambda guide's event filtering): a record goes to the function when it matches at least one
+of the mapping's patterns (at most 5, the default quota); the others are dropped (a stream's checkpoint moves past
+them, an SQS message is deleted). Kinesis patterns match ``data`` (the record's data parsed as JSON; data that is
+not JSON matches no ``data`` pattern); DynamoDB patterns match the stream record (``eventName``, ``dynamodb.Keys``,
+``NewImage``, ...); SQS patterns match ``body`` (parsed when it is JSON, else the plain string), ``attributes``
+and ``messageAttributes``. The pattern syntax is EventBridge's (:mod:`emulators.core.event_patterns`).
+
 Not emulated: ``ParallelizationFactor`` (one batch per shard at a time), ``MaximumRecordAgeInSeconds``,
-``TumblingWindowInSeconds``, ``FilterCriteria``, Kinesis enhanced fan-out consumers as sources, Kafka/MQ/
+``TumblingWindowInSeconds``, Kinesis enhanced fan-out consumers as sources, Kafka/MQ/
 DocumentDB sources, S3 on-failure destinations.
 """
 
@@ -38,6 +45,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
+
+from emulators.core import event_patterns
 
 log = logging.getLogger("emulators.awslambda.event_sources")
 
@@ -67,6 +76,50 @@ class BatchOutcome:
     failed: int = 0
     invoke_count: int = 0
     last: Invocation | None = None
+
+
+MAX_FILTERS = 5
+
+
+def parse_filters(criteria: Any) -> list[dict[str, Any]]:
+    """The patterns of a mapping's FilterCriteria; ValueError with the reason when AWS would refuse them."""
+    filters = (criteria or {}).get("Filters") or [] if isinstance(criteria, dict) else []
+    if len(filters) > MAX_FILTERS:
+        raise ValueError(f"FilterCriteria holds {len(filters)} filters: an event source mapping takes at most "
+                         f"{MAX_FILTERS}")
+    patterns = []
+    for item in filters:
+        try:
+            pattern = event_patterns.parse((item or {}).get("Pattern"))
+        except event_patterns.PatternError as exc:
+            raise ValueError(f"Invalid filter pattern definition: {exc}") from None
+        if pattern:
+            patterns.append(pattern)
+    return patterns
+
+
+def _filter_view(event: dict[str, Any]) -> dict[str, Any]:
+    """What a filter pattern is matched against: Kinesis ``data`` and an SQS ``body`` parsed when they are JSON."""
+    if "kinesis" in event:
+        try:
+            return {"data": json.loads(base64.b64decode(event["kinesis"]["data"]))}
+        except ValueError:
+            return {}
+    if "body" in event:
+        try:
+            body = json.loads(event["body"])
+        except (TypeError, ValueError):
+            body = event["body"]
+        return {**event, "body": body}
+    return event
+
+
+def passes_filters(patterns: list[dict[str, Any]], event: dict[str, Any]) -> bool:
+    """No patterns, or at least one pattern matches the record."""
+    if not patterns:
+        return True
+    view = _filter_view(event)
+    return any(event_patterns.matches(p, view) for p in patterns)
 
 
 def reported_failures(payload: bytes) -> list[str] | None:

@@ -203,6 +203,7 @@ class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
             if position == "AT_TIMESTAMP" and spec.get("StartingPositionTimestamp") is None:
                 raise InvalidInput("StartingPositionTimestamp is required when StartingPosition is AT_TIMESTAMP",
                                    code="InvalidParameterValueException")
+        _check_filters(spec.get("FilterCriteria"))
         destination = ((spec.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
         if destination and destination.split(":")[2:3] not in (["sqs"], ["sns"]):
             raise NotEmulated("The sandbox sends records of failed batches to an SQS queue or SNS topic destination",
@@ -218,6 +219,11 @@ class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
         esm.sandbox_latest = _stream_ends(self.account_id, self.region_name, esm.event_source_arn) \
             if esm.starting_position == "LATEST" else {}
         return esm
+
+    def update_event_source_mapping(self, uuid_: str, spec: dict[str, Any]) -> Any:
+        if "FilterCriteria" in spec:
+            _check_filters(spec.get("FilterCriteria"))
+        return super().update_event_source_mapping(uuid_, spec)
 
     def invoke_function(self, function_name: str, qualifier: str | None, event: bytes,
                         invocation_type: str = "RequestResponse") -> Outcome | None:
@@ -324,6 +330,13 @@ def invoke(function: str, event: Any, account: str = moto_coupling.DEFAULT_ACCOU
 
 # -- event source mappings (the engine is emulators.awslambda.event_sources) ---------------------------
 
+def _check_filters(criteria: Any) -> None:
+    try:
+        event_sources.parse_filters(criteria)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), code="InvalidParameterValueException") from None
+
+
 def _unhook_moto_push(account: str, region: str, esm: Any) -> None:
     """moto registered the mapping on its source to push records inside the writer's request; undo that."""
     arn, service = esm.event_source_arn, esm.event_source_arn.split(":")[2]
@@ -413,6 +426,13 @@ def _invoke_batch(account: str, region: str, function_arn: str,
     return event_sources.Invocation(error, payload)
 
 
+def _checkpoint(cloud: Any, esm: Any, shard_id: str, sequence_number: str) -> None:
+    with cloud.mutating():
+        if not hasattr(esm, "sandbox_positions"):
+            esm.sandbox_positions, esm.sandbox_attempts = {}, {}
+        esm.sandbox_positions[shard_id] = sequence_number
+
+
 def _deliver_stream(account: str, region: str, uuid_: str) -> None:
     cloud = current_cloud()
     backend = moto_coupling.backend_for("lambda", account, region)
@@ -431,8 +451,13 @@ def _deliver_stream(account: str, region: str, uuid_: str) -> None:
     batch_size, window = int(esm.batch_size), float(esm.max_batch_window or 0)
     retries = esm.max_retry_attempts if esm.max_retry_attempts is not None else -1
     destination = ((esm.destination_config or {}).get("OnFailure") or {}).get("Destination")
+    filters = event_sources.parse_filters(esm.filter_criteria)
     for shard_id, records in shards.items():
         pending = _pending(esm, shard_id, records)
+        seen = pending[-1].sequence_number if pending else None  # filtered-out records are passed, not delivered
+        pending = [r for r in pending if event_sources.passes_filters(filters, r.event)]
+        if not pending and seen is not None:
+            _checkpoint(cloud, esm, shard_id, seen)
         while pending and not cloud.stopping:
             if not event_sources.batch_ready(len(pending), batch_size, pending[0].arrival, window, time.time()):
                 break
@@ -459,6 +484,8 @@ def _deliver_stream(account: str, region: str, uuid_: str) -> None:
             if attempts:  # retried on a later tick
                 break
             pending = pending[advanced:]
+            if not pending and seen is not None:
+                _checkpoint(cloud, esm, shard_id, seen)
 
 
 _sqs_first_seen: dict[str, float] = {}
@@ -485,6 +512,10 @@ def _deliver_sqs(account: str, region: str, uuid_: str) -> None:
     with cloud.mutating():
         messages = sqs.receive_message(queue.name, int(esm.batch_size), 0, int(queue.visibility_timeout))
         records = [event_sources.sqs_event_record(m, queue.queue_arn, region) for m in messages]
+        filters = event_sources.parse_filters(esm.filter_criteria)
+        for record in [r for r in records if not event_sources.passes_filters(filters, r)]:
+            records.remove(record)  # Lambda deletes the messages no filter matches
+            sqs.delete_message(queue.name, record["receiptHandle"])
     if not records:
         return
     result = _invoke_batch(account, region, esm.function_arn, records)

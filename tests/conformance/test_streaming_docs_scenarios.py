@@ -1,0 +1,279 @@
+"""Streaming ingestion as AWS's developer guides show it: Kinesis Data Streams tagging and resharding, Firehose
+server-side encryption, DynamoDB export to S3, and Lambda event filtering on Kinesis, DynamoDB Streams and SQS.
+
+Each test follows one AWS page (named in its docstring) and checks what a new user would look at: the response
+fields, the error codes, and the data that arrives.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import uuid
+import zipfile
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.helpers.waiting import wait_for
+
+from .response_shapes import checked_responses  # noqa: F401  (autouse)
+
+ROLE = "arn:aws:iam::123456789012:role/streaming-docs"
+
+
+def _code(excinfo: pytest.ExceptionInfo) -> str:
+    return excinfo.value.response["Error"]["Code"]
+
+
+@pytest.fixture(scope="module")
+def bucket(aws):
+    s3 = aws.client("s3")
+    name = f"streaming-docs-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+def test_kinesis_tags_on_streams_and_consumers(aws):
+    """Kinesis Data Streams developer guide, "Tag your Amazon Kinesis Data Streams resources" (tagging.html) and
+    the API reference of CreateStream (Tags), TagResource, UntagResource and ListTagsForResource."""
+    kinesis = aws.client("kinesis")
+    name = f"tags-{uuid.uuid4().hex[:8]}"
+    kinesis.create_stream(StreamName=name, ShardCount=1, Tags={"project": "dea", "env": "dev"})
+    arn = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+    assert kinesis.list_tags_for_resource(ResourceARN=arn)["Tags"] == [
+        {"Key": "env", "Value": "dev"}, {"Key": "project", "Value": "dea"}]
+    kinesis.tag_resource(ResourceARN=arn, Tags={"owner": "data-team"})
+    kinesis.untag_resource(ResourceARN=arn, TagKeys=["env"])
+    by_name = kinesis.list_tags_for_stream(StreamName=name)
+    assert {t["Key"]: t["Value"] for t in by_name["Tags"]} == {"project": "dea", "owner": "data-team"}
+    consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="efo-app",
+                                                Tags={"app": "efo"})["Consumer"]
+    assert kinesis.list_tags_for_resource(ResourceARN=consumer["ConsumerARN"])["Tags"] == [
+        {"Key": "app", "Value": "efo"}]
+    with pytest.raises(ClientError) as missing:
+        kinesis.list_tags_for_resource(ResourceARN=arn + "-missing")
+    assert _code(missing) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as twice:
+        kinesis.create_stream(StreamName=name, ShardCount=1)
+    assert _code(twice) == "ResourceInUseException" and f"Stream {name} under account" in str(twice.value)
+    kinesis.delete_stream(StreamName=name, EnforceConsumerDeletion=True)
+
+
+def test_kinesis_resharded_stream_read_to_the_end(aws):
+    """Kinesis Data Streams developer guide, "Resharding a stream" and "Handle data persistence after resharding"
+    (kinesis-using-sdk-java-after-resharding): PutRecords with an ExplicitHashKey, SplitShard, the parent read to
+    its end gives ChildShards and no NextShardIterator, and MergeShards names both parents."""
+    kinesis = aws.client("kinesis")
+    name = f"reshard-{uuid.uuid4().hex[:8]}"
+    kinesis.create_stream(StreamName=name, ShardCount=1)
+    put = kinesis.put_records(StreamName=name, Records=[
+        {"Data": b'{"n": 1}', "PartitionKey": "a"},
+        {"Data": b'{"n": 2}', "PartitionKey": "b", "ExplicitHashKey": str(2**127)}])
+    assert put["FailedRecordCount"] == 0 and len(put["Records"]) == 2
+    assert all(r["ShardId"] == "shardId-000000000000" and r["SequenceNumber"] for r in put["Records"])
+    kinesis.split_shard(StreamName=name, ShardToSplit="shardId-000000000000", NewStartingHashKey=str(2**127))
+    shards = kinesis.list_shards(StreamName=name)["Shards"]
+    children = [s for s in shards if s.get("ParentShardId") == "shardId-000000000000"]
+    assert len(children) == 2 and "EndingSequenceNumber" in shards[0]["SequenceNumberRange"]
+    after = kinesis.put_record(StreamName=name, Data=b'{"n": 3}', PartitionKey="c", ExplicitHashKey=str(2**127))
+    assert after["ShardId"] == max(c["ShardId"] for c in children)
+    iterator = kinesis.get_shard_iterator(StreamName=name, ShardId="shardId-000000000000",
+                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    page = kinesis.get_records(ShardIterator=iterator)
+    assert [json.loads(r["Data"])["n"] for r in page["Records"]] == [1, 2]
+    assert "NextShardIterator" not in page
+    assert sorted(c["ShardId"] for c in page["ChildShards"]) == sorted(c["ShardId"] for c in children)
+    low, high = sorted(children, key=lambda c: int(c["HashKeyRange"]["StartingHashKey"]))
+    kinesis.merge_shards(StreamName=name, ShardToMerge=low["ShardId"], AdjacentShardToMerge=high["ShardId"])
+    merged = kinesis.list_shards(StreamName=name, ShardFilter={"Type": "AT_LATEST"})["Shards"]
+    assert len(merged) == 1 and merged[0]["AdjacentParentShardId"] == high["ShardId"]
+    kinesis.delete_stream(StreamName=name)
+
+
+def test_firehose_server_side_encryption(aws, bucket):
+    """Amazon Data Firehose developer guide, "Data protection in Amazon Data Firehose" (encryption) and the API
+    reference of StartDeliveryStreamEncryption / StopDeliveryStreamEncryption / PutRecordBatch (Encrypted)."""
+    firehose, kms, kinesis = aws.client("firehose"), aws.client("kms"), aws.client("kinesis")
+    name = f"sse-{uuid.uuid4().hex[:8]}"
+    destination = {"RoleARN": ROLE, "BucketARN": f"arn:aws:s3:::{bucket}", "Prefix": "sse/",
+                   "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 0}}
+    firehose.create_delivery_stream(DeliveryStreamName=name, ExtendedS3DestinationConfiguration=destination)
+    describe = firehose.describe_delivery_stream
+    assert describe(DeliveryStreamName=name)["DeliveryStreamDescription"][
+        "DeliveryStreamEncryptionConfiguration"]["Status"] == "DISABLED"
+    assert firehose.put_record(DeliveryStreamName=name, Record={"Data": b"plain\n"})["Encrypted"] is False
+    key = kms.create_key(Description="firehose sse")["KeyMetadata"]["Arn"]
+    firehose.start_delivery_stream_encryption(DeliveryStreamName=name, DeliveryStreamEncryptionConfigurationInput={
+        "KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": key})
+    sse = describe(DeliveryStreamName=name)["DeliveryStreamDescription"]["DeliveryStreamEncryptionConfiguration"]
+    assert sse == {"KeyARN": key, "KeyType": "CUSTOMER_MANAGED_CMK", "Status": "ENABLED"}
+    assert firehose.put_record_batch(DeliveryStreamName=name, Records=[{"Data": b"secret\n"}])["Encrypted"] is True
+    firehose.stop_delivery_stream_encryption(DeliveryStreamName=name)
+    assert describe(DeliveryStreamName=name)["DeliveryStreamDescription"][
+        "DeliveryStreamEncryptionConfiguration"]["Status"] == "DISABLED"
+    for wrong, code in (({"KeyType": "CUSTOMER_MANAGED_CMK"}, "InvalidArgumentException"),
+                        ({"KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": key.rsplit("/", 1)[0] + "/missing"},
+                         "InvalidKMSResourceException"),
+                        ({"KeyType": "AWS_OWNED_CMK", "KeyARN": key}, "InvalidArgumentException")):
+        with pytest.raises(ClientError) as refused:
+            firehose.start_delivery_stream_encryption(DeliveryStreamName=name,
+                                                      DeliveryStreamEncryptionConfigurationInput=wrong)
+        assert _code(refused) == code, wrong
+    created = f"{name}-on"
+    firehose.create_delivery_stream(DeliveryStreamName=created, ExtendedS3DestinationConfiguration=destination,
+                                    DeliveryStreamEncryptionConfigurationInput={"KeyType": "AWS_OWNED_CMK"})
+    assert describe(DeliveryStreamName=created)["DeliveryStreamDescription"][
+        "DeliveryStreamEncryptionConfiguration"] == {"KeyType": "AWS_OWNED_CMK", "Status": "ENABLED"}
+    source = f"{name}-src"
+    kinesis.create_stream(StreamName=source, ShardCount=1)
+    source_arn = kinesis.describe_stream_summary(StreamName=source)["StreamDescriptionSummary"]["StreamARN"]
+    firehose.create_delivery_stream(DeliveryStreamName=source, DeliveryStreamType="KinesisStreamAsSource",
+                                    KinesisStreamSourceConfiguration={"KinesisStreamARN": source_arn,
+                                                                      "RoleARN": ROLE},
+                                    ExtendedS3DestinationConfiguration=destination)
+    with pytest.raises(ClientError) as not_direct_put:
+        firehose.start_delivery_stream_encryption(DeliveryStreamName=source,
+                                                  DeliveryStreamEncryptionConfigurationInput={"KeyType": "AWS_OWNED_CMK"})
+    assert _code(not_direct_put) == "InvalidArgumentException"
+    for stream in (name, created, source):
+        firehose.delete_delivery_stream(DeliveryStreamName=stream)
+    kinesis.delete_stream(StreamName=source)
+
+
+def test_dynamodb_export_to_s3(aws, bucket):
+    """DynamoDB developer guide, "DynamoDB data export to Amazon S3: how it works" and "Requesting a table export"
+    (S3DataExport): PITR must be on, the export runs asynchronously and writes the documented
+    AWSDynamoDB/<export id>/ layout with manifest-summary.json, manifest-files.json and data/*.json.gz."""
+    dynamodb, s3 = aws.client("dynamodb"), aws.client("s3")
+    table = f"orders-{uuid.uuid4().hex[:8]}"
+    arn = dynamodb.create_table(TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                                AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                                BillingMode="PAY_PER_REQUEST")["TableDescription"]["TableArn"]
+    for i in range(3):
+        dynamodb.put_item(TableName=table, Item={"id": {"S": f"o{i}"}, "total": {"N": str(10 * i)}})
+    with pytest.raises(ClientError) as no_pitr:
+        dynamodb.export_table_to_point_in_time(TableArn=arn, S3Bucket=bucket, S3Prefix="exports")
+    assert _code(no_pitr) == "PointInTimeRecoveryUnavailableException"
+    dynamodb.update_continuous_backups(TableName=table, PointInTimeRecoverySpecification={
+        "PointInTimeRecoveryEnabled": True})
+    started = dynamodb.export_table_to_point_in_time(TableArn=arn, S3Bucket=bucket, S3Prefix="exports",
+                                                     ExportFormat="DYNAMODB_JSON")["ExportDescription"]
+    export_arn = started["ExportArn"]
+    assert export_arn.startswith(f"{arn}/export/") and started["ExportStatus"] in ("IN_PROGRESS", "COMPLETED")
+
+    def finished():
+        description = dynamodb.describe_export(ExportArn=export_arn)["ExportDescription"]
+        return description if description["ExportStatus"] != "IN_PROGRESS" else None
+
+    done = wait_for(finished, timeout=20)
+    assert done["ExportStatus"] == "COMPLETED" and done["ItemCount"] == 3
+    summary = json.loads(s3.get_object(Bucket=bucket, Key=done["ExportManifest"])["Body"].read())
+    assert summary["exportArn"] == export_arn and summary["itemCount"] == 3
+    files = [json.loads(line) for line in s3.get_object(Bucket=bucket, Key=summary["manifestFilesS3Key"])[
+        "Body"].read().decode().splitlines()]
+    items = []
+    for entry in files:
+        body = s3.get_object(Bucket=bucket, Key=entry["dataFileS3Key"])["Body"].read()
+        items += [json.loads(line)["Item"] for line in gzip.decompress(body).decode().splitlines()]
+    assert sorted(item["id"]["S"] for item in items) == ["o0", "o1", "o2"]
+    assert {"id": {"S": "o2"}, "total": {"N": "20"}} in items
+    summaries = dynamodb.list_exports(TableArn=arn)["ExportSummaries"]
+    assert [s["ExportArn"] for s in summaries] == [export_arn]
+    assert export_arn in [s["ExportArn"] for s in dynamodb.list_exports()["ExportSummaries"]]
+    with pytest.raises(ClientError) as unknown:
+        dynamodb.describe_export(ExportArn=f"{arn}/export/01234567890123-abcdef01")
+    assert _code(unknown) == "ExportNotFoundException"
+
+
+FILTER_HANDLER = '''
+import base64, json, os, time
+import boto3
+
+def value(record):
+    if "kinesis" in record:
+        return base64.b64decode(record["kinesis"]["data"]).decode()
+    if "dynamodb" in record:
+        return record["eventName"] + ":" + record["dynamodb"]["Keys"]["id"]["S"]
+    return record["body"]
+
+def main(event, context):
+    boto3.client("s3").put_object(Bucket=os.environ["BUCKET"], Key=f"filtered/{time.time_ns()}.json",
+                                  Body=json.dumps([value(r) for r in event["Records"]]))
+'''
+
+
+def _pattern(pattern: dict) -> dict:
+    return {"Filters": [{"Pattern": json.dumps(pattern)}]}
+
+
+def test_lambda_event_filtering_on_kinesis_dynamodb_and_sqs(aws, bucket):
+    """Lambda developer guide, "Control which events Lambda sends to your function" (invocation-eventfiltering),
+    "Using event filtering with a Kinesis event source", "... with a DynamoDB event source" and "... with an
+    Amazon SQS event source": only matching records reach the function; the others are dropped."""
+    kinesis, dynamodb, sqs = aws.client("kinesis"), aws.client("dynamodb"), aws.client("sqs")
+    awslambda, iam, s3 = aws.client("lambda"), aws.client("iam"), aws.client("s3")
+    suffix = uuid.uuid4().hex[:8]
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                      "Principal": {"Service": "lambda.amazonaws.com"}}]}
+    role = iam.create_role(RoleName=f"filtering-{suffix}", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("recorder.py", FILTER_HANDLER)
+    function = awslambda.create_function(FunctionName=f"filtering-{suffix}", Runtime="python3.12", Role=role,
+                                         Handler="recorder.main", Code={"ZipFile": archive.getvalue()},
+                                         Environment={"Variables": {"BUCKET": bucket}})["FunctionName"]
+    stream = f"orders-{suffix}"
+    kinesis.create_stream(StreamName=stream, ShardCount=1)
+    stream_arn = kinesis.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]["StreamARN"]
+    table = dynamodb.create_table(
+        TableName=f"customers-{suffix}", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})["TableDescription"]
+    queue_url = sqs.create_queue(QueueName=f"jobs-{suffix}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    with pytest.raises(ClientError) as bad_pattern:
+        awslambda.create_event_source_mapping(FunctionName=function, EventSourceArn=stream_arn,
+                                              StartingPosition="TRIM_HORIZON",
+                                              FilterCriteria={"Filters": [{"Pattern": "{not json"}]})
+    assert _code(bad_pattern) == "InvalidParameterValueException"
+
+    mapping = awslambda.create_event_source_mapping(
+        FunctionName=function, EventSourceArn=stream_arn, StartingPosition="TRIM_HORIZON", BatchSize=10,
+        FilterCriteria=_pattern({"data": {"order": {"type": ["buy"]}}}))
+    assert json.loads(mapping["FilterCriteria"]["Filters"][0]["Pattern"]) == {"data": {"order": {"type": ["buy"]}}}
+    awslambda.create_event_source_mapping(
+        FunctionName=function, EventSourceArn=table["LatestStreamArn"], StartingPosition="TRIM_HORIZON",
+        FilterCriteria={"Filters": [{"Pattern": json.dumps({"eventName": ["INSERT"], "dynamodb": {
+            "NewImage": {"tier": {"S": ["gold"]}}}})}, {"Pattern": json.dumps({"eventName": ["REMOVE"]})}]})
+    awslambda.create_event_source_mapping(FunctionName=function, EventSourceArn=queue_arn, BatchSize=10,
+                                          FilterCriteria=_pattern({"body": {"priority": [{"numeric": [">", 5]}]}}))
+
+    for order in ({"order": {"type": "buy", "id": 1}}, {"order": {"type": "sell", "id": 2}}, "not json",
+                  {"order": {"type": "buy", "id": 3}}):
+        data = order if isinstance(order, str) else json.dumps(order, separators=(",", ":"))
+        kinesis.put_record(StreamName=stream, Data=data.encode(), PartitionKey="p")
+    customers = table["TableName"]
+    dynamodb.put_item(TableName=customers, Item={"id": {"S": "c1"}, "tier": {"S": "gold"}})
+    dynamodb.put_item(TableName=customers, Item={"id": {"S": "c2"}, "tier": {"S": "silver"}})
+    dynamodb.put_item(TableName=customers, Item={"id": {"S": "c1"}, "tier": {"S": "gold"}, "v": {"N": "2"}})
+    dynamodb.delete_item(TableName=customers, Key={"id": {"S": "c2"}})
+    for body in ('{"priority": 9, "job": "a"}', '{"priority": 1, "job": "b"}', "plain text"):
+        sqs.send_message(QueueUrl=queue_url, MessageBody=body)
+
+    def received():
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="filtered/").get("Contents", [])]
+        values = sorted(v for k in keys for v in json.loads(s3.get_object(Bucket=bucket, Key=k)["Body"].read()))
+        return values if len(values) >= 5 else None
+
+    expected = sorted(['{"order":{"type":"buy","id":1}}', '{"order":{"type":"buy","id":3}}', "INSERT:c1",
+                       "REMOVE:c2", '{"priority": 9, "job": "a"}'])
+    assert wait_for(received, timeout=60) == expected
+    # the messages no filter matched are deleted from the queue, as Lambda does
+    attributes = wait_for(lambda: (lambda a: a if a["ApproximateNumberOfMessages"] == "0" and a[
+        "ApproximateNumberOfMessagesNotVisible"] == "0" else None)(sqs.get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]), timeout=20)
+    assert attributes["ApproximateNumberOfMessages"] == "0"
+    assert received() == expected  # nothing else arrived meanwhile
