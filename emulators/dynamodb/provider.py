@@ -11,7 +11,7 @@ from typing import Any
 from emulators.core import clock, moto_coupling
 from emulators.core.errors import AlreadyExists, InvalidInput, NotFound, ServiceError
 from emulators.core.moto_coupling import Request
-from emulators.dynamodb import exports, expressions, statements
+from emulators.dynamodb import exports, expressions, kinesis_destination, statements
 
 log = logging.getLogger("emulators.dynamodb")
 DynamoDBBackend = moto_coupling.backend_class("dynamodb")
@@ -101,6 +101,23 @@ class SandboxDynamoDBBackend(DynamoDBBackend):  # type: ignore[misc, valid-type]
     def create_table(self, name: str, **params: Any) -> Any:
         return _adopt(super().create_table(name, **params))
 
+    # -- item writes, watched for the Kinesis streaming destination ----------------------------
+    def put_item(self, table_name: str, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        with kinesis_destination.watching(self, table_name, item_attrs):
+            return super().put_item(table_name, item_attrs, *args, **kwargs)
+
+    def update_item(self, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        with kinesis_destination.watching(self, table_name, key):
+            return super().update_item(table_name, key, *args, **kwargs)
+
+    def delete_item(self, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        with kinesis_destination.watching(self, table_name, key):
+            return super().delete_item(table_name, key, *args, **kwargs)
+
+    def transact_write_items(self, transact_items: list[dict[str, Any]]) -> None:
+        with kinesis_destination.transaction():
+            return super().transact_write_items(transact_items)
+
     def update_table_streams(self, table: Any, stream_specification: dict[str, Any]) -> None:
         _adopt(table)
         enabled = bool((table.stream_specification or {}).get("StreamEnabled")) and table.stream_shard is not None
@@ -176,6 +193,8 @@ class SandboxDynamoDBBackend(DynamoDBBackend):  # type: ignore[misc, valid-type]
                     shard.removing_as_service = True
                 try:
                     table.delete_item(item.hash_key, item.range_key if table.range_key_attr else None)
+                    kinesis_destination.record_change(table, item.to_json()["Attributes"], None, user_identity={
+                        "type": "Service", "principalId": TTL_IDENTITY["PrincipalId"]})
                 finally:
                     if shard is not None:
                         shard.removing_as_service = False
@@ -322,4 +341,5 @@ def install(cloud: Any) -> None:
                                ("execute_transaction", _execute_transaction)):
         moto_coupling.add_operation("dynamodb", "DynamoHandler", operation, handler)
     exports.install()
+    kinesis_destination.install()
     cloud.every(float(os.environ.get("SANDBOX_DYNAMODB_TTL_SECONDS", "5")), _expire_items, name="dynamodb-ttl")

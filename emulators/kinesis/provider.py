@@ -24,7 +24,7 @@ import re
 from datetime import timezone
 from typing import Any
 
-from emulators.core import clock, moto_coupling, paging
+from emulators.core import clock, moto_coupling, paging, ports
 from emulators.core.errors import AlreadyExists, InvalidInput, LimitExceeded, NotFound, ServiceError
 from emulators.core.moto_coupling import Request
 from emulators.kinesis import tagging
@@ -545,8 +545,17 @@ def _list_shards(request: Request) -> dict[str, Any]:
     return result
 
 
+def put_records_from(account: str, region: str, stream_arn: str, records: list[tuple[str, bytes]]) -> None:
+    """The ``put_kinesis_records`` port: records another service writes into a stream (DynamoDB's change records)."""
+    backend = moto_coupling.backend_for("kinesis", account, region)
+    backend.describe_stream(stream_arn=stream_arn, stream_name=None)  # ResourceNotFoundException
+    for partition_key, data in records:
+        backend.put_record(stream_arn, None, partition_key, None, base64.b64encode(data).decode())
+
+
 def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("kinesis", SandboxKinesisBackend)
+    ports.put_kinesis_records.provide(put_records_from)
     moto_coupling.add_operation("kinesis", "KinesisResponse", "get_records", _get_records)
     moto_coupling.add_operation("kinesis", "KinesisResponse", "put_record", _put_record)
     moto_coupling.add_operation("kinesis", "KinesisResponse", "list_shards", _list_shards)

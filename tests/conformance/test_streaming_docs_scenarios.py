@@ -277,3 +277,60 @@ def test_lambda_event_filtering_on_kinesis_dynamodb_and_sqs(aws, bucket):
             QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]), timeout=20)
     assert attributes["ApproximateNumberOfMessages"] == "0"
     assert received() == expected  # nothing else arrived meanwhile
+
+
+def test_dynamodb_kinesis_streaming_destination(aws):
+    """DynamoDB developer guide, "Change data capture for Kinesis Data Streams with DynamoDB" (kds) and "Getting
+    started with Kinesis Data Streams for DynamoDB": enable the destination, write items, read the change
+    records (INSERT/MODIFY/REMOVE with images) from the Kinesis stream; a cancelled transaction puts none."""
+    dynamodb, kinesis = aws.client("dynamodb"), aws.client("kinesis")
+    suffix = uuid.uuid4().hex[:8]
+    table, stream = f"music-{suffix}", f"music-changes-{suffix}"
+    dynamodb.create_table(TableName=table, KeySchema=[{"AttributeName": "Artist", "KeyType": "HASH"},
+                                                      {"AttributeName": "SongTitle", "KeyType": "RANGE"}],
+                          AttributeDefinitions=[{"AttributeName": "Artist", "AttributeType": "S"},
+                                                {"AttributeName": "SongTitle", "AttributeType": "S"}],
+                          BillingMode="PAY_PER_REQUEST")
+    kinesis.create_stream(StreamName=stream, ShardCount=1)
+    stream_arn = kinesis.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]["StreamARN"]
+    with pytest.raises(ClientError) as missing_stream:
+        dynamodb.enable_kinesis_streaming_destination(TableName=table, StreamArn=stream_arn + "-missing")
+    assert _code(missing_stream) == "ResourceNotFoundException"
+    enabled = dynamodb.enable_kinesis_streaming_destination(TableName=table, StreamArn=stream_arn)
+    assert enabled["DestinationStatus"] == "ENABLING" and enabled["StreamArn"] == stream_arn
+    described = wait_for(lambda: (lambda d: d if d[0]["DestinationStatus"] == "ACTIVE" else None)(
+        dynamodb.describe_kinesis_streaming_destination(TableName=table)["KinesisDataStreamDestinations"]))
+    assert described[0]["StreamArn"] == stream_arn
+
+    song = {"Artist": {"S": "No One You Know"}, "SongTitle": {"S": "Call Me Today"}}
+    dynamodb.put_item(TableName=table, Item={**song, "Year": {"N": "2020"}})
+    dynamodb.put_item(TableName=table, Item={**song, "Year": {"N": "2020"}})  # no change: no record
+    dynamodb.update_item(TableName=table, Key=song, UpdateExpression="SET #y = :y",
+                         ExpressionAttributeNames={"#y": "Year"}, ExpressionAttributeValues={":y": {"N": "2021"}})
+    with pytest.raises(ClientError):
+        dynamodb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": table, "Item": {"Artist": {"S": "Acme"}, "SongTitle": {"S": "Never"}}}},
+            {"ConditionCheck": {"TableName": table, "Key": {"Artist": {"S": "x"}, "SongTitle": {"S": "y"}},
+                                "ConditionExpression": "attribute_exists(Artist)"}}])
+    dynamodb.delete_item(TableName=table, Key=song)
+
+    iterator = kinesis.get_shard_iterator(StreamName=stream, ShardId="shardId-000000000000",
+                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    records = [json.loads(r["Data"]) for r in kinesis.get_records(ShardIterator=iterator)["Records"]]
+    assert [r["eventName"] for r in records] == ["INSERT", "MODIFY", "REMOVE"]
+    insert, modify, remove = records
+    assert insert["tableName"] == table and insert["eventSource"] == "aws:dynamodb"
+    assert insert["recordFormat"] == "application/json" and insert["dynamodb"]["Keys"] == song
+    assert "OldImage" not in insert["dynamodb"] and insert["dynamodb"]["NewImage"]["Year"] == {"N": "2020"}
+    assert modify["dynamodb"]["OldImage"]["Year"] == {"N": "2020"}
+    assert modify["dynamodb"]["NewImage"]["Year"] == {"N": "2021"}
+    assert "NewImage" not in remove["dynamodb"] and remove["dynamodb"]["OldImage"]["Year"] == {"N": "2021"}
+    assert isinstance(insert["dynamodb"]["ApproximateCreationDateTime"], int)
+
+    disabled = dynamodb.disable_kinesis_streaming_destination(TableName=table, StreamArn=stream_arn)
+    assert disabled["DestinationStatus"] == "DISABLING"
+    dynamodb.put_item(TableName=table, Item=song)
+    assert len(kinesis.get_records(ShardIterator=iterator)["Records"]) == 3
+    assert dynamodb.describe_kinesis_streaming_destination(TableName=table)["KinesisDataStreamDestinations"][0][
+        "DestinationStatus"] == "DISABLED"
+    kinesis.delete_stream(StreamName=stream)
