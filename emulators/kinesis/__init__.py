@@ -29,7 +29,11 @@ on AWS), retention period settings, KMS stream
 encryption settings (the key must exist; records are stored unencrypted),
 stream consumers (registration, deregistration, ConsumerCount), ListStreams and
 DescribeStream paged as on AWS, on-demand and provisioned modes (a stream
-created without ShardCount is on-demand, 4 shards). Sequence numbers count per
+created without ShardCount is on-demand, 4 shards), tags on streams and consumers
+(CreateStream/RegisterStreamConsumer ``Tags``, TagResource, UntagResource,
+ListTagsForResource and the older *TagsToStream operations). DynamoDB's Kinesis
+streaming destination puts its change records through the ``put_kinesis_records``
+port. Sequence numbers count per
 shard (AWS's are longer and unique per stream).
 ``sandbox.streaming.replay`` feeds a dataset into a stream at a chosen rate.
 
