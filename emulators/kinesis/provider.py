@@ -27,7 +27,7 @@ from typing import Any
 from emulators.core import clock, moto_coupling, paging, ports
 from emulators.core.errors import AlreadyExists, InvalidInput, LimitExceeded, NotFound, ServiceError
 from emulators.core.moto_coupling import Request
-from emulators.kinesis import tagging
+from emulators.kinesis import fanout, tagging
 
 KinesisBackend = moto_coupling.backend_class("kinesis")
 Shard = moto_coupling.model_class("kinesis", "Shard")
@@ -369,7 +369,10 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
         stream = self._stream_by_arn(stream_arn)
         if any(c.consumer_name == consumer_name for c in stream.consumers):
             raise AlreadyExists(f"Consumer {consumer_name} under stream {stream.stream_name} already exists")
-        return super().register_stream_consumer(stream_arn, consumer_name)
+        consumer = super().register_stream_consumer(stream_arn, consumer_name)
+        # AWS's consumer ARN ends with the creation time (the API's pattern requires it)
+        consumer.consumer_arn += f":{int(consumer.created.replace(tzinfo=timezone.utc).timestamp())}"
+        return consumer
 
     def list_stream_consumers(self, stream_arn: str, **kwargs: Any) -> Any:
         self._stream_by_arn(stream_arn)
@@ -564,3 +567,4 @@ def install(cloud: Any) -> None:
     moto_coupling.add_operation("kinesis", "KinesisResponse", "describe_stream_summary", _describe_stream_summary)
     moto_coupling.add_operation("kinesis", "KinesisResponse", "list_streams", _list_streams)
     tagging.install()
+    fanout.install()

@@ -334,3 +334,39 @@ def test_dynamodb_kinesis_streaming_destination(aws):
     assert dynamodb.describe_kinesis_streaming_destination(TableName=table)["KinesisDataStreamDestinations"][0][
         "DestinationStatus"] == "DISABLED"
     kinesis.delete_stream(StreamName=stream)
+
+
+def test_kinesis_enhanced_fan_out_subscription(aws):
+    """Kinesis Data Streams developer guide, "Develop enhanced fan-out consumers with the Kinesis Data Streams
+    API" (building-enhanced-consumers-api): RegisterStreamConsumer, DescribeStreamConsumer by ConsumerARN,
+    SubscribeToShard's event stream, re-subscribing with the ContinuationSequenceNumber, DeregisterStreamConsumer."""
+    kinesis = aws.client("kinesis")
+    name = f"efo-{uuid.uuid4().hex[:8]}"
+    kinesis.create_stream(StreamName=name, ShardCount=1)
+    arn = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+    for i in range(3):
+        kinesis.put_record(StreamName=name, Data=json.dumps({"i": i}).encode(), PartitionKey="p")
+    consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="dashboard")["Consumer"]
+    assert consumer["ConsumerARN"].startswith(f"{arn}/consumer/dashboard:")
+    described = kinesis.describe_stream_consumer(ConsumerARN=consumer["ConsumerARN"])["ConsumerDescription"]
+    assert described["ConsumerStatus"] == "ACTIVE" and described["StreamARN"] == arn
+
+    def subscribe(position: dict) -> list[dict]:
+        answer = kinesis.subscribe_to_shard(ConsumerARN=consumer["ConsumerARN"], ShardId="shardId-000000000000",
+                                            StartingPosition=position)
+        return [event["SubscribeToShardEvent"] for event in answer["EventStream"]]
+
+    first = subscribe({"Type": "TRIM_HORIZON"})
+    assert [json.loads(r["Data"])["i"] for e in first for r in e["Records"]] == [0, 1, 2]
+    continuation = first[-1]["ContinuationSequenceNumber"]
+    kinesis.put_record(StreamName=name, Data=b'{"i": 3}', PartitionKey="p")
+    resumed = subscribe({"Type": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": continuation})
+    assert [json.loads(r["Data"])["i"] for e in resumed for r in e["Records"]] == [3]
+    assert [r for e in subscribe({"Type": "LATEST"}) for r in e["Records"]] == []
+    with pytest.raises(ClientError) as unknown:
+        kinesis.subscribe_to_shard(ConsumerARN=consumer["ConsumerARN"] + "0", ShardId="shardId-000000000000",
+                                   StartingPosition={"Type": "LATEST"})
+    assert _code(unknown) == "ResourceNotFoundException"
+    kinesis.deregister_stream_consumer(ConsumerARN=consumer["ConsumerARN"])
+    assert kinesis.list_stream_consumers(StreamARN=arn)["Consumers"] == []
+    kinesis.delete_stream(StreamName=name)
