@@ -47,6 +47,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from emulators.core import event_patterns
+from emulators.core.errors import InvalidInput
 
 log = logging.getLogger("emulators.awslambda.event_sources")
 
@@ -96,6 +97,33 @@ def parse_filters(criteria: Any) -> list[dict[str, Any]]:
         if pattern:
             patterns.append(pattern)
     return patterns
+
+
+def _invalid(message: str) -> InvalidInput:
+    return InvalidInput(message, code="InvalidParameterValueException")
+
+
+def check_mapping(spec: dict[str, Any]) -> None:
+    """What CreateEventSourceMapping (and UpdateEventSourceMapping, on the merged settings) refuses:
+    InvalidParameterValueException as on AWS."""
+    service = str(spec.get("EventSourceArn") or "").split(":")[2:3]
+    position = spec.get("StartingPosition")
+    if service and service[0] in ("kinesis", "dynamodb"):
+        if position not in ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"):
+            raise _invalid("StartingPosition is required and must be TRIM_HORIZON, LATEST or AT_TIMESTAMP for a "
+                           "stream event source")
+        if position == "AT_TIMESTAMP" and spec.get("StartingPositionTimestamp") is None:
+            raise _invalid("StartingPositionTimestamp is required when StartingPosition is AT_TIMESTAMP")
+    elif service == ["sqs"]:
+        if position is not None:
+            raise _invalid("Unsupported StartingPosition for an Amazon SQS event source: SQS mappings take none")
+        if int(spec.get("BatchSize") or 10) > 10 and not spec.get("MaximumBatchingWindowInSeconds"):
+            raise _invalid("Maximum batch window in seconds must be greater than 0 if maximum batch size is "
+                           "greater than 10")
+    try:
+        parse_filters(spec.get("FilterCriteria"))
+    except ValueError as exc:
+        raise _invalid(str(exc)) from None
 
 
 def _filter_view(event: dict[str, Any]) -> dict[str, Any]:

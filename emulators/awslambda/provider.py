@@ -194,16 +194,7 @@ class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
 
     def create_event_source_mapping(self, spec: dict[str, Any]) -> Any:
         """moto's mapping, unhooked from moto's synchronous push: the poller delivers instead."""
-        service = str(spec.get("EventSourceArn") or "").split(":")[2:3]
-        if service and service[0] in ("kinesis", "dynamodb"):
-            position = spec.get("StartingPosition")
-            if position not in ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"):
-                raise InvalidInput("StartingPosition is required and must be TRIM_HORIZON, LATEST or AT_TIMESTAMP "
-                                   "for a stream event source", code="InvalidParameterValueException")
-            if position == "AT_TIMESTAMP" and spec.get("StartingPositionTimestamp") is None:
-                raise InvalidInput("StartingPositionTimestamp is required when StartingPosition is AT_TIMESTAMP",
-                                   code="InvalidParameterValueException")
-        _check_filters(spec.get("FilterCriteria"))
+        event_sources.check_mapping(spec)
         destination = ((spec.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
         if destination and destination.split(":")[2:3] not in (["sqs"], ["sns"]):
             raise NotEmulated("The sandbox sends records of failed batches to an SQS queue or SNS topic destination",
@@ -221,8 +212,13 @@ class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
         return esm
 
     def update_event_source_mapping(self, uuid_: str, spec: dict[str, Any]) -> Any:
-        if "FilterCriteria" in spec:
-            _check_filters(spec.get("FilterCriteria"))
+        current = self.get_event_source_mapping(uuid_)
+        if current is not None:
+            event_sources.check_mapping({"EventSourceArn": current.event_source_arn,
+                                         "StartingPosition": current.starting_position,
+                                         "StartingPositionTimestamp": current.starting_position_timestamp,
+                                         "BatchSize": current.batch_size,
+                                         "MaximumBatchingWindowInSeconds": current.max_batch_window, **spec})
         return super().update_event_source_mapping(uuid_, spec)
 
     def invoke_function(self, function_name: str, qualifier: str | None, event: bytes,
@@ -329,13 +325,6 @@ def invoke(function: str, event: Any, account: str = moto_coupling.DEFAULT_ACCOU
 
 
 # -- event source mappings (the engine is emulators.awslambda.event_sources) ---------------------------
-
-def _check_filters(criteria: Any) -> None:
-    try:
-        event_sources.parse_filters(criteria)
-    except ValueError as exc:
-        raise InvalidInput(str(exc), code="InvalidParameterValueException") from None
-
 
 def _unhook_moto_push(account: str, region: str, esm: Any) -> None:
     """moto registered the mapping on its source to push records inside the writer's request; undo that."""

@@ -11,7 +11,7 @@ from typing import Any
 from emulators.core import clock, moto_coupling
 from emulators.core.errors import AlreadyExists, InvalidInput, NotFound, ServiceError
 from emulators.core.moto_coupling import Request
-from emulators.dynamodb import exports, expressions, kinesis_destination, statements
+from emulators.dynamodb import exports, expressions, kinesis_destination, statements, transactions
 
 log = logging.getLogger("emulators.dynamodb")
 DynamoDBBackend = moto_coupling.backend_class("dynamodb")
@@ -115,8 +115,15 @@ class SandboxDynamoDBBackend(DynamoDBBackend):  # type: ignore[misc, valid-type]
             return super().delete_item(table_name, key, *args, **kwargs)
 
     def transact_write_items(self, transact_items: list[dict[str, Any]]) -> None:
-        with kinesis_destination.transaction():
-            return super().transact_write_items(transact_items)
+        try:
+            if transactions.is_replay():  # the same ClientRequestToken and items: already written
+                return None
+            with kinesis_destination.transaction():
+                super().transact_write_items(transact_items)
+            transactions.committed(self)
+            return None
+        finally:
+            transactions.forget()
 
     def update_table_streams(self, table: Any, stream_specification: dict[str, Any]) -> None:
         _adopt(table)
@@ -332,6 +339,8 @@ def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("dynamodb", SandboxDynamoDBBackend)
     moto_coupling.check_requests("dynamodb", "DynamoHandler", expressions.OPERATIONS,
                                  lambda operation, request: expressions.check_request(operation, request.params))
+    moto_coupling.check_requests("dynamodb", "DynamoHandler", ("transact_write_items",),
+                                 lambda operation, request: transactions.check_token(_tables(request), request))
     moto_coupling.set_dynamodb_transaction_limit(100)  # TransactGetItems takes 100 items, as TransactWriteItems
     for operation, handler in (("describe_stream", _describe_stream), ("list_streams", _list_streams),
                                ("get_shard_iterator", _get_shard_iterator), ("get_records", _get_records)):

@@ -248,6 +248,10 @@ def test_lambda_event_filtering_on_kinesis_dynamodb_and_sqs(aws, bucket):
         FunctionName=function, EventSourceArn=table["LatestStreamArn"], StartingPosition="TRIM_HORIZON",
         FilterCriteria={"Filters": [{"Pattern": json.dumps({"eventName": ["INSERT"], "dynamodb": {
             "NewImage": {"tier": {"S": ["gold"]}}}})}, {"Pattern": json.dumps({"eventName": ["REMOVE"]})}]})
+    for wrong in ({"StartingPosition": "LATEST"}, {"BatchSize": 50}):  # SQS: no position; > 10 needs a window
+        with pytest.raises(ClientError) as refused:
+            awslambda.create_event_source_mapping(FunctionName=function, EventSourceArn=queue_arn, **wrong)
+        assert _code(refused) == "InvalidParameterValueException", wrong
     awslambda.create_event_source_mapping(FunctionName=function, EventSourceArn=queue_arn, BatchSize=10,
                                           FilterCriteria=_pattern({"body": {"priority": [{"numeric": [">", 5]}]}}))
 
@@ -370,3 +374,40 @@ def test_kinesis_enhanced_fan_out_subscription(aws):
     kinesis.deregister_stream_consumer(ConsumerARN=consumer["ConsumerARN"])
     assert kinesis.list_stream_consumers(StreamARN=arn)["Consumers"] == []
     kinesis.delete_stream(StreamName=name)
+
+
+def test_dynamodb_transactions_idempotency_and_cancellation_reasons(aws):
+    """DynamoDB developer guide, "Amazon DynamoDB Transactions: How it works" (transaction-apis): a
+    ClientRequestToken makes TransactWriteItems idempotent for 10 minutes (the same token with other items is
+    IdempotentParameterMismatchException); a failed condition cancels the whole transaction with
+    CancellationReasons in item order, the failed one carrying the item with ReturnValuesOnConditionCheckFailure."""
+    dynamodb = aws.client("dynamodb")
+    table = f"accounts-{uuid.uuid4().hex[:8]}"
+    dynamodb.create_table(TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                          AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                          BillingMode="PAY_PER_REQUEST")
+    dynamodb.put_item(TableName=table, Item={"id": {"S": "alice"}, "balance": {"N": "100"}})
+    deposit = [{"Update": {"TableName": table, "Key": {"id": {"S": "alice"}}, "UpdateExpression": "ADD balance :d",
+                           "ExpressionAttributeValues": {":d": {"N": "10"}}}}]
+    token = uuid.uuid4().hex
+    dynamodb.transact_write_items(TransactItems=deposit, ClientRequestToken=token)
+    dynamodb.transact_write_items(TransactItems=deposit, ClientRequestToken=token)  # a retry: not applied again
+    balance = dynamodb.get_item(TableName=table, Key={"id": {"S": "alice"}})["Item"]["balance"]
+    assert balance == {"N": "110"}
+    with pytest.raises(ClientError) as mismatch:
+        dynamodb.transact_write_items(TransactItems=[{"Put": {
+            "TableName": table, "Item": {"id": {"S": "bob"}}}}], ClientRequestToken=token)
+    assert _code(mismatch) == "IdempotentParameterMismatchException"
+
+    with pytest.raises(ClientError) as cancelled:
+        dynamodb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": table, "Item": {"id": {"S": "carol"}, "balance": {"N": "5"}},
+                     "ConditionExpression": "attribute_not_exists(id)"}},
+            {"Update": {"TableName": table, "Key": {"id": {"S": "alice"}}, "UpdateExpression": "ADD balance :w",
+                        "ConditionExpression": "balance >= :amount", "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                        "ExpressionAttributeValues": {":w": {"N": "-500"}, ":amount": {"N": "500"}}}}])
+    assert _code(cancelled) == "TransactionCanceledException"
+    reasons = cancelled.value.response["CancellationReasons"]
+    assert [r["Code"] for r in reasons] == ["None", "ConditionalCheckFailed"]
+    assert reasons[1]["Item"] == {"id": {"S": "alice"}, "balance": {"N": "110"}}
+    assert "Item" not in dynamodb.get_item(TableName=table, Key={"id": {"S": "carol"}})
