@@ -11,6 +11,7 @@ import gzip
 import io
 import json
 import re
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -309,8 +310,10 @@ def error_record(raw: bytes, code: str, message: str, arrival_ms: int, lambda_ar
         "errorMessage": message,
         "rawData": base64.b64encode(raw).decode(),
     }
-    if lambda_arn is not None:
-        document["lambdaArn"] = lambda_arn
+    if lambda_arn is not None:  # a transformation failure also says when the last attempt ended
+        document = {**{k: v for k, v in document.items() if k != "rawData"},
+                    "attemptEndingTimestamp": int(time.time() * 1000), "rawData": document["rawData"],
+                    "lambdaArn": lambda_arn}
     return (json.dumps(document) + "\n").encode()
 
 

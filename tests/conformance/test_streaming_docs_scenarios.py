@@ -7,6 +7,7 @@ fields, the error codes, and the data that arrives.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 import json
@@ -411,3 +412,68 @@ def test_dynamodb_transactions_idempotency_and_cancellation_reasons(aws):
     assert [r["Code"] for r in reasons] == ["None", "ConditionalCheckFailed"]
     assert reasons[1]["Item"] == {"id": {"S": "alice"}, "balance": {"N": "110"}}
     assert "Item" not in dynamodb.get_item(TableName=table, Key={"id": {"S": "carol"}})
+
+
+TRANSFORM = '''
+import base64, json
+
+def lambda_handler(event, context):
+    output = []
+    for record in event["records"]:
+        payload = json.loads(base64.b64decode(record["data"]))
+        if payload["n"] % 3 == 0:
+            output.append({"recordId": record["recordId"], "result": "Dropped", "data": record["data"]})
+        elif payload["n"] % 3 == 1:
+            payload["processed"] = True
+            data = base64.b64encode((json.dumps(payload) + "\\n").encode()).decode()
+            output.append({"recordId": record["recordId"], "result": "Ok", "data": data})
+        else:
+            output.append({"recordId": record["recordId"], "result": "ProcessingFailed", "data": record["data"]})
+    return {"records": output}
+'''
+
+
+def test_firehose_lambda_transformation_and_error_output(aws, bucket):
+    """Amazon Data Firehose developer guide, "Transform source data in Amazon Data Firehose" (data-transformation:
+    the recordId/result/data contract, Ok/Dropped/ProcessingFailed), "Handle data transformation failure" and
+    "Understand custom prefixes for Amazon S3 objects" (!{firehose:error-output-type} in ErrorOutputPrefix),
+    with zero buffering (IntervalInSeconds 0)."""
+    firehose, awslambda, iam, s3 = aws.client("firehose"), aws.client("lambda"), aws.client("iam"), aws.client("s3")
+    suffix = uuid.uuid4().hex[:8]
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                      "Principal": {"Service": "lambda.amazonaws.com"}}]}
+    role = iam.create_role(RoleName=f"transform-{suffix}", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("lambda_function.py", TRANSFORM)
+    function_arn = awslambda.create_function(FunctionName=f"transform-{suffix}", Runtime="python3.12", Role=role,
+                                             Handler="lambda_function.lambda_handler", Timeout=60,
+                                             Code={"ZipFile": archive.getvalue()})["FunctionArn"]
+    name = f"transform-{suffix}"
+    firehose.create_delivery_stream(DeliveryStreamName=name, ExtendedS3DestinationConfiguration={
+        "RoleARN": ROLE, "BucketARN": f"arn:aws:s3:::{bucket}", "Prefix": f"{name}/data/",
+        "ErrorOutputPrefix": f"{name}/errors/!{{firehose:error-output-type}}/",
+        "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 0},
+        "ProcessingConfiguration": {"Enabled": True, "Processors": [{"Type": "Lambda", "Parameters": [
+            {"ParameterName": "LambdaArn", "ParameterValue": f"{function_arn}:$LATEST"},
+            {"ParameterName": "NumberOfRetries", "ParameterValue": "0"}]}]}})
+    answer = firehose.put_record_batch(DeliveryStreamName=name,
+                                       Records=[{"Data": json.dumps({"n": n}).encode()} for n in range(6)])
+    assert answer["FailedPutCount"] == 0 and len(answer["RequestResponses"]) == 6
+
+    def delivered():
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"{name}/").get("Contents", [])]
+        return keys if len(keys) == 2 else None
+
+    keys = wait_for(delivered, timeout=30)
+    data = next(k for k in keys if k.startswith(f"{name}/data/"))
+    errors = next(k for k in keys if k.startswith(f"{name}/errors/processing-failed/"))
+    lines = s3.get_object(Bucket=bucket, Key=data)["Body"].read().decode().splitlines()
+    assert [json.loads(line) for line in lines] == [{"n": 1, "processed": True}, {"n": 4, "processed": True}]
+    failed = [json.loads(line) for line in s3.get_object(Bucket=bucket, Key=errors)["Body"].read().splitlines()]
+    assert sorted(json.loads(base64.b64decode(f["rawData"]))["n"] for f in failed) == [2, 5]
+    for document in failed:
+        assert document["errorCode"] == "Lambda.ProcessingFailedStatus"
+        assert document["lambdaArn"] == f"{function_arn}:$LATEST"
+        assert {"attemptsMade", "arrivalTimestamp", "errorMessage", "attemptEndingTimestamp"} <= set(document)
+    firehose.delete_delivery_stream(DeliveryStreamName=name)
