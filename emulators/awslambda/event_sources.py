@@ -28,8 +28,10 @@ not JSON matches no ``data`` pattern); DynamoDB patterns match the stream record
 ``NewImage``, ...); SQS patterns match ``body`` (parsed when it is JSON, else the plain string), ``attributes``
 and ``messageAttributes``. The pattern syntax is EventBridge's (:mod:`emulators.core.event_patterns`).
 
+A mapping whose source is an enhanced fan-out consumer's ARN reads the consumer's stream like any other.
+
 Not emulated: ``ParallelizationFactor`` (one batch per shard at a time), ``MaximumRecordAgeInSeconds``,
-``TumblingWindowInSeconds``, Kinesis enhanced fan-out consumers as sources, Kafka/MQ/
+``TumblingWindowInSeconds``, the dedicated throughput of an enhanced fan-out consumer, Kafka/MQ/
 DocumentDB sources, S3 on-failure destinations.
 """
 
@@ -80,6 +82,12 @@ class BatchOutcome:
 
 
 MAX_FILTERS = 5
+
+
+def source_stream(arn: Any) -> Any:
+    """The stream of an event source ARN: an enhanced fan-out consumer's ARN (``<stream ARN>/consumer/<name>:<time>``)
+    names its stream first; other ARNs are their own source."""
+    return arn.split("/consumer/", 1)[0] if isinstance(arn, str) and ":kinesis:" in arn else arn
 
 
 def parse_filters(criteria: Any) -> list[dict[str, Any]]:

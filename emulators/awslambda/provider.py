@@ -199,12 +199,16 @@ class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
         if destination and destination.split(":")[2:3] not in (["sqs"], ["sns"]):
             raise NotEmulated("The sandbox sends records of failed batches to an SQS queue or SNS topic destination",
                               code="InvalidParameterValueException")
-        try:
-            esm = super().create_event_source_mapping(spec)
+        consumer = _consumer_arn(self.account_id, self.region_name, spec.get("EventSourceArn"))
+        try:  # an enhanced fan-out consumer's mapping reads its stream
+            esm = super().create_event_source_mapping({**spec, "EventSourceArn": event_sources.source_stream(consumer)}
+                                                      if consumer else spec)
         except ValueError as exc:  # moto's model raises ValueError(code, message)
             args = exc.args if len(exc.args) == 2 else ("InvalidParameterValueException", str(exc))
             raise AwsError(str(args[0]), str(args[1])) from None
         _unhook_moto_push(self.account_id, self.region_name, esm)
+        if consumer:
+            esm.event_source_arn = consumer
         esm.sandbox_positions = {}
         esm.sandbox_attempts = {}
         esm.sandbox_latest = _stream_ends(self.account_id, self.region_name, esm.event_source_arn) \
@@ -326,9 +330,19 @@ def invoke(function: str, event: Any, account: str = moto_coupling.DEFAULT_ACCOU
 
 # -- event source mappings (the engine is emulators.awslambda.event_sources) ---------------------------
 
+def _consumer_arn(account: str, region: str, arn: Any) -> str | None:
+    """``arn`` when it is a registered Kinesis stream consumer's ARN; None for other ARNs."""
+    if event_sources.source_stream(arn) == arn:
+        return None
+    streams = moto_coupling.backend_for("kinesis", account, region).streams.values()
+    if not any(c.consumer_arn == arn for s in streams for c in s.consumers):
+        raise AwsError("ResourceNotFoundException", f"Stream consumer {arn} does not exist")
+    return arn
+
+
 def _unhook_moto_push(account: str, region: str, esm: Any) -> None:
     """moto registered the mapping on its source to push records inside the writer's request; undo that."""
-    arn, service = esm.event_source_arn, esm.event_source_arn.split(":")[2]
+    arn, service = event_sources.source_stream(esm.event_source_arn), esm.event_source_arn.split(":")[2]
     try:
         if service == "kinesis":
             stream = moto_coupling.backend_for("kinesis", account, region).describe_stream(
@@ -351,7 +365,7 @@ def _queue_by_arn(account: str, region: str, arn: str) -> Any:
 
 
 def _stream_records(account: str, region: str, esm: Any) -> dict[str, list[event_sources.StreamRecord]]:
-    arn = esm.event_source_arn
+    arn = event_sources.source_stream(esm.event_source_arn)
     if arn.split(":")[2] == "kinesis":
         stream = moto_coupling.backend_for("kinesis", account, region).describe_stream(
             stream_arn=arn, stream_name=arn.rsplit("/", 1)[-1])

@@ -223,7 +223,7 @@ def test_lambda_event_filtering_on_kinesis_dynamodb_and_sqs(aws, bucket):
     with zipfile.ZipFile(archive, "w") as zipped:
         zipped.writestr("recorder.py", FILTER_HANDLER)
     function = awslambda.create_function(FunctionName=f"filtering-{suffix}", Runtime="python3.12", Role=role,
-                                         Handler="recorder.main", Code={"ZipFile": archive.getvalue()},
+                                         Handler="recorder.main", Code={"ZipFile": archive.getvalue()}, Timeout=60,
                                          Environment={"Variables": {"BUCKET": bucket}})["FunctionName"]
     stream = f"orders-{suffix}"
     kinesis.create_stream(StreamName=stream, ShardCount=1)
@@ -249,6 +249,16 @@ def test_lambda_event_filtering_on_kinesis_dynamodb_and_sqs(aws, bucket):
         FunctionName=function, EventSourceArn=table["LatestStreamArn"], StartingPosition="TRIM_HORIZON",
         FilterCriteria={"Filters": [{"Pattern": json.dumps({"eventName": ["INSERT"], "dynamodb": {
             "NewImage": {"tier": {"S": ["gold"]}}}})}, {"Pattern": json.dumps({"eventName": ["REMOVE"]})}]})
+    # an enhanced fan-out consumer as the source (Lambda guide, "Using Lambda with Kinesis": stream consumers)
+    consumer = kinesis.register_stream_consumer(StreamARN=stream_arn, ConsumerName="lambda-efo")["Consumer"]
+    efo = awslambda.create_event_source_mapping(FunctionName=function, EventSourceArn=consumer["ConsumerARN"],
+                                                StartingPosition="LATEST", FilterCriteria=_pattern({"data": {
+                                                    "efo": [True]}}))
+    assert efo["EventSourceArn"] == consumer["ConsumerARN"]
+    with pytest.raises(ClientError) as no_consumer:
+        awslambda.create_event_source_mapping(FunctionName=function, StartingPosition="LATEST",
+                                              EventSourceArn=consumer["ConsumerARN"] + "0")
+    assert _code(no_consumer) == "ResourceNotFoundException"
     for wrong in ({"StartingPosition": "LATEST"}, {"BatchSize": 50}):  # SQS: no position; > 10 needs a window
         with pytest.raises(ClientError) as refused:
             awslambda.create_event_source_mapping(FunctionName=function, EventSourceArn=queue_arn, **wrong)
@@ -257,7 +267,7 @@ def test_lambda_event_filtering_on_kinesis_dynamodb_and_sqs(aws, bucket):
                                           FilterCriteria=_pattern({"body": {"priority": [{"numeric": [">", 5]}]}}))
 
     for order in ({"order": {"type": "buy", "id": 1}}, {"order": {"type": "sell", "id": 2}}, "not json",
-                  {"order": {"type": "buy", "id": 3}}):
+                  {"order": {"type": "buy", "id": 3}}, {"efo": True}):
         data = order if isinstance(order, str) else json.dumps(order, separators=(",", ":"))
         kinesis.put_record(StreamName=stream, Data=data.encode(), PartitionKey="p")
     customers = table["TableName"]
@@ -271,10 +281,10 @@ def test_lambda_event_filtering_on_kinesis_dynamodb_and_sqs(aws, bucket):
     def received():
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="filtered/").get("Contents", [])]
         values = sorted(v for k in keys for v in json.loads(s3.get_object(Bucket=bucket, Key=k)["Body"].read()))
-        return values if len(values) >= 5 else None
+        return values if len(values) >= 6 else None
 
     expected = sorted(['{"order":{"type":"buy","id":1}}', '{"order":{"type":"buy","id":3}}', "INSERT:c1",
-                       "REMOVE:c2", '{"priority": 9, "job": "a"}'])
+                       "REMOVE:c2", '{"priority": 9, "job": "a"}', '{"efo":true}'])
     assert wait_for(received, timeout=60) == expected
     # the messages no filter matched are deleted from the queue, as Lambda does
     attributes = wait_for(lambda: (lambda a: a if a["ApproximateNumberOfMessages"] == "0" and a[
