@@ -50,6 +50,8 @@ event filtering, up to 5 patterns in EventBridge's syntax): Kinesis patterns mat
 as JSON, DynamoDB patterns the stream record (``eventName``, ``dynamodb.NewImage`` ...), SQS patterns ``body``
 (JSON or a plain string) and the message attributes; unmatched records are dropped (a stream's checkpoint
 passes them, an SQS message is deleted); a pattern that is not valid answers InvalidParameterValueException.
+A Kinesis mapping may name an enhanced fan-out consumer's ARN (it reads the consumer's stream); SQS mappings
+refuse a StartingPosition and a BatchSize over 10 without MaximumBatchingWindowInSeconds.
 CreateFunction and UpdateFunctionConfiguration refuse what AWS refuses (``emulators/awslambda/config.py``):
 a Timeout over 900 s or a MemorySize outside 128-10,240 MB (ValidationException), a deprecated runtime
 that AWS no longer creates (python2.7, python3.6, python3.7, ...) and reserved environment variable keys

@@ -30,6 +30,8 @@ Amazon DynamoDB and DynamoDB Streams on moto, with AWS's behaviour where moto di
   number of epoch seconds in the past are deleted, with a REMOVE stream record whose ``userIdentity`` is
   the DynamoDB service, as AWS writes it (AWS takes up to a few days; the sandbox seconds).
 
+- Transactions: TransactWriteItems' ClientRequestToken is idempotent for 10 minutes (the same items again
+  succeed without writing again; other items answer IdempotentParameterMismatchException).
 - Export to S3 (``exports.py``): ExportTableToPointInTime needs point-in-time recovery, runs in the background
   and writes AWS's ``AWSDynamoDB/<export id>/`` layout (``_started``, ``data/*.json.gz`` in DynamoDB JSON,
   ``manifest-files.json``, ``manifest-summary.json`` and their ``.md5``); DescribeExport, ListExports, ClientToken.
