@@ -27,7 +27,9 @@ to Parquet with a Glue table's schema; records that fail partitioning or
 conversion go to ``ErrorOutputPrefix`` as Firehose's error JSON (nothing else
 is lost); Redshift destinations stage to S3 and COPY into the sandbox's
 Redshift warehouse. Compression GZIP, ZIP, Snappy (framing format) and
-HADOOP_SNAPPY; record format conversion to Parquet or ORC (OrcSerDe);
+HADOOP_SNAPPY; record format conversion to Parquet or ORC (OrcSerDe), JSON keys read as the
+deserializer reads them (case-insensitive by default; OpenXJsonSerDe's ColumnToJsonKeyMappings and
+ConvertDotsInJsonKeysToUnderscores);
 the AppendDelimiterToRecord processor; Lambda data transformation (the
 sandbox's Lambda runs the function on batches of records with Firehose's event
 -- invocationId, deliveryStreamArn, region, records of recordId,

@@ -308,13 +308,14 @@ def _deliver(account: str, region: str, stream: Any, records: list[tuple[bytes, 
     for prefix, group in groups.items():
         if columns is not None:
             output = conversion.get("OutputFormatConfiguration", {}).get("Serializer", {})
+            deserializer = (conversion.get("InputFormatConfiguration") or {}).get("Deserializer")
             if "OrcSerDe" in output:
                 codec = (output.get("OrcSerDe") or {}).get("Compression", "SNAPPY")
-                body, bad = delivery.to_orc([d for d, _ in group], columns, codec)
+                body, bad = delivery.to_orc([d for d, _ in group], columns, codec, deserializer)
                 suffix = ".orc"
             else:
                 codec = (output.get("ParquetSerDe") or {}).get("Compression", "SNAPPY")
-                body, bad = delivery.to_parquet([d for d, _ in group], columns, codec)
+                body, bad = delivery.to_parquet([d for d, _ in group], columns, codec, deserializer)
                 suffix = ".parquet"
             for raw, reason in bad:
                 arrival = next(t for d, t in group if d is raw)

@@ -487,3 +487,39 @@ def test_firehose_lambda_transformation_and_error_output(aws, bucket):
         assert document["lambdaArn"] == f"{function_arn}:$LATEST"
         assert {"attemptsMade", "arrivalTimestamp", "errorMessage", "attemptEndingTimestamp"} <= set(document)
     firehose.delete_delivery_stream(DeliveryStreamName=name)
+
+
+def test_firehose_parquet_conversion_reads_json_keys_as_the_deserializer_does(aws, bucket):
+    """Amazon Data Firehose developer guide, "Convert input data format in Amazon Data Firehose" and the API
+    reference of OpenXJsonSerDe: Glue column names are lower case and the OpenX JSON SerDe matches JSON keys
+    case-insensitively by default, ColumnToJsonKeyMappings renames a key and ConvertDotsInJsonKeysToUnderscores
+    turns ``a.b`` into ``a_b``."""
+    import pyarrow.parquet as pq
+
+    firehose, glue, s3 = aws.client("firehose"), aws.client("glue"), aws.client("s3")
+    suffix = uuid.uuid4().hex[:8]
+    database, name = f"streaming_{suffix}", f"parquet-{suffix}"
+    glue.create_database(DatabaseInput={"Name": database})
+    glue.create_table(DatabaseName=database, TableInput={"Name": "trades", "StorageDescriptor": {
+        "Columns": [{"Name": "tickersymbol", "Type": "string"}, {"Name": "price", "Type": "double"},
+                    {"Name": "trade_ts", "Type": "string"}, {"Name": "venue_name", "Type": "string"}],
+        "Location": f"s3://{bucket}/{name}/"}})
+    firehose.create_delivery_stream(DeliveryStreamName=name, ExtendedS3DestinationConfiguration={
+        "RoleARN": ROLE, "BucketARN": f"arn:aws:s3:::{bucket}", "Prefix": f"{name}/",
+        "ErrorOutputPrefix": f"{name}-errors/", "BufferingHints": {"SizeInMBs": 64, "IntervalInSeconds": 1},
+        "DataFormatConversionConfiguration": {
+            "Enabled": True,
+            "SchemaConfiguration": {"DatabaseName": database, "TableName": "trades", "RoleARN": ROLE},
+            "InputFormatConfiguration": {"Deserializer": {"OpenXJsonSerDe": {
+                "ColumnToJsonKeyMappings": {"trade_ts": "timestamp"}, "ConvertDotsInJsonKeysToUnderscores": True}}},
+            "OutputFormatConfiguration": {"Serializer": {"ParquetSerDe": {}}}}})
+    records = [{"TickerSymbol": "AMZN", "Price": 181.5, "timestamp": "2024-05-01T10:00:00Z", "venue.name": "X"},
+               {"TICKERSYMBOL": "MSFT", "price": 410.0, "timestamp": "2024-05-01T10:00:01Z", "venue.name": "Y"}]
+    firehose.put_record_batch(DeliveryStreamName=name, Records=[{"Data": json.dumps(r).encode()} for r in records])
+    key = wait_for(lambda: [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"{name}/").get(
+        "Contents", [])], timeout=30)[0]
+    table = pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))
+    assert table.to_pylist() == [
+        {"tickersymbol": "AMZN", "price": 181.5, "trade_ts": "2024-05-01T10:00:00Z", "venue_name": "X"},
+        {"tickersymbol": "MSFT", "price": 410.0, "trade_ts": "2024-05-01T10:00:01Z", "venue_name": "Y"}]
+    firehose.delete_delivery_stream(DeliveryStreamName=name)
