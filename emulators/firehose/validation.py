@@ -74,3 +74,22 @@ def validate_s3_destination(config: dict[str, Any], where: str = "extendedS3Dest
         if processor.get("Type") not in ("Lambda", "MetadataExtraction", "AppendDelimiterToRecord",
                                          "RecordDeAggregation", "Decompression", "CloudWatchLogProcessing"):
             raise invalid(f"Processor type {processor.get('Type')!r} is not valid")
+        if processor.get("Type") == "Lambda":
+            _check_lambda_processor(processor)
+
+
+def _check_lambda_processor(processor: dict[str, Any]) -> None:
+    """A Lambda processor names its function; BufferSizeInMBs is 0.2 to 3 and NumberOfRetries 0 to 300."""
+    parameters = {p.get("ParameterName"): p.get("ParameterValue") for p in processor.get("Parameters") or []}
+    if not parameters.get("LambdaArn"):
+        raise invalid("A Lambda processor needs the LambdaArn parameter")
+    for name, low, high in (("BufferSizeInMBs", 0.2, 3.0), ("NumberOfRetries", 0, 300)):
+        value = parameters.get(name)
+        if value is None:
+            continue
+        try:
+            number = float(value)
+        except ValueError:
+            raise invalid(f"Processor parameter {name} must be a number, not {value!r}") from None
+        if not low <= number <= high or (name == "NumberOfRetries" and number != int(number)):
+            raise invalid(f"Processor parameter {name} must be between {low:g} and {high:g}, not {value}")

@@ -460,6 +460,14 @@ def test_firehose_lambda_transformation_and_error_output(aws, bucket):
                                              Handler="lambda_function.lambda_handler", Timeout=60,
                                              Code={"ZipFile": archive.getvalue()})["FunctionArn"]
     name = f"transform-{suffix}"
+    for wrong in ([{"ParameterName": "BufferSizeInMBs", "ParameterValue": "10"}],
+                  [{"ParameterName": "LambdaArn", "ParameterValue": function_arn},
+                   {"ParameterName": "NumberOfRetries", "ParameterValue": "500"}]):
+        with pytest.raises(ClientError) as refused:
+            firehose.create_delivery_stream(DeliveryStreamName=name, ExtendedS3DestinationConfiguration={
+                "RoleARN": ROLE, "BucketARN": f"arn:aws:s3:::{bucket}", "ProcessingConfiguration": {
+                    "Enabled": True, "Processors": [{"Type": "Lambda", "Parameters": wrong}]}})
+        assert _code(refused) == "InvalidArgumentException", wrong
     firehose.create_delivery_stream(DeliveryStreamName=name, ExtendedS3DestinationConfiguration={
         "RoleARN": ROLE, "BucketARN": f"arn:aws:s3:::{bucket}", "Prefix": f"{name}/data/",
         "ErrorOutputPrefix": f"{name}/errors/!{{firehose:error-output-type}}/",
