@@ -92,6 +92,9 @@ class SandboxFirehoseBackend(FirehoseBackend):  # type: ignore[misc, valid-type]
         description = result["DeliveryStreamDescription"]
         description["DeliveryStreamEncryptionConfiguration"] = encryption.described(
             description.get("DeliveryStreamEncryptionConfiguration"))
+        source = (description.get("Source") or {}).get("KinesisStreamSourceDescription")
+        if source is not None:  # reading starts when the stream is created (LATEST)
+            source.setdefault("DeliveryStartTimestamp", description.get("CreateTimestamp"))
         return result
 
     def start_delivery_stream_encryption(self, stream_name: str, encryption_config: dict[str, Any]) -> None:

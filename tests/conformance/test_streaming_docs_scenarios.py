@@ -134,6 +134,9 @@ def test_firehose_server_side_encryption(aws, bucket):
                                     KinesisStreamSourceConfiguration={"KinesisStreamARN": source_arn,
                                                                       "RoleARN": ROLE},
                                     ExtendedS3DestinationConfiguration=destination)
+    kinesis_source = describe(DeliveryStreamName=source)["DeliveryStreamDescription"]["Source"][
+        "KinesisStreamSourceDescription"]
+    assert kinesis_source["KinesisStreamARN"] == source_arn and kinesis_source["DeliveryStartTimestamp"]
     with pytest.raises(ClientError) as not_direct_put:
         firehose.start_delivery_stream_encryption(DeliveryStreamName=source,
                                                   DeliveryStreamEncryptionConfigurationInput={"KeyType": "AWS_OWNED_CMK"})
