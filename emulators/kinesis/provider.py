@@ -86,6 +86,12 @@ def _created_at(stream: Any, shard: Any) -> float:
         tzinfo=timezone.utc).timestamp()
 
 
+def _mark_encryption(stream: Any, shard: Any, sequence_number: Any) -> None:
+    """A record written while the stream is KMS-encrypted reads back with EncryptionType KMS."""
+    if stream.encryption_type == "KMS":
+        shard.records[int(sequence_number)].sandbox_kms = True
+
+
 class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
     # -- streams -----------------------------------------------------------------
     def create_stream(self, stream_name: str, shard_count: int | None, stream_mode: dict[str, str] | None = None,
@@ -154,6 +160,7 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
         size = self._check_record(partition_key, data, "")
         shard = self._route(stream, partition_key, explicit_hash_key, "")
         sequence_number = shard.put_record(partition_key, data, explicit_hash_key)
+        _mark_encryption(stream, shard, sequence_number)
         self._send_stream_metrics(stream.stream_name, incoming_bytes=size + len(partition_key), incoming_records=1)
         return sequence_number, shard.shard_id
 
@@ -176,6 +183,7 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
         for record, shard in zip(records, targets, strict=True):
             sequence_number = shard.put_record(record["PartitionKey"], record.get("Data", ""),
                                                record.get("ExplicitHashKey"))
+            _mark_encryption(stream, shard, sequence_number)
             results.append({"SequenceNumber": sequence_number, "ShardId": shard.shard_id})
         self._send_stream_metrics(stream.stream_name, incoming_bytes=total, incoming_records=len(records))
         return {"FailedRecordCount": 0, "Records": results, "EncryptionType": stream.encryption_type}
@@ -233,7 +241,8 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
                            f"{self.account_id} does not exist")
         shard = stream.shards[shard_id]
         records, last_sequence, millis = shard.get_records(last, limit)
-        result: dict[str, Any] = {"Records": [r.to_json() for r in records], "MillisBehindLatest": millis}
+        result: dict[str, Any] = {"Records": [{**r.to_json(), **({"EncryptionType": "KMS"} if getattr(
+            r, "sandbox_kms", False) else {})} for r in records], "MillisBehindLatest": millis}
         if not shard.is_open and int(last_sequence) >= shard.get_max_sequence_number():
             result["MillisBehindLatest"] = 0
             result["ChildShards"] = [

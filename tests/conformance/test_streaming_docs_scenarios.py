@@ -534,3 +534,31 @@ def test_firehose_parquet_conversion_reads_json_keys_as_the_deserializer_does(aw
         {"tickersymbol": "AMZN", "price": 181.5, "trade_ts": "2024-05-01T10:00:00Z", "venue_name": "X"},
         {"tickersymbol": "MSFT", "price": 410.0, "trade_ts": "2024-05-01T10:00:01Z", "venue_name": "Y"}]
     firehose.delete_delivery_stream(DeliveryStreamName=name)
+
+
+def test_kinesis_server_side_encryption_and_retention(aws):
+    """Kinesis Data Streams developer guide, "Data protection in Amazon Kinesis Data Streams" (server-side
+    encryption with StartStreamEncryption) and "Change the data retention period": records written while the
+    stream is encrypted report EncryptionType KMS in PutRecord and GetRecords; retention is 24 to 8760 hours."""
+    kinesis = aws.client("kinesis")
+    name = f"sse-{uuid.uuid4().hex[:8]}"
+    kinesis.create_stream(StreamName=name, ShardCount=1)
+    assert kinesis.put_record(StreamName=name, Data=b"before", PartitionKey="p")["EncryptionType"] == "NONE"
+    kinesis.start_stream_encryption(StreamName=name, EncryptionType="KMS", KeyId="alias/aws/kinesis")
+    summary = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
+    assert summary["EncryptionType"] == "KMS" and summary["KeyId"] == "alias/aws/kinesis"
+    assert kinesis.put_record(StreamName=name, Data=b"after", PartitionKey="p")["EncryptionType"] == "KMS"
+    iterator = kinesis.get_shard_iterator(StreamName=name, ShardId="shardId-000000000000",
+                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    records = kinesis.get_records(ShardIterator=iterator)["Records"]
+    assert [(r["Data"], r.get("EncryptionType", "NONE")) for r in records] == [(b"before", "NONE"), (b"after", "KMS")]
+    with pytest.raises(ClientError) as no_key:
+        kinesis.start_stream_encryption(StreamName=name, EncryptionType="KMS", KeyId="alias/does-not-exist")
+    assert _code(no_key) == "KMSNotFoundException"
+    kinesis.increase_stream_retention_period(StreamName=name, RetentionPeriodHours=168)
+    assert kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["RetentionPeriodHours"] == 168
+    with pytest.raises(ClientError) as too_long:
+        kinesis.increase_stream_retention_period(StreamName=name, RetentionPeriodHours=9000)
+    assert _code(too_long) == "InvalidArgumentException"
+    kinesis.decrease_stream_retention_period(StreamName=name, RetentionPeriodHours=24)
+    kinesis.delete_stream(StreamName=name)
