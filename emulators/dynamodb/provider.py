@@ -30,6 +30,9 @@ class SandboxStreamShard(StreamShard):  # type: ignore[misc, valid-type]
     def add(self, old: Any, new: Any) -> None:
         if self.ended:
             return
+        if getattr(self, "skip_next_insert", False) and old is None:
+            self.skip_next_insert = False  # the bare key UpdateItem puts before it applies the update
+            return
         if old is not None and new is not None and old.to_json() == new.to_json():
             return  # AWS: a PutItem or UpdateItem that changes nothing writes no stream record
         spec = self.table.stream_specification
@@ -107,8 +110,22 @@ class SandboxDynamoDBBackend(DynamoDBBackend):  # type: ignore[misc, valid-type]
             return super().put_item(table_name, item_attrs, *args, **kwargs)
 
     def update_item(self, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-        with kinesis_destination.watching(self, table_name, key):
-            return super().update_item(table_name, key, *args, **kwargs)
+        """UpdateItem; on an item that does not exist yet, its stream gets one INSERT with the final image (moto
+        wrote a second INSERT of the bare key first)."""
+        table = self.tables.get(table_name)
+        shard = getattr(table, "stream_shard", None)
+        try:
+            creating = shard is not None and self.get_item(table_name, key) is None
+        except Exception:
+            creating = False  # an invalid key: moto answers the error
+        if creating:
+            shard.skip_next_insert = True
+        try:
+            with kinesis_destination.watching(self, table_name, key):
+                return super().update_item(table_name, key, *args, **kwargs)
+        finally:
+            if shard is not None:
+                shard.skip_next_insert = False
 
     def delete_item(self, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         with kinesis_destination.watching(self, table_name, key):

@@ -562,3 +562,26 @@ def test_kinesis_server_side_encryption_and_retention(aws):
     assert _code(too_long) == "InvalidArgumentException"
     kinesis.decrease_stream_retention_period(StreamName=name, RetentionPeriodHours=24)
     kinesis.delete_stream(StreamName=name)
+
+
+def test_dynamodb_stream_records_one_insert_for_an_update_that_creates_the_item(aws):
+    """DynamoDB developer guide, "Change data capture for DynamoDB Streams" (Streams.html): each item-level
+    modification appears once in the stream; an UpdateItem on a key that does not exist yet is one INSERT
+    with the final NewImage, a later UpdateItem a MODIFY with both images."""
+    dynamodb, streams = aws.client("dynamodb"), aws.client("dynamodbstreams")
+    table = f"counters-{uuid.uuid4().hex[:8]}"
+    arn = dynamodb.create_table(
+        TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})["TableDescription"][
+        "LatestStreamArn"]
+    for value in ("1", "2"):
+        dynamodb.update_item(TableName=table, Key={"id": {"S": "page"}}, UpdateExpression="SET hits = :h",
+                             ExpressionAttributeValues={":h": {"N": value}})
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard,
+                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    records = streams.get_records(ShardIterator=iterator)["Records"]
+    assert [(r["eventName"], r["dynamodb"]["NewImage"]["hits"]["N"]) for r in records] == [
+        ("INSERT", "1"), ("MODIFY", "2")]
+    assert records[1]["dynamodb"]["OldImage"]["hits"] == {"N": "1"}
