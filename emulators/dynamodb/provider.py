@@ -44,6 +44,7 @@ class SandboxStreamShard(StreamShard):  # type: ignore[misc, valid-type]
             self.table.stream_specification = saved
         if self.items:
             self.items[-1].record["awsRegion"] = self.table.region_name  # moto wrote us-east-1 for every region
+            self.items[-1].record["eventVersion"] = "1.1"  # as AWS's GetRecords and Lambda events give it
         if self.removing_as_service and new is None and self.items:
             self.items[-1].record["userIdentity"] = dict(TTL_IDENTITY)
 

@@ -585,3 +585,4 @@ def test_dynamodb_stream_records_one_insert_for_an_update_that_creates_the_item(
     assert [(r["eventName"], r["dynamodb"]["NewImage"]["hits"]["N"]) for r in records] == [
         ("INSERT", "1"), ("MODIFY", "2")]
     assert records[1]["dynamodb"]["OldImage"]["hits"] == {"N": "1"}
+    assert all(r["eventVersion"] == "1.1" and r["eventSource"] == "aws:dynamodb" for r in records)
