@@ -493,6 +493,15 @@ def _delete_stream(request: Request) -> dict[str, Any]:
     return {}
 
 
+def _update_shard_count(request: Request) -> dict[str, Any]:
+    """UpdateShardCount answers the stream's name and ARN however it was named (moto: only the name given)."""
+    backend = _backend(request)
+    stream = backend.describe_stream(stream_arn=request.get("StreamARN"), stream_name=request.get("StreamName"))
+    current = backend.update_shard_count(stream.arn, None, request.get("TargetShardCount"))
+    return {"StreamName": stream.stream_name, "CurrentShardCount": current,
+            "TargetShardCount": int(request.get("TargetShardCount")), "StreamARN": stream.arn}
+
+
 def _put_record(request: Request) -> dict[str, Any]:
     backend = _backend(request)
     arn, name = request.get("StreamARN"), request.get("StreamName")
@@ -575,5 +584,6 @@ def install(cloud: Any) -> None:
     moto_coupling.add_operation("kinesis", "KinesisResponse", "delete_stream", _delete_stream)
     moto_coupling.add_operation("kinesis", "KinesisResponse", "describe_stream_summary", _describe_stream_summary)
     moto_coupling.add_operation("kinesis", "KinesisResponse", "list_streams", _list_streams)
+    moto_coupling.add_operation("kinesis", "KinesisResponse", "update_shard_count", _update_shard_count)
     tagging.install()
     fanout.install()

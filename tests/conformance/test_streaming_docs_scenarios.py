@@ -90,6 +90,10 @@ def test_kinesis_resharded_stream_read_to_the_end(aws):
     kinesis.merge_shards(StreamName=name, ShardToMerge=low["ShardId"], AdjacentShardToMerge=high["ShardId"])
     merged = kinesis.list_shards(StreamName=name, ShardFilter={"Type": "AT_LATEST"})["Shards"]
     assert len(merged) == 1 and merged[0]["AdjacentParentShardId"] == high["ShardId"]
+    arn = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+    scaled = kinesis.update_shard_count(StreamARN=arn, TargetShardCount=2, ScalingType="UNIFORM_SCALING")
+    assert scaled == {**scaled, "StreamName": name, "StreamARN": arn, "CurrentShardCount": 1, "TargetShardCount": 2}
+    assert len(kinesis.list_shards(StreamARN=arn, ShardFilter={"Type": "AT_LATEST"})["Shards"]) == 2
     kinesis.delete_stream(StreamName=name)
 
 
