@@ -8,10 +8,10 @@ AWS Lambda
     retries and OnSuccess/OnFailure destinations); called by Firehose transformations, Step
     Functions tasks, S3 notifications and SNS subscriptions; event source mappings poll Kinesis,
     DynamoDB Streams and SQS (batching, bisect, partial batch responses, on-failure destinations,
-    checkpoints across restarts)
+    filter criteria, checkpoints across restarts)
   not emulated: non-Python runtimes, container images, the runtime's Python version (the sandbox
     venv's runs), memory limits, warm starts, concurrency/provisioned concurrency, the delays
-    between async retries, ESM parallelization/record age/filters/tumbling windows, function URLs
+    between async retries, ESM parallelization/record age/tumbling windows, function URLs
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -45,7 +45,13 @@ SQS sources are polled every 0.5 s and delivered in batches with ``BatchSize``,
 ``MaximumBatchingWindowInSeconds``, ``StartingPosition`` (TRIM_HORIZON, LATEST,
 AT_TIMESTAMP), ``BisectBatchOnFunctionError``, ``MaximumRetryAttempts``,
 ``FunctionResponseTypes=["ReportBatchItemFailures"]`` and SQS/SNS on-failure
-destinations; checkpoints are in the snapshot, so they survive a restart.
+destinations; checkpoints are in the snapshot, so they survive a restart. ``FilterCriteria`` (Lambda's
+event filtering, up to 5 patterns in EventBridge's syntax): Kinesis patterns match the record's ``data`` parsed
+as JSON, DynamoDB patterns the stream record (``eventName``, ``dynamodb.NewImage`` ...), SQS patterns ``body``
+(JSON or a plain string) and the message attributes; unmatched records are dropped (a stream's checkpoint
+passes them, an SQS message is deleted); a pattern that is not valid answers InvalidParameterValueException.
+A Kinesis mapping may name an enhanced fan-out consumer's ARN (it reads the consumer's stream); SQS mappings
+refuse a StartingPosition and a BatchSize over 10 without MaximumBatchingWindowInSeconds.
 CreateFunction and UpdateFunctionConfiguration refuse what AWS refuses (``emulators/awslambda/config.py``):
 a Timeout over 900 s or a MemorySize outside 128-10,240 MB (ValidationException), a deprecated runtime
 that AWS no longer creates (python2.7, python3.6, python3.7, ...) and reserved environment variable keys
@@ -60,7 +66,7 @@ limits, reserved and provisioned concurrency, throttling; the one- and two-minut
 retries of asynchronous invocations (``async_invoke.py`` retries after a second; MaximumRetryAttempts,
 OnSuccess/OnFailure destinations to SQS, SNS, Lambda and the default EventBridge bus are emulated);
 MaximumEventAgeInSeconds; of event source mappings:
-ParallelizationFactor, MaximumRecordAgeInSeconds, tumbling windows, FilterCriteria,
+ParallelizationFactor, MaximumRecordAgeInSeconds, tumbling windows,
 Kafka/MQ/DocumentDB sources and S3 destinations; function URLs; IAM (the execution
 role is not checked); response streaming.
 """
@@ -76,9 +82,9 @@ SERVICE = ServiceInfo(
              "OnSuccess/OnFailure destinations); called by "
              "Firehose transformations, Step Functions tasks, S3 notifications and SNS subscriptions; event source "
              "mappings poll Kinesis, DynamoDB Streams and SQS (batching, bisect, partial batch responses, "
-             "on-failure destinations, checkpoints across restarts)",
+             "on-failure destinations, filter criteria, checkpoints across restarts)",
     not_emulated="non-Python runtimes, container images, the runtime's Python version (the sandbox venv's "
                  "runs), memory limits, warm starts, concurrency/provisioned concurrency, the delays between "
-                 "async retries, ESM parallelization/record age/filters/tumbling windows, function URLs",
+                 "async retries, ESM parallelization/record age/tumbling windows, function URLs",
     provider="provider",
 )

@@ -21,8 +21,17 @@ push and this module polls every ``SANDBOX_ESM_TICK_SECONDS`` (0.5 s) instead:
 Checkpoints (last sequence number per shard), retry counts and the LATEST starting points are attributes of
 moto's mapping object, so they are in the snapshot and survive a restart.
 
+**FilterCriteria** (the Lambda guide's event filtering): a record goes to the function when it matches at least one
+of the mapping's patterns (at most 5, the default quota); the others are dropped (a stream's checkpoint moves past
+them, an SQS message is deleted). Kinesis patterns match ``data`` (the record's data parsed as JSON; data that is
+not JSON matches no ``data`` pattern); DynamoDB patterns match the stream record (``eventName``, ``dynamodb.Keys``,
+``NewImage``, ...); SQS patterns match ``body`` (parsed when it is JSON, else the plain string), ``attributes``
+and ``messageAttributes``. The pattern syntax is EventBridge's (:mod:`emulators.core.event_patterns`).
+
+A mapping whose source is an enhanced fan-out consumer's ARN reads the consumer's stream like any other.
+
 Not emulated: ``ParallelizationFactor`` (one batch per shard at a time), ``MaximumRecordAgeInSeconds``,
-``TumblingWindowInSeconds``, ``FilterCriteria``, Kinesis enhanced fan-out consumers as sources, Kafka/MQ/
+``TumblingWindowInSeconds``, the dedicated throughput of an enhanced fan-out consumer, Kafka/MQ/
 DocumentDB sources, S3 on-failure destinations.
 """
 
@@ -38,6 +47,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
+
+from emulators.core import event_patterns
+from emulators.core.errors import InvalidInput
 
 log = logging.getLogger("emulators.awslambda.event_sources")
 
@@ -67,6 +79,83 @@ class BatchOutcome:
     failed: int = 0
     invoke_count: int = 0
     last: Invocation | None = None
+
+
+MAX_FILTERS = 5
+
+
+def source_stream(arn: Any) -> Any:
+    """The stream of an event source ARN: an enhanced fan-out consumer's ARN (``<stream ARN>/consumer/<name>:<time>``)
+    names its stream first; other ARNs are their own source."""
+    return arn.split("/consumer/", 1)[0] if isinstance(arn, str) and ":kinesis:" in arn else arn
+
+
+def parse_filters(criteria: Any) -> list[dict[str, Any]]:
+    """The patterns of a mapping's FilterCriteria; ValueError with the reason when AWS would refuse them."""
+    filters = (criteria or {}).get("Filters") or [] if isinstance(criteria, dict) else []
+    if len(filters) > MAX_FILTERS:
+        raise ValueError(f"FilterCriteria holds {len(filters)} filters: an event source mapping takes at most "
+                         f"{MAX_FILTERS}")
+    patterns = []
+    for item in filters:
+        try:
+            pattern = event_patterns.parse((item or {}).get("Pattern"))
+        except event_patterns.PatternError as exc:
+            raise ValueError(f"Invalid filter pattern definition: {exc}") from None
+        if pattern:
+            patterns.append(pattern)
+    return patterns
+
+
+def _invalid(message: str) -> InvalidInput:
+    return InvalidInput(message, code="InvalidParameterValueException")
+
+
+def check_mapping(spec: dict[str, Any]) -> None:
+    """What CreateEventSourceMapping (and UpdateEventSourceMapping, on the merged settings) refuses:
+    InvalidParameterValueException as on AWS."""
+    service = str(spec.get("EventSourceArn") or "").split(":")[2:3]
+    position = spec.get("StartingPosition")
+    if service and service[0] in ("kinesis", "dynamodb"):
+        if position not in ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"):
+            raise _invalid("StartingPosition is required and must be TRIM_HORIZON, LATEST or AT_TIMESTAMP for a "
+                           "stream event source")
+        if position == "AT_TIMESTAMP" and spec.get("StartingPositionTimestamp") is None:
+            raise _invalid("StartingPositionTimestamp is required when StartingPosition is AT_TIMESTAMP")
+    elif service == ["sqs"]:
+        if position is not None:
+            raise _invalid("Unsupported StartingPosition for an Amazon SQS event source: SQS mappings take none")
+        if int(spec.get("BatchSize") or 10) > 10 and not spec.get("MaximumBatchingWindowInSeconds"):
+            raise _invalid("Maximum batch window in seconds must be greater than 0 if maximum batch size is "
+                           "greater than 10")
+    try:
+        parse_filters(spec.get("FilterCriteria"))
+    except ValueError as exc:
+        raise _invalid(str(exc)) from None
+
+
+def _filter_view(event: dict[str, Any]) -> dict[str, Any]:
+    """What a filter pattern is matched against: Kinesis ``data`` and an SQS ``body`` parsed when they are JSON."""
+    if "kinesis" in event:
+        try:
+            return {"data": json.loads(base64.b64decode(event["kinesis"]["data"]))}
+        except ValueError:
+            return {}
+    if "body" in event:
+        try:
+            body = json.loads(event["body"])
+        except (TypeError, ValueError):
+            body = event["body"]
+        return {**event, "body": body}
+    return event
+
+
+def passes_filters(patterns: list[dict[str, Any]], event: dict[str, Any]) -> bool:
+    """No patterns, or at least one pattern matches the record."""
+    if not patterns:
+        return True
+    view = _filter_view(event)
+    return any(event_patterns.matches(p, view) for p in patterns)
 
 
 def reported_failures(payload: bytes) -> list[str] | None:

@@ -194,30 +194,36 @@ class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
 
     def create_event_source_mapping(self, spec: dict[str, Any]) -> Any:
         """moto's mapping, unhooked from moto's synchronous push: the poller delivers instead."""
-        service = str(spec.get("EventSourceArn") or "").split(":")[2:3]
-        if service and service[0] in ("kinesis", "dynamodb"):
-            position = spec.get("StartingPosition")
-            if position not in ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"):
-                raise InvalidInput("StartingPosition is required and must be TRIM_HORIZON, LATEST or AT_TIMESTAMP "
-                                   "for a stream event source", code="InvalidParameterValueException")
-            if position == "AT_TIMESTAMP" and spec.get("StartingPositionTimestamp") is None:
-                raise InvalidInput("StartingPositionTimestamp is required when StartingPosition is AT_TIMESTAMP",
-                                   code="InvalidParameterValueException")
+        event_sources.check_mapping(spec)
         destination = ((spec.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
         if destination and destination.split(":")[2:3] not in (["sqs"], ["sns"]):
             raise NotEmulated("The sandbox sends records of failed batches to an SQS queue or SNS topic destination",
                               code="InvalidParameterValueException")
-        try:
-            esm = super().create_event_source_mapping(spec)
+        consumer = _consumer_arn(self.account_id, self.region_name, spec.get("EventSourceArn"))
+        try:  # an enhanced fan-out consumer's mapping reads its stream
+            esm = super().create_event_source_mapping({**spec, "EventSourceArn": event_sources.source_stream(consumer)}
+                                                      if consumer else spec)
         except ValueError as exc:  # moto's model raises ValueError(code, message)
             args = exc.args if len(exc.args) == 2 else ("InvalidParameterValueException", str(exc))
             raise AwsError(str(args[0]), str(args[1])) from None
         _unhook_moto_push(self.account_id, self.region_name, esm)
+        if consumer:
+            esm.event_source_arn = consumer
         esm.sandbox_positions = {}
         esm.sandbox_attempts = {}
         esm.sandbox_latest = _stream_ends(self.account_id, self.region_name, esm.event_source_arn) \
             if esm.starting_position == "LATEST" else {}
         return esm
+
+    def update_event_source_mapping(self, uuid_: str, spec: dict[str, Any]) -> Any:
+        current = self.get_event_source_mapping(uuid_)
+        if current is not None:
+            event_sources.check_mapping({"EventSourceArn": current.event_source_arn,
+                                         "StartingPosition": current.starting_position,
+                                         "StartingPositionTimestamp": current.starting_position_timestamp,
+                                         "BatchSize": current.batch_size,
+                                         "MaximumBatchingWindowInSeconds": current.max_batch_window, **spec})
+        return super().update_event_source_mapping(uuid_, spec)
 
     def invoke_function(self, function_name: str, qualifier: str | None, event: bytes,
                         invocation_type: str = "RequestResponse") -> Outcome | None:
@@ -324,9 +330,19 @@ def invoke(function: str, event: Any, account: str = moto_coupling.DEFAULT_ACCOU
 
 # -- event source mappings (the engine is emulators.awslambda.event_sources) ---------------------------
 
+def _consumer_arn(account: str, region: str, arn: Any) -> str | None:
+    """``arn`` when it is a registered Kinesis stream consumer's ARN; None for other ARNs."""
+    if event_sources.source_stream(arn) == arn:
+        return None
+    streams = moto_coupling.backend_for("kinesis", account, region).streams.values()
+    if not any(c.consumer_arn == arn for s in streams for c in s.consumers):
+        raise AwsError("ResourceNotFoundException", f"Stream consumer {arn} does not exist")
+    return arn
+
+
 def _unhook_moto_push(account: str, region: str, esm: Any) -> None:
     """moto registered the mapping on its source to push records inside the writer's request; undo that."""
-    arn, service = esm.event_source_arn, esm.event_source_arn.split(":")[2]
+    arn, service = event_sources.source_stream(esm.event_source_arn), esm.event_source_arn.split(":")[2]
     try:
         if service == "kinesis":
             stream = moto_coupling.backend_for("kinesis", account, region).describe_stream(
@@ -349,7 +365,7 @@ def _queue_by_arn(account: str, region: str, arn: str) -> Any:
 
 
 def _stream_records(account: str, region: str, esm: Any) -> dict[str, list[event_sources.StreamRecord]]:
-    arn = esm.event_source_arn
+    arn = event_sources.source_stream(esm.event_source_arn)
     if arn.split(":")[2] == "kinesis":
         stream = moto_coupling.backend_for("kinesis", account, region).describe_stream(
             stream_arn=arn, stream_name=arn.rsplit("/", 1)[-1])
@@ -413,6 +429,13 @@ def _invoke_batch(account: str, region: str, function_arn: str,
     return event_sources.Invocation(error, payload)
 
 
+def _checkpoint(cloud: Any, esm: Any, shard_id: str, sequence_number: str) -> None:
+    with cloud.mutating():
+        if not hasattr(esm, "sandbox_positions"):
+            esm.sandbox_positions, esm.sandbox_attempts = {}, {}
+        esm.sandbox_positions[shard_id] = sequence_number
+
+
 def _deliver_stream(account: str, region: str, uuid_: str) -> None:
     cloud = current_cloud()
     backend = moto_coupling.backend_for("lambda", account, region)
@@ -431,8 +454,13 @@ def _deliver_stream(account: str, region: str, uuid_: str) -> None:
     batch_size, window = int(esm.batch_size), float(esm.max_batch_window or 0)
     retries = esm.max_retry_attempts if esm.max_retry_attempts is not None else -1
     destination = ((esm.destination_config or {}).get("OnFailure") or {}).get("Destination")
+    filters = event_sources.parse_filters(esm.filter_criteria)
     for shard_id, records in shards.items():
         pending = _pending(esm, shard_id, records)
+        seen = pending[-1].sequence_number if pending else None  # filtered-out records are passed, not delivered
+        pending = [r for r in pending if event_sources.passes_filters(filters, r.event)]
+        if not pending and seen is not None:
+            _checkpoint(cloud, esm, shard_id, seen)
         while pending and not cloud.stopping:
             if not event_sources.batch_ready(len(pending), batch_size, pending[0].arrival, window, time.time()):
                 break
@@ -459,6 +487,8 @@ def _deliver_stream(account: str, region: str, uuid_: str) -> None:
             if attempts:  # retried on a later tick
                 break
             pending = pending[advanced:]
+            if not pending and seen is not None:
+                _checkpoint(cloud, esm, shard_id, seen)
 
 
 _sqs_first_seen: dict[str, float] = {}
@@ -485,6 +515,10 @@ def _deliver_sqs(account: str, region: str, uuid_: str) -> None:
     with cloud.mutating():
         messages = sqs.receive_message(queue.name, int(esm.batch_size), 0, int(queue.visibility_timeout))
         records = [event_sources.sqs_event_record(m, queue.queue_arn, region) for m in messages]
+        filters = event_sources.parse_filters(esm.filter_criteria)
+        for record in [r for r in records if not event_sources.passes_filters(filters, r)]:
+            records.remove(record)  # Lambda deletes the messages no filter matches
+            sqs.delete_message(queue.name, record["receiptHandle"])
     if not records:
         return
     result = _invoke_batch(account, region, esm.function_arn, records)

@@ -87,6 +87,12 @@ class AcceptFirehoseRecords(Protocol):
         """Buffer records into a Firehose stream as ``PutRecordBatch`` would."""
 
 
+class PutKinesisRecords(Protocol):
+    def __call__(self, account: str, region: str, stream_arn: str, records: list[tuple[str, bytes]]) -> None:
+        """Put ``(partition key, data)`` records into a Kinesis data stream, in order, as ``PutRecord`` would
+        (DynamoDB's Kinesis streaming destination); raises the Kinesis API's AwsError (an unknown stream)."""
+
+
 class RedshiftSql(Protocol):
     def __call__(self, account: str, region: str, cluster: str, database: str, sql: str) -> None:
         """Run one statement (a Firehose ``COPY``) in a provisioned cluster's database; raises on failure."""
@@ -117,6 +123,8 @@ invoke_lambda: Port[InvokeLambda] = Port("invoke_lambda", "Lambda", InvokeLambda
 emit_event: Port[EmitEvent] = Port("emit_event", "EventBridge", EmitEvent.__call__.__doc__ or "")
 accept_firehose_records: Port[AcceptFirehoseRecords] = Port(
     "accept_firehose_records", "Firehose", AcceptFirehoseRecords.__call__.__doc__ or "")
+put_kinesis_records: Port[PutKinesisRecords] = Port(
+    "put_kinesis_records", "Kinesis", PutKinesisRecords.__call__.__doc__ or "")
 redshift_sql: Port[RedshiftSql] = Port("redshift_sql", "Redshift", RedshiftSql.__call__.__doc__ or "")
 glue_catalog: Port[GlueCatalogPort] = Port("glue_catalog", "Glue", GlueCatalogPort.__call__.__doc__ or "")
 lake_table_dataset: Port[LakeTableDataset] = Port("lake_table_dataset", "Athena",
@@ -124,8 +132,8 @@ lake_table_dataset: Port[LakeTableDataset] = Port("lake_table_dataset", "Athena"
 start_workflow_for_event: Port[StartWorkflowForEvent] = Port("start_workflow_for_event", "Glue",
                                                              StartWorkflowForEvent.__call__.__doc__ or "")
 
-ALL_PORTS: list[Port[Any]] = [invoke_lambda, emit_event, accept_firehose_records, redshift_sql,
-                              glue_catalog, lake_table_dataset, start_workflow_for_event]
+ALL_PORTS: list[Port[Any]] = [invoke_lambda, emit_event, accept_firehose_records, put_kinesis_records,
+                              redshift_sql, glue_catalog, lake_table_dataset, start_workflow_for_event]
 
 
 def register(port: Port[Any]) -> Port[Any]:

@@ -104,6 +104,7 @@ PORT_PROVIDERS = {
     "invoke_lambda": ("awslambda.provider",),
     "emit_event": ("events.provider", "cloudwatch.provider"),
     "accept_firehose_records": ("firehose.provider",),
+    "put_kinesis_records": ("kinesis.provider",),
 }
 
 

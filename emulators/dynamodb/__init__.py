@@ -4,9 +4,11 @@ Amazon DynamoDB
   stand-in: moto (LocalStack in docker compose)
   really executes: tables, items, queries, scans, conditional writes, transactions, PartiQL
     (SELECT/INSERT/UPDATE/DELETE), streams (disable/re-enable, no record for unchanged items), TTL
-    deletes expired items with a service REMOVE record
+    deletes expired items with a service REMOVE record, export to S3 (DynamoDB JSON, full exports),
+    Kinesis streaming destination
   not emulated: capacity and throttling, global tables replication, PartiQL functions beyond
-    begins_with/contains/attribute_exists/size and EXISTS conditions, stream iterators never expire
+    begins_with/contains/attribute_exists/size and EXISTS conditions, stream iterators never expire,
+    ION and incremental exports
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -28,6 +30,18 @@ Amazon DynamoDB and DynamoDB Streams on moto, with AWS's behaviour where moto di
   number of epoch seconds in the past are deleted, with a REMOVE stream record whose ``userIdentity`` is
   the DynamoDB service, as AWS writes it (AWS takes up to a few days; the sandbox seconds).
 
+- Transactions: TransactWriteItems' ClientRequestToken is idempotent for 10 minutes (the same items again
+  succeed without writing again; other items answer IdempotentParameterMismatchException).
+- Export to S3 (``exports.py``): ExportTableToPointInTime needs point-in-time recovery, runs in the background
+  and writes AWS's ``AWSDynamoDB/<export id>/`` layout (``_started``, ``data/*.json.gz`` in DynamoDB JSON,
+  ``manifest-files.json``, ``manifest-summary.json`` and their ``.md5``); DescribeExport, ListExports, ClientToken.
+  The items are the table's items when the export starts (an ExportTime inside the recovery window is accepted;
+  no history is kept). ION output and incremental exports answer ValidationException.
+- Kinesis streaming destination (``kinesis_destination.py``): Enable/Disable/Update/Describe; every item change
+  (writes, batches, committed transactions, PartiQL, TTL) is put into the Kinesis data stream as DynamoDB's
+  JSON change record (INSERT/MODIFY/REMOVE with Keys, NewImage, OldImage, ApproximateCreationDateTime in
+  milliseconds or microseconds); a destination is ACTIVE as soon as EnableKinesisStreamingDestination returns.
+
 Not emulated: capacity modes and throttling, global tables replication, backups' contents beyond moto's,
 stream shard splitting (one shard per stream), the 15-minute expiry of stream iterators and the 24-hour
 retention of stream records.
@@ -41,8 +55,10 @@ SERVICE = ServiceInfo(
     stand_in="moto (LocalStack in docker compose)",
     executes="tables, items, queries, scans, conditional writes, transactions, PartiQL (SELECT/INSERT/UPDATE/"
              "DELETE), streams (disable/re-enable, no record for unchanged items), TTL deletes expired items "
-             "with a service REMOVE record",
+             "with a service REMOVE record, export to S3 (DynamoDB JSON, full exports), Kinesis streaming "
+             "destination",
     not_emulated="capacity and throttling, global tables replication, PartiQL functions beyond begins_with/"
-                 "contains/attribute_exists/size and EXISTS conditions, stream iterators never expire",
+                 "contains/attribute_exists/size and EXISTS conditions, stream iterators never expire, ION and "
+                 "incremental exports",
     provider="provider",
 )

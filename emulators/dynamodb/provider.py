@@ -11,7 +11,7 @@ from typing import Any
 from emulators.core import clock, moto_coupling
 from emulators.core.errors import AlreadyExists, InvalidInput, NotFound, ServiceError
 from emulators.core.moto_coupling import Request
-from emulators.dynamodb import expressions, statements
+from emulators.dynamodb import exports, expressions, kinesis_destination, statements, transactions
 
 log = logging.getLogger("emulators.dynamodb")
 DynamoDBBackend = moto_coupling.backend_class("dynamodb")
@@ -30,6 +30,9 @@ class SandboxStreamShard(StreamShard):  # type: ignore[misc, valid-type]
     def add(self, old: Any, new: Any) -> None:
         if self.ended:
             return
+        if getattr(self, "skip_next_insert", False) and old is None:
+            self.skip_next_insert = False  # the bare key UpdateItem puts before it applies the update
+            return
         if old is not None and new is not None and old.to_json() == new.to_json():
             return  # AWS: a PutItem or UpdateItem that changes nothing writes no stream record
         spec = self.table.stream_specification
@@ -41,6 +44,7 @@ class SandboxStreamShard(StreamShard):  # type: ignore[misc, valid-type]
             self.table.stream_specification = saved
         if self.items:
             self.items[-1].record["awsRegion"] = self.table.region_name  # moto wrote us-east-1 for every region
+            self.items[-1].record["eventVersion"] = "1.1"  # as AWS's GetRecords and Lambda events give it
         if self.removing_as_service and new is None and self.items:
             self.items[-1].record["userIdentity"] = dict(TTL_IDENTITY)
 
@@ -100,6 +104,44 @@ class SandboxDynamoDBBackend(DynamoDBBackend):  # type: ignore[misc, valid-type]
 
     def create_table(self, name: str, **params: Any) -> Any:
         return _adopt(super().create_table(name, **params))
+
+    # -- item writes, watched for the Kinesis streaming destination ----------------------------
+    def put_item(self, table_name: str, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        with kinesis_destination.watching(self, table_name, item_attrs):
+            return super().put_item(table_name, item_attrs, *args, **kwargs)
+
+    def update_item(self, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        """UpdateItem; on an item that does not exist yet, its stream gets one INSERT with the final image (moto
+        wrote a second INSERT of the bare key first)."""
+        table = self.tables.get(table_name)
+        shard = getattr(table, "stream_shard", None)
+        try:
+            creating = shard is not None and self.get_item(table_name, key) is None
+        except Exception:
+            creating = False  # an invalid key: moto answers the error
+        if creating:
+            shard.skip_next_insert = True
+        try:
+            with kinesis_destination.watching(self, table_name, key):
+                return super().update_item(table_name, key, *args, **kwargs)
+        finally:
+            if shard is not None:
+                shard.skip_next_insert = False
+
+    def delete_item(self, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        with kinesis_destination.watching(self, table_name, key):
+            return super().delete_item(table_name, key, *args, **kwargs)
+
+    def transact_write_items(self, transact_items: list[dict[str, Any]]) -> None:
+        try:
+            if transactions.is_replay():  # the same ClientRequestToken and items: already written
+                return None
+            with kinesis_destination.transaction():
+                super().transact_write_items(transact_items)
+            transactions.committed(self)
+            return None
+        finally:
+            transactions.forget()
 
     def update_table_streams(self, table: Any, stream_specification: dict[str, Any]) -> None:
         _adopt(table)
@@ -176,6 +218,8 @@ class SandboxDynamoDBBackend(DynamoDBBackend):  # type: ignore[misc, valid-type]
                     shard.removing_as_service = True
                 try:
                     table.delete_item(item.hash_key, item.range_key if table.range_key_attr else None)
+                    kinesis_destination.record_change(table, item.to_json()["Attributes"], None, user_identity={
+                        "type": "Service", "principalId": TTL_IDENTITY["PrincipalId"]})
                 finally:
                     if shard is not None:
                         shard.removing_as_service = False
@@ -313,6 +357,8 @@ def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("dynamodb", SandboxDynamoDBBackend)
     moto_coupling.check_requests("dynamodb", "DynamoHandler", expressions.OPERATIONS,
                                  lambda operation, request: expressions.check_request(operation, request.params))
+    moto_coupling.check_requests("dynamodb", "DynamoHandler", ("transact_write_items",),
+                                 lambda operation, request: transactions.check_token(_tables(request), request))
     moto_coupling.set_dynamodb_transaction_limit(100)  # TransactGetItems takes 100 items, as TransactWriteItems
     for operation, handler in (("describe_stream", _describe_stream), ("list_streams", _list_streams),
                                ("get_shard_iterator", _get_shard_iterator), ("get_records", _get_records)):
@@ -321,4 +367,6 @@ def install(cloud: Any) -> None:
                                ("batch_execute_statement", _batch_execute_statement),
                                ("execute_transaction", _execute_transaction)):
         moto_coupling.add_operation("dynamodb", "DynamoHandler", operation, handler)
+    exports.install()
+    kinesis_destination.install()
     cloud.every(float(os.environ.get("SANDBOX_DYNAMODB_TTL_SECONDS", "5")), _expire_items, name="dynamodb-ttl")

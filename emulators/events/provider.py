@@ -36,7 +36,7 @@ rule "now": the tests check the schedule arithmetic as pure functions and wait f
 one real ``cron(* * * * ? *)`` fire end to end.
 
 Service events: :func:`emit_event` sends an AWS service's event to the default bus
-of an account and region (matched by :mod:`emulators.events.patterns`, delivered as above);
+of an account and region (matched by :mod:`emulators.core.event_patterns`, delivered as above);
 other services reach it through the ``ports.emit_event`` port this provider provides:
 the Glue job engine sends "Glue Job State Change" and the Batch engine "Batch Job
 State Change". Lambda targets are invoked through ``ports.invoke_lambda``.
@@ -58,7 +58,7 @@ from emulators.core.errors import InvalidInput
 from emulators.core.moto_coupling import Request
 from emulators.core.server import current_cloud
 from emulators.events import engine as events
-from emulators.events import patterns
+from emulators.core import event_patterns as patterns
 
 log = logging.getLogger("emulators.events")
 MotoRule = moto_coupling.event_rule_class()

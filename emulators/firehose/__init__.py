@@ -27,7 +27,9 @@ to Parquet with a Glue table's schema; records that fail partitioning or
 conversion go to ``ErrorOutputPrefix`` as Firehose's error JSON (nothing else
 is lost); Redshift destinations stage to S3 and COPY into the sandbox's
 Redshift warehouse. Compression GZIP, ZIP, Snappy (framing format) and
-HADOOP_SNAPPY; record format conversion to Parquet or ORC (OrcSerDe);
+HADOOP_SNAPPY; record format conversion to Parquet or ORC (OrcSerDe), JSON keys read as the
+deserializer reads them (case-insensitive by default; OpenXJsonSerDe's ColumnToJsonKeyMappings and
+ConvertDotsInJsonKeysToUnderscores);
 the AppendDelimiterToRecord processor; Lambda data transformation (the
 sandbox's Lambda runs the function on batches of records with Firehose's event
 -- invocationId, deliveryStreamArn, region, records of recordId,
@@ -36,6 +38,11 @@ goes on to conversion, partitioning (``!{partitionKeyFromLambda:...}`` from the
 response's ``metadata.partitionKeys``) and delivery, Dropped records are gone,
 ProcessingFailed, missing record IDs and function errors, after NumberOfRetries,
 go to the error output as ``processing-failed`` with the lambdaArn).
+Server-side encryption (``encryption.py``): Start/StopDeliveryStreamEncryption and
+CreateDeliveryStream's DeliveryStreamEncryptionConfigurationInput with AWS's checks (DirectPut
+streams only, a CUSTOMER_MANAGED_CMK needs the ARN of an existing KMS key, 25 calls a day); the
+status (ENABLED/DISABLED) and PutRecord(Batch)'s ``Encrypted`` follow it, the buffered records
+themselves are not encrypted.
 CreateDeliveryStream/UpdateDestination check AWS's rules (buffering ranges, expressions in Prefix need an
 ErrorOutputPrefix, partition-key expressions need dynamic partitioning and the
 reverse, conversion and dynamic partitioning need SizeInMBs >= 64, conversion
@@ -45,7 +52,7 @@ record, 500 records and 4 MiB per batch.
 Not emulated: the Lambda processor's own buffering interval (a flush's records
 are sent in batches of BufferSizeInMBs); HTTP/Splunk/OpenSearch/Snowflake/Iceberg
 destinations (PutRecord answers InvalidArgumentException), source record backup,
-server-side encryption of the stream, CloudWatch delivery metrics.
+encryption of the buffered records at rest, CloudWatch delivery metrics.
 """
 
 from emulators.core.service import ServiceInfo

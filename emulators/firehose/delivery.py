@@ -11,6 +11,7 @@ import gzip
 import io
 import json
 import re
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -232,11 +233,39 @@ def arrow_schema(columns: list[tuple[str, str]]) -> Any:
     return pa.schema(fields)
 
 
-def _rows(records: list[bytes], columns: list[tuple[str, str]]) -> tuple[Any, list[tuple[bytes, str]]]:
+def json_fields(document: dict[str, Any], deserializer: dict[str, Any] | None) -> dict[str, Any]:
+    """A record's JSON keys as the input deserializer reads them (the column names they fill).
+
+    OpenXJsonSerDe: ``CaseInsensitive`` (default true), ``ConvertDotsInJsonKeysToUnderscores``,
+    ``ColumnToJsonKeyMappings`` (column -> JSON key); HiveJsonSerDe matches keys case-insensitively, as Hive
+    column names are lower case."""
+    openx = (deserializer or {}).get("OpenXJsonSerDe")
+    options = openx if isinstance(openx, dict) else {}
+    fields = dict(document)
+    for column, key in (options.get("ColumnToJsonKeyMappings") or {}).items():
+        if key in document:
+            fields[column] = document[key]
+    if options.get("ConvertDotsInJsonKeysToUnderscores"):
+        fields.update({k.replace(".", "_"): v for k, v in list(fields.items()) if "." in k})
+    if options.get("CaseInsensitive", True):
+        fields.update({k.lower(): v for k, v in list(fields.items()) if k.lower() not in fields})
+    return fields
+
+
+def _field(fields: dict[str, Any], name: str, case_insensitive: bool) -> Any:
+    if name in fields or not case_insensitive:
+        return fields.get(name)
+    return fields.get(name.lower())
+
+
+def _rows(records: list[bytes], columns: list[tuple[str, str]], deserializer: dict[str, Any] | None = None
+          ) -> tuple[Any, list[tuple[bytes, str]]]:
     """An Arrow table of the records that fit the schema, and (record, reason) for those that do not."""
     import pyarrow as pa
 
     schema = arrow_schema(columns)
+    openx = (deserializer or {}).get("OpenXJsonSerDe")
+    case_insensitive = not isinstance(openx, dict) or openx.get("CaseInsensitive", True)
     good: list[dict[str, Any]] = []
     bad: list[tuple[bytes, str]] = []
     for raw in records:
@@ -244,7 +273,8 @@ def _rows(records: list[bytes], columns: list[tuple[str, str]]) -> tuple[Any, li
             document = json.loads(raw)
             if not isinstance(document, dict):
                 raise ValueError("the record is not a JSON object")
-            row = {f.name: _coerce(document.get(f.name), f.type) for f in schema}
+            fields = json_fields(document, deserializer)
+            row = {f.name: _coerce(_field(fields, f.name, case_insensitive), f.type) for f in schema}
             pa.Table.from_pylist([row], schema=schema)  # every value fits its column
             good.append(row)
         except Exception as exc:
@@ -252,12 +282,13 @@ def _rows(records: list[bytes], columns: list[tuple[str, str]]) -> tuple[Any, li
     return (pa.Table.from_pylist(good, schema=schema) if good else None), bad
 
 
-def to_parquet(records: list[bytes], columns: list[tuple[str, str]], compression: str = "SNAPPY"
+def to_parquet(records: list[bytes], columns: list[tuple[str, str]], compression: str = "SNAPPY",
+           deserializer: dict[str, Any] | None = None
                ) -> tuple[bytes | None, list[tuple[bytes, str]]]:
     """Parquet bytes of the records that convert, and (record, reason) for those that do not."""
     import pyarrow.parquet as pq
 
-    table, bad = _rows(records, columns)
+    table, bad = _rows(records, columns, deserializer)
     if table is None:
         return None, bad
     buf = io.BytesIO()
@@ -266,12 +297,13 @@ def to_parquet(records: list[bytes], columns: list[tuple[str, str]], compression
     return buf.getvalue(), bad
 
 
-def to_orc(records: list[bytes], columns: list[tuple[str, str]], compression: str = "SNAPPY"
+def to_orc(records: list[bytes], columns: list[tuple[str, str]], compression: str = "SNAPPY",
+           deserializer: dict[str, Any] | None = None
            ) -> tuple[bytes | None, list[tuple[bytes, str]]]:
     """ORC bytes (OrcSerDe) of the records that convert, and (record, reason) for those that do not."""
     import pyarrow.orc as orc
 
-    table, bad = _rows(records, columns)
+    table, bad = _rows(records, columns, deserializer)
     if table is None:
         return None, bad
     buf = io.BytesIO()
@@ -309,8 +341,10 @@ def error_record(raw: bytes, code: str, message: str, arrival_ms: int, lambda_ar
         "errorMessage": message,
         "rawData": base64.b64encode(raw).decode(),
     }
-    if lambda_arn is not None:
-        document["lambdaArn"] = lambda_arn
+    if lambda_arn is not None:  # a transformation failure also says when the last attempt ended
+        document = {**{k: v for k, v in document.items() if k != "rawData"},
+                    "attemptEndingTimestamp": int(time.time() * 1000), "rawData": document["rawData"],
+                    "lambdaArn": lambda_arn}
     return (json.dumps(document) + "\n").encode()
 
 

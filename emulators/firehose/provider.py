@@ -23,7 +23,9 @@ from emulators.core.errors import InvalidInput, NotFound
 from emulators.core.storage import write_atomically
 from emulators.core.s3access import s3_access
 from emulators.core.server import current_cloud
-from emulators.firehose import delivery
+from emulators.firehose import delivery, encryption
+from emulators.firehose.transform import transform
+from emulators.firehose.validation import invalid, processors, validate_s3_destination
 
 log = logging.getLogger("emulators.firehose")
 FirehoseBackend = moto_coupling.backend_class("firehose")
@@ -74,86 +76,45 @@ def _hints(kind: str, config: dict[str, Any]) -> tuple[int, float]:
 
 MAX_RECORD = 1000 * 1024
 MAX_BATCH = 4 * MB
-KNOWN_EXPRESSIONS = {"timestamp", "firehose", "partitionKeyFromQuery", "partitionKeyFromLambda"}
-
-
-def _invalid(message: str) -> InvalidInput:
-    return InvalidInput(message, code="InvalidArgumentException")
-
-
-def _range_problem(value: Any, where: str, low: int, high: int) -> None:
-    if value is None:
-        return
-    if int(value) > high:
-        raise InvalidInput(f"1 validation error detected: Value '{value}' at '{where}' failed to satisfy "
-                           f"constraint: Member must have value less than or equal to {high}")
-    if int(value) < low:
-        raise InvalidInput(f"1 validation error detected: Value '{value}' at '{where}' failed to satisfy "
-                           f"constraint: Member must have value greater than or equal to {low}")
-
-
-def _processors(config: dict[str, Any]) -> list[dict[str, Any]]:
-    processing = config.get("ProcessingConfiguration") or {}
-    return list(processing.get("Processors") or []) if processing.get("Enabled", True) else []
-
-
-def validate_s3_destination(config: dict[str, Any], where: str = "extendedS3DestinationConfiguration") -> None:
-    """The checks Firehose makes on an (Extended) S3 destination before accepting it."""
-    hints = config.get("BufferingHints") or {}
-    _range_problem(hints.get("SizeInMBs"), f"{where}.bufferingHints.sizeInMBs", 1, 128)
-    _range_problem(hints.get("IntervalInSeconds"), f"{where}.bufferingHints.intervalInSeconds", 0, 900)
-    prefix, error_prefix = config.get("Prefix") or "", config.get("ErrorOutputPrefix") or ""
-    for name, template in (("Prefix", prefix), ("ErrorOutputPrefix", error_prefix)):
-        for namespace, value in delivery.EXPRESSION.findall(template):
-            if namespace not in KNOWN_EXPRESSIONS or (
-                    namespace == "firehose" and value not in ("error-output-type", "random-string")):
-                raise _invalid(f"{name} {template!r} uses the unknown expression !{{{namespace}:{value}}}: the "
-                               "namespaces are timestamp, firehose (error-output-type, random-string), "
-                               "partitionKeyFromQuery and partitionKeyFromLambda")
-            if name == "Prefix" and namespace == "firehose" and value == "error-output-type":
-                raise _invalid("The expression !{firehose:error-output-type} is only allowed in ErrorOutputPrefix")
-    if delivery.EXPRESSION.search(prefix) and not error_prefix:
-        raise _invalid("ErrorOutputPrefix cannot be null or empty when Prefix contains expressions")
-    dynamic = (config.get("DynamicPartitioningConfiguration") or {}).get("Enabled", False)
-    uses_keys = "!{partitionKeyFrom" in prefix
-    if uses_keys and not dynamic:
-        raise _invalid("Prefix uses partitionKeyFromQuery/partitionKeyFromLambda expressions, which need "
-                       "DynamicPartitioningConfiguration {'Enabled': True}")
-    if dynamic and not uses_keys:
-        raise _invalid("Dynamic partitioning is enabled: Prefix must contain at least one "
-                       "!{partitionKeyFromQuery:...} or !{partitionKeyFromLambda:...} expression")
-    conversion = (config.get("DataFormatConversionConfiguration") or {}).get("Enabled", False)
-    size = hints.get("SizeInMBs")
-    for feature, enabled in (("data format conversion", conversion), ("dynamic partitioning", dynamic)):
-        if enabled and size is not None and int(size) < 64:
-            raise _invalid(f"BufferingHints.SizeInMBs must be at least 64 when {feature} is enabled "
-                           f"(got {size})")
-    compression = config.get("CompressionFormat") or "UNCOMPRESSED"
-    if conversion and compression != "UNCOMPRESSED":
-        raise _invalid("CompressionFormat must be UNCOMPRESSED when data format conversion is enabled: the "
-                       "serializer compresses (ParquetSerDe/OrcSerDe Compression)")
-    if conversion:
-        serializer = ((config.get("DataFormatConversionConfiguration") or {}).get("OutputFormatConfiguration")
-                      or {}).get("Serializer") or {}
-        if "ParquetSerDe" not in serializer and "OrcSerDe" not in serializer:
-            raise _invalid("OutputFormatConfiguration.Serializer needs a ParquetSerDe or an OrcSerDe")
-    for processor in _processors(config):
-        if processor.get("Type") not in ("Lambda", "MetadataExtraction", "AppendDelimiterToRecord",
-                                         "RecordDeAggregation", "Decompression", "CloudWatchLogProcessing"):
-            raise _invalid(f"Processor type {processor.get('Type')!r} is not valid")
-
-
 class SandboxFirehoseBackend(FirehoseBackend):  # type: ignore[misc, valid-type]
     def put_record(self, delivery_stream_name: str, record: dict[str, Any]) -> dict[str, Any]:
         if len(_data_of(record)) > MAX_RECORD:
             raise InvalidInput("1 validation error detected: Value at 'record.data' failed to satisfy "
                                f"constraint: Member must have length less than or equal to {MAX_RECORD}")
-        return super().put_record(delivery_stream_name, record)
+        result = super().put_record(delivery_stream_name, record)
+        result["Encrypted"] = encryption.is_encrypted(self.delivery_streams[delivery_stream_name])
+        return result
 
     def describe_delivery_stream(self, delivery_stream_name: str) -> dict[str, Any]:
         import copy
 
-        return delivery.with_s3_defaults(copy.deepcopy(super().describe_delivery_stream(delivery_stream_name)))
+        result = delivery.with_s3_defaults(copy.deepcopy(super().describe_delivery_stream(delivery_stream_name)))
+        description = result["DeliveryStreamDescription"]
+        description["DeliveryStreamEncryptionConfiguration"] = encryption.described(
+            description.get("DeliveryStreamEncryptionConfiguration"))
+        source = (description.get("Source") or {}).get("KinesisStreamSourceDescription")
+        if source is not None:  # reading starts when the stream is created (LATEST)
+            source.setdefault("DeliveryStartTimestamp", description.get("CreateTimestamp"))
+        return result
+
+    def start_delivery_stream_encryption(self, stream_name: str, encryption_config: dict[str, Any]) -> None:
+        stream = self._stream(stream_name)
+        stored = encryption.check_configuration(self.account_id, self.region_name, stream.delivery_stream_type,
+                                                encryption_config or {})
+        encryption.count_call(stream)
+        stream.delivery_stream_encryption_configuration = stored
+
+    def stop_delivery_stream_encryption(self, stream_name: str) -> None:
+        stream = self._stream(stream_name)
+        encryption.count_call(stream)
+        current = dict(stream.delivery_stream_encryption_configuration or {})
+        stream.delivery_stream_encryption_configuration = {**current, "Status": "DISABLED"}
+
+    def _stream(self, name: str) -> Any:
+        stream = self.delivery_streams.get(name)
+        if stream is None:
+            raise NotFound(f"Firehose {name} under account {self.account_id} not found.")
+        return stream
 
     def update_destination(self, delivery_stream_name: str, *args: Any, **kwargs: Any) -> None:
         import copy
@@ -192,10 +153,10 @@ class SandboxFirehoseBackend(FirehoseBackend):  # type: ignore[misc, valid-type]
                                    f"to satisfy constraint: Member must have length less than or equal to "
                                    f"{MAX_RECORD}")
         if sum(len(d) for d in datas) > MAX_BATCH:
-            raise _invalid(f"Records size exceeds the 4 MiB limit of a PutRecordBatch call "
+            raise invalid(f"Records size exceeds the 4 MiB limit of a PutRecordBatch call "
                            f"({sum(len(d) for d in datas)} bytes)")
         accept(self.account_id, self.region_name, delivery_stream_name, datas)
-        return {"FailedPutCount": 0, "Encrypted": False,
+        return {"FailedPutCount": 0, "Encrypted": encryption.is_encrypted(stream),
                 "RequestResponses": [{"RecordId": uuid.uuid4().hex + uuid.uuid4().hex} for _ in datas]}
 
     def create_delivery_stream(self, region: str, delivery_stream_name: str, *args: Any, **kwargs: Any) -> Any:
@@ -206,8 +167,13 @@ class SandboxFirehoseBackend(FirehoseBackend):  # type: ignore[misc, valid-type]
             validate_s3_destination(extended)
         elif s3_config:
             validate_s3_destination(s3_config, "s3DestinationConfiguration")
+        sse = args[2] if len(args) > 2 else kwargs.get("delivery_stream_encryption_configuration_input")
+        stored = encryption.check_configuration(self.account_id, self.region_name, (args[0] if args else kwargs.get(
+            "delivery_stream_type")) or "DirectPut", sse) if sse else None
         result = super().create_delivery_stream(region, delivery_stream_name, *args, **kwargs)
         stream = self.delivery_streams[delivery_stream_name]
+        if stored:
+            stream.delivery_stream_encryption_configuration = stored
         if stream.delivery_stream_type == "KinesisStreamAsSource" and stream.source:
             # as on AWS, a Kinesis source is read from LATEST: records put before now are not delivered
             arn = stream.source.get("KinesisStreamARN", "")
@@ -313,17 +279,17 @@ def _deliver(account: str, region: str, stream: Any, records: list[tuple[bytes, 
     groups: dict[str, list[tuple[bytes, int]]] = {}
     dynamic = (config.get("DynamicPartitioningConfiguration") or {}).get("Enabled", False)
     query = _metadata_query(config) if dynamic else None
-    processors = _processors(config)
-    lambdas = [p for p in processors if p.get("Type") == "Lambda"]
+    steps = processors(config)
+    lambdas = [p for p in steps if p.get("Type") == "Lambda"]
     lambda_keys: list[dict[str, str] | None] = [None] * len(records)
     if lambdas:
-        transformed, failed = _transform(account, region, stream, lambdas[0], records)
+        transformed, failed = transform(account, region, stream, lambdas[0], records)
         records = [(data, arrival) for data, arrival, _ in transformed]
         lambda_keys = [keys for _, _, keys in transformed]
         if failed:
             errors.setdefault("processing-failed", []).extend(failed)
     delimiter = None
-    for processor in processors:
+    for processor in steps:
         if processor.get("Type") == "AppendDelimiterToRecord":
             value = next((q.get("ParameterValue") for q in processor.get("Parameters") or []
                           if q.get("ParameterName") == "Delimiter"), "\\n")
@@ -345,13 +311,14 @@ def _deliver(account: str, region: str, stream: Any, records: list[tuple[bytes, 
     for prefix, group in groups.items():
         if columns is not None:
             output = conversion.get("OutputFormatConfiguration", {}).get("Serializer", {})
+            deserializer = (conversion.get("InputFormatConfiguration") or {}).get("Deserializer")
             if "OrcSerDe" in output:
                 codec = (output.get("OrcSerDe") or {}).get("Compression", "SNAPPY")
-                body, bad = delivery.to_orc([d for d, _ in group], columns, codec)
+                body, bad = delivery.to_orc([d for d, _ in group], columns, codec, deserializer)
                 suffix = ".orc"
             else:
                 codec = (output.get("ParquetSerDe") or {}).get("Compression", "SNAPPY")
-                body, bad = delivery.to_parquet([d for d, _ in group], columns, codec)
+                body, bad = delivery.to_parquet([d for d, _ in group], columns, codec, deserializer)
                 suffix = ".parquet"
             for raw, reason in bad:
                 arrival = next(t for d, t in group if d is raw)
@@ -375,117 +342,6 @@ def _deliver(account: str, region: str, stream: Any, records: list[tuple[bytes, 
     if kind == "Redshift":
         for key in written:
             _copy_into_redshift(account, region, config, f"s3://{bucket}/{key}")
-
-
-def _parameter(processor: dict[str, Any], name: str, default: str | None = None) -> str | None:
-    return next((q.get("ParameterValue") for q in processor.get("Parameters") or []
-                 if q.get("ParameterName") == name), default)
-
-
-LAMBDA_RESULTS = ("Ok", "Dropped", "ProcessingFailed")
-
-
-def _transform(account: str, region: str, stream: Any, processor: dict[str, Any],
-               records: list[tuple[bytes, int]]
-               ) -> tuple[list[tuple[bytes, int, dict[str, str] | None]], list[bytes]]:
-    """A Lambda processor: invoke the function on batches of records (AWS's event and response contract).
-
-    Returns the records to deliver (``Ok`` data with the ``metadata.partitionKeys`` the
-    function gave, for ``!{partitionKeyFromLambda:...}``; ``Dropped`` ones are gone) and the
-    processing-failed error lines (``ProcessingFailed``, missing record IDs, function errors).
-    """
-    arn = _parameter(processor, "LambdaArn", "") or ""
-    retries = int(_parameter(processor, "NumberOfRetries", "3") or 3)
-    batch_bytes = int(float(_parameter(processor, "BufferSizeInMBs", "1") or 1) * MB)
-    delivered: list[tuple[bytes, int, dict[str, str] | None]] = []
-    failed: list[bytes] = []
-    batches: list[list[tuple[bytes, int]]] = [[]]
-    size = 0
-    for record in records:
-        if batches[-1] and size + len(record[0]) > batch_bytes:
-            batches.append([])
-            size = 0
-        batches[-1].append(record)
-        size += len(record[0])
-    for batch in batches:
-        if not batch:
-            continue
-        ids = {f"{arrival}{i:010d}{uuid.uuid4().int % 10**20:020d}": (data, arrival)
-               for i, (data, arrival) in enumerate(batch)}
-        event = {"invocationId": str(uuid.uuid4()), "deliveryStreamArn": stream.delivery_stream_arn,
-                 "region": region,
-                 "records": [{"recordId": rid, "approximateArrivalTimestamp": arrival,
-                              "data": base64.b64encode(data).decode()} for rid, (data, arrival) in ids.items()]}
-        attempts, problem, answer = 0, None, None
-        while attempts <= retries:
-            attempts += 1
-            try:
-                payload, function_error = ports.invoke_lambda(arn, event, account, region)
-            except ports.PortUnavailable as exc:
-                problem = ("Lambda.ServiceUnavailable", str(exc))
-                break
-            except Exception as exc:  # moto's and the sandbox's AWS errors (unknown function, runtime)
-                name = getattr(exc, "error_type", None) or getattr(exc, "code", None) or type(exc).__name__
-                code = {"ResourceNotFoundException": "Lambda.ResourceNotFound"}.get(name, f"Lambda.{name}")
-                problem = (code, str(getattr(exc, "message", None) or exc))
-                break  # not worth a retry
-            if function_error:
-                try:
-                    message = json.loads(payload).get("errorMessage", payload.decode())
-                except (ValueError, AttributeError):
-                    message = payload.decode(errors="replace")
-                problem = ("Lambda.FunctionError", f"The Lambda function was successfully invoked but it returned an "
-                                                   f"error result: {message}")
-                continue
-            problem = None
-            try:
-                answer = json.loads(payload)
-                if not isinstance(answer, dict) or not isinstance(answer.get("records"), list):
-                    raise ValueError("the response has no 'records' list")
-            except ValueError as exc:
-                problem, answer = ("Lambda.JsonProcessingException", f"Check the returned payload: {exc}"), None
-            break
-        if answer is None:
-            code, message = problem or ("Lambda.FunctionError", "no response")
-            failed.extend(delivery.error_record(data, code, message, arrival, lambda_arn=arn, attempts=attempts)
-                          for data, arrival in batch)
-            continue
-        seen: set[str] = set()
-        for item in answer["records"]:
-            rid = item.get("recordId") if isinstance(item, dict) else None
-            if rid not in ids or rid in seen:
-                continue  # unknown or repeated IDs: the originals are reported below as missing
-            seen.add(rid)
-            data, arrival = ids[rid]
-            result = item.get("result")
-            if result == "Dropped":
-                continue
-            if result == "Ok":
-                keys = (item.get("metadata") or {}).get("partitionKeys")
-                keys = {str(k): str(v) for k, v in keys.items()} if isinstance(keys, dict) else None
-                try:
-                    delivered.append((base64.b64decode(item.get("data") or "", validate=True), arrival, keys))
-                except ValueError:
-                    failed.append(delivery.error_record(data, "Lambda.JsonProcessingException",
-                                                        f"record {rid}: data is not base64", arrival, lambda_arn=arn))
-                continue
-            if result == "ProcessingFailed":
-                failed.append(delivery.error_record(data, "Lambda.ProcessingFailedStatus",
-                                                    "ProcessingFailed status set for record", arrival, lambda_arn=arn))
-            else:
-                failed.append(delivery.error_record(
-                    data, "Lambda.JsonProcessingException",
-                    f"record {rid}: result {result!r} is not one of {', '.join(LAMBDA_RESULTS)}", arrival,
-                    lambda_arn=arn))
-        unknown = [item.get("recordId") for item in answer["records"]
-                   if isinstance(item, dict) and item.get("recordId") not in ids]
-        for rid, (data, arrival) in ids.items():
-            if rid not in seen:
-                failed.append(delivery.error_record(
-                    data, "Lambda.MissingRecordId",
-                    f"recordId {rid} is missing from the function's response"
-                    + (f" (it returned unknown recordIds {unknown[:3]})" if unknown else ""), arrival, lambda_arn=arn))
-    return delivered, failed
 
 
 def _metadata_query(config: dict[str, Any]) -> str | None:

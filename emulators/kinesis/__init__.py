@@ -3,8 +3,9 @@
 Amazon Kinesis Data Streams
   stand-in: moto (LocalStack in docker compose)
   really executes: shards, hash-key routing, iterators, ordered reads per shard, resharding with
-    parent/child shards
-  not emulated: SubscribeToShard push, retention expiry, throughput limits
+    parent/child shards, enhanced fan-out consumers (SubscribeToShard event streams), tags
+  not emulated: a subscription's 5 minutes of push (it ends after one event), retention expiry,
+    throughput limits
 
 Amazon Kinesis Video Streams
   stand-in: moto control plane
@@ -29,12 +30,22 @@ on AWS), retention period settings, KMS stream
 encryption settings (the key must exist; records are stored unencrypted),
 stream consumers (registration, deregistration, ConsumerCount), ListStreams and
 DescribeStream paged as on AWS, on-demand and provisioned modes (a stream
-created without ShardCount is on-demand, 4 shards). Sequence numbers count per
+created without ShardCount is on-demand, 4 shards), tags on streams and consumers
+(CreateStream/RegisterStreamConsumer ``Tags``, TagResource, UntagResource,
+ListTagsForResource and the older *TagsToStream operations). DynamoDB's Kinesis
+streaming destination puts its change records through the ``put_kinesis_records``
+port. Sequence numbers count per
 shard (AWS's are longer and unique per stream).
 ``sandbox.streaming.replay`` feeds a dataset into a stream at a chosen rate.
 
-Not emulated: SubscribeToShard (enhanced fan-out's HTTP/2 push) -- consumers
-register but read with GetRecords; retention never expires records; throughput
+Enhanced fan-out (``fanout.py``): consumer ARNs end with their creation time as on
+AWS; SubscribeToShard answers an event stream (``initial-response``, then one
+SubscribeToShardEvent with the records available, ContinuationSequenceNumber,
+MillisBehindLatest and ChildShards).
+
+Not emulated: a subscription's 5 minutes of push -- it ends after its one event, and
+the consumer re-subscribes from the ContinuationSequenceNumber (as it does when an
+AWS subscription expires); retention never expires records; throughput
 limits (ProvisionedThroughputExceededException) are not enforced. Kinesis Video
 Streams: control plane only (streams are created and described; no media).
 """
@@ -46,8 +57,10 @@ SERVICES = [
         aws="Amazon Kinesis Data Streams",
         api_names=("kinesis",),
         stand_in="moto (LocalStack in docker compose)",
-        executes="shards, hash-key routing, iterators, ordered reads per shard, resharding with parent/child shards",
-        not_emulated="SubscribeToShard push, retention expiry, throughput limits",
+        executes="shards, hash-key routing, iterators, ordered reads per shard, resharding with parent/child "
+                 "shards, enhanced fan-out consumers (SubscribeToShard event streams), tags",
+        not_emulated="a subscription's 5 minutes of push (it ends after one event), retention expiry, throughput "
+                     "limits",
         provider="provider",
     ),
     ServiceInfo(

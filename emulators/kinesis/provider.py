@@ -24,9 +24,10 @@ import re
 from datetime import timezone
 from typing import Any
 
-from emulators.core import clock, moto_coupling, paging
+from emulators.core import clock, moto_coupling, paging, ports
 from emulators.core.errors import AlreadyExists, InvalidInput, LimitExceeded, NotFound, ServiceError
 from emulators.core.moto_coupling import Request
+from emulators.kinesis import fanout, tagging
 
 KinesisBackend = moto_coupling.backend_class("kinesis")
 Shard = moto_coupling.model_class("kinesis", "Shard")
@@ -83,6 +84,12 @@ def _new_shard(stream: Any, start: int, end: int, parent: str | None, adjacent: 
 def _created_at(stream: Any, shard: Any) -> float:
     return getattr(shard, "sandbox_created_at", None) or stream.creation_datetime.replace(
         tzinfo=timezone.utc).timestamp()
+
+
+def _mark_encryption(stream: Any, shard: Any, sequence_number: Any) -> None:
+    """A record written while the stream is KMS-encrypted reads back with EncryptionType KMS."""
+    if stream.encryption_type == "KMS":
+        shard.records[int(sequence_number)].sandbox_kms = True
 
 
 class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
@@ -153,6 +160,7 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
         size = self._check_record(partition_key, data, "")
         shard = self._route(stream, partition_key, explicit_hash_key, "")
         sequence_number = shard.put_record(partition_key, data, explicit_hash_key)
+        _mark_encryption(stream, shard, sequence_number)
         self._send_stream_metrics(stream.stream_name, incoming_bytes=size + len(partition_key), incoming_records=1)
         return sequence_number, shard.shard_id
 
@@ -175,6 +183,7 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
         for record, shard in zip(records, targets, strict=True):
             sequence_number = shard.put_record(record["PartitionKey"], record.get("Data", ""),
                                                record.get("ExplicitHashKey"))
+            _mark_encryption(stream, shard, sequence_number)
             results.append({"SequenceNumber": sequence_number, "ShardId": shard.shard_id})
         self._send_stream_metrics(stream.stream_name, incoming_bytes=total, incoming_records=len(records))
         return {"FailedRecordCount": 0, "Records": results, "EncryptionType": stream.encryption_type}
@@ -232,7 +241,8 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
                            f"{self.account_id} does not exist")
         shard = stream.shards[shard_id]
         records, last_sequence, millis = shard.get_records(last, limit)
-        result: dict[str, Any] = {"Records": [r.to_json() for r in records], "MillisBehindLatest": millis}
+        result: dict[str, Any] = {"Records": [{**r.to_json(), **({"EncryptionType": "KMS"} if getattr(
+            r, "sandbox_kms", False) else {})} for r in records], "MillisBehindLatest": millis}
         if not shard.is_open and int(last_sequence) >= shard.get_max_sequence_number():
             result["MillisBehindLatest"] = 0
             result["ChildShards"] = [
@@ -368,7 +378,10 @@ class SandboxKinesisBackend(KinesisBackend):  # type: ignore[misc, valid-type]
         stream = self._stream_by_arn(stream_arn)
         if any(c.consumer_name == consumer_name for c in stream.consumers):
             raise AlreadyExists(f"Consumer {consumer_name} under stream {stream.stream_name} already exists")
-        return super().register_stream_consumer(stream_arn, consumer_name)
+        consumer = super().register_stream_consumer(stream_arn, consumer_name)
+        # AWS's consumer ARN ends with the creation time (the API's pattern requires it)
+        consumer.consumer_arn += f":{int(consumer.created.replace(tzinfo=timezone.utc).timestamp())}"
+        return consumer
 
     def list_stream_consumers(self, stream_arn: str, **kwargs: Any) -> Any:
         self._stream_by_arn(stream_arn)
@@ -480,6 +493,15 @@ def _delete_stream(request: Request) -> dict[str, Any]:
     return {}
 
 
+def _update_shard_count(request: Request) -> dict[str, Any]:
+    """UpdateShardCount answers the stream's name and ARN however it was named (moto: only the name given)."""
+    backend = _backend(request)
+    stream = backend.describe_stream(stream_arn=request.get("StreamARN"), stream_name=request.get("StreamName"))
+    current = backend.update_shard_count(stream.arn, None, request.get("TargetShardCount"))
+    return {"StreamName": stream.stream_name, "CurrentShardCount": current,
+            "TargetShardCount": int(request.get("TargetShardCount")), "StreamARN": stream.arn}
+
+
 def _put_record(request: Request) -> dict[str, Any]:
     backend = _backend(request)
     arn, name = request.get("StreamARN"), request.get("StreamName")
@@ -544,8 +566,17 @@ def _list_shards(request: Request) -> dict[str, Any]:
     return result
 
 
+def put_records_from(account: str, region: str, stream_arn: str, records: list[tuple[str, bytes]]) -> None:
+    """The ``put_kinesis_records`` port: records another service writes into a stream (DynamoDB's change records)."""
+    backend = moto_coupling.backend_for("kinesis", account, region)
+    backend.describe_stream(stream_arn=stream_arn, stream_name=None)  # ResourceNotFoundException
+    for partition_key, data in records:
+        backend.put_record(stream_arn, None, partition_key, None, base64.b64encode(data).decode())
+
+
 def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("kinesis", SandboxKinesisBackend)
+    ports.put_kinesis_records.provide(put_records_from)
     moto_coupling.add_operation("kinesis", "KinesisResponse", "get_records", _get_records)
     moto_coupling.add_operation("kinesis", "KinesisResponse", "put_record", _put_record)
     moto_coupling.add_operation("kinesis", "KinesisResponse", "list_shards", _list_shards)
@@ -553,3 +584,6 @@ def install(cloud: Any) -> None:
     moto_coupling.add_operation("kinesis", "KinesisResponse", "delete_stream", _delete_stream)
     moto_coupling.add_operation("kinesis", "KinesisResponse", "describe_stream_summary", _describe_stream_summary)
     moto_coupling.add_operation("kinesis", "KinesisResponse", "list_streams", _list_streams)
+    moto_coupling.add_operation("kinesis", "KinesisResponse", "update_shard_count", _update_shard_count)
+    tagging.install()
+    fanout.install()

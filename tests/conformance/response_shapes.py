@@ -43,6 +43,8 @@ def shape_problems(value: Any, shape: Any, path: str = "", root: str | None = No
     kind = shape.type_name
     where = path or "<response>"
     if kind == "structure":
+        if shape.serialization.get("eventstream"):
+            return []  # an event stream (SubscribeToShard): botocore parses its events as they are read
         if not isinstance(value, dict):
             return [f"{where}: expected a structure, got {type(value).__name__}"]
         problems = []

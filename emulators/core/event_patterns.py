@@ -1,5 +1,6 @@
-"""EventBridge event patterns: validation and matching, as the EventBridge user guide's "Event patterns"
-and "Content filtering in Amazon EventBridge event patterns" pages describe them.
+"""Event patterns as EventBridge rules and Lambda event filtering (FilterCriteria) use them: validation and
+matching, as the EventBridge user guide's "Event patterns" and "Content filtering in Amazon EventBridge event
+patterns" pages and the Lambda guide's "Control which events Lambda sends to your function" describe them.
 
 Pure: plain values in, plain values out (no moto, no boto3).
 
