@@ -7,7 +7,8 @@ array or a map), ``reverse`` of an array, ``date_trunc`` and ``sequence`` of DAT
 (stays a DATE), ``listagg ... WITHIN GROUP``, the lambda functions DuckDB has no form for
 (``zip_with``, ``map_filter``, ``transform_keys``/``values``, ``map_zip_with``, ``reduce``,
 ``reduce_agg``), Trino type names in ``CAST`` (``array(T)``, ``row(a T)``, ``varchar(n)``;
-``CAST(x AS varchar)`` prints timestamps as Athena does), backquoted identifiers and the
+``CAST(x AS varchar)`` prints timestamps as Athena does), ``DECIMAL '1.5'`` literals (their own precision
+and scale), backquoted identifiers and the
 ``AwsDataCatalog.`` qualification. Every call of a function listed in :mod:`functions` becomes a call
 of its ``trino_`` implementation. Whether an argument is a DATE, an array or a map comes from its
 spelling or from the columns of the tables in scope (:class:`Columns`).
@@ -374,6 +375,24 @@ def _duck_type(text: str) -> str:
     return text
 
 
+_DECIMAL_LITERAL = re.compile(r"\bDECIMAL\s*'\s*([+-]?)(\d*)(?:\.(\d*))?\s*'", re.IGNORECASE)
+
+
+def _decimal_literals(sql: str) -> str:
+    """``DECIMAL '1.5'`` has the literal's own precision and scale on Trino (``decimal(2,1)``), where DuckDB
+    would make it ``decimal(18,3)``: PyAthena sends a ``Decimal`` parameter this way."""
+    def replace(match: re.Match) -> str:
+        sign, whole, fraction = match.group(1), match.group(2), match.group(3) or ""
+        if _in_string(sql, match.start()) or not (whole or fraction):
+            return match.group(0)
+        precision = max(1, len(whole.lstrip("0")) + len(fraction))
+        if precision > 38:
+            return match.group(0)
+        digits = (whole or "0") + (f".{fraction}" if fraction else "")
+        return f"CAST('{sign}{digits}' AS DECIMAL({precision},{len(fraction)}))"
+    return _DECIMAL_LITERAL.sub(replace, sql)
+
+
 def _cast(kind: str) -> callable:  # type: ignore[valid-type]
     def build(args: list[str]) -> str | None:
         if len(args) != 1:
@@ -543,6 +562,7 @@ def to_duckdb(sql: str, columns: Columns | None = None) -> str:
     sql = re.sub(r"\bTABLESAMPLE\s+(BERNOULLI|SYSTEM)\s*\(\s*([\d.]+)\s*\)",
                  lambda m: m.group(0) if _in_string(sql, m.start())
                  else f"TABLESAMPLE {m.group(2)}% ({m.group(1).lower()})", sql, flags=re.IGNORECASE)
+    sql = _decimal_literals(sql)
     sql = _rewrite_calls(sql, "try_cast", _cast("try_cast"))
     sql = _rewrite_calls(sql, "cast", _cast("cast"))
     # __duck_f( marks DuckDB's own f where Athena's f of the same name is renamed to trino_f

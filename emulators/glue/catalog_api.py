@@ -6,7 +6,9 @@ case, partition values checked against the partition keys, table versions that
 cannot lose the current one, ``SearchTables``, and ``NextToken`` paging (through
 :mod:`emulators.core.paging`; a token that is not ours is Glue's
 ``InvalidInputException``) for GetDatabases, GetTables, GetPartitions (with
-``Segment``) and GetTableVersions.
+``Segment``) and GetTableVersions. GetDatabases and GetTables list in the order
+of the names, as AWS does; a new database without ``CreateTableDefaultPermissions``
+gets AWS's default (``IAM_ALLOWED_PRINCIPALS``: ``ALL``).
 """
 
 from __future__ import annotations
@@ -75,6 +77,9 @@ class CatalogOperations:
     def create_database(self, database_name: str, database_input: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         check_name("Database", database_name)
         database_input = {**(database_input or {}), "Name": catalog_name(database_name)}
+        # without Lake Formation settings of its own, a new database grants IAM principals all on new tables
+        database_input.setdefault("CreateTableDefaultPermissions", [
+            {"Principal": {"DataLakePrincipalIdentifier": "IAM_ALLOWED_PRINCIPALS"}, "Permissions": ["ALL"]}])
         return super().create_database(catalog_name(database_name), database_input,  # type: ignore[misc]
                                        *args, **kwargs)
 
@@ -159,14 +164,15 @@ def check_deletable_version(table: Any, version_id: str) -> None:
 
 
 def get_databases(request: Request) -> dict[str, Any]:
-    databases = [d.as_dict() for d in _glue(request).get_databases()]
+    # AWS lists databases and tables in the order of their names, not of their creation
+    databases = [d.as_dict() for d in sorted(_glue(request).get_databases(), key=lambda d: d.name)]
     found, token = page(request, databases, "get_databases")
     return with_token({"DatabaseList": found}, token)
 
 
 def get_tables(request: Request) -> dict[str, Any]:
     database = request.get("DatabaseName")
-    tables = _glue(request).get_tables(database, request.get("Expression"))
+    tables = sorted(_glue(request).get_tables(database, request.get("Expression")), key=lambda t: t.name)
     found, token = page(request, [t.as_dict() for t in tables], f"get_tables:{catalog_name(database)}")
     return with_token({"TableList": found}, token)
 

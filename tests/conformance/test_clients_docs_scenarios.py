@@ -1,0 +1,141 @@
+"""The data lake's client libraries run exactly as their documentation and AWS's samples show them: the AWS SDK
+for pandas (awswrangler), PyAthena and the AWS CLI, with only the endpoint and dummy credentials set in the
+environment. Each test's docstring names the page or sample it follows.
+
+One sandbox, one bucket and one Glue database serve the whole module; no test starts Spark or trains a model."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+AWS_CLI = Path(sys.executable).with_name("aws")
+
+
+@pytest.fixture(scope="module")
+def lake(aws):
+    """The environment the clients read their endpoint and credentials from, a bucket and a database."""
+    import awswrangler as wr
+
+    keys = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ.update(aws.environment())
+    wr.config.athena_query_wait_polling_delay = 0.05  # the library polls each query every 1 s by default
+    suffix = uuid.uuid4().hex[:8]
+    bucket, database = f"clients-{suffix}", f"clients_{suffix}"
+    aws.client("s3").create_bucket(Bucket=bucket)
+    wr.catalog.create_database(database)
+    yield {"bucket": bucket, "database": database, "output": f"s3://{bucket}/athena/", "aws": aws}
+    wr.catalog.delete_database(database)
+    wr.config.reset("athena_query_wait_polling_delay")
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="module")
+def aws_cli(lake):
+    """The AWS CLI as a subprocess with only the endpoint and dummy credentials in its environment."""
+    if not AWS_CLI.exists():
+        pytest.skip("the awscli package is not installed in this environment")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(lake["aws"].environment(), AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+
+    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run([str(AWS_CLI), *args], env=env, capture_output=True, text=True, timeout=120)
+        if check:
+            assert result.returncode == 0, result.stderr
+        return result
+
+    return run
+
+
+@pytest.mark.slow
+def test_glue_lists_databases_and_tables_in_name_order(lake, aws_cli):
+    """The AWS CLI's examples of ``aws glue get-databases`` and ``aws glue get-tables`` (awscli
+    examples/glue/get-databases.rst, get-tables.rst): the catalog lists by name, not by creation time, and a
+    new database carries the default ``CreateTableDefaultPermissions`` (IAM_ALLOWED_PRINCIPALS, ALL); the
+    AWS SDK for pandas tutorial "AWS Glue Catalog" lists the same tables with ``wr.catalog.tables``.
+    https://aws-sdk-pandas.readthedocs.io/en/stable/tutorials/005%20-%20Glue%20Catalog.html"""
+    import awswrangler as wr
+
+    database, bucket = lake["database"], lake["bucket"]
+    for name in ("zebra", "apple", "mango"):
+        wr.catalog.create_parquet_table(database=database, table=name, path=f"s3://{bucket}/order/{name}/",
+                                        columns_types={"id": "bigint"})
+    tables = json.loads(aws_cli("glue", "get-tables", "--database-name", database).stdout)["TableList"]
+    names = [t["Name"] for t in tables if t["Name"] in ("zebra", "apple", "mango")]
+    assert names == ["apple", "mango", "zebra"]
+    listed = wr.catalog.tables(database=database)["Table"].tolist()
+    assert [n for n in listed if n in names] == names
+
+    glue = lake["aws"].client("glue")
+    glue.create_database(DatabaseInput={"Name": f"{database}_a"})
+    try:
+        databases = json.loads(aws_cli("glue", "get-databases").stdout)["DatabaseList"]
+        ours = [d["Name"] for d in databases if d["Name"].startswith(database)]
+        assert ours == [database, f"{database}_a"]
+        names = [d["Name"] for d in databases]
+        assert names == sorted(names)
+        created = next(d for d in databases if d["Name"] == f"{database}_a")
+        assert created["CreateTableDefaultPermissions"] == [
+            {"Principal": {"DataLakePrincipalIdentifier": "IAM_ALLOWED_PRINCIPALS"}, "Permissions": ["ALL"]}]
+    finally:
+        glue.delete_database(Name=f"{database}_a")
+    for name in ("zebra", "apple", "mango"):
+        assert wr.catalog.delete_table_if_exists(database=database, table=name)
+
+
+@pytest.mark.slow
+def test_partition_projection_settings_of_to_json(lake):
+    """``wr.s3.to_json`` with ``athena_partition_projection_settings`` (its API reference's example, "Writing
+    partitioned dataset with partition projection") and Athena's "Supported types for partition projection":
+    an enum column needs ``projection.<column>.values`` (awswrangler's ``projection_values``); given only a
+    range, Athena fails the query with INVALID_TABLE_PROPERTY instead of reading no partitions.
+    https://aws-sdk-pandas.readthedocs.io/en/stable/stubs/awswrangler.s3.to_json.html
+    https://docs.aws.amazon.com/athena/latest/ug/partition-projection-supported-types.html"""
+    import awswrangler as wr
+
+    database, bucket = lake["database"], lake["bucket"]
+    frame = pd.DataFrame({"id": [1, 2, 3], "value": [1000, 1001, 1002], "category": ["A", "B", "C"]})
+    common = {"dataset": True, "database": database, "partition_cols": ["value", "category"],
+              "orient": "records", "lines": True, "index": False}
+    wr.s3.to_json(frame, path=f"s3://{bucket}/projected/", table="projected", **common,
+                  athena_partition_projection_settings={
+                      "projection_types": {"value": "integer", "category": "enum"},
+                      "projection_ranges": {"value": "1000,2000"},
+                      "projection_values": {"category": "A,B,C"}})
+    found = wr.athena.read_sql_query("SELECT id, value, category FROM projected WHERE value = 1001",
+                                     database=database, ctas_approach=False, s3_output=lake["output"])
+    assert found.to_dict("list") == {"id": [2], "value": [1001], "category": ["B"]}
+
+    wr.s3.to_json(frame, path=f"s3://{bucket}/misprojected/", table="misprojected", **common,
+                  athena_partition_projection_settings={
+                      "projection_types": {"value": "integer", "category": "enum"},
+                      "projection_ranges": {"value": "1000,2000", "category": "A,B,C"}})
+    with pytest.raises(wr.exceptions.QueryFailed, match=r"INVALID_TABLE_PROPERTY: .*projection\.category\.values"):
+        wr.athena.read_sql_query("SELECT * FROM misprojected", database=database, ctas_approach=False,
+                                 s3_output=lake["output"])
+
+
+def test_pyathena_decimal_parameters_keep_their_scale(lake):
+    """PyAthena's README, "Query with parameter": a ``Decimal`` parameter is sent as ``DECIMAL '1.5'``, which
+    Athena (Trino) types with the literal's own precision and scale (``decimal(2,1)``), not a default scale.
+    https://github.com/laughingman7743/PyAthena#query-with-parameter"""
+    from pyathena import connect
+
+    cursor = connect(s3_staging_dir=lake["output"], region_name="us-east-1").cursor()
+    cursor.execute("SELECT %(price)s AS price, %(price)s * 2 AS twice, %(rate)s AS rate",
+                   {"price": Decimal("1.5"), "rate": Decimal("-0.05")})
+    assert cursor.fetchall() == [(Decimal("1.5"), Decimal("3.0"), Decimal("-0.05"))]
+    assert [d[4:6] for d in cursor.description] == [(2, 1), (12, 1), (2, 2)]
