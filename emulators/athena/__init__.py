@@ -28,7 +28,9 @@ PREPARE`` in SQL; ``?`` inside string literals are not placeholders),
 GetDataCatalog / ListDataCatalogs (``AwsDataCatalog``), ListEngineVersions,
 GetTableMetadata / ListTableMetadata (MaxResults, Expression) and ListDatabases /
 GetDatabase, all answered from the Glue Data Catalog (``AwsDataCatalog``; other
-catalog names are a MetadataException). Results are written to
+catalog names are a MetadataException; a missing database or table is a MetadataException
+carrying Glue's ``Error Code: EntityNotFoundException``, which PyAthena's SQLAlchemy
+``has_table`` reads). Results are written to
 ``<OutputLocation>/<QueryExecutionId>.csv`` (DDL: ``.txt``).
 
 SQL: SELECT with joins, aggregates, window functions and CTEs over Glue catalog
@@ -70,14 +72,17 @@ ADD/DROP PARTITION, ADD/REPLACE COLUMNS, CHANGE COLUMN, SET TBLPROPERTIES, SET L
 PARTITION (...) SET LOCATION / RENAME TO PARTITION, SHOW DATABASES/TABLES/PARTITIONS/COLUMNS/
 CREATE TABLE/TBLPROPERTIES, DESCRIBE; CTAS (format PARQUET/ORC/JSON/TEXTFILE, external_location,
 partitioned_by, field_delimiter, write_compression, WITH NO DATA; text and JSON GZIP-compressed and
-text \001-delimited by default as on Athena; AVRO fails with NOT_SUPPORTED), INSERT INTO
+text \001-delimited by default as on Athena; AVRO fails with NOT_SUPPORTED; the columns need names,
+distinct names and known types: MISSING_COLUMN_NAME, DUPLICATE_COLUMN_NAME, COLUMN_TYPE_UNKNOWN as on
+Athena, which awswrangler's ``ctas_approach`` turns into its hints), INSERT INTO
 (an optional column list, the others NULL; values cast to the table's types, a type Trino would not
 coerce fails with TYPE_MISMATCH before anything is written) and UNLOAD; each writes at most 100
 partitions (HIVE_TOO_MANY_OPEN_PARTITIONS beyond, as on Athena).
 
 Partition projection (``projection.*`` table properties: enum, integer, date
 ranges with NOW offsets, ``storage.location.template``) computes partitions
-without the catalog (``projection.py``); ``injected`` columns take their values from the query's
+without the catalog (``projection.py``; a missing or malformed property fails with
+INVALID_TABLE_PROPERTY as on Athena); ``injected`` columns take their values from the query's
 ``col = 'v'`` / ``col IN (...)`` conditions (a query without one fails with CONSTRAINT_VIOLATION, as on
 Athena).
 

@@ -9,6 +9,7 @@ import logging
 import re
 import threading
 import time
+import uuid
 from typing import Any
 
 from emulators.athena.engine import (AthenaEngine, QueryFailed, QueryResult, ScanCounter, column_precision,
@@ -376,14 +377,22 @@ def _declared(result: QueryResult, index: int) -> tuple[int, int] | None:
     return scales[index] if index < len(scales) and scales[index] != (0, 0) else None
 
 
+def _entity_not_found() -> NotFound:
+    """Athena's MetadataException for a database or table the Glue Data Catalog does not have: Glue's error in
+    its envelope, which clients (PyAthena's SQLAlchemy ``has_table``) read the Glue error code from."""
+    return NotFound("Entity Not Found (Service: AmazonDataCatalog; Status Code: 400; Error Code: "
+                    f"EntityNotFoundException; Request ID: {uuid.uuid4()}; Proxy: null)", code="MetadataException")
+
+
 def _get_table_metadata(request: Request) -> dict[str, Any]:
     catalog = ports.glue_catalog(request.account_id, request.region)
+    _check_catalog(request)
     database, name = request.get("DatabaseName"), request.get("TableName")
     if not catalog.database_exists(database):
-        raise NotFound(f"Database {database} not found.", code="MetadataException")
+        raise _entity_not_found()
     table = catalog.get_table(database, name)
     if table is None:
-        raise NotFound(f"Table {name} not found.", code="MetadataException")
+        raise _entity_not_found()
     return {"TableMetadata": _table_metadata(table)}
 
 
@@ -392,7 +401,7 @@ def _list_table_metadata(request: Request) -> dict[str, Any]:
     _check_catalog(request)
     database = request.get("DatabaseName")
     if not catalog.database_exists(database):
-        raise NotFound(f"Database {database} not found.", code="MetadataException")
+        raise _entity_not_found()
     names = sorted(catalog.list_tables(database))
     expression = request.get("Expression")
     if expression:  # a regex over table names (Glue's GetTables spelling: * is a wildcard)

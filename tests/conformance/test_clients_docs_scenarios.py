@@ -139,3 +139,57 @@ def test_pyathena_decimal_parameters_keep_their_scale(lake):
                    {"price": Decimal("1.5"), "rate": Decimal("-0.05")})
     assert cursor.fetchall() == [(Decimal("1.5"), Decimal("3.0"), Decimal("-0.05"))]
     assert [d[4:6] for d in cursor.description] == [(2, 1), (12, 1), (2, 2)]
+
+
+def test_pyathena_sqlalchemy_has_table_and_pandas_to_sql(lake):
+    """PyAthena's SQLAlchemy documentation: ``inspect(engine).has_table`` answers False for a missing table
+    (Athena's GetTableMetadata reports Glue's EntityNotFoundException inside its MetadataException), so
+    ``DataFrame.to_sql(..., method="multi")`` creates the table and inserts the rows.
+    https://laughingman7743.github.io/PyAthena/sqlalchemy.html"""
+    import sqlalchemy as sa
+    from pyathena.error import OperationalError
+
+    database = lake["database"]
+    engine = sa.create_engine(f"awsathena+rest://:@athena.us-east-1.amazonaws.com:443/{database}"
+                              f"?s3_staging_dir={lake['output']}sqla/")
+    inspector = sa.inspect(engine)
+    assert inspector.has_table("scores", schema=database) is False
+    frame = pd.DataFrame({"id": [1, 2], "name": ["a", "b"]})
+    frame.to_sql("scores", engine, schema=database, index=False, if_exists="replace", method="multi")
+    assert sa.inspect(engine).has_table("scores", schema=database) is True
+    assert pd.read_sql("SELECT id, name FROM scores ORDER BY id", engine).to_dict("list") == frame.to_dict("list")
+
+    athena = lake["aws"].client("athena")
+    for missing in ({"DatabaseName": database, "TableName": "nope"}, {"DatabaseName": "nope", "TableName": "x"}):
+        with pytest.raises(athena.exceptions.MetadataException, match="Error Code: EntityNotFoundException"):
+            athena.get_table_metadata(CatalogName="AwsDataCatalog", **missing)
+    with pytest.raises(OperationalError):
+        from pyathena import connect
+
+        connect(s3_staging_dir=lake["output"]).cursor().get_table_metadata("nope", schema_name=database)
+
+
+def test_ctas_approach_needs_named_distinct_typed_columns(lake):
+    """The AWS SDK for pandas tutorial "Amazon Athena" and ``wr.athena.read_sql_query``'s reference: with
+    ``ctas_approach=True`` the query runs as a CTAS, so Athena (Trino) refuses unnamed columns ("Column name not
+    specified at position 1"), repeated names ("Column name 'a' specified more than once") and a bare NULL
+    ("Column type is unknown"), which the library turns into its own hints; ``ctas_approach=False`` runs them.
+    https://aws-sdk-pandas.readthedocs.io/en/stable/tutorials/006%20-%20Amazon%20Athena.html"""
+    import awswrangler as wr
+
+    common = {"database": lake["database"], "s3_output": lake["output"]}
+    for sql, error, hint in (
+            ("SELECT 1, 'x'", wr.exceptions.InvalidArgumentValue, "define all columns names"),
+            ("SELECT 1 AS a, 2 AS a", wr.exceptions.InvalidCtasApproachQuery, "define distinct names"),
+            ("SELECT NULL AS n", wr.exceptions.InvalidArgumentValue, "don't leave undefined columns types")):
+        with pytest.raises(error, match=hint):
+            wr.athena.read_sql_query(sql, ctas_approach=True, **common)
+    assert wr.athena.read_sql_query("SELECT 1, 'x'", ctas_approach=False, **common).to_dict("list") == {
+        "_col0": [1], "_col1": ["x"]}
+    athena = lake["aws"].client("athena")
+    started = athena.start_query_execution(
+        QueryString=f"CREATE TABLE {lake['database']}.unnamed AS SELECT 1 AS id, count(*) FROM (VALUES (1)) AS t(x)",
+        ResultConfiguration={"OutputLocation": lake["output"]})
+    with pytest.raises(wr.exceptions.QueryFailed, match="Column name not specified at position 2$"):
+        wr.athena.wait_query(started["QueryExecutionId"])
+    assert not wr.catalog.does_table_exist(database=lake["database"], table="unnamed")
