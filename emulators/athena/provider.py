@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import csv
 import io
 import logging
 import re
@@ -14,7 +13,7 @@ from typing import Any
 
 from emulators.athena.engine import (AthenaEngine, QueryFailed, QueryResult, ScanCounter, column_precision,
                                      prepare_connections, strip_leading_comments)
-from emulators.athena import saved
+from emulators.athena import result_csv, saved
 from emulators.athena.listing import IndexedLake
 from emulators.core import lifecycle, moto_coupling, paging, ports
 from emulators.core.errors import Conflict, InvalidInput, NotFound
@@ -203,13 +202,10 @@ def _run_query(account_id: str, region: str, exec_id: str) -> None:
 
 
 def _store_result_file(location: str, result: QueryResult) -> None:
-    """``<id>.csv`` as Athena writes it: a header line and every value double-quoted."""
+    """``<id>.csv`` as Athena writes it (see :mod:`result_csv`); a DDL statement's ``.txt``: tab-separated lines."""
     out = io.StringIO()
     if result.header or result.statement_type == "DML":
-        writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
-        writer.writerow([name for name, _ in result.columns])
-        for row in result.rows:
-            writer.writerow(["" if v is None else v for v in row])
+        out.write(result_csv.csv_text([name for name, _ in result.columns], result.rows))
     else:
         for row in result.rows:
             out.write("\t".join("" if v is None else v for v in row) + "\n")
@@ -232,7 +228,7 @@ def _result_of(execution: Any) -> QueryResult:
     columns = list(getattr(execution, "result_columns", []) or [])
     header = getattr(execution, "result_header", True)
     if location.endswith(".csv"):
-        rows = list(csv.reader(io.StringIO(text)))[1:]
+        rows = result_csv.csv_rows(text)[1:]
     else:
         rows = [line.split("\t") for line in text.splitlines()]
     result = QueryResult(columns, rows, execution.statement_type, header=header)

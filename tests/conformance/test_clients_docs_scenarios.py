@@ -193,3 +193,22 @@ def test_ctas_approach_needs_named_distinct_typed_columns(lake):
     with pytest.raises(wr.exceptions.QueryFailed, match="Column name not specified at position 2$"):
         wr.athena.wait_query(started["QueryExecutionId"])
     assert not wr.catalog.does_table_exist(database=lake["database"], table="unnamed")
+
+
+def test_result_file_tells_null_from_the_empty_string(lake):
+    """Athena's "Working with query results" (the ``<QueryExecutionId>.csv`` in the output location) as PyAthena
+    reads it: every value is quoted and NULL is an empty field without quotes, so ``S3FSCursor`` (which reads
+    the file itself) answers None for NULL and '' for the empty string, as the default cursor does.
+    https://docs.aws.amazon.com/athena/latest/ug/querying.html
+    https://laughingman7743.github.io/PyAthena/s3fs.html"""
+    from pyathena import connect
+    from pyathena.s3fs.cursor import S3FSCursor
+
+    sql = "SELECT 1 AS id, NULL AS missing, '' AS empty, 'say \"hi\", bye' AS quoted"
+    want = [(1, None, "", 'say "hi", bye')]
+    assert connect(s3_staging_dir=lake["output"]).cursor().execute(sql).fetchall() == want
+    cursor = connect(s3_staging_dir=lake["output"], cursor_class=S3FSCursor).cursor()
+    assert cursor.execute(sql).fetchall() == want
+    key = cursor.output_location.split("/", 3)[3]
+    body = lake["aws"].client("s3").get_object(Bucket=lake["bucket"], Key=key)["Body"].read().decode()
+    assert body == '"id","missing","empty","quoted"\n"1",,"","say ""hi"", bye"\n'
