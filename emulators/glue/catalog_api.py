@@ -8,7 +8,8 @@ cannot lose the current one, ``SearchTables``, and ``NextToken`` paging (through
 ``InvalidInputException``) for GetDatabases, GetTables, GetPartitions (with
 ``Segment``) and GetTableVersions. GetDatabases and GetTables list in the order
 of the names, as AWS does; a new database without ``CreateTableDefaultPermissions``
-gets AWS's default (``IAM_ALLOWED_PRINCIPALS``: ``ALL``).
+gets AWS's default (``IAM_ALLOWED_PRINCIPALS``: ``ALL``). The ``default`` database is there
+whenever a request names it (made on first use), as in every account.
 """
 
 from __future__ import annotations
@@ -83,7 +84,14 @@ class CatalogOperations:
         return super().create_database(catalog_name(database_name), database_input,  # type: ignore[misc]
                                        *args, **kwargs)
 
+    def _ensure_default(self, database_name: Any) -> None:
+        """Every account's catalog has the ``default`` database (Athena's default context, the database of the
+        AWS SDK for pandas tutorials): made the first time a request names it."""
+        if catalog_name(database_name) == "default" and "default" not in self.databases:  # type: ignore[attr-defined]
+            self.create_database("default", {"Description": "Default Hive database"})
+
     def get_database(self, database_name: str) -> Any:
+        self._ensure_default(database_name)
         return super().get_database(catalog_name(database_name))  # type: ignore[misc]
 
     def update_database(self, database_name: str, database_input: dict[str, Any]) -> None:
@@ -96,14 +104,17 @@ class CatalogOperations:
     def create_table(self, database_name: str, table_name: str, table_input: dict[str, Any],
                      *args: Any, **kwargs: Any) -> Any:
         check_name("Table", table_name)
+        self._ensure_default(database_name)
         table_input = {**table_input, "Name": catalog_name(table_name)}
         return super().create_table(catalog_name(database_name), catalog_name(table_name),  # type: ignore[misc]
                                     table_input, *args, **kwargs)
 
     def get_table(self, database_name: str, table_name: str) -> Any:
+        self._ensure_default(database_name)
         return super().get_table(catalog_name(database_name), catalog_name(table_name))  # type: ignore[misc]
 
     def get_tables(self, database_name: str, expression: str | None) -> Any:
+        self._ensure_default(database_name)
         return super().get_tables(catalog_name(database_name), expression)  # type: ignore[misc]
 
     def delete_table(self, database_name: str, table_name: str) -> None:

@@ -212,3 +212,49 @@ def test_result_file_tells_null_from_the_empty_string(lake):
     key = cursor.output_location.split("/", 3)[3]
     body = lake["aws"].client("s3").get_object(Bucket=lake["bucket"], Key=key)["Body"].read().decode()
     assert body == '"id","missing","empty","quoted"\n"1",,"","say ""hi"", bye"\n'
+
+
+@pytest.mark.slow
+def test_partition_projection_tutorial_in_the_default_database(lake):
+    """The AWS SDK for pandas tutorial "Partition Projection" as written: tables registered in the ``default``
+    database (there in every account; the sandbox makes it when a request first names it) with integer, enum
+    (a value with a non-ASCII letter) and injected projections, then read with ``wr.athena.read_sql_query``.
+    https://aws-sdk-pandas.readthedocs.io/en/stable/tutorials/017%20-%20Partition%20Projection.html"""
+    import awswrangler as wr
+
+    bucket, suffix = lake["bucket"], uuid.uuid4().hex[:6]
+    tables = {name: f"{name}_{suffix}" for name in ("table_integer", "table_enum", "table_injected")}
+    try:
+        wr.s3.to_parquet(
+            df=pd.DataFrame({"value": [1, 2, 3], "year": [2019, 2020, 2021], "month": [10, 11, 12], "day": [25, 26, 27]}),
+            path=f"s3://{bucket}/table_integer/", dataset=True, partition_cols=["year", "month", "day"],
+            database="default", table=tables["table_integer"],
+            athena_partition_projection_settings={
+                "projection_types": {"year": "integer", "month": "integer", "day": "integer"},
+                "projection_ranges": {"year": "2000,2025", "month": "1,12", "day": "1,31"}})
+        found = wr.athena.read_sql_query(f"SELECT * FROM {tables['table_integer']} ORDER BY value", database="default",
+                                         s3_output=lake["output"])
+        assert found.to_dict("list") == {"value": [1, 2, 3], "year": [2019, 2020, 2021], "month": [10, 11, 12],
+                                         "day": [25, 26, 27]}
+
+        wr.s3.to_parquet(df=pd.DataFrame({"value": [1, 2, 3], "city": ["São Paulo", "Tokio", "Seattle"]}),
+                         path=f"s3://{bucket}/table_enum/", dataset=True, partition_cols=["city"], database="default",
+                         table=tables["table_enum"],
+                         athena_partition_projection_settings={"projection_types": {"city": "enum"},
+                                                               "projection_values": {"city": "São Paulo,Tokio,Seattle"}})
+        found = wr.athena.read_sql_query(f"SELECT * FROM {tables['table_enum']} ORDER BY value", database="default",
+                                         ctas_approach=False, s3_output=lake["output"])
+        assert found["city"].tolist() == ["São Paulo", "Tokio", "Seattle"]
+
+        uuids = ["761e2488-a078-11ea-bb37-0242ac130002", "b89ed095-8179-4635-9537-88592c0f6bc3"]
+        wr.s3.to_parquet(df=pd.DataFrame({"value": [1, 2], "uuid": uuids}), path=f"s3://{bucket}/table_injected/",
+                         dataset=True, partition_cols=["uuid"], database="default", table=tables["table_injected"],
+                         athena_partition_projection_settings={"projection_types": {"uuid": "injected"}})
+        found = wr.athena.read_sql_query(f"SELECT * FROM {tables['table_injected']} WHERE uuid='{uuids[1]}'",
+                                         database="default", ctas_approach=False, s3_output=lake["output"])
+        assert found.to_dict("list") == {"value": [2], "uuid": [uuids[1]]}
+        default = lake["aws"].client("glue").get_database(Name="default")["Database"]
+        assert default["Name"] == "default"
+    finally:
+        for table in tables.values():
+            wr.catalog.delete_table_if_exists(database="default", table=table)
