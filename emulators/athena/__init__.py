@@ -31,7 +31,8 @@ GetDatabase, all answered from the Glue Data Catalog (``AwsDataCatalog``; other
 catalog names are a MetadataException; a missing database or table is a MetadataException
 carrying Glue's ``Error Code: EntityNotFoundException``, which PyAthena's SQLAlchemy
 ``has_table`` reads). Results are written to
-``<OutputLocation>/<QueryExecutionId>.csv`` (DDL: ``.txt``).
+``<OutputLocation>/<QueryExecutionId>.csv`` (DDL: ``.txt``): every value quoted, NULL an empty field
+without quotes, as Athena writes them (PyAthena's S3FS cursor tells NULL from '' by that).
 
 SQL: SELECT with joins, aggregates, window functions and CTEs over Glue catalog
 tables (Parquet, ORC, CSV/TSV text, JSON; hive partitions pruned), with Presto
