@@ -14,6 +14,7 @@ whenever a request names it (made on first use), as in every account.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from emulators.core import moto_coupling, paging
@@ -115,6 +116,11 @@ class CatalogOperations:
 
     def get_tables(self, database_name: str, expression: str | None) -> Any:
         self._ensure_default(database_name)
+        if expression:  # a regular expression (``*`` a wildcard); one that does not compile is the caller's error
+            try:
+                re.compile(expression.replace(".*", "*").replace("*", ".*"))
+            except re.error as exc:
+                raise GlueInvalidInput(f"Expression {expression!r} is not a valid regular expression: {exc}") from None
         return super().get_tables(catalog_name(database_name), expression)  # type: ignore[misc]
 
     def delete_table(self, database_name: str, table_name: str) -> None:

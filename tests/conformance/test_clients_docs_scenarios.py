@@ -78,6 +78,9 @@ def test_glue_lists_databases_and_tables_in_name_order(lake, aws_cli):
     assert names == ["apple", "mango", "zebra"]
     listed = wr.catalog.tables(database=database)["Table"].tolist()
     assert [n for n in listed if n in names] == names
+    assert wr.catalog.tables(database=database, name_prefix="ma")["Table"].tolist() == ["mango"]
+    bad = aws_cli("glue", "get-tables", "--database-name", database, "--expression", "(", check=False)
+    assert bad.returncode != 0 and "InvalidInputException" in bad.stderr  # a 400, not a server error
 
     glue = lake["aws"].client("glue")
     glue.create_database(DatabaseInput={"Name": f"{database}_a"})
