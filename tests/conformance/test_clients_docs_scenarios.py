@@ -62,8 +62,8 @@ def aws_cli(lake):
 
 @pytest.mark.slow
 def test_glue_lists_databases_and_tables_in_name_order(lake, aws_cli):
-    """The AWS CLI's examples of ``aws glue get-databases`` and ``aws glue get-tables`` (awscli
-    examples/glue/get-databases.rst, get-tables.rst): the catalog lists by name, not by creation time, and a
+    """The AWS CLI's examples of ``aws glue get-tables`` and ``aws glue get-databases`` (awscli
+    examples/glue/get-tables.rst, get-databases.rst): the catalog lists by name, not by creation time, and a
     new database carries the default ``CreateTableDefaultPermissions`` (IAM_ALLOWED_PRINCIPALS, ALL); the
     AWS SDK for pandas tutorial "AWS Glue Catalog" lists the same tables with ``wr.catalog.tables``.
     https://aws-sdk-pandas.readthedocs.io/en/stable/tutorials/005%20-%20Glue%20Catalog.html"""
@@ -79,13 +79,13 @@ def test_glue_lists_databases_and_tables_in_name_order(lake, aws_cli):
     listed = wr.catalog.tables(database=database)["Table"].tolist()
     assert [n for n in listed if n in names] == names
     assert wr.catalog.tables(database=database, name_prefix="ma")["Table"].tolist() == ["mango"]
-    bad = aws_cli("glue", "get-tables", "--database-name", database, "--expression", "(", check=False)
-    assert bad.returncode != 0 and "InvalidInputException" in bad.stderr  # a 400, not a server error
-
     glue = lake["aws"].client("glue")
+    with pytest.raises(glue.exceptions.InvalidInputException):  # a 400, not a server error
+        glue.get_tables(DatabaseName=database, Expression="(")
+
     glue.create_database(DatabaseInput={"Name": f"{database}_a"})
     try:
-        databases = json.loads(aws_cli("glue", "get-databases").stdout)["DatabaseList"]
+        databases = glue.get_databases()["DatabaseList"]
         ours = [d["Name"] for d in databases if d["Name"].startswith(database)]
         assert ours == [database, f"{database}_a"]
         names = [d["Name"] for d in databases]
@@ -131,10 +131,12 @@ def test_partition_projection_settings_of_to_json(lake):
                                  s3_output=lake["output"])
 
 
-def test_pyathena_decimal_parameters_keep_their_scale(lake):
+def test_pyathena_decimal_parameters_and_bare_values(lake):
     """PyAthena's README, "Query with parameter": a ``Decimal`` parameter is sent as ``DECIMAL '1.5'``, which
-    Athena (Trino) types with the literal's own precision and scale (``decimal(2,1)``), not a default scale.
-    https://github.com/laughingman7743/PyAthena#query-with-parameter"""
+    Athena (Trino) types with the literal's own precision and scale (``decimal(2,1)``), not a default scale;
+    and Athena's "VALUES" reference: rows of one column need no parentheses (``VALUES 1, 2, 3``).
+    https://github.com/laughingman7743/PyAthena#query-with-parameter
+    https://docs.aws.amazon.com/athena/latest/ug/values-statement.html"""
     from pyathena import connect
 
     cursor = connect(s3_staging_dir=lake["output"], region_name="us-east-1").cursor()
@@ -142,6 +144,8 @@ def test_pyathena_decimal_parameters_keep_their_scale(lake):
                    {"price": Decimal("1.5"), "rate": Decimal("-0.05")})
     assert cursor.fetchall() == [(Decimal("1.5"), Decimal("3.0"), Decimal("-0.05"))]
     assert [d[4:6] for d in cursor.description] == [(2, 1), (12, 1), (2, 2)]
+    cursor.execute("SELECT id * 10 AS tens FROM (VALUES 1, 2, 3) AS t (id) WHERE id > %(low)d", {"low": 1})
+    assert cursor.fetchall() == [(20,), (30,)]
 
 
 def test_pyathena_sqlalchemy_has_table_and_pandas_to_sql(lake):
