@@ -65,11 +65,14 @@ MotoTable = moto_coupling.model_class("glue", "FakeTable")
 
 
 class SandboxTable(MotoTable):  # type: ignore[misc, valid-type]
-    """moto's table, answering the fields AWS always sends (``IsRegisteredWithLakeFormation``)."""
+    """moto's table, answering the fields AWS always sends (``IsRegisteredWithLakeFormation``, ``Retention``,
+    ``UpdateTime``: the creation time until the first update)."""
 
     def as_dict(self, version: Any = None) -> dict[str, Any]:
         data = super().as_dict(version)
         data.setdefault("IsRegisteredWithLakeFormation", False)
+        data.setdefault("Retention", 0)
+        data.setdefault("UpdateTime", data.get("CreateTime"))
         return data
 
 
@@ -206,6 +209,8 @@ def get_partitions(request: Request) -> dict[str, Any]:
         if not 0 <= number < total:
             raise GlueInvalidInput("SegmentNumber must be at least 0 and less than TotalSegments")
         partitions = partitions[number::total]
+    for partition in partitions:
+        partition.setdefault("CatalogId", request.account_id)
     if request.get("ExcludeColumnSchema"):
         for partition in partitions:
             partition.get("StorageDescriptor", {}).pop("Columns", None)

@@ -76,6 +76,8 @@ def test_glue_lists_databases_and_tables_in_name_order(lake, aws_cli):
     tables = json.loads(aws_cli("glue", "get-tables", "--database-name", database).stdout)["TableList"]
     names = [t["Name"] for t in tables if t["Name"] in ("zebra", "apple", "mango")]
     assert names == ["apple", "mango", "zebra"]
+    ours = [t for t in tables if t["Name"] in names]
+    assert all(t["Retention"] == 0 and t["UpdateTime"] == t["CreateTime"] for t in ours)  # as the CLI example
     listed = wr.catalog.tables(database=database)["Table"].tolist()
     assert [n for n in listed if n in names] == names
     assert wr.catalog.tables(database=database, name_prefix="ma")["Table"].tolist() == ["mango"]
@@ -121,6 +123,9 @@ def test_partition_projection_settings_of_to_json(lake):
     found = wr.athena.read_sql_query("SELECT id, value, category FROM projected WHERE value = 1001",
                                      database=database, ctas_approach=False, s3_output=lake["output"])
     assert found.to_dict("list") == {"id": [2], "value": [1001], "category": ["B"]}
+    partitions = lake["aws"].client("glue").get_partitions(DatabaseName=database, TableName="projected")["Partitions"]
+    assert sorted(p["Values"] for p in partitions) == [["1000", "A"], ["1001", "B"], ["1002", "C"]]
+    assert {p["CatalogId"] for p in partitions} == {"123456789012"}
 
     wr.s3.to_json(frame, path=f"s3://{bucket}/misprojected/", table="misprojected", **common,
                   athena_partition_projection_settings={
