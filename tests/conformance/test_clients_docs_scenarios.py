@@ -198,6 +198,9 @@ def test_ctas_approach_needs_named_distinct_typed_columns(lake):
             wr.athena.read_sql_query(sql, ctas_approach=True, **common)
     assert wr.athena.read_sql_query("SELECT 1, 'x'", ctas_approach=False, **common).to_dict("list") == {
         "_col0": [1], "_col1": ["x"]}
+    # the library pastes the query after AS: a leading comment and a parenthesised UNION stay one query
+    for sql in ("-- daily numbers\nSELECT 1 AS n", "(SELECT 1 AS n) UNION ALL (SELECT 2 AS n)"):
+        assert sorted(wr.athena.read_sql_query(sql, ctas_approach=True, **common)["n"]) == [1, 2][:sql.count("SELECT")]
     athena = lake["aws"].client("athena")
     started = athena.start_query_execution(
         QueryString=f"CREATE TABLE {lake['database']}.unnamed AS SELECT 1 AS id, count(*) FROM (VALUES (1)) AS t(x)",

@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from emulators.athena.engine.lake import split_s3
-from emulators.athena.engine.text import _ddl, _parenthesised, _qualified, _with_properties
+from emulators.athena.engine.text import _ddl, _parenthesised, _qualified, _with_properties, strip_leading_comments
 from emulators.athena.engine.types import (JSON_SERDE, LAZY_SERDE, ORC_IO, PARQUET_IO, TEXT_IO, QueryFailed,
                                            QueryResult, _format_value, arrow_type, hive_type_of)
 
@@ -31,11 +31,13 @@ class WriteStatements:
         if rest.upper().startswith("WITH"):
             body, rest = _parenthesised(rest, rest.index("("))
             props = _with_properties(body)
-        select = re.sub(r"^\s*AS\s*", "", rest, flags=re.I)
+        select = strip_leading_comments(re.sub(r"^\s*AS\b", "", rest, flags=re.I)).strip()
         no_data = re.search(r"\s+WITH\s+NO\s+DATA\s*$", select, flags=re.I) is not None
         select = re.sub(r"\s+WITH\s+(NO\s+)?DATA\s*$", "", select, flags=re.I)
         if select.startswith("(") and select.endswith(")"):
-            select = select[1:-1]
+            inner, after = _parenthesised(select, 0)
+            if not after:  # (query), not (query) UNION ALL (query)
+                select = inner
         if self.catalog.get_table(db, name) is not None:
             if match.group(1):
                 return _ddl()
