@@ -181,6 +181,7 @@ def test_pyathena_sqlalchemy_has_table_and_pandas_to_sql(lake):
         connect(s3_staging_dir=lake["output"]).cursor().get_table_metadata("nope", schema_name=database)
 
 
+@pytest.mark.slow
 def test_ctas_approach_needs_named_distinct_typed_columns(lake):
     """The AWS SDK for pandas tutorial "Amazon Athena" and ``wr.athena.read_sql_query``'s reference: with
     ``ctas_approach=True`` the query runs as a CTAS, so Athena (Trino) refuses unnamed columns ("Column name not
