@@ -274,3 +274,34 @@ def test_partition_projection_tutorial_in_the_default_database(lake):
     finally:
         for table in tables.values():
             wr.catalog.delete_table_if_exists(database="default", table=table)
+
+
+def test_awswrangler_cloudwatch_read_logs(lake, unique_name):
+    """``wr.cloudwatch.read_logs`` and ``wr.cloudwatch.run_query`` as their API reference shows them: the library
+    starts a Logs Insights query with ``logGroupIdentifiers`` (names or ARNs), which StartQuery takes as AWS
+    does, and a log group that does not exist is ResourceNotFoundException, not a server error.
+    https://aws-sdk-pandas.readthedocs.io/en/stable/stubs/awswrangler.cloudwatch.read_logs.html"""
+    import time
+
+    import awswrangler as wr
+    from botocore.exceptions import ClientError
+
+    logs = lake["aws"].client("logs")
+    group = f"/clients/{unique_name}"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="app")
+    logs.put_log_events(logGroupName=group, logStreamName="app",
+                        logEvents=[{"timestamp": int(time.time() * 1000), "message": "started"}])
+    try:
+        frame = wr.cloudwatch.read_logs("fields @timestamp, @message", log_group_names=[group], limit=10)
+        assert frame["message"].tolist() == ["started"] and frame["timestamp"].dt.year.iloc[0] > 2000
+        arn = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["arn"].removesuffix(":*")
+        assert logs.start_query(logGroupIdentifiers=[arn], startTime=0, endTime=int(time.time()),
+                                queryString="fields @message")["queryId"]
+        with pytest.raises(ClientError) as missing:  # the library's own client: its own exception classes
+            wr.cloudwatch.start_query("fields @message", log_group_names=[f"{group}-missing"])
+        assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+        with pytest.raises(logs.exceptions.InvalidParameterException):
+            logs.start_query(logGroupName=group, logGroupNames=[group], startTime=0, endTime=1, queryString="x")
+    finally:
+        logs.delete_log_group(logGroupName=group)
