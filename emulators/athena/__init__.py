@@ -6,7 +6,8 @@ Amazon Athena
     views, MSCK REPAIR, partition projection, CTAS, INSERT INTO, UNLOAD, prepared statements; real
     bytes scanned
   not emulated: federated tables; Iceberg tables are plain Parquet (no row-level changes, no time
-    travel); Avro; DuckDB dialect underneath
+    travel); Avro; Apache Spark sessions, calculations and notebooks (NotImplemented); DuckDB
+    dialect underneath
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -129,6 +130,6 @@ SERVICE = ServiceInfo(
     executes="SELECT/joins/windows/CTEs, DDL (ALTER TABLE columns, properties, partitions), views, MSCK REPAIR, "
              "partition projection, CTAS, INSERT INTO, UNLOAD, prepared statements; real bytes scanned",
     not_emulated="federated tables; Iceberg tables are plain Parquet (no row-level changes, no time travel); "
-                 "Avro; DuckDB dialect underneath",
+                 "Avro; Apache Spark sessions, calculations and notebooks (NotImplemented); DuckDB dialect underneath",
     provider="provider",
 )
