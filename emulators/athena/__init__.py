@@ -6,7 +6,8 @@ Amazon Athena
     views, MSCK REPAIR, partition projection, CTAS, INSERT INTO, UNLOAD, prepared statements; real
     bytes scanned
   not emulated: federated tables; Iceberg tables are plain Parquet (no row-level changes, no time
-    travel); Avro; DuckDB dialect underneath
+    travel); Avro; Apache Spark sessions, calculations and notebooks (NotImplemented); DuckDB
+    dialect underneath
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -28,8 +29,11 @@ PREPARE`` in SQL; ``?`` inside string literals are not placeholders),
 GetDataCatalog / ListDataCatalogs (``AwsDataCatalog``), ListEngineVersions,
 GetTableMetadata / ListTableMetadata (MaxResults, Expression) and ListDatabases /
 GetDatabase, all answered from the Glue Data Catalog (``AwsDataCatalog``; other
-catalog names are a MetadataException). Results are written to
-``<OutputLocation>/<QueryExecutionId>.csv`` (DDL: ``.txt``).
+catalog names are a MetadataException; a missing database or table is a MetadataException
+carrying Glue's ``Error Code: EntityNotFoundException``, which PyAthena's SQLAlchemy
+``has_table`` reads). Results are written to
+``<OutputLocation>/<QueryExecutionId>.csv`` (DDL: ``.txt``): every value quoted, NULL an empty field
+without quotes, as Athena writes them (PyAthena's S3FS cursor tells NULL from '' by that).
 
 SQL: SELECT with joins, aggregates, window functions and CTEs over Glue catalog
 tables (Parquet, ORC, CSV/TSV text, JSON; hive partitions pruned), with Presto
@@ -70,14 +74,17 @@ ADD/DROP PARTITION, ADD/REPLACE COLUMNS, CHANGE COLUMN, SET TBLPROPERTIES, SET L
 PARTITION (...) SET LOCATION / RENAME TO PARTITION, SHOW DATABASES/TABLES/PARTITIONS/COLUMNS/
 CREATE TABLE/TBLPROPERTIES, DESCRIBE; CTAS (format PARQUET/ORC/JSON/TEXTFILE, external_location,
 partitioned_by, field_delimiter, write_compression, WITH NO DATA; text and JSON GZIP-compressed and
-text \001-delimited by default as on Athena; AVRO fails with NOT_SUPPORTED), INSERT INTO
+text \001-delimited by default as on Athena; AVRO fails with NOT_SUPPORTED; the columns need names,
+distinct names and known types: MISSING_COLUMN_NAME, DUPLICATE_COLUMN_NAME, COLUMN_TYPE_UNKNOWN as on
+Athena, which awswrangler's ``ctas_approach`` turns into its hints), INSERT INTO
 (an optional column list, the others NULL; values cast to the table's types, a type Trino would not
 coerce fails with TYPE_MISMATCH before anything is written) and UNLOAD; each writes at most 100
 partitions (HIVE_TOO_MANY_OPEN_PARTITIONS beyond, as on Athena).
 
 Partition projection (``projection.*`` table properties: enum, integer, date
 ranges with NOW offsets, ``storage.location.template``) computes partitions
-without the catalog (``projection.py``); ``injected`` columns take their values from the query's
+without the catalog (``projection.py``; a missing or malformed property fails with
+INVALID_TABLE_PROPERTY as on Athena); ``injected`` columns take their values from the query's
 ``col = 'v'`` / ``col IN (...)`` conditions (a query without one fails with CONSTRAINT_VIOLATION, as on
 Athena).
 
@@ -123,6 +130,6 @@ SERVICE = ServiceInfo(
     executes="SELECT/joins/windows/CTEs, DDL (ALTER TABLE columns, properties, partitions), views, MSCK REPAIR, "
              "partition projection, CTAS, INSERT INTO, UNLOAD, prepared statements; real bytes scanned",
     not_emulated="federated tables; Iceberg tables are plain Parquet (no row-level changes, no time travel); "
-                 "Avro; DuckDB dialect underneath",
+                 "Avro; Apache Spark sessions, calculations and notebooks (NotImplemented); DuckDB dialect underneath",
     provider="provider",
 )

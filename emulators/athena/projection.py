@@ -7,7 +7,10 @@ Supported ``projection.<column>.type`` values: ``enum`` (``.values``), ``integer
 partition (``s3://bucket/${year}/${month}/``); without it the partitions are
 ``key=value`` folders under the table location. ``injected`` columns take their
 values from the query's WHERE clause (``col = 'v'`` or ``col IN ('a', 'b')``); a
-query without such a condition fails with Athena's CONSTRAINT_VIOLATION.
+query without such a condition fails with Athena's CONSTRAINT_VIOLATION. A missing or malformed
+property (an enum without ``.values``, a partition column without a ``.type``, a range that is not two
+bounds, a template without every partition column) fails the query with Athena's INVALID_TABLE_PROPERTY
+instead of reading no partitions.
 """
 
 from __future__ import annotations
@@ -84,19 +87,23 @@ def column_values(column: str, parameters: dict[str, str], injected: dict[str, l
     prefix = f"projection.{column}."
     kind = parameters.get(prefix + "type", "").lower()
     if kind == "enum":
-        return [v.strip() for v in parameters.get(prefix + "values", "").split(",") if v.strip()]
+        values = [v.strip() for v in parameters.get(prefix + "values", "").split(",") if v.strip()]
+        if not values:
+            raise ProjectionError("INVALID_TABLE_PROPERTY: Must provide a comma-separated enumeration to build a "
+                                  f"projected enum partition column! (property: {prefix}values)")
+        return values
     if kind == "integer":
-        low, high = (int(v) for v in parameters[prefix + "range"].split(","))
-        interval = int(parameters.get(prefix + "interval", 1))
-        digits = int(parameters.get(prefix + "digits", 0))
+        low, high = _range(prefix, parameters, int, "two integers")
+        interval = _number(prefix + "interval", parameters, 1)
+        digits = _number(prefix + "digits", parameters, 0)
         return [str(v).zfill(digits) for v in range(low, high + 1, interval)]
     if kind == "date":
         fmt = parameters.get(prefix + "format", "yyyy-MM-dd")
-        start, end = (_date_bound(v, fmt) for v in parameters[prefix + "range"].split(","))
-        interval = int(parameters.get(prefix + "interval", 1))
+        start, end = _range(prefix, parameters, lambda v: _date_bound(v, fmt), f"two dates in the format {fmt}")
+        interval = _number(prefix + "interval", parameters, 1)
         unit = parameters.get(prefix + "interval.unit", "DAYS").upper()
         if unit not in UNITS:
-            raise ProjectionError(f"projection.{column}.interval.unit {unit} is not supported")
+            raise ProjectionError(f"INVALID_TABLE_PROPERTY: projection.{column}.interval.unit {unit} is not supported")
         values, moment = [], start
         while moment <= end and len(values) <= MAX_PARTITIONS:
             values.append(moment.strftime(_strftime(fmt)))
@@ -108,7 +115,32 @@ def column_values(column: str, parameters: dict[str, str], injected: dict[str, l
         raise ProjectionError(f"CONSTRAINT_VIOLATION: For the injected projected partition column {column}, the "
                               "WHERE clause must contain only static equality conditions, and at least one such "
                               "condition must be present.")
-    raise ProjectionError(f"HIVE_INVALID_METADATA: projection.{column}.type is missing or unknown ({kind!r})")
+    if not kind:
+        raise ProjectionError("INVALID_TABLE_PROPERTY: The table is configured for partition projection, but the "
+                              f"following partition columns are missing projection configuration: [{column}]")
+    raise ProjectionError(f"INVALID_TABLE_PROPERTY: Unknown projection type {kind!r} for column {column} (property: "
+                          f"{prefix}type; the types are enum, integer, date and injected)")
+
+
+def _range(prefix: str, parameters: dict[str, str], read: Any, wanted: str) -> tuple[Any, Any]:
+    """The two bounds of ``projection.<column>.range`` (a missing or malformed range is INVALID_TABLE_PROPERTY)."""
+    text = parameters.get(prefix + "range")
+    bounds = (text or "").split(",")
+    try:
+        if len(bounds) != 2:
+            raise ValueError(text)
+        return read(bounds[0].strip()), read(bounds[1].strip())
+    except ValueError:
+        raise ProjectionError(f"INVALID_TABLE_PROPERTY: {prefix}range must be {wanted} separated by a comma "
+                              f"(found {text!r})") from None
+
+
+def _number(name: str, parameters: dict[str, str], default: int) -> int:
+    try:
+        return int(parameters.get(name, default))
+    except ValueError:
+        raise ProjectionError(f"INVALID_TABLE_PROPERTY: {name} must be an integer "
+                              f"(found {parameters[name]!r})") from None
 
 
 def projected_partitions(keys: list[str], location: str, parameters: dict[str, str],
@@ -122,6 +154,9 @@ def projected_partitions(keys: list[str], location: str, parameters: dict[str, s
         raise ProjectionError(f"HIVE_EXCEEDED_PARTITION_LIMIT: partition projection yields {total:,} partitions "
                               f"(the sandbox stops at {MAX_PARTITIONS:,})")
     template = parameters.get("storage.location.template")
+    if template and any("${" + key + "}" not in template for key in keys):
+        raise ProjectionError("INVALID_TABLE_PROPERTY: The 'storage.location.template' table property must contain "
+                              "templates for all partition columns!")
     base = location.rstrip("/") + "/"
     partitions = []
     for values in itertools.product(*domains):

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-import csv
 import io
 import logging
 import re
 import threading
 import time
+import uuid
 from typing import Any
 
 from emulators.athena.engine import (AthenaEngine, QueryFailed, QueryResult, ScanCounter, column_precision,
                                      prepare_connections, strip_leading_comments)
-from emulators.athena import saved
+from emulators.athena import result_csv, saved
 from emulators.athena.listing import IndexedLake
 from emulators.core import lifecycle, moto_coupling, paging, ports
 from emulators.core.errors import Conflict, InvalidInput, NotFound
@@ -202,13 +202,10 @@ def _run_query(account_id: str, region: str, exec_id: str) -> None:
 
 
 def _store_result_file(location: str, result: QueryResult) -> None:
-    """``<id>.csv`` as Athena writes it: a header line and every value double-quoted."""
+    """``<id>.csv`` as Athena writes it (see :mod:`result_csv`); a DDL statement's ``.txt``: tab-separated lines."""
     out = io.StringIO()
     if result.header or result.statement_type == "DML":
-        writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
-        writer.writerow([name for name, _ in result.columns])
-        for row in result.rows:
-            writer.writerow(["" if v is None else v for v in row])
+        out.write(result_csv.csv_text([name for name, _ in result.columns], result.rows))
     else:
         for row in result.rows:
             out.write("\t".join("" if v is None else v for v in row) + "\n")
@@ -231,7 +228,7 @@ def _result_of(execution: Any) -> QueryResult:
     columns = list(getattr(execution, "result_columns", []) or [])
     header = getattr(execution, "result_header", True)
     if location.endswith(".csv"):
-        rows = list(csv.reader(io.StringIO(text)))[1:]
+        rows = result_csv.csv_rows(text)[1:]
     else:
         rows = [line.split("\t") for line in text.splitlines()]
     result = QueryResult(columns, rows, execution.statement_type, header=header)
@@ -376,14 +373,22 @@ def _declared(result: QueryResult, index: int) -> tuple[int, int] | None:
     return scales[index] if index < len(scales) and scales[index] != (0, 0) else None
 
 
+def _entity_not_found() -> NotFound:
+    """Athena's MetadataException for a database or table the Glue Data Catalog does not have: Glue's error in
+    its envelope, which clients (PyAthena's SQLAlchemy ``has_table``) read the Glue error code from."""
+    return NotFound("Entity Not Found (Service: AmazonDataCatalog; Status Code: 400; Error Code: "
+                    f"EntityNotFoundException; Request ID: {uuid.uuid4()}; Proxy: null)", code="MetadataException")
+
+
 def _get_table_metadata(request: Request) -> dict[str, Any]:
     catalog = ports.glue_catalog(request.account_id, request.region)
+    _check_catalog(request)
     database, name = request.get("DatabaseName"), request.get("TableName")
     if not catalog.database_exists(database):
-        raise NotFound(f"Database {database} not found.", code="MetadataException")
+        raise _entity_not_found()
     table = catalog.get_table(database, name)
     if table is None:
-        raise NotFound(f"Table {name} not found.", code="MetadataException")
+        raise _entity_not_found()
     return {"TableMetadata": _table_metadata(table)}
 
 
@@ -392,7 +397,7 @@ def _list_table_metadata(request: Request) -> dict[str, Any]:
     _check_catalog(request)
     database = request.get("DatabaseName")
     if not catalog.database_exists(database):
-        raise NotFound(f"Database {database} not found.", code="MetadataException")
+        raise _entity_not_found()
     names = sorted(catalog.list_tables(database))
     expression = request.get("Expression")
     if expression:  # a regex over table names (Glue's GetTables spelling: * is a wildcard)

@@ -7,7 +7,8 @@ array or a map), ``reverse`` of an array, ``date_trunc`` and ``sequence`` of DAT
 (stays a DATE), ``listagg ... WITHIN GROUP``, the lambda functions DuckDB has no form for
 (``zip_with``, ``map_filter``, ``transform_keys``/``values``, ``map_zip_with``, ``reduce``,
 ``reduce_agg``), Trino type names in ``CAST`` (``array(T)``, ``row(a T)``, ``varchar(n)``;
-``CAST(x AS varchar)`` prints timestamps as Athena does), backquoted identifiers and the
+``CAST(x AS varchar)`` prints timestamps as Athena does), ``DECIMAL '1.5'`` literals (their own precision
+and scale), ``VALUES 1, 2, 3`` without parentheses, backquoted identifiers and the
 ``AwsDataCatalog.`` qualification. Every call of a function listed in :mod:`functions` becomes a call
 of its ``trino_`` implementation. Whether an argument is a DATE, an array or a map comes from its
 spelling or from the columns of the tables in scope (:class:`Columns`).
@@ -22,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from emulators.athena.sqltext import bare_values, decimal_literals, in_string as _in_string, split_args as _split_args
 from emulators.athena.timezones import at_time_zone
 from emulators.core.sqlguard import DUCKDB_ONLY_FUNCTIONS
 
@@ -36,30 +38,6 @@ MYSQL_TO_STRFTIME = {
 
 def _convert_format(fmt: str) -> str:
     return re.sub(r"%.", lambda m: MYSQL_TO_STRFTIME.get(m.group(0), m.group(0)), fmt)
-
-
-def _split_args(text: str) -> list[str]:
-    args, depth, current, quote = [], 0, [], ""
-    for ch in text:
-        if quote:
-            current.append(ch)
-            if ch == quote:
-                quote = ""
-            continue
-        if ch in "'\"":
-            quote = ch
-        elif ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            args.append("".join(current).strip())
-            current = []
-            continue
-        current.append(ch)
-    if current:
-        args.append("".join(current).strip())
-    return args
 
 
 def _find_call(sql: str, name: str, start: int = 0) -> tuple[int, int, list[str]] | None:
@@ -85,10 +63,6 @@ def _find_call(sql: str, name: str, start: int = 0) -> tuple[int, int, list[str]
             i += 1
         return None
     return None
-
-
-def _in_string(sql: str, position: int) -> bool:
-    return sql.count("'", 0, position) % 2 == 1
 
 
 def _rewrite_calls(sql: str, name: str, build: callable) -> str:  # type: ignore[valid-type]
@@ -543,6 +517,8 @@ def to_duckdb(sql: str, columns: Columns | None = None) -> str:
     sql = re.sub(r"\bTABLESAMPLE\s+(BERNOULLI|SYSTEM)\s*\(\s*([\d.]+)\s*\)",
                  lambda m: m.group(0) if _in_string(sql, m.start())
                  else f"TABLESAMPLE {m.group(2)}% ({m.group(1).lower()})", sql, flags=re.IGNORECASE)
+    sql = decimal_literals(sql)
+    sql = bare_values(sql)
     sql = _rewrite_calls(sql, "try_cast", _cast("try_cast"))
     sql = _rewrite_calls(sql, "cast", _cast("cast"))
     # __duck_f( marks DuckDB's own f where Athena's f of the same name is renamed to trino_f

@@ -18,7 +18,9 @@ Average/Sum/Minimum/Maximum/SampleCount and pNN, M of N, TreatMissingData), chan
 state with AWS's StateReason/StateReasonData, keeps DescribeAlarmHistory, and
 publishes to SNS topics or invokes Lambda functions on a transition (SetAlarmState
 too); Model Monitor executions publish their drift metrics here; log groups/streams/events
-(Glue jobs and SageMaker training write their logs here), SNS/SQS messaging.
+(Glue jobs and SageMaker training write their logs here), Logs Insights queries as moto answers
+them (StartQuery also takes ``logGroupIdentifiers``; results give ``@timestamp`` as AWS prints it;
+see ``provider.py``), SNS/SQS messaging.
 EventBridge has its own folder, ``emulators/events/``.
 
 Not emulated: metric math alarms (``Metrics``), composite alarms (PutCompositeAlarm is

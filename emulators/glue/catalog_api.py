@@ -6,11 +6,15 @@ case, partition values checked against the partition keys, table versions that
 cannot lose the current one, ``SearchTables``, and ``NextToken`` paging (through
 :mod:`emulators.core.paging`; a token that is not ours is Glue's
 ``InvalidInputException``) for GetDatabases, GetTables, GetPartitions (with
-``Segment``) and GetTableVersions.
+``Segment``) and GetTableVersions. GetDatabases and GetTables list in the order
+of the names, as AWS does; a new database without ``CreateTableDefaultPermissions``
+gets AWS's default (``IAM_ALLOWED_PRINCIPALS``: ``ALL``). The ``default`` database is there
+whenever a request names it (made on first use), as in every account.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from emulators.core import moto_coupling, paging
@@ -61,11 +65,14 @@ MotoTable = moto_coupling.model_class("glue", "FakeTable")
 
 
 class SandboxTable(MotoTable):  # type: ignore[misc, valid-type]
-    """moto's table, answering the fields AWS always sends (``IsRegisteredWithLakeFormation``)."""
+    """moto's table, answering the fields AWS always sends (``IsRegisteredWithLakeFormation``, ``Retention``,
+    ``UpdateTime``: the creation time until the first update)."""
 
     def as_dict(self, version: Any = None) -> dict[str, Any]:
         data = super().as_dict(version)
         data.setdefault("IsRegisteredWithLakeFormation", False)
+        data.setdefault("Retention", 0)
+        data.setdefault("UpdateTime", data.get("CreateTime"))
         return data
 
 
@@ -75,10 +82,20 @@ class CatalogOperations:
     def create_database(self, database_name: str, database_input: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         check_name("Database", database_name)
         database_input = {**(database_input or {}), "Name": catalog_name(database_name)}
+        # without Lake Formation settings of its own, a new database grants IAM principals all on new tables
+        database_input.setdefault("CreateTableDefaultPermissions", [
+            {"Principal": {"DataLakePrincipalIdentifier": "IAM_ALLOWED_PRINCIPALS"}, "Permissions": ["ALL"]}])
         return super().create_database(catalog_name(database_name), database_input,  # type: ignore[misc]
                                        *args, **kwargs)
 
+    def _ensure_default(self, database_name: Any) -> None:
+        """Every account's catalog has the ``default`` database (Athena's default context, the database of the
+        AWS SDK for pandas tutorials): made the first time a request names it."""
+        if catalog_name(database_name) == "default" and "default" not in self.databases:  # type: ignore[attr-defined]
+            self.create_database("default", {"Description": "Default Hive database"})
+
     def get_database(self, database_name: str) -> Any:
+        self._ensure_default(database_name)
         return super().get_database(catalog_name(database_name))  # type: ignore[misc]
 
     def update_database(self, database_name: str, database_input: dict[str, Any]) -> None:
@@ -91,14 +108,22 @@ class CatalogOperations:
     def create_table(self, database_name: str, table_name: str, table_input: dict[str, Any],
                      *args: Any, **kwargs: Any) -> Any:
         check_name("Table", table_name)
+        self._ensure_default(database_name)
         table_input = {**table_input, "Name": catalog_name(table_name)}
         return super().create_table(catalog_name(database_name), catalog_name(table_name),  # type: ignore[misc]
                                     table_input, *args, **kwargs)
 
     def get_table(self, database_name: str, table_name: str) -> Any:
+        self._ensure_default(database_name)
         return super().get_table(catalog_name(database_name), catalog_name(table_name))  # type: ignore[misc]
 
     def get_tables(self, database_name: str, expression: str | None) -> Any:
+        self._ensure_default(database_name)
+        if expression:  # a regular expression (``*`` a wildcard); one that does not compile is the caller's error
+            try:
+                re.compile(expression.replace(".*", "*").replace("*", ".*"))
+            except re.error as exc:
+                raise GlueInvalidInput(f"Expression {expression!r} is not a valid regular expression: {exc}") from None
         return super().get_tables(catalog_name(database_name), expression)  # type: ignore[misc]
 
     def delete_table(self, database_name: str, table_name: str) -> None:
@@ -159,14 +184,15 @@ def check_deletable_version(table: Any, version_id: str) -> None:
 
 
 def get_databases(request: Request) -> dict[str, Any]:
-    databases = [d.as_dict() for d in _glue(request).get_databases()]
+    # AWS lists databases and tables in the order of their names, not of their creation
+    databases = [d.as_dict() for d in sorted(_glue(request).get_databases(), key=lambda d: d.name)]
     found, token = page(request, databases, "get_databases")
     return with_token({"DatabaseList": found}, token)
 
 
 def get_tables(request: Request) -> dict[str, Any]:
     database = request.get("DatabaseName")
-    tables = _glue(request).get_tables(database, request.get("Expression"))
+    tables = sorted(_glue(request).get_tables(database, request.get("Expression")), key=lambda t: t.name)
     found, token = page(request, [t.as_dict() for t in tables], f"get_tables:{catalog_name(database)}")
     return with_token({"TableList": found}, token)
 
@@ -183,6 +209,8 @@ def get_partitions(request: Request) -> dict[str, Any]:
         if not 0 <= number < total:
             raise GlueInvalidInput("SegmentNumber must be at least 0 and less than TotalSegments")
         partitions = partitions[number::total]
+    for partition in partitions:
+        partition.setdefault("CatalogId", request.account_id)
     if request.get("ExcludeColumnSchema"):
         for partition in partitions:
             partition.get("StorageDescriptor", {}).pop("Columns", None)

@@ -28,6 +28,11 @@ from emulators.athena.engine.writes import WriteStatements
 from emulators.core.sqlguard import statement_count
 
 
+
+# AS, then (comments and) the query of a CREATE TABLE AS: awswrangler's ctas_approach puts the user's SQL, leading
+# comments included, right after AS
+_CTAS_QUERY = re.compile(r"\bAS\b(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*(\(|SELECT\b|WITH\b)", re.I | re.S)
+
 class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatements):
     def __init__(self, catalog: Catalog, lake: Any) -> None:
         self.catalog = catalog
@@ -82,7 +87,7 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
             return self.create_database(statement)
         if head == "DROP" and second in ("DATABASE", "SCHEMA"):
             return self.drop_database(statement)
-        if head == "CREATE" and (second == "EXTERNAL" or (second == "TABLE" and not re.search(r"\bAS\b\s*(\(|SELECT|WITH)", statement, re.I))):
+        if head == "CREATE" and (second == "EXTERNAL" or (second == "TABLE" and not _CTAS_QUERY.search(statement))):
             return self.create_external_table(statement, database)
         if head == "CREATE" and second == "TABLE":
             return self.create_table_as_select(statement, database, output_location, query_id)

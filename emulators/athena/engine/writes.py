@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from emulators.athena.engine.lake import split_s3
-from emulators.athena.engine.text import _ddl, _parenthesised, _qualified, _with_properties
+from emulators.athena.engine.text import _ddl, _parenthesised, _qualified, _with_properties, strip_leading_comments
 from emulators.athena.engine.types import (JSON_SERDE, LAZY_SERDE, ORC_IO, PARQUET_IO, TEXT_IO, QueryFailed,
                                            QueryResult, _format_value, arrow_type, hive_type_of)
 
@@ -31,11 +31,13 @@ class WriteStatements:
         if rest.upper().startswith("WITH"):
             body, rest = _parenthesised(rest, rest.index("("))
             props = _with_properties(body)
-        select = re.sub(r"^\s*AS\s*", "", rest, flags=re.I)
+        select = strip_leading_comments(re.sub(r"^\s*AS\b", "", rest, flags=re.I)).strip()
         no_data = re.search(r"\s+WITH\s+NO\s+DATA\s*$", select, flags=re.I) is not None
         select = re.sub(r"\s+WITH\s+(NO\s+)?DATA\s*$", "", select, flags=re.I)
         if select.startswith("(") and select.endswith(")"):
-            select = select[1:-1]
+            inner, after = _parenthesised(select, 0)
+            if not after:  # (query), not (query) UNION ALL (query)
+                select = inner
         if self.catalog.get_table(db, name) is not None:
             if match.group(1):
                 return _ddl()
@@ -63,6 +65,7 @@ class WriteStatements:
         compression = (props.get("write_compression") or props.get("parquet_compression")
                        or props.get("orc_compression") or _default_compression(fmt))
         data, scanned = self.query_arrow(select, database)
+        _check_new_columns(data)
         partitioned = [c.strip().strip("'\"").lower() for c in
                        re.findall(r"'([^']+)'", props.get("partitioned_by", ""))]
         missing = [c for c in partitioned if c not in data.column_names]
@@ -219,6 +222,23 @@ class WriteStatements:
 
 FORMATS = ("PARQUET", "ORC", "JSON", "TEXTFILE")
 MAX_PARTITIONS_WRITTEN = 100  # CTAS, INSERT INTO and UNLOAD write at most 100 partitions per query
+
+
+def _check_new_columns(data: Any) -> None:
+    """A CTAS's columns need a name each (an unnamed expression is ``_col<position>``), distinct names and a
+    known type (a bare NULL has none), as Trino checks them before writing anything."""
+    import pyarrow as pa
+
+    seen: set[str] = set()
+    for position, field in enumerate(data.schema):
+        if field.name == f"_col{position}":
+            raise QueryFailed(f"MISSING_COLUMN_NAME: line 1:1: Column name not specified at position {position + 1}")
+        if field.name.lower() in seen:
+            raise QueryFailed(f"DUPLICATE_COLUMN_NAME: line 1:1: Column name '{field.name.lower()}' specified more "
+                              "than once")
+        seen.add(field.name.lower())
+        if pa.types.is_null(field.type):
+            raise QueryFailed(f"COLUMN_TYPE_UNKNOWN: line 1:1: Column type is unknown: {field.name.lower()}")
 
 
 def _insert_columns(data: Any, targets: list[tuple[str, str]], column_list: str | None) -> Any:
