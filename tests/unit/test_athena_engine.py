@@ -275,3 +275,28 @@ def test_a_pooled_connection_keeps_nothing_of_the_statement_before(engine):
         assert con.execute("SELECT count(*) FROM duckdb_schemas() WHERE schema_name = 'leftover'").fetchall() == [(0,)]
     finally:
         sql._discard(con)
+
+
+def test_escaped_delimiters_in_text_tables(engine):
+    """Athena's LazySimpleSerDe ``ESCAPED BY`` (``escape.delim``, what awswrangler's ``to_csv`` registers) and
+    OpenCSVSerDe's ``escapeChar``/``quoteChar`` (Athena User Guide, "LazySimpleSerDe for CSV, TSV, and
+    custom-delimited files" and "Open CSV SerDe for processing CSV")."""
+    engine.lake.put("lake", "escaped/a.csv", b"1,x\\,y\n2,plain\n")
+    engine.execute("CREATE EXTERNAL TABLE escaped (id int, v string) ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' "
+                   "ESCAPED BY '\\\\' LOCATION 's3://lake/escaped/'", "default")
+    assert engine.catalog.get_table("default", "escaped")["StorageDescriptor"]["SerdeInfo"]["Parameters"][
+        "escape.delim"] == "\\"
+    assert rows(engine, "SELECT id, v FROM escaped ORDER BY id") == [["1", "x,y"], ["2", "plain"]]
+    engine.lake.put("lake", "quoted/a.csv", b"1|'a|b'\n2|'it\\'s'\n")
+    engine.execute("CREATE EXTERNAL TABLE quoted (id int, v string) ROW FORMAT SERDE "
+                   "'org.apache.hadoop.hive.serde2.OpenCSVSerde' WITH SERDEPROPERTIES ('separatorChar' = '|', "
+                   "'quoteChar' = '\\'', 'escapeChar' = '\\\\') LOCATION 's3://lake/quoted/'", "default")
+    assert rows(engine, "SELECT id, v FROM quoted ORDER BY id") == [["1", "a|b"], ["2", "it's"]]
+
+
+def test_a_values_list_names_its_columns_as_trino_does(engine):
+    """Trino names the columns of an unaliased VALUES list ``_col0``, ``_col1`` (Athena's ``VALUES`` examples);
+    an alias keeps its name, also when it is spelled ``col0``."""
+    assert [c for c, _ in engine.execute("VALUES (1, 'a'), (2, 'b')", "default").columns] == ["_col0", "_col1"]
+    assert [c for c, _ in engine.execute("SELECT * FROM (VALUES (1, 2)) AS t(a, b)", "default").columns] == ["a", "b"]
+    assert [c for c, _ in engine.execute("SELECT 1 AS col0, 2", "default").columns] == ["col0", "_col1"]

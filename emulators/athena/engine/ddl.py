@@ -137,6 +137,9 @@ class DdlStatements:
             classification = "csv"
             if delim:
                 serde_props.setdefault("field.delim", delim.group(1).encode().decode("unicode_escape"))
+            escaped = re.search(r"ESCAPED\s+BY\s+'((?:\\.|[^'])*)'", rest, re.I)
+            if escaped:
+                serde_props.setdefault("escape.delim", escaped.group(1).encode().decode("unicode_escape"))
         descriptor = {
             # Athena marks an Iceberg table's columns as its current schema fields (clients read them)
             "Columns": [{"Name": n, "Type": t, **({"Parameters": {

@@ -460,12 +460,18 @@ def _build_dataset(lake: Any, table: dict[str, Any], partition_keys: list[tuple[
         delimiter = params.get("field.delim") or params.get("separatorChar") or params.get("delimiter") or ","
         skip = int(params.get("skip.header.line.count", "0") or 0)
         quoted = library == OPEN_CSV_SERDE
+        # LazySimpleSerDe's ESCAPED BY (escape.delim, as awswrangler's to_csv registers it); OpenCSVSerde's
+        # quoteChar and escapeChar when the table sets them
+        escape = params.get("escapeChar") if quoted else params.get("escape.delim")
+        escape = escape if isinstance(escape, str) and len(escape) == 1 else False
+        quote = params.get("quoteChar") or '"' if quoted else False
+        quote = quote if isinstance(quote, str) and len(quote) == 1 else False
         null_format = params.get("serialization.null.format")
         nulls = ["", "\\N"] if not quoted else ["\\N"]
         if null_format is not None:  # the table's NULL spelling is NULL for strings too ('' stays '' elsewhere)
             nulls = [null_format, ""] if null_format != "" else [""]
         fmt = ds.CsvFileFormat(
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"' if quoted else False),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=quote, escape_char=escape),
             read_options=pacsv.ReadOptions(column_names=[n for n, _ in columns], skip_rows=skip),
             convert_options=pacsv.ConvertOptions(column_types=column_types,
                                                  strings_can_be_null=null_format is not None,

@@ -268,7 +268,8 @@ def _athena_column_names(con: Any, sql: str, names: list[str]) -> list[str]:
     """
     import json
 
-    fallback = [n if _NAME.match(n) else f"_col{i}" for i, n in enumerate(names)]
+    values = re.search(r"\bVALUES\s*\(", sql, re.I) is not None  # DuckDB names a VALUES list's columns col0, col1
+    fallback = [n if _NAME.match(n) and not (values and n == f"col{i}") else f"_col{i}" for i, n in enumerate(names)]
     try:
         parsed = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
         node = parsed["statements"][0]["node"]

@@ -33,7 +33,7 @@ def _parenthesised(text: str, open_index: int) -> tuple[str, str]:
         if quote:
             if escaped:
                 escaped = False
-            elif ch == "\\" and quote == '"':  # Hive's "..." strings escape with a backslash
+            elif ch == "\\":  # Hive's '...' and "..." strings escape with a backslash ('\'' is a quote)
                 escaped = True
             elif ch == quote:
                 quote = ""
