@@ -72,9 +72,43 @@ def _error(error_type: str, message: str, request_id: str, stack: list[str] | No
     return {"errorMessage": message, "errorType": error_type, "requestId": request_id, "stackTrace": stack or []}
 
 
+# host folders -> the paths AWS's runtime shows for them (set by main(): the code folder is /var/task, a layer
+# is unpacked under /opt, the interpreter's libraries live under /var/lang)
+_SHOWN_AS: list[tuple[str, str]] = []
+
+
+def _show_paths_as_on_aws(code_dir: str, layer_paths: list[str]) -> None:
+    import sysconfig
+
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    mapping = {os.path.abspath(code_dir): "/var/task"}
+    for path in layer_paths:
+        if os.path.basename(path.rstrip(os.sep)) == "python":
+            mapping[os.path.dirname(os.path.abspath(path))] = "/opt"
+    for name in ("purelib", "platlib"):
+        mapping.setdefault(os.path.abspath(sysconfig.get_paths()[name]), f"/var/lang/lib/{version}/site-packages")
+    mapping.setdefault(os.path.abspath(sysconfig.get_paths()["stdlib"]), f"/var/lang/lib/{version}")
+    _SHOWN_AS[:] = sorted(mapping.items(), key=lambda item: len(item[0]), reverse=True)
+
+
+def _shown_path(filename: str) -> str:
+    path = os.path.abspath(filename)
+    for host, shown in _SHOWN_AS:
+        if path == host or path.startswith(host + os.sep):
+            return shown + path[len(host):]
+    return filename
+
+
 def _user_frames(tb) -> list[str]:
-    """The handler's frames of a traceback, without this bootstrap's."""
-    frames = [f for f in traceback.extract_tb(tb) if os.path.abspath(f.filename) != os.path.abspath(__file__)]
+    """The handler's frames of a traceback as AWS shows them: without this bootstrap's (the runtime's own) and
+    importlib's frames, the handler's file under ``/var/task`` (layers under ``/opt``), line numbers kept."""
+    here = os.path.abspath(__file__)
+    frames = []
+    for frame in traceback.extract_tb(tb):
+        if frame.filename.startswith("<frozen ") or os.path.abspath(frame.filename) == here:
+            continue
+        frames.append(traceback.FrameSummary(_shown_path(frame.filename), frame.lineno, frame.name,
+                                             line=frame.line))
     return traceback.format_list(frames)
 
 
@@ -126,6 +160,7 @@ def main(invocation_file: str) -> int:
     for folder in reversed([invocation["code_dir"], *invocation["layer_paths"]]):
         sys.path.insert(0, folder)
     os.chdir(invocation["code_dir"])
+    _show_paths_as_on_aws(invocation["code_dir"], invocation["layer_paths"])
     _configure_logging(request_id)
     outcome: dict
     try:

@@ -1,0 +1,157 @@
+"""Scenarios from AWS's public pages for gaps other sessions found: Lambda stream windows and record ages,
+Lambda error stack traces, AWS Batch name rules and the Content-Type of JSON-protocol answers.
+
+Every test names the AWS page it follows. They share the session's sandbox and one bucket, and run no
+Spark job and no training.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.helpers.awslambda import package, wait_for
+
+from .response_shapes import checked_responses  # noqa: F401  (autouse)
+
+
+TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                  "Principal": {"Service": "lambda.amazonaws.com"}}]}
+
+
+def _code(excinfo: pytest.ExceptionInfo) -> str:
+    return excinfo.value.response["Error"]["Code"]
+
+
+@pytest.fixture(scope="module")
+def bucket(aws):
+    name = f"gaps-{uuid.uuid4().hex[:8]}"
+    aws.client("s3").create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture(scope="module")
+def role(aws):
+    iam = aws.client("iam")
+    return iam.create_role(RoleName=f"gaps-lambda-{uuid.uuid4().hex[:6]}", AssumeRolePolicyDocument=json.dumps(TRUST))[
+        "Role"]["Arn"]
+
+
+def test_json_protocol_answers_carry_the_models_content_type(aws):
+    """AWS's JSON protocols (botocore ``protocol``/``jsonVersion`` of each service-2.json, "Amazon EventBridge
+    API Reference: Making API requests"): a JSON-protocol answer is ``application/x-amz-json-1.1`` (1.0 for
+    DynamoDB-style services), a REST-JSON one ``application/json``; XML services keep XML."""
+    seen: dict[str, str] = {}
+
+    def record(http_response, model, **_):
+        seen[f"{model.service_model.service_name}.{model.name}"] = http_response.headers.get("Content-Type", "")
+
+    calls = {"events": [("list_event_buses", {}), ("put_events", {"Entries": [
+                {"Source": "gaps.test", "DetailType": "probe", "Detail": "{}"}]})],
+             "logs": [("describe_log_groups", {})], "kms": [("list_keys", {})],
+             "secretsmanager": [("list_secrets", {})], "dynamodb": [("list_tables", {})],
+             "lambda": [("list_functions", {})], "batch": [("describe_job_queues", {})],
+             "sts": [("get_caller_identity", {})], "s3": [("list_buckets", {})]}
+    for service, operations in calls.items():
+        client = aws.client(service)
+        client.meta.events.register("after-call", record)
+        for operation, kwargs in operations:
+            getattr(client, operation)(**kwargs)
+        version = client.meta.service_model.metadata.get("jsonVersion")
+        protocol = client.meta.service_model.protocol
+        for operation, _ in operations:
+            answered = seen[f"{service}.{client.meta.method_to_api_mapping[operation]}"]
+            if protocol == "json":
+                assert answered == f"application/x-amz-json-{version}", (service, operation, answered)
+            elif protocol == "rest-json":
+                assert answered.startswith("application/json"), (service, operation, answered)
+            else:
+                assert "xml" in answered, (service, operation, answered)
+    # an error answer of a JSON-protocol service too
+    events = aws.client("events")
+    with pytest.raises(ClientError) as excinfo:
+        events.describe_rule(Name="no-such-rule-gaps")
+    assert _code(excinfo) == "ResourceNotFoundException"
+    assert excinfo.value.response["ResponseMetadata"]["HTTPHeaders"]["content-type"] == "application/x-amz-json-1.1"
+
+
+def test_batch_names_follow_awss_rules(aws):
+    """AWS Batch API Reference, SubmitJob ``jobName`` ("up to 128 characters ... The first character must be
+    alphanumeric") and CreateComputeEnvironment / CreateJobQueue / RegisterJobDefinition names ("up to 128
+    characters ... letters, numbers, hyphens (-), and underscores (_)")."""
+    batch = aws.client("batch")
+    env = batch.create_compute_environment(computeEnvironmentName="e", type="UNMANAGED")["computeEnvironmentArn"]
+    queue = batch.create_job_queue(jobQueueName="q", state="ENABLED", priority=1,
+                                   computeEnvironmentOrder=[{"order": 1, "computeEnvironment": env}])["jobQueueArn"]
+    definition = batch.register_job_definition(
+        jobDefinitionName="d", type="container",
+        containerProperties={"image": "python:3.12-slim", "command": ["python", "-c", "print('one')"],
+                             "resourceRequirements": [{"type": "VCPU", "value": "1"},
+                                                      {"type": "MEMORY", "value": "512"}]})
+    assert definition["jobDefinitionName"] == "d"
+    job = batch.submit_job(jobName="j", jobQueue=queue, jobDefinition=definition["jobDefinitionArn"])
+    assert job["jobName"] == "j"
+    longest = "J" + "-_9" * 42 + "x"  # 128 characters
+    assert batch.submit_job(jobName=longest, jobQueue=queue,
+                            jobDefinition=definition["jobDefinitionArn"])["jobName"] == longest
+    assert batch.create_compute_environment(computeEnvironmentName="_env-", type="UNMANAGED")[
+        "computeEnvironmentName"] == "_env-"
+    bad = [("submit_job", {"jobName": "-starts-with-hyphen", "jobQueue": queue,
+                           "jobDefinition": definition["jobDefinitionArn"]}),
+           ("submit_job", {"jobName": longest + "x", "jobQueue": queue,
+                           "jobDefinition": definition["jobDefinitionArn"]}),
+           ("submit_job", {"jobName": "has space", "jobQueue": queue, "jobDefinition": definition["jobDefinitionArn"]}),
+           ("create_compute_environment", {"computeEnvironmentName": "bad.name", "type": "UNMANAGED"}),
+           ("create_job_queue", {"jobQueueName": "bad/queue", "state": "ENABLED", "priority": 1,
+                                 "computeEnvironmentOrder": [{"order": 1, "computeEnvironment": env}]}),
+           ("register_job_definition", {"jobDefinitionName": "x" * 129, "type": "container",
+                                        "containerProperties": {"image": "python:3.12-slim"}})]
+    for operation, kwargs in bad:
+        with pytest.raises(ClientError) as excinfo:
+            getattr(batch, operation)(**kwargs)
+        assert _code(excinfo) == "ClientException", operation
+        assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+FAILING_HANDLER = '''import helper
+
+
+def lambda_handler(event, context):
+    return helper.divide(event["a"], event["b"])
+'''
+
+HELPER = '''def divide(a, b):
+    return a / b
+'''
+
+
+def test_lambda_error_stack_trace_shows_var_task(aws, role):
+    """Lambda Developer Guide, "AWS Lambda function errors in Python": the invoke response's ``stackTrace``
+    and the log show the handler's frames under ``/var/task``, with their line numbers, and no runtime frames."""
+    lam, logs = aws.client("lambda"), aws.client("logs")
+    name = f"gaps-trace-{uuid.uuid4().hex[:6]}"
+    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="lambda_function.lambda_handler",
+                        Code={"ZipFile": package({"lambda_function.py": FAILING_HANDLER, "helper.py": HELPER})})
+    answer = lam.invoke(FunctionName=name, Payload=json.dumps({"a": 1, "b": 0}))
+    assert answer["FunctionError"] == "Unhandled"
+    error = json.loads(answer["Payload"].read())
+    assert error["errorType"] == "ZeroDivisionError"
+    assert error["errorMessage"] == "division by zero"
+    trace = error["stackTrace"]
+    assert len(trace) == 2, trace
+    assert trace[0].startswith('  File "/var/task/lambda_function.py", line 5, in lambda_handler\n')
+    assert 'return helper.divide(event["a"], event["b"])' in trace[0]
+    assert trace[1].startswith('  File "/var/task/helper.py", line 2, in divide\n')
+    group = f"/aws/lambda/{name}"
+
+    def logged():
+        events = logs.filter_log_events(logGroupName=group).get("events", [])
+        text = "\n".join(e["message"] for e in events)
+        return text if "ZeroDivisionError" in text else None
+
+    text = wait_for(logged)
+    assert 'File "/var/task/helper.py", line 2, in divide' in text
+    assert "bootstrap" not in text and "/work/" not in text and "emulators" not in text
