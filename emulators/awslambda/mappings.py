@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -112,21 +113,68 @@ def _send_failure_record(account: str, region: str, destination: str, record: di
             moto_coupling.backend_for("sns", parts[4], parts[3]).publish(body, arn=destination)
 
 
-def _invoke_batch(account: str, region: str, function_arn: str,
-                  records: list[dict[str, Any]]) -> event_sources.Invocation:
+def _invoke_event(account: str, region: str, function_arn: str, event: dict[str, Any]) -> event_sources.Invocation:
     try:
-        payload, error = ports.invoke_lambda(function_arn, {"Records": records}, account, region)
+        payload, error = ports.invoke_lambda(function_arn, event, account, region)
     except AwsError as exc:
         log.warning("event source mapping could not invoke %s: %s", function_arn, exc)
         return event_sources.Invocation("Unhandled", str(exc).encode())
     return event_sources.Invocation(error, payload)
 
 
+def _invoke_batch(account: str, region: str, function_arn: str,
+                  records: list[dict[str, Any]]) -> event_sources.Invocation:
+    return _invoke_event(account, region, function_arn, {"Records": records})
+
+
 def _checkpoint(cloud: Any, esm: Any, shard_id: str, sequence_number: str) -> None:
+    _progress(cloud, esm, shard_id, sequence_number)
+
+
+def _progress(cloud: Any, esm: Any, shard_id: str, sequence_number: str | None, attempts: int | None = None,
+              window: dict[str, Any] | None | bool = False) -> None:
+    """Record a shard's checkpoint, retry count and tumbling window (``None`` drops it; ``False`` leaves it)."""
     with cloud.mutating():
         if not hasattr(esm, "sandbox_positions"):
             esm.sandbox_positions, esm.sandbox_attempts = {}, {}
-        esm.sandbox_positions[shard_id] = sequence_number
+        if not hasattr(esm, "sandbox_windows"):
+            esm.sandbox_windows = {}
+        if sequence_number is not None:
+            esm.sandbox_positions[shard_id] = sequence_number
+        if attempts is not None:
+            esm.sandbox_attempts[shard_id] = attempts
+        if window is None:
+            esm.sandbox_windows.pop(shard_id, None)
+        elif window is not False:
+            esm.sandbox_windows[shard_id] = window
+
+
+@dataclass
+class _Stream:
+    """One delivery round's settings of a stream mapping."""
+
+    account: str
+    region: str
+    kind: str  # kinesis or dynamodb
+    mapping: dict[str, Any]  # the mapping's configuration (for on-failure records)
+    function_arn: str
+    source_arn: str
+    report: bool
+    batch_size: int
+    batching_window: float
+    retries: int
+    destination: str | None
+    max_age: Any
+    tumbling: int
+
+    def invoke(self, records: list[event_sources.StreamRecord]) -> event_sources.Invocation:
+        return _invoke_batch(self.account, self.region, self.function_arn, [r.event for r in records])
+
+    def give_up(self, shard_id: str, records: list[event_sources.StreamRecord], last: Any, attempts: int,
+                condition: str) -> None:
+        if self.destination and records:
+            _send_failure_record(self.account, self.region, self.destination, event_sources.failure_record(
+                self.kind, self.mapping, shard_id, records, last, attempts, condition))
 
 
 def _deliver_stream(account: str, region: str, uuid_: str) -> None:
@@ -142,46 +190,118 @@ def _deliver_stream(account: str, region: str, uuid_: str) -> None:
             log.debug("event source %s of mapping %s cannot be read: %s", esm.event_source_arn, uuid_, exc)
             return
         mapping = esm.get_configuration()
-    kind = esm.event_source_arn.split(":")[2]
-    report = "ReportBatchItemFailures" in (esm.function_response_types or [])
-    batch_size, window = int(esm.batch_size), float(esm.max_batch_window or 0)
-    retries = esm.max_retry_attempts if esm.max_retry_attempts is not None else -1
-    destination = ((esm.destination_config or {}).get("OnFailure") or {}).get("Destination")
+    stream = _Stream(account, region, esm.event_source_arn.split(":")[2], mapping, esm.function_arn,
+                     event_sources.source_stream(esm.event_source_arn),
+                     "ReportBatchItemFailures" in (esm.function_response_types or []), int(esm.batch_size),
+                     float(esm.max_batch_window or 0),
+                     int(esm.max_retry_attempts) if esm.max_retry_attempts is not None else -1,
+                     ((esm.destination_config or {}).get("OnFailure") or {}).get("Destination"),
+                     esm.max_record_age, int(esm.tumbling_window or 0))
     filters = event_sources.parse_filters(esm.filter_criteria)
     for shard_id, records in shards.items():
         pending = _pending(esm, shard_id, records)
         seen = pending[-1].sequence_number if pending else None  # filtered-out records are passed, not delivered
         pending = [r for r in pending if event_sources.passes_filters(filters, r.event)]
-        if not pending and seen is not None:
+        expired, pending = event_sources.split_expired(pending, stream.max_age, time.time())
+        if expired:  # MaximumRecordAgeInSeconds: skipped, described to the on-failure destination
+            stream.give_up(shard_id, expired, None, 0, "RecordAgeExceeded")
+            _progress(cloud, esm, shard_id, expired[-1].sequence_number, attempts=0)
+        deliver = _deliver_windows if stream.tumbling else _deliver_batches
+        if deliver(cloud, esm, stream, shard_id, pending) and seen is not None:
             _checkpoint(cloud, esm, shard_id, seen)
-        while pending and not cloud.stopping:
-            if not event_sources.batch_ready(len(pending), batch_size, pending[0].arrival, window, time.time()):
-                break
-            batch = pending[:batch_size]
-            outcome = event_sources.process_stream_batch(
-                batch, lambda part: _invoke_batch(account, region, esm.function_arn, [r.event for r in part]),
-                bool(esm.bisect_on_error), report)
-            attempts = 0
-            advanced = outcome.done
-            if outcome.failed:
-                attempts = (getattr(esm, "sandbox_attempts", None) or {}).get(shard_id, 0) + 1
-                if 0 <= int(retries) < attempts:
-                    failed = batch[outcome.done:outcome.done + outcome.failed]
-                    if destination:
-                        _send_failure_record(account, region, destination, event_sources.failure_record(
-                            kind, mapping, shard_id, failed, outcome.last, attempts, "RetryAttemptsExhausted"))
-                    advanced, attempts = outcome.done + outcome.failed, 0
-            with cloud.mutating():
-                if not hasattr(esm, "sandbox_positions"):
-                    esm.sandbox_positions, esm.sandbox_attempts = {}, {}
-                if advanced:
-                    esm.sandbox_positions[shard_id] = batch[advanced - 1].sequence_number
-                esm.sandbox_attempts[shard_id] = attempts
-            if attempts:  # retried on a later tick
-                break
-            pending = pending[advanced:]
-            if not pending and seen is not None:
-                _checkpoint(cloud, esm, shard_id, seen)
+
+
+def _deliver_batches(cloud: Any, esm: Any, stream: _Stream, shard_id: str,
+                     pending: list[event_sources.StreamRecord]) -> bool:
+    """Deliver a shard's pending records in batches; True when all were delivered (or given up)."""
+    while pending and not cloud.stopping:
+        if not event_sources.batch_ready(len(pending), stream.batch_size, pending[0].arrival,
+                                         stream.batching_window, time.time()):
+            return False
+        batch = pending[:stream.batch_size]
+        outcome = event_sources.process_stream_batch(batch, stream.invoke, bool(esm.bisect_on_error), stream.report)
+        attempts = 0
+        advanced = outcome.done
+        if outcome.failed:
+            attempts = (getattr(esm, "sandbox_attempts", None) or {}).get(shard_id, 0) + 1
+            if 0 <= stream.retries < attempts:
+                stream.give_up(shard_id, batch[outcome.done:outcome.done + outcome.failed], outcome.last, attempts,
+                               "RetryAttemptsExhausted")
+                advanced, attempts = outcome.done + outcome.failed, 0
+        _progress(cloud, esm, shard_id, batch[advanced - 1].sequence_number if advanced else None, attempts)
+        if attempts:  # retried on a later tick
+            return False
+        pending = pending[advanced:]
+    return not pending
+
+
+def _deliver_windows(cloud: Any, esm: Any, stream: _Stream, shard_id: str,
+                     pending: list[event_sources.StreamRecord]) -> bool:
+    """Deliver a shard's pending records window by window (TumblingWindowInSeconds), passing the state the
+    function answers from one invocation of a window to the next; True when nothing is left to deliver."""
+    while not cloud.stopping:
+        current = (getattr(esm, "sandbox_windows", None) or {}).get(shard_id)
+        if current is None:
+            if not pending:
+                return True
+            current = {"start": event_sources.window_start(pending[0].arrival, stream.tumbling), "state": {}}
+        end, now = current["start"] + stream.tumbling, time.time()
+        in_window = [r for r in pending if r.arrival < end]
+        closed, early = now >= end, bool(current.get("early"))
+        if early:  # the state outgrew its quota: this window's part ends now, with no records
+            batch = []
+        elif in_window:
+            if not closed and not event_sources.batch_ready(len(in_window), stream.batch_size, in_window[0].arrival,
+                                                            stream.batching_window, now):
+                return False
+            batch = in_window[:stream.batch_size]
+        elif closed:
+            batch = []
+        else:
+            return not pending
+        final = early or (closed and len(in_window) <= stream.batch_size)
+        answered: dict[str, Any] = {}
+
+        def call(part: list[event_sources.StreamRecord], final: bool = final,
+                 window: dict[str, Any] = current) -> event_sources.Invocation:
+            event = event_sources.window_event([r.event for r in part], window["start"], stream.tumbling,
+                                               window["state"], shard_id, stream.source_arn, final, early)
+            result = _invoke_event(stream.account, stream.region, stream.function_arn, event)
+            if result.function_error is None:
+                state = event_sources.window_state(result.payload)
+                if state is None:  # Lambda treats an answer without a state as a failed invocation
+                    return event_sources.Invocation("Unhandled", result.payload)
+                answered["state"] = state
+            return result
+
+        if batch:
+            outcome = event_sources.process_stream_batch(batch, call, False, stream.report)
+        else:
+            result = call([])
+            outcome = event_sources.BatchOutcome(done=0, failed=int(result.function_error is not None),
+                                                 invoke_count=1, last=result)
+        state = answered.get("state", current["state"])
+        if outcome.failed:  # retried (or, past MaximumRetryAttempts, passed) in the same window
+            window = {**current, "state": state}
+        elif final:
+            window = {"start": current["start"], "state": {}} if early else None  # early: the window goes on
+        elif len(json.dumps(state)) > event_sources.MAX_WINDOW_STATE:
+            window = {"start": current["start"], "state": state, "early": True}
+        else:
+            window = {"start": current["start"], "state": state}
+        attempts = 0
+        advanced = outcome.done
+        if outcome.failed:
+            attempts = (getattr(esm, "sandbox_attempts", None) or {}).get(shard_id, 0) + 1
+            if batch and 0 <= stream.retries < attempts:  # the window's closing call (no records) is retried
+                stream.give_up(shard_id, batch[outcome.done:], outcome.last, attempts,  # until it succeeds
+                               "RetryAttemptsExhausted")
+                advanced, attempts = len(batch), 0
+        _progress(cloud, esm, shard_id, batch[advanced - 1].sequence_number if advanced else None, attempts, window)
+        if attempts:  # retried on a later tick
+            return False
+        pending = pending[advanced:]
+    return False
 
 
 _sqs_first_seen: dict[str, float] = {}
