@@ -155,8 +155,8 @@ def check_mapping(spec: dict[str, Any]) -> None:
             raise _invalid("Unsupported StartingPosition for an Amazon SQS event source: SQS mappings take none")
         for member in STREAM_ONLY:
             if spec.get(member) is not None:
-                raise _invalid(f"Unsupported {member} for an Amazon SQS event source: it applies to Kinesis and "
-                               "DynamoDB stream event sources only")
+                raise _invalid(f"Unsupported {member} parameter for given event source mapping type: it applies "
+                               "to Kinesis and DynamoDB stream event sources only")
         if int(spec.get("BatchSize") or 10) > 10 and not spec.get("MaximumBatchingWindowInSeconds"):
             raise _invalid("Maximum batch window in seconds must be greater than 0 if maximum batch size is "
                            "greater than 10")
