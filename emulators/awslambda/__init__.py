@@ -51,8 +51,8 @@ skips records older than that (on-failure record with condition ``RecordAgeExcee
 ``TumblingWindowInSeconds`` runs Lambda's tumbling windows (epoch-aligned windows, ``window``/``state``/
 ``shardId``/``isFinalInvokeForWindow``/``isWindowTerminatedEarly`` in the event, the returned ``state``
 carried to the window's next invocation, an answer without ``state`` a failure, a final invocation when the
-window ends); SQS mappings refuse these and ParallelizationFactor (InvalidParameterValueException). ``FilterCriteria`` (Lambda's
-event filtering, up to 5 patterns in EventBridge's syntax): Kinesis patterns match the record's ``data`` parsed
+window ends); SQS mappings refuse these and ParallelizationFactor (InvalidParameterValueException).
+``FilterCriteria`` (Lambda's event filtering, up to 5 patterns in EventBridge's syntax): Kinesis patterns match the record's ``data`` parsed
 as JSON, DynamoDB patterns the stream record (``eventName``, ``dynamodb.NewImage`` ...), SQS patterns ``body``
 (JSON or a plain string) and the message attributes; unmatched records are dropped (a stream's checkpoint
 passes them, an SQS message is deleted); a pattern that is not valid answers InvalidParameterValueException.
@@ -93,7 +93,7 @@ SERVICE = ServiceInfo(
              "checkpoints across restarts)",
     not_emulated="non-Python runtimes, container images, the runtime's Python version (the sandbox venv's "
                  "runs), memory limits, warm starts, concurrency/provisioned concurrency, the delays between "
-                 "async retries, concurrent batches per shard (ParallelizationFactor is recorded; batches of a shard go "
-                 "one at a time, in order), function URLs",
+                 "async retries, concurrent batches per shard (ParallelizationFactor is recorded; batches of a "
+                 "shard go one at a time, in order), function URLs",
     provider="provider",
 )

@@ -76,6 +76,13 @@ def test_json_protocol_answers_carry_the_models_content_type(aws):
         events.describe_rule(Name="no-such-rule-gaps")
     assert _code(excinfo) == "ResourceNotFoundException"
     assert excinfo.value.response["ResponseMetadata"]["HTTPHeaders"]["content-type"] == "application/x-amz-json-1.1"
+    dynamodb = aws.client("dynamodb")  # jsonVersion 1.0: a service error and a refused request
+    for table in ("no-such-table-gaps", "ab"):
+        with pytest.raises(ClientError) as excinfo:
+            dynamodb.describe_table(TableName=table)
+        assert _code(excinfo) in ("ResourceNotFoundException", "ValidationException")
+        assert excinfo.value.response["ResponseMetadata"]["HTTPHeaders"]["content-type"] == \
+            "application/x-amz-json-1.0", table
 
 
 def test_batch_names_follow_awss_rules(aws):
