@@ -77,10 +77,11 @@ def _error(error_type: str, message: str, request_id: str, stack: list[str] | No
 _SHOWN_AS: list[tuple[str, str]] = []
 
 
-def _show_paths_as_on_aws(code_dir: str, layer_paths: list[str]) -> None:
+def _show_paths_as_on_aws(code_dir: str, layer_paths: list[str], runtime: str | None = None) -> None:
     import sysconfig
 
-    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    version = runtime if (runtime or "").startswith("python3.") else \
+        f"python{sys.version_info.major}.{sys.version_info.minor}"
     mapping = {os.path.abspath(code_dir): "/var/task"}
     for path in layer_paths:
         if os.path.basename(path.rstrip(os.sep)) == "python":
@@ -160,7 +161,7 @@ def main(invocation_file: str) -> int:
     for folder in reversed([invocation["code_dir"], *invocation["layer_paths"]]):
         sys.path.insert(0, folder)
     os.chdir(invocation["code_dir"])
-    _show_paths_as_on_aws(invocation["code_dir"], invocation["layer_paths"])
+    _show_paths_as_on_aws(invocation["code_dir"], invocation["layer_paths"], invocation.get("runtime"))
     _configure_logging(request_id)
     outcome: dict
     try:

@@ -130,7 +130,12 @@ def lambda_handler(event, context):
     return helper.divide(event["a"], event["b"])
 '''
 
-HELPER = '''def divide(a, b):
+HELPER = '''import json
+
+
+def divide(a, b):
+    if isinstance(b, str):
+        return json.loads(b)
     return a / b
 '''
 
@@ -151,7 +156,13 @@ def test_lambda_error_stack_trace_shows_var_task(aws, role):
     assert len(trace) == 2, trace
     assert trace[0].startswith('  File "/var/task/lambda_function.py", line 5, in lambda_handler\n')
     assert 'return helper.divide(event["a"], event["b"])' in trace[0]
-    assert trace[1].startswith('  File "/var/task/helper.py", line 2, in divide\n')
+    assert trace[1].startswith('  File "/var/task/helper.py", line 7, in divide\n')
+    # a library frame shows the runtime's path of that library, not the host's
+    error = json.loads(lam.invoke(FunctionName=name, Payload=json.dumps({"a": 1, "b": "{"}))["Payload"].read())
+    assert error["errorType"] == "JSONDecodeError"
+    assert error["stackTrace"][1].startswith('  File "/var/task/helper.py", line 6, in divide\n')
+    assert all(frame.startswith(('  File "/var/task/', '  File "/var/lang/lib/python3.12/json/'))
+               for frame in error["stackTrace"]), error["stackTrace"]
     group = f"/aws/lambda/{name}"
 
     def logged():
@@ -160,7 +171,7 @@ def test_lambda_error_stack_trace_shows_var_task(aws, role):
         return text if "ZeroDivisionError" in text else None
 
     text = wait_for(logged)
-    assert 'File "/var/task/helper.py", line 2, in divide' in text
+    assert 'File "/var/task/helper.py", line 7, in divide' in text
     assert "bootstrap" not in text and "/work/" not in text and "emulators" not in text
 
 
