@@ -166,6 +166,23 @@ def check_mapping(spec: dict[str, Any]) -> None:
         raise _invalid(str(exc)) from None
 
 
+# what GetEventSourceMapping shows for settings a stream mapping was created without (Lambda's defaults)
+STREAM_DEFAULTS = {"MaximumBatchingWindowInSeconds": 0, "ParallelizationFactor": 1, "MaximumRecordAgeInSeconds": -1,
+                   "BisectBatchOnFunctionError": False, "MaximumRetryAttempts": -1, "TumblingWindowInSeconds": 0,
+                   "FunctionResponseTypes": []}
+
+
+def with_defaults(spec: dict[str, Any]) -> dict[str, Any]:
+    """A CreateEventSourceMapping request with Lambda's defaults for what it leaves out (stream and SQS sources)."""
+    service = str(spec.get("EventSourceArn") or "").split(":")[2:3]
+    if service and service[0] in ("kinesis", "dynamodb"):
+        return {**STREAM_DEFAULTS, **{k: v for k, v in spec.items() if v is not None}}
+    if service == ["sqs"]:
+        return {"MaximumBatchingWindowInSeconds": 0, "FunctionResponseTypes": [],
+                **{k: v for k, v in spec.items() if v is not None}}
+    return spec
+
+
 def _filter_view(event: dict[str, Any]) -> dict[str, Any]:
     """What a filter pattern is matched against: Kinesis ``data`` and an SQS ``body`` parsed when they are JSON."""
     if "kinesis" in event:

@@ -194,6 +194,7 @@ class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
     def create_event_source_mapping(self, spec: dict[str, Any]) -> Any:
         """moto's mapping, unhooked from moto's synchronous push: the poller delivers instead."""
         event_sources.check_mapping(spec)
+        spec = event_sources.with_defaults(spec)
         destination = ((spec.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
         if destination and destination.split(":")[2:3] not in (["sqs"], ["sns"]):
             raise NotEmulated("The sandbox sends records of failed batches to an SQS queue or SNS topic destination",

@@ -225,6 +225,11 @@ def test_lambda_kinesis_tumbling_window_aggregates_state(aws, bucket, role):
         FunctionName=functions["stateless"], EventSourceArn=stream_arn, StartingPosition="TRIM_HORIZON",
         BatchSize=10, TumblingWindowInSeconds=2, MaximumRetryAttempts=0,
         DestinationConfig={"OnFailure": {"Destination": dlq_arn}})
+    # "Lambda parameters for Amazon Kinesis Data Streams event source mappings": the defaults are shown
+    assert {k: stateless[k] for k in ("ParallelizationFactor", "MaximumRecordAgeInSeconds", "BisectBatchOnFunctionError",
+                                      "MaximumBatchingWindowInSeconds", "TumblingWindowInSeconds")} == \
+        {"ParallelizationFactor": 1, "MaximumRecordAgeInSeconds": -1, "BisectBatchOnFunctionError": False,
+         "MaximumBatchingWindowInSeconds": 0, "TumblingWindowInSeconds": 2}
     try:
         for key in ("a", "b", "a", "a", "b"):
             kinesis.put_record(StreamName=stream, Data=key.encode(), PartitionKey=key)
