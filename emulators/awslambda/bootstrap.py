@@ -134,9 +134,10 @@ def _load_handler(handler: str, request_id: str):
     except ImportError as exc:
         raise _Fail(_error("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}",
                            request_id)) from None
-    except SyntaxError as exc:
+    except SyntaxError as exc:  # AWS's runtime lists the line at fault, the file under /var/task
+        where = [f'  File "{_shown_path(exc.filename or "")}" Line {exc.lineno}\n        {(exc.text or "").strip()}\n']
         raise _Fail(_error("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {exc}",
-                           request_id)) from None
+                           request_id, where)) from None
     except Exception as exc:
         raise _Fail(_error(type(exc).__name__, str(exc), request_id, _user_frames(exc.__traceback__))) from None
     function = getattr(module, function_name, None)

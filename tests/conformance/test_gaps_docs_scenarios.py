@@ -163,6 +163,13 @@ def test_lambda_error_stack_trace_shows_var_task(aws, role):
     assert error["stackTrace"][1].startswith('  File "/var/task/helper.py", line 6, in divide\n')
     assert all(frame.startswith(('  File "/var/task/', '  File "/var/lang/lib/python3.12/json/'))
                for frame in error["stackTrace"]), error["stackTrace"]
+    broken = f"gaps-syntax-{uuid.uuid4().hex[:6]}"
+    lam.create_function(FunctionName=broken, Runtime="python3.12", Role=role, Handler="lambda_function.lambda_handler",
+                        Code={"ZipFile": package({"lambda_function.py": "def lambda_handler(event, context):\n"
+                                                                        "    return (\n"})})
+    error = json.loads(lam.invoke(FunctionName=broken)["Payload"].read())
+    assert error["errorType"] == "Runtime.UserCodeSyntaxError"
+    assert error["stackTrace"][0].startswith('  File "/var/task/lambda_function.py" Line '), error["stackTrace"]
     group = f"/aws/lambda/{name}"
 
     def logged():
