@@ -52,8 +52,8 @@ skips records older than that (on-failure record with condition ``RecordAgeExcee
 ``shardId``/``isFinalInvokeForWindow``/``isWindowTerminatedEarly`` in the event, the returned ``state``
 carried to the window's next invocation, an answer without ``state`` a failure, a final invocation when the
 window ends); SQS mappings refuse these and ParallelizationFactor (InvalidParameterValueException).
-``FilterCriteria`` (Lambda's event filtering, up to 5 patterns in EventBridge's syntax): Kinesis patterns match the record's ``data`` parsed
-as JSON, DynamoDB patterns the stream record (``eventName``, ``dynamodb.NewImage`` ...), SQS patterns ``body``
+``FilterCriteria`` (Lambda's event filtering, up to 5 patterns in EventBridge's syntax): Kinesis patterns
+match the record's ``data`` parsed as JSON, DynamoDB patterns the stream record (``eventName``, ``dynamodb.NewImage`` ...), SQS patterns ``body``
 (JSON or a plain string) and the message attributes; unmatched records are dropped (a stream's checkpoint
 passes them, an SQS message is deleted); a pattern that is not valid answers InvalidParameterValueException.
 A Kinesis mapping may name an enhanced fan-out consumer's ARN (it reads the consumer's stream); SQS mappings

@@ -233,8 +233,9 @@ def test_lambda_kinesis_tumbling_window_aggregates_state(aws, bucket, role):
         BatchSize=10, TumblingWindowInSeconds=2, MaximumRetryAttempts=0,
         DestinationConfig={"OnFailure": {"Destination": dlq_arn}})
     # "Lambda parameters for Amazon Kinesis Data Streams event source mappings": the defaults are shown
-    assert {k: stateless[k] for k in ("ParallelizationFactor", "MaximumRecordAgeInSeconds", "BisectBatchOnFunctionError",
-                                      "MaximumBatchingWindowInSeconds", "TumblingWindowInSeconds")} == \
+    shown = ("ParallelizationFactor", "MaximumRecordAgeInSeconds", "BisectBatchOnFunctionError",
+             "MaximumBatchingWindowInSeconds", "TumblingWindowInSeconds")
+    assert {k: stateless[k] for k in shown} == \
         {"ParallelizationFactor": 1, "MaximumRecordAgeInSeconds": -1, "BisectBatchOnFunctionError": False,
          "MaximumBatchingWindowInSeconds": 0, "TumblingWindowInSeconds": 2}
     try:
