@@ -8,10 +8,11 @@ AWS Lambda
     retries and OnSuccess/OnFailure destinations); called by Firehose transformations, Step
     Functions tasks, S3 notifications and SNS subscriptions; event source mappings poll Kinesis,
     DynamoDB Streams and SQS (batching, bisect, partial batch responses, on-failure destinations,
-    filter criteria, checkpoints across restarts)
+    filter criteria, maximum record age, tumbling windows with state, checkpoints across restarts)
   not emulated: non-Python runtimes, container images, the runtime's Python version (the sandbox
     venv's runs), memory limits, warm starts, concurrency/provisioned concurrency, the delays
-    between async retries, ESM parallelization/record age/tumbling windows, function URLs
+    between async retries, concurrent batches per shard (ParallelizationFactor is recorded; batches
+    of a shard go one at a time, in order), function URLs
 
 (end of the generated fidelity summary; the text below is written by hand)
 
@@ -45,9 +46,14 @@ SQS sources are polled every 0.5 s and delivered in batches with ``BatchSize``,
 ``MaximumBatchingWindowInSeconds``, ``StartingPosition`` (TRIM_HORIZON, LATEST,
 AT_TIMESTAMP), ``BisectBatchOnFunctionError``, ``MaximumRetryAttempts``,
 ``FunctionResponseTypes=["ReportBatchItemFailures"]`` and SQS/SNS on-failure
-destinations; checkpoints are in the snapshot, so they survive a restart. ``FilterCriteria`` (Lambda's
-event filtering, up to 5 patterns in EventBridge's syntax): Kinesis patterns match the record's ``data`` parsed
-as JSON, DynamoDB patterns the stream record (``eventName``, ``dynamodb.NewImage`` ...), SQS patterns ``body``
+destinations; checkpoints are in the snapshot, so they survive a restart. ``MaximumRecordAgeInSeconds``
+skips records older than that (on-failure record with condition ``RecordAgeExceeded``);
+``TumblingWindowInSeconds`` runs Lambda's tumbling windows (epoch-aligned windows, ``window``/``state``/
+``shardId``/``isFinalInvokeForWindow``/``isWindowTerminatedEarly`` in the event, the returned ``state``
+carried to the window's next invocation, an answer without ``state`` a failure, a final invocation when the
+window ends); SQS mappings refuse these and ParallelizationFactor (InvalidParameterValueException).
+``FilterCriteria`` (Lambda's event filtering, up to 5 patterns in EventBridge's syntax): Kinesis patterns
+match the record's ``data`` parsed as JSON, DynamoDB patterns the stream record (``eventName``, ``dynamodb.NewImage`` ...), SQS patterns ``body``
 (JSON or a plain string) and the message attributes; unmatched records are dropped (a stream's checkpoint
 passes them, an SQS message is deleted); a pattern that is not valid answers InvalidParameterValueException.
 A Kinesis mapping may name an enhanced fan-out consumer's ARN (it reads the consumer's stream); SQS mappings
@@ -66,8 +72,9 @@ limits, reserved and provisioned concurrency, throttling; the one- and two-minut
 retries of asynchronous invocations (``async_invoke.py`` retries after a second; MaximumRetryAttempts,
 OnSuccess/OnFailure destinations to SQS, SNS, Lambda and the default EventBridge bus are emulated);
 MaximumEventAgeInSeconds; of event source mappings:
-ParallelizationFactor, MaximumRecordAgeInSeconds, tumbling windows,
-Kafka/MQ/DocumentDB sources and S3 destinations; function URLs; IAM (the execution
+concurrent batches of one shard (ParallelizationFactor is recorded; a shard's batches go one at a time,
+which keeps AWS's order per partition key), a tumbling window state's 1 MB quota is checked on the JSON
+text of the state, Kafka/MQ/DocumentDB sources and S3 destinations; function URLs; IAM (the execution
 role is not checked); response streaming.
 """
 
@@ -82,9 +89,11 @@ SERVICE = ServiceInfo(
              "OnSuccess/OnFailure destinations); called by "
              "Firehose transformations, Step Functions tasks, S3 notifications and SNS subscriptions; event source "
              "mappings poll Kinesis, DynamoDB Streams and SQS (batching, bisect, partial batch responses, "
-             "on-failure destinations, filter criteria, checkpoints across restarts)",
+             "on-failure destinations, filter criteria, maximum record age, tumbling windows with state, "
+             "checkpoints across restarts)",
     not_emulated="non-Python runtimes, container images, the runtime's Python version (the sandbox venv's "
                  "runs), memory limits, warm starts, concurrency/provisioned concurrency, the delays between "
-                 "async retries, ESM parallelization/record age/tumbling windows, function URLs",
+                 "async retries, concurrent batches per shard (ParallelizationFactor is recorded; batches of a "
+                 "shard go one at a time, in order), function URLs",
     provider="provider",
 )

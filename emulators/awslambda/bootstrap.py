@@ -72,9 +72,44 @@ def _error(error_type: str, message: str, request_id: str, stack: list[str] | No
     return {"errorMessage": message, "errorType": error_type, "requestId": request_id, "stackTrace": stack or []}
 
 
+# host folders -> the paths AWS's runtime shows for them (set by main(): the code folder is /var/task, a layer
+# is unpacked under /opt, the interpreter's libraries live under /var/lang)
+_SHOWN_AS: list[tuple[str, str]] = []
+
+
+def _show_paths_as_on_aws(code_dir: str, layer_paths: list[str], runtime: str | None = None) -> None:
+    import sysconfig
+
+    version = runtime if (runtime or "").startswith("python3.") else \
+        f"python{sys.version_info.major}.{sys.version_info.minor}"
+    mapping = {os.path.abspath(code_dir): "/var/task"}
+    for path in layer_paths:
+        if os.path.basename(path.rstrip(os.sep)) == "python":
+            mapping[os.path.dirname(os.path.abspath(path))] = "/opt"
+    for name in ("purelib", "platlib"):
+        mapping.setdefault(os.path.abspath(sysconfig.get_paths()[name]), f"/var/lang/lib/{version}/site-packages")
+    mapping.setdefault(os.path.abspath(sysconfig.get_paths()["stdlib"]), f"/var/lang/lib/{version}")
+    _SHOWN_AS[:] = sorted(mapping.items(), key=lambda item: len(item[0]), reverse=True)
+
+
+def _shown_path(filename: str) -> str:
+    path = os.path.abspath(filename)
+    for host, shown in _SHOWN_AS:
+        if path == host or path.startswith(host + os.sep):
+            return shown + path[len(host):]
+    return filename
+
+
 def _user_frames(tb) -> list[str]:
-    """The handler's frames of a traceback, without this bootstrap's."""
-    frames = [f for f in traceback.extract_tb(tb) if os.path.abspath(f.filename) != os.path.abspath(__file__)]
+    """The handler's frames of a traceback as AWS shows them: without this bootstrap's (the runtime's own) and
+    importlib's frames, the handler's file under ``/var/task`` (layers under ``/opt``), line numbers kept."""
+    here = os.path.abspath(__file__)
+    frames = []
+    for frame in traceback.extract_tb(tb):
+        if frame.filename.startswith("<frozen ") or os.path.abspath(frame.filename) == here:
+            continue
+        frames.append(traceback.FrameSummary(_shown_path(frame.filename), frame.lineno, frame.name,
+                                             line=frame.line))
     return traceback.format_list(frames)
 
 
@@ -99,9 +134,10 @@ def _load_handler(handler: str, request_id: str):
     except ImportError as exc:
         raise _Fail(_error("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}",
                            request_id)) from None
-    except SyntaxError as exc:
+    except SyntaxError as exc:  # AWS's runtime lists the line at fault, the file under /var/task
+        where = [f'  File "{_shown_path(exc.filename or "")}" Line {exc.lineno}\n        {(exc.text or "").strip()}\n']
         raise _Fail(_error("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {exc}",
-                           request_id)) from None
+                           request_id, where)) from None
     except Exception as exc:
         raise _Fail(_error(type(exc).__name__, str(exc), request_id, _user_frames(exc.__traceback__))) from None
     function = getattr(module, function_name, None)
@@ -126,6 +162,7 @@ def main(invocation_file: str) -> int:
     for folder in reversed([invocation["code_dir"], *invocation["layer_paths"]]):
         sys.path.insert(0, folder)
     os.chdir(invocation["code_dir"])
+    _show_paths_as_on_aws(invocation["code_dir"], invocation["layer_paths"], invocation.get("runtime"))
     _configure_logging(request_id)
     outcome: dict
     try:

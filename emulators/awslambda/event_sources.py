@@ -30,9 +30,26 @@ and ``messageAttributes``. The pattern syntax is EventBridge's (:mod:`emulators.
 
 A mapping whose source is an enhanced fan-out consumer's ARN reads the consumer's stream like any other.
 
-Not emulated: ``ParallelizationFactor`` (one batch per shard at a time), ``MaximumRecordAgeInSeconds``,
-``TumblingWindowInSeconds``, the dedicated throughput of an enhanced fan-out consumer, Kafka/MQ/
-DocumentDB sources, S3 on-failure destinations.
+**MaximumRecordAgeInSeconds** (-1: no limit; else 60 to 604,800): records older than that when the poller
+reaches them are skipped (the checkpoint passes them) and, with an on-failure destination, described to it
+with the condition ``RecordAgeExceeded``.
+
+**TumblingWindowInSeconds** (the Lambda guide's "tumbling windows", 1 to 900 s): windows are aligned on the
+epoch (a record belongs to the window its arrival time falls in); each batch holds records of one window
+and the event carries ``window`` (``start``/``end``), ``state`` (what the previous invocation of the window
+answered as ``state``, ``{}`` at first), ``shardId``, ``eventSourceARN``, ``isFinalInvokeForWindow`` and
+``isWindowTerminatedEarly``. An answer without a ``state`` object counts as a failed invocation. Once the
+window has ended the last invocation for it (with its remaining records, or none) is the final one; its state
+is then dropped. ``MaximumRetryAttempts`` bounds the retries of a batch of records; the final invocation
+without records is retried until it succeeds. A state over 1 MB ends the
+window early: the final invocation of that part carries ``isWindowTerminatedEarly`` and the window goes on
+with a fresh state.
+
+**ParallelizationFactor** (1 to 10) is recorded; a shard's batches are delivered one at a time, which keeps
+the order per partition key that AWS keeps with concurrent batches.
+
+Not emulated: concurrent batches of one shard, the dedicated throughput of an enhanced fan-out consumer,
+Kafka/MQ/DocumentDB sources, S3 on-failure destinations.
 """
 
 from __future__ import annotations
@@ -82,6 +99,10 @@ class BatchOutcome:
 
 
 MAX_FILTERS = 5
+MIN_RECORD_AGE, MAX_RECORD_AGE = 60, 604_800  # MaximumRecordAgeInSeconds (-1: no limit)
+MAX_TUMBLING_WINDOW = 900  # TumblingWindowInSeconds
+MAX_WINDOW_STATE = 1024 * 1024  # a tumbling window's state, per shard
+STREAM_ONLY = ("MaximumRecordAgeInSeconds", "TumblingWindowInSeconds", "ParallelizationFactor")
 
 
 def source_stream(arn: Any) -> Any:
@@ -122,9 +143,20 @@ def check_mapping(spec: dict[str, Any]) -> None:
                            "stream event source")
         if position == "AT_TIMESTAMP" and spec.get("StartingPositionTimestamp") is None:
             raise _invalid("StartingPositionTimestamp is required when StartingPosition is AT_TIMESTAMP")
+        age = spec.get("MaximumRecordAgeInSeconds")
+        if age is not None and int(age) != -1 and not MIN_RECORD_AGE <= int(age) <= MAX_RECORD_AGE:
+            raise _invalid(f"MaximumRecordAgeInSeconds must be -1 (no limit) or between {MIN_RECORD_AGE} and "
+                           f"{MAX_RECORD_AGE}, got {age}")
+        window = spec.get("TumblingWindowInSeconds")
+        if window is not None and not 0 <= int(window) <= MAX_TUMBLING_WINDOW:
+            raise _invalid(f"TumblingWindowInSeconds must be between 0 and {MAX_TUMBLING_WINDOW}, got {window}")
     elif service == ["sqs"]:
         if position is not None:
             raise _invalid("Unsupported StartingPosition for an Amazon SQS event source: SQS mappings take none")
+        for member in STREAM_ONLY:
+            if spec.get(member) is not None:
+                raise _invalid(f"Unsupported {member} parameter for given event source mapping type: it applies "
+                               "to Kinesis and DynamoDB stream event sources only")
         if int(spec.get("BatchSize") or 10) > 10 and not spec.get("MaximumBatchingWindowInSeconds"):
             raise _invalid("Maximum batch window in seconds must be greater than 0 if maximum batch size is "
                            "greater than 10")
@@ -132,6 +164,23 @@ def check_mapping(spec: dict[str, Any]) -> None:
         parse_filters(spec.get("FilterCriteria"))
     except ValueError as exc:
         raise _invalid(str(exc)) from None
+
+
+# what GetEventSourceMapping shows for settings a stream mapping was created without (Lambda's defaults)
+STREAM_DEFAULTS = {"MaximumBatchingWindowInSeconds": 0, "ParallelizationFactor": 1, "MaximumRecordAgeInSeconds": -1,
+                   "BisectBatchOnFunctionError": False, "MaximumRetryAttempts": -1, "TumblingWindowInSeconds": 0,
+                   "FunctionResponseTypes": []}
+
+
+def with_defaults(spec: dict[str, Any]) -> dict[str, Any]:
+    """A CreateEventSourceMapping request with Lambda's defaults for what it leaves out (stream and SQS sources)."""
+    service = str(spec.get("EventSourceArn") or "").split(":")[2:3]
+    if service and service[0] in ("kinesis", "dynamodb"):
+        return {**STREAM_DEFAULTS, **{k: v for k, v in spec.items() if v is not None}}
+    if service == ["sqs"]:
+        return {"MaximumBatchingWindowInSeconds": 0, "FunctionResponseTypes": [],
+                **{k: v for k, v in spec.items() if v is not None}}
+    return spec
 
 
 def _filter_view(event: dict[str, Any]) -> dict[str, Any]:
@@ -196,6 +245,44 @@ def process_stream_batch(records: list[StreamRecord], invoke: Callable[[list[Str
         return BatchOutcome(done=half + second.done, failed=second.failed,
                             invoke_count=1 + first.invoke_count + second.invoke_count, last=second.last)
     return BatchOutcome(done=0, failed=len(records), invoke_count=1, last=result)
+
+
+def split_expired(records: list[StreamRecord], max_age: Any, now: float) -> tuple[list[StreamRecord],
+                                                                                list[StreamRecord]]:
+    """(records older than ``MaximumRecordAgeInSeconds``, the others); records are in arrival order, so the
+    expired ones lead. No limit (None, -1): nothing expires."""
+    if max_age is None or int(max_age) < 0:
+        return [], records
+    cut = next((i for i, r in enumerate(records) if now - r.arrival <= int(max_age)), len(records))
+    return records[:cut], records[cut:]
+
+
+def window_start(arrival: float, seconds: int) -> float:
+    """The start of the tumbling window a record arriving at ``arrival`` belongs to (windows align on the epoch)."""
+    return float(int(arrival // seconds) * seconds)
+
+
+def _iso_seconds(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def window_event(records: list[dict[str, Any]], start: float, seconds: int, state: dict[str, Any], shard_id: str,
+                 source_arn: str, final: bool, terminated_early: bool = False) -> dict[str, Any]:
+    """The event of one invocation in a tumbling window (Lambda's ``KinesisTimeWindowEvent`` /
+    ``DynamodbTimeWindowEvent``)."""
+    return {"Records": records, "window": {"start": _iso_seconds(start), "end": _iso_seconds(start + seconds)},
+            "state": state, "shardId": shard_id, "eventSourceARN": source_arn,
+            "isFinalInvokeForWindow": final, "isWindowTerminatedEarly": terminated_early}
+
+
+def window_state(payload: bytes) -> dict[str, Any] | None:
+    """The ``state`` a function answered in a tumbling window (None: no state object, a failed invocation)."""
+    try:
+        answer = json.loads(payload or b"null")
+    except ValueError:
+        return None
+    state = answer.get("state") if isinstance(answer, dict) else None
+    return state if isinstance(state, dict) else None
 
 
 def batch_ready(count: int, batch_size: int, first_arrival: float | None, window: float, now: float) -> bool:

@@ -20,12 +20,11 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
-from emulators.awslambda import async_invoke, config, event_sources, runner
+from emulators.awslambda import async_invoke, config, event_sources, mappings, runner
 from emulators.core import jobs, lifecycle, logs, moto_coupling, ports
 from emulators.core.errors import InvalidInput, NotEmulated
 from emulators.core.moto_coupling import AwsError, Request
@@ -195,23 +194,24 @@ class SandboxLambdaBackend(LambdaBackend):  # type: ignore[misc, valid-type]
     def create_event_source_mapping(self, spec: dict[str, Any]) -> Any:
         """moto's mapping, unhooked from moto's synchronous push: the poller delivers instead."""
         event_sources.check_mapping(spec)
+        spec = event_sources.with_defaults(spec)
         destination = ((spec.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
         if destination and destination.split(":")[2:3] not in (["sqs"], ["sns"]):
             raise NotEmulated("The sandbox sends records of failed batches to an SQS queue or SNS topic destination",
                               code="InvalidParameterValueException")
-        consumer = _consumer_arn(self.account_id, self.region_name, spec.get("EventSourceArn"))
+        consumer = mappings.consumer_arn(self.account_id, self.region_name, spec.get("EventSourceArn"))
         try:  # an enhanced fan-out consumer's mapping reads its stream
             esm = super().create_event_source_mapping({**spec, "EventSourceArn": event_sources.source_stream(consumer)}
                                                       if consumer else spec)
         except ValueError as exc:  # moto's model raises ValueError(code, message)
             args = exc.args if len(exc.args) == 2 else ("InvalidParameterValueException", str(exc))
             raise AwsError(str(args[0]), str(args[1])) from None
-        _unhook_moto_push(self.account_id, self.region_name, esm)
+        mappings.unhook_moto_push(self.account_id, self.region_name, esm)
         if consumer:
             esm.event_source_arn = consumer
         esm.sandbox_positions = {}
         esm.sandbox_attempts = {}
-        esm.sandbox_latest = _stream_ends(self.account_id, self.region_name, esm.event_source_arn) \
+        esm.sandbox_latest = mappings.stream_ends(self.account_id, self.region_name, esm.event_source_arn) \
             if esm.starting_position == "LATEST" else {}
         return esm
 
@@ -328,240 +328,6 @@ def invoke(function: str, event: Any, account: str = moto_coupling.DEFAULT_ACCOU
     return result.payload, result.function_error
 
 
-# -- event source mappings (the engine is emulators.awslambda.event_sources) ---------------------------
-
-def _consumer_arn(account: str, region: str, arn: Any) -> str | None:
-    """``arn`` when it is a registered Kinesis stream consumer's ARN; None for other ARNs."""
-    if event_sources.source_stream(arn) == arn:
-        return None
-    streams = moto_coupling.backend_for("kinesis", account, region).streams.values()
-    if not any(c.consumer_arn == arn for s in streams for c in s.consumers):
-        raise AwsError("ResourceNotFoundException", f"Stream consumer {arn} does not exist")
-    return arn
-
-
-def _unhook_moto_push(account: str, region: str, esm: Any) -> None:
-    """moto registered the mapping on its source to push records inside the writer's request; undo that."""
-    arn, service = event_sources.source_stream(esm.event_source_arn), esm.event_source_arn.split(":")[2]
-    try:
-        if service == "kinesis":
-            stream = moto_coupling.backend_for("kinesis", account, region).describe_stream(
-                stream_arn=arn, stream_name=arn.rsplit("/", 1)[-1])
-            stream.lambda_event_source_mappings.pop(arn, None)
-        elif service == "dynamodb":
-            table = moto_coupling.backend_for("dynamodb", account, region).get_table(arn.split(":")[5].split("/")[1])
-            table.lambda_event_source_mappings.pop(esm.function_arn, None)
-        elif service == "sqs":
-            queue = _queue_by_arn(account, region, arn)
-            if queue is not None:
-                queue.lambda_event_source_mappings.pop(esm.function_arn, None)
-    except Exception:
-        log.exception("could not unhook moto's push for mapping %s", esm.uuid)
-
-
-def _queue_by_arn(account: str, region: str, arn: str) -> Any:
-    backend = moto_coupling.backend_for("sqs", account, region)
-    return next((q for q in backend.queues.values() if q.queue_arn == arn), None)
-
-
-def _stream_records(account: str, region: str, esm: Any) -> dict[str, list[event_sources.StreamRecord]]:
-    arn = event_sources.source_stream(esm.event_source_arn)
-    if arn.split(":")[2] == "kinesis":
-        stream = moto_coupling.backend_for("kinesis", account, region).describe_stream(
-            stream_arn=arn, stream_name=arn.rsplit("/", 1)[-1])
-        role = None
-        try:
-            role = moto_coupling.backend_for("lambda", account, region).get_function(esm.function_arn).role
-        except Exception:
-            pass
-        return event_sources.kinesis_shard_records(stream, region, role)
-    table = moto_coupling.backend_for("dynamodb", account, region).get_table(arn.split(":")[5].split("/")[1])
-    return event_sources.dynamodb_shard_records(table, arn, region)
-
-
-def _stream_ends(account: str, region: str, arn: str) -> dict[str, str]:
-    """The last sequence number of each shard now (where a LATEST mapping starts)."""
-    if arn.split(":")[2] not in ("kinesis", "dynamodb"):
-        return {}
-
-    class _Probe:
-        event_source_arn, function_arn = arn, ""
-
-    shards = _stream_records(account, region, _Probe())
-    return {shard: records[-1].sequence_number for shard, records in shards.items() if records}
-
-
-def _timestamp(value: Any) -> float:
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=value.tzinfo or timezone.utc).timestamp()
-    return float(value)
-
-
-def _pending(esm: Any, shard_id: str, records: list[event_sources.StreamRecord]) -> list[event_sources.StreamRecord]:
-    position = (getattr(esm, "sandbox_positions", None) or {}).get(shard_id)
-    if position is None and esm.starting_position == "LATEST":
-        position = (getattr(esm, "sandbox_latest", None) or {}).get(shard_id)
-    if position is not None:
-        return [r for r in records if int(r.sequence_number) > int(position)]
-    if esm.starting_position == "AT_TIMESTAMP" and esm.starting_position_timestamp is not None:
-        start = _timestamp(esm.starting_position_timestamp)
-        return [r for r in records if r.arrival >= start]
-    return list(records)
-
-
-def _send_failure_record(account: str, region: str, destination: str, record: dict[str, Any]) -> None:
-    body = json.dumps(record)
-    parts = destination.split(":")
-    with current_cloud().mutating():
-        if parts[2] == "sqs":
-            moto_coupling.backend_for("sqs", parts[4], parts[3]).send_message(parts[5], body)
-        else:
-            moto_coupling.backend_for("sns", parts[4], parts[3]).publish(body, arn=destination)
-
-
-def _invoke_batch(account: str, region: str, function_arn: str,
-                  records: list[dict[str, Any]]) -> event_sources.Invocation:
-    try:
-        payload, error = invoke(function_arn, {"Records": records}, account, region)
-    except AwsError as exc:
-        log.warning("event source mapping could not invoke %s: %s", function_arn, exc)
-        return event_sources.Invocation("Unhandled", str(exc).encode())
-    return event_sources.Invocation(error, payload)
-
-
-def _checkpoint(cloud: Any, esm: Any, shard_id: str, sequence_number: str) -> None:
-    with cloud.mutating():
-        if not hasattr(esm, "sandbox_positions"):
-            esm.sandbox_positions, esm.sandbox_attempts = {}, {}
-        esm.sandbox_positions[shard_id] = sequence_number
-
-
-def _deliver_stream(account: str, region: str, uuid_: str) -> None:
-    cloud = current_cloud()
-    backend = moto_coupling.backend_for("lambda", account, region)
-    with cloud.store.lock.shared():
-        esm = backend.get_event_source_mapping(uuid_)
-        if esm is None or not esm.enabled:
-            return
-        try:
-            shards = _stream_records(account, region, esm)
-        except Exception as exc:  # the stream or table is gone: nothing to poll (as on AWS, the mapping stays)
-            log.debug("event source %s of mapping %s cannot be read: %s", esm.event_source_arn, uuid_, exc)
-            return
-        mapping = esm.get_configuration()
-    kind = esm.event_source_arn.split(":")[2]
-    report = "ReportBatchItemFailures" in (esm.function_response_types or [])
-    batch_size, window = int(esm.batch_size), float(esm.max_batch_window or 0)
-    retries = esm.max_retry_attempts if esm.max_retry_attempts is not None else -1
-    destination = ((esm.destination_config or {}).get("OnFailure") or {}).get("Destination")
-    filters = event_sources.parse_filters(esm.filter_criteria)
-    for shard_id, records in shards.items():
-        pending = _pending(esm, shard_id, records)
-        seen = pending[-1].sequence_number if pending else None  # filtered-out records are passed, not delivered
-        pending = [r for r in pending if event_sources.passes_filters(filters, r.event)]
-        if not pending and seen is not None:
-            _checkpoint(cloud, esm, shard_id, seen)
-        while pending and not cloud.stopping:
-            if not event_sources.batch_ready(len(pending), batch_size, pending[0].arrival, window, time.time()):
-                break
-            batch = pending[:batch_size]
-            outcome = event_sources.process_stream_batch(
-                batch, lambda part: _invoke_batch(account, region, esm.function_arn, [r.event for r in part]),
-                bool(esm.bisect_on_error), report)
-            attempts = 0
-            advanced = outcome.done
-            if outcome.failed:
-                attempts = (getattr(esm, "sandbox_attempts", None) or {}).get(shard_id, 0) + 1
-                if 0 <= int(retries) < attempts:
-                    failed = batch[outcome.done:outcome.done + outcome.failed]
-                    if destination:
-                        _send_failure_record(account, region, destination, event_sources.failure_record(
-                            kind, mapping, shard_id, failed, outcome.last, attempts, "RetryAttemptsExhausted"))
-                    advanced, attempts = outcome.done + outcome.failed, 0
-            with cloud.mutating():
-                if not hasattr(esm, "sandbox_positions"):
-                    esm.sandbox_positions, esm.sandbox_attempts = {}, {}
-                if advanced:
-                    esm.sandbox_positions[shard_id] = batch[advanced - 1].sequence_number
-                esm.sandbox_attempts[shard_id] = attempts
-            if attempts:  # retried on a later tick
-                break
-            pending = pending[advanced:]
-            if not pending and seen is not None:
-                _checkpoint(cloud, esm, shard_id, seen)
-
-
-_sqs_first_seen: dict[str, float] = {}
-
-
-def _deliver_sqs(account: str, region: str, uuid_: str) -> None:
-    cloud = current_cloud()
-    backend = moto_coupling.backend_for("lambda", account, region)
-    sqs = moto_coupling.backend_for("sqs", account, region)
-    with cloud.store.lock.shared():
-        esm = backend.get_event_source_mapping(uuid_)
-        queue = _queue_by_arn(account, region, esm.event_source_arn) if esm is not None and esm.enabled else None
-        if queue is None:
-            return
-        visible = len(queue.messages)
-    if not visible:
-        _sqs_first_seen.pop(uuid_, None)
-        return
-    first = _sqs_first_seen.setdefault(uuid_, time.time())
-    if not event_sources.batch_ready(visible, int(esm.batch_size), first, float(esm.max_batch_window or 0),
-                                     time.time()):
-        return
-    _sqs_first_seen.pop(uuid_, None)
-    with cloud.mutating():
-        messages = sqs.receive_message(queue.name, int(esm.batch_size), 0, int(queue.visibility_timeout))
-        records = [event_sources.sqs_event_record(m, queue.queue_arn, region) for m in messages]
-        filters = event_sources.parse_filters(esm.filter_criteria)
-        for record in [r for r in records if not event_sources.passes_filters(filters, r)]:
-            records.remove(record)  # Lambda deletes the messages no filter matches
-            sqs.delete_message(queue.name, record["receiptHandle"])
-    if not records:
-        return
-    result = _invoke_batch(account, region, esm.function_arn, records)
-    if result.function_error is not None:
-        return  # the messages come back after the visibility timeout (and go to the queue's DLQ in time)
-    keep: set[str] = set()
-    if "ReportBatchItemFailures" in (esm.function_response_types or []):
-        reported = event_sources.reported_failures(result.payload) or []
-        ids = {r["messageId"] for r in records}
-        keep = ids if any(f not in ids for f in reported) else set(reported)
-    with cloud.mutating():
-        for record in records:
-            if record["messageId"] not in keep:
-                try:
-                    sqs.delete_message(queue.name, record["receiptHandle"])
-                except Exception:
-                    log.exception("could not delete message %s after its batch", record["messageId"])
-
-
-def _deliver(account: str, region: str, uuid_: str, service: str) -> None:
-    try:
-        if service == "sqs":
-            _deliver_sqs(account, region, uuid_)
-        else:
-            _deliver_stream(account, region, uuid_)
-    except Exception:
-        log.exception("event source mapping %s", uuid_)
-    finally:
-        event_sources.release(uuid_)
-
-
-def _poll_event_sources() -> None:
-    """Start a delivery for each enabled mapping that has none under way."""
-    cloud = current_cloud()
-    with cloud.store.lock.shared():
-        mappings = [(account, region, esm.uuid, esm.event_source_arn.split(":")[2])
-                    for account, region, backend in moto_coupling.backend_dict("lambda").iter_backends()
-                    for esm in backend.list_event_source_mappings(None, None) if esm.enabled]
-    for account, region, uuid_, service in mappings:
-        if service in ("kinesis", "dynamodb", "sqs") and event_sources.claim(uuid_):
-            cloud.submit(_deliver, account, region, uuid_, service)
-
-
 def _s3_notification(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
     """S3 -> Lambda, asynchronously as on AWS, with the fields of AWS's S3 event record."""
     for record in event_body.get("Records", []):
@@ -593,5 +359,5 @@ def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("lambda", SandboxLambdaBackend)
     moto_coupling.replace_response_method("awslambda", "LambdaResponse", "invoke", _invoke_response)
     moto_coupling.replace_s3_lambda_notifications(_s3_notification)
-    cloud.every(float(os.environ.get("SANDBOX_ESM_TICK_SECONDS", "0.5")), _poll_event_sources,
+    cloud.every(float(os.environ.get("SANDBOX_ESM_TICK_SECONDS", "0.5")), mappings.poll_event_sources,
                 name="lambda-event-source-mappings")

@@ -168,6 +168,7 @@ def _run(inv: Invocation, event: bytes, work: Path) -> Result:
         "code_dir": str(inv.code_dir),
         "layer_paths": [p for d in inv.layer_dirs for p in layer_paths(d, inv.runtime)],
         "handler": inv.handler,
+        "runtime": inv.runtime,
         "event_file": str(event_file),
         "result_file": str(result_file),
         "deadline_ms": deadline_ms,

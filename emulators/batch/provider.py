@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import threading
 import time
@@ -32,6 +33,10 @@ MIN_ARRAY_SIZE, MAX_ARRAY_SIZE = 2, 10_000  # arrayProperties.size
 ESSENTIAL_EXITED = "Essential container in task exited"
 TIMED_OUT = "Job attempt duration exceeded timeout"
 SERVICE_LINKED_ROLE = "AWSServiceRoleForBatch"
+# AWS's name rules: a job's name starts with a letter or digit; compute environments, job queues, job
+# definitions and scheduling policies take any of these characters; all are 1 to 128 long
+JOB_NAME = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$"
+RESOURCE_NAME = r"^[A-Za-z0-9_-]{1,128}$"
 # attributes every threading.Thread has: a job is pickled without them and gets fresh ones back
 _THREAD_FIELDS = frozenset(vars(threading.Thread()))
 # not pickled: moto's reference to the CloudWatch Logs backend (a second copy of every log group in
@@ -358,12 +363,14 @@ class SandboxBatchBackend(moto_coupling.backend_class("batch")):  # type: ignore
     def create_compute_environment(self, compute_environment_name: str, _type: str, state: str,
                                    compute_resources: dict[str, Any], service_role: str,
                                    tags: dict[str, str] | None = None) -> Any:
+        _check_name(compute_environment_name, "computeEnvironmentName")
         return super().create_compute_environment(compute_environment_name, _type, state, compute_resources,
                                                   service_role or self._service_linked_role(), tags)
 
     def register_job_definition(self, def_name: str, parameters: dict[str, Any], _type: str, tags: dict[str, str],
                                 retry_strategy: dict[str, Any], container_properties: dict[str, Any] | None,
                                 *args: Any, **kwargs: Any) -> Any:
+        _check_name(def_name, "jobDefinitionName")
         attempts = (retry_strategy or {}).get("attempts")
         if attempts is not None and not 1 <= int(attempts) <= MAX_ATTEMPTS:
             raise InvalidInput(f"retryStrategy.attempts must be between 1 and {MAX_ATTEMPTS}, got {attempts}.",
@@ -373,6 +380,7 @@ class SandboxBatchBackend(moto_coupling.backend_class("batch")):  # type: ignore
 
     def submit_job(self, job_name: str, job_def_id: str, job_queue: str, array_properties: dict[str, int],
                    *args: Any, **kwargs: Any) -> Any:
+        _check_name(job_name, "jobName")
         size = (array_properties or {}).get("size")
         if size is not None and not MIN_ARRAY_SIZE <= int(size) <= MAX_ARRAY_SIZE:
             raise InvalidInput(f"arrayProperties.size must be between {MIN_ARRAY_SIZE} and {MAX_ARRAY_SIZE}, "
@@ -395,6 +403,14 @@ class SandboxBatchBackend(moto_coupling.backend_class("batch")):  # type: ignore
         if job_status is None and not filters:
             job_status = "RUNNING"
         return super().list_jobs(job_queue_name, array_job_id, job_status, filters or None)
+
+    def create_job_queue(self, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        _check_name(queue_name, "jobQueueName")
+        return super().create_job_queue(queue_name, *args, **kwargs)
+
+    def create_scheduling_policy(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        _check_name(name, "name")
+        return super().create_scheduling_policy(name, *args, **kwargs)
 
     def delete_compute_environment(self, compute_environment_name: str) -> None:
         """AWS deletes only a DISABLED compute environment that no job queue uses (moto deleted any)."""
@@ -429,7 +445,18 @@ class SandboxBatchBackend(moto_coupling.backend_class("batch")):  # type: ignore
                                linked_service="batch.amazonaws.com").arn
 
 
+def _check_name(name: str | None, member: str) -> None:
+    """AWS's ClientException for a name outside its rules (a missing one is left to moto's own message)."""
+    if name is None or re.match(JOB_NAME if member == "jobName" else RESOURCE_NAME, name):
+        return
+    first = "; the first character must be a letter or a digit" if member == "jobName" else ""
+    raise InvalidInput(f"{member} '{name}' is not valid: it must be 1 to 128 characters long and contain only "
+                       f"letters (upper and lower case), numbers, hyphens (-) and underscores (_){first}.",
+                       code="ClientException")
+
+
 def install(cloud: Any) -> None:
+    moto_coupling.use_batch_name_patterns(JOB_NAME, RESOURCE_NAME)
     moto_coupling.install_backend_class("batch", SandboxBatchBackend)
     moto_coupling.replace_model_class("batch", "Job", SandboxBatchJob)
     moto_coupling.check_requests("batch", "BatchResponse", ["submitjob"], _check_submission)

@@ -162,6 +162,30 @@ def request_protocol(environ: dict[str, Any]) -> str:
     return "s3" if scope is None else "query"
 
 
+def json_content_type(environ: dict[str, Any]) -> str:
+    """A JSON-protocol answer's type: the request's ``application/x-amz-json-1.0``/``1.1`` (else 1.1)."""
+    requested = environ.get("CONTENT_TYPE", "")
+    return requested if requested.startswith("application/x-amz-json-") else "application/x-amz-json-1.1"
+
+
+def answer_content_type(environ: dict[str, Any], content_type: str, body: bytes) -> str:
+    """The ``Content-Type`` AWS gives an answer where moto's JSON handlers leave ``text/html`` (or
+    ``application/json`` for a JSON-protocol error).
+
+    JSON-protocol services answer in the request's own ``application/x-amz-json-1.0``/``1.1`` (botocore sends
+    its model's ``jsonVersion``); REST-JSON services answer ``application/json``. Any other answer (XML, a
+    Lambda payload, a download) keeps its type.
+    """
+    if content_type and not content_type.startswith(("text/html", "application/json")):
+        return content_type
+    protocol = request_protocol(environ)
+    if protocol == "json":
+        return json_content_type(environ)
+    if protocol == "rest-json" and body[:64].lstrip()[:1] in (b"", b"{", b"["):
+        return content_type if content_type.startswith("application/json") else "application/json"
+    return content_type
+
+
 # ---- origins and CORS -------------------------------------------------------------------------------
 
 

@@ -40,7 +40,7 @@ from emulators.core.gate import SecurityGate
 from emulators.core.lifecycle import Lifecycle, Periodic, clear_current_cloud, current_cloud, set_current_cloud
 from emulators.core.persistence import StateStore
 from emulators.core.storage import write_atomically
-from emulators.core.security import request_protocol, s3_object_write
+from emulators.core.security import answer_content_type, json_content_type, request_protocol, s3_object_write
 from emulators.core.registry import ProviderInstaller
 
 log = logging.getLogger("emulators.server")
@@ -374,7 +374,8 @@ class EmbeddedCloud:
             return self._dispatch(environ, start_response)
         except AwsRefusal as refusal:
             status, headers, body = refusal.render()
-            start_response(status, headers)
+            start_response(status, [(k, json_content_type(environ) if refusal.protocol == "json" and k == "Content-Type"
+                                     else v) for k, v in headers])
             return [body]
 
     def _dispatch(self, environ: dict[str, Any], start_response: Callable) -> Any:
@@ -508,7 +509,12 @@ class EmbeddedCloud:
         if durable is not None:
             self.store.journal.sync(durable)  # the write is on disk before it is acknowledged
         # CORS headers come from the gate only (moto's flask-cors would echo any origin)
-        headers = [(k, v) for k, v in captured["headers"] if not k.lower().startswith("access-control-")]
+        headers = [(k, v) for k, v in captured["headers"] if not k.lower().startswith("access-control-")
+                   and k.lower() != "content-type"]
+        content_type = next((v for k, v in captured["headers"] if k.lower() == "content-type"), "")
+        content_type = answer_content_type(environ, content_type, body)
+        if content_type:
+            headers.append(("Content-Type", content_type))
         start_response(captured["status"], headers + cors)
         return [body]
 
@@ -540,7 +546,7 @@ def _aws_error(environ: dict[str, Any], start_response: Callable, status: str, c
     content_type = environ.get("CONTENT_TYPE", "")
     if "json" in content_type or environ.get("HTTP_X_AMZ_TARGET"):
         data = json.dumps({"__type": code, "message": message}).encode()
-        headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)]
+        headers = [("Content-Type", json_content_type(environ)), ("x-amzn-ErrorType", code)]
     else:
         from xml.sax.saxutils import escape
 

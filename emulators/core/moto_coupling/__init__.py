@@ -92,6 +92,7 @@ from emulators.core.moto_coupling.s3_repairs import (
 from emulators.core.moto_coupling.services import (
     access_key_secret,
     batch_jobs,
+    use_batch_name_patterns,
     enable_stepfunctions_execution,
     event_rule_class,
     iter_event_rules,
@@ -131,6 +132,7 @@ __all__ = [
     "backend_dict",
     "backend_for",
     "batch_jobs",
+    "use_batch_name_patterns",
     "create_wsgi_app",
     "default_request_params",
     "enable_stepfunctions_execution",

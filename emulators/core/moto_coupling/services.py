@@ -180,6 +180,17 @@ def batch_jobs() -> list[Any]:
             for job in list(backend._jobs.values())]
 
 
+def use_batch_name_patterns(job_name: str, compute_environment_name: str) -> None:
+    """Make moto's Batch check job and compute environment names with AWS's patterns (moto wanted at least 2
+    and 3 characters); the provider validates names itself, with AWS's wording, before moto sees them."""
+    import re
+
+    from moto.batch import models
+
+    models.JOB_NAME_REGEX = re.compile(job_name)
+    models.COMPUTE_ENVIRONMENT_NAME_REGEX = re.compile(compute_environment_name)
+
+
 # -- EventBridge ----------------------------------------------------------------------------
 
 def event_rule_class() -> type:
