@@ -93,6 +93,7 @@ class _Driver:
         self.home = home  # the driver's own working folder (Spark's spark-warehouse default), removed after it
         self.state = "warming"  # -> ready | failed
         self.taken = False
+        self.discarded = False  # the pool ended it (replaced, idle, stopped): its end is no failure to warm
         self.changed = threading.Condition()
 
     def wait_ready(self, timeout: float) -> bool:
@@ -166,14 +167,16 @@ class WarmSparkPool:
         failed = word != "ready"
         if failed:  # the failure time is set, and the driver leaves the pool, before anyone sees it failed
             with self._lock:
-                self._failed_at = time.monotonic()
+                if not driver.discarded:  # a driver the pool ended while it warmed did not fail to warm
+                    self._failed_at = time.monotonic()
                 if self._driver is driver:
                     self._driver = None
         with driver.changed:
             driver.state = "failed" if failed else "ready"
             driver.changed.notify_all()
         if failed:
-            log.warning("a warm Spark driver did not start (see %s); jobs start cold for a while", driver.log_path)
+            if not driver.discarded:
+                log.warning("a warm Spark driver did not start (see %s); jobs start cold for a while", driver.log_path)
             _kill(driver)
             return
         with driver.changed:  # an idle JVM holds memory: after a while without jobs it goes (the next job starts one)
@@ -355,6 +358,7 @@ def _same_jvm(warm_env: Mapping[str, str], job_env: Mapping[str, str]) -> bool:
 
 
 def _kill(driver: _Driver) -> None:
+    driver.discarded = True
     try:
         os.killpg(driver.process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
