@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from pathlib import Path
 
@@ -198,7 +197,7 @@ def test_jobs_start_cold_when_switched_off_stopped_or_nothing_is_ready(pool, tmp
 
     # warming ahead; asking for another configuration replaces the idle driver
     pool.prepare(SUBMIT)
-    first = pool.idle_pid()
+    first, first_driver = pool.idle_pid(), pool._driver
     pool.prepare(SUBMIT)
     assert pool.idle_pid() == first
     other = SUBMIT.replace("pyspark-shell", "--conf spark.sql.ansi.enabled=true pyspark-shell")
@@ -208,9 +207,7 @@ def test_jobs_start_cold_when_switched_off_stopped_or_nothing_is_ready(pool, tmp
     assert not alive(first)
     # the replaced driver's end is no failed warm-up (which would leave jobs cold for a minute): once its
     # watcher has seen it end, asking for the first configuration again warms a driver for it
-    deadline = time.monotonic() + 60
-    while sum(t.name == "warm-spark-ready" for t in threading.enumerate()) > 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    assert first_driver is not None and not first_driver.wait_ready(60)  # its watcher saw it end
     pool.prepare(SUBMIT)
     assert pool.idle_pid() not in (None, first, second)
     pool.stop()
