@@ -216,7 +216,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     alone at the end while the other workers idled; longest first, the short units fill the gaps at the end.
     A unit's length is guessed from its tests' ``slow`` marks. The order is the same in every worker, as xdist
     requires: it depends on the collection only."""
-    if getattr(config.option, "dist", "no") != "loadgroup" or not items:
+    # a worker sees ``--dist loadgroup`` as ``loadgroup`` (xdist sets the worker's own ``dist`` to "no")
+    if not (getattr(config.option, "loadgroup", False) or getattr(config.option, "dist", "no") == "loadgroup"):
         return
     pinned = modules_with_shared_fixtures(config.rootpath)
     units: dict[str, list[pytest.Item]] = {}
