@@ -75,18 +75,19 @@ def main(argv: list[str]) -> int:
 
 
 def _parallel(args: list[str]) -> list[str]:
-    """pytest-xdist options: one worker per core plus one, 4 at most (each worker runs its own sandbox and
-    Spark). Many tests wait on a job, a buffer or a schedule: on 2 cores, 2 workers left the CPU a third
-    idle (12:22 for the suite) and 3 keep it about 92 % busy (10:27). ``--dist loadgroup`` sends tests
-    one by one, except that tests sharing a module-scoped fixture stay on one worker (tests/conftest.py
-    groups them). Passing ``-n`` (``-n 0``: no workers) or ``-p no:xdist`` yourself overrides this."""
+    """pytest-xdist options: two workers per core, 4 at most (each worker runs its own sandbox and Spark).
+    Many tests wait on a job, a buffer or a schedule: on 2 cores, 2 workers left the CPU a third idle (12:22
+    for the suite), 3 kept it 85-92 % busy and 4 keep it 96-98 % busy (11:20 against 13:29 with 3, the same
+    hour; 9:55 against 10:07-10:22 on an earlier day). ``--dist loadgroup`` sends tests one by one, longest
+    first, except that tests sharing a module-scoped fixture stay on one worker (tests/conftest.py groups and
+    orders them). Passing ``-n`` (``-n 0``: no workers) or ``-p no:xdist`` yourself overrides this."""
     if any(a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist" for a in args):
         return []
     try:
         cores = len(os.sched_getaffinity(0))  # the cores this process may use (a container's share)
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 2
-    workers = min(4, max(2, cores) + 1)
+    workers = min(4, 2 * max(1, cores))
     return ["-n", str(workers), "--dist", "loadgroup"]
 
 
