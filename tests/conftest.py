@@ -72,21 +72,14 @@ def cloud(tmp_path_factory: pytest.TempPathFactory):
     from sandbox import cloud as cloud_control
     from sandbox.config import SandboxConfig
 
-    state_dir = tmp_path_factory.mktemp("sandbox-state")
-    port = free_port()
-    saved = {k: os.environ.get(k) for k in ("SANDBOX_STATE_DIR", "SANDBOX_PORT", "AWS_ENDPOINT_URL")}
-    os.environ["SANDBOX_STATE_DIR"] = str(state_dir)
-    os.environ["SANDBOX_PORT"] = str(port)
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    config = SandboxConfig.from_env()
-    status = cloud_control.up(config)
-    yield status
-    cloud_control.down(config)
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    with pytest.MonkeyPatch.context() as patch:  # the environment as it was, once the session is done
+        patch.setenv("SANDBOX_STATE_DIR", str(tmp_path_factory.mktemp("sandbox-state")))
+        patch.setenv("SANDBOX_PORT", str(free_port()))
+        patch.delenv("AWS_ENDPOINT_URL", raising=False)
+        config = SandboxConfig.from_env()
+        status = cloud_control.up(config)
+        yield status
+        cloud_control.down(config)
 
 
 @pytest.fixture(scope="session")

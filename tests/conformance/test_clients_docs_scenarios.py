@@ -7,17 +7,14 @@ One sandbox, one bucket and one Glue database serve the whole module; no test st
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-AWS_CLI = Path(sys.executable).with_name("aws")
+from tests.helpers.cli import aws_cli_runner
+
 
 
 @pytest.fixture(scope="module")
@@ -25,39 +22,23 @@ def lake(aws):
     """The environment the clients read their endpoint and credentials from, a bucket and a database."""
     import awswrangler as wr
 
-    keys = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")
-    saved = {k: os.environ.get(k) for k in keys}
-    os.environ.update(aws.environment())
-    wr.config.athena_query_wait_polling_delay = 0.05  # the library polls each query every 1 s by default
-    suffix = uuid.uuid4().hex[:8]
-    bucket, database = f"clients-{suffix}", f"clients_{suffix}"
-    aws.client("s3").create_bucket(Bucket=bucket)
-    wr.catalog.create_database(database)
-    yield {"bucket": bucket, "database": database, "output": f"s3://{bucket}/athena/", "aws": aws}
-    wr.catalog.delete_database(database)
-    wr.config.reset("athena_query_wait_polling_delay")
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    with pytest.MonkeyPatch.context() as patch:  # the environment as it was, once the module is done
+        for key, value in aws.environment().items():
+            patch.setenv(key, value)
+        wr.config.athena_query_wait_polling_delay = 0.05  # the library polls each query every 1 s by default
+        suffix = uuid.uuid4().hex[:8]
+        bucket, database = f"clients-{suffix}", f"clients_{suffix}"
+        aws.client("s3").create_bucket(Bucket=bucket)
+        wr.catalog.create_database(database)
+        yield {"bucket": bucket, "database": database, "output": f"s3://{bucket}/athena/", "aws": aws}
+        wr.catalog.delete_database(database)
+        wr.config.reset("athena_query_wait_polling_delay")
 
 
 @pytest.fixture(scope="module")
 def aws_cli(lake):
     """The AWS CLI as a subprocess with only the endpoint and dummy credentials in its environment."""
-    if not AWS_CLI.exists():
-        pytest.skip("the awscli package is not installed in this environment")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(lake["aws"].environment(), AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
-
-    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run([str(AWS_CLI), *args], env=env, capture_output=True, text=True, timeout=120)
-        if check:
-            assert result.returncode == 0, result.stderr
-        return result
-
-    return run
+    return aws_cli_runner(lake["aws"].environment())
 
 
 @pytest.mark.slow

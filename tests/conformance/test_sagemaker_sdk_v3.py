@@ -53,16 +53,12 @@ def cloud(tmp_path_factory):
     env = dict(os.environ, SANDBOX_STATE_DIR=str(tmp_path_factory.mktemp("sdk3-state")), SANDBOX_PORT=str(free_port()))
     env.pop("AWS_ENDPOINT_URL", None)
     _control(python, "up", env)
-    saved = {k: os.environ.get(k) for k in ("SANDBOX_STATE_DIR", "SANDBOX_PORT", "AWS_ENDPOINT_URL")}
-    os.environ.update(SANDBOX_STATE_DIR=env["SANDBOX_STATE_DIR"], SANDBOX_PORT=env["SANDBOX_PORT"])
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    yield env
-    _control(python, "down", env)
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    with pytest.MonkeyPatch.context() as patch:  # the environment as it was, once the module is done
+        patch.setenv("SANDBOX_STATE_DIR", env["SANDBOX_STATE_DIR"])
+        patch.setenv("SANDBOX_PORT", env["SANDBOX_PORT"])
+        patch.delenv("AWS_ENDPOINT_URL", raising=False)
+        yield env
+        _control(python, "down", env)
 
 
 @pytest.fixture(scope="module")

@@ -3,41 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 
-AWS = Path(sys.executable).with_name("aws")
+from tests.helpers.cli import aws_cli_runner
+
 
 
 @pytest.fixture(scope="module")
 def aws_cli(cloud):
-    if not AWS.exists():
-        pytest.skip("the awscli package is not installed in this environment")
-    env = dict(os.environ)
-    for name in list(env):
-        if name.startswith("AWS_"):
-            env.pop(name)
-    env.update(
-        AWS_ENDPOINT_URL=cloud.endpoint,
-        AWS_ACCESS_KEY_ID="test",
-        AWS_SECRET_ACCESS_KEY="test",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-    )
-
-    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run([str(AWS), *args], env=env, capture_output=True, text=True, timeout=120)
-        if check:
-            assert result.returncode == 0, result.stderr
-        return result
-
-    return run
+    return aws_cli_runner({"AWS_ENDPOINT_URL": cloud.endpoint, "AWS_ACCESS_KEY_ID": "test",
+                           "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"})
 
 
 @pytest.mark.slow
