@@ -12,11 +12,11 @@ import gzip
 import io
 import json
 import uuid
-import zipfile
 
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.helpers.awslambda import package
 from tests.helpers.waiting import wait_for
 
 from .response_shapes import checked_responses  # noqa: F401  (autouse)
@@ -226,11 +226,9 @@ def test_lambda_event_filtering_on_kinesis_dynamodb_and_sqs(aws, bucket):
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                       "Principal": {"Service": "lambda.amazonaws.com"}}]}
     role = iam.create_role(RoleName=f"filtering-{suffix}", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w") as zipped:
-        zipped.writestr("recorder.py", FILTER_HANDLER)
     function = awslambda.create_function(FunctionName=f"filtering-{suffix}", Runtime="python3.12", Role=role,
-                                         Handler="recorder.main", Code={"ZipFile": archive.getvalue()}, Timeout=60,
+                                         Handler="recorder.main", Timeout=60,
+                                         Code={"ZipFile": package({"recorder.py": FILTER_HANDLER})},
                                          Environment={"Variables": {"BUCKET": bucket}})["FunctionName"]
     stream = f"orders-{suffix}"
     kinesis.create_stream(StreamName=stream, ShardCount=1)
@@ -460,12 +458,10 @@ def test_firehose_lambda_transformation_and_error_output(aws, bucket):
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                       "Principal": {"Service": "lambda.amazonaws.com"}}]}
     role = iam.create_role(RoleName=f"transform-{suffix}", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w") as zipped:
-        zipped.writestr("lambda_function.py", TRANSFORM)
+    code = {"ZipFile": package({"lambda_function.py": TRANSFORM})}
     function_arn = awslambda.create_function(FunctionName=f"transform-{suffix}", Runtime="python3.12", Role=role,
                                              Handler="lambda_function.lambda_handler", Timeout=60,
-                                             Code={"ZipFile": archive.getvalue()})["FunctionArn"]
+                                             Code=code)["FunctionArn"]
     name = f"transform-{suffix}"
     for wrong in ([{"ParameterName": "BufferSizeInMBs", "ParameterValue": "10"}],
                   [{"ParameterName": "LambdaArn", "ParameterValue": function_arn},
