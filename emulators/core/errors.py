@@ -22,11 +22,15 @@ protocol of the request, and renders the body that protocol's clients parse
 from __future__ import annotations
 
 import json
+import os
+import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import ClassVar
+from typing import Any, ClassVar
 from xml.sax.saxutils import escape
+
+from emulators.core.security import json_content_type
 
 from emulators.core.moto_coupling import AwsError
 
@@ -73,7 +77,7 @@ class AwsRefusal(Exception):
 
 
 def input_refusal(exc: BaseException, protocol: str) -> AwsRefusal:
-    """The 400 for a request whose parameters could not be read (see ``server._input_fault``)."""
+    """The 400 for a request whose parameters could not be read (see :func:`is_input_fault`)."""
     detail = f"{type(exc).__name__}: {exc}"[:300]
     parse = isinstance(exc, (UnicodeDecodeError, RecursionError, ValueError)) and \
         not isinstance(exc, (KeyError, IndexError))
@@ -86,6 +90,44 @@ def input_refusal(exc: BaseException, protocol: str) -> AwsRefusal:
         code = "SerializationException" if parse else "ValidationException"
     return AwsRefusal(400, code, "The request's parameters could not be read: a required parameter is missing or "
                       f"malformed ({detail}). Check the request against the operation's API reference.", protocol)
+
+
+def is_input_fault(exc: BaseException) -> bool:
+    """Whether moto failed on the request's input (a missing or malformed parameter) rather than on its own work.
+
+    Parsing errors are always input faults; lookup and type errors count when they happen where moto reads
+    the request's parameters (its ``responses.py``), and ``None`` used as a value means a missing parameter.
+    """
+    import xml.etree.ElementTree as ElementTree
+    from xml.parsers.expat import ExpatError
+
+    if isinstance(exc, (UnicodeDecodeError, RecursionError, json.JSONDecodeError, ExpatError,
+                        ElementTree.ParseError)):
+        return True
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f"{os.sep}moto{os.sep}" in f.filename]
+    if not frames:
+        return False
+    if isinstance(exc, AttributeError) and "'NoneType' object" in str(exc):
+        return True
+    return isinstance(exc, (KeyError, IndexError, TypeError, ValueError, AttributeError)) and \
+        frames[-1].filename.endswith("responses.py")
+
+
+def error_answer(environ: dict[str, Any], start_response: Callable, status: str, code: str,
+                 message: str) -> list[bytes]:
+    """An error body boto3 parses for any protocol: JSON for JSON requests, XML otherwise."""
+    content_type = environ.get("CONTENT_TYPE", "")
+    if "json" in content_type or environ.get("HTTP_X_AMZ_TARGET"):
+        data = json.dumps({"__type": code, "message": message}).encode()
+        headers = [("Content-Type", json_content_type(environ)), ("x-amzn-ErrorType", code)]
+    else:
+        data = (
+            f"<?xml version='1.0' encoding='UTF-8'?><ErrorResponse><Error><Code>{code}</Code>"
+            f"<Message>{escape(message)}</Message></Error></ErrorResponse>"
+        ).encode()
+        headers = [("Content-Type", "text/xml")]
+    start_response(status, headers + [("Content-Length", str(len(data)))])
+    return [data]
 
 
 # -- the typed hierarchy services raise ------------------------------------------------

@@ -44,6 +44,8 @@ DEFAULT_KEYS = {"test": "test"}
 ALGORITHM = "AWS4-HMAC-SHA256"
 # operations AWS serves without a signature (botocore models mark them auth: none)
 UNSIGNED_QUERY_ACTIONS = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
+# the protocol a client spoke when the request the backend sees was rewritten (``protocol_bridge``)
+CLIENT_PROTOCOL = "sandbox.client_protocol"
 _CREDENTIAL = re.compile(r"Credential=([^,\s]+)")
 
 
@@ -147,6 +149,8 @@ def _query_value(query: str, name: str) -> str | None:
 
 def request_protocol(environ: dict[str, Any]) -> str:
     """"s3", "json", "rest-json" or "query": how an error for this request must look."""
+    if environ.get(CLIENT_PROTOCOL):
+        return environ[CLIENT_PROTOCOL]
     scope = credential_scope(environ)
     if scope is not None and scope[3] == "s3":
         return "s3"
@@ -164,6 +168,8 @@ def request_protocol(environ: dict[str, Any]) -> str:
 
 def json_content_type(environ: dict[str, Any]) -> str:
     """A JSON-protocol answer's type: the request's ``application/x-amz-json-1.0``/``1.1`` (else 1.1)."""
+    if environ.get(CLIENT_PROTOCOL) == "rest-json":
+        return "application/json"
     requested = environ.get("CONTENT_TYPE", "")
     return requested if requested.startswith("application/x-amz-json-") else "application/x-amz-json-1.1"
 
@@ -176,8 +182,8 @@ def answer_content_type(environ: dict[str, Any], content_type: str, body: bytes)
     its model's ``jsonVersion``); REST-JSON services answer ``application/json``. Any other answer (XML, a
     Lambda payload, a download) keeps its type.
     """
-    if content_type and not content_type.startswith(("text/html", "application/json")):
-        return content_type
+    if content_type and content_type != "text" and not content_type.startswith(("text/html", "application/json")):
+        return content_type  # (moto's serialisers leave a bare "text" where they set no type)
     protocol = request_protocol(environ)
     if protocol == "json":
         return json_content_type(environ)

@@ -34,8 +34,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from emulators.core import moto_coupling, native_api, ports
-from emulators.core.errors import AwsRefusal, input_refusal
+from emulators.core import moto_coupling, native_api, ports, protocol_bridge
+from emulators.core.errors import AwsRefusal, error_answer, input_refusal, is_input_fault
 from emulators.core.gate import SecurityGate
 from emulators.core.lifecycle import Lifecycle, Periodic, clear_current_cloud, current_cloud, set_current_cloud
 from emulators.core.persistence import StateStore
@@ -195,6 +195,7 @@ class EmbeddedCloud:
         # moto's Step Functions interpreter calls other services on localhost:$MOTO_PORT
         os.environ["MOTO_PORT"] = str(self.port)
         self._moto_app = moto_coupling.create_wsgi_app()
+        moto_coupling.accept_json_protocol(protocol_bridge.JSON_BACKENDS)
         began = time.perf_counter()
         self.restored_services = self.store.restore(after_crash=crashed)
         self.restore_seconds = time.perf_counter() - began
@@ -404,7 +405,8 @@ class EmbeddedCloud:
             self._ensure_api(signing)
         if native_api.handles(signing):  # a service moto does not have (native_api)
             return native_api.answer(self.store, environ, start_response, cors)
-        api = self._request_api(environ, path)
+        environ = protocol_bridge.to_json_request(environ, signing)
+        api = self._request_api(environ, environ.get("PATH_INFO", ""))
         if api:
             self._ensure_api(api)
         return self._serve_moto(environ, start_response, cors, api)
@@ -497,66 +499,27 @@ class EmbeddedCloud:
             if moto_coupling.is_unknown_s3_post(exc):  # a POST that is no S3 operation at all: S3's 405
                 raise AwsRefusal(405, "MethodNotAllowed", "The specified method is not allowed against this "
                                  "resource.", "s3") from None
-            return _aws_error(environ, start_response, "501 Not Implemented", "NotImplemented",
+            return error_answer(environ, start_response, "501 Not Implemented", "NotImplemented",
                               f"{exc}. The sandbox does not emulate this operation; "
                               "run `sandbox services` for what each service supports.")
         except Exception as exc:  # never a Python traceback in a response
             log.error("unhandled error for %s %s:\n%s", method, path, traceback.format_exc())
-            if _input_fault(exc):
+            if is_input_fault(exc):
                 raise input_refusal(exc, request_protocol(environ)) from None
-            return _aws_error(environ, start_response, "500 Internal Server Error", "InternalFailure",
+            return error_answer(environ, start_response, "500 Internal Server Error", "InternalFailure",
                               f"The sandbox could not handle this request: {type(exc).__name__}: {exc}")
         if durable is not None:
             self.store.journal.sync(durable)  # the write is on disk before it is acknowledged
         # CORS headers come from the gate only (moto's flask-cors would echo any origin)
         headers = [(k, v) for k, v in captured["headers"] if not k.lower().startswith("access-control-")
-                   and k.lower() != "content-type"]
+                   and k.lower() not in ("content-type", "status")]  # (moto's own status field is no header)
         content_type = next((v for k, v in captured["headers"] if k.lower() == "content-type"), "")
         content_type = answer_content_type(environ, content_type, body)
         if content_type:
             headers.append(("Content-Type", content_type))
+        headers = protocol_bridge.finish_answer(environ, captured["status"], headers, body)
         start_response(captured["status"], headers + cors)
         return [body]
-
-
-def _input_fault(exc: BaseException) -> bool:
-    """Whether moto failed on the request's input (a missing or malformed parameter) rather than on its own work.
-
-    Parsing errors are always input faults; lookup and type errors count when they happen where moto reads
-    the request's parameters (its ``responses.py``), and ``None`` used as a value means a missing parameter.
-    """
-    import xml.etree.ElementTree as ElementTree
-    from xml.parsers.expat import ExpatError
-
-    if isinstance(exc, (UnicodeDecodeError, RecursionError, json.JSONDecodeError, ExpatError,
-                        ElementTree.ParseError)):
-        return True
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f"{os.sep}moto{os.sep}" in f.filename]
-    if not frames:
-        return False
-    if isinstance(exc, AttributeError) and "'NoneType' object" in str(exc):
-        return True
-    return isinstance(exc, (KeyError, IndexError, TypeError, ValueError, AttributeError)) and \
-        frames[-1].filename.endswith("responses.py")
-
-
-def _aws_error(environ: dict[str, Any], start_response: Callable, status: str, code: str,
-               message: str) -> list[bytes]:
-    """An error body boto3 parses for any protocol: JSON for JSON requests, XML otherwise."""
-    content_type = environ.get("CONTENT_TYPE", "")
-    if "json" in content_type or environ.get("HTTP_X_AMZ_TARGET"):
-        data = json.dumps({"__type": code, "message": message}).encode()
-        headers = [("Content-Type", json_content_type(environ)), ("x-amzn-ErrorType", code)]
-    else:
-        from xml.sax.saxutils import escape
-
-        data = (
-            f"<?xml version='1.0' encoding='UTF-8'?><ErrorResponse><Error><Code>{code}</Code>"
-            f"<Message>{escape(message)}</Message></Error></ErrorResponse>"
-        ).encode()
-        headers = [("Content-Type", "text/xml")]
-    start_response(status, headers + [("Content-Length", str(len(data)))])
-    return [data]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,6 +32,9 @@ SERVICES_BY_SIGNING_NAME = {
     "sagemaker": ["sagemaker", "sagemaker-runtime", "sagemaker-featurestore-runtime"], "sns": ["sns"],
     "sqs": ["sqs"], "states": ["stepfunctions"], "sts": ["sts"],
 }
+# services whose botocore model moved from JSON 1.1 to REST-JSON while moto still dispatches them by
+# X-Amz-Target (signing name = botocore name -> target prefix); see ``protocol_bridge``
+JSON_TARGET_PREFIXES = {"athena": "AmazonAthena"}
 MAX_ERRORS = 10
 MAX_KEY_BYTES = 1024
 # S3 sub-resources whose PUT/POST body is an XML document
@@ -221,6 +224,11 @@ def _models(signing_name: str) -> list[Any]:
     return models
 
 
+def model_for_signing_name(signing_name: str, protocol: str) -> Any:
+    """The installed botocore model of a signing name's service that uses ``protocol``, else None."""
+    return next((m for m in _models(signing_name) if m.protocol == protocol), None)
+
+
 def validate_request(environ: dict[str, Any], service: str, body: bytes | None, protocol: str) -> None:
     """Raise :class:`AwsRefusal` when the request does not fit its operation in the service model."""
     if service == "s3" or protocol == "s3":
@@ -237,7 +245,8 @@ def validate_request(environ: dict[str, Any], service: str, body: bytes | None, 
 
 def _validate_json(environ: dict[str, Any], service: str, target: str, body: bytes | None) -> None:
     prefix, _, operation = target.rpartition(".")
-    models = [m for m in _models(service) if m.metadata.get("targetPrefix") == prefix]
+    models = [m for m in _models(service)
+              if (m.metadata.get("targetPrefix") or JSON_TARGET_PREFIXES.get(m.service_name)) == prefix]
     if not models:
         return
     model = models[0]
@@ -305,50 +314,68 @@ def _rest_routes(service_name: str) -> list[tuple[str, re.Pattern[str], str, int
     return sorted(routes, key=lambda r: -r[3])
 
 
+def raw_path(environ: dict[str, Any]) -> str:
+    """The request's path as sent, still percent-encoded (a label may hold an encoded ``/``)."""
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "/")
+    return raw.split("?", 1)[0] or "/"
+
+
+def rest_operation(model: Any, environ: dict[str, Any]) -> tuple[str, dict[str, str]] | None:
+    """The operation of a REST service model a request's method and path call, with its URI labels (decoded,
+    keyed by their wire names), else None."""
+    method, path = environ.get("REQUEST_METHOD", "GET"), raw_path(environ)
+    for route_method, regex, operation, _ in _rest_routes(model.service_name):
+        match = regex.match(path) if route_method == method else None
+        if match is not None:
+            return operation, {k: unquote(v) for k, v in match.groupdict().items()}
+    return None
+
+
+def uri_label(labels: dict[str, str], wire: str) -> str | None:
+    return labels.get(re.sub(r"[^A-Za-z0-9_]", "_", wire.rstrip("+")))
+
+
 def _validate_rest_json(environ: dict[str, Any], service: str, body: bytes | None) -> None:
-    method = environ.get("REQUEST_METHOD", "GET")
-    path = environ.get("PATH_INFO", "/")
     if body and "json" in environ.get("CONTENT_TYPE", ""):
         _json_body(body, "rest-json")  # whatever the route: a JSON body must be JSON
     for model in _models(service):
         if model.protocol != "rest-json":
             continue
-        for route_method, regex, operation, _ in _rest_routes(model.service_name):
-            match = regex.match(path) if route_method == method else None
-            if match is None:
-                continue
-            shape = model.operation_model(operation).input_shape
-            if shape is None:
-                return
-            checker = _Checker()
-            labels = {k: unquote(v) for k, v in match.groupdict().items()}
-            query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
-            payload_member = shape.serialization.get("payload")
-            document: Any = {}
-            if payload_member is None and body:
-                document = _json_body(body, "rest-json")
-                if not isinstance(document, dict):
-                    raise AwsRefusal(400, "SerializationException", "Expected a JSON object as the request body",
-                                     "rest-json")
-            for name, member in shape.members.items():
-                location = member.serialization.get("location")
-                wire = member.serialization.get("name", name)
-                if location == "uri":
-                    value = labels.get(re.sub(r"[^A-Za-z0-9_]", "_", wire))
-                    if value is not None and member.type_name == "string":
-                        checker.check_string(member, value, _camel(name))
-                elif location == "querystring":
-                    if wire in query and member.type_name == "string":
-                        checker.check_string(member, query[wire], _camel(name))
-                elif location is None and name != payload_member and name in document \
-                        and document[name] is not None:
-                    checker.check(member, document[name], _camel(name))
-                if name in shape.required_members and location is None and name != payload_member \
-                        and document.get(name) is None:
-                    checker._add(f"Value null at '{_camel(name)}' failed to satisfy constraint: Member must not "
-                                 "be null")
-            checker.raise_if_any("rest-json")
+        found = rest_operation(model, environ)
+        if found is None:
+            continue
+        operation, labels = found
+        shape = model.operation_model(operation).input_shape
+        if shape is None:
             return
+        checker = _Checker()
+        query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+        payload_member = shape.serialization.get("payload")
+        document: Any = {}
+        if payload_member is None and body:
+            document = _json_body(body, "rest-json")
+            if not isinstance(document, dict):
+                raise AwsRefusal(400, "SerializationException", "Expected a JSON object as the request body",
+                                 "rest-json")
+        for name, member in shape.members.items():
+            location = member.serialization.get("location")
+            wire = member.serialization.get("name", name)
+            if location == "uri":
+                value = uri_label(labels, wire)
+                if value is not None and member.type_name == "string":
+                    checker.check_string(member, value, _camel(name))
+            elif location == "querystring":
+                if wire in query and member.type_name == "string":
+                    checker.check_string(member, query[wire], _camel(name))
+            elif location is None and name != payload_member and name in document \
+                    and document[name] is not None:
+                checker.check(member, document[name], _camel(name))
+            if name in shape.required_members and location is None and name != payload_member \
+                    and document.get(name) is None:
+                checker._add(f"Value null at '{_camel(name)}' failed to satisfy constraint: Member must not "
+                             "be null")
+        checker.raise_if_any("rest-json")
+        return
 
 
 def s3_request_has_xml_body(environ: dict[str, Any]) -> bool:
@@ -361,10 +388,8 @@ def s3_request_has_xml_body(environ: dict[str, Any]) -> bool:
 
 
 def _validate_s3(environ: dict[str, Any], body: bytes | None) -> None:
-    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "/")
-    raw_path = raw.split("?", 1)[0]
     try:
-        decoded = unquote_to_bytes(raw_path).decode("utf-8")
+        decoded = unquote_to_bytes(raw_path(environ)).decode("utf-8")
     except UnicodeDecodeError:
         raise AwsRefusal(400, "InvalidURI", "Couldn't parse the specified URI: object keys must be valid UTF-8.",
                          "s3") from None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from emulators.core.moto_coupling.backends import (
     AwsError,
+    accept_json_protocol,
     BackendDict,
     BaseBackend,
     CHANGED_ONLY_BY_REQUESTS,
@@ -108,6 +109,7 @@ from emulators.core.moto_coupling.services import (
 )
 
 __all__ = [
+    "accept_json_protocol",
     "accept_empty_object_tag_sets",
     "AwsError",
     "BackendDict",

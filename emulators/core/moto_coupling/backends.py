@@ -169,6 +169,8 @@ def _service_model(response: Any) -> Any:
 
 def _protocol(response: Any, model: Any) -> str:
     protocols = model.metadata.get("protocols") or [model.protocol]
+    if model.service_name in _JSON_BRIDGED:
+        protocols = [*protocols, "json"]
     if len(protocols) > 1:  # services that take more than one protocol: the request's content type says
         content_type = str(response.headers.get("Content-Type", ""))
         if content_type.startswith("application/x-www-form-urlencoded"):
@@ -525,6 +527,29 @@ def reset_all_backends() -> None:
             s3.bucket_accounts.clear()
     except ImportError:
         pass
+
+
+_JSON_BRIDGED: set[str] = set()
+
+
+def accept_json_protocol(services: Iterable[str]) -> None:
+    """Let moto parse and answer JSON 1.x requests (``X-Amz-Target``) for services whose installed botocore
+    model lists only REST-JSON: botocore moved them (Athena in 1.44.18), moto still dispatches them by target,
+    and ``emulators.core.protocol_bridge`` hands it REST-JSON requests in that form."""
+    import moto.core.responses as responses
+
+    _JSON_BRIDGED.update(services)
+    if getattr(responses.determine_request_protocol, "sandbox_json_bridge", False):
+        return
+    original = responses.determine_request_protocol
+
+    def determine(service_model: Any, content_type: str | None = None) -> str:
+        if service_model.service_name in _JSON_BRIDGED and (content_type or "").startswith("application/x-amz-json-1."):
+            return "json"
+        return original(service_model, content_type)
+
+    determine.sandbox_json_bridge = True  # type: ignore[attr-defined]
+    responses.determine_request_protocol = determine
 
 
 def create_wsgi_app() -> Any:

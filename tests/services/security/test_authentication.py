@@ -17,7 +17,7 @@ import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.services.security.helpers import error_code, send
+from tests.helpers.signed_http import error_code, send
 
 
 def client(endpoint: str, name: str, key: str = "test", secret: str = "test", **config):

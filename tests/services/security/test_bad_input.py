@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tests.services.security.helpers import error_code, json_call, send
+from tests.helpers.signed_http import error_code, json_call, send
 
 
 def test_malformed_json_is_a_serialization_exception(endpoint):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.services.security.helpers import send
+from tests.helpers.signed_http import send
 
 SEED = 20261203
 REQUESTS_PER_PROTOCOL = 400

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from tests.services.security.helpers import error_code, json_call, send
+from tests.helpers.signed_http import error_code, json_call, send
 
 EVIL = "http://evil.example"
 

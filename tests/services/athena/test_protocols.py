@@ -1,0 +1,78 @@
+"""Athena answers both of its wire protocols.
+
+botocore 1.44.18 moved Athena's model (``botocore/data/athena/2017-05-18/service-2.json``) from JSON 1.1
+(``POST /`` with ``X-Amz-Target: AmazonAthena.<Operation>``) to REST-JSON (``POST /query-executions``,
+``GET /query-executions/{QueryExecutionId}``, ``DELETE /tags/{ResourceARN}?TagKeys=..``). boto3, the AWS CLI,
+PyAthena and awswrangler of this sandbox send the new form; a client built on an older botocore still sends
+the old one. Both reach the same Athena.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from tests.helpers.signed_http import json_call, send
+
+
+def _old_client(endpoint, operation: str, **params):
+    response = json_call(endpoint, "athena", f"AmazonAthena.{operation}", json.dumps(params))
+    return response.status_code, response.headers, response.json()
+
+
+def test_a_json_1_1_client_of_an_older_botocore_still_runs_queries(aws, cloud, s3_bucket):
+    endpoint = cloud.endpoint
+    status, headers, started = _old_client(
+        endpoint, "StartQueryExecution", QueryString="SELECT 1 + 1 AS two",
+        ResultConfiguration={"OutputLocation": f"s3://{s3_bucket}/old-client/"})
+    assert status == 200, started
+    assert headers["Content-Type"].startswith("application/x-amz-json-1.1")
+    query_id = started["QueryExecutionId"]
+    deadline = time.monotonic() + 60
+    while True:
+        _, _, described = _old_client(endpoint, "GetQueryExecution", QueryExecutionId=query_id)
+        state = described["QueryExecution"]["Status"]["State"]
+        if state in ("SUCCEEDED", "FAILED", "CANCELLED") or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert state == "SUCCEEDED", described
+    _, _, results = _old_client(endpoint, "GetQueryResults", QueryExecutionId=query_id, MaxResults=10)
+    assert [d.get("VarCharValue") for d in results["ResultSet"]["Rows"][1]["Data"]] == ["2"]
+    # the new-protocol client sees the same execution
+    assert aws.client("athena").get_query_execution(QueryExecutionId=query_id)["QueryExecution"][
+        "Status"]["State"] == "SUCCEEDED"
+
+    status, headers, error = _old_client(endpoint, "GetQueryExecution", QueryExecutionId="no-such-query")
+    assert status == 400 and error["__type"].endswith("InvalidRequestException"), error
+
+
+def test_rest_json_labels_query_strings_and_errors(aws, cloud, unique_name):
+    endpoint, athena = cloud.endpoint, aws.client("athena")
+    athena.create_work_group(Name=unique_name, Configuration={})
+    arn = f"arn:aws:athena:us-east-1:123456789012:workgroup/{unique_name}"
+    # the ARN travels as one path label (its "/" and ":" percent-encoded), the tag keys as a repeated query
+    athena.tag_resource(ResourceARN=arn, Tags=[{"Key": "team", "Value": "data"}, {"Key": "tier", "Value": "gold"}])
+    assert athena.list_tags_for_resource(ResourceARN=arn)["Tags"] == [
+        {"Key": "team", "Value": "data"}, {"Key": "tier", "Value": "gold"}]
+    athena.untag_resource(ResourceARN=arn, TagKeys=["team", "tier"])
+    assert athena.list_tags_for_resource(ResourceARN=arn)["Tags"] == []
+    assert unique_name in [w["Name"] for w in athena.list_work_groups(MaxResults=50)["WorkGroups"]]
+
+    # what botocore would never send still gets REST-JSON's errors: code in x-amzn-ErrorType, 4xx
+    bad_number = send(endpoint, "GET", "/query-executions?MaxResults=many", service="athena")
+    assert bad_number.status_code == 400
+    assert bad_number.headers["x-amzn-ErrorType"] == "SerializationException"
+    assert bad_number.headers["Content-Type"] == "application/json"
+    unknown = send(endpoint, "GET", "/no-such-resource", service="athena")
+    assert unknown.status_code == 404 and unknown.headers["x-amzn-ErrorType"] == "UnknownOperationException"
+    missing = send(endpoint, "GET", "/query-executions/no-such-query", service="athena")
+    assert missing.status_code == 400 and missing.headers["x-amzn-ErrorType"] == "InvalidRequestException"
+    assert "no-such-query" in missing.json()["Message"]
+
+
+def test_a_json_1_1_request_is_validated_against_the_model_too(cloud):
+    response = json_call(cloud.endpoint, "athena", "AmazonAthena.StartQueryExecution",
+                         json.dumps({"QueryString": ""}))
+    assert response.status_code == 400
+    assert response.json()["__type"] == "ValidationException"
+    assert "queryString" in response.json()["message"]
