@@ -285,12 +285,14 @@ def _run_statement(account: str, region: str, statement_id: str) -> None:
                     sub["Status"] = "ABORTED"
             statement["HasResultSet"] = any(s.get("HasResultSet") for s in statement["SubStatements"])
         elif not error:
-            _finish(statement, outcomes[0], "FINISHED", now)
-        statement["Status"] = "FAILED" if error else "FINISHED"
+            _finish(statement, outcomes[0], None, now)
         if error:
             statement["Error"] = error
         statement["Duration"] = duration
         statement["UpdatedAt"] = now
+        # last, as threads answering DescribeStatement read it without a lock: the final status comes with
+        # everything it promises (result size, query id, duration)
+        statement["Status"] = "FAILED" if error else "FINISHED"
     if statement.get("WithEvent"):
         _send_status_event(account, region, statement)
 
@@ -312,14 +314,15 @@ def _send_status_event(account: str, region: str, statement: dict[str, Any]) -> 
         log.debug("statement %s: no EventBridge in this sandbox, no status event", statement["Id"])
 
 
-def _finish(target: dict[str, Any], outcome: StatementOutcome, status: str, now: dt.datetime) -> None:
-    target["Status"] = status
+def _finish(target: dict[str, Any], outcome: StatementOutcome, status: str | None, now: dt.datetime) -> None:
     target["UpdatedAt"] = now
     target["HasResultSet"] = outcome.has_result_set
     target["ResultRows"] = outcome.rows_affected if outcome.rows_affected >= 0 else 0
     target["ResultSize"] = _save_result(target["Id"], outcome) if outcome.has_result_set else 0
     target["Duration"] = 1
     target["RedshiftQueryId"] = next(_QUERY_IDS)  # the id Redshift's system tables would know the query by
+    if status is not None:
+        target["Status"] = status  # last: a describe that sees the final status sees everything above
 
 
 def _find(request: Request, statement_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
