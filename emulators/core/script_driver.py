@@ -227,6 +227,7 @@ def _run_cold(job: dict[str, Any]) -> None:
     os.environ.update(job.get("set", {}))
     for key in job.get("unset", []):
         os.environ.pop(key, None)
+    os.environ.update(job.get("cold_env", {}))
     os.chdir(job["cwd"])
     if _jvm_output["err"] != 2:  # spark-submit itself writes its JVM's stderr to the stderr file
         os.dup2(_jvm_output["err"], 2)

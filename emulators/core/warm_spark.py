@@ -12,7 +12,9 @@ discarded** and a fresh one warms in the background, so jobs never share a JVM o
   stopped, when a driver failed to warm in the last minute, or when the command carries what a running JVM
   cannot take (spark-submit options of an EMR step other than ``--master`` and ``--conf spark.sql.*``, or
   no ``PYSPARK_SUBMIT_ARGS``). ``spark.sql.*`` settings are applied to the running session; a static one
-  (which a session cannot change) makes the driver ``exec`` the step's own spark-submit instead.
+  (which a session cannot change) makes the driver ``exec`` the step's own spark-submit instead. A Glue
+  run's ``PYSPARK_SUBMIT_ARGS`` (loopback, plus ``spark.sql.*`` settings) are taken the same way, so Glue
+  runs and EMR steps share one driver configuration and alternating them keeps the pool warm.
 - A job starts cold too when no driver is ready for its Spark configuration (``PYSPARK_SUBMIT_ARGS``,
   ``JAVA_HOME``, ``SPARK_HOME``, ... :data:`JVM_VARIABLES`); the pool then warms one for that configuration
   (replacing an idle driver of another one), so the next such job finds it. A job that arrives while a
@@ -54,6 +56,8 @@ JVM_VARIABLES = ("PYSPARK_SUBMIT_ARGS", "SPARK_SUBMIT_OPTS", "JAVA_HOME", "JAVA_
                  "HADOOP_CONF_DIR", "SPARK_MASTER")
 LOOPBACK_SUBMIT_ARGS = ("--master {master} --conf spark.ui.enabled=false --conf spark.driver.bindAddress=127.0.0.1 "
                         "--conf spark.driver.host=127.0.0.1 pyspark-shell")
+_LOOPBACK_CONF = frozenset({"spark.ui.enabled=false", "spark.driver.bindAddress=127.0.0.1",
+                            "spark.driver.host=127.0.0.1"})
 _PRIVATE = ("SANDBOX_WARM_READY_FD",)
 # one run's own variables (step and cluster ids, bookmark file, staging folder): a driver warmed for the next
 # job does not carry them, so no process outlives a step with its id in its environment
@@ -193,7 +197,8 @@ class WarmSparkPool:
                stdout_path: str | Path, stderr_path: str | Path | None,
                python_stderr_to_stdout: bool = False, append: bool = False,
                sql_conf: Mapping[str, str] | None = None,
-               cold_command: list[str] | None = None) -> subprocess.Popen | None:
+               cold_command: list[str] | None = None,
+               cold_env: Mapping[str, str] | None = None) -> subprocess.Popen | None:
         """Run a job on the warm driver: its Popen (already in its own session), or None to start cold.
 
         ``env`` is the job's whole environment (what the cold process would get). ``stderr_path`` None puts
@@ -201,7 +206,7 @@ class WarmSparkPool:
         spark-submit does) while the JVM's own stderr goes to ``stderr_path``. ``append`` adds to the files
         instead of replacing them. ``sql_conf``: ``spark.sql.*`` settings applied to the running session
         before the script; one the session cannot change (a static one) makes the driver ``exec``
-        ``cold_command`` instead, as does a failed warm-up. The Popen's stdin is the driver's lifeline:
+        ``cold_command`` instead (with ``cold_env`` over the job's environment), as does a failed warm-up. The Popen's stdin is the driver's lifeline:
         closing it ends the job.
         """
         if not enabled():
@@ -233,6 +238,7 @@ class WarmSparkPool:
                "stdout": str(stdout_path), "stderr": str(stderr_path) if stderr_path else None,
                "python_stderr_to_stdout": python_stderr_to_stdout, "append": append,
                "sql_conf": dict(sql_conf or {}), "cold_command": list(cold_command or []),
+               "cold_env": dict(cold_env or {}),
                "set": {k: v for k, v in env.items() if driver.env.get(k) != v and k not in _PRIVATE},
                "unset": [k for k in driver.env if k not in env]}
         try:
@@ -274,7 +280,9 @@ class WarmSparkPool:
     def launch_spec(self, spec: Any) -> subprocess.Popen | None:
         """A ``ProcessSpec.launcher`` that reads the job from the spec's cold command.
 
-        ``python .../script_driver.py script args`` (a Glue run) runs with the spec's ``PYSPARK_SUBMIT_ARGS``;
+        ``python .../script_driver.py script args`` (a Glue run) runs with the spec's ``PYSPARK_SUBMIT_ARGS``,
+        on the same loopback driver as EMR steps when those are the loopback ones plus ``spark.sql.*`` settings
+        (applied to the running session at hand-over, so Glue runs and EMR steps take each other's drivers);
         ``spark-submit --master M .../script_driver.py script args`` (an EMR step with no other spark-submit
         option) runs on a loopback driver for master ``M``, the script's stderr into stdout as spark-submit
         passes it. Anything else (options a running JVM cannot take) starts cold.
@@ -283,9 +291,11 @@ class WarmSparkPool:
         if parsed is None:
             return None
         script, argv, env, through_spark_submit, sql_conf = parsed
+        # what the pool's form of the job changed (a Glue run's own PYSPARK_SUBMIT_ARGS): its cold start keeps it
+        cold_env = {k: v for k, v in spec.env.items() if env.get(k) != v}
         return self.launch(script, argv, env, spec.cwd, spec.stdout_path, getattr(spec, "stderr_path", None),
                            through_spark_submit, bool(getattr(spec, "append", False)), sql_conf,
-                           [str(c) for c in spec.command])
+                           [str(c) for c in spec.command], cold_env)
 
     # -- state --------------------------------------------------------------------------------------------
     def ready(self) -> bool:
@@ -334,7 +344,15 @@ def _job_of_command(command: list[str], env: Mapping[str, str]
     at = where[0]
     script, argv = command[at + 1], command[at + 2:]
     if at == 1 and os.path.realpath(command[0]) == os.path.realpath(sys.executable):
-        return (script, argv, dict(env), False, {}) if env.get("PYSPARK_SUBMIT_ARGS") else None
+        submit_args = env.get("PYSPARK_SUBMIT_ARGS")
+        if not submit_args:
+            return None
+        loopback = _loopback_form(submit_args)
+        if loopback is None:
+            return script, argv, dict(env), False, {}
+        master, sql_conf = loopback  # (a Glue run): the EMR steps' driver, its spark.sql settings at hand-over
+        return script, argv, {**env, "PYSPARK_SUBMIT_ARGS": LOOPBACK_SUBMIT_ARGS.format(master=master)}, False, \
+            sql_conf
     if os.path.basename(command[0]) != "spark-submit":
         return None
     options, master, sql_conf = command[1:at], None, {}
@@ -351,6 +369,31 @@ def _job_of_command(command: list[str], env: Mapping[str, str]
     if master is None:
         return None
     return script, argv, {**env, "PYSPARK_SUBMIT_ARGS": LOOPBACK_SUBMIT_ARGS.format(master=master)}, True, sql_conf
+
+
+def _loopback_form(submit_args: str) -> tuple[str, dict[str, str]] | None:
+    """(master, spark.sql settings) of ``PYSPARK_SUBMIT_ARGS`` that are :data:`LOOPBACK_SUBMIT_ARGS` plus
+    ``--conf spark.sql.*`` settings (a running session takes those), else None."""
+    import shlex
+
+    try:
+        words = shlex.split(submit_args)
+    except ValueError:
+        return None
+    if not words or words[-1] != "pyspark-shell" or len(words) % 2 == 0:
+        return None
+    master, loopback, sql_conf = None, set(), {}
+    for name, value in zip(words[:-1:2], words[1:-1:2]):
+        key, equals, setting = value.partition("=")
+        if name == "--master" and master is None:
+            master = value
+        elif name == "--conf" and value in _LOOPBACK_CONF:
+            loopback.add(value)
+        elif name == "--conf" and key.startswith("spark.sql.") and equals:
+            sql_conf[key] = setting
+        else:
+            return None
+    return (master, sql_conf) if master is not None and loopback == _LOOPBACK_CONF else None
 
 
 def _same_jvm(warm_env: Mapping[str, str], job_env: Mapping[str, str]) -> bool:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from emulators.core import script_driver, warm_spark
-from emulators.core.warm_spark import WarmSparkPool, driver_environment
+from emulators.core.warm_spark import LOOPBACK_SUBMIT_ARGS, WarmSparkPool, driver_environment
 from emulators.glue.jobs import SPARK_SUBMIT_ARGS
 
 pytestmark = pytest.mark.slow  # every warm driver starts a JVM
@@ -81,7 +81,7 @@ def handed_over(pool: WarmSparkPool, script: Path, args: list[str], folder: Path
 def test_a_handed_over_job_runs_on_the_running_spark_with_its_argv_env_and_folder(pool, tmp_path, monkeypatch):
     pool.base_env = {**os.environ, "UNSET_ME": "the driver had it, the job has not"}
     monkeypatch.setattr(warm_spark, "WAIT_FOR_WARMING", 600)  # however slow the machine, it waits
-    pool.prepare(SUBMIT)
+    pool.prepare(LOOPBACK_SUBMIT_ARGS.format(master="local[2]"))  # what an EMR step would warm
     warm_pid = pool.idle_pid()  # still warming: the job below waits for it instead of starting a cold JVM
     script = write(tmp_path, "job.py", """
         import os, sys
@@ -92,21 +92,22 @@ def test_a_handed_over_job_runs_on_the_running_spark_with_its_argv_env_and_folde
         print("argv", sys.argv[1:])
         print("env", os.environ["JOB_ONLY"], "PATH" in os.environ, "UNSET_ME" in os.environ)
         print("cwd", os.getcwd())
-        print("shuffle", spark.conf.get("spark.sql.shuffle.partitions"), sc is SparkContext.getOrCreate())
+        print("shuffle", spark.conf.get("spark.sql.shuffle.partitions"), spark.conf.get("spark.sql.session.timeZone"),
+              sc is SparkContext.getOrCreate())
         print("count", spark.range(1000).count())
         print("worker env", spark.range(2).rdd.map(lambda r: os.environ.get("JOB_ONLY")).collect())
         print("to stderr", file=sys.stderr)
         """)
     folder = tmp_path / "run"
     folder.mkdir()
-    env = {**driver_environment(SUBMIT), "JOB_ONLY": "from the job"}
-    process = pool.launch(script, ["--JOB_NAME", "j1", "--flag", "x y"], env, folder, folder / "stdout",
-                          folder / "stderr")
+    env = {**driver_environment(SUBMIT), "JOB_ONLY": "from the job"}  # a Glue run: its spark.sql settings
+    command = [sys.executable, script_driver.__file__, str(script), "--JOB_NAME", "j1", "--flag", "x y"]
+    process = pool.launch_spec(Spec(command, env, folder))
     assert process is not None and process.pid == warm_pid
     assert process.wait(600) == 0, (folder / "stderr").read_text()
     out = (folder / "stdout").read_text().splitlines()
     assert out == ["argv ['--JOB_NAME', 'j1', '--flag', 'x y']", "env from the job True False",
-                   f"cwd {folder}", "shuffle 4 True", "count 1000", "worker env ['from the job', 'from the job']"]
+                   f"cwd {folder}", "shuffle 4 UTC True", "count 1000", "worker env ['from the job', 'from the job']"]
     assert "to stderr" in (folder / "stderr").read_text()
 
     # discarded after its job; a fresh driver warms for the next one
@@ -220,8 +221,9 @@ def test_commands_the_pool_can_take_over():
     from emulators.emr.steps import spark_submit_executable
 
     env = driver_environment(SUBMIT)
-    glue = _job_of_command([sys.executable, script_driver.__file__, "/w/job.py", "--JOB_NAME", "j"], env)
-    assert glue == ("/w/job.py", ["--JOB_NAME", "j"], env, False, {})
+    plain = driver_environment(LOOPBACK_SUBMIT_ARGS.format(master="local[2]"))
+    glue = _job_of_command([sys.executable, script_driver.__file__, "/w/job.py", "--JOB_NAME", "j"], plain)
+    assert glue == ("/w/job.py", ["--JOB_NAME", "j"], plain, False, {})
     emr_env = {k: v for k, v in env.items() if k != "PYSPARK_SUBMIT_ARGS"}
     submit = spark_submit_executable()
     script, argv, step_env, through_submit, sql_conf = _job_of_command(
@@ -233,6 +235,27 @@ def test_commands_the_pool_can_take_over():
     for options in (["--conf", "spark.executor.memory=2g"], ["--name", "x"], ["--conf"]):
         assert _job_of_command([submit, "--master", "local", *options, script_driver.__file__, "/w/s.py"],
                                emr_env) is None
+
+
+def test_glue_runs_and_emr_steps_share_one_driver_configuration():
+    """A Glue run's spark.sql settings are applied at hand-over, so it takes the driver an EMR step warmed (and
+    the other way round) instead of each replacing the other's; other Spark settings keep their own driver."""
+    from emulators.core.warm_spark import _job_of_command
+    from emulators.emr.steps import spark_submit_executable
+    from emulators.glue.jobs import SPARK_SUBMIT_ARGS
+
+    glue_args = SPARK_SUBMIT_ARGS.format(master="local[*]")
+    env = driver_environment(glue_args)
+    glue = _job_of_command([sys.executable, script_driver.__file__, "/w/job.py"], env)
+    step = _job_of_command([spark_submit_executable(), "--master", "local[*]", script_driver.__file__, "/w/s.py"],
+                           {k: v for k, v in env.items() if k != "PYSPARK_SUBMIT_ARGS"})
+    assert glue[2]["PYSPARK_SUBMIT_ARGS"] == step[2]["PYSPARK_SUBMIT_ARGS"]
+    assert glue[4] == {"spark.sql.shuffle.partitions": "4", "spark.sql.session.timeZone": "UTC",
+                       "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
+                       "spark.sql.ansi.enabled": "false"}
+    own = glue_args.replace("pyspark-shell", "--conf spark.executor.memory=2g pyspark-shell")
+    kept = _job_of_command([sys.executable, script_driver.__file__, "/w/job.py"], driver_environment(own))
+    assert kept[2]["PYSPARK_SUBMIT_ARGS"] == own and kept[4] == {}
 
 
 def test_a_driver_that_cannot_start_spark_leaves_jobs_cold(tmp_path):
