@@ -19,12 +19,14 @@ from __future__ import annotations
 import re
 import socket
 import threading
+import time
 from typing import Any
 
 from werkzeug.serving import DechunkedInput, WSGIRequestHandler
 
 IDLE_SECONDS = 60.0  # an idle kept-alive connection is closed after this (botocore reconnects by itself)
 MAX_DRAIN_BYTES = 1 << 20  # an unread rest of a body larger than this closes the connection instead
+LINGER_SECONDS = 2.0  # how long such a closing connection still takes (and drops) what the client sends
 _DIGITS = re.compile(r"^\s*\d{1,19}\s*$")
 
 
@@ -49,6 +51,21 @@ def close_connections(server: Any) -> None:
             connection.shutdown(socket.SHUT_RD)
         except OSError:
             pass
+
+
+def _linger(connection: socket.socket) -> None:
+    """Close a connection whose client may still be sending a body nobody reads: the answer is sent and our
+    side shut first, then what arrives is dropped for a moment (at most :data:`LINGER_SECONDS`). Closing with
+    unread bytes would reset the connection, and a client still sending would lose the answer it was sent."""
+    try:
+        connection.shutdown(socket.SHUT_WR)
+        deadline = time.monotonic() + LINGER_SECONDS
+        while (left := deadline - time.monotonic()) > 0:
+            connection.settimeout(left)
+            if not connection.recv(65536):
+                break
+    except OSError:
+        pass
 
 
 class _RequestBody:
@@ -132,6 +149,7 @@ class KeepAliveRequestHandler(WSGIRequestHandler):
     timeout = IDLE_SECONDS
     _body: _RequestBody | None = None
     _socket_file: Any = None
+    _unread_at_close = False
 
     def setup(self) -> None:
         super().setup()
@@ -145,6 +163,8 @@ class KeepAliveRequestHandler(WSGIRequestHandler):
         with _OPEN_LOCK:
             _open_connections(self.server).discard(self.connection)
         super().finish()
+        if self._unread_at_close:
+            _linger(self.connection)
 
     def make_environ(self) -> dict[str, Any]:
         environ = super().make_environ()
@@ -187,3 +207,5 @@ class KeepAliveRequestHandler(WSGIRequestHandler):
         body = self._body
         if not self.close_connection and (body is None or not body.skip_rest()):
             self.close_connection = True
+        if self.close_connection and body is not None and not body.finished:
+            self._unread_at_close = True
