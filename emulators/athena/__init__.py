@@ -34,6 +34,13 @@ carrying Glue's ``Error Code: EntityNotFoundException``, which PyAthena's SQLAlc
 ``has_table`` reads). Results are written to
 ``<OutputLocation>/<QueryExecutionId>.csv`` (DDL: ``.txt``): every value quoted, NULL an empty field
 without quotes, as Athena writes them (PyAthena's S3FS cursor tells NULL from '' by that).
+GetQueryResultStream answers the same rows as an Apache Arrow IPC stream (``Range: bytes=N-M`` gives
+206 with that slice); each column has the Arrow type of its Athena type, and a type without a plain
+Arrow counterpart (arrays, maps, rows, JSON, intervals) is the text Athena prints.
+
+Both of Athena's wire protocols are answered: REST-JSON, which botocore sends from 1.44.18 (``POST
+/query-executions``...), and JSON 1.1 (``X-Amz-Target: AmazonAthena.<Operation>``) of older clients
+(``emulators/core/protocol_bridge.py``).
 
 SQL: SELECT with joins, aggregates, window functions and CTEs over Glue catalog
 tables (Parquet, ORC, CSV/TSV text, JSON; hive partitions pruned), with Presto

@@ -13,7 +13,7 @@ from typing import Any
 
 from emulators.athena.engine import (AthenaEngine, QueryFailed, QueryResult, ScanCounter, column_precision,
                                      prepare_connections, strip_leading_comments)
-from emulators.athena import result_csv, saved
+from emulators.athena import result_csv, result_stream, saved
 from emulators.athena.listing import IndexedLake
 from emulators.core import lifecycle, moto_coupling, paging, ports
 from emulators.core.errors import Conflict, InvalidInput, NotFound
@@ -300,7 +300,7 @@ def _batch_get_query_execution(request: Request) -> dict[str, Any]:
     return {"QueryExecutions": found, "UnprocessedQueryExecutionIds": missing}
 
 
-def _get_query_results(request: Request) -> dict[str, Any]:
+def _finished_execution(request: Request) -> Any:
     backend = moto_coupling.backend_for("athena", request.account_id, request.region)
     execution = backend.get_query_execution(request.get("QueryExecutionId"))
     if execution.status in ("QUEUED", "RUNNING"):
@@ -309,6 +309,21 @@ def _get_query_results(request: Request) -> dict[str, Any]:
     if execution.status != "SUCCEEDED":
         raise Conflict(f"Query did not finish successfully. Final query state: {execution.status}\n"
                        f"{getattr(execution, 'state_change_reason', '') or ''}".strip(), code="InvalidRequestException")
+    return execution
+
+
+def _get_query_result_stream(operation: str, request: Request) -> tuple[int, dict[str, str], bytes]:
+    """GetQueryResultStream (REST only: its answer is a raw stream), see :mod:`result_stream`."""
+    if operation != "GetQueryResultStream":
+        raise InvalidInput(f"{operation} is not served on this path.", code="UnknownOperationException")
+    result = _result_of(_finished_execution(request))
+    declared = [_declared(result, i) for i in range(len(result.columns))]
+    data = result_stream.ipc_stream(result.columns, result.rows, declared)
+    return result_stream.answer(data, request.headers.get("Range"))
+
+
+def _get_query_results(request: Request) -> dict[str, Any]:
+    execution = _finished_execution(request)
     result = _result_of(execution)
     max_results = int(request.get("MaxResults") or MAX_RESULTS)
     if not 1 <= max_results <= MAX_RESULTS:
@@ -547,6 +562,8 @@ def install(cloud: Any) -> None:
                                ("get_work_group", _get_work_group),
                                ("update_work_group", _update_work_group)):
         moto_coupling.add_operation("athena", "AthenaResponse", operation, handler)
+    moto_coupling.add_rest_api("athena", "athena", "{0}/query-executions/(?P<QueryExecutionId>[^/]+)/result-stream$",
+                               _get_query_result_stream)
     saved.install()
     cloud.after_restore(_fail_interrupted_queries)
     cloud.after_restore(prepare_connections)  # DuckDB connections ready before the first query

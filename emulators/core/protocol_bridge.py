@@ -48,6 +48,8 @@ def to_json_request(environ: dict[str, Any], signing_name: str | None) -> dict[s
         raise AwsRefusal(404, "UnknownOperationException", f"No {model.service_id} operation is "
                          f"{environ.get('REQUEST_METHOD', 'GET')} {environ.get('PATH_INFO', '/')}.", "rest-json")
     operation, labels = found
+    if model.operation_model(operation).has_streaming_output:
+        return environ  # a raw stream has no JSON-protocol form: the service's provider serves it as sent
     environ[CLIENT_PROTOCOL] = "rest-json"  # an error raised from here on answers in the client's protocol
     document = _members(environ, model.operation_model(operation).input_shape, labels)
     body = json.dumps(document).encode()

@@ -76,3 +76,42 @@ def test_a_json_1_1_request_is_validated_against_the_model_too(cloud):
     assert response.status_code == 400
     assert response.json()["__type"] == "ValidationException"
     assert "queryString" in response.json()["message"]
+
+
+def test_get_query_result_stream_answers_arrow_ipc_whole_and_by_range(aws, cloud, s3_bucket):
+    """Source: the API reference of GetQueryResultStream (botocore 1.44.18's Athena model): the results as an
+    Apache Arrow IPC stream; ``Range: bytes=N-M`` gives HTTP 206 with that slice and ``Content-Range``."""
+    import pyarrow as pa
+    from botocore.exceptions import ClientError
+
+    athena = aws.client("athena")
+    query_id = athena.start_query_execution(
+        QueryString="SELECT * FROM (VALUES (1, 'a', 2.5, DATE '2024-01-15', true), "
+                    "(2, NULL, NULL, NULL, false)) AS t (id, name, score, day, ok)",
+        ResultConfiguration={"OutputLocation": f"s3://{s3_bucket}/stream/"})["QueryExecutionId"]
+    deadline = time.monotonic() + 60
+    while athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Status"]["State"] in (
+            "QUEUED", "RUNNING") and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+    whole = athena.get_query_result_stream(QueryExecutionId=query_id)
+    assert whole["ContentType"] == "application/vnd.apache.arrow.stream" and whole["AcceptRanges"] == "bytes"
+    data = whole["Body"].read()
+    table = pa.ipc.open_stream(data).read_all()
+    assert table.column_names == ["id", "name", "score", "day", "ok"]
+    assert table.to_pylist()[0]["id"] == 1 and table.to_pylist()[0]["name"] == "a"
+    assert table.column("ok").to_pylist() == [True, False] and table.column("name").to_pylist() == ["a", None]
+    assert str(table.schema.field("day").type) == "date32[day]"
+
+    part = athena.get_query_result_stream(QueryExecutionId=query_id, Range="bytes=0-9")
+    assert part["ResponseMetadata"]["HTTPStatusCode"] == 206
+    assert part["ContentRange"] == f"bytes 0-9/{len(data)}" and part["Body"].read() == data[:10]
+
+    for bad in ({"QueryExecutionId": "no-such-query"}, {"QueryExecutionId": query_id, "Range": "bytes=999999-"}):
+        try:
+            athena.get_query_result_stream(**bad)
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "InvalidRequestException"
+            assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        else:
+            raise AssertionError(f"{bad} was answered")
