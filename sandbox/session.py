@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 import boto3
@@ -27,6 +28,26 @@ def _is_aws_endpoint(url: str | None) -> bool:
     return host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".c2s.ic.gov", ".sc2s.sgov.gov", ".api.aws"))
 
 
+_loader: Any = None
+_loader_lock = threading.Lock()
+
+
+def _botocore_session() -> Any:
+    """A new botocore session that shares one data loader with the others of this process: the loader keeps
+    the service models it parsed (a big one such as S3's or SageMaker's takes 50-130 ms to read), so a fresh
+    ``sandbox.connect()`` does not read them again."""
+    import botocore.session
+
+    global _loader
+    session = botocore.session.get_session()
+    with _loader_lock:
+        if _loader is None:
+            _loader = session.get_component("data_loader")
+        else:
+            session.register_component("data_loader", _loader)
+    return session
+
+
 class _SandboxBoto3Session(boto3.Session):
     """A boto3 session whose clients and resources always talk to the sandbox.
 
@@ -37,8 +58,11 @@ class _SandboxBoto3Session(boto3.Session):
     """
 
     def __init__(self, *args: Any, sandbox_endpoint: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("botocore_session", _botocore_session())
         super().__init__(*args, **kwargs)
         self._sandbox_endpoint = sandbox_endpoint
+        paths = self._loader.search_paths  # boto3 adds its own data folder to the shared loader each time
+        paths[:] = list(dict.fromkeys(paths))
 
     def _sandbox_kwargs(self, service_name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         if self._sandbox_endpoint is not None and (
