@@ -175,6 +175,7 @@ def up(config: SandboxConfig | None = None, wait_seconds: float = 60.0, extra_en
         "SANDBOX_HOST": config.host,
         "SANDBOX_PORT": str(config.port),
         "PYTHONUNBUFFERED": "1",
+        "MLFLOW_DISABLE_TELEMETRY": "true",  # MLflow 3 would send usage events to its makers' servers
     })
     with open(log_path, "ab") as log_fh:
         process = subprocess.Popen(

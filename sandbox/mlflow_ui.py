@@ -59,7 +59,7 @@ def start_mlflow_ui(config: SandboxConfig | None = None, port: int = DEFAULT_UI_
     # (about 20 s of CPU on 2 cores, while the UI starts), for server-side GenAI jobs (LLM judges, prompt
     # optimisation, trace roll-ups) that need a model provider an offline sandbox does not have
     env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
-           "MLFLOW_SERVER_JOB_ENABLE_PERIODIC_TASKS": "false"}
+           "MLFLOW_SERVER_JOB_ENABLE_PERIODIC_TASKS": "false", "MLFLOW_DISABLE_TELEMETRY": "true"}
     if foreground:
         try:
             return subprocess.call(command, env=env)

@@ -480,7 +480,7 @@ def child_environment(endpoint_url: str, region: str, extra: dict[str, str] | No
     The sandbox's environment (or only the names in ``inherit``) without AWS credentials, profiles or
     endpoints; then ``user`` (a job's own variables); then the sandbox's settings, which win: the endpoint,
     test credentials, the region, no proxy for loopback, unbuffered Python, this venv's ``bin`` first on
-    ``PATH`` and the project on ``PYTHONPATH``; then ``extra`` (a service's reserved variables).
+    ``PATH``, the project on ``PYTHONPATH`` and MLflow's usage telemetry off; then ``extra`` (a service's reserved variables).
     """
     source = os.environ if inherit is None else {k: os.environ[k] for k in inherit if k in os.environ}
     env = {k: v for k, v in source.items() if not k.startswith(_NOT_INHERITED)}
@@ -506,6 +506,7 @@ def child_environment(endpoint_url: str, region: str, extra: dict[str, str] | No
         "PYTHONPATH": os.pathsep.join(python_path),
         "PYTHONUNBUFFERED": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
+        "MLFLOW_DISABLE_TELEMETRY": "true",  # MLflow 3 would send usage events to its makers' servers
     })
     env.update({k: str(v) for k, v in (extra or {}).items()})
     return spark.with_jvm_options(env)

@@ -194,6 +194,7 @@ class EmbeddedCloud:
         set_current_cloud(self)
         # moto's Step Functions interpreter calls other services on localhost:$MOTO_PORT
         os.environ["MOTO_PORT"] = str(self.port)
+        os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"  # the tracking store of SageMaker jobs: nothing phones home
         self._moto_app = moto_coupling.create_wsgi_app()
         moto_coupling.accept_json_protocol(protocol_bridge.JSON_BACKENDS)
         began = time.perf_counter()

@@ -233,6 +233,7 @@ def test_child_environment(monkeypatch):
     assert env["AWS_CONFIG_FILE"] == env["AWS_SHARED_CREDENTIALS_FILE"] == os.devnull
     assert set(env["NO_PROXY"].split(",")) >= {"corp.example", "127.0.0.1", "localhost"}
     assert env["PYTHONUNBUFFERED"] == "1"
+    assert env["MLFLOW_DISABLE_TELEMETRY"] == "true"  # nothing a job runs phones home
     assert env["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
     assert env["PYTHONPATH"].split(os.pathsep)[0] == str(jobs.PROJECT_ROOT)
     assert env["SOME_SETTING"] == "kept" and env["MY_VAR"] == "1" and env["EMR_STEP_ID"] == "s-1"

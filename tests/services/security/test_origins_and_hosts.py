@@ -96,3 +96,12 @@ def test_bucket_cors_rules_answer_preflights_as_s3_does(aws, endpoint, s3_bucket
     assert got.status_code == 200 and got.content == b"a,b\n1,2\n"
     assert got.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
     assert got.headers["Access-Control-Expose-Headers"] == "ETag"
+
+
+def test_the_server_runs_with_mlflow_telemetry_off(cloud):
+    """MLflow 3 sends usage events to its makers' servers unless MLFLOW_DISABLE_TELEMETRY is set; the sandbox's
+    server keeps SageMaker jobs' runs in MLflow, so it starts with it set (its children inherit it)."""
+    from pathlib import Path
+
+    environ = Path(f"/proc/{cloud.pid}/environ").read_bytes().split(b"\0")
+    assert b"MLFLOW_DISABLE_TELEMETRY=true" in environ
