@@ -20,14 +20,17 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
+from emulators.core import moto_coupling
 from emulators.core.errors import AwsRefusal
 from emulators.core.security import CLIENT_PROTOCOL
 from emulators.core.validation import JSON_TARGET_PREFIXES, model_for_signing_name, rest_operation, uri_label
 
-# SigV4 signing name -> the JSON target prefix moto's backend dispatches on
-JSON_BACKENDS = JSON_TARGET_PREFIXES
+__all__ = ["bridged", "finish_answer", "install", "to_json_request"]
 
-__all__ = ["JSON_BACKENDS", "bridged", "finish_answer", "to_json_request"]
+
+def install() -> None:
+    """Let moto take the JSON requests of the bridged services (the bridge's and older clients')."""
+    moto_coupling.accept_json_protocol(JSON_TARGET_PREFIXES)
 
 
 def bridged(environ: dict[str, Any]) -> bool:
@@ -37,7 +40,7 @@ def bridged(environ: dict[str, Any]) -> bool:
 
 def to_json_request(environ: dict[str, Any], signing_name: str | None) -> dict[str, Any]:
     """The JSON-protocol request for a REST-JSON request to a bridged service; any other request unchanged."""
-    prefix = JSON_BACKENDS.get(signing_name or "")
+    prefix = JSON_TARGET_PREFIXES.get(signing_name or "")
     if prefix is None or environ.get("HTTP_X_AMZ_TARGET"):
         return environ
     model = model_for_signing_name(signing_name or "", "rest-json")

@@ -196,7 +196,7 @@ class EmbeddedCloud:
         os.environ["MOTO_PORT"] = str(self.port)
         os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"  # the tracking store of SageMaker jobs: nothing phones home
         self._moto_app = moto_coupling.create_wsgi_app()
-        moto_coupling.accept_json_protocol(protocol_bridge.JSON_BACKENDS)
+        protocol_bridge.install()
         began = time.perf_counter()
         self.restored_services = self.store.restore(after_crash=crashed)
         self.restore_seconds = time.perf_counter() - began
