@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import re
 
+from emulators.athena.sqltext import in_string as _in_string
+
 AT_TIME_ZONE = re.compile(r"\bAT\s+TIME\s+ZONE\b", re.IGNORECASE)
 WORD = re.compile(r"[\w.\"$]")
-
-
-def _in_string(sql: str, position: int) -> bool:
-    return sql.count("'", 0, position) % 2 == 1
 
 
 def _operand_start(sql: str, end: int) -> int | None:
