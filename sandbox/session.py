@@ -199,4 +199,20 @@ def connect(start: bool = True, region_name: str = DEFAULT_REGION, state_dir: st
         from sandbox.cloud import ensure_running
 
         ensure_running(config)
+    _share_loader_with_the_default_session()
     return SandboxSession(config, region_name=region_name)
+
+
+def _share_loader_with_the_default_session() -> None:
+    """Give boto3's default session (``boto3.client(...)``, and awswrangler's clients when no ``boto3_session``
+    is passed) the shared data loader, unless the program made its own default session already.
+
+    awswrangler builds a client per call from ``boto3.DEFAULT_SESSION``, or from a new ``boto3.Session()`` while
+    there is none, whose new loader parses the service model, ``endpoints.json`` and the endpoint rules again:
+    50-100 ms of CPU per call. The default session made here is the one boto3 would make on the first
+    ``boto3.client(...)`` (credentials, region and endpoint still come from the environment when a client is
+    made), created earlier and sharing the loader."""
+    if boto3.DEFAULT_SESSION is None:
+        boto3.setup_default_session(botocore_session=_botocore_session())
+        paths = boto3.DEFAULT_SESSION._loader.search_paths  # boto3 adds its data folder to the shared loader
+        paths[:] = list(dict.fromkeys(paths))

@@ -58,6 +58,27 @@ def test_credentials_are_dummies_and_never_from_the_user_profile(monkeypatch):
     assert (creds.access_key, creds.secret_key) == ("test", "test")
 
 
+def test_default_session_shares_the_loaded_models_and_follows_the_environment(monkeypatch):
+    """awswrangler makes a client per call from boto3's default session (a new one per call while there is
+    none): after connect() that session exists and reuses the models this process already parsed."""
+    import boto3
+
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4577")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    aws = sandbox.connect(start=False)
+    default = boto3.DEFAULT_SESSION
+    assert default is not None and default._loader is aws.boto3_session._loader
+    glue = boto3.client("glue")
+    assert (glue.meta.endpoint_url, glue.meta.region_name) == ("http://127.0.0.1:4577", "eu-central-1")  # still the environment
+    assert len(default._loader.search_paths) == len(set(default._loader.search_paths))
+
+    own = boto3.Session(region_name="eu-west-1")
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", own)
+    sandbox.connect(start=False)
+    assert boto3.DEFAULT_SESSION is own  # a program's own default session is left alone
+
+
 def test_environment_for_other_programs(monkeypatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("SANDBOX_PORT", "4566")
