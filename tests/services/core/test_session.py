@@ -117,3 +117,26 @@ def test_sagemaker_session_needs_no_aws(aws, monkeypatch):
     uri = session.upload_string_as_file_body("x,y\n1,2\n", session.default_bucket(), "probe/data.csv")
     assert uri == "s3://sagemaker-us-east-1-123456789012/probe/data.csv"
     assert session.sagemaker_client.list_training_jobs()["TrainingJobSummaries"] is not None
+
+
+def test_sagemaker_session_configuration_is_validated_once_and_still_checked(aws, monkeypatch):
+    """The sandbox's SDK session carries a configuration (telemetry off); the SDK v2 re-checked its whole schema
+    (65 ms) at every configuration look-up. The look-ups still see the configuration, a configuration is
+    checked once, and a wrong one still fails every time."""
+    pytest.importorskip("sagemaker")
+    import jsonschema
+    import sagemaker.utils as sdk_utils
+    from sagemaker.config.config_schema import TELEMETRY_OPT_OUT_PATH
+
+    session = aws.sagemaker_session()
+    checks = []
+    real_validate = jsonschema.validate
+    monkeypatch.setattr(jsonschema, "validate", lambda *a, **k: (checks.append(1), real_validate(*a, **k)))
+    for _ in range(20):
+        assert sdk_utils.resolve_value_from_config(config_path=TELEMETRY_OPT_OUT_PATH, default_value=False,
+                                                   sagemaker_session=session) is True
+    assert len(checks) <= 1
+    wrong = {"SchemaVersion": "1.0", "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": "yes"}}}}
+    for _ in range(2):
+        with pytest.raises(jsonschema.ValidationError):
+            sdk_utils.get_sagemaker_config_value(None, TELEMETRY_OPT_OUT_PATH, sagemaker_config=wrong)
