@@ -48,6 +48,12 @@ def _botocore_session() -> Any:
     return session
 
 
+def _forget_repeated_search_paths(session: boto3.Session) -> None:
+    """boto3 adds its own data folder to a session's loader each time: on the shared loader, once is enough."""
+    paths = session._loader.search_paths
+    paths[:] = list(dict.fromkeys(paths))
+
+
 class _SandboxBoto3Session(boto3.Session):
     """A boto3 session whose clients and resources always talk to the sandbox.
 
@@ -61,8 +67,7 @@ class _SandboxBoto3Session(boto3.Session):
         kwargs.setdefault("botocore_session", _botocore_session())
         super().__init__(*args, **kwargs)
         self._sandbox_endpoint = sandbox_endpoint
-        paths = self._loader.search_paths  # boto3 adds its own data folder to the shared loader each time
-        paths[:] = list(dict.fromkeys(paths))
+        _forget_repeated_search_paths(self)
 
     def _sandbox_kwargs(self, service_name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         if self._sandbox_endpoint is not None and (
@@ -245,5 +250,4 @@ def _share_loader_with_the_default_session() -> None:
     made), created earlier and sharing the loader."""
     if boto3.DEFAULT_SESSION is None:
         boto3.setup_default_session(botocore_session=_botocore_session())
-        paths = boto3.DEFAULT_SESSION._loader.search_paths  # boto3 adds its data folder to the shared loader
-        paths[:] = list(dict.fromkeys(paths))
+        _forget_repeated_search_paths(boto3.DEFAULT_SESSION)
