@@ -159,7 +159,7 @@ class SandboxSession:
         except s3.exceptions.ClientError:
             s3.create_bucket(Bucket=bucket)
         config = {"SchemaVersion": "1.0", "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}}}
-        _validate_sdk_config_once()
+        validate_sdk_config_once()
         return session_class(boto_session=self.boto3_session, sagemaker_client=self.client("sagemaker"),
                              sagemaker_runtime_client=self.client("sagemaker-runtime"),
                              default_bucket=bucket, sagemaker_config=config)
@@ -179,21 +179,21 @@ class SandboxSession:
         return f"SandboxSession(endpoint={self.endpoint_url!r}, region={self.region_name!r})"
 
 
-def _validate_sdk_config_once() -> None:
-    """Make the SDK v2 validate a configuration once instead of at every look-up.
+def validate_sdk_config_once() -> None:
+    """Make the SageMaker Python SDK v2 validate a configuration once instead of at every look-up.
 
-    The session above carries a configuration (the telemetry opt-out), and with one the SDK v2 checks its whole
-    JSON schema at every configuration look-up (``sagemaker.utils.get_sagemaker_config_value``): 65 ms of CPU
-    each, dozens of times per ``fit`` or ``deploy``, which a session without a configuration (the usual case on
-    AWS) never pays. The same check now runs once per distinct configuration; an invalid one still raises
-    every time."""
-    try:
-        import sagemaker.utils as sdk_utils
-    except ImportError:  # pragma: no cover - the ml extra installs it
-        return
-    original = getattr(sdk_utils, "validate_sagemaker_config", None)
+    :meth:`SandboxSession.sagemaker_session` gives its session a configuration (the telemetry opt-out), and with
+    one the SDK v2 checks its whole JSON schema at every configuration look-up
+    (``sagemaker.utils.get_sagemaker_config_value``): 65 ms of CPU each, dozens of times per ``fit`` or
+    ``deploy``, which a session without a configuration (the usual case on AWS) never pays. The same check now
+    runs once per distinct configuration in this process; an invalid one still raises every time. Nothing
+    happens before the SDK v2 is imported, or with another layout (the SDK v3)."""
+    import sys
+
+    utils = sys.modules.get("sagemaker.utils")
+    original = getattr(utils, "validate_sagemaker_config", None)
     if original is None or getattr(original, "sandbox_validates_once", False):
-        return  # not the SDK v2 layout, or done already
+        return
     import json
 
     valid: set[str] = set()
@@ -206,7 +206,10 @@ def _validate_sdk_config_once() -> None:
                 valid.add(key)
 
     validate_once.sandbox_validates_once = True  # type: ignore[attr-defined]
-    sdk_utils.validate_sagemaker_config = validate_once
+    for name in ("sagemaker.utils", "sagemaker.session"):  # look-ups, and a new Session's own check
+        module = sys.modules.get(name)
+        if module is not None and hasattr(module, "validate_sagemaker_config"):
+            module.validate_sagemaker_config = validate_once
 
 
 def _sdk_session_class() -> Any:

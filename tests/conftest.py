@@ -137,36 +137,17 @@ def trained_model(aws):
     return {**data, "job": job, "uri": job["ModelArtifacts"]["S3ModelArtifacts"]}
 
 
-_SDK_CONFIGS_VALIDATED: set[str] = set()
-
-
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Once a test imported the SageMaker Python SDK v2: a session config the SDK has validated is not
-    validated again in this process.
-
-    The SDK validates its session's config (``sagemaker_session()``'s telemetry opt-out, the tests' own) at
-    every config lookup, and ``jsonschema.validate`` checks the SDK's whole schema each time: ~80 ms on 2 cores,
-    dozens of times per fit or deploy, about 60 s of the suite's CPU. Validating the same dict again can only
-    give the same answer; a config that differs is validated as the SDK does."""
+    """Once a test imported the SageMaker Python SDK v2, it validates a session configuration once, as the
+    sessions ``sandbox.connect().sagemaker_session()`` makes do (:func:`sandbox.session.validate_sdk_config_once`),
+    also for the sessions tests build themselves: the SDK's check at every configuration look-up was about 60 s
+    of the suite's CPU."""
     import sys
 
-    utils = sys.modules.get("sagemaker.utils")
-    if utils is None or getattr(utils.validate_sagemaker_config, "__sandbox_once__", False):
-        return
-    import json
+    if "sagemaker.utils" in sys.modules:
+        from sandbox.session import validate_sdk_config_once
 
-    validate = utils.validate_sagemaker_config
-
-    def validate_once(sagemaker_config: dict | None = None) -> None:
-        key = json.dumps(sagemaker_config, sort_keys=True, default=repr)
-        if key not in _SDK_CONFIGS_VALIDATED:
-            validate(sagemaker_config)
-            _SDK_CONFIGS_VALIDATED.add(key)
-
-    validate_once.__sandbox_once__ = True  # type: ignore[attr-defined]
-    for name in ("sagemaker.utils", "sagemaker.session"):
-        if name in sys.modules and hasattr(sys.modules[name], "validate_sagemaker_config"):
-            sys.modules[name].validate_sagemaker_config = validate_once
+        validate_sdk_config_once()
 
 
 @pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: absent where xdist is not installed (.venv-sdk3)
