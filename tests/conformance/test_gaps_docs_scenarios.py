@@ -247,7 +247,7 @@ def test_lambda_kinesis_tumbling_window_aggregates_state(aws, bucket, role):
             found = [json.loads(s3.get_object(Bucket=bucket, Key=k)["Body"].read()) for k in keys]
             return found if sum(sum(f["state"].values()) for f in found) >= 5 else None
 
-        found = wait_for(summaries, timeout=30)
+        found = wait_for(summaries, timeout=90)  # about ten invocations, each a fresh process
         totals: dict[str, int] = {}
         for summary in found:
             for key, count in summary["state"].items():
@@ -264,7 +264,7 @@ def test_lambda_kinesis_tumbling_window_aggregates_state(aws, bucket, role):
         def failure():
             return sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=1).get("Messages")
 
-        record = json.loads(wait_for(failure, timeout=20)[0]["Body"])
+        record = json.loads(wait_for(failure, timeout=60)[0]["Body"])
         assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
         assert record["KinesisBatchInfo"]["streamArn"] == stream_arn
     finally:

@@ -248,7 +248,7 @@ def test_event_notifications_to_sqs_and_eventbridge(aws, s3_bucket, unique_name)
         bodies.extend(json.loads(m["Body"]) for m in messages.get("Messages", []))
         return any("Records" in b for b in bodies) and any("detail" in b for b in bodies)
 
-    wait_for(both_arrived, timeout=20)
+    wait_for(both_arrived)
     record = next(b for b in bodies if "Records" in b)["Records"][0]
     assert record["eventName"] == "ObjectCreated:Put" and record["s3"]["configurationId"] == "csv"
     assert record["s3"]["object"]["key"] == "raw/day+1.csv"
@@ -383,7 +383,7 @@ def test_one_event_per_operation_with_the_operations_event_type(aws, s3_bucket, 
             records.extend(json.loads(message["Body"]).get("Records", []))
         return len(records) >= len(expected)
 
-    wait_for(all_arrived, timeout=20)
+    wait_for(all_arrived)
     assert sorted((r["eventName"], r["s3"]["object"]["key"]) for r in records) == sorted(expected)
     removal = next(r for r in records if r["eventName"].startswith("ObjectRemoved"))
     assert "size" not in removal["s3"]["object"] and removal["s3"]["object"]["versionId"]

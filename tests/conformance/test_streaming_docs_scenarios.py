@@ -175,7 +175,7 @@ def test_dynamodb_export_to_s3(aws, bucket):
         description = dynamodb.describe_export(ExportArn=export_arn)["ExportDescription"]
         return description if description["ExportStatus"] != "IN_PROGRESS" else None
 
-    done = wait_for(finished, timeout=20)
+    done = wait_for(finished)
     assert done["ExportStatus"] == "COMPLETED" and done["ItemCount"] == 3
     summary = json.loads(s3.get_object(Bucket=bucket, Key=done["ExportManifest"])["Body"].read())
     assert summary["exportArn"] == export_arn and summary["itemCount"] == 3
@@ -486,7 +486,7 @@ def test_firehose_lambda_transformation_and_error_output(aws, bucket):
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"{name}/").get("Contents", [])]
         return keys if len(keys) == 2 else None
 
-    keys = wait_for(delivered, timeout=30)
+    keys = wait_for(delivered)
     data = next(k for k in keys if k.startswith(f"{name}/data/"))
     errors = next(k for k in keys if k.startswith(f"{name}/errors/processing-failed/"))
     lines = s3.get_object(Bucket=bucket, Key=data)["Body"].read().decode().splitlines()
