@@ -121,6 +121,11 @@ class _SnapshotPickler(pickle.Pickler):
         return (chunks,)
 
     def reducer_override(self, obj: Any) -> Any:
+        # the pickler calls this for every object that is not a str, number, list, dict, set or tuple: most of them
+        # are of a type it has seen before and never changes, answered with two look-ups
+        kind = type(obj)
+        if kind in _PLAIN_TYPES and kind not in self._backends:
+            return NotImplemented
         if type(obj) is self._key_store_class or type(obj) is LazyKeyStore:
             return restore_key_store, self._key_store_entries(obj)
         if type(obj) is self._key_class:
@@ -145,11 +150,25 @@ class _SnapshotPickler(pickle.Pickler):
             pem = obj.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                     serialization.NoEncryption())
             return _restore_private_key, (pem,)
+        if kind not in self._backends and not _special_type(kind):
+            _PLAIN_TYPES.add(kind)
         return NotImplemented
 
 
 _restoring_store: StateStore | None = None
 _LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
+
+
+# types :meth:`_SnapshotPickler.reducer_override` leaves to pickle's own rules (filled as they are met)
+_PLAIN_TYPES: set[type] = set()
+
+
+def _special_type(kind: type) -> bool:
+    """A type whose objects :meth:`_SnapshotPickler.reducer_override` may pickle its own way (by type alone, or by
+    something of the object: a thread's ``__sandbox_persist__``)."""
+    return (issubclass(kind, (*_LOCK_TYPES, threading.Condition, threading.Event, threading.Thread))
+            or (kind.__module__.startswith("cryptography.") and hasattr(kind, "private_bytes"))
+            or kind is LazyKeyStore or kind is moto_coupling.s3_key_class() or kind is moto_coupling.s3_key_store_class())
 
 
 def _fresh_primitive(obj: Any) -> tuple | None:
