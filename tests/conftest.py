@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers.cloud import PrivateCloud, free_port, repo_root
+from tests.helpers.cloud import PrivateCloud, free_port, repo_root, reusing_clients
 from tests.helpers.waiting import wait_for
 
 __all__ = ["PrivateCloud", "free_port", "repo_root", "wait_for"]
@@ -88,7 +88,7 @@ def cloud(tmp_path_factory: pytest.TempPathFactory):
 def aws(cloud):
     import sandbox
 
-    return sandbox.connect(start=False)
+    return reusing_clients(sandbox.connect(start=False))
 
 
 @pytest.fixture
