@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, unquote, unquote_to_bytes
 
+from emulators.core import service_models
 from emulators.core.errors import AwsRefusal
 
 # botocore service names per SigV4 signing name, for the services the sandbox serves
@@ -46,16 +47,7 @@ S3_XML_SUBRESOURCES = frozenset({
 })
 
 
-@lru_cache(maxsize=64)
-def _service_model(name: str) -> Any:
-    return _session().get_service_model(name)
-
-
-@lru_cache(maxsize=1)
-def _session() -> Any:
-    import botocore.session
-
-    return botocore.session.get_session()
+_service_model = service_models.service_model
 
 
 @lru_cache(maxsize=2048)

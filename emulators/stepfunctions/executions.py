@@ -38,7 +38,7 @@ import uuid
 from functools import lru_cache
 from typing import Any
 
-from emulators.core import clock, lifecycle, moto_coupling, paging
+from emulators.core import clock, lifecycle, moto_coupling, paging, service_models
 from emulators.core.errors import InvalidInput
 from emulators.core.moto_coupling import Request
 from emulators.stepfunctions.asl_compat import states_failure
@@ -60,11 +60,9 @@ def pascal_service_name(service_id: str) -> str:
 @lru_cache(maxsize=None)
 def sdk_error_service_name(name: str) -> str:
     """The service part of an aws-sdk integration's error name for the resource's service ``name``."""
-    import botocore.session
-
     boto_name = _BOTO_NAMES.get(name.lower(), name.lower())
     try:
-        service_id = botocore.session.get_session().get_service_model(boto_name).service_id
+        service_id = service_models.service_model(boto_name).service_id
     except Exception:  # not a service botocore knows: keep the resource's spelling, capitalised
         return name[:1].upper() + name[1:]
     return pascal_service_name(str(service_id))

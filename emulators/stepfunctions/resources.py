@@ -9,6 +9,8 @@ AWS SDK integrations (``aws-sdk:<service>:<action>``) are not checked here: the 
 
 from __future__ import annotations
 
+from emulators.core import service_models
+
 RR, SYNC, WAIT = "", "sync", "waitForTaskToken"
 
 # service -> action -> the patterns it supports (RR: request-response)
@@ -115,12 +117,11 @@ _MEMBERS: dict[tuple[str, str], frozenset[str] | None] = {}
 
 def _input_members(service: str, action: str) -> frozenset[str] | None:
     if (service, action) not in _MEMBERS:
-        import botocore.session
         from botocore import xform_name
 
         members = None
         try:
-            model = botocore.session.get_session().get_service_model(service)
+            model = service_models.service_model(service)
             wanted = xform_name(action[:1].upper() + action[1:])
             operation = next((n for n in model.operation_names if xform_name(n) == wanted), None)
             if operation is not None:

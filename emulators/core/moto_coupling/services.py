@@ -7,6 +7,7 @@ import importlib
 from collections.abc import Iterator
 from typing import Any
 
+from emulators.core import service_models
 from emulators.core.moto_coupling.backends import backend_dict, backend_for, model_class
 
 
@@ -28,12 +29,11 @@ def enable_stepfunctions_execution() -> None:
         return
 
     def operation_model(self: Any, boto_service_name: str | None, service_action_name: str | None) -> Any:
-        import botocore.session
         from botocore import xform_name
 
         service = self._get_boto_service_name(boto_service_name)
         action = self._get_boto_service_action(service_action_name)
-        model = _service_model(botocore.session, service)
+        model = service_models.service_model(service)
         for name in model.operation_names:
             if xform_name(name) == action:
                 return model.operation_model(name)
@@ -65,21 +65,12 @@ def enable_stepfunctions_execution() -> None:
     service_class._sandbox_normalises = True
 
 
-_service_models: dict[str, Any] = {}
-
-
 def stepfunctions_backend(account_id: str, region: str) -> Any:
     """The backend that answers Step Functions' API for an account and region: the interpreter's
     (``stepfunctions-parser``) once execution is switched on, moto's plain one before."""
     from moto.stepfunctions.responses import get_backend
 
     return get_backend(account_id, region)
-
-
-def _service_model(botocore_session_module: Any, service: str) -> Any:
-    if service not in _service_models:
-        _service_models[service] = botocore_session_module.get_session().get_service_model(service)
-    return _service_models[service]
 
 
 # -- Lambda ---------------------------------------------------------------------------------

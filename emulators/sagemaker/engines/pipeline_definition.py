@@ -14,6 +14,8 @@ import re
 from datetime import datetime
 from typing import Any
 
+from emulators.core import service_models
+
 
 def pipeline_name(name_or_arn: str | None) -> str:
     name = name_or_arn or ""
@@ -144,9 +146,7 @@ def coerce_to_request(operation: str, arguments: dict[str, Any]) -> dict[str, An
     """Scalars as the API's members want them (an Integer parameter in a string member is its text)."""
     global _MODEL
     if _MODEL is None:
-        import botocore.session
-
-        _MODEL = botocore.session.get_session().get_service_model("sagemaker")
+        _MODEL = service_models.service_model("sagemaker")
     return _coerce(arguments, _MODEL.operation_model(operation).input_shape)
 
 

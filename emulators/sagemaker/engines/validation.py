@@ -19,12 +19,12 @@ import functools
 import re
 from typing import Any
 
+from emulators.core import service_models
+
 
 @functools.lru_cache(maxsize=1)
 def _service_model() -> Any:
-    import botocore.session
-
-    return botocore.session.get_session().get_service_model("sagemaker")
+    return service_models.service_model("sagemaker")
 
 
 @functools.lru_cache(maxsize=512)
