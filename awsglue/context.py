@@ -169,22 +169,27 @@ class GlueContext:
         return DynamicFrame(df, self, transformation_ctx, choices)
 
     def _prune(self, partitions: list[dict[str, Any]], keys: list[str], predicate: str) -> list[dict[str, Any]]:
-        from pyspark.sql.types import StringType, StructField, StructType
+        """The partitions whose values pass ``push_down_predicate`` (Spark SQL, evaluated by Spark). The values
+        reach Spark as an Arrow table: a frame made from Python rows runs Python worker processes for its tasks
+        (about 1 s of CPU to start them), an Arrow table is read by the JVM."""
+        import pyarrow as pa
 
-        rows = [tuple(p["Values"]) + (i,) for i, p in enumerate(partitions)]
-        schema = StructType([StructField(k, StringType()) for k in keys] + [StructField("__i", StringType())])
-        frame = self.spark_session.createDataFrame([tuple(r[:-1]) + (str(r[-1]),) for r in rows], schema)
+        columns = {k: pa.array([p["Values"][j] for p in partitions], pa.string()) for j, k in enumerate(keys)}
+        columns["__i"] = pa.array([str(i) for i in range(len(partitions))], pa.string())
+        frame = self.spark_session.createDataFrame(pa.table(columns))
         chosen = {int(r["__i"]) for r in frame.filter(predicate).select("__i").collect()}
         return [p for i, p in enumerate(partitions) if i in chosen]
 
     def _empty(self, columns: list[tuple[str, str]]) -> Any:
-        """An empty frame (everything bookmarked, or no data yet) with the catalog's columns."""
+        """An empty frame (everything bookmarked, or no data yet) with the catalog's columns (from an RDD without
+        partitions, so no task and no Python worker runs for it)."""
         from pyspark.sql.types import StructType
 
+        spark = self.spark_session
         if not columns:
-            return self.spark_session.createDataFrame([], StructType([]))
+            return spark.createDataFrame(spark.sparkContext.emptyRDD(), StructType([]))
         ddl = ", ".join(f"`{n}` {HIVE_TO_SPARK.get(t, 'string')}" for n, t in columns)
-        return self.spark_session.createDataFrame([], ddl)
+        return spark.createDataFrame(spark.sparkContext.emptyRDD(), ddl)
 
     def _read_local(self, root: Path, count: int, fmt: str, format_options: dict[str, Any],
                     columns: list[tuple[str, str]] | None = None, partitioned: bool = False) -> Any:

@@ -428,18 +428,24 @@ class StateStore:
                     s3_generation, self._s3_dirty = self._s3_generation, True
             for service, data in self._unrestorable.items():
                 current.setdefault(service, data)
-            document = {
-                "format": SNAPSHOT_FORMAT,
-                "moto_version": moto_coupling.MOTO_VERSION,
-                "written_at": time.time(),
-                "services": current,
-                "s3_journal_generation": s3_generation,
-            }
-            write_atomically(self.snapshot_path, pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL))
+            # a request that changed nothing (most API calls are POSTs, a Describe too) pickles the same bytes:
+            # the file on disk already holds them, so no write and no fsync
+            unchanged = (s3_generation == self._s3_generation and current == self._service_bytes
+                         and self.snapshot_path.exists())
+            if not unchanged:
+                document = {
+                    "format": SNAPSHOT_FORMAT,
+                    "moto_version": moto_coupling.MOTO_VERSION,
+                    "written_at": time.time(),
+                    "services": current,
+                    "s3_journal_generation": s3_generation,
+                }
+                write_atomically(self.snapshot_path, pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL))
             self._service_bytes = current
             self._service_blobs = current_blobs
             self._s3_generation = s3_generation
-            self.journal.remove_through(s3_generation)
+            if not unchanged:
+                self.journal.remove_through(s3_generation)
             if pickle_s3 and not self._unrestorable:  # only S3's pickle and the journal refer to blobs
                 self.blobs.remove_except(set().union(self.journal.live_blobs(), *current_blobs.values()),
                                          written_before=pickled_at)

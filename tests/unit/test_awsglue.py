@@ -188,3 +188,21 @@ def test_split_rows_unnest_and_the_frame_helpers(spark, glue_ctx, capsys):
     assert round_trip.name == "again" and round_trip.count() == 3
     people.show(1)
     assert "Berlin" in capsys.readouterr().out
+
+
+def test_push_down_predicate_keeps_the_partitions_spark_sql_selects(glue_ctx):
+    """Glue's "Pre-filtering using pushdown predicates": the predicate is Spark SQL over the partition columns,
+    evaluated before any file is read; the frame of partition values reaches Spark as Arrow (no Python worker)."""
+    partitions = [{"Values": [year, month]} for year in ("2023", "2024") for month in ("01", "02", "12")]
+    kept = glue_ctx._prune(partitions, ["year", "month"], "year = '2024' AND month IN ('01', '12')")
+    assert [p["Values"] for p in kept] == [["2024", "01"], ["2024", "12"]]
+    assert glue_ctx._prune(partitions, ["year", "month"], "int(month) > 11") == [partitions[2], partitions[5]]
+    assert glue_ctx._prune([], ["year", "month"], "year = '2024'") == []
+
+
+def test_an_empty_source_is_a_frame_with_the_catalog_columns(glue_ctx):
+    empty = glue_ctx._empty([("id", "bigint"), ("name", "string"), ("amount", "double")])
+    assert [(f.name, f.dataType.simpleString()) for f in empty.schema.fields] == \
+        [("id", "bigint"), ("name", "string"), ("amount", "double")]
+    assert empty.count() == 0
+    assert glue_ctx._empty([]).columns == []
