@@ -270,3 +270,42 @@ def test_ec2_is_pickled_once_and_only_after_a_request_that_can_change_it(tmp_pat
         done = subprocess.run([sys.executable, "-c", EC2_AND_REDSHIFT, str(tmp_path), step], capture_output=True,
                               text=True)
         assert done.returncode == 0, done.stderr[-2000:]
+
+
+UNCHANGED_STATE = r"""
+import os, sys
+from pathlib import Path
+from emulators.core import moto_coupling
+from emulators.core.persistence import StateStore
+
+folder, step = Path(sys.argv[1]), sys.argv[2]
+store = StateStore(folder)
+if step == "write":
+    moto_coupling.s3_backend().create_bucket("lake", "us-east-1")
+    sqs = moto_coupling.backend_for("sqs")
+    sqs.create_queue("first")
+    store.mark_dirty()
+    store.snapshot()
+    written = os.stat(store.snapshot_path).st_mtime_ns
+    os.utime(store.snapshot_path, ns=(written - 10**9, written - 10**9))  # an older file, as a second later
+    store.mark_dirty(include_s3=False, api="sqs", requested=True)  # a ListQueues: a POST that changes nothing
+    store.snapshot()
+    assert os.stat(store.snapshot_path).st_mtime_ns == written - 10**9, "an unchanged state was written again"
+    sqs.create_queue("second")
+    store.mark_dirty(include_s3=False, api="sqs", requested=True)
+    store.snapshot()
+    assert os.stat(store.snapshot_path).st_mtime_ns != written - 10**9, "a change was not written"
+else:
+    store.restore()
+    assert sorted(q.name for q in moto_coupling.backend_for("sqs").queues.values()) == ["first", "second"]
+print("ok")
+"""
+
+
+def test_a_snapshot_of_an_unchanged_state_writes_nothing(tmp_path):
+    """Most API calls are POSTs, and each marks the state changed: when every service pickles to the bytes the
+    file already holds, the snapshot neither rewrites nor fsyncs it; a real change is written."""
+    for step in ("write", "restore"):
+        done = subprocess.run([sys.executable, "-c", UNCHANGED_STATE, str(tmp_path), step], capture_output=True,
+                              text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
