@@ -11,6 +11,8 @@ folder and refuses anything that would still land outside it.
 from __future__ import annotations
 
 import hashlib
+import os
+import sys
 from pathlib import Path
 from urllib.parse import quote
 
@@ -46,3 +48,11 @@ def inside(root: Path, candidate: str | Path) -> Path:
     if not path.is_relative_to(Path(root).resolve()):
         raise PathOutsideState(f"{candidate} is outside {root}")
     return path
+
+
+def cache_folder() -> Path:
+    """Where things made once per installation are kept (the Spark class archive, the MLflow store template):
+    ``SANDBOX_CACHE_DIR``, else the venv's ``share/aws-sandbox``. Never a state folder: nothing a request names."""
+    if os.environ.get("SANDBOX_CACHE_DIR"):
+        return Path(os.environ["SANDBOX_CACHE_DIR"])
+    return Path(sys.prefix) / "share" / "aws-sandbox"

@@ -28,6 +28,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from emulators.core import paths
+
 _lock = threading.Lock()
 _session: Any = None
 
@@ -99,13 +101,8 @@ def class_archive_path() -> Path | None:
             key = "\n".join([java, str(stat.st_size), str(int(stat.st_mtime)), spark, *names, sys.version])
             _key_cache[(java, spark)] = hashlib.sha256(key.encode()).hexdigest()[:16]
     key = _key_cache[(java, spark)]
-    return _archive_folder() / f"spark-classes-{key}.jsa" if key else None
+    return paths.cache_folder() / f"spark-classes-{key}.jsa" if key else None
 
-
-def _archive_folder() -> Path:
-    if os.environ.get("SANDBOX_CACHE_DIR"):
-        return Path(os.environ["SANDBOX_CACHE_DIR"])
-    return Path(sys.prefix) / "share" / "aws-sandbox"
 
 
 def jvm_options() -> str:

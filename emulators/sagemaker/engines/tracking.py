@@ -23,11 +23,12 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import sys
 import tempfile
 import threading
 from pathlib import Path
 from typing import Any
+
+from emulators.core import paths
 
 log = logging.getLogger("emulators.sagemaker.tracking")
 TRAINING_EXPERIMENT = "sagemaker-training-jobs"
@@ -81,7 +82,7 @@ def _template() -> Path | None:
     import mlflow
     from mlflow.tracking import MlflowClient
 
-    folder = Path(os.environ.get("SANDBOX_CACHE_DIR") or Path(sys.prefix) / "share" / "aws-sandbox")
+    folder = paths.cache_folder()
     template = folder / f"mlflow-store-{mlflow.__version__}.db"
     if template.is_file():
         return template
