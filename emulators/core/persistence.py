@@ -126,16 +126,16 @@ class _SnapshotPickler(pickle.Pickler):
         kind = type(obj)
         if kind in _PLAIN_TYPES and kind not in self._backends:
             return NotImplemented
-        if type(obj) is self._key_store_class or type(obj) is LazyKeyStore:
+        if kind is self._key_store_class or kind is LazyKeyStore:
             return restore_key_store, self._key_store_entries(obj)
-        if type(obj) is self._key_class:
+        if kind is self._key_class:
             blob_id = self._store.blob_for_key(obj)
             self._blobs_used.add(blob_id)
             return _restore_s3_key, (moto_coupling.s3_key_state(obj), blob_id)
         fresh = _fresh_primitive(obj)
         if fresh is not None:
             return fresh
-        other = self._backends.get(type(obj))
+        other = self._backends.get(kind)
         if other is not None and other != self._service:
             # another service's backend (moto's Redshift holds the region's EC2 backend): a reference to the live
             # one, not a copy (pickling EC2 again with every Redshift pickle cost ~50 ms a snapshot, and the copy
@@ -143,7 +143,7 @@ class _SnapshotPickler(pickle.Pickler):
             where = moto_coupling.registered_backend(other, obj)
             if where is not None:
                 return _live_backend, (other, *where)
-        if type(obj).__module__.startswith("cryptography.") and hasattr(obj, "private_bytes"):
+        if kind.__module__.startswith("cryptography.") and hasattr(obj, "private_bytes"):
             # KMS asymmetric keys: cryptography's key objects do not pickle; PEM does
             from cryptography.hazmat.primitives import serialization
 

@@ -1,10 +1,10 @@
 """botocore's service models, loaded once per process.
 
-Request validation, Step Functions' task parameters, SageMaker's request checks and Pipelines, and moto's own
-parsing (through :mod:`emulators.core.moto_coupling`) all read botocore's models. Each model is a large JSON
-file, and a botocore session or loader made for one look-up parses it again: SageMaker's was parsed up to five
-times in one server, and the test suite's servers spent about 13 s of CPU loading models. Everything in the
-server now reads them through the one loader here.
+Request validation, Step Functions' task parameters (also inside moto's interpreter, through
+:mod:`emulators.core.moto_coupling`), SageMaker's request checks and Pipelines all read botocore's models. Each
+model is a large JSON file, and a botocore session made for one look-up parses it again: SageMaker's was parsed
+by up to five readers in one server. They now share the one session here. moto's own request parser keeps its
+loader, whose models carry moto's extras.
 """
 
 from __future__ import annotations
@@ -19,11 +19,6 @@ def session() -> Any:
     import botocore.session
 
     return botocore.session.get_session()
-
-
-def loader() -> Any:
-    """The session's data loader: it keeps every file it parsed."""
-    return session().get_component("data_loader")
 
 
 @lru_cache(maxsize=256)

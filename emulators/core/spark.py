@@ -104,7 +104,6 @@ def class_archive_path() -> Path | None:
     return paths.cache_folder() / f"spark-classes-{key}.jsa" if key else None
 
 
-
 def jvm_options() -> str:
     """The options every Spark driver gets: the class archive when one was made for this Java and Spark, then
     ``SANDBOX_SPARK_JVM_OPTIONS`` (the test suite sets ``-XX:TieredStopAtLevel=1``: short jobs start faster

@@ -10,6 +10,4 @@ def test_request_checks_and_engines_share_one_parsed_model():
     shared = service_models.service_model("sagemaker")
     assert validation._service_model("sagemaker") is shared
     assert sagemaker_validation._service_model() is shared
-    # one loader: a model already parsed is not parsed again by another reader
-    assert service_models.loader() is service_models.session().get_component("data_loader")
     assert service_models.service_model("stepfunctions").service_id == "SFN"

@@ -67,8 +67,6 @@ def _start_from_template(db: Path) -> None:
         return
     try:
         template = _template()
-        if template is None:
-            return
         staging = db.with_name(f".{db.name}.{os.getpid()}.tmp")
         shutil.copyfile(template, staging)
         os.replace(staging, db)
@@ -76,7 +74,7 @@ def _start_from_template(db: Path) -> None:
         log.debug("the MLflow store template could not be used", exc_info=True)
 
 
-def _template() -> Path | None:
+def _template() -> Path:
     import sqlite3
 
     import mlflow
