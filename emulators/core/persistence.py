@@ -40,6 +40,7 @@ from emulators.core import moto_coupling
 from emulators.core.storage import BlobStore, S3Journal, SharedExclusiveLock, write_atomically
 from emulators.core.packed_s3 import KEYS_PER_CHUNK, BlobBuffer, LazyKeyStore, restore_key_store
 from emulators.core.packed_s3 import Chunk as _Chunk
+from emulators.core.record_chunks import RecordChunks, is_shard_class, pickled, reduce_shard
 
 log = logging.getLogger("emulators.persistence")
 
@@ -75,8 +76,9 @@ class _BlobCache:
 
 class _SnapshotPickler(pickle.Pickler):
     def __init__(self, fh: io.BytesIO, store: StateStore, blobs_used: set[str], service: str | None = None,
-                 backends: dict[type, str] | None = None) -> None:
+                 backends: dict[type, str] | None = None, record_chunks: RecordChunks | None = None) -> None:
         super().__init__(fh, protocol=pickle.HIGHEST_PROTOCOL)
+        self._record_chunks = record_chunks  # a Kinesis shard's records, in chunks reused while unchanged
         self._store = store
         self._blobs_used = blobs_used
         self._key_class = moto_coupling.s3_key_class()
@@ -132,6 +134,8 @@ class _SnapshotPickler(pickle.Pickler):
             blob_id = self._store.blob_for_key(obj)
             self._blobs_used.add(blob_id)
             return _restore_s3_key, (moto_coupling.s3_key_state(obj), blob_id)
+        if self._record_chunks is not None and is_shard_class(kind):
+            return reduce_shard(obj, self._record_chunks, self._pickle_records)
         fresh = _fresh_primitive(obj)
         if fresh is not None:
             return fresh
@@ -154,6 +158,9 @@ class _SnapshotPickler(pickle.Pickler):
             _PLAIN_TYPES.add(kind)
         return NotImplemented
 
+    def _pickle_records(self, part: dict[Any, Any]) -> bytes:
+        return pickled(lambda buf: _SnapshotPickler(buf, self._store, self._blobs_used), part)
+
 
 _restoring_store: StateStore | None = None
 _LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
@@ -168,7 +175,8 @@ def _special_type(kind: type) -> bool:
     something of the object: a thread's ``__sandbox_persist__``)."""
     return (issubclass(kind, (*_LOCK_TYPES, threading.Condition, threading.Event, threading.Thread))
             or (kind.__module__.startswith("cryptography.") and hasattr(kind, "private_bytes"))
-            or kind is LazyKeyStore or kind is moto_coupling.s3_key_class() or kind is moto_coupling.s3_key_store_class())
+            or kind is LazyKeyStore or kind is moto_coupling.s3_key_class() or kind is moto_coupling.s3_key_store_class()
+            or is_shard_class(kind))
 
 
 def _fresh_primitive(obj: Any) -> tuple | None:
@@ -289,6 +297,7 @@ class StateStore:
         self._chunk_cache = _ChunkCache()
         self._frozen: dict[int, Any] = {}  # key stores copied under the lock for the S3 pickle in progress
         self._chunk_journaled: dict[str, int] | None = None  # the names journaled before that copy
+        self._record_chunks: dict[str, RecordChunks] = {}  # per service: pickled record chunks to reuse
         self.last_snapshot_seconds = 0.0
         self.snapshots_written = 0
 
@@ -459,9 +468,13 @@ class StateStore:
         """Pickle one service into ``current``; on failure keep its previous good copy and retry soon."""
         used: set[str] = set()
         buf = io.BytesIO()
+        chunks = self._record_chunks.setdefault(service, RecordChunks())
+        chunks.begin()
         try:
-            _SnapshotPickler(buf, self, used, service, backends).dump(bdict)
+            _SnapshotPickler(buf, self, used, service, backends, chunks).dump(bdict)
+            chunks.done(True)
         except Exception as exc:
+            chunks.done(False)
             if quiet and isinstance(exc, (RuntimeError, KeyError)):
                 return False
             log.warning("could not snapshot %s (%s); keeping its previous state", service, exc)
