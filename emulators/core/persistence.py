@@ -40,7 +40,7 @@ from emulators.core import moto_coupling
 from emulators.core.storage import BlobStore, S3Journal, SharedExclusiveLock, write_atomically
 from emulators.core.packed_s3 import KEYS_PER_CHUNK, BlobBuffer, LazyKeyStore, restore_key_store
 from emulators.core.packed_s3 import Chunk as _Chunk
-from emulators.core.record_chunks import RecordChunks, is_shard_class, pickled, reduce_shard
+from emulators.core.record_chunks import RecordChunks, is_shard_class, reduce_shard
 
 log = logging.getLogger("emulators.persistence")
 
@@ -159,7 +159,9 @@ class _SnapshotPickler(pickle.Pickler):
         return NotImplemented
 
     def _pickle_records(self, part: dict[Any, Any]) -> bytes:
-        return pickled(lambda buf: _SnapshotPickler(buf, self._store, self._blobs_used), part)
+        buf = io.BytesIO()
+        _SnapshotPickler(buf, self._store, self._blobs_used).dump(part)
+        return buf.getvalue()
 
 
 _restoring_store: StateStore | None = None

@@ -15,7 +15,6 @@ builds the same ordered map from them.
 
 from __future__ import annotations
 
-import io
 import operator
 import pickle
 from collections import OrderedDict
@@ -85,9 +84,3 @@ def restore_shard(cls: type, state: dict[str, Any], chunks: list[bytes] | None) 
             records.update(pickle.loads(chunk))
         shard.records = records
     return shard
-
-
-def pickled(pickler_class: Callable[[io.BytesIO], Any], part: dict[Any, Any]) -> bytes:
-    buf = io.BytesIO()
-    pickler_class(buf).dump(part)
-    return buf.getvalue()
