@@ -7,7 +7,7 @@ changed after the request that put it), so the map is pickled in chunks of :data
 holding the same sequence numbers and the same record objects as in the last snapshot is written as the bytes it
 had then, and only the newest chunk is pickled again. With 100,000 records a snapshot now takes about 60 ms,
 most of it writing the file (``benchmarks/bench_streaming.py`` reports PutRecords with 60,000 to 80,000 records
-stored: 0.88x bare moto's rate, 0.74x before).
+stored).
 
 The shard itself pickles as :func:`restore_shard` of its class, its other attributes and the chunks; a restore
 builds the same ordered map from them.

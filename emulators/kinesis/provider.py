@@ -576,6 +576,7 @@ def put_records_from(account: str, region: str, stream_arn: str, records: list[t
 
 def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("kinesis", SandboxKinesisBackend)
+    moto_coupling.speed_up_kinesis_sequence_lookups()
     ports.put_kinesis_records.provide(put_records_from)
     moto_coupling.add_operation("kinesis", "KinesisResponse", "get_records", _get_records)
     moto_coupling.add_operation("kinesis", "KinesisResponse", "put_record", _put_record)
