@@ -105,8 +105,9 @@ def set_dynamodb_transaction_limit(items: int) -> None:
 
 def speed_up_kinesis_sequence_lookups() -> None:
     """moto's shard finds its first and last sequence numbers by listing every one (``list(records)[-1]``), so each
-    PutRecord cost what the shard already holds. The records map keeps its order, so its two ends give the same
-    answers without the list."""
+    PutRecord cost what the shard already holds, and GetRecords walks the shard from its first record. The records
+    map keeps its order, so its two ends give the same answers without the list, and GetRecords finds the records
+    after an iterator by their numbers (moto's walk remains for a shard whose numbers have a gap)."""
     shard = model_class("kinesis", "Shard")
     if getattr(shard.get_max_sequence_number, "__sandbox__", False):
         return
@@ -117,9 +118,27 @@ def speed_up_kinesis_sequence_lookups() -> None:
     def get_min_sequence_number(self: Any) -> int:
         return next(iter(self.records)) if self.records else 0
 
+    original_get_records = shard.get_records
+
+    def get_records(self: Any, last_sequence_id: str, limit: int | None) -> tuple[list[Any], int, int]:
+        # moto's GetRecords walks the shard from its first record; a shard's numbers run from its first to its last
+        # without a gap (each put takes the last plus one), so the records after ``last`` are found by number
+        records, last = self.records, int(last_sequence_id)
+        if not records:
+            return [], last, 0
+        first, final = next(iter(records)), next(reversed(records))
+        if final - first + 1 != len(records):
+            return original_get_records(self, last_sequence_id, limit)
+        stop = final if not limit else min(final, max(last, first - 1) + limit)  # moto's walk: 0 or None, no limit
+        found = [records[number] for number in range(max(last + 1, first), stop + 1)]
+        if not found:
+            return [], last, 0
+        return found, stop, int((records[final].created_at - found[-1].created_at) * 1000)
+
     get_max_sequence_number.__sandbox__ = True  # type: ignore[attr-defined]
     shard.get_max_sequence_number = get_max_sequence_number
     shard.get_min_sequence_number = get_min_sequence_number
+    shard.get_records = get_records
 
 
 def lambda_function_class() -> type:
