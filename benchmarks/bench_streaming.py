@@ -74,8 +74,8 @@ def main() -> None:
             report.add("Kinesis PutRecords (records/s)", rates["sandbox"], rates["moto"], "rec/s", True)
             report.add(f"Kinesis PutRecords, {3 * len(payloads):,} to {4 * len(payloads):,} stored (records/s)",
                        later["sandbox"], later["moto"], "rec/s", True,
-                       note="the sandbox reads a shard's last sequence number from its end and snapshots only new chunks of "
-                            "records; moto lists every sequence number on each put")
+                       note="the sandbox reads a shard's last sequence number from its end and snapshots only "
+                            "new chunks of records; moto lists every sequence number on each put")
             sandbox_rate = firehose_end_to_end(config.endpoint_url, payloads, wait_for_s3=True)
             moto_rate = firehose_end_to_end(moto.endpoint, payloads, wait_for_s3=False)
             report.add("Firehose to S3, end to end (records/s)", sandbox_rate, moto_rate, "rec/s", True,

@@ -177,8 +177,8 @@ def _special_type(kind: type) -> bool:
     something of the object: a thread's ``__sandbox_persist__``)."""
     return (issubclass(kind, (*_LOCK_TYPES, threading.Condition, threading.Event, threading.Thread))
             or (kind.__module__.startswith("cryptography.") and hasattr(kind, "private_bytes"))
-            or kind is LazyKeyStore or kind is moto_coupling.s3_key_class() or kind is moto_coupling.s3_key_store_class()
-            or is_shard_class(kind))
+            or kind is LazyKeyStore or kind is moto_coupling.s3_key_class()
+            or kind is moto_coupling.s3_key_store_class() or is_shard_class(kind))
 
 
 def _fresh_primitive(obj: Any) -> tuple | None:

@@ -126,7 +126,7 @@ def speed_up_kinesis_sequence_lookups() -> None:
         records, last = self.records, int(last_sequence_id)
         if not records:
             return [], last, 0
-        first, final = next(iter(records)), next(reversed(records))
+        first, final = get_min_sequence_number(self), get_max_sequence_number(self)
         if final - first + 1 != len(records):
             return original_get_records(self, last_sequence_id, limit)
         stop = final if not limit else min(final, max(last, first - 1) + limit)  # moto's walk: 0 or None, no limit
