@@ -17,8 +17,12 @@ Emulated: StartQueryExecution (database context, output location from the call
 or the workgroup, EnforceWorkGroupConfiguration, ExecutionParameters, idempotent per
 ClientRequestToken), GetQueryRuntimeStatistics (the timeline and row counts),
 GetQueryExecution (QUEUED -> RUNNING -> SUCCEEDED / FAILED / CANCELLED with
-StateChangeReason and real Statistics: DataScannedInBytes is the bytes of the
-files actually opened, so partition filters shrink it), GetQueryResults (header
+StateChangeReason and real Statistics: DataScannedInBytes is the bytes read, so
+partition filters shrink it: for a Parquet table in the state folder, what DuckDB's
+own Parquet reader read (footers, and the chunks of the columns and row groups the
+query needs, so selecting fewer columns shrinks it too, as on Athena; the table's
+first file's footer is read for its schema whatever the filter keeps); for other
+formats, and without a state folder, the whole files opened), GetQueryResults (header
 row, Athena type names, MaxResults/NextToken), StopQueryExecution,
 ListQueryExecutions (per workgroup, newest first, MaxResults/NextToken),
 BatchGetQueryExecution, workgroups (the primary one cannot be deleted; a workgroup

@@ -374,6 +374,22 @@ class StateStore:
             self._blob_cache.remember(key, blob_id)
         return blob_id
 
+    def blob_file(self, account_id: str, bucket: str, key: str, etag: str) -> str | None:
+        """The blob file holding the current version of ``bucket/key`` while its ETag is ``etag`` (the blob is
+        written now if the key has none yet), or None (no such object, or it changed). Blobs are named by their
+        content, so the file never changes; a clean-up may remove it once no key uses it."""
+        versions = moto_coupling.s3_key_versions(account_id, bucket, key)
+        if not versions or moto_coupling.s3_is_delete_marker(versions[-1]):
+            return None
+        current = versions[-1]
+        if current.etag.strip('"') != etag:
+            return None
+        try:
+            blob_id = self.blob_for_key(current)
+        except OSError:
+            return None
+        return f"{self.blobs.root_text}/{blob_id[:2]}/{blob_id}"
+
     # -- snapshot ------------------------------------------------------------
     def snapshot(self) -> bool:
         """Write the current state (:meth:`_snapshot`); a request-only service whose pickle did not reach the

@@ -62,6 +62,12 @@ class S3Access:
     def delete(self, bucket: str, key: str) -> None:
         raise NotImplementedError
 
+    def local_file(self, bucket: str, key: str, etag: str) -> str | None:
+        """A file of the state folder that holds exactly this object's body (while its ETag is ``etag``), for an
+        engine that reads files itself; None when there is none (no state folder, S3 elsewhere, a changed object).
+        The file is the object's blob: never write to it."""
+        return None
+
     def endpoint_url(self) -> str:
         raise NotImplementedError
 
@@ -117,6 +123,12 @@ class _InProcessS3(S3Access):
                 write()
         else:
             write()
+
+    def local_file(self, bucket: str, key: str, etag: str) -> str | None:
+        from emulators.core.lifecycle import running_cloud
+
+        store = getattr(running_cloud(), "store", None)
+        return store.blob_file(self.account_id, bucket, key, etag) if store is not None else None
 
     def list(self, bucket: str, prefix: str = "") -> list[S3Object]:
         try:

@@ -181,7 +181,10 @@ def test_partition_projection_with_dates(guide):
                            "ORDER BY action", output=out)
     assert values(everything)[1:] == [["6"]]
     assert values(one)[1:] == [["buy", "1"], ["view", "2"]]
-    assert day["Statistics"]["DataScannedInBytes"] * 2 <= whole["Statistics"]["DataScannedInBytes"] + 1
+    every_day, _ = run(athena, "SELECT action, count(*) AS n FROM events GROUP BY action", output=out)
+    # the same columns of one day read fewer bytes than of both (files this small are mostly footer, which
+    # DuckDB reads for the table's schema whatever the filter keeps)
+    assert 0 < day["Statistics"]["DataScannedInBytes"] < every_day["Statistics"]["DataScannedInBytes"]
 
 
 def test_views(guide):

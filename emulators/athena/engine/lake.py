@@ -163,6 +163,7 @@ class DataFile:
     path: str  # bucket/key
     size: int
     modified: Any  # datetime (UTC)
+    etag: str = ""  # the object's ETag, so a rewritten object is a different file
 
 
 PSEUDO_COLUMNS = ("$path", "$file_size", "$file_modified_time")
@@ -182,7 +183,7 @@ def _data_files(lake: Any, location: str) -> list[DataFile]:
         relative = obj.key[len(prefix):]
         if obj.key.endswith("/") or any(part.startswith(("_", ".")) for part in relative.split("/")):
             continue
-        files.append(DataFile(f"{bucket}/{obj.key}", obj.size, obj.last_modified))
+        files.append(DataFile(f"{bucket}/{obj.key}", obj.size, obj.last_modified, obj.etag))
     return files
 
 
@@ -385,16 +386,10 @@ def _table_files(catalog: Catalog, lake: Any, database: str, name: str, table: d
     return found
 
 
-def table_dataset(catalog: Catalog, lake: Any, database: str, name: str, counter: _ScanCounter,
-                  pseudo: bool = False, table: dict[str, Any] | None = None, reuse: bool = False,
-                  query: str = "") -> Any:
-    """The table as a pyarrow dataset; with ``pseudo``, also Athena's ``"$path"``, ``"$file_size"`` and
-    ``"$file_modified_time"`` columns (constant per file, so filters on them prune files too).
-
-    With ``reuse``, a dataset built earlier from the same table definition, partitions and files (same
-    names, sizes and times) is lent instead of building one (the lake must have a ``cache_key``); the
-    caller gives it back with ``counter.release()`` when its query is done. ``query`` (the SQL) gives
-    injected projected partition columns their values."""
+def resolve_table(catalog: Catalog, lake: Any, database: str, name: str, table: dict[str, Any] | None = None,
+                  query: str = "") -> tuple[dict[str, Any], list[tuple[str, str]], list[tuple[DataFile, tuple[str, ...]]]]:
+    """The table's definition, its partition keys (lower-case name, type) and each data file with its partition
+    values (one listing of the table's folder); ``query`` gives injected projected partition columns their values."""
     table = table if table is not None else catalog.get_table(database, name)
     if table is None and database != "default" and not catalog.database_exists(database):
         raise QueryFailed(f"SCHEMA_NOT_FOUND: line 1:1: Schema '{database}' does not exist")
@@ -406,6 +401,21 @@ def table_dataset(catalog: Catalog, lake: Any, database: str, name: str, counter
         columns = projection.injected_columns([k for k, _ in partition_keys], table.get("Parameters", {}) or {})
         injected = projection.injected_values(query, columns) if columns else None
     files = _table_files(catalog, lake, database, name, table, partition_keys, injected)
+    return table, partition_keys, files
+
+
+def table_dataset(catalog: Catalog, lake: Any, database: str, name: str, counter: _ScanCounter,
+                  pseudo: bool = False, table: dict[str, Any] | None = None, reuse: bool = False,
+                  query: str = "", resolved: Any = None) -> Any:
+    """The table as a pyarrow dataset; with ``pseudo``, also Athena's ``"$path"``, ``"$file_size"`` and
+    ``"$file_modified_time"`` columns (constant per file, so filters on them prune files too).
+
+    With ``reuse``, a dataset built earlier from the same table definition, partitions and files (same
+    names, sizes and times) is lent instead of building one (the lake must have a ``cache_key``); the
+    caller gives it back with ``counter.release()`` when its query is done. ``query`` (the SQL) gives
+    injected projected partition columns their values; ``resolved`` is :func:`resolve_table`'s answer when
+    the caller has it already."""
+    table, partition_keys, files = resolved or resolve_table(catalog, lake, database, name, table, query)
     lake_key = getattr(lake, "cache_key", None) if reuse else None
     if lake_key is None:
         return _build_dataset(lake, table, partition_keys, files, counter, pseudo)
@@ -424,6 +434,45 @@ def _numeric(arrow: Any) -> bool:
     return bool(pt.is_integer(arrow) or pt.is_floating(arrow))
 
 
+def table_columns(table: dict[str, Any]) -> list[tuple[str, str]]:
+    """The table's data columns: (lower-case name, Hive type)."""
+    return [(c["Name"].lower(), c["Type"]) for c in table.get("StorageDescriptor", {}).get("Columns", [])]
+
+
+def columnar_fields(columns: list[tuple[str, str]], physical: Any) -> list[Any]:
+    """The Arrow fields of a Parquet or ORC table's data columns, given its first file's schema."""
+    import pyarrow as pa
+
+    by_name = {f.name.lower(): f for f in physical}
+    fields = []
+    for column, hive in columns:
+        declared = arrow_type(hive)
+        found = by_name.get(column)
+        if found is None:
+            fields.append(pa.field(column, declared))
+            continue
+        kind_of = found.type
+        if _numeric(declared) and _numeric(kind_of):
+            kind_of = declared  # the table's type: files written as int and as bigint read alike
+        # the file's spelling (Parquet and ORC columns match ignoring case, as on Athena); the query's
+        # view names the column in lower case (see AthenaEngine._register)
+        fields.append(pa.field(found.name, kind_of))
+    return fields
+
+
+def is_plain_parquet_table(table: dict[str, Any]) -> bool:
+    """A table :func:`_build_dataset` reads as Parquet files as they are (no JSON SerDe view, no RegexSerDe)."""
+    descriptor = table.get("StorageDescriptor", {})
+    serde = descriptor.get("SerdeInfo", {})
+    library = (serde.get("SerializationLibrary", "") or "").lower()
+    params = {**table.get("Parameters", {}), **descriptor.get("Parameters", {}), **serde.get("Parameters", {})}
+    classification = (params.get("classification") or "").lower()
+    if "json" in library or classification == "json" or is_regex_table(table):
+        return False
+    return "parquet" in library or "parquet" in (descriptor.get("InputFormat", "") or "").lower() \
+        or classification == "parquet"
+
+
 def _build_dataset(lake: Any, table: dict[str, Any], partition_keys: list[tuple[str, str]],
                    files: list[tuple[DataFile, tuple[str, ...]]], counter: _ScanCounter, pseudo: bool) -> Any:
     import pyarrow as pa
@@ -433,7 +482,7 @@ def _build_dataset(lake: Any, table: dict[str, Any], partition_keys: list[tuple[
     import pyarrow.json as pajson
 
     descriptor = table.get("StorageDescriptor", {})
-    columns = [(c["Name"].lower(), c["Type"]) for c in descriptor.get("Columns", [])]
+    columns = table_columns(table)
     serde = descriptor.get("SerdeInfo", {})
     library = serde.get("SerializationLibrary", "") or ""
     input_format = descriptor.get("InputFormat", "") or ""
@@ -490,23 +539,9 @@ def _build_dataset(lake: Any, table: dict[str, Any], partition_keys: list[tuple[
         return fmt.make_fragment(file.path, filesystem=filesystem, partition_expression=expr)
 
     fragments = [fragment(file, values) for file, values in files]
-    fields = []
     if kind in ("parquet", "orc") and fragments:
         first = files[0][0]
-        physical = _physical_schema(fragments[0], (first.size, first.modified), counter)
-        by_name = {f.name.lower(): f for f in physical}
-        for column, _ in columns:
-            found = by_name.get(column)
-            if found is None:
-                fields.append(pa.field(column, column_types[column]))
-                continue
-            kind_of = found.type
-            declared = column_types[column]
-            if _numeric(declared) and _numeric(kind_of):
-                kind_of = declared  # the table's type: files written as int and as bigint read alike
-            # the file's spelling (Parquet and ORC columns match ignoring case, as on Athena); the query's
-            # view names the column in lower case (see AthenaEngine._register)
-            fields.append(pa.field(found.name, kind_of))
+        fields = columnar_fields(columns, _physical_schema(fragments[0], (first.size, first.modified), counter))
     else:
         fields = [pa.field(n, column_types[n]) for n, _ in columns]
     fields += [pa.field(k, arrow_type(t)) for k, t in partition_keys]

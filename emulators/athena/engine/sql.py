@@ -11,8 +11,12 @@ from typing import Any
 from emulators.athena.engine.types import QueryFailed
 from emulators.athena.translate import Columns, StatementError, UnknownFunction, position_of, to_duckdb
 
-# DuckDB settings that make it answer as Trino: UTC session, `x -> ...` lambdas, integer division of integers
-SESSION_SETTINGS = ("SET TimeZone='UTC'", "SET lambda_syntax='ENABLE_SINGLE_ARROW'", "SET integer_division=true")
+# DuckDB settings that make it answer as Trino: UTC session, `x -> ...` lambdas, integer division of integers;
+# then each statement's profile kept, for the bytes DuckDB's own readers read (DataScannedInBytes of tables read
+# natively, native.py). Parquet footers are not cached between statements, so the same query always counts
+# the same bytes.
+SESSION_SETTINGS = ("SET TimeZone='UTC'", "SET lambda_syntax='ENABLE_SINGLE_ARROW'", "SET integer_division=true",
+                    "SET enable_profiling='no_output'")
 
 
 class _ConnectionPool:
@@ -27,7 +31,10 @@ class _ConnectionPool:
     connection that is not empty afterwards, or whose statement was cancelled or broke it, is closed.
 
     Every connection is locked down (:func:`emulators.core.sqlguard.lock_down`) when it is opened, before
-    any statement sees it. One background thread opens the first connections ahead of the first query
+    any statement sees it; a connection for a state folder's lake may open files under that folder's link
+    sets (``native.py``) and nowhere else, so connections are kept per such folder (``root``). The views of
+    tables read natively stay in a connection between statements (:func:`keep_views`): making one costs a
+    bind of its files, about as much as a small query. One background thread opens the first connections ahead of the first query
     (:meth:`warm`), empties given-back ones (after the statement has answered, not before) and closes
     discarded ones; a statement that finds none ready empties a given-back one itself, and opens one only
     when there is none. At most :attr:`size` idle connections are kept.
@@ -40,6 +47,8 @@ class _ConnectionPool:
         self.to_empty: list[Any] = []  # given back, not emptied yet
         self.to_close: list[Any] = []
         self.wanted = 0  # connections the worker still has to open
+        self.root: str | None = None  # the folder new connections may read (the last one asked for)
+        self.roots: dict[int, str | None] = {}  # id(connection) -> the folder it may read
         self.lock = threading.Lock()
         self.closed = False
         self.worker: threading.Thread | None = None
@@ -58,17 +67,25 @@ class _ConnectionPool:
             idle, self.ready, used, self.to_close = self.ready + self.to_empty, [], self.to_close, []
             self.to_empty = []
         for con in idle + used:
-            con.close()
+            self._closed(con)
 
-    @staticmethod
-    def _new() -> Any:
+    def _closed(self, con: Any) -> None:
+        self.roots.pop(id(con), None)
+        _KEPT.pop(id(con), None)
+        con.close()
+
+    def _new(self, root: str | None) -> Any:
         import duckdb
 
         from emulators.core.sqlguard import lock_down
 
         con = duckdb.connect()
-        con.execute("; ".join(SESSION_SETTINGS))
+        settings = list(SESSION_SETTINGS)
+        if root is not None:  # before the lock: the statements cannot change it
+            settings.append(f"SET allowed_directories=['{root.replace(chr(39), chr(39) * 2)}/']")
+        con.execute("; ".join(settings))
         con.execute("SELECT 1").fetchall()  # a new database's first statement pays its set-up: pay it here
+        self.roots[id(con)] = root
         return lock_down(con)
 
     def _start(self) -> None:
@@ -84,8 +101,16 @@ class _ConnectionPool:
             self.wanted = max(self.wanted, self.spare - len(self.ready))
             self._start()
 
-    def take(self) -> Any:
+    def take(self, root: str | None = None) -> Any:
         with self.lock:
+            if root != self.root:  # another state folder: connections for the old one are closed
+                self.root = root
+                stale = [c for c in self.ready + self.to_empty if self.roots.get(id(c)) != root]
+                self.ready = [c for c in self.ready if c not in stale]
+                self.to_empty = [c for c in self.to_empty if c not in stale]
+                self.to_close += stale
+                if stale:
+                    self._start()
             con = self.ready.pop() if self.ready else None
             given_back = self.to_empty.pop() if con is None and self.to_empty else None
         if con is not None:
@@ -94,7 +119,7 @@ class _ConnectionPool:
             if _emptied(given_back):
                 return given_back
             self._close_later(given_back)
-        return self._new()
+        return self._new(root)
 
     def give_back(self, con: Any, reusable: bool) -> None:
         """A statement is done with ``con``: emptied in the background for the next one, or closed."""
@@ -106,7 +131,7 @@ class _ConnectionPool:
                 self.to_empty.append(con)
                 self._start()
                 return
-        con.close()
+        self._closed(con)
 
     def _close_later(self, con: Any) -> None:
         with self.lock:
@@ -114,7 +139,7 @@ class _ConnectionPool:
                 self.to_close.append(con)
                 self._start()
                 return
-        con.close()
+        self._closed(con)
 
     def _work(self) -> None:
         while True:  # opening first (a query may wait for it), then emptying; closing can wait
@@ -131,15 +156,16 @@ class _ConnectionPool:
             if dirty is not None:
                 emptied = _emptied(dirty)
                 with self.lock:
-                    if emptied and not self.closed and len(self.ready) < self.size:
+                    if (emptied and not self.closed and len(self.ready) < self.size
+                            and self.roots.get(id(dirty)) == self.root):
                         self.ready.append(dirty)
                         continue
                     self.to_close.append(dirty)
                 continue
             if used is not None:
-                used.close()
+                self._closed(used)
                 continue
-            con = self._new()
+            con = self._new(self.root)
             with self.lock:
                 self.ready.append(con)
                 self.wanted -= 1
@@ -160,15 +186,21 @@ _LEFT_BEHIND = (
 
 def _emptied(con: Any) -> bool:
     """Drop what a statement left in ``con``; True when nothing is left but the engine's macros and
-    functions (the same for every statement), so that the next statement starts from an empty database."""
+    functions (the same for every statement) and the kept views of tables read natively (and their
+    schemas), so that the next statement starts from an empty database."""
     import duckdb
 
+    kept = _KEPT.get(id(con), {})
+    kept_schemas = {schema for schema, _ in kept}
     try:
         con.abort()  # the rest of a result the statement did not fetch (DuckDB refuses other work until then)
         drops = []
         for kind, database, schema, name, temporary in con.execute(_LEFT_BEHIND).fetchall():
             if kind == "schema":
-                drops.append(f"DROP SCHEMA IF EXISTS {_quoted(database)}.{_quoted(schema)} CASCADE")
+                if schema not in kept_schemas:
+                    drops.append(f"DROP SCHEMA IF EXISTS {_quoted(database)}.{_quoted(schema)} CASCADE")
+                continue
+            if kind == "view" and (schema, name) in kept and not temporary:
                 continue
             if kind == "view" and temporary:
                 try:
@@ -179,17 +211,67 @@ def _emptied(con: Any) -> bool:
         if not drops:
             return True
         con.execute("; ".join(drops)).fetchall()
-        return not con.execute(_LEFT_BEHIND).fetchall()
+        left = con.execute(_LEFT_BEHIND).fetchall()
+        return all((kind == "view" and (schema, name) in kept) or (kind == "schema" and schema in kept_schemas)
+                   for kind, _, schema, name, _ in left)
     except duckdb.Error:
         return False
+
+
+# id(connection) -> {(schema, view): its definition}: views of natively read tables a connection keeps
+_KEPT: dict[int, dict[tuple[str, str], str]] = {}
+
+
+def keep_views(con: Any, prefix: str, views: dict[tuple[str, str], str], used: set[tuple[str, str]]) -> None:
+    """Define ``views`` ((schema, name) -> SELECT) in ``con``, keeping them for later statements; one already
+    there with the same definition is not made again. ``prefix`` (schema statements) runs first when
+    anything is made. The names go into ``used``, this statement's kept views."""
+    kept = _KEPT.setdefault(id(con), {})
+    statements = [f"CREATE OR REPLACE VIEW {_quoted(schema)}.{_quoted(name)} AS {select}"
+                  for (schema, name), select in views.items() if kept.get((schema, name)) != select]
+    if statements:
+        for view in views:
+            kept.pop(view, None)  # until made: a failure leaves them to be dropped with the statement's views
+        con.execute(prefix + "; ".join(statements))
+        kept.update(views)
+    used.update(views)
+
+
+def unkeep(con: Any, views: list[tuple[str, str]]) -> None:
+    """These names are about to become this statement's own views (dropped after it)."""
+    kept = _KEPT.get(id(con))
+    if kept:
+        for view in views:
+            kept.pop(view, None)
+
+
+def drop_kept_except(con: Any, used: set[tuple[str, str]]) -> None:
+    """Drop the kept views this statement did not ask for, so that it sees only the tables it names."""
+    kept = _KEPT.get(id(con))
+    stale = [view for view in kept or () if view not in used]
+    if stale:
+        con.execute("; ".join(f"DROP VIEW IF EXISTS {_quoted(schema)}.{_quoted(name)}" for schema, name in stale))
+        for view in stale:
+            del kept[view]
+
+
+def scanned_bytes(con: Any) -> int:
+    """The bytes DuckDB's own readers read from files in the last statement ``con`` ran (its profile)."""
+    import json
+
+    try:
+        return int(json.loads(con.get_profiling_information(format="json"))["io"]["total_bytes_read"])
+    except Exception:
+        return 0
 
 
 _POOL = _ConnectionPool()
 
 
-def _fresh_connection() -> Any:
-    """A locked-down DuckDB connection holding no other statement's objects, with :data:`SESSION_SETTINGS`."""
-    return _POOL.take()
+def _fresh_connection(root: str | None = None) -> Any:
+    """A locked-down DuckDB connection holding no other statement's objects, with :data:`SESSION_SETTINGS`;
+    with ``root``, it may read the files under that folder (and nothing else)."""
+    return _POOL.take(root)
 
 
 def _discard(con: Any, reusable: bool = True) -> None:

@@ -68,6 +68,7 @@ class _ScanCounter:
     files: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     leases: list[Any] = field(default_factory=list)
+    native: bool = False  # a table is read by DuckDB's own reader (its bytes are counted by DuckDB)
 
     def release(self) -> None:
         """Give back the cached datasets the query used (it has finished reading)."""
