@@ -101,20 +101,14 @@ def lend(con: Any, root: str, lake: Any, database: str, name: str, resolved: Any
             _TABLES[key] = _TABLES.pop(key)
     if native is None and (not files or not is_plain_parquet_table(table)
                            or not _plain_partitions(partition_keys, files)):
-        with _LOCK:
-            _REFUSED[key] = fingerprint
-        return None
+        return _refuse(key, fingerprint)
     if native is not None and not os.path.isdir(native.folder):  # the state folder was reset meanwhile
         native.release()
         native = None
     if native is None:
         native = _build(con, root, lake, table, partition_keys, files, fingerprint)
         if native is None:
-            with _LOCK:
-                if len(_REFUSED) > 256:
-                    _REFUSED.clear()
-                _REFUSED[key] = fingerprint
-            return None
+            return _refuse(key, fingerprint)
         with _LOCK:
             native.readers += 1
             old = [_TABLES.pop(key)] if key in _TABLES else []
@@ -126,6 +120,14 @@ def lend(con: Any, root: str, lake: Any, database: str, name: str, resolved: Any
     counter.leases.append(native)
     counter.native = True
     return native
+
+
+def _refuse(key: tuple[Any, ...], fingerprint: Any) -> None:
+    """The table, as it is now, goes the general way (until its definition or files change)."""
+    with _LOCK:
+        if len(_REFUSED) > 256:
+            _REFUSED.clear()
+        _REFUSED[key] = fingerprint
 
 
 def _forget(native: NativeTable) -> None:
