@@ -225,7 +225,8 @@ def _identifier(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _select(con: Any, schema: Any, physical: Any, partition_keys: list[tuple[str, str]], paths: list[str]) -> str | None:
+def _select(con: Any, schema: Any, physical: Any, partition_keys: list[tuple[str, str]],
+            paths: list[str]) -> str | None:
     """The SELECT over ``read_parquet`` giving ``schema``'s columns, each cast where DuckDB's reader types the
     file's column otherwise than DuckDB types the dataset's Arrow column."""
     import duckdb

@@ -34,9 +34,9 @@ class _ConnectionPool:
     any statement sees it; a connection for a state folder's lake may open files under that folder's link
     sets (``native.py``) and nowhere else, so connections are kept per such folder (``root``). The views of
     tables read natively stay in a connection between statements (:func:`keep_views`): making one costs a
-    bind of its files, about as much as a small query. One background thread opens the first connections ahead of the first query
-    (:meth:`warm`), empties given-back ones (after the statement has answered, not before) and closes
-    discarded ones; a statement that finds none ready empties a given-back one itself, and opens one only
+    bind of its files, about as much as a small query. One background thread opens the first connections
+    ahead of the first query (:meth:`warm`), empties given-back ones (after the statement has answered, not
+    before) and closes discarded ones; a statement that finds none ready empties a given-back one itself, and opens one only
     when there is none. At most :attr:`size` idle connections are kept.
     """
 
