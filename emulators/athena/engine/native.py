@@ -34,6 +34,7 @@ from typing import Any
 
 from emulators.athena.engine.lake import (DataFile, _partition_values_expression, columnar_fields,
                                            is_plain_parquet_table, table_columns)
+from emulators.athena.engine.sql import _quoted
 from emulators.athena.engine.types import arrow_type
 
 FOLDER = "lake-files"
@@ -217,12 +218,8 @@ def _link_path(folder: str, partition_keys: list[tuple[str, str]], values: tuple
     return os.path.join(folder, *parts, f"{index}.parquet")
 
 
-def _quoted(text: str) -> str:
+def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def _identifier(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
 
 
 def _select(con: Any, schema: Any, physical: Any, partition_keys: list[tuple[str, str]],
@@ -238,26 +235,27 @@ def _select(con: Any, schema: Any, physical: Any, partition_keys: list[tuple[str
             wanted = {row[0]: row[1] for row in con.execute(f'DESCRIBE "{alias}"').fetchall()}
         finally:
             con.unregister(alias)
-        read = {row[0]: row[1] for row in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_quoted(paths[0])}, "
+        read = {row[0]: row[1] for row in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_literal(paths[0])}, "
                                                        "hive_partitioning = false)").fetchall()}
     except duckdb.Error:
         return None
     columns = []
     present = {f.name for f in physical}
+    keys = {k for k, _ in partition_keys}
     for f in schema:
-        if f.name in (k for k, _ in partition_keys):
-            columns.append(_identifier(f.name))
+        if f.name in keys:
+            columns.append(_quoted(f.name))
             continue
-        out = _identifier(f.name.lower())
+        out = _quoted(f.name.lower())
         if f.name not in present:
             columns.append(f"CAST(NULL AS {wanted[f.name]}) AS {out}")
         elif read.get(f.name) == wanted[f.name]:
-            columns.append(f"{_identifier(f.name)} AS {out}" if f.name != f.name.lower() else out)
+            columns.append(f"{_quoted(f.name)} AS {out}" if f.name != f.name.lower() else out)
         else:
-            columns.append(f"CAST({_identifier(f.name)} AS {wanted[f.name]}) AS {out}")
-    files = ", ".join(_quoted(p) for p in paths)
+            columns.append(f"CAST({_quoted(f.name)} AS {wanted[f.name]}) AS {out}")
+    files = ", ".join(_literal(p) for p in paths)
     if partition_keys:
-        types = ", ".join(f"{_quoted(k)}: {_quoted(wanted[k])}" for k, _ in partition_keys)
+        types = ", ".join(f"{_literal(k)}: {_literal(wanted[k])}" for k, _ in partition_keys)
         source = (f"read_parquet([{files}], hive_partitioning = true, hive_types = {{{types}}}, "
                   "hive_types_autocast = false)")
     else:
