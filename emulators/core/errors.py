@@ -43,13 +43,14 @@ class AwsRefusal(Exception):
     """A request the sandbox answers with an AWS error without passing it on."""
 
     def __init__(self, status: int, code: str, message: str, protocol: str = "json",
-                 headers: list[tuple[str, str]] | None = None) -> None:
+                 headers: list[tuple[str, str]] | None = None, message_member: str = "message") -> None:
         super().__init__(f"{code}: {message}")
         self.status = status
         self.code = code
         self.message = message
         self.protocol = protocol
         self.headers = headers or []
+        self.message_member = message_member  # a JSON error's member for the message, as the service's model spells it
 
     @property
     def status_line(self) -> str:
@@ -58,7 +59,7 @@ class AwsRefusal(Exception):
     def render(self) -> tuple[str, list[tuple[str, str]], bytes]:
         request_id = str(uuid.uuid4())
         if self.protocol in ("json", "rest-json"):
-            body = json.dumps({"__type": self.code, "message": self.message}).encode()
+            body = json.dumps({"__type": self.code, self.message_member: self.message}).encode()
             content_type = "application/x-amz-json-1.1" if self.protocol == "json" else "application/json"
             headers = [("Content-Type", content_type), ("x-amzn-ErrorType", self.code),
                        ("x-amzn-RequestId", request_id)]

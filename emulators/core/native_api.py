@@ -1,19 +1,28 @@
-"""AWS JSON 1.1 services that moto does not have, answered by a provider's own operation handlers.
+"""Operations answered by a provider's own handlers, without moto's dispatcher.
 
-moto's dispatcher sends a request for a service it does not know to S3, which fails on it. A provider
-registers its operations here at install (``register("redshift-serverless", {"CreateNamespace": fn})``;
-the service's SigV4 signing name, the ``X-Amz-Target`` operation names); the server answers a request whose
-signing name is registered through :func:`serve` instead of moto. Handlers receive the same plain
-:class:`~emulators.core.moto_coupling.Request` as ``add_operation`` handlers, return the result dict
-(serialised as JSON, datetimes as epoch seconds) and raise :class:`~emulators.core.errors.AwsError`s for
-AWS errors. The gate has checked the request's signature and its parameters against the botocore model
-before (``validation.SERVICES_BY_SIGNING_NAME``). State lives where the provider keeps it (in one of its
-moto backends, so the snapshot keeps it).
+Two kinds. AWS JSON 1.1 services that moto does not have: moto's dispatcher sends a request for a service it
+does not know to S3, which fails on it, so a provider registers all of such a service's operations here at
+install (``register("redshift-serverless", {"CreateNamespace": fn})``: the service's SigV4 signing name, the
+``X-Amz-Target`` operation names), and the server answers a request whose signing name is registered through
+:func:`answer` instead of moto. And operations of a service moto has that the provider answers itself anyway
+(``answer_directly("athena", {"GetQueryExecution": fn})``: JSON-protocol requests, or REST-JSON ones after
+``protocol_bridge`` rewrote them): the server serves them with :func:`direct_app` in place of moto's WSGI app,
+with the same state lock, write records and answer headers, because moto's Flask routing, response classes and
+serializer cost about half a millisecond of every such call (an Athena query makes at least three, and
+clients poll).
+
+Handlers receive the same plain :class:`~emulators.core.moto_coupling.Request` as ``add_operation`` handlers
+(in the account moto would pick for the request), return the result dict (serialised as JSON, datetimes as
+epoch seconds) and raise :class:`~emulators.core.errors.AwsError`s for AWS errors, answered with the status
+the service's model gives the error. The gate has checked the request's signature and its parameters against
+the botocore model before (``validation.SERVICES_BY_SIGNING_NAME``). State lives where the provider keeps it
+(in one of its moto backends, so the snapshot keeps it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import uuid
@@ -21,8 +30,10 @@ from collections.abc import Callable
 from typing import Any
 
 from emulators.core.errors import AwsError, AwsRefusal
+from emulators.core.security import CLIENT_PROTOCOL, json_content_type
 
-_HANDLERS: dict[str, dict[str, Callable[[Any], dict[str, Any]]]] = {}
+_HANDLERS: dict[str, dict[str, Callable[[Any], dict[str, Any]]]] = {}  # services moto does not have
+_DIRECT: dict[str, dict[str, Callable[[Any], dict[str, Any]]]] = {}  # operations of services moto has
 _CREDENTIAL = re.compile(r"Credential=([^,\s]+)")
 
 
@@ -30,8 +41,14 @@ def register(signing_name: str, operations: dict[str, Callable[[Any], dict[str, 
     _HANDLERS[signing_name] = dict(operations)
 
 
+def answer_directly(signing_name: str, operations: dict[str, Callable[[Any], dict[str, Any]]]) -> None:
+    """Serve these operations of a service moto has with their handlers, not through moto (:func:`direct_app`)."""
+    _DIRECT[signing_name] = dict(operations)
+
+
 def withdraw_all() -> None:
     _HANDLERS.clear()
+    _DIRECT.clear()
 
 
 def signing_name(environ: dict[str, Any]) -> str | None:
@@ -61,41 +78,96 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def serve(environ: dict[str, Any], body: bytes, account_id: str) -> tuple[str, list[tuple[str, str]], bytes]:
-    """(status line, headers, body) of one request to a registered service."""
+def _operation(environ: dict[str, Any]) -> str:
+    return (environ.get("HTTP_X_AMZ_TARGET") or "").rpartition(".")[2]
+
+
+def serve(environ: dict[str, Any], body: bytes, account_id: str | None = None) -> tuple[str, list[tuple[str, str]], bytes]:
+    """(status line, headers, body) of one request to a registered service (:func:`register`)."""
     name = signing_name(environ) or ""
-    operation = (environ.get("HTTP_X_AMZ_TARGET") or "").rpartition(".")[2]
+    operation = _operation(environ)
     handler = _HANDLERS.get(name, {}).get(operation)
     if handler is None:
         raise AwsRefusal(501, "NotImplemented", f"The {operation or 'requested'} action of {name} has not been "
                          "implemented. The sandbox does not emulate this operation; run `sandbox services` for what "
                          "each service supports.", "json")
-    from emulators.core.moto_coupling import Request
+    return _call(name, handler, environ, body, account_id)
 
+
+def _call(name: str, handler: Callable[[Any], dict[str, Any]], environ: dict[str, Any], body: bytes,
+          account_id: str | None = None) -> tuple[str, list[tuple[str, str]], bytes]:
+    from emulators.core import moto_coupling
+
+    protocol = "rest-json" if environ.get(CLIENT_PROTOCOL) == "rest-json" else "json"
     try:
         params = json.loads(body or b"{}")
     except ValueError:
-        raise AwsRefusal(400, "SerializationException", "The request body is not valid JSON.", "json") from None
-    request = Request(params=params if isinstance(params, dict) else {}, account_id=account_id,
-                      region=region_of(environ), method="POST", path="/", body=body)
+        raise AwsRefusal(400, "SerializationException", "The request body is not valid JSON.", protocol) from None
+    region = region_of(environ)
+    if account_id is None:
+        found = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+        account_id = moto_coupling.request_account(found.group(1).split("/")[0] if found else "", name, region,
+                                                   environ.get("HTTP_X_MOTO_ACCOUNT_ID"))
+    request = moto_coupling.Request(params=params if isinstance(params, dict) else {}, account_id=account_id,
+                                    region=region, method="POST", path="/", body=body)
     try:
         result = handler(request)
     except AwsError as exc:
-        raise AwsRefusal(400, exc.code, exc.message, "json") from None
+        status, member = _error_form(name, exc.code)
+        raise AwsRefusal(status, exc.code, exc.message, protocol, message_member=member) from None
     data = json.dumps(_plain(result)).encode()
-    return "200 OK", [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", str(uuid.uuid4())),
+    return "200 OK", [("Content-Type", json_content_type(environ)), ("x-amzn-RequestId", str(uuid.uuid4())),
                       ("Content-Length", str(len(data)))], data
+
+
+@functools.lru_cache(maxsize=512)
+def _error_form(name: str, code: str) -> tuple[int, str]:
+    """The HTTP status the service's model gives error ``code`` (400 where it does not say), and the member its
+    shape names the message with (``message`` where it does not say)."""
+    from emulators.core.validation import model_for_signing_name
+
+    for protocol in ("json", "rest-json"):
+        model = model_for_signing_name(name, protocol)
+        if model is None:
+            continue
+        try:
+            shape = model.shape_for(code)
+        except Exception:  # an error the model does not declare
+            return 400, "message"
+        member = next((m for m in shape.members if m.lower() == "message"), "message")
+        return int(shape.metadata.get("error", {}).get("httpStatusCode", 400)), member
+    return 400, "message"
 
 
 def answer(store: Any, environ: dict[str, Any], start_response: Callable, cors: list[tuple[str, str]]) -> list[bytes]:
     """The WSGI answer to a request :func:`handles` (the server's state ``store`` is held shared around it and
     marked changed after it)."""
-    from emulators.core import moto_coupling
-
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    body = environ["wsgi.input"].read(length) if length else b""
+    body = _body(environ)
     with store.lock.shared():
-        status, headers, data = serve(environ, body, moto_coupling.DEFAULT_ACCOUNT_ID)
+        status, headers, data = serve(environ, body)
         store.mark_dirty(include_s3=False)
     start_response(status, headers + cors)
     return [data]
+
+
+def _body(environ: dict[str, Any]) -> bytes:
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    return environ["wsgi.input"].read(length) if length else b""
+
+
+def direct_app(signing: str | None, environ: dict[str, Any]) -> Callable | None:
+    """A WSGI app answering this request with its operation's handler (:func:`answer_directly`), to take moto's
+    place; None when no handler answers it."""
+    handler = _DIRECT.get(signing or "", {}).get(_operation(environ))
+    if handler is None:
+        return None
+
+    def app(environ: dict[str, Any], start_response: Callable) -> list[bytes]:
+        try:
+            status, headers, data = _call(signing or "", handler, environ, _body(environ))
+        except AwsRefusal as refusal:  # answered here, so that the server records the request as moto's answers
+            status, headers, data = refusal.render()
+        start_response(status, headers)
+        return [data]
+
+    return app

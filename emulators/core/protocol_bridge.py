@@ -22,7 +22,7 @@ from urllib.parse import parse_qs
 
 from emulators.core import moto_coupling
 from emulators.core.errors import AwsRefusal
-from emulators.core.security import CLIENT_PROTOCOL
+from emulators.core.security import CLIENT_METHOD, CLIENT_PROTOCOL
 from emulators.core.validation import JSON_TARGET_PREFIXES, model_for_signing_name, rest_operation, uri_label
 
 __all__ = ["bridged", "finish_answer", "install", "to_json_request"]
@@ -61,7 +61,7 @@ def to_json_request(environ: dict[str, Any], signing_name: str | None) -> dict[s
         "REQUEST_METHOD": "POST", "PATH_INFO": "/", "QUERY_STRING": "", "RAW_URI": "/", "REQUEST_URI": "/",
         "CONTENT_TYPE": "application/x-amz-json-1.1", "CONTENT_LENGTH": str(len(body)),
         "HTTP_X_AMZ_TARGET": f"{prefix}.{operation}", "wsgi.input": io.BytesIO(body),
-        CLIENT_PROTOCOL: "rest-json",
+        CLIENT_PROTOCOL: "rest-json", CLIENT_METHOD: environ.get("REQUEST_METHOD", "GET"),
     })
     return translated
 

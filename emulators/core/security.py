@@ -46,6 +46,7 @@ ALGORITHM = "AWS4-HMAC-SHA256"
 UNSIGNED_QUERY_ACTIONS = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
 # the protocol a client spoke when the request the backend sees was rewritten (``protocol_bridge``)
 CLIENT_PROTOCOL = "sandbox.client_protocol"
+CLIENT_METHOD = "sandbox.client_method"  # and the HTTP method it used (a GET changes nothing)
 _CREDENTIAL = re.compile(r"Credential=([^,\s]+)")
 
 

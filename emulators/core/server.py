@@ -40,7 +40,8 @@ from emulators.core.gate import SecurityGate
 from emulators.core.lifecycle import Lifecycle, Periodic, clear_current_cloud, current_cloud, set_current_cloud
 from emulators.core.persistence import StateStore
 from emulators.core.storage import write_atomically
-from emulators.core.security import answer_content_type, json_content_type, request_protocol, s3_object_write
+from emulators.core.security import (CLIENT_METHOD, answer_content_type, json_content_type, request_protocol,
+                                     s3_object_write)
 from emulators.core.registry import ProviderInstaller
 
 log = logging.getLogger("emulators.server")
@@ -410,7 +411,8 @@ class EmbeddedCloud:
         api = self._request_api(environ, environ.get("PATH_INFO", ""))
         if api:
             self._ensure_api(api)
-        return self._serve_moto(environ, start_response, cors, api)
+        # an operation its provider answers itself is served without moto's dispatcher (native_api)
+        return self._serve_moto(environ, start_response, cors, api, native_api.direct_app(signing, environ))
 
     def _request_api(self, environ: dict[str, Any], path: str) -> str | None:
         """moto's name of the service a request is for (as its dispatcher will find it)."""
@@ -474,9 +476,10 @@ class EmbeddedCloud:
             self.store.journal.sync(sequence)
 
     def _serve_moto(self, environ: dict[str, Any], start_response: Callable, cors: list[tuple[str, str]],
-                    api: str | None = None) -> Any:
+                    api: str | None = None, app: Callable | None = None) -> Any:
+        """moto's answer to a request (or ``app``'s, in its place), durable before it is sent."""
         path = environ.get("PATH_INFO", "")
-        method = environ.get("REQUEST_METHOD", "GET")
+        method = environ.get(CLIENT_METHOD) or environ.get("REQUEST_METHOD", "GET")  # as the client sent it
         captured: dict[str, Any] = {}
 
         def capture(status: str, headers: list, exc_info: Any = None) -> Callable:
@@ -486,7 +489,7 @@ class EmbeddedCloud:
         durable: int | None = None
         try:
             with self.store.lock.shared():
-                result = self._moto_app(environ, capture)
+                result = (app or self._moto_app)(environ, capture)
                 try:
                     body = b"".join(result)
                 finally:

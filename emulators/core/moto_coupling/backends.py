@@ -234,6 +234,19 @@ def request_of(response: Any) -> Request:
                    path=response.path, query=query, headers=response.headers, body=body)
 
 
+def request_account(access_key: str, service: str, region: str, account_header: str | None = None) -> str:
+    """The account a request acts in, found as moto's responses find it (``MOTO_ACCOUNT_ID``, an
+    ``x-moto-account-id`` header, the account whose IAM user owns the access key, else the default account), with
+    the key's last use recorded as they record it (IAM's GetAccessKeyLastUsed)."""
+    import os
+
+    from moto.iam.models import get_account_id_from, mark_account_as_visited
+
+    account = os.environ.get("MOTO_ACCOUNT_ID") or account_header or get_account_id_from(access_key)
+    mark_account_as_visited(account_id=account, access_key=access_key, service=service, region=region)
+    return account
+
+
 def add_operation(service: str, response_class: str, operation: str, handler: Any) -> None:
     """Answer an AWS operation moto does not implement (or answers wrongly).
 
