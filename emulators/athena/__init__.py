@@ -21,9 +21,12 @@ GetQueryExecution (QUEUED -> RUNNING -> SUCCEEDED / FAILED / CANCELLED with
 StateChangeReason and real Statistics: DataScannedInBytes is the bytes read, so
 partition filters shrink it: for a Parquet table in the state folder, what DuckDB's
 own Parquet reader read (footers, and the chunks of the columns and row groups the
-query needs, so selecting fewer columns shrinks it too, as on Athena; the table's
-first file's footer is read for its schema whatever the filter keeps); for other
-formats, and without a state folder, the whole files opened), GetQueryResults (header
+query needs, so selecting fewer columns shrinks it too, as on Athena; a count that
+the files' metadata answers counts the footers of the partitions it reads; in a
+statement that reads more than one table, or one table through a join, subquery, CTE
+or view, the table's first file's footer is read for its schema whatever the filter
+keeps); for other formats, and without a state folder, the whole files opened),
+GetQueryResults (header
 row, Athena type names, MaxResults/NextToken), StopQueryExecution,
 ListQueryExecutions (per workgroup, newest first, MaxResults/NextToken),
 BatchGetQueryExecution, workgroups (the primary one cannot be deleted; a workgroup
@@ -48,7 +51,9 @@ Both of Athena's wire protocols are answered: REST-JSON, which botocore sends fr
 (``emulators/core/protocol_bridge.py``).
 
 SQL: SELECT with joins, aggregates, window functions and CTEs over Glue catalog
-tables (Parquet, ORC, CSV/TSV text, JSON; hive partitions pruned), with Presto
+tables (Parquet, ORC, CSV/TSV text, JSON; hive partitions pruned: a statement over one
+Parquet table reads only the partitions its WHERE conditions on partition columns keep,
+as Athena prunes with the catalog's partitions), with Presto
 spellings translated (see ``translate.py``; ``"AwsDataCatalog"."db"."table"``
 names the Glue catalog; unnamed result columns are ``_col0``, ``_col1``... as on
 Athena). Trino's functions (engine version 3: math, bitwise, string, regexp, URL,

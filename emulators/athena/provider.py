@@ -15,7 +15,7 @@ from emulators.athena.engine import (AthenaEngine, QueryFailed, QueryResult, Sca
                                      prepare_connections, strip_leading_comments)
 from emulators.athena import result_csv, result_stream, saved
 from emulators.athena.listing import IndexedLake
-from emulators.core import lifecycle, moto_coupling, paging, ports
+from emulators.core import lifecycle, moto_coupling, native_api, paging, ports
 from emulators.core.errors import Conflict, InvalidInput, NotFound
 from emulators.core.moto_coupling import Request
 from emulators.core.s3access import s3_access
@@ -551,19 +551,16 @@ def install(cloud: Any) -> None:
     moto_coupling.install_backend_class("athena", SandboxAthenaBackend)
     ports.lake_table_dataset.provide(lake_table_dataset)
     moto_coupling.replace_model_class("athena", "Execution", SandboxExecution)
-    for operation, handler in (("start_query_execution", _start_query_execution),
-                               ("get_query_runtime_statistics", _get_query_runtime_statistics),
-                               ("get_query_execution", _get_query_execution),
-                               ("batch_get_query_execution", _batch_get_query_execution),
-                               ("get_query_results", _get_query_results),
-                               ("get_table_metadata", _get_table_metadata),
-                               ("list_table_metadata", _list_table_metadata),
-                               ("list_databases", _list_databases), ("get_database", _get_database),
-                               ("get_work_group", _get_work_group),
-                               ("update_work_group", _update_work_group)):
-        moto_coupling.add_operation("athena", "AthenaResponse", operation, handler)
+    # answered by these handlers without moto's dispatcher (native_api): a query takes at least three calls
+    native_api.answer_directly("athena", {
+        "StartQueryExecution": _start_query_execution, "GetQueryRuntimeStatistics": _get_query_runtime_statistics,
+        "GetQueryExecution": _get_query_execution, "BatchGetQueryExecution": _batch_get_query_execution,
+        "GetQueryResults": _get_query_results, "GetTableMetadata": _get_table_metadata,
+        "ListTableMetadata": _list_table_metadata, "ListDatabases": _list_databases, "GetDatabase": _get_database,
+        "GetWorkGroup": _get_work_group, "UpdateWorkGroup": _update_work_group})
     moto_coupling.add_rest_api("athena", "athena", "{0}/query-executions/(?P<QueryExecutionId>[^/]+)/result-stream$",
                                _get_query_result_stream)
     saved.install()
     cloud.after_restore(_fail_interrupted_queries)
-    cloud.after_restore(prepare_connections)  # DuckDB connections ready before the first query
+    # DuckDB connections ready before the first query
+    cloud.after_restore(lambda: prepare_connections(IndexedLake(s3_access(moto_coupling.DEFAULT_ACCOUNT_ID))))

@@ -189,3 +189,95 @@ def test_kept_views_outlive_their_statement_but_not_the_next_one_that_does_not_n
     finally:
         _POOL.give_back(con, reusable=False)
     _POOL.give_back(_POOL.take(None), reusable=True)
+
+
+# statements over t alone whose WHERE conditions on partition columns keep some partitions, and how many files
+# each reads (Athena prunes with the catalog's partitions before it reads anything)
+PRUNED = [
+    ("SELECT id FROM t WHERE day = '02' ORDER BY id", 1),
+    ("SELECT id FROM t AS x WHERE x.day IN ('01', '03') AND id > 0 ORDER BY id", 2),
+    ("SELECT count(*) FROM t WHERE n BETWEEN 2 AND 3", 2),
+    ("SELECT id FROM default.t WHERE NOT (day = '01' OR n IS NULL) ORDER BY id", 2),
+    ("SELECT sum(amount) FROM t WHERE CAST(day AS integer) > 1 AND name IS NOT NULL", 2),
+    ("SELECT id, n FROM t WHERE t.n = 2 AND day <> '09' ORDER BY id", 1),
+]
+# statements that read every file (DuckDB prunes what it can itself), and still answer as the general path
+NOT_PRUNED = [
+    "SELECT count(*) FROM t WHERE day = '09'",  # keeps no partition
+    "SELECT id FROM t WHERE day = '01' OR id > 25 ORDER BY id",  # a condition on data as well
+    "SELECT id FROM t WHERE lower(day) = '01' ORDER BY id",  # a function
+    "SELECT a.id FROM t a JOIN t b ON a.id = b.id WHERE a.day = '01' ORDER BY 1",  # t twice
+    "WITH c AS (SELECT * FROM t) SELECT id FROM c WHERE day = '01' ORDER BY id",  # a CTE
+    "SELECT id FROM t WHERE day = (SELECT max(day) FROM up) ORDER BY id",  # another table
+    "SELECT id FROM t WHERE day = '01' UNION ALL SELECT id FROM t WHERE day = '02' ORDER BY id",
+]
+
+
+@pytest.fixture
+def files_read(monkeypatch):
+    """How many files each statement's own (pruned) view of a natively read table reads."""
+    counts: list[int] = []
+    original = native.NativeTable.select_of
+
+    def select_of(self, files):
+        if not isinstance(files, range):  # not the whole table's (kept) view
+            counts.append(len(files))
+        return original(self, files)
+
+    monkeypatch.setattr(native.NativeTable, "select_of", select_of)
+    return counts
+
+
+@pytest.mark.parametrize("sql,files", PRUNED)
+def test_a_partition_filter_reads_only_the_partitions_it_keeps(engines, files_read, sql, files):
+    native_engine, memory = engines
+    for _ in range(2):  # the second time from what the first remembered
+        files_read.clear()
+        read, general = native_engine.execute(sql, "default"), memory.execute(sql, "default")
+        assert read.rows == general.rows and read.columns == general.columns
+        assert files_read == [files]
+
+
+@pytest.mark.parametrize("sql", NOT_PRUNED)
+def test_other_statements_read_every_partition_and_answer_the_same(engines, files_read, sql):
+    native_engine, memory = engines
+    read, general = native_engine.execute(sql, "default"), memory.execute(sql, "default")
+    assert read.rows == general.rows and read.columns == general.columns
+    assert files_read == []
+
+
+def test_a_count_from_metadata_scans_the_footers_of_the_partitions_it_reads(engines):
+    native_engine, _ = engines
+    every = native_engine.execute("SELECT count(*) FROM t", "default")
+    one = native_engine.execute("SELECT count(*) FROM t WHERE day = '02'", "default")
+    assert (every.rows, one.rows) == ([["6"]], [["2"]])
+    assert 0 < one.data_scanned_bytes < every.data_scanned_bytes  # DuckDB counts from the footers it read at bind
+
+
+def test_a_connection_opened_for_another_folder_is_never_handed_out(tmp_path):
+    import threading
+
+    from emulators.athena.engine.sql import _ConnectionPool
+
+    pool = _ConnectionPool(size=2, spare=1)
+    first, second = str(tmp_path / "first"), str(tmp_path / "second")
+    opening, go = threading.Event(), threading.Event()
+    original = pool._new
+
+    def slow_new(root):
+        if root == first:
+            opening.set()
+            go.wait(10)
+        return original(root)
+
+    pool._new = slow_new
+    try:
+        pool.warm(first)  # the worker opens one for the first folder ...
+        assert opening.wait(10)
+        con = pool.take(second)  # ... while a statement for the second takes one
+        go.set()
+        pool.worker.join(10)
+        assert pool.roots[id(con)] == second
+        assert all(pool.roots[id(c)] == second for c in pool.ready)
+    finally:
+        pool.close()

@@ -22,7 +22,8 @@ Modules: ``types`` (errors, results, the catalog protocol, type mapping and valu
 
 from emulators.athena.engine.lake import DataFile, split_s3, table_dataset
 from emulators.athena.engine.query import AthenaEngine
-from emulators.athena.engine.sql import SESSION_SETTINGS, athena_column_names, prepare_connections
+from emulators.athena.engine.native import prepare as prepare_connections
+from emulators.athena.engine.sql import SESSION_SETTINGS, athena_column_names
 from emulators.athena.engine.text import strip_leading_comments
 from emulators.athena.engine.types import (Catalog, QueryFailed, QueryResult, _ScanCounter, arrow_type, athena_type,
                                            column_precision, hive_type_of, java_double)

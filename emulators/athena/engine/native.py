@@ -23,18 +23,19 @@ starts.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
 import shutil
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from emulators.athena.engine.lake import (DataFile, _partition_values_expression, columnar_fields,
                                            is_plain_parquet_table, table_columns)
-from emulators.athena.engine.sql import _quoted
+from emulators.athena.engine.sql import PARTITIONS_VIEW, _quoted, prepare_connections
 from emulators.athena.engine.types import arrow_type
 
 FOLDER = "lake-files"
@@ -45,13 +46,69 @@ _TABLES_KEPT = 64
 
 @dataclass
 class NativeTable:
-    """A table's link set and the SELECT that reads it."""
+    """A table's link set and the SELECTs that read it, or some of its partitions."""
 
     folder: str
-    select: str
+    columns: str  # the SELECT list over read_parquet's columns
+    paths: list[str]  # the links, with each one's partition values and the size of its Parquet footer
+    values: list[tuple[str, ...]]
+    footers: list[int]
+    key_types: list[tuple[str, str]]  # each partition key and the DuckDB type its values have
     schema: Any  # the Arrow schema the general path's dataset has (for type-dependent translation)
     readers: int = 0
     replaced: bool = False
+    partitions: Any = None  # the Arrow table of partition numbers and values (:meth:`kept`)
+    kept_by: dict[str, list[int]] = field(default_factory=dict)  # a partition filter -> the files it keeps
+
+    @property
+    def key_names(self) -> list[str]:
+        return [k for k, _ in self.key_types]
+
+    @functools.cached_property
+    def select(self) -> str:
+        """The SELECT reading every file of the table."""
+        return self.select_of(range(len(self.paths)))
+
+    def select_of(self, files: Any) -> str:
+        """The SELECT reading the files numbered ``files``."""
+        paths = ", ".join(_literal(self.paths[i]) for i in files)
+        if self.key_types:
+            types = ", ".join(f"{_literal(k)}: {_literal(t)}" for k, t in self.key_types)
+            source = (f"read_parquet([{paths}], hive_partitioning = true, hive_types = {{{types}}}, "
+                      "hive_types_autocast = false)")
+        else:
+            source = f"read_parquet([{paths}], hive_partitioning = false)"
+        return f"SELECT {self.columns} FROM {source}"
+
+    def kept(self, con: Any, condition: str) -> list[int] | None:
+        """The numbers of the files of the partitions ``condition`` keeps (a query over
+        :data:`sql.PARTITIONS_VIEW`, from :func:`sql.partition_filter`), or None when it keeps them all or none,
+        or cannot be answered. Remembered per condition: a link set never changes."""
+        files = self.kept_by.get(condition)
+        if files is None:
+            files = self._kept(con, condition)
+            if files is None:
+                return None
+            with _LOCK:
+                if len(self.kept_by) > 64:
+                    self.kept_by.clear()
+                self.kept_by[condition] = files
+        return files if 0 < len(files) < len(self.paths) else None
+
+    def _kept(self, con: Any, condition: str) -> list[int] | None:
+        import duckdb
+
+        try:
+            if self.partitions is None:
+                self.partitions = _typed_partitions(con, self.key_types, self.values)
+            con.register(PARTITIONS_VIEW, self.partitions)
+            try:
+                numbers = con.execute(condition).fetchall()[0][0] or []
+            finally:
+                con.unregister(PARTITIONS_VIEW)
+        except duckdb.Error:  # a value its condition cannot take (a failed cast): the statement reports it
+            return None
+        return sorted(numbers)
 
     def release(self) -> None:
         with _LOCK:
@@ -63,7 +120,7 @@ class NativeTable:
 
 _LOCK = threading.Lock()
 _TABLES: dict[tuple[Any, ...], tuple[Any, NativeTable]] = {}  # (root, lake, database, table) -> newest
-_SCHEMAS: dict[str, Any] = {}  # blob file -> its Parquet schema (a blob never changes)
+_SCHEMAS: dict[str, Any] = {}  # blob file -> its Parquet schema and footer size (a blob never changes)
 _CLEARED: set[str] = set()  # roots emptied of an earlier run's link sets
 _REFUSED: dict[tuple[Any, ...], Any] = {}  # tables (as defined, with their files) that go the general way
 
@@ -84,6 +141,11 @@ def root_for(lake: Any) -> str | None:
     if fresh:  # link sets of an earlier run: nothing refers to them any more
         shutil.rmtree(root, ignore_errors=True)
     return root
+
+
+def prepare(lake: Any) -> None:
+    """Open the engine's first DuckDB connections ahead of the first query, able to read ``lake``'s link sets."""
+    prepare_connections(root_for(lake))
 
 
 def lend(con: Any, root: str, lake: Any, database: str, name: str, resolved: Any, counter: Any) -> NativeTable | None:
@@ -171,18 +233,19 @@ def _build(con: Any, root: str, lake: Any, table: dict[str, Any], partition_keys
         if blob is None:
             return None
         blobs.append(blob)
-    schemas = []
+    schemas, footers = [], []
     for blob in blobs:
-        schema = _SCHEMAS.get(blob)
-        if schema is None:
+        known = _SCHEMAS.get(blob)
+        if known is None:
             try:
-                schema = pq.read_schema(blob).remove_metadata()
+                known = pq.read_schema(blob).remove_metadata(), _footer_size(blob)
             except (OSError, pa.ArrowException):
                 return None
             if len(_SCHEMAS) > 8192:
                 _SCHEMAS.clear()
-            _SCHEMAS[blob] = schema
-        schemas.append(schema)
+            _SCHEMAS[blob] = known
+        schemas.append(known[0])
+        footers.append(known[1])
     if any(not s.equals(schemas[0]) for s in schemas[1:]):
         return None  # files of differing schemas: the general path reads each as the table says
     physical = schemas[0]
@@ -206,11 +269,19 @@ def _build(con: Any, root: str, lake: Any, table: dict[str, Any], partition_keys
     except OSError:  # a blob removed meanwhile, or no hard links in this folder
         shutil.rmtree(building, ignore_errors=True)
         return None
-    select = _select(con, schema, physical, partition_keys, paths)
-    if select is None:
+    read = _columns(con, schema, physical, partition_keys, paths[0])
+    if read is None:
         shutil.rmtree(folder, ignore_errors=True)
         return None
-    return NativeTable(folder, select, schema)
+    columns, key_types = read
+    return NativeTable(folder, columns, paths, [values for _, values in files], footers, key_types, schema)
+
+
+def _footer_size(path: str) -> int:
+    """The bytes of a Parquet file's footer (its metadata, their length and the closing magic number)."""
+    with open(path, "rb") as fh:
+        fh.seek(-8, os.SEEK_END)
+        return int.from_bytes(fh.read(4), "little") + 8
 
 
 def _link_path(folder: str, partition_keys: list[tuple[str, str]], values: tuple[str, ...], index: int) -> str:
@@ -222,10 +293,11 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _select(con: Any, schema: Any, physical: Any, partition_keys: list[tuple[str, str]],
-            paths: list[str]) -> str | None:
-    """The SELECT over ``read_parquet`` giving ``schema``'s columns, each cast where DuckDB's reader types the
-    file's column otherwise than DuckDB types the dataset's Arrow column."""
+def _columns(con: Any, schema: Any, physical: Any, partition_keys: list[tuple[str, str]],
+             path: str) -> tuple[str, list[tuple[str, str]]] | None:
+    """The SELECT list over ``read_parquet`` giving ``schema``'s columns, each cast where DuckDB's reader types
+    the file's column otherwise than DuckDB types the dataset's Arrow column; and the DuckDB type of each
+    partition key."""
     import duckdb
 
     alias = f"__native_types_{uuid.uuid4().hex}"
@@ -235,7 +307,7 @@ def _select(con: Any, schema: Any, physical: Any, partition_keys: list[tuple[str
             wanted = {row[0]: row[1] for row in con.execute(f'DESCRIBE "{alias}"').fetchall()}
         finally:
             con.unregister(alias)
-        read = {row[0]: row[1] for row in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_literal(paths[0])}, "
+        read = {row[0]: row[1] for row in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_literal(path)}, "
                                                        "hive_partitioning = false)").fetchall()}
     except duckdb.Error:
         return None
@@ -253,12 +325,20 @@ def _select(con: Any, schema: Any, physical: Any, partition_keys: list[tuple[str
             columns.append(f"{_quoted(f.name)} AS {out}" if f.name != f.name.lower() else out)
         else:
             columns.append(f"CAST({_quoted(f.name)} AS {wanted[f.name]}) AS {out}")
-    files = ", ".join(_literal(p) for p in paths)
-    if partition_keys:
-        types = ", ".join(f"{_literal(k)}: {_literal(wanted[k])}" for k, _ in partition_keys)
-        source = (f"read_parquet([{files}], hive_partitioning = true, hive_types = {{{types}}}, "
-                  "hive_types_autocast = false)")
-    else:
-        source = f"read_parquet([{files}], hive_partitioning = false)"
-    return f"SELECT {', '.join(columns)} FROM {source}"
+    return ", ".join(columns), [(k, wanted[k]) for k, _ in partition_keys]
 
+
+def _typed_partitions(con: Any, key_types: list[tuple[str, str]], values: list[tuple[str, ...]]) -> Any:
+    """An Arrow table of each file's number (``__partition``) and partition values, cast by DuckDB to the types
+    ``read_parquet``'s ``hive_types`` gives them."""
+    import pyarrow as pa
+
+    text = pa.table({"__partition": pa.array(range(len(values)), pa.int64()),
+                     **{k: pa.array([v[i] for v in values], pa.string()) for i, (k, _) in enumerate(key_types)}})
+    alias = f"__partition_text_{uuid.uuid4().hex}"
+    con.register(alias, text)
+    try:
+        casts = ", ".join(f"CAST({_quoted(k)} AS {t}) AS {_quoted(k)}" for k, t in key_types)
+        return con.sql(f'SELECT "__partition", {casts} FROM "{alias}"').to_arrow_table()
+    finally:
+        con.unregister(alias)

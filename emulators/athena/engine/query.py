@@ -19,9 +19,9 @@ from emulators.athena.engine import native
 from emulators.athena.engine.lake import (PSEUDO_COLUMNS, is_regex_table, regex_select, regex_splitter,
                                            resolve_table, table_dataset)
 from emulators.athena.engine.metadata import partitions_table, register_information_schema
-from emulators.athena.engine.sql import (_clean_error, _ColumnKinds, _discard, _fresh_connection, _referenced_tables,
-                                         _translate, athena_column_names, drop_kept_except, keep_views,
-                                         scanned_bytes, unkeep)
+from emulators.athena.engine.sql import (_clean_error, _ColumnKinds, _discard, _fresh_connection, _quoted,
+                                         _referenced_tables, _translate, athena_column_names, drop_kept_except,
+                                         keep_views, partition_filter, scanned_bytes, unkeep)
 from emulators.athena.engine.text import _qualified, strip_leading_comments
 from emulators.athena.engine.types import (Catalog, QueryFailed, QueryResult, _format_value, _ScanCounter, athena_type,
                                            decimal_scale)
@@ -169,11 +169,14 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
                 raise QueryFailed(f"line 1:1: Only one sql statement is allowed. Got: {sql[:500]}")
             pseudo = any(column in sql for column in PSEUDO_COLUMNS)
             kinds = _ColumnKinds()
+            self._natives: list[tuple[Any, ...]] = []
             for db, table in references:
                 self._register(con, db, table, database, counter, (), pseudo, kinds)
-            drop_kept_except(con, self._kept)
             if kinds.any():
                 translated = _translate(sql, kinds.columns())
+            for read, db, table, views, schema in self._natives:
+                self._define_native(con, read, db, table, views, schema, counter, translated, database)
+            drop_kept_except(con, self._kept)
             translated = register_information_schema(con, translated, self.catalog)
             functions.install(con, translated)  # the connection was locked down when opened (sqlguard)
         except BaseException:
@@ -199,12 +202,12 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
             root = getattr(self, "_native_root", None)
             read = native.lend(con, root, self.lake, db, name, resolved, counter) if root and not pseudo else None
             if read is not None:  # DuckDB reads the files itself (native.py)
-                defined = {(db, name): read.select}
-                if len(views) == 2:
-                    defined[("main", name)] = f'SELECT * FROM "{db}"."{name}"'
-                keep_views(con, schema, defined, self._kept)
                 if kinds is not None:
                     kinds.add_schema(read.schema)
+                if within:  # the view reading it is made next, and needs it
+                    self._define_native(con, read, db, name, views, schema, counter)
+                else:  # once the statement's final text is known: it may read only some partitions
+                    self._natives.append((read, db, name, views, schema))
                 return
         unkeep(con, views)
         partitions = partitions_table(self.catalog, db, name) if table is None else None
@@ -274,6 +277,31 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
         if schema:
             con.execute(schema)  # one call: each call into DuckDB costs more than these statements
 
+    def _define_native(self, con: Any, read: Any, db: str, name: str, views: list[tuple[str, str]], schema: str,
+                       counter: _ScanCounter, translated: str | None = None, database: str = "") -> None:
+        """The views of a table DuckDB reads itself (``native``): kept in the connection for later statements;
+        for a statement whose WHERE clause filters the partitions of the one table it reads (``translated``), a
+        view of its own, of the files of those partitions, under the name the statement gives the table (Athena
+        reads only the partitions its filter keeps)."""
+        found = (partition_filter(con, translated, database, (db, name), tuple(read.key_names))
+                 if translated and read.key_types else None)
+        files = read.kept(con, found[0]) if found else None
+        counter.footers += sum(read.footers[i] for i in files) if files is not None else sum(read.footers)
+        if files is None:
+            defined = {(db, name): read.select}
+            if len(views) == 2:
+                defined[("main", name)] = f'SELECT * FROM "{db}"."{name}"'
+            keep_views(con, schema, defined, self._kept)
+            return
+        pruned = read.select_of(files)
+        if found[1] or len(views) == 1:  # "db"."name": the main view, if kept, reads it and goes too
+            unkeep(con, views)
+            con.execute(f"{schema}CREATE OR REPLACE VIEW {_quoted(db)}.{_quoted(name)} AS {pruned}")
+        else:  # the main view; "db"."name", if kept, stays for later statements
+            unkeep(con, [("main", name)])
+            self._kept.add((db, name))
+            con.execute(f"CREATE OR REPLACE VIEW main.{_quoted(name)} AS {pruned}")
+
     def query_arrow(self, sql: str, database: str) -> tuple[Any, int]:
         import duckdb
 
@@ -282,7 +310,7 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
         try:
             table = con.sql(translated).to_arrow_table()
             if counter.native:
-                counter.bytes_read += scanned_bytes(con)
+                counter.bytes_read += scanned_bytes(con) or counter.footers
             names = athena_column_names(con, translated, table.column_names)
         except duckdb.Error as exc:
             if self.cancelled:
@@ -313,7 +341,7 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
         try:
             rows = con.execute(("EXPLAIN ANALYZE " if match.group(1) else "EXPLAIN ") + translated).fetchall()
             if counter.native and match.group(1):
-                counter.bytes_read += scanned_bytes(con)
+                counter.bytes_read += scanned_bytes(con) or counter.footers
         except duckdb.Error as exc:
             raise QueryFailed(_clean_error(exc, inner)) from None
         finally:
@@ -335,7 +363,7 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
             description = cursor.description or []
             rows = cursor.fetchall()
             if counter.native:
-                counter.bytes_read += scanned_bytes(con)
+                counter.bytes_read += scanned_bytes(con) or counter.footers
             names = athena_column_names(con, translated, [d[0] for d in description])
         except duckdb.Error as exc:
             if self.cancelled:

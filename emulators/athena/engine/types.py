@@ -69,6 +69,7 @@ class _ScanCounter:
     lock: threading.Lock = field(default_factory=threading.Lock)
     leases: list[Any] = field(default_factory=list)
     native: bool = False  # a table is read by DuckDB's own reader (its bytes are counted by DuckDB)
+    footers: int = 0  # the footers of the files read by DuckDB's reader (what a count from their metadata reads)
 
     def release(self) -> None:
         """Give back the cached datasets the query used (it has finished reading)."""

@@ -115,3 +115,44 @@ def test_get_query_result_stream_answers_arrow_ipc_whole_and_by_range(aws, cloud
             assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 400
         else:
             raise AssertionError(f"{bad} was answered")
+
+
+def test_athenas_own_operations_are_served_without_moto_and_reads_leave_the_state_clean(tmp_path):
+    import boto3
+    import pytest
+    from botocore.exceptions import ClientError
+
+    from tests.helpers.cloud import in_process_cloud
+
+    with in_process_cloud(tmp_path / "state") as cloud:
+        def client(service):
+            return boto3.client(service, endpoint_url=cloud.endpoint_url, region_name="us-east-1",
+                                aws_access_key_id="test", aws_secret_access_key="test")
+
+        athena = client("athena")
+        client("s3").create_bucket(Bucket="direct-results")
+        output = {"OutputLocation": "s3://direct-results/q/"}
+        first = athena.start_query_execution(QueryString="SELECT 1", ResultConfiguration=output)
+        athena.get_query_execution(QueryExecutionId=first["QueryExecutionId"])
+
+        def moto(environ, start_response):
+            raise AssertionError(f"moto answered {environ.get('HTTP_X_AMZ_TARGET')}")
+
+        cloud._moto_app = moto  # StartQueryExecution, GetQueryExecution, GetQueryResults: the provider's own
+        query_id = athena.start_query_execution(QueryString="SELECT 40 + 2 AS answer",
+                                                ResultConfiguration=output)["QueryExecutionId"]
+        assert cloud.store.dirty  # a query started: the next snapshot keeps it
+        deadline = time.monotonic() + 60
+        while athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Status"]["State"] != \
+                "SUCCEEDED" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        cloud.store.snapshot()
+        assert athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Status"]["State"] == \
+            "SUCCEEDED"
+        rows = athena.get_query_results(QueryExecutionId=query_id)["ResultSet"]["Rows"]
+        assert [d["VarCharValue"] for d in rows[1]["Data"]] == ["42"]
+        with pytest.raises(ClientError) as missing:
+            athena.get_query_execution(QueryExecutionId="no-such-query")
+        assert missing.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        assert missing.value.response["Error"]["Code"] == "InvalidRequestException"
+        assert not cloud.store.dirty  # reads (GETs) change nothing: no snapshot follows them
