@@ -19,9 +19,9 @@ from emulators.athena.engine import native
 from emulators.athena.engine.lake import (PSEUDO_COLUMNS, is_regex_table, regex_select, regex_splitter,
                                            resolve_table, table_dataset)
 from emulators.athena.engine.metadata import partitions_table, register_information_schema
-from emulators.athena.engine.sql import (_clean_error, _ColumnKinds, _discard, _fresh_connection, _quoted,
-                                         _referenced_tables, _translate, athena_column_names, drop_kept_except,
-                                         keep_views, partition_filter, scanned_bytes, unkeep)
+from emulators.athena.engine.sql import (_clean_error, _ColumnKinds, _discard, _fresh_connection, _referenced_tables,
+                                         _translate, athena_column_names, drop_kept_except, keep_views,
+                                         partition_filter, scanned_bytes, unkeep)
 from emulators.athena.engine.text import _qualified, strip_leading_comments
 from emulators.athena.engine.types import (Catalog, QueryFailed, QueryResult, _format_value, _ScanCounter, athena_type,
                                            decimal_scale)
@@ -279,10 +279,10 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
 
     def _define_native(self, con: Any, read: Any, db: str, name: str, views: list[tuple[str, str]], schema: str,
                        counter: _ScanCounter, translated: str | None = None, database: str = "") -> None:
-        """The views of a table DuckDB reads itself (``native``): kept in the connection for later statements;
-        for a statement whose WHERE clause filters the partitions of the one table it reads (``translated``), a
-        view of its own, of the files of those partitions, under the name the statement gives the table (Athena
-        reads only the partitions its filter keeps)."""
+        """The views of a table DuckDB reads itself (``native``), kept in the connection for later statements
+        (:func:`keep_views`). A statement whose WHERE clause filters the partitions of the one table it reads
+        (``translated``) gets, under the name it gives the table, a view of the files of those partitions only, as
+        Athena reads only the partitions its filter keeps (kept too: the same statement again needs it again)."""
         found = (partition_filter(con, translated, database, (db, name), tuple(read.key_names))
                  if translated and read.key_types else None)
         files = read.kept(con, found[0]) if found else None
@@ -291,16 +291,12 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
             defined = {(db, name): read.select}
             if len(views) == 2:
                 defined[("main", name)] = f'SELECT * FROM "{db}"."{name}"'
-            keep_views(con, schema, defined, self._kept)
-            return
-        pruned = read.select_of(files)
-        if found[1] or len(views) == 1:  # "db"."name": the main view, if kept, reads it and goes too
-            unkeep(con, views)
-            con.execute(f"{schema}CREATE OR REPLACE VIEW {_quoted(db)}.{_quoted(name)} AS {pruned}")
-        else:  # the main view; "db"."name", if kept, stays for later statements
-            unkeep(con, [("main", name)])
+        elif found[1] or len(views) == 1:  # named "db"."name"
+            defined = {(db, name): read.select_of(files)}
+        else:  # named by itself; a kept view of the whole table as "db"."name" stays for later statements
+            defined = {("main", name): read.select_of(files)}
             self._kept.add((db, name))
-            con.execute(f"CREATE OR REPLACE VIEW main.{_quoted(name)} AS {pruned}")
+        keep_views(con, schema, defined, self._kept)
 
     def query_arrow(self, sql: str, database: str) -> tuple[Any, int]:
         import duckdb
