@@ -467,6 +467,9 @@ class StateStore:
                     "services": current,
                     "s3_journal_generation": s3_generation,
                 }
+                # the state may name objects engines wrote without waiting for the disk (``writing_s3``'s
+                # ``durable=False``, as a query's result file): their records are on disk before it is
+                self.journal.sync_all()
                 write_atomically(self.snapshot_path, pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL))
             self._service_bytes = current
             self._service_blobs = current_blobs

@@ -50,7 +50,9 @@ class S3Access:
     def get(self, bucket: str, key: str) -> bytes:
         raise NotImplementedError
 
-    def put(self, bucket: str, key: str, body: bytes, content_type: str | None = None) -> None:
+    def put(self, bucket: str, key: str, body: bytes, content_type: str | None = None, durable: bool = True) -> None:
+        """Write an object; ``durable=False``: in the sandbox, on disk with the next snapshot rather than now
+        (``EmbeddedCloud.writing_s3``)."""
         raise NotImplementedError
 
     def list(self, bucket: str, prefix: str = "") -> list[S3Object]:
@@ -105,7 +107,7 @@ class _InProcessS3(S3Access):
             raise S3Error("NoSuchKey", f"s3://{bucket}/{key} does not exist")
         return obj.value
 
-    def put(self, bucket: str, key: str, body: bytes, content_type: str | None = None) -> None:
+    def put(self, bucket: str, key: str, body: bytes, content_type: str | None = None, durable: bool = True) -> None:
         from emulators.core.lifecycle import running_cloud
 
         cloud = running_cloud()
@@ -119,7 +121,7 @@ class _InProcessS3(S3Access):
                 new_key.set_metadata({"Content-Type": content_type})
 
         if cloud is not None:
-            with cloud.writing_s3(self.account_id, bucket, key):
+            with cloud.writing_s3(self.account_id, bucket, key, durable):
                 write()
         else:
             write()
@@ -188,7 +190,7 @@ class _RemoteS3(S3Access):
     def get(self, bucket: str, key: str) -> bytes:
         return self._call(self._client.get_object, Bucket=bucket, Key=key)["Body"].read()
 
-    def put(self, bucket: str, key: str, body: bytes, content_type: str | None = None) -> None:
+    def put(self, bucket: str, key: str, body: bytes, content_type: str | None = None, durable: bool = True) -> None:
         extra = {"ContentType": content_type} if content_type else {}
         self._call(self._client.put_object, Bucket=bucket, Key=key, Body=body, **extra)
 

@@ -466,13 +466,14 @@ class EmbeddedCloud:
         return sequence
 
     @contextmanager
-    def writing_s3(self, account: str, bucket: str, key: str) -> Iterator[None]:
-        """Around an engine's in-process write or delete of one S3 object: durable (journaled) when the block
-        ends."""
+    def writing_s3(self, account: str, bucket: str, key: str, durable: bool = True) -> Iterator[None]:
+        """Around an engine's in-process write or delete of one S3 object: journaled, and durable when the block
+        ends; with ``durable=False``, durable with the next snapshot, before the state it writes (for an object
+        that belongs to work whose state changes are durable only then, as a query's result file)."""
         with self.store.lock.shared():
             yield
             sequence = self.journal_s3_keys(account, bucket, [key])
-        if sequence is not None:
+        if sequence is not None and durable:
             self.store.journal.sync(sequence)
 
     def _serve_moto(self, environ: dict[str, Any], start_response: Callable, cors: list[tuple[str, str]],

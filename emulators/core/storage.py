@@ -232,6 +232,10 @@ class S3Journal:
             os.fsync(fh.fileno())
             self._synced = max(self._synced, target)
 
+    def sync_all(self) -> None:
+        """Return once every record appended so far is on disk."""
+        self.sync(self._written)
+
     def rotate(self) -> int:
         """Close the current generation and start the next; returns the closed generation."""
         with self._sync_lock, self._lock:

@@ -120,6 +120,48 @@ def test_deletes_and_a_new_bucket_are_durable_too(tmp_path):
         cloud_control.down(config)
 
 
+@pytest.mark.slow
+def test_a_query_kept_succeeded_by_a_snapshot_keeps_its_result_file(tmp_path):
+    """A query's result file is written without waiting for the disk (like its SUCCEEDED): the snapshot that
+    keeps the SUCCEEDED puts the file's journal record on disk first, so after kill -9 the results are there."""
+    import boto3
+
+    config = SandboxConfig(state_dir=tmp_path / "state", port=free_port())
+    status = cloud_control.up(config)
+
+    def athena():
+        return boto3.client("athena", endpoint_url=config.endpoint_url, region_name="us-east-1",
+                            aws_access_key_id="test", aws_secret_access_key="test")
+
+    def snapshot_after(deadline: float) -> None:
+        """Until the server wrote a snapshot after now (one a second while anything changed)."""
+        written = cloud_control.status(config).details["snapshots_written"]
+        while cloud_control.status(config).details["snapshots_written"] <= written and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    _client(config).create_bucket(Bucket="query-results")
+    athena().list_work_groups()  # Athena installed, and S3's new bucket kept, before the query
+    snapshot_after(time.monotonic() + 30)
+    query_id = athena().start_query_execution(QueryString="SELECT 7 AS n", ResultConfiguration={
+        "OutputLocation": "s3://query-results/q/"})["QueryExecutionId"]
+    deadline = time.monotonic() + 60
+    while athena().get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Status"]["State"] != \
+            "SUCCEEDED" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    snapshot_after(deadline)  # the one that keeps the SUCCEEDED (S3 unchanged but for the journaled result file)
+    os.kill(status.pid, signal.SIGKILL)
+    while cloud_control.status(config).running:
+        time.sleep(0.1)
+    cloud_control.up(config)
+    try:
+        rows = athena().get_query_results(QueryExecutionId=query_id)["ResultSet"]["Rows"]
+        assert [d["VarCharValue"] for d in rows[1]["Data"]] == ["7"]
+        body = _client(config).get_object(Bucket="query-results", Key=f"q/{query_id}.csv")["Body"].read()
+        assert body == b'"n"\n"7"\n'
+    finally:
+        cloud_control.down(config)
+
+
 def build_stored_state(state_dir: str, bucket: str, count: int) -> None:
     """Write a state folder holding ``count`` objects the way a running sandbox stores them (the same
     snapshot code, after the objects were put through moto's S3 backend), without ``count`` HTTP PUTs."""
