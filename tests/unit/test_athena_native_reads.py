@@ -256,6 +256,7 @@ def test_a_count_from_metadata_scans_the_footers_of_the_partitions_it_reads(engi
 
 def test_a_connection_opened_for_another_folder_is_never_handed_out(tmp_path):
     import threading
+    import time
 
     from emulators.athena.engine.sql import _ConnectionPool
 
@@ -276,7 +277,9 @@ def test_a_connection_opened_for_another_folder_is_never_handed_out(tmp_path):
         assert opening.wait(10)
         con = pool.take(second)  # ... while a statement for the second takes one
         go.set()
-        pool.worker.join(10)
+        deadline = time.monotonic() + 10
+        while pool.wanted > 0 and time.monotonic() < deadline:  # the worker has opened it, and placed it
+            time.sleep(0.01)
         assert pool.roots[id(con)] == second
         assert all(pool.roots[id(c)] == second for c in pool.ready)
     finally:
