@@ -191,6 +191,15 @@ def registry(service: str) -> ProcessRegistry:
         return _REGISTRIES[service]
 
 
+def unbind_all() -> None:
+    """Accept processes again in every registry, bound to no cloud: after an in-process cloud shut down, for
+    code of the same process that runs processes without one (a runner's own tests)."""
+    with _REGISTRIES_LOCK:
+        registries = list(_REGISTRIES.values())
+    for reg in registries:
+        reg.open()
+
+
 def bind(cloud: Any, service: str) -> ProcessRegistry:
     """Open ``service``'s registry for ``cloud`` (anything with ``stopping`` and ``on_shutdown``)."""
     reg = registry(service)

@@ -38,7 +38,9 @@ def free_port() -> int:
 @contextmanager
 def in_process_cloud(state_dir: Path) -> Iterator[Any]:
     """An ``EmbeddedCloud`` running in this process on a free port (for tests that call an engine's functions
-    directly while the cloud serves), shut down afterwards."""
+    directly while the cloud serves), shut down afterwards; the process registries its providers bound to it
+    (which refuse new processes once it stops) accept them again after."""
+    from emulators.core import jobs
     from emulators.core.server import EmbeddedCloud
 
     cloud = EmbeddedCloud(state_dir, port=free_port())
@@ -47,6 +49,7 @@ def in_process_cloud(state_dir: Path) -> Iterator[Any]:
         yield cloud
     finally:
         cloud.shutdown()
+        jobs.unbind_all()
 
 
 def repo_root() -> Path:
