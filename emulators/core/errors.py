@@ -50,7 +50,7 @@ class AwsRefusal(Exception):
         self.message = message
         self.protocol = protocol
         self.headers = headers or []
-        self.message_member = message_member  # a JSON error's member for the message, as the service's model spells it
+        self.message_member = message_member  # a JSON error's message member, as the service's model spells it
 
     @property
     def status_line(self) -> str:

@@ -284,3 +284,14 @@ def test_a_connection_opened_for_another_folder_is_never_handed_out(tmp_path):
         assert all(pool.roots[id(c)] == second for c in pool.ready)
     finally:
         pool.close()
+
+
+def test_a_null_partition_is_kept_by_a_filter_that_takes_nulls(engines, files_read):
+    native_engine, _ = engines
+    lake = native_engine.lake
+    lake.put("lake", "t/day=__HIVE_DEFAULT_PARTITION__/n=4/part-0.parquet", parquet(day_file(4)))
+    native_engine.execute("ALTER TABLE t ADD PARTITION (day = '__HIVE_DEFAULT_PARTITION__', n = 4) "
+                          "LOCATION 's3://lake/t/day=__HIVE_DEFAULT_PARTITION__/n=4/'", "default")
+    read = native_engine.execute("SELECT id, day FROM t WHERE day IS NULL OR day = '01' ORDER BY id", "default")
+    assert read.rows == [["10", "01"], ["11", "01"], ["40", None], ["41", None]]  # Hive's folder for NULL
+    assert files_read == [2]

@@ -42,6 +42,7 @@ FOLDER = "lake-files"
 _KEY = re.compile(r"[a-z_][a-z0-9_]*")
 _VALUE = re.compile(r"[A-Za-z0-9_.\-]+")
 _TABLES_KEPT = 64
+HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"  # a NULL partition value's folder name (read_parquet reads it as NULL)
 
 
 @dataclass
@@ -329,8 +330,8 @@ def _columns(con: Any, schema: Any, physical: Any, partition_keys: list[tuple[st
 
 
 def _typed_partitions(con: Any, key_types: list[tuple[str, str]], values: list[tuple[str, ...]]) -> Any:
-    """An Arrow table of each file's number (``__partition``) and partition values, cast by DuckDB to the types
-    ``read_parquet``'s ``hive_types`` gives them."""
+    """An Arrow table of each file's number (``__partition``) and partition values as ``read_parquet`` gives them:
+    cast by DuckDB to their ``hive_types``, and ``__HIVE_DEFAULT_PARTITION__`` (Hive's folder for NULL) NULL."""
     import pyarrow as pa
 
     text = pa.table({"__partition": pa.array(range(len(values)), pa.int64()),
@@ -338,7 +339,8 @@ def _typed_partitions(con: Any, key_types: list[tuple[str, str]], values: list[t
     alias = f"__partition_text_{uuid.uuid4().hex}"
     con.register(alias, text)
     try:
-        casts = ", ".join(f"CAST({_quoted(k)} AS {t}) AS {_quoted(k)}" for k, t in key_types)
+        casts = ", ".join(f"CASE WHEN {_quoted(k)} = {_literal(HIVE_NULL)} THEN NULL ELSE CAST({_quoted(k)} AS {t}) "
+                          f"END AS {_quoted(k)}" for k, t in key_types)
         return con.sql(f'SELECT "__partition", {casts} FROM "{alias}"').to_arrow_table()
     finally:
         con.unregister(alias)

@@ -306,7 +306,7 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
         try:
             table = con.sql(translated).to_arrow_table()
             if counter.native:
-                counter.bytes_read += scanned_bytes(con) or counter.footers
+                counter.bytes_read += scanned_bytes(con, counter.footers)
             names = athena_column_names(con, translated, table.column_names)
         except duckdb.Error as exc:
             if self.cancelled:
@@ -337,7 +337,7 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
         try:
             rows = con.execute(("EXPLAIN ANALYZE " if match.group(1) else "EXPLAIN ") + translated).fetchall()
             if counter.native and match.group(1):
-                counter.bytes_read += scanned_bytes(con) or counter.footers
+                counter.bytes_read += scanned_bytes(con, counter.footers)
         except duckdb.Error as exc:
             raise QueryFailed(_clean_error(exc, inner)) from None
         finally:
@@ -359,7 +359,7 @@ class AthenaEngine(DdlStatements, AlterStatements, ViewStatements, WriteStatemen
             description = cursor.description or []
             rows = cursor.fetchall()
             if counter.native:
-                counter.bytes_read += scanned_bytes(con) or counter.footers
+                counter.bytes_read += scanned_bytes(con, counter.footers)
             names = athena_column_names(con, translated, [d[0] for d in description])
         except duckdb.Error as exc:
             if self.cancelled:

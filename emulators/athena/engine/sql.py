@@ -273,14 +273,16 @@ def drop_kept_except(con: Any, used: set[tuple[str, str]]) -> None:
             del kept[view]
 
 
-def scanned_bytes(con: Any) -> int:
-    """The bytes DuckDB's own readers read from files in the last statement ``con`` ran (its profile)."""
+def scanned_bytes(con: Any, footers: int = 0) -> int:
+    """The bytes DuckDB's own readers read from files in the last statement ``con`` ran (its profile); when that is
+    nothing (a count answered from metadata DuckDB read when it bound the statement), ``footers``, the footers of
+    the files it read."""
     import json
 
     try:
-        return int(json.loads(con.get_profiling_information(format="json"))["io"]["total_bytes_read"])
+        return int(json.loads(con.get_profiling_information(format="json"))["io"]["total_bytes_read"]) or footers
     except Exception:
-        return 0
+        return footers
 
 
 _POOL = _ConnectionPool()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -238,8 +239,6 @@ def request_account(access_key: str, service: str, region: str, account_header: 
     """The account a request acts in, found as moto's responses find it (``MOTO_ACCOUNT_ID``, an
     ``x-moto-account-id`` header, the account whose IAM user owns the access key, else the default account), with
     the key's last use recorded as they record it (IAM's GetAccessKeyLastUsed)."""
-    import os
-
     from moto.iam.models import get_account_id_from, mark_account_as_visited
 
     account = os.environ.get("MOTO_ACCOUNT_ID") or account_header or get_account_id_from(access_key)
