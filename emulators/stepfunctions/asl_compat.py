@@ -29,10 +29,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from emulators.core import moto_coupling
+from emulators.core.json_tree import json_objects
 
 
 NULL_MARKER = "__sandbox_intrinsic_null__"
@@ -63,17 +63,6 @@ def intrinsic_nulls(expression: str) -> str:
             outside.append(char)
         i += 1
     return "".join(out) + _NULL_WORD.sub(f"'{NULL_MARKER}'", "".join(outside))
-
-
-def json_objects(node: Any) -> Iterator[dict[str, Any]]:
-    """Every JSON object of a parsed definition, each before the ones inside it (a caller may change its values)."""
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from json_objects(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from json_objects(value)
 
 
 def rewrite(definition: str) -> str:

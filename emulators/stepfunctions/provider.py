@@ -10,7 +10,7 @@ from emulators.core import clock, moto_coupling
 from emulators.core.errors import InvalidInput, NotEmulated, ServiceError
 from emulators.core.moto_coupling import Request
 from emulators.stepfunctions import status_events
-from emulators.stepfunctions.asl_compat import json_objects
+from emulators.core.json_tree import json_objects
 from emulators.stepfunctions.resources import express_problem, parameters_problem, resource_problem
 
 ParserBackend = moto_coupling.backend_class("stepfunctions-parser")

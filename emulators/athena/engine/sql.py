@@ -9,6 +9,7 @@ import threading
 from typing import Any
 
 from emulators.athena.engine.types import QueryFailed
+from emulators.core.json_tree import json_objects
 from emulators.athena.translate import Columns, StatementError, UnknownFunction, position_of, to_duckdb
 
 # DuckDB settings that make it answer as Trino: UTC session, `x -> ...` lambdas, integer division of integers;
@@ -442,17 +443,6 @@ def _parse_tree(con: Any, sql: str) -> dict[str, Any]:
     return tree
 
 
-def _nodes(node: Any) -> Any:
-    """Every object of a parse tree (depth first)."""
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _nodes(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _nodes(value)
-
-
 def _parsed_table_names(sql: str) -> set[str]:
     """The tables ``sql`` reads (``"schema"."table"``), from DuckDB's parse tree (nothing is bound)."""
     import duckdb
@@ -463,7 +453,7 @@ def _parsed_table_names(sql: str) -> set[str]:
     finally:
         con.close()
     names: set[str] = set()
-    for node in _nodes(tree):
+    for node in json_objects(tree):
         if node.get("type") == "BASE_TABLE" and node.get("table_name"):
             parts = [p for p in (node.get("catalog_name"), node.get("schema_name"), node["table_name"]) if p]
             names.add(".".join(f'"{p}"' for p in parts))
@@ -513,7 +503,7 @@ def _partition_filter(con: Any, translated: str, database: str, table: tuple[str
     source = node.get("from_table") or {}
     if (node.get("type") != "SELECT_NODE" or (node.get("cte_map") or {}).get("map") or not node.get("where_clause")
             or source.get("type") != "BASE_TABLE" or source.get("sample")
-            or sum(n.get("type") == "BASE_TABLE" for n in _nodes(tree)) != 1):
+            or sum(n.get("type") == "BASE_TABLE" for n in json_objects(tree)) != 1):
         return None
     catalog, schema, name = ((source.get(k) or "").lower() for k in ("catalog_name", "schema_name", "table_name"))
     if catalog not in ("", "awsdatacatalog") or (schema or database, name) != table:
@@ -532,7 +522,7 @@ def _partition_filter(con: Any, translated: str, database: str, table: tuple[str
 
 def _on_partitions_only(condition: dict[str, Any], alias: str, keys: tuple[str, ...]) -> bool:
     """Whether ``condition`` reads partition columns (of ``alias``) and constants only."""
-    for node in _nodes(condition):
+    for node in json_objects(condition):
         kind = node.get("class")
         if kind is None:
             continue  # a constant's value, a type's name
