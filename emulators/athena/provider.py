@@ -553,7 +553,7 @@ def install(cloud: Any) -> None:
     ports.lake_table_dataset.provide(lake_table_dataset)
     moto_coupling.replace_model_class("athena", "Execution", SandboxExecution)
     # answered by these handlers without moto's dispatcher (native_api): a query takes at least three calls
-    native_api.answer_directly("athena", {
+    native_api.answer_directly("athena", {**saved.OPERATIONS,
         "StartQueryExecution": _start_query_execution, "GetQueryRuntimeStatistics": _get_query_runtime_statistics,
         "GetQueryExecution": _get_query_execution, "BatchGetQueryExecution": _batch_get_query_execution,
         "GetQueryResults": _get_query_results, "GetTableMetadata": _get_table_metadata,
@@ -561,7 +561,6 @@ def install(cloud: Any) -> None:
         "GetWorkGroup": _get_work_group, "UpdateWorkGroup": _update_work_group})
     moto_coupling.add_rest_api("athena", "athena", "{0}/query-executions/(?P<QueryExecutionId>[^/]+)/result-stream$",
                                _get_query_result_stream)
-    saved.install()
     cloud.after_restore(_fail_interrupted_queries)
     # DuckDB connections ready before the first query
     cloud.after_restore(lambda: prepare_connections(IndexedLake(s3_access(moto_coupling.DEFAULT_ACCOUNT_ID))))

@@ -391,19 +391,15 @@ def list_engine_versions(request: Request) -> dict[str, Any]:
                                 "EffectiveEngineVersion": "Athena engine version 3"}]}
 
 
+# the operations the provider answers with these handlers (native_api.answer_directly), by their API names
 OPERATIONS = {
-    "create_prepared_statement": create_prepared_statement, "get_prepared_statement": get_prepared_statement,
-    "update_prepared_statement": update_prepared_statement, "delete_prepared_statement": delete_prepared_statement,
-    "list_prepared_statements": list_prepared_statements, "batch_get_prepared_statement": batch_get_prepared_statement,
-    "get_named_query": get_named_query, "update_named_query": update_named_query,
-    "delete_named_query": delete_named_query, "batch_get_named_query": batch_get_named_query,
-    "list_named_queries": list_named_queries, "list_query_executions": list_query_executions,
-    "delete_work_group": delete_work_group, "list_work_groups": list_work_groups,
-    "get_data_catalog": get_data_catalog, "list_data_catalogs": list_data_catalogs,
-    "list_engine_versions": list_engine_versions,
+    "CreatePreparedStatement": create_prepared_statement, "GetPreparedStatement": get_prepared_statement,
+    "UpdatePreparedStatement": update_prepared_statement, "DeletePreparedStatement": delete_prepared_statement,
+    "ListPreparedStatements": list_prepared_statements, "BatchGetPreparedStatement": batch_get_prepared_statement,
+    "GetNamedQuery": get_named_query, "UpdateNamedQuery": update_named_query,
+    "DeleteNamedQuery": delete_named_query, "BatchGetNamedQuery": batch_get_named_query,
+    "ListNamedQueries": list_named_queries, "ListQueryExecutions": list_query_executions,
+    "DeleteWorkGroup": delete_work_group, "ListWorkGroups": list_work_groups,
+    "GetDataCatalog": get_data_catalog, "ListDataCatalogs": list_data_catalogs,
+    "ListEngineVersions": list_engine_versions,
 }
-
-
-def install() -> None:
-    for operation, handler in OPERATIONS.items():
-        moto_coupling.add_operation("athena", "AthenaResponse", operation, handler)
